@@ -25,6 +25,8 @@ public record SignatureCheck(Optional<CudaKernel> kernel, List<Problem> problems
   /**
    * Resolves {@code binding} in {@code source} and checks {@code javaParams} (the Java parameters
    * after the {@code Launch}) against the kernel's parameters, template arguments substituted.
+   * C types are read through {@link CTypes}; a CUDA {@code void*} takes a pointer of any element
+   * type, with the same constness rules as a typed pointer.
    */
   public static SignatureCheck check(List<JavaParam> javaParams, NameExpression binding, CudaSource source) {
     return SignatureChecker.check(javaParams, binding, source);

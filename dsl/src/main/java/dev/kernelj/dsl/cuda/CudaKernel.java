@@ -32,4 +32,16 @@ public record CudaKernel(
   public boolean isTemplate() {
     return !templateParams.isEmpty();
   }
+
+  /**
+   * The parameters of the instantiation with these template arguments: each type template
+   * parameter used as a parameter's base type is replaced ({@code const T*} with {@code T = float}
+   * becomes {@code const float*}); parameters past the arguments given take their defaults. Types
+   * that merely mention a template parameter ({@code Vec<T>}) are left as written.
+   *
+   * @throws IllegalArgumentException when more arguments are given than the template takes
+   */
+  public List<CudaParam> paramsFor(List<String> templateArgs) {
+    return TemplateSubstitution.substitute(this, templateArgs);
+  }
 }

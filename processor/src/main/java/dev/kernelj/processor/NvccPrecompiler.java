@@ -1,0 +1,197 @@
+package dev.kernelj.processor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Compiles the CUDA C of one {@code @Kernel} interface with nvcc into a fat binary (a cubin per
+ * architecture plus PTX for the newest), so that a machine with only the NVIDIA driver runs the
+ * kernels, and so that the build fails when a kernel does not compile.
+ *
+ * <p>C++ kernels and template instantiations have mangled symbols that only the compiler knows. For
+ * each such binding the compiled source gets one extra line, {@code __device__ void*
+ * __kernelj_sym_N = (void*)&scale<float>;}: taking the address instantiates the template in the
+ * binary, and the PTX initializer of that variable names the mangled symbol
+ * ({@code .u64 __kernelj_sym_0 = _Z5scaleIfEvPT_i;}). One extra {@code nvcc -ptx} reads those names.
+ */
+final class NvccPrecompiler {
+  static final Duration TIMEOUT = Duration.ofSeconds(120);
+  private static final String SYMBOL_VARIABLE = "__kernelj_sym_";
+  private static final int QUOTED_ERROR_LINES = 6;
+
+  private final Path nvcc;
+  private final List<Integer> archs;
+  private String versionLine;
+
+  NvccPrecompiler(Path nvcc, List<Integer> archs) {
+    if (archs.isEmpty()) {
+      throw new IllegalArgumentException("no architectures to compile for");
+    }
+    this.nvcc = nvcc;
+    this.archs = List.copyOf(archs);
+  }
+
+  /** What compiling one interface came to. */
+  sealed interface Outcome {}
+
+  /**
+   * nvcc built the binary.
+   *
+   * @param lowered the symbol of each binding whose symbol is known, keyed by name expression
+   */
+  record Compiled(byte[] fatbin, Map<String, String> lowered, String nvccVersion) implements Outcome {}
+
+  /** nvcc rejected the source (or took too long); {@code message} quotes its first errors. */
+  record Rejected(String message) implements Outcome {}
+
+  /** nvcc could not be run at all; the kernels will be compiled at run time instead. */
+  record Unavailable(String reason) implements Outcome {}
+
+  List<Integer> archs() {
+    return archs;
+  }
+
+  Outcome compile(KernelInterfaceModel model) throws InterruptedException {
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("kernelj-nvcc");
+      String baseName = String.join("_", model.simpleNames());
+      List<KernelMethodModel> unnamed = model.methods().stream().filter(m -> m.cSymbol().isEmpty()).toList();
+      String compiled = withSymbolVariables(model.cudaSource(), unnamed);
+      Path cu = dir.resolve(baseName + ".cu");
+      Files.writeString(cu, compiled, StandardCharsets.UTF_8);
+
+      Run fatbin = run(dir, fatbinCommand(model, cu.getFileName().toString(), baseName + ".fatbin"));
+      if (!fatbin.succeeded()) {
+        return new Rejected(rejection(model, fatbin, unnamed));
+      }
+      Map<String, String> lowered = new LinkedHashMap<>();
+      for (KernelMethodModel method : model.methods()) {
+        method.cSymbol().ifPresent(symbol -> lowered.put(method.nameExpression(), symbol));
+      }
+      if (!unnamed.isEmpty()) {
+        Run ptx = run(dir, ptxCommand(model, cu.getFileName().toString(), baseName + ".ptx"));
+        if (ptx.succeeded()) {
+          Map<Integer, String> symbols = PtxSymbols.read(Files.readString(dir.resolve(baseName + ".ptx")), SYMBOL_VARIABLE);
+          for (int i = 0; i < unnamed.size(); i++) {
+            String symbol = symbols.get(i);
+            if (symbol != null) {
+              lowered.put(unnamed.get(i).nameExpression(), symbol);
+            }
+          }
+        }
+        // Without the PTX the bindings simply have no lowered name: the runtime compiles with NVRTC.
+      }
+      return new Compiled(Files.readAllBytes(dir.resolve(baseName + ".fatbin")), lowered, version());
+    } catch (IOException e) {
+      return new Unavailable("could not run " + nvcc + ": " + e.getMessage());
+    } finally {
+      deleteQuietly(dir);
+    }
+  }
+
+  /** The source as compiled: the interface's CUDA C plus one symbol variable per unnamed binding. */
+  static String withSymbolVariables(String source, List<KernelMethodModel> unnamed) {
+    if (unnamed.isEmpty()) {
+      return source;
+    }
+    StringBuilder text = new StringBuilder(source);
+    if (!source.endsWith("\n")) {
+      text.append('\n');
+    }
+    for (int i = 0; i < unnamed.size(); i++) {
+      text.append("__device__ void* ").append(SYMBOL_VARIABLE).append(i)
+          .append(" = (void*)&").append(unnamed.get(i).nameExpression()).append(";\n");
+    }
+    return text.toString();
+  }
+
+  private List<String> fatbinCommand(KernelInterfaceModel model, String input, String output) {
+    List<String> command = new ArrayList<>(List.of(nvcc.toString(), "-fatbin"));
+    for (int arch : archs) {
+      command.addAll(List.of("-gencode", "arch=compute_" + arch + ",code=sm_" + arch));
+    }
+    int newest = archs.get(archs.size() - 1);
+    command.addAll(List.of("-gencode", "arch=compute_" + newest + ",code=compute_" + newest));
+    command.addAll(model.options());
+    command.addAll(List.of("-o", output, input));
+    return command;
+  }
+
+  private List<String> ptxCommand(KernelInterfaceModel model, String input, String output) {
+    List<String> command = new ArrayList<>(List.of(nvcc.toString(), "-ptx", "-arch=compute_" + archs.get(0)));
+    command.addAll(model.options());
+    command.addAll(List.of("-o", output, input));
+    return command;
+  }
+
+  private String rejection(KernelInterfaceModel model, Run run, List<KernelMethodModel> unnamed) {
+    String archList = archs.stream().map(a -> "sm_" + a).reduce((a, b) -> a + ", " + b).orElse("");
+    if (run.timedOut()) {
+      return "nvcc did not finish compiling the CUDA C of " + model.qualifiedName() + " for " + archList
+          + " within " + TIMEOUT.toSeconds() + " s";
+    }
+    int sourceLines = (int) model.cudaSource().lines().count();
+    List<String> quoted = NvccErrors.firstErrors(run.output(), QUOTED_ERROR_LINES, sourceLines,
+        unnamed.stream().map(KernelMethodModel::nameExpression).toList());
+    return "nvcc rejected the CUDA C of " + model.qualifiedName() + " for " + archList + " (exit code "
+        + run.exitCode() + "):\n" + String.join("\n", quoted);
+  }
+
+  /** The line of {@code nvcc --version} that names the release, computed once. */
+  private String version() throws IOException, InterruptedException {
+    if (versionLine == null) {
+      Path dir = Files.createTempDirectory("kernelj-nvcc");
+      try {
+        Run run = run(dir, List.of(nvcc.toString(), "--version"));
+        List<String> lines = run.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        versionLine = lines.stream().filter(l -> l.contains("release")).findFirst()
+            .orElse(lines.isEmpty() ? "unknown" : lines.get(lines.size() - 1));
+      } finally {
+        deleteQuietly(dir);
+      }
+    }
+    return versionLine;
+  }
+
+  private record Run(int exitCode, boolean timedOut, String output) {
+    boolean succeeded() {
+      return !timedOut && exitCode == 0;
+    }
+  }
+
+  private static Run run(Path dir, List<String> command) throws IOException, InterruptedException {
+    Path log = dir.resolve("nvcc.log");
+    Process process = new ProcessBuilder(command)
+        .directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+    if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly().waitFor();
+      return new Run(-1, true, "");
+    }
+    return new Run(process.exitValue(), false, new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // A leftover temp directory is harmless; failing the build over it would not be.
+    }
+  }
+}

@@ -44,6 +44,10 @@ final class GlobalDeclarationReader {
     int start = readPrefix();
     int nameIndex = findName();
     String name = tokens.get(nameIndex).text();
+    if (RESERVED_WORDS.contains(name)) {
+      throw new CudaParseException(tokens.get(nameIndex).line(),
+          "__global__ function has no name: '" + name + "' is a C++ keyword, not a function name");
+    }
     int open = nameIndex + 1;
     if (tokens.get(open).isPunct("<")) {
       // f<float>(...): an explicit instantiation or specialisation of a template already seen.
@@ -110,6 +114,11 @@ final class GlobalDeclarationReader {
     }
     return start;
   }
+
+  /** Words that can stand before '(' after __global__ but can never name a function. */
+  private static final java.util.Set<String> RESERVED_WORDS = java.util.Set.of(
+      "void", "int", "char", "short", "long", "float", "double", "bool", "signed", "unsigned",
+      "const", "volatile", "auto", "return", "if", "while", "for", "switch", "sizeof");
 
   /** Forward from {@code __global__}: the index of the function's name (its '(' follows). */
   private int findName() {

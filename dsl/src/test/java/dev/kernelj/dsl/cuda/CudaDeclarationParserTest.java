@@ -204,6 +204,10 @@ class CudaDeclarationParserTest {
     assertTrue(e.getMessage().startsWith("line 2: "), e.getMessage());
     CudaParseException noName = assertThrows(CudaParseException.class, () -> CudaSource.parse("__global__ void;"));
     assertTrue(noName.getMessage().contains("without a function name"), noName.getMessage());
+    CudaParseException keyword = assertThrows(CudaParseException.class,
+        () -> CudaSource.parse("\n__global__ void (int n) {}"));
+    assertEquals(2, keyword.line());
+    assertTrue(keyword.getMessage().contains("has no name: 'void' is a C++ keyword"), keyword.getMessage());
     CudaParseException unclosed = assertThrows(CudaParseException.class,
         () -> CudaSource.parse("x\n/* never closed\n__global__ void f() {}"));
     assertEquals(2, unclosed.line());

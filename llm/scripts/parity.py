@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Checks KernelJ's engine against Hugging Face transformers on a GPU machine, and benchmarks it.
+
+For every small model built by make_models.py:
+  * `kernelj logits --device cuda` on a random prompt plus >= 64 greedy decode steps, and transformers
+    (eager, bf16) on the prompt followed by KernelJ's greedy tokens: logits within bf16 tolerance on
+    every row, and identical greedy tokens for >= 32 steps;
+  * the CUDA backend against the Java reference backend (`--device cpu --dtype bf16`) likewise.
+For the 1B- and 8B-shaped models (when present): `kernelj bench` (batch 1 and 16) against
+transformers' generate (eager) on the same card, and batch-1 decode against the roofline
+(weight bytes / measured device copy bandwidth).
+Prints a table and writes JSON.
+
+    python3 llm/scripts/parity.py --java jre/bin/java --classpath 'lib/*' --models /tmp/kj-models --json parity.json
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+from transformers import AutoModelForCausalLM
+
+SMALL = ["llama", "mistral", "qwen2", "llama-gqa4", "llama32-tied", "llama-head64"]
+BENCH = ["llama-3.2-1b-shape", "llama-3-8b-shape"]
+
+
+def kernelj(args, *command, timeout=600):
+    cmd = [args.java, *args.jvm_opt, "-cp", args.classpath, "dev.kernelj.llm.cli.KernelJ", *command]
+    start = time.time()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-3000:]}")
+    return r.stdout, r.stderr, time.time() - start
+
+
+def kernelj_logits(args, model_dir, ids, steps, device, extra=()):
+    with tempfile.NamedTemporaryFile(suffix=".bin", delete=False) as f:
+        path = f.name
+    try:
+        out, _, _ = kernelj(args, "logits", "--model", model_dir, "--device", device, "--ids", ",".join(map(str, ids)),
+                            "--steps", str(steps), "--out", path, "--max-context", str(len(ids) + steps + 16), *extra)
+        vocab = json.load(open(os.path.join(model_dir, "config.json")))["vocab_size"]
+        rows = np.fromfile(path, dtype="<f4").reshape(-1, vocab)
+        greedy = [int(x) for x in out.strip().splitlines()[-1].split(",")]
+        return rows, greedy
+    finally:
+        os.unlink(path)
+
+
+def hf_logits(model_dir, ids):
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, attn_implementation="eager").cuda().eval()
+    with torch.no_grad():
+        logits = model(torch.tensor([ids], device="cuda")).logits[0].float().cpu().numpy()
+    del model
+    torch.cuda.empty_cache()
+    return logits
+
+
+def compare(a, b, prompt_len, greedy_a, tolerance):
+    """Worst |a - b| relative to max |b|, and how many leading greedy ids agree (argmax of b's rows)."""
+    scale = float(np.abs(b).max())
+    worst = float(np.abs(a - b).max())
+    greedy_b = b[prompt_len - 1:].argmax(axis=1).tolist()
+    agree = 0
+    for x, y in zip(greedy_a, greedy_b):
+        if x != y:
+            break
+        agree += 1
+    return {"max_abs_diff": worst, "max_abs_logit": scale, "relative": worst / scale, "greedy_agree": agree,
+            "ok_logits": worst <= tolerance * scale}
+
+
+def parity(args, results):
+    rng = np.random.default_rng(0)
+    for name in SMALL:
+        model_dir = os.path.join(args.models, name)
+        if not os.path.isdir(model_dir):
+            print(f"{name}: missing (run make_models.py)", flush=True)
+            continue
+        vocab_tokens = 258  # bytes + specials exist in every tiny tokenizer; any id below vocab_size works
+        ids = [int(x) for x in rng.integers(3, vocab_tokens, size=args.prompt_len)]
+        rows_cuda, greedy_cuda = kernelj_logits(args, model_dir, ids, args.steps, "cuda")
+        hf = hf_logits(model_dir, ids + greedy_cuda[:args.steps])
+        vs_hf = compare(rows_cuda, hf, len(ids), greedy_cuda, args.tolerance)
+        rows_cpu, greedy_cpu = kernelj_logits(args, model_dir, ids, args.steps, "cpu", ("--dtype", "bf16"))
+        vs_ref = compare(rows_cuda, rows_cpu, len(ids), greedy_cuda, args.tolerance)
+        ok = (vs_hf["ok_logits"] and vs_hf["greedy_agree"] >= args.min_greedy and vs_ref["ok_logits"]
+              and vs_ref["greedy_agree"] >= args.min_greedy)
+        results["parity"][name] = {"prompt_len": len(ids), "steps": args.steps, "cuda_vs_hf": vs_hf, "cuda_vs_reference": vs_ref,
+                                   "pass": ok}
+        print(f"{name:14s} vs HF: rel {vs_hf['relative']:.4f} greedy {vs_hf['greedy_agree']:3d}/{args.steps + 1}   "
+              f"vs reference: rel {vs_ref['relative']:.4f} greedy {vs_ref['greedy_agree']:3d}   {'PASS' if ok else 'FAIL'}",
+              flush=True)
+
+
+def copy_bandwidth():
+    x = torch.empty(1 << 30, dtype=torch.uint8, device="cuda")
+    y = torch.empty_like(x)
+    for _ in range(3):
+        y.copy_(x)
+    torch.cuda.synchronize()
+    start = time.time()
+    n = 20
+    for _ in range(n):
+        y.copy_(x)
+    torch.cuda.synchronize()
+    return 2 * x.numel() * n / (time.time() - start)  # read + write
+
+
+def hf_decode(model_dir, batch, prompt_len, gen_len):
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16, attn_implementation="eager").cuda().eval()
+    vocab = model.config.vocab_size
+    ids = torch.randint(3, vocab, (batch, prompt_len), device="cuda")
+
+    def run(n):
+        torch.cuda.synchronize()
+        t = time.time()
+        model.generate(ids, max_new_tokens=n, min_new_tokens=n, do_sample=False, pad_token_id=0)
+        torch.cuda.synchronize()
+        return time.time() - t
+
+    run(2)
+    first = run(1)
+    total = run(gen_len)
+    del model
+    torch.cuda.empty_cache()
+    return {"ttft_ms": first * 1000, "decode_tok_s_per_stream": (gen_len - 1) / (total - first),
+            "decode_tok_s_total": batch * (gen_len - 1) / (total - first)}
+
+
+def bench(args, results):
+    bandwidth = copy_bandwidth()
+    results["copy_bandwidth_gb_s"] = bandwidth / 1e9
+    print(f"device copy bandwidth {bandwidth / 1e9:.0f} GB/s ({torch.cuda.get_device_name()})", flush=True)
+    for name in BENCH:
+        model_dir = os.path.join(args.models, name)
+        if not os.path.isdir(model_dir):
+            print(f"{name}: missing (run make_models.py --bench)", flush=True)
+            continue
+        entry = {}
+        for batch in (1, 16):
+            out, _, wall = kernelj(args, "bench", "--model", model_dir, "--device", "cuda", "--batch-size", str(batch),
+                                   "--prompt-len", str(args.bench_prompt), "--gen-len", str(args.bench_gen),
+                                   "--max-context", str(args.bench_prompt + args.bench_gen + 16), "--json")
+            k = json.loads(out[out.index("{"):])
+            k["process_wall_s"] = wall
+            entry[f"kernelj_b{batch}"] = k
+        entry["hf_eager_b1"] = hf_decode(model_dir, 1, args.bench_prompt, min(args.bench_gen, 64))
+        weights = entry["kernelj_b1"]["weights_bytes"]
+        roofline = bandwidth / weights
+        entry["roofline_tok_s"] = roofline
+        entry["b1_fraction_of_roofline"] = entry["kernelj_b1"]["decode_tok_s_per_stream"] / roofline
+        results["bench"][name] = entry
+        k1, k16, hf = entry["kernelj_b1"], entry["kernelj_b16"], entry["hf_eager_b1"]
+        print(f"{name:20s} b1 {k1['decode_tok_s_per_stream']:8.1f} tok/s ({entry['b1_fraction_of_roofline'] * 100:5.1f}% of "
+              f"{roofline:.0f})  b16 total {k16['decode_tok_s_total']:9.1f} tok/s  TTFT({args.bench_prompt}) "
+              f"{k1['ttft_ms']:.1f} ms  HF eager b1 {hf['decode_tok_s_per_stream']:.1f} tok/s", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--java", required=True)
+    p.add_argument("--classpath", required=True)
+    p.add_argument("--jvm-opt", action="append", default=[], help="extra JVM option (repeatable)")
+    p.add_argument("--models", required=True, help="directory make_models.py wrote")
+    p.add_argument("--json", default="parity.json")
+    p.add_argument("--prompt-len", type=int, default=24)
+    p.add_argument("--steps", type=int, default=64)
+    p.add_argument("--tolerance", type=float, default=0.05, help="max |diff| / max |logit| (bf16 level)")
+    p.add_argument("--min-greedy", type=int, default=33, help="leading greedy ids that must agree (>= 32 steps)")
+    p.add_argument("--bench-prompt", type=int, default=512)
+    p.add_argument("--bench-gen", type=int, default=128)
+    p.add_argument("--skip-bench", action="store_true")
+    args = p.parse_args()
+    results = {"device": torch.cuda.get_device_name(), "parity": {}, "bench": {}}
+    failed = False
+    try:
+        parity(args, results)
+        if not args.skip_bench:
+            bench(args, results)
+    except Exception as e:  # keep what was measured
+        results["error"] = str(e)
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        failed = True
+    with open(args.json, "w") as f:
+        json.dump(results, f, indent=1)
+    failed = failed or not all(v["pass"] for v in results["parity"].values()) or not results["parity"]
+    print(f"wrote {args.json}: {'FAIL' if failed else 'PASS'}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+package dev.kernelj.llm.engine;
+
+import dev.kernelj.llm.model.BlockTable;
+import dev.kernelj.llm.model.LlamaModel;
+import dev.kernelj.llm.model.PagedKvCache;
+import dev.kernelj.llm.model.StepBuffers;
+import dev.kernelj.llm.tokenizer.Tokenizer;
+import dev.kernelj.ops.backend.Ops;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The generation loop of a static batch: reserve each sequence's cache blocks for its whole
+ * budget, prefill the prompts one by one, then decode all live sequences together, one token each
+ * per step, until every one has stopped. Sequences that stop leave the batch; the rest move up,
+ * and the step uses the smallest bucket that holds them.
+ */
+final class Generator {
+    private final LlamaModel model;
+    private final PagedKvCache cache;
+    private final DecodeRunner runner;
+    private final StepIo inputs;
+    private final Tokenizer tokenizer;
+    private final int maxContext;
+
+    Generator(LlamaModel model, PagedKvCache cache, DecodeRunner runner, StepIo inputs, Tokenizer tokenizer, int maxContext) {
+        this.model = model;
+        this.cache = cache;
+        this.runner = runner;
+        this.inputs = inputs;
+        this.tokenizer = tokenizer;
+        this.maxContext = maxContext;
+    }
+
+    record Outcome(List<GenerationResult> results, GenerationStats stats) {
+    }
+
+    Outcome generate(List<GenerationRequest> requests, TokenListener listener) {
+        long start = System.nanoTime();
+        int vocab = model.config().vocabSize();
+        List<SequenceState> all = new ArrayList<>();
+        try {
+            for (int i = 0; i < requests.size(); i++) {
+                GenerationRequest r = requests.get(i);
+                int budget = r.promptIds().length + r.stop().maxTokens();
+                if (budget > maxContext) {
+                    throw new EngineException("sequence " + i + ": prompt of " + r.promptIds().length + " tokens + "
+                            + r.stop().maxTokens() + " new tokens = " + budget + " exceeds the engine's context of "
+                            + maxContext + " tokens; lower max tokens to " + Math.max(0, maxContext - r.promptIds().length)
+                            + " or open the engine with a larger max context");
+                }
+                BlockTable table = cache.newSequence();
+                all.add(new SequenceState(i, r, table, vocab, tokenizer));
+                // The last generated token is never fed back, so it needs no cache slot.
+                table.reserve(budget - 1);
+            }
+
+            long promptTokens = 0;
+            long firstToken = 0;
+            for (SequenceState s : all) {
+                int[] prompt = s.request.promptIds();
+                promptTokens += prompt.length;
+                float[] logits = prefill(s, prompt, false);
+                emit(listener, s, s.accept(s.sampler.next(logits, 0)));
+                if (firstToken == 0) {
+                    firstToken = System.nanoTime() - start;
+                }
+            }
+            long prefillNanos = System.nanoTime() - start;
+
+            long decodeStart = System.nanoTime();
+            int steps = 0;
+            List<SequenceState> live = liveOf(all);
+            while (!live.isEmpty()) {
+                float[] logits = decodeStep(live);
+                for (int row = 0; row < live.size(); row++) {
+                    SequenceState s = live.get(row);
+                    emit(listener, s, s.accept(s.sampler.next(logits, row * vocab)));
+                }
+                steps++;
+                live = liveOf(all);
+            }
+            long decodeNanos = System.nanoTime() - decodeStart;
+            long generated = all.stream().mapToLong(SequenceState::generatedCount).sum();
+            List<GenerationResult> results = all.stream().map(SequenceState::result).toList();
+            return new Outcome(results, new GenerationStats(all.size(), promptTokens, generated, prefillNanos, firstToken,
+                    steps, decodeNanos));
+        } finally {
+            all.forEach(s -> s.blocks.release());
+        }
+    }
+
+    private static void emit(TokenListener listener, SequenceState s, String text) {
+        if (!text.isEmpty()) {
+            listener.onText(s.index, text);
+        }
+    }
+
+    private static List<SequenceState> liveOf(List<SequenceState> all) {
+        return all.stream().filter(SequenceState::live).toList();
+    }
+
+    /**
+     * Prefills a fresh sequence; returns host logits of its last position, or of every position
+     * ({@code [prompt, vocab]} row-major) when {@code allPositions}.
+     */
+    float[] prefill(SequenceState s, int[] prompt, boolean allPositions) {
+        int n = prompt.length;
+        int[] positions = new int[n];
+        int[] slots = new int[n];
+        for (int p = 0; p < n; p++) {
+            positions[p] = p;
+            slots[p] = s.blocks.slot(p);
+        }
+        Ops ops = model.ops();
+        try (StepBuffers b = StepBuffers.forPrefill(ops, model.config(), model.activation(), n, allPositions)) {
+            inputs.write(b.tokenIds, prompt);
+            inputs.write(b.positions, positions);
+            inputs.write(b.slots, slots);
+            model.prefill(b, cache);
+            float[] out = inputs.readFloats(b.logits);
+            inputs.endStep();
+            s.cached = n;
+            return out;
+        }
+    }
+
+    /** One decode step for {@code live} (in row order); returns their logits {@code [live, vocab]}. */
+    float[] decodeStep(List<SequenceState> live) {
+        int bucket = runner.bucketFor(live.size());
+        StepBuffers b = runner.buffers(bucket);
+        int width = b.blockTables.dim(1);
+        int[] ids = new int[bucket];
+        int[] positions = new int[bucket];
+        int[] slots = new int[bucket];
+        int[] table = new int[bucket * width];
+        int[] lens = new int[bucket];
+        for (int row = 0; row < bucket; row++) {
+            if (row < live.size()) {
+                SequenceState s = live.get(row);
+                int pos = s.cached;
+                ids[row] = s.lastToken();
+                positions[row] = pos;
+                slots[row] = s.blocks.slot(pos);
+                s.blocks.writeRow(table, row * width, width);
+                lens[row] = pos + 1;
+            } else {
+                // Padding row: writes nowhere (slot -1), attends to one harmless cache row.
+                slots[row] = -1;
+                lens[row] = 1;
+            }
+        }
+        inputs.write(b.tokenIds, ids);
+        inputs.write(b.positions, positions);
+        inputs.write(b.slots, slots);
+        inputs.write(b.blockTables, table);
+        inputs.write(b.contextLens, lens);
+        runner.step(bucket);
+        float[] out = inputs.readFloats(b.logits.slice(0, 0, live.size()));
+        inputs.endStep();
+        runner.afterStep(bucket);
+        for (SequenceState s : live) {
+            s.cached++;
+        }
+        return out;
+    }
+}

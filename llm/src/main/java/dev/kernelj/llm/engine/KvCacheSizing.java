@@ -1,0 +1,45 @@
+package dev.kernelj.llm.engine;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.llm.model.PagedKvCache;
+import dev.kernelj.llm.util.ByteSizes;
+
+/**
+ * How many KV-cache blocks the memory budget leaves after the weights and step buffers, and the
+ * one error that says what would fit when the requested batch and context do not.
+ */
+final class KvCacheSizing {
+    private KvCacheSizing() {
+    }
+
+    /** Blocks one sequence of {@code maxContext} tokens needs. */
+    static int blocksPerSequence(int maxContext, int blockSize) {
+        return (maxContext + blockSize - 1) / blockSize;
+    }
+
+    /**
+     * Blocks that fit in {@code budgetBytes}, at least enough for {@code maxBatch} sequences of
+     * {@code maxContext} tokens; otherwise an {@link EngineException} naming the room there is and
+     * the batch and context that would fit.
+     *
+     * @param where describes the budget for the message, e.g. "0.90 of the 79.1 GiB card after 2.3 GiB of weights"
+     */
+    static int blocks(ModelConfig config, DType kvDtype, int blockSize, long budgetBytes, int maxBatch, int maxContext,
+                      String where) {
+        long blockBytes = PagedKvCache.blockBytes(config, kvDtype, blockSize);
+        long fit = Math.max(0, budgetBytes) / blockBytes;
+        int needed = maxBatch * blocksPerSequence(maxContext, blockSize);
+        if (fit < needed) {
+            long tokens = fit * blockSize;
+            String suggestion = tokens == 0 ? "nothing fits: lower the weights' footprint or raise the memory fraction"
+                    : "fits: --max-context " + Math.min(maxContext, tokens / maxBatch / blockSize * blockSize)
+                    + " at --max-batch " + maxBatch + ", or --max-batch " + Math.max(0, tokens / maxContext)
+                    + " at --max-context " + maxContext;
+            throw new EngineException("KV cache does not fit: " + where + " leaves " + ByteSizes.format(Math.max(0, budgetBytes))
+                    + " = " + tokens + " tokens (" + ByteSizes.format(blockBytes / blockSize) + " per token), but --max-batch "
+                    + maxBatch + " x --max-context " + maxContext + " needs " + (long) needed * blockSize + " tokens; " + suggestion);
+        }
+        return (int) Math.min(fit, Integer.MAX_VALUE);
+    }
+}

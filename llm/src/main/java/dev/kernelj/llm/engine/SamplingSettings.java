@@ -1,0 +1,66 @@
+package dev.kernelj.llm.engine;
+
+import dev.kernelj.llm.config.GenerationConfig;
+
+/**
+ * How the next token is chosen from the logits, in Hugging Face's order: repetition penalty over
+ * every token seen (prompt and generated), then temperature, top-k, top-p and min-p, then a draw.
+ *
+ * @param temperature divides the logits; {@code <= 0} means greedy (argmax, lowest id on ties)
+ * @param topK keep the k most likely tokens; 0 keeps all
+ * @param topP keep the smallest most-likely set whose probability reaches p; 1 keeps all
+ * @param minP drop tokens less likely than {@code minP * p(most likely)}; 0 keeps all
+ * @param repetitionPenalty seen tokens: positive logits divided, negative multiplied; 1 is off
+ * @param seed seeds the draw; the same seed, prompt and settings give the same tokens
+ */
+public record SamplingSettings(double temperature, int topK, double topP, double minP, double repetitionPenalty, long seed) {
+    public SamplingSettings {
+        if (Double.isNaN(temperature) || topK < 0 || !(topP > 0 && topP <= 1) || !(minP >= 0 && minP <= 1)
+                || !(repetitionPenalty > 0)) {
+            throw new EngineException("sampling settings out of range: temperature " + temperature + " (>= 0), top-k "
+                    + topK + " (>= 0), top-p " + topP + " (in (0, 1]), min-p " + minP + " (in [0, 1]), repetition penalty "
+                    + repetitionPenalty + " (> 0)");
+        }
+    }
+
+    /** Argmax every step. */
+    public static SamplingSettings greedy() {
+        return new SamplingSettings(0, 0, 1, 0, 1, 0);
+    }
+
+    /** The model's defaults from {@code generation_config.json} (greedy when it does not sample). */
+    public static SamplingSettings fromGenerationConfig(GenerationConfig g, long seed) {
+        if (!g.doSample()) {
+            return new SamplingSettings(0, 0, 1, 0, g.repetitionPenalty(), seed);
+        }
+        return new SamplingSettings(g.temperature(), Math.max(0, g.topK()), g.topP(), 0, g.repetitionPenalty(), seed);
+    }
+
+    public boolean isGreedy() {
+        return temperature <= 0;
+    }
+
+    public SamplingSettings withTemperature(double t) {
+        return new SamplingSettings(t, topK, topP, minP, repetitionPenalty, seed);
+    }
+
+    public SamplingSettings withTopK(int k) {
+        return new SamplingSettings(temperature, k, topP, minP, repetitionPenalty, seed);
+    }
+
+    public SamplingSettings withTopP(double p) {
+        return new SamplingSettings(temperature, topK, p, minP, repetitionPenalty, seed);
+    }
+
+    public SamplingSettings withMinP(double p) {
+        return new SamplingSettings(temperature, topK, topP, p, repetitionPenalty, seed);
+    }
+
+    public SamplingSettings withRepetitionPenalty(double r) {
+        return new SamplingSettings(temperature, topK, topP, minP, r, seed);
+    }
+
+    public SamplingSettings withSeed(long s) {
+        return new SamplingSettings(temperature, topK, topP, minP, repetitionPenalty, s);
+    }
+}

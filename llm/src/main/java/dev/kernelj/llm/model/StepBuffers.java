@@ -1,0 +1,128 @@
+package dev.kernelj.llm.model;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.backend.Ops;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every buffer one forward step touches, allocated once for a fixed number of tokens so that a
+ * decode step can be captured as a CUDA graph and replayed: the inputs ({@code tokenIds} ...
+ * {@code contextLens}) are rewritten in place before each replay, never reallocated.
+ *
+ * <p>Shapes: T = tokens of the step (prompt length in prefill, batch size in decode), B = sequences.
+ */
+public final class StepBuffers implements AutoCloseable {
+    /** I32 [T]: the token of each row. */
+    public final Tensor tokenIds;
+    /** I32 [T]: each token's position in its sequence. */
+    public final Tensor positions;
+    /** I32 [T]: cache slot each token's K/V goes to ({@code block * blockSize + offset}). */
+    public final Tensor slots;
+    /** I32 [B, maxBlocksPerSequence]: block table per sequence (decode only). */
+    public final Tensor blockTables;
+    /** I32 [B]: tokens in the cache per sequence, the new one included (decode only). */
+    public final Tensor contextLens;
+
+    /** [T, hidden]: the residual stream. */
+    final Tensor x;
+    /** [T, hidden]: normed input of a block. */
+    final Tensor h;
+    /** [T, heads * headDim]. */
+    final Tensor q;
+    /** [T, kvHeads * headDim]. */
+    final Tensor k;
+    /** [T, kvHeads * headDim]. */
+    final Tensor v;
+    /** [T, heads * headDim]: attention output. */
+    final Tensor attn;
+    /** [T, hidden]: output of o_proj, then of down_proj. */
+    final Tensor o;
+    /** [T, intermediate]. */
+    final Tensor gate;
+    /** [T, intermediate]. */
+    final Tensor up;
+    /** [T, intermediate]: silu(gate) * up. */
+    final Tensor act;
+    /** [L, hidden]: final-normed rows that get logits (L = T, or 1 for the last token only). */
+    final Tensor hLogits;
+    /** F32 [L, vocab]. */
+    public final Tensor logits;
+
+    private final int tokens;
+    private final int sequences;
+    private final List<Tensor> all = new ArrayList<>();
+
+    private StepBuffers(Ops ops, ModelConfig c, DType act, int tokens, int sequences, int maxBlocksPerSequence,
+                        int logitRows) {
+        this.tokens = tokens;
+        this.sequences = sequences;
+        int qDim = c.numHeads() * c.headDim();
+        int kvDim = c.numKvHeads() * c.headDim();
+        try {
+            tokenIds = add(ops.empty(DType.I32, tokens));
+            positions = add(ops.empty(DType.I32, tokens));
+            slots = add(ops.empty(DType.I32, tokens));
+            blockTables = add(ops.empty(DType.I32, sequences, Math.max(1, maxBlocksPerSequence)));
+            contextLens = add(ops.empty(DType.I32, sequences));
+            x = add(ops.empty(act, tokens, c.hiddenSize()));
+            h = add(ops.empty(act, tokens, c.hiddenSize()));
+            q = add(ops.empty(act, tokens, qDim));
+            k = add(ops.empty(act, tokens, kvDim));
+            v = add(ops.empty(act, tokens, kvDim));
+            attn = add(ops.empty(act, tokens, qDim));
+            o = add(ops.empty(act, tokens, c.hiddenSize()));
+            gate = add(ops.empty(act, tokens, c.intermediateSize()));
+            up = add(ops.empty(act, tokens, c.intermediateSize()));
+            this.act = add(ops.empty(act, tokens, c.intermediateSize()));
+            hLogits = add(ops.empty(act, logitRows, c.hiddenSize()));
+            logits = add(ops.empty(DType.F32, logitRows, c.vocabSize()));
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Buffers for prefilling one sequence of {@code tokens}; logits for every position or only the last. */
+    public static StepBuffers forPrefill(Ops ops, ModelConfig config, DType activation, int tokens, boolean allLogits) {
+        return new StepBuffers(ops, config, activation, tokens, 1, 1, allLogits ? tokens : 1);
+    }
+
+    /** Buffers for a decode step of {@code batch} sequences, one token each. */
+    public static StepBuffers forDecode(Ops ops, ModelConfig config, DType activation, int batch, int maxBlocksPerSequence) {
+        return new StepBuffers(ops, config, activation, batch, batch, maxBlocksPerSequence, batch);
+    }
+
+    /** Bytes of device memory a decode step's buffers take (for sizing the KV cache). */
+    public static long decodeBytes(ModelConfig c, DType activation, int batch, int maxBlocksPerSequence) {
+        long perToken = (4L * c.hiddenSize() + 2L * c.numHeads() * c.headDim() + 2L * c.numKvHeads() * c.headDim()
+                + 3L * c.intermediateSize()) * activation.byteSize() + 4L * c.vocabSize() + 16;
+        return batch * perToken + 4L * batch * (maxBlocksPerSequence + 1);
+    }
+
+    public int tokens() {
+        return tokens;
+    }
+
+    public int sequences() {
+        return sequences;
+    }
+
+    /** Rows of {@link #logits}. */
+    public int logitRows() {
+        return logits.dim(0);
+    }
+
+    private Tensor add(Tensor t) {
+        all.add(t);
+        return t;
+    }
+
+    @Override
+    public void close() {
+        all.forEach(Tensor::close);
+        all.clear();
+    }
+}

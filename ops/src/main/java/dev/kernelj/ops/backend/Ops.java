@@ -1,0 +1,154 @@
+package dev.kernelj.ops.backend;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.ops.RopeConfig;
+import dev.kernelj.ops.Tensor;
+
+/**
+ * The ops of a Llama-family forward pass over {@link Tensor}s, implemented by the CUDA backend
+ * ({@link CudaOps}) and the Java reference backend ({@link ReferenceOps}), which compute the same
+ * functions (same rounding points; the reference accumulates in f64).
+ *
+ * <p>Conventions: ops write into an {@code out} tensor the caller allocated with {@link #empty};
+ * {@code out} may be the same tensor as an input where an op says so. Floating ops take f32, f16 or
+ * bf16, compute in f32 and round once into the output dtype. Bad input raises one
+ * {@link dev.kernelj.ops.OpArgumentException} naming the op, the argument and the shapes, before
+ * anything runs. On CUDA, ops are queued on the backend's stream: {@link #toHost} and
+ * {@link #synchronize} wait for them.
+ */
+public interface Ops extends AutoCloseable {
+  /** {@code "cuda:<device name>"} or {@code "reference"}. */
+  String name();
+
+  // ---------------------------------------------------------------- memory
+
+  /** A new tensor in this backend's memory; its contents are undefined until written. */
+  Tensor empty(DType dtype, int... shape);
+
+  /** A copy of a host tensor in this backend's memory (contiguous). */
+  Tensor upload(Tensor host);
+
+  /** A contiguous host copy of a tensor of this backend; waits for queued work. */
+  Tensor toHost(Tensor tensor);
+
+  /** Copies {@code src} into {@code dst}: same dtype and shape, both contiguous. */
+  void copy(Tensor dst, Tensor src);
+
+  /** Sets every element of a contiguous tensor to {@code value} (rounded to its dtype); NaN poisons. */
+  void fill(Tensor tensor, float value);
+
+  /** Waits until all queued work is done. */
+  void synchronize();
+
+  // ---------------------------------------------------------------- elementwise
+
+  /** {@code out = a + b}; b has a's shape or is {@code [cols]} broadcast over rows (a bias). out may be a or b. */
+  void add(Tensor out, Tensor a, Tensor b);
+
+  /** {@code out = a * b}; broadcasting as {@link #add}. */
+  void mul(Tensor out, Tensor a, Tensor b);
+
+  /** {@code out = x * s}. */
+  void scale(Tensor out, Tensor x, float s);
+
+  /** {@code residual = residual + x}, the residual connection of a transformer block. */
+  default void residualAdd(Tensor residual, Tensor x) {
+    add(residual, residual, x);
+  }
+
+  /** Converts between f32, f16 and bf16 (round to nearest even); same shapes, contiguous. */
+  void cast(Tensor out, Tensor in);
+
+  // ---------------------------------------------------------------- model ops
+
+  /** {@code out[t] = table[ids[t]]}: ids I32 [tokens], table [vocab, dim], out [tokens, dim] in the table's dtype or F32. */
+  void embedding(Tensor out, Tensor table, Tensor ids);
+
+  /** RMSNorm over the last dim: {@code out = x / sqrt(mean(x^2) + eps) * weight}; out may be x. */
+  void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps);
+
+  /** Fused residual add + RMSNorm: {@code residual += x; out = rmsNorm(residual) * weight}. */
+  void rmsNormResidual(Tensor out, Tensor residual, Tensor x, Tensor weight, float eps);
+
+  /** LayerNorm over the last dim with weight and bias [cols]; out may be x. */
+  void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps);
+
+  /** Softmax over the last dim with an optional prefix mask; out may be x. */
+  void softmax(Tensor out, Tensor x, SoftmaxMask mask);
+
+  /** {@code out = x * sigmoid(x)}. */
+  void silu(Tensor out, Tensor x);
+
+  /** GELU, tanh approximation ({@code gelu_pytorch_tanh}). */
+  void geluTanh(Tensor out, Tensor x);
+
+  /** GELU, exact ({@code erf}). */
+  void geluErf(Tensor out, Tensor x);
+
+  /** {@code out = silu(gate) * up}; gate and up may be strided column halves of one fused output. */
+  void swiglu(Tensor out, Tensor gate, Tensor up);
+
+  /** RoPE in place on {@code x [tokens, heads, headDim]} at I32 {@code positions [tokens]}. */
+  void rope(Tensor x, Tensor positions, RopeConfig config);
+
+  /**
+   * {@code out[..., n] = x[..., k] . w[n, k]^T} (a linear layer, weight row-major [out, in]). x is
+   * rounded to w's dtype first; f32 accumulation; out F32 or w's dtype. On CUDA, 1 to 8 rows use the
+   * GEMV kernel, more use cuBLAS.
+   */
+  void matmul(Tensor out, Tensor x, Tensor w);
+
+  // ---------------------------------------------------------------- attention and sampling
+
+  /**
+   * Prefill attention with GQA/MQA: {@code out = softmax(scale * q k^T + mask) v} per head, query
+   * head {@code h} reading kv head {@code h / (heads / kvHeads)}. q and out
+   * {@code [batch, seqQ, heads, headDim]}, k and v {@code [batch, seqKv, kvHeads, headDim]}, all of
+   * one dtype and contiguous. Causal masking aligns the diagonal bottom right: query {@code i} sees
+   * keys {@code j <= i + seqKv - seqQ} (so seqKv >= seqQ). The CUDA backend takes bf16 with
+   * headDim 64 or 128 (a tiled flash-attention kernel); the reference takes any floating dtype
+   * and head size.
+   */
+  void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal);
+
+  /**
+   * Decode attention, one query per sequence, over a paged KV cache: q and out
+   * {@code [batch, heads, headDim]}; caches {@code [numBlocks, blockSize, kvHeads, headDim]} (token
+   * {@code t} of sequence {@code b} at block {@code blockTable[b][t / blockSize]}, row
+   * {@code t % blockSize}); blockTable I32 {@code [batch, maxBlocksPerSeq]}; contextLengths I32
+   * {@code [batch]}, each at most {@code maxBlocksPerSeq * blockSize}; a sequence of length 0 gets
+   * zeros. The work is split along the context for long sequences; its shape depends only on the
+   * tensors' shapes, not on the lengths, so a captured CUDA graph stays valid while lengths change.
+   * The CUDA backend takes bf16 with headDim 64 or 128.
+   */
+  void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale);
+
+  /**
+   * Writes k and v {@code [tokens, kvHeads, headDim]} into the caches
+   * {@code [numBlocks, blockSize, kvHeads, headDim]} (same dtype) at I32 {@code slots [tokens]}
+   * ({@code block * blockSize + row}); a negative slot (padding) or one past the cache is skipped.
+   * The CUDA backend takes bf16.
+   */
+  void kvAppend(Tensor kCache, Tensor vCache, Tensor k, Tensor v, Tensor slots);
+
+  /**
+   * Draws one token per row of F32 {@code logits [batch, vocab]} into I32 {@code out [batch]}:
+   * penalties over I32 {@code history [batch, historyLen]} (null for none; ids outside the
+   * vocabulary, e.g. -1 padding, are ignored), then temperature, top-k, top-p and min-p, then a
+   * draw from Philox4x32-10 keyed by {@code seed + row * 0x9E3779B97F4A7C15} with {@code step}
+   * (0 to 2^31 - 1) as its counter. Both backends return the same token bit for bit. The logits
+   * are left unchanged.
+   */
+  void sample(Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step);
+
+  /**
+   * The {@code n} most likely tokens of each row of F32 {@code logits [batch, vocab]}, best first
+   * (ties to the lower id), into I32 {@code ids [batch, n]} and their log-softmax values into F32
+   * {@code logprobs [batch, n]}; {@code n} at most 64.
+   */
+  void topLogprobs(Tensor ids, Tensor logprobs, Tensor logits);
+
+  /** Releases this backend's resources (device memory it cached, the stream); tensors it made become invalid. */
+  @Override
+  void close();
+}

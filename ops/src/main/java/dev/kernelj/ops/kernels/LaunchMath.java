@@ -1,0 +1,74 @@
+package dev.kernelj.ops.kernels;
+
+import dev.kernelj.dsl.ConstPtr;
+import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Element;
+import dev.kernelj.dsl.Launch;
+import dev.kernelj.dsl.Ptr;
+import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.OpArgumentException;
+
+/** Grid shapes and argument checks shared by the op files' launch code. */
+public final class LaunchMath {
+  private LaunchMath() {}
+
+  /** Threads per block of the elementwise kernels. */
+  public static final int ELEMENTWISE_BLOCK = 256;
+
+  /**
+   * Enough blocks that a grid-stride loop over {@code n} items, 8 per thread, fills any current GPU,
+   * and no more: the loop covers the rest.
+   */
+  public static Launch elementwise(long n, StreamRef stream) {
+    long groups = (n + 7) / 8;
+    int blocks = (int) Math.min(Launch.blocksFor(Math.max(groups, 1), ELEMENTWISE_BLOCK), 8192);
+    return Launch.grid(blocks).block(ELEMENTWISE_BLOCK).on(stream);
+  }
+
+  /**
+   * One block per row: 32 threads per 8 elements of a row up to 1024 threads, at least one warp. Rows
+   * map to grid.x (up to 2^31 - 1 rows).
+   */
+  public static Launch perRow(long rows, long cols, StreamRef stream) {
+    if (rows > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(rows + " rows exceed a grid dimension");
+    }
+    long threads = Math.min(1024, Math.max(32, ((cols + 7) / 8 + 31) / 32 * 32));
+    return Launch.grid((int) Math.max(1, rows)).block((int) threads).on(stream);
+  }
+
+  public static void requireAddress(String op, String arg, long address, DType dtype) {
+    if (address == 0) {
+      throw new OpArgumentException(op, arg, "is a null device pointer");
+    }
+    if (address % dtype.byteSize() != 0) {
+      throw new OpArgumentException(op, arg, "address 0x" + Long.toHexString(address) + " is not aligned to its " + dtype + " element size");
+    }
+  }
+
+  public static void requireNonNegative(String op, String arg, long value) {
+    if (value < 0) {
+      throw new OpArgumentException(op, arg, "must be >= 0, got " + value);
+    }
+  }
+
+  public static void requireIntRange(String op, String arg, long value) {
+    if (value < 0 || value > Integer.MAX_VALUE) {
+      throw new OpArgumentException(op, arg, "must be in [0, 2^31), got " + value);
+    }
+  }
+
+  public static void requireFloating(String op, String arg, DType t) {
+    if (t != DType.F32 && t != DType.F16 && t != DType.BF16) {
+      throw new OpArgumentException(op, arg, "has dtype " + t + "; f32, f16 or bf16 expected");
+    }
+  }
+
+  static <T extends Element> Ptr<T> ptr(long address, Class<T> element) {
+    return Ptr.ofAddress(address, element);
+  }
+
+  static <T extends Element> ConstPtr<T> cptr(long address, Class<T> element) {
+    return ConstPtr.ofAddress(address, element);
+  }
+}

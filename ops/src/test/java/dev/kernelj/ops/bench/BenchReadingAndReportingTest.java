@@ -1,0 +1,100 @@
+package dev.kernelj.ops.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kernelj.ops.backend.CudaOps;
+import dev.kernelj.ops.backend.FakePort;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What OpsBench does without a GPU: reads the PyTorch baseline, writes its report, survives a failing case. */
+class BenchReadingAndReportingTest {
+  static final String CEILINGS = """
+      {
+        "card": "NVIDIA H200",
+        "torch": "2.8.0+cu128",
+        "copy_GBps": 4021.5,
+        "gemm_bf16_8192_TFLOPs": 731.25,
+        "pytorch": {
+          "rmsnorm_4096x4096": {"ms": 0.0421, "GBps": 1594.2},
+          "gemv_1x4096x4096": {"ms": 0.011, "GBps": 3050.0},
+          "sdpa_causal_b4_h32_s4096_d128": {"ms": 1.02, "TFLOPs": 536.0},
+          "broken": {"ms": NaN, "GBps": NaN}
+        }
+      }
+      """;
+
+  @Test
+  void theBaselineGivesPyTorchsFigurePerShape(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("ceilings.json");
+    Files.writeString(file, CEILINGS);
+    Baseline b = Baseline.load(file);
+    assertEquals("NVIDIA H200", b.card());
+    assertEquals(4021.5, b.copyGbps().getAsDouble());
+    assertEquals(731.25, b.gemmTflops().getAsDouble());
+    assertEquals(3050.0, b.torchRate("gemv_1x4096x4096").getAsDouble());
+    assertEquals(536.0, b.torchRate("sdpa_causal_b4_h32_s4096_d128").getAsDouble());
+    assertTrue(b.torchRate("gemv_8x4096x4096").isEmpty());
+    assertTrue(b.torchRate("broken").isEmpty(), "NaN is no figure");
+    assertTrue(b.torchRate(null).isEmpty());
+    assertTrue(Baseline.none().torchRate("rmsnorm_4096x4096").isEmpty());
+  }
+
+  @Test
+  void malformedJsonSaysWhereAndWhat() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\": [1, 2,, 3]}"));
+    assertEquals("baseline JSON at offset 12: '' is not a JSON value", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\": 1} x"));
+    assertEquals(Map.of("s", "q\"\n\u00e9", "l", List.of(true, false)), MiniJson.parse("{\"s\": \"q\\\"\\n\\u00e9\", \"l\": [true, false]}"));
+  }
+
+  @Test
+  void theJsonReportIsValidJsonWithNullForMissingFigures() {
+    List<BenchRow> rows = List.of(
+        new BenchRow("gemv bf16 m=1", "4096x4096", 10.5, 3200.0, "GB/s", 0.8, 3050.0, null),
+        new BenchRow("rope bf16 \"in place\"", "4096x32x128", 20.0, 3000.0, "GB/s", 0.75, Double.NaN, null),
+        BenchRow.failed("matmul bf16 (cuBLAS)", "4096x4096x4096", "CublasException: libcublas not found"));
+    String json = BenchReport.json("NVIDIA H200", 4000, Double.NaN, Baseline.none(), rows);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> parsed = (Map<String, Object>) MiniJson.parse(json);
+    assertEquals(4000.0, parsed.get("copy_gbps"));
+    assertEquals(null, parsed.get("gemm_bf16_tflops"));
+    List<?> ops = (List<?>) parsed.get("ops");
+    assertEquals(3, ops.size());
+    Map<?, ?> first = (Map<?, ?>) ops.get(0);
+    assertEquals(3200.0 / 3050.0, (Double) first.get("vs_pytorch"), 1e-4);
+    assertEquals(null, ((Map<?, ?>) ops.get(1)).get("pytorch_rate"));
+    assertEquals("CublasException: libcublas not found", ((Map<?, ?>) ops.get(2)).get("error"));
+
+    String table = BenchReport.table("NVIDIA H200", 4000, 700, Baseline.none(), rows);
+    assertTrue(table.contains("1.05x"), table);
+    assertTrue(table.contains("FAILED: CublasException: libcublas not found"), table);
+  }
+
+  @Test
+  void aFailingCaseBecomesARowAndTheRunGoesOn() {
+    OpsBench bench = new OpsBench(new CudaOps(new FakePort()), 3, Baseline.none());
+    bench.attempt("broken op", "1x1", null, () -> {
+      throw new IllegalStateException("kernel fault\nat line 2");
+    });
+    bench.attempt("next op", "2x2", null, () -> OpsBench.Measured.bytes(2.0, 4000.0));
+    List<BenchRow> rows = bench.rows();
+    assertEquals("IllegalStateException: kernel fault; at line 2", rows.get(0).error());
+    assertEquals(2.0, rows.get(1).rate(), 1e-12, "4000 bytes in 2 us is 2 GB/s");
+  }
+
+  @Test
+  void unknownArgumentsAreRefusedWithTheUsage() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OpsBench.main(new String[] {"--sdpa", "x"}));
+    assertEquals("unknown argument --sdpa; " + OpsBench.USAGE, e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> OpsBench.main(new String[] {"--json"}));
+    assertEquals("--json needs a value; " + OpsBench.USAGE, e.getMessage());
+  }
+}

@@ -1,0 +1,165 @@
+package dev.kernelj.ops.kernels.attention;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kernelj.dsl.BF16;
+import dev.kernelj.dsl.F32;
+import dev.kernelj.dsl.I32;
+import dev.kernelj.dsl.Ptr;
+import dev.kernelj.dsl.StreamRef;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PagedDecodeAttentionTest {
+  /** A paged cache filled from contiguous per-sequence K/V, pages in shuffled order. */
+  record PagedCase(PagedDecodeAttention.Shape shape, float[] q, float[] kCache, float[] vCache, int[] tables, int[] lens,
+      float[][] kContig, float[][] vContig) {
+    static PagedCase random(long seed, int h, int hkv, int d, int blockSize, int... lens) {
+      Random rng = new Random(seed);
+      int batch = lens.length;
+      int maxBlocks = 1;
+      int needed = 0;
+      for (int len : lens) {
+        maxBlocks = Math.max(maxBlocks, (len + blockSize - 1) / blockSize);
+        needed += (len + blockSize - 1) / blockSize;
+      }
+      int numBlocks = needed + 2;
+      var shape = PagedDecodeAttention.Shape.of(batch, h, hkv, d, numBlocks, blockSize, maxBlocks);
+      List<Integer> free = new ArrayList<>();
+      for (int i = 0; i < numBlocks; i++) {
+        free.add(i);
+      }
+      Collections.shuffle(free, rng);
+      float[] kCache = NaiveAttention.random(rng, shape.cacheElements());
+      float[] vCache = NaiveAttention.random(rng, shape.cacheElements());
+      int[] tables = new int[batch * maxBlocks];
+      java.util.Arrays.fill(tables, -1);
+      float[][] kc = new float[batch][];
+      float[][] vc = new float[batch][];
+      int next = 0;
+      for (int b = 0; b < batch; b++) {
+        kc[b] = NaiveAttention.random(rng, (long) lens[b] * hkv * d);
+        vc[b] = NaiveAttention.random(rng, (long) lens[b] * hkv * d);
+        for (int t = 0; t < lens[b]; t++) {
+          if (t % blockSize == 0) {
+            tables[b * maxBlocks + t / blockSize] = free.get(next++);
+          }
+          int row = tables[b * maxBlocks + t / blockSize] * blockSize + t % blockSize;
+          System.arraycopy(kc[b], t * hkv * d, kCache, row * hkv * d, hkv * d);
+          System.arraycopy(vc[b], t * hkv * d, vCache, row * hkv * d, hkv * d);
+        }
+      }
+      return new PagedCase(shape, NaiveAttention.random(rng, (long) batch * h * d), kCache, vCache, tables, lens.clone(), kc, vc);
+    }
+  }
+
+  @ParameterizedTest(name = "H{0} Hkv{1} D{2} block{3} lens {4}")
+  @CsvSource({
+      "4, 4, 64, 16, '1'",
+      "8, 2, 128, 16, '17 5'",
+      "32, 1, 128, 7, '100'",
+      "12, 4, 64, 32, '300 0 65'"})
+  void referenceOverPagesMatchesNaiveContiguousAttention(int h, int hkv, int d, int blockSize, String lensText) {
+    int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
+    PagedCase c = PagedCase.random(h * 7L + d + blockSize, h, hkv, d, blockSize, lens);
+    float[] out = new float[c.q().length];
+    java.util.Arrays.fill(out, Float.NaN);
+    PagedDecodeAttention.reference(c.q(), c.kCache(), c.vCache(), c.tables(), c.lens(), out, c.shape());
+
+    double[] expected = new double[out.length];
+    for (int b = 0; b < lens.length; b++) {
+      for (int hi = 0; hi < h; hi++) {
+        if (lens[b] == 0) {
+          continue;   // zeros
+        }
+        int kvh = hi / (h / hkv);
+        double[][] q = new double[1][d];
+        double[][] k = new double[lens[b]][d];
+        double[][] v = new double[lens[b]][d];
+        for (int e = 0; e < d; e++) {
+          q[0][e] = c.q()[(b * h + hi) * d + e];
+        }
+        for (int t = 0; t < lens[b]; t++) {
+          for (int e = 0; e < d; e++) {
+            k[t][e] = c.kContig()[b][(t * hkv + kvh) * d + e];
+            v[t][e] = c.vContig()[b][(t * hkv + kvh) * d + e];
+          }
+        }
+        double[] o = NaiveAttention.head(q, k, v, false, 1.0 / Math.sqrt(d))[0];
+        System.arraycopy(o, 0, expected, (b * h + hi) * d, d);
+      }
+    }
+    double err = NaiveAttention.maxRelativeError(out, expected);
+    assertTrue(err < 1e-6, "relative error " + err);
+  }
+
+  @Test
+  void planSplitsLongContextsUntilTheGpuIsFull() {
+    var one = PagedDecodeAttention.Shape.of(1, 32, 8, 128, 4096, 16, 2048);
+    assertEquals(new PagedDecodeAttention.Plan(64, 16), PagedDecodeAttention.Plan.choose(one, 1024, 132));
+    assertEquals(new PagedDecodeAttention.Plan(256, 16), PagedDecodeAttention.Plan.choose(one, 4096, 132));
+    assertEquals(new PagedDecodeAttention.Plan(1024, 32), PagedDecodeAttention.Plan.choose(one, 32768, 132));
+    var many = PagedDecodeAttention.Shape.of(32, 32, 8, 128, 4096, 16, 256);
+    assertEquals(new PagedDecodeAttention.Plan(1024, 4), PagedDecodeAttention.Plan.choose(many, 4096, 132));
+    var e = assertThrows(IllegalArgumentException.class, () -> PagedDecodeAttention.Plan.choose(many, 4097, 132));
+    assertTrue(e.getMessage().contains("exceeds the block table's capacity 256 blocks x 16 tokens"), e.getMessage());
+  }
+
+  @Test
+  void theReduceRunsOnlyWhenTheContextIsSplit() {
+    var shape = PagedDecodeAttention.Shape.of(2, 16, 2, 64, 64, 16, 32);
+    Ptr<BF16> bf = Ptr.ofAddress(0x1000, BF16.class);
+    Ptr<I32> i32 = Ptr.ofAddress(0x2000, I32.class);
+    Ptr<F32> f32 = Ptr.ofAddress(0x3000, F32.class);
+    var ws = new PagedDecodeAttention.Workspace(f32, f32, f32);
+
+    var fake = new RecordingKernels.Decode();
+    new PagedDecodeAttention(fake).forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, null, shape, new PagedDecodeAttention.Plan(512, 1));
+    assertEquals(List.of("d64"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
+    assertEquals(1, fake.calls.get(0).launch().grid().x());
+    assertEquals(2 * 1, fake.calls.get(0).launch().grid().y());   // group of 8 fits one block per kv head
+    assertEquals(2, fake.calls.get(0).launch().grid().z());
+
+    fake = new RecordingKernels.Decode();
+    new PagedDecodeAttention(fake).forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, ws, shape, new PagedDecodeAttention.Plan(64, 8));
+    assertEquals(List.of("d64", "reduce"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
+    assertEquals(8, fake.calls.get(0).launch().grid().x());
+    assertEquals(16, fake.calls.get(1).launch().grid().x());
+    assertEquals(64, fake.calls.get(1).launch().threadsPerBlock());
+
+    var noWorkspace = new RecordingKernels.Decode();
+    var e = assertThrows(IllegalArgumentException.class, () -> new PagedDecodeAttention(noWorkspace)
+        .forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, null, shape, new PagedDecodeAttention.Plan(64, 8)));
+    assertTrue(e.getMessage().contains("needs a workspace"), e.getMessage());
+    assertTrue(noWorkspace.calls.isEmpty());
+  }
+
+  @Test
+  void largeGqaGroupsAreSplitOverBlocksOfSixteenHeads() {
+    var mqa = PagedDecodeAttention.Shape.of(1, 32, 1, 128, 8, 16, 8);
+    var launch = PagedDecodeAttention.partitionLaunch(mqa, new PagedDecodeAttention.Plan(128, 1), StreamRef.DEFAULT);
+    assertEquals(2, launch.grid().y());
+    assertEquals(PagedDecodeAttentionKernels.SHARED_BYTES_D128, launch.sharedBytes());
+    var group20 = PagedDecodeAttention.Shape.of(1, 40, 2, 64, 8, 16, 8);
+    var launch64 = PagedDecodeAttention.partitionLaunch(group20, new PagedDecodeAttention.Plan(128, 1), StreamRef.DEFAULT);
+    assertEquals(4, launch64.grid().y());
+    assertEquals(PagedDecodeAttentionKernels.SHARED_BYTES_D64, launch64.sharedBytes());
+  }
+
+  @Test
+  void referenceRejectsABlockTableEntryOutsideTheCache() {
+    PagedCase c = PagedCase.random(3, 2, 1, 64, 4, 5);
+    int[] tables = c.tables().clone();
+    tables[1] = c.shape().numBlocks();
+    var e = assertThrows(IllegalArgumentException.class, () -> PagedDecodeAttention.reference(c.q(), c.kCache(), c.vCache(),
+        tables, c.lens(), new float[c.q().length], c.shape()));
+    assertTrue(e.getMessage().contains("blockTables[0][1]"), e.getMessage());
+  }
+}

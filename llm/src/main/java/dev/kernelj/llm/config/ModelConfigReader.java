@@ -73,7 +73,11 @@ public final class ModelConfigReader {
         double ropeTheta = c.has("rope_theta") ? c.requireDouble("rope_theta")
                 : ropeParameters != null ? ropeParameters.doubleOr("rope_theta", 10000.0) : 10000.0;
         positive(c, "rope_theta", ropeTheta);
-        JsonFields scaling = c.has("rope_scaling") ? c.objectOrNull("rope_scaling") : ropeParameters;
+        // transformers 5 writes rope_parameters and may leave "rope_scaling": null beside it.
+        JsonFields scaling = c.objectOrNull("rope_scaling");
+        if (scaling == null) {
+            scaling = ropeParameters;
+        }
         RopeScaling ropeScaling = scaling == null ? new RopeScaling.None() : RopeScalingReader.read(scaling);
 
         boolean attentionBias = switch (architecture) {

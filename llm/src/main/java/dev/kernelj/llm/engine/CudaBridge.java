@@ -1,40 +1,21 @@
 package dev.kernelj.llm.engine;
 
-import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.backend.CapturedGraph;
 import dev.kernelj.ops.backend.CudaDevicePort;
 import dev.kernelj.ops.backend.CudaOps;
 import dev.kernelj.ops.backend.Ops;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
 
 /**
- * What the engine needs from CUDA beyond the {@link Ops} API, in one place: graph capture and
- * replay, free/total device memory, and queued copies of step inputs through pinned memory.
- *
- * <p>Graphs and memory info come from the runtime module's {@code CudaStream}/{@code CudaGraph}
- * (the stream the CUDA backend's port hands out), looked up reflectively because the ops port does
- * not expose them yet; when the stream is not a runtime stream the engine runs steps eagerly.
- * TODO(lead): add {@code captureGraph(Runnable)} and {@code memoryInfo()} to CudaDevicePort and
- * replace the reflection below with two direct calls.
+ * What the engine needs from CUDA beyond the {@link Ops} API, in one place, all through the
+ * backend's {@link CudaDevicePort}: graph capture, free/total device memory, and queued copies of
+ * step inputs through pinned memory.
  */
 final class CudaBridge {
-    private static final String STREAM_CLASS = "dev.kernelj.runtime.cuda.CudaStream";
-    private static final String GRAPH_CLASS = "dev.kernelj.runtime.cuda.CudaGraph";
-
     private CudaBridge() {
-    }
-
-    /** A captured step, replayed with {@link #replay}. */
-    interface Graph extends AutoCloseable {
-        void replay();
-
-        @Override
-        void close();
     }
 
     static boolean isCuda(Ops ops) {
@@ -45,95 +26,60 @@ final class CudaBridge {
         return ((CudaOps) ops).port();
     }
 
-    /** {@code {free, total}} bytes of the backend's device, or empty when they cannot be read. */
-    static Optional<long[]> memoryInfo(Ops ops) {
-        try {
-            Object stream = port(ops).stream();
-            Object context = stream.getClass().getMethod("context").invoke(stream);
-            return Optional.of((long[]) context.getClass().getMethod("memoryInfo").invoke(context));
-        } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
-            return Optional.empty();
-        }
+    /** {@code {free, total}} bytes of the backend's device. */
+    static long[] memoryInfo(Ops ops) {
+        return port(ops).memoryInfo();
     }
 
     /**
-     * Captures what {@code body} queues on the backend's stream into a graph; empty when this
-     * runtime cannot capture (the caller then runs the body eagerly each time).
+     * Captures what {@code body} queues on the backend's stream into a graph; empty when the port
+     * cannot capture (the caller then runs the body eagerly each time). A capture that fails for
+     * any other reason is an error: the body queued something a graph cannot hold.
      */
-    static Optional<Graph> capture(Ops ops, Runnable body) {
-        StreamRef stream = port(ops).stream();
-        MethodHandle captureHandle;
-        MethodHandle launchHandle;
+    static Optional<CapturedGraph> capture(Ops ops, Runnable body) {
         try {
-            Class<?> streamClass = Class.forName(STREAM_CLASS);
-            if (!streamClass.isInstance(stream)) {
-                return Optional.empty();
-            }
-            Class<?> graphClass = Class.forName(GRAPH_CLASS);
-            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-            captureHandle = lookup.findStatic(graphClass, "capture", MethodType.methodType(graphClass, streamClass, Runnable.class));
-            launchHandle = lookup.findVirtual(graphClass, "launch", MethodType.methodType(void.class, StreamRef.class));
-        } catch (ReflectiveOperationException | LinkageError e) {
+            return Optional.of(port(ops).captureGraph(body));
+        } catch (UnsupportedOperationException e) {
             return Optional.empty();
         }
-        Object graph;
-        try {
-            graph = captureHandle.invoke(stream, body);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("CUDA graph capture failed: " + t, t);
-        }
-        MethodHandle launch = launchHandle.bindTo(graph);
-        return Optional.of(new Graph() {
-            @Override
-            public void replay() {
-                try {
-                    launch.invokeExact(stream);
-                } catch (RuntimeException | Error e) {
-                    throw e;
-                } catch (Throwable t) {
-                    throw new IllegalStateException("CUDA graph launch failed: " + t, t);
-                }
-            }
-
-            @Override
-            public void close() {
-                try {
-                    ((AutoCloseable) graph).close();
-                } catch (Exception e) {
-                    throw new IllegalStateException("CUDA graph close failed: " + e.getMessage(), e);
-                }
-            }
-        });
     }
 
     /**
-     * Step I/O for device tensors: each write goes to its own part of one pinned buffer and
-     * is queued as an async copy, so that several writes of one step never overwrite each other's
-     * source before the copy runs. The engine synchronizes every step (it reads the logits), after
-     * which the buffer is reused from the start.
+     * Step I/O for device tensors: each write goes to its own part of one pinned buffer and is
+     * queued as an async copy, so that several writes of one step never overwrite each other's
+     * source before the copy runs. Every step ends with a read (the sampled ids), which waits for
+     * the stream; {@link StepIo#endStep} then lets the next step reuse the buffer from the start.
+     *
+     * @param capacityInts ints one step may write in all
+     * @param capacityFloats floats one read may return through the pinned read-back buffer (larger reads take the backend's path)
      */
     static StepIo stepIo(Ops ops, int capacityInts, int capacityFloats) {
         CudaDevicePort port = port(ops);
         ByteBuffer pinned = port.allocatePinned(4L * capacityInts).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer readBack = port.allocatePinned(4L * capacityFloats).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer readBack;
+        try {
+            readBack = port.allocatePinned(4L * capacityFloats).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (RuntimeException | Error e) {
+            port.freePinned(pinned);
+            throw e;
+        }
         return new StepIo() {
             private int used;
 
             @Override
-            public void write(Tensor dst, int[] values) {
-                if (values.length > dst.numel()) {
-                    throw new IllegalArgumentException(values.length + " inputs do not fit " + dst);
-                }
-                if (used + values.length > capacityInts) {
+            public void write(Tensor dst, int[] values, int count) {
+                StepIo.requireFits(dst, values, count);
+                if (used + count > capacityInts) {
                     throw new IllegalStateException("step inputs exceed the pinned staging buffer of " + capacityInts + " ints");
                 }
-                ByteBuffer part = pinned.duplicate().position(4 * used).limit(4 * (used + values.length)).slice()
+                if (count == 0) {
+                    return;
+                }
+                ByteBuffer part = pinned.duplicate().position(4 * used).limit(4 * (used + count)).slice()
                         .order(ByteOrder.LITTLE_ENDIAN);
-                part.asIntBuffer().put(values);
-                port.copyHostToDeviceAsync(dst.address(), part, 4L * values.length);
-                used += values.length;
+                part.asIntBuffer().put(values, 0, count);
+                port.copyHostToDeviceAsync(dst.address(), part, 4L * count);
+                used += count;
             }
 
             @Override
@@ -141,12 +87,26 @@ final class CudaBridge {
                 if (src.numel() > capacityFloats || !src.isContiguous()) {
                     return ops.toHost(src).toFloatArray(); // rare (all-position logits): the backend's own path
                 }
-                int n = (int) src.numel();
-                port.copyDeviceToHostAsync(readBack, src.address(), 4L * n);
-                port.synchronize();
-                float[] out = new float[n];
-                readBack.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+                float[] out = new float[(int) src.numel()];
+                readBack(src).asFloatBuffer().get(out);
                 return out;
+            }
+
+            @Override
+            public int[] readInts(Tensor src) {
+                if (src.numel() > capacityFloats || !src.isContiguous()) {
+                    return ops.toHost(src).toIntArray();
+                }
+                int[] out = new int[(int) src.numel()];
+                readBack(src).asIntBuffer().get(out);
+                return out;
+            }
+
+            /** Copies 4-byte elements of {@code src} into the read-back buffer and waits for them. */
+            private ByteBuffer readBack(Tensor src) {
+                port.copyDeviceToHostAsync(readBack, src.address(), 4L * src.numel());
+                port.synchronize();
+                return readBack.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             }
 
             @Override

@@ -3,38 +3,55 @@ package dev.kernelj.llm.engine;
 import dev.kernelj.llm.model.LlamaModel;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.model.StepBuffers;
+import dev.kernelj.ops.backend.CapturedGraph;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Runs decode steps per batch-size bucket (1, 2, 4, 8, ... up to the engine's max batch). Each
- * bucket has its own fixed {@link StepBuffers}; on CUDA its step runs eagerly once (which loads
- * kernels and tables), is then captured as a CUDA graph, and is replayed from then on: the host
- * only writes the step inputs and launches one graph.
+ * Runs decode steps per batch-size bucket (1, 2, 4, 8, ... up to the engine's max batch). A step
+ * is the whole way from token ids to sampled ids: embedding, layers, LM head, then the
+ * {@link TokenSampler}. Each bucket has its own fixed {@link StepBuffers}; on CUDA its step runs
+ * eagerly once (which loads kernels and sizes the backend's scratch), is then captured as a CUDA
+ * graph, and is replayed from then on: the host only queues the copies of the step inputs and
+ * launches one graph. Steps with and without repetition penalties are captured separately (the
+ * penalized one has two more kernels).
  */
 final class DecodeRunner implements AutoCloseable {
     private final LlamaModel model;
     private final PagedKvCache cache;
+    private final TokenSampler sampler;
     private final int maxBatch;
     private final int maxBlocksPerSequence;
     private final boolean useGraphs;
     private final Map<Integer, Bucket> buckets = new TreeMap<>();
 
+    /** One captured variant of a bucket's step. */
+    private static final class Variant {
+        int eagerRuns;
+        boolean captureTried;
+        Optional<CapturedGraph> graph = Optional.empty();
+    }
+
     private static final class Bucket {
         final StepBuffers buffers;
-        int eagerRuns;
-        Optional<CudaBridge.Graph> graph = Optional.empty();
-        boolean captureTried;
+        final Variant plain = new Variant();
+        final Variant penalized = new Variant();
 
         Bucket(StepBuffers buffers) {
             this.buffers = buffers;
         }
+
+        Variant variant(boolean penalties) {
+            return penalties ? penalized : plain;
+        }
     }
 
-    DecodeRunner(LlamaModel model, PagedKvCache cache, int maxBatch, int maxBlocksPerSequence, boolean useGraphs) {
+    DecodeRunner(LlamaModel model, PagedKvCache cache, TokenSampler sampler, int maxBatch, int maxBlocksPerSequence,
+                 boolean useGraphs) {
         this.model = model;
         this.cache = cache;
+        this.sampler = sampler;
         this.maxBatch = maxBatch;
         this.maxBlocksPerSequence = maxBlocksPerSequence;
         this.useGraphs = useGraphs && CudaBridge.isCuda(model.ops());
@@ -57,33 +74,38 @@ final class DecodeRunner implements AutoCloseable {
         return bucketOf(bucket).buffers;
     }
 
-    /** Queues the decode step of {@code bucket} (graph replay once captured). */
-    void step(int bucket) {
+    /**
+     * Queues the decode step of {@code bucket} (graph replay once captured): the model writes the
+     * bucket's logits, the sampler its sampled ids. The sampler must have been prepared for
+     * {@code bucket} rows.
+     */
+    void step(int bucket, boolean penalized) {
         Bucket b = bucketOf(bucket);
-        if (b.graph.isPresent()) {
-            b.graph.get().replay();
+        Variant v = b.variant(penalized);
+        if (v.graph.isPresent()) {
+            v.graph.get().replay();
             return;
         }
+        queueStep(b, penalized);
+        v.eagerRuns++;
+    }
+
+    private void queueStep(Bucket b, boolean penalized) {
         model.decode(b.buffers, cache);
-        b.eagerRuns++;
+        sampler.launch(b.buffers.logits, penalized);
     }
 
     /**
-     * Called once the outputs of a step have been read: captures the bucket's graph after its first
-     * eager run (capture only records; it runs nothing, so buffers and cache are untouched).
+     * Called once the outputs of a step have been read: captures the variant's graph after its
+     * first eager run (capture only records; it runs nothing, so buffers and cache are untouched).
      */
-    void afterStep(int bucket) {
+    void afterStep(int bucket, boolean penalized) {
         Bucket b = bucketOf(bucket);
-        if (useGraphs && !b.captureTried && b.eagerRuns > 0) {
-            b.captureTried = true;
-            b.graph = CudaBridge.capture(model.ops(), () -> model.decode(b.buffers, cache));
+        Variant v = b.variant(penalized);
+        if (useGraphs && !v.captureTried && v.eagerRuns > 0) {
+            v.captureTried = true;
+            v.graph = CudaBridge.capture(model.ops(), () -> queueStep(b, penalized));
         }
-    }
-
-    /** Whether {@code bucket} replays a captured graph. */
-    boolean replaysGraph(int bucket) {
-        Bucket b = buckets.get(bucket);
-        return b != null && b.graph.isPresent();
     }
 
     private Bucket bucketOf(int bucket) {
@@ -94,7 +116,8 @@ final class DecodeRunner implements AutoCloseable {
     @Override
     public void close() {
         for (Bucket b : buckets.values()) {
-            b.graph.ifPresent(CudaBridge.Graph::close);
+            b.plain.graph.ifPresent(CapturedGraph::close);
+            b.penalized.graph.ifPresent(CapturedGraph::close);
             b.buffers.close();
         }
         buckets.clear();

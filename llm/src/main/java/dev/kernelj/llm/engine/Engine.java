@@ -12,6 +12,7 @@ import dev.kernelj.llm.model.WeightUploader;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import dev.kernelj.llm.util.ByteSizes;
+import dev.kernelj.ops.backend.CudaOps;
 import dev.kernelj.ops.backend.Ops;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -44,6 +44,7 @@ public final class Engine implements AutoCloseable {
     private final LlamaModel model;
     private final PagedKvCache cache;
     private final DecodeRunner runner;
+    private final TokenSampler sampler;
     private final StepIo io;
     private final Generator generator;
     private final int maxContext;
@@ -51,17 +52,18 @@ public final class Engine implements AutoCloseable {
     private GenerationStats lastStats;
 
     private Engine(ModelConfig config, Tokenizer tokenizer, Ops ops, LlamaModel model, PagedKvCache cache,
-                   DecodeRunner runner, StepIo io, int maxContext, int maxBatch) {
+                   DecodeRunner runner, TokenSampler sampler, StepIo io, int maxContext, int maxBatch) {
         this.config = config;
         this.tokenizer = tokenizer;
         this.ops = ops;
         this.model = model;
         this.cache = cache;
         this.runner = runner;
+        this.sampler = sampler;
         this.io = io;
         this.maxContext = maxContext;
         this.maxBatch = maxBatch;
-        this.generator = new Generator(model, cache, runner, io, tokenizer, maxContext);
+        this.generator = new Generator(model, cache, runner, sampler, io, tokenizer, maxContext);
     }
 
     /**
@@ -81,29 +83,47 @@ public final class Engine implements AutoCloseable {
         LlamaWeights weights = null;
         PagedKvCache cache = null;
         StepIo io = null;
+        TokenSampler sampler = null;
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
+            if (cuda) {
+                CudaSupport.check(config, activation);
+            }
+            int maxBatch = options.maxBatch();
             Budget budget = Budget.of(ops, options.gpuMemoryUtilization());
             long weightBytes = estimateWeightBytes(checkpoint, activation, cuda);
             budget.requireRoomFor(weightBytes, "weights");
             weights = WeightLoader.load(checkpoint, config, activation, WeightUploader.viaHost(ops), options.progress());
 
             int blocksPerSeq = KvCacheSizing.blocksPerSequence(maxContext, options.blockSize());
-            long stepBytes = StepBuffers.decodeBytes(config, activation, options.maxBatch(), blocksPerSeq) * 2
-                    + StepBuffers.decodeBytes(config, activation, maxContext, 1);
+            long stepBytes = StepBuffers.decodeBytes(config, activation, maxBatch, blocksPerSeq) * 2
+                    + StepBuffers.decodeBytes(config, activation, maxContext, 1)
+                    + (cuda ? CudaTokenSampler.bytes(maxBatch, config.vocabSize(), maxContext) : 0);
             DType kvDtype = cuda ? activation : DType.F32; // host tensors hold every float as 4 bytes
-            long kvBudget = budget.remainingAfter(weights.bytes() + stepBytes, cuda);
-            int blocks = KvCacheSizing.blocks(config, kvDtype, options.blockSize(), kvBudget, options.maxBatch(), maxContext,
+            long kvBudget = budget.remainingAfter(weights.bytes() + stepBytes);
+            int blocks = KvCacheSizing.blocks(config, kvDtype, options.blockSize(), kvBudget, maxBatch, maxContext,
                     budget.describe(weights.bytes()));
             if (!cuda) {
-                blocks = options.maxBatch() * blocksPerSeq; // the heap is shared: take only what the batch needs
+                blocks = maxBatch * blocksPerSeq; // the heap is shared: take only what the batch needs
             }
             cache = PagedKvCache.allocate(ops, config, activation, blocks, options.blockSize());
-            io = cuda ? CudaBridge.stepIo(ops, 3 * maxContext + options.maxBatch() * (blocksPerSeq + 5),
-                    options.maxBatch() * config.vocabSize()) : StepIo.host();
+            if (cuda) {
+                // One step writes its packed inputs (a prefill's or a decode's) and the sampler's rows.
+                int inputWords = Math.max(StepBuffers.inputWords(maxContext, 1, 1),
+                        StepBuffers.inputWords(maxBatch, maxBatch, blocksPerSeq));
+                io = CudaBridge.stepIo(ops, inputWords + CudaTokenSampler.stagedWords(maxBatch, maxContext),
+                        maxBatch * config.vocabSize());
+                sampler = new CudaTokenSampler((CudaOps) ops, io, maxBatch, config.vocabSize(), maxContext);
+            } else {
+                io = StepIo.host();
+                sampler = new ReferenceTokenSampler(ops, maxBatch);
+            }
             LlamaModel model = new LlamaModel(config, ops, weights, activation);
-            DecodeRunner runner = new DecodeRunner(model, cache, options.maxBatch(), blocksPerSeq, options.cudaGraphs());
-            return new Engine(config, tokenizer, ops, model, cache, runner, io, maxContext, options.maxBatch());
+            DecodeRunner runner = new DecodeRunner(model, cache, sampler, maxBatch, blocksPerSeq, options.cudaGraphs());
+            return new Engine(config, tokenizer, ops, model, cache, runner, sampler, io, maxContext, maxBatch);
         } catch (RuntimeException | Error e) {
+            if (sampler != null) {
+                sampler.close();
+            }
             if (io != null) {
                 io.close();
             }
@@ -157,11 +177,8 @@ public final class Engine implements AutoCloseable {
     private record Budget(long total, long free, double fraction, String unit) {
         static Budget of(Ops ops, double fraction) {
             if (CudaBridge.isCuda(ops)) {
-                Optional<long[]> info = CudaBridge.memoryInfo(ops);
-                if (info.isPresent()) {
-                    return new Budget(info.get()[1], info.get()[0], fraction, "card");
-                }
-                return new Budget(Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, fraction, "card (size unknown)");
+                long[] info = CudaBridge.memoryInfo(ops);
+                return new Budget(info[1], info[0], fraction, "card");
             }
             Runtime rt = Runtime.getRuntime();
             long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
@@ -182,8 +199,8 @@ public final class Engine implements AutoCloseable {
             }
         }
 
-        /** Bytes left for the KV cache once {@code used} more bytes are taken (CUDA: measured again). */
-        long remainingAfter(long used, boolean measured) {
+        /** Bytes left for the KV cache once {@code used} more bytes are taken than when the budget was measured. */
+        long remainingAfter(long used) {
             return allowed() - (total - free) - used;
         }
 
@@ -297,6 +314,7 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         runner.close();
+        sampler.close();
         io.close();
         cache.close();
         model.close();

@@ -13,21 +13,26 @@ import java.util.List;
  * The generation loop of a static batch: reserve each sequence's cache blocks for its whole
  * budget, prefill the prompts one by one, then decode all live sequences together, one token each
  * per step, until every one has stopped. Sequences that stop leave the batch; the rest move up,
- * and the step uses the smallest bucket that holds them.
+ * and the step uses the smallest bucket that holds them. Tokens are sampled where the logits are
+ * (the {@link TokenSampler}); a step reads back only the sampled ids.
  */
 final class Generator {
     private final LlamaModel model;
     private final PagedKvCache cache;
     private final DecodeRunner runner;
-    private final StepIo inputs;
+    private final TokenSampler sampler;
+    private final StepIo io;
     private final Tokenizer tokenizer;
     private final int maxContext;
+    private int lastBucket = -1;
 
-    Generator(LlamaModel model, PagedKvCache cache, DecodeRunner runner, StepIo inputs, Tokenizer tokenizer, int maxContext) {
+    Generator(LlamaModel model, PagedKvCache cache, DecodeRunner runner, TokenSampler sampler, StepIo io, Tokenizer tokenizer,
+              int maxContext) {
         this.model = model;
         this.cache = cache;
         this.runner = runner;
-        this.inputs = inputs;
+        this.sampler = sampler;
+        this.io = io;
         this.tokenizer = tokenizer;
         this.maxContext = maxContext;
     }
@@ -37,7 +42,6 @@ final class Generator {
 
     Outcome generate(List<GenerationRequest> requests, TokenListener listener) {
         long start = System.nanoTime();
-        int vocab = model.config().vocabSize();
         List<SequenceState> all = new ArrayList<>();
         try {
             for (int i = 0; i < requests.size(); i++) {
@@ -50,7 +54,7 @@ final class Generator {
                             + " or open the engine with a larger max context");
                 }
                 BlockTable table = cache.newSequence();
-                all.add(new SequenceState(i, r, table, vocab, tokenizer));
+                all.add(new SequenceState(i, r, table, tokenizer));
                 // The last generated token is never fed back, so it needs no cache slot.
                 table.reserve(budget - 1);
             }
@@ -60,8 +64,7 @@ final class Generator {
             for (SequenceState s : all) {
                 int[] prompt = s.request.promptIds();
                 promptTokens += prompt.length;
-                float[] logits = prefill(s, prompt, false);
-                emit(listener, s, s.accept(s.sampler.next(logits, 0)));
+                emit(listener, s, s.accept(prefill(s, prompt, null)));
                 if (firstToken == 0) {
                     firstToken = System.nanoTime() - start;
                 }
@@ -72,10 +75,10 @@ final class Generator {
             int steps = 0;
             List<SequenceState> live = liveOf(all);
             while (!live.isEmpty()) {
-                float[] logits = decodeStep(live);
+                int[] tokens = decodeStep(live);
                 for (int row = 0; row < live.size(); row++) {
                     SequenceState s = live.get(row);
-                    emit(listener, s, s.accept(s.sampler.next(logits, row * vocab)));
+                    emit(listener, s, s.accept(tokens[row]));
                 }
                 steps++;
                 live = liveOf(all);
@@ -101,10 +104,10 @@ final class Generator {
     }
 
     /**
-     * Prefills a fresh sequence; returns host logits of its last position, or of every position
-     * ({@code [prompt, vocab]} row-major) when {@code allPositions}.
+     * Prefills a fresh sequence and samples its first token. With {@code allLogits} (at least
+     * {@code prompt * vocab} long) the logits of every position are copied to its start, row-major.
      */
-    float[] prefill(SequenceState s, int[] prompt, boolean allPositions) {
+    int prefill(SequenceState s, int[] prompt, float[] allLogits) {
         int n = prompt.length;
         int[] positions = new int[n];
         int[] slots = new int[n];
@@ -113,20 +116,25 @@ final class Generator {
             slots[p] = s.blocks.slot(p);
         }
         Ops ops = model.ops();
-        try (StepBuffers b = StepBuffers.forPrefill(ops, model.config(), model.activation(), n, allPositions)) {
-            inputs.write(b.tokenIds, prompt);
-            inputs.write(b.positions, positions);
-            inputs.write(b.slots, slots);
+        try (StepBuffers b = StepBuffers.forPrefill(ops, model.config(), model.activation(), n, allLogits != null)) {
+            io.write(b.inputs, b.packInputs(prompt, positions, slots, null, null));
             model.prefill(b, cache);
-            float[] out = inputs.readFloats(b.logits);
-            inputs.endStep();
+            boolean penalized = sampler.prepare(List.of(s.samplingRow()), 1);
+            int last = b.logitRows();
+            sampler.launch(b.logits.slice(0, last - 1, last), penalized);
+            int token = io.readInts(sampler.sampled().slice(0, 0, 1))[0];
+            if (allLogits != null) {
+                float[] rows = io.readFloats(b.logits);
+                System.arraycopy(rows, 0, allLogits, 0, rows.length);
+            }
+            io.endStep();
             s.cached = n;
-            return out;
+            return token;
         }
     }
 
-    /** One decode step for {@code live} (in row order); returns their logits {@code [live, vocab]}. */
-    float[] decodeStep(List<SequenceState> live) {
+    /** One decode step for {@code live} (in row order); returns the token sampled for each. */
+    int[] decodeStep(List<SequenceState> live) {
         int bucket = runner.bucketFor(live.size());
         StepBuffers b = runner.buffers(bucket);
         int width = b.blockTables.dim(1);
@@ -135,6 +143,7 @@ final class Generator {
         int[] slots = new int[bucket];
         int[] table = new int[bucket * width];
         int[] lens = new int[bucket];
+        List<SampleRow> rows = new ArrayList<>(live.size());
         for (int row = 0; row < bucket; row++) {
             if (row < live.size()) {
                 SequenceState s = live.get(row);
@@ -144,24 +153,33 @@ final class Generator {
                 slots[row] = s.blocks.slot(pos);
                 s.blocks.writeRow(table, row * width, width);
                 lens[row] = pos + 1;
+                rows.add(s.samplingRow());
             } else {
-                // Padding row: writes nowhere (slot -1), attends to one harmless cache row.
+                // Padding row: writes nowhere (slot -1), attends to one harmless cache row, samples greedily.
                 slots[row] = -1;
                 lens[row] = 1;
             }
         }
-        inputs.write(b.tokenIds, ids);
-        inputs.write(b.positions, positions);
-        inputs.write(b.slots, slots);
-        inputs.write(b.blockTables, table);
-        inputs.write(b.contextLens, lens);
-        runner.step(bucket);
-        float[] out = inputs.readFloats(b.logits.slice(0, 0, live.size()));
-        inputs.endStep();
-        runner.afterStep(bucket);
+        io.write(b.inputs, b.packInputs(ids, positions, slots, table, lens));
+        boolean penalized = sampler.prepare(rows, bucket);
+        runner.step(bucket, penalized);
+        int[] tokens = io.readInts(sampler.sampled().slice(0, 0, live.size()));
+        io.endStep();
+        runner.afterStep(bucket, penalized);
+        lastBucket = bucket;
         for (SequenceState s : live) {
             s.cached++;
         }
+        return tokens;
+    }
+
+    /** The logits {@code [rows, vocab]} of the last decode step's first {@code rows} rows (for recording). */
+    float[] lastDecodeLogits(int rows) {
+        if (lastBucket < 0) {
+            throw new IllegalStateException("no decode step has run yet");
+        }
+        float[] out = io.readFloats(runner.buffers(lastBucket).logits.slice(0, 0, rows));
+        io.endStep();
         return out;
     }
 }

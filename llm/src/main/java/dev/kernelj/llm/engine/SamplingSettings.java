@@ -1,6 +1,7 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.llm.config.GenerationConfig;
+import dev.kernelj.ops.backend.SamplingParams;
 
 /**
  * How the next token is chosen from the logits, in Hugging Face's order: repetition penalty over
@@ -9,16 +10,18 @@ import dev.kernelj.llm.config.GenerationConfig;
  * @param temperature divides the logits; {@code <= 0} means greedy (argmax, lowest id on ties)
  * @param topK keep the k most likely tokens; 0 keeps all
  * @param topP keep the smallest most-likely set whose probability reaches p; 1 keeps all
- * @param minP drop tokens less likely than {@code minP * p(most likely)}; 0 keeps all
+ * @param minP drop tokens less likely than {@code minP * p(most likely)}; 0 keeps all; below 1
  * @param repetitionPenalty seen tokens: positive logits divided, negative multiplied; 1 is off
- * @param seed seeds the draw; the same seed, prompt and settings give the same tokens
+ * @param seed seeds the draw; the same seed, prompt and settings give the same tokens, alone or in
+ *     a batch (each sequence draws from its own Philox stream: key {@code seed}, counter = tokens
+ *     generated so far)
  */
 public record SamplingSettings(double temperature, int topK, double topP, double minP, double repetitionPenalty, long seed) {
     public SamplingSettings {
-        if (Double.isNaN(temperature) || topK < 0 || !(topP > 0 && topP <= 1) || !(minP >= 0 && minP <= 1)
+        if (Double.isNaN(temperature) || topK < 0 || !(topP > 0 && topP <= 1) || !(minP >= 0 && minP < 1)
                 || !(repetitionPenalty > 0)) {
             throw new EngineException("sampling settings out of range: temperature " + temperature + " (>= 0), top-k "
-                    + topK + " (>= 0), top-p " + topP + " (in (0, 1]), min-p " + minP + " (in [0, 1]), repetition penalty "
+                    + topK + " (>= 0), top-p " + topP + " (in (0, 1]), min-p " + minP + " (in [0, 1)), repetition penalty "
                     + repetitionPenalty + " (> 0)");
         }
     }
@@ -38,6 +41,21 @@ public record SamplingSettings(double temperature, int topK, double topP, double
 
     public boolean isGreedy() {
         return temperature <= 0;
+    }
+
+    /** Whether the repetition penalty changes any logit (so the sequence's history must reach the sampler). */
+    public boolean penalizes() {
+        return repetitionPenalty != 1;
+    }
+
+    /** These settings as the ops' sampling parameters (greedy: temperature 0). */
+    public SamplingParams toParams() {
+        float t = isGreedy() ? 0f : (float) temperature;
+        try {
+            return SamplingParams.of(t, topK, (float) topP, (float) minP).withPenalties((float) repetitionPenalty, 0f, 0f);
+        } catch (IllegalArgumentException e) {
+            throw new EngineException("sampling settings " + this + " do not fit the sampler's float parameters: " + e.getMessage());
+        }
     }
 
     public SamplingSettings withTemperature(double t) {

@@ -5,12 +5,11 @@ import dev.kernelj.llm.tokenizer.StreamingDecoder;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import java.util.Arrays;
 
-/** One sequence during generation: its cache blocks, sampler, output so far and stop state. */
+/** One sequence during generation: its cache blocks, output so far, sampling state and stop state. */
 final class SequenceState {
     final int index;
     final GenerationRequest request;
     final BlockTable blocks;
-    final HostSampler sampler;
     private final StreamingDecoder decoder;
     private final TextStopper stopper;
     private int[] generated = new int[16];
@@ -19,14 +18,26 @@ final class SequenceState {
     int cached;
     FinishReason finish;
 
-    SequenceState(int index, GenerationRequest request, BlockTable blocks, int vocab, Tokenizer tokenizer) {
+    SequenceState(int index, GenerationRequest request, BlockTable blocks, Tokenizer tokenizer) {
         this.index = index;
         this.request = request;
         this.blocks = blocks;
-        this.sampler = new HostSampler(request.sampling(), vocab);
         this.decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
         this.stopper = new TextStopper(request.stop().stopStrings());
-        sampler.observe(request.promptIds());
+    }
+
+    /**
+     * What the sampler needs for this sequence's next token: its settings, the number of tokens
+     * generated so far (its random counter) and, when it penalizes repetition, every token seen.
+     */
+    SampleRow samplingRow() {
+        int[] history = null;
+        if (request.sampling().penalizes()) {
+            int[] prompt = request.promptIds();
+            history = Arrays.copyOf(prompt, prompt.length + count);
+            System.arraycopy(generated, 0, history, prompt.length, count);
+        }
+        return new SampleRow(request.sampling(), count, history);
     }
 
     boolean live() {
@@ -49,7 +60,6 @@ final class SequenceState {
             generated = Arrays.copyOf(generated, count * 2);
         }
         generated[count++] = token;
-        sampler.observe(token);
         String text = decoder == null ? "" : stopper.accept(decoder.push(token));
         if (stopper.stopped()) {
             finish = FinishReason.STOP_STRING;

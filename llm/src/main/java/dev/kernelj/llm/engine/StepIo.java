@@ -1,21 +1,31 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.ops.Tensor;
+import java.util.Arrays;
 
 /**
- * Moves a step's data between the host and the backend: writes the small integer inputs (token
- * ids, positions, slots, block tables, context lengths) into the fixed I32 buffers a captured
- * decode step reads, and reads the logits back. Host tensors are used in place; device tensors go
- * through pinned memory the engine allocates once (see {@link CudaBridge}).
+ * Moves a step's data between the host and the backend: writes the small integer inputs (the
+ * packed step inputs, the sampler's per-row settings) into the fixed I32 buffers a captured decode
+ * step reads, and reads back the sampled ids (and logits, where a caller records them). Host
+ * tensors are used in place; device tensors go through pinned memory the engine allocates once
+ * (see {@link CudaBridge}).
  */
 interface StepIo extends AutoCloseable {
-    /** Copies {@code values} into the first {@code values.length} elements of contiguous I32 {@code dst}. */
-    void write(Tensor dst, int[] values);
+    /** Copies {@code values[0, count)} into the first {@code count} elements of contiguous I32 {@code dst}. */
+    void write(Tensor dst, int[] values, int count);
+
+    /** Copies all of {@code values} into the first elements of contiguous I32 {@code dst}. */
+    default void write(Tensor dst, int[] values) {
+        write(dst, values, values.length);
+    }
 
     /** The elements of contiguous F32 {@code src} as a new array; waits for the queued work. */
     float[] readFloats(Tensor src);
 
-    /** Called once all writes of a step are queued; a device writer starts reusing its pinned memory after the next sync. */
+    /** The elements of contiguous I32 {@code src} as a new array; waits for the queued work. */
+    int[] readInts(Tensor src);
+
+    /** Called once a step's outputs have been read; a device writer then reuses its pinned memory from the start. */
     default void endStep() {
     }
 
@@ -27,18 +37,35 @@ interface StepIo extends AutoCloseable {
     static StepIo host() {
         return new StepIo() {
             @Override
-            public void write(Tensor dst, int[] values) {
-                if (values.length > dst.numel()) {
-                    throw new IllegalArgumentException(values.length + " inputs do not fit " + dst);
-                }
-                System.arraycopy(values, 0, dst.hostInts(), (int) dst.offset(), values.length);
+            public void write(Tensor dst, int[] values, int count) {
+                requireFits(dst, values, count);
+                System.arraycopy(values, 0, dst.hostInts(), (int) dst.offset(), count);
             }
 
             @Override
             public float[] readFloats(Tensor src) {
                 int from = (int) src.offset();
-                return java.util.Arrays.copyOfRange(src.hostFloats(), from, from + (int) src.numel());
+                return Arrays.copyOfRange(src.hostFloats(), from, from + (int) src.numel());
+            }
+
+            @Override
+            public int[] readInts(Tensor src) {
+                int from = (int) src.offset();
+                return Arrays.copyOfRange(src.hostInts(), from, from + (int) src.numel());
             }
         };
+    }
+
+    /** The checks every writer makes before it copies. */
+    static void requireFits(Tensor dst, int[] values, int count) {
+        if (count < 0 || count > values.length) {
+            throw new IllegalArgumentException("write of " + count + " values from an array of " + values.length);
+        }
+        if (count > dst.numel()) {
+            throw new IllegalArgumentException(count + " inputs do not fit " + dst);
+        }
+        if (!dst.isContiguous()) {
+            throw new IllegalArgumentException("step input " + dst + " is not contiguous");
+        }
     }
 }

@@ -21,20 +21,20 @@ public final class LlamaModel implements AutoCloseable {
     private final Ops ops;
     private final LlamaWeights weights;
     private final DType activation;
-    private final AttentionOps attention;
     private final RopeConfig rope;
     private final float eps;
     private final float attentionScale;
 
     /**
-     * @param activation dtype of activations and of the KV cache (the CUDA attention kernels take bf16)
+     * @param activation dtype of activations and of the KV cache. The CUDA attention kernels take
+     *     bf16 and head dims 64 or 128 only (the engine checks that before it loads weights); the
+     *     reference backend takes any floating dtype and head dim
      */
     public LlamaModel(ModelConfig config, Ops ops, LlamaWeights weights, DType activation) {
         this.config = config;
         this.ops = ops;
         this.weights = weights;
         this.activation = activation;
-        this.attention = new AttentionOps(ops);
         this.rope = RopeSettings.of(config);
         this.eps = (float) config.rmsNormEps();
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
@@ -95,14 +95,14 @@ public final class LlamaModel implements AutoCloseable {
             Tensor v = s.v.view(tokens, kvHeads, headDim);                    // v [T, kvHeads, headDim]
             ops.rope(q, s.positions, rope);
             ops.rope(k, s.positions, rope);
-            attention.kvAppend(cache.keys(l), cache.values(l), k, v, s.slots); // cache[slot] = k, v
+            ops.kvAppend(cache.keys(l), cache.values(l), k, v, s.slots);       // cache[slot] = k, v
             if (prefill) {
                 // A fresh sequence attends only to its own tokens: use k, v directly (causal).
-                attention.prefill(s.attn.view(1, tokens, heads, headDim),     // attn [1, T, heads, headDim]
+                ops.attentionPrefill(s.attn.view(1, tokens, heads, headDim),  // attn [1, T, heads, headDim]
                         s.q.view(1, tokens, heads, headDim), s.k.view(1, tokens, kvHeads, headDim),
-                        s.v.view(1, tokens, kvHeads, headDim), attentionScale);
+                        s.v.view(1, tokens, kvHeads, headDim), attentionScale, true);
             } else {
-                attention.decode(s.attn.view(tokens, heads, headDim), q,      // attn [B, heads, headDim]
+                ops.attentionDecode(s.attn.view(tokens, heads, headDim), q,   // attn [B, heads, headDim]
                         cache.keys(l), cache.values(l), s.blockTables, s.contextLens, attentionScale);
             }
             ops.matmul(s.o, s.attn, w.wo());                                  // o [T, hidden]

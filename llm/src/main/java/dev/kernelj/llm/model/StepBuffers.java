@@ -10,11 +10,15 @@ import java.util.List;
 /**
  * Every buffer one forward step touches, allocated once for a fixed number of tokens so that a
  * decode step can be captured as a CUDA graph and replayed: the inputs ({@code tokenIds} ...
- * {@code contextLens}) are rewritten in place before each replay, never reallocated.
+ * {@code contextLens}) are rewritten in place before each replay, never reallocated. They are
+ * views of one I32 block, {@link #inputs}, so that a step's inputs go up in one copy
+ * ({@link #packInputs} lays them out).
  *
  * <p>Shapes: T = tokens of the step (prompt length in prefill, batch size in decode), B = sequences.
  */
 public final class StepBuffers implements AutoCloseable {
+    /** I32 [3T + B * maxBlocksPerSequence + B]: tokenIds, positions, slots, blockTables, contextLens back to back. */
+    public final Tensor inputs;
     /** I32 [T]: the token of each row. */
     public final Tensor tokenIds;
     /** I32 [T]: each token's position in its sequence. */
@@ -62,11 +66,14 @@ public final class StepBuffers implements AutoCloseable {
         int qDim = c.numHeads() * c.headDim();
         int kvDim = c.numKvHeads() * c.headDim();
         try {
-            tokenIds = add(ops.empty(DType.I32, tokens));
-            positions = add(ops.empty(DType.I32, tokens));
-            slots = add(ops.empty(DType.I32, tokens));
-            blockTables = add(ops.empty(DType.I32, sequences, Math.max(1, maxBlocksPerSequence)));
-            contextLens = add(ops.empty(DType.I32, sequences));
+            int width = Math.max(1, maxBlocksPerSequence);
+            inputs = add(ops.empty(DType.I32, inputWords(tokens, sequences, maxBlocksPerSequence)));
+            int at = 0;
+            tokenIds = inputs.slice(0, at, at += tokens);
+            positions = inputs.slice(0, at, at += tokens);
+            slots = inputs.slice(0, at, at += tokens);
+            blockTables = inputs.slice(0, at, at += sequences * width).view(sequences, width);
+            contextLens = inputs.slice(0, at, at + sequences);
             x = add(ops.empty(act, tokens, c.hiddenSize()));
             h = add(ops.empty(act, tokens, c.hiddenSize()));
             q = add(ops.empty(act, tokens, qDim));
@@ -100,6 +107,45 @@ public final class StepBuffers implements AutoCloseable {
         long perToken = (4L * c.hiddenSize() + 2L * c.numHeads() * c.headDim() + 2L * c.numKvHeads() * c.headDim()
                 + 3L * c.intermediateSize()) * activation.byteSize() + 4L * c.vocabSize() + 16;
         return batch * perToken + 4L * batch * (maxBlocksPerSequence + 1);
+    }
+
+    /** Elements of {@link #inputs} for a step of {@code tokens} tokens and {@code sequences} sequences. */
+    public static int inputWords(int tokens, int sequences, int maxBlocksPerSequence) {
+        return 3 * tokens + sequences * (Math.max(1, maxBlocksPerSequence) + 1);
+    }
+
+    /**
+     * The step inputs laid out as {@link #inputs} holds them, for one copy: {@code ids},
+     * {@code positions} and {@code slots} of length {@link #tokens()}; {@code blockTables}
+     * ({@code [B, width]} row-major) and {@code contextLens} ({@code [B]}) or null where the
+     * step does not read them (prefill), which leaves zeros.
+     */
+    public int[] packInputs(int[] ids, int[] positions, int[] slots, int[] blockTables, int[] contextLens) {
+        int t = tokens;
+        int tableSize = (int) this.blockTables.numel();
+        requireLength("ids", ids, t);
+        requireLength("positions", positions, t);
+        requireLength("slots", slots, t);
+        int[] packed = new int[(int) inputs.numel()];
+        System.arraycopy(ids, 0, packed, 0, t);
+        System.arraycopy(positions, 0, packed, t, t);
+        System.arraycopy(slots, 0, packed, 2 * t, t);
+        if (blockTables != null) {
+            requireLength("blockTables", blockTables, tableSize);
+            System.arraycopy(blockTables, 0, packed, 3 * t, tableSize);
+        }
+        if (contextLens != null) {
+            requireLength("contextLens", contextLens, sequences);
+            System.arraycopy(contextLens, 0, packed, 3 * t + tableSize, sequences);
+        }
+        return packed;
+    }
+
+    private static void requireLength(String what, int[] values, int expected) {
+        if (values.length != expected) {
+            throw new IllegalArgumentException("step input " + what + " has " + values.length + " values; this step's buffers take "
+                    + expected);
+        }
     }
 
     public int tokens() {

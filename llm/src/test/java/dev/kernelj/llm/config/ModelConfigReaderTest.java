@@ -54,6 +54,22 @@ class ModelConfigReaderTest {
     }
 
     @Test
+    void transformers5RopeParametersBesideANullRopeScaling() {
+        String v5 = """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 256,
+                 "intermediate_size": 512, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "vocab_size": 300, "max_position_embeddings": 2048,
+                 "rms_norm_eps": 1e-5, "rope_scaling": null,
+                 "rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0,
+                                     "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                     "original_max_position_embeddings": 8192}}
+                """;
+        ModelConfig c = parse(v5);
+        assertEquals(new RopeScaling.Llama3(32.0, 1.0, 4.0, 8192), c.ropeScaling());
+        assertEquals(500000.0, c.ropeTheta());
+    }
+
+    @Test
     void llama32TiedEmbeddings() {
         ModelConfig c = parse(TinyModels.configJson(Family.LLAMA3_2));
         assertTrue(c.tieWordEmbeddings());

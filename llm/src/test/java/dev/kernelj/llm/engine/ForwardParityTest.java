@@ -28,10 +28,14 @@ class ForwardParityTest {
                 Arguments.of(TinyLlama.QWEN2, 2e-4),
                 Arguments.of(TinyLlama.GQA4, 2e-4),
                 Arguments.of(TinyLlama.HEAD64, 2e-4),
+                Arguments.of(TinyLlama.WIDE_Q, 2e-4),
                 // bf16 weights: the matmul rounds activations to bf16 first, so only bf16-level agreement.
                 Arguments.of(TinyLlama.LLAMA.withDtype("BF16"), 3e-2),
                 Arguments.of(TinyLlama.QWEN2.withDtype("BF16"), 3e-2),
-                Arguments.of(TinyLlama.LLAMA32_TIED.withDtype("F16"), 1e-2));
+                Arguments.of(TinyLlama.LLAMA32_TIED.withDtype("F16"), 1e-2),
+                // The GPU tests' shapes, on the reference backend.
+                Arguments.of(TinyLlama.GQA4_H64, 3e-2),
+                Arguments.of(TinyLlama.TIED_H128, 3e-2));
     }
 
     @ParameterizedTest(name = "{0}")

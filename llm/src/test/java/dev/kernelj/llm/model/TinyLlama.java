@@ -44,6 +44,23 @@ public final class TinyLlama {
     public static final Spec HEAD64 = new Spec("head64", "LlamaForCausalLM", "llama", 128, 160, 1, 2, 1, 64, false, false, "F32",
             10000, false, 512);
 
+    /** Query width (4 x 32) twice the hidden size, as an explicit head_dim allows. */
+    public static final Spec WIDE_Q = new Spec("wide-q", "LlamaForCausalLM", "llama", 64, 96, 2, 4, 2, 32, false, false, "F32",
+            10000, false, 512);
+
+    // Shapes the CUDA attention kernels take (bf16, head dim 64 or 128), for the GPU tests.
+    public static final Spec LLAMA_H64 = new Spec("llama-h64", "LlamaForCausalLM", "llama", 256, 512, 2, 4, 2, 64, false, false,
+            "BF16", 10000, false, 512);
+    public static final Spec MISTRAL_H64 = new Spec("mistral-h64", "MistralForCausalLM", "mistral", 256, 512, 2, 4, 2, 64, false,
+            false, "BF16", 1000000, false, 512);
+    public static final Spec QWEN2_H64 = new Spec("qwen2-h64", "Qwen2ForCausalLM", "qwen2", 256, 512, 2, 4, 2, 64, false, true,
+            "BF16", 1000000, false, 512);
+    /** GQA ratio 4 with more query width (8 x 64) than hidden size. */
+    public static final Spec GQA4_H64 = new Spec("gqa4-h64", "LlamaForCausalLM", "llama", 256, 512, 2, 8, 2, 64, false, false,
+            "BF16", 10000, false, 512);
+    public static final Spec TIED_H128 = new Spec("llama32-tied-h128", "LlamaForCausalLM", "llama", 256, 512, 2, 2, 1, 128, true,
+            false, "BF16", 500000, true, 512);
+
     /** A written model: its directory and the weights as stored (bf16/f16 values already rounded). */
     public record Written(Path dir, Spec spec, Map<String, float[]> weights) {
         public float[] w(String name) {

@@ -11,13 +11,29 @@ import java.lang.reflect.Method;
  * launches then go straight through the generated code. Looking the class up by name keeps this
  * module compiling where the processor has not run (CPU-only builds with {@code -proc:none}).
  */
-final class LauncherLookup {
+public final class LauncherLookup {
   private LauncherLookup() {}
 
-  static <K> K load(Class<K> kernelInterface, KernelModuleLoader loader) {
+  /** The binary name of the generated launcher of {@code kernelInterface}. */
+  public static String launcherName(Class<?> kernelInterface) {
     String binary = kernelInterface.getName();
     int dot = binary.lastIndexOf('.');
-    String launcherName = binary.substring(0, dot + 1) + binary.substring(dot + 1).replace('$', '_') + "Launcher";
+    return binary.substring(0, dot + 1) + binary.substring(dot + 1).replace('$', '_') + "Launcher";
+  }
+
+  /** Whether the generated launcher of {@code kernelInterface} is on its class path. */
+  public static boolean exists(Class<?> kernelInterface) {
+    try {
+      Class.forName(launcherName(kernelInterface), false, kernelInterface.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  /** The generated implementation of {@code kernelInterface}, its kernels loaded through {@code loader}. */
+  public static <K> K load(Class<K> kernelInterface, KernelModuleLoader loader) {
+    String launcherName = launcherName(kernelInterface);
     try {
       Class<?> launcher = Class.forName(launcherName, true, kernelInterface.getClassLoader());
       Method load = launcher.getMethod("load", KernelModuleLoader.class);

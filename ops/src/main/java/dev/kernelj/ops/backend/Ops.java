@@ -61,7 +61,11 @@ public interface Ops extends AutoCloseable {
 
   // ---------------------------------------------------------------- model ops
 
-  /** {@code out[t] = table[ids[t]]}: ids I32 [tokens], table [vocab, dim], out [tokens, dim] in the table's dtype or F32. */
+  /**
+   * {@code out[t] = table[ids[t]]}: ids I32 [tokens], table [vocab, dim], out [tokens, dim]; table
+   * and out may be any of F32, F16, BF16 (converted with one rounding to out's dtype). An id
+   * outside {@code [0, vocab)} gives a row of NaN.
+   */
   void embedding(Tensor out, Tensor table, Tensor ids);
 
   /** RMSNorm over the last dim: {@code out = x / sqrt(mean(x^2) + eps) * weight}; out may be x. */

@@ -15,16 +15,20 @@ final class BenchReport {
       sb.append(String.format(Locale.ROOT, "PyTorch baseline (%s): copy %.0f GB/s, bf16 GEMM %.0f TFLOP/s%n", baseline.card(),
           baseline.copyGbps().orElse(Double.NaN), baseline.gemmTflops().orElse(Double.NaN)));
     }
-    sb.append(String.format(Locale.ROOT, "%-34s %-22s %10s %10s %-8s %8s %10s %8s%n", "op", "shape", "median us", "rate", "unit",
-        "ceiling", "PyTorch", "vs torch"));
+    sb.append(String.format(Locale.ROOT, "%-34s %-22s %10s %10s %-8s %8s %10s %8s %10s %8s%n", "op", "shape", "median us", "rate", "unit",
+        "ceiling", "PyTorch", "vs torch", "b2b rate", "b2b ceil"));
     for (BenchRow r : rows) {
       if (r.error() != null) {
         sb.append(String.format(Locale.ROOT, "%-34s %-22s FAILED: %s%n", r.op(), r.shape(), r.error()));
         continue;
       }
-      sb.append(String.format(Locale.ROOT, "%-34s %-22s %10.1f %10.1f %-8s %7.1f%% %10s %8s%n", r.op(), r.shape(), r.micros(),
+      boolean b2b = !Double.isNaN(r.backToBackRate());
+      double b2bFraction = r.backToBackRate() * r.fraction() / r.rate();
+      sb.append(String.format(Locale.ROOT, "%-34s %-22s %10.1f %10.1f %-8s %7.1f%% %10s %8s %10s %8s%n", r.op(), r.shape(), r.micros(),
           r.rate(), r.unit(), 100 * r.fraction(), Double.isNaN(r.torchRate()) ? "-" : String.format(Locale.ROOT, "%.1f", r.torchRate()),
-          Double.isNaN(r.torchRate()) ? "-" : String.format(Locale.ROOT, "%.2fx", r.vsTorch())));
+          Double.isNaN(r.torchRate()) ? "-" : String.format(Locale.ROOT, "%.2fx", r.vsTorch()),
+          b2b ? String.format(Locale.ROOT, "%.1f", r.backToBackRate()) : "-",
+          b2b ? String.format(Locale.ROOT, "%.1f%%", 100 * b2bFraction) : "-"));
     }
     return sb.toString();
   }
@@ -43,7 +47,9 @@ final class BenchReport {
       } else {
         sb.append(", \"median_us\": ").append(number(r.micros())).append(", \"rate\": ").append(number(r.rate()))
             .append(", \"unit\": ").append(quote(r.unit())).append(", \"fraction_of_ceiling\": ").append(number(r.fraction()))
-            .append(", \"pytorch_rate\": ").append(number(r.torchRate())).append(", \"vs_pytorch\": ").append(number(r.vsTorch()));
+            .append(", \"pytorch_rate\": ").append(number(r.torchRate())).append(", \"vs_pytorch\": ").append(number(r.vsTorch()))
+            .append(", \"back_to_back_us\": ").append(number(r.backToBackMicros()))
+            .append(", \"back_to_back_rate\": ").append(number(r.backToBackRate()));
       }
       sb.append('}').append(i + 1 < rows.size() ? "," : "").append('\n');
     }

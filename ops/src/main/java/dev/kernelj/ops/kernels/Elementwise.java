@@ -25,10 +25,18 @@ import dev.kernelj.ops.OpArgumentException;
 public final class Elementwise {
   private Elementwise() {}
 
+  /** 16-byte chunks of each operand one thread of add/mul has in flight ({@code BINARY_UNROLL} in the CUDA C). */
+  public static final int BINARY_CHUNKS_PER_THREAD = 4;
+
   /** 0 = add, 1 = multiply; the CUDA C's {@code OP} template argument. */
   public enum BinaryOp { ADD, MUL }
 
   @Kernel(source = CudaPrelude.PRELUDE + """
+      constexpr int BINARY_UNROLL = 4;   // Elementwise.BINARY_CHUNKS_PER_THREAD
+
+      /* Each thread loads BINARY_UNROLL 16-byte chunks of a and of b (a grid's width apart, so every
+         load of a warp is coalesced) before it computes and stores any: eight loads in flight per
+         thread. out may be a or b: every element is read and written by one thread, reads first. */
       template <typename T, int OP>
       __device__ __forceinline__ void binary(T* out, const T* a, const T* b, long long n, long long bcols) {
         const long long tid = blockIdx.x * (long long)blockDim.x + threadIdx.x;
@@ -37,14 +45,25 @@ public final class Elementwise {
         long long done = 0;
         if (vec) {
           const long long groups = n / 8;
-          for (long long g = tid; g < groups; g += stride) {
-            const long long i = g * 8;
-            float x[8], y[8];
-            kj::load8(a + i, x);
-            kj::load8(b + (bcols ? i % bcols : i), y);
+          for (long long g0 = tid; g0 < groups; g0 += stride * BINARY_UNROLL) {
+            float x[BINARY_UNROLL][8], y[BINARY_UNROLL][8];
       #pragma unroll
-            for (int e = 0; e < 8; ++e) x[e] = OP == 0 ? x[e] + y[e] : x[e] * y[e];
-            kj::store8(out + i, x);
+            for (int u = 0; u < BINARY_UNROLL; ++u) {
+              const long long i = (g0 + u * stride) * 8;
+              if (i < groups * 8) {
+                kj::load8(a + i, x[u]);
+                kj::load8(b + (bcols ? i % bcols : i), y[u]);
+              }
+            }
+      #pragma unroll
+            for (int u = 0; u < BINARY_UNROLL; ++u) {
+              const long long i = (g0 + u * stride) * 8;
+              if (i < groups * 8) {
+      #pragma unroll
+                for (int e = 0; e < 8; ++e) x[u][e] = OP == 0 ? x[u][e] + y[u][e] : x[u][e] * y[u][e];
+                kj::store8(out + i, x[u]);
+              }
+            }
           }
           done = groups * 8;
         }
@@ -112,7 +131,7 @@ public final class Elementwise {
     if (n == 0) {
       return;
     }
-    Launch l = LaunchMath.elementwise(n, stream);
+    Launch l = LaunchMath.elementwise(n, BINARY_CHUNKS_PER_THREAD, stream);
     switch (t) {
       case F32 -> {
         if (op == BinaryOp.ADD) k.kj_add_f32(l, ptr(out, F32.class), cptr(a, F32.class), cptr(b, F32.class), n, bcols);

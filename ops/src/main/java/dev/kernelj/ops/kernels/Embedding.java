@@ -48,28 +48,40 @@ public final class Embedding {
       }
 
       extern "C" __global__ void kj_embedding_f32_f32(float* out, const float* table, const int* ids, int tokens, int vocab, int dim) { lookup<float, float>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_f16_f16(__half* out, const __half* table, const int* ids, int tokens, int vocab, int dim) { lookup<__half, __half>(out, table, ids, tokens, vocab, dim); }
+      extern "C" __global__ void kj_embedding_f32_f16(__half* out, const float* table, const int* ids, int tokens, int vocab, int dim) { lookup<float, __half>(out, table, ids, tokens, vocab, dim); }
+      extern "C" __global__ void kj_embedding_f32_bf16(__nv_bfloat16* out, const float* table, const int* ids, int tokens, int vocab, int dim) { lookup<float, __nv_bfloat16>(out, table, ids, tokens, vocab, dim); }
       extern "C" __global__ void kj_embedding_f16_f32(float* out, const __half* table, const int* ids, int tokens, int vocab, int dim) { lookup<__half, float>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_bf16_bf16(__nv_bfloat16* out, const __nv_bfloat16* table, const int* ids, int tokens, int vocab, int dim) { lookup<__nv_bfloat16, __nv_bfloat16>(out, table, ids, tokens, vocab, dim); }
+      extern "C" __global__ void kj_embedding_f16_f16(__half* out, const __half* table, const int* ids, int tokens, int vocab, int dim) { lookup<__half, __half>(out, table, ids, tokens, vocab, dim); }
+      extern "C" __global__ void kj_embedding_f16_bf16(__nv_bfloat16* out, const __half* table, const int* ids, int tokens, int vocab, int dim) { lookup<__half, __nv_bfloat16>(out, table, ids, tokens, vocab, dim); }
       extern "C" __global__ void kj_embedding_bf16_f32(float* out, const __nv_bfloat16* table, const int* ids, int tokens, int vocab, int dim) { lookup<__nv_bfloat16, float>(out, table, ids, tokens, vocab, dim); }
+      extern "C" __global__ void kj_embedding_bf16_f16(__half* out, const __nv_bfloat16* table, const int* ids, int tokens, int vocab, int dim) { lookup<__nv_bfloat16, __half>(out, table, ids, tokens, vocab, dim); }
+      extern "C" __global__ void kj_embedding_bf16_bf16(__nv_bfloat16* out, const __nv_bfloat16* table, const int* ids, int tokens, int vocab, int dim) { lookup<__nv_bfloat16, __nv_bfloat16>(out, table, ids, tokens, vocab, dim); }
       """)
   public interface Cuda {
     void kj_embedding_f32_f32(Launch l, Ptr<F32> out, ConstPtr<F32> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_f16_f16(Launch l, Ptr<F16> out, ConstPtr<F16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
+    void kj_embedding_f32_f16(Launch l, Ptr<F16> out, ConstPtr<F32> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
+    void kj_embedding_f32_bf16(Launch l, Ptr<BF16> out, ConstPtr<F32> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
     void kj_embedding_f16_f32(Launch l, Ptr<F32> out, ConstPtr<F16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_bf16_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
+    void kj_embedding_f16_f16(Launch l, Ptr<F16> out, ConstPtr<F16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
+    void kj_embedding_f16_bf16(Launch l, Ptr<BF16> out, ConstPtr<F16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
     void kj_embedding_bf16_f32(Launch l, Ptr<F32> out, ConstPtr<BF16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
+    void kj_embedding_bf16_f16(Launch l, Ptr<F16> out, ConstPtr<BF16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
+    void kj_embedding_bf16_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
   }
 
-  /** Whether the CUDA kernel exists for this (table, out) dtype pair: out equal to the table's, or f32. */
+  /**
+   * Whether a kernel exists for this (table, out) dtype pair: any floating table into any floating
+   * out, converted through f32 with one rounding (round to nearest even), as the reference does.
+   */
   public static boolean supports(DType table, DType out) {
-    return DTypes.isFloating(table) && (out == table || out == DType.F32);
+    return DTypes.isFloating(table) && DTypes.isFloating(out);
   }
 
   /** Looks up {@code tokens} rows of a contiguous {@code [vocab, dim]} table into contiguous {@code out [tokens, dim]}. */
   public static void lookup(Cuda k, StreamRef stream, DType tableType, DType outType, long out, long table, long ids, int tokens, int vocab, int dim) {
     if (!supports(tableType, outType)) {
-      throw new OpArgumentException("embedding", "out", "has dtype " + outType + "; a " + tableType + " table gives " + tableType + " or F32");
+      throw new OpArgumentException("embedding", "table,out", "have dtypes " + tableType + " and " + outType
+          + "; both must be F32, F16 or BF16");
     }
     LaunchMath.requireNonNegative("embedding", "tokens", tokens);
     LaunchMath.requireNonNegative("embedding", "vocab", vocab);
@@ -83,10 +95,15 @@ public final class Embedding {
     Launch l = Launch.grid(tokens).block(Math.min(256, Math.max(32, (dim / 8 + 31) / 32 * 32))).on(stream);
     switch (tableType.name() + ">" + outType.name()) {
       case "F32>F32" -> k.kj_embedding_f32_f32(l, ptr(out, F32.class), cptr(table, F32.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "F16>F16" -> k.kj_embedding_f16_f16(l, ptr(out, F16.class), cptr(table, F16.class), cptr(ids, I32.class), tokens, vocab, dim);
+      case "F32>F16" -> k.kj_embedding_f32_f16(l, ptr(out, F16.class), cptr(table, F32.class), cptr(ids, I32.class), tokens, vocab, dim);
+      case "F32>BF16" -> k.kj_embedding_f32_bf16(l, ptr(out, BF16.class), cptr(table, F32.class), cptr(ids, I32.class), tokens, vocab, dim);
       case "F16>F32" -> k.kj_embedding_f16_f32(l, ptr(out, F32.class), cptr(table, F16.class), cptr(ids, I32.class), tokens, vocab, dim);
+      case "F16>F16" -> k.kj_embedding_f16_f16(l, ptr(out, F16.class), cptr(table, F16.class), cptr(ids, I32.class), tokens, vocab, dim);
+      case "F16>BF16" -> k.kj_embedding_f16_bf16(l, ptr(out, BF16.class), cptr(table, F16.class), cptr(ids, I32.class), tokens, vocab, dim);
+      case "BF16>F32" -> k.kj_embedding_bf16_f32(l, ptr(out, F32.class), cptr(table, BF16.class), cptr(ids, I32.class), tokens, vocab, dim);
+      case "BF16>F16" -> k.kj_embedding_bf16_f16(l, ptr(out, F16.class), cptr(table, BF16.class), cptr(ids, I32.class), tokens, vocab, dim);
       case "BF16>BF16" -> k.kj_embedding_bf16_bf16(l, ptr(out, BF16.class), cptr(table, BF16.class), cptr(ids, I32.class), tokens, vocab, dim);
-      default -> k.kj_embedding_bf16_f32(l, ptr(out, F32.class), cptr(table, BF16.class), cptr(ids, I32.class), tokens, vocab, dim);
+      default -> throw new IllegalStateException("no embedding kernel for " + tableType + " > " + outType);
     }
   }
 

@@ -20,21 +20,18 @@ public final class LaunchMath {
    * and no more: the loop covers the rest.
    */
   public static Launch elementwise(long n, StreamRef stream) {
-    long groups = (n + 7) / 8;
-    int blocks = (int) Math.min(Launch.blocksFor(Math.max(groups, 1), ELEMENTWISE_BLOCK), 8192);
-    return Launch.grid(blocks).block(ELEMENTWISE_BLOCK).on(stream);
+    return elementwise(n, 1, stream);
   }
 
   /**
-   * One block per row: 32 threads per 8 elements of a row up to 1024 threads, at least one warp. Rows
-   * map to grid.x (up to 2^31 - 1 rows).
+   * As {@link #elementwise(long, StreamRef)} for kernels whose threads take {@code chunksPerThread}
+   * groups of 8 per pass: a quarter of the blocks for 4, so each thread's loads overlap.
    */
-  public static Launch perRow(long rows, long cols, StreamRef stream) {
-    if (rows > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(rows + " rows exceed a grid dimension");
-    }
-    long threads = Math.min(1024, Math.max(32, ((cols + 7) / 8 + 31) / 32 * 32));
-    return Launch.grid((int) Math.max(1, rows)).block((int) threads).on(stream);
+  public static Launch elementwise(long n, int chunksPerThread, StreamRef stream) {
+    long groups = (n + 7) / 8;
+    long perBlock = (long) ELEMENTWISE_BLOCK * chunksPerThread;
+    int blocks = (int) Math.max(1, Math.min((groups + perBlock - 1) / perBlock, 8192));
+    return Launch.grid(blocks).block(ELEMENTWISE_BLOCK).on(stream);
   }
 
   public static void requireAddress(String op, String arg, long address, DType dtype) {

@@ -24,6 +24,11 @@ import dev.kernelj.ops.OpArgumentException;
  * {@code (i, i + rot/2)} (rotate-half) or {@code (2i, 2i + 1)} (interleaved); dims at and beyond
  * {@code rotaryDim} are left alone. The frequency table (scaling applied) comes from
  * {@link dev.kernelj.ops.RopeConfig#inverseFrequencies()}.
+ *
+ * <p>How it runs ({@link #vectorized}): when the rows are 16-byte aligned and {@code rotaryDim} is
+ * a multiple of 16, each thread takes 8 pairs of one token (two 16-byte chunks of a head) for
+ * {@value #HEADS_PER_THREAD} heads: it computes the 8 angles' sine and cosine once, loads all its
+ * chunks, then rotates and stores them. Otherwise one thread per pair with scalar loads.
  */
 public final class Rope {
   private Rope() {}
@@ -51,14 +56,99 @@ public final class Rope {
         }
       }
 
+      namespace kj_rope {
+      constexpr int HEADS = 4;   // Rope.HEADS_PER_THREAD
+
+      /* Rotates the 8 pairs of one unit, held as two chunks of 8 elements in f32. */
+      __device__ __forceinline__ void rotate(float (&a)[8], float (&b)[8], const float (&c)[8], const float (&s)[8], bool interleaved) {
+        if (!interleaved) {
+      #pragma unroll
+          for (int e = 0; e < 8; ++e) {
+            const float x = a[e], y = b[e];
+            a[e] = __fsub_rn(__fmul_rn(x, c[e]), __fmul_rn(y, s[e]));
+            b[e] = __fadd_rn(__fmul_rn(y, c[e]), __fmul_rn(x, s[e]));
+          }
+        } else {
+      #pragma unroll
+          for (int e = 0; e < 8; e += 2) {
+            const int f = e / 2;          // a holds pairs 0..3 of the unit, b pairs 4..7
+            float x = a[e], y = a[e + 1];
+            a[e] = __fsub_rn(__fmul_rn(x, c[f]), __fmul_rn(y, s[f]));
+            a[e + 1] = __fadd_rn(__fmul_rn(y, c[f]), __fmul_rn(x, s[f]));
+            x = b[e]; y = b[e + 1];
+            b[e] = __fsub_rn(__fmul_rn(x, c[f + 4]), __fmul_rn(y, s[f + 4]));
+            b[e + 1] = __fadd_rn(__fmul_rn(y, c[f + 4]), __fmul_rn(x, s[f + 4]));
+          }
+        }
+      }
+
+      /* One thread: unit u (8 pairs, frequencies 8u..8u+7) of token t for heads [HEADS*g, HEADS*g + HEADS).
+         Rotate-half: chunk a = dims [8u, 8u+8), b = [half + 8u, ...). Interleaved: a = [16u, 16u+8), b = the next 8. */
+      template <typename T>
+      __device__ __forceinline__ void rope_vec(T* x, const int* positions, const float* inv_freq, int tokens, int heads,
+                                               int rotary_dim, long long ldt, long long ldh, int interleaved) {
+        const unsigned units = rotary_dim / 16, groups = (heads + HEADS - 1) / HEADS;
+        const unsigned idx = blockIdx.x * blockDim.x + threadIdx.x;
+        if (idx >= (unsigned)tokens * groups * units) return;
+        const unsigned u = idx % units, rest = idx / units, g = rest % groups, t = rest / groups;
+        const int half = rotary_dim / 2;
+        const int off_a = interleaved ? 16 * u : 8 * u;
+        const int off_b = interleaved ? 16 * u + 8 : half + 8 * u;
+        const float pos = (float)positions[t];
+        float c[8], s[8];
+      #pragma unroll
+        for (int e = 0; e < 8; ++e) sincosf(__fmul_rn(pos, inv_freq[8 * u + e]), &s[e], &c[e]);
+        T* token = x + (long long)t * ldt;
+        float a[HEADS][8], b[HEADS][8];
+      #pragma unroll
+        for (int k = 0; k < HEADS; ++k) {
+          const int h = g * HEADS + k;
+          if (h < heads) {
+            kj::load8(token + h * ldh + off_a, a[k]);
+            kj::load8(token + h * ldh + off_b, b[k]);
+          }
+        }
+      #pragma unroll
+        for (int k = 0; k < HEADS; ++k) {
+          const int h = g * HEADS + k;
+          if (h < heads) {
+            rotate(a[k], b[k], c, s, interleaved);
+            kj::store8(token + h * ldh + off_a, a[k]);
+            kj::store8(token + h * ldh + off_b, b[k]);
+          }
+        }
+      }
+      }  // namespace kj_rope
+
       extern "C" __global__ void kj_rope_f32(float* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { rope<float>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
       extern "C" __global__ void kj_rope_f16(__half* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { rope<__half>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
       extern "C" __global__ void kj_rope_bf16(__nv_bfloat16* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { rope<__nv_bfloat16>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
+      extern "C" __global__ void kj_rope_vec_f32(float* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { kj_rope::rope_vec<float>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
+      extern "C" __global__ void kj_rope_vec_f16(__half* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { kj_rope::rope_vec<__half>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
+      extern "C" __global__ void kj_rope_vec_bf16(__nv_bfloat16* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { kj_rope::rope_vec<__nv_bfloat16>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
       """)
   public interface Cuda {
     void kj_rope_f32(Launch l, Ptr<F32> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
     void kj_rope_f16(Launch l, Ptr<F16> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
     void kj_rope_bf16(Launch l, Ptr<BF16> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
+    void kj_rope_vec_f32(Launch l, Ptr<F32> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
+    void kj_rope_vec_f16(Launch l, Ptr<F16> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
+    void kj_rope_vec_bf16(Launch l, Ptr<BF16> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
+  }
+
+  /** Heads one thread of the vectorized kernel rotates with the same sines and cosines ({@code HEADS} in the CUDA C). */
+  public static final int HEADS_PER_THREAD = 4;
+
+  /** Threads per block of the vectorized kernel. */
+  public static final int VECTOR_BLOCK = 128;
+
+  /**
+   * Whether the vectorized kernel applies: x 16-byte aligned, token and head strides multiples of
+   * 8 elements, {@code rotaryDim} a multiple of 16, and the thread count within 32 bits.
+   */
+  public static boolean vectorized(long x, int tokens, int heads, int rotaryDim, long ldt, long ldh) {
+    long threads = (long) tokens * ((heads + HEADS_PER_THREAD - 1) / HEADS_PER_THREAD) * (rotaryDim / 16);
+    return x % 16 == 0 && ldt % 8 == 0 && ldh % 8 == 0 && rotaryDim % 16 == 0 && threads < Integer.MAX_VALUE;
   }
 
   /**
@@ -83,8 +173,18 @@ public final class Rope {
     if (pairs == 0) {
       return;
     }
-    Launch l = Launch.grid((int) Math.min(Launch.blocksFor(pairs, 256), 8192)).block(256).on(stream);
     int il = interleaved ? 1 : 0;
+    if (vectorized(x, tokens, heads, rotaryDim, ldt, ldh)) {
+      long threads = (long) tokens * ((heads + HEADS_PER_THREAD - 1) / HEADS_PER_THREAD) * (rotaryDim / 16);
+      Launch l = Launch.grid((int) ((threads + VECTOR_BLOCK - 1) / VECTOR_BLOCK)).block(VECTOR_BLOCK).on(stream);
+      switch (t) {
+        case F32 -> k.kj_rope_vec_f32(l, ptr(x, F32.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
+        case F16 -> k.kj_rope_vec_f16(l, ptr(x, F16.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
+        default -> k.kj_rope_vec_bf16(l, ptr(x, BF16.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
+      }
+      return;
+    }
+    Launch l = Launch.grid((int) Math.min(Launch.blocksFor(pairs, 256), 8192)).block(256).on(stream);
     switch (t) {
       case F32 -> k.kj_rope_f32(l, ptr(x, F32.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
       case F16 -> k.kj_rope_f16(l, ptr(x, F16.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Every CUDA op against the reference backend on fresh random inputs, at odd and power-of-two
  * sizes, with outputs poisoned with NaN before each run (so an unwritten element fails), tolerance
- * per dtype; NaN never passes.
+ * per dtype; NaN never passes. Each backend gets its own copy of the inputs ({@link TwoBackends}),
+ * so in-place ops compare one application with one application.
  */
 @Tag("gpu")
 class CudaOpsGpuTest {
@@ -52,28 +53,9 @@ class CudaOpsGpuTest {
     }
   }
 
-  /** Runs {@code op} on both backends with the same inputs; the device output starts as NaN. */
-  Tensor[] both(DType outType, int[] outShape, Tensor[] inputs, OpCall op) {
-    Tensor refOut = reference.empty(outType, outShape);
-    reference.fill(refOut, Float.NaN);
-    op.run(reference, refOut, inputs);
-    Tensor[] dev = new Tensor[inputs.length];
-    for (int i = 0; i < inputs.length; i++) {
-      dev[i] = cuda.upload(inputs[i]);
-    }
-    Tensor devOut = cuda.empty(outType, outShape);
-    cuda.fill(devOut, Float.NaN);
-    op.run(cuda, devOut, dev);
-    Tensor got = cuda.toHost(devOut);
-    devOut.close();
-    for (Tensor t : dev) {
-      t.close();
-    }
-    return new Tensor[] {refOut, got};
-  }
-
-  interface OpCall {
-    void run(Ops ops, Tensor out, Tensor[] in);
+  /** Runs {@code op} on both backends, each on its own copy of the inputs; outputs start as NaN. */
+  Tensor[] both(DType outType, int[] outShape, Tensor[] inputs, TwoBackends.OpCall op) {
+    return TwoBackends.run(reference, cuda, outType, outShape, inputs, op);
   }
 
   void expectSame(String what, DType t, Tensor[] refAndGot) {

@@ -11,7 +11,7 @@ import java.util.List;
  * A device port without a device: hands out fake addresses and records what would have been queued,
  * so CPU tests can prove that bad input is refused before anything reaches the stream.
  */
-public final class FakePort implements CudaDevicePort {
+public class FakePort implements CudaDevicePort {
   final List<String> queued = new ArrayList<>();
   final List<GemmCall> gemms = new ArrayList<>();
   private long next = 0x10000;

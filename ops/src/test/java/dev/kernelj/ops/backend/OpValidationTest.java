@@ -55,6 +55,9 @@ class OpValidationTest {
     e = refused(() -> ops.embedding(ops.empty(DType.F32, 3, 8), ops.empty(DType.BF16, 100, 8), ops.empty(DType.F32, 3)));
     assertEquals("embedding: ids has dtype F32; I32 expected", e.getMessage());
 
+    e = refused(() -> ops.embedding(ops.empty(DType.I32, 3, 8), ops.empty(DType.F32, 100, 8), ops.empty(DType.I32, 3)));
+    assertEquals("embedding: out has dtype I32; F32, F16 or BF16 expected", e.getMessage());
+
     e = refused(() -> ops.rope(ops.empty(DType.BF16, 4, 2, 64), ops.empty(DType.I32, 5), RopeConfig.standard(64, 10000)));
     assertTrue(e.getMessage().startsWith("rope: positions is i32[5]"), e.getMessage());
 

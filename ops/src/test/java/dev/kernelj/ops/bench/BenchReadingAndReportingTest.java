@@ -91,6 +91,28 @@ class BenchReadingAndReportingTest {
   }
 
   @Test
+  void backToBackLaunchesAreTimedTogetherAndReported() {
+    // every event pair reads 0.1 ms whatever lies between: 20 launches back to back give 5 us each
+    FakePort port = new FakePort() {
+      @Override
+      public float elapsedMillis(long start, long end) {
+        return 0.1f;
+      }
+    };
+    OpsBench bench = new OpsBench(new CudaOps(port), 3, Baseline.none());
+    int[] launches = {0};
+    double perLaunch = bench.backToBackMicros(rep -> launches[0]++);
+    assertEquals(100.0 / OpsBench.BACK_TO_BACK_LAUNCHES, perLaunch, 1e-3);
+    assertEquals(3 * OpsBench.BACK_TO_BACK_LAUNCHES, launches[0], "three rounds of back-to-back launches");
+
+    bench.attempt("op", "1x1", null, () -> OpsBench.Measured.bytes(bench, rep -> {}, 1e6));
+    BenchRow row = bench.rows().get(0);
+    assertEquals(1e6 / perLaunch / 1e3, row.backToBackRate(), 1e-6);
+    String table = BenchReport.table("fake", 4000, 700, Baseline.none(), bench.rows());
+    assertTrue(table.contains("b2b rate") && table.contains(String.format(java.util.Locale.ROOT, "%.1f", row.backToBackRate())), table);
+  }
+
+  @Test
   void unknownArgumentsAreRefusedWithTheUsage() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OpsBench.main(new String[] {"--sdpa", "x"}));
     assertEquals("unknown argument --sdpa; " + OpsBench.USAGE, e.getMessage());

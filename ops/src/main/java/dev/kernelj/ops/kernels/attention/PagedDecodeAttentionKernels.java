@@ -114,9 +114,12 @@ import dev.kernelj.dsl.Ptr;
       constexpr int ROW_STEP = 32 / CHUNKS;            // tile rows one pass of the warp copies
       constexpr int ROWS_PER_LANE = TILE / ROW_STEP;
       constexpr int TILE_ELEMS = TILE * D;
+      // All shared memory is dynamic: the K/V stages, then the merge statistics. A static array here
+      // would add to the dynamic size and push the d64 kernel (exactly 48 KiB of stages) past the
+      // limit a launch may use without an opt-in.
       extern __shared__ __align__(128) unsigned char smem_raw[];
-      __shared__ float warp_max[WARPS][MAX_GROUP];
-      __shared__ float warp_sum[WARPS][MAX_GROUP];
+      float (*warp_max)[MAX_GROUP] = reinterpret_cast<float (*)[MAX_GROUP]>(smem_raw + (size_t) WARPS * STAGES * 2 * TILE_ELEMS * 2);
+      float (*warp_sum)[MAX_GROUP] = warp_max + WARPS;
 
       const int part = blockIdx.x;
       const int group_size = n_heads / n_kv_heads;
@@ -383,11 +386,20 @@ public interface PagedDecodeAttentionKernels {
   /** Tiles of 16 tokens each warp keeps in shared memory ({@code KJ_DECODE_STAGES} in the CUDA C). */
   int STAGES = 3;
 
-  /** Dynamic shared memory of the head-dim-128 partition kernel: per warp, STAGES K and V tiles of 16 rows. */
-  int SHARED_BYTES_D128 = (THREADS / 32) * STAGES * 2 * 16 * 128 * 2;
+  /** Bytes after the K/V stages: each warp's running max and sum for the 16 query heads, in f32. */
+  int MERGE_STAT_BYTES = 2 * (THREADS / 32) * MAX_GROUP * 4;
 
-  /** Dynamic shared memory of the head-dim-64 partition kernel. */
-  int SHARED_BYTES_D64 = (THREADS / 32) * STAGES * 2 * 16 * 64 * 2;
+  /**
+   * Dynamic shared memory of the head-dim-128 partition kernel: per warp, STAGES K and V tiles of
+   * 16 rows, then the merge statistics. The kernel declares no static shared memory.
+   */
+  int SHARED_BYTES_D128 = (THREADS / 32) * STAGES * 2 * 16 * 128 * 2 + MERGE_STAT_BYTES;
+
+  /**
+   * Dynamic shared memory of the head-dim-64 partition kernel (48 KiB of stages plus the statistics:
+   * above the 48 KiB default, so the runtime raises the function's limit at load).
+   */
+  int SHARED_BYTES_D64 = (THREADS / 32) * STAGES * 2 * 16 * 64 * 2 + MERGE_STAT_BYTES;
 
   @Global(value = "paged_decode_attention_d64", maxThreadsPerBlock = THREADS, maxDynamicSharedBytes = SHARED_BYTES_D64)
   void decodeD64(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> kCache, ConstPtr<BF16> vCache,

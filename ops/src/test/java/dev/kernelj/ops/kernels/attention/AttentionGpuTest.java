@@ -48,7 +48,7 @@ class AttentionGpuTest {
     PrefillAttention.reference(q, k, v, expected, shape);
     try (GpuTestBed gpu = GpuTestBed.open()) {
       var op = new PrefillAttention(gpu.load(PrefillAttentionKernels.class));
-      Ptr<BF16> o = gpu.allocate(BF16.class, q.length, Bf16.NAN_PAIR);
+      Ptr<BF16> o = gpu.poisoned(BF16.class, q.length);
       op.forward(StreamRef.DEFAULT, gpu.uploadBf16(q), gpu.uploadBf16(k), gpu.uploadBf16(v), o, shape);
       float[] actual = gpu.downloadBf16(o, q.length);
       assertClose(actual, expected, "prefill " + shape);
@@ -82,10 +82,10 @@ class AttentionGpuTest {
           ? new PagedDecodeAttention.Plan(forcedPartition, (maxLen + forcedPartition - 1) / forcedPartition)
           : PagedDecodeAttention.Plan.choose(shape, maxLen, gpu.multiprocessors());
       var ws = new PagedDecodeAttention.Workspace(
-          gpu.allocate(F32.class, plan.partialOutElements(shape), Bf16.NAN_F32),
-          gpu.allocate(F32.class, plan.partialStatElements(shape), Bf16.NAN_F32),
-          gpu.allocate(F32.class, plan.partialStatElements(shape), Bf16.NAN_F32));
-      Ptr<BF16> out = gpu.allocate(BF16.class, q.length, Bf16.NAN_PAIR);
+          gpu.poisoned(F32.class, plan.partialOutElements(shape)),
+          gpu.poisoned(F32.class, plan.partialStatElements(shape)),
+          gpu.poisoned(F32.class, plan.partialStatElements(shape)));
+      Ptr<BF16> out = gpu.poisoned(BF16.class, q.length);
       new PagedDecodeAttention(gpu.load(PagedDecodeAttentionKernels.class)).forward(StreamRef.DEFAULT, gpu.uploadBf16(q),
           gpu.uploadBf16(kCache), gpu.uploadBf16(vCache), gpu.upload(I32.class, c.tables()), gpu.upload(I32.class, lens),
           out, ws, shape, plan);

@@ -36,10 +36,4 @@ public final class Bf16 {
   public static float[] round(float[] values) {
     return decode(encode(values));
   }
-
-  /** Two bf16 quiet NaNs in one 32-bit word, for poisoning bf16 outputs. */
-  public static final int NAN_PAIR = 0x7FC07FC0;
-
-  /** An f32 quiet NaN, for poisoning f32 outputs. */
-  public static final int NAN_F32 = 0x7FC00000;
 }

@@ -34,8 +34,14 @@ public final class GpuTestBed implements AutoCloseable {
     return session.multiprocessors();
   }
 
-  public <T extends Element> Ptr<T> allocate(Class<T> element, long count, int poison) {
-    return session.allocate(element, count, poison);
+  /** A buffer whose elements are all NaN (floating) or -1 (integers), so an unwritten output shows. */
+  public <T extends Element> Ptr<T> poisoned(Class<T> element, long count) {
+    return session.poisoned(element, count);
+  }
+
+  /** A buffer of zeros. */
+  public <T extends Element> Ptr<T> zeroed(Class<T> element, long count) {
+    return session.filled(element, count, (byte) 0);
   }
 
   public <T extends Element> Ptr<T> upload(Class<T> element, Object hostArray) {
@@ -55,7 +61,7 @@ public final class GpuTestBed implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     session.close();
   }
 }

@@ -9,7 +9,6 @@ import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.I64;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
-import dev.kernelj.ops.kernels.attention.Bf16;
 import dev.kernelj.ops.kernels.attention.GpuTestBed;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
@@ -42,7 +41,7 @@ class SamplingGpuTest {
       Ptr<F32> p = gpu.upload(F32.class, TOP_P);
       Ptr<F32> m = gpu.upload(F32.class, MIN_P);
       Ptr<I64> s = gpu.upload(I64.class, seeds);
-      Ptr<I32> out = gpu.allocate(I32.class, batch, -7);
+      Ptr<I32> out = gpu.poisoned(I32.class, batch);
       for (int step = 0; step < 16; step++) {
         int[] steps = new int[batch];
         java.util.Arrays.fill(steps, step * 977 + 1);
@@ -51,8 +50,8 @@ class SamplingGpuTest {
         assertArrayEquals(expected, gpu.download(out, new int[batch]), "step " + step);
       }
       int n = Math.min(vocab, 20);
-      Ptr<I32> ids = gpu.allocate(I32.class, (long) batch * n, -7);
-      Ptr<F32> lp = gpu.allocate(F32.class, (long) batch * n, Bf16.NAN_F32);
+      Ptr<I32> ids = gpu.poisoned(I32.class, (long) batch * n);
+      Ptr<F32> lp = gpu.poisoned(F32.class, (long) batch * n);
       sampling.topLogprobs(StreamRef.DEFAULT, dLogits, batch, vocab, n, ids, lp);
       var ref = SamplingReference.topLogprobs(logits, batch, vocab, n);
       assertArrayEquals(ref.ids(), gpu.download(ids, new int[batch * n]));
@@ -80,7 +79,7 @@ class SamplingGpuTest {
     float[] freq = {0.1f, 0f, 0f, 0.3f};
     try (GpuTestBed gpu = GpuTestBed.open()) {
       Ptr<F32> dLogits = gpu.upload(F32.class, logits);
-      Ptr<I32> counts = gpu.allocate(I32.class, (long) batch * vocab, 0);
+      Ptr<I32> counts = gpu.zeroed(I32.class, (long) batch * vocab);
       new Sampling(gpu.load(SamplingKernels.class)).applyPenalties(StreamRef.DEFAULT, dLogits, gpu.upload(I32.class, history),
           gpu.upload(I32.class, lens), counts, gpu.upload(F32.class, rep), gpu.upload(F32.class, pres),
           gpu.upload(F32.class, freq), batch, vocab, maxHistory);

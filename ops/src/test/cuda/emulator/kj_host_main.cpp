@@ -1,0 +1,75 @@
+// Runs one op kernel of KernelJ on the CPU through kj_host_shim.h, for the CPU tests that check the
+// CUDA C against the Java reference twins (HostEmulatedKernelsTest). The op's CUDA C is included as
+// KJ_SOURCE. Protocol:
+//   argv: kernel-name grid block arg...   arg = b<N> (buffer N), i<int>, l<long>, f<float>
+//   stdin: buffer count, then per buffer: type (0 f32, 1 f16, 2 bf16, 3 i32), element count, values
+//          as little-endian f32 (i32 for type 3)
+//   stdout: every buffer again, same encoding, after the launch.
+#include "kj_host_shim.h"
+#include KJ_SOURCE
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+struct Buffer { int type; long long n; void* data; };
+static std::vector<Buffer> buffers;
+static std::vector<std::string> args;
+
+static void* buf(int a) { return buffers.at(std::atoi(args.at(a).c_str() + 1)).data; }
+static int I(int a) { return std::atoi(args.at(a).c_str() + 1); }
+static long long L(int a) { return std::atoll(args.at(a).c_str() + 1); }
+static float F(int a) { return std::strtof(args.at(a).c_str() + 1, nullptr); }
+
+static bool readAll(void* p, size_t bytes) { return std::fread(p, 1, bytes, stdin) == bytes; }
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  const std::string name = args.at(0);
+  const unsigned grid = std::atoi(args.at(1).c_str()), block = std::atoi(args.at(2).c_str());
+  int count = 0;
+  if (!readAll(&count, 4)) return 2;
+  for (int b = 0; b < count; ++b) {
+    int type = 0; long long n = 0;
+    if (!readAll(&type, 4) || !readAll(&n, 8)) return 2;
+    size_t size = type == 0 || type == 3 ? 4 : 2;
+    void* data = std::aligned_alloc(64, ((n * size + 63) / 64 + 1) * 64);
+    for (long long i = 0; i < n; ++i) {
+      float v; if (!readAll(&v, 4)) return 2;
+      if (type == 0 || type == 3) std::memcpy((char*)data + 4 * i, &v, 4);
+      else if (type == 1) ((__half*)data)[i] = __float2half_rn(v);
+      else ((__nv_bfloat16*)data)[i] = __float2bfloat16_rn(v);
+    }
+    buffers.push_back({type, n, data});
+  }
+  bool found = false;
+#define KJ_RUN(kernel, call) if (name == #kernel) { found = true; kj_launch(grid, block, [&] { kernel call; }); }
+#ifdef KJ_RMSNORM
+#define KJ_RMS(sfx, T) \
+  KJ_RUN(kj_rmsnorm_##sfx, ((T*)buf(3), (const T*)buf(4), (const T*)buf(5), I(6), I(7), L(8), L(9), F(10), I(11))) \
+  KJ_RUN(kj_rmsnorm_residual_##sfx, ((T*)buf(3), (T*)buf(4), (const T*)buf(5), (const T*)buf(6), I(7), I(8), L(9), L(10), L(11), F(12), I(13)))
+  KJ_RMS(f32, float) KJ_RMS(f16, __half) KJ_RMS(bf16, __nv_bfloat16)
+#endif
+#ifdef KJ_ELEMENTWISE
+#define KJ_ADD(sfx, T) KJ_RUN(kj_add_##sfx, ((T*)buf(3), (const T*)buf(4), (const T*)buf(5), L(6), L(7)))
+  KJ_ADD(f32, float) KJ_ADD(f16, __half) KJ_ADD(bf16, __nv_bfloat16)
+#endif
+#ifdef KJ_ROPE
+#define KJ_ROPE_RUN(kernel, T) KJ_RUN(kernel, ((T*)buf(3), (const int*)buf(4), (const float*)buf(5), I(6), I(7), I(8), L(9), L(10), I(11)))
+  KJ_ROPE_RUN(kj_rope_f32, float) KJ_ROPE_RUN(kj_rope_f16, __half) KJ_ROPE_RUN(kj_rope_bf16, __nv_bfloat16)
+  KJ_ROPE_RUN(kj_rope_vec_f32, float) KJ_ROPE_RUN(kj_rope_vec_f16, __half) KJ_ROPE_RUN(kj_rope_vec_bf16, __nv_bfloat16)
+#endif
+  if (!found) { std::fprintf(stderr, "unknown kernel %s\n", name.c_str()); return 3; }
+  std::fwrite(&count, 4, 1, stdout);
+  for (const Buffer& b : buffers) {
+    std::fwrite(&b.type, 4, 1, stdout);
+    std::fwrite(&b.n, 8, 1, stdout);
+    for (long long i = 0; i < b.n; ++i) {
+      float v;
+      if (b.type == 0 || b.type == 3) std::memcpy(&v, (char*)b.data + 4 * i, 4);
+      else if (b.type == 1) v = __half2float(((__half*)b.data)[i]);
+      else v = __bfloat162float(((__nv_bfloat16*)b.data)[i]);
+      std::fwrite(&v, 4, 1, stdout);
+    }
+  }
+  return 0;
+}

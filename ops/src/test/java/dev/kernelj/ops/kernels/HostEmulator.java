@@ -1,0 +1,213 @@
+package dev.kernelj.ops.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kernelj.dsl.ConstPtr;
+import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Kernel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs an op's CUDA C on the CPU: the source is compiled by the host C++ compiler against
+ * {@code src/test/cuda/emulator/kj_host_shim.h} (one std::thread per CUDA thread, barriers for
+ * {@code __syncthreads} and warp shuffles, the toolkit's host half/bfloat16 types), and launched
+ * with exactly the grid, block and arguments the Java launch code produced (recorded through
+ * {@link RecordingKernels}). Device addresses in the recorded arguments are fake; each names one
+ * of the buffers handed in. Not a GPU: no memory model, no timing; it proves indexing, launch
+ * math, argument order, reductions and the arithmetic against the reference twins.
+ */
+final class HostEmulator {
+  private static final Path EMULATOR_DIR = Path.of("src/test/cuda/emulator");
+  private static final Map<String, Path> BINARIES = new HashMap<>();
+
+  /** One buffer: its element type and its values (ints travel as their f32 bit patterns). */
+  static final class Buffer {
+    final DType type;
+    final long address;
+    float[] values;
+
+    Buffer(DType type, long address, float[] values) {
+      this.type = type;
+      this.address = address;
+      this.values = values;
+    }
+  }
+
+  private final List<Buffer> buffers = new ArrayList<>();
+  private final Path binary;
+
+  private HostEmulator(Path binary) {
+    this.binary = binary;
+  }
+
+  /** Why this machine cannot emulate (no g++ or no CUDA headers), or null. */
+  static String unavailableReason() {
+    if (!Files.exists(EMULATOR_DIR.resolve("kj_host_main.cpp"))) {
+      return "the emulator sources " + EMULATOR_DIR.toAbsolutePath() + " are not here (tests run outside the ops module)";
+    }
+    if (gxx() == null) {
+      return "no g++ on this machine";
+    }
+    if (cudaInclude() == null) {
+      return "no CUDA headers (cuda_bf16.h) found next to nvcc or under /usr/local/cuda";
+    }
+    return null;
+  }
+
+  /** An emulator of {@code kernelInterface}'s kernels; {@code define} selects the dispatch table in kj_host_main.cpp. */
+  static synchronized HostEmulator of(Class<?> kernelInterface, String define) throws IOException, InterruptedException {
+    Path bin = BINARIES.get(define);
+    if (bin == null) {
+      Path dir = Files.createTempDirectory("kj-host-emulator");
+      Path source = dir.resolve("kernel.cu.h");
+      Files.writeString(source, kernelInterface.getAnnotation(Kernel.class).source(), StandardCharsets.UTF_8);
+      bin = dir.resolve("emulator");
+      Path log = dir.resolve("g++.log");
+      Process p = new ProcessBuilder(gxx().toString(), "-std=c++20", "-O1", "-pthread", "-I" + cudaInclude(),
+          "-I" + EMULATOR_DIR.toAbsolutePath(), "-D" + define, "-DKJ_SOURCE=\"" + source + "\"",
+          EMULATOR_DIR.resolve("kj_host_main.cpp").toAbsolutePath().toString(), "-o", bin.toString())
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      assertTrue(p.waitFor(300, TimeUnit.SECONDS), "g++ timed out on " + kernelInterface.getName());
+      assertEquals(0, p.exitValue(), "g++ failed on " + kernelInterface.getName() + ":\n" + Files.readString(log));
+      BINARIES.put(define, bin);
+    }
+    return new HostEmulator(bin);
+  }
+
+  /** Adds a buffer at a fake, 256-byte aligned device address; returns the address to pass to the launch code. */
+  long buffer(DType type, float[] values) {
+    long address = 0x100000L * (buffers.size() + 1);
+    buffers.add(new Buffer(type, address, values.clone()));
+    return address;
+  }
+
+  long intBuffer(int[] values) {
+    float[] bits = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      bits[i] = Float.intBitsToFloat(values[i]);
+    }
+    return buffer(DType.I32, bits);
+  }
+
+  /** The values of the buffer at {@code address} after {@link #run}. */
+  float[] values(long address) {
+    return buffers.stream().filter(b -> b.address == address).findFirst().orElseThrow().values;
+  }
+
+  /** Launches the recorded call on the CPU and reads every buffer back. */
+  void run(RecordingKernels.Call call) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(binary.toString(), call.kernel()));
+    if (call.launch().grid().y() != 1 || call.launch().grid().z() != 1 || call.launch().block().y() != 1
+        || call.launch().block().z() != 1 || call.launch().sharedBytes() != 0) {
+      throw new IllegalArgumentException("the emulator runs 1-D launches without dynamic shared memory: " + call.launch());
+    }
+    command.add(String.valueOf(call.launch().grid().x()));
+    command.add(String.valueOf(call.launch().block().x()));
+    for (Object arg : call.args()) {
+      if (arg instanceof ConstPtr<?> p) {
+        int index = indexOf(p.address());
+        command.add("b" + index);
+      } else if (arg instanceof Integer i) {
+        command.add("i" + i);
+      } else if (arg instanceof Long l) {
+        command.add("l" + l);
+      } else if (arg instanceof Float f) {
+        command.add("f" + Float.toString(f));
+      } else {
+        throw new IllegalArgumentException("argument " + arg + " of " + call.kernel());
+      }
+    }
+    Path dir = Files.createTempDirectory("kj-host-run");
+    Path in = dir.resolve("in.bin");
+    Path out = dir.resolve("out.bin");
+    Files.write(in, encode());
+    Process p = new ProcessBuilder(command).redirectInput(in.toFile()).redirectOutput(out.toFile())
+        .redirectError(dir.resolve("err.txt").toFile()).start();
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "emulated " + call.kernel() + " timed out");
+    assertEquals(0, p.exitValue(), "emulated " + call.kernel() + " failed: " + Files.readString(dir.resolve("err.txt")));
+    decode(Files.readAllBytes(out));
+  }
+
+  private int indexOf(long address) {
+    for (int i = 0; i < buffers.size(); i++) {
+      if (buffers.get(i).address == address) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("address 0x" + Long.toHexString(address) + " names no buffer of this emulator");
+  }
+
+  private byte[] encode() {
+    long bytes = 4;
+    for (Buffer b : buffers) {
+      bytes += 12 + 4L * b.values.length;
+    }
+    ByteBuffer bb = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+    bb.putInt(buffers.size());
+    for (Buffer b : buffers) {
+      bb.putInt(typeCode(b.type)).putLong(b.values.length);
+      for (float v : b.values) {
+        bb.putFloat(v);
+      }
+    }
+    return bb.array();
+  }
+
+  private void decode(byte[] bytes) {
+    ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    assertEquals(buffers.size(), bb.getInt(), "buffers returned by the emulator");
+    for (Buffer b : buffers) {
+      bb.getInt();
+      int n = (int) bb.getLong();
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = bb.getFloat();
+      }
+      b.values = v;
+    }
+  }
+
+  private static int typeCode(DType t) {
+    return switch (t) {
+      case F32 -> 0;
+      case F16 -> 1;
+      case BF16 -> 2;
+      case I32 -> 3;
+      default -> throw new IllegalArgumentException("the emulator holds f32, f16, bf16 and i32 buffers, not " + t);
+    };
+  }
+
+  private static Path gxx() {
+    for (String c : List.of("/usr/bin/g++", "/usr/local/bin/g++")) {
+      if (Files.isExecutable(Path.of(c))) {
+        return Path.of(c);
+      }
+    }
+    return null;
+  }
+
+  private static Path cudaInclude() {
+    List<Path> candidates = new ArrayList<>();
+    Path nvcc = Nvcc.find();
+    if (nvcc != null) {
+      try {
+        candidates.add(nvcc.toRealPath().getParent().resolveSibling("include"));
+      } catch (IOException ignored) {
+        // fall through to the usual place
+      }
+    }
+    candidates.add(Path.of("/usr/local/cuda/include"));
+    return candidates.stream().filter(p -> Files.exists(p.resolve("cuda_bf16.h"))).findFirst().orElse(null);
+  }
+}

@@ -1,0 +1,82 @@
+package dev.kernelj.ops.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kernelj.dsl.Kernel;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The CUDA compiler of this machine, for tests that check what it makes of an op's CUDA C: the
+ * per-kernel registers and static shared memory that {@code ptxas -v} reports.
+ */
+public final class Nvcc {
+  private Nvcc() {}
+
+  /** What ptxas reports for one {@code __global__} function. */
+  public record Usage(int registers, int staticSharedBytes) {}
+
+  private static final Pattern ENTRY = Pattern.compile("Compiling entry function '([^']+)' for '(sm_\\d+)'");
+  private static final Pattern USED = Pattern.compile("Used (\\d+) registers");
+  private static final Pattern SMEM = Pattern.compile("(\\d+) bytes smem");
+
+  /** The nvcc to use ({@code KERNELJ_NVCC}, then the usual places), or null when there is none. */
+  public static Path find() {
+    for (String candidate : List.of(System.getenv().getOrDefault("KERNELJ_NVCC", ""), "/usr/local/bin/nvcc", "/usr/local/cuda/bin/nvcc")) {
+      if (!candidate.isEmpty() && Files.isExecutable(Path.of(candidate))) {
+        return Path.of(candidate);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Compiles the {@code @Kernel} source of {@code kernelInterface} to a cubin for {@code arch}
+   * (e.g. {@code sm_90}) and returns each entry function's usage by its CUDA name; fails the test
+   * with nvcc's output when it does not compile.
+   */
+  public static Map<String, Usage> resourceUsage(Path nvcc, Class<?> kernelInterface, String arch)
+      throws IOException, InterruptedException {
+    String source = kernelInterface.getAnnotation(Kernel.class).source();
+    Path dir = Files.createTempDirectory("kj-ops-ptxas");
+    Path file = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
+    Files.writeString(file, source, StandardCharsets.UTF_8);
+    Path log = dir.resolve("ptxas.log");
+    Process p = new ProcessBuilder(nvcc.toString(), "-cubin", "-arch=" + arch, "-Xptxas", "-v",
+        "-o", dir.resolve("out.cubin").toString(), file.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out on " + kernelInterface.getName() + " for " + arch);
+    String output = Files.readString(log);
+    assertEquals(0, p.exitValue(), "nvcc failed on " + kernelInterface.getName() + " for " + arch + ":\n" + output);
+    return parse(output);
+  }
+
+  /** Entry name to usage, from {@code ptxas -v} output (a function without "bytes smem" has none). */
+  static Map<String, Usage> parse(String ptxasOutput) {
+    Map<String, Usage> usage = new LinkedHashMap<>();
+    String entry = null;
+    for (String line : ptxasOutput.split("\\R")) {
+      Matcher e = ENTRY.matcher(line);
+      if (e.find()) {
+        entry = e.group(1);
+        continue;
+      }
+      Matcher used = USED.matcher(line);
+      if (entry != null && used.find()) {
+        Matcher smem = SMEM.matcher(line);
+        usage.put(entry, new Usage(Integer.parseInt(used.group(1)), smem.find() ? Integer.parseInt(smem.group(1)) : 0));
+        entry = null;
+      }
+    }
+    return usage;
+  }
+}

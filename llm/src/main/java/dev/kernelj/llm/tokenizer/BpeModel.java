@@ -1,8 +1,6 @@
 package dev.kernelj.llm.tokenizer;
 
 import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -26,8 +24,8 @@ final class BpeModel {
     /** Longer words are rare and mostly unique (base64, long runs); caching them only churns. */
     private static final int CACHEABLE_LENGTH = 256;
 
-    private final Map<String, Integer> vocab;
-    private final String[] tokens;
+    private final TokenIndex vocab;
+    private final TokenTexts tokens;
     private final MergeTable merges;
     private final Options options;
     private final int unkId;
@@ -39,70 +37,40 @@ final class BpeModel {
 
     /**
      * @param vocab token text to id
-     * @param mergeLefts left halves of the merges, in rank order
-     * @param mergeRights right halves of the merges, in rank order
+     * @param tokens token text by id
+     * @param merges the merge rules, resolved to ids
      */
-    BpeModel(Map<String, Integer> vocab, List<String> mergeLefts, List<String> mergeRights,
-             Options options, JsonSpec spec) {
+    BpeModel(TokenIndex vocab, TokenTexts tokens, MergeTable merges, Options options, JsonSpec spec) {
         this.vocab = vocab;
+        this.tokens = tokens;
+        this.merges = merges;
         this.options = options;
-        int maxId = -1;
-        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
-            if (e.getValue() < 0) {
-                throw spec.error("model.vocab." + e.getKey(), "token id " + e.getValue() + " is negative");
-            }
-            maxId = Math.max(maxId, e.getValue());
-        }
-        tokens = new String[maxId + 1];
-        vocab.forEach((text, id) -> tokens[id] = text);
-
         unkId = resolveUnk(options.unkToken(), spec);
         byteTokenIds = new int[256];
         for (int b = 0; b < 256; b++) {
-            byteTokenIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
+            byteTokenIds[b] = vocab.get(byteTokenText(b));
         }
         plainChars = isEmpty(options.continuingSubwordPrefix()) && isEmpty(options.endOfWordSuffix());
         bmpCharIds = new int[0x10000];
         Arrays.fill(bmpCharIds, -1);
-        vocab.forEach((text, id) -> {
-            if (text.length() == 1) bmpCharIds[text.charAt(0)] = id;
-        });
-        merges = buildMerges(mergeLefts, mergeRights, spec);
+        vocab.forEachSingleChar((c, id) -> bmpCharIds[c] = id);
+    }
+
+    /** SentencePiece's name of a byte token, {@code <0x0A>}; built by hand because String.format is slow to load. */
+    private static String byteTokenText(int b) {
+        String hex = "0123456789ABCDEF";
+        return "<0x" + hex.charAt(b >> 4) + hex.charAt(b & 0xF) + ">";
     }
 
     private int resolveUnk(String unk, JsonSpec spec) {
         if (unk == null) {
             return -1;
         }
-        Integer id = vocab.get(unk);
-        if (id == null) {
+        int id = vocab.get(unk);
+        if (id < 0) {
             throw spec.error("model.unk_token", "unknown token '" + unk + "' is not in model.vocab");
         }
         return id;
-    }
-
-    private MergeTable buildMerges(List<String> lefts, List<String> rights, JsonSpec spec) {
-        MergeTable table = new MergeTable(lefts.size());
-        int prefixLength = isEmpty(options.continuingSubwordPrefix()) ? 0 : options.continuingSubwordPrefix().length();
-        for (int rank = 0; rank < lefts.size(); rank++) {
-            String left = lefts.get(rank);
-            String right = rights.get(rank);
-            Integer leftId = vocab.get(left);
-            Integer rightId = vocab.get(right);
-            String field = "model.merges[" + rank + "]";
-            if (leftId == null || rightId == null) {
-                throw spec.error(field, "merge '" + left + " " + right + "' uses token '"
-                        + (leftId == null ? left : right) + "' which is not in model.vocab");
-            }
-            String merged = left + (prefixLength > 0 && right.length() >= prefixLength ? right.substring(prefixLength) : right);
-            Integer mergedId = vocab.get(merged);
-            if (mergedId == null) {
-                throw spec.error(field, "merge '" + left + " " + right + "' produces '" + merged
-                        + "' which is not in model.vocab");
-            }
-            table.put(leftId, rightId, rank, mergedId);
-        }
-        return table;
     }
 
     private static boolean isEmpty(String s) {
@@ -111,17 +79,18 @@ final class BpeModel {
 
     /** Number of ids in the model vocabulary (highest id + 1). */
     int size() {
-        return tokens.length;
+        return tokens.size();
     }
 
     /** Token text of a model id, or null when the id is not in the model vocabulary. */
     String token(int id) {
-        return id >= 0 && id < tokens.length ? tokens[id] : null;
+        return tokens.get(id);
     }
 
     /** Id of a token text, or null. */
     Integer id(String token) {
-        return vocab.get(token);
+        int id = vocab.get(token);
+        return id < 0 ? null : id;
     }
 
     /** Appends the ids of one pre-tokenized word. */
@@ -130,8 +99,8 @@ final class BpeModel {
             return;
         }
         if (options.ignoreMerges()) {
-            Integer whole = vocab.get(word);
-            if (whole != null) {
+            int whole = vocab.get(word);
+            if (whole >= 0) {
                 out.add(whole);
                 return;
             }
@@ -180,8 +149,7 @@ final class BpeModel {
         if (plainChars && end == start + 1) {
             return bmpCharIds[word.charAt(start)];
         }
-        Integer id = vocab.get(decorated(word, start, end));
-        return id == null ? -1 : id;
+        return vocab.get(decorated(word, start, end));
     }
 
     /** The character at [start, end) with the continuing-subword prefix and end-of-word suffix HF adds. */

@@ -102,6 +102,11 @@ public final class Tokenizer {
         return new Tokenizer(TokenizerJson.read(tokenizerJson), TokenizerConfig.read(tokenizerConfig, null), tokenizerConfig);
     }
 
+    /** A tokenizer over already-read files (tests compare loads through different paths). */
+    static Tokenizer of(TokenizerJson json, TokenizerConfig config) {
+        return new Tokenizer(json, config, null);
+    }
+
     /**
      * Encodes text to token ids.
      *

@@ -5,6 +5,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * Typed access to the JSON of one tokenizer file: every accessor takes the JSON path of what it
@@ -44,6 +47,16 @@ final class JsonSpec {
 
     JsonObject object(JsonObject o, String key, String field) {
         return object(o.get(key), join(field, key));
+    }
+
+    /** Reads the array {@code o[key]} item by item; each item's field reads {@code field.key[i]} in errors. */
+    <T> List<T> items(JsonObject o, String key, String field, BiFunction<JsonElement, String, T> read) {
+        JsonArray array = array(o, key, field);
+        List<T> items = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            items.add(read.apply(array.get(i), field + "." + key + "[" + i + "]"));
+        }
+        return List.copyOf(items);
     }
 
     String string(JsonObject o, String key, String field) {

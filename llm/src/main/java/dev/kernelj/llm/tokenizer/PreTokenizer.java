@@ -1,9 +1,7 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -108,14 +106,7 @@ sealed interface PreTokenizer {
         JsonObject o = spec.object(json, field);
         String type = spec.string(o, "type", field);
         return switch (type) {
-            case "Sequence" -> {
-                JsonArray items = spec.array(o, "pretokenizers", field);
-                List<PreTokenizer> steps = new ArrayList<>();
-                for (int i = 0; i < items.size(); i++) {
-                    steps.add(fromJson(items.get(i), spec, field + ".pretokenizers[" + i + "]"));
-                }
-                yield new Sequence(List.copyOf(steps));
-            }
+            case "Sequence" -> new Sequence(spec.items(o, "pretokenizers", field, (item, where) -> fromJson(item, spec, where)));
             case "Split" -> new Split(PatternSpec.read(o, spec, field),
                     SplitBehavior.fromJson(spec.string(o, "behavior", field), spec, field + ".behavior"),
                     spec.bool(o, "invert", field, false));

@@ -1,10 +1,8 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.text.Normalizer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -77,14 +75,7 @@ sealed interface TextNormalizer {
         JsonObject o = spec.object(json, field);
         String type = spec.string(o, "type", field);
         return switch (type) {
-            case "Sequence" -> {
-                JsonArray items = spec.array(o, "normalizers", field);
-                List<TextNormalizer> steps = new ArrayList<>();
-                for (int i = 0; i < items.size(); i++) {
-                    steps.add(fromJson(items.get(i), spec, field + ".normalizers[" + i + "]"));
-                }
-                yield new Sequence(List.copyOf(steps));
-            }
+            case "Sequence" -> new Sequence(spec.items(o, "normalizers", field, (item, where) -> fromJson(item, spec, where)));
             case "Prepend" -> new Prepend(spec.string(o, "prepend", field));
             case "Replace" -> replace(o, spec, field);
             case "NFC" -> new UnicodeForm(Normalizer.Form.NFC);

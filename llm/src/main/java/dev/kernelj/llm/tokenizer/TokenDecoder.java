@@ -1,6 +1,5 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -158,14 +157,7 @@ sealed interface TokenDecoder {
         JsonObject o = spec.object(json, field);
         String type = spec.string(o, "type", field);
         return switch (type) {
-            case "Sequence" -> {
-                JsonArray items = spec.array(o, "decoders", field);
-                List<TokenDecoder> steps = new ArrayList<>();
-                for (int i = 0; i < items.size(); i++) {
-                    steps.add(fromJson(items.get(i), spec, field + ".decoders[" + i + "]"));
-                }
-                yield new Sequence(List.copyOf(steps));
-            }
+            case "Sequence" -> new Sequence(spec.items(o, "decoders", field, (item, where) -> fromJson(item, spec, where)));
             case "ByteLevel" -> new ByteLevel();
             case "Replace" -> {
                 String literal = PatternSpec.literal(o, spec, field);

@@ -14,9 +14,17 @@ import dev.kernelj.runtime.kernel.ParamBlock;
 /**
  * One loaded kernel ({@code CUfunction}) with its reusable {@link ParamBlock}. {@link #launch}
  * checks the block size and shared memory against the declared and the compiled limits, then calls
- * {@code cuLaunchKernel} through JNA direct mapping: a successful launch allocates nothing.
+ * {@code cuLaunchKernel} through JNA direct mapping: a successful launch allocates nothing. A launch
+ * that may overlap the previous kernel goes through {@code cuLaunchKernelEx} on devices that take
+ * it (compute capability 9.0+) and through {@code cuLaunchKernel} elsewhere.
  */
 public final class CudaFunction implements KernelFunction {
+  /**
+   * {@code -Dkernelj.launchOverlap=false} launches every kernel plainly, ignoring
+   * {@link Launch#overlappingPrevious()}: to measure what overlap gains, or to rule it out.
+   */
+  static final boolean OVERLAP_ENABLED = !"false".equalsIgnoreCase(System.getProperty("kernelj.launchOverlap"));
+
   private final CudaContext context;
   private final long handle;
   private final String name;
@@ -24,6 +32,9 @@ public final class CudaFunction implements KernelFunction {
   private final int maxThreadsPerBlock;
   private final String threadsLimitSource;
   private final int maxDynamicSharedBytes;
+  /** Whether the device takes programmatic dependent launches (compute capability 9.0+). */
+  private final boolean overlapSupported;
+  private LaunchConfigBlock overlapConfig;
 
   CudaFunction(CudaContext context, long handle, String name, KernelBinding binding) {
     this.context = context;
@@ -39,6 +50,7 @@ public final class CudaFunction implements KernelFunction {
       this.maxThreadsPerBlock = compiled;
       this.threadsLimitSource = "the compiled kernel's limit (registers, __launch_bounds__)";
     }
+    this.overlapSupported = OVERLAP_ENABLED && context.device().computeCapability().major() >= 9;
     int askedShared = binding.maxDynamicSharedBytes();
     if (askedShared > CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT) {
       context.ensureCurrent();
@@ -105,8 +117,16 @@ public final class CudaFunction implements KernelFunction {
     }
     context.ensureCurrent();
     Dim3 grid = launch.grid();
-    int r = CuDirect.cuLaunchKernel(handle, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
-        launch.sharedBytes(), launch.stream().streamHandle(), kernelParamsAddress, 0L);
+    int r;
+    if (launch.overlapsPrevious() && overlapSupported) {
+      if (overlapConfig == null) {
+        overlapConfig = new LaunchConfigBlock();
+      }
+      r = CuDirect.cuLaunchKernelEx(overlapConfig.fill(launch), handle, kernelParamsAddress, 0L);
+    } else {
+      r = CuDirect.cuLaunchKernel(handle, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
+          launch.sharedBytes(), launch.stream().streamHandle(), kernelParamsAddress, 0L);
+    }
     if (r != 0) {
       throw Driver.exception(r, "cuLaunchKernel(" + name + ", grid " + grid.x() + "x" + grid.y() + "x" + grid.z()
           + ", block " + block.x() + "x" + block.y() + "x" + block.z() + ")");

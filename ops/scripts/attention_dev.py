@@ -6,11 +6,12 @@ machine (it has nvcc, PyTorch and CuPy). No test depends on it.
 It extracts the CUDA text blocks from the Java files (or takes .cu files of an older version from
 --baseline-dir, named PrefillAttentionKernels.cu / PagedDecodeAttentionKernels.cu), compiles each
 variant below with nvcc for the card's architecture, then per variant:
-  1. correctness first: odd and non-power-of-two sizes, GQA/MQA, causal or not, paged caches with
-     odd block sizes and empty contexts; outputs poisoned with NaN; fresh random inputs; the
-     reference is float32 (PyTorch); a NaN fails;
+  1. correctness first: odd and non-power-of-two sizes, GQA/MQA, causal or not, sliding windows
+     (variants that take one), paged caches with odd block sizes and empty contexts; outputs
+     poisoned with NaN; fresh random inputs; the reference is float32 (PyTorch); a NaN fails;
   2. timing: prefill at B=4 H=32 S=4096 (D=128 and 64), causal and not, next to PyTorch SDPA in
-     the same run; paged decode at batch 1 and 32, context 1k..32k, as CUDA-graph replays over
+     the same run, and with a 1024-key window against the same kernel without one; paged decode
+     at batch 1 and 32, context 1k..32k (and 32k with a 4096-token window), as CUDA-graph replays over
      enough copies of the cache that the L2 cannot hold them, against the K+V bytes-moved roofline
      and the measured device-to-device copy bandwidth.
 It prints a compact table last and writes everything as JSON under --out (default $OUT or /tmp).
@@ -184,8 +185,9 @@ def _time_graph(launches, reps):
 
 # origin: 'java' (the Java file as it is), 'baseline' (--baseline-dir) or a folder under the
 # repository root holding an experimental PrefillAttentionKernels.cu / PagedDecodeAttentionKernels.cu.
+# window=True: the kernels take a trailing sliding-window argument (older sources do not).
 PREFILL_VARIANTS = [
-    dict(kind='prefill', name='prefill-java', origin='java', defines=[], threads=128, block_m=128),
+    dict(kind='prefill', name='prefill-java', origin='java', defines=[], threads=128, block_m=128, window=True),
     dict(kind='prefill', name='prefill-addr', origin='ops/target/adev/v_addr', defines=[], threads=128, block_m=128),
     dict(kind='prefill', name='prefill-old', origin='baseline', defines=[], threads=128, block_m=128),
 ]
@@ -201,16 +203,20 @@ class Prefill:
     def smem(self, d):
         return (self.v['block_m'] + 4 * 64) * d * 2
 
-    def launch(self, q, k, v, o, causal, scale):
+    def launch(self, q, k, v, o, causal, scale, window=0):
         b, sq, h, d = q.shape
         hkv = k.shape[2]
         grid = ((sq + self.v['block_m'] - 1) // self.v['block_m'], b * h)
-        self.fns[d](grid, (self.v['threads'],),
-                    (ptr(q), ptr(k), ptr(v), ptr(o), np.int32(sq), np.int32(k.shape[1]), np.int32(h), np.int32(hkv),
-                     np.float32(scale * math.log2(math.e)), np.int32(1 if causal else 0)), shared_mem=self.smem(d))
+        args = (ptr(q), ptr(k), ptr(v), ptr(o), np.int32(sq), np.int32(k.shape[1]), np.int32(h), np.int32(hkv),
+                np.float32(scale * math.log2(math.e)), np.int32(1 if causal else 0))
+        if self.v.get('window'):
+            args += (np.int32(window),)
+        elif window:
+            raise ValueError(f'{self.v["name"]} takes no window')
+        self.fns[d](grid, (self.v['threads'],), args, shared_mem=self.smem(d))
 
 
-def prefill_reference(q, k, v, causal, scale):
+def prefill_reference(q, k, v, causal, scale, window=0):
     b, sq, h, d = q.shape
     skv, hkv = k.shape[1], k.shape[2]
     qf = q.float().transpose(1, 2)
@@ -221,6 +227,8 @@ def prefill_reference(q, k, v, causal, scale):
         i = torch.arange(sq, device=q.device)[:, None]
         j = torch.arange(skv, device=q.device)[None, :]
         s = s.masked_fill(j > i + (skv - sq), float('-inf'))
+        if window:   # transformers' sliding_window_overlay: kv_idx > q_idx - sliding_window
+            s = s.masked_fill(j <= i + (skv - sq) - window, float('-inf'))
     return (s.softmax(-1) @ vf).transpose(1, 2)
 
 
@@ -229,11 +237,16 @@ PREFILL_CASES = [(1, 1, 1, 4, 4, 64, 0), (1, 1, 1, 4, 4, 128, 1), (2, 17, 17, 8,
                  (2, 100, 300, 4, 2, 128, 1), (1, 257, 513, 6, 3, 64, 1), (1, 64, 64, 2, 2, 128, 1),
                  (3, 333, 333, 4, 2, 64, 0), (1, 200, 1000, 4, 4, 128, 1), (1, 4096, 4096, 2, 1, 128, 1),
                  (1, 1100, 1100, 2, 2, 128, 0), (1, 150, 150, 32, 8, 128, 1)]
+# causal, with the window last: inside a tile, on tile edges, of one key, past the sequence, chunked queries
+PREFILL_WINDOW_CASES = [(1, 1000, 1000, 8, 4, 128, 1, 257), (2, 100, 300, 4, 2, 64, 1, 33), (1, 129, 129, 4, 1, 64, 1, 1),
+                        (1, 4096, 4096, 2, 1, 128, 1, 1000), (1, 513, 513, 2, 2, 128, 1, 128), (1, 257, 513, 6, 3, 64, 1, 700),
+                        (3, 333, 333, 4, 2, 64, 1, 64), (1, 2000, 2000, 4, 4, 64, 1, 4096)]
 
 
 def check_prefill(op, seed):
     ok = True
-    for n, (b, sq, skv, h, hkv, d, causal) in enumerate(PREFILL_CASES):
+    cases = [c + (0,) for c in PREFILL_CASES] + (PREFILL_WINDOW_CASES if op.v.get('window') else [])
+    for n, (b, sq, skv, h, hkv, d, causal, window) in enumerate(cases):
         if op.v.get('d64_only') and d != 64:
             continue
         g = torch.Generator(device='cuda').manual_seed(seed * 1000 + n)
@@ -244,12 +257,12 @@ def check_prefill(op, seed):
         errs = []
         for _ in range(2):   # twice: a moving error is a race
             o = torch.full((b, sq, h, d), float('nan'), device='cuda').bfloat16()
-            op.launch(q, k, v, o, causal, scale)
+            op.launch(q, k, v, o, causal, scale, window)
             torch.cuda.synchronize()
-            errs.append(rel_err(o, prefill_reference(q, k, v, causal, scale)))
+            errs.append(rel_err(o, prefill_reference(q, k, v, causal, scale, window)))
         good = all(e < 1e-2 for e in errs) and errs[0] == errs[1]
         ok &= good
-        report('prefill-check', f'{op.v["name"]} B{b} Sq{sq} Skv{skv} H{h} Hkv{hkv} D{d} c{causal}', good, rel=errs)
+        report('prefill-check', f'{op.v["name"]} B{b} Sq{sq} Skv{skv} H{h} Hkv{hkv} D{d} c{causal} w{window}', good, rel=errs)
     return ok
 
 
@@ -283,18 +296,48 @@ def bench_prefill(ops, table):
                        ratio=tf / sdpa_tf, rel_vs_sdpa=err)
                 table.append((f'prefill D{d} c{int(causal)}', op.v['name'], f'{tf:7.1f} TF/s', f'{tf / sdpa_tf:.3f}x sdpa',
                               f'sdpa {sdpa_tf:.1f}', f'spread {abs(t - t2) / min(t, t2) * 100:.1f}%'))
+            if causal:
+                bench_prefill_window(ops, table, q, k, v, o, qc, kc, vc, d)
         del q, k, v, qc, kc, vc, o
         torch.cuda.empty_cache()
+
+
+def bench_prefill_window(ops, table, q, k, v, o, qc, kc, vc, d, window=1024):
+    """A sliding window over the same causal prompt: it must cost less than full causal attention."""
+    b, s, h, _ = q.shape
+    i = torch.arange(s, device='cuda')[:, None]
+    j = torch.arange(s, device='cuda')[None, :]
+    mask = (j <= i) & (j > i - window)
+    ref = F.scaled_dot_product_attention(qc, kc, vc, attn_mask=mask).transpose(1, 2)
+    pairs = sum(min(window, p + 1) for p in range(s))
+    flops = 4 * b * h * pairs * d
+    for op in ops:
+        if not op.v.get('window'):
+            continue
+        full = time_events(lambda: op.launch(q, k, v, o, True, 1 / math.sqrt(d)))
+        fn = lambda: op.launch(q, k, v, o, True, 1 / math.sqrt(d), window)
+        t = time_events(fn)
+        o.fill_(float('nan'))
+        fn()
+        torch.cuda.synchronize()
+        err = rel_err(o, ref)
+        tf = flops / t / 1e9
+        report('prefill-bench', f'{op.v["name"]} D{d} window{window}', err < 1e-2, ms=t, full_causal_ms=full, tflops=tf,
+               rel_vs_sdpa_mask=err)
+        table.append((f'prefill D{d} w{window}', op.v['name'], f'{tf:7.1f} TF/s', f'{t:.3f} ms',
+                      f'full causal {full:.3f} ms', f'{full / t:.2f}x faster'))
 
 
 # ---------------------------------------------------------------- paged decode
 
 def decode_smem(stages):
-    return lambda d: 4 * stages * 2 * 16 * d * 2
+    """PagedDecodeAttentionKernels.SHARED_BYTES_D*: each warp's K/V stages, then the merge statistics
+    (a running max and sum per warp and query head, f32) that the kernel keeps after them."""
+    return lambda d: 4 * stages * 2 * 16 * d * 2 + 2 * 4 * 16 * 4
 
 
 DECODE_VARIANTS = [
-    dict(kind='decode', name='decode-java', origin='java', defines=[], smem=decode_smem(3), max_group=16),
+    dict(kind='decode', name='decode-java', origin='java', defines=[], smem=decode_smem(3), max_group=16, window=True),
     dict(kind='decode', name='decode-old', origin='baseline', defines=[], smem=lambda d: 32768, max_group=8, old_rule=True),
 ]
 
@@ -336,7 +379,7 @@ class Cache:
     def bytes(self):
         return 2 * sum(self.ctx_list) * self.hkv * self.d * 2
 
-    def reference(self):
+    def reference(self, window=0):
         outs = []
         scale = 1 / math.sqrt(self.d)
         for b in range(self.batch):
@@ -344,7 +387,7 @@ class Cache:
             if c == 0:
                 outs.append(torch.zeros(self.h, self.d, device='cuda'))
                 continue
-            t = torch.arange(c, device='cuda')
+            t = torch.arange(max(0, c - window) if window else 0, c, device='cuda')
             pages = self.table[b].long()[t // self.bs]
             offs = t % self.bs
             kk = self.k[pages, offs].float().repeat_interleave(self.h // self.hkv, 1)
@@ -362,11 +405,15 @@ class Decode:
             f.max_dynamic_shared_size_bytes = variant['smem'](d)
         self.reduce = module.get_function('paged_decode_reduce')
 
-    def prepare(self, c, partition=None, sms=132):
+    def prepare(self, c, partition=None, sms=132, window=0):
         """Returns (launch callable, output, partition, parts) with fresh NaN-poisoned buffers."""
+        if window and not self.v.get('window'):
+            raise ValueError(f'{self.v["name"]} takes no window')
         chunks = (c.h // c.hkv + self.v['max_group'] - 1) // self.v['max_group']
-        p = partition or choose_partition(c.batch, c.hkv, chunks, c.max_ctx, sms, self.v.get('old_rule', False))
-        parts = (c.max_ctx + p - 1) // p
+        span = min(c.max_ctx, window) if window else c.max_ctx   # partitions count from the window's start
+        p = partition or choose_partition(c.batch, c.hkv, chunks, span, sms, self.v.get('old_rule', False))
+        parts = (span + p - 1) // p
+        extra = (np.int32(window),) if self.v.get('window') else ()
         out = torch.full((c.batch, c.h, c.d), float('nan'), device='cuda').bfloat16()
         po = torch.full((c.batch, c.h, parts, c.d), float('nan'), device='cuda')
         pm = torch.full((c.batch, c.h, parts), float('nan'), device='cuda')
@@ -379,10 +426,10 @@ class Decode:
             fn((parts, c.hkv * chunks, c.batch), (128,),
                (ptr(c.q), ptr(c.k), ptr(c.v), ptr(c.table), ptr(c.ctx), ptr(out), ptr(po), ptr(pm), ptr(ps),
                 np.int32(c.h), np.int32(c.hkv), np.int32(c.bs), np.int32(c.max_blocks), np.int32(p), np.int32(parts),
-                scale_log2), shared_mem=smem)
+                scale_log2) + extra, shared_mem=smem)
             if parts > 1:
                 self.reduce((c.h, c.batch), (c.d,), (ptr(po), ptr(pm), ptr(ps), ptr(c.ctx), ptr(out), np.int32(c.h),
-                                                     np.int32(c.d), np.int32(p), np.int32(parts)))
+                                                     np.int32(c.d), np.int32(p), np.int32(parts)) + extra)
         return go, out, p, parts
 
 
@@ -393,22 +440,30 @@ DECODE_CASES = [  # batch, heads, kv heads, head dim, block size, context length
     (2, 28, 4, 128, 1, [70, 33], 64), (1, 32, 8, 128, 16, [1000], 1024), (2, 32, 8, 128, 5, [2000, 1999], 64),
     (1, 40, 2, 64, 3, [700], 128), (1, 8, 8, 128, 16, [0], 1024),
 ]
+# the same with a sliding window last (variants that take one)
+DECODE_WINDOW_CASES = [
+    (5, 32, 8, 128, 16, [20000, 4096, 4097, 1, 0], None, 4096), (3, 14, 2, 64, 7, [2049, 777, 100], 256, 777),
+    (2, 8, 8, 64, 16, [3001, 5], None, 1), (2, 16, 4, 128, 5, [9000, 1234], 64, 1000), (1, 32, 1, 128, 32, [4097], None, 333),
+    (1, 12, 4, 64, 16, [600], 1024, 65),
+]
 
 
 def check_decode(op, seed):
     ok = True
-    for n, (batch, h, hkv, d, bs, ctx, partition) in enumerate(DECODE_CASES):
+    cases = [c + (0,) for c in DECODE_CASES] + (DECODE_WINDOW_CASES if op.v.get('window') else [])
+    for n, (batch, h, hkv, d, bs, ctx, partition, window) in enumerate(cases):
         c = Cache(batch, h, hkv, d, bs, ctx, seed=seed * 1000 + n)
-        ref = c.reference()
+        ref = c.reference(window)
         errs = []
         for _ in range(2):
-            go, out, p, parts = op.prepare(c, partition)
+            go, out, p, parts = op.prepare(c, partition, window=window)
             go()
             torch.cuda.synchronize()
             errs.append(rel_err(out, ref) if ref.abs().sum() > 0 else (0.0 if (out.float() == 0).all().item() else float('nan')))
         good = all(e < 1e-2 for e in errs) and errs[0] == errs[1]
         ok &= good
-        report('decode-check', f'{op.v["name"]} B{batch} H{h} Hkv{hkv} D{d} bs{bs} ctx{ctx[:4]} P{p}x{parts}', good, rel=errs)
+        report('decode-check', f'{op.v["name"]} B{batch} H{h} Hkv{hkv} D{d} bs{bs} ctx{ctx[:4]} P{p}x{parts} w{window}', good,
+               rel=errs)
     return ok
 
 
@@ -446,8 +501,30 @@ def bench_decode(ops, table, sweep, sms, copy_gbps):
                            copies=copies)
                     table.append((f'decode B{batch} ctx{ctx}', f'{op.v["name"]} P{p} {tag}', f'{ms * 1000:8.1f} us',
                                   f'{gbps:7.0f} GB/s', f'{gbps / copy_gbps:.2f} of copy', ''))
+            if ctx == 32768:
+                bench_decode_window(ops, table, caches, batch, sms, copy_gbps)
             del caches
             torch.cuda.empty_cache()
+
+
+def bench_decode_window(ops, table, caches, batch, sms, copy_gbps, window=4096):
+    """A long context read through a sliding window: it must move (and cost) only the window's bytes."""
+    moved = 2 * batch * window * 8 * 128 * 2
+    ref0 = caches[0].reference(window) if batch == 1 else None
+    for op in ops:
+        if not op.v.get('window'):
+            continue
+        prepared = [op.prepare(c, None, sms, window=window) for c in caches]
+        _, out0, p, parts = prepared[0]
+        prepared[0][0]()
+        torch.cuda.synchronize()
+        err = rel_err(out0, ref0) if ref0 is not None else float('nan')
+        ms = time_graph([g for g, *_ in prepared] * max(1, 64 // len(caches)))
+        gbps = moved / ms / 1e6
+        report('decode-bench', f'{op.v["name"]} B{batch} ctx{caches[0].max_ctx} window{window} P{p}x{parts}',
+               ref0 is None or err < 1e-2, us=ms * 1000, gbps=gbps, of_copy=gbps / copy_gbps, rel=err)
+        table.append((f'decode B{batch} ctx{caches[0].max_ctx} w{window}', f'{op.v["name"]} P{p}', f'{ms * 1000:8.1f} us',
+                      f'{gbps:7.0f} GB/s', f'{gbps / copy_gbps:.2f} of copy', ''))
 
 
 # ---------------------------------------------------------------- main

@@ -28,7 +28,7 @@ public final class AttentionChecks {
   /** Sizes of a cache append: k and v [tokens, kvHeads, headDim]; caches [numBlocks, blockSize, kvHeads, headDim]. */
   public record Append(int tokens, int kvHeads, int headDim, int numBlocks, int blockSize) {}
 
-  public static Prefill prefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal) {
+  public static Prefill prefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
     String op = "attentionPrefill";
     OpChecks.floating(op, "q", q);
     shape(op, "q", q, 4, "[batch, seqQ, heads, headDim]");
@@ -48,12 +48,17 @@ public final class AttentionChecks {
           + "; causal attention needs seqKv >= seqQ (the queries are the last seqQ positions)");
     }
     scale(op, scale);
+    window(op, window);
+    if (window > 0 && !causal) {
+      throw new OpArgumentException(op, "window", "is " + window + " but causal is false; a sliding window counts back from each"
+          + " query's position, so it needs causal attention (window 0 for none)");
+    }
     contiguous(op, "out,q,k,v", out, q, k, v);
     return new Prefill(q.dim(0), q.dim(1), k.dim(1), q.dim(2), k.dim(2), q.dim(3));
   }
 
   public static Decode decode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths,
-      float scale) {
+      float scale, int window) {
     String op = "attentionDecode";
     OpChecks.floating(op, "q", q);
     shape(op, "q", q, 3, "[batch, heads, headDim]");
@@ -80,6 +85,7 @@ public final class AttentionChecks {
           + "; one length per sequence expected: [" + batch + "]");
     }
     scale(op, scale);
+    window(op, window);
     contiguous(op, "out,q,kCache,vCache", out, q, kCache, vCache);
     return new Decode(batch, q.dim(1), kCache.dim(2), q.dim(2), kCache.dim(0), kCache.dim(1), blockTable.dim(1));
   }
@@ -140,6 +146,13 @@ public final class AttentionChecks {
   private static void scale(String op, float scale) {
     if (!(scale > 0f) || Float.isInfinite(scale)) {
       throw new OpArgumentException(op, "scale", "is " + scale + "; a positive finite number expected (usually 1/sqrt(headDim))");
+    }
+  }
+
+  /** Keys a query may look back over: 0 for all of them. */
+  private static void window(String op, int window) {
+    if (window < 0) {
+      throw new OpArgumentException(op, "window", "is " + window + "; a sliding window of >= 1 tokens expected, or 0 for full attention");
     }
   }
 

@@ -36,13 +36,14 @@ final class CudaAttention {
     this.stream = port.stream();
   }
 
-  void prefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal) {
+  void prefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
     String op = "attentionPrefill";
-    AttentionChecks.Prefill p = AttentionChecks.prefill(out, q, k, v, scale, causal);
+    AttentionChecks.Prefill p = AttentionChecks.prefill(out, q, k, v, scale, causal, window);
     ops.device(op, "out,q,k,v", out, q, k, v);
     kernelLimits(op, "q", q, p.headDim());
     aligned(op, "out,q,k,v", out, q, k, v);
-    var shape = new PrefillAttention.Shape(p.batch(), p.seqQ(), p.seqKv(), p.heads(), p.kvHeads(), p.headDim(), causal, scale);
+    var shape = new PrefillAttention.Shape(p.batch(), p.seqQ(), p.seqKv(), p.heads(), p.kvHeads(), p.headDim(), causal, scale,
+        window);
     PrefillAttention.launchFor(shape, stream); // grid limits, before anything is queued
     if (prefill == null) {
       prefill = new PrefillAttention(kernels.prefillAttention());
@@ -50,16 +51,18 @@ final class CudaAttention {
     prefill.forward(stream, q.constPtr(BF16.class), k.constPtr(BF16.class), v.constPtr(BF16.class), out.ptr(BF16.class), shape);
   }
 
-  void decode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale) {
+  void decode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+      int window) {
     String op = "attentionDecode";
-    AttentionChecks.Decode d = AttentionChecks.decode(out, q, kCache, vCache, blockTable, contextLengths, scale);
+    AttentionChecks.Decode d = AttentionChecks.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
     ops.device(op, "out,q,kCache,vCache,blockTable,contextLengths", out, q, kCache, vCache, blockTable, contextLengths);
     kernelLimits(op, "q", q, d.headDim());
     aligned(op, "out,q,kCache,vCache", out, q, kCache, vCache);
     var shape = new PagedDecodeAttention.Shape(d.batch(), d.heads(), d.kvHeads(), d.headDim(), d.numBlocks(), d.blockSize(),
-        d.maxBlocksPerSeq(), scale);
-    // Planned for the block table's capacity, not the current lengths: partitions past a
-    // sequence's length return at once, and the launch shape never changes between steps.
+        d.maxBlocksPerSeq(), scale, window);
+    // Planned for the block table's capacity (or the window, when smaller), not the current
+    // lengths: partitions past a sequence's length return at once, and the launch shape never
+    // changes between steps.
     int capacity = (int) Math.min(d.capacity(), Integer.MAX_VALUE);
     var plan = PagedDecodeAttention.Plan.choose(shape, capacity, port.multiprocessorCount());
     PagedDecodeAttention.partitionLaunch(shape, plan, stream);

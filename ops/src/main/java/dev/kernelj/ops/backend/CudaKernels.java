@@ -8,6 +8,7 @@ import dev.kernelj.ops.kernels.Gemv;
 import dev.kernelj.ops.kernels.LayerNorm;
 import dev.kernelj.ops.kernels.RmsNorm;
 import dev.kernelj.ops.kernels.Rope;
+import dev.kernelj.ops.kernels.RopeKvAppend;
 import dev.kernelj.ops.kernels.Softmax;
 import dev.kernelj.ops.kernels.attention.KvCacheAppendKernels;
 import dev.kernelj.ops.kernels.attention.PagedDecodeAttentionKernels;
@@ -64,6 +65,10 @@ final class CudaKernels {
 
   Gemv.Cuda gemv() {
     return get(Gemv.Cuda.class);
+  }
+
+  RopeKvAppend.Cuda ropeKvAppend() {
+    return get(RopeKvAppend.Cuda.class);
   }
 
   PrefillAttentionKernels prefillAttention() {

@@ -41,6 +41,8 @@ public final class CudaOps implements Ops {
   private final DeviceScratch scratch;
   private final CudaAttention attention;
   private final CudaSampling sampling;
+  private final CudaRopeKvAppend ropeKvAppend;
+  private final PinnedUploads uploads;
 
   public CudaOps(CudaDevicePort port) {
     this.port = port;
@@ -49,6 +51,8 @@ public final class CudaOps implements Ops {
     this.scratch = new DeviceScratch(port);
     this.attention = new CudaAttention(this, port, kernels, scratch);
     this.sampling = new CudaSampling(this, port, kernels, scratch);
+    this.ropeKvAppend = new CudaRopeKvAppend(this, kernels, stream);
+    this.uploads = new PinnedUploads(port);
   }
 
   /** Opens device {@code ordinal} through the first registered {@link CudaDevicePort.Provider}. */
@@ -153,6 +157,13 @@ public final class CudaOps implements Ops {
     OpChecks.contiguous("copy", "dst", dst);
     OpChecks.contiguous("copy", "src", src);
     port.copyDeviceToDeviceAsync(dst.address(), src.address(), src.numel() * src.dtype().byteSize());
+  }
+
+  @Override
+  public void copyFromHost(Tensor dst, ByteBuffer bytes) {
+    device("copyFromHost", "dst", dst);
+    HostCopies.requireExactFit(dst, bytes);
+    uploads.copy(dst.address(), bytes);
   }
 
   @Override
@@ -295,15 +306,24 @@ public final class CudaOps implements Ops {
   public void rope(Tensor x, Tensor positions, RopeConfig config) {
     OpChecks.rope(x, positions, config);
     device("rope", "x,positions", x, positions);
-    Tensor table;
+    Tensor table = ropeTable(config);
+    Rope.rope(kernels.rope(), stream, x.dtype(), x.address(), positions.address(), table.address(), x.dim(0), x.dim(1),
+        config.headDim(), config.rotaryDim(), x.stride(0), x.stride(1), config.layout() == RopeConfig.Layout.INTERLEAVED);
+  }
+
+  /** The inverse frequencies of {@code config} on the device, uploaded once per config. */
+  private Tensor ropeTable(RopeConfig config) {
     synchronized (ropeTables) {
-      table = ropeTables.computeIfAbsent(config, c -> {
+      return ropeTables.computeIfAbsent(config, c -> {
         float[] inv = c.inverseFrequencies();
         return upload(Tensor.fromFloats(DType.F32, inv, inv.length));
       });
     }
-    Rope.rope(kernels.rope(), stream, x.dtype(), x.address(), positions.address(), table.address(), x.dim(0), x.dim(1),
-        config.headDim(), config.rotaryDim(), x.stride(0), x.stride(1), config.layout() == RopeConfig.Layout.INTERLEAVED);
+  }
+
+  @Override
+  public void ropeKvAppend(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope) {
+    ropeKvAppend.launch(qOut, kCache, vCache, qkv, positions, slots, rope, ropeTable(rope));
   }
 
   @Override
@@ -336,13 +356,14 @@ public final class CudaOps implements Ops {
   // ---------------------------------------------------------------- attention and sampling
 
   @Override
-  public void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal) {
-    attention.prefill(out, q, k, v, scale, causal);
+  public void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
+    attention.prefill(out, q, k, v, scale, causal, window);
   }
 
   @Override
-  public void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale) {
-    attention.decode(out, q, kCache, vCache, blockTable, contextLengths, scale);
+  public void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+      int window) {
+    attention.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
   }
 
   @Override
@@ -365,6 +386,7 @@ public final class CudaOps implements Ops {
   public void close() {
     try {
       port.synchronize();
+      uploads.close();
       sampling.close();
       scratch.close();
       synchronized (ropeTables) {

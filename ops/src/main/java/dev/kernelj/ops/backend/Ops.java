@@ -34,6 +34,15 @@ public interface Ops extends AutoCloseable {
   /** Copies {@code src} into {@code dst}: same dtype and shape, both contiguous. */
   void copy(Tensor dst, Tensor src);
 
+  /**
+   * Copies raw little-endian elements of {@code dst}'s dtype, the bytes of {@code bytes} from its
+   * position to its limit (heap or direct, e.g. a mapped file; the buffer is not moved), into a
+   * contiguous {@code dst} of this backend, which may be a row range of a larger tensor. Exactly
+   * {@code dst.numel() * dtype size} bytes are needed. Returns once {@code bytes} may be reused; on
+   * CUDA the copy to the device is then queued on the stream (no widening to floats on the way).
+   */
+  void copyFromHost(Tensor dst, java.nio.ByteBuffer bytes);
+
   /** Sets every element of a contiguous tensor to {@code value} (rounded to its dtype); NaN poisons. */
   void fill(Tensor tensor, float value);
 
@@ -102,6 +111,18 @@ public interface Ops extends AutoCloseable {
    */
   void matmul(Tensor out, Tensor x, Tensor w);
 
+  // ---------------------------------------------------------------- fused decode step
+
+  /**
+   * RoPE and the KV cache write after a fused q/k/v projection:
+   * {@code qkv [tokens, heads + 2 * kvHeads, headDim]} (token rows at any stride, heads contiguous)
+   * holds each token's q heads, then its k heads, then its v heads. The roped q heads go to
+   * {@code qOut [tokens, heads, headDim]}; the roped k heads and the v heads go into the caches as
+   * {@link #kvAppend} puts them (at I32 {@code slots [tokens]}). The same values as
+   * {@link #rope} on q and k, then {@link #kvAppend}; qkv is left unchanged.
+   */
+  void ropeKvAppend(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope);
+
   // ---------------------------------------------------------------- attention and sampling
 
   /**
@@ -112,8 +133,18 @@ public interface Ops extends AutoCloseable {
    * keys {@code j <= i + seqKv - seqQ} (so seqKv >= seqQ). The CUDA backend takes bf16 with
    * headDim 64 or 128 (a tiled flash-attention kernel); the reference takes any floating dtype
    * and head size.
+   *
+   * <p>A sliding window ({@code window > 0}, causal only) keeps the last {@code window} keys of
+   * each query: query {@code i}, at position {@code p = i + seqKv - seqQ}, sees keys
+   * {@code p - window < j <= p} (Hugging Face's Mistral/Qwen2 convention). {@code window} 0 is
+   * full attention, as is any window of at least seqKv.
    */
-  void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal);
+  void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window);
+
+  /** {@link #attentionPrefill(Tensor, Tensor, Tensor, Tensor, float, boolean, int)} without a window. */
+  default void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal) {
+    attentionPrefill(out, q, k, v, scale, causal, 0);
+  }
 
   /**
    * Decode attention, one query per sequence, over a paged KV cache: q and out
@@ -124,8 +155,20 @@ public interface Ops extends AutoCloseable {
    * zeros. The work is split along the context for long sequences; its shape depends only on the
    * tensors' shapes, not on the lengths, so a captured CUDA graph stays valid while lengths change.
    * The CUDA backend takes bf16 with headDim 64 or 128.
+   *
+   * <p>A sliding window ({@code window > 0}) keeps the last {@code window} tokens: a sequence of
+   * length {@code n} attends to tokens {@code max(0, n - window) .. n - 1}, the decode step of the
+   * prefill rule. The work is then planned for at most {@code window} tokens, whatever the
+   * capacity. {@code window} 0 is full attention.
    */
-  void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale);
+  void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+      int window);
+
+  /** {@link #attentionDecode(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, float, int)} without a window. */
+  default void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths,
+      float scale) {
+    attentionDecode(out, q, kCache, vCache, blockTable, contextLengths, scale, 0);
+  }
 
   /**
    * Writes k and v {@code [tokens, kvHeads, headDim]} into the caches

@@ -19,26 +19,27 @@ import dev.kernelj.ops.kernels.attention.PrefillAttention;
 final class ReferenceAttention {
   private ReferenceAttention() {}
 
-  static void prefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal) {
+  static void prefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
     String op = "attentionPrefill";
-    AttentionChecks.Prefill p = AttentionChecks.prefill(out, q, k, v, scale, causal);
+    AttentionChecks.Prefill p = AttentionChecks.prefill(out, q, k, v, scale, causal, window);
     ReferenceOps.requireHost(op, "out,q,k,v", out, q, k, v);
     int d = p.headDim();
     int dp = paddedHeadDim(op, "q", q, d);
-    var shape = new PrefillAttention.Shape(p.batch(), p.seqQ(), p.seqKv(), p.heads(), p.kvHeads(), dp, causal, scale);
+    var shape = new PrefillAttention.Shape(p.batch(), p.seqQ(), p.seqKv(), p.heads(), p.kvHeads(), dp, causal, scale, window);
     float[] o = dp == d ? HostArrays.output(out) : new float[Math.toIntExact(shape.queryElements())];
     PrefillAttention.reference(padded(q, d, dp), padded(k, d, dp), padded(v, d, dp), o, shape);
     HostArrays.store(out, unpadded(o, d, dp));
   }
 
-  static void decode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale) {
+  static void decode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+      int window) {
     String op = "attentionDecode";
-    AttentionChecks.Decode a = AttentionChecks.decode(out, q, kCache, vCache, blockTable, contextLengths, scale);
+    AttentionChecks.Decode a = AttentionChecks.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
     ReferenceOps.requireHost(op, "out,q,kCache,vCache,blockTable,contextLengths", out, q, kCache, vCache, blockTable, contextLengths);
     int d = a.headDim();
     int dp = paddedHeadDim(op, "q", q, d);
     var shape = new PagedDecodeAttention.Shape(a.batch(), a.heads(), a.kvHeads(), dp, a.numBlocks(), a.blockSize(),
-        a.maxBlocksPerSeq(), scale);
+        a.maxBlocksPerSeq(), scale, window);
     float[] o = dp == d ? HostArrays.output(out) : new float[a.batch() * a.heads() * dp];
     PagedDecodeAttention.reference(padded(q, d, dp), padded(kCache, d, dp), padded(vCache, d, dp), HostArrays.ints(blockTable),
         HostArrays.ints(contextLengths), o, shape);

@@ -2,6 +2,7 @@ package dev.kernelj.ops.backend;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.HostEncoding;
 import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.Tensor;
@@ -13,7 +14,9 @@ import dev.kernelj.ops.kernels.Gemv;
 import dev.kernelj.ops.kernels.LayerNorm;
 import dev.kernelj.ops.kernels.RmsNorm;
 import dev.kernelj.ops.kernels.Rope;
+import dev.kernelj.ops.kernels.RopeKvAppend;
 import dev.kernelj.ops.kernels.Softmax;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -60,6 +63,13 @@ public final class ReferenceOps implements Ops {
       case I32 -> System.arraycopy(src.hostInts(), s, dst.hostInts(), d, n);
       default -> System.arraycopy(src.hostBytes(), s, dst.hostBytes(), d, n);
     }
+  }
+
+  @Override
+  public void copyFromHost(Tensor dst, ByteBuffer bytes) {
+    host("copyFromHost", "dst", dst);
+    HostCopies.requireExactFit(dst, bytes);
+    HostEncoding.decode(bytes.duplicate(), dst, 0, (int) dst.numel());
   }
 
   @Override
@@ -199,6 +209,26 @@ public final class ReferenceOps implements Ops {
   }
 
   @Override
+  public void ropeKvAppend(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope) {
+    RopeKvChecks.RopeKv r = RopeKvChecks.ropeKvAppend(qOut, kCache, vCache, qkv, positions, slots, rope);
+    host("ropeKvAppend", "qOut,kCache,vCache,qkv,positions,slots", qOut, kCache, vCache, qkv, positions, slots);
+    var shape = new RopeKvAppend.Shape(r.tokens(), r.heads(), r.kvHeads(), r.headDim(), rope.rotaryDim(), r.tokenStride(), r.cacheSlots(),
+        rope.layout() == RopeConfig.Layout.INTERLEAVED);
+    float[] q = HostArrays.output(qOut);
+    float[] kc = HostArrays.floats(kCache);
+    float[] vc = HostArrays.floats(vCache);
+    RopeKvAppend.reference(qkv.dtype(), q, kc, vc, qkv.hostFloats(), off(qkv), HostArrays.ints(positions), HostArrays.ints(slots),
+        rope.inverseFrequencies(), shape);
+    HostArrays.store(qOut, q);
+    if (kc != kCache.hostFloats()) {
+      HostArrays.store(kCache, kc);
+    }
+    if (vc != vCache.hostFloats()) {
+      HostArrays.store(vCache, vc);
+    }
+  }
+
+  @Override
   public void matmul(Tensor out, Tensor x, Tensor w) {
     int[] mnk = OpChecks.matmul(out, x, w);
     host("matmul", "out,x,w", out, x, w);
@@ -207,13 +237,14 @@ public final class ReferenceOps implements Ops {
   }
 
   @Override
-  public void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal) {
-    ReferenceAttention.prefill(out, q, k, v, scale, causal);
+  public void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
+    ReferenceAttention.prefill(out, q, k, v, scale, causal, window);
   }
 
   @Override
-  public void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale) {
-    ReferenceAttention.decode(out, q, kCache, vCache, blockTable, contextLengths, scale);
+  public void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+      int window) {
+    ReferenceAttention.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
   }
 
   @Override

@@ -13,6 +13,18 @@ public final class CudaPrelude {
       #include <cuda_fp16.h>
       #include <cuda_bf16.h>
 
+      /* Programmatic dependent launch (sm_90+): a kernel launched to overlap the previous one
+         (Launch.overlappingPrevious) calls KJ_GRID_WAIT before it touches anything earlier kernels
+         write or read, then KJ_GRID_LAUNCH_DEPENDENTS so the next kernel may start its own prologue.
+         Both are no-ops for a kernel launched plainly, and compile to nothing before sm_90. */
+      #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+      #define KJ_GRID_WAIT() asm volatile("griddepcontrol.wait;" ::: "memory")
+      #define KJ_GRID_LAUNCH_DEPENDENTS() asm volatile("griddepcontrol.launch_dependents;" ::: "memory")
+      #else
+      #define KJ_GRID_WAIT() do {} while (0)
+      #define KJ_GRID_LAUNCH_DEPENDENTS() do {} while (0)
+      #endif
+
       namespace kj {
 
       __device__ __forceinline__ float to_f32(float v) { return v; }

@@ -14,18 +14,29 @@ final class AttentionDefinition {
    */
   static double[] prefill(float[] q, float[] k, float[] v, int batch, int seqQ, int seqKv, int heads, int kvHeads, int d,
       double scale, boolean causal) {
+    return prefill(q, k, v, batch, seqQ, seqKv, heads, kvHeads, d, scale, causal, 0);
+  }
+
+  /**
+   * As above with a sliding window: {@code window > 0} also drops keys {@code j <= p - window} of
+   * the query at position {@code p = i + seqKv - seqQ} (transformers' {@code kv_idx > q_idx - sliding_window}).
+   */
+  static double[] prefill(float[] q, float[] k, float[] v, int batch, int seqQ, int seqKv, int heads, int kvHeads, int d,
+      double scale, boolean causal, int window) {
     double[] out = new double[batch * seqQ * heads * d];
     for (int b = 0; b < batch; b++) {
       for (int h = 0; h < heads; h++) {
         int kvh = h / (heads / kvHeads);
         for (int i = 0; i < seqQ; i++) {
-          int visible = causal ? Math.min(seqKv, i + seqKv - seqQ + 1) : seqKv;
+          int end = causal ? Math.min(seqKv, i + seqKv - seqQ + 1) : seqKv;
+          int first = window > 0 ? Math.max(0, i + seqKv - seqQ - window + 1) : 0;
+          int visible = end - first;
           double[] keys = new double[visible * d];
           double[] values = new double[visible * d];
           for (int j = 0; j < visible; j++) {
             for (int e = 0; e < d; e++) {
-              keys[j * d + e] = k[((b * seqKv + j) * kvHeads + kvh) * d + e];
-              values[j * d + e] = v[((b * seqKv + j) * kvHeads + kvh) * d + e];
+              keys[j * d + e] = k[((b * seqKv + first + j) * kvHeads + kvh) * d + e];
+              values[j * d + e] = v[((b * seqKv + first + j) * kvHeads + kvh) * d + e];
             }
           }
           int at = ((b * seqQ + i) * heads + h) * d;

@@ -3,7 +3,6 @@ package dev.kernelj.ops.backend;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.Tensor;
@@ -11,10 +10,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,33 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the second product) and a loose per-element bound that catches unwritten or misplaced rows;
  * sampling and cache appends must match exactly.
  */
-@Tag("gpu")
-class CudaAttentionSamplingGpuTest {
-  static CudaOps cuda;
-  static final ReferenceOps reference = new ReferenceOps();
+class CudaAttentionSamplingGpuTest extends CudaGpuTest {
   final Random random = new Random(System.nanoTime());
-
-  static String whyNoGpu;
-
-  @BeforeAll
-  static void open() {
-    String[] why = new String[1];
-    cuda = CudaOps.tryOpen(0, why).orElse(null);
-    whyNoGpu = why[0];
-  }
-
-  /** Each test skips on its own, so the report lists every GPU test as skipped with the reason. */
-  @BeforeEach
-  void requireGpu() {
-    assumeTrue(cuda != null, () -> "GPU test skipped: " + whyNoGpu);
-  }
-
-  @AfterAll
-  static void close() {
-    if (cuda != null) {
-      cuda.close();
-    }
-  }
 
   Tensor gaussian(DType t, int... shape) {
     int n = 1;

@@ -4,17 +4,12 @@ import static dev.kernelj.ops.backend.Checks.assertClose;
 import static dev.kernelj.ops.backend.Checks.random;
 import static dev.kernelj.ops.backend.Checks.rtol;
 import static dev.kernelj.ops.backend.Checks.toDouble;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.Tensor;
 import java.util.SplittableRandom;
 import java.util.function.BiConsumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,33 +20,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * per dtype; NaN never passes. Each backend gets its own copy of the inputs ({@link TwoBackends}),
  * so in-place ops compare one application with one application.
  */
-@Tag("gpu")
-class CudaOpsGpuTest {
-  static CudaOps cuda;
-  static final ReferenceOps reference = new ReferenceOps();
+class CudaOpsGpuTest extends CudaGpuTest {
   final SplittableRandom random = new SplittableRandom(System.nanoTime());
-
-  static String whyNoGpu;
-
-  @BeforeAll
-  static void open() {
-    String[] why = new String[1];
-    cuda = CudaOps.tryOpen(0, why).orElse(null);
-    whyNoGpu = why[0];
-  }
-
-  /** Each test skips on its own, so the report lists every GPU test as skipped with the reason. */
-  @BeforeEach
-  void requireGpu() {
-    assumeTrue(cuda != null, () -> "GPU test skipped: " + whyNoGpu);
-  }
-
-  @AfterAll
-  static void close() {
-    if (cuda != null) {
-      cuda.close();
-    }
-  }
 
   /** Runs {@code op} on both backends, each on its own copy of the inputs; outputs start as NaN. */
   Tensor[] both(DType outType, int[] outShape, Tensor[] inputs, TwoBackends.OpCall op) {

@@ -23,6 +23,11 @@ import dev.kernelj.dsl.Ptr;
  * {@code [batch, nHeads, maxPartitions]} f32 (running max in log2 units and the sum of
  * exponentials).
  *
+ * <p>With a sliding window ({@code window > 0}) a sequence of length {@code n} attends to its
+ * tokens {@code max(0, n - window) .. n - 1} only, and partition {@code p} covers tokens
+ * {@code p * partitionSize ..} counted from that first one: the grid, planned for at most
+ * {@code window} tokens, stays fixed while the window slides with the lengths.
+ *
  * <p>How it runs: one block (4 warps) handles one partition of one sequence for up to 16 query
  * heads that share one kv head, so each K/V row is read from memory once for the whole group.
  * The query heads are the M dimension of tensor-core products ({@code mma.sync.m16n8k16} bf16,
@@ -109,7 +114,12 @@ import dev.kernelj.dsl.Ptr;
         const int* __restrict__ context_lens, __nv_bfloat16* __restrict__ out,
         float* __restrict__ partial_out, float* __restrict__ partial_max, float* __restrict__ partial_sum,
         int n_heads, int n_kv_heads, int block_size, int max_blocks_per_seq,
-        int partition_size, int max_partitions, float scale_log2) {
+        int partition_size, int max_partitions, float scale_log2, int window) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+      // Launched to overlap the kernel before it (PagedDecodeAttention): wait for q / the partials.
+      asm volatile("griddepcontrol.wait;" ::: "memory");
+      asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
       constexpr int CHUNKS = D / 8;                    // 16-byte pieces of one cache row
       constexpr int ROW_STEP = 32 / CHUNKS;            // tile rows one pass of the warp copies
       constexpr int ROWS_PER_LANE = TILE / ROW_STEP;
@@ -129,7 +139,9 @@ import dev.kernelj.dsl.Ptr;
       const int heads = min(MAX_GROUP, kv_head * group_size + group_size - head0);
       const int b = blockIdx.z;
       const int ctx = context_lens[b];
-      const int start = part * partition_size;
+      // The decode step of the prefill window: the query (position ctx - 1) keeps keys > ctx - 1 - window.
+      const int first = window > 0 ? max(0, ctx - window) : 0;
+      const int start = first + part * partition_size;
       if (start >= ctx && !(max_partitions == 1 && part == 0)) return;   // the reduce ignores this partition
       const int n = max(0, min(ctx, start + partition_size) - start);
       const int* table = block_tables + (size_t) b * max_blocks_per_seq;
@@ -324,11 +336,17 @@ import dev.kernelj.dsl.Ptr;
     __device__ __forceinline__ void reduce_partitions(
         const float* __restrict__ partial_out, const float* __restrict__ partial_max,
         const float* __restrict__ partial_sum, const int* __restrict__ context_lens, __nv_bfloat16* __restrict__ out,
-        int n_heads, int head_dim, int partition_size, int max_partitions) {
+        int n_heads, int head_dim, int partition_size, int max_partitions, int window) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+      // Launched to overlap the kernel before it (PagedDecodeAttention): wait for q / the partials.
+      asm volatile("griddepcontrol.wait;" ::: "memory");
+      asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
       const int head = blockIdx.x;
       const int b = blockIdx.y;
       const int ctx = context_lens[b];
-      const int parts = min(max_partitions, (ctx + partition_size - 1) / partition_size);
+      const int span = window > 0 ? min(ctx, window) : ctx;   // tokens attended, from the window's start
+      const int parts = min(max_partitions, (span + partition_size - 1) / partition_size);
       const size_t slot0 = ((size_t) b * n_heads + head) * max_partitions;
       float m = -INFINITY;
       for (int p = 0; p < parts; p++) m = fmaxf(m, partial_max[slot0 + p]);
@@ -351,9 +369,9 @@ import dev.kernelj.dsl.Ptr;
         const int* block_tables, const int* context_lens, __nv_bfloat16* out,
         float* partial_out, float* partial_max, float* partial_sum,
         int n_heads, int n_kv_heads, int block_size, int max_blocks_per_seq,
-        int partition_size, int max_partitions, float scale_log2) {
+        int partition_size, int max_partitions, float scale_log2, int window) {
       kj_decode::decode_partition<64>(q, k_cache, v_cache, block_tables, context_lens, out, partial_out, partial_max,
-          partial_sum, n_heads, n_kv_heads, block_size, max_blocks_per_seq, partition_size, max_partitions, scale_log2);
+          partial_sum, n_heads, n_kv_heads, block_size, max_blocks_per_seq, partition_size, max_partitions, scale_log2, window);
     }
 
     extern "C" __global__ void __launch_bounds__(128) paged_decode_attention_d128(
@@ -361,16 +379,16 @@ import dev.kernelj.dsl.Ptr;
         const int* block_tables, const int* context_lens, __nv_bfloat16* out,
         float* partial_out, float* partial_max, float* partial_sum,
         int n_heads, int n_kv_heads, int block_size, int max_blocks_per_seq,
-        int partition_size, int max_partitions, float scale_log2) {
+        int partition_size, int max_partitions, float scale_log2, int window) {
       kj_decode::decode_partition<128>(q, k_cache, v_cache, block_tables, context_lens, out, partial_out, partial_max,
-          partial_sum, n_heads, n_kv_heads, block_size, max_blocks_per_seq, partition_size, max_partitions, scale_log2);
+          partial_sum, n_heads, n_kv_heads, block_size, max_blocks_per_seq, partition_size, max_partitions, scale_log2, window);
     }
 
     extern "C" __global__ void paged_decode_reduce(
         const float* partial_out, const float* partial_max, const float* partial_sum, const int* context_lens,
-        __nv_bfloat16* out, int n_heads, int head_dim, int partition_size, int max_partitions) {
+        __nv_bfloat16* out, int n_heads, int head_dim, int partition_size, int max_partitions, int window) {
       kj_decode::reduce_partitions(partial_out, partial_max, partial_sum, context_lens, out,
-          n_heads, head_dim, partition_size, max_partitions);
+          n_heads, head_dim, partition_size, max_partitions, window);
     }
     """)
 public interface PagedDecodeAttentionKernels {
@@ -405,15 +423,17 @@ public interface PagedDecodeAttentionKernels {
   void decodeD64(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> kCache, ConstPtr<BF16> vCache,
       ConstPtr<I32> blockTables, ConstPtr<I32> contextLens, Ptr<BF16> out,
       Ptr<F32> partialOut, Ptr<F32> partialMax, Ptr<F32> partialSum,
-      int nHeads, int nKvHeads, int blockSize, int maxBlocksPerSeq, int partitionSize, int maxPartitions, float scaleLog2);
+      int nHeads, int nKvHeads, int blockSize, int maxBlocksPerSeq, int partitionSize, int maxPartitions, float scaleLog2,
+      int window);
 
   @Global(value = "paged_decode_attention_d128", maxThreadsPerBlock = THREADS, maxDynamicSharedBytes = SHARED_BYTES_D128)
   void decodeD128(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> kCache, ConstPtr<BF16> vCache,
       ConstPtr<I32> blockTables, ConstPtr<I32> contextLens, Ptr<BF16> out,
       Ptr<F32> partialOut, Ptr<F32> partialMax, Ptr<F32> partialSum,
-      int nHeads, int nKvHeads, int blockSize, int maxBlocksPerSeq, int partitionSize, int maxPartitions, float scaleLog2);
+      int nHeads, int nKvHeads, int blockSize, int maxBlocksPerSeq, int partitionSize, int maxPartitions, float scaleLog2,
+      int window);
 
   @Global(value = "paged_decode_reduce")
   void reduce(Launch launch, ConstPtr<F32> partialOut, ConstPtr<F32> partialMax, ConstPtr<F32> partialSum,
-      ConstPtr<I32> contextLens, Ptr<BF16> out, int nHeads, int headDim, int partitionSize, int maxPartitions);
+      ConstPtr<I32> contextLens, Ptr<BF16> out, int nHeads, int headDim, int partitionSize, int maxPartitions, int window);
 }

@@ -16,6 +16,12 @@ import java.util.stream.IntStream;
  * <p>Layout (all contiguous, row-major): Q and O {@code [batch, seqQ, nHeads, headDim]}, K and V
  * {@code [batch, seqKv, nKvHeads, headDim]}. Causal masking aligns the diagonal to the bottom
  * right: query {@code i} sees keys {@code j <= i + seqKv - seqQ}.
+ *
+ * <p>A sliding window {@code W > 0} (causal only) also hides keys {@code W} or more positions
+ * back: query {@code i} at position {@code p = i + seqKv - seqQ} sees {@code p - W < j <= p}.
+ * That is Hugging Face's rule ({@code sliding_window_overlay} in transformers'
+ * {@code masking_utils.py}: {@code kv_idx > q_idx - sliding_window}, and-ed with the causal
+ * {@code kv_idx <= q_idx}), so each query sees exactly {@code min(W, p + 1)} keys, itself included.
  */
 public final class PrefillAttention {
   private static final double LOG2_E = 1.4426950408889634;
@@ -24,8 +30,10 @@ public final class PrefillAttention {
    * The sizes of one prefill attention call.
    *
    * @param scale the softmax scale, usually {@code 1 / sqrt(headDim)}
+   * @param window the sliding window in keys, 0 for none; needs {@code causal}
    */
-  public record Shape(int batch, int seqQ, int seqKv, int nHeads, int nKvHeads, int headDim, boolean causal, float scale) {
+  public record Shape(int batch, int seqQ, int seqKv, int nHeads, int nKvHeads, int headDim, boolean causal, float scale,
+      int window) {
     public Shape {
       Checks.positive("PrefillAttention", "batch", batch);
       Checks.positive("PrefillAttention", "seqQ", seqQ);
@@ -41,6 +49,20 @@ public final class PrefillAttention {
       if (!(scale > 0f) || Float.isInfinite(scale)) {
         throw new IllegalArgumentException("PrefillAttention: scale must be a positive finite number, got " + scale);
       }
+      Checks.nonNegative("PrefillAttention", "window", window);
+      if (window > 0 && !causal) {
+        throw new IllegalArgumentException("PrefillAttention: a sliding window (" + window + ") needs causal attention");
+      }
+    }
+
+    /** A shape without a sliding window. */
+    public Shape(int batch, int seqQ, int seqKv, int nHeads, int nKvHeads, int headDim, boolean causal, float scale) {
+      this(batch, seqQ, seqKv, nHeads, nKvHeads, headDim, causal, scale, 0);
+    }
+
+    /** This shape with a sliding window of {@code window} keys (0: none). */
+    public Shape withWindow(int window) {
+      return new Shape(batch, seqQ, seqKv, nHeads, nKvHeads, headDim, causal, scale, window);
     }
 
     /** A shape with the usual scale {@code 1 / sqrt(headDim)}. */
@@ -58,10 +80,29 @@ public final class PrefillAttention {
       return (long) batch * seqKv * nKvHeads * headDim;
     }
 
-    /** Floating-point operations (two matrix products; causal counts the visible half). */
+    /**
+     * Floating-point operations (two matrix products; causal counts the visible half, a window
+     * shorter than the keys the query-key pairs it keeps).
+     */
     public double flops() {
+      if (window > 0 && window < seqKv) {
+        return 4.0 * batch * nHeads * (double) visiblePairs() * headDim;
+      }
       double full = 4.0 * batch * nHeads * (double) seqQ * seqKv * headDim;
       return causal && seqQ == seqKv ? full / 2 : full;
+    }
+
+    /** Query-key pairs one head attends to. */
+    long visiblePairs() {
+      if (!causal) {
+        return (long) seqQ * seqKv;
+      }
+      long pairs = 0;
+      for (int i = 0; i < seqQ; i++) {
+        int seen = i + seqKv - seqQ + 1;
+        pairs += window > 0 ? Math.min(window, seen) : seen;
+      }
+      return pairs;
     }
 
     private static String dims(int a, int b, int c, int d) {
@@ -97,9 +138,11 @@ public final class PrefillAttention {
     float scaleLog2 = (float) (shape.scale() * LOG2_E);
     int causal = shape.causal() ? 1 : 0;
     if (shape.headDim() == 128) {
-      kernels.prefillD128(launch, q, k, v, o, shape.seqQ(), shape.seqKv(), shape.nHeads(), shape.nKvHeads(), scaleLog2, causal);
+      kernels.prefillD128(launch, q, k, v, o, shape.seqQ(), shape.seqKv(), shape.nHeads(), shape.nKvHeads(), scaleLog2, causal,
+          shape.window());
     } else {
-      kernels.prefillD64(launch, q, k, v, o, shape.seqQ(), shape.seqKv(), shape.nHeads(), shape.nKvHeads(), scaleLog2, causal);
+      kernels.prefillD64(launch, q, k, v, o, shape.seqQ(), shape.seqKv(), shape.nHeads(), shape.nKvHeads(), scaleLog2, causal,
+          shape.window());
     }
   }
 
@@ -124,8 +167,9 @@ public final class PrefillAttention {
       for (int i = 0; i < s.seqQ(); i++) {
         int qOff = ((b * s.seqQ() + i) * s.nHeads() + h) * d;
         int visible = s.causal() ? Math.min(s.seqKv(), i + diagonal + 1) : s.seqKv();
+        int first = s.window() > 0 ? Math.max(0, visible - s.window()) : 0;
         double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < visible; j++) {
+        for (int j = first; j < visible; j++) {
           int kOff = ((b * s.seqKv() + j) * s.nKvHeads() + kvh) * d;
           double dot = 0;
           for (int e = 0; e < d; e++) {
@@ -136,7 +180,7 @@ public final class PrefillAttention {
         }
         double sum = 0;
         java.util.Arrays.fill(out, 0);
-        for (int j = 0; j < visible; j++) {
+        for (int j = first; j < visible; j++) {
           double p = Math.exp(scores[j] - max);
           sum += p;
           int vOff = ((b * s.seqKv() + j) * s.nKvHeads() + kvh) * d;

@@ -16,7 +16,10 @@ import dev.kernelj.dsl.Ptr;
  * {@code [batch, seqKv, nKvHeads, headDim]}, all contiguous. Query head {@code h} reads kv head
  * {@code h / (nHeads / nKvHeads)} (GQA; MQA when nKvHeads is 1). With {@code causal != 0}, query
  * {@code i} sees keys {@code j <= i + (seqKv - seqQ)} (the causal diagonal aligned to the bottom
- * right, so a chunk of new queries sees the whole cached prefix).
+ * right, so a chunk of new queries sees the whole cached prefix). With {@code window > 0} (causal
+ * launches only) query {@code i} also drops keys {@code j <= i + (seqKv - seqQ) - window}, the
+ * sliding window of {@link PrefillAttention}; key tiles that lie wholly before the window of a
+ * block's first query are never loaded, so the work grows with the window, not the prompt.
  *
  * <p>How it runs (one block = 4 warps = 128 query rows of one (batch, head)): each warp owns 32
  * rows (two m16 tiles of {@code mma.sync.m16n8k16} bf16); K/V tiles of 64 keys stream through
@@ -152,7 +155,7 @@ import dev.kernelj.dsl.Ptr;
     __device__ __forceinline__ void prefill(
         const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
         const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ o,
-        int seq_q, int seq_kv, int n_heads, int n_kv_heads, float scale_log2, int causal) {
+        int seq_q, int seq_kv, int n_heads, int n_kv_heads, float scale_log2, int causal, int window) {
       extern __shared__ __align__(1024) unsigned char smem_raw[];
       __nv_bfloat16* s_q = reinterpret_cast<__nv_bfloat16*>(smem_raw);
       __nv_bfloat16* s_k = s_q + BLOCK_M * D;          // two buffers of BLOCK_N x D
@@ -175,6 +178,11 @@ import dev.kernelj.dsl.Ptr;
       const int diagonal = seq_kv - seq_q;             // query i sees keys <= i + diagonal
       const int kv_end = causal ? min(seq_kv, q0 + BLOCK_M + diagonal) : seq_kv;
       const int n_tiles = (kv_end + BLOCK_N - 1) / BLOCK_N;
+      // Sliding window: row r keeps keys > r + diagonal - window. Without one, `reach` lies past
+      // every row's diagonal, so the same test never masks and W = 0 pays one compare per tile.
+      const int reach = window > 0 ? window : seq_kv + BLOCK_M;
+      // The block's first row sees the earliest keys: tiles wholly before its window are skipped.
+      const int first_tile = window > 0 ? max(0, q0 + diagonal - window + 1) / BLOCK_N : 0;
 
       // ldmatrix addresses, precomputed per lane. Every row a lane points at has (row & 7) ==
       // (lane & 7), so chunk 2 * kk + j of it is swizzled to (j ^ (lane & 7)) ^ 2 * kk; tiles
@@ -192,8 +200,8 @@ import dev.kernelj.dsl.Ptr;
       load_tile<D, BLOCK_M>(s_q, q_base, q_stride, q0, seq_q);
       const TileCopy<D> k_copy(k_base, kv_stride);
       const TileCopy<D> v_copy(v_base, kv_stride);
-      k_copy.copy(k_tiles, 0, seq_kv);
-      v_copy.copy(v_tiles, 0, seq_kv);
+      k_copy.copy(k_tiles, first_tile, seq_kv);
+      v_copy.copy(v_tiles, first_tile, seq_kv);
       cp_async_commit();
 
       float acc[M_TILES][D / 8][4];
@@ -213,8 +221,8 @@ import dev.kernelj.dsl.Ptr;
       cp_async_wait_all();
       __syncthreads();
 
-      for (int t = 0; t < n_tiles; t++) {
-        const int buf = t & 1;
+      for (int t = first_tile; t < n_tiles; t++) {
+        const int buf = (t - first_tile) & 1;
         if (t + 1 < n_tiles) {
           k_copy.copy(k_tiles + (buf ^ 1) * TILE_BYTES, t + 1, seq_kv);
           v_copy.copy(v_tiles + (buf ^ 1) * TILE_BYTES, t + 1, seq_kv);
@@ -251,9 +259,11 @@ import dev.kernelj.dsl.Ptr;
           }
         }
 
-        // Mask keys past the end and, causally, past each row's diagonal (raw, unscaled scores).
+        // Mask keys past the end, causally past each row's diagonal, and before each row's window
+        // (raw, unscaled scores).
         const int key0 = t * BLOCK_N;
-        const bool needs_mask = key0 + BLOCK_N > seq_kv || (causal && key0 + BLOCK_N - 1 > q0 + diagonal);
+        const bool needs_mask = key0 + BLOCK_N > seq_kv || (causal && key0 + BLOCK_N - 1 > q0 + diagonal)
+                                || key0 <= q0 + BLOCK_M - 1 + diagonal - reach;
         if (needs_mask) {
     #pragma unroll
           for (int mt = 0; mt < M_TILES; mt++) {
@@ -263,7 +273,7 @@ import dev.kernelj.dsl.Ptr;
               for (int e = 0; e < 4; e++) {
                 int key = key0 + nt * 8 + (lane & 3) * 2 + (e & 1);
                 int row = q0 + warp_row0 + mt * 16 + (lane >> 2) + (e >> 1) * 8;
-                if (key >= seq_kv || (causal && key > row + diagonal)) s[mt][nt][e] = -INFINITY;
+                if (key >= seq_kv || (causal && key > row + diagonal) || key <= row + diagonal - reach) s[mt][nt][e] = -INFINITY;
               }
             }
           }
@@ -368,14 +378,14 @@ import dev.kernelj.dsl.Ptr;
 
     extern "C" __global__ void __launch_bounds__(128, 2) flash_attention_prefill_d64(
         const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, __nv_bfloat16* o,
-        int seq_q, int seq_kv, int n_heads, int n_kv_heads, float scale_log2, int causal) {
-      kj_prefill::prefill<64>(q, k, v, o, seq_q, seq_kv, n_heads, n_kv_heads, scale_log2, causal);
+        int seq_q, int seq_kv, int n_heads, int n_kv_heads, float scale_log2, int causal, int window) {
+      kj_prefill::prefill<64>(q, k, v, o, seq_q, seq_kv, n_heads, n_kv_heads, scale_log2, causal, window);
     }
 
     extern "C" __global__ void __launch_bounds__(128, 2) flash_attention_prefill_d128(
         const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, __nv_bfloat16* o,
-        int seq_q, int seq_kv, int n_heads, int n_kv_heads, float scale_log2, int causal) {
-      kj_prefill::prefill<128>(q, k, v, o, seq_q, seq_kv, n_heads, n_kv_heads, scale_log2, causal);
+        int seq_q, int seq_kv, int n_heads, int n_kv_heads, float scale_log2, int causal, int window) {
+      kj_prefill::prefill<128>(q, k, v, o, seq_q, seq_kv, n_heads, n_kv_heads, scale_log2, causal, window);
     }
     """)
 public interface PrefillAttentionKernels {
@@ -393,9 +403,9 @@ public interface PrefillAttentionKernels {
 
   @Global(value = "flash_attention_prefill_d64", maxThreadsPerBlock = THREADS, maxDynamicSharedBytes = SHARED_BYTES_D64)
   void prefillD64(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> k, ConstPtr<BF16> v, Ptr<BF16> o,
-      int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal);
+      int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal, int window);
 
   @Global(value = "flash_attention_prefill_d128", maxThreadsPerBlock = THREADS, maxDynamicSharedBytes = SHARED_BYTES_D128)
   void prefillD128(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> k, ConstPtr<BF16> v, Ptr<BF16> o,
-      int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal);
+      int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal, int window);
 }

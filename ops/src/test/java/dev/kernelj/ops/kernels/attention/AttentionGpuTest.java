@@ -93,6 +93,56 @@ class AttentionGpuTest {
     }
   }
 
+  @ParameterizedTest(name = "windowed prefill B{0} Sq{1} Skv{2} H{3} Hkv{4} D{5} window {6}")
+  @CsvSource({"1, 1000, 1000, 8, 4, 128, 257", "2, 100, 300, 4, 2, 64, 33", "1, 257, 513, 6, 3, 128, 700", "1, 129, 129, 4, 1, 64, 1"})
+  void windowedPrefillMatchesTheReference(int b, int sq, int skv, int h, int hkv, int d, int window) {
+    var shape = PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, true).withWindow(window);
+    Random rng = new Random(System.nanoTime());
+    float[] q = Bf16.round(NaiveAttention.random(rng, shape.queryElements()));
+    float[] k = Bf16.round(NaiveAttention.random(rng, shape.keyValueElements()));
+    float[] v = Bf16.round(NaiveAttention.random(rng, shape.keyValueElements()));
+    float[] expected = new float[q.length];
+    PrefillAttention.reference(q, k, v, expected, shape);
+    try (GpuTestBed gpu = GpuTestBed.open()) {
+      Ptr<BF16> o = gpu.poisoned(BF16.class, q.length);
+      new PrefillAttention(gpu.load(PrefillAttentionKernels.class)).forward(StreamRef.DEFAULT, gpu.uploadBf16(q), gpu.uploadBf16(k),
+          gpu.uploadBf16(v), o, shape);
+      assertClose(gpu.downloadBf16(o, q.length), expected, "prefill " + shape);
+    }
+  }
+
+  /** Forced partition sizes put the window's start inside a partition, a tile and a block, and split it for the reduce. */
+  @ParameterizedTest(name = "windowed decode H{0} Hkv{1} D{2} block{3} lens {4} window {5} partition {6}")
+  @CsvSource({
+      "32, 8, 128, 16, '5000 3333 10', 1000, 64",
+      "14, 2, 64, 7, '2049 777', 777, 256",
+      "16, 4, 128, 5, '9001 100 0', 4096, 1024",
+      "8, 1, 64, 16, '300', 1, 64"})
+  void windowedPagedDecodeMatchesTheReference(int h, int hkv, int d, int blockSize, String lensText, int window, int partition)
+      throws Exception {
+    int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
+    var c = PagedDecodeAttentionTest.PagedCase.random(System.nanoTime(), h, hkv, d, blockSize, lens);
+    var shape = c.shape().withWindow(window);
+    float[] q = Bf16.round(c.q());
+    float[] kCache = Bf16.round(c.kCache());
+    float[] vCache = Bf16.round(c.vCache());
+    float[] expected = new float[q.length];
+    PagedDecodeAttention.reference(q, kCache, vCache, c.tables(), lens, expected, shape);
+    int attended = shape.attendedTokens(Math.max(1, java.util.Arrays.stream(lens).max().orElse(1)));
+    var plan = new PagedDecodeAttention.Plan(partition, (attended + partition - 1) / partition);
+    try (GpuTestBed gpu = GpuTestBed.open()) {
+      var ws = new PagedDecodeAttention.Workspace(
+          gpu.poisoned(F32.class, plan.partialOutElements(shape)),
+          gpu.poisoned(F32.class, plan.partialStatElements(shape)),
+          gpu.poisoned(F32.class, plan.partialStatElements(shape)));
+      Ptr<BF16> out = gpu.poisoned(BF16.class, q.length);
+      new PagedDecodeAttention(gpu.load(PagedDecodeAttentionKernels.class)).forward(StreamRef.DEFAULT, gpu.uploadBf16(q),
+          gpu.uploadBf16(kCache), gpu.uploadBf16(vCache), gpu.upload(I32.class, c.tables()), gpu.upload(I32.class, lens),
+          out, plan.maxPartitions() > 1 ? ws : null, shape, plan);
+      assertClose(gpu.downloadBf16(out, q.length), expected, "decode " + shape + " " + plan);
+    }
+  }
+
   @ParameterizedTest(name = "append T{0} Hkv{1} D{2} blocks{3} x{4}")
   @CsvSource({"1, 8, 128, 4, 16", "17, 2, 64, 5, 16", "1000, 8, 128, 80, 16", "33, 3, 5, 9, 7"})
   void kvAppendWritesExactlyTheReferenceCache(int tokens, int hkv, int d, int numBlocks, int blockSize) throws Exception {

@@ -6,6 +6,14 @@ final class NaiveAttention {
 
   /** One head: q [sq][d], k and v [skv][d]; causal masks keys j > i + (skv - sq). */
   static double[][] head(double[][] q, double[][] k, double[][] v, boolean causal, double scale) {
+    return head(q, k, v, causal, scale, 0);
+  }
+
+  /**
+   * One head with a sliding window: with {@code window > 0} query i (at position
+   * p = i + skv - sq) also masks keys j <= p - window.
+   */
+  static double[][] head(double[][] q, double[][] k, double[][] v, boolean causal, double scale, int window) {
     int sq = q.length;
     int skv = k.length;
     int d = q[0].length;
@@ -14,7 +22,7 @@ final class NaiveAttention {
       double[] s = new double[skv];
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < skv; j++) {
-        if (causal && j > i + (skv - sq)) {
+        if (causal && j > i + (skv - sq) || window > 0 && j <= i + (skv - sq) - window) {
           s[j] = Double.NEGATIVE_INFINITY;
           continue;
         }

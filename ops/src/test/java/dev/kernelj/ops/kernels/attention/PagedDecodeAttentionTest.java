@@ -100,6 +100,76 @@ class PagedDecodeAttentionTest {
     assertTrue(err < 1e-6, "relative error " + err);
   }
 
+  @ParameterizedTest(name = "H{0} Hkv{1} D{2} block{3} lens {4} window {5}")
+  @CsvSource({
+      "8, 2, 128, 16, '300 5 0', 64",
+      "12, 4, 64, 7, '1000 999 64', 333",
+      "4, 4, 64, 16, '17', 17",
+      "4, 1, 64, 3, '50 2', 1"})
+  void referenceWithAWindowMatchesNaiveAttentionOfTheLastQueryPosition(int h, int hkv, int d, int blockSize, String lensText,
+      int window) {
+    int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
+    PagedCase c = PagedCase.random(window * 13L + h + d, h, hkv, d, blockSize, lens);
+    var shape = c.shape().withWindow(window);
+    float[] out = new float[c.q().length];
+    java.util.Arrays.fill(out, Float.NaN);
+    PagedDecodeAttention.reference(c.q(), c.kCache(), c.vCache(), c.tables(), c.lens(), out, shape);
+
+    double[] expected = new double[out.length];
+    for (int b = 0; b < lens.length; b++) {
+      for (int hi = 0; hi < h; hi++) {
+        if (lens[b] == 0) {
+          continue;   // zeros
+        }
+        int kvh = hi / (h / hkv);
+        double[][] q = new double[1][d];
+        double[][] k = new double[lens[b]][d];
+        double[][] v = new double[lens[b]][d];
+        for (int e = 0; e < d; e++) {
+          q[0][e] = c.q()[(b * h + hi) * d + e];
+        }
+        for (int t = 0; t < lens[b]; t++) {
+          for (int e = 0; e < d; e++) {
+            k[t][e] = c.kContig()[b][(t * hkv + kvh) * d + e];
+            v[t][e] = c.vContig()[b][(t * hkv + kvh) * d + e];
+          }
+        }
+        // One query at the last position of a causal prefill with the same window.
+        double[] o = NaiveAttention.head(q, k, v, true, 1.0 / Math.sqrt(d), window)[0];
+        System.arraycopy(o, 0, expected, (b * h + hi) * d, d);
+      }
+    }
+    double err = NaiveAttention.maxRelativeError(out, expected);
+    assertTrue(err < 1e-6, "relative error " + err);
+  }
+
+  @Test
+  void aWindowedPlanSplitsOnlyTheWindowWhateverTheCapacity() {
+    var one = PagedDecodeAttention.Shape.of(1, 32, 8, 128, 4096, 16, 2048);
+    assertEquals(PagedDecodeAttention.Plan.choose(one, 4096, 132), PagedDecodeAttention.Plan.choose(one.withWindow(4096), 32768, 132));
+    assertEquals(new PagedDecodeAttention.Plan(64, 2), PagedDecodeAttention.Plan.choose(one.withWindow(100), 32768, 132));
+    // a window past the capacity changes nothing
+    assertEquals(PagedDecodeAttention.Plan.choose(one, 32768, 132), PagedDecodeAttention.Plan.choose(one.withWindow(40000), 32768, 132));
+    var e = assertThrows(IllegalArgumentException.class, () -> one.withWindow(-1));
+    assertTrue(e.getMessage().contains("window must be >= 0"), e.getMessage());
+  }
+
+  @Test
+  void theWindowReachesThePartitionKernelAndTheReduce() {
+    var shape = PagedDecodeAttention.Shape.of(2, 16, 2, 128, 64, 16, 32).withWindow(300);
+    Ptr<BF16> bf = Ptr.ofAddress(0x1000, BF16.class);
+    Ptr<I32> i32 = Ptr.ofAddress(0x2000, I32.class);
+    Ptr<F32> f32 = Ptr.ofAddress(0x3000, F32.class);
+    var fake = new RecordingKernels.Decode();
+    new PagedDecodeAttention(fake).forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, new PagedDecodeAttention.Workspace(f32, f32, f32),
+        shape, new PagedDecodeAttention.Plan(64, 5));
+    assertEquals(List.of("d128", "reduce"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
+    List<Object> partition = fake.calls.get(0).args();
+    List<Object> reduce = fake.calls.get(1).args();
+    assertEquals(300, partition.get(partition.size() - 1));
+    assertEquals(300, reduce.get(reduce.size() - 1));
+  }
+
   @Test
   void planSplitsLongContextsUntilTheGpuIsFull() {
     var one = PagedDecodeAttention.Shape.of(1, 32, 8, 128, 4096, 16, 2048);

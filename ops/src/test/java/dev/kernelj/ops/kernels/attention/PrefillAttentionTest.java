@@ -63,6 +63,81 @@ class PrefillAttentionTest {
     assertTrue(err < 1e-6, "relative error " + err);
   }
 
+  @ParameterizedTest(name = "B{0} Sq{1} Skv{2} H{3} Hkv{4} D{5} window {6}")
+  @CsvSource({
+      "1, 40, 40, 4, 2, 64, 7",
+      "2, 17, 50, 4, 1, 128, 20",
+      "1, 130, 130, 2, 2, 64, 1",
+      "1, 33, 33, 6, 3, 64, 33",
+      "1, 20, 20, 2, 1, 128, 1000"})
+  void referenceWithASlidingWindowMatchesNaiveMaskedAttention(int b, int sq, int skv, int h, int hkv, int d, int window) {
+    var shape = PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, true).withWindow(window);
+    Random rng = new Random(window * 31L + sq + skv);
+    float[] q = NaiveAttention.random(rng, shape.queryElements());
+    float[] k = NaiveAttention.random(rng, shape.keyValueElements());
+    float[] v = NaiveAttention.random(rng, shape.keyValueElements());
+    float[] o = new float[q.length];
+    java.util.Arrays.fill(o, Float.NaN);
+    PrefillAttention.reference(q, k, v, o, shape);
+
+    double[] expected = new double[o.length];
+    for (int bi = 0; bi < b; bi++) {
+      for (int hi = 0; hi < h; hi++) {
+        int kvh = hi / (h / hkv);
+        double[][] qh = new double[sq][d];
+        double[][] kh = new double[skv][d];
+        double[][] vh = new double[skv][d];
+        for (int i = 0; i < sq; i++) {
+          for (int e = 0; e < d; e++) {
+            qh[i][e] = q[((bi * sq + i) * h + hi) * d + e];
+          }
+        }
+        for (int j = 0; j < skv; j++) {
+          for (int e = 0; e < d; e++) {
+            kh[j][e] = k[((bi * skv + j) * hkv + kvh) * d + e];
+            vh[j][e] = v[((bi * skv + j) * hkv + kvh) * d + e];
+          }
+        }
+        double[][] oh = NaiveAttention.head(qh, kh, vh, true, 1.0 / Math.sqrt(d), window);
+        for (int i = 0; i < sq; i++) {
+          for (int e = 0; e < d; e++) {
+            expected[((bi * sq + i) * h + hi) * d + e] = oh[i][e];
+          }
+        }
+      }
+    }
+    double err = NaiveAttention.maxRelativeError(o, expected);
+    assertTrue(err < 1e-6, "relative error " + err);
+  }
+
+  @Test
+  void aWindowedShapeCountsOnlyTheFlopsOfTheKeysItKeeps() {
+    var full = PrefillAttention.Shape.of(1, 8, 8, 1, 1, 64, true);
+    assertEquals(4.0 * 32 * 64, full.flops());           // the causal half, as without a window
+    assertEquals(4.0 * 21 * 64, full.withWindow(3).flops());   // 1 + 2 + 3 * 6
+    assertEquals(full.flops(), full.withWindow(8).flops());
+    var chunk = PrefillAttention.Shape.of(1, 2, 10, 1, 1, 64, true).withWindow(4);
+    assertEquals(4.0 * 8 * 64, chunk.flops());            // queries at positions 8 and 9 see 4 keys each
+  }
+
+  @Test
+  void windowsMustBeNonNegativeAndCausal() {
+    var e = assertThrows(IllegalArgumentException.class, () -> PrefillAttention.Shape.of(1, 4, 4, 4, 4, 64, false).withWindow(2));
+    assertTrue(e.getMessage().contains("sliding window (2) needs causal attention"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> PrefillAttention.Shape.of(1, 4, 4, 4, 4, 64, true).withWindow(-3));
+    assertTrue(e.getMessage().contains("window must be >= 0, got -3"), e.getMessage());
+  }
+
+  @Test
+  void forwardHandsTheWindowToTheKernel() {
+    var fake = new RecordingKernels.Prefill();
+    Ptr<BF16> buf = Ptr.ofAddress(0x1000, BF16.class);
+    new PrefillAttention(fake).forward(StreamRef.DEFAULT, buf, buf, buf, buf, PrefillAttention.Shape.of(1, 5, 9, 4, 2, 128, true)
+        .withWindow(7));
+    assertEquals("d128", fake.calls.get(0).kernel());
+    assertEquals(7, fake.calls.get(0).args().get(10));
+  }
+
   @Test
   void gridCoversEveryQueryTileOfEveryHead() {
     var launch = PrefillAttention.launchFor(PrefillAttention.Shape.of(3, 257, 257, 8, 2, 128, true), StreamRef.DEFAULT);
@@ -83,6 +158,7 @@ class PrefillAttentionTest {
     assertEquals(java.util.List.of(5, 9, 4, 2), call.args().subList(4, 8));
     assertEquals(0.5f * 1.4426950408889634f, (float) call.args().get(8), 1e-7f);
     assertEquals(1, call.args().get(9));
+    assertEquals(0, call.args().get(10), "no window");
   }
 
   @Test

@@ -20,14 +20,14 @@ final class RecordingKernels {
 
     @Override
     public void prefillD64(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> k, ConstPtr<BF16> v, Ptr<BF16> o,
-        int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal) {
-      calls.add(new Call("d64", launch, List.of(q, k, v, o, seqQ, seqKv, nHeads, nKvHeads, scaleLog2, causal)));
+        int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal, int window) {
+      calls.add(new Call("d64", launch, List.of(q, k, v, o, seqQ, seqKv, nHeads, nKvHeads, scaleLog2, causal, window)));
     }
 
     @Override
     public void prefillD128(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> k, ConstPtr<BF16> v, Ptr<BF16> o,
-        int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal) {
-      calls.add(new Call("d128", launch, List.of(q, k, v, o, seqQ, seqKv, nHeads, nKvHeads, scaleLog2, causal)));
+        int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal, int window) {
+      calls.add(new Call("d128", launch, List.of(q, k, v, o, seqQ, seqKv, nHeads, nKvHeads, scaleLog2, causal, window)));
     }
   }
 
@@ -38,22 +38,24 @@ final class RecordingKernels {
     public void decodeD64(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> kCache, ConstPtr<BF16> vCache,
         ConstPtr<I32> blockTables, ConstPtr<I32> contextLens, Ptr<BF16> out, Ptr<F32> partialOut, Ptr<F32> partialMax,
         Ptr<F32> partialSum, int nHeads, int nKvHeads, int blockSize, int maxBlocksPerSeq, int partitionSize,
-        int maxPartitions, float scaleLog2) {
-      calls.add(new Call("d64", launch, List.of(partialOut, nHeads, nKvHeads, blockSize, maxBlocksPerSeq, partitionSize, maxPartitions, scaleLog2)));
+        int maxPartitions, float scaleLog2, int window) {
+      calls.add(new Call("d64", launch, List.of(partialOut, nHeads, nKvHeads, blockSize, maxBlocksPerSeq, partitionSize, maxPartitions, scaleLog2,
+          window)));
     }
 
     @Override
     public void decodeD128(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> kCache, ConstPtr<BF16> vCache,
         ConstPtr<I32> blockTables, ConstPtr<I32> contextLens, Ptr<BF16> out, Ptr<F32> partialOut, Ptr<F32> partialMax,
         Ptr<F32> partialSum, int nHeads, int nKvHeads, int blockSize, int maxBlocksPerSeq, int partitionSize,
-        int maxPartitions, float scaleLog2) {
-      calls.add(new Call("d128", launch, List.of(partialOut, nHeads, nKvHeads, blockSize, maxBlocksPerSeq, partitionSize, maxPartitions, scaleLog2)));
+        int maxPartitions, float scaleLog2, int window) {
+      calls.add(new Call("d128", launch, List.of(partialOut, nHeads, nKvHeads, blockSize, maxBlocksPerSeq, partitionSize, maxPartitions, scaleLog2,
+          window)));
     }
 
     @Override
     public void reduce(Launch launch, ConstPtr<F32> partialOut, ConstPtr<F32> partialMax, ConstPtr<F32> partialSum,
-        ConstPtr<I32> contextLens, Ptr<BF16> out, int nHeads, int headDim, int partitionSize, int maxPartitions) {
-      calls.add(new Call("reduce", launch, List.of(partialOut, nHeads, headDim, partitionSize, maxPartitions)));
+        ConstPtr<I32> contextLens, Ptr<BF16> out, int nHeads, int headDim, int partitionSize, int maxPartitions, int window) {
+      calls.add(new Call("reduce", launch, List.of(partialOut, nHeads, headDim, partitionSize, maxPartitions, window)));
     }
   }
 }

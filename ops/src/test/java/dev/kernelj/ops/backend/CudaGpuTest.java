@@ -1,0 +1,40 @@
+package dev.kernelj.ops.backend;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * What every CUDA-versus-reference test class shares: one CUDA backend per class (opened before
+ * its tests, closed after), the reference backend, and a skip with the reason when no GPU can be
+ * used. Each test skips on its own, so a report lists every GPU test as skipped with the reason.
+ */
+@Tag("gpu")
+abstract class CudaGpuTest {
+  static CudaOps cuda;
+  static String whyNoGpu;
+  static final ReferenceOps reference = new ReferenceOps();
+
+  @BeforeAll
+  static void openCuda() {
+    String[] why = new String[1];
+    cuda = CudaOps.tryOpen(0, why).orElse(null);
+    whyNoGpu = why[0];
+  }
+
+  @BeforeEach
+  void requireGpu() {
+    assumeTrue(cuda != null, () -> "GPU test skipped: " + whyNoGpu);
+  }
+
+  @AfterAll
+  static void closeCuda() {
+    if (cuda != null) {
+      cuda.close();
+      cuda = null;
+    }
+  }
+}

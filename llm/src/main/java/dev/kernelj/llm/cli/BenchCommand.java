@@ -75,6 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
             r.put("weights_bytes", engine.weightBytes());
             r.put("kv_cache_bytes", engine.kvCacheBytes());
             r.put("kv_cache_tokens", engine.kvCacheTokens());
+            r.put("load", engine.loadTimings().describe());
             r.put("load_s", openNanos / 1e9);
             if (json) {
                 out.println(new GsonBuilder().setPrettyPrinting().create().toJson(r));

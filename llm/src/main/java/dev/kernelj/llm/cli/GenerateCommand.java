@@ -34,7 +34,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when this text appears (repeatable).")
     private List<String> stop = List.of();
 
-    @Option(names = "--stats", description = "Print timings to stderr at the end.")
+    @Option(names = "--stats", description = "Print timings to stderr at the end: speeds, time to first token, and where loading took its time.")
     private boolean stats;
 
     @Override
@@ -53,6 +53,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "%d prompt tokens, %d generated; prefill %.1f tok/s, decode %.1f tok/s, TTFT %.1f ms (%s)%n",
                         s.promptTokens(), s.generatedTokens(), s.prefillTokensPerSecond(), s.decodeTokensPerSecondPerStream(),
                         s.firstTokenNanos() / 1e6, engine.deviceName());
+                err.println(engine.loadTimings().describe());
             }
         }
         return ExitCodes.OK;

@@ -86,7 +86,7 @@ public final class ModelConfigReader {
             case MISTRAL -> false;
         };
         boolean mlpBias = architecture == Architecture.LLAMA && c.booleanOr("mlp_bias", false);
-        int slidingWindow = slidingWindow(c, architecture);
+        int slidingWindow = slidingWindow(c, architecture, layers);
         String torchDtype = c.has("torch_dtype") ? c.requireString("torch_dtype") : c.stringOr("dtype", "float32");
         int bos = c.intOr("bos_token_id", -1);
         List<Integer> eos = c.intOrIntList("eos_token_id");
@@ -122,13 +122,32 @@ public final class ModelConfigReader {
         return hidden / heads;
     }
 
-    private static int slidingWindow(JsonFields c, Architecture architecture) {
+    /**
+     * Qwen2 writes a window but uses it only when use_sliding_window is set, and then only on the
+     * layers from max_window_layers on (transformers' Qwen2Attention). One window for every layer, or
+     * none, is what the engine runs; a model that mixes the two is refused.
+     */
+    private static int qwen2Window(JsonFields c, int layers) {
+        if (!c.booleanOr("use_sliding_window", false)) {
+            return 0;
+        }
+        int fullLayers = c.intOr("max_window_layers", 28);
+        if (fullLayers >= layers) {
+            return 0;
+        }
+        if (fullLayers > 0) {
+            throw c.error("max_window_layers", "is " + fullLayers + " of " + layers + " layers: a sliding window on some layers"
+                    + " and full attention on others is not supported");
+        }
+        return c.intOr("sliding_window", 4096);
+    }
+
+    private static int slidingWindow(JsonFields c, Architecture architecture, int layers) {
         return switch (architecture) {
             // MistralConfig defaults to 4096 when the key is absent; Mistral v0.2+ writes null to turn it off.
             case MISTRAL -> c.raw("sliding_window") == null ? 4096
                     : c.has("sliding_window") ? c.requireIntAtLeast("sliding_window", 1) : 0;
-            // Qwen2 writes a window but only uses it when use_sliding_window is set.
-            case QWEN2 -> c.booleanOr("use_sliding_window", false) ? c.intOr("sliding_window", 4096) : 0;
+            case QWEN2 -> qwen2Window(c, layers);
             case LLAMA -> 0;
         };
     }

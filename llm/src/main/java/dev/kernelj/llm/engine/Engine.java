@@ -8,7 +8,6 @@ import dev.kernelj.llm.model.LlamaWeights;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.model.StepBuffers;
 import dev.kernelj.llm.model.WeightLoader;
-import dev.kernelj.llm.model.WeightUploader;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import dev.kernelj.llm.util.ByteSizes;
@@ -21,6 +20,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A Llama-family model ready to generate: weights uploaded once, a paged KV cache sized from the
@@ -49,10 +50,12 @@ public final class Engine implements AutoCloseable {
     private final Generator generator;
     private final int maxContext;
     private final int maxBatch;
+    private final LoadTimings loadTimings;
     private GenerationStats lastStats;
 
     private Engine(ModelConfig config, Tokenizer tokenizer, Ops ops, LlamaModel model, PagedKvCache cache,
-                   DecodeRunner runner, TokenSampler sampler, StepIo io, int maxContext, int maxBatch) {
+                   DecodeRunner runner, TokenSampler sampler, StepIo io, int maxContext, int maxBatch,
+                   LoadTimings loadTimings) {
         this.config = config;
         this.tokenizer = tokenizer;
         this.ops = ops;
@@ -63,6 +66,7 @@ public final class Engine implements AutoCloseable {
         this.io = io;
         this.maxContext = maxContext;
         this.maxBatch = maxBatch;
+        this.loadTimings = loadTimings;
         this.generator = new Generator(model, cache, runner, sampler, io, tokenizer, maxContext);
     }
 
@@ -74,10 +78,15 @@ public final class Engine implements AutoCloseable {
      * @throws dev.kernelj.llm.util.ModelFormatException when a model file is missing or malformed
      */
     public static Engine open(Path modelDir, EngineOptions options) {
+        long processStartToOpen = LoadTimings.sinceProcessStart();
+        long start = System.nanoTime();
+        // A large vocabulary takes a few hundred ms to load: do it meanwhile on another thread.
+        CompletableFuture<Tokenizer> pendingTokenizer = CompletableFuture.supplyAsync(() -> loadTokenizer(modelDir));
         ModelConfig config = ModelConfigReader.read(modelDir);
-        Tokenizer tokenizer = loadTokenizer(modelDir);
         int maxContext = contextOf(config, options);
+        long configDone = System.nanoTime();
         Ops ops = Backends.open(options.device(), options.notes());
+        long backendDone = System.nanoTime();
         boolean cuda = CudaBridge.isCuda(ops);
         DType activation = options.activation() != null ? options.activation() : cuda ? DType.BF16 : DType.F32;
         LlamaWeights weights = null;
@@ -92,7 +101,10 @@ public final class Engine implements AutoCloseable {
             Budget budget = Budget.of(ops, options.gpuMemoryUtilization());
             long weightBytes = estimateWeightBytes(checkpoint, activation, cuda);
             budget.requireRoomFor(weightBytes, "weights");
-            weights = WeightLoader.load(checkpoint, config, activation, WeightUploader.viaHost(ops), options.progress());
+            long weightsStart = System.nanoTime();
+            weights = WeightLoader.load(checkpoint, config, activation, ops, options.progress());
+            ops.synchronize(); // the last copies are queued: wait, so the weights phase is timed whole
+            long weightsDone = System.nanoTime();
 
             int blocksPerSeq = KvCacheSizing.blocksPerSequence(maxContext, options.blockSize());
             long stepBytes = StepBuffers.decodeBytes(config, activation, maxBatch, blocksPerSeq) * 2
@@ -106,6 +118,8 @@ public final class Engine implements AutoCloseable {
                 blocks = maxBatch * blocksPerSeq; // the heap is shared: take only what the batch needs
             }
             cache = PagedKvCache.allocate(ops, config, activation, blocks, options.blockSize());
+            ops.synchronize(); // stream-ordered allocations: count their mapping here, not in the first step
+            long cacheDone = System.nanoTime();
             if (cuda) {
                 // One step writes its packed inputs (a prefill's or a decode's) and the sampler's rows.
                 int inputWords = Math.max(StepBuffers.inputWords(maxContext, 1, 1),
@@ -119,7 +133,13 @@ public final class Engine implements AutoCloseable {
             }
             LlamaModel model = new LlamaModel(config, ops, weights, activation);
             DecodeRunner runner = new DecodeRunner(model, cache, sampler, maxBatch, blocksPerSeq, options.cudaGraphs());
-            return new Engine(config, tokenizer, ops, model, cache, runner, sampler, io, maxContext, maxBatch);
+            long setupDone = System.nanoTime();
+            Tokenizer tokenizer = await(pendingTokenizer);
+            long tokenizerDone = System.nanoTime();
+            LoadTimings timings = new LoadTimings(processStartToOpen, (configDone - start) + (weightsStart - backendDone),
+                    backendDone - configDone, weightsDone - weightsStart, weights.bytes(), cacheDone - weightsDone,
+                    cache.bytes(), setupDone - cacheDone, tokenizerDone - setupDone);
+            return new Engine(config, tokenizer, ops, model, cache, runner, sampler, io, maxContext, maxBatch, timings);
         } catch (RuntimeException | Error e) {
             if (sampler != null) {
                 sampler.close();
@@ -134,6 +154,21 @@ public final class Engine implements AutoCloseable {
                 weights.close();
             }
             ops.close();
+            throw e;
+        }
+    }
+
+    /** The tokenizer loaded on another thread, its failure rethrown as it was thrown there. */
+    private static Tokenizer await(CompletableFuture<Tokenizer> pending) {
+        try {
+            return pending.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
             throw e;
         }
     }
@@ -154,11 +189,6 @@ public final class Engine implements AutoCloseable {
         int context = options.maxContext() > 0 ? options.maxContext() : Math.min(modelMax, DEFAULT_CONTEXT_CAP);
         if (context > modelMax) {
             throw new EngineException("max context " + context + " exceeds the model's max_position_embeddings " + modelMax);
-        }
-        if (config.slidingWindow() > 0 && context > config.slidingWindow()) {
-            throw new EngineException("max context " + context + " exceeds the model's sliding window of "
-                    + config.slidingWindow() + " tokens, which this engine does not implement; use at most "
-                    + config.slidingWindow());
         }
         return context;
     }
@@ -260,6 +290,11 @@ public final class Engine implements AutoCloseable {
     /** Dtype of activations and KV cache. */
     public DType activation() {
         return model.activation();
+    }
+
+    /** Where the time of {@link #open} went, phase by phase (for {@code --stats}). */
+    public LoadTimings loadTimings() {
+        return loadTimings;
     }
 
     /** Timings of the last {@link #generate} call, or null before the first. */

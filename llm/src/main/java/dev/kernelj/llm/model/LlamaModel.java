@@ -76,50 +76,76 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private void forward(StepBuffers s, PagedKvCache cache, boolean prefill) {
-        int tokens = s.tokens();
-        int heads = config.numHeads();
-        int kvHeads = config.numKvHeads();
-        int headDim = config.headDim();
-
         ops.embedding(s.x, weights.embedding(), s.tokenIds);                  // x [T, hidden]
         for (int l = 0; l < config.numLayers(); l++) {
             LayerWeights w = weights.layers().get(l);
 
-            // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) on rmsNorm(x)
-            ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps);                    // h [T, hidden]
-            linear(s.q, s.h, w.wq(), w.bq());                                 // q [T, heads * headDim]
-            linear(s.k, s.h, w.wk(), w.bk());                                 // k [T, kvHeads * headDim]
-            linear(s.v, s.h, w.wv(), w.bv());                                 // v [T, kvHeads * headDim]
-            Tensor q = s.q.view(tokens, heads, headDim);                      // q [T, heads, headDim]
-            Tensor k = s.k.view(tokens, kvHeads, headDim);                    // k [T, kvHeads, headDim]
-            Tensor v = s.v.view(tokens, kvHeads, headDim);                    // v [T, kvHeads, headDim]
-            ops.rope(q, s.positions, rope);
-            ops.rope(k, s.positions, rope);
-            ops.kvAppend(cache.keys(l), cache.values(l), k, v, s.slots);       // cache[slot] = k, v
+            // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) of rmsNorm(x)
             if (prefill) {
-                // A fresh sequence attends only to its own tokens: use k, v directly (causal).
-                ops.attentionPrefill(s.attn.view(1, tokens, heads, headDim),  // attn [1, T, heads, headDim]
-                        s.q.view(1, tokens, heads, headDim), s.k.view(1, tokens, kvHeads, headDim),
-                        s.v.view(1, tokens, kvHeads, headDim), attentionScale, true);
+                prefillAttention(s, cache, l, w);                             // attn [T, heads * headDim]
             } else {
-                ops.attentionDecode(s.attn.view(tokens, heads, headDim), q,   // attn [B, heads, headDim]
-                        cache.keys(l), cache.values(l), s.blockTables, s.contextLens, attentionScale);
+                decodeAttention(s, cache, l, w);                              // attn [B, heads * headDim]
             }
             ops.matmul(s.o, s.attn, w.wo());                                  // o [T, hidden]
 
-            // ---- MLP block: x += down(silu(gate(h)) * up(h)) on h = rmsNorm(x + o)
+            // ---- MLP block: x += down(silu(gate) * up) on h = rmsNorm(x + o)
             ops.rmsNormResidual(s.h, s.x, s.o, w.mlpNorm(), eps);             // x += o; h [T, hidden]
-            ops.matmul(s.gate, s.h, w.wGate());                               // gate [T, intermediate]
-            ops.matmul(s.up, s.h, w.wUp());                                   // up [T, intermediate]
+            ops.matmul(s.gateUp, s.h, w.wGateUp());                           // [gate | up] [T, 2 * intermediate]
             ops.swiglu(s.act, s.gate, s.up);                                  // act [T, intermediate]
             ops.matmul(s.o, s.act, w.wDown());                                // o [T, hidden]
             ops.residualAdd(s.x, s.o);                                        // x [T, hidden]
         }
 
         // ---- head: logits of every row, or only of the last token of a prefill
+        int tokens = s.tokens();
         Tensor rows = s.logitRows() == tokens ? s.x : s.x.slice(0, tokens - 1, tokens); // [L, hidden]
         ops.rmsNorm(s.hLogits, rows, weights.finalNorm(), eps);              // hLogits [L, hidden]
         ops.matmul(s.logits, s.hLogits, weights.lmHead());                    // logits F32 [L, vocab]
+    }
+
+    /**
+     * A fresh sequence's prompt: q, k, v by three projections (the fused weight's row blocks), RoPE,
+     * K/V into the cache, and causal attention over the prompt's own k and v.
+     */
+    private void prefillAttention(StepBuffers s, PagedKvCache cache, int l, LayerWeights w) {
+        int tokens = s.tokens();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int headDim = config.headDim();
+        ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps);                        // h [T, hidden]
+        linear(s.q, s.h, w.wq(), w.bq());                                     // q [T, heads * headDim]
+        linear(s.k, s.h, w.wk(), w.bk());                                     // k [T, kvHeads * headDim]
+        linear(s.v, s.h, w.wv(), w.bv());                                     // v [T, kvHeads * headDim]
+        Tensor q = s.q.view(tokens, heads, headDim);
+        Tensor k = s.k.view(tokens, kvHeads, headDim);
+        Tensor v = s.v.view(tokens, kvHeads, headDim);
+        ops.rope(q, s.positions, rope);
+        ops.rope(k, s.positions, rope);
+        ops.kvAppend(cache.keys(l), cache.values(l), k, v, s.slots);           // cache[slot] = k, v
+        ops.attentionPrefill(s.attn.view(1, tokens, heads, headDim), q.view(1, tokens, heads, headDim),
+                k.view(1, tokens, kvHeads, headDim), v.view(1, tokens, kvHeads, headDim), attentionScale, true,
+                config.slidingWindow());
+    }
+
+    /**
+     * One new token per sequence: q, k, v by one projection (the fused weight), RoPE and the cache
+     * write in one op, then attention over each sequence's cached keys and values. Few launches:
+     * this runs once per layer in every decode step.
+     */
+    private void decodeAttention(StepBuffers s, PagedKvCache cache, int l, LayerWeights w) {
+        int batch = s.tokens();
+        int heads = config.numHeads();
+        int headDim = config.headDim();
+        ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps);                        // h [B, hidden]
+        ops.matmul(s.qkv, s.h, w.wqkv());                                     // qkv [B, (heads + 2 kvHeads) * headDim]
+        if (w.bqkv() != null) {
+            ops.add(s.qkv, s.qkv, w.bqkv());
+        }
+        Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
+        Tensor q = s.q.view(batch, heads, headDim);
+        ops.ropeKvAppend(q, cache.keys(l), cache.values(l), qkv, s.positions, s.slots, rope); // q roped; cache[slot] = k, v
+        ops.attentionDecode(s.attn.view(batch, heads, headDim), q,           // attn [B, heads, headDim]
+                cache.keys(l), cache.values(l), s.blockTables, s.contextLens, attentionScale, config.slidingWindow());
     }
 
     /** {@code out = x . w^T (+ bias)}. */

@@ -34,7 +34,9 @@ public final class StepBuffers implements AutoCloseable {
     final Tensor x;
     /** [T, hidden]: normed input of a block. */
     final Tensor h;
-    /** [T, heads * headDim]. */
+    /** [T, (heads + 2 * kvHeads) * headDim]: the fused q/k/v projection (decode). */
+    final Tensor qkv;
+    /** [T, heads * headDim]: q (roped, in decode by ropeKvAppend). */
     final Tensor q;
     /** [T, kvHeads * headDim]. */
     final Tensor k;
@@ -44,9 +46,11 @@ public final class StepBuffers implements AutoCloseable {
     final Tensor attn;
     /** [T, hidden]: output of o_proj, then of down_proj. */
     final Tensor o;
-    /** [T, intermediate]. */
+    /** [T, 2 * intermediate]: the fused gate/up projection. */
+    final Tensor gateUp;
+    /** [T, intermediate]: the gate half of {@link #gateUp} (a strided view). */
     final Tensor gate;
-    /** [T, intermediate]. */
+    /** [T, intermediate]: the up half of {@link #gateUp} (a strided view). */
     final Tensor up;
     /** [T, intermediate]: silu(gate) * up. */
     final Tensor act;
@@ -76,13 +80,16 @@ public final class StepBuffers implements AutoCloseable {
             contextLens = inputs.slice(0, at, at + sequences);
             x = add(ops.empty(act, tokens, c.hiddenSize()));
             h = add(ops.empty(act, tokens, c.hiddenSize()));
+            qkv = add(ops.empty(act, tokens, qDim + 2 * kvDim));
             q = add(ops.empty(act, tokens, qDim));
             k = add(ops.empty(act, tokens, kvDim));
             v = add(ops.empty(act, tokens, kvDim));
             attn = add(ops.empty(act, tokens, qDim));
             o = add(ops.empty(act, tokens, c.hiddenSize()));
-            gate = add(ops.empty(act, tokens, c.intermediateSize()));
-            up = add(ops.empty(act, tokens, c.intermediateSize()));
+            int inter = c.intermediateSize();
+            gateUp = add(ops.empty(act, tokens, 2 * inter));
+            gate = gateUp.slice(1, 0, inter);
+            up = gateUp.slice(1, inter, 2 * inter);
             this.act = add(ops.empty(act, tokens, c.intermediateSize()));
             hLogits = add(ops.empty(act, logitRows, c.hiddenSize()));
             logits = add(ops.empty(DType.F32, logitRows, c.vocabSize()));
@@ -104,7 +111,7 @@ public final class StepBuffers implements AutoCloseable {
 
     /** Bytes of device memory a decode step's buffers take (for sizing the KV cache). */
     public static long decodeBytes(ModelConfig c, DType activation, int batch, int maxBlocksPerSequence) {
-        long perToken = (4L * c.hiddenSize() + 2L * c.numHeads() * c.headDim() + 2L * c.numKvHeads() * c.headDim()
+        long perToken = (4L * c.hiddenSize() + 3L * c.numHeads() * c.headDim() + 4L * c.numKvHeads() * c.headDim()
                 + 3L * c.intermediateSize()) * activation.byteSize() + 4L * c.vocabSize() + 16;
         return batch * perToken + 4L * batch * (maxBlocksPerSequence + 1);
     }

@@ -8,6 +8,7 @@ import dev.kernelj.llm.safetensors.TensorView;
 import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
 import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.backend.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,32 +20,40 @@ import java.util.List;
  * <p>Dtypes: norms and biases take the activation dtype (the ops need them alike); matrices keep
  * their stored dtype when the matmul can take it (activations in f32, or the same dtype) and are
  * converted to the activation dtype otherwise.
+ *
+ * <p>Layout: q/k/v projections (and their biases) and gate/up projections are fused by rows into
+ * one tensor each (see {@link LayerWeights}); each checkpoint tensor is written straight into its
+ * row range by {@link WeightUploader}, as raw bytes when its dtype is kept.
  */
 public final class WeightLoader {
     private final TensorLookup checkpoint;
     private final ModelConfig config;
     private final DType activation;
+    private final Ops ops;
     private final WeightUploader uploader;
     private final ProgressListener progress;
     private final long totalBytes;
     private long doneBytes;
     private final List<Tensor> loaded = new ArrayList<>();
 
-    private WeightLoader(TensorLookup checkpoint, ModelConfig config, DType activation, WeightUploader uploader,
-                         ProgressListener progress) {
+    private WeightLoader(TensorLookup checkpoint, ModelConfig config, DType activation, Ops ops, ProgressListener progress) {
         this.checkpoint = checkpoint;
         this.config = config;
         this.activation = activation;
-        this.uploader = uploader;
+        this.ops = ops;
+        this.uploader = WeightUploader.forBackend(ops);
         this.progress = progress;
         this.totalBytes = Math.max(1, expectedNames().stream().filter(checkpoint::contains)
                 .mapToLong(n -> checkpoint.tensor(n).byteLength()).sum());
     }
 
-    /** Loads every weight; on failure frees what was already uploaded. */
-    public static LlamaWeights load(TensorLookup checkpoint, ModelConfig config, DType activation, WeightUploader uploader,
+    /**
+     * Loads every weight into {@code ops}'s memory; on failure frees what was already allocated. On
+     * CUDA the last copies may still be queued when this returns ({@link Ops#synchronize} waits).
+     */
+    public static LlamaWeights load(TensorLookup checkpoint, ModelConfig config, DType activation, Ops ops,
                                     ProgressListener progress) {
-        WeightLoader loader = new WeightLoader(checkpoint, config, activation, uploader, progress);
+        WeightLoader loader = new WeightLoader(checkpoint, config, activation, ops, progress);
         try {
             return loader.loadAll();
         } catch (RuntimeException e) {
@@ -64,26 +73,27 @@ public final class WeightLoader {
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < config.numLayers(); l++) {
             String p = "model.layers." + l + ".";
-            boolean bias = config.attentionBias();
-            layers.add(new LayerWeights(
-                    vector(p + "input_layernorm.weight", hidden),
-                    matrix(p + "self_attn.q_proj.weight", qDim, hidden),
-                    matrix(p + "self_attn.k_proj.weight", kvDim, hidden),
-                    matrix(p + "self_attn.v_proj.weight", kvDim, hidden),
-                    bias ? vector(p + "self_attn.q_proj.bias", qDim) : null,
-                    bias ? vector(p + "self_attn.k_proj.bias", kvDim) : null,
-                    bias ? vector(p + "self_attn.v_proj.bias", kvDim) : null,
-                    matrix(p + "self_attn.o_proj.weight", hidden, qDim),
-                    vector(p + "post_attention_layernorm.weight", hidden),
-                    matrix(p + "mlp.gate_proj.weight", inter, hidden),
-                    matrix(p + "mlp.up_proj.weight", inter, hidden),
-                    matrix(p + "mlp.down_proj.weight", hidden, inter)));
+            Tensor attentionNorm = vector(p + "input_layernorm.weight", hidden);
+            Tensor wqkv = fusedMatrix(hidden, new Part(p + "self_attn.q_proj.weight", qDim),
+                    new Part(p + "self_attn.k_proj.weight", kvDim), new Part(p + "self_attn.v_proj.weight", kvDim));
+            Tensor bqkv = config.attentionBias() ? fusedVector(new Part(p + "self_attn.q_proj.bias", qDim),
+                    new Part(p + "self_attn.k_proj.bias", kvDim), new Part(p + "self_attn.v_proj.bias", kvDim)) : null;
+            Tensor wo = matrix(p + "self_attn.o_proj.weight", hidden, qDim);
+            Tensor mlpNorm = vector(p + "post_attention_layernorm.weight", hidden);
+            Tensor wGateUp = fusedMatrix(hidden, new Part(p + "mlp.gate_proj.weight", inter),
+                    new Part(p + "mlp.up_proj.weight", inter));
+            Tensor wDown = matrix(p + "mlp.down_proj.weight", hidden, inter);
+            layers.add(new LayerWeights(attentionNorm, wqkv, bqkv, qDim, kvDim, wo, mlpNorm, wGateUp, wDown));
         }
         Tensor finalNorm = vector("model.norm.weight", hidden);
         // Tied models usually omit lm_head.weight; some (Qwen2 0.5B) store a copy anyway: reuse the embedding then.
         Tensor lmHead = config.tieWordEmbeddings() || !checkpoint.contains("lm_head.weight")
                 ? tiedHead(embedding) : matrix("lm_head.weight", config.vocabSize(), hidden);
         return new LlamaWeights(embedding, layers, finalNorm, lmHead);
+    }
+
+    /** A checkpoint tensor that fills {@code rows} rows of a fused tensor. */
+    private record Part(String name, int rows) {
     }
 
     private Tensor tiedHead(Tensor embedding) {
@@ -108,22 +118,67 @@ public final class WeightLoader {
     }
 
     private Tensor matrix(String name, int rows, int cols) {
-        TensorView view = view(name, rows, cols);
-        DType stored = storedDtype(view);
-        DType target = activation == DType.F32 || activation == stored ? stored : activation;
-        return upload(view, target, new int[] {rows, cols});
+        return fusedMatrix(cols, new Part(name, rows));
     }
 
     private Tensor vector(String name, int length) {
-        return upload(view(name, length), activation, new int[] {length});
+        return fusedVector(new Part(name, length));
     }
 
-    private Tensor upload(TensorView view, DType dtype, int[] shape) {
-        Tensor t = uploader.upload(view, dtype, shape);
+    /**
+     * One {@code [sum of rows, cols]} tensor holding the parts' rows in order, each part written
+     * straight into its row range. Every shape is checked before anything is allocated.
+     */
+    private Tensor fusedMatrix(int cols, Part... parts) {
+        TensorView[] views = new TensorView[parts.length];
+        int rows = 0;
+        for (int i = 0; i < parts.length; i++) {
+            views[i] = view(parts[i].name(), parts[i].rows(), cols);
+            rows += parts[i].rows();
+        }
+        return fill(allocate(matrixDtype(views), rows, cols), views, parts);
+    }
+
+    /** Norm weights and biases take the activation dtype (the ops need them alike); parts fused as in {@link #fusedMatrix}. */
+    private Tensor fusedVector(Part... parts) {
+        TensorView[] views = new TensorView[parts.length];
+        int length = 0;
+        for (int i = 0; i < parts.length; i++) {
+            views[i] = view(parts[i].name(), parts[i].rows());
+            length += parts[i].rows();
+        }
+        return fill(allocate(activation, length), views, parts);
+    }
+
+    private Tensor allocate(DType dtype, int... shape) {
+        Tensor t = ops.empty(dtype, shape);
         loaded.add(t);
-        doneBytes += view.byteLength();
-        progress.progress(Math.min(doneBytes, totalBytes), totalBytes);
         return t;
+    }
+
+    private Tensor fill(Tensor fused, TensorView[] views, Part[] parts) {
+        int row = 0;
+        for (int i = 0; i < views.length; i++) {
+            uploader.write(views[i], fused.slice(0, row, row + parts[i].rows()));
+            row += parts[i].rows();
+            doneBytes += views[i].byteLength();
+            progress.progress(Math.min(doneBytes, totalBytes), totalBytes);
+        }
+        return fused;
+    }
+
+    /**
+     * The stored dtype when the matmul can take it (activations in f32, or the same dtype), else the
+     * activation dtype; parts stored in different dtypes share the activation dtype.
+     */
+    private DType matrixDtype(TensorView[] views) {
+        DType stored = storedDtype(views[0]);
+        for (TensorView v : views) {
+            if (storedDtype(v) != stored) {
+                return activation;
+            }
+        }
+        return activation == DType.F32 || activation == stored ? stored : activation;
     }
 
     private TensorView view(String name, long... expected) {

@@ -78,62 +78,81 @@ public final class TensorView {
 
     /** Every element widened to float: exact for F16, BF16, F8 and small integers; F64 and I64 are rounded. */
     public float[] toFloatArray() {
-        ByteBuffer b = buffer();
         float[] out = new float[checkedCount("a float[]")];
+        widen(buffer(), out, out.length);
+        return out;
+    }
+
+    /**
+     * Elements {@code [first, first + count)} widened to float into {@code out[0, count)}, as {@link #toFloatArray}
+     * does, reading only their bytes: the way to convert a tensor of any size in parts without a whole heap copy.
+     */
+    public void readFloats(long first, float[] out, int count) {
+        int size = info.dtype().byteSize();
+        if (first < 0 || count < 0 || count > out.length || first > elementCount() - count) {
+            throw new IndexOutOfBoundsException("elements [" + first + ", +" + count + ") of tensor '" + name() + "' ("
+                    + elementCount() + " elements) into a float[" + out.length + "]");
+        }
+        ByteBuffer b = bytes == null ? region(first * size, Math.multiplyExact(count, size))
+                : bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).position((int) (first * size)).slice()
+                        .order(ByteOrder.LITTLE_ENDIAN);
+        widen(b, out, count);
+    }
+
+    private void widen(ByteBuffer b, float[] out, int count) {
         switch (info.dtype()) {
-            case F32 -> b.asFloatBuffer().get(out);
+            case F32 -> b.asFloatBuffer().get(out, 0, count);
             case F64 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = (float) b.getDouble(i * 8);
                 }
             }
             case F16 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = FloatFormats.halfToFloat(b.getShort(i * 2));
                 }
             }
             case BF16 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = FloatFormats.bf16ToFloat(b.getShort(i * 2));
                 }
             }
             case F8_E4M3 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = FloatFormats.e4m3ToFloat(b.get(i));
                 }
             }
             case F8_E5M2 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = FloatFormats.e5m2ToFloat(b.get(i));
                 }
             }
             case I64 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = b.getLong(i * 8);
                 }
             }
             case I32 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = b.getInt(i * 4);
                 }
             }
             case I16 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = b.getShort(i * 2);
                 }
             }
             case I8 -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = b.get(i);
                 }
             }
             case U8, BOOL -> {
-                for (int i = 0; i < out.length; i++) {
+                for (int i = 0; i < count; i++) {
                     out[i] = b.get(i) & 0xFF;
                 }
             }
         }
-        return out;
     }
 
     /**

@@ -9,13 +9,17 @@ import com.google.gson.JsonParser;
 import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.EngineOptions;
+import dev.kernelj.llm.engine.GenerationRequest;
 import dev.kernelj.llm.engine.LogitsTrace;
 import dev.kernelj.llm.engine.SamplingSettings;
 import dev.kernelj.llm.model.TinyLlama;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -59,6 +63,38 @@ class EngineCommandsTest {
         cl.setParameterExceptionHandler(reporter);
         int code = cl.execute(args);
         return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void chatKeepsAConversationOnStdin() throws Exception {
+        Path chatModel = TinyLlama.write(dir.resolve("tiny-chat"), TinyLlama.LLAMA, 13).dir();
+        Files.writeString(chatModel.resolve("tokenizer_config.json"), """
+                {"bos_token": "<s>", "eos_token": "</s>", "add_bos_token": true, "add_eos_token": false,
+                 "chat_template": "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}{% if loop.last %}<|assistant|>{% endif %}{% endfor %}"}
+                """);
+        InputStream stdin = System.in;
+        Run r;
+        try {
+            System.setIn(new ByteArrayInputStream("hello\nand again\n\n".getBytes(StandardCharsets.UTF_8)));
+            r = run("chat", "--model", chatModel.toString(), "--device", "cpu", "--max-tokens", "4", "--system", "be brief");
+        } finally {
+            System.setIn(stdin);
+        }
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("chatting with tiny-chat"), r.err());
+        String[] turns = r.out().split("> ", -1);
+        assertEquals(4, turns.length, "three prompts (two turns, then the empty line that quits): " + r.out());
+        String firstReply;
+        try (Engine engine = Engine.open(chatModel, EngineOptions.defaults().withDevice(Device.CPU))) {
+            ChatPrompt prompt = new ChatPrompt(engine.tokenizer());
+            String text = prompt.render(List.of(new ChatPrompt.Message("system", "be brief"), new ChatPrompt.Message("user", "hello")));
+            int[] ids = engine.tokenizer().encode(text, !prompt.rendersBos(text));
+            firstReply = engine.generate(List.of(new GenerationRequest(ids, SamplingSettings.greedy(), engine.stopConditions(4, List.of()))),
+                    (seq, piece) -> { }).get(0).text();
+        }
+        assertEquals(firstReply + System.lineSeparator(), turns[1], "the first reply is greedy generation on the rendered template");
+        assertTrue(turns[2].endsWith(System.lineSeparator()), "the second turn got a reply line: " + r.out());
+        assertEquals("", turns[3], "the empty line ends the chat after the third prompt");
     }
 
     @Test

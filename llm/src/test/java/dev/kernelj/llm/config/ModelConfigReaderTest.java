@@ -97,6 +97,16 @@ class ModelConfigReaderTest {
     }
 
     @Test
+    void qwenWindowAppliesOnlyWhenEveryLayerUsesIt() {
+        String on = TinyModels.configJson(Family.QWEN2_5).replace("\"use_sliding_window\": false", "\"use_sliding_window\": true");
+        assertEquals(0, parse(on).slidingWindow(), "max_window_layers 28 covers every layer: full attention everywhere");
+        assertEquals(131072, parse(on.replace("\"max_window_layers\": 28", "\"max_window_layers\": 0")).slidingWindow(), "sliding_window as written");
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> parse(on.replace("\"max_window_layers\": 28", "\"max_window_layers\": 1")));
+        assertTrue(e.getMessage().contains("max_window_layers"), e.getMessage());
+    }
+
+    @Test
     void defaultsForOptionalKeys() {
         String json = """
                 {"architectures": ["LlamaForCausalLM"], "hidden_size": 96, "intermediate_size": 128,

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.llm.model.Float64Llama;
 import dev.kernelj.llm.model.TinyLlama;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -71,6 +73,38 @@ class ForwardParityTest {
             }
             assertArrayEquals(expectedGreedy, trace.greedyIds(), spec.name() + ": greedy ids");
         }
+    }
+
+    @Test
+    void mistralSlidingWindowShorterThanTheContext() throws Exception {
+        TinyLlama.Written model = TinyLlama.write(dir.resolve("mistral-window"), TinyLlama.MISTRAL, 11);
+        Path config = model.dir().resolve("config.json");
+        int window = 5;
+        Files.writeString(config, Files.readString(config).replaceFirst("\\}\\s*$", ", \"sliding_window\": " + window + "}"));
+        int[] prompt = new Random(5).ints(13, 0, TinyLlama.VOCAB).toArray();
+        int steps = 6;
+        LogitsTrace trace;
+        try (Engine engine = Engine.open(model.dir(), EngineOptions.defaults().withDevice(Device.CPU).withMaxContext(64)
+                .withBlockSize(4))) {
+            trace = engine.logits(prompt, steps);
+        }
+        int[] all = Arrays.copyOf(prompt, prompt.length + steps);
+        System.arraycopy(trace.greedyIds(), 0, all, prompt.length, steps);
+        Float64Llama oracle = new Float64Llama(model);
+        double[][] windowed = oracle.logits(all, window);
+        double[][] full = oracle.logits(all);
+        double scale = Arrays.stream(windowed).flatMapToDouble(Arrays::stream).map(Math::abs).max().orElse(1);
+        double worst = 0;
+        double fromFull = 0;
+        for (int r = 0; r < windowed.length; r++) {
+            for (int v = 0; v < trace.vocab(); v++) {
+                double got = trace.rows()[r * trace.vocab() + v];
+                worst = Math.max(worst, Math.abs(got - windowed[r][v]));
+                fromFull = Math.max(fromFull, Math.abs(got - full[r][v]));
+            }
+        }
+        assertTrue(worst <= 2e-4 * scale, "worst difference from the windowed forward " + worst + " (scale " + scale + ")");
+        assertTrue(fromFull > 100 * worst, "the window must change the logits: " + fromFull + " vs " + worst);
     }
 
     private static int argmax(double[] row) {

@@ -4,7 +4,8 @@ package dev.kernelj.llm.model;
  * The Llama-family forward pass written plainly in float64 (full causal recompute, no cache, no
  * ops): the oracle the engine's forward is checked against. Follows Hugging Face's
  * {@code modeling_llama.py}: RMSNorm, q/k/v (+ bias), rotate-half RoPE with llama3 scaling, GQA
- * softmax attention, SwiGLU MLP, final norm, LM head.
+ * softmax attention (over the last {@code window} tokens where a window is given), SwiGLU MLP,
+ * final norm, LM head.
  */
 public final class Float64Llama {
     private final TinyLlama.Written m;
@@ -17,6 +18,11 @@ public final class Float64Llama {
 
     /** Logits {@code [ids.length][vocab]}. */
     public double[][] logits(int[] ids) {
+        return logits(ids, 0);
+    }
+
+    /** Logits with sliding-window attention: position t sees positions t - window + 1 .. t (0: all). */
+    public double[][] logits(int[] ids, int window) {
         int n = ids.length;
         int hidden = s.hidden();
         int hd = s.headDim();
@@ -44,8 +50,9 @@ public final class Float64Llama {
                 for (int head = 0; head < s.heads(); head++) {
                     int kvh = head / group;
                     double[] scores = new double[t + 1];
+                    int first = window > 0 ? Math.max(0, t - window + 1) : 0;
                     double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= t; j++) {
+                    for (int j = first; j <= t; j++) {
                         double dot = 0;
                         for (int d = 0; d < hd; d++) {
                             dot += q[t][head * hd + d] * k[j][kvh * hd + d];
@@ -54,11 +61,11 @@ public final class Float64Llama {
                         max = Math.max(max, scores[j]);
                     }
                     double sum = 0;
-                    for (int j = 0; j <= t; j++) {
+                    for (int j = first; j <= t; j++) {
                         scores[j] = Math.exp(scores[j] - max);
                         sum += scores[j];
                     }
-                    for (int j = 0; j <= t; j++) {
+                    for (int j = first; j <= t; j++) {
                         for (int d = 0; d < hd; d++) {
                             attn[t][head * hd + d] += scores[j] / sum * v[j][kvh * hd + d];
                         }

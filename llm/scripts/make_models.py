@@ -7,9 +7,33 @@ scaling and one kv head (MQA), and head_dim 128 set explicitly (query width 512 
 256). With --bench also Llama-3.2-1B-shaped and Llama-3-8B-shaped bf16 models for speed. Each
 directory gets config.json, generation_config.json, model.safetensors (sharded for the big ones),
 and a tiny byte-level BPE tokenizer trained here with the `tokenizers` library (tokenizer.json +
-tokenizer_config.json). Works with transformers 4.4x and 5.x.
+tokenizer_config.json, with a short chat template). Works with transformers 4.4x and 5.x.
 
-    python3 llm/scripts/make_models.py --out /tmp/kj-models [--bench]
+Why the small models are not left as transformers initialises them: with its init (std 0.08 on a
+hidden size of 256) the residual stream is nearly all layer output (norm ~50 against an embedding of
+~1.3), so the next-token logits are nearly flat and random: the top-2 gap is often below bf16 noise
+(~0.03 x max |logit|), and two correct bf16 implementations pick different greedy tokens. A strict
+greedy-identity test would then fail on rounding, not on bugs. Trained models are peaked instead, so
+each small model gets a planted "successor" rule, the way a trained model holds bigram knowledge:
+  * the embedding is redrawn with std 0.25 x sqrt(hidden) (row norm ~hidden/4, more than the layers'
+    contribution), so the current token stays readable in the residual stream. RMSNorm makes the
+    first layer blind to that scale: every layer still computes on random weights;
+  * every ordinary token u gets a successor s(u): one random cycle through all of them, so a greedy
+    walk never falls into a short loop;
+  * untied models: lm_head row s(u) += the unit vector of u's embedding (on top of its random init,
+    of norm ~1.3), so the head reads "which token is current" and scores its successor ~10 sigma
+    above the random rest;
+  * tied models (the head is the embedding, so the head cannot hold the rule): the last layer's MLP
+    becomes a key-value memory, gate = up = unit embedding of u per unit, down = successor's unit
+    embedding scaled to 3 x an embedding norm, so the residual points at s(u) before the tied head.
+Prototyped in numpy with bf16 rounding on these shapes: the smallest top-2 gap over 64 greedy steps
+is 0.09..0.34 x max |logit| against a bf16-vs-float64 error of 0.003..0.006 (15..90x), while the
+attention layers alone still move the logits by 11..60% (RMS). make_models prints both for every model
+it builds, measured with transformers, and parity.py prints the smallest gap against the measured error
+(first H200 run: gaps 0.04..0.28 on a random 48-token prompt, strict greedy identity 65/65 on all
+six models, the closest greedy decision 20..96x the logits error, attention moving logits by 16..65%).
+
+    python3 llm/scripts/make_models.py --out /tmp/kj-models [--bench] [--only llama,qwen2]
 """
 import argparse
 import json
@@ -25,6 +49,18 @@ from transformers import (LlamaConfig, LlamaForCausalLM, MistralConfig, MistralF
                           Qwen2ForCausalLM)
 
 BOS, EOS = "<s>", "</s>"
+
+# A Zephyr-style chat template: roles as plain-text tags, EOS after every turn. `loop.last` makes
+# Jinja engines resolve an attribute of a loop object (bean introspection in Jinjava). Newlines are
+# real newline characters inside the quotes, as in the JSON of published templates.
+CHAT_TEMPLATE = ("{{ bos_token }}{% for message in messages %}"
+                 "{{ '<|' + message['role'] + '|>\n' + message['content'] + eos_token + '\n' }}"
+                 "{% if loop.last and add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}{% endfor %}")
+
+# The planted successor rule (see the module docstring): embedding std per sqrt(hidden), and the
+# tied models' memory output in embedding norms.
+EMBEDDING_STD_PER_SQRT_HIDDEN = 0.25
+MEMORY_GAIN = 3.0
 
 # transformers 5 keeps RoPE settings in one `rope_parameters` dict (theta included); 4.x takes
 # `rope_theta` and `rope_scaling`.
@@ -60,7 +96,8 @@ def write_tokenizer(out_dir, vocab_size=400):
     tok.save(os.path.join(out_dir, "tokenizer.json"))
     with open(os.path.join(out_dir, "tokenizer_config.json"), "w") as f:
         json.dump({"bos_token": BOS, "eos_token": EOS, "add_bos_token": True, "add_eos_token": False,
-                   "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 131072}, f, indent=1)
+                   "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 131072,
+                   "chat_template": CHAT_TEMPLATE}, f, indent=1)
     return tok.token_to_id(BOS), tok.token_to_id(EOS), tok.get_vocab_size()
 
 
@@ -97,7 +134,7 @@ def bench_specs():
     }
 
 
-def build(out_root, name, config_class, model_class, kwargs, dtype, shard):
+def build(out_root, name, config_class, model_class, kwargs, dtype, shard, planted):
     out_dir = os.path.join(out_root, name)
     check_head_dim(name, kwargs)
     if os.path.exists(os.path.join(out_dir, "config.json")):
@@ -119,6 +156,10 @@ def build(out_root, name, config_class, model_class, kwargs, dtype, shard):
     finally:
         torch.set_default_dtype(previous)
     model = model.to(dtype).eval()
+    if planted:
+        ordinary = [i for i in range(tok_vocab) if i not in (bos, eos)]
+        plant_successors(name, model, ordinary, zlib.crc32(name.encode()) + 1)
+        describe_peakedness(name, model, ordinary)
     if model.generation_config is not None:
         model.generation_config.do_sample = False
     # Safetensors is the only format transformers 5 writes (and it dropped the safe_serialization flag).
@@ -128,6 +169,64 @@ def build(out_root, name, config_class, model_class, kwargs, dtype, shard):
     del model
     if device == "cuda":
         torch.cuda.empty_cache()
+
+
+def plant_successors(name, model, ordinary, seed):
+    """Gives the model the successor rule of the module docstring; weights stay transformers' tensors."""
+    generator = torch.Generator().manual_seed(seed)
+    embedding = model.get_input_embeddings().weight
+    head = model.get_output_embeddings().weight
+    hidden = embedding.shape[1]
+    std = EMBEDDING_STD_PER_SQRT_HIDDEN * hidden ** 0.5
+    table = torch.randn(tuple(embedding.shape), generator=generator) * std
+    ids = torch.tensor(ordinary)
+    order = ids[torch.randperm(len(ids), generator=generator)]
+    successors = torch.roll(order, -1)  # order[i] -> order[i + 1]: a single cycle through every ordinary token
+    keys = table[order] / table[order].norm(dim=1, keepdim=True)
+    with torch.no_grad():
+        if head is embedding:
+            mlp = model.model.layers[-1].mlp
+            units = mlp.gate_proj.weight.shape[0]
+            if units < len(order):
+                raise SystemExit(f"{name}: the tied model's last MLP has {units} units; the successor memory needs one "
+                                 f"per ordinary token ({len(order)})")
+            gate = torch.zeros(units, hidden)
+            gate[:len(order)] = keys
+            # A matching unit's activation is about silu(k) * k with k = sqrt(hidden) * cos ~ sqrt(hidden):
+            # ~hidden; scale down so that the memory adds MEMORY_GAIN embedding norms along s(u).
+            values = table[successors] / table[successors].norm(dim=1, keepdim=True)
+            down = torch.zeros(hidden, units)
+            down[:, :len(order)] = values.T * (MEMORY_GAIN * std * hidden ** 0.5 / hidden)
+            mlp.gate_proj.weight.copy_(gate)
+            mlp.up_proj.weight.copy_(gate)
+            mlp.down_proj.weight.copy_(down)
+        else:
+            rows = head.float().cpu()
+            rows[successors] += keys
+            head.copy_(rows)
+        embedding.copy_(table)
+
+
+def describe_peakedness(name, model, ordinary, tokens=48):
+    """Prints, measured with transformers on a random prompt, how peaked the logits are and how much the
+    attention layers move them (logits with every attention output zeroed, relative RMS change)."""
+    device = next(model.parameters()).device
+    generator = torch.Generator().manual_seed(7)
+    ids = torch.tensor(ordinary)[torch.randint(len(ordinary), (1, tokens), generator=generator)].to(device)
+    with torch.no_grad():
+        logits = model(ids).logits[0].float()
+        hooks = [layer.self_attn.register_forward_hook(lambda module, args, out: (torch.zeros_like(out[0]), *out[1:]))
+                 for layer in model.model.layers]
+        try:
+            without_attention = model(ids).logits[0].float()
+        finally:
+            for h in hooks:
+                h.remove()
+    top2 = logits.topk(2, dim=-1).values
+    gaps = (top2[:, 0] - top2[:, 1]) / logits.abs().max()
+    moved = ((logits - without_attention).pow(2).mean() / logits.pow(2).mean()).sqrt()
+    print(f"{name}: top-2 gap over {tokens} positions min {gaps.min():.3f} median {gaps.median():.3f} x max |logit|; "
+          f"attention moves the logits by {moved * 100:.0f}% (RMS)", flush=True)
 
 
 def check_head_dim(name, kwargs):
@@ -143,15 +242,27 @@ def main():
     p.add_argument("--bench", action="store_true", help="also build the 1B- and 8B-shaped benchmark models")
     p.add_argument("--small-dtype", default="bfloat16", choices=["bfloat16", "float16", "float32"],
                    help="dtype of the small models' weights (KernelJ's CUDA backend computes in bf16 either way)")
+    p.add_argument("--only", help="comma-separated model names to build (default: all)")
     args = p.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    known = set(small_specs(512)) | set(bench_specs())
+    if only and not only <= known:
+        raise SystemExit(f"--only: unknown model(s) {', '.join(sorted(only - known))}; known: {', '.join(sorted(known))}")
+
+    def wanted(name):
+        return only is None or name in only
+
     os.makedirs(args.out, exist_ok=True)
     print(f"transformers {transformers.__version__}, torch {torch.__version__}", flush=True)
     small_dtype = getattr(torch, args.small_dtype)
     for name, (cc, mc, kw) in small_specs(512).items():
-        build(args.out, name, cc, mc, kw, small_dtype, "2GB")
+        if wanted(name):
+            build(args.out, name, cc, mc, kw, small_dtype, "2GB", planted=True)
     if args.bench:
+        # Speed only: transformers' own init, no planted rule.
         for name, (cc, mc, kw) in bench_specs().items():
-            build(args.out, name, cc, mc, kw, torch.bfloat16, "5GB")
+            if wanted(name):
+                build(args.out, name, cc, mc, kw, torch.bfloat16, "5GB", planted=False)
     return 0
 
 

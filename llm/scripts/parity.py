@@ -4,13 +4,16 @@
 For every small model built by make_models.py:
   * `kernelj logits --device cuda` on a random prompt plus >= 64 greedy decode steps (prefill, then
     the paged decode path with CUDA graphs), and transformers (eager, bf16) on the prompt followed by
-    KernelJ's greedy tokens: logits within bf16 tolerance on every row, and the same greedy tokens for
-    >= 32 steps;
+    KernelJ's greedy tokens: logits within bf16 tolerance on every row, and identical greedy tokens for
+    >= 32 steps (strict: each must be the other side's argmax);
   * the CUDA backend against the Java reference backend (`--device cpu --dtype bf16`) likewise, the
     reference fed the same tokens (prompt + CUDA's greedy tokens) so that every row compares.
-Greedy tokens count as the same where they are identical, or where the reference's logits of the two
-tokens are within --tie x max |logit| of each other: a near-tie that bf16 rounding decides either
-way (both counts are reported).
+make_models.py plants a successor rule in these models so that their next-token distributions are
+peaked like a trained model's (its docstring says why and how): strict identity is then passable,
+and a failure means a bug, not rounding. To show that the test is meaningful, each line prints the
+smallest top-2 margin over the greedy rows next to the largest logits error seen (margin/err should
+be well above 1). The count with near-ties (ids within --tie x max |logit| of the argmax also
+counted) stays as information.
 For the 1B- and 8B-shaped models (when present): `kernelj bench` (batch 1 and 16) against
 transformers' generate (eager) on the same card, and batch-1 decode against the roofline
 (weight bytes / measured device copy bandwidth).
@@ -71,10 +74,14 @@ def compare(a, b, prompt_len, greedy_a, tolerance, tie):
 
     Row prompt_len - 1 + k of both holds the logits that chose greedy_a[k]. An id agrees when it is
     b's argmax ("strict"), or when b rates it within tie x max |b| of b's best ("with ties").
+    min_margin: the smallest top-2 gap of b over those rows; margin_over_error: that gap over the
+    worst |a - b|, how far the closest greedy decision is from being decided by numerical error.
     """
     scale = float(np.abs(b).max())
     worst = float(np.abs(a - b).max())
     rows = b[prompt_len - 1:prompt_len - 1 + len(greedy_a)]
+    top2 = np.sort(rows, axis=1)[:, -2:]
+    min_margin = float((top2[:, 1] - top2[:, 0]).min())
     strict = 0
     with_ties = 0
     ties = 0
@@ -91,7 +98,9 @@ def compare(a, b, prompt_len, greedy_a, tolerance, tie):
             ties += 1
         with_ties += 1
     return {"max_abs_diff": worst, "max_abs_logit": scale, "relative": worst / scale, "greedy_agree": with_ties,
-            "greedy_agree_strict": strict, "near_ties": ties, "ok_logits": worst <= tolerance * scale}
+            "greedy_agree_strict": strict, "near_ties": ties, "ok_logits": worst <= tolerance * scale,
+            "min_margin": min_margin, "min_margin_relative": min_margin / scale,
+            "margin_over_error": min_margin / worst if worst > 0 else float("inf")}
 
 
 def parity(args, results):
@@ -113,14 +122,17 @@ def parity(args, results):
         # what CUDA's prefill and decode steps computed (its own decode path is checked in CI).
         rows_cpu, _ = kernelj_logits(args, model_dir, fed, 0, "cpu", ("--dtype", "bf16"))
         vs_ref = compare(rows_cuda, rows_cpu, len(ids), greedy_cuda, args.tolerance, args.tie)
-        ok = (vs_hf["ok_logits"] and vs_hf["greedy_agree"] >= args.min_greedy and vs_ref["ok_logits"]
-              and vs_ref["greedy_agree"] >= args.min_greedy)
+        ok = all(v["ok_logits"] and v["greedy_agree_strict"] >= args.min_greedy for v in (vs_hf, vs_ref))
         results["parity"][name] = {"prompt_len": len(ids), "steps": args.steps, "cuda_vs_hf": vs_hf, "cuda_vs_reference": vs_ref,
                                    "seconds": time.time() - start, "pass": ok}
-        print(f"{name:14s} vs HF: rel {vs_hf['relative']:.4f} greedy {vs_hf['greedy_agree']:3d}/{args.steps + 1} "
-              f"(strict {vs_hf['greedy_agree_strict']:3d})   vs reference: rel {vs_ref['relative']:.4f} greedy "
-              f"{vs_ref['greedy_agree']:3d} (strict {vs_ref['greedy_agree_strict']:3d})   {time.time() - start:5.1f}s   "
-              f"{'PASS' if ok else 'FAIL'}", flush=True)
+        print(f"{name:14s} vs HF: {summary(vs_hf, args.steps)}   vs reference: {summary(vs_ref, args.steps)}   "
+              f"{time.time() - start:5.1f}s   {'PASS' if ok else 'FAIL'}", flush=True)
+
+
+def summary(c, steps):
+    """One comparison in a line: error, strict greedy agreement (with near-ties), closest decision vs error."""
+    return (f"rel {c['relative']:.4f} strict {c['greedy_agree_strict']:2d}/{steps + 1} (ties {c['near_ties']}) "
+            f"margin {c['min_margin_relative']:.3f} = {c['margin_over_error']:4.1f}x err")
 
 
 def copy_bandwidth():
@@ -198,8 +210,9 @@ def main():
     p.add_argument("--steps", type=int, default=64)
     p.add_argument("--tolerance", type=float, default=0.05, help="max |diff| / max |logit| (bf16 level)")
     p.add_argument("--tie", type=float, default=0.01,
-                   help="greedy ids differing where the reference's logits are this close (x max |logit|) count as agreeing")
-    p.add_argument("--min-greedy", type=int, default=33, help="leading greedy ids that must agree (>= 32 steps)")
+                   help="information only: ids within this (x max |logit|) of the argmax are counted as near-ties")
+    p.add_argument("--min-greedy", type=int, default=33,
+                   help="leading greedy ids that must be strictly identical (33: the prompt's and >= 32 decode steps)")
     p.add_argument("--bench-prompt", type=int, default=512)
     p.add_argument("--bench-gen", type=int, default=128)
     p.add_argument("--skip-bench", action="store_true")

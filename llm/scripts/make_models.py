@@ -2,8 +2,8 @@
 """Builds random-weight Llama-family model directories with transformers' own classes (no network).
 
 Small bf16 models for parity, all with head dims the CUDA attention kernels take (64 or 128):
-Llama, Mistral, Qwen2 (qkv bias), and odd variants: GQA ratio 4, tied embeddings with Llama 3 rope
-scaling and one kv head (MQA), and head_dim 128 set explicitly (query width 512 on a hidden size of
+Llama, Mistral (also with a 16-token sliding window), Qwen2 (qkv bias), and odd variants: GQA ratio
+4, tied embeddings with Llama 3 rope scaling and one kv head (MQA), and head_dim 128 set explicitly (query width 512 on a hidden size of
 256). With --bench also Llama-3.2-1B-shaped and Llama-3-8B-shaped bf16 models for speed. Each
 directory gets config.json, generation_config.json, model.safetensors (sharded for the big ones),
 and a tiny byte-level BPE tokenizer trained here with the `tokenizers` library (tokenizer.json +
@@ -110,6 +110,8 @@ def small_specs(vocab):
     return {
         "llama": (LlamaConfig, LlamaForCausalLM, dict(common, **rope(10000.0))),
         "mistral": (MistralConfig, MistralForCausalLM, dict(common, sliding_window=4096, **rope(1e6))),
+        # A window far shorter than prompt + steps: KernelJ's sliding-window masking against transformers'.
+        "mistral-window": (MistralConfig, MistralForCausalLM, dict(common, sliding_window=16, **rope(1e6))),
         "qwen2": (Qwen2Config, Qwen2ForCausalLM, dict(common, use_sliding_window=False, **rope(1e6))),
         "llama-gqa4": (LlamaConfig, LlamaForCausalLM, dict(common, hidden_size=512, num_attention_heads=8,
                        num_key_value_heads=2, **rope(10000.0))),

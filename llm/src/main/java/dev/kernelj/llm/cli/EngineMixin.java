@@ -21,7 +21,8 @@ final class EngineMixin {
     String device;
 
     @Option(names = "--gpu-memory-utilization", defaultValue = "0.9", paramLabel = "F",
-            description = "Fraction of GPU memory for weights, buffers and KV cache (default: ${DEFAULT-VALUE}).")
+            description = "Most of the GPU's memory that weights, buffers and the KV cache may take (default: ${DEFAULT-VALUE});"
+                    + " the KV cache holds what the batch and context need within it.")
     double gpuMemoryUtilization;
 
     @Option(names = "--max-context", defaultValue = "0", paramLabel = "N",

@@ -24,9 +24,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * A Llama-family model ready to generate: weights uploaded once, a paged KV cache sized from the
- * memory budget, the tokenizer, and the decode steps (CUDA graphs on the GPU). Used by the CLI and
- * by the server. One generation at a time; not thread-safe.
+ * A Llama-family model ready to generate: weights uploaded once, a paged KV cache for max batch x
+ * max context tokens within the memory budget, the tokenizer, and the decode steps (CUDA graphs on
+ * the GPU). Used by the CLI (and meant for the server). One generation at a time; not thread-safe.
  *
  * <pre>{@code
  * try (Engine engine = Engine.open(dir, EngineOptions.defaults().withMaxBatch(4))) {

@@ -10,7 +10,9 @@ import java.util.function.Consumer;
  * @param device where to run
  * @param gpuMemoryUtilization fraction of the card's memory the engine may use for weights,
  *     buffers and the KV cache together (vLLM's {@code --gpu-memory-utilization}); on the CPU, the
- *     fraction of the free Java heap
+ *     fraction of the free Java heap. The KV cache takes what {@code maxBatch} sequences of
+ *     {@code maxContext} tokens need; when that does not fit, opening fails saying what batch and
+ *     context would fit
  * @param maxContext tokens per sequence the KV cache must hold (prompt + generated); 0 for the
  *     model's {@code max_position_embeddings} capped at 4096
  * @param maxBatch most sequences generated together

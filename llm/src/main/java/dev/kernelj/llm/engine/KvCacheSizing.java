@@ -19,9 +19,10 @@ final class KvCacheSizing {
     }
 
     /**
-     * Blocks that fit in {@code budgetBytes}, at least enough for {@code maxBatch} sequences of
-     * {@code maxContext} tokens; otherwise an {@link EngineException} naming the room there is and
-     * the batch and context that would fit.
+     * Blocks that fit in {@code budgetBytes} (the engine then takes at most what {@code maxBatch}
+     * sequences of {@code maxContext} tokens address), when that is at least enough for them;
+     * otherwise an {@link EngineException} naming the room there is and the batch and context that
+     * would fit.
      *
      * @param where describes the budget for the message, e.g. "0.90 of the 79.1 GiB card after 2.3 GiB of weights"
      */

@@ -116,9 +116,9 @@ public final class LlamaModel implements AutoCloseable {
         linear(s.q, s.h, w.wq(), w.bq());                                     // q [T, heads * headDim]
         linear(s.k, s.h, w.wk(), w.bk());                                     // k [T, kvHeads * headDim]
         linear(s.v, s.h, w.wv(), w.bv());                                     // v [T, kvHeads * headDim]
-        Tensor q = s.q.view(tokens, heads, headDim);
-        Tensor k = s.k.view(tokens, kvHeads, headDim);
-        Tensor v = s.v.view(tokens, kvHeads, headDim);
+        Tensor q = s.q.view(tokens, heads, headDim);                          // q [T, heads, headDim]
+        Tensor k = s.k.view(tokens, kvHeads, headDim);                        // k [T, kvHeads, headDim]
+        Tensor v = s.v.view(tokens, kvHeads, headDim);                        // v [T, kvHeads, headDim]
         ops.rope(q, s.positions, rope);
         ops.rope(k, s.positions, rope);
         ops.kvAppend(cache.keys(l), cache.values(l), k, v, s.slots);           // cache[slot] = k, v
@@ -137,10 +137,7 @@ public final class LlamaModel implements AutoCloseable {
         int heads = config.numHeads();
         int headDim = config.headDim();
         ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps);                        // h [B, hidden]
-        ops.matmul(s.qkv, s.h, w.wqkv());                                     // qkv [B, (heads + 2 kvHeads) * headDim]
-        if (w.bqkv() != null) {
-            ops.add(s.qkv, s.qkv, w.bqkv());
-        }
+        linear(s.qkv, s.h, w.wqkv(), w.bqkv());                               // qkv [B, (heads + 2 kvHeads) * headDim]
         Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
         Tensor q = s.q.view(batch, heads, headDim);
         ops.ropeKvAppend(q, cache.keys(l), cache.values(l), qkv, s.positions, s.slots, rope); // q roped; cache[slot] = k, v

@@ -43,7 +43,11 @@ public interface CudaDevicePort extends AutoCloseable {
 
   void freePinned(ByteBuffer buffer);
 
-  /** Queues a copy of {@code bytes} from pinned {@code src} (from index 0) to device {@code dst}. */
+  /**
+   * Queues a copy of {@code bytes} from direct {@code src} (from index 0) to device {@code dst}:
+   * pinned staging memory, or a mapped file's pages ({@code -Dkernelj.hostCopy=pageable}), which the
+   * driver stages itself before it returns.
+   */
   void copyHostToDeviceAsync(long dst, ByteBuffer src, long bytes);
 
   /** Queues a copy of {@code bytes} from device {@code src} into pinned {@code dst} (from index 0). */

@@ -323,7 +323,7 @@ public final class CudaOps implements Ops {
 
   @Override
   public void ropeKvAppend(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope) {
-    ropeKvAppend.launch(qOut, kCache, vCache, qkv, positions, slots, rope, ropeTable(rope));
+    ropeKvAppend.launch(qOut, kCache, vCache, qkv, positions, slots, rope, this::ropeTable);
   }
 
   @Override

@@ -111,7 +111,7 @@ public interface Ops extends AutoCloseable {
    */
   void matmul(Tensor out, Tensor x, Tensor w);
 
-  // ---------------------------------------------------------------- fused decode step
+  // ---------------------------------------------------------------- RoPE + KV cache (decode)
 
   /**
    * RoPE and the KV cache write after a fused q/k/v projection:
@@ -119,7 +119,8 @@ public interface Ops extends AutoCloseable {
    * holds each token's q heads, then its k heads, then its v heads. The roped q heads go to
    * {@code qOut [tokens, heads, headDim]}; the roped k heads and the v heads go into the caches as
    * {@link #kvAppend} puts them (at I32 {@code slots [tokens]}). The same values as
-   * {@link #rope} on q and k, then {@link #kvAppend}; qkv is left unchanged.
+   * {@link #rope} on q and k, then {@link #kvAppend}; qkv is left unchanged and must not overlap
+   * qOut (each element reads its rotation partner from qkv while qOut is written).
    */
   void ropeKvAppend(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope);
 

@@ -64,8 +64,14 @@ final class PinnedUploads implements AutoCloseable {
   /** Buffer {@code i}, allocated on first use, after the copy last queued out of it has finished. */
   private ByteBuffer ready(int i) {
     if (staging[i] == null) {
-      drained[i] = port.createEvent();
-      staging[i] = port.allocatePinned(CHUNK_BYTES);
+      ByteBuffer pinned = port.allocatePinned(CHUNK_BYTES);
+      try {
+        drained[i] = port.createEvent();
+      } catch (RuntimeException e) {
+        port.freePinned(pinned);
+        throw e;
+      }
+      staging[i] = pinned; // both or neither: close() frees what staging[i] says exists
     } else if (pending[i]) {
       port.synchronizeEvent(drained[i]);
       pending[i] = false;

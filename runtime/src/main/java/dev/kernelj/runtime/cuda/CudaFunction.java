@@ -6,6 +6,7 @@ import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.check.ParamLayout;
 import dev.kernelj.runtime.driver.CuConstants;
 import dev.kernelj.runtime.driver.CuDirect;
+import dev.kernelj.runtime.driver.CuLaunchEx;
 import dev.kernelj.runtime.driver.Driver;
 import dev.kernelj.runtime.kernel.KernelBinding;
 import dev.kernelj.runtime.kernel.KernelFunction;
@@ -50,7 +51,11 @@ public final class CudaFunction implements KernelFunction {
       this.maxThreadsPerBlock = compiled;
       this.threadsLimitSource = "the compiled kernel's limit (registers, __launch_bounds__)";
     }
-    this.overlapSupported = OVERLAP_ENABLED && context.device().computeCapability().major() >= 9;
+    // Overlap needs the device (sm_90+), the driver call, and code built for compute_90 or later:
+    // a kernel JIT-compiled from older PTX was compiled without its griddepcontrol.wait, and
+    // launching it to overlap would race with the kernel before it.
+    this.overlapSupported = OVERLAP_ENABLED && context.device().computeCapability().major() >= 9
+        && attribute(CuConstants.CU_FUNC_ATTRIBUTE_PTX_VERSION) >= 90 && CuLaunchEx.available();
     int askedShared = binding.maxDynamicSharedBytes();
     if (askedShared > CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT) {
       context.ensureCurrent();
@@ -80,6 +85,15 @@ public final class CudaFunction implements KernelFunction {
   /** The block-size limit launches are checked against. */
   public int maxThreadsPerBlock() {
     return maxThreadsPerBlock;
+  }
+
+  /**
+   * Whether a launch that asks to overlap the previous kernel ({@link Launch#overlappingPrevious})
+   * does: an sm_90+ device, a driver with {@code cuLaunchKernelEx}, code compiled for compute_90 or
+   * later, and {@code kernelj.launchOverlap} not false. Otherwise such launches run plainly.
+   */
+  public boolean overlapsWhenAsked() {
+    return overlapSupported;
   }
 
   /** The dynamic shared memory limit launches are checked against. */
@@ -118,18 +132,19 @@ public final class CudaFunction implements KernelFunction {
     context.ensureCurrent();
     Dim3 grid = launch.grid();
     int r;
-    if (launch.overlapsPrevious() && overlapSupported) {
+    boolean overlap = launch.overlapsPrevious() && overlapSupported;
+    if (overlap) {
       if (overlapConfig == null) {
         overlapConfig = new LaunchConfigBlock();
       }
-      r = CuDirect.cuLaunchKernelEx(overlapConfig.fill(launch), handle, kernelParamsAddress, 0L);
+      r = CuLaunchEx.cuLaunchKernelEx(overlapConfig.fill(launch), handle, kernelParamsAddress, 0L);
     } else {
       r = CuDirect.cuLaunchKernel(handle, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
           launch.sharedBytes(), launch.stream().streamHandle(), kernelParamsAddress, 0L);
     }
     if (r != 0) {
-      throw Driver.exception(r, "cuLaunchKernel(" + name + ", grid " + grid.x() + "x" + grid.y() + "x" + grid.z()
-          + ", block " + block.x() + "x" + block.y() + "x" + block.z() + ")");
+      throw Driver.exception(r, (overlap ? "cuLaunchKernelEx(" : "cuLaunchKernel(") + name + ", grid " + grid.x() + "x" + grid.y()
+          + "x" + grid.z() + ", block " + block.x() + "x" + block.y() + "x" + block.z() + ")");
     }
   }
 }

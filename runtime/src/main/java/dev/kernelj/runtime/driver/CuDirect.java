@@ -25,9 +25,6 @@ public final class CuDirect {
   public static native int cuLaunchKernel(long function, int gridX, int gridY, int gridZ,
       int blockX, int blockY, int blockZ, int sharedBytes, long stream, long kernelParams, long extra);
 
-  /** {@code cuLaunchKernelEx}: {@code config} is the address of a {@code CUlaunchConfig} (see {@code LaunchConfigBlock}). */
-  public static native int cuLaunchKernelEx(long config, long function, long kernelParams, long extra);
-
   public static native int cuGraphLaunch(long graphExec, long stream);
 
   public static native int cuEventRecord(long event, long stream);

@@ -25,6 +25,13 @@ class GraphAndEventGpuTest {
         long long start = clock64();
         while (clock64() - start < cycles) { }
       }
+      extern "C" __global__ void double_after(int* p, int n) {
+      #if __CUDA_ARCH__ >= 900
+        asm volatile("griddepcontrol.wait;" ::: "memory");
+      #endif
+        int i = blockIdx.x * blockDim.x + threadIdx.x;
+        if (i < n) p[i] *= 2;
+      }
       """;
 
   interface Kernels {}
@@ -38,7 +45,8 @@ class GraphAndEventGpuTest {
     ctx = Gpu.context();
     Gpu.assumeNvrtc();
     ctx.setKernelCache(new KernelCache(cacheDir));
-    module = ctx.load(Gpu.source(Kernels.class, KERNELS, Gpu.binding("add", "add", 8, 4, 4), Gpu.binding("spin", "spin", 8)));
+    module = ctx.load(Gpu.source(Kernels.class, KERNELS, Gpu.binding("add", "add", 8, 4, 4), Gpu.binding("spin", "spin", 8),
+        Gpu.binding("double_after", "double_after", 8, 4)));
   }
 
   @AfterAll
@@ -81,6 +89,40 @@ class GraphAndEventGpuTest {
         for (int i = 0; i < n; i++) {
           assertEquals(160, after[i], "element " + i);
         }
+      }
+    }
+  }
+
+  @Test
+  void overlappingLaunchesWaitForTheKernelBefore() {
+    int n = 1 << 16;
+    CudaFunction twice = (CudaFunction) module.function(2);
+    if (ctx.device().computeCapability().major() >= 9) {
+      assertTrue(twice.overlapsWhenAsked(), "an sm_90 device with NVRTC code for it takes overlapping launches");
+    }
+    try (CudaStream s = ctx.createNonBlockingStream(); DeviceBuffer<I32> p = ctx.allocate(I32.class, n)) {
+      p.fill32(0, null);
+      ctx.synchronize();
+      Runnable step = () -> {
+        add(s, p, 3, n);          // a slow writer ...
+        synchronized (twice.params()) {
+          twice.params().putPointer(0, p, "p");
+          twice.params().putInt(8, n);
+          // ... and an overlapping reader that must still see its result
+          twice.launch(Launch.grid(Launch.blocksFor(n, 256)).block(256).on(s).overlappingPrevious());
+        }
+      };
+      step.run();
+      s.synchronize();
+      assertEquals(6, p.toIntArray()[n - 1], "eager: (0 + 3) * 2");
+      try (CudaGraph g = CudaGraph.capture(s, step)) {
+        g.launch(s);
+        g.launch(s);
+        s.synchronize();
+      }
+      int[] after = p.toIntArray();
+      for (int i = 0; i < n; i++) {
+        assertEquals(42, after[i], "element " + i + " after two graph replays: ((6 + 3) * 2 + 3) * 2");
       }
     }
   }

@@ -116,7 +116,7 @@ import dev.kernelj.dsl.Ptr;
         int n_heads, int n_kv_heads, int block_size, int max_blocks_per_seq,
         int partition_size, int max_partitions, float scale_log2, int window) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-      // Launched to overlap the kernel before it (PagedDecodeAttention): wait for q / the partials.
+      // Launched to overlap the kernel before it (PagedDecodeAttention): wait for q (RoPE + KV append).
       asm volatile("griddepcontrol.wait;" ::: "memory");
       asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
@@ -338,7 +338,7 @@ import dev.kernelj.dsl.Ptr;
         const float* __restrict__ partial_sum, const int* __restrict__ context_lens, __nv_bfloat16* __restrict__ out,
         int n_heads, int head_dim, int partition_size, int max_partitions, int window) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-      // Launched to overlap the kernel before it (PagedDecodeAttention): wait for q / the partials.
+      // Launched to overlap the kernel before it (PagedDecodeAttention): wait for the partials.
       asm volatile("griddepcontrol.wait;" ::: "memory");
       asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif

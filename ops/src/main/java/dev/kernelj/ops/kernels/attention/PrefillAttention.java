@@ -81,8 +81,8 @@ public final class PrefillAttention {
     }
 
     /**
-     * Floating-point operations (two matrix products; causal counts the visible half, a window
-     * shorter than the keys the query-key pairs it keeps).
+     * Floating-point operations (two matrix products; causal counts the visible half; with a window
+     * shorter than seqKv, the query-key pairs the window keeps).
      */
     public double flops() {
       if (window > 0 && window < seqKv) {

@@ -34,7 +34,12 @@ class Checks:
     def kernelj(self, title, *command, stdin=None):
         cmd = [self.args.java, "-cp", self.args.classpath, "dev.kernelj.llm.cli.KernelJ", *command]
         start = time.time()
-        r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=self.args.timeout)
+        try:
+            r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=self.args.timeout)
+        except subprocess.TimeoutExpired as e:
+            # A hung command is a failed check, not the end of the report.
+            out, err = (x.decode(errors="replace") if isinstance(x, bytes) else (x or "") for x in (e.stdout, e.stderr))
+            r = subprocess.CompletedProcess(cmd, 124, stdout=out, stderr=err + f"\ntimed out after {e.timeout} s")
         wall = time.time() - start
         print(f"### {title}\n\n`kernelj {' '.join(quote(c) for c in command)}`"
               f"{' < ' + repr(stdin) if stdin else ''}: exit {r.returncode}, {wall:.1f} s wall\n")

@@ -124,12 +124,26 @@ public final class ModelConfigReader {
 
     /**
      * Qwen2 writes a window but uses it only when use_sliding_window is set, and then only on the
-     * layers from max_window_layers on (transformers' Qwen2Attention). One window for every layer, or
-     * none, is what the engine runs; a model that mixes the two is refused.
+     * layers from max_window_layers on (transformers' Qwen2Attention), or where layer_types says
+     * sliding_attention. One window for every layer, or none, is what the engine runs; a model that
+     * mixes the two is refused.
      */
     private static int qwen2Window(JsonFields c, int layers) {
         if (!c.booleanOr("use_sliding_window", false)) {
             return 0;
+        }
+        if (c.has("layer_types")) {
+            // Newer transformers spell the per-layer choice out: one entry per layer.
+            List<String> types = c.requireStringList("layer_types");
+            long sliding = types.stream().filter("sliding_attention"::equals).count();
+            if (sliding == 0) {
+                return 0;
+            }
+            if (sliding != types.size()) {
+                throw c.error("layer_types", "has " + sliding + " sliding_attention layers of " + types.size()
+                        + ": a sliding window on some layers and full attention on others is not supported");
+            }
+            return c.intOr("sliding_window", 4096);
         }
         int fullLayers = c.intOr("max_window_layers", 28);
         if (fullLayers >= layers) {

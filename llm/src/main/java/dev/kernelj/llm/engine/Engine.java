@@ -80,8 +80,25 @@ public final class Engine implements AutoCloseable {
     public static Engine open(Path modelDir, EngineOptions options) {
         long processStartToOpen = LoadTimings.sinceProcessStart();
         long start = System.nanoTime();
-        // A large vocabulary takes a few hundred ms to load: do it meanwhile on another thread.
-        CompletableFuture<Tokenizer> pendingTokenizer = CompletableFuture.supplyAsync(() -> loadTokenizer(modelDir));
+        // A large vocabulary takes a few hundred ms to load: do it meanwhile on its own thread (not the
+        // common pool, which the weight upload's parallel copies use).
+        CompletableFuture<Tokenizer> pendingTokenizer = CompletableFuture.supplyAsync(() -> loadTokenizer(modelDir), Engine::daemon);
+        try {
+            return load(modelDir, options, pendingTokenizer, processStartToOpen, start);
+        } catch (RuntimeException | Error e) {
+            pendingTokenizer.cancel(false); // a failed open reports its own error; the tokenizer's result is dropped
+            throw e;
+        }
+    }
+
+    private static void daemon(Runnable task) {
+        Thread t = new Thread(task, "kernelj-tokenizer-load");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static Engine load(Path modelDir, EngineOptions options, CompletableFuture<Tokenizer> pendingTokenizer,
+                               long processStartToOpen, long start) {
         ModelConfig config = ModelConfigReader.read(modelDir);
         int maxContext = contextOf(config, options);
         long configDone = System.nanoTime();

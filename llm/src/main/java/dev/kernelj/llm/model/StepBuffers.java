@@ -34,13 +34,13 @@ public final class StepBuffers implements AutoCloseable {
     final Tensor x;
     /** [T, hidden]: normed input of a block. */
     final Tensor h;
-    /** [T, (heads + 2 * kvHeads) * headDim]: the fused q/k/v projection (decode). */
+    /** [T, (heads + 2 * kvHeads) * headDim]: the fused q/k/v projection (decode only; null in prefill). */
     final Tensor qkv;
     /** [T, heads * headDim]: q (roped, in decode by ropeKvAppend). */
     final Tensor q;
-    /** [T, kvHeads * headDim]. */
+    /** [T, kvHeads * headDim] (prefill only; null in decode, where k goes straight to the cache). */
     final Tensor k;
-    /** [T, kvHeads * headDim]. */
+    /** [T, kvHeads * headDim] (prefill only; null in decode). */
     final Tensor v;
     /** [T, heads * headDim]: attention output. */
     final Tensor attn;
@@ -64,7 +64,7 @@ public final class StepBuffers implements AutoCloseable {
     private final List<Tensor> all = new ArrayList<>();
 
     private StepBuffers(Ops ops, ModelConfig c, DType act, int tokens, int sequences, int maxBlocksPerSequence,
-                        int logitRows) {
+                        int logitRows, boolean decode) {
         this.tokens = tokens;
         this.sequences = sequences;
         int qDim = c.numHeads() * c.headDim();
@@ -80,10 +80,10 @@ public final class StepBuffers implements AutoCloseable {
             contextLens = inputs.slice(0, at, at + sequences);
             x = add(ops.empty(act, tokens, c.hiddenSize()));
             h = add(ops.empty(act, tokens, c.hiddenSize()));
-            qkv = add(ops.empty(act, tokens, qDim + 2 * kvDim));
+            qkv = decode ? add(ops.empty(act, tokens, qDim + 2 * kvDim)) : null;
             q = add(ops.empty(act, tokens, qDim));
-            k = add(ops.empty(act, tokens, kvDim));
-            v = add(ops.empty(act, tokens, kvDim));
+            k = decode ? null : add(ops.empty(act, tokens, kvDim));
+            v = decode ? null : add(ops.empty(act, tokens, kvDim));
             attn = add(ops.empty(act, tokens, qDim));
             o = add(ops.empty(act, tokens, c.hiddenSize()));
             int inter = c.intermediateSize();
@@ -101,17 +101,18 @@ public final class StepBuffers implements AutoCloseable {
 
     /** Buffers for prefilling one sequence of {@code tokens}; logits for every position or only the last. */
     public static StepBuffers forPrefill(Ops ops, ModelConfig config, DType activation, int tokens, boolean allLogits) {
-        return new StepBuffers(ops, config, activation, tokens, 1, 1, allLogits ? tokens : 1);
+        return new StepBuffers(ops, config, activation, tokens, 1, 1, allLogits ? tokens : 1, false);
     }
 
     /** Buffers for a decode step of {@code batch} sequences, one token each. */
     public static StepBuffers forDecode(Ops ops, ModelConfig config, DType activation, int batch, int maxBlocksPerSequence) {
-        return new StepBuffers(ops, config, activation, batch, batch, maxBlocksPerSequence, batch);
+        return new StepBuffers(ops, config, activation, batch, batch, maxBlocksPerSequence, batch, true);
     }
 
     /** Bytes of device memory a decode step's buffers take (for sizing the KV cache). */
     public static long decodeBytes(ModelConfig c, DType activation, int batch, int maxBlocksPerSequence) {
-        long perToken = (4L * c.hiddenSize() + 3L * c.numHeads() * c.headDim() + 4L * c.numKvHeads() * c.headDim()
+        // x, h, o, hLogits; q, attn, qkv; gate/up, act; f32 logits; inputs
+        long perToken = (4L * c.hiddenSize() + 3L * c.numHeads() * c.headDim() + 2L * c.numKvHeads() * c.headDim()
                 + 3L * c.intermediateSize()) * activation.byteSize() + 4L * c.vocabSize() + 16;
         return batch * perToken + 4L * batch * (maxBlocksPerSequence + 1);
     }

@@ -104,6 +104,13 @@ class ModelConfigReaderTest {
         ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> parse(on.replace("\"max_window_layers\": 28", "\"max_window_layers\": 1")));
         assertTrue(e.getMessage().contains("max_window_layers"), e.getMessage());
+        String typed = on.replace("\"max_window_layers\": 28,", "\"max_window_layers\": 28, \"layer_types\": [%s],");
+        assertEquals(131072, parse(typed.formatted("\"sliding_attention\", \"sliding_attention\"")).slidingWindow(),
+                "layer_types wins over max_window_layers");
+        assertEquals(0, parse(typed.formatted("\"full_attention\", \"full_attention\"")).slidingWindow());
+        ModelFormatException mixed = assertThrows(ModelFormatException.class,
+                () -> parse(typed.formatted("\"full_attention\", \"sliding_attention\"")));
+        assertTrue(mixed.getMessage().contains("layer_types"), mixed.getMessage());
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.backend.PagedInputs.Paged;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,21 +27,7 @@ class CudaAttentionSamplingGpuTest extends CudaGpuTest {
   final Random random = new Random(System.nanoTime());
 
   Tensor gaussian(DType t, int... shape) {
-    int n = 1;
-    for (int d : shape) {
-      n *= d;
-    }
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = (float) random.nextGaussian();
-    }
-    return Tensor.fromFloats(t, v, shape);
-  }
-
-  static Tensor poisoned(DType t, int... shape) {
-    Tensor out = cuda.empty(t, shape);
-    cuda.fill(out, t == DType.I32 ? -7 : Float.NaN);
-    return out;
+    return PagedInputs.gaussian(random, t, shape);
   }
 
   static void assertAttentionClose(String what, float[] expected, float[] actual) {
@@ -71,31 +58,8 @@ class CudaAttentionSamplingGpuTest extends CudaGpuTest {
     }
   }
 
-  /** A paged cache holding random sequences in shuffled blocks, on the host. */
-  record Paged(Tensor kCache, Tensor vCache, Tensor blockTable, Tensor lengths) {}
-
   Paged paged(int kvHeads, int d, int blockSize, int... lengths) {
-    int maxBlocks = 1, needed = 0;
-    for (int len : lengths) {
-      maxBlocks = Math.max(maxBlocks, (len + blockSize - 1) / blockSize);
-      needed += (len + blockSize - 1) / blockSize;
-    }
-    int numBlocks = needed + 2;
-    List<Integer> free = new ArrayList<>();
-    for (int i = 0; i < numBlocks; i++) {
-      free.add(i);
-    }
-    Collections.shuffle(free, random);
-    int[] table = new int[lengths.length * maxBlocks];
-    int next = 0;
-    for (int s = 0; s < lengths.length; s++) {
-      for (int i = 0; i < maxBlocks; i++) {
-        // unused entries point at a real block too: a kernel must stop at the length, not at the table
-        table[s * maxBlocks + i] = i * blockSize < lengths[s] ? free.get(next++) : free.get(numBlocks - 1);
-      }
-    }
-    return new Paged(gaussian(DType.BF16, numBlocks, blockSize, kvHeads, d), gaussian(DType.BF16, numBlocks, blockSize, kvHeads, d),
-        Tensor.fromInts(table, lengths.length, maxBlocks), Tensor.fromInts(lengths, lengths.length));
+    return PagedInputs.paged(random, kvHeads, d, blockSize, lengths);
   }
 
   @ParameterizedTest(name = "decode H{0} Hkv{1} D{2} block {3} lengths {4}")

@@ -2,6 +2,8 @@ package dev.kernelj.ops.backend;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kernelj.dsl.DType;
+import dev.kernelj.ops.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +30,13 @@ abstract class CudaGpuTest {
   @BeforeEach
   void requireGpu() {
     assumeTrue(cuda != null, () -> "GPU test skipped: " + whyNoGpu);
+  }
+
+  /** A device tensor filled with a value no kernel writes (NaN, or -7 for I32), to catch unwritten elements. */
+  static Tensor poisoned(DType t, int... shape) {
+    Tensor out = cuda.empty(t, shape);
+    cuda.fill(out, t == DType.I32 ? -7 : Float.NaN);
+    return out;
   }
 
   @AfterAll

@@ -4,10 +4,8 @@ import static dev.kernelj.ops.backend.CudaAttentionSamplingGpuTest.assertAttenti
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.Tensor;
-import java.util.ArrayList;
+import dev.kernelj.ops.backend.PagedInputs.Paged;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,9 +45,9 @@ class SlidingWindowAttentionGpuTest extends CudaGpuTest {
     Tensor q = gaussian(lengths.length, h, d);
     float scale = (float) (1 / Math.sqrt(d));
     Tensor expected = reference.empty(DType.BF16, lengths.length, h, d);
-    reference.attentionDecode(expected, q, p.kCache(), p.vCache(), p.table(), p.lengths(), scale, window);
+    reference.attentionDecode(expected, q, p.kCache(), p.vCache(), p.blockTable(), p.lengths(), scale, window);
     try (Tensor dq = cuda.upload(q); Tensor kc = cuda.upload(p.kCache()); Tensor vc = cuda.upload(p.vCache());
-        Tensor table = cuda.upload(p.table()); Tensor lens = cuda.upload(p.lengths());
+        Tensor table = cuda.upload(p.blockTable()); Tensor lens = cuda.upload(p.lengths());
         Tensor out = poisoned(lengths.length, h, d)) {
       cuda.attentionDecode(out, dq, kc, vc, table, lens, scale, window);
       assertAttentionClose("decode window " + window, expected.toFloatArray(), cuda.toHost(out).toFloatArray());
@@ -64,7 +62,7 @@ class SlidingWindowAttentionGpuTest extends CudaGpuTest {
     Tensor q = gaussian(2, h, d);
     float scale = (float) (1 / Math.sqrt(d));
     try (Tensor dq = cuda.upload(q); Tensor kc = cuda.upload(p.kCache()); Tensor vc = cuda.upload(p.vCache());
-        Tensor table = cuda.upload(p.table()); Tensor lens = cuda.upload(p.lengths()); Tensor out = poisoned(2, h, d)) {
+        Tensor table = cuda.upload(p.blockTable()); Tensor lens = cuda.upload(p.lengths()); Tensor out = poisoned(2, h, d)) {
       cuda.attentionDecode(out, dq, kc, vc, table, lens, scale, window);   // eager first: kernels load, scratch is allocated
       cuda.synchronize();
       CapturedGraph graph = cuda.port().captureGraph(() -> cuda.attentionDecode(out, dq, kc, vc, table, lens, scale, window));
@@ -75,7 +73,7 @@ class SlidingWindowAttentionGpuTest extends CudaGpuTest {
           cuda.fill(out, Float.NaN);
           graph.replay();
           Tensor expected = reference.empty(DType.BF16, 2, h, d);
-          reference.attentionDecode(expected, q, p.kCache(), p.vCache(), p.table(), stepLengths, scale, window);
+          reference.attentionDecode(expected, q, p.kCache(), p.vCache(), p.blockTable(), stepLengths, scale, window);
           assertAttentionClose("replay with lengths " + Arrays.toString(step), expected.toFloatArray(),
               cuda.toHost(out).toFloatArray());
         }
@@ -87,46 +85,14 @@ class SlidingWindowAttentionGpuTest extends CudaGpuTest {
   // ---------------------------------------------------------------- helpers
 
   private Tensor gaussian(int... shape) {
-    int n = 1;
-    for (int s : shape) {
-      n *= s;
-    }
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = (float) random.nextGaussian();
-    }
-    return Tensor.fromFloats(DType.BF16, v, shape);
+    return PagedInputs.gaussian(random, DType.BF16, shape);
   }
 
   private static Tensor poisoned(int... shape) {
-    Tensor out = cuda.empty(DType.BF16, shape);
-    cuda.fill(out, Float.NaN);
-    return out;
+    return CudaGpuTest.poisoned(DType.BF16, shape);
   }
 
-  private record Paged(Tensor kCache, Tensor vCache, Tensor table, Tensor lengths) {}
-
-  /** Random bf16 caches whose sequences sit in shuffled blocks; unused table entries point at a real block too. */
   private Paged paged(int kvHeads, int d, int blockSize, int... lengths) {
-    int maxBlocks = 1, needed = 0;
-    for (int len : lengths) {
-      maxBlocks = Math.max(maxBlocks, (len + blockSize - 1) / blockSize);
-      needed += (len + blockSize - 1) / blockSize;
-    }
-    int numBlocks = needed + 2;
-    List<Integer> free = new ArrayList<>();
-    for (int i = 0; i < numBlocks; i++) {
-      free.add(i);
-    }
-    Collections.shuffle(free, random);
-    int[] table = new int[lengths.length * maxBlocks];
-    int next = 0;
-    for (int s = 0; s < lengths.length; s++) {
-      for (int i = 0; i < maxBlocks; i++) {
-        table[s * maxBlocks + i] = i * blockSize < lengths[s] ? free.get(next++) : free.get(numBlocks - 1);
-      }
-    }
-    return new Paged(gaussian(numBlocks, blockSize, kvHeads, d), gaussian(numBlocks, blockSize, kvHeads, d),
-        Tensor.fromInts(table, lengths.length, maxBlocks), Tensor.fromInts(lengths, lengths.length));
+    return PagedInputs.paged(random, kvHeads, d, blockSize, lengths);
   }
 }

@@ -40,6 +40,12 @@ class AttentionGpuTest {
       "1, 257, 513, 6, 3, 64, true"})
   void prefillMatchesTheReference(int b, int sq, int skv, int h, int hkv, int d, boolean causal) throws Exception {
     var shape = PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, causal);
+    float[][] qkvOut = prefillMatches(shape);
+    dumpForSdpa(shape, qkvOut[0], qkvOut[1], qkvOut[2], qkvOut[3]);
+  }
+
+  /** The prefill kernel against the reference on random bf16 inputs; returns q, k, v and the kernel's output. */
+  private static float[][] prefillMatches(PrefillAttention.Shape shape) {
     Random rng = new Random(System.nanoTime());
     float[] q = Bf16.round(NaiveAttention.random(rng, shape.queryElements()));
     float[] k = Bf16.round(NaiveAttention.random(rng, shape.keyValueElements()));
@@ -52,7 +58,7 @@ class AttentionGpuTest {
       op.forward(StreamRef.DEFAULT, gpu.uploadBf16(q), gpu.uploadBf16(k), gpu.uploadBf16(v), o, shape);
       float[] actual = gpu.downloadBf16(o, q.length);
       assertClose(actual, expected, "prefill " + shape);
-      dumpForSdpa(shape, q, k, v, actual);
+      return new float[][] {q, k, v, actual};
     }
   }
 
@@ -70,17 +76,25 @@ class AttentionGpuTest {
       throws Exception {
     int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
     var c = PagedDecodeAttentionTest.PagedCase.random(System.nanoTime(), h, hkv, d, blockSize, lens);
-    var shape = c.shape();
+    int maxLen = Math.max(1, java.util.Arrays.stream(lens).max().orElse(1));
+    pagedDecodeMatches(c, lens, c.shape(), gpu -> forcedPartition > 0
+        ? new PagedDecodeAttention.Plan(forcedPartition, (maxLen + forcedPartition - 1) / forcedPartition)
+        : PagedDecodeAttention.Plan.choose(c.shape(), maxLen, gpu.multiprocessors()), true);
+  }
+
+  /**
+   * The decode kernels against the reference on the case's caches rounded to bf16, with the plan
+   * {@code planFor} picks; the workspace is passed always, or only when the plan splits.
+   */
+  private static void pagedDecodeMatches(PagedDecodeAttentionTest.PagedCase c, int[] lens, PagedDecodeAttention.Shape shape,
+      java.util.function.Function<GpuTestBed, PagedDecodeAttention.Plan> planFor, boolean alwaysWorkspace) {
     float[] q = Bf16.round(c.q());
     float[] kCache = Bf16.round(c.kCache());
     float[] vCache = Bf16.round(c.vCache());
     float[] expected = new float[q.length];
     PagedDecodeAttention.reference(q, kCache, vCache, c.tables(), lens, expected, shape);
-    int maxLen = Math.max(1, java.util.Arrays.stream(lens).max().orElse(1));
     try (GpuTestBed gpu = GpuTestBed.open()) {
-      var plan = forcedPartition > 0
-          ? new PagedDecodeAttention.Plan(forcedPartition, (maxLen + forcedPartition - 1) / forcedPartition)
-          : PagedDecodeAttention.Plan.choose(shape, maxLen, gpu.multiprocessors());
+      var plan = planFor.apply(gpu);
       var ws = new PagedDecodeAttention.Workspace(
           gpu.poisoned(F32.class, plan.partialOutElements(shape)),
           gpu.poisoned(F32.class, plan.partialStatElements(shape)),
@@ -88,7 +102,7 @@ class AttentionGpuTest {
       Ptr<BF16> out = gpu.poisoned(BF16.class, q.length);
       new PagedDecodeAttention(gpu.load(PagedDecodeAttentionKernels.class)).forward(StreamRef.DEFAULT, gpu.uploadBf16(q),
           gpu.uploadBf16(kCache), gpu.uploadBf16(vCache), gpu.upload(I32.class, c.tables()), gpu.upload(I32.class, lens),
-          out, ws, shape, plan);
+          out, alwaysWorkspace || plan.maxPartitions() > 1 ? ws : null, shape, plan);
       assertClose(gpu.downloadBf16(out, q.length), expected, "decode " + shape + " " + plan);
     }
   }
@@ -96,19 +110,7 @@ class AttentionGpuTest {
   @ParameterizedTest(name = "windowed prefill B{0} Sq{1} Skv{2} H{3} Hkv{4} D{5} window {6}")
   @CsvSource({"1, 1000, 1000, 8, 4, 128, 257", "2, 100, 300, 4, 2, 64, 33", "1, 257, 513, 6, 3, 128, 700", "1, 129, 129, 4, 1, 64, 1"})
   void windowedPrefillMatchesTheReference(int b, int sq, int skv, int h, int hkv, int d, int window) {
-    var shape = PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, true).withWindow(window);
-    Random rng = new Random(System.nanoTime());
-    float[] q = Bf16.round(NaiveAttention.random(rng, shape.queryElements()));
-    float[] k = Bf16.round(NaiveAttention.random(rng, shape.keyValueElements()));
-    float[] v = Bf16.round(NaiveAttention.random(rng, shape.keyValueElements()));
-    float[] expected = new float[q.length];
-    PrefillAttention.reference(q, k, v, expected, shape);
-    try (GpuTestBed gpu = GpuTestBed.open()) {
-      Ptr<BF16> o = gpu.poisoned(BF16.class, q.length);
-      new PrefillAttention(gpu.load(PrefillAttentionKernels.class)).forward(StreamRef.DEFAULT, gpu.uploadBf16(q), gpu.uploadBf16(k),
-          gpu.uploadBf16(v), o, shape);
-      assertClose(gpu.downloadBf16(o, q.length), expected, "prefill " + shape);
-    }
+    prefillMatches(PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, true).withWindow(window));
   }
 
   /** Forced partition sizes put the window's start inside a partition, a tile and a block, and split it for the reduce. */
@@ -123,24 +125,9 @@ class AttentionGpuTest {
     int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
     var c = PagedDecodeAttentionTest.PagedCase.random(System.nanoTime(), h, hkv, d, blockSize, lens);
     var shape = c.shape().withWindow(window);
-    float[] q = Bf16.round(c.q());
-    float[] kCache = Bf16.round(c.kCache());
-    float[] vCache = Bf16.round(c.vCache());
-    float[] expected = new float[q.length];
-    PagedDecodeAttention.reference(q, kCache, vCache, c.tables(), lens, expected, shape);
     int attended = shape.attendedTokens(Math.max(1, java.util.Arrays.stream(lens).max().orElse(1)));
     var plan = new PagedDecodeAttention.Plan(partition, (attended + partition - 1) / partition);
-    try (GpuTestBed gpu = GpuTestBed.open()) {
-      var ws = new PagedDecodeAttention.Workspace(
-          gpu.poisoned(F32.class, plan.partialOutElements(shape)),
-          gpu.poisoned(F32.class, plan.partialStatElements(shape)),
-          gpu.poisoned(F32.class, plan.partialStatElements(shape)));
-      Ptr<BF16> out = gpu.poisoned(BF16.class, q.length);
-      new PagedDecodeAttention(gpu.load(PagedDecodeAttentionKernels.class)).forward(StreamRef.DEFAULT, gpu.uploadBf16(q),
-          gpu.uploadBf16(kCache), gpu.uploadBf16(vCache), gpu.upload(I32.class, c.tables()), gpu.upload(I32.class, lens),
-          out, plan.maxPartitions() > 1 ? ws : null, shape, plan);
-      assertClose(gpu.downloadBf16(out, q.length), expected, "decode " + shape + " " + plan);
-    }
+    pagedDecodeMatches(c, lens, shape, gpu -> plan, false);
   }
 
   @ParameterizedTest(name = "append T{0} Hkv{1} D{2} blocks{3} x{4}")

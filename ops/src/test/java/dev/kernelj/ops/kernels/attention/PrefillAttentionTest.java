@@ -25,42 +25,7 @@ class PrefillAttentionTest {
       "2, 129, 129, 2, 2, 64, true"})
   void referenceMatchesNaiveFloat64Attention(int b, int sq, int skv, int h, int hkv, int d, boolean causal) {
     PrefillAttention.Shape shape = PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, causal);
-    Random rng = new Random(b * 100 + sq + skv + h + d);
-    float[] q = NaiveAttention.random(rng, shape.queryElements());
-    float[] k = NaiveAttention.random(rng, shape.keyValueElements());
-    float[] v = NaiveAttention.random(rng, shape.keyValueElements());
-    float[] o = new float[q.length];
-    java.util.Arrays.fill(o, Float.NaN);
-    PrefillAttention.reference(q, k, v, o, shape);
-
-    double[] expected = new double[o.length];
-    for (int bi = 0; bi < b; bi++) {
-      for (int hi = 0; hi < h; hi++) {
-        int kvh = hi / (h / hkv);
-        double[][] qh = new double[sq][d];
-        double[][] kh = new double[skv][d];
-        double[][] vh = new double[skv][d];
-        for (int i = 0; i < sq; i++) {
-          for (int e = 0; e < d; e++) {
-            qh[i][e] = q[((bi * sq + i) * h + hi) * d + e];
-          }
-        }
-        for (int j = 0; j < skv; j++) {
-          for (int e = 0; e < d; e++) {
-            kh[j][e] = k[((bi * skv + j) * hkv + kvh) * d + e];
-            vh[j][e] = v[((bi * skv + j) * hkv + kvh) * d + e];
-          }
-        }
-        double[][] oh = NaiveAttention.head(qh, kh, vh, causal, 1.0 / Math.sqrt(d));
-        for (int i = 0; i < sq; i++) {
-          for (int e = 0; e < d; e++) {
-            expected[((bi * sq + i) * h + hi) * d + e] = oh[i][e];
-          }
-        }
-      }
-    }
-    double err = NaiveAttention.maxRelativeError(o, expected);
-    assertTrue(err < 1e-6, "relative error " + err);
+    assertReferenceMatchesNaive(shape, new Random(b * 100 + sq + skv + h + d));
   }
 
   @ParameterizedTest(name = "B{0} Sq{1} Skv{2} H{3} Hkv{4} D{5} window {6}")
@@ -72,7 +37,12 @@ class PrefillAttentionTest {
       "1, 20, 20, 2, 1, 128, 1000"})
   void referenceWithASlidingWindowMatchesNaiveMaskedAttention(int b, int sq, int skv, int h, int hkv, int d, int window) {
     var shape = PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, true).withWindow(window);
-    Random rng = new Random(window * 31L + sq + skv);
+    assertReferenceMatchesNaive(shape, new Random(window * 31L + sq + skv));
+  }
+
+  /** The reference on random inputs against {@link NaiveAttention} in float64, head by head (GQA, causal, window as shaped). */
+  private static void assertReferenceMatchesNaive(PrefillAttention.Shape shape, Random rng) {
+    int b = shape.batch(), sq = shape.seqQ(), skv = shape.seqKv(), h = shape.nHeads(), hkv = shape.nKvHeads(), d = shape.headDim();
     float[] q = NaiveAttention.random(rng, shape.queryElements());
     float[] k = NaiveAttention.random(rng, shape.keyValueElements());
     float[] v = NaiveAttention.random(rng, shape.keyValueElements());
@@ -98,7 +68,7 @@ class PrefillAttentionTest {
             vh[j][e] = v[((bi * skv + j) * hkv + kvh) * d + e];
           }
         }
-        double[][] oh = NaiveAttention.head(qh, kh, vh, true, 1.0 / Math.sqrt(d), window);
+        double[][] oh = NaiveAttention.head(qh, kh, vh, shape.causal(), 1.0 / Math.sqrt(d), shape.window());
         for (int i = 0; i < sq; i++) {
           for (int e = 0; e < d; e++) {
             expected[((bi * sq + i) * h + hi) * d + e] = oh[i][e];

@@ -131,10 +131,6 @@ public final class Engine implements AutoCloseable {
             long kvBudget = budget.remainingAfter(weights.bytes() + stepBytes);
             int blocks = KvCacheSizing.blocks(config, kvDtype, options.blockSize(), kvBudget, maxBatch, maxContext,
                     budget.describe(weights.bytes()));
-            // Static batches address at most maxBatch sequences of maxContext tokens: the budget caps
-            // the cache, and blocks past what a batch can address would only cost start-up time
-            // (mapping 130 GB took 0.25 s on an H200) and, on the CPU, shared heap.
-            blocks = Math.min(blocks, maxBatch * blocksPerSeq);
             cache = PagedKvCache.allocate(ops, config, activation, blocks, options.blockSize());
             ops.synchronize(); // stream-ordered allocations: count their mapping here, not in the first step
             long cacheDone = System.nanoTime();

@@ -40,6 +40,16 @@ final class HostArrays {
     DTypes.roundInPlace(t.dtype(), dst, from, from + values.length);
   }
 
+  /**
+   * After a twin updated {@link #floats}'s array: nothing when it was the tensor's own storage
+   * (updated in place; a KV cache is not copied back every step), else {@link #store}.
+   */
+  static void writeBack(Tensor t, float[] values) {
+    if (values != t.hostFloats()) {
+      store(t, values);
+    }
+  }
+
   /** Puts {@code values} into a contiguous I32 host tensor. */
   static void storeInts(Tensor t, int[] values) {
     System.arraycopy(values, 0, t.hostInts(), (int) t.offset(), values.length);

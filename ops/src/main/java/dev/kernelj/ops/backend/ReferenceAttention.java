@@ -53,14 +53,9 @@ final class ReferenceAttention {
     float[] kc = HostArrays.floats(kCache);
     float[] vc = HostArrays.floats(vCache);
     KvCacheAppend.reference(HostArrays.floats(k), HostArrays.floats(v), kc, vc, HostArrays.ints(slots), shape);
-    // k, v and the caches share one dtype, so the copied values need no rounding; a cache that is
-    // its own storage was updated in place, any other is written back.
-    if (kc != kCache.hostFloats()) {
-      HostArrays.store(kCache, kc);
-    }
-    if (vc != vCache.hostFloats()) {
-      HostArrays.store(vCache, vc);
-    }
+    // k, v and the caches share one dtype, so the copied values need no rounding.
+    HostArrays.writeBack(kCache, kc);
+    HostArrays.writeBack(vCache, vc);
   }
 
   /** 64 for heads up to 64, 128 for heads up to 128; larger heads are refused. */

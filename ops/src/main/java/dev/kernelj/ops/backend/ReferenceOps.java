@@ -220,12 +220,8 @@ public final class ReferenceOps implements Ops {
     RopeKvAppend.reference(qkv.dtype(), q, kc, vc, qkv.hostFloats(), off(qkv), HostArrays.ints(positions), HostArrays.ints(slots),
         rope.inverseFrequencies(), shape);
     HostArrays.store(qOut, q);
-    if (kc != kCache.hostFloats()) {
-      HostArrays.store(kCache, kc);
-    }
-    if (vc != vCache.hostFloats()) {
-      HostArrays.store(vCache, vc);
-    }
+    HostArrays.writeBack(kCache, kc);
+    HostArrays.writeBack(vCache, vc);
   }
 
   @Override

@@ -23,15 +23,15 @@ public @interface Global {
   String value() default "";
 
   /**
-   * Largest block (threads per block) this kernel may be launched with; 0 means no limit beyond
-   * the device's and the kernel's {@code __launch_bounds__}. Checked before every launch.
+   * Largest block (threads per block) this kernel may be launched with; 0 means no limit beyond the
+   * device's and the kernel's {@code __launch_bounds__}. Checked before every launch.
    */
   int maxThreadsPerBlock() default 0;
 
   /**
    * Largest dynamic shared memory, in bytes, a launch may ask for. Above 48 KiB the runtime raises
-   * the function's limit once at load ({@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES});
-   * 0 means the default 48 KiB limit. Checked before every launch.
+   * the function's limit once at load ({@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES}); 0
+   * means the default 48 KiB limit. Checked before every launch.
    */
   int maxDynamicSharedBytes() default 0;
 }

@@ -14,9 +14,9 @@ import java.lang.annotation.Target;
  * {@link Class#getResource}). Exactly one of the two must be given.
  *
  * <p>Every method takes a {@link Launch} first, then one Java parameter per CUDA parameter, and
- * returns {@code void}. The annotation processor checks each method against the CUDA declaration
- * it binds to (see {@link Global}) and generates {@code <Interface>Launcher}, whose
- * {@code load(...)} returns a ready implementation.
+ * returns {@code void}. The annotation processor checks each method against the CUDA declaration it
+ * binds to (see {@link Global}) and generates {@code <Interface>Launcher}, whose {@code load(...)}
+ * returns a ready implementation.
  *
  * <pre>{@code
  * @Kernel(source = """
@@ -37,9 +37,13 @@ public @interface Kernel {
   /** CUDA C source text. Empty when {@link #resource()} is used. */
   String source() default "";
 
-  /** Resource file holding the CUDA C, relative to the interface's package (or absolute with '/'). */
+  /**
+   * Resource file holding the CUDA C, relative to the interface's package (or absolute with '/').
+   */
   String resource() default "";
 
-  /** Extra compiler options, passed to NVRTC and nvcc alike (for example {@code -use_fast_math}). */
+  /**
+   * Extra compiler options, passed to NVRTC and nvcc alike (for example {@code -use_fast_math}).
+   */
   String[] options() default {};
 }

@@ -5,7 +5,9 @@ package dev.kernelj.dsl;
  * parameter declared {@code T*} without {@code const} on the pointee.
  */
 public interface Ptr<T extends Element> extends ConstPtr<T> {
-  /** A writable device pointer at a raw address; for interop with memory KernelJ did not allocate. */
+  /**
+   * A writable device pointer at a raw address; for interop with memory KernelJ did not allocate.
+   */
   static <T extends Element> Ptr<T> ofAddress(long address, Class<T> element) {
     return new RawPtr<>(address, DType.of(element));
   }

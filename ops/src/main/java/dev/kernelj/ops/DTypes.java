@@ -4,12 +4,16 @@ import dev.kernelj.dsl.DType;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** What the ops layer does with each {@link DType}: which are tensor dtypes, how values round into them. */
+/**
+ * What the ops layer does with each {@link DType}: which are tensor dtypes, how values round into
+ * them.
+ */
 public final class DTypes {
   private DTypes() {}
 
   /** The dtypes a {@link Tensor} can hold. */
-  public static final Set<DType> TENSOR_TYPES = EnumSet.of(DType.F32, DType.F16, DType.BF16, DType.I32, DType.I8, DType.U8);
+  public static final Set<DType> TENSOR_TYPES =
+      EnumSet.of(DType.F32, DType.F16, DType.BF16, DType.I32, DType.I8, DType.U8);
 
   /** The floating dtypes the ops compute on. */
   public static final Set<DType> FLOATING = EnumSet.of(DType.F32, DType.F16, DType.BF16);

@@ -3,8 +3,8 @@ package dev.kernelj.ops;
 import java.util.function.LongConsumer;
 
 /**
- * One block of device memory backing a tensor: its address, its size and who frees it. The
- * backend that allocated it is its {@link #device()}; ops refuse tensors of another device.
+ * One block of device memory backing a tensor: its address, its size and who frees it. The backend
+ * that allocated it is its {@link #device()}; ops refuse tensors of another device.
  */
 public final class DeviceAllocation {
   private final long address;

@@ -1,9 +1,9 @@
 package dev.kernelj.ops;
 
 /**
- * IEEE 754 binary16 ("half", CUDA's {@code __half}) to and from float, on the host. Conversions
- * are exact where the value is representable, round to nearest even otherwise, and keep
- * subnormals, infinities, signed zeros and NaN (a NaN stays a quiet NaN).
+ * IEEE 754 binary16 ("half", CUDA's {@code __half}) to and from float, on the host. Conversions are
+ * exact where the value is representable, round to nearest even otherwise, and keep subnormals,
+ * infinities, signed zeros and NaN (a NaN stays a quiet NaN).
  */
 public final class Float16 {
   private Float16() {}
@@ -16,7 +16,8 @@ public final class Float16 {
     int mantissa = bits & 0x3ff;
     if (exponent == 0x1f) {
       // Infinity or NaN; NaN payload moved to the top of the float mantissa, quiet bit set.
-      return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13) | (mantissa != 0 ? 0x400000 : 0));
+      return Float.intBitsToFloat(
+          sign | 0x7f800000 | (mantissa << 13) | (mantissa != 0 ? 0x400000 : 0));
     }
     if (exponent == 0) {
       // Zero or subnormal: mantissa * 2^-24, exactly representable as a float.
@@ -61,7 +62,10 @@ public final class Float16 {
     return toFloat(fromFloat(f));
   }
 
-  /** {@code kept} rounded to nearest even given the {@code droppedBits} low bits that were shifted out. */
+  /**
+   * {@code kept} rounded to nearest even given the {@code droppedBits} low bits that were shifted
+   * out.
+   */
   private static int roundShifted(int kept, int dropped, int droppedBits) {
     int halfway = 1 << (droppedBits - 1);
     if (dropped > halfway || (dropped == halfway && (kept & 1) != 0)) {

@@ -4,13 +4,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Host tensor elements to and from their device byte encoding (little-endian f32, IEEE half,
- * bf16, i32, i8/u8), for copies through pinned staging buffers.
+ * Host tensor elements to and from their device byte encoding (little-endian f32, IEEE half, bf16,
+ * i32, i8/u8), for copies through pinned staging buffers.
  */
 public final class HostEncoding {
   private HostEncoding() {}
 
-  /** Writes {@code count} elements of a contiguous host tensor, from element {@code from}, into {@code dst} at its position. */
+  /**
+   * Writes {@code count} elements of a contiguous host tensor, from element {@code from}, into
+   * {@code dst} at its position.
+   */
   public static void encode(Tensor t, long from, int count, ByteBuffer dst) {
     ByteBuffer b = dst.order(ByteOrder.LITTLE_ENDIAN);
     int base = (int) (t.offset() + from);
@@ -35,7 +38,10 @@ public final class HostEncoding {
     }
   }
 
-  /** Reads {@code count} elements from {@code src} at its position into a contiguous host tensor from element {@code from}. */
+  /**
+   * Reads {@code count} elements from {@code src} at its position into a contiguous host tensor
+   * from element {@code from}.
+   */
   public static void decode(ByteBuffer src, Tensor t, long from, int count) {
     ByteBuffer b = src.order(ByteOrder.LITTLE_ENDIAN);
     int base = (int) (t.offset() + from);

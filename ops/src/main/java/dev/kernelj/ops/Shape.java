@@ -14,7 +14,8 @@ public final class Shape {
   public static Shape of(int... dims) {
     for (int i = 0; i < dims.length; i++) {
       if (dims[i] < 0) {
-        throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has a negative extent at dim " + i);
+        throw new IllegalArgumentException(
+            "shape " + Arrays.toString(dims) + " has a negative extent at dim " + i);
       }
     }
     return new Shape(dims.clone());

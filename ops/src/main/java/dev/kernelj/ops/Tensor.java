@@ -7,9 +7,9 @@ import dev.kernelj.dsl.Ptr;
 import java.util.Arrays;
 
 /**
- * An n-dimensional array of one {@link DType} with a shape, element strides and an offset into
- * its storage, on the host or on a device. Views ({@link #view}, {@link #slice}, {@link #select})
- * share storage and copy nothing.
+ * An n-dimensional array of one {@link DType} with a shape, element strides and an offset into its
+ * storage, on the host or on a device. Views ({@link #view}, {@link #slice}, {@link #select}) share
+ * storage and copy nothing.
  *
  * <p>Host tensors are what the Java reference backend computes on; device tensors come from the
  * CUDA backend ({@code Ops.empty}, {@code Ops.upload}). Closing the tensor that allocated device
@@ -23,7 +23,8 @@ public final class Tensor implements AutoCloseable {
   private final TensorStorage storage;
   private final boolean owner;
 
-  private Tensor(DType dtype, Shape shape, long[] strides, long offset, TensorStorage storage, boolean owner) {
+  private Tensor(
+      DType dtype, Shape shape, long[] strides, long offset, TensorStorage storage, boolean owner) {
     this.dtype = dtype;
     this.shape = shape;
     this.strides = strides;
@@ -40,14 +41,21 @@ public final class Tensor implements AutoCloseable {
     requireTensorType(dtype);
     long n = shape.numel();
     if (n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("host tensor " + dtype + shape + " has " + n + " elements; host tensors hold at most 2^31 - 9");
+      throw new IllegalArgumentException(
+          "host tensor "
+              + dtype
+              + shape
+              + " has "
+              + n
+              + " elements; host tensors hold at most 2^31 - 9");
     }
     int size = (int) n;
-    TensorStorage.Host storage = switch (dtype) {
-      case F32, F16, BF16 -> new TensorStorage.Host(new float[size], null, null);
-      case I32 -> new TensorStorage.Host(null, new int[size], null);
-      default -> new TensorStorage.Host(null, null, new byte[size]);
-    };
+    TensorStorage.Host storage =
+        switch (dtype) {
+          case F32, F16, BF16 -> new TensorStorage.Host(new float[size], null, null);
+          case I32 -> new TensorStorage.Host(null, new int[size], null);
+          default -> new TensorStorage.Host(null, null, new byte[size]);
+        };
     return new Tensor(dtype, shape, shape.contiguousStrides(), 0, storage, true);
   }
 
@@ -83,15 +91,24 @@ public final class Tensor implements AutoCloseable {
     return t;
   }
 
-  /** A contiguous device tensor over {@code allocation}; for backends. The tensor owns the allocation. */
+  /**
+   * A contiguous device tensor over {@code allocation}; for backends. The tensor owns the
+   * allocation.
+   */
   public static Tensor onDevice(DType dtype, Shape shape, DeviceAllocation allocation) {
     requireTensorType(dtype);
     long need = shape.numel() * dtype.byteSize();
     if (allocation.bytes() < need) {
-      throw new IllegalArgumentException("allocation of " + allocation.bytes() + " bytes is too small for " + dtype + shape);
+      throw new IllegalArgumentException(
+          "allocation of " + allocation.bytes() + " bytes is too small for " + dtype + shape);
     }
-    return new Tensor(dtype, shape, shape.contiguousStrides(), 0,
-        new TensorStorage.Device(allocation, allocation.bytes() / dtype.byteSize()), true);
+    return new Tensor(
+        dtype,
+        shape,
+        shape.contiguousStrides(),
+        0,
+        new TensorStorage.Device(allocation, allocation.bytes() / dtype.byteSize()),
+        true);
   }
 
   // ---------------------------------------------------------------- description
@@ -143,7 +160,9 @@ public final class Tensor implements AutoCloseable {
     return storage instanceof TensorStorage.Device;
   }
 
-  /** Whether the elements are laid out row-major without gaps (extents of 1 may have any stride). */
+  /**
+   * Whether the elements are laid out row-major without gaps (extents of 1 may have any stride).
+   */
   public boolean isContiguous() {
     long expected = 1;
     for (int i = shape.rank() - 1; i >= 0; i--) {
@@ -185,7 +204,10 @@ public final class Tensor implements AutoCloseable {
     return true;
   }
 
-  /** Distance in elements between consecutive rows (see {@link #hasUniformRows}); the row length when there is one row. */
+  /**
+   * Distance in elements between consecutive rows (see {@link #hasUniformRows}); the row length
+   * when there is one row.
+   */
   public long rowStride() {
     if (!hasUniformRows()) {
       throw new IllegalStateException("tensor " + this + " does not have uniformly strided rows");
@@ -201,7 +223,10 @@ public final class Tensor implements AutoCloseable {
   /** {@code bf16[2, 4096] (cuda)}; used in every op error message. */
   @Override
   public String toString() {
-    return DTypes.shortName(dtype) + shape + (isHost() ? " (host)" : " (device)") + (isContiguous() ? "" : " strides " + Arrays.toString(strides));
+    return DTypes.shortName(dtype)
+        + shape
+        + (isHost() ? " (host)" : " (device)")
+        + (isContiguous() ? "" : " strides " + Arrays.toString(strides));
   }
 
   // ---------------------------------------------------------------- views
@@ -210,10 +235,12 @@ public final class Tensor implements AutoCloseable {
   public Tensor view(int... dims) {
     Shape newShape = Shape.of(dims);
     if (newShape.numel() != shape.numel()) {
-      throw new IllegalArgumentException("cannot view " + this + " as " + newShape + ": element counts differ");
+      throw new IllegalArgumentException(
+          "cannot view " + this + " as " + newShape + ": element counts differ");
     }
     if (!isContiguous()) {
-      throw new IllegalArgumentException("cannot view non-contiguous " + this + " as " + newShape + "; copy it first");
+      throw new IllegalArgumentException(
+          "cannot view non-contiguous " + this + " as " + newShape + "; copy it first");
     }
     return new Tensor(dtype, newShape, newShape.contiguousStrides(), offset, storage, false);
   }
@@ -225,11 +252,13 @@ public final class Tensor implements AutoCloseable {
       throw new IllegalArgumentException("slice dim " + dim + " out of range for " + this);
     }
     if (start < 0 || end < start || end > shape.dim(d)) {
-      throw new IllegalArgumentException("slice [" + start + ", " + end + ") out of range for dim " + d + " of " + this);
+      throw new IllegalArgumentException(
+          "slice [" + start + ", " + end + ") out of range for dim " + d + " of " + this);
     }
     int[] dims = shape.toArray();
     dims[d] = end - start;
-    return new Tensor(dtype, Shape.of(dims), strides.clone(), offset + start * strides[d], storage, false);
+    return new Tensor(
+        dtype, Shape.of(dims), strides.clone(), offset + start * strides[d], storage, false);
   }
 
   /** The sub-tensor at {@code index} along {@code dim}, which disappears from the shape. */
@@ -284,7 +313,8 @@ public final class Tensor implements AutoCloseable {
     long at = offset;
     for (int i = 0; i < index.length; i++) {
       if (index[i] < 0 || index[i] >= shape.dim(i)) {
-        throw new IndexOutOfBoundsException("index " + Arrays.toString(index) + " out of bounds for " + this);
+        throw new IndexOutOfBoundsException(
+            "index " + Arrays.toString(index) + " out of bounds for " + this);
       }
       at += index[i] * strides[i];
     }
@@ -336,7 +366,8 @@ public final class Tensor implements AutoCloseable {
   public Tensor contiguousCopy() {
     Tensor out = zeros(dtype, shape.toArray());
     switch (dtype) {
-      case F32, F16, BF16 -> System.arraycopy(toFloatArray(), 0, out.hostFloats(), 0, (int) numel());
+      case F32, F16, BF16 ->
+          System.arraycopy(toFloatArray(), 0, out.hostFloats(), 0, (int) numel());
       case I32 -> System.arraycopy(toIntArray(), 0, out.hostInts(), 0, (int) numel());
       default -> {
         float[] v = toFloatArray();
@@ -360,7 +391,8 @@ public final class Tensor implements AutoCloseable {
 
   private TensorStorage.Host host() {
     if (!(storage instanceof TensorStorage.Host h)) {
-      throw new IllegalStateException(this + " is on a device; copy it to the host first (Ops.toHost)");
+      throw new IllegalStateException(
+          this + " is on a device; copy it to the host first (Ops.toHost)");
     }
     return h;
   }
@@ -402,7 +434,8 @@ public final class Tensor implements AutoCloseable {
 
   private void requireElement(Class<? extends Element> element) {
     if (DType.of(element) != dtype) {
-      throw new IllegalArgumentException("pointer of " + element.getSimpleName() + " requested from " + this);
+      throw new IllegalArgumentException(
+          "pointer of " + element.getSimpleName() + " requested from " + this);
     }
   }
 
@@ -414,7 +447,8 @@ public final class Tensor implements AutoCloseable {
 
   private static void checkLength(int length, Shape shape) {
     if (length != shape.numel()) {
-      throw new IllegalArgumentException(length + " values given for shape " + shape + " (" + shape.numel() + " elements)");
+      throw new IllegalArgumentException(
+          length + " values given for shape " + shape + " (" + shape.numel() + " elements)");
     }
   }
 }

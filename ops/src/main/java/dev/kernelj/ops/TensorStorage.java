@@ -6,8 +6,8 @@ public sealed interface TensorStorage {
   long capacity();
 
   /**
-   * Host storage. Floating dtypes keep their values as floats already rounded to the dtype
-   * (so a bf16 host tensor holds only bf16-representable floats); i32 uses ints; i8/u8 bytes.
+   * Host storage. Floating dtypes keep their values as floats already rounded to the dtype (so a
+   * bf16 host tensor holds only bf16-representable floats); i32 uses ints; i8/u8 bytes.
    */
   record Host(float[] floats, int[] ints, byte[] bytes) implements TensorStorage {
     @Override

@@ -34,7 +34,10 @@ class FloatFormatsTest {
         assertTrue(Float.isNaN(actual), "bits 0x" + Integer.toHexString(bits));
       } else {
         assertEquals(expected, actual, 0.0, "bits 0x" + Integer.toHexString(bits));
-        assertEquals(Double.doubleToRawLongBits(expected) >>> 63, (long) (Float.floatToRawIntBits(actual) >>> 31), "sign of 0x" + Integer.toHexString(bits));
+        assertEquals(
+            Double.doubleToRawLongBits(expected) >>> 63,
+            (long) (Float.floatToRawIntBits(actual) >>> 31),
+            "sign of 0x" + Integer.toHexString(bits));
       }
     }
   }
@@ -52,9 +55,13 @@ class FloatFormatsTest {
     }
   }
 
-  /** Nearest half to x by search over all finite halves, ties to even mantissa; overflow past max+half-ulp is infinity. */
+  /**
+   * Nearest half to x by search over all finite halves, ties to even mantissa; overflow past
+   * max+half-ulp is infinity.
+   */
   static int nearestHalf(double x) {
-    if (Math.abs(x) >= 65520.0) { // 65504 + half an ulp (16): IEEE rounds this and above to infinity
+    if (Math.abs(x)
+        >= 65520.0) { // 65504 + half an ulp (16): IEEE rounds this and above to infinity
       return x > 0 ? 0x7c00 : 0xfc00;
     }
     int sign = x < 0 || (x == 0 && 1 / x < 0) ? 0x8000 : 0;
@@ -83,12 +90,18 @@ class FloatFormatsTest {
     for (int bits = 0; bits < 0x7bff; bits += 97) {
       double mid = (halfValue(bits) + halfValue(bits + 1)) / 2;
       int expectedEven = (bits & 1) == 0 ? bits : bits + 1;
-      assertEquals(expectedEven, Float16.fromFloat((float) mid) & 0xffff, "midpoint above 0x" + Integer.toHexString(bits));
+      assertEquals(
+          expectedEven,
+          Float16.fromFloat((float) mid) & 0xffff,
+          "midpoint above 0x" + Integer.toHexString(bits));
     }
     assertEquals(0x7c00, Float16.fromFloat(65520f) & 0xffff);
     assertEquals(0x7bff, Float16.fromFloat(65519f) & 0xffff);
     assertEquals(0x0001, Float16.fromFloat((float) Math.pow(2, -24)) & 0xffff);
-    assertEquals(0x0000, Float16.fromFloat((float) Math.pow(2, -25)) & 0xffff, "a tie with zero goes to zero (even)");
+    assertEquals(
+        0x0000,
+        Float16.fromFloat((float) Math.pow(2, -25)) & 0xffff,
+        "a tie with zero goes to zero (even)");
     assertEquals(0x0001, Float16.fromFloat((float) (Math.pow(2, -25) * 1.0001)) & 0xffff);
     assertEquals(0x8000, Float16.fromFloat(-0f) & 0xffff);
   }
@@ -123,7 +136,12 @@ class FloatFormatsTest {
       double errDown = Math.abs(f - down);
       double errUp = Math.abs(up - f);
       int truncated = bits >>> 16;
-      int expected = errDown < errUp ? truncated : errUp < errDown ? truncated + 1 : ((truncated & 1) == 0 ? truncated : truncated + 1);
+      int expected =
+          errDown < errUp
+              ? truncated
+              : errUp < errDown
+                  ? truncated + 1
+                  : ((truncated & 1) == 0 ? truncated : truncated + 1);
       assertEquals(expected & 0xffff, BFloat16.fromFloat(f) & 0xffff, "f = " + f);
     }
     assertEquals(Float.POSITIVE_INFINITY, BFloat16.round(Float.MAX_VALUE));

@@ -26,7 +26,9 @@ class TensorTest {
     assertEquals(Shape.of(3, 2, 5), s.shape());
     assertEquals(5, s.offset());
     assertFalse(s.isContiguous());
-    assertTrue(s.hasUniformRows() == false, "rows of [3, 2, 5] sliced from [3, 4, 5] are not one stride apart");
+    assertTrue(
+        s.hasUniformRows() == false,
+        "rows of [3, 2, 5] sliced from [3, 4, 5] are not one stride apart");
     assertEquals(1 * 20 + 2 * 5 + 3, s.getFloat(1, 1, 3));
     Tensor row = t.select(0, 2).select(0, 3);
     assertEquals(Shape.of(5), row.shape());
@@ -69,6 +71,7 @@ class TensorTest {
   void hostTensorsHaveNoDeviceAddress() {
     Tensor t = iota(2);
     assertThrows(IllegalStateException.class, t::address);
-    assertThrows(IllegalArgumentException.class, () -> Tensor.fromFloats(DType.F32, new float[3], 2, 2));
+    assertThrows(
+        IllegalArgumentException.class, () -> Tensor.fromFloats(DType.F32, new float[3], 2, 2));
   }
 }

@@ -17,7 +17,8 @@ import javax.tools.StandardLocation;
 final class CudaSourceReader {
   /** Where resources are looked for, in this order. */
   static final List<StandardLocation> LOCATIONS =
-      List.of(StandardLocation.SOURCE_PATH, StandardLocation.CLASS_OUTPUT, StandardLocation.CLASS_PATH);
+      List.of(
+          StandardLocation.SOURCE_PATH, StandardLocation.CLASS_OUTPUT, StandardLocation.CLASS_PATH);
 
   private final Filer filer;
 
@@ -37,7 +38,9 @@ final class CudaSourceReader {
 
     /** {@code dev/kernelj/ops/rmsnorm.cu}, for messages. */
     String displayPath() {
-      return packageName.isEmpty() ? relativeName : packageName.replace('.', '/') + "/" + relativeName;
+      return packageName.isEmpty()
+          ? relativeName
+          : packageName.replace('.', '/') + "/" + relativeName;
     }
   }
 

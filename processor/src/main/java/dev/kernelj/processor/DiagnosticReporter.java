@@ -11,8 +11,8 @@ import javax.tools.Diagnostic.Kind;
 
 /**
  * Prints tagged messages at the most precise place javac can show: an element, and where given, an
- * explicitly written annotation value on it, or the annotation itself when no member is named. Counts errors so that validation can tell whether
- * an interface is clean.
+ * explicitly written annotation value on it, or the annotation itself when no member is named.
+ * Counts errors so that validation can tell whether an interface is clean.
  */
 final class DiagnosticReporter {
   private final Messager messager;
@@ -27,18 +27,32 @@ final class DiagnosticReporter {
     print(Kind.ERROR, diagnostic.format(message), element, null, null);
   }
 
-  /** An error tagged with {@code diagnostic}, at the value {@code member} of {@code annotation} on {@code element}. */
-  void error(Diagnostic diagnostic, String message, Element element, AnnotationMirror annotation, String member) {
+  /**
+   * An error tagged with {@code diagnostic}, at the value {@code member} of {@code annotation} on
+   * {@code element}.
+   */
+  void error(
+      Diagnostic diagnostic,
+      String message,
+      Element element,
+      AnnotationMirror annotation,
+      String member) {
     print(Kind.ERROR, diagnostic.format(message), element, annotation, member);
   }
 
   /** A warning tagged with {@code diagnostic}; the message must say why it is not an error. */
-  void warning(Diagnostic diagnostic, String message, Element element, AnnotationMirror annotation, String member) {
+  void warning(
+      Diagnostic diagnostic,
+      String message,
+      Element element,
+      AnnotationMirror annotation,
+      String member) {
     print(Kind.WARNING, diagnostic.format(message), element, annotation, member);
   }
 
   /** An already formatted message ({@code [Tag] ...}), as error or warning. */
-  void print(Kind kind, String formatted, Element element, AnnotationMirror annotation, String member) {
+  void print(
+      Kind kind, String formatted, Element element, AnnotationMirror annotation, String member) {
     if (kind == Kind.ERROR) {
       errors++;
     }
@@ -73,7 +87,9 @@ final class DiagnosticReporter {
     return errors;
   }
 
-  /** The value of {@code member} as written in the source, or null when it is left at its default. */
+  /**
+   * The value of {@code member} as written in the source, or null when it is left at its default.
+   */
   private static AnnotationValue explicitValue(AnnotationMirror annotation, String member) {
     for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> entry :
         annotation.getElementValues().entrySet()) {

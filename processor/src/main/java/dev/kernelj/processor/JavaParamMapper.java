@@ -38,8 +38,9 @@ final class JavaParamMapper {
   }
 
   /**
-   * {@code @Unsigned} may sit on the declaration or, as a type annotation, on the type itself; javac
-   * records it in both places for {@code @Unsigned int n}, but only on the type for some spellings.
+   * {@code @Unsigned} may sit on the declaration or, as a type annotation, on the type itself;
+   * javac records it in both places for {@code @Unsigned int n}, but only on the type for some
+   * spellings.
    */
   private static boolean isUnsigned(VariableElement parameter) {
     return Annotations.find(parameter, Annotations.UNSIGNED).isPresent()
@@ -64,7 +65,9 @@ final class JavaParamMapper {
     }
     Element marker = ((DeclaredType) arguments.get(0)).asElement();
     DType element = markerType(marker);
-    return element == null ? new JavaParam.Unsupported(spelling(type)) : new JavaParam.Pointer(element, writable);
+    return element == null
+        ? new JavaParam.Unsupported(spelling(type))
+        : new JavaParam.Pointer(element, writable);
   }
 
   /** The DType of an element marker class of the dsl package, or null for any other class. */

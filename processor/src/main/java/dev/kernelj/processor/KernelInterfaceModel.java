@@ -7,8 +7,8 @@ import java.util.List;
  * precompiler need, with no reference to javac's elements so that it stays a plain value.
  *
  * @param packageName the interface's package, empty for the unnamed package
- * @param simpleNames the interface's simple name preceded by those of its enclosing types
- *     ({@code [Outer, Inner]} for {@code Outer.Inner})
+ * @param simpleNames the interface's simple name preceded by those of its enclosing types ({@code
+ *     [Outer, Inner]} for {@code Outer.Inner})
  * @param cudaSource the CUDA C text exactly as compiled and embedded
  * @param sha256 lower-case hex SHA-256 of {@code cudaSource} in UTF-8
  * @param options compiler options from {@code @Kernel(options = ...)}
@@ -34,7 +34,9 @@ record KernelInterfaceModel(
     return packageName.isEmpty() ? nested : packageName + "." + nested;
   }
 
-  /** {@code Outer_InnerLauncher}: nested names flattened so that the launcher is a top-level class. */
+  /**
+   * {@code Outer_InnerLauncher}: nested names flattened so that the launcher is a top-level class.
+   */
   String launcherSimpleName() {
     return String.join("_", simpleNames) + "Launcher";
   }

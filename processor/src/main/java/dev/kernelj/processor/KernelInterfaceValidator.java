@@ -35,7 +35,8 @@ final class KernelInterfaceValidator {
   private final CudaSourceReader sourceReader;
   private final KernelMethodValidator methodValidator;
 
-  KernelInterfaceValidator(Elements elements, DiagnosticReporter reporter, CudaSourceReader sourceReader) {
+  KernelInterfaceValidator(
+      Elements elements, DiagnosticReporter reporter, CudaSourceReader sourceReader) {
     this.elements = elements;
     this.reporter = reporter;
     this.sourceReader = sourceReader;
@@ -80,43 +81,62 @@ final class KernelInterfaceValidator {
     if (reporter.errorCount() != errorsBefore || cudaText.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new KernelInterfaceModel(
-        packageName,
-        simpleNames(type),
-        cudaText.get(),
-        Sha256.hex(cudaText.get()),
-        List.of(kernel.options()),
-        methods));
+    return Optional.of(
+        new KernelInterfaceModel(
+            packageName,
+            simpleNames(type),
+            cudaText.get(),
+            Sha256.hex(cudaText.get()),
+            List.of(kernel.options()),
+            methods));
   }
 
   /** An interface, reachable from its package: the launcher there must be able to implement it. */
   private boolean checkDeclaration(TypeElement type, AnnotationMirror kernelMirror) {
     if (type.getKind() != ElementKind.INTERFACE) {
-      reporter.error(Diagnostic.METHOD_SHAPE,
-          "@Kernel is on " + describe(type.getKind()) + " " + type.getSimpleName()
+      reporter.error(
+          Diagnostic.METHOD_SHAPE,
+          "@Kernel is on "
+              + describe(type.getKind())
+              + " "
+              + type.getSimpleName()
               + "; it belongs on an interface, whose methods the generated launcher implements",
-          type, kernelMirror, null);
+          type,
+          kernelMirror,
+          null);
       return false;
     }
-    // Local interfaces need no check: javac never hands types declared inside methods to processors.
+    // Local interfaces need no check: javac never hands types declared inside methods to
+    // processors.
     // Member interfaces are implicitly static, so top-level and nested ones both work if visible.
     boolean ok = true;
     for (Element e = type; e instanceof TypeElement t; e = t.getEnclosingElement()) {
       if (e.getModifiers().contains(Modifier.PRIVATE)) {
-        reporter.error(Diagnostic.METHOD_SHAPE,
-            "@Kernel interface " + type.getQualifiedName() + " is not visible in its package because "
+        reporter.error(
+            Diagnostic.METHOD_SHAPE,
+            "@Kernel interface "
+                + type.getQualifiedName()
+                + " is not visible in its package because "
                 + (e == type ? "it is private" : e.getSimpleName() + " is private")
                 + "; the generated launcher beside it must implement it",
-            type, kernelMirror, null);
+            type,
+            kernelMirror,
+            null);
         ok = false;
         break;
       }
     }
     if (!type.getTypeParameters().isEmpty()) {
-      reporter.error(Diagnostic.METHOD_SHAPE,
-          "@Kernel interface " + type.getSimpleName() + " declares type parameters "
-              + KernelMethodValidator.typeParameters(type.getTypeParameters()) + "; kernel interfaces take concrete types",
-          type, kernelMirror, null);
+      reporter.error(
+          Diagnostic.METHOD_SHAPE,
+          "@Kernel interface "
+              + type.getSimpleName()
+              + " declares type parameters "
+              + KernelMethodValidator.typeParameters(type.getTypeParameters())
+              + "; kernel interfaces take concrete types",
+          type,
+          kernelMirror,
+          null);
       ok = false;
     }
     return ok;
@@ -131,35 +151,57 @@ final class KernelInterfaceValidator {
     };
   }
 
-  private Optional<String> readSource(TypeElement type, AnnotationMirror mirror, Kernel kernel, String packageName) {
+  private Optional<String> readSource(
+      TypeElement type, AnnotationMirror mirror, Kernel kernel, String packageName) {
     boolean hasSource = !kernel.source().isEmpty();
     boolean hasResource = !kernel.resource().isEmpty();
     if (hasSource && hasResource) {
-      reporter.error(Diagnostic.SOURCE,
-          "@Kernel on " + type.getSimpleName() + " gives both source and resource; give exactly one",
-          type, mirror, "resource");
+      reporter.error(
+          Diagnostic.SOURCE,
+          "@Kernel on "
+              + type.getSimpleName()
+              + " gives both source and resource; give exactly one",
+          type,
+          mirror,
+          "resource");
       return Optional.empty();
     }
     if (!hasSource && !hasResource) {
-      reporter.error(Diagnostic.SOURCE,
-          "@Kernel on " + type.getSimpleName() + " gives no CUDA C; set source = \"\"\"...\"\"\" or"
+      reporter.error(
+          Diagnostic.SOURCE,
+          "@Kernel on "
+              + type.getSimpleName()
+              + " gives no CUDA C; set source = \"\"\"...\"\"\" or"
               + " resource = \"file.cu\" (beside the interface)",
-          type, mirror, null);
+          type,
+          mirror,
+          null);
       return Optional.empty();
     }
     if (hasSource) {
       return Optional.of(kernel.source());
     }
-    CudaSourceReader.ResourcePath path = CudaSourceReader.ResourcePath.resolve(packageName, kernel.resource());
+    CudaSourceReader.ResourcePath path =
+        CudaSourceReader.ResourcePath.resolve(packageName, kernel.resource());
     Optional<String> text = sourceReader.read(path);
     if (text.isEmpty()) {
-      String tried = CudaSourceReader.LOCATIONS.stream().map(Enum::name).collect(Collectors.joining(", "));
-      reporter.error(Diagnostic.SOURCE,
-          "resource \"" + kernel.resource() + "\" of " + type.getSimpleName() + " not found: looked for "
-              + path.displayPath() + " in " + tried
+      String tried =
+          CudaSourceReader.LOCATIONS.stream().map(Enum::name).collect(Collectors.joining(", "));
+      reporter.error(
+          Diagnostic.SOURCE,
+          "resource \""
+              + kernel.resource()
+              + "\" of "
+              + type.getSimpleName()
+              + " not found: looked for "
+              + path.displayPath()
+              + " in "
+              + tried
               + "; put the file beside the interface's .java or under src/main/resources/"
               + packageDirectory(packageName),
-          type, mirror, "resource");
+          type,
+          mirror,
+          "resource");
     }
     return text;
   }
@@ -168,17 +210,25 @@ final class KernelInterfaceValidator {
     return packageName.isEmpty() ? "" : packageName.replace('.', '/') + "/";
   }
 
-  private Optional<CudaSource> parse(TypeElement type, AnnotationMirror mirror, Kernel kernel, String text) {
+  private Optional<CudaSource> parse(
+      TypeElement type, AnnotationMirror mirror, Kernel kernel, String text) {
     try {
       return Optional.of(CudaSource.parse(text));
     } catch (CudaParseException e) {
-      String where = kernel.resource().isEmpty() ? "the CUDA C" : "resource \"" + kernel.resource() + "\"";
+      String where =
+          kernel.resource().isEmpty() ? "the CUDA C" : "resource \"" + kernel.resource() + "\"";
       String line = e.line() > 0 ? " at CUDA line " + e.line() : "";
       String linePrefix = "line " + e.line() + ": ";
-      String detail = e.getMessage().startsWith(linePrefix) ? e.getMessage().substring(linePrefix.length()) : e.getMessage();
-      reporter.error(Diagnostic.SOURCE,
+      String detail =
+          e.getMessage().startsWith(linePrefix)
+              ? e.getMessage().substring(linePrefix.length())
+              : e.getMessage();
+      reporter.error(
+          Diagnostic.SOURCE,
           "cannot read " + where + " of " + type.getSimpleName() + line + ": " + detail,
-          type, mirror, kernel.resource().isEmpty() ? "source" : "resource");
+          type,
+          mirror,
+          kernel.resource().isEmpty() ? "source" : "resource");
       return Optional.empty();
     }
   }
@@ -186,10 +236,16 @@ final class KernelInterfaceValidator {
   /** Abstract methods inherited from other interfaces would leave the launcher incomplete. */
   private void checkInheritedMethods(TypeElement type) {
     for (ExecutableElement method : ElementFilter.methodsIn(elements.getAllMembers(type))) {
-      if (method.getModifiers().contains(Modifier.ABSTRACT) && !method.getEnclosingElement().equals(type)) {
-        reporter.error(Diagnostic.METHOD_SHAPE,
-            "@Kernel interface " + type.getSimpleName() + " inherits abstract method "
-                + method.getSimpleName() + " from " + method.getEnclosingElement().getSimpleName()
+      if (method.getModifiers().contains(Modifier.ABSTRACT)
+          && !method.getEnclosingElement().equals(type)) {
+        reporter.error(
+            Diagnostic.METHOD_SHAPE,
+            "@Kernel interface "
+                + type.getSimpleName()
+                + " inherits abstract method "
+                + method.getSimpleName()
+                + " from "
+                + method.getEnclosingElement().getSimpleName()
                 + "; declare every kernel method in the @Kernel interface itself",
             type);
       }
@@ -208,32 +264,56 @@ final class KernelInterfaceValidator {
       }
       ExecutableElement sameName = byName.putIfAbsent(name, method);
       if (sameName != null) {
-        reporter.error(Diagnostic.DUPLICATE,
-            "method " + name + " is overloaded; each kernel method needs its own name (bind several"
+        reporter.error(
+            Diagnostic.DUPLICATE,
+            "method "
+                + name
+                + " is overloaded; each kernel method needs its own name (bind several"
                 + " with @Global(\"kernel\") if they launch related kernels)",
             method);
       }
       KernelMethodValidator.Result result = methodValidator.validate(method, cuda);
-      result.binding().filter(binding -> sameName == null).ifPresent(binding -> {
-        ExecutableElement sameBinding = byBinding.putIfAbsent(binding, method);
-        if (sameBinding != null) {
-          reporter.error(Diagnostic.DUPLICATE,
-              "methods " + sameBinding.getSimpleName() + " and " + name + " both bind kernel " + binding
-                  + "; bind each kernel (instantiation) to one method",
-              method, Annotations.find(method, Annotations.GLOBAL).orElse(null), "value");
-        }
-      });
+      result
+          .binding()
+          .filter(binding -> sameName == null)
+          .ifPresent(
+              binding -> {
+                ExecutableElement sameBinding = byBinding.putIfAbsent(binding, method);
+                if (sameBinding != null) {
+                  reporter.error(
+                      Diagnostic.DUPLICATE,
+                      "methods "
+                          + sameBinding.getSimpleName()
+                          + " and "
+                          + name
+                          + " both bind kernel "
+                          + binding
+                          + "; bind each kernel (instantiation) to one method",
+                      method,
+                      Annotations.find(method, Annotations.GLOBAL).orElse(null),
+                      "value");
+                }
+              });
       result.model().ifPresent(models::add);
     }
     return models;
   }
 
-  /** Default and static methods are helpers the interface implements itself; they launch nothing. */
+  /**
+   * Default and static methods are helpers the interface implements itself; they launch nothing.
+   */
   private void rejectGlobalOnConcreteMethod(ExecutableElement method, String name) {
-    Annotations.find(method, Annotations.GLOBAL).ifPresent(global ->
-        reporter.error(Diagnostic.METHOD_SHAPE,
-            "@Global on method " + name + ", which has a body; only abstract methods launch kernels",
-            method, global, null));
+    Annotations.find(method, Annotations.GLOBAL)
+        .ifPresent(
+            global ->
+                reporter.error(
+                    Diagnostic.METHOD_SHAPE,
+                    "@Global on method "
+                        + name
+                        + ", which has a body; only abstract methods launch kernels",
+                    method,
+                    global,
+                    null));
   }
 
   /** Enclosing type names first: {@code [Outer, Inner]}. */

@@ -29,7 +29,10 @@ record KernelMethodModel(
     params = List.copyOf(params);
   }
 
-  /** Byte size of each kernel parameter, in order, as the runtime's {@code KernelBinding} records it. */
+  /**
+   * Byte size of each kernel parameter, in order, as the runtime's {@code KernelBinding} records
+   * it.
+   */
   int[] paramSizes() {
     return params.stream().mapToInt(KernelParamModel::size).toArray();
   }

@@ -47,7 +47,9 @@ final class KernelMethodValidator {
    */
   record Result(Optional<String> binding, Optional<KernelMethodModel> model) {}
 
-  /** Checks {@code method}; {@code source} is empty when the interface's CUDA C could not be read. */
+  /**
+   * Checks {@code method}; {@code source} is empty when the interface's CUDA C could not be read.
+   */
   Result validate(ExecutableElement method, Optional<CudaSource> source) {
     int errorsBefore = reporter.errorCount();
     Optional<AnnotationMirror> global = Annotations.find(method, Annotations.GLOBAL);
@@ -61,43 +63,70 @@ final class KernelMethodValidator {
       return new Result(binding.map(NameExpression::text), Optional.empty());
     }
 
-    List<VariableElement> kernelParams = List.copyOf(method.getParameters().subList(1, method.getParameters().size()));
+    List<VariableElement> kernelParams =
+        List.copyOf(method.getParameters().subList(1, method.getParameters().size()));
     List<JavaParam> javaParams = kernelParams.stream().map(JavaParamMapper::map).toList();
     SignatureCheck check = SignatureCheck.check(javaParams, binding.get(), source.get());
     for (Problem problem : check.problems()) {
       report(problem, method, global);
     }
-    check.kernel().ifPresent(kernel -> checkLaunchBounds(method, global, constraints, kernel, name));
+    check
+        .kernel()
+        .ifPresent(kernel -> checkLaunchBounds(method, global, constraints, kernel, name));
 
     if (reporter.errorCount() != errorsBefore || check.hasErrors() || check.kernel().isEmpty()) {
       return new Result(Optional.of(binding.get().text()), Optional.empty());
     }
     return new Result(
         Optional.of(binding.get().text()),
-        Optional.of(model(method, name, binding.get(), check.kernel().get(), kernelParams, javaParams, constraints)));
+        Optional.of(
+            model(
+                method,
+                name,
+                binding.get(),
+                check.kernel().get(),
+                kernelParams,
+                javaParams,
+                constraints)));
   }
 
   private void checkShape(ExecutableElement method, String name) {
     if (!method.getTypeParameters().isEmpty()) {
-      reporter.error(Diagnostic.METHOD_SHAPE,
-          "method " + name + " declares type parameters " + typeParameters(method.getTypeParameters())
-              + "; a kernel method takes concrete types (Ptr<F32>, int, ...)", method);
+      reporter.error(
+          Diagnostic.METHOD_SHAPE,
+          "method "
+              + name
+              + " declares type parameters "
+              + typeParameters(method.getTypeParameters())
+              + "; a kernel method takes concrete types (Ptr<F32>, int, ...)",
+          method);
     }
     if (method.getReturnType().getKind() != TypeKind.VOID) {
-      reporter.error(Diagnostic.METHOD_SHAPE,
-          "method " + name + " returns " + JavaParamMapper.spelling(method.getReturnType())
-              + "; a kernel launch returns nothing, declare it void", method);
+      reporter.error(
+          Diagnostic.METHOD_SHAPE,
+          "method "
+              + name
+              + " returns "
+              + JavaParamMapper.spelling(method.getReturnType())
+              + "; a kernel launch returns nothing, declare it void",
+          method);
     }
     if (!hasLaunchFirst(method)) {
-      reporter.error(Diagnostic.METHOD_SHAPE,
-          "method " + name + " must take a Launch (grid, block, shared memory, stream) as its first"
-              + " parameter, then one parameter per CUDA parameter", method);
+      reporter.error(
+          Diagnostic.METHOD_SHAPE,
+          "method "
+              + name
+              + " must take a Launch (grid, block, shared memory, stream) as its first"
+              + " parameter, then one parameter per CUDA parameter",
+          method);
     }
   }
 
   /** {@code <T, U>}, as written. */
   static String typeParameters(List<? extends TypeParameterElement> parameters) {
-    return parameters.stream().map(p -> p.getSimpleName().toString()).collect(Collectors.joining(", ", "<", ">"));
+    return parameters.stream()
+        .map(p -> p.getSimpleName().toString())
+        .collect(Collectors.joining(", ", "<", ">"));
   }
 
   private static boolean hasLaunchFirst(ExecutableElement method) {
@@ -106,44 +135,73 @@ final class KernelMethodValidator {
     }
     TypeMirror first = method.getParameters().get(0).asType();
     return first.getKind() == TypeKind.DECLARED
-        && ((TypeElement) ((DeclaredType) first).asElement()).getQualifiedName().contentEquals(LAUNCH);
+        && ((TypeElement) ((DeclaredType) first).asElement())
+            .getQualifiedName()
+            .contentEquals(LAUNCH);
   }
 
   private void checkConstraints(
-      ExecutableElement method, Optional<AnnotationMirror> global, Global constraints, String name) {
+      ExecutableElement method,
+      Optional<AnnotationMirror> global,
+      Global constraints,
+      String name) {
     if (constraints == null) {
       return;
     }
     if (constraints.maxThreadsPerBlock() < 0) {
-      reporter.error(Diagnostic.METHOD_SHAPE,
-          "maxThreadsPerBlock = " + constraints.maxThreadsPerBlock() + " on method " + name
+      reporter.error(
+          Diagnostic.METHOD_SHAPE,
+          "maxThreadsPerBlock = "
+              + constraints.maxThreadsPerBlock()
+              + " on method "
+              + name
               + " must be >= 0 (0 means no limit beyond the device's)",
-          method, global.orElse(null), "maxThreadsPerBlock");
+          method,
+          global.orElse(null),
+          "maxThreadsPerBlock");
     }
     if (constraints.maxDynamicSharedBytes() < 0) {
-      reporter.error(Diagnostic.METHOD_SHAPE,
-          "maxDynamicSharedBytes = " + constraints.maxDynamicSharedBytes() + " on method " + name
+      reporter.error(
+          Diagnostic.METHOD_SHAPE,
+          "maxDynamicSharedBytes = "
+              + constraints.maxDynamicSharedBytes()
+              + " on method "
+              + name
               + " must be >= 0 (0 means the default 48 KiB limit)",
-          method, global.orElse(null), "maxDynamicSharedBytes");
+          method,
+          global.orElse(null),
+          "maxDynamicSharedBytes");
     }
   }
 
   private Optional<NameExpression> parseBinding(
-      ExecutableElement method, Optional<AnnotationMirror> global, Global constraints, String name) {
+      ExecutableElement method,
+      Optional<AnnotationMirror> global,
+      Global constraints,
+      String name) {
     String text = constraints == null || constraints.value().isBlank() ? name : constraints.value();
     try {
       return Optional.of(NameExpression.parse(text));
     } catch (CudaParseException e) {
-      reporter.error(Diagnostic.UNKNOWN_NAME,
-          "cannot read the kernel name \"" + text + "\" of method " + name + ": " + e.getMessage()
+      reporter.error(
+          Diagnostic.UNKNOWN_NAME,
+          "cannot read the kernel name \""
+              + text
+              + "\" of method "
+              + name
+              + ": "
+              + e.getMessage()
               + "; write a function name or an instantiation such as scale<float>",
-          method, global.orElse(null), "value");
+          method,
+          global.orElse(null),
+          "value");
       return Optional.empty();
     }
   }
 
   /** Places a problem on the Java parameter it concerns, or on the method's binding. */
-  private void report(Problem problem, ExecutableElement method, Optional<AnnotationMirror> global) {
+  private void report(
+      Problem problem, ExecutableElement method, Optional<AnnotationMirror> global) {
     Kind kind = problem.error() ? Kind.ERROR : Kind.WARNING;
     int javaIndex = problem.paramIndex() + 1; // the Launch comes first
     if (problem.paramIndex() >= 0 && javaIndex < method.getParameters().size()) {
@@ -151,25 +209,44 @@ final class KernelMethodValidator {
       reporter.print(kind, problem.formatted(), parameter, null, null);
       return;
     }
-    boolean aboutBinding = switch (problem.diagnostic()) {
-      case UNKNOWN_NAME, OVERLOAD, TEMPLATE -> true;
-      default -> false;
-    };
-    reporter.print(kind, problem.formatted(), method, aboutBinding ? global.orElse(null) : null, "value");
+    boolean aboutBinding =
+        switch (problem.diagnostic()) {
+          case UNKNOWN_NAME, OVERLOAD, TEMPLATE -> true;
+          default -> false;
+        };
+    reporter.print(
+        kind, problem.formatted(), method, aboutBinding ? global.orElse(null) : null, "value");
   }
 
   private void checkLaunchBounds(
-      ExecutableElement method, Optional<AnnotationMirror> global, Global constraints, CudaKernel kernel, String name) {
+      ExecutableElement method,
+      Optional<AnnotationMirror> global,
+      Global constraints,
+      CudaKernel kernel,
+      String name) {
     int bound = kernel.launchBoundsMaxThreads();
     if (constraints == null || bound <= 0 || constraints.maxThreadsPerBlock() <= bound) {
       return;
     }
-    reporter.warning(Diagnostic.METHOD_SHAPE,
-        "maxThreadsPerBlock = " + constraints.maxThreadsPerBlock() + " on method " + name
-            + " is above __launch_bounds__(" + bound + ") of `" + kernel.declaration() + "`: the driver"
-            + " refuses launches of more than " + bound + " threads per block (a warning, not an error:"
-            + " such a launch fails loudly rather than computing garbage); declare at most " + bound,
-        method, global.orElse(null), "maxThreadsPerBlock");
+    reporter.warning(
+        Diagnostic.METHOD_SHAPE,
+        "maxThreadsPerBlock = "
+            + constraints.maxThreadsPerBlock()
+            + " on method "
+            + name
+            + " is above __launch_bounds__("
+            + bound
+            + ") of `"
+            + kernel.declaration()
+            + "`: the driver"
+            + " refuses launches of more than "
+            + bound
+            + " threads per block (a warning, not an error:"
+            + " such a launch fails loudly rather than computing garbage); declare at most "
+            + bound,
+        method,
+        global.orElse(null),
+        "maxThreadsPerBlock");
   }
 
   private static KernelMethodModel model(
@@ -183,10 +260,15 @@ final class KernelMethodValidator {
     ParamLayout layout = ParamLayout.of(javaParams);
     List<KernelParamModel> params = new ArrayList<>();
     for (int i = 0; i < javaParams.size(); i++) {
-      params.add(new KernelParamModel(
-          kernelParams.get(i).getSimpleName().toString(), javaParams.get(i), layout.offset(i), layout.size(i)));
+      params.add(
+          new KernelParamModel(
+              kernelParams.get(i).getSimpleName().toString(),
+              javaParams.get(i),
+              layout.offset(i),
+              layout.size(i)));
     }
-    Optional<String> cSymbol = kernel.externC() && !kernel.isTemplate() ? Optional.of(kernel.name()) : Optional.empty();
+    Optional<String> cSymbol =
+        kernel.externC() && !kernel.isTemplate() ? Optional.of(kernel.name()) : Optional.empty();
     return new KernelMethodModel(
         name,
         method.getParameters().get(0).getSimpleName().toString(),

@@ -21,20 +21,21 @@ import javax.tools.Diagnostic.Kind;
 
 /**
  * The javac entry point for {@code @Kernel} interfaces: checks each against its CUDA C, writes its
- * launcher and, where nvcc is at hand, its precompiled kernels. A thin shell around
- * {@link KernelInterfaceValidator}, {@link LauncherWriter} and {@link PrecompiledKernelWriter}: any
+ * launcher and, where nvcc is at hand, its precompiled kernels. A thin shell around {@link
+ * KernelInterfaceValidator}, {@link LauncherWriter} and {@link PrecompiledKernelWriter}: any
  * throwable while handling one interface becomes one {@code [KernelInternal]} error on that
  * interface, and the others are still processed.
  *
  * <p>Options: {@code -Akernelj.precompile=off} skips nvcc; {@code -Akernelj.nvcc=<path>} picks the
- * compiler (else {@code KERNELJ_NVCC}, {@code PATH}, {@code /usr/local/cuda/bin/nvcc});
- * {@code -Akernelj.archs=80,90} picks the architectures.
+ * compiler (else {@code KERNELJ_NVCC}, {@code PATH}, {@code /usr/local/cuda/bin/nvcc}); {@code
+ * -Akernelj.archs=80,90} picks the architectures.
  */
 @AutoService(Processor.class)
 public final class KernelProcessor extends AbstractProcessor {
   private DiagnosticReporter reporter;
   private KernelInterfaceValidator validator;
   private PrecompiledKernelWriter precompiledWriter;
+
   /** Interfaces whose signatures named types not generated yet, by qualified name. */
   private final Set<String> deferred = new LinkedHashSet<>();
 
@@ -69,10 +70,13 @@ public final class KernelProcessor extends AbstractProcessor {
   public synchronized void init(ProcessingEnvironment env) {
     super.init(env);
     reporter = new DiagnosticReporter(env.getMessager());
-    validator = new KernelInterfaceValidator(env.getElementUtils(), reporter, new CudaSourceReader(env.getFiler()));
+    validator =
+        new KernelInterfaceValidator(
+            env.getElementUtils(), reporter, new CudaSourceReader(env.getFiler()));
     try {
       ProcessorOptions options = ProcessorOptions.parse(env.getOptions());
-      precompiledWriter = PrecompiledKernelWriter.create(options, environment, env.getFiler(), reporter);
+      precompiledWriter =
+          PrecompiledKernelWriter.create(options, environment, env.getFiler(), reporter);
     } catch (RuntimeException e) {
       reporter.printGlobal(Kind.ERROR, "[KernelCompile] " + e.getMessage());
       precompiledWriter = PrecompiledKernelWriter.disabled(env.getFiler(), reporter);
@@ -83,7 +87,8 @@ public final class KernelProcessor extends AbstractProcessor {
   public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
     List<TypeElement> todo = new ArrayList<>();
     for (String name : deferred) {
-      Optional.ofNullable(processingEnv.getElementUtils().getTypeElement(name)).ifPresent(todo::add);
+      Optional.ofNullable(processingEnv.getElementUtils().getTypeElement(name))
+          .ifPresent(todo::add);
     }
     deferred.clear();
     TypeElement kernel = processingEnv.getElementUtils().getTypeElement(Annotations.KERNEL);
@@ -110,17 +115,27 @@ public final class KernelProcessor extends AbstractProcessor {
 
   private void processOne(TypeElement type) {
     try {
-      validator.validate(type).ifPresent(model -> {
-        try {
-          LauncherWriter.launcherFile(model, type).writeTo(processingEnv.getFiler());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        precompiledWriter.write(model, type);
-      });
+      validator
+          .validate(type)
+          .ifPresent(
+              model -> {
+                try {
+                  LauncherWriter.launcherFile(model, type).writeTo(processingEnv.getFiler());
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+                precompiledWriter.write(model, type);
+              });
     } catch (Throwable t) {
-      reporter.print(Kind.ERROR, "[KernelInternal] processing " + type.getQualifiedName()
-          + " failed; please report this with the interface: " + summary(t), type, null, null);
+      reporter.print(
+          Kind.ERROR,
+          "[KernelInternal] processing "
+              + type.getQualifiedName()
+              + " failed; please report this with the interface: "
+              + summary(t),
+          type,
+          null,
+          null);
     }
   }
 

@@ -18,7 +18,8 @@ final class NvccErrors {
    * of output when nvcc printed no recognisable error. Lines past {@code sourceLines} belong to the
    * symbol variables the precompiler appended; they are labelled with the binding they instantiate.
    */
-  static List<String> firstErrors(String output, int limit, int sourceLines, List<String> appendedBindings) {
+  static List<String> firstErrors(
+      String output, int limit, int sourceLines, List<String> appendedBindings) {
     List<String> errors = new ArrayList<>();
     List<String> all = output.lines().map(String::stripTrailing).filter(l -> !l.isBlank()).toList();
     for (String line : all) {
@@ -37,7 +38,8 @@ final class NvccErrors {
 
   private static boolean isError(String line) {
     String lower = line.toLowerCase(Locale.ROOT);
-    return (lower.contains("error") || lower.contains("fatal")) && !lower.contains("errors detected")
+    return (lower.contains("error") || lower.contains("fatal"))
+        && !lower.contains("errors detected")
         && !lower.contains("error detected");
   }
 

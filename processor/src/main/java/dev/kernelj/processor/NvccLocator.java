@@ -10,10 +10,12 @@ import java.util.Optional;
 
 /**
  * Finds the CUDA compiler: {@code -Akernelj.nvcc}, then {@code KERNELJ_NVCC}, then {@code PATH},
- * then the toolkit's usual home ({@link #WELL_KNOWN}). Remembers every place it looked, for the message when none has it.
+ * then the toolkit's usual home ({@link #WELL_KNOWN}). Remembers every place it looked, for the
+ * message when none has it.
  */
 final class NvccLocator {
   static final String ENV = "KERNELJ_NVCC";
+
   /** Where the CUDA toolkit puts nvcc when nothing else says where it is. */
   static final List<Path> WELL_KNOWN = List.of(Path.of("/usr/local/cuda/bin/nvcc"));
 
@@ -27,10 +29,12 @@ final class NvccLocator {
    * @param environment the process environment ({@code KERNELJ_NVCC}, {@code PATH})
    * @param wellKnown the last resorts, normally {@link #WELL_KNOWN}
    */
-  static Found locate(Optional<String> option, Map<String, String> environment, List<Path> wellKnown) {
+  static Found locate(
+      Optional<String> option, Map<String, String> environment, List<Path> wellKnown) {
     List<String> tried = new ArrayList<>();
     List<Path> candidates = new ArrayList<>();
-    option.ifPresent(o -> add(candidates, tried, Path.of(o), "-A" + ProcessorOptions.NVCC + "=" + o));
+    option.ifPresent(
+        o -> add(candidates, tried, Path.of(o), "-A" + ProcessorOptions.NVCC + "=" + o));
     String env = environment.get(ENV);
     if (env != null && !env.isBlank()) {
       add(candidates, tried, Path.of(env), ENV + "=" + env);

@@ -21,8 +21,8 @@ import java.util.stream.Stream;
  * <p>C++ kernels and template instantiations have mangled symbols that only the compiler knows. For
  * each such binding the compiled source gets one extra line, {@code __device__ void*
  * __kernelj_sym_N = (void*)&scale<float>;}: taking the address instantiates the template in the
- * binary, and the PTX initializer of that variable names the mangled symbol
- * ({@code .u64 __kernelj_sym_0 = _Z5scaleIfEvPT_i;}). One extra {@code nvcc -ptx} reads those names.
+ * binary, and the PTX initializer of that variable names the mangled symbol ({@code .u64
+ * __kernelj_sym_0 = _Z5scaleIfEvPT_i;}). One extra {@code nvcc -ptx} reads those names.
  */
 final class NvccPrecompiler {
   static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -49,7 +49,8 @@ final class NvccPrecompiler {
    *
    * @param lowered the symbol of each binding whose symbol is known, keyed by name expression
    */
-  record Compiled(byte[] fatbin, Map<String, String> lowered, String nvccVersion) implements Outcome {}
+  record Compiled(byte[] fatbin, Map<String, String> lowered, String nvccVersion)
+      implements Outcome {}
 
   /** nvcc rejected the source (or took too long); {@code message} quotes its first errors. */
   record Rejected(String message) implements Outcome {}
@@ -66,12 +67,14 @@ final class NvccPrecompiler {
     try {
       dir = Files.createTempDirectory("kernelj-nvcc");
       String baseName = String.join("_", model.simpleNames());
-      List<KernelMethodModel> unnamed = model.methods().stream().filter(m -> m.cSymbol().isEmpty()).toList();
+      List<KernelMethodModel> unnamed =
+          model.methods().stream().filter(m -> m.cSymbol().isEmpty()).toList();
       String compiled = withSymbolVariables(model.cudaSource(), unnamed);
       Path cu = dir.resolve(baseName + ".cu");
       Files.writeString(cu, compiled, StandardCharsets.UTF_8);
 
-      Run fatbin = run(dir, fatbinCommand(model, cu.getFileName().toString(), baseName + ".fatbin"));
+      Run fatbin =
+          run(dir, fatbinCommand(model, cu.getFileName().toString(), baseName + ".fatbin"));
       if (!fatbin.succeeded()) {
         return new Rejected(rejection(model, fatbin, unnamed));
       }
@@ -82,7 +85,8 @@ final class NvccPrecompiler {
       if (!unnamed.isEmpty()) {
         Run ptx = run(dir, ptxCommand(model, cu.getFileName().toString(), baseName + ".ptx"));
         if (ptx.succeeded()) {
-          Map<Integer, String> symbols = PtxSymbols.read(Files.readString(dir.resolve(baseName + ".ptx")), SYMBOL_VARIABLE);
+          Map<Integer, String> symbols =
+              PtxSymbols.read(Files.readString(dir.resolve(baseName + ".ptx")), SYMBOL_VARIABLE);
           for (int i = 0; i < unnamed.size(); i++) {
             String symbol = symbols.get(i);
             if (symbol != null) {
@@ -90,9 +94,11 @@ final class NvccPrecompiler {
             }
           }
         }
-        // Without the PTX the bindings simply have no lowered name: the runtime compiles with NVRTC.
+        // Without the PTX the bindings simply have no lowered name: the runtime compiles with
+        // NVRTC.
       }
-      return new Compiled(Files.readAllBytes(dir.resolve(baseName + ".fatbin")), lowered, version());
+      return new Compiled(
+          Files.readAllBytes(dir.resolve(baseName + ".fatbin")), lowered, version());
     } catch (IOException e) {
       return new Unavailable("could not run " + nvcc + ": " + e.getMessage());
     } finally {
@@ -100,7 +106,9 @@ final class NvccPrecompiler {
     }
   }
 
-  /** The source as compiled: the interface's CUDA C plus one symbol variable per unnamed binding. */
+  /**
+   * The source as compiled: the interface's CUDA C plus one symbol variable per unnamed binding.
+   */
   static String withSymbolVariables(String source, List<KernelMethodModel> unnamed) {
     if (unnamed.isEmpty()) {
       return source;
@@ -110,8 +118,12 @@ final class NvccPrecompiler {
       text.append('\n');
     }
     for (int i = 0; i < unnamed.size(); i++) {
-      text.append("__device__ void* ").append(SYMBOL_VARIABLE).append(i)
-          .append(" = (void*)&").append(unnamed.get(i).nameExpression()).append(";\n");
+      text.append("__device__ void* ")
+          .append(SYMBOL_VARIABLE)
+          .append(i)
+          .append(" = (void*)&")
+          .append(unnamed.get(i).nameExpression())
+          .append(";\n");
     }
     return text.toString();
   }
@@ -129,7 +141,8 @@ final class NvccPrecompiler {
   }
 
   private List<String> ptxCommand(KernelInterfaceModel model, String input, String output) {
-    List<String> command = new ArrayList<>(List.of(nvcc.toString(), "-ptx", "-arch=compute_" + archs.get(0)));
+    List<String> command =
+        new ArrayList<>(List.of(nvcc.toString(), "-ptx", "-arch=compute_" + archs.get(0)));
     command.addAll(model.options());
     command.addAll(List.of("-o", output, input));
     return command;
@@ -138,14 +151,29 @@ final class NvccPrecompiler {
   private String rejection(KernelInterfaceModel model, Run run, List<KernelMethodModel> unnamed) {
     String archList = archs.stream().map(a -> "sm_" + a).reduce((a, b) -> a + ", " + b).orElse("");
     if (run.timedOut()) {
-      return "nvcc did not finish compiling the CUDA C of " + model.qualifiedName() + " for " + archList
-          + " within " + TIMEOUT.toSeconds() + " s";
+      return "nvcc did not finish compiling the CUDA C of "
+          + model.qualifiedName()
+          + " for "
+          + archList
+          + " within "
+          + TIMEOUT.toSeconds()
+          + " s";
     }
     int sourceLines = (int) model.cudaSource().lines().count();
-    List<String> quoted = NvccErrors.firstErrors(run.output(), QUOTED_ERROR_LINES, sourceLines,
-        unnamed.stream().map(KernelMethodModel::nameExpression).toList());
-    return "nvcc rejected the CUDA C of " + model.qualifiedName() + " for " + archList + " (exit code "
-        + run.exitCode() + "):\n" + String.join("\n", quoted);
+    List<String> quoted =
+        NvccErrors.firstErrors(
+            run.output(),
+            QUOTED_ERROR_LINES,
+            sourceLines,
+            unnamed.stream().map(KernelMethodModel::nameExpression).toList());
+    return "nvcc rejected the CUDA C of "
+        + model.qualifiedName()
+        + " for "
+        + archList
+        + " (exit code "
+        + run.exitCode()
+        + "):\n"
+        + String.join("\n", quoted);
   }
 
   /** The line of {@code nvcc --version} that names the release, computed once. */
@@ -154,9 +182,13 @@ final class NvccPrecompiler {
       Path dir = Files.createTempDirectory("kernelj-nvcc");
       try {
         Run run = run(dir, List.of(nvcc.toString(), "--version"));
-        List<String> lines = run.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        versionLine = lines.stream().filter(l -> l.contains("release")).findFirst()
-            .orElse(lines.isEmpty() ? "unknown" : lines.get(lines.size() - 1));
+        List<String> lines =
+            run.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        versionLine =
+            lines.stream()
+                .filter(l -> l.contains("release"))
+                .findFirst()
+                .orElse(lines.isEmpty() ? "unknown" : lines.get(lines.size() - 1));
       } finally {
         deleteQuietly(dir);
       }
@@ -172,16 +204,18 @@ final class NvccPrecompiler {
 
   private static Run run(Path dir, List<String> command) throws IOException, InterruptedException {
     Path log = dir.resolve("nvcc.log");
-    Process process = new ProcessBuilder(command)
-        .directory(dir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    Process process =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly().waitFor();
       return new Run(-1, true, "");
     }
-    return new Run(process.exitValue(), false, new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
+    return new Run(
+        process.exitValue(), false, new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
   }
 
   private static void deleteQuietly(Path dir) {

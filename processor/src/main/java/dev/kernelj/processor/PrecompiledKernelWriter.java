@@ -17,10 +17,10 @@ import javax.tools.FileObject;
 import javax.tools.StandardLocation;
 
 /**
- * Runs the {@link NvccPrecompiler} for each checked interface and writes
- * {@code <Name>.kernelj.fatbin} and {@code <Name>.kernelj.properties} beside its class files, where
- * {@code <Name>} is the interface's binary name without its package ({@code Outer$Inner}). Reports
- * a source nvcc rejects as a {@code [KernelCompile]} error at the interface.
+ * Runs the {@link NvccPrecompiler} for each checked interface and writes {@code
+ * <Name>.kernelj.fatbin} and {@code <Name>.kernelj.properties} beside its class files, where {@code
+ * <Name>} is the interface's binary name without its package ({@code Outer$Inner}). Reports a
+ * source nvcc rejects as a {@code [KernelCompile]} error at the interface.
  */
 final class PrecompiledKernelWriter {
   static final String FATBIN_SUFFIX = ".kernelj.fatbin";
@@ -43,7 +43,10 @@ final class PrecompiledKernelWriter {
   private boolean noted;
 
   private PrecompiledKernelWriter(
-      Optional<NvccPrecompiler> precompiler, Filer filer, DiagnosticReporter reporter, String missingNote) {
+      Optional<NvccPrecompiler> precompiler,
+      Filer filer,
+      DiagnosticReporter reporter,
+      String missingNote) {
     this.precompiler = precompiler;
     this.filer = filer;
     this.reporter = reporter;
@@ -56,15 +59,26 @@ final class PrecompiledKernelWriter {
     if (!options.precompile()) {
       return disabled(filer, reporter);
     }
-    NvccLocator.Found found = NvccLocator.locate(options.nvcc(), environment.variables(), environment.wellKnownNvcc());
+    NvccLocator.Found found =
+        NvccLocator.locate(options.nvcc(), environment.variables(), environment.wellKnownNvcc());
     if (found.nvcc().isEmpty()) {
-      return new PrecompiledKernelWriter(Optional.empty(), filer, reporter,
-          "[KernelCompile] nvcc not found (looked at " + String.join(", ", found.tried()) + "): @Kernel"
+      return new PrecompiledKernelWriter(
+          Optional.empty(),
+          filer,
+          reporter,
+          "[KernelCompile] nvcc not found (looked at "
+              + String.join(", ", found.tried())
+              + "): @Kernel"
               + " sources are not compiled at build time; kernels will be compiled at run time with NVRTC."
-              + " Set -A" + ProcessorOptions.NVCC + "=<path> or " + NvccLocator.ENV + " to precompile them.");
+              + " Set -A"
+              + ProcessorOptions.NVCC
+              + "=<path> or "
+              + NvccLocator.ENV
+              + " to precompile them.");
     }
     Path nvcc = found.nvcc().get();
-    return new PrecompiledKernelWriter(Optional.of(new NvccPrecompiler(nvcc, options.archs())), filer, reporter, null);
+    return new PrecompiledKernelWriter(
+        Optional.of(new NvccPrecompiler(nvcc, options.archs())), filer, reporter, null);
   }
 
   /** A writer that writes nothing and says nothing ({@code -Akernelj.precompile=off}). */
@@ -85,7 +99,8 @@ final class PrecompiledKernelWriter {
       outcome = precompiler.get().compile(model);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while nvcc compiled " + model.qualifiedName(), e);
+      throw new IllegalStateException(
+          "interrupted while nvcc compiled " + model.qualifiedName(), e);
     }
     AnnotationMirror kernelMirror = Annotations.find(origin, Annotations.KERNEL).orElse(null);
     String sourceMember = hasExplicit(kernelMirror, "resource") ? "resource" : "source";
@@ -94,33 +109,51 @@ final class PrecompiledKernelWriter {
     } else if (outcome instanceof NvccPrecompiler.Rejected rejected) {
       reporter.error(Diagnostic.COMPILE, rejected.message(), origin, kernelMirror, sourceMember);
     } else if (outcome instanceof NvccPrecompiler.Unavailable unavailable) {
-      reporter.print(Kind.WARNING, Diagnostic.COMPILE.format(unavailable.reason()
-          + "; the kernels of " + model.qualifiedName() + " will be compiled at run time (a warning:"
-          + " nothing is wrong with the source, but this build did not prove that it compiles)"),
-          origin, kernelMirror, sourceMember);
+      reporter.print(
+          Kind.WARNING,
+          Diagnostic.COMPILE.format(
+              unavailable.reason()
+                  + "; the kernels of "
+                  + model.qualifiedName()
+                  + " will be compiled at run time (a warning:"
+                  + " nothing is wrong with the source, but this build did not prove that it compiles)"),
+          origin,
+          kernelMirror,
+          sourceMember);
     }
   }
 
   private static boolean hasExplicit(AnnotationMirror mirror, String member) {
-    return mirror != null && mirror.getElementValues().keySet().stream()
-        .anyMatch(e -> e.getSimpleName().contentEquals(member));
+    return mirror != null
+        && mirror.getElementValues().keySet().stream()
+            .anyMatch(e -> e.getSimpleName().contentEquals(member));
   }
 
-  private void writeResources(KernelInterfaceModel model, TypeElement origin, NvccPrecompiler.Compiled compiled) {
+  private void writeResources(
+      KernelInterfaceModel model, TypeElement origin, NvccPrecompiler.Compiled compiled) {
     String name = model.binarySimpleName();
     try {
-      FileObject fatbin = filer.createResource(StandardLocation.CLASS_OUTPUT, model.packageName(), name + FATBIN_SUFFIX, origin);
+      FileObject fatbin =
+          filer.createResource(
+              StandardLocation.CLASS_OUTPUT, model.packageName(), name + FATBIN_SUFFIX, origin);
       try (OutputStream out = fatbin.openOutputStream()) {
         out.write(compiled.fatbin());
       }
-      FileObject properties = filer.createResource(
-          StandardLocation.CLASS_OUTPUT, model.packageName(), name + PROPERTIES_SUFFIX, origin);
+      FileObject properties =
+          filer.createResource(
+              StandardLocation.CLASS_OUTPUT, model.packageName(), name + PROPERTIES_SUFFIX, origin);
       try (Writer out = properties.openWriter()) {
-        out.write(PrecompiledProperties.format(model.qualifiedName(), model.sha256(),
-            precompiler.orElseThrow().archs(), compiled.nvccVersion(), compiled.lowered()));
+        out.write(
+            PrecompiledProperties.format(
+                model.qualifiedName(),
+                model.sha256(),
+                precompiler.orElseThrow().archs(),
+                compiled.nvccVersion(),
+                compiled.lowered()));
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("writing the precompiled kernels of " + model.qualifiedName(), e);
+      throw new UncheckedIOException(
+          "writing the precompiled kernels of " + model.qualifiedName(), e);
     }
   }
 }

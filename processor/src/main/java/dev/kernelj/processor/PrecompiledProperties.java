@@ -13,9 +13,15 @@ final class PrecompiledProperties {
   private PrecompiledProperties() {}
 
   static String format(
-      String qualifiedName, String sha256, List<Integer> archs, String nvccVersion, Map<String, String> lowered) {
+      String qualifiedName,
+      String sha256,
+      List<Integer> archs,
+      String nvccVersion,
+      Map<String, String> lowered) {
     StringBuilder text = new StringBuilder();
-    text.append("# Precompiled kernels of ").append(qualifiedName).append(", written by the KernelJ processor\n");
+    text.append("# Precompiled kernels of ")
+        .append(qualifiedName)
+        .append(", written by the KernelJ processor\n");
     line(text, "sha256", sha256);
     line(text, "archs", archs.stream().map(String::valueOf).collect(Collectors.joining(",")));
     line(text, "nvcc", nvccVersion);
@@ -27,7 +33,10 @@ final class PrecompiledProperties {
     text.append(escape(key, true)).append('=').append(escape(value, false)).append('\n');
   }
 
-  /** Escapes as {@link java.util.Properties#load} reads it back; keys also escape white space and separators. */
+  /**
+   * Escapes as {@link java.util.Properties#load} reads it back; keys also escape white space and
+   * separators.
+   */
   static String escape(String text, boolean key) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < text.length(); i++) {

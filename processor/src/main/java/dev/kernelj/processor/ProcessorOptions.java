@@ -11,8 +11,8 @@ import java.util.Set;
  *
  * @param nvcc {@code -Akernelj.nvcc=<path>}: the CUDA compiler to use, when given
  * @param precompile false when {@code -Akernelj.precompile=off}
- * @param archs {@code -Akernelj.archs=80,90}: compute capabilities to build binaries for, ascending;
- *     the highest also gets PTX so that newer GPUs can JIT it
+ * @param archs {@code -Akernelj.archs=80,90}: compute capabilities to build binaries for,
+ *     ascending; the highest also gets PTX so that newer GPUs can JIT it
  */
 record ProcessorOptions(Optional<String> nvcc, boolean precompile, List<Integer> archs) {
   static final String NVCC = "kernelj.nvcc";
@@ -28,13 +28,15 @@ record ProcessorOptions(Optional<String> nvcc, boolean precompile, List<Integer>
   /**
    * Reads the options javac was given.
    *
-   * @throws IllegalArgumentException naming the option and what it accepts when a value is malformed
+   * @throws IllegalArgumentException naming the option and what it accepts when a value is
+   *     malformed
    */
   static ProcessorOptions parse(Map<String, String> options) {
     Optional<String> nvcc = Optional.ofNullable(options.get(NVCC)).filter(s -> !s.isBlank());
     String precompile = options.getOrDefault(PRECOMPILE, "on").trim();
     if (!precompile.equals("on") && !precompile.equals("off")) {
-      throw new IllegalArgumentException("-A" + PRECOMPILE + "=" + precompile + " must be on or off");
+      throw new IllegalArgumentException(
+          "-A" + PRECOMPILE + "=" + precompile + " must be on or off");
     }
     String archs = options.get(ARCHS);
     return new ProcessorOptions(
@@ -46,8 +48,14 @@ record ProcessorOptions(Optional<String> nvcc, boolean precompile, List<Integer>
     for (String part : text.split(",")) {
       String arch = part.trim();
       if (!arch.matches("[1-9][0-9]{1,2}")) {
-        throw new IllegalArgumentException("-A" + ARCHS + "=" + text
-            + " must list compute capabilities as two or three digits, for example 80,90 (got \"" + arch + "\")");
+        throw new IllegalArgumentException(
+            "-A"
+                + ARCHS
+                + "="
+                + text
+                + " must list compute capabilities as two or three digits, for example 80,90 (got \""
+                + arch
+                + "\")");
       }
       archs.add(Integer.parseInt(arch));
     }

@@ -14,8 +14,11 @@ final class PtxSymbols {
 
   /** Symbol per marker index, for the variables named {@code variablePrefix + index}. */
   static Map<Integer, String> read(String ptx, String variablePrefix) {
-    Pattern pattern = Pattern.compile(
-        "\\.[ub]64\\s+" + Pattern.quote(variablePrefix) + "(\\d+)\\s*=\\s*([A-Za-z_$][\\w$]*)\\s*;");
+    Pattern pattern =
+        Pattern.compile(
+            "\\.[ub]64\\s+"
+                + Pattern.quote(variablePrefix)
+                + "(\\d+)\\s*=\\s*([A-Za-z_$][\\w$]*)\\s*;");
     Map<Integer, String> symbols = new LinkedHashMap<>();
     Matcher matcher = pattern.matcher(ptx);
     while (matcher.find()) {

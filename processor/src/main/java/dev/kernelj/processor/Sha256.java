@@ -5,7 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** The hash that ties a launcher, its precompiled binary and the runtime's cache to one CUDA C text. */
+/**
+ * The hash that ties a launcher, its precompiled binary and the runtime's cache to one CUDA C text.
+ */
 final class Sha256 {
   private Sha256() {}
 

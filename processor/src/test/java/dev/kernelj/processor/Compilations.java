@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.tools.JavaFileObject;
 
-/** Compiles test sources with the {@link KernelProcessor}; nvcc stays off unless a test asks for it. */
+/**
+ * Compiles test sources with the {@link KernelProcessor}; nvcc stays off unless a test asks for it.
+ */
 final class Compilations {
   /** The line of the first method in a source built by {@link #kernel}. */
   static final int METHOD_LINE = 7;
@@ -31,17 +33,19 @@ final class Compilations {
   }
 
   /**
-   * {@code test.K}: a {@code @Kernel} interface whose CUDA C is the one line {@code cuda} (CUDA line
-   * 1) and whose body is {@code members}, the first of them on line {@link #METHOD_LINE}.
+   * {@code test.K}: a {@code @Kernel} interface whose CUDA C is the one line {@code cuda} (CUDA
+   * line 1) and whose body is {@code members}, the first of them on line {@link #METHOD_LINE}.
    */
   static JavaFileObject kernel(String cuda, String... members) {
-    List<String> lines = new ArrayList<>(List.of(
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "@Kernel(source = \"\"\"",
-        "    " + cuda,
-        "    \"\"\")",
-        "interface K {"));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(source = \"\"\"",
+                "    " + cuda,
+                "    \"\"\")",
+                "interface K {"));
     for (String member : members) {
       lines.add("  " + member);
     }

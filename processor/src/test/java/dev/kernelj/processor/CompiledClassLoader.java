@@ -22,7 +22,9 @@ final class CompiledClassLoader extends ClassLoader {
     for (JavaFileObject file : compilation.generatedFiles()) {
       String path = file.toUri().getPath();
       if (file.getKind() == JavaFileObject.Kind.CLASS && path.startsWith(CLASS_OUTPUT_PREFIX)) {
-        String name = path.substring(CLASS_OUTPUT_PREFIX.length(), path.length() - ".class".length()).replace('/', '.');
+        String name =
+            path.substring(CLASS_OUTPUT_PREFIX.length(), path.length() - ".class".length())
+                .replace('/', '.');
         try (InputStream in = file.openInputStream()) {
           classes.put(name, in.readAllBytes());
         } catch (IOException e) {
@@ -36,7 +38,8 @@ final class CompiledClassLoader extends ClassLoader {
   protected Class<?> findClass(String name) throws ClassNotFoundException {
     byte[] bytes = classes.get(name);
     if (bytes == null) {
-      throw new ClassNotFoundException(name + " is not in the compilation's output " + classes.keySet());
+      throw new ClassNotFoundException(
+          name + " is not in the compilation's output " + classes.keySet());
     }
     return defineClass(name, bytes, 0, bytes.length);
   }

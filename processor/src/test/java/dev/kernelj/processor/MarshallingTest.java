@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * every scalar kind at its aligned offset, pointers as addresses, and the launch passed through.
  */
 class MarshallingTest {
-  private static final String CUDA = """
+  private static final String CUDA =
+      """
       #include <cstdint>
       extern "C" __global__ void scalars(int8_t i8, uint8_t u8, short i16, unsigned short u16, bool flag,
           int i32, unsigned int u32, long long i64, size_t u64, float f32, double f64, __nv_bfloat16* out) {}
@@ -42,17 +43,20 @@ class MarshallingTest {
 
   @BeforeAll
   static void compileKernel() throws Exception {
-    Compilation compilation = compile(source("test.Marshal",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "@Kernel(source = \"\"\"",
-        CUDA.lines().map(l -> "    " + l).reduce((a, b) -> a + "\n" + b).orElseThrow(),
-        "    \"\"\")",
-        "public interface Marshal {",
-        "  void scalars(Launch launch, byte i8, @Unsigned byte u8, short i16, @Unsigned short u16, boolean flag,",
-        "      int i32, @Unsigned int u32, long i64, @Unsigned long u64, float f32, double f64, Ptr<BF16> out);",
-        "  @Global(\"scale<float>\") void scale(Launch launch, Ptr<F32> x, float a, int n);",
-        "}"));
+    Compilation compilation =
+        compile(
+            source(
+                "test.Marshal",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(source = \"\"\"",
+                CUDA.lines().map(l -> "    " + l).reduce((a, b) -> a + "\n" + b).orElseThrow(),
+                "    \"\"\")",
+                "public interface Marshal {",
+                "  void scalars(Launch launch, byte i8, @Unsigned byte u8, short i16, @Unsigned short u16, boolean flag,",
+                "      int i32, @Unsigned int u32, long i64, @Unsigned long u64, float f32, double f64, Ptr<BF16> out);",
+                "  @Global(\"scale<float>\") void scale(Launch launch, Ptr<F32> x, float a, int n);",
+                "}"));
     CompilationSubject.assertThat(compilation).succeededWithoutWarnings();
     ClassLoader loader = new CompiledClassLoader(compilation);
     kernelInterface = loader.loadClass("test.Marshal");
@@ -79,14 +83,19 @@ class MarshallingTest {
     KernelSource source = (KernelSource) launcherClass.getField("SOURCE").get(null);
     assertThat(source.owner()).isSameInstanceAs(kernelInterface);
     assertThat(source.cudaSource()).isEqualTo(CUDA);
-    String sha = HexFormat.of().formatHex(
-        MessageDigest.getInstance("SHA-256").digest(CUDA.getBytes(StandardCharsets.UTF_8)));
+    String sha =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256").digest(CUDA.getBytes(StandardCharsets.UTF_8)));
     assertThat(source.sha256()).isEqualTo(sha);
     assertThat(source.options()).isEmpty();
     List<KernelBinding> bindings = source.bindings();
     assertThat(bindings).hasSize(2);
     assertThat(bindings.get(0).nameExpression()).isEqualTo("scalars");
-    assertThat(bindings.get(0).paramSizes()).asList().containsExactly(1, 1, 2, 2, 1, 4, 4, 8, 8, 4, 8, 8).inOrder();
+    assertThat(bindings.get(0).paramSizes())
+        .asList()
+        .containsExactly(1, 1, 2, 2, 1, 4, 4, 8, 8, 4, 8, 8)
+        .inOrder();
     assertThat(bindings.get(1).methodName()).isEqualTo("scale");
     assertThat(bindings.get(1).nameExpression()).isEqualTo("scale<float>");
     assertThat(bindings.get(1).paramSizes()).asList().containsExactly(8, 4, 4).inOrder();
@@ -98,8 +107,22 @@ class MarshallingTest {
     Object kernels = load(loader);
     Launch launch = Launch.grid(3).block(128);
     Ptr<BF16> out = Ptr.ofAddress(0x7f00_1234_5678L, BF16.class);
-    kernelMethod("scalars").invoke(kernels, launch, (byte) -2, (byte) 0xF0, (short) -3, (short) 0xFFFE, true,
-        -4, 0xFFFF_FFF0, -5L, 0xFFFF_FFFF_FFFF_FFF0L, 1.5f, -2.25, out);
+    kernelMethod("scalars")
+        .invoke(
+            kernels,
+            launch,
+            (byte) -2,
+            (byte) 0xF0,
+            (short) -3,
+            (short) 0xFFFE,
+            true,
+            -4,
+            0xFFFF_FFF0,
+            -5L,
+            0xFFFF_FFFF_FFFF_FFF0L,
+            1.5f,
+            -2.25,
+            out);
 
     assertThat(loader.loaded).hasSize(1);
     assertThat(loader.launches).hasSize(1);
@@ -108,9 +131,19 @@ class MarshallingTest {
     assertThat(launched.launch()).isSameInstanceAs(launch);
 
     ByteBuffer expected = ByteBuffer.allocate(56).order(ByteOrder.nativeOrder());
-    expected.put(0, (byte) -2).put(1, (byte) 0xF0).putShort(2, (short) -3).putShort(4, (short) 0xFFFE)
-        .put(6, (byte) 1).putInt(8, -4).putInt(12, 0xFFFF_FFF0).putLong(16, -5L)
-        .putLong(24, 0xFFFF_FFFF_FFFF_FFF0L).putFloat(32, 1.5f).putDouble(40, -2.25).putLong(48, 0x7f00_1234_5678L);
+    expected
+        .put(0, (byte) -2)
+        .put(1, (byte) 0xF0)
+        .putShort(2, (short) -3)
+        .putShort(4, (short) 0xFFFE)
+        .put(6, (byte) 1)
+        .putInt(8, -4)
+        .putInt(12, 0xFFFF_FFF0)
+        .putLong(16, -5L)
+        .putLong(24, 0xFFFF_FFFF_FFFF_FFF0L)
+        .putFloat(32, 1.5f)
+        .putDouble(40, -2.25)
+        .putLong(48, 0x7f00_1234_5678L);
     assertThat(launched.arguments()).isEqualTo(expected.array());
   }
 
@@ -118,7 +151,8 @@ class MarshallingTest {
   void secondBindingUsesItsOwnFunctionAndLayout() throws Exception {
     RecordingModuleLoader loader = new RecordingModuleLoader();
     Object kernels = load(loader);
-    kernelMethod("scale").invoke(kernels, Launch.grid(1), Ptr.ofAddress(0x1000L, F32.class), 0.5f, 77);
+    kernelMethod("scale")
+        .invoke(kernels, Launch.grid(1), Ptr.ofAddress(0x1000L, F32.class), 0.5f, 77);
     kernelMethod("scale").invoke(kernels, Launch.grid(1), Ptr.ofAddress(0x2000L, F32.class), 3f, 5);
 
     assertThat(loader.launches).hasSize(2);
@@ -133,8 +167,10 @@ class MarshallingTest {
   void nullPointerArgumentIsRejectedByName() throws Exception {
     RecordingModuleLoader loader = new RecordingModuleLoader();
     Object kernels = load(loader);
-    InvocationTargetException thrown = assertThrows(InvocationTargetException.class,
-        () -> kernelMethod("scale").invoke(kernels, Launch.grid(1), null, 1f, 1));
+    InvocationTargetException thrown =
+        assertThrows(
+            InvocationTargetException.class,
+            () -> kernelMethod("scale").invoke(kernels, Launch.grid(1), null, 1f, 1));
     assertThat(thrown.getCause()).isInstanceOf(NullPointerException.class);
     assertThat(thrown.getCause()).hasMessageThat().isEqualTo("kernel argument 'x' is null");
     assertThat(loader.launches).isEmpty();

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Precompilation with the real nvcc: the fat binary and its properties appear beside the
- * interface, mangled symbols of C++ and template kernels are found, and a kernel nvcc rejects fails
- * the build with [KernelCompile]. Skipped where nvcc is not installed.
+ * Precompilation with the real nvcc: the fat binary and its properties appear beside the interface,
+ * mangled symbols of C++ and template kernels are found, and a kernel nvcc rejects fails the build
+ * with [KernelCompile]. Skipped where nvcc is not installed.
  */
 class NvccPrecompileTest {
   /** Magic number at the start of a CUDA fat binary file. */
@@ -39,8 +39,10 @@ class NvccPrecompileTest {
 
   @BeforeAll
   static void findNvcc() {
-    NvccLocator.Found found = NvccLocator.locate(Optional.empty(), System.getenv(), NvccLocator.WELL_KNOWN);
-    assumeTrue(found.nvcc().isPresent(),
+    NvccLocator.Found found =
+        NvccLocator.locate(Optional.empty(), System.getenv(), NvccLocator.WELL_KNOWN);
+    assumeTrue(
+        found.nvcc().isPresent(),
         "nvcc not found (looked at " + found.tried() + "); these tests need the CUDA compiler");
     nvcc = found.nvcc().get();
   }
@@ -53,35 +55,46 @@ class NvccPrecompileTest {
 
   @Test
   void writesFatbinAndPropertiesWithLoweredNames() throws IOException {
-    Compilation compilation = compileWithNvcc(List.of(), source("test.Mixed",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "@Kernel(source = \"\"\"",
-        "    extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y) {",
-        "      int i = blockIdx.x * blockDim.x + threadIdx.x;",
-        "      if (i < n) y[i] = a * x[i] + y[i];",
-        "    }",
-        "    template <typename T> __global__ void scale(T* x, T a, int n) {",
-        "      int i = blockIdx.x * blockDim.x + threadIdx.x;",
-        "      if (i < n) x[i] *= a;",
-        "    }",
-        "    __global__ void zero(float* x) { x[threadIdx.x] = 0.0f; }",
-        "    \"\"\")",
-        "interface Mixed {",
-        "  void saxpy(Launch launch, int n, float a, ConstPtr<F32> x, Ptr<F32> y);",
-        "  @Global(\"scale<float>\") void scaleF32(Launch launch, Ptr<F32> x, float a, int n);",
-        "  @Global(\"scale<double>\") void scaleF64(Launch launch, Ptr<F64> x, double a, int n);",
-        "  void zero(Launch launch, Ptr<F32> x);",
-        "}"));
+    Compilation compilation =
+        compileWithNvcc(
+            List.of(),
+            source(
+                "test.Mixed",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(source = \"\"\"",
+                "    extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y) {",
+                "      int i = blockIdx.x * blockDim.x + threadIdx.x;",
+                "      if (i < n) y[i] = a * x[i] + y[i];",
+                "    }",
+                "    template <typename T> __global__ void scale(T* x, T a, int n) {",
+                "      int i = blockIdx.x * blockDim.x + threadIdx.x;",
+                "      if (i < n) x[i] *= a;",
+                "    }",
+                "    __global__ void zero(float* x) { x[threadIdx.x] = 0.0f; }",
+                "    \"\"\")",
+                "interface Mixed {",
+                "  void saxpy(Launch launch, int n, float a, ConstPtr<F32> x, Ptr<F32> y);",
+                "  @Global(\"scale<float>\") void scaleF32(Launch launch, Ptr<F32> x, float a, int n);",
+                "  @Global(\"scale<double>\") void scaleF64(Launch launch, Ptr<F64> x, double a, int n);",
+                "  void zero(Launch launch, Ptr<F32> x);",
+                "}"));
     CompilationSubject.assertThat(compilation).succeededWithoutWarnings();
 
     byte[] fatbin = resource(compilation, "Mixed.kernelj.fatbin");
     assertThat(fatbin.length).isGreaterThan(1000);
-    assertThat(ByteBuffer.wrap(fatbin).order(ByteOrder.LITTLE_ENDIAN).getInt(0)).isEqualTo(FATBIN_MAGIC);
+    assertThat(ByteBuffer.wrap(fatbin).order(ByteOrder.LITTLE_ENDIAN).getInt(0))
+        .isEqualTo(FATBIN_MAGIC);
 
     Properties properties = properties(compilation, "Mixed.kernelj.properties");
-    String sha = compilation.generatedSourceFile("test.MixedLauncher").orElseThrow()
-        .getCharContent(false).toString().split("CUDA C sha256 ")[1].substring(0, 64);
+    String sha =
+        compilation
+            .generatedSourceFile("test.MixedLauncher")
+            .orElseThrow()
+            .getCharContent(false)
+            .toString()
+            .split("CUDA C sha256 ")[1]
+            .substring(0, 64);
     assertThat(properties.getProperty("sha256")).isEqualTo(sha);
     assertThat(properties.getProperty("archs")).isEqualTo("80,90");
     assertThat(properties.getProperty("nvcc")).contains("release");
@@ -95,51 +108,65 @@ class NvccPrecompileTest {
 
   @Test
   void architecturesComeFromTheOption() throws IOException {
-    Compilation compilation = compileWithNvcc(List.of("-Akernelj.archs=90"), source("test.One",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "@Kernel(source = \"extern \\\"C\\\" __global__ void one(int* x) { *x = 1; }\")",
-        "interface One {",
-        "  void one(Launch launch, Ptr<I32> x);",
-        "}"));
+    Compilation compilation =
+        compileWithNvcc(
+            List.of("-Akernelj.archs=90"),
+            source(
+                "test.One",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(source = \"extern \\\"C\\\" __global__ void one(int* x) { *x = 1; }\")",
+                "interface One {",
+                "  void one(Launch launch, Ptr<I32> x);",
+                "}"));
     CompilationSubject.assertThat(compilation).succeededWithoutWarnings();
-    assertThat(properties(compilation, "One.kernelj.properties").getProperty("archs")).isEqualTo("90");
+    assertThat(properties(compilation, "One.kernelj.properties").getProperty("archs"))
+        .isEqualTo("90");
   }
 
   @Test
   void nestedInterfaceResourcesUseTheBinaryName() throws IOException {
-    Compilation compilation = compileWithNvcc(List.of(), source("test.Outer",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "public class Outer {",
-        "  @Kernel(source = \"extern \\\"C\\\" __global__ void one(int* x) { *x = 1; }\")",
-        "  public interface Inner {",
-        "    void one(Launch launch, Ptr<I32> x);",
-        "  }",
-        "}"));
+    Compilation compilation =
+        compileWithNvcc(
+            List.of(),
+            source(
+                "test.Outer",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "public class Outer {",
+                "  @Kernel(source = \"extern \\\"C\\\" __global__ void one(int* x) { *x = 1; }\")",
+                "  public interface Inner {",
+                "    void one(Launch launch, Ptr<I32> x);",
+                "  }",
+                "}"));
     CompilationSubject.assertThat(compilation).succeededWithoutWarnings();
     assertThat(resource(compilation, "Outer$Inner.kernelj.fatbin").length).isGreaterThan(0);
-    assertThat(properties(compilation, "Outer$Inner.kernelj.properties").getProperty("lowered.one")).isEqualTo("one");
+    assertThat(properties(compilation, "Outer$Inner.kernelj.properties").getProperty("lowered.one"))
+        .isEqualTo("one");
   }
 
   @Test
   void rejectedCudaIsAKernelCompileError() {
-    JavaFileObject source = source("test.Bad",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "@Kernel(source = \"\"\"",
-        "    extern \"C\" __global__ void bad(float* x) {",
-        "      x[0] = undefined_thing;",
-        "    }",
-        "    \"\"\")",
-        "interface Bad {",
-        "  void bad(Launch launch, Ptr<F32> x);",
-        "}");
+    JavaFileObject source =
+        source(
+            "test.Bad",
+            "package test;",
+            "import dev.kernelj.dsl.*;",
+            "@Kernel(source = \"\"\"",
+            "    extern \"C\" __global__ void bad(float* x) {",
+            "      x[0] = undefined_thing;",
+            "    }",
+            "    \"\"\")",
+            "interface Bad {",
+            "  void bad(Launch launch, Ptr<F32> x);",
+            "}");
     Compilation compilation = compileWithNvcc(List.of(), source);
     CompilationSubject.assertThat(compilation).hadErrorCount(1);
-    // javac indents the continuation lines of a multi-line message, so the two lines are checked apart.
+    // javac indents the continuation lines of a multi-line message, so the two lines are checked
+    // apart.
     CompilationSubject.assertThat(compilation)
-        .hadErrorContaining("[KernelCompile] nvcc rejected the CUDA C of test.Bad for sm_80, sm_90 (exit code 1):")
+        .hadErrorContaining(
+            "[KernelCompile] nvcc rejected the CUDA C of test.Bad for sm_80, sm_90 (exit code 1):")
         .inFile(source)
         .onLine(3);
     CompilationSubject.assertThat(compilation)
@@ -151,26 +178,41 @@ class NvccPrecompileTest {
   @Test
   void missingNvccIsANoteNotAWarning(@TempDir Path emptyDir) throws IOException {
     Files.createDirectories(emptyDir);
-    KernelProcessor processor = new KernelProcessor(new PrecompiledKernelWriter.Environment(
-        Map.of("PATH", emptyDir.toString()), List.of(emptyDir.resolve("nvcc"))));
-    Compilation compilation = javac().withProcessors(processor).compile(source("test.One",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "@Kernel(source = \"extern \\\"C\\\" __global__ void one(int* x) { *x = 1; }\")",
-        "interface One {",
-        "  void one(Launch launch, Ptr<I32> x);",
-        "}"));
+    KernelProcessor processor =
+        new KernelProcessor(
+            new PrecompiledKernelWriter.Environment(
+                Map.of("PATH", emptyDir.toString()), List.of(emptyDir.resolve("nvcc"))));
+    Compilation compilation =
+        javac()
+            .withProcessors(processor)
+            .compile(
+                source(
+                    "test.One",
+                    "package test;",
+                    "import dev.kernelj.dsl.*;",
+                    "@Kernel(source = \"extern \\\"C\\\" __global__ void one(int* x) { *x = 1; }\")",
+                    "interface One {",
+                    "  void one(Launch launch, Ptr<I32> x);",
+                    "}"));
     CompilationSubject.assertThat(compilation).succeededWithoutWarnings();
-    CompilationSubject.assertThat(compilation).hadNoteContaining("[KernelCompile] nvcc not found (looked at "
-        + emptyDir.resolve("nvcc") + ", " + emptyDir.resolve("nvcc") + "): @Kernel sources are not compiled at build"
-        + " time; kernels will be compiled at run time with NVRTC.");
+    CompilationSubject.assertThat(compilation)
+        .hadNoteContaining(
+            "[KernelCompile] nvcc not found (looked at "
+                + emptyDir.resolve("nvcc")
+                + ", "
+                + emptyDir.resolve("nvcc")
+                + "): @Kernel sources are not compiled at build"
+                + " time; kernels will be compiled at run time with NVRTC.");
     assertThat(compilation.generatedFiles().stream().map(f -> f.toUri().getPath()).toList())
         .doesNotContain("/CLASS_OUTPUT/test/One.kernelj.fatbin");
   }
 
   private static byte[] resource(Compilation compilation, String name) throws IOException {
-    JavaFileObject file = compilation.generatedFile(StandardLocation.CLASS_OUTPUT, "test", name)
-        .orElseThrow(() -> new AssertionError("no " + name + " in " + compilation.generatedFiles()));
+    JavaFileObject file =
+        compilation
+            .generatedFile(StandardLocation.CLASS_OUTPUT, "test", name)
+            .orElseThrow(
+                () -> new AssertionError("no " + name + " in " + compilation.generatedFiles()));
     try (InputStream in = file.openInputStream()) {
       return in.readAllBytes();
     }
@@ -178,7 +220,8 @@ class NvccPrecompileTest {
 
   private static Properties properties(Compilation compilation, String name) throws IOException {
     Properties properties = new Properties();
-    properties.load(new StringReader(new String(resource(compilation, name), StandardCharsets.UTF_8)));
+    properties.load(
+        new StringReader(new String(resource(compilation, name), StandardCharsets.UTF_8)));
     return properties;
   }
 }

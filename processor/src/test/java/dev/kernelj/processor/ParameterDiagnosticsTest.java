@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** One test per parameter diagnostic: the message (with the quoted CUDA) and the line it is on. */
 class ParameterDiagnosticsTest {
-  private static final String SAXPY = "extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y) {}";
+  private static final String SAXPY =
+      "extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y) {}";
   private static final String SAXPY_QUOTE =
       "CUDA (line 1): extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y)";
 
@@ -25,33 +26,45 @@ class ParameterDiagnosticsTest {
 
   @Test
   void arity() {
-    assertOnlyError(SAXPY, "void saxpy(Launch launch, int n, float a, ConstPtr<F32> x);",
+    assertOnlyError(
+        SAXPY,
+        "void saxpy(Launch launch, int n, float a, ConstPtr<F32> x);",
         "[KernelArity] __global__ 'saxpy' takes 4 parameters but the Java method declares 3 parameters after the Launch. "
             + SAXPY_QUOTE);
   }
 
   @Test
   void parameterOrder() {
-    assertOnlyError(SAXPY, "void saxpy(Launch launch, float a, int n, ConstPtr<F32> x, Ptr<F32> y);",
+    assertOnlyError(
+        SAXPY,
+        "void saxpy(Launch launch, float a, int n, ConstPtr<F32> x, Ptr<F32> y);",
         "[KernelParamOrder] the Java parameters match CUDA's as a set but not in order: Java parameter 1 is float"
-            + " where CUDA has int n, and Java parameter 2 is int where CUDA has float a; swap them. " + SAXPY_QUOTE);
+            + " where CUDA has int n, and Java parameter 2 is int where CUDA has float a; swap them. "
+            + SAXPY_QUOTE);
   }
 
   @Test
   void floatVersusDouble() {
-    assertOnlyError(SAXPY, "void saxpy(Launch launch, int n, double a, ConstPtr<F32> x, Ptr<F32> y);",
-        "[KernelScalarType] parameter 2 'a' is double in Java but float in CUDA; declare float. " + SAXPY_QUOTE);
+    assertOnlyError(
+        SAXPY,
+        "void saxpy(Launch launch, int n, double a, ConstPtr<F32> x, Ptr<F32> y);",
+        "[KernelScalarType] parameter 2 'a' is double in Java but float in CUDA; declare float. "
+            + SAXPY_QUOTE);
   }
 
   @Test
   void intVersusLong() {
-    assertOnlyError(SAXPY, "void saxpy(Launch launch, long n, float a, ConstPtr<F32> x, Ptr<F32> y);",
-        "[KernelScalarType] parameter 1 'n' is long in Java but int in CUDA; declare int. " + SAXPY_QUOTE);
+    assertOnlyError(
+        SAXPY,
+        "void saxpy(Launch launch, long n, float a, ConstPtr<F32> x, Ptr<F32> y);",
+        "[KernelScalarType] parameter 1 'n' is long in Java but int in CUDA; declare int. "
+            + SAXPY_QUOTE);
   }
 
   @Test
   void signedVersusUnsigned() {
-    assertOnlyError("extern \"C\" __global__ void fill(unsigned int count, float* out) {}",
+    assertOnlyError(
+        "extern \"C\" __global__ void fill(unsigned int count, float* out) {}",
         "void fill(Launch launch, int count, Ptr<F32> out);",
         "[KernelScalarType] parameter 1 'count' is int in Java but unsigned int in CUDA: same width, different"
             + " signedness; declare @Unsigned int. CUDA (line 1): extern \"C\" __global__ void fill(unsigned int"
@@ -60,14 +73,18 @@ class ParameterDiagnosticsTest {
 
   @Test
   void unsignedDeclaredInJavaMatchesUnsignedCuda() {
-    Compilation compilation = compile(kernel("extern \"C\" __global__ void fill(unsigned int count, float* out) {}",
-        "void fill(Launch launch, @Unsigned int count, Ptr<F32> out);"));
+    Compilation compilation =
+        compile(
+            kernel(
+                "extern \"C\" __global__ void fill(unsigned int count, float* out) {}",
+                "void fill(Launch launch, @Unsigned int count, Ptr<F32> out);"));
     assertThat(compilation).succeededWithoutWarnings();
   }
 
   @Test
   void pointerElement() {
-    assertOnlyError("extern \"C\" __global__ void cast(const __half* in, float* out) {}",
+    assertOnlyError(
+        "extern \"C\" __global__ void cast(const __half* in, float* out) {}",
         "void cast(Launch launch, ConstPtr<F32> in, Ptr<F32> out);",
         "[KernelPointerElement] parameter 1 'in' is ConstPtr<F32> in Java but const __half* in CUDA: the elements"
             + " differ (F32 vs F16); declare ConstPtr<F16>. CUDA (line 1): extern \"C\" __global__ void"
@@ -76,22 +93,28 @@ class ParameterDiagnosticsTest {
 
   @Test
   void constnessErrorWhenJavaPromisesReadOnly() {
-    assertOnlyError(SAXPY, "void saxpy(Launch launch, int n, float a, ConstPtr<F32> x, ConstPtr<F32> y);",
+    assertOnlyError(
+        SAXPY,
+        "void saxpy(Launch launch, int n, float a, ConstPtr<F32> x, ConstPtr<F32> y);",
         "[KernelConstness] parameter 4 'y' is ConstPtr<F32> (read-only) in Java but float* (writable) in CUDA:"
             + " the kernel may write through it while the caller was promised read-only; declare Ptr<F32>, or make"
-            + " the CUDA parameter const if the kernel only reads it. " + SAXPY_QUOTE);
+            + " the CUDA parameter const if the kernel only reads it. "
+            + SAXPY_QUOTE);
   }
 
   @Test
   void constnessWarningWhenJavaIsOverPermissive() {
-    JavaFileObject source = kernel(SAXPY, "void saxpy(Launch launch, int n, float a, Ptr<F32> x, Ptr<F32> y);");
+    JavaFileObject source =
+        kernel(SAXPY, "void saxpy(Launch launch, int n, float a, Ptr<F32> x, Ptr<F32> y);");
     Compilation compilation = compile(source);
     assertThat(compilation).succeeded();
     assertThat(compilation).hadWarningCount(1);
     assertThat(compilation)
-        .hadWarningContaining("[KernelConstness] parameter 3 'x' is Ptr<F32> (writable) in Java but const float*"
-            + " in CUDA. Only a warning: the kernel cannot write through it, so the Java declaration is merely"
-            + " over-permissive; declare ConstPtr<F32> so read-only buffers can be passed. " + SAXPY_QUOTE)
+        .hadWarningContaining(
+            "[KernelConstness] parameter 3 'x' is Ptr<F32> (writable) in Java but const float*"
+                + " in CUDA. Only a warning: the kernel cannot write through it, so the Java declaration is merely"
+                + " over-permissive; declare ConstPtr<F32> so read-only buffers can be passed. "
+                + SAXPY_QUOTE)
         .inFile(source)
         .onLine(METHOD_LINE);
     assertThat(compilation).generatedSourceFile("test.KLauncher").isNotNull();
@@ -99,14 +122,18 @@ class ParameterDiagnosticsTest {
 
   @Test
   void unsupportedJavaType() {
-    assertOnlyError(SAXPY, "void saxpy(Launch launch, int n, Float a, ConstPtr<F32> x, Ptr<F32> y);",
+    assertOnlyError(
+        SAXPY,
+        "void saxpy(Launch launch, int n, Float a, ConstPtr<F32> x, Ptr<F32> y);",
         "[KernelUnsupportedType] parameter 2 'a' is Float in Java, which cannot be passed to a kernel; use a"
-            + " primitive, Ptr<T> or ConstPtr<T>. " + SAXPY_QUOTE);
+            + " primitive, Ptr<T> or ConstPtr<T>. "
+            + SAXPY_QUOTE);
   }
 
   @Test
   void unsupportedCudaType() {
-    assertOnlyError("struct Params { int n; }; extern \"C\" __global__ void run(Params p) {}",
+    assertOnlyError(
+        "struct Params { int n; }; extern \"C\" __global__ void run(Params p) {}",
         "void run(Launch launch, int p);",
         "[KernelUnsupportedType] parameter 1 'p' has the CUDA type Params, which KernelJ cannot pass: only"
             + " arithmetic types (float, int, int64_t, __half, ...) and pointers to them are supported. CUDA (line 1):"
@@ -115,21 +142,27 @@ class ParameterDiagnosticsTest {
 
   @Test
   void unsignedOnAFloatIsUnsupported() {
-    assertOnlyError(SAXPY, "void saxpy(Launch launch, int n, @Unsigned float a, ConstPtr<F32> x, Ptr<F32> y);",
+    assertOnlyError(
+        SAXPY,
+        "void saxpy(Launch launch, int n, @Unsigned float a, ConstPtr<F32> x, Ptr<F32> y);",
         "[KernelUnsupportedType] parameter 2 'a' is @Unsigned float in Java, which cannot be passed to a kernel");
   }
 
   @Test
   void problemIsPlacedOnTheParameterNotTheMethod() {
-    JavaFileObject source = kernel(SAXPY,
-        "void saxpy(",
-        "    Launch launch,",
-        "    int n,",
-        "    double a,",
-        "    ConstPtr<F32> x,",
-        "    Ptr<F32> y);");
+    JavaFileObject source =
+        kernel(
+            SAXPY,
+            "void saxpy(",
+            "    Launch launch,",
+            "    int n,",
+            "    double a,",
+            "    ConstPtr<F32> x,",
+            "    Ptr<F32> y);");
     Compilation compilation = compile(source);
-    assertThat(compilation).hadErrorContaining("[KernelScalarType] parameter 2 'a'").inFile(source)
+    assertThat(compilation)
+        .hadErrorContaining("[KernelScalarType] parameter 2 'a'")
+        .inFile(source)
         .onLineContaining("double a,");
   }
 }

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A fake loader: instead of a GPU, each function records the argument bytes of its parameter
- * block, and the launch, at the moment a generated launcher launches it.
+ * A fake loader: instead of a GPU, each function records the argument bytes of its parameter block,
+ * and the launch, at the moment a generated launcher launches it.
  */
 final class RecordingModuleLoader implements KernelModuleLoader {
   /** One launch as a function saw it. */

@@ -20,7 +20,8 @@ class SourceDiagnosticsTest {
       "  void relu(Launch launch, long n, ConstPtr<F16> in, Ptr<F16> out);";
 
   private static JavaFileObject resourceKernel(String resource) {
-    return source("test.res.Relu",
+    return source(
+        "test.res.Relu",
         "package test.res;",
         "import dev.kernelj.dsl.*;",
         "@Kernel(",
@@ -37,19 +38,23 @@ class SourceDiagnosticsTest {
     assertThat(compilation).failed();
     assertThat(compilation).hadErrorCount(1);
     assertThat(compilation)
-        .hadErrorContaining("[KernelSource] resource \"missing.cu\" of Relu not found: looked for test/res/missing.cu"
-            + " in SOURCE_PATH, CLASS_OUTPUT, CLASS_PATH; put the file beside the interface's .java or under"
-            + " src/main/resources/test/res/")
+        .hadErrorContaining(
+            "[KernelSource] resource \"missing.cu\" of Relu not found: looked for test/res/missing.cu"
+                + " in SOURCE_PATH, CLASS_OUTPUT, CLASS_PATH; put the file beside the interface's .java or under"
+                + " src/main/resources/test/res/")
         .inFile(source)
         .onLine(4);
   }
 
   @Test
   void resourceIsReadFromTheClassPath() {
-    // src/test/resources/test/res/relu.cu is on the test class path, which compile-testing's javac uses.
+    // src/test/resources/test/res/relu.cu is on the test class path, which compile-testing's javac
+    // uses.
     Compilation compilation = compile(resourceKernel("relu.cu"));
     assertThat(compilation).succeededWithoutWarnings();
-    assertThat(compilation).generatedSourceFile("test.res.ReluLauncher").contentsAsUtf8String()
+    assertThat(compilation)
+        .generatedSourceFile("test.res.ReluLauncher")
+        .contentsAsUtf8String()
         .contains("__launch_bounds__(BLOCK) relu(long long n");
   }
 
@@ -61,70 +66,82 @@ class SourceDiagnosticsTest {
   @Test
   void resourceIsReadFromTheSourcePath(@TempDir Path sources) throws IOException {
     Path dir = Files.createDirectories(sources.resolve("test/res"));
-    Files.writeString(dir.resolve("beside.cu"),
+    Files.writeString(
+        dir.resolve("beside.cu"),
         "extern \"C\" __global__ void relu(long long n, const __half* in, __half* out) {}\n");
-    Compilation compilation = compileWith(
-        List.of("-Akernelj.precompile=off", "-sourcepath", sources.toString()), resourceKernel("beside.cu"));
+    Compilation compilation =
+        compileWith(
+            List.of("-Akernelj.precompile=off", "-sourcepath", sources.toString()),
+            resourceKernel("beside.cu"));
     assertThat(compilation).succeededWithoutWarnings();
   }
 
   @Test
   void bothSourceAndResource() {
-    JavaFileObject source = source("test.K",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "@Kernel(source = \"extern \\\"C\\\" __global__ void f(int n) {}\",",
-        "    resource = \"f.cu\")",
-        "interface K {",
-        "  void f(Launch launch, int n);",
-        "}");
+    JavaFileObject source =
+        source(
+            "test.K",
+            "package test;",
+            "import dev.kernelj.dsl.*;",
+            "@Kernel(source = \"extern \\\"C\\\" __global__ void f(int n) {}\",",
+            "    resource = \"f.cu\")",
+            "interface K {",
+            "  void f(Launch launch, int n);",
+            "}");
     Compilation compilation = compile(source);
     assertThat(compilation).failed();
     assertThat(compilation).hadErrorCount(1);
     assertThat(compilation)
-        .hadErrorContaining("[KernelSource] @Kernel on K gives both source and resource; give exactly one")
+        .hadErrorContaining(
+            "[KernelSource] @Kernel on K gives both source and resource; give exactly one")
         .inFile(source)
         .onLine(4);
   }
 
   @Test
   void neitherSourceNorResource() {
-    JavaFileObject source = source("test.K",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "",
-        "@Kernel",
-        "interface K {",
-        "  void f(Launch launch, int n);",
-        "}");
+    JavaFileObject source =
+        source(
+            "test.K",
+            "package test;",
+            "import dev.kernelj.dsl.*;",
+            "",
+            "@Kernel",
+            "interface K {",
+            "  void f(Launch launch, int n);",
+            "}");
     Compilation compilation = compile(source);
     assertThat(compilation).failed();
     assertThat(compilation).hadErrorCount(1);
     assertThat(compilation)
-        .hadErrorContaining("[KernelSource] @Kernel on K gives no CUDA C; set source = \"\"\"...\"\"\" or resource ="
-            + " \"file.cu\" (beside the interface)")
+        .hadErrorContaining(
+            "[KernelSource] @Kernel on K gives no CUDA C; set source = \"\"\"...\"\"\" or resource ="
+                + " \"file.cu\" (beside the interface)")
         .inFile(source)
         .onLine(4);
   }
 
   @Test
   void unreadableCudaNamesTheCudaLine() {
-    JavaFileObject source = source("test.K",
-        "package test;",
-        "import dev.kernelj.dsl.*;",
-        "@Kernel(source = \"\"\"",
-        "    #include <cuda_fp16.h>",
-        "    extern \"C\" __global__ void f(int n,, float* x) {}",
-        "    \"\"\")",
-        "interface K {",
-        "  void f(Launch launch, int n, Ptr<F32> x);",
-        "}");
+    JavaFileObject source =
+        source(
+            "test.K",
+            "package test;",
+            "import dev.kernelj.dsl.*;",
+            "@Kernel(source = \"\"\"",
+            "    #include <cuda_fp16.h>",
+            "    extern \"C\" __global__ void f(int n,, float* x) {}",
+            "    \"\"\")",
+            "interface K {",
+            "  void f(Launch launch, int n, Ptr<F32> x);",
+            "}");
     Compilation compilation = compile(source);
     assertThat(compilation).failed();
     assertThat(compilation).hadErrorCount(1);
     assertThat(compilation)
-        .hadErrorContaining("[KernelSource] cannot read the CUDA C of K at CUDA line 2: parameter 2 of __global__ 'f'"
-            + " is empty")
+        .hadErrorContaining(
+            "[KernelSource] cannot read the CUDA C of K at CUDA line 2: parameter 2 of __global__ 'f'"
+                + " is empty")
         .inFile(source)
         .onLine(3);
   }

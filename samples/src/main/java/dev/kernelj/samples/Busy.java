@@ -6,7 +6,9 @@ import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 
 /** Samples 05 and 06: a small kernel that does a known amount of work, to time and to chain. */
-@Kernel(source = """
+@Kernel(
+    source =
+        """
     extern "C" __global__ void increment(int n, float* data, int rounds) {
       int i = blockIdx.x * blockDim.x + threadIdx.x;
       if (i < n) {

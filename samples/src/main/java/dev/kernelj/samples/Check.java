@@ -2,11 +2,16 @@ package dev.kernelj.samples;
 
 import java.io.PrintStream;
 
-/** Comparison helpers the samples share: the largest relative error against a reference, NaN never passing. */
+/**
+ * Comparison helpers the samples share: the largest relative error against a reference, NaN never
+ * passing.
+ */
 final class Check {
   private Check() {}
 
-  /** max |got - want| / max(|want|, 1) over all elements; NaN or a length mismatch gives +infinity. */
+  /**
+   * max |got - want| / max(|want|, 1) over all elements; NaN or a length mismatch gives +infinity.
+   */
   static double maxRelativeError(float[] got, double[] want) {
     if (got.length != want.length) {
       return Double.POSITIVE_INFINITY;
@@ -24,7 +29,9 @@ final class Check {
 
   static boolean report(PrintStream out, String what, double error, double tolerance) {
     boolean ok = error <= tolerance;
-    out.printf("  %-40s max rel. error %.2e (tolerance %.0e) %s%n", what, error, tolerance, ok ? "ok" : "MISMATCH");
+    out.printf(
+        "  %-40s max rel. error %.2e (tolerance %.0e) %s%n",
+        what, error, tolerance, ok ? "ok" : "MISMATCH");
     return ok;
   }
 

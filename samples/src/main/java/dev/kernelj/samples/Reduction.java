@@ -8,8 +8,8 @@ import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 
 /**
- * Sample 02's kernel: each block sums its slice in dynamic shared memory (tree reduction, then
- * warp shuffles) and writes one partial sum; a second launch of one block sums the partials.
+ * Sample 02's kernel: each block sums its slice in dynamic shared memory (tree reduction, then warp
+ * shuffles) and writes one partial sum; a second launch of one block sums the partials.
  */
 @Kernel(resource = "reduction.cu")
 public interface Reduction {

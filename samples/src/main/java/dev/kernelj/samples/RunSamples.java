@@ -17,30 +17,43 @@ import java.util.Properties;
  * <p>Usage: {@code java -jar samples/target/kernelj-samples.jar [NUMBER...]}
  */
 public final class RunSamples {
-  private static final List<Sample> SAMPLES = List.of(
-      new Sample01VectorAdd(),
-      new Sample02Reduction(),
-      new Sample03TiledMatmul(),
-      new Sample04Templates(),
-      new Sample05StreamsEvents(),
-      new Sample06CudaGraph(),
-      new Sample07CublasGemm());
+  private static final List<Sample> SAMPLES =
+      List.of(
+          new Sample01VectorAdd(),
+          new Sample02Reduction(),
+          new Sample03TiledMatmul(),
+          new Sample04Templates(),
+          new Sample05StreamsEvents(),
+          new Sample06CudaGraph(),
+          new Sample07CublasGemm());
 
-  private static final List<KernelSource> KERNELS = List.of(
-      SaxpyLauncher.SOURCE, ReductionLauncher.SOURCE, TiledMatmulLauncher.SOURCE, ScaleLauncher.SOURCE, BusyLauncher.SOURCE);
+  private static final List<KernelSource> KERNELS =
+      List.of(
+          SaxpyLauncher.SOURCE,
+          ReductionLauncher.SOURCE,
+          TiledMatmulLauncher.SOURCE,
+          ScaleLauncher.SOURCE,
+          BusyLauncher.SOURCE);
 
   private RunSamples() {}
 
   public static void main(String[] args) {
     PrintStream out = System.out;
     if (!Cuda.isAvailable()) {
-      out.println("No usable GPU here (" + Cuda.unavailableReason() + "): showing the compile-time side only.");
+      out.println(
+          "No usable GPU here ("
+              + Cuda.unavailableReason()
+              + "): showing the compile-time side only.");
       showKernels(out);
       return;
     }
     int failed = 0;
     try (CudaContext context = Cuda.context(0)) {
-      out.println("GPU 0: " + context.device().name() + ", compute capability " + context.device().computeCapability());
+      out.println(
+          "GPU 0: "
+              + context.device().name()
+              + ", compute capability "
+              + context.device().computeCapability());
       for (Sample sample : SAMPLES) {
         if (!selected(sample, args)) {
           continue;
@@ -80,19 +93,29 @@ public final class RunSamples {
   private static void showKernels(PrintStream out) {
     for (KernelSource source : KERNELS) {
       Class<?> owner = source.owner();
-      out.printf("  @Kernel %s (CUDA C sha256 %s…)%n", owner.getSimpleName(), source.sha256().substring(0, 12));
+      out.printf(
+          "  @Kernel %s (CUDA C sha256 %s…)%n",
+          owner.getSimpleName(), source.sha256().substring(0, 12));
       for (KernelBinding binding : source.bindings()) {
-        out.printf("    %s -> __global__ %s, %d parameters checked%n",
+        out.printf(
+            "    %s -> __global__ %s, %d parameters checked%n",
             binding.methodName(), binding.nameExpression(), binding.paramSizes().length);
       }
       Properties precompiled = new Properties();
-      String name = owner.getName().substring(owner.getName().lastIndexOf('.') + 1) + ".kernelj.properties";
+      String name =
+          owner.getName().substring(owner.getName().lastIndexOf('.') + 1) + ".kernelj.properties";
       try (InputStream in = owner.getResourceAsStream(name)) {
         if (in != null) {
           precompiled.load(in);
-          out.println("    precompiled for " + precompiled.getProperty("archs", "?") + " (" + precompiled.getProperty("nvcc", "nvcc") + ")");
+          out.println(
+              "    precompiled for "
+                  + precompiled.getProperty("archs", "?")
+                  + " ("
+                  + precompiled.getProperty("nvcc", "nvcc")
+                  + ")");
         } else {
-          out.println("    not precompiled (no nvcc at build time): NVRTC compiles it at first use");
+          out.println(
+              "    not precompiled (no nvcc at build time): NVRTC compiles it at first use");
         }
       } catch (java.io.IOException e) {
         out.println("    precompiled binary unreadable: " + e.getMessage());

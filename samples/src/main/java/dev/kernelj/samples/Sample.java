@@ -3,7 +3,10 @@ package dev.kernelj.samples;
 import dev.kernelj.runtime.cuda.CudaContext;
 import java.io.PrintStream;
 
-/** One numbered sample: runs on a context, prints what it shows, and says whether its result checked out. */
+/**
+ * One numbered sample: runs on a context, prints what it shows, and says whether its result checked
+ * out.
+ */
 interface Sample {
   /** e.g. "01 vector add and saxpy". */
   String title();

@@ -37,8 +37,15 @@ final class Sample01VectorAdd implements Sample {
         wantAdd[i] = (double) x[i] + y[i];
         wantSaxpy[i] = Math.fma(2.5f, x[i], y[i]);
       }
-      boolean ok = Check.report(out, "vector_add, n = " + n, Check.maxRelativeError(dc.toFloatArray(), wantAdd), 1e-6);
-      ok &= Check.report(out, "saxpy, n = " + n, Check.maxRelativeError(dy.toFloatArray(), wantSaxpy), 1e-6);
+      boolean ok =
+          Check.report(
+              out,
+              "vector_add, n = " + n,
+              Check.maxRelativeError(dc.toFloatArray(), wantAdd),
+              1e-6);
+      ok &=
+          Check.report(
+              out, "saxpy, n = " + n, Check.maxRelativeError(dy.toFloatArray(), wantSaxpy), 1e-6);
       return ok;
     }
   }

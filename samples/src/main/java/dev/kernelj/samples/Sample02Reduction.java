@@ -7,7 +7,10 @@ import dev.kernelj.runtime.cuda.DeviceBuffer;
 import java.io.PrintStream;
 import java.util.Random;
 
-/** Sample 02: a two-pass shared-memory reduction (kernel in reduction.cu, a resource beside the interface). */
+/**
+ * Sample 02: a two-pass shared-memory reduction (kernel in reduction.cu, a resource beside the
+ * interface).
+ */
 final class Sample02Reduction implements Sample {
   private static final int BLOCK = 256;
   private static final int BLOCKS = 264; // two waves on a 132-SM card; any count works

@@ -8,7 +8,10 @@ import dev.kernelj.runtime.cuda.DeviceBuffer;
 import java.io.PrintStream;
 import java.util.Random;
 
-/** Sample 03: a tiled matrix product with a 2-D grid and shared memory, at sizes that are not tile multiples. */
+/**
+ * Sample 03: a tiled matrix product with a 2-D grid and shared memory, at sizes that are not tile
+ * multiples.
+ */
 final class Sample03TiledMatmul implements Sample {
   @Override
   public String title() {
@@ -28,8 +31,9 @@ final class Sample03TiledMatmul implements Sample {
         DeviceBuffer<F32> db = context.upload(b);
         DeviceBuffer<F32> dc = context.allocate(F32.class, (long) m * n)) {
       int tile = TiledMatmul.TILE;
-      Launch launch = Launch.grid(Dim3.of(Launch.blocksFor(n, tile), Launch.blocksFor(m, tile)))
-          .block(Dim3.of(tile, tile));
+      Launch launch =
+          Launch.grid(Dim3.of(Launch.blocksFor(n, tile), Launch.blocksFor(m, tile)))
+              .block(Dim3.of(tile, tile));
       kernels.matmul_tiled(launch, m, n, k, da, db, dc);
 
       double[] want = new double[m * n];
@@ -42,7 +46,11 @@ final class Sample03TiledMatmul implements Sample {
           want[i * n + j] = acc;
         }
       }
-      return Check.report(out, m + "x" + k + " · " + k + "x" + n, Check.maxRelativeError(dc.toFloatArray(), want), 1e-5);
+      return Check.report(
+          out,
+          m + "x" + k + " · " + k + "x" + n,
+          Check.maxRelativeError(dc.toFloatArray(), want),
+          1e-5);
     }
   }
 }

@@ -53,7 +53,8 @@ final class Sample05StreamsEvents implements Sample {
       end0.synchronize();
       end1.synchronize();
       for (int s = 0; s < 2; s++) {
-        out.printf("  stream %d: copy in + %d-round kernel + copy out of %d MiB took %.3f ms%n",
+        out.printf(
+            "  stream %d: copy in + %d-round kernel + copy out of %d MiB took %.3f ms%n",
             s, rounds, halfBytes >> 20, events[s][1].elapsedMillisSince(events[s][0]));
       }
       double worst = 0;

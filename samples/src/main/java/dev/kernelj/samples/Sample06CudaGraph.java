@@ -31,11 +31,12 @@ final class Sample06CudaGraph implements Sample {
         CudaEvent end = context.createEvent()) {
       data.fill(0f, stream);
       Launch launch = Launch.grid(Launch.blocksFor(n, 256)).block(256).on(stream);
-      Runnable step = () -> {
-        for (int i = 0; i < KERNELS; i++) {
-          kernels.increment(launch, n, data, 1);
-        }
-      };
+      Runnable step =
+          () -> {
+            for (int i = 0; i < KERNELS; i++) {
+              kernels.increment(launch, n, data, 1);
+            }
+          };
       step.run(); // warm-up: module load and first-launch costs stay out of the timing
       start.record(stream);
       step.run();
@@ -53,7 +54,8 @@ final class Sample06CudaGraph implements Sample {
         end.record(stream);
         end.synchronize();
         float replayed = end.elapsedMillisSince(start) / replays;
-        out.printf("  %d launches: %.1f us issued one by one, %.1f us as one graph replay%n",
+        out.printf(
+            "  %d launches: %.1f us issued one by one, %.1f us as one graph replay%n",
             KERNELS, direct * 1000, replayed * 1000);
       }
       float[] got = data.toFloatArray();

@@ -46,7 +46,11 @@ final class Sample07CublasGemm implements Sample {
         }
       }
       // Inputs are exact bf16 values and accumulation is f32: only f32 rounding separates the two.
-      return Check.report(out, m + "x" + k + " · (" + n + "x" + k + ")ᵀ", Check.maxRelativeError(dc.toFloatArray(), want), 1e-4);
+      return Check.report(
+          out,
+          m + "x" + k + " · (" + n + "x" + k + ")ᵀ",
+          Check.maxRelativeError(dc.toFloatArray(), want),
+          1e-4);
     }
   }
 

@@ -7,7 +7,9 @@ import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 
 /** Sample 01's kernels: y = a·x + y, and c = a + b. */
-@Kernel(source = """
+@Kernel(
+    source =
+        """
     extern "C" __global__ void saxpy(int n, float a, const float* __restrict__ x, float* __restrict__ y) {
       int i = blockIdx.x * blockDim.x + threadIdx.x;
       if (i < n) {

@@ -9,10 +9,12 @@ import dev.kernelj.dsl.Ptr;
 
 /**
  * Sample 04's kernel: one C++ template, two instantiations. Each Java method names its
- * instantiation; the processor checks {@code T*} as {@code float*} for one and {@code double*}
- * for the other.
+ * instantiation; the processor checks {@code T*} as {@code float*} for one and {@code double*} for
+ * the other.
  */
-@Kernel(source = """
+@Kernel(
+    source =
+        """
     template <typename T>
     __global__ void scale(T* data, T factor, int n) {
       int i = blockIdx.x * blockDim.x + threadIdx.x;

@@ -7,8 +7,12 @@ import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 
-/** Sample 03's kernel: C = A·B for row-major f32 matrices, 16×16 tiles staged through shared memory. */
-@Kernel(source = """
+/**
+ * Sample 03's kernel: C = A·B for row-major f32 matrices, 16×16 tiles staged through shared memory.
+ */
+@Kernel(
+    source =
+        """
     #define TILE 16
 
     extern "C" __global__ void matmul_tiled(int m, int n, int k,
@@ -37,5 +41,6 @@ public interface TiledMatmul {
   int TILE = 16;
 
   @Global(maxThreadsPerBlock = TILE * TILE)
-  void matmul_tiled(Launch launch, int m, int n, int k, ConstPtr<F32> a, ConstPtr<F32> b, Ptr<F32> c);
+  void matmul_tiled(
+      Launch launch, int m, int n, int k, ConstPtr<F32> a, ConstPtr<F32> b, Ptr<F32> c);
 }

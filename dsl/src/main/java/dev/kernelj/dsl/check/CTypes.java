@@ -10,21 +10,22 @@ import java.util.Optional;
  */
 public final class CTypes {
   /** Type names that are not combinations of C's arithmetic keywords. */
-  private static final Map<String, DType> NAMED = Map.ofEntries(
-      Map.entry("__half", DType.F16),
-      Map.entry("half", DType.F16),
-      Map.entry("__nv_bfloat16", DType.BF16),
-      Map.entry("nv_bfloat16", DType.BF16),
-      Map.entry("int8_t", DType.I8),
-      Map.entry("uint8_t", DType.U8),
-      Map.entry("int16_t", DType.I16),
-      Map.entry("uint16_t", DType.U16),
-      Map.entry("int32_t", DType.I32),
-      Map.entry("uint32_t", DType.U32),
-      Map.entry("int64_t", DType.I64),
-      Map.entry("uint64_t", DType.U64),
-      Map.entry("ptrdiff_t", DType.I64),
-      Map.entry("size_t", DType.U64));
+  private static final Map<String, DType> NAMED =
+      Map.ofEntries(
+          Map.entry("__half", DType.F16),
+          Map.entry("half", DType.F16),
+          Map.entry("__nv_bfloat16", DType.BF16),
+          Map.entry("nv_bfloat16", DType.BF16),
+          Map.entry("int8_t", DType.I8),
+          Map.entry("uint8_t", DType.U8),
+          Map.entry("int16_t", DType.I16),
+          Map.entry("uint16_t", DType.U16),
+          Map.entry("int32_t", DType.I32),
+          Map.entry("uint32_t", DType.U32),
+          Map.entry("int64_t", DType.I64),
+          Map.entry("uint64_t", DType.U64),
+          Map.entry("ptrdiff_t", DType.I64),
+          Map.entry("size_t", DType.U64));
 
   private CTypes() {}
 
@@ -53,9 +54,19 @@ public final class CTypes {
     return dtypeOf(cBase).isPresent();
   }
 
-  /** Counts the arithmetic keywords and works out the type they make together, as a C compiler does. */
+  /**
+   * Counts the arithmetic keywords and works out the type they make together, as a C compiler does.
+   */
   private static Optional<DType> arithmetic(String[] words) {
-    int signed = 0, unsigned = 0, shorts = 0, longs = 0, ints = 0, chars = 0, floats = 0, doubles = 0, bools = 0;
+    int signed = 0,
+        unsigned = 0,
+        shorts = 0,
+        longs = 0,
+        ints = 0,
+        chars = 0,
+        floats = 0,
+        doubles = 0,
+        bools = 0;
     for (String w : words) {
       switch (w) {
         case "signed" -> signed++;
@@ -82,13 +93,20 @@ public final class CTypes {
     if (total == 1 && bools == 1) {
       return Optional.of(DType.BOOL);
     }
-    if (floats + doubles + bools > 0 || signed + unsigned > 1 || ints > 1 || chars > 1 || shorts > 1 || longs > 2) {
+    if (floats + doubles + bools > 0
+        || signed + unsigned > 1
+        || ints > 1
+        || chars > 1
+        || shorts > 1
+        || longs > 2) {
       return Optional.empty();
     }
     boolean isUnsigned = unsigned == 1;
     if (chars == 1) {
       // char is signed on every target CUDA supports; "signed char" says so explicitly.
-      return shorts + longs + ints == 0 ? Optional.of(isUnsigned ? DType.U8 : DType.I8) : Optional.empty();
+      return shorts + longs + ints == 0
+          ? Optional.of(isUnsigned ? DType.U8 : DType.I8)
+          : Optional.empty();
     }
     if (shorts == 1) {
       return longs == 0 ? Optional.of(isUnsigned ? DType.U16 : DType.I16) : Optional.empty();

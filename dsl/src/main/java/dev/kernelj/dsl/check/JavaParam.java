@@ -8,10 +8,15 @@ import dev.kernelj.dsl.DType;
  * values for dynamic (jshell) kernels.
  */
 public sealed interface JavaParam {
-  /** How the parameter reads in Java source, for messages: {@code Ptr<F32>}, {@code @Unsigned int}. */
+  /**
+   * How the parameter reads in Java source, for messages: {@code Ptr<F32>}, {@code @Unsigned int}.
+   */
   String javaSpelling();
 
-  /** A primitive passed by value: {@code int}, {@code @Unsigned long}, {@code float}, {@code boolean}, ... */
+  /**
+   * A primitive passed by value: {@code int}, {@code @Unsigned long}, {@code float}, {@code
+   * boolean}, ...
+   */
   record Scalar(DType type) implements JavaParam {
     @Override
     public String javaSpelling() {

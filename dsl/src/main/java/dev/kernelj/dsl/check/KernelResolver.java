@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Finds the one {@code __global__} function a name expression binds to: by name, then template
- * or not by whether the expression has template arguments, then by template argument count.
+ * Finds the one {@code __global__} function a name expression binds to: by name, then template or
+ * not by whether the expression has template arguments, then by template argument count.
  */
 final class KernelResolver {
   /** Exactly one of the two is non-null. */
@@ -26,9 +26,16 @@ final class KernelResolver {
     if (binding.isInstantiation()) {
       List<CudaKernel> templates = named.stream().filter(CudaKernel::isTemplate).toList();
       if (templates.isEmpty()) {
-        return fail(Diagnostic.TEMPLATE, "'" + binding.text() + "' gives template arguments but __global__ '"
-            + binding.name() + "' is not a template; bind it as \"" + binding.name() + "\". "
-            + Quote.of(named.get(0)));
+        return fail(
+            Diagnostic.TEMPLATE,
+            "'"
+                + binding.text()
+                + "' gives template arguments but __global__ '"
+                + binding.name()
+                + "' is not a template; bind it as \""
+                + binding.name()
+                + "\". "
+                + Quote.of(named.get(0)));
       }
       int count = binding.templateArgs().size();
       List<CudaKernel> fitting = templates.stream().filter(k -> accepts(k, count)).toList();
@@ -38,12 +45,24 @@ final class KernelResolver {
       if (fitting.size() > 1) {
         return fail(Diagnostic.OVERLOAD, overloaded(binding.text(), fitting));
       }
-      String takes = templates.stream()
-          .map(k -> expectedCount(k) + " (" + templateHeader(k) + ")")
-          .collect(Collectors.joining(" or "));
-      return fail(Diagnostic.TEMPLATE, "'" + binding.text() + "' gives " + count + " template argument"
-          + (count == 1 ? "" : "s") + " but __global__ '" + binding.name() + "' takes " + takes + ". "
-          + Quote.of(templates.get(0)));
+      String takes =
+          templates.stream()
+              .map(k -> expectedCount(k) + " (" + templateHeader(k) + ")")
+              .collect(Collectors.joining(" or "));
+      return fail(
+          Diagnostic.TEMPLATE,
+          "'"
+              + binding.text()
+              + "' gives "
+              + count
+              + " template argument"
+              + (count == 1 ? "" : "s")
+              + " but __global__ '"
+              + binding.name()
+              + "' takes "
+              + takes
+              + ". "
+              + Quote.of(templates.get(0)));
     }
     List<CudaKernel> plain = named.stream().filter(k -> !k.isTemplate()).toList();
     if (plain.size() == 1) {
@@ -53,17 +72,28 @@ final class KernelResolver {
       return fail(Diagnostic.OVERLOAD, overloaded(binding.name(), plain));
     }
     CudaKernel template = named.get(0);
-    String example = template.name() + template.templateParams().stream()
-        .map(tp -> tp.name().isEmpty() ? "?" : tp.name())
-        .collect(Collectors.joining(", ", "<", ">"));
-    return fail(Diagnostic.TEMPLATE, "__global__ '" + binding.name() + "' is a template (" + templateHeader(template)
-        + ") and needs template arguments: bind an instantiation such as @Global(\"" + example
-        + "\") with each template parameter replaced by its argument. " + Quote.of(template));
+    String example =
+        template.name()
+            + template.templateParams().stream()
+                .map(tp -> tp.name().isEmpty() ? "?" : tp.name())
+                .collect(Collectors.joining(", ", "<", ">"));
+    return fail(
+        Diagnostic.TEMPLATE,
+        "__global__ '"
+            + binding.name()
+            + "' is a template ("
+            + templateHeader(template)
+            + ") and needs template arguments: bind an instantiation such as @Global(\""
+            + example
+            + "\") with each template parameter replaced by its argument. "
+            + Quote.of(template));
   }
 
   /** {@code template <typename T, int BLOCK = 256>}. */
   static String templateHeader(CudaKernel k) {
-    return k.templateParams().stream().map(TemplateParam::toString).collect(Collectors.joining(", ", "template <", ">"));
+    return k.templateParams().stream()
+        .map(TemplateParam::toString)
+        .collect(Collectors.joining(", ", "template <", ">"));
   }
 
   private static boolean accepts(CudaKernel k, int count) {
@@ -83,10 +113,16 @@ final class KernelResolver {
   }
 
   private static String overloaded(String what, List<CudaKernel> candidates) {
-    String each = candidates.stream()
-        .map(k -> "line " + k.line() + ": " + k.declaration())
-        .collect(Collectors.joining("; "));
-    return "'" + what + "' matches " + candidates.size() + " overloaded __global__ functions (" + each
+    String each =
+        candidates.stream()
+            .map(k -> "line " + k.line() + ": " + k.declaration())
+            .collect(Collectors.joining("; "));
+    return "'"
+        + what
+        + "' matches "
+        + candidates.size()
+        + " overloaded __global__ functions ("
+        + each
         + "); a Java method binds exactly one, so give the overloads different names (extern \"C\" kernels cannot"
         + " be overloaded at all)";
   }
@@ -94,7 +130,9 @@ final class KernelResolver {
   private static String unknownName(NameExpression binding, CudaSource source) {
     List<String> names = source.kernels().stream().map(CudaKernel::name).distinct().toList();
     if (names.isEmpty()) {
-      return "no __global__ function named '" + binding.name() + "': the CUDA source declares no __global__ function at all";
+      return "no __global__ function named '"
+          + binding.name()
+          + "': the CUDA source declares no __global__ function at all";
     }
     String closest = names.get(0);
     for (String n : names) {
@@ -102,8 +140,12 @@ final class KernelResolver {
         closest = n;
       }
     }
-    return "no __global__ function named '" + binding.name() + "'; did you mean '" + closest
-        + "'? The CUDA source declares: " + String.join(", ", names);
+    return "no __global__ function named '"
+        + binding.name()
+        + "'; did you mean '"
+        + closest
+        + "'? The CUDA source declares: "
+        + String.join(", ", names);
   }
 
   /** Edit distance, ignoring case: the suggestion should survive saxpy vs SAXPY. */

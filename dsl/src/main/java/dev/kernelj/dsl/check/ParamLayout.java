@@ -35,7 +35,8 @@ public final class ParamLayout {
     for (int i = 0; i < sizes.length; i++) {
       int size = sizes[i];
       if (size != 1 && size != 2 && size != 4 && size != 8) {
-        throw new IllegalArgumentException("parameter " + i + " has size " + size + "; only 1, 2, 4 and 8 are supported");
+        throw new IllegalArgumentException(
+            "parameter " + i + " has size " + size + "; only 1, 2, 4 and 8 are supported");
       }
       at = (at + size - 1) / size * size;
       offsets[i] = at;
@@ -75,6 +76,11 @@ public final class ParamLayout {
 
   @Override
   public String toString() {
-    return "ParamLayout" + Arrays.toString(offsets) + " sizes " + Arrays.toString(sizes) + " total " + totalBytes;
+    return "ParamLayout"
+        + Arrays.toString(offsets)
+        + " sizes "
+        + Arrays.toString(sizes)
+        + " total "
+        + totalBytes;
   }
 }

@@ -18,15 +18,19 @@ final class ParamMatcher {
   private final String quote;
   private final List<Problem> problems = new ArrayList<>();
 
-  private ParamMatcher(List<JavaParam> java, List<CudaParam> cuda, String kernelName, String quote) {
+  private ParamMatcher(
+      List<JavaParam> java, List<CudaParam> cuda, String kernelName, String quote) {
     this.java = java;
     this.cuda = cuda;
     this.kernelName = kernelName;
     this.quote = quote;
   }
 
-  /** @param quote the CUDA declaration as messages quote it (see {@link Quote}) */
-  static List<Problem> match(List<JavaParam> java, List<CudaParam> cuda, String kernelName, String quote) {
+  /**
+   * @param quote the CUDA declaration as messages quote it (see {@link Quote})
+   */
+  static List<Problem> match(
+      List<JavaParam> java, List<CudaParam> cuda, String kernelName, String quote) {
     ParamMatcher m = new ParamMatcher(java, cuda, kernelName, quote);
     m.run();
     return m.problems;
@@ -34,17 +38,38 @@ final class ParamMatcher {
 
   private void run() {
     if (java.size() != cuda.size()) {
-      error(Diagnostic.ARITY, -1, "__global__ '" + kernelName + "' takes " + count(cuda.size())
-          + " but the Java method declares " + count(java.size()) + " after the Launch");
+      error(
+          Diagnostic.ARITY,
+          -1,
+          "__global__ '"
+              + kernelName
+              + "' takes "
+              + count(cuda.size())
+              + " but the Java method declares "
+              + count(java.size())
+              + " after the Launch");
       return;
     }
     Optional<int[]> swap = OrderCheck.firstSwap(java, cuda);
     if (swap.isPresent()) {
       int i = swap.get()[0];
       int j = swap.get()[1];
-      error(Diagnostic.ORDER, i, "the Java parameters match CUDA's as a set but not in order: Java parameter "
-          + (i + 1) + " is " + java.get(i).javaSpelling() + " where CUDA has " + describe(i) + ", and Java parameter "
-          + (j + 1) + " is " + java.get(j).javaSpelling() + " where CUDA has " + describe(j) + "; swap them");
+      error(
+          Diagnostic.ORDER,
+          i,
+          "the Java parameters match CUDA's as a set but not in order: Java parameter "
+              + (i + 1)
+              + " is "
+              + java.get(i).javaSpelling()
+              + " where CUDA has "
+              + describe(i)
+              + ", and Java parameter "
+              + (j + 1)
+              + " is "
+              + java.get(j).javaSpelling()
+              + " where CUDA has "
+              + describe(j)
+              + "; swap them");
       return;
     }
     for (int i = 0; i < java.size(); i++) {
@@ -56,62 +81,148 @@ final class ParamMatcher {
     String label = label(i, cp);
     CudaType ct = cp.type();
     if (jp instanceof JavaParam.Unsupported u) {
-      error(Diagnostic.UNSUPPORTED_TYPE, i, label + " is " + u.javaSpelling()
-          + " in Java, which cannot be passed to a kernel; use a primitive, Ptr<T> or ConstPtr<T>");
+      error(
+          Diagnostic.UNSUPPORTED_TYPE,
+          i,
+          label
+              + " is "
+              + u.javaSpelling()
+              + " in Java, which cannot be passed to a kernel; use a primitive, Ptr<T> or ConstPtr<T>");
       return;
     }
     if (ct.pointerLevel() >= 2) {
-      error(Diagnostic.UNSUPPORTED_TYPE, i, label + " is " + ct + " in CUDA, a pointer to pointers, which KernelJ"
-          + " cannot pass; pass one flat buffer (and offsets) instead");
+      error(
+          Diagnostic.UNSUPPORTED_TYPE,
+          i,
+          label
+              + " is "
+              + ct
+              + " in CUDA, a pointer to pointers, which KernelJ"
+              + " cannot pass; pass one flat buffer (and offsets) instead");
       return;
     }
     boolean voidPointer = ct.pointerLevel() == 1 && ct.base().equals("void");
     Optional<DType> cudaType = CTypes.dtypeOf(ct.base());
     if (cudaType.isEmpty() && !voidPointer) {
-      error(Diagnostic.UNSUPPORTED_TYPE, i, label + " has the CUDA type " + ct + ", which KernelJ cannot pass:"
-          + " only arithmetic types (float, int, int64_t, __half, ...) and pointers to them are supported");
+      error(
+          Diagnostic.UNSUPPORTED_TYPE,
+          i,
+          label
+              + " has the CUDA type "
+              + ct
+              + ", which KernelJ cannot pass:"
+              + " only arithmetic types (float, int, int64_t, __half, ...) and pointers to them are supported");
       return;
     }
     if (ct.pointerLevel() == 0 && isHalfWidthFloat(cudaType.get())) {
-      error(Diagnostic.UNSUPPORTED_TYPE, i, label + " is a " + ct + " scalar in CUDA, which KernelJ cannot pass by"
-          + " value; take a float parameter and convert it in the kernel");
+      error(
+          Diagnostic.UNSUPPORTED_TYPE,
+          i,
+          label
+              + " is a "
+              + ct
+              + " scalar in CUDA, which KernelJ cannot pass by"
+              + " value; take a float parameter and convert it in the kernel");
       return;
     }
     if (jp instanceof JavaParam.Scalar s && isHalfWidthFloat(s.type())) {
-      error(Diagnostic.UNSUPPORTED_TYPE, i, label + " is a " + s.type() + " scalar in Java, which KernelJ cannot pass"
-          + " by value; pass a float and convert it in the kernel");
+      error(
+          Diagnostic.UNSUPPORTED_TYPE,
+          i,
+          label
+              + " is a "
+              + s.type()
+              + " scalar in Java, which KernelJ cannot pass"
+              + " by value; pass a float and convert it in the kernel");
       return;
     }
     if (jp instanceof JavaParam.Scalar s) {
       if (ct.isPointer()) {
-        error(Diagnostic.POINTER_ELEMENT, i, label + " is the scalar " + s.javaSpelling() + " in Java but the pointer "
-            + ct + " in CUDA; declare " + javaPointer(ct, cudaType));
+        error(
+            Diagnostic.POINTER_ELEMENT,
+            i,
+            label
+                + " is the scalar "
+                + s.javaSpelling()
+                + " in Java but the pointer "
+                + ct
+                + " in CUDA; declare "
+                + javaPointer(ct, cudaType));
       } else if (s.type() != cudaType.get()) {
-        error(Diagnostic.SCALAR_TYPE, i, label + " is " + s.javaSpelling() + " in Java but " + ct + " in CUDA"
-            + scalarAdvice(s.type(), cudaType.get()));
+        error(
+            Diagnostic.SCALAR_TYPE,
+            i,
+            label
+                + " is "
+                + s.javaSpelling()
+                + " in Java but "
+                + ct
+                + " in CUDA"
+                + scalarAdvice(s.type(), cudaType.get()));
       }
       return;
     }
     JavaParam.Pointer p = (JavaParam.Pointer) jp;
     if (!ct.isPointer()) {
-      error(Diagnostic.POINTER_ELEMENT, i, label + " is the pointer " + p.javaSpelling() + " in Java but the scalar "
-          + ct + " in CUDA; declare " + new JavaParam.Scalar(cudaType.get()).javaSpelling());
+      error(
+          Diagnostic.POINTER_ELEMENT,
+          i,
+          label
+              + " is the pointer "
+              + p.javaSpelling()
+              + " in Java but the scalar "
+              + ct
+              + " in CUDA; declare "
+              + new JavaParam.Scalar(cudaType.get()).javaSpelling());
       return;
     }
     if (!voidPointer && p.element() != cudaType.get()) {
-      error(Diagnostic.POINTER_ELEMENT, i, label + " is " + p.javaSpelling() + " in Java but " + ct + " in CUDA: the"
-          + " elements differ (" + p.element() + " vs " + cudaType.get() + "); declare " + javaPointer(ct, cudaType));
+      error(
+          Diagnostic.POINTER_ELEMENT,
+          i,
+          label
+              + " is "
+              + p.javaSpelling()
+              + " in Java but "
+              + ct
+              + " in CUDA: the"
+              + " elements differ ("
+              + p.element()
+              + " vs "
+              + cudaType.get()
+              + "); declare "
+              + javaPointer(ct, cudaType));
       return;
     }
     if (!ct.pointeeConst() && !p.writable()) {
-      error(Diagnostic.CONSTNESS, i, label + " is " + p.javaSpelling() + " (read-only) in Java but " + ct
-          + " (writable) in CUDA: the kernel may write through it while the caller was promised read-only; declare "
-          + javaPointer(ct, cudaType) + ", or make the CUDA parameter const if the kernel only reads it");
+      error(
+          Diagnostic.CONSTNESS,
+          i,
+          label
+              + " is "
+              + p.javaSpelling()
+              + " (read-only) in Java but "
+              + ct
+              + " (writable) in CUDA: the kernel may write through it while the caller was promised read-only; declare "
+              + javaPointer(ct, cudaType)
+              + ", or make the CUDA parameter const if the kernel only reads it");
     } else if (ct.pointeeConst() && p.writable()) {
-      problems.add(new Problem(Diagnostic.CONSTNESS, false, i, label + " is " + p.javaSpelling() + " (writable) in Java"
-          + " but " + ct + " in CUDA. Only a warning: the kernel cannot write through it, so the Java declaration is"
-          + " merely over-permissive; declare " + javaPointer(ct, cudaType) + " so read-only buffers can be passed. "
-          + quote));
+      problems.add(
+          new Problem(
+              Diagnostic.CONSTNESS,
+              false,
+              i,
+              label
+                  + " is "
+                  + p.javaSpelling()
+                  + " (writable) in Java"
+                  + " but "
+                  + ct
+                  + " in CUDA. Only a warning: the kernel cannot write through it, so the Java declaration is"
+                  + " merely over-permissive; declare "
+                  + javaPointer(ct, cudaType)
+                  + " so read-only buffers can be passed. "
+                  + quote));
     }
   }
 

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The one definition of "these Java parameters may launch that CUDA kernel", used by the
- * annotation processor at compile time and by the runtime's dynamic kernels at run time.
+ * The one definition of "these Java parameters may launch that CUDA kernel", used by the annotation
+ * processor at compile time and by the runtime's dynamic kernels at run time.
  *
  * @param kernel the CUDA kernel the binding resolved to, when it resolved to exactly one
  * @param problems every problem found, errors and warnings, in parameter order
@@ -24,11 +24,12 @@ public record SignatureCheck(Optional<CudaKernel> kernel, List<Problem> problems
 
   /**
    * Resolves {@code binding} in {@code source} and checks {@code javaParams} (the Java parameters
-   * after the {@code Launch}) against the kernel's parameters, template arguments substituted.
-   * C types are read through {@link CTypes}; a CUDA {@code void*} takes a pointer of any element
+   * after the {@code Launch}) against the kernel's parameters, template arguments substituted. C
+   * types are read through {@link CTypes}; a CUDA {@code void*} takes a pointer of any element
    * type, with the same constness rules as a typed pointer.
    */
-  public static SignatureCheck check(List<JavaParam> javaParams, NameExpression binding, CudaSource source) {
+  public static SignatureCheck check(
+      List<JavaParam> javaParams, NameExpression binding, CudaSource source) {
     return SignatureChecker.check(javaParams, binding, source);
   }
 }

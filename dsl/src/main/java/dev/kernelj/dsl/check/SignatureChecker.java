@@ -11,7 +11,8 @@ import java.util.Optional;
 final class SignatureChecker {
   private SignatureChecker() {}
 
-  static SignatureCheck check(List<JavaParam> javaParams, NameExpression binding, CudaSource source) {
+  static SignatureCheck check(
+      List<JavaParam> javaParams, NameExpression binding, CudaSource source) {
     KernelResolver.Resolution r = KernelResolver.resolve(binding, source);
     if (r.problem() != null) {
       return new SignatureCheck(Optional.empty(), List.of(r.problem()));
@@ -19,6 +20,7 @@ final class SignatureChecker {
     CudaKernel kernel = r.kernel();
     List<CudaParam> params = kernel.paramsFor(binding.templateArgs());
     String quote = Quote.of(kernel, binding.templateArgs());
-    return new SignatureCheck(Optional.of(kernel), ParamMatcher.match(javaParams, params, kernel.name(), quote));
+    return new SignatureCheck(
+        Optional.of(kernel), ParamMatcher.match(javaParams, params, kernel.name(), quote));
   }
 }

@@ -14,7 +14,10 @@ import java.util.List;
  * by {@link GlobalDeclarationReader}.
  */
 final class CudaDeclarationParser {
-  private enum Scope { EXTERN_C, NAMESPACE }
+  private enum Scope {
+    EXTERN_C,
+    NAMESPACE
+  }
 
   private CudaDeclarationParser() {}
 
@@ -55,7 +58,10 @@ final class CudaDeclarationParser {
     return new CudaSource(kernels);
   }
 
-  /** After {@code namespace}: the index of the '{' that opens its body, or -1 for an alias or a stray word. */
+  /**
+   * After {@code namespace}: the index of the '{' that opens its body, or -1 for an alias or a
+   * stray word.
+   */
   private static int namespaceBodyStart(List<CudaToken> tokens, int from) {
     for (int i = from; i < tokens.size(); i++) {
       CudaToken t = tokens.get(i);
@@ -73,15 +79,27 @@ final class CudaDeclarationParser {
 
   /**
    * A declaration followed later by its definition is one kernel, not an overload: the two merge
-   * (the first position is kept; a {@code __launch_bounds__} or {@code extern "C"} on either counts).
+   * (the first position is kept; a {@code __launch_bounds__} or {@code extern "C"} on either
+   * counts).
    */
   private static void addOrMerge(List<CudaKernel> kernels, CudaKernel k) {
     for (int i = 0; i < kernels.size(); i++) {
       CudaKernel seen = kernels.get(i);
       if (sameSignature(seen, k)) {
-        int bounds = seen.launchBoundsMaxThreads() != 0 ? seen.launchBoundsMaxThreads() : k.launchBoundsMaxThreads();
-        kernels.set(i, new CudaKernel(seen.name(), seen.templateParams(), seen.params(), bounds,
-            seen.externC() || k.externC(), seen.line(), seen.declaration()));
+        int bounds =
+            seen.launchBoundsMaxThreads() != 0
+                ? seen.launchBoundsMaxThreads()
+                : k.launchBoundsMaxThreads();
+        kernels.set(
+            i,
+            new CudaKernel(
+                seen.name(),
+                seen.templateParams(),
+                seen.params(),
+                bounds,
+                seen.externC() || k.externC(),
+                seen.line(),
+                seen.declaration()));
         return;
       }
     }
@@ -89,7 +107,8 @@ final class CudaDeclarationParser {
   }
 
   private static boolean sameSignature(CudaKernel a, CudaKernel b) {
-    if (!a.name().equals(b.name()) || a.params().size() != b.params().size()
+    if (!a.name().equals(b.name())
+        || a.params().size() != b.params().size()
         || a.templateParams().size() != b.templateParams().size()) {
       return false;
     }

@@ -12,8 +12,8 @@ import java.util.List;
  *     or not an integer literal
  * @param externC whether the function has C linkage (no name mangling)
  * @param line the 1-based line of the source where the declaration starts
- * @param declaration the declaration as one line of normalised text (comments removed, white
- *     space folded), for quoting in messages
+ * @param declaration the declaration as one line of normalised text (comments removed, white space
+ *     folded), for quoting in messages
  */
 public record CudaKernel(
     String name,
@@ -34,10 +34,10 @@ public record CudaKernel(
   }
 
   /**
-   * The parameters of the instantiation with these template arguments: each type template
-   * parameter used as a parameter's base type is replaced ({@code const T*} with {@code T = float}
-   * becomes {@code const float*}); parameters past the arguments given take their defaults. Types
-   * that merely mention a template parameter ({@code Vec<T>}) are left as written.
+   * The parameters of the instantiation with these template arguments: each type template parameter
+   * used as a parameter's base type is replaced ({@code const T*} with {@code T = float} becomes
+   * {@code const float*}); parameters past the arguments given take their defaults. Types that
+   * merely mention a template parameter ({@code Vec<T>}) are left as written.
    *
    * @throws IllegalArgumentException when more arguments are given than the template takes
    */

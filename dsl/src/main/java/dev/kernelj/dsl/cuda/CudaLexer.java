@@ -14,8 +14,10 @@ final class CudaLexer {
   private final String src;
   private int pos;
   private int line = 1;
+
   /** True while only white space has been seen since the start of the current line. */
   private boolean atLineStart = true;
+
   private final List<CudaToken> tokens = new ArrayList<>();
 
   private CudaLexer(String src) {
@@ -64,7 +66,9 @@ final class CudaLexer {
       String word = src.substring(start, pos);
       if (pos < src.length() && src.charAt(pos) == '"' && isRawPrefix(word)) {
         lexRawString(start, startLine);
-      } else if (pos < src.length() && (src.charAt(pos) == '"' || src.charAt(pos) == '\'') && isEncodingPrefix(word)) {
+      } else if (pos < src.length()
+          && (src.charAt(pos) == '"' || src.charAt(pos) == '\'')
+          && isEncodingPrefix(word)) {
         lexQuoted(src.charAt(pos), start, startLine);
       } else {
         tokens.add(new CudaToken(Kind.IDENTIFIER, word, startLine));
@@ -91,7 +95,8 @@ final class CudaLexer {
       char prev = src.charAt(pos - 1);
       // As in a C pp-number, a sign directly after e/E/p/P belongs to the number.
       boolean exponentSign = (c == '+' || c == '-') && "eEpP".indexOf(prev) >= 0;
-      boolean digitSeparator = c == '\'' && pos + 1 < src.length() && Character.isLetterOrDigit(src.charAt(pos + 1));
+      boolean digitSeparator =
+          c == '\'' && pos + 1 < src.length() && Character.isLetterOrDigit(src.charAt(pos + 1));
       if (isIdentPart(c) || c == '.' || exponentSign || digitSeparator) {
         pos++;
       } else {
@@ -101,12 +106,16 @@ final class CudaLexer {
     tokens.add(new CudaToken(Kind.NUMBER, src.substring(start, pos), startLine));
   }
 
-  /** A string or character literal starting at {@code pos} (the quote), with an optional prefix from {@code start}. */
+  /**
+   * A string or character literal starting at {@code pos} (the quote), with an optional prefix from
+   * {@code start}.
+   */
   private void lexQuoted(char quote, int start, int startLine) {
     pos++;
     while (true) {
       if (pos >= src.length()) {
-        throw new CudaParseException(startLine, "unterminated " + (quote == '"' ? "string" : "character") + " literal");
+        throw new CudaParseException(
+            startLine, "unterminated " + (quote == '"' ? "string" : "character") + " literal");
       }
       char c = src.charAt(pos);
       if (c == '\\' && pos + 1 < src.length()) {
@@ -118,12 +127,15 @@ final class CudaLexer {
         pos++;
         break;
       } else if (c == '\n') {
-        throw new CudaParseException(startLine, "unterminated " + (quote == '"' ? "string" : "character") + " literal");
+        throw new CudaParseException(
+            startLine, "unterminated " + (quote == '"' ? "string" : "character") + " literal");
       } else {
         pos++;
       }
     }
-    tokens.add(new CudaToken(quote == '"' ? Kind.STRING : Kind.CHAR, src.substring(start, pos), startLine));
+    tokens.add(
+        new CudaToken(
+            quote == '"' ? Kind.STRING : Kind.CHAR, src.substring(start, pos), startLine));
   }
 
   /** {@code R"delim( ... )delim"}; {@code pos} is at the opening quote. */
@@ -164,8 +176,8 @@ final class CudaLexer {
   }
 
   /**
-   * Skips a directive to its end of line, following backslash continuations and block comments
-   * that span lines; string literals inside are skipped so a {@code //} in a path does not end it.
+   * Skips a directive to its end of line, following backslash continuations and block comments that
+   * span lines; string literals inside are skipped so a {@code //} in a path does not end it.
    */
   private void skipDirective() {
     while (pos < src.length()) {
@@ -212,7 +224,11 @@ final class CudaLexer {
   }
 
   private static boolean isRawPrefix(String word) {
-    return word.equals("R") || word.equals("u8R") || word.equals("uR") || word.equals("UR") || word.equals("LR");
+    return word.equals("R")
+        || word.equals("u8R")
+        || word.equals("uR")
+        || word.equals("UR")
+        || word.equals("LR");
   }
 
   private static boolean isEncodingPrefix(String word) {

@@ -1,6 +1,9 @@
 package dev.kernelj.dsl.cuda;
 
-/** CUDA C that the declaration parser cannot read, with the 1-based line where it gave up (0 if unknown). */
+/**
+ * CUDA C that the declaration parser cannot read, with the 1-based line where it gave up (0 if
+ * unknown).
+ */
 public final class CudaParseException extends RuntimeException {
   private final int line;
 

@@ -17,8 +17,8 @@ public record CudaSource(List<CudaKernel> kernels) {
    * Finds the {@code __global__} declarations in CUDA C: comments, string literals, preprocessor
    * lines, {@code extern "C"} (single and block form), {@code __launch_bounds__}, templates,
    * attributes and function bodies are all understood or skipped. A declaration followed by its
-   * definition is one kernel; explicit instantiations and specialisations
-   * ({@code template __global__ void f<float>(...)}) are not kernels of their own.
+   * definition is one kernel; explicit instantiations and specialisations ({@code template
+   * __global__ void f<float>(...)}) are not kernels of their own.
    *
    * @throws CudaParseException when a {@code __global__} declaration cannot be read
    */

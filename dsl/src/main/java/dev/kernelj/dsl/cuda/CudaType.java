@@ -4,8 +4,8 @@ package dev.kernelj.dsl.cuda;
  * The type of one {@code __global__} parameter as written in CUDA C, with qualifiers separated out.
  *
  * @param base the type name without cv-qualifiers, {@code __restrict__} or {@code *}, white space
- *     folded to single spaces: {@code "float"}, {@code "unsigned int"}, {@code "__half"},
- *     {@code "int64_t"}, or a template parameter such as {@code "T"}
+ *     folded to single spaces: {@code "float"}, {@code "unsigned int"}, {@code "__half"}, {@code
+ *     "int64_t"}, or a template parameter such as {@code "T"}
  * @param pointeeConst for a pointer, whether the pointed-to element is const ({@code const T*} or
  *     {@code T const*}); for a scalar, whether the value is const
  * @param pointerLevel 0 for a scalar, 1 for {@code T*}, 2 for {@code T**}

@@ -11,14 +11,39 @@ import java.util.Set;
 final class DeclaratorParser {
   /** Words that make up C's built-in arithmetic types; a parameter name is never one of them. */
   static final Set<String> BUILTIN_TYPE_WORDS =
-      Set.of("void", "bool", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "__int128");
+      Set.of(
+          "void",
+          "bool",
+          "char",
+          "short",
+          "int",
+          "long",
+          "float",
+          "double",
+          "signed",
+          "unsigned",
+          "__int128");
 
   private static final Set<String> RESTRICT = Set.of("__restrict__", "__restrict", "restrict");
-  /** Words that say nothing the matching rules need: storage, elaboration, and CUDA parameter attributes. */
+
+  /**
+   * Words that say nothing the matching rules need: storage, elaboration, and CUDA parameter
+   * attributes.
+   */
   private static final Set<String> IGNORED_WORDS =
-      Set.of("volatile", "register", "struct", "class", "union", "enum", "typename", "__grid_constant__");
+      Set.of(
+          "volatile",
+          "register",
+          "struct",
+          "class",
+          "union",
+          "enum",
+          "typename",
+          "__grid_constant__");
+
   /** Attribute-like words followed by a parenthesised argument list that is dropped with them. */
-  static final Set<String> ATTRIBUTE_CALLS = Set.of("__attribute__", "__declspec", "alignas", "__align__");
+  static final Set<String> ATTRIBUTE_CALLS =
+      Set.of("__attribute__", "__declspec", "alignas", "__align__");
 
   private DeclaratorParser() {}
 
@@ -26,7 +51,8 @@ final class DeclaratorParser {
   static CudaParam parameter(List<CudaToken> tokens, String where) {
     List<CudaToken> decl = beforeDefaultValue(tokens);
     if (decl.isEmpty()) {
-      throw new CudaParseException(tokens.isEmpty() ? 0 : tokens.get(0).line(), where + " is empty");
+      throw new CudaParseException(
+          tokens.isEmpty() ? 0 : tokens.get(0).line(), where + " is empty");
     }
     boolean restrict = false;
     boolean baseConst = false;
@@ -35,7 +61,10 @@ final class DeclaratorParser {
     List<CudaToken> words = new ArrayList<>();
     for (int i = 0; i < decl.size(); i++) {
       CudaToken t = decl.get(i);
-      if (t.isIdentifier() && ATTRIBUTE_CALLS.contains(t.text()) && i + 1 < decl.size() && decl.get(i + 1).isPunct("(")) {
+      if (t.isIdentifier()
+          && ATTRIBUTE_CALLS.contains(t.text())
+          && i + 1 < decl.size()
+          && decl.get(i + 1).isPunct("(")) {
         i = TokenGroups.closing(decl, i + 1, where);
       } else if (t.isPunct("[") && i + 1 < decl.size() && decl.get(i + 1).isPunct("[")) {
         i = TokenGroups.closing(decl, i, where);
@@ -64,18 +93,24 @@ final class DeclaratorParser {
     if (words.size() > 1) {
       CudaToken last = words.get(words.size() - 1);
       CudaToken beforeLast = words.get(words.size() - 2);
-      if (last.isIdentifier() && !BUILTIN_TYPE_WORDS.contains(last.text()) && !beforeLast.isPunct("::")) {
+      if (last.isIdentifier()
+          && !BUILTIN_TYPE_WORDS.contains(last.text())
+          && !beforeLast.isPunct("::")) {
         name = last.text();
         words = words.subList(0, words.size() - 1);
       }
     }
     if (words.isEmpty()) {
-      throw new CudaParseException(decl.get(0).line(), where + " has no type: " + TokenText.join(decl));
+      throw new CudaParseException(
+          decl.get(0).line(), where + " has no type: " + TokenText.join(decl));
     }
-    return new CudaParam(new CudaType(TokenText.join(words), baseConst, pointerLevel, restrict), name);
+    return new CudaParam(
+        new CudaType(TokenText.join(words), baseConst, pointerLevel, restrict), name);
   }
 
-  /** A type on its own, such as a template argument ({@code const float}, {@code unsigned int*}). */
+  /**
+   * A type on its own, such as a template argument ({@code const float}, {@code unsigned int*}).
+   */
   static CudaType type(String text) {
     List<CudaToken> tokens = CudaLexer.tokenize(text);
     CudaParam p = parameter(tokens, "type '" + text + "'");
@@ -86,18 +121,22 @@ final class DeclaratorParser {
     return p.type();
   }
 
-  /** One template parameter: {@code typename T}, {@code int BLOCK = 256}, {@code typename... Ts}. */
+  /**
+   * One template parameter: {@code typename T}, {@code int BLOCK = 256}, {@code typename... Ts}.
+   */
   static TemplateParam templateParameter(List<CudaToken> tokens, String where) {
     int eq = topLevelEquals(tokens);
     List<CudaToken> decl = eq < 0 ? tokens : tokens.subList(0, eq);
     String defaultArg = eq < 0 ? "" : TokenText.join(tokens.subList(eq + 1, tokens.size()));
     if (decl.isEmpty()) {
-      throw new CudaParseException(tokens.isEmpty() ? 0 : tokens.get(0).line(), where + " is empty");
+      throw new CudaParseException(
+          tokens.isEmpty() ? 0 : tokens.get(0).line(), where + " is empty");
     }
     boolean variadic = decl.stream().anyMatch(t -> t.isPunct("..."));
     List<CudaToken> words = decl.stream().filter(t -> !t.isPunct("...")).toList();
     if (words.isEmpty()) {
-      throw new CudaParseException(decl.get(0).line(), where + " has no kind: " + TokenText.join(decl));
+      throw new CudaParseException(
+          decl.get(0).line(), where + " has no kind: " + TokenText.join(decl));
     }
     String name = "";
     CudaToken last = words.get(words.size() - 1);
@@ -130,7 +169,7 @@ final class DeclaratorParser {
             return i;
           }
         }
-        default -> { }
+        default -> {}
       }
     }
     return -1;

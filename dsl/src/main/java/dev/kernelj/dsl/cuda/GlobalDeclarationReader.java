@@ -11,17 +11,38 @@ import java.util.Set;
  * type, {@code __launch_bounds__}, attributes and macros to the function's name and parameter list.
  */
 final class GlobalDeclarationReader {
-  /** A kernel, or none for an explicit instantiation or specialisation, and where scanning goes on. */
+  /**
+   * A kernel, or none for an explicit instantiation or specialisation, and where scanning goes on.
+   */
   record Result(Optional<CudaKernel> kernel, int next) {}
 
   /** Specifier words that can stand before {@code __global__} in one declaration. */
   private static final Set<String> PREFIX_WORDS =
-      Set.of("static", "inline", "__inline__", "__forceinline__", "__noinline__", "constexpr", "extern");
-  /** Attribute-like calls that may stand in a declaration before the name; their arguments are skipped. */
+      Set.of(
+          "static",
+          "inline",
+          "__inline__",
+          "__forceinline__",
+          "__noinline__",
+          "constexpr",
+          "extern");
+
+  /**
+   * Attribute-like calls that may stand in a declaration before the name; their arguments are
+   * skipped.
+   */
   private static final Set<String> SPECIFIER_CALLS =
-      Set.of("__launch_bounds__", "__maxnreg__", "__cluster_dims__", "__attribute__", "__declspec", "alignas");
+      Set.of(
+          "__launch_bounds__",
+          "__maxnreg__",
+          "__cluster_dims__",
+          "__attribute__",
+          "__declspec",
+          "alignas");
+
   /** Words after a parameter list that do not start another declarator. */
-  private static final Set<String> TRAILING_WORDS = Set.of("noexcept", "throw", "__attribute__", "const", "override");
+  private static final Set<String> TRAILING_WORDS =
+      Set.of("noexcept", "throw", "__attribute__", "const", "override");
 
   private final List<CudaToken> tokens;
   private final int global;
@@ -45,7 +66,8 @@ final class GlobalDeclarationReader {
     int nameIndex = findName();
     String name = tokens.get(nameIndex).text();
     if (RESERVED_WORDS.contains(name)) {
-      throw new CudaParseException(tokens.get(nameIndex).line(),
+      throw new CudaParseException(
+          tokens.get(nameIndex).line(),
           "__global__ function has no name: '" + name + "' is a C++ keyword, not a function name");
     }
     int open = nameIndex + 1;
@@ -61,8 +83,15 @@ final class GlobalDeclarationReader {
     }
     String declaration = TokenText.join(tokens.subList(start, close + 1));
     List<CudaParam> params = parameters(open, close, name);
-    CudaKernel kernel = new CudaKernel(name, templateParams, params, launchBounds, externC,
-        tokens.get(start).line(), declaration);
+    CudaKernel kernel =
+        new CudaKernel(
+            name,
+            templateParams,
+            params,
+            launchBounds,
+            externC,
+            tokens.get(start).line(),
+            declaration);
     return new Result(Optional.of(kernel), next);
   }
 
@@ -80,7 +109,9 @@ final class GlobalDeclarationReader {
         j -= 2;
       } else if (t.isPunct(")")) {
         int open = TokenGroups.opening(tokens, j);
-        if (open < 1 || !tokens.get(open - 1).isIdentifier() || !SPECIFIER_CALLS.contains(tokens.get(open - 1).text())) {
+        if (open < 1
+            || !tokens.get(open - 1).isIdentifier()
+            || !SPECIFIER_CALLS.contains(tokens.get(open - 1).text())) {
           break;
         }
         readSpecifierCall(open - 1);
@@ -116,9 +147,27 @@ final class GlobalDeclarationReader {
   }
 
   /** Words that can stand before '(' after __global__ but can never name a function. */
-  private static final java.util.Set<String> RESERVED_WORDS = java.util.Set.of(
-      "void", "int", "char", "short", "long", "float", "double", "bool", "signed", "unsigned",
-      "const", "volatile", "auto", "return", "if", "while", "for", "switch", "sizeof");
+  private static final java.util.Set<String> RESERVED_WORDS =
+      java.util.Set.of(
+          "void",
+          "int",
+          "char",
+          "short",
+          "long",
+          "float",
+          "double",
+          "bool",
+          "signed",
+          "unsigned",
+          "const",
+          "volatile",
+          "auto",
+          "return",
+          "if",
+          "while",
+          "for",
+          "switch",
+          "sizeof");
 
   /** Forward from {@code __global__}: the index of the function's name (its '(' follows). */
   private int findName() {
@@ -135,7 +184,8 @@ final class GlobalDeclarationReader {
         if (SPECIFIER_CALLS.contains(t.text())) {
           readSpecifierCall(i);
           i = close + 1;
-        } else if (close + 2 < tokens.size() && tokens.get(close + 1).isIdentifier()
+        } else if (close + 2 < tokens.size()
+            && tokens.get(close + 1).isIdentifier()
             && !TRAILING_WORDS.contains(tokens.get(close + 1).text())
             && (at(close + 2, "(") || at(close + 2, "::") || at(close + 2, "<"))) {
           i = close + 1; // a macro such as LAUNCH_BOUNDS(256) between the return type and the name
@@ -154,16 +204,21 @@ final class GlobalDeclarationReader {
     }
     int line = tokens.get(global).line();
     String seen = TokenText.join(tokens.subList(global, Math.min(i + 1, tokens.size())));
-    throw new CudaParseException(line, "__global__ without a function name and parameter list: " + seen);
+    throw new CudaParseException(
+        line, "__global__ without a function name and parameter list: " + seen);
   }
 
-  /** {@code __launch_bounds__(N)} or {@code __launch_bounds__(N, M)}: records N when it is an integer literal. */
+  /**
+   * {@code __launch_bounds__(N)} or {@code __launch_bounds__(N, M)}: records N when it is an
+   * integer literal.
+   */
   private void readSpecifierCall(int word) {
     if (!tokens.get(word).isIdentifier("__launch_bounds__")) {
       return;
     }
     int close = TokenGroups.closing(tokens, word + 1, "__launch_bounds__");
-    List<List<CudaToken>> args = TokenGroups.splitTopLevel(tokens, word + 2, close, "__launch_bounds__");
+    List<List<CudaToken>> args =
+        TokenGroups.splitTopLevel(tokens, word + 2, close, "__launch_bounds__");
     launchBounds = args.isEmpty() ? 0 : integerLiteral(args.get(0));
   }
 
@@ -173,9 +228,10 @@ final class GlobalDeclarationReader {
     }
     String digits = arg.get(0).text().replace("'", "").replaceAll("[uUlL]+$", "");
     try {
-      long value = digits.startsWith("0x") || digits.startsWith("0X")
-          ? Long.parseLong(digits.substring(2), 16)
-          : Long.parseLong(digits);
+      long value =
+          digits.startsWith("0x") || digits.startsWith("0X")
+              ? Long.parseLong(digits.substring(2), 16)
+              : Long.parseLong(digits);
       return value > 0 && value <= Integer.MAX_VALUE ? (int) value : 0;
     } catch (NumberFormatException e) {
       return 0;
@@ -184,14 +240,16 @@ final class GlobalDeclarationReader {
 
   private List<TemplateParam> templateParameters(int open, int close) {
     List<TemplateParam> result = new ArrayList<>();
-    for (List<CudaToken> part : TokenGroups.splitTopLevel(tokens, open + 1, close, "template parameter list")) {
+    for (List<CudaToken> part :
+        TokenGroups.splitTopLevel(tokens, open + 1, close, "template parameter list")) {
       result.add(DeclaratorParser.templateParameter(part, "a template parameter"));
     }
     return result;
   }
 
   private List<CudaParam> parameters(int open, int close, String name) {
-    List<List<CudaToken>> parts = TokenGroups.splitTopLevel(tokens, open + 1, close, "parameter list of '" + name + "'");
+    List<List<CudaToken>> parts =
+        TokenGroups.splitTopLevel(tokens, open + 1, close, "parameter list of '" + name + "'");
     if (parts.size() == 1 && parts.get(0).size() == 1 && parts.get(0).get(0).isIdentifier("void")) {
       return List.of();
     }
@@ -200,7 +258,8 @@ final class GlobalDeclarationReader {
       List<CudaToken> part = parts.get(i);
       String where = "parameter " + (i + 1) + " of __global__ '" + name + "'";
       if (part.size() == 1 && part.get(0).isPunct("...")) {
-        throw new CudaParseException(tokens.get(open).line(), where + " is '...': a kernel cannot be variadic");
+        throw new CudaParseException(
+            tokens.get(open).line(), where + " is '...': a kernel cannot be variadic");
       }
       if (part.isEmpty()) {
         throw new CudaParseException(tokens.get(open).line(), where + " is empty");
@@ -224,7 +283,8 @@ final class GlobalDeclarationReader {
         i = TokenGroups.closing(tokens, i, "after the parameters of '" + name + "'");
       }
     }
-    throw new CudaParseException(tokens.get(global).line(),
+    throw new CudaParseException(
+        tokens.get(global).line(),
         "__global__ '" + name + "' is followed by neither a body '{' nor ';'");
   }
 

@@ -20,8 +20,8 @@ public record NameExpression(String name, List<String> templateArgs, String text
   }
 
   /**
-   * Parses {@code name} or {@code name<arg, arg>}; template arguments may themselves contain
-   * angle brackets and parentheses.
+   * Parses {@code name} or {@code name<arg, arg>}; template arguments may themselves contain angle
+   * brackets and parentheses.
    *
    * @throws CudaParseException when the text is not of that form
    */

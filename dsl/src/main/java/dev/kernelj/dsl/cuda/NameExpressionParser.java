@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads kernel name expressions; see {@link NameExpression#parse}. Works on characters rather
- * than tokens so that template arguments keep their spelling (only white space is folded).
+ * Reads kernel name expressions; see {@link NameExpression#parse}. Works on characters rather than
+ * tokens so that template arguments keep their spelling (only white space is folded).
  */
 final class NameExpressionParser {
   private NameExpressionParser() {}
@@ -22,8 +22,11 @@ final class NameExpressionParser {
       return new NameExpression(name, List.of(), qualified);
     }
     if (!folded.endsWith(">")) {
-      throw new CudaParseException(0, "kernel name expression '" + text.strip()
-          + "' must end with the '>' closing its template arguments");
+      throw new CudaParseException(
+          0,
+          "kernel name expression '"
+              + text.strip()
+              + "' must end with the '>' closing its template arguments");
     }
     List<String> args = templateArgs(folded.substring(lt + 1, folded.length() - 1), text);
     return new NameExpression(name, args, qualified + "<" + String.join(", ", args) + ">");
@@ -31,11 +34,19 @@ final class NameExpressionParser {
 
   /** {@code f} or {@code ns::f}: checks each part is an identifier and returns the last. */
   private static String plainName(String qualified, String original) {
-    String[] parts = qualified.startsWith("::") ? qualified.substring(2).split("::", -1) : qualified.split("::", -1);
+    String[] parts =
+        qualified.startsWith("::")
+            ? qualified.substring(2).split("::", -1)
+            : qualified.split("::", -1);
     for (String part : parts) {
       if (!isIdentifier(part.trim())) {
-        throw new CudaParseException(0, "'" + part.trim() + "' in kernel name expression '" + original.strip()
-            + "' is not a C identifier");
+        throw new CudaParseException(
+            0,
+            "'"
+                + part.trim()
+                + "' in kernel name expression '"
+                + original.strip()
+                + "' is not a C identifier");
       }
     }
     return parts[parts.length - 1].trim();
@@ -60,19 +71,25 @@ final class NameExpressionParser {
             start = i + 1;
           }
         }
-        default -> { }
+        default -> {}
       }
       if (paren < 0 || angle < 0) {
-        throw new CudaParseException(0, "unbalanced '" + c + "' in the template arguments of '" + original.strip() + "'");
+        throw new CudaParseException(
+            0, "unbalanced '" + c + "' in the template arguments of '" + original.strip() + "'");
       }
     }
     if (angle != 0 || paren != 0) {
-      throw new CudaParseException(0, "unbalanced brackets in the template arguments of '" + original.strip() + "'");
+      throw new CudaParseException(
+          0, "unbalanced brackets in the template arguments of '" + original.strip() + "'");
     }
     String last = inner.substring(start);
     if (args.isEmpty() && last.isBlank()) {
-      throw new CudaParseException(0, "'" + original.strip() + "' has an empty template argument list;"
-          + " write the arguments explicitly, even those with defaults");
+      throw new CudaParseException(
+          0,
+          "'"
+              + original.strip()
+              + "' has an empty template argument list;"
+              + " write the arguments explicitly, even those with defaults");
     }
     args.add(argument(last, original));
     return args;

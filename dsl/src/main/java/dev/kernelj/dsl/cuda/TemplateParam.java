@@ -19,7 +19,9 @@ public record TemplateParam(String kind, String name, String defaultArg) {
     return kind.equals("typename") || kind.equals("class");
   }
 
-  /** Whether this is a parameter pack ({@code typename... Ts}), which takes any number of arguments. */
+  /**
+   * Whether this is a parameter pack ({@code typename... Ts}), which takes any number of arguments.
+   */
   public boolean isPack() {
     return kind.endsWith("...");
   }

@@ -34,10 +34,14 @@ final class TokenGroups {
         break;
       }
     }
-    throw new CudaParseException(tokens.get(open).line(), "'" + opener + "' opened here is never closed (" + where + ")");
+    throw new CudaParseException(
+        tokens.get(open).line(), "'" + opener + "' opened here is never closed (" + where + ")");
   }
 
-  /** Index of the token opening the bracket that {@code close} closes, searching backwards; -1 if none. */
+  /**
+   * Index of the token opening the bracket that {@code close} closes, searching backwards; -1 if
+   * none.
+   */
   static int opening(List<CudaToken> tokens, int close) {
     String closer = tokens.get(close).text();
     String opener = openerOf(closer);
@@ -67,7 +71,8 @@ final class TokenGroups {
   }
 
   /** Splits {@code tokens[from, to)} at commas outside any brackets, angle brackets included. */
-  static List<List<CudaToken>> splitTopLevel(List<CudaToken> tokens, int from, int to, String where) {
+  static List<List<CudaToken>> splitTopLevel(
+      List<CudaToken> tokens, int from, int to, String where) {
     List<List<CudaToken>> parts = new ArrayList<>();
     int start = from;
     for (int i = from; i < to; i++) {

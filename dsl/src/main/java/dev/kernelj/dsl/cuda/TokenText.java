@@ -3,10 +3,10 @@ package dev.kernelj.dsl.cuda;
 import java.util.List;
 
 /**
- * Writes tokens back as one line of normalised C: single spaces between words, none inside
- * brackets or before commas, {@code *} and {@code &} attached to the type before them
- * ({@code const float* x}), template brackets tight ({@code Pair<int, int>}) except after the
- * keyword ({@code template <typename T>}).
+ * Writes tokens back as one line of normalised C: single spaces between words, none inside brackets
+ * or before commas, {@code *} and {@code &} attached to the type before them ({@code const float*
+ * x}), template brackets tight ({@code Pair<int, int>}) except after the keyword ({@code template
+ * <typename T>}).
  */
 final class TokenText {
   private TokenText() {}
@@ -16,7 +16,8 @@ final class TokenText {
     CudaToken before = null;
     CudaToken prev = null;
     for (CudaToken t : tokens) {
-      boolean pointerDeclarator = before != null && before.isPunct("(") && prev.isPunct("*"); // (*cb)
+      boolean pointerDeclarator =
+          before != null && before.isPunct("(") && prev.isPunct("*"); // (*cb)
       if (prev != null && !pointerDeclarator && spaceBetween(prev, t)) {
         out.append(' ');
       }
@@ -33,9 +34,18 @@ final class TokenText {
     if (p.equals("(") || p.equals("[") || p.equals("::") || p.equals("<")) {
       return false;
     }
-    if (n.equals(",") || n.equals(")") || n.equals("]") || n.equals("*") || n.equals("&")
-        || n.equals("::") || n.equals("(") || n.equals("[") || n.equals(">") || n.equals(";")) {
-      // Tight before "(" of a call or declarator (f(int), __launch_bounds__(256)), not after "," or "=".
+    if (n.equals(",")
+        || n.equals(")")
+        || n.equals("]")
+        || n.equals("*")
+        || n.equals("&")
+        || n.equals("::")
+        || n.equals("(")
+        || n.equals("[")
+        || n.equals(">")
+        || n.equals(";")) {
+      // Tight before "(" of a call or declarator (f(int), __launch_bounds__(256)), not after "," or
+      // "=".
       return n.equals("(") && (p.equals(",") || p.equals("=") || p.equals("*") || p.equals("&"));
     }
     if (n.equals("<")) {

@@ -22,7 +22,9 @@ class CudaDeclarationParserTest {
 
   @Test
   void saxpyWithExternCHasNormalisedDeclaration() {
-    CudaKernel k = only("""
+    CudaKernel k =
+        only(
+            """
         extern "C"   __global__
         void saxpy(int n,   float a, const float *x,
                    float*y) {
@@ -33,42 +35,69 @@ class CudaDeclarationParserTest {
     assertEquals("saxpy", k.name());
     assertTrue(k.externC());
     assertEquals(1, k.line());
-    assertEquals("extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y)", k.declaration());
+    assertEquals(
+        "extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y)",
+        k.declaration());
     assertEquals(List.of("int", "float", "const float*", "float*"), types(k));
     assertEquals(List.of("n", "a", "x", "y"), k.params().stream().map(CudaParam::name).toList());
   }
 
   @Test
   void constInEitherPositionAndTopLevelConst() {
-    CudaKernel k = only("__global__ void f(float const* a, const float* const b, float* const c, const int n);");
-    assertEquals(List.of(true, true, false, true), k.params().stream().map(p -> p.type().pointeeConst()).toList());
-    assertEquals(List.of(1, 1, 1, 0), k.params().stream().map(p -> p.type().pointerLevel()).toList());
+    CudaKernel k =
+        only(
+            "__global__ void f(float const* a, const float* const b, float* const c, const int n);");
+    assertEquals(
+        List.of(true, true, false, true),
+        k.params().stream().map(p -> p.type().pointeeConst()).toList());
+    assertEquals(
+        List.of(1, 1, 1, 0), k.params().stream().map(p -> p.type().pointerLevel()).toList());
     assertFalse(k.externC());
   }
 
   @Test
   void restrictSpellingsVolatileAndPointerLevels() {
-    CudaKernel k = only("__global__ void f(const float* __restrict__ a, float* __restrict b, volatile int* restrict c,"
-        + " float** d, const float * const * e, double x[], int y[16]) {}");
-    assertEquals(List.of(true, true, true, false, false, false, false),
+    CudaKernel k =
+        only(
+            "__global__ void f(const float* __restrict__ a, float* __restrict b, volatile int* restrict c,"
+                + " float** d, const float * const * e, double x[], int y[16]) {}");
+    assertEquals(
+        List.of(true, true, true, false, false, false, false),
         k.params().stream().map(p -> p.type().restrict()).toList());
-    assertEquals(List.of(1, 1, 1, 2, 2, 1, 1), k.params().stream().map(p -> p.type().pointerLevel()).toList());
+    assertEquals(
+        List.of(1, 1, 1, 2, 2, 1, 1),
+        k.params().stream().map(p -> p.type().pointerLevel()).toList());
     assertEquals("int", k.params().get(2).type().base());
-    assertEquals(List.of("a", "b", "c", "d", "e", "x", "y"), k.params().stream().map(CudaParam::name).toList());
+    assertEquals(
+        List.of("a", "b", "c", "d", "e", "x", "y"),
+        k.params().stream().map(CudaParam::name).toList());
   }
 
   @Test
   void multiWordTypesAndUnnamedParameters() {
-    CudaKernel k = only("__global__ void f(unsigned int, long   long n, unsigned long long, signed char c,"
-        + " unsigned, float*, size_t);");
-    assertEquals(List.of("unsigned int", "long long", "unsigned long long", "signed char", "unsigned", "float*", "size_t"),
+    CudaKernel k =
+        only(
+            "__global__ void f(unsigned int, long   long n, unsigned long long, signed char c,"
+                + " unsigned, float*, size_t);");
+    assertEquals(
+        List.of(
+            "unsigned int",
+            "long long",
+            "unsigned long long",
+            "signed char",
+            "unsigned",
+            "float*",
+            "size_t"),
         types(k));
-    assertEquals(List.of("", "n", "", "c", "", "", ""), k.params().stream().map(CudaParam::name).toList());
+    assertEquals(
+        List.of("", "n", "", "c", "", "", ""), k.params().stream().map(CudaParam::name).toList());
   }
 
   @Test
   void commentsStringsAndPreprocessorAreSkipped() {
-    List<CudaKernel> ks = CudaSource.parse("""
+    List<CudaKernel> ks =
+        CudaSource.parse(
+                """
         #include <cuda_fp16.h>
         #define KERNEL_LOOP(i, n) \\
           for (int i = blockIdx.x; i < (n); i += gridDim.x) /* { */
@@ -79,14 +108,17 @@ class CudaDeclarationParserTest {
         #if 0
         #endif
         __global__ void real(int n) { KERNEL_LOOP(i, n) { printf("%d }\\n", i); } }
-        """).kernels();
+        """)
+            .kernels();
     assertEquals(List.of("real"), ks.stream().map(CudaKernel::name).toList());
     assertEquals(10, ks.get(0).line());
   }
 
   @Test
   void externCBlockNamespacesAndStatic() {
-    List<CudaKernel> ks = CudaSource.parse("""
+    List<CudaKernel> ks =
+        CudaSource.parse(
+                """
         namespace kj { namespace detail {
         static __global__ void hidden(int n) {}
         } }
@@ -95,7 +127,8 @@ class CudaDeclarationParserTest {
           __global__ void b(float x);
         }
         __global__ void c() {}
-        """).kernels();
+        """)
+            .kernels();
     assertEquals(List.of("hidden", "a", "b", "c"), ks.stream().map(CudaKernel::name).toList());
     assertEquals(List.of(false, true, true, false), ks.stream().map(CudaKernel::externC).toList());
     assertEquals("static __global__ void hidden(int n)", ks.get(0).declaration());
@@ -103,26 +136,36 @@ class CudaDeclarationParserTest {
 
   @Test
   void launchBoundsLiteralOrZero() {
-    List<CudaKernel> ks = CudaSource.parse("""
+    List<CudaKernel> ks =
+        CudaSource.parse(
+                """
         #define THREADS 128
         __global__ void __launch_bounds__(256) a(int n) {}
         __global__ void __launch_bounds__(1024, 2) b(int n) {}
         __global__ void __launch_bounds__(THREADS) c(int n) {}
         __global__ void d(int n) {}
-        """).kernels();
-    assertEquals(List.of(256, 1024, 0, 0), ks.stream().map(CudaKernel::launchBoundsMaxThreads).toList());
+        """)
+            .kernels();
+    assertEquals(
+        List.of(256, 1024, 0, 0), ks.stream().map(CudaKernel::launchBoundsMaxThreads).toList());
     assertEquals("__global__ void __launch_bounds__(256) a(int n)", ks.get(0).declaration());
   }
 
   @Test
   void templatesWithDefaultsAndNestedBrackets() {
-    CudaKernel k = only("""
+    CudaKernel k =
+        only(
+            """
         template <typename T, int BLOCK = 256, typename Op = Sum<Pair<T, int>>, bool Flag = (3 > 2)>
         __global__ void reduce(const T* __restrict__ in, T* out, int n) {}
         """);
     assertEquals("reduce", k.name());
-    assertEquals(List.of(new TemplateParam("typename", "T"), new TemplateParam("int", "BLOCK", "256"),
-        new TemplateParam("typename", "Op", "Sum<Pair<T, int>>"), new TemplateParam("bool", "Flag", "(3> 2)")),
+    assertEquals(
+        List.of(
+            new TemplateParam("typename", "T"),
+            new TemplateParam("int", "BLOCK", "256"),
+            new TemplateParam("typename", "Op", "Sum<Pair<T, int>>"),
+            new TemplateParam("bool", "Flag", "(3> 2)")),
         k.templateParams());
     assertEquals(List.of("const T*", "T*", "int"), types(k));
     assertEquals(1, k.line());
@@ -130,36 +173,45 @@ class CudaDeclarationParserTest {
 
   @Test
   void attributesAndMacrosBeforeTheName() {
-    List<CudaKernel> ks = CudaSource.parse("""
+    List<CudaKernel> ks =
+        CudaSource.parse(
+                """
         #define BOUNDS(n) __launch_bounds__(n)
         __global__ void __attribute__((noinline)) a(int n) {}
         [[deprecated("old")]] __global__ void b(int n) {}
         __global__ void BOUNDS(128) c(int n) {}
         __global__ __noinline__ void d(int n) {}
-        """).kernels();
+        """)
+            .kernels();
     assertEquals(List.of("a", "b", "c", "d"), ks.stream().map(CudaKernel::name).toList());
     assertEquals("[[deprecated(\"old\")]] __global__ void b(int n)", ks.get(1).declaration());
   }
 
   @Test
   void deviceAndHostFunctionsAreIgnored() {
-    List<CudaKernel> ks = CudaSource.parse("""
+    List<CudaKernel> ks =
+        CudaSource.parse(
+                """
         __device__ float sq(float x) { return x * x; }
         __host__ __device__ inline int up(int a, int b) { return (a + b - 1) / b; }
         struct Params { int n; __device__ int get() const { return n; } };
         __global__ void k(Params p) {}
-        """).kernels();
+        """)
+            .kernels();
     assertEquals(1, ks.size());
     assertEquals("Params", ks.get(0).params().get(0).type().base());
   }
 
   @Test
   void declarationThenDefinitionIsOneKernel() {
-    List<CudaKernel> ks = CudaSource.parse("""
+    List<CudaKernel> ks =
+        CudaSource.parse(
+                """
         __global__ void k(const float* x, int n);
         __global__ void __launch_bounds__(64) k(const float* in, int count) { }
         __global__ void k(const double* x, int n) { }
-        """).kernels();
+        """)
+            .kernels();
     assertEquals(2, ks.size());
     assertEquals(64, ks.get(0).launchBoundsMaxThreads());
     assertEquals(1, ks.get(0).line());
@@ -167,21 +219,27 @@ class CudaDeclarationParserTest {
 
   @Test
   void explicitInstantiationsAndSpecialisationsAreNotNewKernels() {
-    List<CudaKernel> ks = CudaSource.parse("""
+    List<CudaKernel> ks =
+        CudaSource.parse(
+                """
         template <typename T> __global__ void scale(T* x, T a, int n) {}
         template __global__ void scale<float>(float*, float, int);
         template <> __global__ void scale<double>(double* x, double a, int n) {}
-        """).kernels();
+        """)
+            .kernels();
     assertEquals(1, ks.size());
     assertTrue(ks.get(0).isTemplate());
   }
 
   @Test
   void voidParameterListAndQualifiedDefinition() {
-    List<CudaKernel> ks = CudaSource.parse("""
+    List<CudaKernel> ks =
+        CudaSource.parse(
+                """
         namespace ns { __global__ void tick(void); }
         __global__ void ns::tick(void) {}
-        """).kernels();
+        """)
+            .kernels();
     assertEquals(1, ks.size());
     assertEquals(List.of(), ks.get(0).params());
   }
@@ -196,20 +254,31 @@ class CudaDeclarationParserTest {
 
   @Test
   void unreadableGlobalNamesItsLine() {
-    CudaParseException e = assertThrows(CudaParseException.class, () -> CudaSource.parse("""
+    CudaParseException e =
+        assertThrows(
+            CudaParseException.class,
+            () ->
+                CudaSource.parse(
+                    """
         // fine
         __global__ void broken(int n;
         """));
     assertEquals(2, e.line());
     assertTrue(e.getMessage().startsWith("line 2: "), e.getMessage());
-    CudaParseException noName = assertThrows(CudaParseException.class, () -> CudaSource.parse("__global__ void;"));
+    CudaParseException noName =
+        assertThrows(CudaParseException.class, () -> CudaSource.parse("__global__ void;"));
     assertTrue(noName.getMessage().contains("without a function name"), noName.getMessage());
-    CudaParseException keyword = assertThrows(CudaParseException.class,
-        () -> CudaSource.parse("\n__global__ void (int n) {}"));
+    CudaParseException keyword =
+        assertThrows(
+            CudaParseException.class, () -> CudaSource.parse("\n__global__ void (int n) {}"));
     assertEquals(2, keyword.line());
-    assertTrue(keyword.getMessage().contains("has no name: 'void' is a C++ keyword"), keyword.getMessage());
-    CudaParseException unclosed = assertThrows(CudaParseException.class,
-        () -> CudaSource.parse("x\n/* never closed\n__global__ void f() {}"));
+    assertTrue(
+        keyword.getMessage().contains("has no name: 'void' is a C++ keyword"),
+        keyword.getMessage());
+    CudaParseException unclosed =
+        assertThrows(
+            CudaParseException.class,
+            () -> CudaSource.parse("x\n/* never closed\n__global__ void f() {}"));
     assertEquals(2, unclosed.line());
     assertTrue(unclosed.getMessage().contains("unterminated /* comment"), unclosed.getMessage());
   }

@@ -41,7 +41,8 @@ class NameExpressionTest {
     NameExpression e = NameExpression.parse("f<Pair<int,int>, (3>2)>");
     assertEquals("f", e.name());
     assertEquals(List.of("Pair<int,int>", "(3>2)"), e.templateArgs());
-    assertEquals(List.of("Outer<Inner<int>>"), NameExpression.parse("g<Outer<Inner<int>>>").templateArgs());
+    assertEquals(
+        List.of("Outer<Inner<int>>"), NameExpression.parse("g<Outer<Inner<int>>>").templateArgs());
   }
 
   @Test
@@ -52,7 +53,20 @@ class NameExpressionTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "   ", "2fast", "f<float", "f<float>>", "f<float> g", "f<>", "f<int,>", "f<(1>", "sa xpy", "f-g"})
+  @ValueSource(
+      strings = {
+        "",
+        "   ",
+        "2fast",
+        "f<float",
+        "f<float>>",
+        "f<float> g",
+        "f<>",
+        "f<int,>",
+        "f<(1>",
+        "sa xpy",
+        "f-g"
+      })
   void malformedExpressionsAreRejectedNamingTheText(String text) {
     CudaParseException e = assertThrows(CudaParseException.class, () -> NameExpression.parse(text));
     assertEquals(0, e.line());
@@ -63,13 +77,17 @@ class NameExpressionTest {
 
   @Test
   void messagesSayWhatIsWrong() {
-    assertEquals("'2fast' in kernel name expression '2fast' is not a C identifier",
+    assertEquals(
+        "'2fast' in kernel name expression '2fast' is not a C identifier",
         assertThrows(CudaParseException.class, () -> NameExpression.parse("2fast")).getMessage());
-    assertEquals("kernel name expression 'f<float' must end with the '>' closing its template arguments",
+    assertEquals(
+        "kernel name expression 'f<float' must end with the '>' closing its template arguments",
         assertThrows(CudaParseException.class, () -> NameExpression.parse("f<float")).getMessage());
-    assertEquals("empty template argument in 'f<int,>'",
+    assertEquals(
+        "empty template argument in 'f<int,>'",
         assertThrows(CudaParseException.class, () -> NameExpression.parse("f<int,>")).getMessage());
-    assertEquals("empty kernel name expression",
+    assertEquals(
+        "empty kernel name expression",
         assertThrows(CudaParseException.class, () -> NameExpression.parse(" ")).getMessage());
   }
 }

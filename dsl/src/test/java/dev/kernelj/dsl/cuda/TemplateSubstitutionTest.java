@@ -17,7 +17,9 @@ class TemplateSubstitutionTest {
 
   @Test
   void typeArgumentsReplaceTheirParameter() {
-    CudaKernel k = kernel("template <typename T, int B> __global__ void f(const T* __restrict__ x, T* y, T a, int n) {}");
+    CudaKernel k =
+        kernel(
+            "template <typename T, int B> __global__ void f(const T* __restrict__ x, T* y, T a, int n) {}");
     List<CudaParam> params = k.paramsFor(List.of("float", "128"));
     assertEquals(List.of("const float* x", "float* y", "float a", "int n"), spelled(params));
     assertEquals(true, params.get(0).type().restrict());
@@ -26,16 +28,23 @@ class TemplateSubstitutionTest {
   @Test
   void qualifiedAndPointerArguments() {
     CudaKernel k = kernel("template <class T> __global__ void f(T* x, T a) {}");
-    assertEquals(List.of("const float* x", "const float a"), spelled(k.paramsFor(List.of("const float"))));
+    assertEquals(
+        List.of("const float* x", "const float a"), spelled(k.paramsFor(List.of("const float"))));
     assertEquals(List.of("int** x", "int* a"), spelled(k.paramsFor(List.of("int*"))));
-    assertEquals(List.of("unsigned int* x", "unsigned int a"), spelled(k.paramsFor(List.of("unsigned int"))));
+    assertEquals(
+        List.of("unsigned int* x", "unsigned int a"),
+        spelled(k.paramsFor(List.of("unsigned int"))));
   }
 
   @Test
   void defaultsFillMissingArgumentsAndMayNameEarlierParameters() {
-    CudaKernel k = kernel("template <typename T, typename Acc = T, int B = 256> __global__ void f(const T* x, Acc* sum) {}");
-    assertEquals(List.of("const __half* x", "__half* sum"), spelled(k.paramsFor(List.of("__half"))));
-    assertEquals(List.of("const __half* x", "float* sum"), spelled(k.paramsFor(List.of("__half", "float"))));
+    CudaKernel k =
+        kernel(
+            "template <typename T, typename Acc = T, int B = 256> __global__ void f(const T* x, Acc* sum) {}");
+    assertEquals(
+        List.of("const __half* x", "__half* sum"), spelled(k.paramsFor(List.of("__half"))));
+    assertEquals(
+        List.of("const __half* x", "float* sum"), spelled(k.paramsFor(List.of("__half", "float"))));
   }
 
   @Test

@@ -31,8 +31,15 @@ class TruncatedSourceTest {
           fail(file + " cut at " + end + ": a parse error without a message");
         }
       } catch (RuntimeException e) {
-        throw new AssertionError(file + " cut at " + end + " threw " + e + "; source ends with: "
-            + prefix.substring(Math.max(0, end - 80)), e);
+        throw new AssertionError(
+            file
+                + " cut at "
+                + end
+                + " threw "
+                + e
+                + "; source ends with: "
+                + prefix.substring(Math.max(0, end - 80)),
+            e);
       }
     }
   }

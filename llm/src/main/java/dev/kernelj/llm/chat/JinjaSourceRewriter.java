@@ -8,85 +8,87 @@ import java.util.regex.Pattern;
  * differently, into equivalents it handles:
  *
  * <ul>
- *   <li>{@code seq[::-1]} (Python's reversed slice, a parse error in Jinjava) becomes
- *       {@code seq|reverse};
+ *   <li>{@code seq[::-1]} (Python's reversed slice, a parse error in Jinjava) becomes {@code
+ *       seq|reverse};
  *   <li>{@code namespace(a=x|length - 1)}: Jinjava binds a named argument tighter than the
- *       arithmetic after it, so each named value is parenthesized: {@code namespace(a=(x|length - 1))}.
+ *       arithmetic after it, so each named value is parenthesized: {@code namespace(a=(x|length -
+ *       1))}.
  * </ul>
  */
 final class JinjaSourceRewriter {
 
-    private static final Pattern REVERSED_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-1\\s*\\]");
-    private static final Pattern NAMESPACE_CALL = Pattern.compile("\\bnamespace\\s*\\(");
-    private static final Pattern NAMED_ARGUMENT = Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=)(?!=)(.*)$", Pattern.DOTALL);
+  private static final Pattern REVERSED_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-1\\s*\\]");
+  private static final Pattern NAMESPACE_CALL = Pattern.compile("\\bnamespace\\s*\\(");
+  private static final Pattern NAMED_ARGUMENT =
+      Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=)(?!=)(.*)$", Pattern.DOTALL);
 
-    private JinjaSourceRewriter() {}
+  private JinjaSourceRewriter() {}
 
-    static String rewrite(String template) {
-        String s = REVERSED_SLICE.matcher(template).replaceAll("|reverse");
-        return parenthesizeNamespaceArguments(s);
+  static String rewrite(String template) {
+    String s = REVERSED_SLICE.matcher(template).replaceAll("|reverse");
+    return parenthesizeNamespaceArguments(s);
+  }
+
+  private static String parenthesizeNamespaceArguments(String s) {
+    StringBuilder out = new StringBuilder(s.length() + 16);
+    Matcher m = NAMESPACE_CALL.matcher(s);
+    int copied = 0;
+    while (m.find(copied)) {
+      int argsStart = m.end();
+      int close = matchingParen(s, argsStart);
+      if (close < 0) break;
+      out.append(s, copied, argsStart);
+      out.append(rewriteArguments(s.substring(argsStart, close)));
+      out.append(')');
+      copied = close + 1;
     }
+    return out.append(s.substring(copied)).toString();
+  }
 
-    private static String parenthesizeNamespaceArguments(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 16);
-        Matcher m = NAMESPACE_CALL.matcher(s);
-        int copied = 0;
-        while (m.find(copied)) {
-            int argsStart = m.end();
-            int close = matchingParen(s, argsStart);
-            if (close < 0) break;
-            out.append(s, copied, argsStart);
-            out.append(rewriteArguments(s.substring(argsStart, close)));
-            out.append(')');
-            copied = close + 1;
-        }
-        return out.append(s.substring(copied)).toString();
+  private static String rewriteArguments(String args) {
+    StringBuilder out = new StringBuilder();
+    int depth = 0;
+    char quote = 0;
+    int start = 0;
+    for (int i = 0; i <= args.length(); i++) {
+      char c = i < args.length() ? args.charAt(i) : ',';
+      if (quote != 0) {
+        if (c == '\\') i++;
+        else if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '\'' || c == '"') quote = c;
+      else if (c == '(' || c == '[' || c == '{') depth++;
+      else if (c == ')' || c == ']' || c == '}') depth--;
+      else if (c == ',' && depth == 0) {
+        String arg = args.substring(start, i);
+        Matcher named = NAMED_ARGUMENT.matcher(arg);
+        out.append(named.matches() ? named.group(1) + "(" + named.group(2) + ")" : arg);
+        if (i < args.length()) out.append(',');
+        start = i + 1;
+      }
     }
+    return out.toString();
+  }
 
-    private static String rewriteArguments(String args) {
-        StringBuilder out = new StringBuilder();
-        int depth = 0;
-        char quote = 0;
-        int start = 0;
-        for (int i = 0; i <= args.length(); i++) {
-            char c = i < args.length() ? args.charAt(i) : ',';
-            if (quote != 0) {
-                if (c == '\\') i++;
-                else if (c == quote) quote = 0;
-                continue;
-            }
-            if (c == '\'' || c == '"') quote = c;
-            else if (c == '(' || c == '[' || c == '{') depth++;
-            else if (c == ')' || c == ']' || c == '}') depth--;
-            else if (c == ',' && depth == 0) {
-                String arg = args.substring(start, i);
-                Matcher named = NAMED_ARGUMENT.matcher(arg);
-                out.append(named.matches() ? named.group(1) + "(" + named.group(2) + ")" : arg);
-                if (i < args.length()) out.append(',');
-                start = i + 1;
-            }
-        }
-        return out.toString();
+  /** Index of the ')' closing the call whose arguments start at {@code from}, or -1. */
+  private static int matchingParen(String s, int from) {
+    int depth = 0;
+    char quote = 0;
+    for (int i = from; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (quote != 0) {
+        if (c == '\\') i++;
+        else if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')') {
+        if (depth == 0) return i;
+        depth--;
+      }
     }
-
-    /** Index of the ')' closing the call whose arguments start at {@code from}, or -1. */
-    private static int matchingParen(String s, int from) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') i++;
-                else if (c == quote) quote = 0;
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(') {
-                depth++;
-            } else if (c == ')') {
-                if (depth == 0) return i;
-                depth--;
-            }
-        }
-        return -1;
-    }
+    return -1;
+  }
 }

@@ -7,131 +7,154 @@ import java.util.List;
 /** Python {@code str} methods with Python's semantics, for chat templates. */
 final class PythonStrings {
 
-    /** Marks a call this class does not implement, so that Jinjava's own resolution runs. */
-    static final Object NOT_HANDLED = new Object();
+  /** Marks a call this class does not implement, so that Jinjava's own resolution runs. */
+  static final Object NOT_HANDLED = new Object();
 
-    private PythonStrings() {}
+  private PythonStrings() {}
 
-    static Object call(String s, String name, Object[] a) {
-        return switch (name) {
-            case "startswith" -> a.length == 1 ? anyMatch(a[0], s::startsWith) : NOT_HANDLED;
-            case "endswith" -> a.length == 1 ? anyMatch(a[0], s::endsWith) : NOT_HANDLED;
-            case "strip" -> a.length <= 1 ? strip(s, chars(a), true, true) : NOT_HANDLED;
-            case "lstrip" -> a.length <= 1 ? strip(s, chars(a), true, false) : NOT_HANDLED;
-            case "rstrip" -> a.length <= 1 ? strip(s, chars(a), false, true) : NOT_HANDLED;
-            case "split" -> a.length <= 2 ? split(s, a.length > 0 && a[0] != null ? a[0].toString() : null,
-                    a.length > 1 ? ((Number) a[1]).intValue() : -1) : NOT_HANDLED;
-            case "upper" -> a.length == 0 ? s.toUpperCase(java.util.Locale.ROOT) : NOT_HANDLED;
-            case "lower" -> a.length == 0 ? s.toLowerCase(java.util.Locale.ROOT) : NOT_HANDLED;
-            case "title" -> a.length == 0 ? title(s) : NOT_HANDLED;
-            case "capitalize" -> a.length == 0 ? (s.isEmpty() ? s
-                    : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + s.substring(1).toLowerCase(java.util.Locale.ROOT)) : NOT_HANDLED;
-            case "replace" -> a.length == 2 || a.length == 3
-                    ? replace(s, a[0].toString(), a[1].toString(), a.length == 3 ? ((Number) a[2]).intValue() : -1) : NOT_HANDLED;
-            case "find" -> a.length == 1 ? (long) s.indexOf(a[0].toString()) : NOT_HANDLED;
-            case "count" -> a.length == 1 ? count(s, a[0].toString()) : NOT_HANDLED;
-            case "join" -> a.length == 1 && a[0] instanceof Iterable<?> items ? join(s, items) : NOT_HANDLED;
-            case "isspace" -> a.length == 0 ? !s.isEmpty() && s.chars().allMatch(Character::isWhitespace) : NOT_HANDLED;
-            case "isdigit" -> a.length == 0 ? !s.isEmpty() && s.chars().allMatch(Character::isDigit) : NOT_HANDLED;
-            default -> NOT_HANDLED;
-        };
+  static Object call(String s, String name, Object[] a) {
+    return switch (name) {
+      case "startswith" -> a.length == 1 ? anyMatch(a[0], s::startsWith) : NOT_HANDLED;
+      case "endswith" -> a.length == 1 ? anyMatch(a[0], s::endsWith) : NOT_HANDLED;
+      case "strip" -> a.length <= 1 ? strip(s, chars(a), true, true) : NOT_HANDLED;
+      case "lstrip" -> a.length <= 1 ? strip(s, chars(a), true, false) : NOT_HANDLED;
+      case "rstrip" -> a.length <= 1 ? strip(s, chars(a), false, true) : NOT_HANDLED;
+      case "split" ->
+          a.length <= 2
+              ? split(
+                  s,
+                  a.length > 0 && a[0] != null ? a[0].toString() : null,
+                  a.length > 1 ? ((Number) a[1]).intValue() : -1)
+              : NOT_HANDLED;
+      case "upper" -> a.length == 0 ? s.toUpperCase(java.util.Locale.ROOT) : NOT_HANDLED;
+      case "lower" -> a.length == 0 ? s.toLowerCase(java.util.Locale.ROOT) : NOT_HANDLED;
+      case "title" -> a.length == 0 ? title(s) : NOT_HANDLED;
+      case "capitalize" ->
+          a.length == 0
+              ? (s.isEmpty()
+                  ? s
+                  : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
+                      + s.substring(1).toLowerCase(java.util.Locale.ROOT))
+              : NOT_HANDLED;
+      case "replace" ->
+          a.length == 2 || a.length == 3
+              ? replace(
+                  s,
+                  a[0].toString(),
+                  a[1].toString(),
+                  a.length == 3 ? ((Number) a[2]).intValue() : -1)
+              : NOT_HANDLED;
+      case "find" -> a.length == 1 ? (long) s.indexOf(a[0].toString()) : NOT_HANDLED;
+      case "count" -> a.length == 1 ? count(s, a[0].toString()) : NOT_HANDLED;
+      case "join" ->
+          a.length == 1 && a[0] instanceof Iterable<?> items ? join(s, items) : NOT_HANDLED;
+      case "isspace" ->
+          a.length == 0 ? !s.isEmpty() && s.chars().allMatch(Character::isWhitespace) : NOT_HANDLED;
+      case "isdigit" ->
+          a.length == 0 ? !s.isEmpty() && s.chars().allMatch(Character::isDigit) : NOT_HANDLED;
+      default -> NOT_HANDLED;
+    };
+  }
+
+  private static boolean anyMatch(Object prefixes, java.util.function.Predicate<String> test) {
+    if (prefixes instanceof Collection<?> options) {
+      return options.stream().anyMatch(o -> test.test(String.valueOf(o)));
     }
+    return test.test(String.valueOf(prefixes));
+  }
 
-    private static boolean anyMatch(Object prefixes, java.util.function.Predicate<String> test) {
-        if (prefixes instanceof Collection<?> options) {
-            return options.stream().anyMatch(o -> test.test(String.valueOf(o)));
+  private static String chars(Object[] a) {
+    return a.length == 0 || a[0] == null ? null : a[0].toString();
+  }
+
+  /** Python strip: whitespace when {@code chars} is null, else any of the given characters. */
+  static String strip(String s, String chars, boolean left, boolean right) {
+    int start = 0;
+    int end = s.length();
+    while (left && start < end && strippable(s.charAt(start), chars)) start++;
+    while (right && end > start && strippable(s.charAt(end - 1), chars)) end--;
+    return s.substring(start, end);
+  }
+
+  private static boolean strippable(char c, String chars) {
+    return chars == null
+        ? Character.isWhitespace(c) || Character.isSpaceChar(c)
+        : chars.indexOf(c) >= 0;
+  }
+
+  /**
+   * Python split: exact separator keeping empty parts, or whitespace runs when {@code sep} is null.
+   */
+  static List<String> split(String s, String sep, int maxSplit) {
+    List<String> parts = new ArrayList<>();
+    if (sep == null) {
+      int i = 0;
+      while (i < s.length()) {
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+        if (i == s.length()) break;
+        if (maxSplit >= 0 && parts.size() == maxSplit) {
+          parts.add(strip(s.substring(i), null, false, true));
+          return parts;
         }
-        return test.test(String.valueOf(prefixes));
+        int j = i;
+        while (j < s.length() && !Character.isWhitespace(s.charAt(j))) j++;
+        parts.add(s.substring(i, j));
+        i = j;
+      }
+      return parts;
     }
+    if (sep.isEmpty()) {
+      throw new IllegalArgumentException("empty separator");
+    }
+    int from = 0;
+    int at;
+    while ((maxSplit < 0 || parts.size() < maxSplit) && (at = s.indexOf(sep, from)) >= 0) {
+      parts.add(s.substring(from, at));
+      from = at + sep.length();
+    }
+    parts.add(s.substring(from));
+    return parts;
+  }
 
-    private static String chars(Object[] a) {
-        return a.length == 0 || a[0] == null ? null : a[0].toString();
+  private static String replace(String s, String old, String with, int count) {
+    if (count < 0) return s.replace(old, with);
+    StringBuilder out = new StringBuilder();
+    int from = 0;
+    for (int n = 0; n < count; n++) {
+      int at = s.indexOf(old, from);
+      if (at < 0) break;
+      out.append(s, from, at).append(with);
+      from = at + old.length();
     }
+    return out.append(s.substring(from)).toString();
+  }
 
-    /** Python strip: whitespace when {@code chars} is null, else any of the given characters. */
-    static String strip(String s, String chars, boolean left, boolean right) {
-        int start = 0;
-        int end = s.length();
-        while (left && start < end && strippable(s.charAt(start), chars)) start++;
-        while (right && end > start && strippable(s.charAt(end - 1), chars)) end--;
-        return s.substring(start, end);
-    }
+  private static long count(String s, String sub) {
+    if (sub.isEmpty()) return s.length() + 1L;
+    long n = 0;
+    for (int at = s.indexOf(sub); at >= 0; at = s.indexOf(sub, at + sub.length())) n++;
+    return n;
+  }
 
-    private static boolean strippable(char c, String chars) {
-        return chars == null ? Character.isWhitespace(c) || Character.isSpaceChar(c) : chars.indexOf(c) >= 0;
+  private static String join(String sep, Iterable<?> items) {
+    StringBuilder out = new StringBuilder();
+    boolean first = true;
+    for (Object o : items) {
+      if (!first) out.append(sep);
+      out.append(o);
+      first = false;
     }
+    return out.toString();
+  }
 
-    /** Python split: exact separator keeping empty parts, or whitespace runs when {@code sep} is null. */
-    static List<String> split(String s, String sep, int maxSplit) {
-        List<String> parts = new ArrayList<>();
-        if (sep == null) {
-            int i = 0;
-            while (i < s.length()) {
-                while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
-                if (i == s.length()) break;
-                if (maxSplit >= 0 && parts.size() == maxSplit) {
-                    parts.add(strip(s.substring(i), null, false, true));
-                    return parts;
-                }
-                int j = i;
-                while (j < s.length() && !Character.isWhitespace(s.charAt(j))) j++;
-                parts.add(s.substring(i, j));
-                i = j;
-            }
-            return parts;
-        }
-        if (sep.isEmpty()) {
-            throw new IllegalArgumentException("empty separator");
-        }
-        int from = 0;
-        int at;
-        while ((maxSplit < 0 || parts.size() < maxSplit) && (at = s.indexOf(sep, from)) >= 0) {
-            parts.add(s.substring(from, at));
-            from = at + sep.length();
-        }
-        parts.add(s.substring(from));
-        return parts;
+  private static String title(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    boolean previousCased = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      out.append(previousCased ? Character.toLowerCase(c) : Character.toTitleCase(c));
+      previousCased = Character.isLetter(c);
     }
-
-    private static String replace(String s, String old, String with, int count) {
-        if (count < 0) return s.replace(old, with);
-        StringBuilder out = new StringBuilder();
-        int from = 0;
-        for (int n = 0; n < count; n++) {
-            int at = s.indexOf(old, from);
-            if (at < 0) break;
-            out.append(s, from, at).append(with);
-            from = at + old.length();
-        }
-        return out.append(s.substring(from)).toString();
-    }
-
-    private static long count(String s, String sub) {
-        if (sub.isEmpty()) return s.length() + 1L;
-        long n = 0;
-        for (int at = s.indexOf(sub); at >= 0; at = s.indexOf(sub, at + sub.length())) n++;
-        return n;
-    }
-
-    private static String join(String sep, Iterable<?> items) {
-        StringBuilder out = new StringBuilder();
-        boolean first = true;
-        for (Object o : items) {
-            if (!first) out.append(sep);
-            out.append(o);
-            first = false;
-        }
-        return out.toString();
-    }
-
-    private static String title(String s) {
-        StringBuilder out = new StringBuilder(s.length());
-        boolean previousCased = false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            out.append(previousCased ? Character.toLowerCase(c) : Character.toTitleCase(c));
-            previousCased = Character.isLetter(c);
-        }
-        return out.toString();
-    }
+    return out.toString();
+  }
 }

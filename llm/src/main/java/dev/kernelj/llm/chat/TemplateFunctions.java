@@ -7,65 +7,66 @@ import java.time.format.TextStyle;
 import java.util.Locale;
 
 /**
- * The global functions transformers adds to the chat-template environment. They are static
- * because Jinjava binds functions to static methods; the clock for {@code strftime_now} is
- * therefore set per render on the rendering thread.
+ * The global functions transformers adds to the chat-template environment. They are static because
+ * Jinjava binds functions to static methods; the clock for {@code strftime_now} is therefore set
+ * per render on the rendering thread.
  */
 public final class TemplateFunctions {
 
-    /** Thrown by {@code raise_exception}: the template rejected the conversation. */
-    static final class TemplateRaisedException extends RuntimeException {
-        TemplateRaisedException(String message) {
-            super(message);
-        }
+  /** Thrown by {@code raise_exception}: the template rejected the conversation. */
+  static final class TemplateRaisedException extends RuntimeException {
+    TemplateRaisedException(String message) {
+      super(message);
     }
+  }
 
-    static final ThreadLocal<Clock> CLOCK = ThreadLocal.withInitial(Clock::systemDefaultZone);
+  static final ThreadLocal<Clock> CLOCK = ThreadLocal.withInitial(Clock::systemDefaultZone);
 
-    private TemplateFunctions() {}
+  private TemplateFunctions() {}
 
-    /** {@code raise_exception(message)}: aborts rendering with the template's own message. */
-    public static Object raiseException(String message) {
-        throw new TemplateRaisedException(message);
+  /** {@code raise_exception(message)}: aborts rendering with the template's own message. */
+  public static Object raiseException(String message) {
+    throw new TemplateRaisedException(message);
+  }
+
+  /** {@code strftime_now(format)}: the current date/time in a Python {@code strftime} format. */
+  public static String strftimeNow(String format) {
+    return strftime(ZonedDateTime.now(CLOCK.get()), format);
+  }
+
+  /** Python's strftime for the directives chat templates use (%d %b %B %Y %m %H %M %S ...). */
+  static String strftime(ZonedDateTime t, String format) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < format.length(); i++) {
+      char c = format.charAt(i);
+      if (c != '%' || i + 1 == format.length()) {
+        out.append(c);
+        continue;
+      }
+      char d = format.charAt(++i);
+      out.append(
+          switch (d) {
+            case 'd' -> String.format("%02d", t.getDayOfMonth());
+            case 'e' -> String.format("%2d", t.getDayOfMonth());
+            case 'm' -> String.format("%02d", t.getMonthValue());
+            case 'Y' -> String.valueOf(t.getYear());
+            case 'y' -> String.format("%02d", t.getYear() % 100);
+            case 'H' -> String.format("%02d", t.getHour());
+            case 'I' -> String.format("%02d", (t.getHour() + 11) % 12 + 1);
+            case 'M' -> String.format("%02d", t.getMinute());
+            case 'S' -> String.format("%02d", t.getSecond());
+            case 'p' -> t.getHour() < 12 ? "AM" : "PM";
+            case 'j' -> String.format("%03d", t.getDayOfYear());
+            case 'b' -> t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
+            case 'B' -> t.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+            case 'a' -> t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
+            case 'A' -> t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+            case 'Z' -> t.getZone().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
+            case 'z' -> t.format(DateTimeFormatter.ofPattern("xx"));
+            case '%' -> "%";
+            default -> "%" + d;
+          });
     }
-
-    /** {@code strftime_now(format)}: the current date/time in a Python {@code strftime} format. */
-    public static String strftimeNow(String format) {
-        return strftime(ZonedDateTime.now(CLOCK.get()), format);
-    }
-
-    /** Python's strftime for the directives chat templates use (%d %b %B %Y %m %H %M %S ...). */
-    static String strftime(ZonedDateTime t, String format) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < format.length(); i++) {
-            char c = format.charAt(i);
-            if (c != '%' || i + 1 == format.length()) {
-                out.append(c);
-                continue;
-            }
-            char d = format.charAt(++i);
-            out.append(switch (d) {
-                case 'd' -> String.format("%02d", t.getDayOfMonth());
-                case 'e' -> String.format("%2d", t.getDayOfMonth());
-                case 'm' -> String.format("%02d", t.getMonthValue());
-                case 'Y' -> String.valueOf(t.getYear());
-                case 'y' -> String.format("%02d", t.getYear() % 100);
-                case 'H' -> String.format("%02d", t.getHour());
-                case 'I' -> String.format("%02d", (t.getHour() + 11) % 12 + 1);
-                case 'M' -> String.format("%02d", t.getMinute());
-                case 'S' -> String.format("%02d", t.getSecond());
-                case 'p' -> t.getHour() < 12 ? "AM" : "PM";
-                case 'j' -> String.format("%03d", t.getDayOfYear());
-                case 'b' -> t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
-                case 'B' -> t.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
-                case 'a' -> t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
-                case 'A' -> t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
-                case 'Z' -> t.getZone().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
-                case 'z' -> t.format(DateTimeFormatter.ofPattern("xx"));
-                case '%' -> "%";
-                default -> "%" + d;
-            });
-        }
-        return out.toString();
-    }
+    return out.toString();
+  }
 }

@@ -26,61 +26,77 @@ import picocli.CommandLine.Option;
  * loaded, CUDA graphs captured), then one measured round: prefill tok/s, decode tok/s per stream
  * and total, time to first token, weights and KV memory, and the device.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure prefill and decode speed on random prompts.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Measure prefill and decode speed on random prompts.")
 public final class BenchCommand implements Callable<Integer> {
-    @CommandLine.Spec
-    private CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
-    @Mixin
-    private EngineMixin engineOptions;
+  @Mixin private EngineMixin engineOptions;
 
-    @Option(names = "--batch-size", defaultValue = "1", paramLabel = "N", description = "Sequences decoded together (default: ${DEFAULT-VALUE}).")
-    private int batchSize;
+  @Option(
+      names = "--batch-size",
+      defaultValue = "1",
+      paramLabel = "N",
+      description = "Sequences decoded together (default: ${DEFAULT-VALUE}).")
+  private int batchSize;
 
-    @Option(names = "--prompt-len", defaultValue = "128", paramLabel = "P", description = "Prompt tokens per sequence (default: ${DEFAULT-VALUE}).")
-    private int promptLen;
+  @Option(
+      names = "--prompt-len",
+      defaultValue = "128",
+      paramLabel = "P",
+      description = "Prompt tokens per sequence (default: ${DEFAULT-VALUE}).")
+  private int promptLen;
 
-    @Option(names = "--gen-len", defaultValue = "128", paramLabel = "G", description = "Tokens generated per sequence (default: ${DEFAULT-VALUE}).")
-    private int genLen;
+  @Option(
+      names = "--gen-len",
+      defaultValue = "128",
+      paramLabel = "G",
+      description = "Tokens generated per sequence (default: ${DEFAULT-VALUE}).")
+  private int genLen;
 
-    @Option(names = "--json", description = "Print JSON for scripts.")
-    private boolean json;
+  @Option(names = "--json", description = "Print JSON for scripts.")
+  private boolean json;
 
-    @Override
-    public Integer call() {
-        if (batchSize < 1 || promptLen < 1 || genLen < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size, --prompt-len and --gen-len must be >= 1");
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        long openStart = System.nanoTime();
-        try (Engine engine = engineOptions.open(batchSize, spec.commandLine().getErr())) {
-            long openNanos = System.nanoTime() - openStart;
-            int vocab = engine.config().vocabSize();
-            engine.generate(requests(vocab, Math.min(2, genLen), 1), TokenListener.NONE);          // warm-up: kernels, graphs
-            engine.generate(requests(vocab, Math.min(2, genLen), batchSize), TokenListener.NONE);
-            engine.generate(requests(vocab, genLen, batchSize), TokenListener.NONE);
-            GenerationStats s = engine.lastStats();
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("device", engine.deviceName());
-            r.put("model", engineOptions.model.toString());
-            r.put("dtype", engine.activation().toString());
-            r.put("batch_size", batchSize);
-            r.put("prompt_len", promptLen);
-            r.put("gen_len", genLen);
-            r.put("prefill_tok_s", s.prefillTokensPerSecond());
-            r.put("decode_tok_s_per_stream", s.decodeTokensPerSecondPerStream());
-            r.put("decode_tok_s_total", s.decodeTokensPerSecondTotal());
-            r.put("ttft_ms", s.firstTokenNanos() / 1e6);
-            r.put("weights_bytes", engine.weightBytes());
-            r.put("kv_cache_bytes", engine.kvCacheBytes());
-            r.put("kv_cache_tokens", engine.kvCacheTokens());
-            r.put("load", engine.loadTimings().describe());
-            r.put("load_s", openNanos / 1e9);
-            if (json) {
-                out.println(new GsonBuilder().setPrettyPrinting().create().toJson(r));
-            } else {
-                out.printf(java.util.Locale.ROOT, """
+  @Override
+  public Integer call() {
+    if (batchSize < 1 || promptLen < 1 || genLen < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--batch-size, --prompt-len and --gen-len must be >= 1");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    long openStart = System.nanoTime();
+    try (Engine engine = engineOptions.open(batchSize, spec.commandLine().getErr())) {
+      long openNanos = System.nanoTime() - openStart;
+      int vocab = engine.config().vocabSize();
+      engine.generate(
+          requests(vocab, Math.min(2, genLen), 1), TokenListener.NONE); // warm-up: kernels, graphs
+      engine.generate(requests(vocab, Math.min(2, genLen), batchSize), TokenListener.NONE);
+      engine.generate(requests(vocab, genLen, batchSize), TokenListener.NONE);
+      GenerationStats s = engine.lastStats();
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("device", engine.deviceName());
+      r.put("model", engineOptions.model.toString());
+      r.put("dtype", engine.activation().toString());
+      r.put("batch_size", batchSize);
+      r.put("prompt_len", promptLen);
+      r.put("gen_len", genLen);
+      r.put("prefill_tok_s", s.prefillTokensPerSecond());
+      r.put("decode_tok_s_per_stream", s.decodeTokensPerSecondPerStream());
+      r.put("decode_tok_s_total", s.decodeTokensPerSecondTotal());
+      r.put("ttft_ms", s.firstTokenNanos() / 1e6);
+      r.put("weights_bytes", engine.weightBytes());
+      r.put("kv_cache_bytes", engine.kvCacheBytes());
+      r.put("kv_cache_tokens", engine.kvCacheTokens());
+      r.put("load", engine.loadTimings().describe());
+      r.put("load_s", openNanos / 1e9);
+      if (json) {
+        out.println(new GsonBuilder().setPrettyPrinting().create().toJson(r));
+      } else {
+        out.printf(
+            java.util.Locale.ROOT,
+            """
                         device            %s (%s)
                         batch x prompt    %d x %d, %d generated each
                         prefill           %.1f tok/s
@@ -89,22 +105,34 @@ public final class BenchCommand implements Callable<Integer> {
                         weights           %s
                         KV cache          %s (%d tokens)
                         load              %.2f s
-                        """, engine.deviceName(), engine.activation(), batchSize, promptLen, genLen, s.prefillTokensPerSecond(),
-                        s.decodeTokensPerSecondPerStream(), s.decodeTokensPerSecondTotal(), s.firstTokenNanos() / 1e6,
-                        ByteSizes.format(engine.weightBytes()), ByteSizes.format(engine.kvCacheBytes()), engine.kvCacheTokens(),
-                        openNanos / 1e9);
-            }
-        }
-        return ExitCodes.OK;
+                        """,
+            engine.deviceName(),
+            engine.activation(),
+            batchSize,
+            promptLen,
+            genLen,
+            s.prefillTokensPerSecond(),
+            s.decodeTokensPerSecondPerStream(),
+            s.decodeTokensPerSecondTotal(),
+            s.firstTokenNanos() / 1e6,
+            ByteSizes.format(engine.weightBytes()),
+            ByteSizes.format(engine.kvCacheBytes()),
+            engine.kvCacheTokens(),
+            openNanos / 1e9);
+      }
     }
+    return ExitCodes.OK;
+  }
 
-    private List<GenerationRequest> requests(int vocab, int tokens, int count) {
-        Random random = new Random(42);
-        List<GenerationRequest> list = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            int[] prompt = random.ints(promptLen, 0, vocab).toArray();
-            list.add(new GenerationRequest(prompt, SamplingSettings.greedy(), new StopConditions(tokens, Set.of(), List.of())));
-        }
-        return list;
+  private List<GenerationRequest> requests(int vocab, int tokens, int count) {
+    Random random = new Random(42);
+    List<GenerationRequest> list = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int[] prompt = random.ints(promptLen, 0, vocab).toArray();
+      list.add(
+          new GenerationRequest(
+              prompt, SamplingSettings.greedy(), new StopConditions(tokens, Set.of(), List.of())));
     }
+    return list;
+  }
 }

@@ -14,43 +14,51 @@ import java.util.Map;
  * TODO(lead): switch to the chat package's renderer once it lands (issue 4), keeping this API.
  */
 final class ChatPrompt {
-    /** One turn. */
-    record Message(String role, String content) {
-    }
+  /** One turn. */
+  record Message(String role, String content) {}
 
-    private final Tokenizer tokenizer;
-    private final Jinjava jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).build());
+  private final Tokenizer tokenizer;
+  private final Jinjava jinjava =
+      new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).build());
 
-    ChatPrompt(Tokenizer tokenizer) {
-        this.tokenizer = tokenizer;
-    }
+  ChatPrompt(Tokenizer tokenizer) {
+    this.tokenizer = tokenizer;
+  }
 
-    /** The prompt text for {@code history}, ending where the assistant's next reply starts. */
-    String render(List<Message> history) {
-        String template = tokenizer.config().chatTemplate();
-        if (template == null || template.isBlank()) {
-            StringBuilder sb = new StringBuilder();
-            for (Message m : history) {
-                sb.append(m.role().equals("user") ? "User: " : m.role().equals("system") ? "System: " : "Assistant: ")
-                        .append(m.content()).append('\n');
-            }
-            return sb.append("Assistant:").toString();
-        }
-        Map<String, Object> vars = new HashMap<>();
-        vars.put("messages", history.stream().map(m -> Map.of("role", m.role(), "content", m.content())).toList());
-        vars.put("add_generation_prompt", true);
-        vars.put("bos_token", nullToEmpty(tokenizer.config().bosToken()));
-        vars.put("eos_token", nullToEmpty(tokenizer.config().eosToken()));
-        return jinjava.render(template, vars);
+  /** The prompt text for {@code history}, ending where the assistant's next reply starts. */
+  String render(List<Message> history) {
+    String template = tokenizer.config().chatTemplate();
+    if (template == null || template.isBlank()) {
+      StringBuilder sb = new StringBuilder();
+      for (Message m : history) {
+        sb.append(
+                m.role().equals("user")
+                    ? "User: "
+                    : m.role().equals("system") ? "System: " : "Assistant: ")
+            .append(m.content())
+            .append('\n');
+      }
+      return sb.append("Assistant:").toString();
     }
+    Map<String, Object> vars = new HashMap<>();
+    vars.put(
+        "messages",
+        history.stream().map(m -> Map.of("role", m.role(), "content", m.content())).toList());
+    vars.put("add_generation_prompt", true);
+    vars.put("bos_token", nullToEmpty(tokenizer.config().bosToken()));
+    vars.put("eos_token", nullToEmpty(tokenizer.config().eosToken()));
+    return jinjava.render(template, vars);
+  }
 
-    /** Whether the rendered text already starts with BOS (then the tokenizer must not add another). */
-    boolean rendersBos(String rendered) {
-        String bos = tokenizer.config().bosToken();
-        return bos != null && !bos.isEmpty() && rendered.startsWith(bos);
-    }
+  /**
+   * Whether the rendered text already starts with BOS (then the tokenizer must not add another).
+   */
+  boolean rendersBos(String rendered) {
+    String bos = tokenizer.config().bosToken();
+    return bos != null && !bos.isEmpty() && rendered.startsWith(bos);
+  }
 
-    private static String nullToEmpty(String s) {
-        return s == null ? "" : s;
-    }
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
 }

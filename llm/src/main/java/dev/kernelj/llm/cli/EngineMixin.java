@@ -12,56 +12,81 @@ import picocli.CommandLine.Option;
 
 /** The options every engine-backed subcommand shares: model, device and memory. */
 final class EngineMixin {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Model directory (config.json, safetensors weights, tokenizer files).")
-    Path model;
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "Model directory (config.json, safetensors weights, tokenizer files).")
+  Path model;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cuda|cpu|auto",
-            description = "Where to run; auto falls back to the CPU reference backend when no GPU is usable (default: ${DEFAULT-VALUE}).")
-    String device;
+  @Option(
+      names = "--device",
+      defaultValue = "auto",
+      paramLabel = "cuda|cpu|auto",
+      description =
+          "Where to run; auto falls back to the CPU reference backend when no GPU is usable (default: ${DEFAULT-VALUE}).")
+  String device;
 
-    @Option(names = "--gpu-memory-utilization", defaultValue = "0.9", paramLabel = "F",
-            description = "Most of the GPU's memory that weights, buffers and the KV cache may take (default: ${DEFAULT-VALUE});"
-                    + " the KV cache holds what the batch and context need within it.")
-    double gpuMemoryUtilization;
+  @Option(
+      names = "--gpu-memory-utilization",
+      defaultValue = "0.9",
+      paramLabel = "F",
+      description =
+          "Most of the GPU's memory that weights, buffers and the KV cache may take (default: ${DEFAULT-VALUE});"
+              + " the KV cache holds what the batch and context need within it.")
+  double gpuMemoryUtilization;
 
-    @Option(names = "--max-context", defaultValue = "0", paramLabel = "N",
-            description = "Tokens per sequence the KV cache holds (default: the model's, at most 4096).")
-    int maxContext;
+  @Option(
+      names = "--max-context",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Tokens per sequence the KV cache holds (default: the model's, at most 4096).")
+  int maxContext;
 
-    @Option(names = "--dtype", paramLabel = "bf16|f16|f32",
-            description = "Activation and KV-cache dtype (default: bf16 on CUDA, f32 on the CPU).")
-    String dtype;
+  @Option(
+      names = "--dtype",
+      paramLabel = "bf16|f16|f32",
+      description = "Activation and KV-cache dtype (default: bf16 on CUDA, f32 on the CPU).")
+  String dtype;
 
-    @Option(names = "--no-cuda-graphs", description = "Run decode steps eagerly instead of replaying CUDA graphs.")
-    boolean noCudaGraphs;
+  @Option(
+      names = "--no-cuda-graphs",
+      description = "Run decode steps eagerly instead of replaying CUDA graphs.")
+  boolean noCudaGraphs;
 
-    /** Opens the engine for {@code maxBatch} sequences, drawing a progress bar on stderr and notes on {@code err}. */
-    Engine open(int maxBatch, PrintWriter err) {
-        EngineOptions options = EngineOptions.defaults()
-                .withDevice(Device.parse(device))
-                .withGpuMemoryUtilization(gpuMemoryUtilization)
-                .withMaxContext(maxContext)
-                .withMaxBatch(maxBatch)
-                .withActivation(parseDtype(dtype))
-                .withCudaGraphs(!noCudaGraphs)
-                .withProgress(ConsoleProgressBar.forStderr("loading " + model.getFileName(), false))
-                .withNotes(note -> {
-                    err.println("kernelj: note: " + note);
-                    err.flush();
+  /**
+   * Opens the engine for {@code maxBatch} sequences, drawing a progress bar on stderr and notes on
+   * {@code err}.
+   */
+  Engine open(int maxBatch, PrintWriter err) {
+    EngineOptions options =
+        EngineOptions.defaults()
+            .withDevice(Device.parse(device))
+            .withGpuMemoryUtilization(gpuMemoryUtilization)
+            .withMaxContext(maxContext)
+            .withMaxBatch(maxBatch)
+            .withActivation(parseDtype(dtype))
+            .withCudaGraphs(!noCudaGraphs)
+            .withProgress(ConsoleProgressBar.forStderr("loading " + model.getFileName(), false))
+            .withNotes(
+                note -> {
+                  err.println("kernelj: note: " + note);
+                  err.flush();
                 });
-        return Engine.open(model, options);
-    }
+    return Engine.open(model, options);
+  }
 
-    static DType parseDtype(String text) {
-        if (text == null) {
-            return null;
-        }
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "bf16", "bfloat16" -> DType.BF16;
-            case "f16", "fp16", "float16" -> DType.F16;
-            case "f32", "fp32", "float32" -> DType.F32;
-            default -> throw new dev.kernelj.llm.engine.EngineException("unknown --dtype \"" + text + "\"; use bf16, f16 or f32");
-        };
+  static DType parseDtype(String text) {
+    if (text == null) {
+      return null;
     }
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "bf16", "bfloat16" -> DType.BF16;
+      case "f16", "fp16", "float16" -> DType.F16;
+      case "f32", "fp32", "float32" -> DType.F32;
+      default ->
+          throw new dev.kernelj.llm.engine.EngineException(
+              "unknown --dtype \"" + text + "\"; use bf16, f16 or f32");
+    };
+  }
 }

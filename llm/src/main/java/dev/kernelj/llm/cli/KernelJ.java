@@ -7,65 +7,72 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code kernelj} command line. Subcommands live in their own files (one class each, implementing
- * {@code Callable<Integer>} and returning {@link ExitCodes#OK}); to add one, list its class in {@code subcommands}
- * below. Subcommands throw on failure: {@link ErrorReporter} prints one line and picks the exit code, and
- * {@code --debug} (accepted before or after the subcommand) adds the stack trace.
+ * The {@code kernelj} command line. Subcommands live in their own files (one class each,
+ * implementing {@code Callable<Integer>} and returning {@link ExitCodes#OK}); to add one, list its
+ * class in {@code subcommands} below. Subcommands throw on failure: {@link ErrorReporter} prints
+ * one line and picks the exit code, and {@code --debug} (accepted before or after the subcommand)
+ * adds the stack trace.
  */
-@Command(name = "kernelj",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
-        description = "Type-safe CUDA for Java, and an LLM runtime built on it.",
-        subcommands = {
-            InfoCommand.class,
-            GenerateCommand.class,
-            ChatCommand.class,
-            BenchCommand.class,
-            LogitsCommand.class,
-            CommandLine.HelpCommand.class,
-        })
+@Command(
+    name = "kernelj",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Type-safe CUDA for Java, and an LLM runtime built on it.",
+    subcommands = {
+      InfoCommand.class,
+      GenerateCommand.class,
+      ChatCommand.class,
+      BenchCommand.class,
+      LogitsCommand.class,
+      CommandLine.HelpCommand.class,
+    })
 public final class KernelJ implements Runnable {
-    private boolean debug;
+  private boolean debug;
 
-    @CommandLine.Spec
-    private CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
-    /** Shows stack traces of errors; inherited by every subcommand. */
-    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces of errors.")
-    void setDebug(boolean debug) {
-        this.debug = debug;
-    }
+  /** Shows stack traces of errors; inherited by every subcommand. */
+  @Option(
+      names = "--debug",
+      scope = ScopeType.INHERIT,
+      description = "Show stack traces of errors.")
+  void setDebug(boolean debug) {
+    this.debug = debug;
+  }
 
-    /** Whether {@code --debug} was given. */
-    boolean debug() {
-        return debug;
-    }
+  /** Whether {@code --debug} was given. */
+  boolean debug() {
+    return debug;
+  }
 
-    @Override
-    public void run() {
-        // No subcommand: show what there is.
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+  @Override
+  public void run() {
+    // No subcommand: show what there is.
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
 
-    /** Entry point of the {@code kernelj} launcher. */
-    public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(execute(args, out, err));
-    }
+  /** Entry point of the {@code kernelj} launcher. */
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    System.exit(execute(args, out, err));
+  }
 
-    /** Runs the command line {@code args} writing to {@code out} and {@code err}; returns the exit code. */
-    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        KernelJ root = new KernelJ();
-        CommandLine commandLine = new CommandLine(root);
-        ErrorReporter reporter = new ErrorReporter(root::debug);
-        commandLine.setOut(out);
-        commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler(reporter);
-        commandLine.setParameterExceptionHandler(reporter);
-        int code = commandLine.execute(args);
-        out.flush();
-        err.flush();
-        return code;
-    }
+  /**
+   * Runs the command line {@code args} writing to {@code out} and {@code err}; returns the exit
+   * code.
+   */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    KernelJ root = new KernelJ();
+    CommandLine commandLine = new CommandLine(root);
+    ErrorReporter reporter = new ErrorReporter(root::debug);
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setExecutionExceptionHandler(reporter);
+    commandLine.setParameterExceptionHandler(reporter);
+    int code = commandLine.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
 }

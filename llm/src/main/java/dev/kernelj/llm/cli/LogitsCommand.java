@@ -25,61 +25,95 @@ import picocli.CommandLine.Option;
  * decode row, K + 1 ids) comma-separated on stdout. A parity check against any other implementation
  * feeds it {@code ids + greedy[0..K)}.
  */
-@Command(name = "logits", mixinStandardHelpOptions = true,
-        description = "Write the logits of a prompt and of greedy decode steps (float32 LE, one row of vocab per position); print the greedy ids.")
+@Command(
+    name = "logits",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write the logits of a prompt and of greedy decode steps (float32 LE, one row of vocab per position); print the greedy ids.")
 public final class LogitsCommand implements Callable<Integer> {
-    @CommandLine.Spec
-    private CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
-    @Mixin
-    private EngineMixin engineOptions;
+  @Mixin private EngineMixin engineOptions;
 
-    @Option(names = "--ids", required = true, split = ",", paramLabel = "ID,ID,...", description = "Prompt token ids.")
-    private int[] ids;
+  @Option(
+      names = "--ids",
+      required = true,
+      split = ",",
+      paramLabel = "ID,ID,...",
+      description = "Prompt token ids.")
+  private int[] ids;
 
-    @Option(names = "--steps", defaultValue = "0", paramLabel = "K", description = "Greedy decode steps after the prompt (default: ${DEFAULT-VALUE}).")
-    private int steps;
+  @Option(
+      names = "--steps",
+      defaultValue = "0",
+      paramLabel = "K",
+      description = "Greedy decode steps after the prompt (default: ${DEFAULT-VALUE}).")
+  private int steps;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the logits.")
-    private Path out;
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "FILE",
+      description = "Where to write the logits.")
+  private Path out;
 
-    @Override
-    public Integer call() {
-        if (steps < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be >= 0 but is " + steps);
-        }
-        PrintWriter err = spec.commandLine().getErr();
-        LogitsTrace trace;
-        String device;
-        try (Engine engine = engineOptions.open(1, err)) {
-            for (int id : ids) {
-                if (id < 0 || id >= engine.config().vocabSize()) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--ids: id " + id + " is outside the vocabulary [0, "
-                            + engine.config().vocabSize() + ")");
-                }
-            }
-            trace = engine.logits(ids, steps);
-            device = engine.deviceName();
-        }
-        write(trace);
-        spec.commandLine().getOut().println(Arrays.stream(trace.greedyIds()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
-        err.println("kernelj: wrote " + trace.rowCount() + " x " + trace.vocab() + " float32 logits to " + out + " (" + device + ")");
-        return ExitCodes.OK;
+  @Override
+  public Integer call() {
+    if (steps < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--steps must be >= 0 but is " + steps);
     }
-
-    private void write(LogitsTrace trace) {
-        ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        try (OutputStream os = Files.newOutputStream(out)) {
-            for (float v : trace.rows()) {
-                if (!buffer.hasRemaining()) {
-                    os.write(buffer.array(), 0, buffer.position());
-                    buffer.clear();
-                }
-                buffer.putFloat(v);
-            }
-            os.write(buffer.array(), 0, buffer.position());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    PrintWriter err = spec.commandLine().getErr();
+    LogitsTrace trace;
+    String device;
+    try (Engine engine = engineOptions.open(1, err)) {
+      for (int id : ids) {
+        if (id < 0 || id >= engine.config().vocabSize()) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              "--ids: id "
+                  + id
+                  + " is outside the vocabulary [0, "
+                  + engine.config().vocabSize()
+                  + ")");
         }
+      }
+      trace = engine.logits(ids, steps);
+      device = engine.deviceName();
     }
+    write(trace);
+    spec.commandLine()
+        .getOut()
+        .println(
+            Arrays.stream(trace.greedyIds())
+                .mapToObj(Integer::toString)
+                .collect(Collectors.joining(",")));
+    err.println(
+        "kernelj: wrote "
+            + trace.rowCount()
+            + " x "
+            + trace.vocab()
+            + " float32 logits to "
+            + out
+            + " ("
+            + device
+            + ")");
+    return ExitCodes.OK;
+  }
+
+  private void write(LogitsTrace trace) {
+    ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    try (OutputStream os = Files.newOutputStream(out)) {
+      for (float v : trace.rows()) {
+        if (!buffer.hasRemaining()) {
+          os.write(buffer.array(), 0, buffer.position());
+          buffer.clear();
+        }
+        buffer.putFloat(v);
+      }
+      os.write(buffer.array(), 0, buffer.position());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }

@@ -7,22 +7,24 @@ import picocli.CommandLine;
 
 /** Reports the version Maven stamped into {@code version.properties} at build time. */
 final class VersionProvider implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-        return new String[] {"kernelj " + version(), "Java " + System.getProperty("java.version") + " ("
-                + System.getProperty("java.vm.name") + ")"};
-    }
+  @Override
+  public String[] getVersion() {
+    return new String[] {
+      "kernelj " + version(),
+      "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"
+    };
+  }
 
-    static String version() {
-        try (InputStream in = VersionProvider.class.getResourceAsStream("version.properties")) {
-            if (in == null) {
-                return "unknown (no version.properties on the class path)";
-            }
-            Properties properties = new Properties();
-            properties.load(in);
-            return properties.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
+  static String version() {
+    try (InputStream in = VersionProvider.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        return "unknown (no version.properties on the class path)";
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      return properties.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
     }
+  }
 }

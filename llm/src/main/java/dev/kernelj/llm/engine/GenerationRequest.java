@@ -8,15 +8,15 @@ package dev.kernelj.llm.engine;
  * @param stop stop conditions
  */
 public record GenerationRequest(int[] promptIds, SamplingSettings sampling, StopConditions stop) {
-    public GenerationRequest {
-        if (promptIds.length == 0) {
-            throw new EngineException("the prompt is empty: at least one token is needed");
-        }
-        promptIds = promptIds.clone();
+  public GenerationRequest {
+    if (promptIds.length == 0) {
+      throw new EngineException("the prompt is empty: at least one token is needed");
     }
+    promptIds = promptIds.clone();
+  }
 
-    @Override
-    public int[] promptIds() {
-        return promptIds.clone();
-    }
+  @Override
+  public int[] promptIds() {
+    return promptIds.clone();
+  }
 }

@@ -8,9 +8,10 @@ package dev.kernelj.llm.engine;
  * @param finishReason why it stopped
  * @param promptTokens tokens of the prompt
  */
-public record GenerationResult(int[] tokens, String text, FinishReason finishReason, int promptTokens) {
-    @Override
-    public int[] tokens() {
-        return tokens.clone();
-    }
+public record GenerationResult(
+    int[] tokens, String text, FinishReason finishReason, int promptTokens) {
+  @Override
+  public int[] tokens() {
+    return tokens.clone();
+  }
 }

@@ -11,38 +11,65 @@ import dev.kernelj.llm.util.ByteSizes;
  * fit when the requested batch and context do not.
  */
 final class KvCacheSizing {
-    private KvCacheSizing() {
-    }
+  private KvCacheSizing() {}
 
-    /** Blocks one sequence of {@code maxContext} tokens needs. */
-    static int blocksPerSequence(int maxContext, int blockSize) {
-        return (maxContext + blockSize - 1) / blockSize;
-    }
+  /** Blocks one sequence of {@code maxContext} tokens needs. */
+  static int blocksPerSequence(int maxContext, int blockSize) {
+    return (maxContext + blockSize - 1) / blockSize;
+  }
 
-    /**
-     * The blocks {@code maxBatch} sequences of {@code maxContext} tokens address, when that many fit
-     * in {@code budgetBytes}; otherwise an {@link EngineException} naming the room there is and the
-     * batch and context that would fit. The budget caps the cache; static batches never address
-     * more blocks than that, and mapping them would only cost start-up time (0.25 s for 130 GB on an
-     * H200) and, on the CPU, shared heap.
-     *
-     * @param where describes the budget for the message, e.g. "0.90 of the 79.1 GiB card after 2.3 GiB of weights"
-     */
-    static int blocks(ModelConfig config, DType kvDtype, int blockSize, long budgetBytes, int maxBatch, int maxContext,
-                      String where) {
-        long blockBytes = PagedKvCache.blockBytes(config, kvDtype, blockSize);
-        long fit = Math.max(0, budgetBytes) / blockBytes;
-        int needed = maxBatch * blocksPerSequence(maxContext, blockSize);
-        if (fit < needed) {
-            long tokens = fit * blockSize;
-            String suggestion = tokens == 0 ? "nothing fits: lower the weights' footprint or raise the memory fraction"
-                    : "fits: --max-context " + Math.min(maxContext, tokens / maxBatch / blockSize * blockSize)
-                    + " at --max-batch " + maxBatch + ", or --max-batch " + Math.max(0, tokens / maxContext)
-                    + " at --max-context " + maxContext;
-            throw new EngineException("KV cache does not fit: " + where + " leaves " + ByteSizes.format(Math.max(0, budgetBytes))
-                    + " = " + tokens + " tokens (" + ByteSizes.format(blockBytes / blockSize) + " per token), but --max-batch "
-                    + maxBatch + " x --max-context " + maxContext + " needs " + (long) needed * blockSize + " tokens; " + suggestion);
-        }
-        return needed;
+  /**
+   * The blocks {@code maxBatch} sequences of {@code maxContext} tokens address, when that many fit
+   * in {@code budgetBytes}; otherwise an {@link EngineException} naming the room there is and the
+   * batch and context that would fit. The budget caps the cache; static batches never address more
+   * blocks than that, and mapping them would only cost start-up time (0.25 s for 130 GB on an H200)
+   * and, on the CPU, shared heap.
+   *
+   * @param where describes the budget for the message, e.g. "0.90 of the 79.1 GiB card after 2.3
+   *     GiB of weights"
+   */
+  static int blocks(
+      ModelConfig config,
+      DType kvDtype,
+      int blockSize,
+      long budgetBytes,
+      int maxBatch,
+      int maxContext,
+      String where) {
+    long blockBytes = PagedKvCache.blockBytes(config, kvDtype, blockSize);
+    long fit = Math.max(0, budgetBytes) / blockBytes;
+    int needed = maxBatch * blocksPerSequence(maxContext, blockSize);
+    if (fit < needed) {
+      long tokens = fit * blockSize;
+      String suggestion =
+          tokens == 0
+              ? "nothing fits: lower the weights' footprint or raise the memory fraction"
+              : "fits: --max-context "
+                  + Math.min(maxContext, tokens / maxBatch / blockSize * blockSize)
+                  + " at --max-batch "
+                  + maxBatch
+                  + ", or --max-batch "
+                  + Math.max(0, tokens / maxContext)
+                  + " at --max-context "
+                  + maxContext;
+      throw new EngineException(
+          "KV cache does not fit: "
+              + where
+              + " leaves "
+              + ByteSizes.format(Math.max(0, budgetBytes))
+              + " = "
+              + tokens
+              + " tokens ("
+              + ByteSizes.format(blockBytes / blockSize)
+              + " per token), but --max-batch "
+              + maxBatch
+              + " x --max-context "
+              + maxContext
+              + " needs "
+              + (long) needed * blockSize
+              + " tokens; "
+              + suggestion);
     }
+    return needed;
+  }
 }

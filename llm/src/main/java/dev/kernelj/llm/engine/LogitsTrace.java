@@ -6,12 +6,12 @@ package dev.kernelj.llm.engine;
  * @param vocab values per row
  * @param rows row-major f32 {@code [promptTokens + steps, vocab]}: one row per prompt position,
  *     then one per decode step
- * @param greedyIds argmax of the last prompt row and of each decode row ({@code steps + 1} ids); decode
- *     step {@code i} was fed {@code greedyIds[i]}
+ * @param greedyIds argmax of the last prompt row and of each decode row ({@code steps + 1} ids);
+ *     decode step {@code i} was fed {@code greedyIds[i]}
  */
 public record LogitsTrace(int vocab, float[] rows, int[] greedyIds) {
-    /** Number of rows. */
-    public int rowCount() {
-        return rows.length / vocab;
-    }
+  /** Number of rows. */
+  public int rowCount() {
+    return rows.length / vocab;
+  }
 }

@@ -12,23 +12,23 @@ import dev.kernelj.ops.backend.SamplingParams;
  *     when the settings do not penalize
  */
 record SampleRow(SamplingSettings settings, int step, int[] history) {
-    private static final int[] NONE = new int[0];
+  private static final int[] NONE = new int[0];
 
-    /** The greedy row a padding slot of a batch bucket gets; its token is never read. */
-    static final SampleRow PADDING = new SampleRow(SamplingSettings.greedy(), 0, NONE);
+  /** The greedy row a padding slot of a batch bucket gets; its token is never read. */
+  static final SampleRow PADDING = new SampleRow(SamplingSettings.greedy(), 0, NONE);
 
-    SampleRow {
-        if (step < 0) {
-            throw new IllegalArgumentException("sampling step " + step + " must be >= 0");
-        }
-        history = history == null ? NONE : history;
+  SampleRow {
+    if (step < 0) {
+      throw new IllegalArgumentException("sampling step " + step + " must be >= 0");
     }
+    history = history == null ? NONE : history;
+  }
 
-    SamplingParams params() {
-        return settings.toParams();
-    }
+  SamplingParams params() {
+    return settings.toParams();
+  }
 
-    boolean penalized() {
-        return settings.penalizes() && history.length > 0;
-    }
+  boolean penalized() {
+    return settings.penalizes() && history.length > 0;
+  }
 }

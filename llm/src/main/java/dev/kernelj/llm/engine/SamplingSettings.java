@@ -16,69 +16,91 @@ import dev.kernelj.ops.backend.SamplingParams;
  *     a batch (each sequence draws from its own Philox stream: key {@code seed}, counter = tokens
  *     generated so far)
  */
-public record SamplingSettings(double temperature, int topK, double topP, double minP, double repetitionPenalty, long seed) {
-    public SamplingSettings {
-        if (Double.isNaN(temperature) || topK < 0 || !(topP > 0 && topP <= 1) || !(minP >= 0 && minP < 1)
-                || !(repetitionPenalty > 0)) {
-            throw new EngineException("sampling settings out of range: temperature " + temperature + " (>= 0), top-k "
-                    + topK + " (>= 0), top-p " + topP + " (in (0, 1]), min-p " + minP + " (in [0, 1)), repetition penalty "
-                    + repetitionPenalty + " (> 0)");
-        }
+public record SamplingSettings(
+    double temperature, int topK, double topP, double minP, double repetitionPenalty, long seed) {
+  public SamplingSettings {
+    if (Double.isNaN(temperature)
+        || topK < 0
+        || !(topP > 0 && topP <= 1)
+        || !(minP >= 0 && minP < 1)
+        || !(repetitionPenalty > 0)) {
+      throw new EngineException(
+          "sampling settings out of range: temperature "
+              + temperature
+              + " (>= 0), top-k "
+              + topK
+              + " (>= 0), top-p "
+              + topP
+              + " (in (0, 1]), min-p "
+              + minP
+              + " (in [0, 1)), repetition penalty "
+              + repetitionPenalty
+              + " (> 0)");
     }
+  }
 
-    /** Argmax every step. */
-    public static SamplingSettings greedy() {
-        return new SamplingSettings(0, 0, 1, 0, 1, 0);
-    }
+  /** Argmax every step. */
+  public static SamplingSettings greedy() {
+    return new SamplingSettings(0, 0, 1, 0, 1, 0);
+  }
 
-    /** The model's defaults from {@code generation_config.json} (greedy when it does not sample). */
-    public static SamplingSettings fromGenerationConfig(GenerationConfig g, long seed) {
-        if (!g.doSample()) {
-            return new SamplingSettings(0, 0, 1, 0, g.repetitionPenalty(), seed);
-        }
-        return new SamplingSettings(g.temperature(), Math.max(0, g.topK()), g.topP(), 0, g.repetitionPenalty(), seed);
+  /** The model's defaults from {@code generation_config.json} (greedy when it does not sample). */
+  public static SamplingSettings fromGenerationConfig(GenerationConfig g, long seed) {
+    if (!g.doSample()) {
+      return new SamplingSettings(0, 0, 1, 0, g.repetitionPenalty(), seed);
     }
+    return new SamplingSettings(
+        g.temperature(), Math.max(0, g.topK()), g.topP(), 0, g.repetitionPenalty(), seed);
+  }
 
-    public boolean isGreedy() {
-        return temperature <= 0;
-    }
+  public boolean isGreedy() {
+    return temperature <= 0;
+  }
 
-    /** Whether the repetition penalty changes any logit (so the sequence's history must reach the sampler). */
-    public boolean penalizes() {
-        return repetitionPenalty != 1;
-    }
+  /**
+   * Whether the repetition penalty changes any logit (so the sequence's history must reach the
+   * sampler).
+   */
+  public boolean penalizes() {
+    return repetitionPenalty != 1;
+  }
 
-    /** These settings as the ops' sampling parameters (greedy: temperature 0). */
-    public SamplingParams toParams() {
-        float t = isGreedy() ? 0f : (float) temperature;
-        try {
-            return SamplingParams.of(t, topK, (float) topP, (float) minP).withPenalties((float) repetitionPenalty, 0f, 0f);
-        } catch (IllegalArgumentException e) {
-            throw new EngineException("sampling settings " + this + " do not fit the sampler's float parameters: " + e.getMessage());
-        }
+  /** These settings as the ops' sampling parameters (greedy: temperature 0). */
+  public SamplingParams toParams() {
+    float t = isGreedy() ? 0f : (float) temperature;
+    try {
+      return SamplingParams.of(t, topK, (float) topP, (float) minP)
+          .withPenalties((float) repetitionPenalty, 0f, 0f);
+    } catch (IllegalArgumentException e) {
+      throw new EngineException(
+          "sampling settings "
+              + this
+              + " do not fit the sampler's float parameters: "
+              + e.getMessage());
     }
+  }
 
-    public SamplingSettings withTemperature(double t) {
-        return new SamplingSettings(t, topK, topP, minP, repetitionPenalty, seed);
-    }
+  public SamplingSettings withTemperature(double t) {
+    return new SamplingSettings(t, topK, topP, minP, repetitionPenalty, seed);
+  }
 
-    public SamplingSettings withTopK(int k) {
-        return new SamplingSettings(temperature, k, topP, minP, repetitionPenalty, seed);
-    }
+  public SamplingSettings withTopK(int k) {
+    return new SamplingSettings(temperature, k, topP, minP, repetitionPenalty, seed);
+  }
 
-    public SamplingSettings withTopP(double p) {
-        return new SamplingSettings(temperature, topK, p, minP, repetitionPenalty, seed);
-    }
+  public SamplingSettings withTopP(double p) {
+    return new SamplingSettings(temperature, topK, p, minP, repetitionPenalty, seed);
+  }
 
-    public SamplingSettings withMinP(double p) {
-        return new SamplingSettings(temperature, topK, topP, p, repetitionPenalty, seed);
-    }
+  public SamplingSettings withMinP(double p) {
+    return new SamplingSettings(temperature, topK, topP, p, repetitionPenalty, seed);
+  }
 
-    public SamplingSettings withRepetitionPenalty(double r) {
-        return new SamplingSettings(temperature, topK, topP, minP, r, seed);
-    }
+  public SamplingSettings withRepetitionPenalty(double r) {
+    return new SamplingSettings(temperature, topK, topP, minP, r, seed);
+  }
 
-    public SamplingSettings withSeed(long s) {
-        return new SamplingSettings(temperature, topK, topP, minP, repetitionPenalty, s);
-    }
+  public SamplingSettings withSeed(long s) {
+    return new SamplingSettings(temperature, topK, topP, minP, repetitionPenalty, s);
+  }
 }

@@ -5,90 +5,95 @@ import dev.kernelj.llm.tokenizer.StreamingDecoder;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import java.util.Arrays;
 
-/** One sequence during generation: its cache blocks, output so far, sampling state and stop state. */
+/**
+ * One sequence during generation: its cache blocks, output so far, sampling state and stop state.
+ */
 final class SequenceState {
-    final int index;
-    final GenerationRequest request;
-    final BlockTable blocks;
-    private final StreamingDecoder decoder;
-    private final TextStopper stopper;
-    private int[] generated = new int[16];
-    private int count;
-    /** Tokens in the cache (prompt + generated tokens already fed back). */
-    int cached;
-    FinishReason finish;
+  final int index;
+  final GenerationRequest request;
+  final BlockTable blocks;
+  private final StreamingDecoder decoder;
+  private final TextStopper stopper;
+  private int[] generated = new int[16];
+  private int count;
 
-    SequenceState(int index, GenerationRequest request, BlockTable blocks, Tokenizer tokenizer) {
-        this.index = index;
-        this.request = request;
-        this.blocks = blocks;
-        this.decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
-        this.stopper = new TextStopper(request.stop().stopStrings());
-    }
+  /** Tokens in the cache (prompt + generated tokens already fed back). */
+  int cached;
 
-    /**
-     * What the sampler needs for this sequence's next token: its settings, the number of tokens
-     * generated so far (its random counter) and, when it penalizes repetition, every token seen.
-     */
-    SampleRow samplingRow() {
-        int[] history = null;
-        if (request.sampling().penalizes()) {
-            int[] prompt = request.promptIds();
-            history = Arrays.copyOf(prompt, prompt.length + count);
-            System.arraycopy(generated, 0, history, prompt.length, count);
-        }
-        return new SampleRow(request.sampling(), count, history);
-    }
+  FinishReason finish;
 
-    boolean live() {
-        return finish == null;
-    }
+  SequenceState(int index, GenerationRequest request, BlockTable blocks, Tokenizer tokenizer) {
+    this.index = index;
+    this.request = request;
+    this.blocks = blocks;
+    this.decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
+    this.stopper = new TextStopper(request.stop().stopStrings());
+  }
 
-    /** The last generated token: the next decode step's input. */
-    int lastToken() {
-        return generated[count - 1];
+  /**
+   * What the sampler needs for this sequence's next token: its settings, the number of tokens
+   * generated so far (its random counter) and, when it penalizes repetition, every token seen.
+   */
+  SampleRow samplingRow() {
+    int[] history = null;
+    if (request.sampling().penalizes()) {
+      int[] prompt = request.promptIds();
+      history = Arrays.copyOf(prompt, prompt.length + count);
+      System.arraycopy(generated, 0, history, prompt.length, count);
     }
+    return new SampleRow(request.sampling(), count, history);
+  }
 
-    /** Records a sampled token; returns the text that became final (sent to the listener). */
-    String accept(int token) {
-        StopConditions stop = request.stop();
-        if (stop.eosIds().contains(token)) {
-            finish = FinishReason.EOS;
-            return flush();
-        }
-        if (count == generated.length) {
-            generated = Arrays.copyOf(generated, count * 2);
-        }
-        generated[count++] = token;
-        String text = decoder == null ? "" : stopper.accept(decoder.push(token));
-        if (stopper.stopped()) {
-            finish = FinishReason.STOP_STRING;
-            return text;
-        }
-        if (count >= stop.maxTokens()) {
-            finish = FinishReason.MAX_TOKENS;
-            return text + flush();
-        }
-        return text;
-    }
+  boolean live() {
+    return finish == null;
+  }
 
-    private String flush() {
-        if (decoder == null) {
-            return "";
-        }
-        String rest = stopper.accept(decoder.flush());
-        if (stopper.stopped()) {
-            finish = FinishReason.STOP_STRING;
-            return rest;
-        }
-        return rest + stopper.flush();
-    }
+  /** The last generated token: the next decode step's input. */
+  int lastToken() {
+    return generated[count - 1];
+  }
 
-    int generatedCount() {
-        return count;
+  /** Records a sampled token; returns the text that became final (sent to the listener). */
+  String accept(int token) {
+    StopConditions stop = request.stop();
+    if (stop.eosIds().contains(token)) {
+      finish = FinishReason.EOS;
+      return flush();
     }
+    if (count == generated.length) {
+      generated = Arrays.copyOf(generated, count * 2);
+    }
+    generated[count++] = token;
+    String text = decoder == null ? "" : stopper.accept(decoder.push(token));
+    if (stopper.stopped()) {
+      finish = FinishReason.STOP_STRING;
+      return text;
+    }
+    if (count >= stop.maxTokens()) {
+      finish = FinishReason.MAX_TOKENS;
+      return text + flush();
+    }
+    return text;
+  }
 
-    GenerationResult result() {
-        return new GenerationResult(Arrays.copyOf(generated, count), stopper.text(), finish, request.promptIds().length);
+  private String flush() {
+    if (decoder == null) {
+      return "";
     }
+    String rest = stopper.accept(decoder.flush());
+    if (stopper.stopped()) {
+      finish = FinishReason.STOP_STRING;
+      return rest;
+    }
+    return rest + stopper.flush();
+  }
+
+  int generatedCount() {
+    return count;
+  }
+
+  GenerationResult result() {
+    return new GenerationResult(
+        Arrays.copyOf(generated, count), stopper.text(), finish, request.promptIds().length);
+  }
 }

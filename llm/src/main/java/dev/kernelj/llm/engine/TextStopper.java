@@ -3,85 +3,85 @@ package dev.kernelj.llm.engine;
 import java.util.List;
 
 /**
- * Streams a sequence's text while watching for stop strings. Text that could still be the start
- * of a stop string is held back, so that a stop string split across tokens is never emitted in
- * part; once one appears, everything from it on is dropped.
+ * Streams a sequence's text while watching for stop strings. Text that could still be the start of
+ * a stop string is held back, so that a stop string split across tokens is never emitted in part;
+ * once one appears, everything from it on is dropped.
  */
 final class TextStopper {
-    private final List<String> stopStrings;
-    private final StringBuilder text = new StringBuilder();
-    private int emitted;
-    private boolean stopped;
+  private final List<String> stopStrings;
+  private final StringBuilder text = new StringBuilder();
+  private int emitted;
+  private boolean stopped;
 
-    TextStopper(List<String> stopStrings) {
-        this.stopStrings = stopStrings;
+  TextStopper(List<String> stopStrings) {
+    this.stopStrings = stopStrings;
+  }
+
+  /** Adds decoded text; returns what may be shown now (possibly empty). */
+  String accept(String delta) {
+    if (stopped || delta.isEmpty()) {
+      return "";
     }
+    int searchFrom = Math.max(0, emitted - longestStop());
+    text.append(delta);
+    int cut = -1;
+    for (String s : stopStrings) {
+      int at = text.indexOf(s, searchFrom);
+      if (at >= 0 && (cut < 0 || at < cut)) {
+        cut = at;
+      }
+    }
+    if (cut >= 0) {
+      stopped = true;
+      text.setLength(cut);
+      return release(cut);
+    }
+    return release(text.length() - heldBack());
+  }
 
-    /** Adds decoded text; returns what may be shown now (possibly empty). */
-    String accept(String delta) {
-        if (stopped || delta.isEmpty()) {
-            return "";
+  /** Whether a stop string has appeared. */
+  boolean stopped() {
+    return stopped;
+  }
+
+  /** The text held back at the end of generation (no stop string came). */
+  String flush() {
+    return stopped ? "" : release(text.length());
+  }
+
+  /** The whole text so far, without any stop string. */
+  String text() {
+    return text.toString();
+  }
+
+  private String release(int upTo) {
+    if (upTo <= emitted) {
+      return "";
+    }
+    String out = text.substring(emitted, upTo);
+    emitted = upTo;
+    return out;
+  }
+
+  /** Length of the longest tail of the text that is a proper prefix of a stop string. */
+  private int heldBack() {
+    int hold = 0;
+    for (String s : stopStrings) {
+      for (int n = Math.min(s.length() - 1, text.length() - emitted); n > hold; n--) {
+        if (text.substring(text.length() - n).equals(s.substring(0, n))) {
+          hold = n;
+          break;
         }
-        int searchFrom = Math.max(0, emitted - longestStop());
-        text.append(delta);
-        int cut = -1;
-        for (String s : stopStrings) {
-            int at = text.indexOf(s, searchFrom);
-            if (at >= 0 && (cut < 0 || at < cut)) {
-                cut = at;
-            }
-        }
-        if (cut >= 0) {
-            stopped = true;
-            text.setLength(cut);
-            return release(cut);
-        }
-        return release(text.length() - heldBack());
+      }
     }
+    return hold;
+  }
 
-    /** Whether a stop string has appeared. */
-    boolean stopped() {
-        return stopped;
+  private int longestStop() {
+    int m = 0;
+    for (String s : stopStrings) {
+      m = Math.max(m, s.length());
     }
-
-    /** The text held back at the end of generation (no stop string came). */
-    String flush() {
-        return stopped ? "" : release(text.length());
-    }
-
-    /** The whole text so far, without any stop string. */
-    String text() {
-        return text.toString();
-    }
-
-    private String release(int upTo) {
-        if (upTo <= emitted) {
-            return "";
-        }
-        String out = text.substring(emitted, upTo);
-        emitted = upTo;
-        return out;
-    }
-
-    /** Length of the longest tail of the text that is a proper prefix of a stop string. */
-    private int heldBack() {
-        int hold = 0;
-        for (String s : stopStrings) {
-            for (int n = Math.min(s.length() - 1, text.length() - emitted); n > hold; n--) {
-                if (text.substring(text.length() - n).equals(s.substring(0, n))) {
-                    hold = n;
-                    break;
-                }
-            }
-        }
-        return hold;
-    }
-
-    private int longestStop() {
-        int m = 0;
-        for (String s : stopStrings) {
-            m = Math.max(m, s.length());
-        }
-        return m;
-    }
+    return m;
+  }
 }

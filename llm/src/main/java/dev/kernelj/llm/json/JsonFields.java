@@ -13,247 +13,252 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Typed access to the keys of one JSON object of one file. Every accessor either returns a value of the asked type
- * or throws a {@link ModelFormatException} naming the file and the key's path (e.g. {@code rope_scaling.factor}).
+ * Typed access to the keys of one JSON object of one file. Every accessor either returns a value of
+ * the asked type or throws a {@link ModelFormatException} naming the file and the key's path (e.g.
+ * {@code rope_scaling.factor}).
  *
- * <p>Missing and {@code null} are treated alike (Python writes {@code None} as {@code null}). Integers must be
- * written as integers: {@code 4096.0} is rejected rather than guessed at.
+ * <p>Missing and {@code null} are treated alike (Python writes {@code None} as {@code null}).
+ * Integers must be written as integers: {@code 4096.0} is rejected rather than guessed at.
  */
 public final class JsonFields {
-    private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]{0,17})");
+  private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]{0,17})");
 
-    private final JsonObject object;
-    private final Path file;
-    private final String path;
+  private final JsonObject object;
+  private final Path file;
+  private final String path;
 
-    private JsonFields(JsonObject object, Path file, String path) {
-        this.object = object;
-        this.file = file;
-        this.path = path;
+  private JsonFields(JsonObject object, Path file, String path) {
+    this.object = object;
+    this.file = file;
+    this.path = path;
+  }
+
+  /** Wraps the root object of {@code file}. */
+  public static JsonFields of(JsonObject object, Path file) {
+    return new JsonFields(object, file, "");
+  }
+
+  /** The file these fields come from. */
+  public Path file() {
+    return file;
+  }
+
+  /** The wrapped object. */
+  public JsonObject object() {
+    return object;
+  }
+
+  /** The full path of {@code key} for messages, e.g. {@code rope_scaling.factor}. */
+  public String pathOf(String key) {
+    return path + key;
+  }
+
+  /** The keys present in this object. */
+  public Set<String> keys() {
+    return object.keySet();
+  }
+
+  /** Whether {@code key} is present with a non-null value. */
+  public boolean has(String key) {
+    JsonElement value = object.get(key);
+    return value != null && !value.isJsonNull();
+  }
+
+  /** An error about {@code key} of this object. */
+  public ModelFormatException error(String key, String detail) {
+    return new ModelFormatException(file, pathOf(key), detail);
+  }
+
+  private JsonElement require(String key) {
+    if (!has(key)) {
+      throw error(key, "missing required key");
     }
+    return object.get(key);
+  }
 
-    /** Wraps the root object of {@code file}. */
-    public static JsonFields of(JsonObject object, Path file) {
-        return new JsonFields(object, file, "");
+  /** A required integer in the {@code int} range. */
+  public int requireInt(String key) {
+    return toInt(key, require(key));
+  }
+
+  /** An optional integer, {@code defaultValue} when missing or null. */
+  public int intOr(String key, int defaultValue) {
+    return has(key) ? toInt(key, object.get(key)) : defaultValue;
+  }
+
+  /** A required integer that must be at least {@code min}. */
+  public int requireIntAtLeast(String key, int min) {
+    int value = requireInt(key);
+    if (value < min) {
+      throw error(key, "must be at least " + min + " but is " + value);
     }
+    return value;
+  }
 
-    /** The file these fields come from. */
-    public Path file() {
-        return file;
+  /** A required long. */
+  public long requireLong(String key) {
+    return toLong(key, require(key));
+  }
+
+  /** A required finite number. */
+  public double requireDouble(String key) {
+    return toDouble(key, require(key));
+  }
+
+  /** An optional finite number. */
+  public double doubleOr(String key, double defaultValue) {
+    return has(key) ? toDouble(key, object.get(key)) : defaultValue;
+  }
+
+  /** An optional boolean. */
+  public boolean booleanOr(String key, boolean defaultValue) {
+    if (!has(key)) {
+      return defaultValue;
     }
-
-    /** The wrapped object. */
-    public JsonObject object() {
-        return object;
+    JsonElement value = object.get(key);
+    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean()) {
+      return value.getAsBoolean();
     }
+    throw error(key, "expected true or false but found " + StrictJson.describe(value));
+  }
 
-    /** The full path of {@code key} for messages, e.g. {@code rope_scaling.factor}. */
-    public String pathOf(String key) {
-        return path + key;
+  /** A required string. */
+  public String requireString(String key) {
+    return toString(key, require(key));
+  }
+
+  /** An optional string. */
+  public String stringOr(String key, String defaultValue) {
+    return has(key) ? toString(key, object.get(key)) : defaultValue;
+  }
+
+  /** A required nested object. */
+  public JsonFields requireObject(String key) {
+    return toObject(key, require(key));
+  }
+
+  /** An optional nested object, or {@code null} when missing or null. */
+  public JsonFields objectOrNull(String key) {
+    return has(key) ? toObject(key, object.get(key)) : null;
+  }
+
+  /** A required list of strings. */
+  public List<String> requireStringList(String key) {
+    JsonArray array = toArray(key, require(key));
+    List<String> result = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      result.add(toString(key + "[" + i + "]", array.get(i)));
     }
+    return List.copyOf(result);
+  }
 
-    /** The keys present in this object. */
-    public Set<String> keys() {
-        return object.keySet();
+  /** An optional list of strings, empty when missing. */
+  public List<String> stringListOrEmpty(String key) {
+    return has(key) ? requireStringList(key) : List.of();
+  }
+
+  /**
+   * An integer or a list of integers (as {@code eos_token_id} may be), empty when missing or null.
+   */
+  public List<Integer> intOrIntList(String key) {
+    if (!has(key)) {
+      return List.of();
     }
-
-    /** Whether {@code key} is present with a non-null value. */
-    public boolean has(String key) {
-        JsonElement value = object.get(key);
-        return value != null && !value.isJsonNull();
+    JsonElement value = object.get(key);
+    if (value.isJsonArray()) {
+      JsonArray array = value.getAsJsonArray();
+      List<Integer> result = new ArrayList<>(array.size());
+      for (int i = 0; i < array.size(); i++) {
+        result.add(toInt(key + "[" + i + "]", array.get(i)));
+      }
+      return List.copyOf(result);
     }
+    return List.of(toInt(key, value));
+  }
 
-    /** An error about {@code key} of this object. */
-    public ModelFormatException error(String key, String detail) {
-        return new ModelFormatException(file, pathOf(key), detail);
+  /** The entries of a required object whose values must all be strings. */
+  public Map<String, String> requireStringMap(String key) {
+    JsonFields map = requireObject(key);
+    Map<String, String> result = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> entry : map.object.entrySet()) {
+      result.put(entry.getKey(), map.toString(entry.getKey(), entry.getValue()));
     }
+    return result;
+  }
 
-    private JsonElement require(String key) {
-        if (!has(key)) {
-            throw error(key, "missing required key");
-        }
-        return object.get(key);
+  private int toInt(String key, JsonElement value) {
+    long parsed = toLong(key, value);
+    if (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE) {
+      throw error(key, "integer " + parsed + " is out of range");
     }
+    return (int) parsed;
+  }
 
-    /** A required integer in the {@code int} range. */
-    public int requireInt(String key) {
-        return toInt(key, require(key));
+  private long toLong(String key, JsonElement value) {
+    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
+      String literal = value.getAsString();
+      if (INTEGER.matcher(literal).matches()) {
+        return Long.parseLong(literal);
+      }
+      throw error(
+          key,
+          "expected an integer but found "
+              + StrictJson.describe(value)
+              + (literal.length() > 19 && !literal.contains(".") ? " (too large)" : ""));
     }
+    throw error(key, "expected an integer but found " + StrictJson.describe(value));
+  }
 
-    /** An optional integer, {@code defaultValue} when missing or null. */
-    public int intOr(String key, int defaultValue) {
-        return has(key) ? toInt(key, object.get(key)) : defaultValue;
-    }
-
-    /** A required integer that must be at least {@code min}. */
-    public int requireIntAtLeast(String key, int min) {
-        int value = requireInt(key);
-        if (value < min) {
-            throw error(key, "must be at least " + min + " but is " + value);
-        }
-        return value;
-    }
-
-    /** A required long. */
-    public long requireLong(String key) {
-        return toLong(key, require(key));
-    }
-
-    /** A required finite number. */
-    public double requireDouble(String key) {
-        return toDouble(key, require(key));
-    }
-
-    /** An optional finite number. */
-    public double doubleOr(String key, double defaultValue) {
-        return has(key) ? toDouble(key, object.get(key)) : defaultValue;
-    }
-
-    /** An optional boolean. */
-    public boolean booleanOr(String key, boolean defaultValue) {
-        if (!has(key)) {
-            return defaultValue;
-        }
-        JsonElement value = object.get(key);
-        if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean()) {
-            return value.getAsBoolean();
-        }
-        throw error(key, "expected true or false but found " + StrictJson.describe(value));
-    }
-
-    /** A required string. */
-    public String requireString(String key) {
-        return toString(key, require(key));
-    }
-
-    /** An optional string. */
-    public String stringOr(String key, String defaultValue) {
-        return has(key) ? toString(key, object.get(key)) : defaultValue;
-    }
-
-    /** A required nested object. */
-    public JsonFields requireObject(String key) {
-        return toObject(key, require(key));
-    }
-
-    /** An optional nested object, or {@code null} when missing or null. */
-    public JsonFields objectOrNull(String key) {
-        return has(key) ? toObject(key, object.get(key)) : null;
-    }
-
-    /** A required list of strings. */
-    public List<String> requireStringList(String key) {
-        JsonArray array = toArray(key, require(key));
-        List<String> result = new ArrayList<>(array.size());
-        for (int i = 0; i < array.size(); i++) {
-            result.add(toString(key + "[" + i + "]", array.get(i)));
-        }
-        return List.copyOf(result);
-    }
-
-    /** An optional list of strings, empty when missing. */
-    public List<String> stringListOrEmpty(String key) {
-        return has(key) ? requireStringList(key) : List.of();
-    }
-
-    /** An integer or a list of integers (as {@code eos_token_id} may be), empty when missing or null. */
-    public List<Integer> intOrIntList(String key) {
-        if (!has(key)) {
-            return List.of();
-        }
-        JsonElement value = object.get(key);
-        if (value.isJsonArray()) {
-            JsonArray array = value.getAsJsonArray();
-            List<Integer> result = new ArrayList<>(array.size());
-            for (int i = 0; i < array.size(); i++) {
-                result.add(toInt(key + "[" + i + "]", array.get(i)));
-            }
-            return List.copyOf(result);
-        }
-        return List.of(toInt(key, value));
-    }
-
-    /** The entries of a required object whose values must all be strings. */
-    public Map<String, String> requireStringMap(String key) {
-        JsonFields map = requireObject(key);
-        Map<String, String> result = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> entry : map.object.entrySet()) {
-            result.put(entry.getKey(), map.toString(entry.getKey(), entry.getValue()));
-        }
-        return result;
-    }
-
-    private int toInt(String key, JsonElement value) {
-        long parsed = toLong(key, value);
-        if (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE) {
-            throw error(key, "integer " + parsed + " is out of range");
-        }
-        return (int) parsed;
-    }
-
-    private long toLong(String key, JsonElement value) {
-        if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
-            String literal = value.getAsString();
-            if (INTEGER.matcher(literal).matches()) {
-                return Long.parseLong(literal);
-            }
-            throw error(key, "expected an integer but found " + StrictJson.describe(value)
-                    + (literal.length() > 19 && !literal.contains(".") ? " (too large)" : ""));
-        }
-        throw error(key, "expected an integer but found " + StrictJson.describe(value));
-    }
-
-    private double toDouble(String key, JsonElement value) {
-        if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
-            double parsed;
-            try {
-                parsed = Double.parseDouble(value.getAsString());
-            } catch (NumberFormatException e) {
-                throw error(key, "expected a number but found " + StrictJson.describe(value));
-            }
-            if (!Double.isFinite(parsed)) {
-                throw error(key, "number " + StrictJson.abbreviate(value.getAsString()) + " is out of range");
-            }
-            return parsed;
-        }
+  private double toDouble(String key, JsonElement value) {
+    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
+      double parsed;
+      try {
+        parsed = Double.parseDouble(value.getAsString());
+      } catch (NumberFormatException e) {
         throw error(key, "expected a number but found " + StrictJson.describe(value));
+      }
+      if (!Double.isFinite(parsed)) {
+        throw error(
+            key, "number " + StrictJson.abbreviate(value.getAsString()) + " is out of range");
+      }
+      return parsed;
     }
+    throw error(key, "expected a number but found " + StrictJson.describe(value));
+  }
 
-    private String toString(String key, JsonElement value) {
-        if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
-            return value.getAsString();
-        }
-        throw error(key, "expected a string but found " + StrictJson.describe(value));
+  private String toString(String key, JsonElement value) {
+    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
+      return value.getAsString();
     }
+    throw error(key, "expected a string but found " + StrictJson.describe(value));
+  }
 
-    private JsonFields toObject(String key, JsonElement value) {
-        if (value.isJsonObject()) {
-            return new JsonFields(value.getAsJsonObject(), file, pathOf(key) + ".");
-        }
-        throw error(key, "expected an object but found " + StrictJson.describe(value));
+  private JsonFields toObject(String key, JsonElement value) {
+    if (value.isJsonObject()) {
+      return new JsonFields(value.getAsJsonObject(), file, pathOf(key) + ".");
     }
+    throw error(key, "expected an object but found " + StrictJson.describe(value));
+  }
 
-    private JsonArray toArray(String key, JsonElement value) {
-        if (value.isJsonArray()) {
-            return value.getAsJsonArray();
-        }
-        throw error(key, "expected a list but found " + StrictJson.describe(value));
+  private JsonArray toArray(String key, JsonElement value) {
+    if (value.isJsonArray()) {
+      return value.getAsJsonArray();
     }
+    throw error(key, "expected a list but found " + StrictJson.describe(value));
+  }
 
+  /** Reads {@code value} as a string, naming {@code key} in errors. */
+  public String asString(String key, JsonElement value) {
+    return toString(key, value);
+  }
 
+  /** Reads {@code value} as a nested object, naming {@code key} in errors. */
+  public JsonFields asObject(String key, JsonElement value) {
+    return toObject(key, value);
+  }
 
-    /** Reads {@code value} as a string, naming {@code key} in errors. */
-    public String asString(String key, JsonElement value) {
-        return toString(key, value);
-    }
-
-    /** Reads {@code value} as a nested object, naming {@code key} in errors. */
-    public JsonFields asObject(String key, JsonElement value) {
-        return toObject(key, value);
-    }
-
-    /** The raw element for {@code key}, or null. */
-    public JsonElement raw(String key) {
-        return object.get(key);
-    }
+  /** The raw element for {@code key}, or null. */
+  public JsonElement raw(String key) {
+    return object.get(key);
+  }
 }

@@ -4,149 +4,169 @@ import dev.kernelj.ops.Tensor;
 import java.util.stream.Stream;
 
 /**
- * The weights of one decoder layer, in the backend's memory. Linear weights are row-major
- * {@code [out_features, in_features]} as Hugging Face stores them. The projections that read the
- * same input are stored fused, one tensor each, so that a decode step reads them with one matmul:
- * q, k and v rows in {@link #wqkv()}, gate and up rows in {@link #wGateUp()}. The unfused accessors
+ * The weights of one decoder layer, in the backend's memory. Linear weights are row-major {@code
+ * [out_features, in_features]} as Hugging Face stores them. The projections that read the same
+ * input are stored fused, one tensor each, so that a decode step reads them with one matmul: q, k
+ * and v rows in {@link #wqkv()}, gate and up rows in {@link #wGateUp()}. The unfused accessors
  * ({@link #wq()}, {@link #wGate()}, ...) are row ranges of the fused tensors: views that copy
  * nothing and are never closed on their own.
  */
 public final class LayerWeights {
-    private final Tensor attentionNorm;
-    private final Tensor wqkv;
-    private final Tensor bqkv;
-    private final Tensor wo;
-    private final Tensor mlpNorm;
-    private final Tensor wGateUp;
-    private final Tensor wDown;
-    private final Tensor wq;
-    private final Tensor wk;
-    private final Tensor wv;
-    private final Tensor bq;
-    private final Tensor bk;
-    private final Tensor bv;
-    private final Tensor wGate;
-    private final Tensor wUp;
+  private final Tensor attentionNorm;
+  private final Tensor wqkv;
+  private final Tensor bqkv;
+  private final Tensor wo;
+  private final Tensor mlpNorm;
+  private final Tensor wGateUp;
+  private final Tensor wDown;
+  private final Tensor wq;
+  private final Tensor wk;
+  private final Tensor wv;
+  private final Tensor bq;
+  private final Tensor bk;
+  private final Tensor bv;
+  private final Tensor wGate;
+  private final Tensor wUp;
 
-    /**
-     * @param attentionNorm {@code input_layernorm.weight [hidden]}
-     * @param wqkv {@code [qDim + 2 * kvDim, hidden]}: q_proj rows, then k_proj rows, then v_proj rows
-     * @param bqkv {@code [qDim + 2 * kvDim]} biases in the same order, or null (only Qwen2 has them)
-     * @param qDim {@code heads * headDim}
-     * @param kvDim {@code kvHeads * headDim}
-     * @param wo {@code o_proj [hidden, qDim]}
-     * @param mlpNorm {@code post_attention_layernorm.weight [hidden]}
-     * @param wGateUp {@code [2 * intermediate, hidden]}: gate_proj rows, then up_proj rows
-     * @param wDown {@code down_proj [hidden, intermediate]}
-     */
-    public LayerWeights(Tensor attentionNorm, Tensor wqkv, Tensor bqkv, int qDim, int kvDim, Tensor wo, Tensor mlpNorm,
-                        Tensor wGateUp, Tensor wDown) {
-        int qkvRows = qDim + 2 * kvDim;
-        if (qDim < 1 || kvDim < 1 || wqkv.rank() != 2 || wqkv.dim(0) != qkvRows) {
-            throw new IllegalArgumentException("fused wqkv " + wqkv + " must have qDim + 2 * kvDim = " + qDim + " + 2 * "
-                    + kvDim + " = " + qkvRows + " rows");
-        }
-        if (bqkv != null && (bqkv.rank() != 1 || bqkv.dim(0) != qkvRows)) {
-            throw new IllegalArgumentException("fused bqkv " + bqkv + " must be [" + qkvRows + "], like the rows of wqkv");
-        }
-        if (wGateUp.rank() != 2 || wGateUp.dim(0) % 2 != 0) {
-            throw new IllegalArgumentException("fused wGateUp " + wGateUp + " must have 2 * intermediate rows");
-        }
-        this.attentionNorm = attentionNorm;
-        this.wqkv = wqkv;
-        this.bqkv = bqkv;
-        this.wo = wo;
-        this.mlpNorm = mlpNorm;
-        this.wGateUp = wGateUp;
-        this.wDown = wDown;
-        this.wq = wqkv.slice(0, 0, qDim);
-        this.wk = wqkv.slice(0, qDim, qDim + kvDim);
-        this.wv = wqkv.slice(0, qDim + kvDim, qkvRows);
-        this.bq = bqkv == null ? null : bqkv.slice(0, 0, qDim);
-        this.bk = bqkv == null ? null : bqkv.slice(0, qDim, qDim + kvDim);
-        this.bv = bqkv == null ? null : bqkv.slice(0, qDim + kvDim, qkvRows);
-        int intermediate = wGateUp.dim(0) / 2;
-        this.wGate = wGateUp.slice(0, 0, intermediate);
-        this.wUp = wGateUp.slice(0, intermediate, 2 * intermediate);
+  /**
+   * @param attentionNorm {@code input_layernorm.weight [hidden]}
+   * @param wqkv {@code [qDim + 2 * kvDim, hidden]}: q_proj rows, then k_proj rows, then v_proj rows
+   * @param bqkv {@code [qDim + 2 * kvDim]} biases in the same order, or null (only Qwen2 has them)
+   * @param qDim {@code heads * headDim}
+   * @param kvDim {@code kvHeads * headDim}
+   * @param wo {@code o_proj [hidden, qDim]}
+   * @param mlpNorm {@code post_attention_layernorm.weight [hidden]}
+   * @param wGateUp {@code [2 * intermediate, hidden]}: gate_proj rows, then up_proj rows
+   * @param wDown {@code down_proj [hidden, intermediate]}
+   */
+  public LayerWeights(
+      Tensor attentionNorm,
+      Tensor wqkv,
+      Tensor bqkv,
+      int qDim,
+      int kvDim,
+      Tensor wo,
+      Tensor mlpNorm,
+      Tensor wGateUp,
+      Tensor wDown) {
+    int qkvRows = qDim + 2 * kvDim;
+    if (qDim < 1 || kvDim < 1 || wqkv.rank() != 2 || wqkv.dim(0) != qkvRows) {
+      throw new IllegalArgumentException(
+          "fused wqkv "
+              + wqkv
+              + " must have qDim + 2 * kvDim = "
+              + qDim
+              + " + 2 * "
+              + kvDim
+              + " = "
+              + qkvRows
+              + " rows");
     }
+    if (bqkv != null && (bqkv.rank() != 1 || bqkv.dim(0) != qkvRows)) {
+      throw new IllegalArgumentException(
+          "fused bqkv " + bqkv + " must be [" + qkvRows + "], like the rows of wqkv");
+    }
+    if (wGateUp.rank() != 2 || wGateUp.dim(0) % 2 != 0) {
+      throw new IllegalArgumentException(
+          "fused wGateUp " + wGateUp + " must have 2 * intermediate rows");
+    }
+    this.attentionNorm = attentionNorm;
+    this.wqkv = wqkv;
+    this.bqkv = bqkv;
+    this.wo = wo;
+    this.mlpNorm = mlpNorm;
+    this.wGateUp = wGateUp;
+    this.wDown = wDown;
+    this.wq = wqkv.slice(0, 0, qDim);
+    this.wk = wqkv.slice(0, qDim, qDim + kvDim);
+    this.wv = wqkv.slice(0, qDim + kvDim, qkvRows);
+    this.bq = bqkv == null ? null : bqkv.slice(0, 0, qDim);
+    this.bk = bqkv == null ? null : bqkv.slice(0, qDim, qDim + kvDim);
+    this.bv = bqkv == null ? null : bqkv.slice(0, qDim + kvDim, qkvRows);
+    int intermediate = wGateUp.dim(0) / 2;
+    this.wGate = wGateUp.slice(0, 0, intermediate);
+    this.wUp = wGateUp.slice(0, intermediate, 2 * intermediate);
+  }
 
-    /** {@code input_layernorm.weight [hidden]}. */
-    public Tensor attentionNorm() {
-        return attentionNorm;
-    }
+  /** {@code input_layernorm.weight [hidden]}. */
+  public Tensor attentionNorm() {
+    return attentionNorm;
+  }
 
-    /** {@code [qDim + 2 * kvDim, hidden]}: q, k, v projections fused by rows. */
-    public Tensor wqkv() {
-        return wqkv;
-    }
+  /** {@code [qDim + 2 * kvDim, hidden]}: q, k, v projections fused by rows. */
+  public Tensor wqkv() {
+    return wqkv;
+  }
 
-    /** {@code [qDim + 2 * kvDim]} q, k, v biases, or null. */
-    public Tensor bqkv() {
-        return bqkv;
-    }
+  /** {@code [qDim + 2 * kvDim]} q, k, v biases, or null. */
+  public Tensor bqkv() {
+    return bqkv;
+  }
 
-    /** {@code q_proj [heads * headDim, hidden]}: rows of {@link #wqkv()}. */
-    public Tensor wq() {
-        return wq;
-    }
+  /** {@code q_proj [heads * headDim, hidden]}: rows of {@link #wqkv()}. */
+  public Tensor wq() {
+    return wq;
+  }
 
-    /** {@code k_proj [kvHeads * headDim, hidden]}: rows of {@link #wqkv()}. */
-    public Tensor wk() {
-        return wk;
-    }
+  /** {@code k_proj [kvHeads * headDim, hidden]}: rows of {@link #wqkv()}. */
+  public Tensor wk() {
+    return wk;
+  }
 
-    /** {@code v_proj [kvHeads * headDim, hidden]}: rows of {@link #wqkv()}. */
-    public Tensor wv() {
-        return wv;
-    }
+  /** {@code v_proj [kvHeads * headDim, hidden]}: rows of {@link #wqkv()}. */
+  public Tensor wv() {
+    return wv;
+  }
 
-    /** {@code q_proj.bias [heads * headDim]} or null. */
-    public Tensor bq() {
-        return bq;
-    }
+  /** {@code q_proj.bias [heads * headDim]} or null. */
+  public Tensor bq() {
+    return bq;
+  }
 
-    /** {@code k_proj.bias [kvHeads * headDim]} or null. */
-    public Tensor bk() {
-        return bk;
-    }
+  /** {@code k_proj.bias [kvHeads * headDim]} or null. */
+  public Tensor bk() {
+    return bk;
+  }
 
-    /** {@code v_proj.bias [kvHeads * headDim]} or null. */
-    public Tensor bv() {
-        return bv;
-    }
+  /** {@code v_proj.bias [kvHeads * headDim]} or null. */
+  public Tensor bv() {
+    return bv;
+  }
 
-    /** {@code o_proj [hidden, heads * headDim]}. */
-    public Tensor wo() {
-        return wo;
-    }
+  /** {@code o_proj [hidden, heads * headDim]}. */
+  public Tensor wo() {
+    return wo;
+  }
 
-    /** {@code post_attention_layernorm.weight [hidden]}. */
-    public Tensor mlpNorm() {
-        return mlpNorm;
-    }
+  /** {@code post_attention_layernorm.weight [hidden]}. */
+  public Tensor mlpNorm() {
+    return mlpNorm;
+  }
 
-    /** {@code [2 * intermediate, hidden]}: gate and up projections fused by rows. */
-    public Tensor wGateUp() {
-        return wGateUp;
-    }
+  /** {@code [2 * intermediate, hidden]}: gate and up projections fused by rows. */
+  public Tensor wGateUp() {
+    return wGateUp;
+  }
 
-    /** {@code gate_proj [intermediate, hidden]}: rows of {@link #wGateUp()}. */
-    public Tensor wGate() {
-        return wGate;
-    }
+  /** {@code gate_proj [intermediate, hidden]}: rows of {@link #wGateUp()}. */
+  public Tensor wGate() {
+    return wGate;
+  }
 
-    /** {@code up_proj [intermediate, hidden]}: rows of {@link #wGateUp()}. */
-    public Tensor wUp() {
-        return wUp;
-    }
+  /** {@code up_proj [intermediate, hidden]}: rows of {@link #wGateUp()}. */
+  public Tensor wUp() {
+    return wUp;
+  }
 
-    /** {@code down_proj [hidden, intermediate]}. */
-    public Tensor wDown() {
-        return wDown;
-    }
+  /** {@code down_proj [hidden, intermediate]}. */
+  public Tensor wDown() {
+    return wDown;
+  }
 
-    /** The tensors that own memory (the fused ones, not their row views), for closing and byte counts. */
-    Stream<Tensor> tensors() {
-        return Stream.of(attentionNorm, wqkv, bqkv, wo, mlpNorm, wGateUp, wDown).filter(t -> t != null);
-    }
+  /**
+   * The tensors that own memory (the fused ones, not their row views), for closing and byte counts.
+   */
+  Stream<Tensor> tensors() {
+    return Stream.of(attentionNorm, wqkv, bqkv, wo, mlpNorm, wGateUp, wDown).filter(t -> t != null);
+  }
 }

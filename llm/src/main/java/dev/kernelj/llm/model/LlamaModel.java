@@ -7,9 +7,9 @@ import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.backend.Ops;
 
 /**
- * The forward pass of the Llama family (Llama 2/3, Mistral, Qwen2), written once against
- * {@link Ops} so that it runs on the CUDA backend and on the Java reference backend. It computes
- * what Hugging Face's {@code LlamaForCausalLM} computes: pre-norm decoder layers of grouped-query
+ * The forward pass of the Llama family (Llama 2/3, Mistral, Qwen2), written once against {@link
+ * Ops} so that it runs on the CUDA backend and on the Java reference backend. It computes what
+ * Hugging Face's {@code LlamaForCausalLM} computes: pre-norm decoder layers of grouped-query
  * attention with RoPE and a SwiGLU MLP, a final RMSNorm and the LM head.
  *
  * <p>The model owns no per-step memory: every buffer lives in the {@link StepBuffers} passed in,
@@ -17,145 +17,165 @@ import dev.kernelj.ops.backend.Ops;
  * addresses every time and can be captured once as a CUDA graph.
  */
 public final class LlamaModel implements AutoCloseable {
-    private final ModelConfig config;
-    private final Ops ops;
-    private final LlamaWeights weights;
-    private final DType activation;
-    private final RopeConfig rope;
-    private final float eps;
-    private final float attentionScale;
+  private final ModelConfig config;
+  private final Ops ops;
+  private final LlamaWeights weights;
+  private final DType activation;
+  private final RopeConfig rope;
+  private final float eps;
+  private final float attentionScale;
 
-    /**
-     * @param activation dtype of activations and of the KV cache. The CUDA attention kernels take
-     *     bf16 and head dims 64 or 128 only (the engine checks that before it loads weights); the
-     *     reference backend takes any floating dtype and head dim
-     */
-    public LlamaModel(ModelConfig config, Ops ops, LlamaWeights weights, DType activation) {
-        this.config = config;
-        this.ops = ops;
-        this.weights = weights;
-        this.activation = activation;
-        this.rope = RopeSettings.of(config);
-        this.eps = (float) config.rmsNormEps();
-        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+  /**
+   * @param activation dtype of activations and of the KV cache. The CUDA attention kernels take
+   *     bf16 and head dims 64 or 128 only (the engine checks that before it loads weights); the
+   *     reference backend takes any floating dtype and head dim
+   */
+  public LlamaModel(ModelConfig config, Ops ops, LlamaWeights weights, DType activation) {
+    this.config = config;
+    this.ops = ops;
+    this.weights = weights;
+    this.activation = activation;
+    this.rope = RopeSettings.of(config);
+    this.eps = (float) config.rmsNormEps();
+    this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public Ops ops() {
+    return ops;
+  }
+
+  public LlamaWeights weights() {
+    return weights;
+  }
+
+  /** Dtype of activations and of the KV cache. */
+  public DType activation() {
+    return activation;
+  }
+
+  /**
+   * Prefills one sequence: {@code s.tokenIds/positions/slots} hold its new tokens (a fresh
+   * sequence: positions 0..T-1), their K/V go into the cache, and {@code s.logits} gets the logits
+   * of every position or of the last one (as {@code s} was made).
+   */
+  public void prefill(StepBuffers s, PagedKvCache cache) {
+    forward(s, cache, true);
+  }
+
+  /**
+   * One decode step of {@code s.sequences()} sequences, one token each: {@code
+   * s.tokenIds/positions/slots} per sequence, {@code s.blockTables} and {@code s.contextLens} (the
+   * new token included) describe what each sequence has in the cache; {@code s.logits [B, vocab]}
+   * gets the next-token logits.
+   */
+  public void decode(StepBuffers s, PagedKvCache cache) {
+    forward(s, cache, false);
+  }
+
+  private void forward(StepBuffers s, PagedKvCache cache, boolean prefill) {
+    ops.embedding(s.x, weights.embedding(), s.tokenIds); // x [T, hidden]
+    for (int l = 0; l < config.numLayers(); l++) {
+      LayerWeights w = weights.layers().get(l);
+
+      // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) of rmsNorm(x)
+      if (prefill) {
+        prefillAttention(s, cache, l, w); // attn [T, heads * headDim]
+      } else {
+        decodeAttention(s, cache, l, w); // attn [B, heads * headDim]
+      }
+      ops.matmul(s.o, s.attn, w.wo()); // o [T, hidden]
+
+      // ---- MLP block: x += down(silu(gate) * up) on h = rmsNorm(x + o)
+      ops.rmsNormResidual(s.h, s.x, s.o, w.mlpNorm(), eps); // x += o; h [T, hidden]
+      ops.matmul(s.gateUp, s.h, w.wGateUp()); // [gate | up] [T, 2 * intermediate]
+      ops.swiglu(s.act, s.gate, s.up); // act [T, intermediate]
+      ops.matmul(s.o, s.act, w.wDown()); // o [T, hidden]
+      ops.residualAdd(s.x, s.o); // x [T, hidden]
     }
 
-    public ModelConfig config() {
-        return config;
+    // ---- head: logits of every row, or only of the last token of a prefill
+    int tokens = s.tokens();
+    Tensor rows = s.logitRows() == tokens ? s.x : s.x.slice(0, tokens - 1, tokens); // [L, hidden]
+    ops.rmsNorm(s.hLogits, rows, weights.finalNorm(), eps); // hLogits [L, hidden]
+    ops.matmul(s.logits, s.hLogits, weights.lmHead()); // logits F32 [L, vocab]
+  }
+
+  /**
+   * A fresh sequence's prompt: q, k, v by three projections (the fused weight's row blocks), RoPE,
+   * K/V into the cache, and causal attention over the prompt's own k and v.
+   */
+  private void prefillAttention(StepBuffers s, PagedKvCache cache, int l, LayerWeights w) {
+    int tokens = s.tokens();
+    int heads = config.numHeads();
+    int kvHeads = config.numKvHeads();
+    int headDim = config.headDim();
+    ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps); // h [T, hidden]
+    linear(s.q, s.h, w.wq(), w.bq()); // q [T, heads * headDim]
+    linear(s.k, s.h, w.wk(), w.bk()); // k [T, kvHeads * headDim]
+    linear(s.v, s.h, w.wv(), w.bv()); // v [T, kvHeads * headDim]
+    Tensor q = s.q.view(tokens, heads, headDim); // q [T, heads, headDim]
+    Tensor k = s.k.view(tokens, kvHeads, headDim); // k [T, kvHeads, headDim]
+    Tensor v = s.v.view(tokens, kvHeads, headDim); // v [T, kvHeads, headDim]
+    ops.rope(q, s.positions, rope);
+    ops.rope(k, s.positions, rope);
+    ops.kvAppend(cache.keys(l), cache.values(l), k, v, s.slots); // cache[slot] = k, v
+    ops.attentionPrefill(
+        s.attn.view(1, tokens, heads, headDim),
+        q.view(1, tokens, heads, headDim),
+        k.view(1, tokens, kvHeads, headDim),
+        v.view(1, tokens, kvHeads, headDim),
+        attentionScale,
+        true,
+        config.slidingWindow());
+  }
+
+  /**
+   * One new token per sequence: q, k, v by one projection (the fused weight), RoPE and the cache
+   * write in one op, then attention over each sequence's cached keys and values. Few launches: this
+   * runs once per layer in every decode step.
+   */
+  private void decodeAttention(StepBuffers s, PagedKvCache cache, int l, LayerWeights w) {
+    int batch = s.tokens();
+    int heads = config.numHeads();
+    int headDim = config.headDim();
+    ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps); // h [B, hidden]
+    linear(s.qkv, s.h, w.wqkv(), w.bqkv()); // qkv [B, (heads + 2 kvHeads) * headDim]
+    Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
+    Tensor q = s.q.view(batch, heads, headDim);
+    ops.ropeKvAppend(
+        q,
+        cache.keys(l),
+        cache.values(l),
+        qkv,
+        s.positions,
+        s.slots,
+        rope); // q roped; cache[slot] = k, v
+    ops.attentionDecode(
+        s.attn.view(batch, heads, headDim),
+        q, // attn [B, heads, headDim]
+        cache.keys(l),
+        cache.values(l),
+        s.blockTables,
+        s.contextLens,
+        attentionScale,
+        config.slidingWindow());
+  }
+
+  /** {@code out = x . w^T (+ bias)}. */
+  private void linear(Tensor out, Tensor x, Tensor w, Tensor bias) {
+    ops.matmul(out, x, w);
+    if (bias != null) {
+      ops.add(out, out, bias);
     }
+  }
 
-    public Ops ops() {
-        return ops;
-    }
-
-    public LlamaWeights weights() {
-        return weights;
-    }
-
-    /** Dtype of activations and of the KV cache. */
-    public DType activation() {
-        return activation;
-    }
-
-    /**
-     * Prefills one sequence: {@code s.tokenIds/positions/slots} hold its new tokens (a fresh
-     * sequence: positions 0..T-1), their K/V go into the cache, and {@code s.logits} gets the logits
-     * of every position or of the last one (as {@code s} was made).
-     */
-    public void prefill(StepBuffers s, PagedKvCache cache) {
-        forward(s, cache, true);
-    }
-
-    /**
-     * One decode step of {@code s.sequences()} sequences, one token each: {@code s.tokenIds/positions/slots}
-     * per sequence, {@code s.blockTables} and {@code s.contextLens} (the new token included) describe
-     * what each sequence has in the cache; {@code s.logits [B, vocab]} gets the next-token logits.
-     */
-    public void decode(StepBuffers s, PagedKvCache cache) {
-        forward(s, cache, false);
-    }
-
-    private void forward(StepBuffers s, PagedKvCache cache, boolean prefill) {
-        ops.embedding(s.x, weights.embedding(), s.tokenIds);                  // x [T, hidden]
-        for (int l = 0; l < config.numLayers(); l++) {
-            LayerWeights w = weights.layers().get(l);
-
-            // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) of rmsNorm(x)
-            if (prefill) {
-                prefillAttention(s, cache, l, w);                             // attn [T, heads * headDim]
-            } else {
-                decodeAttention(s, cache, l, w);                              // attn [B, heads * headDim]
-            }
-            ops.matmul(s.o, s.attn, w.wo());                                  // o [T, hidden]
-
-            // ---- MLP block: x += down(silu(gate) * up) on h = rmsNorm(x + o)
-            ops.rmsNormResidual(s.h, s.x, s.o, w.mlpNorm(), eps);             // x += o; h [T, hidden]
-            ops.matmul(s.gateUp, s.h, w.wGateUp());                           // [gate | up] [T, 2 * intermediate]
-            ops.swiglu(s.act, s.gate, s.up);                                  // act [T, intermediate]
-            ops.matmul(s.o, s.act, w.wDown());                                // o [T, hidden]
-            ops.residualAdd(s.x, s.o);                                        // x [T, hidden]
-        }
-
-        // ---- head: logits of every row, or only of the last token of a prefill
-        int tokens = s.tokens();
-        Tensor rows = s.logitRows() == tokens ? s.x : s.x.slice(0, tokens - 1, tokens); // [L, hidden]
-        ops.rmsNorm(s.hLogits, rows, weights.finalNorm(), eps);              // hLogits [L, hidden]
-        ops.matmul(s.logits, s.hLogits, weights.lmHead());                    // logits F32 [L, vocab]
-    }
-
-    /**
-     * A fresh sequence's prompt: q, k, v by three projections (the fused weight's row blocks), RoPE,
-     * K/V into the cache, and causal attention over the prompt's own k and v.
-     */
-    private void prefillAttention(StepBuffers s, PagedKvCache cache, int l, LayerWeights w) {
-        int tokens = s.tokens();
-        int heads = config.numHeads();
-        int kvHeads = config.numKvHeads();
-        int headDim = config.headDim();
-        ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps);                        // h [T, hidden]
-        linear(s.q, s.h, w.wq(), w.bq());                                     // q [T, heads * headDim]
-        linear(s.k, s.h, w.wk(), w.bk());                                     // k [T, kvHeads * headDim]
-        linear(s.v, s.h, w.wv(), w.bv());                                     // v [T, kvHeads * headDim]
-        Tensor q = s.q.view(tokens, heads, headDim);                          // q [T, heads, headDim]
-        Tensor k = s.k.view(tokens, kvHeads, headDim);                        // k [T, kvHeads, headDim]
-        Tensor v = s.v.view(tokens, kvHeads, headDim);                        // v [T, kvHeads, headDim]
-        ops.rope(q, s.positions, rope);
-        ops.rope(k, s.positions, rope);
-        ops.kvAppend(cache.keys(l), cache.values(l), k, v, s.slots);           // cache[slot] = k, v
-        ops.attentionPrefill(s.attn.view(1, tokens, heads, headDim), q.view(1, tokens, heads, headDim),
-                k.view(1, tokens, kvHeads, headDim), v.view(1, tokens, kvHeads, headDim), attentionScale, true,
-                config.slidingWindow());
-    }
-
-    /**
-     * One new token per sequence: q, k, v by one projection (the fused weight), RoPE and the cache
-     * write in one op, then attention over each sequence's cached keys and values. Few launches:
-     * this runs once per layer in every decode step.
-     */
-    private void decodeAttention(StepBuffers s, PagedKvCache cache, int l, LayerWeights w) {
-        int batch = s.tokens();
-        int heads = config.numHeads();
-        int headDim = config.headDim();
-        ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps);                        // h [B, hidden]
-        linear(s.qkv, s.h, w.wqkv(), w.bqkv());                               // qkv [B, (heads + 2 kvHeads) * headDim]
-        Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
-        Tensor q = s.q.view(batch, heads, headDim);
-        ops.ropeKvAppend(q, cache.keys(l), cache.values(l), qkv, s.positions, s.slots, rope); // q roped; cache[slot] = k, v
-        ops.attentionDecode(s.attn.view(batch, heads, headDim), q,           // attn [B, heads, headDim]
-                cache.keys(l), cache.values(l), s.blockTables, s.contextLens, attentionScale, config.slidingWindow());
-    }
-
-    /** {@code out = x . w^T (+ bias)}. */
-    private void linear(Tensor out, Tensor x, Tensor w, Tensor bias) {
-        ops.matmul(out, x, w);
-        if (bias != null) {
-            ops.add(out, out, bias);
-        }
-    }
-
-    /** Frees the weights. */
-    @Override
-    public void close() {
-        weights.close();
-    }
+  /** Frees the weights. */
+  @Override
+  public void close() {
+    weights.close();
+  }
 }

@@ -13,30 +13,32 @@ import java.util.stream.Stream;
  * @param lmHead {@code lm_head [vocab, hidden]}; the same tensor as {@code embedding} when the
  *     model ties them (Llama 3.2 1B/3B, small Qwen2)
  */
-public record LlamaWeights(Tensor embedding, List<LayerWeights> layers, Tensor finalNorm, Tensor lmHead)
-        implements AutoCloseable {
-    public LlamaWeights {
-        layers = List.copyOf(layers);
-    }
+public record LlamaWeights(
+    Tensor embedding, List<LayerWeights> layers, Tensor finalNorm, Tensor lmHead)
+    implements AutoCloseable {
+  public LlamaWeights {
+    layers = List.copyOf(layers);
+  }
 
-    /** Whether the LM head is the embedding matrix. */
-    public boolean tied() {
-        return lmHead == embedding;
-    }
+  /** Whether the LM head is the embedding matrix. */
+  public boolean tied() {
+    return lmHead == embedding;
+  }
 
-    /** Bytes the weights take in the backend's memory. */
-    public long bytes() {
-        return all().mapToLong(t -> t.numel() * t.dtype().byteSize()).sum();
-    }
+  /** Bytes the weights take in the backend's memory. */
+  public long bytes() {
+    return all().mapToLong(t -> t.numel() * t.dtype().byteSize()).sum();
+  }
 
-    private Stream<Tensor> all() {
-        Stream<Tensor> head = tied() ? Stream.of(embedding, finalNorm) : Stream.of(embedding, finalNorm, lmHead);
-        return Stream.concat(head, layers.stream().flatMap(LayerWeights::tensors));
-    }
+  private Stream<Tensor> all() {
+    Stream<Tensor> head =
+        tied() ? Stream.of(embedding, finalNorm) : Stream.of(embedding, finalNorm, lmHead);
+    return Stream.concat(head, layers.stream().flatMap(LayerWeights::tensors));
+  }
 
-    /** Frees the device memory of every weight. */
-    @Override
-    public void close() {
-        all().forEach(Tensor::close);
-    }
+  /** Frees the device memory of every weight. */
+  @Override
+  public void close() {
+    all().forEach(Tensor::close);
+  }
 }

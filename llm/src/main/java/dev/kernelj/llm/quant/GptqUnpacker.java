@@ -4,91 +4,103 @@ import dev.kernelj.llm.quant.QuantizedLinearReader.Layer;
 import dev.kernelj.llm.safetensors.TensorView;
 
 /**
- * GPTQ's packing (AutoGPTQ, GPTQModel, GPTQ-for-LLaMa, and what vLLM, exllama and Marlin read), for {@code b} = 4
- * or 8 bits and {@code p = 32 / b} codes per int32:
+ * GPTQ's packing (AutoGPTQ, GPTQModel, GPTQ-for-LLaMa, and what vLLM, exllama and Marlin read), for
+ * {@code b} = 4 or 8 bits and {@code p = 32 / b} codes per int32:
+ *
  * <ul>
  *   <li>{@code qweight} int32 {@code [in / p, out]}: packed along the INPUT dimension; the code of
- *       {@code W[o][i]} is at bit {@code (i % p) * b} of {@code qweight[i / p][o]}.</li>
- *   <li>{@code qzeros} int32 {@code [groups, out / p]}: packed along the OUTPUT dimension; the stored zero of
- *       output {@code o} in group {@code g} is at bit {@code (o % p) * b} of {@code qzeros[g][o / p]}, and is the
- *       zero point minus one unless {@code checkpoint_format} is {@code gptq_v2} (see {@link GptqZeroFormat}).</li>
- *   <li>{@code scales} f16 {@code [groups, out]}.</li>
- *   <li>{@code g_idx} int32 {@code [in]}: the group of each input, in the inputs' original order (needed with
- *       {@code desc_act}; when absent, {@code i / group_size}).</li>
+ *       {@code W[o][i]} is at bit {@code (i % p) * b} of {@code qweight[i / p][o]}.
+ *   <li>{@code qzeros} int32 {@code [groups, out / p]}: packed along the OUTPUT dimension; the
+ *       stored zero of output {@code o} in group {@code g} is at bit {@code (o % p) * b} of {@code
+ *       qzeros[g][o / p]}, and is the zero point minus one unless {@code checkpoint_format} is
+ *       {@code gptq_v2} (see {@link GptqZeroFormat}).
+ *   <li>{@code scales} f16 {@code [groups, out]}.
+ *   <li>{@code g_idx} int32 {@code [in]}: the group of each input, in the inputs' original order
+ *       (needed with {@code desc_act}; when absent, {@code i / group_size}).
  * </ul>
- * {@code groups = ceil(in / group_size)}, or 1 for {@code group_size = -1}. Codes are stored in the original input
- * order even with act-order, so the canonical layout is qweight transposed.
+ *
+ * {@code groups = ceil(in / group_size)}, or 1 for {@code group_size = -1}. Codes are stored in the
+ * original input order even with act-order, so the canonical layout is qweight transposed.
  */
 final class GptqUnpacker {
-    private GptqUnpacker() {
+  private GptqUnpacker() {}
+
+  static QuantizedWeight unpack(Layer layer, QuantizationConfig config) {
+    int bits = config.bits();
+    int perWord = 32 / bits;
+    int mask = (1 << bits) - 1;
+    TensorView qweight = layer.requireInt32Matrix("qweight");
+    long[] qShape = qweight.shape();
+    int rows = QuantizedLinearReader.dimension(qweight, qShape[0], "qweight rows");
+    int out = QuantizedLinearReader.dimension(qweight, qShape[1], "out_features");
+    int in = QuantizedLinearReader.dimension(qweight, (long) rows * perWord, "in_features");
+    if (out % perWord != 0) {
+      throw Layer.error(
+          qweight,
+          "shape",
+          "out_features "
+              + out
+              + " is not a multiple of "
+              + perWord
+              + ", which "
+              + bits
+              + "-bit GPTQ zero packing needs");
     }
+    int groupSize = config.effectiveGroupSize(in);
+    int groups = (in + groupSize - 1) / groupSize;
+    String layout = bits + "-bit GPTQ, group size " + config.groupSize() + ", " + in + " inputs";
 
-    static QuantizedWeight unpack(Layer layer, QuantizationConfig config) {
-        int bits = config.bits();
-        int perWord = 32 / bits;
-        int mask = (1 << bits) - 1;
-        TensorView qweight = layer.requireInt32Matrix("qweight");
-        long[] qShape = qweight.shape();
-        int rows = QuantizedLinearReader.dimension(qweight, qShape[0], "qweight rows");
-        int out = QuantizedLinearReader.dimension(qweight, qShape[1], "out_features");
-        int in = QuantizedLinearReader.dimension(qweight, (long) rows * perWord, "in_features");
-        if (out % perWord != 0) {
-            throw Layer.error(qweight, "shape", "out_features " + out + " is not a multiple of " + perWord
-                    + ", which " + bits + "-bit GPTQ zero packing needs");
-        }
-        int groupSize = config.effectiveGroupSize(in);
-        int groups = (in + groupSize - 1) / groupSize;
-        String layout = bits + "-bit GPTQ, group size " + config.groupSize() + ", " + in + " inputs";
+    TensorView qzerosView = layer.requireInt32Matrix("qzeros");
+    Layer.expectShape(qzerosView, new long[] {groups, out / perWord}, layout);
+    TensorView scalesView = layer.requireScales();
+    Layer.expectShape(scalesView, new long[] {groups, out}, layout);
+    int[] groupIndex = groupIndex(layer, config, in, groupSize, groups);
 
-        TensorView qzerosView = layer.requireInt32Matrix("qzeros");
-        Layer.expectShape(qzerosView, new long[] {groups, out / perWord}, layout);
-        TensorView scalesView = layer.requireScales();
-        Layer.expectShape(scalesView, new long[] {groups, out}, layout);
-        int[] groupIndex = groupIndex(layer, config, in, groupSize, groups);
-
-        int[] stored = qweight.toIntArray();
-        int[] codes = new int[stored.length];
-        // Canonical [out][in / p] is qweight [in / p][out] transposed; the bit order within a word is the same.
-        for (int w = 0; w < rows; w++) {
-            for (int o = 0; o < out; o++) {
-                codes[o * rows + w] = stored[w * out + o];
-            }
-        }
-        int[] qzeros = qzerosView.toIntArray();
-        float[] rawScales = scalesView.toFloatArray();
-        float[] scales = new float[out * groups];
-        float[] zeros = new float[out * groups];
-        int zeroWords = out / perWord;
-        for (int g = 0; g < groups; g++) {
-            for (int o = 0; o < out; o++) {
-                int storedZero = (qzeros[g * zeroWords + o / perWord] >>> ((o % perWord) * bits)) & mask;
-                zeros[o * groups + g] = config.zeroFormat().zeroPoint(storedZero);
-                scales[o * groups + g] = rawScales[g * out + o];
-            }
-        }
-        return new QuantizedWeight(bits, in, out, groupSize, groups, codes, scales, zeros, groupIndex);
+    int[] stored = qweight.toIntArray();
+    int[] codes = new int[stored.length];
+    // Canonical [out][in / p] is qweight [in / p][out] transposed; the bit order within a word is
+    // the same.
+    for (int w = 0; w < rows; w++) {
+      for (int o = 0; o < out; o++) {
+        codes[o * rows + w] = stored[w * out + o];
+      }
     }
-
-    private static int[] groupIndex(Layer layer, QuantizationConfig config, int in, int groupSize, int groups) {
-        if (!layer.has("g_idx")) {
-            if (config.descAct()) {
-                layer.requireIndex("g_idx");
-            }
-            int[] index = new int[in];
-            for (int i = 0; i < in; i++) {
-                index[i] = i / groupSize;
-            }
-            return index;
-        }
-        TensorView view = layer.requireIndex("g_idx");
-        Layer.expectShape(view, new long[] {in}, "one group index per input");
-        int[] index = view.toIntArray();
-        for (int i = 0; i < in; i++) {
-            if (index[i] < 0 || index[i] >= groups) {
-                throw Layer.error(view, "values", "g_idx[" + i + "] = " + index[i] + " is outside [0, " + groups
-                        + ")");
-            }
-        }
-        return index;
+    int[] qzeros = qzerosView.toIntArray();
+    float[] rawScales = scalesView.toFloatArray();
+    float[] scales = new float[out * groups];
+    float[] zeros = new float[out * groups];
+    int zeroWords = out / perWord;
+    for (int g = 0; g < groups; g++) {
+      for (int o = 0; o < out; o++) {
+        int storedZero = (qzeros[g * zeroWords + o / perWord] >>> ((o % perWord) * bits)) & mask;
+        zeros[o * groups + g] = config.zeroFormat().zeroPoint(storedZero);
+        scales[o * groups + g] = rawScales[g * out + o];
+      }
     }
+    return new QuantizedWeight(bits, in, out, groupSize, groups, codes, scales, zeros, groupIndex);
+  }
+
+  private static int[] groupIndex(
+      Layer layer, QuantizationConfig config, int in, int groupSize, int groups) {
+    if (!layer.has("g_idx")) {
+      if (config.descAct()) {
+        layer.requireIndex("g_idx");
+      }
+      int[] index = new int[in];
+      for (int i = 0; i < in; i++) {
+        index[i] = i / groupSize;
+      }
+      return index;
+    }
+    TensorView view = layer.requireIndex("g_idx");
+    Layer.expectShape(view, new long[] {in}, "one group index per input");
+    int[] index = view.toIntArray();
+    for (int i = 0; i < in; i++) {
+      if (index[i] < 0 || index[i] >= groups) {
+        throw Layer.error(
+            view, "values", "g_idx[" + i + "] = " + index[i] + " is outside [0, " + groups + ")");
+      }
+    }
+    return index;
+  }
 }

@@ -14,222 +14,248 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The weights of a model directory: one {@code model.safetensors}, or shards listed by
- * {@code model.safetensors.index.json}. Tensor names are looked up across all shards.
+ * The weights of a model directory: one {@code model.safetensors}, or shards listed by {@code
+ * model.safetensors.index.json}. Tensor names are looked up across all shards.
  *
- * <p>Every shard's header is validated on open; a shard named by the index but absent, a tensor the index puts in a
- * shard that lacks it, and a tensor present in two shards are errors naming the file and tensor.
+ * <p>Every shard's header is validated on open; a shard named by the index but absent, a tensor the
+ * index puts in a shard that lacks it, and a tensor present in two shards are errors naming the
+ * file and tensor.
  */
 public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable {
-    /** The conventional single-file name. */
-    public static final String SINGLE_FILE_NAME = "model.safetensors";
+  /** The conventional single-file name. */
+  public static final String SINGLE_FILE_NAME = "model.safetensors";
 
-    private static final int TOUCH_CHUNK = 64 << 20;
+  private static final int TOUCH_CHUNK = 64 << 20;
 
-    private final Path location;
-    private final ShardIndex index;
-    private final List<SafetensorsFile> shards;
-    private final Map<String, SafetensorsFile> shardByTensor;
+  private final Path location;
+  private final ShardIndex index;
+  private final List<SafetensorsFile> shards;
+  private final Map<String, SafetensorsFile> shardByTensor;
 
-    private SafetensorsCheckpoint(Path location, ShardIndex index, List<SafetensorsFile> shards,
-                                  Map<String, SafetensorsFile> shardByTensor) {
-        this.location = location;
-        this.index = index;
-        this.shards = List.copyOf(shards);
-        this.shardByTensor = Collections.unmodifiableMap(shardByTensor);
+  private SafetensorsCheckpoint(
+      Path location,
+      ShardIndex index,
+      List<SafetensorsFile> shards,
+      Map<String, SafetensorsFile> shardByTensor) {
+    this.location = location;
+    this.index = index;
+    this.shards = List.copyOf(shards);
+    this.shardByTensor = Collections.unmodifiableMap(shardByTensor);
+  }
+
+  /**
+   * Opens the weights at {@code location}: a model directory (sharded or not) or a single {@code
+   * .safetensors} file.
+   */
+  public static SafetensorsCheckpoint open(Path location) {
+    if (Files.isRegularFile(location)) {
+      return fromFiles(location, null, List.of(location));
     }
-
-    /**
-     * Opens the weights at {@code location}: a model directory (sharded or not) or a single {@code .safetensors}
-     * file.
-     */
-    public static SafetensorsCheckpoint open(Path location) {
-        if (Files.isRegularFile(location)) {
-            return fromFiles(location, null, List.of(location));
-        }
-        if (!Files.isDirectory(location)) {
-            throw new ModelFormatException(location, "(model directory)", "does not exist or is not a directory");
-        }
-        Path indexFile = location.resolve(ShardIndex.FILE_NAME);
-        if (Files.isRegularFile(indexFile)) {
-            ShardIndex index = ShardIndex.read(indexFile);
-            List<Path> shardFiles = new ArrayList<>();
-            for (String shard : index.shardNames()) {
-                Path shardFile = location.resolve(shard);
-                if (!Files.isRegularFile(shardFile)) {
-                    throw new ModelFormatException(indexFile, "weight_map", "shard \"" + shard + "\" (holding "
-                            + countTensorsIn(index, shard) + " tensors) is missing from " + location);
-                }
-                shardFiles.add(shardFile);
-            }
-            return fromFiles(location, index, shardFiles);
-        }
-        Path single = location.resolve(SINGLE_FILE_NAME);
-        if (Files.isRegularFile(single)) {
-            return fromFiles(location, null, List.of(single));
-        }
-        throw new ModelFormatException(location, "(model directory)", "holds neither " + SINGLE_FILE_NAME
-                + " nor " + ShardIndex.FILE_NAME);
+    if (!Files.isDirectory(location)) {
+      throw new ModelFormatException(
+          location, "(model directory)", "does not exist or is not a directory");
     }
-
-    private static long countTensorsIn(ShardIndex index, String shard) {
-        return index.weightMap().values().stream().filter(shard::equals).count();
+    Path indexFile = location.resolve(ShardIndex.FILE_NAME);
+    if (Files.isRegularFile(indexFile)) {
+      ShardIndex index = ShardIndex.read(indexFile);
+      List<Path> shardFiles = new ArrayList<>();
+      for (String shard : index.shardNames()) {
+        Path shardFile = location.resolve(shard);
+        if (!Files.isRegularFile(shardFile)) {
+          throw new ModelFormatException(
+              indexFile,
+              "weight_map",
+              "shard \""
+                  + shard
+                  + "\" (holding "
+                  + countTensorsIn(index, shard)
+                  + " tensors) is missing from "
+                  + location);
+        }
+        shardFiles.add(shardFile);
+      }
+      return fromFiles(location, index, shardFiles);
     }
+    Path single = location.resolve(SINGLE_FILE_NAME);
+    if (Files.isRegularFile(single)) {
+      return fromFiles(location, null, List.of(single));
+    }
+    throw new ModelFormatException(
+        location,
+        "(model directory)",
+        "holds neither " + SINGLE_FILE_NAME + " nor " + ShardIndex.FILE_NAME);
+  }
 
-    private static SafetensorsCheckpoint fromFiles(Path location, ShardIndex index, List<Path> files) {
-        List<SafetensorsFile> opened = new ArrayList<>();
+  private static long countTensorsIn(ShardIndex index, String shard) {
+    return index.weightMap().values().stream().filter(shard::equals).count();
+  }
+
+  private static SafetensorsCheckpoint fromFiles(
+      Path location, ShardIndex index, List<Path> files) {
+    List<SafetensorsFile> opened = new ArrayList<>();
+    try {
+      Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
+      for (Path file : files) {
+        SafetensorsFile shard = SafetensorsFile.open(file);
+        opened.add(shard);
+        for (TensorInfo tensor : shard.tensors()) {
+          SafetensorsFile previous = byTensor.putIfAbsent(tensor.name(), shard);
+          if (previous != null) {
+            throw new ModelFormatException(
+                file,
+                "tensor '" + tensor.name() + "'",
+                "also present in " + previous.path().getFileName());
+          }
+        }
+      }
+      if (index != null) {
+        checkIndexAgrees(location, index, byTensor);
+      }
+      return new SafetensorsCheckpoint(location, index, opened, byTensor);
+    } catch (RuntimeException e) {
+      for (SafetensorsFile shard : opened) {
         try {
-            Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
-            for (Path file : files) {
-                SafetensorsFile shard = SafetensorsFile.open(file);
-                opened.add(shard);
-                for (TensorInfo tensor : shard.tensors()) {
-                    SafetensorsFile previous = byTensor.putIfAbsent(tensor.name(), shard);
-                    if (previous != null) {
-                        throw new ModelFormatException(file, "tensor '" + tensor.name() + "'",
-                                "also present in " + previous.path().getFileName());
-                    }
-                }
-            }
-            if (index != null) {
-                checkIndexAgrees(location, index, byTensor);
-            }
-            return new SafetensorsCheckpoint(location, index, opened, byTensor);
-        } catch (RuntimeException e) {
-            for (SafetensorsFile shard : opened) {
-                try {
-                    shard.close();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
+          shard.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
         }
+      }
+      throw e;
     }
+  }
 
-    private static void checkIndexAgrees(Path location, ShardIndex index, Map<String, SafetensorsFile> byTensor) {
-        for (Map.Entry<String, String> entry : index.weightMap().entrySet()) {
-            SafetensorsFile holder = byTensor.get(entry.getKey());
-            if (holder == null || !holder.path().getFileName().toString().equals(entry.getValue())) {
-                throw new ModelFormatException(location.resolve(entry.getValue()), "tensor '" + entry.getKey()
-                        + "'", holder == null ? "listed in " + ShardIndex.FILE_NAME + " but absent from this shard"
-                        : "listed in " + ShardIndex.FILE_NAME + " for this shard but found in "
-                        + holder.path().getFileName());
-            }
+  private static void checkIndexAgrees(
+      Path location, ShardIndex index, Map<String, SafetensorsFile> byTensor) {
+    for (Map.Entry<String, String> entry : index.weightMap().entrySet()) {
+      SafetensorsFile holder = byTensor.get(entry.getKey());
+      if (holder == null || !holder.path().getFileName().toString().equals(entry.getValue())) {
+        throw new ModelFormatException(
+            location.resolve(entry.getValue()),
+            "tensor '" + entry.getKey() + "'",
+            holder == null
+                ? "listed in " + ShardIndex.FILE_NAME + " but absent from this shard"
+                : "listed in "
+                    + ShardIndex.FILE_NAME
+                    + " for this shard but found in "
+                    + holder.path().getFileName());
+      }
+    }
+  }
+
+  /** The directory (or single file) this checkpoint was opened from. */
+  @Override
+  public Path location() {
+    return location;
+  }
+
+  /** The shard index, when the checkpoint is sharded. */
+  public Optional<ShardIndex> index() {
+    return Optional.ofNullable(index);
+  }
+
+  /** The open files, in shard order. */
+  public List<SafetensorsFile> files() {
+    return shards;
+  }
+
+  /** Every tensor name, in shard order then file order. */
+  public Set<String> tensorNames() {
+    return shardByTensor.keySet();
+  }
+
+  /** Whether tensor {@code name} exists in some shard. */
+  @Override
+  public boolean contains(String name) {
+    return shardByTensor.containsKey(name);
+  }
+
+  /** The file holding tensor {@code name}; throws {@link ModelFormatException} when none does. */
+  public SafetensorsFile fileOf(String name) {
+    SafetensorsFile file = shardByTensor.get(name);
+    if (file == null) {
+      throw new ModelFormatException(
+          location,
+          "tensor '" + name + "'",
+          "not found in any of " + shards.size() + " safetensors file(s)");
+    }
+    return file;
+  }
+
+  /** The header entry of tensor {@code name}. */
+  public TensorInfo info(String name) {
+    return fileOf(name).info(name);
+  }
+
+  /** A mapped view of tensor {@code name}. */
+  @Override
+  public TensorView tensor(String name) {
+    return fileOf(name).tensor(name);
+  }
+
+  /** Sum of all tensors' bytes over all shards. */
+  public long tensorBytes() {
+    long total = 0;
+    for (SafetensorsFile file : shards) {
+      total += file.header().tensorBytes();
+    }
+    return total;
+  }
+
+  /**
+   * Reads every byte of every tensor once, in file order, reporting progress: faults the whole
+   * checkpoint into the page cache and proves it readable. Returns a checksum of the bytes so the
+   * reads cannot be optimized away.
+   */
+  public long touchAll(ProgressListener progress) {
+    long total = tensorBytes();
+    long done = 0;
+    long checksum = 0;
+    try {
+      progress.progress(0, total);
+      for (SafetensorsFile file : shards) {
+        for (TensorInfo tensor : file.tensors()) {
+          for (long offset = 0; offset < tensor.byteLength(); offset += TOUCH_CHUNK) {
+            int length = (int) Math.min(TOUCH_CHUNK, tensor.byteLength() - offset);
+            checksum += sum(file.region(tensor, offset, length));
+            done += length;
+            progress.progress(done, total);
+          }
         }
+      }
+    } finally {
+      progress.finished();
     }
+    return checksum;
+  }
 
-    /** The directory (or single file) this checkpoint was opened from. */
-    @Override
-    public Path location() {
-        return location;
+  private static long sum(ByteBuffer bytes) {
+    long sum = 0;
+    int longs = bytes.remaining() / 8;
+    for (int i = 0; i < longs; i++) {
+      sum += bytes.getLong(i * 8);
     }
-
-    /** The shard index, when the checkpoint is sharded. */
-    public Optional<ShardIndex> index() {
-        return Optional.ofNullable(index);
+    for (int i = longs * 8; i < bytes.remaining(); i++) {
+      sum += bytes.get(i);
     }
+    return sum;
+  }
 
-    /** The open files, in shard order. */
-    public List<SafetensorsFile> files() {
-        return shards;
-    }
-
-    /** Every tensor name, in shard order then file order. */
-    public Set<String> tensorNames() {
-        return shardByTensor.keySet();
-    }
-
-    /** Whether tensor {@code name} exists in some shard. */
-    @Override
-    public boolean contains(String name) {
-        return shardByTensor.containsKey(name);
-    }
-
-    /** The file holding tensor {@code name}; throws {@link ModelFormatException} when none does. */
-    public SafetensorsFile fileOf(String name) {
-        SafetensorsFile file = shardByTensor.get(name);
-        if (file == null) {
-            throw new ModelFormatException(location, "tensor '" + name + "'", "not found in any of "
-                    + shards.size() + " safetensors file(s)");
+  @Override
+  public void close() {
+    RuntimeException first = null;
+    for (SafetensorsFile file : shards) {
+      try {
+        file.close();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
         }
-        return file;
+      }
     }
-
-    /** The header entry of tensor {@code name}. */
-    public TensorInfo info(String name) {
-        return fileOf(name).info(name);
+    if (first != null) {
+      throw first;
     }
-
-    /** A mapped view of tensor {@code name}. */
-    @Override
-    public TensorView tensor(String name) {
-        return fileOf(name).tensor(name);
-    }
-
-    /** Sum of all tensors' bytes over all shards. */
-    public long tensorBytes() {
-        long total = 0;
-        for (SafetensorsFile file : shards) {
-            total += file.header().tensorBytes();
-        }
-        return total;
-    }
-
-    /**
-     * Reads every byte of every tensor once, in file order, reporting progress: faults the whole checkpoint into the
-     * page cache and proves it readable. Returns a checksum of the bytes so the reads cannot be optimized away.
-     */
-    public long touchAll(ProgressListener progress) {
-        long total = tensorBytes();
-        long done = 0;
-        long checksum = 0;
-        try {
-            progress.progress(0, total);
-            for (SafetensorsFile file : shards) {
-                for (TensorInfo tensor : file.tensors()) {
-                    for (long offset = 0; offset < tensor.byteLength(); offset += TOUCH_CHUNK) {
-                        int length = (int) Math.min(TOUCH_CHUNK, tensor.byteLength() - offset);
-                        checksum += sum(file.region(tensor, offset, length));
-                        done += length;
-                        progress.progress(done, total);
-                    }
-                }
-            }
-        } finally {
-            progress.finished();
-        }
-        return checksum;
-    }
-
-    private static long sum(ByteBuffer bytes) {
-        long sum = 0;
-        int longs = bytes.remaining() / 8;
-        for (int i = 0; i < longs; i++) {
-            sum += bytes.getLong(i * 8);
-        }
-        for (int i = longs * 8; i < bytes.remaining(); i++) {
-            sum += bytes.get(i);
-        }
-        return sum;
-    }
-
-    @Override
-    public void close() {
-        RuntimeException first = null;
-        for (SafetensorsFile file : shards) {
-            try {
-                file.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
+  }
 }

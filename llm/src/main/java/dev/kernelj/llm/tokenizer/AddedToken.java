@@ -12,5 +12,11 @@ package dev.kernelj.llm.tokenizer;
  * @param normalized match against the normalized text instead of the raw text
  * @param special a control token: {@code decode(ids, true)} drops it
  */
-public record AddedToken(int id, String content, boolean singleWord, boolean lstrip, boolean rstrip,
-                         boolean normalized, boolean special) {}
+public record AddedToken(
+    int id,
+    String content,
+    boolean singleWord,
+    boolean lstrip,
+    boolean rstrip,
+    boolean normalized,
+    boolean special) {}

@@ -5,37 +5,37 @@ import java.util.Arrays;
 /** A growable {@code int} array, to collect token ids without boxing. */
 final class IntList {
 
-    private int[] values;
-    private int size;
+  private int[] values;
+  private int size;
 
-    IntList(int capacity) {
-        values = new int[Math.max(4, capacity)];
-    }
+  IntList(int capacity) {
+    values = new int[Math.max(4, capacity)];
+  }
 
-    void add(int v) {
-        if (size == values.length) {
-            values = Arrays.copyOf(values, size * 2);
-        }
-        values[size++] = v;
+  void add(int v) {
+    if (size == values.length) {
+      values = Arrays.copyOf(values, size * 2);
     }
+    values[size++] = v;
+  }
 
-    void addAll(int[] vs) {
-        if (size + vs.length > values.length) {
-            values = Arrays.copyOf(values, Math.max(size * 2, size + vs.length));
-        }
-        System.arraycopy(vs, 0, values, size, vs.length);
-        size += vs.length;
+  void addAll(int[] vs) {
+    if (size + vs.length > values.length) {
+      values = Arrays.copyOf(values, Math.max(size * 2, size + vs.length));
     }
+    System.arraycopy(vs, 0, values, size, vs.length);
+    size += vs.length;
+  }
 
-    int size() {
-        return size;
-    }
+  int size() {
+    return size;
+  }
 
-    int get(int i) {
-        return values[i];
-    }
+  int get(int i) {
+    return values[i];
+  }
 
-    int[] toArray() {
-        return Arrays.copyOf(values, size);
-    }
+  int[] toArray() {
+    return Arrays.copyOf(values, size);
+  }
 }

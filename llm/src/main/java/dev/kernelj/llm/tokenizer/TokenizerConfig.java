@@ -27,90 +27,112 @@ import java.util.Map;
  * @param chatTemplates named chat templates; the unnamed one is stored under {@code "default"}
  * @param generationEosIds {@code eos_token_id} of generation_config.json (may be several)
  */
-public record TokenizerConfig(Boolean addBosToken, Boolean addEosToken, String bosToken, String eosToken,
-                              Map<String, String> chatTemplates, List<Integer> generationEosIds) {
+public record TokenizerConfig(
+    Boolean addBosToken,
+    Boolean addEosToken,
+    String bosToken,
+    String eosToken,
+    Map<String, String> chatTemplates,
+    List<Integer> generationEosIds) {
 
-    /** A configuration that says nothing, for a bare {@code tokenizer.json}. */
-    public static final TokenizerConfig EMPTY = new TokenizerConfig(null, null, null, null, Map.of(), List.of());
+  /** A configuration that says nothing, for a bare {@code tokenizer.json}. */
+  public static final TokenizerConfig EMPTY =
+      new TokenizerConfig(null, null, null, null, Map.of(), List.of());
 
-    /** The default chat template, or null. */
-    public String chatTemplate() {
-        return chatTemplates.get("default");
+  /** The default chat template, or null. */
+  public String chatTemplate() {
+    return chatTemplates.get("default");
+  }
+
+  /**
+   * Reads the configuration files; each may be null or missing.
+   *
+   * @throws TokenizerFormatException naming the file and field when a file is malformed
+   */
+  public static TokenizerConfig read(Path tokenizerConfig, Path generationConfig)
+      throws IOException {
+    TokenizerConfig base = EMPTY;
+    if (tokenizerConfig != null && Files.exists(tokenizerConfig)) {
+      base = fromTokenizerConfig(parse(tokenizerConfig), new JsonSpec(tokenizerConfig));
     }
-
-    /**
-     * Reads the configuration files; each may be null or missing.
-     *
-     * @throws TokenizerFormatException naming the file and field when a file is malformed
-     */
-    public static TokenizerConfig read(Path tokenizerConfig, Path generationConfig) throws IOException {
-        TokenizerConfig base = EMPTY;
-        if (tokenizerConfig != null && Files.exists(tokenizerConfig)) {
-            base = fromTokenizerConfig(parse(tokenizerConfig), new JsonSpec(tokenizerConfig));
-        }
-        if (generationConfig != null && Files.exists(generationConfig)) {
-            JsonSpec spec = new JsonSpec(generationConfig);
-            List<Integer> eos = eosIds(spec.object(parse(generationConfig), ""), spec);
-            base = new TokenizerConfig(base.addBosToken, base.addEosToken, base.bosToken, base.eosToken,
-                    base.chatTemplates, eos);
-        }
-        return base;
+    if (generationConfig != null && Files.exists(generationConfig)) {
+      JsonSpec spec = new JsonSpec(generationConfig);
+      List<Integer> eos = eosIds(spec.object(parse(generationConfig), ""), spec);
+      base =
+          new TokenizerConfig(
+              base.addBosToken,
+              base.addEosToken,
+              base.bosToken,
+              base.eosToken,
+              base.chatTemplates,
+              eos);
     }
+    return base;
+  }
 
-    static JsonElement parse(Path file) throws IOException {
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return JsonParser.parseReader(r);
-        } catch (JsonParseException e) {
-            throw new TokenizerFormatException(file, "$", "not valid JSON: " + e.getMessage(), e);
-        }
+  static JsonElement parse(Path file) throws IOException {
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      return JsonParser.parseReader(r);
+    } catch (JsonParseException e) {
+      throw new TokenizerFormatException(file, "$", "not valid JSON: " + e.getMessage(), e);
     }
+  }
 
-    private static TokenizerConfig fromTokenizerConfig(JsonElement json, JsonSpec spec) {
-        JsonObject o = spec.object(json, "$");
-        Boolean addBos = o.has("add_bos_token") && !o.get("add_bos_token").isJsonNull()
-                ? spec.bool(o, "add_bos_token", "", false) : null;
-        Boolean addEos = o.has("add_eos_token") && !o.get("add_eos_token").isJsonNull()
-                ? spec.bool(o, "add_eos_token", "", false) : null;
-        return new TokenizerConfig(addBos, addEos, tokenText(o, "bos_token", spec), tokenText(o, "eos_token", spec),
-                chatTemplates(o, spec), List.of());
-    }
+  private static TokenizerConfig fromTokenizerConfig(JsonElement json, JsonSpec spec) {
+    JsonObject o = spec.object(json, "$");
+    Boolean addBos =
+        o.has("add_bos_token") && !o.get("add_bos_token").isJsonNull()
+            ? spec.bool(o, "add_bos_token", "", false)
+            : null;
+    Boolean addEos =
+        o.has("add_eos_token") && !o.get("add_eos_token").isJsonNull()
+            ? spec.bool(o, "add_eos_token", "", false)
+            : null;
+    return new TokenizerConfig(
+        addBos,
+        addEos,
+        tokenText(o, "bos_token", spec),
+        tokenText(o, "eos_token", spec),
+        chatTemplates(o, spec),
+        List.of());
+  }
 
-    /** A special token is written either as its text or as an AddedToken object with a content. */
-    private static String tokenText(JsonObject o, String key, JsonSpec spec) {
-        JsonElement e = o.get(key);
-        if (JsonSpec.isNull(e)) return null;
-        if (e.isJsonObject()) return spec.string(e.getAsJsonObject(), "content", key);
-        return spec.string(e, key);
-    }
+  /** A special token is written either as its text or as an AddedToken object with a content. */
+  private static String tokenText(JsonObject o, String key, JsonSpec spec) {
+    JsonElement e = o.get(key);
+    if (JsonSpec.isNull(e)) return null;
+    if (e.isJsonObject()) return spec.string(e.getAsJsonObject(), "content", key);
+    return spec.string(e, key);
+  }
 
-    private static Map<String, String> chatTemplates(JsonObject o, JsonSpec spec) {
-        JsonElement e = o.get("chat_template");
-        Map<String, String> templates = new LinkedHashMap<>();
-        if (JsonSpec.isNull(e)) return Map.of();
-        if (e.isJsonArray()) {
-            JsonArray list = e.getAsJsonArray();
-            for (int i = 0; i < list.size(); i++) {
-                String at = "chat_template[" + i + "]";
-                JsonObject entry = spec.object(list.get(i), at);
-                templates.put(spec.string(entry, "name", at), spec.string(entry, "template", at));
-            }
-        } else {
-            templates.put("default", spec.string(e, "chat_template"));
-        }
-        return Map.copyOf(templates);
+  private static Map<String, String> chatTemplates(JsonObject o, JsonSpec spec) {
+    JsonElement e = o.get("chat_template");
+    Map<String, String> templates = new LinkedHashMap<>();
+    if (JsonSpec.isNull(e)) return Map.of();
+    if (e.isJsonArray()) {
+      JsonArray list = e.getAsJsonArray();
+      for (int i = 0; i < list.size(); i++) {
+        String at = "chat_template[" + i + "]";
+        JsonObject entry = spec.object(list.get(i), at);
+        templates.put(spec.string(entry, "name", at), spec.string(entry, "template", at));
+      }
+    } else {
+      templates.put("default", spec.string(e, "chat_template"));
     }
+    return Map.copyOf(templates);
+  }
 
-    private static List<Integer> eosIds(JsonObject o, JsonSpec spec) {
-        JsonElement e = o.get("eos_token_id");
-        List<Integer> ids = new ArrayList<>();
-        if (JsonSpec.isNull(e)) return List.of();
-        if (e.isJsonArray()) {
-            for (int i = 0; i < e.getAsJsonArray().size(); i++) {
-                ids.add(spec.integer(e.getAsJsonArray().get(i), "eos_token_id[" + i + "]"));
-            }
-        } else {
-            ids.add(spec.integer(e, "eos_token_id"));
-        }
-        return List.copyOf(ids);
+  private static List<Integer> eosIds(JsonObject o, JsonSpec spec) {
+    JsonElement e = o.get("eos_token_id");
+    List<Integer> ids = new ArrayList<>();
+    if (JsonSpec.isNull(e)) return List.of();
+    if (e.isJsonArray()) {
+      for (int i = 0; i < e.getAsJsonArray().size(); i++) {
+        ids.add(spec.integer(e.getAsJsonArray().get(i), "eos_token_id[" + i + "]"));
+      }
+    } else {
+      ids.add(spec.integer(e, "eos_token_id"));
     }
+    return List.copyOf(ids);
+  }
 }

@@ -12,119 +12,164 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** 8x8 layers whose packed words are written out by hand, so the bit layout is pinned independently. */
+/**
+ * 8x8 layers whose packed words are written out by hand, so the bit layout is pinned independently.
+ */
 class QuantizedHandComputedTest {
-    private static final String P = "layer";
+  private static final String P = "layer";
 
-    @Test
-    void gptqWordsUnpackAlongInputAndZerosMinusOne() {
-        // W[o][i] has code (o + i) % 16. Column o of qweight packs inputs 0..7 of output o: nibble j = code(o, j).
-        int[] qweight = new int[8];
-        for (int o = 0; o < 8; o++) {
-            int word = 0;
-            for (int j = 0; j < 8; j++) {
-                word |= ((o + j) % 16) << (4 * j);
-            }
-            qweight[o] = word;
-        }
-        assertEquals(0x76543210, qweight[0]);
-        assertEquals(0x87654321, qweight[1]);
-        float[] scales = new float[8];
-        Arrays.fill(scales, 0.5f);
-        SafetensorsWriter writer = new SafetensorsWriter()
-                .addI32(P + ".qweight", new long[] {1, 8}, qweight)
-                .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {0x77777777})
-                .addF16(P + ".scales", new long[] {1, 8}, scales);
-        QuantizedWeight w = read(writer, QuantizedRoundTripTest.config(QuantMethod.GPTQ, 4, 8, false, true,
-                GptqZeroFormat.STORED_MINUS_ONE));
-        float[] dense = Dequantizer.toFloat(w);
-        for (int o = 0; o < 8; o++) {
-            for (int i = 0; i < 8; i++) {
-                assertEquals(((o + i) % 16 - 8) * 0.5f, dense[o * 8 + i], "W[" + o + "][" + i + "]");
-            }
-        }
-        // Canonical words are qweight's columns: row 0 of the canonical layout is 0x76543210.
-        assertEquals(0x76543210, w.packedCodes()[0]);
-        assertEquals(8f, w.zero(3, 0));
+  @Test
+  void gptqWordsUnpackAlongInputAndZerosMinusOne() {
+    // W[o][i] has code (o + i) % 16. Column o of qweight packs inputs 0..7 of output o: nibble j =
+    // code(o, j).
+    int[] qweight = new int[8];
+    for (int o = 0; o < 8; o++) {
+      int word = 0;
+      for (int j = 0; j < 8; j++) {
+        word |= ((o + j) % 16) << (4 * j);
+      }
+      qweight[o] = word;
     }
-
-    @Test
-    void gptqV2ZerosAreStoredAsIs() {
-        SafetensorsWriter writer = new SafetensorsWriter()
-                .addI32(P + ".qweight", new long[] {1, 8}, new int[] {0x76543210, 0, 0, 0, 0, 0, 0, 0})
-                .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {0x00000003})
-                .addF16(P + ".scales", new long[] {1, 8}, new float[] {1, 1, 1, 1, 1, 1, 1, 1});
-        QuantizedWeight w = read(writer, QuantizedRoundTripTest.config(QuantMethod.GPTQ, 4, -1, false, false,
-                GptqZeroFormat.EXACT));
-        assertEquals(3f, w.zero(0, 0));
-        assertEquals(0f, w.zero(1, 0));
-        assertEquals(7 - 3f, w.weight(0, 7));
+    assertEquals(0x76543210, qweight[0]);
+    assertEquals(0x87654321, qweight[1]);
+    float[] scales = new float[8];
+    Arrays.fill(scales, 0.5f);
+    SafetensorsWriter writer =
+        new SafetensorsWriter()
+            .addI32(P + ".qweight", new long[] {1, 8}, qweight)
+            .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {0x77777777})
+            .addF16(P + ".scales", new long[] {1, 8}, scales);
+    QuantizedWeight w =
+        read(
+            writer,
+            QuantizedRoundTripTest.config(
+                QuantMethod.GPTQ, 4, 8, false, true, GptqZeroFormat.STORED_MINUS_ONE));
+    float[] dense = Dequantizer.toFloat(w);
+    for (int o = 0; o < 8; o++) {
+      for (int i = 0; i < 8; i++) {
+        assertEquals(((o + i) % 16 - 8) * 0.5f, dense[o * 8 + i], "W[" + o + "][" + i + "]");
+      }
     }
+    // Canonical words are qweight's columns: row 0 of the canonical layout is 0x76543210.
+    assertEquals(0x76543210, w.packedCodes()[0]);
+    assertEquals(8f, w.zero(3, 0));
+  }
 
-    @Test
-    void awqWordsUseTheInterleavedOutputOrder() {
-        // Every input row: outputs 0..7 have codes 0..7. Nibble k holds output ORDER[k] = 0,2,4,6,1,3,5,7.
-        int[] qweight = new int[8];
-        Arrays.fill(qweight, 0x75316420);
-        float[] scales = new float[8];
-        Arrays.fill(scales, 0.25f);
-        SafetensorsWriter writer = new SafetensorsWriter()
-                .addI32(P + ".qweight", new long[] {8, 1}, qweight)
-                .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {0x33333333})
-                .addF16(P + ".scales", new long[] {1, 8}, scales);
-        QuantizedWeight w = read(writer, QuantizedRoundTripTest.config(QuantMethod.AWQ, 4, 8, false, false,
-                GptqZeroFormat.EXACT));
-        for (int o = 0; o < 8; o++) {
-            for (int i = 0; i < 8; i++) {
-                assertEquals(o, w.code(o, i));
-                assertEquals((o - 3) * 0.25f, w.weight(o, i));
-            }
-        }
-        // With nibble k holding k: output 5 sits in nibble REVERSE[5] = 6, output 2 in nibble REVERSE[2] = 1.
-        SafetensorsWriter zeros = new SafetensorsWriter()
-                .addI32(P + ".qweight", new long[] {8, 1}, qweight)
-                .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {0x76543210})
-                .addF16(P + ".scales", new long[] {1, 8}, scales);
-        QuantizedWeight z = read(zeros, QuantizedRoundTripTest.config(QuantMethod.AWQ, 4, 8, false, false,
-                GptqZeroFormat.EXACT));
-        assertEquals(6f, z.zero(5, 0));
-        assertEquals(1f, z.zero(2, 0));
+  @Test
+  void gptqV2ZerosAreStoredAsIs() {
+    SafetensorsWriter writer =
+        new SafetensorsWriter()
+            .addI32(P + ".qweight", new long[] {1, 8}, new int[] {0x76543210, 0, 0, 0, 0, 0, 0, 0})
+            .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {0x00000003})
+            .addF16(P + ".scales", new long[] {1, 8}, new float[] {1, 1, 1, 1, 1, 1, 1, 1});
+    QuantizedWeight w =
+        read(
+            writer,
+            QuantizedRoundTripTest.config(
+                QuantMethod.GPTQ, 4, -1, false, false, GptqZeroFormat.EXACT));
+    assertEquals(3f, w.zero(0, 0));
+    assertEquals(0f, w.zero(1, 0));
+    assertEquals(7 - 3f, w.weight(0, 7));
+  }
+
+  @Test
+  void awqWordsUseTheInterleavedOutputOrder() {
+    // Every input row: outputs 0..7 have codes 0..7. Nibble k holds output ORDER[k] =
+    // 0,2,4,6,1,3,5,7.
+    int[] qweight = new int[8];
+    Arrays.fill(qweight, 0x75316420);
+    float[] scales = new float[8];
+    Arrays.fill(scales, 0.25f);
+    SafetensorsWriter writer =
+        new SafetensorsWriter()
+            .addI32(P + ".qweight", new long[] {8, 1}, qweight)
+            .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {0x33333333})
+            .addF16(P + ".scales", new long[] {1, 8}, scales);
+    QuantizedWeight w =
+        read(
+            writer,
+            QuantizedRoundTripTest.config(
+                QuantMethod.AWQ, 4, 8, false, false, GptqZeroFormat.EXACT));
+    for (int o = 0; o < 8; o++) {
+      for (int i = 0; i < 8; i++) {
+        assertEquals(o, w.code(o, i));
+        assertEquals((o - 3) * 0.25f, w.weight(o, i));
+      }
     }
+    // With nibble k holding k: output 5 sits in nibble REVERSE[5] = 6, output 2 in nibble
+    // REVERSE[2] = 1.
+    SafetensorsWriter zeros =
+        new SafetensorsWriter()
+            .addI32(P + ".qweight", new long[] {8, 1}, qweight)
+            .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {0x76543210})
+            .addF16(P + ".scales", new long[] {1, 8}, scales);
+    QuantizedWeight z =
+        read(
+            zeros,
+            QuantizedRoundTripTest.config(
+                QuantMethod.AWQ, 4, 8, false, false, GptqZeroFormat.EXACT));
+    assertEquals(6f, z.zero(5, 0));
+    assertEquals(1f, z.zero(2, 0));
+  }
 
-    @Test
-    void misshapenQzerosNamesTheTensor() {
-        SafetensorsWriter writer = new SafetensorsWriter()
-                .addI32(P + ".qweight", new long[] {1, 8}, new int[8])
-                .addI32(P + ".qzeros", new long[] {2, 1}, new int[2])
-                .addF16(P + ".scales", new long[] {1, 8}, new float[8]);
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> read(writer,
-                QuantizedRoundTripTest.config(QuantMethod.GPTQ, 4, 8, false, true, GptqZeroFormat.EXACT)));
-        assertTrue(e.getMessage().contains("layer.qzeros") && e.getMessage().contains("[1, 1]"), e.getMessage());
-        assertTrue(e.getMessage().startsWith("mem.safetensors"), e.getMessage());
-    }
+  @Test
+  void misshapenQzerosNamesTheTensor() {
+    SafetensorsWriter writer =
+        new SafetensorsWriter()
+            .addI32(P + ".qweight", new long[] {1, 8}, new int[8])
+            .addI32(P + ".qzeros", new long[] {2, 1}, new int[2])
+            .addF16(P + ".scales", new long[] {1, 8}, new float[8]);
+    ModelFormatException e =
+        assertThrows(
+            ModelFormatException.class,
+            () ->
+                read(
+                    writer,
+                    QuantizedRoundTripTest.config(
+                        QuantMethod.GPTQ, 4, 8, false, true, GptqZeroFormat.EXACT)));
+    assertTrue(
+        e.getMessage().contains("layer.qzeros") && e.getMessage().contains("[1, 1]"),
+        e.getMessage());
+    assertTrue(e.getMessage().startsWith("mem.safetensors"), e.getMessage());
+  }
 
-    @Test
-    void missingScalesAndBadGIdxAreNamed() {
-        SafetensorsWriter noScales = new SafetensorsWriter()
-                .addI32(P + ".qweight", new long[] {1, 8}, new int[8])
-                .addI32(P + ".qzeros", new long[] {1, 1}, new int[1]);
-        ModelFormatException missing = assertThrows(ModelFormatException.class, () -> read(noScales,
-                QuantizedRoundTripTest.config(QuantMethod.GPTQ, 4, 8, false, true, GptqZeroFormat.EXACT)));
-        assertTrue(missing.getMessage().contains("layer.scales") && missing.getMessage().contains("missing"));
+  @Test
+  void missingScalesAndBadGIdxAreNamed() {
+    SafetensorsWriter noScales =
+        new SafetensorsWriter()
+            .addI32(P + ".qweight", new long[] {1, 8}, new int[8])
+            .addI32(P + ".qzeros", new long[] {1, 1}, new int[1]);
+    ModelFormatException missing =
+        assertThrows(
+            ModelFormatException.class,
+            () ->
+                read(
+                    noScales,
+                    QuantizedRoundTripTest.config(
+                        QuantMethod.GPTQ, 4, 8, false, true, GptqZeroFormat.EXACT)));
+    assertTrue(
+        missing.getMessage().contains("layer.scales") && missing.getMessage().contains("missing"));
 
-        SafetensorsWriter badIndex = new SafetensorsWriter()
-                .addI32(P + ".qweight", new long[] {1, 8}, new int[8])
-                .addI32(P + ".qzeros", new long[] {1, 1}, new int[1])
-                .addF16(P + ".scales", new long[] {1, 8}, new float[8])
-                .addI32(P + ".g_idx", new long[] {8}, new int[] {0, 0, 0, 0, 0, 0, 0, 1});
-        ModelFormatException outside = assertThrows(ModelFormatException.class, () -> read(badIndex,
-                QuantizedRoundTripTest.config(QuantMethod.GPTQ, 4, 8, true, true, GptqZeroFormat.EXACT)));
-        assertTrue(outside.getMessage().contains("g_idx[7] = 1"), outside.getMessage());
-    }
+    SafetensorsWriter badIndex =
+        new SafetensorsWriter()
+            .addI32(P + ".qweight", new long[] {1, 8}, new int[8])
+            .addI32(P + ".qzeros", new long[] {1, 1}, new int[1])
+            .addF16(P + ".scales", new long[] {1, 8}, new float[8])
+            .addI32(P + ".g_idx", new long[] {8}, new int[] {0, 0, 0, 0, 0, 0, 0, 1});
+    ModelFormatException outside =
+        assertThrows(
+            ModelFormatException.class,
+            () ->
+                read(
+                    badIndex,
+                    QuantizedRoundTripTest.config(
+                        QuantMethod.GPTQ, 4, 8, true, true, GptqZeroFormat.EXACT)));
+    assertTrue(outside.getMessage().contains("g_idx[7] = 1"), outside.getMessage());
+  }
 
-    private static QuantizedWeight read(SafetensorsWriter writer, QuantizationConfig config) {
-        SafetensorsFile file = SafetensorsFile.fromBytes(ByteBuffer.wrap(writer.toBytes()),
-                Path.of("mem.safetensors"));
-        return QuantizedLinearReader.read(file, P, config);
-    }
+  private static QuantizedWeight read(SafetensorsWriter writer, QuantizationConfig config) {
+    SafetensorsFile file =
+        SafetensorsFile.fromBytes(ByteBuffer.wrap(writer.toBytes()), Path.of("mem.safetensors"));
+    return QuantizedLinearReader.read(file, P, config);
+  }
 }

@@ -19,104 +19,121 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SafetensorsCheckpointTest {
-    @TempDir
-    Path dir;
+  @TempDir Path dir;
 
-    @Test
-    void shardedAndSingleHoldTheSameTensors() throws IOException {
-        Path sharded = TinyModels.write(dir.resolve("sharded"), Family.LLAMA3_1, 3);
-        Path single = TinyModels.write(dir.resolve("single"), Family.LLAMA3_1, 1);
-        try (SafetensorsCheckpoint a = SafetensorsCheckpoint.open(sharded);
-             SafetensorsCheckpoint b = SafetensorsCheckpoint.open(single)) {
-            assertEquals(3, a.files().size());
-            assertTrue(a.index().isPresent());
-            assertEquals(1, b.files().size());
-            assertEquals(b.tensorNames(), a.tensorNames());
-            for (String name : a.tensorNames()) {
-                assertArrayEquals(b.tensor(name).toFloatArray(), a.tensor(name).toFloatArray(), name);
-            }
-            assertEquals(b.tensorBytes(), a.tensorBytes());
-            assertEquals("model-00003-of-00003.safetensors", a.fileOf("lm_head.weight").path().getFileName()
-                    .toString());
+  @Test
+  void shardedAndSingleHoldTheSameTensors() throws IOException {
+    Path sharded = TinyModels.write(dir.resolve("sharded"), Family.LLAMA3_1, 3);
+    Path single = TinyModels.write(dir.resolve("single"), Family.LLAMA3_1, 1);
+    try (SafetensorsCheckpoint a = SafetensorsCheckpoint.open(sharded);
+        SafetensorsCheckpoint b = SafetensorsCheckpoint.open(single)) {
+      assertEquals(3, a.files().size());
+      assertTrue(a.index().isPresent());
+      assertEquals(1, b.files().size());
+      assertEquals(b.tensorNames(), a.tensorNames());
+      for (String name : a.tensorNames()) {
+        assertArrayEquals(b.tensor(name).toFloatArray(), a.tensor(name).toFloatArray(), name);
+      }
+      assertEquals(b.tensorBytes(), a.tensorBytes());
+      assertEquals(
+          "model-00003-of-00003.safetensors",
+          a.fileOf("lm_head.weight").path().getFileName().toString());
+    }
+  }
+
+  @Test
+  void touchAllReadsEveryByteAndReportsProgress() throws IOException {
+    Path model = TinyModels.write(dir.resolve("m"), Family.QWEN2_5, 2);
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(model);
+        PrintStream out = new PrintStream(sink, true, StandardCharsets.UTF_8)) {
+      long viaTouch = checkpoint.touchAll(ConsoleProgressBar.drawingOn(out, "loading"));
+      long expected = 0;
+      for (SafetensorsFile file : checkpoint.files()) {
+        byte[] bytes = Files.readAllBytes(file.path());
+        // touchAll sums each tensor's bytes as little-endian longs plus the trailing bytes:
+        // recompute that.
+        for (TensorInfo t : file.tensors()) {
+          java.nio.ByteBuffer b =
+              java.nio.ByteBuffer.wrap(
+                      bytes, (int) (file.header().dataStart() + t.begin()), (int) t.byteLength())
+                  .slice()
+                  .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+          int longs = b.remaining() / 8;
+          for (int i = 0; i < longs; i++) {
+            expected += b.getLong(i * 8);
+          }
+          for (int i = longs * 8; i < b.remaining(); i++) {
+            expected += b.get(i);
+          }
         }
+      }
+      assertEquals(expected, viaTouch);
     }
+    String drawn = sink.toString(StandardCharsets.UTF_8);
+    assertTrue(drawn.contains("100%") && drawn.contains("loading ["), drawn);
+  }
 
-    @Test
-    void touchAllReadsEveryByteAndReportsProgress() throws IOException {
-        Path model = TinyModels.write(dir.resolve("m"), Family.QWEN2_5, 2);
-        ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(model);
-             PrintStream out = new PrintStream(sink, true, StandardCharsets.UTF_8)) {
-            long viaTouch = checkpoint.touchAll(ConsoleProgressBar.drawingOn(out, "loading"));
-            long expected = 0;
-            for (SafetensorsFile file : checkpoint.files()) {
-                byte[] bytes = Files.readAllBytes(file.path());
-                // touchAll sums each tensor's bytes as little-endian longs plus the trailing bytes: recompute that.
-                for (TensorInfo t : file.tensors()) {
-                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes,
-                            (int) (file.header().dataStart() + t.begin()), (int) t.byteLength()).slice()
-                            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                    int longs = b.remaining() / 8;
-                    for (int i = 0; i < longs; i++) {
-                        expected += b.getLong(i * 8);
-                    }
-                    for (int i = longs * 8; i < b.remaining(); i++) {
-                        expected += b.get(i);
-                    }
-                }
-            }
-            assertEquals(expected, viaTouch);
-        }
-        String drawn = sink.toString(StandardCharsets.UTF_8);
-        assertTrue(drawn.contains("100%") && drawn.contains("loading ["), drawn);
-    }
+  @Test
+  void missingShardIsNamed() throws IOException {
+    Path model = TinyModels.write(dir.resolve("m"), Family.LLAMA2, 2);
+    Files.delete(model.resolve("model-00002-of-00002.safetensors"));
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
+    assertEquals(model.resolve("model.safetensors.index.json"), e.file());
+    assertEquals("weight_map", e.field());
+    assertTrue(
+        e.getMessage().contains("model-00002-of-00002.safetensors")
+            && e.getMessage().contains("missing"),
+        e.getMessage());
+  }
 
-    @Test
-    void missingShardIsNamed() throws IOException {
-        Path model = TinyModels.write(dir.resolve("m"), Family.LLAMA2, 2);
-        Files.delete(model.resolve("model-00002-of-00002.safetensors"));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
-        assertEquals(model.resolve("model.safetensors.index.json"), e.file());
-        assertEquals("weight_map", e.field());
-        assertTrue(e.getMessage().contains("model-00002-of-00002.safetensors") && e.getMessage().contains("missing"),
-                e.getMessage());
-    }
+  @Test
+  void indexAndShardsMustAgree() throws IOException {
+    Path model = TinyModels.write(dir.resolve("m"), Family.LLAMA2, 2);
+    Path index = model.resolve("model.safetensors.index.json");
+    String text = Files.readString(index);
+    Files.writeString(index, text.replace("\"model.norm.weight\"", "\"model.norm.bias\""));
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
+    assertEquals("tensor 'model.norm.bias'", e.field());
+    assertTrue(e.getMessage().contains("absent from this shard"), e.getMessage());
 
-    @Test
-    void indexAndShardsMustAgree() throws IOException {
-        Path model = TinyModels.write(dir.resolve("m"), Family.LLAMA2, 2);
-        Path index = model.resolve("model.safetensors.index.json");
-        String text = Files.readString(index);
-        Files.writeString(index, text.replace("\"model.norm.weight\"", "\"model.norm.bias\""));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
-        assertEquals("tensor 'model.norm.bias'", e.field());
-        assertTrue(e.getMessage().contains("absent from this shard"), e.getMessage());
+    Files.writeString(
+        index, text.replaceFirst("model-00001-of-00002.safetensors", "../escape.safetensors"));
+    ModelFormatException escape =
+        assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
+    assertEquals(index, escape.file());
+    assertTrue(escape.field().startsWith("weight_map."), escape.getMessage());
+  }
 
-        Files.writeString(index, text.replaceFirst("model-00001-of-00002.safetensors", "../escape.safetensors"));
-        ModelFormatException escape = assertThrows(ModelFormatException.class,
-                () -> SafetensorsCheckpoint.open(model));
-        assertEquals(index, escape.file());
-        assertTrue(escape.field().startsWith("weight_map."), escape.getMessage());
-    }
+  @Test
+  void emptyDirectoryIsExplained() {
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
+    assertTrue(
+        e.getMessage().contains("model.safetensors") && e.getMessage().contains(dir.toString()));
+    ModelFormatException absent =
+        assertThrows(
+            ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir.resolve("nope")));
+    assertTrue(absent.getMessage().contains("does not exist"));
+  }
 
-    @Test
-    void emptyDirectoryIsExplained() {
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
-        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains(dir.toString()));
-        ModelFormatException absent = assertThrows(ModelFormatException.class,
-                () -> SafetensorsCheckpoint.open(dir.resolve("nope")));
-        assertTrue(absent.getMessage().contains("does not exist"));
-    }
-
-    @Test
-    void tensorInTwoShardsIsRejected() throws IOException {
-        Path model = Files.createDirectories(dir.resolve("dup"));
-        new SafetensorsWriter().addF32("x", new long[] {1}, new float[] {1}).write(model.resolve("a.safetensors"));
-        new SafetensorsWriter().addF32("x", new long[] {1}, new float[] {2}).write(model.resolve("b.safetensors"));
-        Files.writeString(model.resolve("model.safetensors.index.json"),
-                "{\"weight_map\": {\"x\": \"a.safetensors\", \"y\": \"b.safetensors\"}}");
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
-        assertEquals(model.resolve("b.safetensors"), e.file());
-        assertTrue(e.getMessage().contains("also present in a.safetensors"), e.getMessage());
-    }
+  @Test
+  void tensorInTwoShardsIsRejected() throws IOException {
+    Path model = Files.createDirectories(dir.resolve("dup"));
+    new SafetensorsWriter()
+        .addF32("x", new long[] {1}, new float[] {1})
+        .write(model.resolve("a.safetensors"));
+    new SafetensorsWriter()
+        .addF32("x", new long[] {1}, new float[] {2})
+        .write(model.resolve("b.safetensors"));
+    Files.writeString(
+        model.resolve("model.safetensors.index.json"),
+        "{\"weight_map\": {\"x\": \"a.safetensors\", \"y\": \"b.safetensors\"}}");
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
+    assertEquals(model.resolve("b.safetensors"), e.file());
+    assertTrue(e.getMessage().contains("also present in a.safetensors"), e.getMessage());
+  }
 }

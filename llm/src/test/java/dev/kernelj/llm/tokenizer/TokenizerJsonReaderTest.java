@@ -19,89 +19,116 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TokenizerJsonReaderTest {
 
-    @TempDir
-    Path dir;
+  @TempDir Path dir;
 
-    private Tokenizer load(String json) throws Exception {
-        Path file = dir.resolve("tokenizer.json");
-        Files.writeString(file, json, StandardCharsets.UTF_8);
-        return Tokenizer.fromFiles(file, null);
-    }
+  private Tokenizer load(String json) throws Exception {
+    Path file = dir.resolve("tokenizer.json");
+    Files.writeString(file, json, StandardCharsets.UTF_8);
+    return Tokenizer.fromFiles(file, null);
+  }
 
-    private static final String VOCAB = "{\"a\": 0, \"b\": 1, \"c\": 2, \"ab\": 3, \"abc\": 4}";
+  private static final String VOCAB = "{\"a\": 0, \"b\": 1, \"c\": 2, \"ab\": 3, \"abc\": 4}";
 
-    @Test
-    void mergesBeforeVocabularyAreResolvedAfterIt() throws Exception {
-        Tokenizer t = load("{\"model\": {\"merges\": [\"a b\", \"ab c\"], \"type\": \"BPE\", \"vocab\": " + VOCAB + "}}");
-        assertArrayEquals(new int[] {4, 0}, t.encode("abca", false));
-    }
+  @Test
+  void mergesBeforeVocabularyAreResolvedAfterIt() throws Exception {
+    Tokenizer t =
+        load(
+            "{\"model\": {\"merges\": [\"a b\", \"ab c\"], \"type\": \"BPE\", \"vocab\": "
+                + VOCAB
+                + "}}");
+    assertArrayEquals(new int[] {4, 0}, t.encode("abca", false));
+  }
 
-    @Test
-    void pairMergesAndStringMergesAgree() throws Exception {
-        Tokenizer strings = load("{\"model\": {\"type\": \"BPE\", \"vocab\": " + VOCAB + ", \"merges\": [\"a b\", \"ab c\"]}}");
-        Tokenizer pairs = load("{\"model\": {\"type\": \"BPE\", \"vocab\": " + VOCAB + ", \"merges\": [[\"a\", \"b\"], [\"ab\", \"c\"]]}}");
-        assertArrayEquals(strings.encode("cabcab", false), pairs.encode("cabcab", false));
-        assertArrayEquals(new int[] {2, 4, 3}, pairs.encode("cabcab", false));
-    }
+  @Test
+  void pairMergesAndStringMergesAgree() throws Exception {
+    Tokenizer strings =
+        load(
+            "{\"model\": {\"type\": \"BPE\", \"vocab\": "
+                + VOCAB
+                + ", \"merges\": [\"a b\", \"ab c\"]}}");
+    Tokenizer pairs =
+        load(
+            "{\"model\": {\"type\": \"BPE\", \"vocab\": "
+                + VOCAB
+                + ", \"merges\": [[\"a\", \"b\"], [\"ab\", \"c\"]]}}");
+    assertArrayEquals(strings.encode("cabcab", false), pairs.encode("cabcab", false));
+    assertArrayEquals(new int[] {2, 4, 3}, pairs.encode("cabcab", false));
+  }
 
-    @Test
-    void escapesAndMultiByteTextDecodeLikeJson() throws Exception {
-        // "\u00e9" is é, "\ud83d\ude00" is 😀 (a surrogate pair), "Ġ" arrives as raw UTF-8.
-        Tokenizer t = load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"\\u00e9\": 0, \"\\ud83d\\ude00\": 1, \"Ġ\": 2, "
+  @Test
+  void escapesAndMultiByteTextDecodeLikeJson() throws Exception {
+    // "\u00e9" is é, "\ud83d\ude00" is 😀 (a surrogate pair), "Ġ" arrives as raw UTF-8.
+    Tokenizer t =
+        load(
+            "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"\\u00e9\": 0, \"\\ud83d\\ude00\": 1, \"Ġ\": 2, "
                 + "\"é😀\": 3, \"\\\"\\\\\": 4, \"é😀Ġ\": 5}, \"merges\": [\"é \\ud83d\\ude00\", [\"é😀\", \"\\u0120\"]]}}");
-        assertEquals(OptionalInt.of(4), t.tokenId("\"\\"));
-        assertArrayEquals(new int[] {5, 0}, t.encode("é😀Ġé", false));
-        assertEquals("é😀Ġ", t.tokenText(5));
-    }
+    assertEquals(OptionalInt.of(4), t.tokenId("\"\\"));
+    assertArrayEquals(new int[] {5, 0}, t.encode("é😀Ġé", false));
+    assertEquals("é😀Ġ", t.tokenText(5));
+  }
 
-    @Test
-    void continuingSubwordPrefixIsDroppedFromTheMergedText() throws Exception {
-        Tokenizer t = load("{\"model\": {\"type\": \"BPE\", \"continuing_subword_prefix\": \"##\", "
+  @Test
+  void continuingSubwordPrefixIsDroppedFromTheMergedText() throws Exception {
+    Tokenizer t =
+        load(
+            "{\"model\": {\"type\": \"BPE\", \"continuing_subword_prefix\": \"##\", "
                 + "\"vocab\": {\"a\": 0, \"##b\": 1, \"ab\": 2}, \"merges\": [\"a ##b\"]}}");
-        assertArrayEquals(new int[] {2}, t.encode("ab", false));
-    }
+    assertArrayEquals(new int[] {2}, t.encode("ab", false));
+  }
 
-    @Test
-    void aDuplicateKeyKeepsItsLastId() throws Exception {
-        Tokenizer t = load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"a\": 2}, \"merges\": []}}");
-        assertEquals(OptionalInt.of(2), t.tokenId("a"));
-        assertEquals(null, t.tokenText(0));
-        assertEquals("a", t.tokenText(2));
-    }
+  @Test
+  void aDuplicateKeyKeepsItsLastId() throws Exception {
+    Tokenizer t =
+        load(
+            "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"a\": 2}, \"merges\": []}}");
+    assertEquals(OptionalInt.of(2), t.tokenId("a"));
+    assertEquals(null, t.tokenText(0));
+    assertEquals("a", t.tokenText(2));
+  }
 
-    @Test
-    void integralNumbersWithAFractionAreIds() throws Exception {
-        Tokenizer t = load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0.0, \"b\": 1e0}, \"merges\": []}}");
-        assertEquals(OptionalInt.of(1), t.tokenId("b"));
-    }
+  @Test
+  void integralNumbersWithAFractionAreIds() throws Exception {
+    Tokenizer t =
+        load(
+            "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0.0, \"b\": 1e0}, \"merges\": []}}");
+    assertEquals(OptionalInt.of(1), t.tokenId("b"));
+  }
 
-    @Test
-    void invalidUtf8NamesTheField() throws Exception {
-        Path file = dir.resolve("tokenizer.json");
-        byte[] head = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a".getBytes(StandardCharsets.US_ASCII);
-        byte[] tail = "\": 0}, \"merges\": []}}".getBytes(StandardCharsets.US_ASCII);
-        byte[] all = new byte[head.length + 1 + tail.length];
-        System.arraycopy(head, 0, all, 0, head.length);
-        all[head.length] = (byte) 0xC0;
-        System.arraycopy(tail, 0, all, head.length + 1, tail.length);
-        Files.write(file, all);
-        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.fromFiles(file, null));
-        assertEquals("model.vocab", e.field());
-        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
-    }
+  @Test
+  void invalidUtf8NamesTheField() throws Exception {
+    Path file = dir.resolve("tokenizer.json");
+    byte[] head =
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a".getBytes(StandardCharsets.US_ASCII);
+    byte[] tail = "\": 0}, \"merges\": []}}".getBytes(StandardCharsets.US_ASCII);
+    byte[] all = new byte[head.length + 1 + tail.length];
+    System.arraycopy(head, 0, all, 0, head.length);
+    all[head.length] = (byte) 0xC0;
+    System.arraycopy(tail, 0, all, head.length + 1, tail.length);
+    Files.write(file, all);
+    TokenizerFormatException e =
+        assertThrows(TokenizerFormatException.class, () -> Tokenizer.fromFiles(file, null));
+    assertEquals("model.vocab", e.field());
+    assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+  }
 
-    @Test
-    void aBadSmallSectionNamesItsPath() throws Exception {
-        TokenizerFormatException e = assertThrows(TokenizerFormatException.class,
-                () -> load("{\"normalizer\": {\"type\": \"NFC\", \"x\": }, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}"));
-        assertTrue(e.field().startsWith("normalizer"), e.field());
-    }
+  @Test
+  void aBadSmallSectionNamesItsPath() throws Exception {
+    TokenizerFormatException e =
+        assertThrows(
+            TokenizerFormatException.class,
+            () ->
+                load(
+                    "{\"normalizer\": {\"type\": \"NFC\", \"x\": }, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}"));
+    assertTrue(e.field().startsWith("normalizer"), e.field());
+  }
 
-    @Test
-    void garbageAfterAMemberIsMalformedJson() throws Exception {
-        TokenizerFormatException e = assertThrows(TokenizerFormatException.class,
-                () -> load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0 \"b\": 1}}}"));
-        assertEquals("model.vocab", e.field());
-        assertTrue(e.getMessage().contains("malformed JSON at byte"), e.getMessage());
-    }
+  @Test
+  void garbageAfterAMemberIsMalformedJson() throws Exception {
+    TokenizerFormatException e =
+        assertThrows(
+            TokenizerFormatException.class,
+            () -> load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0 \"b\": 1}}}"));
+    assertEquals("model.vocab", e.field());
+    assertTrue(e.getMessage().contains("malformed JSON at byte"), e.getMessage());
+  }
 }

@@ -42,24 +42,64 @@ final class CudaAttention {
     ops.device(op, "out,q,k,v", out, q, k, v);
     kernelLimits(op, "q", q, p.headDim());
     aligned(op, "out,q,k,v", out, q, k, v);
-    var shape = new PrefillAttention.Shape(p.batch(), p.seqQ(), p.seqKv(), p.heads(), p.kvHeads(), p.headDim(), causal, scale,
-        window);
+    var shape =
+        new PrefillAttention.Shape(
+            p.batch(),
+            p.seqQ(),
+            p.seqKv(),
+            p.heads(),
+            p.kvHeads(),
+            p.headDim(),
+            causal,
+            scale,
+            window);
     PrefillAttention.launchFor(shape, stream); // grid limits, before anything is queued
     if (prefill == null) {
       prefill = new PrefillAttention(kernels.prefillAttention());
     }
-    prefill.forward(stream, q.constPtr(BF16.class), k.constPtr(BF16.class), v.constPtr(BF16.class), out.ptr(BF16.class), shape);
+    prefill.forward(
+        stream,
+        q.constPtr(BF16.class),
+        k.constPtr(BF16.class),
+        v.constPtr(BF16.class),
+        out.ptr(BF16.class),
+        shape);
   }
 
-  void decode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+  void decode(
+      Tensor out,
+      Tensor q,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor blockTable,
+      Tensor contextLengths,
+      float scale,
       int window) {
     String op = "attentionDecode";
-    AttentionChecks.Decode d = AttentionChecks.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
-    ops.device(op, "out,q,kCache,vCache,blockTable,contextLengths", out, q, kCache, vCache, blockTable, contextLengths);
+    AttentionChecks.Decode d =
+        AttentionChecks.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
+    ops.device(
+        op,
+        "out,q,kCache,vCache,blockTable,contextLengths",
+        out,
+        q,
+        kCache,
+        vCache,
+        blockTable,
+        contextLengths);
     kernelLimits(op, "q", q, d.headDim());
     aligned(op, "out,q,kCache,vCache", out, q, kCache, vCache);
-    var shape = new PagedDecodeAttention.Shape(d.batch(), d.heads(), d.kvHeads(), d.headDim(), d.numBlocks(), d.blockSize(),
-        d.maxBlocksPerSeq(), scale, window);
+    var shape =
+        new PagedDecodeAttention.Shape(
+            d.batch(),
+            d.heads(),
+            d.kvHeads(),
+            d.headDim(),
+            d.numBlocks(),
+            d.blockSize(),
+            d.maxBlocksPerSeq(),
+            scale,
+            window);
     // Planned for the block table's capacity (or the window, when smaller), not the current
     // lengths: partitions past a sequence's length return at once, and the launch shape never
     // changes between steps.
@@ -71,14 +111,26 @@ final class CudaAttention {
       long outBytes = DeviceScratch.aligned(4 * plan.partialOutElements(shape));
       long statBytes = DeviceScratch.aligned(4 * plan.partialStatElements(shape));
       long base = scratch.get("attentionDecode.partials", outBytes + 2 * statBytes, false);
-      workspace = new PagedDecodeAttention.Workspace(Ptr.ofAddress(base, F32.class), Ptr.ofAddress(base + outBytes, F32.class),
-          Ptr.ofAddress(base + outBytes + statBytes, F32.class));
+      workspace =
+          new PagedDecodeAttention.Workspace(
+              Ptr.ofAddress(base, F32.class),
+              Ptr.ofAddress(base + outBytes, F32.class),
+              Ptr.ofAddress(base + outBytes + statBytes, F32.class));
     }
     if (decode == null) {
       decode = new PagedDecodeAttention(kernels.pagedDecodeAttention());
     }
-    decode.forward(stream, q.constPtr(BF16.class), kCache.constPtr(BF16.class), vCache.constPtr(BF16.class),
-        blockTable.constPtr(I32.class), contextLengths.constPtr(I32.class), out.ptr(BF16.class), workspace, shape, plan);
+    decode.forward(
+        stream,
+        q.constPtr(BF16.class),
+        kCache.constPtr(BF16.class),
+        vCache.constPtr(BF16.class),
+        blockTable.constPtr(I32.class),
+        contextLengths.constPtr(I32.class),
+        out.ptr(BF16.class),
+        workspace,
+        shape,
+        plan);
   }
 
   void append(Tensor kCache, Tensor vCache, Tensor k, Tensor v, Tensor slots) {
@@ -86,26 +138,46 @@ final class CudaAttention {
     AttentionChecks.Append a = AttentionChecks.append(kCache, vCache, k, v, slots);
     ops.device(op, "kCache,vCache,k,v,slots", kCache, vCache, k, v, slots);
     if (k.dtype() != DType.BF16) {
-      throw new OpArgumentException(op, "k", "has dtype " + k.dtype() + "; the CUDA kernel takes BF16 (the reference backend takes any)");
+      throw new OpArgumentException(
+          op,
+          "k",
+          "has dtype "
+              + k.dtype()
+              + "; the CUDA kernel takes BF16 (the reference backend takes any)");
     }
     if ((a.kvHeads() * a.headDim()) % 8 == 0) {
       aligned(op, "kCache,vCache,k,v", kCache, vCache, k, v);
     }
-    var shape = new KvCacheAppend.Shape(a.tokens(), a.kvHeads(), a.headDim(), a.numBlocks(), a.blockSize());
+    var shape =
+        new KvCacheAppend.Shape(a.tokens(), a.kvHeads(), a.headDim(), a.numBlocks(), a.blockSize());
     if (append == null) {
       append = new KvCacheAppend(kernels.kvCacheAppend());
     }
-    append.append(stream, k.constPtr(BF16.class), v.constPtr(BF16.class), kCache.ptr(BF16.class), vCache.ptr(BF16.class),
-        slots.constPtr(I32.class), shape);
+    append.append(
+        stream,
+        k.constPtr(BF16.class),
+        v.constPtr(BF16.class),
+        kCache.ptr(BF16.class),
+        vCache.ptr(BF16.class),
+        slots.constPtr(I32.class),
+        shape);
   }
 
   /** What the attention kernels are written for; the reference backend has no such limits. */
   private static void kernelLimits(String op, String arg, Tensor q, int headDim) {
     if (q.dtype() != DType.BF16) {
-      throw new OpArgumentException(op, arg, "has dtype " + q.dtype() + "; the CUDA kernels take BF16 (the reference backend takes any)");
+      throw new OpArgumentException(
+          op,
+          arg,
+          "has dtype "
+              + q.dtype()
+              + "; the CUDA kernels take BF16 (the reference backend takes any)");
     }
     if (headDim != 64 && headDim != 128) {
-      throw new OpArgumentException(op, arg, "has shape " + q.shape() + "; the CUDA kernels take headDim 64 or 128, not " + headDim);
+      throw new OpArgumentException(
+          op,
+          arg,
+          "has shape " + q.shape() + "; the CUDA kernels take headDim 64 or 128, not " + headDim);
     }
   }
 
@@ -114,8 +186,12 @@ final class CudaAttention {
     String[] n = names.split(",");
     for (int i = 0; i < tensors.length; i++) {
       if (tensors[i].address() % 16 != 0) {
-        throw new OpArgumentException(op, n[i], tensors[i] + " starts at a device address that is not 16-byte aligned;"
-            + " the CUDA kernels load rows in 16-byte pieces");
+        throw new OpArgumentException(
+            op,
+            n[i],
+            tensors[i]
+                + " starts at a device address that is not 16-byte aligned;"
+                + " the CUDA kernels load rows in 16-byte pieces");
       }
     }
   }

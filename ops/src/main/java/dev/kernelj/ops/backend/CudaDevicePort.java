@@ -7,11 +7,11 @@ import java.nio.ByteBuffer;
 
 /**
  * Everything the CUDA backend needs from the runtime module, in one small interface, so that the
- * ops layer depends on the runtime in exactly one place: the adapter
- * {@link dev.kernelj.ops.backend.runtime.RuntimeDevicePort} over the runtime's context, stream,
- * memory pool, pinned buffers, events and cuBLAS handles implements it and registers a
- * {@link Provider} (META-INF/services). All work goes to one stream, {@link #stream()}; tests
- * implement it without a device to prove that bad input never reaches that stream.
+ * ops layer depends on the runtime in exactly one place: the adapter {@link
+ * dev.kernelj.ops.backend.runtime.RuntimeDevicePort} over the runtime's context, stream, memory
+ * pool, pinned buffers, events and cuBLAS handles implements it and registers a {@link Provider}
+ * (META-INF/services). All work goes to one stream, {@link #stream()}; tests implement it without a
+ * device to prove that bad input never reaches that stream.
  */
 public interface CudaDevicePort extends AutoCloseable {
   /** The card's name, e.g. {@code "NVIDIA H100 80GB HBM3"}. */
@@ -45,12 +45,14 @@ public interface CudaDevicePort extends AutoCloseable {
 
   /**
    * Queues a copy of {@code bytes} from direct {@code src} (from index 0) to device {@code dst}:
-   * pinned staging memory, or a mapped file's pages ({@code -Dkernelj.hostCopy=pageable}), which the
-   * driver stages itself before it returns.
+   * pinned staging memory, or a mapped file's pages ({@code -Dkernelj.hostCopy=pageable}), which
+   * the driver stages itself before it returns.
    */
   void copyHostToDeviceAsync(long dst, ByteBuffer src, long bytes);
 
-  /** Queues a copy of {@code bytes} from device {@code src} into pinned {@code dst} (from index 0). */
+  /**
+   * Queues a copy of {@code bytes} from device {@code src} into pinned {@code dst} (from index 0).
+   */
   void copyDeviceToHostAsync(ByteBuffer dst, long src, long bytes);
 
   void copyDeviceToDeviceAsync(long dst, long src, long bytes);

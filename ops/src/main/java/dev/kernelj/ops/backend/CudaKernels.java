@@ -28,7 +28,8 @@ final class CudaKernels {
   }
 
   private <K> K get(Class<K> kernelInterface) {
-    return kernelInterface.cast(loaded.computeIfAbsent(kernelInterface, k -> LauncherLookup.load(k, loader)));
+    return kernelInterface.cast(
+        loaded.computeIfAbsent(kernelInterface, k -> LauncherLookup.load(k, loader)));
   }
 
   Elementwise.Cuda elementwise() {

@@ -2,9 +2,9 @@ package dev.kernelj.ops.backend;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.BFloat16;
 import dev.kernelj.ops.DeviceAllocation;
 import dev.kernelj.ops.Float16;
-import dev.kernelj.ops.BFloat16;
 import dev.kernelj.ops.HostEncoding;
 import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.RopeConfig;
@@ -27,8 +27,8 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
- * The CUDA backend: device tensors, the ops' DSL kernels and cuBLAS, all on one stream of a
- * {@link CudaDevicePort}. Checks every argument (shape, dtype, device) before it queues anything.
+ * The CUDA backend: device tensors, the ops' DSL kernels and cuBLAS, all on one stream of a {@link
+ * CudaDevicePort}. Checks every argument (shape, dtype, device) before it queues anything.
  */
 public final class CudaOps implements Ops {
   /** Host bytes staged per pinned transfer. */
@@ -79,8 +79,10 @@ public final class CudaOps implements Ops {
     for (CudaDevicePort.Provider provider : ServiceLoader.load(CudaDevicePort.Provider.class)) {
       return provider.open(ordinal);
     }
-    throw new IllegalStateException("no CudaDevicePort.Provider is registered (META-INF/services/"
-        + CudaDevicePort.Provider.class.getName() + "); the runtime adapter is not on the class path");
+    throw new IllegalStateException(
+        "no CudaDevicePort.Provider is registered (META-INF/services/"
+            + CudaDevicePort.Provider.class.getName()
+            + "); the runtime adapter is not on the class path");
   }
 
   /** The port this backend runs on (for benchmarks that time with events). */
@@ -123,7 +125,10 @@ public final class CudaOps implements Ops {
     return out;
   }
 
-  /** Moves a contiguous tensor through a pinned staging buffer in chunks; synchronous when it returns. */
+  /**
+   * Moves a contiguous tensor through a pinned staging buffer in chunks; synchronous when it
+   * returns.
+   */
   private void transfer(Tensor host, Tensor device, boolean toDevice) {
     int size = host.dtype().byteSize();
     long total = host.numel();
@@ -156,7 +161,8 @@ public final class CudaOps implements Ops {
     OpChecks.sameShape("copy", "dst", dst, "src", src);
     OpChecks.contiguous("copy", "dst", dst);
     OpChecks.contiguous("copy", "src", src);
-    port.copyDeviceToDeviceAsync(dst.address(), src.address(), src.numel() * src.dtype().byteSize());
+    port.copyDeviceToDeviceAsync(
+        dst.address(), src.address(), src.numel() * src.dtype().byteSize());
   }
 
   @Override
@@ -200,14 +206,24 @@ public final class CudaOps implements Ops {
   private void binary(Elementwise.BinaryOp op, String name, Tensor out, Tensor a, Tensor b) {
     long bcols = OpChecks.binary(name, out, a, b);
     device(name, "out,a,b", out, a, b);
-    Elementwise.binary(kernels.elementwise(), stream, op, a.dtype(), out.address(), a.address(), b.address(), a.numel(), bcols);
+    Elementwise.binary(
+        kernels.elementwise(),
+        stream,
+        op,
+        a.dtype(),
+        out.address(),
+        a.address(),
+        b.address(),
+        a.numel(),
+        bcols);
   }
 
   @Override
   public void scale(Tensor out, Tensor x, float s) {
     OpChecks.elementwise("scale", out, x);
     device("scale", "out,x", out, x);
-    Elementwise.scale(kernels.elementwise(), stream, x.dtype(), out.address(), x.address(), s, x.numel());
+    Elementwise.scale(
+        kernels.elementwise(), stream, x.dtype(), out.address(), x.address(), s, x.numel());
   }
 
   @Override
@@ -218,7 +234,8 @@ public final class CudaOps implements Ops {
       copy(out, in);
       return;
     }
-    Casts.cast(kernels.casts(), stream, in.dtype(), out.dtype(), out.address(), in.address(), in.numel());
+    Casts.cast(
+        kernels.casts(), stream, in.dtype(), out.dtype(), out.address(), in.address(), in.numel());
   }
 
   // ---------------------------------------------------------------- model ops
@@ -227,16 +244,35 @@ public final class CudaOps implements Ops {
   public void embedding(Tensor out, Tensor table, Tensor ids) {
     OpChecks.Rows r = OpChecks.embedding(out, table, ids);
     device("embedding", "out,table,ids", out, table, ids);
-    Embedding.lookup(kernels.embedding(), stream, table.dtype(), out.dtype(), out.address(), table.address(), ids.address(),
-        r.rows(), table.dim(0), r.cols());
+    Embedding.lookup(
+        kernels.embedding(),
+        stream,
+        table.dtype(),
+        out.dtype(),
+        out.address(),
+        table.address(),
+        ids.address(),
+        r.rows(),
+        table.dim(0),
+        r.cols());
   }
 
   @Override
   public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
     OpChecks.Rows r = OpChecks.norm("rmsNorm", out, x, weight);
     device("rmsNorm", "out,x,weight", out, x, weight);
-    RmsNorm.rmsNorm(kernels.rmsNorm(), stream, x.dtype(), out.address(), x.address(), weight.address(), r.rows(), r.cols(),
-        r.rowStride(), out.rowStride(), eps);
+    RmsNorm.rmsNorm(
+        kernels.rmsNorm(),
+        stream,
+        x.dtype(),
+        out.address(),
+        x.address(),
+        weight.address(),
+        r.rows(),
+        r.cols(),
+        r.rowStride(),
+        out.rowStride(),
+        eps);
   }
 
   @Override
@@ -246,8 +282,20 @@ public final class CudaOps implements Ops {
     OpChecks.sameShape("rmsNormResidual", "residual", residual, "x", x);
     OpChecks.rows("rmsNormResidual", "residual", residual);
     device("rmsNormResidual", "out,residual,x,weight", out, residual, x, weight);
-    RmsNorm.rmsNormResidual(kernels.rmsNorm(), stream, x.dtype(), out.address(), residual.address(), x.address(), weight.address(),
-        r.rows(), r.cols(), r.rowStride(), residual.rowStride(), out.rowStride(), eps);
+    RmsNorm.rmsNormResidual(
+        kernels.rmsNorm(),
+        stream,
+        x.dtype(),
+        out.address(),
+        residual.address(),
+        x.address(),
+        weight.address(),
+        r.rows(),
+        r.cols(),
+        r.rowStride(),
+        residual.rowStride(),
+        out.rowStride(),
+        eps);
   }
 
   @Override
@@ -255,8 +303,19 @@ public final class CudaOps implements Ops {
     OpChecks.Rows r = OpChecks.norm("layerNorm", out, x, weight);
     OpChecks.norm("layerNorm", out, x, bias);
     device("layerNorm", "out,x,weight,bias", out, x, weight, bias);
-    LayerNorm.layerNorm(kernels.layerNorm(), stream, x.dtype(), out.address(), x.address(), weight.address(), bias.address(),
-        r.rows(), r.cols(), r.rowStride(), out.rowStride(), eps);
+    LayerNorm.layerNorm(
+        kernels.layerNorm(),
+        stream,
+        x.dtype(),
+        out.address(),
+        x.address(),
+        weight.address(),
+        bias.address(),
+        r.rows(),
+        r.cols(),
+        r.rowStride(),
+        out.rowStride(),
+        eps);
   }
 
   @Override
@@ -269,8 +328,20 @@ public final class CudaOps implements Ops {
       lengths = mask.lengths().address();
     }
     OpChecks.Rows r = OpChecks.rows("softmax", "x", x);
-    Softmax.softmax(kernels.softmax(), stream, x.dtype(), out.address(), x.address(), lengths, r.rows(), r.cols(), r.rowStride(),
-        out.rowStride(), mask.causalQueries(), mask.causalOffset(), mask.rowsPerLength());
+    Softmax.softmax(
+        kernels.softmax(),
+        stream,
+        x.dtype(),
+        out.address(),
+        x.address(),
+        lengths,
+        r.rows(),
+        r.cols(),
+        r.rowStride(),
+        out.rowStride(),
+        mask.causalQueries(),
+        mask.causalOffset(),
+        mask.rowsPerLength());
   }
 
   @Override
@@ -291,15 +362,26 @@ public final class CudaOps implements Ops {
   private void activation(Activations.Kind kind, String name, Tensor out, Tensor x) {
     OpChecks.elementwise(name, out, x);
     device(name, "out,x", out, x);
-    Activations.activation(kernels.activations(), stream, kind, x.dtype(), out.address(), x.address(), x.numel());
+    Activations.activation(
+        kernels.activations(), stream, kind, x.dtype(), out.address(), x.address(), x.numel());
   }
 
   @Override
   public void swiglu(Tensor out, Tensor gate, Tensor up) {
     OpChecks.Rows[] r = OpChecks.swiglu(out, gate, up);
     device("swiglu", "out,gate,up", out, gate, up);
-    Activations.swiglu(kernels.activations(), stream, gate.dtype(), out.address(), gate.address(), up.address(), r[0].rows(),
-        r[0].cols(), r[1].rowStride(), r[2].rowStride(), r[0].rowStride());
+    Activations.swiglu(
+        kernels.activations(),
+        stream,
+        gate.dtype(),
+        out.address(),
+        gate.address(),
+        up.address(),
+        r[0].rows(),
+        r[0].cols(),
+        r[1].rowStride(),
+        r[2].rowStride(),
+        r[0].rowStride());
   }
 
   @Override
@@ -307,22 +389,43 @@ public final class CudaOps implements Ops {
     OpChecks.rope(x, positions, config);
     device("rope", "x,positions", x, positions);
     Tensor table = ropeTable(config);
-    Rope.rope(kernels.rope(), stream, x.dtype(), x.address(), positions.address(), table.address(), x.dim(0), x.dim(1),
-        config.headDim(), config.rotaryDim(), x.stride(0), x.stride(1), config.layout() == RopeConfig.Layout.INTERLEAVED);
+    Rope.rope(
+        kernels.rope(),
+        stream,
+        x.dtype(),
+        x.address(),
+        positions.address(),
+        table.address(),
+        x.dim(0),
+        x.dim(1),
+        config.headDim(),
+        config.rotaryDim(),
+        x.stride(0),
+        x.stride(1),
+        config.layout() == RopeConfig.Layout.INTERLEAVED);
   }
 
   /** The inverse frequencies of {@code config} on the device, uploaded once per config. */
   private Tensor ropeTable(RopeConfig config) {
     synchronized (ropeTables) {
-      return ropeTables.computeIfAbsent(config, c -> {
-        float[] inv = c.inverseFrequencies();
-        return upload(Tensor.fromFloats(DType.F32, inv, inv.length));
-      });
+      return ropeTables.computeIfAbsent(
+          config,
+          c -> {
+            float[] inv = c.inverseFrequencies();
+            return upload(Tensor.fromFloats(DType.F32, inv, inv.length));
+          });
     }
   }
 
   @Override
-  public void ropeKvAppend(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope) {
+  public void ropeKvAppend(
+      Tensor qOut,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor qkv,
+      Tensor positions,
+      Tensor slots,
+      RopeConfig rope) {
     ropeKvAppend.launch(qOut, kCache, vCache, qkv, positions, slots, rope, this::ropeTable);
   }
 
@@ -335,33 +438,86 @@ public final class CudaOps implements Ops {
       return;
     }
     if (m <= Gemv.MAX_ROWS) {
-      Gemv.gemv(kernels.gemv(), stream, x.dtype(), w.dtype(), out.dtype(), out.address(), x.address(), w.address(), m, mnk[1],
-          mnk[2], x.rowStride(), w.rowStride(), out.rowStride());
+      Gemv.gemv(
+          kernels.gemv(),
+          stream,
+          x.dtype(),
+          w.dtype(),
+          out.dtype(),
+          out.address(),
+          x.address(),
+          w.address(),
+          m,
+          mnk[1],
+          mnk[2],
+          x.rowStride(),
+          w.rowStride(),
+          out.rowStride());
       return;
     }
     if (x.dtype() == w.dtype()) {
-      port.gemm(BlasMatmul.plan(x.dtype(), w.dtype(), out.dtype(), out.address(), x.address(), w.address(), m, mnk[1], mnk[2],
-          x.rowStride(), w.rowStride(), out.rowStride()));
+      port.gemm(
+          BlasMatmul.plan(
+              x.dtype(),
+              w.dtype(),
+              out.dtype(),
+              out.address(),
+              x.address(),
+              w.address(),
+              m,
+              mnk[1],
+              mnk[2],
+              x.rowStride(),
+              w.rowStride(),
+              out.rowStride()));
       return;
     }
-    // cuBLAS multiplies A and B of one type: round x into w's dtype first, as the op's semantics say.
+    // cuBLAS multiplies A and B of one type: round x into w's dtype first, as the op's semantics
+    // say.
     OpChecks.contiguous("matmul", "x (cast to w's dtype for cuBLAS)", x);
     try (Tensor xw = empty(w.dtype(), m, mnk[2])) {
-      Casts.cast(kernels.casts(), stream, x.dtype(), w.dtype(), xw.address(), x.address(), (long) m * mnk[2]);
-      port.gemm(BlasMatmul.plan(w.dtype(), w.dtype(), out.dtype(), out.address(), xw.address(), w.address(), m, mnk[1], mnk[2],
-          mnk[2], w.rowStride(), out.rowStride()));
+      Casts.cast(
+          kernels.casts(),
+          stream,
+          x.dtype(),
+          w.dtype(),
+          xw.address(),
+          x.address(),
+          (long) m * mnk[2]);
+      port.gemm(
+          BlasMatmul.plan(
+              w.dtype(),
+              w.dtype(),
+              out.dtype(),
+              out.address(),
+              xw.address(),
+              w.address(),
+              m,
+              mnk[1],
+              mnk[2],
+              mnk[2],
+              w.rowStride(),
+              out.rowStride()));
     }
   }
 
   // ---------------------------------------------------------------- attention and sampling
 
   @Override
-  public void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
+  public void attentionPrefill(
+      Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
     attention.prefill(out, q, k, v, scale, causal, window);
   }
 
   @Override
-  public void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+  public void attentionDecode(
+      Tensor out,
+      Tensor q,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor blockTable,
+      Tensor contextLengths,
+      float scale,
       int window) {
     attention.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
   }
@@ -372,7 +528,8 @@ public final class CudaOps implements Ops {
   }
 
   @Override
-  public void sample(Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step) {
+  public void sample(
+      Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step) {
     sampling.sample(out, logits, history, params, seed, step);
   }
 
@@ -398,16 +555,21 @@ public final class CudaOps implements Ops {
     }
   }
 
-  /** Every tensor must live in this backend's device memory, not yet freed; {@code names} comma-separated. */
+  /**
+   * Every tensor must live in this backend's device memory, not yet freed; {@code names}
+   * comma-separated.
+   */
   void device(String op, String names, Tensor... tensors) {
     String[] n = names.split(",");
     for (int i = 0; i < tensors.length; i++) {
       Tensor t = tensors[i];
       if (!t.isDevice()) {
-        throw new OpArgumentException(op, n[i], t + " is on the host; upload it to " + name() + " first");
+        throw new OpArgumentException(
+            op, n[i], t + " is on the host; upload it to " + name() + " first");
       }
       if (t.allocation().device() != this) {
-        throw new OpArgumentException(op, n[i], t + " belongs to another device or backend than " + name());
+        throw new OpArgumentException(
+            op, n[i], t + " belongs to another device or backend than " + name());
       }
       if (t.allocation().isReleased()) {
         throw new OpArgumentException(op, n[i], t + " uses device memory that was already freed");

@@ -18,15 +18,52 @@ final class CudaRopeKvAppend {
     this.stream = stream;
   }
 
-  /** @param tables the device's inverse frequencies of a RoPE config, uploaded at first use (after the checks) */
-  void launch(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope,
+  /**
+   * @param tables the device's inverse frequencies of a RoPE config, uploaded at first use (after
+   *     the checks)
+   */
+  void launch(
+      Tensor qOut,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor qkv,
+      Tensor positions,
+      Tensor slots,
+      RopeConfig rope,
       Function<RopeConfig, Tensor> tables) {
-    RopeKvChecks.RopeKv r = RopeKvChecks.ropeKvAppend(qOut, kCache, vCache, qkv, positions, slots, rope);
-    ops.device("ropeKvAppend", "qOut,kCache,vCache,qkv,positions,slots", qOut, kCache, vCache, qkv, positions, slots);
+    RopeKvChecks.RopeKv r =
+        RopeKvChecks.ropeKvAppend(qOut, kCache, vCache, qkv, positions, slots, rope);
+    ops.device(
+        "ropeKvAppend",
+        "qOut,kCache,vCache,qkv,positions,slots",
+        qOut,
+        kCache,
+        vCache,
+        qkv,
+        positions,
+        slots);
     Tensor table = tables.apply(rope);
-    var shape = new RopeKvAppend.Shape(r.tokens(), r.heads(), r.kvHeads(), r.headDim(), rope.rotaryDim(), r.tokenStride(), r.cacheSlots(),
-        rope.layout() == RopeConfig.Layout.INTERLEAVED);
-    RopeKvAppend.launch(kernels.ropeKvAppend(), stream, qkv.dtype(), qOut.address(), kCache.address(), vCache.address(), qkv.address(),
-        positions.address(), slots.address(), table.address(), shape);
+    var shape =
+        new RopeKvAppend.Shape(
+            r.tokens(),
+            r.heads(),
+            r.kvHeads(),
+            r.headDim(),
+            rope.rotaryDim(),
+            r.tokenStride(),
+            r.cacheSlots(),
+            rope.layout() == RopeConfig.Layout.INTERLEAVED);
+    RopeKvAppend.launch(
+        kernels.ropeKvAppend(),
+        stream,
+        qkv.dtype(),
+        qOut.address(),
+        kCache.address(),
+        vCache.address(),
+        qkv.address(),
+        positions.address(),
+        slots.address(),
+        table.address(),
+        shape);
   }
 }

@@ -26,7 +26,8 @@ final class CudaSampling implements AutoCloseable {
   private final StreamRef stream;
   private Sampling sampling;
   private ByteBuffer staging;
-  private long uploaded = -1; // event recorded after the last copy out of staging, -1 before the first
+  private long uploaded =
+      -1; // event recorded after the last copy out of staging, -1 before the first
 
   CudaSampling(CudaOps ops, CudaDevicePort port, CudaKernels kernels, DeviceScratch scratch) {
     this.ops = ops;
@@ -36,7 +37,8 @@ final class CudaSampling implements AutoCloseable {
     this.stream = port.stream();
   }
 
-  synchronized void sample(Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step) {
+  synchronized void sample(
+      Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step) {
     SamplingChecks.Sample s = SamplingChecks.sample(out, logits, history, params, step);
     ops.device("sample", "out,logits", out, logits);
     if (history != null) {
@@ -53,26 +55,54 @@ final class CudaSampling implements AutoCloseable {
       long copy = scratch.get("sample.logits", bytes, false);
       long counts = scratch.get("sample.counts", bytes, true); // the kernel leaves it zeroed again
       port.copyDeviceToDeviceAsync(copy, from, bytes);
-      sampling().applyPenalties(stream, Ptr.ofAddress(copy, F32.class), history.constPtr(I32.class),
-          at(block, batch, SamplingRows.HISTORY_LENS, I32.class), Ptr.ofAddress(counts, I32.class),
-          at(block, batch, SamplingRows.REPETITION, F32.class), at(block, batch, SamplingRows.PRESENCE, F32.class),
-          at(block, batch, SamplingRows.FREQUENCY, F32.class), batch, vocab, s.historyLen());
+      sampling()
+          .applyPenalties(
+              stream,
+              Ptr.ofAddress(copy, F32.class),
+              history.constPtr(I32.class),
+              at(block, batch, SamplingRows.HISTORY_LENS, I32.class),
+              Ptr.ofAddress(counts, I32.class),
+              at(block, batch, SamplingRows.REPETITION, F32.class),
+              at(block, batch, SamplingRows.PRESENCE, F32.class),
+              at(block, batch, SamplingRows.FREQUENCY, F32.class),
+              batch,
+              vocab,
+              s.historyLen());
       from = copy;
     }
-    sampling().sample(stream, ConstPtr.ofAddress(from, F32.class), batch, vocab, at(block, batch, SamplingRows.TEMPERATURE, F32.class),
-        at(block, batch, SamplingRows.TOP_K, I32.class), at(block, batch, SamplingRows.TOP_P, F32.class),
-        at(block, batch, SamplingRows.MIN_P, F32.class), ConstPtr.ofAddress(block, I64.class),
-        at(block, batch, SamplingRows.STEPS, I32.class), out.ptr(I32.class));
+    sampling()
+        .sample(
+            stream,
+            ConstPtr.ofAddress(from, F32.class),
+            batch,
+            vocab,
+            at(block, batch, SamplingRows.TEMPERATURE, F32.class),
+            at(block, batch, SamplingRows.TOP_K, I32.class),
+            at(block, batch, SamplingRows.TOP_P, F32.class),
+            at(block, batch, SamplingRows.MIN_P, F32.class),
+            ConstPtr.ofAddress(block, I64.class),
+            at(block, batch, SamplingRows.STEPS, I32.class),
+            out.ptr(I32.class));
   }
 
   synchronized void topLogprobs(Tensor ids, Tensor logprobs, Tensor logits) {
     SamplingChecks.Top t = SamplingChecks.topLogprobs(ids, logprobs, logits);
     ops.device("topLogprobs", "ids,logprobs,logits", ids, logprobs, logits);
-    sampling().topLogprobs(stream, logits.constPtr(F32.class), t.batch(), t.vocab(), t.n(), ids.ptr(I32.class),
-        logprobs.ptr(F32.class));
+    sampling()
+        .topLogprobs(
+            stream,
+            logits.constPtr(F32.class),
+            t.batch(),
+            t.vocab(),
+            t.n(),
+            ids.ptr(I32.class),
+            logprobs.ptr(F32.class));
   }
 
-  /** Queues the copy of {@code rows} into the device block, once the previous copy has left the pinned buffer. */
+  /**
+   * Queues the copy of {@code rows} into the device block, once the previous copy has left the
+   * pinned buffer.
+   */
   private void upload(SamplingRows rows, long block, long bytes) {
     if (uploaded != -1) {
       port.synchronizeEvent(uploaded);
@@ -97,7 +127,8 @@ final class CudaSampling implements AutoCloseable {
     return sampling;
   }
 
-  private static <T extends dev.kernelj.dsl.Element> Ptr<T> at(long block, int batch, int index, Class<T> element) {
+  private static <T extends dev.kernelj.dsl.Element> Ptr<T> at(
+      long block, int batch, int index, Class<T> element) {
     return Ptr.ofAddress(block + SamplingRows.offset(batch, index), element);
   }
 

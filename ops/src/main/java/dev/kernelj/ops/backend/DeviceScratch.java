@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * Device scratch memory of the CUDA backend, one buffer per purpose (split-KV partials, sampling
  * parameters, ...), grown on demand and kept until the backend closes. A buffer that grows is
- * retired rather than freed, because a CUDA graph captured earlier may still name its address;
- * the few bytes that costs buy graphs that never read freed memory.
+ * retired rather than freed, because a CUDA graph captured earlier may still name its address; the
+ * few bytes that costs buy graphs that never read freed memory.
  *
  * <p>Reusing one buffer across calls is safe without synchronising: every user is ordered on the
  * port's one stream.
@@ -26,9 +26,9 @@ final class DeviceScratch implements AutoCloseable {
   }
 
   /**
-   * A buffer of at least {@code bytes} for {@code purpose}, 256-byte aligned. With {@code zeroed}
-   * a new buffer is cleared to zero (in stream order) before it is handed out; its user must leave
-   * it zeroed again.
+   * A buffer of at least {@code bytes} for {@code purpose}, 256-byte aligned. With {@code zeroed} a
+   * new buffer is cleared to zero (in stream order) before it is handed out; its user must leave it
+   * zeroed again.
    */
   synchronized long get(String purpose, long bytes, boolean zeroed) {
     Buffer b = current.get(purpose);

@@ -25,12 +25,18 @@ final class HostArrays {
     return isWholeStorage(t) ? t.hostInts() : t.toIntArray();
   }
 
-  /** An array a twin may write a contiguous floating tensor's values into; hand it to {@link #store} after. */
+  /**
+   * An array a twin may write a contiguous floating tensor's values into; hand it to {@link #store}
+   * after.
+   */
   static float[] output(Tensor t) {
     return isWholeStorage(t) ? t.hostFloats() : new float[Math.toIntExact(t.numel())];
   }
 
-  /** Puts {@code values} into a contiguous floating host tensor, rounded to its dtype (the op's one rounding). */
+  /**
+   * Puts {@code values} into a contiguous floating host tensor, rounded to its dtype (the op's one
+   * rounding).
+   */
   static void store(Tensor t, float[] values) {
     float[] dst = t.hostFloats();
     int from = (int) t.offset();

@@ -17,9 +17,22 @@ final class HostCopies {
     OpChecks.contiguous("copyFromHost", "dst", dst);
     long need = dst.numel() * dst.dtype().byteSize();
     if (bytes.remaining() != need) {
-      throw new OpArgumentException("copyFromHost", "bytes", "holds " + bytes.remaining() + " bytes but dst " + dst
-          + " needs " + need + " (" + dst.numel() + " elements of " + dst.dtype() + ", " + dst.dtype().byteSize()
-          + " bytes each, little-endian)");
+      throw new OpArgumentException(
+          "copyFromHost",
+          "bytes",
+          "holds "
+              + bytes.remaining()
+              + " bytes but dst "
+              + dst
+              + " needs "
+              + need
+              + " ("
+              + dst.numel()
+              + " elements of "
+              + dst.dtype()
+              + ", "
+              + dst.dtype().byteSize()
+              + " bytes each, little-endian)");
     }
     return need;
   }

@@ -5,11 +5,11 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 
 /**
- * Finds the launcher the annotation processor generated for a {@code @Kernel} interface
- * ({@code Outer.Inner} becomes {@code Outer_InnerLauncher} in the same package) and calls its
- * {@code load(KernelModuleLoader)}. One reflective call per interface and backend, at first use;
- * launches then go straight through the generated code. Looking the class up by name keeps this
- * module compiling where the processor has not run (CPU-only builds with {@code -proc:none}).
+ * Finds the launcher the annotation processor generated for a {@code @Kernel} interface ({@code
+ * Outer.Inner} becomes {@code Outer_InnerLauncher} in the same package) and calls its {@code
+ * load(KernelModuleLoader)}. One reflective call per interface and backend, at first use; launches
+ * then go straight through the generated code. Looking the class up by name keeps this module
+ * compiling where the processor has not run (CPU-only builds with {@code -proc:none}).
  */
 public final class LauncherLookup {
   private LauncherLookup() {}
@@ -31,7 +31,10 @@ public final class LauncherLookup {
     }
   }
 
-  /** The generated implementation of {@code kernelInterface}, its kernels loaded through {@code loader}. */
+  /**
+   * The generated implementation of {@code kernelInterface}, its kernels loaded through {@code
+   * loader}.
+   */
   public static <K> K load(Class<K> kernelInterface, KernelModuleLoader loader) {
     String launcherName = launcherName(kernelInterface);
     try {
@@ -39,16 +42,23 @@ public final class LauncherLookup {
       Method load = launcher.getMethod("load", KernelModuleLoader.class);
       return kernelInterface.cast(load.invoke(null, loader));
     } catch (ClassNotFoundException | NoSuchMethodException e) {
-      throw new IllegalStateException("generated launcher " + launcherName + " for " + kernelInterface.getName()
-          + " not found: build the ops module with the KernelJ annotation processor (dev.kernelj.processor.KernelProcessor)", e);
+      throw new IllegalStateException(
+          "generated launcher "
+              + launcherName
+              + " for "
+              + kernelInterface.getName()
+              + " not found: build the ops module with the KernelJ annotation processor (dev.kernelj.processor.KernelProcessor)",
+          e);
     } catch (IllegalAccessException e) {
-      throw new IllegalStateException("generated launcher " + launcherName + ".load is not accessible", e);
+      throw new IllegalStateException(
+          "generated launcher " + launcherName + ".load is not accessible", e);
     } catch (InvocationTargetException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException re) {
         throw re;
       }
-      throw new IllegalStateException("loading kernels of " + kernelInterface.getName() + " failed: " + cause, cause);
+      throw new IllegalStateException(
+          "loading kernels of " + kernelInterface.getName() + " failed: " + cause, cause);
     }
   }
 }

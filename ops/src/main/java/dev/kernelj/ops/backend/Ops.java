@@ -11,10 +11,10 @@ import dev.kernelj.ops.Tensor;
  *
  * <p>Conventions: ops write into an {@code out} tensor the caller allocated with {@link #empty};
  * {@code out} may be the same tensor as an input where an op says so. Floating ops take f32, f16 or
- * bf16, compute in f32 and round once into the output dtype. Bad input raises one
- * {@link dev.kernelj.ops.OpArgumentException} naming the op, the argument and the shapes, before
- * anything runs. On CUDA, ops are queued on the backend's stream: {@link #toHost} and
- * {@link #synchronize} wait for them.
+ * bf16, compute in f32 and round once into the output dtype. Bad input raises one {@link
+ * dev.kernelj.ops.OpArgumentException} naming the op, the argument and the shapes, before anything
+ * runs. On CUDA, ops are queued on the backend's stream: {@link #toHost} and {@link #synchronize}
+ * wait for them.
  */
 public interface Ops extends AutoCloseable {
   /** {@code "cuda:<device name>"} or {@code "reference"}. */
@@ -43,7 +43,9 @@ public interface Ops extends AutoCloseable {
    */
   void copyFromHost(Tensor dst, java.nio.ByteBuffer bytes);
 
-  /** Sets every element of a contiguous tensor to {@code value} (rounded to its dtype); NaN poisons. */
+  /**
+   * Sets every element of a contiguous tensor to {@code value} (rounded to its dtype); NaN poisons.
+   */
   void fill(Tensor tensor, float value);
 
   /** Waits until all queued work is done. */
@@ -51,7 +53,10 @@ public interface Ops extends AutoCloseable {
 
   // ---------------------------------------------------------------- elementwise
 
-  /** {@code out = a + b}; b has a's shape or is {@code [cols]} broadcast over rows (a bias). out may be a or b. */
+  /**
+   * {@code out = a + b}; b has a's shape or is {@code [cols]} broadcast over rows (a bias). out may
+   * be a or b.
+   */
   void add(Tensor out, Tensor a, Tensor b);
 
   /** {@code out = a * b}; broadcasting as {@link #add}. */
@@ -98,7 +103,9 @@ public interface Ops extends AutoCloseable {
   /** GELU, exact ({@code erf}). */
   void geluErf(Tensor out, Tensor x);
 
-  /** {@code out = silu(gate) * up}; gate and up may be strided column halves of one fused output. */
+  /**
+   * {@code out = silu(gate) * up}; gate and up may be strided column halves of one fused output.
+   */
   void swiglu(Tensor out, Tensor gate, Tensor up);
 
   /** RoPE in place on {@code x [tokens, heads, headDim]} at I32 {@code positions [tokens]}. */
@@ -106,76 +113,102 @@ public interface Ops extends AutoCloseable {
 
   /**
    * {@code out[..., n] = x[..., k] . w[n, k]^T} (a linear layer, weight row-major [out, in]). x is
-   * rounded to w's dtype first; f32 accumulation; out F32 or w's dtype. On CUDA, 1 to 8 rows use the
-   * GEMV kernel, more use cuBLAS.
+   * rounded to w's dtype first; f32 accumulation; out F32 or w's dtype. On CUDA, 1 to 8 rows use
+   * the GEMV kernel, more use cuBLAS.
    */
   void matmul(Tensor out, Tensor x, Tensor w);
 
   // ---------------------------------------------------------------- RoPE + KV cache (decode)
 
   /**
-   * RoPE and the KV cache write after a fused q/k/v projection:
-   * {@code qkv [tokens, heads + 2 * kvHeads, headDim]} (token rows at any stride, heads contiguous)
-   * holds each token's q heads, then its k heads, then its v heads. The roped q heads go to
-   * {@code qOut [tokens, heads, headDim]}; the roped k heads and the v heads go into the caches as
-   * {@link #kvAppend} puts them (at I32 {@code slots [tokens]}). The same values as
-   * {@link #rope} on q and k, then {@link #kvAppend}; qkv is left unchanged and must not overlap
-   * qOut (each element reads its rotation partner from qkv while qOut is written).
+   * RoPE and the KV cache write after a fused q/k/v projection: {@code qkv [tokens, heads + 2 *
+   * kvHeads, headDim]} (token rows at any stride, heads contiguous) holds each token's q heads,
+   * then its k heads, then its v heads. The roped q heads go to {@code qOut [tokens, heads,
+   * headDim]}; the roped k heads and the v heads go into the caches as {@link #kvAppend} puts them
+   * (at I32 {@code slots [tokens]}). The same values as {@link #rope} on q and k, then {@link
+   * #kvAppend}; qkv is left unchanged and must not overlap qOut (each element reads its rotation
+   * partner from qkv while qOut is written).
    */
-  void ropeKvAppend(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope);
+  void ropeKvAppend(
+      Tensor qOut,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor qkv,
+      Tensor positions,
+      Tensor slots,
+      RopeConfig rope);
 
   // ---------------------------------------------------------------- attention and sampling
 
   /**
    * Prefill attention with GQA/MQA: {@code out = softmax(scale * q k^T + mask) v} per head, query
-   * head {@code h} reading kv head {@code h / (heads / kvHeads)}. q and out
-   * {@code [batch, seqQ, heads, headDim]}, k and v {@code [batch, seqKv, kvHeads, headDim]}, all of
-   * one dtype and contiguous. Causal masking aligns the diagonal bottom right: query {@code i} sees
-   * keys {@code j <= i + seqKv - seqQ} (so seqKv >= seqQ). The CUDA backend takes bf16 with
-   * headDim 64 or 128 (a tiled flash-attention kernel); the reference takes any floating dtype
-   * and head size.
+   * head {@code h} reading kv head {@code h / (heads / kvHeads)}. q and out {@code [batch, seqQ,
+   * heads, headDim]}, k and v {@code [batch, seqKv, kvHeads, headDim]}, all of one dtype and
+   * contiguous. Causal masking aligns the diagonal bottom right: query {@code i} sees keys {@code j
+   * <= i + seqKv - seqQ} (so seqKv >= seqQ). The CUDA backend takes bf16 with headDim 64 or 128 (a
+   * tiled flash-attention kernel); the reference takes any floating dtype and head size.
    *
    * <p>A sliding window ({@code window > 0}, causal only) keeps the last {@code window} keys of
-   * each query: query {@code i}, at position {@code p = i + seqKv - seqQ}, sees keys
-   * {@code p - window < j <= p} (Hugging Face's Mistral/Qwen2 convention). {@code window} 0 is
-   * full attention, as is any window of at least seqKv.
+   * each query: query {@code i}, at position {@code p = i + seqKv - seqQ}, sees keys {@code p -
+   * window < j <= p} (Hugging Face's Mistral/Qwen2 convention). {@code window} 0 is full attention,
+   * as is any window of at least seqKv.
    */
-  void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window);
+  void attentionPrefill(
+      Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window);
 
-  /** {@link #attentionPrefill(Tensor, Tensor, Tensor, Tensor, float, boolean, int)} without a window. */
-  default void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal) {
+  /**
+   * {@link #attentionPrefill(Tensor, Tensor, Tensor, Tensor, float, boolean, int)} without a
+   * window.
+   */
+  default void attentionPrefill(
+      Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal) {
     attentionPrefill(out, q, k, v, scale, causal, 0);
   }
 
   /**
-   * Decode attention, one query per sequence, over a paged KV cache: q and out
-   * {@code [batch, heads, headDim]}; caches {@code [numBlocks, blockSize, kvHeads, headDim]} (token
-   * {@code t} of sequence {@code b} at block {@code blockTable[b][t / blockSize]}, row
-   * {@code t % blockSize}); blockTable I32 {@code [batch, maxBlocksPerSeq]}; contextLengths I32
-   * {@code [batch]}, each at most {@code maxBlocksPerSeq * blockSize}; a sequence of length 0 gets
-   * zeros. The work is split along the context for long sequences; its shape depends only on the
-   * tensors' shapes, not on the lengths, so a captured CUDA graph stays valid while lengths change.
-   * The CUDA backend takes bf16 with headDim 64 or 128.
+   * Decode attention, one query per sequence, over a paged KV cache: q and out {@code [batch,
+   * heads, headDim]}; caches {@code [numBlocks, blockSize, kvHeads, headDim]} (token {@code t} of
+   * sequence {@code b} at block {@code blockTable[b][t / blockSize]}, row {@code t % blockSize});
+   * blockTable I32 {@code [batch, maxBlocksPerSeq]}; contextLengths I32 {@code [batch]}, each at
+   * most {@code maxBlocksPerSeq * blockSize}; a sequence of length 0 gets zeros. The work is split
+   * along the context for long sequences; its shape depends only on the tensors' shapes, not on the
+   * lengths, so a captured CUDA graph stays valid while lengths change. The CUDA backend takes bf16
+   * with headDim 64 or 128.
    *
    * <p>A sliding window ({@code window > 0}) keeps the last {@code window} tokens: a sequence of
    * length {@code n} attends to tokens {@code max(0, n - window) .. n - 1}, the decode step of the
    * prefill rule. The work is then planned for at most {@code window} tokens, whatever the
    * capacity. {@code window} 0 is full attention.
    */
-  void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+  void attentionDecode(
+      Tensor out,
+      Tensor q,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor blockTable,
+      Tensor contextLengths,
+      float scale,
       int window);
 
-  /** {@link #attentionDecode(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, float, int)} without a window. */
-  default void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths,
+  /**
+   * {@link #attentionDecode(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, float, int)} without a
+   * window.
+   */
+  default void attentionDecode(
+      Tensor out,
+      Tensor q,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor blockTable,
+      Tensor contextLengths,
       float scale) {
     attentionDecode(out, q, kCache, vCache, blockTable, contextLengths, scale, 0);
   }
 
   /**
-   * Writes k and v {@code [tokens, kvHeads, headDim]} into the caches
-   * {@code [numBlocks, blockSize, kvHeads, headDim]} (same dtype) at I32 {@code slots [tokens]}
-   * ({@code block * blockSize + row}); a negative slot (padding) or one past the cache is skipped.
-   * The CUDA backend takes bf16.
+   * Writes k and v {@code [tokens, kvHeads, headDim]} into the caches {@code [numBlocks, blockSize,
+   * kvHeads, headDim]} (same dtype) at I32 {@code slots [tokens]} ({@code block * blockSize +
+   * row}); a negative slot (padding) or one past the cache is skipped. The CUDA backend takes bf16.
    */
   void kvAppend(Tensor kCache, Tensor vCache, Tensor k, Tensor v, Tensor slots);
 
@@ -183,11 +216,12 @@ public interface Ops extends AutoCloseable {
    * Draws one token per row of F32 {@code logits [batch, vocab]} into I32 {@code out [batch]}:
    * penalties over I32 {@code history [batch, historyLen]} (null for none; ids outside the
    * vocabulary, e.g. -1 padding, are ignored), then temperature, top-k, top-p and min-p, then a
-   * draw from Philox4x32-10 keyed by {@code seed + row * 0x9E3779B97F4A7C15} with {@code step}
-   * (0 to 2^31 - 1) as its counter. Both backends return the same token bit for bit. The logits
-   * are left unchanged.
+   * draw from Philox4x32-10 keyed by {@code seed + row * 0x9E3779B97F4A7C15} with {@code step} (0
+   * to 2^31 - 1) as its counter. Both backends return the same token bit for bit. The logits are
+   * left unchanged.
    */
-  void sample(Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step);
+  void sample(
+      Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step);
 
   /**
    * The {@code n} most likely tokens of each row of F32 {@code logits [batch, vocab]}, best first
@@ -196,7 +230,10 @@ public interface Ops extends AutoCloseable {
    */
   void topLogprobs(Tensor ids, Tensor logprobs, Tensor logits);
 
-  /** Releases this backend's resources (device memory it cached, the stream); tensors it made become invalid. */
+  /**
+   * Releases this backend's resources (device memory it cached, the stream); tensors it made become
+   * invalid.
+   */
   @Override
   void close();
 }

@@ -7,8 +7,8 @@ import dev.kernelj.ops.kernels.attention.PagedDecodeAttention;
 import dev.kernelj.ops.kernels.attention.PrefillAttention;
 
 /**
- * The attention ops of {@link ReferenceOps}: host tensors in, the op files' reference twins
- * (f64 accumulation) computing, one rounding into the output dtype out.
+ * The attention ops of {@link ReferenceOps}: host tensors in, the op files' reference twins (f64
+ * accumulation) computing, one rounding into the output dtype out.
  *
  * <p>The twins' shape records accept only the kernels' head sizes, 64 and 128, while small models
  * (and the LLM module's tests) use others. Smaller heads are therefore zero-padded to the next of
@@ -19,40 +19,77 @@ import dev.kernelj.ops.kernels.attention.PrefillAttention;
 final class ReferenceAttention {
   private ReferenceAttention() {}
 
-  static void prefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
+  static void prefill(
+      Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
     String op = "attentionPrefill";
     AttentionChecks.Prefill p = AttentionChecks.prefill(out, q, k, v, scale, causal, window);
     ReferenceOps.requireHost(op, "out,q,k,v", out, q, k, v);
     int d = p.headDim();
     int dp = paddedHeadDim(op, "q", q, d);
-    var shape = new PrefillAttention.Shape(p.batch(), p.seqQ(), p.seqKv(), p.heads(), p.kvHeads(), dp, causal, scale, window);
-    float[] o = dp == d ? HostArrays.output(out) : new float[Math.toIntExact(shape.queryElements())];
+    var shape =
+        new PrefillAttention.Shape(
+            p.batch(), p.seqQ(), p.seqKv(), p.heads(), p.kvHeads(), dp, causal, scale, window);
+    float[] o =
+        dp == d ? HostArrays.output(out) : new float[Math.toIntExact(shape.queryElements())];
     PrefillAttention.reference(padded(q, d, dp), padded(k, d, dp), padded(v, d, dp), o, shape);
     HostArrays.store(out, unpadded(o, d, dp));
   }
 
-  static void decode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+  static void decode(
+      Tensor out,
+      Tensor q,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor blockTable,
+      Tensor contextLengths,
+      float scale,
       int window) {
     String op = "attentionDecode";
-    AttentionChecks.Decode a = AttentionChecks.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
-    ReferenceOps.requireHost(op, "out,q,kCache,vCache,blockTable,contextLengths", out, q, kCache, vCache, blockTable, contextLengths);
+    AttentionChecks.Decode a =
+        AttentionChecks.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
+    ReferenceOps.requireHost(
+        op,
+        "out,q,kCache,vCache,blockTable,contextLengths",
+        out,
+        q,
+        kCache,
+        vCache,
+        blockTable,
+        contextLengths);
     int d = a.headDim();
     int dp = paddedHeadDim(op, "q", q, d);
-    var shape = new PagedDecodeAttention.Shape(a.batch(), a.heads(), a.kvHeads(), dp, a.numBlocks(), a.blockSize(),
-        a.maxBlocksPerSeq(), scale, window);
+    var shape =
+        new PagedDecodeAttention.Shape(
+            a.batch(),
+            a.heads(),
+            a.kvHeads(),
+            dp,
+            a.numBlocks(),
+            a.blockSize(),
+            a.maxBlocksPerSeq(),
+            scale,
+            window);
     float[] o = dp == d ? HostArrays.output(out) : new float[a.batch() * a.heads() * dp];
-    PagedDecodeAttention.reference(padded(q, d, dp), padded(kCache, d, dp), padded(vCache, d, dp), HostArrays.ints(blockTable),
-        HostArrays.ints(contextLengths), o, shape);
+    PagedDecodeAttention.reference(
+        padded(q, d, dp),
+        padded(kCache, d, dp),
+        padded(vCache, d, dp),
+        HostArrays.ints(blockTable),
+        HostArrays.ints(contextLengths),
+        o,
+        shape);
     HostArrays.store(out, unpadded(o, d, dp));
   }
 
   static void append(Tensor kCache, Tensor vCache, Tensor k, Tensor v, Tensor slots) {
     AttentionChecks.Append a = AttentionChecks.append(kCache, vCache, k, v, slots);
     ReferenceOps.requireHost("kvAppend", "kCache,vCache,k,v,slots", kCache, vCache, k, v, slots);
-    var shape = new KvCacheAppend.Shape(a.tokens(), a.kvHeads(), a.headDim(), a.numBlocks(), a.blockSize());
+    var shape =
+        new KvCacheAppend.Shape(a.tokens(), a.kvHeads(), a.headDim(), a.numBlocks(), a.blockSize());
     float[] kc = HostArrays.floats(kCache);
     float[] vc = HostArrays.floats(vCache);
-    KvCacheAppend.reference(HostArrays.floats(k), HostArrays.floats(v), kc, vc, HostArrays.ints(slots), shape);
+    KvCacheAppend.reference(
+        HostArrays.floats(k), HostArrays.floats(v), kc, vc, HostArrays.ints(slots), shape);
     // k, v and the caches share one dtype, so the copied values need no rounding.
     HostArrays.writeBack(kCache, kc);
     HostArrays.writeBack(vCache, vc);
@@ -61,7 +98,10 @@ final class ReferenceAttention {
   /** 64 for heads up to 64, 128 for heads up to 128; larger heads are refused. */
   private static int paddedHeadDim(String op, String arg, Tensor t, int headDim) {
     if (headDim > 128) {
-      throw new OpArgumentException(op, arg, "has shape " + t.shape() + "; head sizes up to 128 are supported, not " + headDim);
+      throw new OpArgumentException(
+          op,
+          arg,
+          "has shape " + t.shape() + "; head sizes up to 128 are supported, not " + headDim);
     }
     return headDim <= 64 ? 64 : 128;
   }

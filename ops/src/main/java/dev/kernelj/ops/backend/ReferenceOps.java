@@ -79,7 +79,8 @@ public final class ReferenceOps implements Ops {
     int from = (int) tensor.offset();
     int to = from + (int) tensor.numel();
     switch (tensor.dtype()) {
-      case F32, F16, BF16 -> Arrays.fill(tensor.hostFloats(), from, to, DTypes.round(tensor.dtype(), value));
+      case F32, F16, BF16 ->
+          Arrays.fill(tensor.hostFloats(), from, to, DTypes.round(tensor.dtype(), value));
       case I32 -> Arrays.fill(tensor.hostInts(), from, to, (int) value);
       default -> Arrays.fill(tensor.hostBytes(), from, to, (byte) (int) value);
     }
@@ -101,38 +102,72 @@ public final class ReferenceOps implements Ops {
   private void binary(Elementwise.BinaryOp op, String name, Tensor out, Tensor a, Tensor b) {
     long bcols = OpChecks.binary(name, out, a, b);
     host(name, "out,a,b", out, a, b);
-    Elementwise.binaryReference(op, out.dtype(), out.hostFloats(), off(out), a.hostFloats(), off(a), b.hostFloats(), off(b),
-        (int) a.numel(), (int) bcols);
+    Elementwise.binaryReference(
+        op,
+        out.dtype(),
+        out.hostFloats(),
+        off(out),
+        a.hostFloats(),
+        off(a),
+        b.hostFloats(),
+        off(b),
+        (int) a.numel(),
+        (int) bcols);
   }
 
   @Override
   public void scale(Tensor out, Tensor x, float s) {
     OpChecks.elementwise("scale", out, x);
     host("scale", "out,x", out, x);
-    Elementwise.scaleReference(out.dtype(), out.hostFloats(), off(out), x.hostFloats(), off(x), s, (int) x.numel());
+    Elementwise.scaleReference(
+        out.dtype(), out.hostFloats(), off(out), x.hostFloats(), off(x), s, (int) x.numel());
   }
 
   @Override
   public void cast(Tensor out, Tensor in) {
     OpChecks.cast(out, in);
     host("cast", "out,in", out, in);
-    Casts.castReference(out.dtype(), out.hostFloats(), off(out), in.hostFloats(), off(in), (int) in.numel());
+    Casts.castReference(
+        out.dtype(), out.hostFloats(), off(out), in.hostFloats(), off(in), (int) in.numel());
   }
 
   @Override
   public void embedding(Tensor out, Tensor table, Tensor ids) {
     OpChecks.Rows r = OpChecks.embedding(out, table, ids);
     host("embedding", "out,table,ids", out, table, ids);
-    Embedding.lookupReference(out.dtype(), out.hostFloats(), off(out), table.hostFloats(), off(table), ids.hostInts(), off(ids),
-        r.rows(), table.dim(0), r.cols());
+    Embedding.lookupReference(
+        out.dtype(),
+        out.hostFloats(),
+        off(out),
+        table.hostFloats(),
+        off(table),
+        ids.hostInts(),
+        off(ids),
+        r.rows(),
+        table.dim(0),
+        r.cols());
   }
 
   @Override
   public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
     OpChecks.Rows r = OpChecks.norm("rmsNorm", out, x, weight);
     host("rmsNorm", "out,x,weight", out, x, weight);
-    RmsNorm.rmsNormReference(x.dtype(), out.hostFloats(), off(out), ld(out), null, 0, 0, x.hostFloats(), off(x), ld(x),
-        weight.hostFloats(), off(weight), r.rows(), r.cols(), eps);
+    RmsNorm.rmsNormReference(
+        x.dtype(),
+        out.hostFloats(),
+        off(out),
+        ld(out),
+        null,
+        0,
+        0,
+        x.hostFloats(),
+        off(x),
+        ld(x),
+        weight.hostFloats(),
+        off(weight),
+        r.rows(),
+        r.cols(),
+        eps);
   }
 
   @Override
@@ -142,8 +177,22 @@ public final class ReferenceOps implements Ops {
     OpChecks.sameShape("rmsNormResidual", "residual", residual, "x", x);
     OpChecks.rows("rmsNormResidual", "residual", residual);
     host("rmsNormResidual", "out,residual,x,weight", out, residual, x, weight);
-    RmsNorm.rmsNormReference(x.dtype(), out.hostFloats(), off(out), ld(out), residual.hostFloats(), off(residual), ld(residual),
-        x.hostFloats(), off(x), ld(x), weight.hostFloats(), off(weight), r.rows(), r.cols(), eps);
+    RmsNorm.rmsNormReference(
+        x.dtype(),
+        out.hostFloats(),
+        off(out),
+        ld(out),
+        residual.hostFloats(),
+        off(residual),
+        ld(residual),
+        x.hostFloats(),
+        off(x),
+        ld(x),
+        weight.hostFloats(),
+        off(weight),
+        r.rows(),
+        r.cols(),
+        eps);
   }
 
   @Override
@@ -151,8 +200,21 @@ public final class ReferenceOps implements Ops {
     OpChecks.Rows r = OpChecks.norm("layerNorm", out, x, weight);
     OpChecks.norm("layerNorm", out, x, bias);
     host("layerNorm", "out,x,weight,bias", out, x, weight, bias);
-    LayerNorm.layerNormReference(x.dtype(), out.hostFloats(), off(out), ld(out), x.hostFloats(), off(x), ld(x),
-        weight.hostFloats(), off(weight), bias.hostFloats(), off(bias), r.rows(), r.cols(), eps);
+    LayerNorm.layerNormReference(
+        x.dtype(),
+        out.hostFloats(),
+        off(out),
+        ld(out),
+        x.hostFloats(),
+        off(x),
+        ld(x),
+        weight.hostFloats(),
+        off(weight),
+        bias.hostFloats(),
+        off(bias),
+        r.rows(),
+        r.cols(),
+        eps);
   }
 
   @Override
@@ -167,8 +229,21 @@ public final class ReferenceOps implements Ops {
       lengths = mask.lengths().hostInts();
       lengthsOff = off(mask.lengths());
     }
-    Softmax.softmaxReference(x.dtype(), out.hostFloats(), off(out), ld(out), x.hostFloats(), off(x), ld(x), lengths, lengthsOff,
-        r.rows(), r.cols(), mask.causalQueries(), mask.causalOffset(), mask.rowsPerLength());
+    Softmax.softmaxReference(
+        x.dtype(),
+        out.hostFloats(),
+        off(out),
+        ld(out),
+        x.hostFloats(),
+        off(x),
+        ld(x),
+        lengths,
+        lengthsOff,
+        r.rows(),
+        r.cols(),
+        mask.causalQueries(),
+        mask.causalOffset(),
+        mask.rowsPerLength());
   }
 
   @Override
@@ -189,36 +264,92 @@ public final class ReferenceOps implements Ops {
   private void activation(Activations.Kind kind, String name, Tensor out, Tensor x) {
     OpChecks.elementwise(name, out, x);
     host(name, "out,x", out, x);
-    Activations.activationReference(kind, out.dtype(), out.hostFloats(), off(out), x.hostFloats(), off(x), (int) x.numel());
+    Activations.activationReference(
+        kind, out.dtype(), out.hostFloats(), off(out), x.hostFloats(), off(x), (int) x.numel());
   }
 
   @Override
   public void swiglu(Tensor out, Tensor gate, Tensor up) {
     OpChecks.Rows[] r = OpChecks.swiglu(out, gate, up);
     host("swiglu", "out,gate,up", out, gate, up);
-    Activations.swigluReference(out.dtype(), out.hostFloats(), off(out), (int) r[0].rowStride(), gate.hostFloats(), off(gate),
-        (int) r[1].rowStride(), up.hostFloats(), off(up), (int) r[2].rowStride(), r[0].rows(), r[0].cols());
+    Activations.swigluReference(
+        out.dtype(),
+        out.hostFloats(),
+        off(out),
+        (int) r[0].rowStride(),
+        gate.hostFloats(),
+        off(gate),
+        (int) r[1].rowStride(),
+        up.hostFloats(),
+        off(up),
+        (int) r[2].rowStride(),
+        r[0].rows(),
+        r[0].cols());
   }
 
   @Override
   public void rope(Tensor x, Tensor positions, RopeConfig config) {
     OpChecks.rope(x, positions, config);
     host("rope", "x,positions", x, positions);
-    Rope.ropeReference(x.dtype(), x.hostFloats(), off(x), positions.hostInts(), off(positions), config.inverseFrequencies(),
-        x.dim(0), x.dim(1), config.rotaryDim(), (int) x.stride(0), (int) x.stride(1), config.layout() == RopeConfig.Layout.INTERLEAVED);
+    Rope.ropeReference(
+        x.dtype(),
+        x.hostFloats(),
+        off(x),
+        positions.hostInts(),
+        off(positions),
+        config.inverseFrequencies(),
+        x.dim(0),
+        x.dim(1),
+        config.rotaryDim(),
+        (int) x.stride(0),
+        (int) x.stride(1),
+        config.layout() == RopeConfig.Layout.INTERLEAVED);
   }
 
   @Override
-  public void ropeKvAppend(Tensor qOut, Tensor kCache, Tensor vCache, Tensor qkv, Tensor positions, Tensor slots, RopeConfig rope) {
-    RopeKvChecks.RopeKv r = RopeKvChecks.ropeKvAppend(qOut, kCache, vCache, qkv, positions, slots, rope);
-    host("ropeKvAppend", "qOut,kCache,vCache,qkv,positions,slots", qOut, kCache, vCache, qkv, positions, slots);
-    var shape = new RopeKvAppend.Shape(r.tokens(), r.heads(), r.kvHeads(), r.headDim(), rope.rotaryDim(), r.tokenStride(), r.cacheSlots(),
-        rope.layout() == RopeConfig.Layout.INTERLEAVED);
+  public void ropeKvAppend(
+      Tensor qOut,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor qkv,
+      Tensor positions,
+      Tensor slots,
+      RopeConfig rope) {
+    RopeKvChecks.RopeKv r =
+        RopeKvChecks.ropeKvAppend(qOut, kCache, vCache, qkv, positions, slots, rope);
+    host(
+        "ropeKvAppend",
+        "qOut,kCache,vCache,qkv,positions,slots",
+        qOut,
+        kCache,
+        vCache,
+        qkv,
+        positions,
+        slots);
+    var shape =
+        new RopeKvAppend.Shape(
+            r.tokens(),
+            r.heads(),
+            r.kvHeads(),
+            r.headDim(),
+            rope.rotaryDim(),
+            r.tokenStride(),
+            r.cacheSlots(),
+            rope.layout() == RopeConfig.Layout.INTERLEAVED);
     float[] q = HostArrays.output(qOut);
     float[] kc = HostArrays.floats(kCache);
     float[] vc = HostArrays.floats(vCache);
-    RopeKvAppend.reference(qkv.dtype(), q, kc, vc, qkv.hostFloats(), off(qkv), HostArrays.ints(positions), HostArrays.ints(slots),
-        rope.inverseFrequencies(), shape);
+    RopeKvAppend.reference(
+        qkv.dtype(),
+        q,
+        kc,
+        vc,
+        qkv.hostFloats(),
+        off(qkv),
+        HostArrays.ints(positions),
+        HostArrays.ints(slots),
+        rope.inverseFrequencies(),
+        shape);
     HostArrays.store(qOut, q);
     HostArrays.writeBack(kCache, kc);
     HostArrays.writeBack(vCache, vc);
@@ -228,17 +359,38 @@ public final class ReferenceOps implements Ops {
   public void matmul(Tensor out, Tensor x, Tensor w) {
     int[] mnk = OpChecks.matmul(out, x, w);
     host("matmul", "out,x,w", out, x, w);
-    Gemv.matmulReference(w.dtype(), out.dtype(), out.hostFloats(), off(out), ld(out), x.hostFloats(), off(x), ld(x),
-        w.hostFloats(), off(w), ld(w), mnk[0], mnk[1], mnk[2]);
+    Gemv.matmulReference(
+        w.dtype(),
+        out.dtype(),
+        out.hostFloats(),
+        off(out),
+        ld(out),
+        x.hostFloats(),
+        off(x),
+        ld(x),
+        w.hostFloats(),
+        off(w),
+        ld(w),
+        mnk[0],
+        mnk[1],
+        mnk[2]);
   }
 
   @Override
-  public void attentionPrefill(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
+  public void attentionPrefill(
+      Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
     ReferenceAttention.prefill(out, q, k, v, scale, causal, window);
   }
 
   @Override
-  public void attentionDecode(Tensor out, Tensor q, Tensor kCache, Tensor vCache, Tensor blockTable, Tensor contextLengths, float scale,
+  public void attentionDecode(
+      Tensor out,
+      Tensor q,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor blockTable,
+      Tensor contextLengths,
+      float scale,
       int window) {
     ReferenceAttention.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
   }
@@ -249,7 +401,8 @@ public final class ReferenceOps implements Ops {
   }
 
   @Override
-  public void sample(Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step) {
+  public void sample(
+      Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step) {
     ReferenceSampling.sample(out, logits, history, params, seed, step);
   }
 
@@ -283,7 +436,8 @@ public final class ReferenceOps implements Ops {
 
   static void host(String op, String arg, Tensor t) {
     if (!t.isHost()) {
-      throw new OpArgumentException(op, arg, t + " is on a device; the reference backend takes host tensors");
+      throw new OpArgumentException(
+          op, arg, t + " is on a device; the reference backend takes host tensors");
     }
   }
 }

@@ -6,7 +6,10 @@ import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.sampling.SamplingKernels;
 import java.util.Objects;
 
-/** The tensor-level rules of {@link Ops#sample} and {@link Ops#topLogprobs}, shared by both backends. */
+/**
+ * The tensor-level rules of {@link Ops#sample} and {@link Ops#topLogprobs}, shared by both
+ * backends.
+ */
 public final class SamplingChecks {
   private SamplingChecks() {}
 
@@ -16,7 +19,8 @@ public final class SamplingChecks {
   /** Sizes of a top-logprobs call. */
   public record Top(int batch, int vocab, int n) {}
 
-  public static Sample sample(Tensor out, Tensor logits, Tensor history, SamplingParams params, long step) {
+  public static Sample sample(
+      Tensor out, Tensor logits, Tensor history, SamplingParams params, long step) {
     String op = "sample";
     Objects.requireNonNull(params, "sample: params");
     logits(op, logits);
@@ -25,14 +29,23 @@ public final class SamplingChecks {
     int historyLen = 0;
     if (history != null) {
       if (history.dtype() != DType.I32 || history.rank() != 2 || history.dim(0) != batch) {
-        throw new OpArgumentException(op, "history", "is " + history + " but logits has " + logits.shape()
-            + "; I32 [" + batch + ", historyLen] expected (pad with -1)");
+        throw new OpArgumentException(
+            op,
+            "history",
+            "is "
+                + history
+                + " but logits has "
+                + logits.shape()
+                + "; I32 ["
+                + batch
+                + ", historyLen] expected (pad with -1)");
       }
       OpChecks.contiguous(op, "history", history);
       historyLen = history.dim(1);
     }
     if (step < 0 || step > Integer.MAX_VALUE) {
-      throw new OpArgumentException(op, "step", "is " + step + "; the generator's counter takes 0 to 2^31 - 1");
+      throw new OpArgumentException(
+          op, "step", "is " + step + "; the generator's counter takes 0 to 2^31 - 1");
     }
     return new Sample(batch, logits.dim(1), historyLen);
   }
@@ -43,14 +56,30 @@ public final class SamplingChecks {
     int batch = logits.dim(0);
     int vocab = logits.dim(1);
     if (ids.rank() != 2 || ids.dim(0) != batch) {
-      throw new OpArgumentException(op, "ids", "has shape " + ids.shape() + " but logits has " + logits.shape()
-          + "; [" + batch + ", n] expected");
+      throw new OpArgumentException(
+          op,
+          "ids",
+          "has shape "
+              + ids.shape()
+              + " but logits has "
+              + logits.shape()
+              + "; ["
+              + batch
+              + ", n] expected");
     }
     int n = ids.dim(1);
     int most = Math.min(vocab, SamplingKernels.MAX_TOP_LOGPROBS);
     if (n < 1 || n > most) {
-      throw new OpArgumentException(op, "ids", "has shape " + ids.shape() + "; n must be in [1, " + most
-          + "] (at most the vocabulary and " + SamplingKernels.MAX_TOP_LOGPROBS + ")");
+      throw new OpArgumentException(
+          op,
+          "ids",
+          "has shape "
+              + ids.shape()
+              + "; n must be in [1, "
+              + most
+              + "] (at most the vocabulary and "
+              + SamplingKernels.MAX_TOP_LOGPROBS
+              + ")");
     }
     shaped(op, "ids", ids, DType.I32, "[" + batch + ", " + n + "]", batch, n);
     shaped(op, "logprobs", logprobs, DType.F32, "[" + batch + ", " + n + "]", batch, n);
@@ -59,22 +88,29 @@ public final class SamplingChecks {
 
   /** F32 [batch, vocab], contiguous, neither empty. */
   private static void logits(String op, Tensor logits) {
-    if (logits.dtype() != DType.F32 || logits.rank() != 2 || logits.dim(0) < 1 || logits.dim(1) < 1) {
-      throw new OpArgumentException(op, "logits", "is " + logits + "; F32 [batch, vocab] expected, neither empty");
+    if (logits.dtype() != DType.F32
+        || logits.rank() != 2
+        || logits.dim(0) < 1
+        || logits.dim(1) < 1) {
+      throw new OpArgumentException(
+          op, "logits", "is " + logits + "; F32 [batch, vocab] expected, neither empty");
     }
     OpChecks.contiguous(op, "logits", logits);
   }
 
-  private static void shaped(String op, String arg, Tensor t, DType dtype, String expected, int... dims) {
+  private static void shaped(
+      String op, String arg, Tensor t, DType dtype, String expected, int... dims) {
     if (t.dtype() != dtype) {
-      throw new OpArgumentException(op, arg, "has dtype " + t.dtype() + "; " + dtype + " " + expected + " expected");
+      throw new OpArgumentException(
+          op, arg, "has dtype " + t.dtype() + "; " + dtype + " " + expected + " expected");
     }
     boolean same = t.rank() == dims.length;
     for (int i = 0; same && i < dims.length; i++) {
       same = t.dim(i) == dims[i];
     }
     if (!same) {
-      throw new OpArgumentException(op, arg, "has shape " + t.shape() + "; " + expected + " expected");
+      throw new OpArgumentException(
+          op, arg, "has shape " + t.shape() + "; " + expected + " expected");
     }
     OpChecks.contiguous(op, arg, t);
   }

@@ -13,22 +13,48 @@ import java.util.Arrays;
  * <p>On the device the arrays lie in one block: the i64 seeds first (8-byte aligned), then nine
  * 4-byte arrays in the order of {@link #encode}.
  */
-record SamplingRows(int batch, float[] temperature, int[] topK, float[] topP, float[] minP, float[] repetition,
-    float[] presence, float[] frequency, long[] seeds, int[] steps, int[] historyLens) {
+record SamplingRows(
+    int batch,
+    float[] temperature,
+    int[] topK,
+    float[] topP,
+    float[] minP,
+    float[] repetition,
+    float[] presence,
+    float[] frequency,
+    long[] seeds,
+    int[] steps,
+    int[] historyLens) {
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
   /** Index of each 4-byte array after the seeds, in {@link #encode} order. */
-  static final int TEMPERATURE = 0, TOP_K = 1, TOP_P = 2, MIN_P = 3, REPETITION = 4, PRESENCE = 5, FREQUENCY = 6,
-      STEPS = 7, HISTORY_LENS = 8;
+  static final int TEMPERATURE = 0,
+      TOP_K = 1,
+      TOP_P = 2,
+      MIN_P = 3,
+      REPETITION = 4,
+      PRESENCE = 5,
+      FREQUENCY = 6,
+      STEPS = 7,
+      HISTORY_LENS = 8;
 
   static SamplingRows of(SamplingParams p, int batch, int historyLen, long seed, long step) {
     long[] seeds = new long[batch];
     for (int b = 0; b < batch; b++) {
       seeds[b] = seed + b * GOLDEN_GAMMA;
     }
-    return new SamplingRows(batch, filled(batch, p.temperature()), filledInts(batch, p.topK()), filled(batch, p.topP()),
-        filled(batch, p.minP()), filled(batch, p.repetitionPenalty()), filled(batch, p.presencePenalty()),
-        filled(batch, p.frequencyPenalty()), seeds, filledInts(batch, Math.toIntExact(step)), filledInts(batch, historyLen));
+    return new SamplingRows(
+        batch,
+        filled(batch, p.temperature()),
+        filledInts(batch, p.topK()),
+        filled(batch, p.topP()),
+        filled(batch, p.minP()),
+        filled(batch, p.repetitionPenalty()),
+        filled(batch, p.presencePenalty()),
+        filled(batch, p.frequencyPenalty()),
+        seeds,
+        filledInts(batch, Math.toIntExact(step)),
+        filledInts(batch, historyLen));
   }
 
   /** Bytes of the device block for {@code batch} rows. */

@@ -3,8 +3,8 @@ package dev.kernelj.ops.backend;
 import dev.kernelj.ops.Tensor;
 
 /**
- * Which leading columns of each softmax row stay; the rest become 0. See
- * {@link dev.kernelj.ops.kernels.Softmax} for the exact rule.
+ * Which leading columns of each softmax row stay; the rest become 0. See {@link
+ * dev.kernelj.ops.kernels.Softmax} for the exact rule.
  *
  * @param causalQueries 0 for no causal mask; else rows are blocks of this many queries
  * @param causalOffset key position of the first query of each block (the tokens already cached)
@@ -14,8 +14,14 @@ import dev.kernelj.ops.Tensor;
 public record SoftmaxMask(int causalQueries, int causalOffset, Tensor lengths, int rowsPerLength) {
   public SoftmaxMask {
     if (causalQueries < 0 || causalOffset < 0 || rowsPerLength < 1) {
-      throw new IllegalArgumentException("softmax mask: causalQueries " + causalQueries + ", causalOffset " + causalOffset
-          + " must be >= 0 and rowsPerLength " + rowsPerLength + " >= 1");
+      throw new IllegalArgumentException(
+          "softmax mask: causalQueries "
+              + causalQueries
+              + ", causalOffset "
+              + causalOffset
+              + " must be >= 0 and rowsPerLength "
+              + rowsPerLength
+              + " >= 1");
     }
   }
 
@@ -24,7 +30,10 @@ public record SoftmaxMask(int causalQueries, int causalOffset, Tensor lengths, i
     return new SoftmaxMask(0, 0, null, 1);
   }
 
-  /** Row r is query {@code r % queries} at key position {@code offset + r % queries}; it sees keys up to that position. */
+  /**
+   * Row r is query {@code r % queries} at key position {@code offset + r % queries}; it sees keys
+   * up to that position.
+   */
   public static SoftmaxMask causal(int queries, int offset) {
     return new SoftmaxMask(queries, offset, null, 1);
   }

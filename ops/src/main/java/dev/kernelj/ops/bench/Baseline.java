@@ -8,9 +8,9 @@ import java.util.OptionalDouble;
 
 /**
  * The figures {@code ops/scripts/ceilings.py --json} measured with PyTorch on the same card in the
- * same run: its copy bandwidth ({@code copy_GBps}), its bf16 GEMM rate
- * ({@code gemm_bf16_8192_TFLOPs}) and, under {@code pytorch}, one entry per op shape such as
- * {@code gemv_1x4096x4096} with {@code ms} and {@code GBps} or {@code TFLOPs}.
+ * same run: its copy bandwidth ({@code copy_GBps}), its bf16 GEMM rate ({@code
+ * gemm_bf16_8192_TFLOPs}) and, under {@code pytorch}, one entry per op shape such as {@code
+ * gemv_1x4096x4096} with {@code ms} and {@code GBps} or {@code TFLOPs}.
  */
 final class Baseline {
   private final Map<String, Object> root;
@@ -28,7 +28,8 @@ final class Baseline {
   static Baseline load(Path path) throws IOException {
     Object parsed = MiniJson.parse(Files.readString(path));
     if (!(parsed instanceof Map<?, ?> map)) {
-      throw new IllegalArgumentException(path + ": a JSON object expected at the top, as ceilings.py writes it");
+      throw new IllegalArgumentException(
+          path + ": a JSON object expected at the top, as ceilings.py writes it");
     }
     return new Baseline((Map<String, Object>) map);
   }
@@ -50,9 +51,14 @@ final class Baseline {
     return number(root.get("gemm_bf16_8192_TFLOPs"));
   }
 
-  /** PyTorch's rate for {@code key} in the unit of the op: GB/s for memory-bound ops, TFLOP/s for the rest. */
+  /**
+   * PyTorch's rate for {@code key} in the unit of the op: GB/s for memory-bound ops, TFLOP/s for
+   * the rest.
+   */
   OptionalDouble torchRate(String key) {
-    if (key == null || !(root.get("pytorch") instanceof Map<?, ?> ops) || !(ops.get(key) instanceof Map<?, ?> entry)) {
+    if (key == null
+        || !(root.get("pytorch") instanceof Map<?, ?> ops)
+        || !(ops.get(key) instanceof Map<?, ?> entry)) {
       return OptionalDouble.empty();
     }
     OptionalDouble gbps = number(entry.get("GBps"));

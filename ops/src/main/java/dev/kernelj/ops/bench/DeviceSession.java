@@ -18,7 +18,10 @@ import java.util.List;
  * processor has none.
  */
 public final class DeviceSession implements AutoCloseable {
-  /** The byte every element of a poisoned buffer holds: 0xFFFF is a bf16/f16 NaN, 0xFFFFFFFF an f32 NaN and -1 as an int. */
+  /**
+   * The byte every element of a poisoned buffer holds: 0xFFFF is a bf16/f16 NaN, 0xFFFFFFFF an f32
+   * NaN and -1 as an int.
+   */
   public static final byte POISON = (byte) 0xFF;
 
   private final CudaContext context;
@@ -33,7 +36,10 @@ public final class DeviceSession implements AutoCloseable {
     return Cuda.unavailableReason();
   }
 
-  /** Opens the primary context of device 0; fails with {@link #unavailableReason()} when there is none. */
+  /**
+   * Opens the primary context of device 0; fails with {@link #unavailableReason()} when there is
+   * none.
+   */
   public static DeviceSession open() {
     String reason = unavailableReason();
     if (reason != null) {
@@ -47,7 +53,9 @@ public final class DeviceSession implements AutoCloseable {
     return LauncherLookup.exists(kernelInterface);
   }
 
-  /** The generated launcher's implementation of a {@code @Kernel} interface, loaded in this context. */
+  /**
+   * The generated launcher's implementation of a {@code @Kernel} interface, loaded in this context.
+   */
   public <K> K load(Class<K> kernelInterface) {
     return LauncherLookup.load(kernelInterface, context);
   }
@@ -69,7 +77,10 @@ public final class DeviceSession implements AutoCloseable {
     return buffer;
   }
 
-  /** A buffer whose every byte is {@code value}, whatever the element size (0 zeroes, {@link #POISON} poisons). */
+  /**
+   * A buffer whose every byte is {@code value}, whatever the element size (0 zeroes, {@link
+   * #POISON} poisons).
+   */
   public <T extends Element> DeviceBuffer<T> filled(Class<T> element, long count, byte value) {
     DeviceBuffer<T> buffer = allocate(element, count);
     buffer.fillBytes(value, StreamRef.DEFAULT);
@@ -81,7 +92,10 @@ public final class DeviceSession implements AutoCloseable {
     return filled(element, count, POISON);
   }
 
-  /** A buffer holding a copy of {@code hostArray}: short[] (f16, bf16), int[], long[], float[], double[] or byte[]. */
+  /**
+   * A buffer holding a copy of {@code hostArray}: short[] (f16, bf16), int[], long[], float[],
+   * double[] or byte[].
+   */
   public <T extends Element> DeviceBuffer<T> upload(Class<T> element, Object hostArray) {
     DeviceBuffer<T> buffer = allocate(element, java.lang.reflect.Array.getLength(hostArray));
     if (hostArray instanceof short[] a) {
@@ -107,7 +121,10 @@ public final class DeviceSession implements AutoCloseable {
     short[] bits = new short[values.length];
     for (int i = 0; i < bits.length; i++) {
       int x = Float.floatToRawIntBits(values[i]);
-      bits[i] = Float.isNaN(values[i]) ? (short) 0x7FC0 : (short) ((x + 0x7FFF + ((x >>> 16) & 1)) >>> 16);
+      bits[i] =
+          Float.isNaN(values[i])
+              ? (short) 0x7FC0
+              : (short) ((x + 0x7FFF + ((x >>> 16) & 1)) >>> 16);
     }
     return upload(BF16.class, bits);
   }
@@ -115,7 +132,8 @@ public final class DeviceSession implements AutoCloseable {
   /** Copies the start of a device buffer into {@code hostArray} after synchronizing the context. */
   public <A> A download(Ptr<?> buffer, A hostArray) {
     if (!(buffer instanceof DeviceBuffer<?> b)) {
-      throw new IllegalArgumentException("download needs a DeviceBuffer of this session, got " + buffer);
+      throw new IllegalArgumentException(
+          "download needs a DeviceBuffer of this session, got " + buffer);
     }
     synchronize();
     if (hostArray instanceof short[] a) {
@@ -131,7 +149,8 @@ public final class DeviceSession implements AutoCloseable {
     } else if (hostArray instanceof byte[] a) {
       b.copyTo(a);
     } else {
-      throw new IllegalArgumentException("cannot download into a " + hostArray.getClass().getSimpleName());
+      throw new IllegalArgumentException(
+          "cannot download into a " + hostArray.getClass().getSimpleName());
     }
     return hostArray;
   }

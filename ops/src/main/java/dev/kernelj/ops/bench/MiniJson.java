@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * Just enough JSON to read the baseline that {@code ops/scripts/ceilings.py} writes: objects become
- * {@link Map}s, arrays {@link List}s, numbers {@link Double}s (Python's {@code NaN} and
- * {@code Infinity} included), strings, booleans and null. The benchmark must run on a machine
- * with nothing but the GPU, so it carries its own reader rather than a library.
+ * {@link Map}s, arrays {@link List}s, numbers {@link Double}s (Python's {@code NaN} and {@code
+ * Infinity} included), strings, booleans and null. The benchmark must run on a machine with nothing
+ * but the GPU, so it carries its own reader rather than a library.
  */
 final class MiniJson {
   private final String text;

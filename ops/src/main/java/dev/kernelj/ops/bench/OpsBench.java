@@ -22,14 +22,15 @@ import java.util.stream.IntStream;
  * the bytes they must move, GEMV at decode shapes (1 and 8 rows), prefill matmul and attention in
  * TFLOP/s, paged decode attention in GB/s of the cache it reads. Each figure is the median of many
  * CUDA-event-timed repetitions after a warm-up; inputs rotate over several copies whose total
- * exceeds the L2 cache, so no repetition reads from L2 what the previous one left there. Memory-bound
- * ops and GEMV are also timed {@link #BACK_TO_BACK_LAUNCHES} launches at a time between one pair
- * of events ("b2b"), as a replayed decode graph runs them, so the host's launch cost drops out.
+ * exceeds the L2 cache, so no repetition reads from L2 what the previous one left there.
+ * Memory-bound ops and GEMV are also timed {@link #BACK_TO_BACK_LAUNCHES} launches at a time
+ * between one pair of events ("b2b"), as a replayed decode graph runs them, so the host's launch
+ * cost drops out.
  *
  * <p>With {@code --baseline PATH} (the JSON of {@code ops/scripts/ceilings.py}, measured with
  * PyTorch on the same card in the same run) each op whose shape PyTorch measured also shows
- * PyTorch's figure and our ratio to it. The program needs nothing but the GPU: a case that fails
- * is reported with its error and the run goes on.
+ * PyTorch's figure and our ratio to it. The program needs nothing but the GPU: a case that fails is
+ * reported with its error and the run goes on.
  *
  * <p>Usage: {@code OpsBench [--json PATH] [--baseline PATH] [--reps N]}.
  */
@@ -90,9 +91,14 @@ public final class OpsBench {
     try (CudaOps ops = opened.get()) {
       OpsBench bench = new OpsBench(ops, reps, baseline);
       bench.run();
-      System.out.print(BenchReport.table(ops.port().deviceName(), bench.copyGbps, bench.gemmTflops, baseline, bench.rows));
+      System.out.print(
+          BenchReport.table(
+              ops.port().deviceName(), bench.copyGbps, bench.gemmTflops, baseline, bench.rows));
       if (json != null) {
-        Files.writeString(json, BenchReport.json(ops.port().deviceName(), bench.copyGbps, bench.gemmTflops, baseline, bench.rows));
+        Files.writeString(
+            json,
+            BenchReport.json(
+                ops.port().deviceName(), bench.copyGbps, bench.gemmTflops, baseline, bench.rows));
       }
     }
   }
@@ -129,7 +135,9 @@ public final class OpsBench {
       return new Measured(micros, flops, true, Double.NaN);
     }
 
-    /** Single-launch and back-to-back timings of {@code step}, which moves {@code bytes} per launch. */
+    /**
+     * Single-launch and back-to-back timings of {@code step}, which moves {@code bytes} per launch.
+     */
     static Measured bytes(OpsBench bench, Step step, double bytes) {
       double single = bench.medianMicros(step);
       return new Measured(single, bytes, false, bench.backToBackMicros(step));
@@ -141,8 +149,8 @@ public final class OpsBench {
   }
 
   /**
-   * Runs one case and records its row, or its error: a failing case (a missing library, too
-   * little memory, a kernel fault) is reported and the run goes on with the next one.
+   * Runs one case and records its row, or its error: a failing case (a missing library, too little
+   * memory, a kernel fault) is reported and the run goes on with the next one.
    */
   void attempt(String op, String shape, String torchKey, Case body) {
     try {
@@ -150,15 +158,32 @@ public final class OpsBench {
       double rate = m.flops() ? m.amount() / m.micros() / 1e6 : m.amount() / m.micros() / 1e3;
       double ceiling = m.flops() ? gemmTflops : copyGbps;
       OptionalDouble torch = baseline.torchRate(torchKey);
-      double b2bRate = m.flops() ? m.amount() / m.backToBackMicros() / 1e6 : m.amount() / m.backToBackMicros() / 1e3;
-      rows.add(new BenchRow(op, shape, m.micros(), rate, m.flops() ? "TFLOP/s" : "GB/s", rate / ceiling,
-          torch.orElse(Double.NaN), null, m.backToBackMicros(), b2bRate));
+      double b2bRate =
+          m.flops()
+              ? m.amount() / m.backToBackMicros() / 1e6
+              : m.amount() / m.backToBackMicros() / 1e3;
+      rows.add(
+          new BenchRow(
+              op,
+              shape,
+              m.micros(),
+              rate,
+              m.flops() ? "TFLOP/s" : "GB/s",
+              rate / ceiling,
+              torch.orElse(Double.NaN),
+              null,
+              m.backToBackMicros(),
+              b2bRate));
     } catch (RuntimeException | Error e) {
-      String message = e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\R\\s*", "; ");
+      String message =
+          e.getClass().getSimpleName()
+              + ": "
+              + String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\R\\s*", "; ");
       rows.add(BenchRow.failed(op, shape, message));
       System.err.println("OpsBench: " + op + " " + shape + " failed: " + message);
       try {
-        ops.synchronize(); // let what was queued finish before the next case; a sticky fault shows there too
+        ops.synchronize(); // let what was queued finish before the next case; a sticky fault shows
+        // there too
       } catch (RuntimeException ignored) {
         // already reported with the case that caused it
       }
@@ -216,7 +241,10 @@ public final class OpsBench {
     }
   }
 
-  /** Copies of a tensor whose total size is over twice the L2 cache, so rotating through them defeats it. */
+  /**
+   * Copies of a tensor whose total size is over twice the L2 cache, so rotating through them
+   * defeats it.
+   */
   Tensor[] rotating(DType dtype, int... shape) {
     long bytes = Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b) * dtype.byteSize();
     int copies = (int) Math.max(1, Math.min(64, (2 * port.l2CacheBytes() + bytes - 1) / bytes + 1));
@@ -247,23 +275,62 @@ public final class OpsBench {
     // 1 GiB each way, bytes read plus written, as ops/scripts/ceilings.py measures PyTorch's copy:
     // a 256 MiB copy measured 11% lower on an H100 (fixed costs weigh more on a shorter copy).
     long copyBytes = 1L << 30;
-    try (Tensor a = ops.empty(DType.U8, (int) copyBytes); Tensor b = ops.empty(DType.U8, (int) copyBytes)) {
+    try (Tensor a = ops.empty(DType.U8, (int) copyBytes);
+        Tensor b = ops.empty(DType.U8, (int) copyBytes)) {
       ops.fill(a, 1);
-      double us = medianMicros(rep -> port.copyDeviceToDeviceAsync(b.address(), a.address(), copyBytes));
+      double us =
+          medianMicros(rep -> port.copyDeviceToDeviceAsync(b.address(), a.address(), copyBytes));
       copyGbps = 2.0 * copyBytes / us / 1e3;
-      rows.add(new BenchRow("copy (ceiling)", "1 GiB", us, copyGbps, "GB/s", 1.0, baseline.copyGbps().orElse(Double.NaN), null));
+      rows.add(
+          new BenchRow(
+              "copy (ceiling)",
+              "1 GiB",
+              us,
+              copyGbps,
+              "GB/s",
+              1.0,
+              baseline.copyGbps().orElse(Double.NaN),
+              null));
     } catch (RuntimeException | Error e) {
       rows.add(BenchRow.failed("copy (ceiling)", "1 GiB", e.toString()));
     }
     int g = 8192;
-    try (Tensor x = ops.empty(DType.BF16, g, g); Tensor w = ops.empty(DType.BF16, g, g); Tensor out = ops.empty(DType.BF16, g, g)) {
+    try (Tensor x = ops.empty(DType.BF16, g, g);
+        Tensor w = ops.empty(DType.BF16, g, g);
+        Tensor out = ops.empty(DType.BF16, g, g)) {
       ops.fill(x, 0.01f);
       ops.fill(w, 0.01f);
-      double us = medianMicros(rep -> port.gemm(new GemmCall(true, false, g, g, g, DType.BF16, w.address(), g, x.address(), g,
-          DType.BF16, out.address(), g, 1f, 0f)));
+      double us =
+          medianMicros(
+              rep ->
+                  port.gemm(
+                      new GemmCall(
+                          true,
+                          false,
+                          g,
+                          g,
+                          g,
+                          DType.BF16,
+                          w.address(),
+                          g,
+                          x.address(),
+                          g,
+                          DType.BF16,
+                          out.address(),
+                          g,
+                          1f,
+                          0f)));
       gemmTflops = 2.0 * g * g * g / us / 1e6;
-      rows.add(new BenchRow("cuBLAS bf16 GEMM (ceiling)", g + "^3", us, gemmTflops, "TFLOP/s", 1.0,
-          baseline.gemmTflops().orElse(Double.NaN), null));
+      rows.add(
+          new BenchRow(
+              "cuBLAS bf16 GEMM (ceiling)",
+              g + "^3",
+              us,
+              gemmTflops,
+              "TFLOP/s",
+              1.0,
+              baseline.gemmTflops().orElse(Double.NaN),
+              null));
     } catch (RuntimeException | Error e) {
       rows.add(BenchRow.failed("cuBLAS bf16 GEMM (ceiling)", g + "^3", e.toString()));
     }
@@ -273,56 +340,133 @@ public final class OpsBench {
     int tokens = 4096, dim = 4096, ffn = 14336;
     double act = (double) tokens * dim * 2;
     String shape = tokens + "x" + dim;
-    attempt("rmsNorm bf16", shape, "rmsnorm_4096x4096", () -> withRotating(DType.BF16, new int[] {tokens, dim}, x -> {
-      try (Tensor w = ops.empty(DType.BF16, dim); Tensor out = ops.empty(DType.BF16, tokens, dim)) {
-        ops.fill(w, 1f);
-        return Measured.bytes(this, rep -> ops.rmsNorm(out, x[rep % x.length], w, 1e-5f), 2 * act + 2.0 * dim);
-      }
-    }));
-    attempt("rmsNorm+residual bf16", shape, null, () -> withRotating(DType.BF16, new int[] {tokens, dim}, x -> {
-      Tensor[] res = rotating(DType.BF16, tokens, dim);
-      try (Tensor w = ops.empty(DType.BF16, dim); Tensor out = ops.empty(DType.BF16, tokens, dim)) {
-        ops.fill(w, 1f);
-        return Measured.bytes(this, rep -> ops.rmsNormResidual(out, res[rep % res.length], x[rep % x.length], w, 1e-5f), 4 * act);
-      } finally {
-        close(res);
-      }
-    }));
-    attempt("residual add bf16", shape, null, () -> withRotating(DType.BF16, new int[] {tokens, dim}, x -> {
-      Tensor[] res = rotating(DType.BF16, tokens, dim);
-      try {
-        return Measured.bytes(this, rep -> ops.residualAdd(res[rep % res.length], x[rep % x.length]), 3 * act);
-      } finally {
-        close(res);
-      }
-    }));
-    attempt("rope bf16 (in place)", tokens + "x32x128", null, () -> withRotating(DType.BF16, new int[] {tokens, dim}, x -> {
-      try (Tensor pos = ops.upload(Tensor.fromInts(IntStream.range(0, tokens).toArray(), tokens))) {
-        RopeConfig cfg = new RopeConfig(128, 128, 500000, RopeConfig.Layout.ROTATE_HALF, new RopeConfig.Llama3(8, 1, 4, 8192));
-        return Measured.bytes(this, rep -> ops.rope(x[rep % x.length].view(tokens, 32, 128), pos, cfg), 2 * act);
-      }
-    }));
-    attempt("swiglu bf16 (fused gate|up)", tokens + "x" + ffn, "swiglu_4096x14336",
-        () -> withRotating(DType.BF16, new int[] {tokens, 2 * ffn}, gateUp -> {
-          try (Tensor out = ops.empty(DType.BF16, tokens, ffn)) {
-            return Measured.bytes(this, rep -> ops.swiglu(out, gateUp[rep % gateUp.length].slice(1, 0, ffn),
-                gateUp[rep % gateUp.length].slice(1, ffn, 2 * ffn)), 3.0 * tokens * ffn * 2);
-          }
-        }));
+    attempt(
+        "rmsNorm bf16",
+        shape,
+        "rmsnorm_4096x4096",
+        () ->
+            withRotating(
+                DType.BF16,
+                new int[] {tokens, dim},
+                x -> {
+                  try (Tensor w = ops.empty(DType.BF16, dim);
+                      Tensor out = ops.empty(DType.BF16, tokens, dim)) {
+                    ops.fill(w, 1f);
+                    return Measured.bytes(
+                        this,
+                        rep -> ops.rmsNorm(out, x[rep % x.length], w, 1e-5f),
+                        2 * act + 2.0 * dim);
+                  }
+                }));
+    attempt(
+        "rmsNorm+residual bf16",
+        shape,
+        null,
+        () ->
+            withRotating(
+                DType.BF16,
+                new int[] {tokens, dim},
+                x -> {
+                  Tensor[] res = rotating(DType.BF16, tokens, dim);
+                  try (Tensor w = ops.empty(DType.BF16, dim);
+                      Tensor out = ops.empty(DType.BF16, tokens, dim)) {
+                    ops.fill(w, 1f);
+                    return Measured.bytes(
+                        this,
+                        rep ->
+                            ops.rmsNormResidual(
+                                out, res[rep % res.length], x[rep % x.length], w, 1e-5f),
+                        4 * act);
+                  } finally {
+                    close(res);
+                  }
+                }));
+    attempt(
+        "residual add bf16",
+        shape,
+        null,
+        () ->
+            withRotating(
+                DType.BF16,
+                new int[] {tokens, dim},
+                x -> {
+                  Tensor[] res = rotating(DType.BF16, tokens, dim);
+                  try {
+                    return Measured.bytes(
+                        this,
+                        rep -> ops.residualAdd(res[rep % res.length], x[rep % x.length]),
+                        3 * act);
+                  } finally {
+                    close(res);
+                  }
+                }));
+    attempt(
+        "rope bf16 (in place)",
+        tokens + "x32x128",
+        null,
+        () ->
+            withRotating(
+                DType.BF16,
+                new int[] {tokens, dim},
+                x -> {
+                  try (Tensor pos =
+                      ops.upload(Tensor.fromInts(IntStream.range(0, tokens).toArray(), tokens))) {
+                    RopeConfig cfg =
+                        new RopeConfig(
+                            128,
+                            128,
+                            500000,
+                            RopeConfig.Layout.ROTATE_HALF,
+                            new RopeConfig.Llama3(8, 1, 4, 8192));
+                    return Measured.bytes(
+                        this,
+                        rep -> ops.rope(x[rep % x.length].view(tokens, 32, 128), pos, cfg),
+                        2 * act);
+                  }
+                }));
+    attempt(
+        "swiglu bf16 (fused gate|up)",
+        tokens + "x" + ffn,
+        "swiglu_4096x14336",
+        () ->
+            withRotating(
+                DType.BF16,
+                new int[] {tokens, 2 * ffn},
+                gateUp -> {
+                  try (Tensor out = ops.empty(DType.BF16, tokens, ffn)) {
+                    return Measured.bytes(
+                        this,
+                        rep ->
+                            ops.swiglu(
+                                out,
+                                gateUp[rep % gateUp.length].slice(1, 0, ffn),
+                                gateUp[rep % gateUp.length].slice(1, ffn, 2 * ffn)),
+                        3.0 * tokens * ffn * 2);
+                  }
+                }));
   }
 
   private void gemv() {
     int[][] shapes = {{4096, 4096}, {14336, 4096}, {4096, 14336}, {128256, 4096}};
     for (int[] nk : shapes) {
       for (int m : new int[] {1, 8}) {
-        attempt("gemv bf16 m=" + m, nk[0] + "x" + nk[1], "gemv_" + m + "x" + nk[0] + "x" + nk[1],
-            () -> withRotating(DType.BF16, nk, w -> {
-              try (Tensor x = ops.empty(DType.BF16, m, nk[1]); Tensor out = ops.empty(DType.BF16, m, nk[0])) {
-                ops.fill(x, 0.5f);
-                double bytes = 2.0 * nk[0] * nk[1] + 2.0 * m * (nk[0] + nk[1]);
-                return Measured.bytes(this, rep -> ops.matmul(out, x, w[rep % w.length]), bytes);
-              }
-            }));
+        attempt(
+            "gemv bf16 m=" + m,
+            nk[0] + "x" + nk[1],
+            "gemv_" + m + "x" + nk[0] + "x" + nk[1],
+            () ->
+                withRotating(
+                    DType.BF16,
+                    nk,
+                    w -> {
+                      try (Tensor x = ops.empty(DType.BF16, m, nk[1]);
+                          Tensor out = ops.empty(DType.BF16, m, nk[0])) {
+                        ops.fill(x, 0.5f);
+                        double bytes = 2.0 * nk[0] * nk[1] + 2.0 * m * (nk[0] + nk[1]);
+                        return Measured.bytes(
+                            this, rep -> ops.matmul(out, x, w[rep % w.length]), bytes);
+                      }
+                    }));
       }
     }
   }
@@ -331,14 +475,20 @@ public final class OpsBench {
     int m = 4096;
     int[][] shapes = {{4096, 4096}, {14336, 4096}, {4096, 14336}};
     for (int[] nk : shapes) {
-      attempt("matmul bf16 (cuBLAS)", m + "x" + nk[0] + "x" + nk[1], null, () -> {
-        try (Tensor x = ops.empty(DType.BF16, m, nk[1]); Tensor w = ops.empty(DType.BF16, nk[0], nk[1]);
-            Tensor out = ops.empty(DType.BF16, m, nk[0])) {
-          ops.fill(x, 0.01f);
-          ops.fill(w, 0.01f);
-          return Measured.flops(medianMicros(rep -> ops.matmul(out, x, w)), 2.0 * m * nk[0] * nk[1]);
-        }
-      });
+      attempt(
+          "matmul bf16 (cuBLAS)",
+          m + "x" + nk[0] + "x" + nk[1],
+          null,
+          () -> {
+            try (Tensor x = ops.empty(DType.BF16, m, nk[1]);
+                Tensor w = ops.empty(DType.BF16, nk[0], nk[1]);
+                Tensor out = ops.empty(DType.BF16, m, nk[0])) {
+              ops.fill(x, 0.01f);
+              ops.fill(w, 0.01f);
+              return Measured.flops(
+                  medianMicros(rep -> ops.matmul(out, x, w)), 2.0 * m * nk[0] * nk[1]);
+            }
+          });
     }
   }
 

@@ -19,16 +19,23 @@ import dev.kernelj.ops.OpArgumentException;
  * Activations, in f32 with one rounding: SiLU {@code x * sigmoid(x)}; GELU with the tanh
  * approximation, written as {@code x * sigmoid(2u)} with {@code u = sqrt(2/pi) (x + 0.044715 x^3)}
  * (equal to {@code 0.5 x (1 + tanh u)} without its cancellation for negative x); exact GELU as
- * {@code 0.5 x erfc(-x / sqrt 2)} (again no cancellation); and SwiGLU {@code silu(gate) * up}, whose
- * inputs may be row-strided halves of one fused gate/up matmul output.
+ * {@code 0.5 x erfc(-x / sqrt 2)} (again no cancellation); and SwiGLU {@code silu(gate) * up},
+ * whose inputs may be row-strided halves of one fused gate/up matmul output.
  */
 public final class Activations {
   private Activations() {}
 
   /** The unary activations; the ordinal is the CUDA C's {@code kind}. */
-  public enum Kind { SILU, GELU_TANH, GELU_ERF }
+  public enum Kind {
+    SILU,
+    GELU_TANH,
+    GELU_ERF
+  }
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       __device__ __forceinline__ float activate(float x, int kind) {
         if (kind == 0) return x / (1.f + expf(-x));
         if (kind == 1) {
@@ -95,14 +102,47 @@ public final class Activations {
       """)
   public interface Cuda {
     void kj_act_f32(Launch l, Ptr<F32> out, ConstPtr<F32> x, long n, int kind);
+
     void kj_act_f16(Launch l, Ptr<F16> out, ConstPtr<F16> x, long n, int kind);
+
     void kj_act_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> x, long n, int kind);
-    void kj_swiglu_f32(Launch l, Ptr<F32> out, ConstPtr<F32> gate, ConstPtr<F32> up, int rows, int cols, long ldg, long ldu, long ldo);
-    void kj_swiglu_f16(Launch l, Ptr<F16> out, ConstPtr<F16> gate, ConstPtr<F16> up, int rows, int cols, long ldg, long ldu, long ldo);
-    void kj_swiglu_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> gate, ConstPtr<BF16> up, int rows, int cols, long ldg, long ldu, long ldo);
+
+    void kj_swiglu_f32(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<F32> gate,
+        ConstPtr<F32> up,
+        int rows,
+        int cols,
+        long ldg,
+        long ldu,
+        long ldo);
+
+    void kj_swiglu_f16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> gate,
+        ConstPtr<F16> up,
+        int rows,
+        int cols,
+        long ldg,
+        long ldu,
+        long ldo);
+
+    void kj_swiglu_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> gate,
+        ConstPtr<BF16> up,
+        int rows,
+        int cols,
+        long ldg,
+        long ldu,
+        long ldo);
   }
 
-  public static void activation(Cuda k, StreamRef stream, Kind kind, DType t, long out, long x, long n) {
+  public static void activation(
+      Cuda k, StreamRef stream, Kind kind, DType t, long out, long x, long n) {
     LaunchMath.requireFloating(name(kind), "x", t);
     LaunchMath.requireNonNegative(name(kind), "n", n);
     LaunchMath.requireAddress(name(kind), "out", out, t);
@@ -118,12 +158,26 @@ public final class Activations {
     }
   }
 
-  public static void swiglu(Cuda k, StreamRef stream, DType t, long out, long gate, long up, int rows, int cols, long ldg, long ldu, long ldo) {
+  public static void swiglu(
+      Cuda k,
+      StreamRef stream,
+      DType t,
+      long out,
+      long gate,
+      long up,
+      int rows,
+      int cols,
+      long ldg,
+      long ldu,
+      long ldo) {
     LaunchMath.requireFloating("swiglu", "gate", t);
     LaunchMath.requireNonNegative("swiglu", "rows", rows);
     LaunchMath.requireNonNegative("swiglu", "cols", cols);
     if (ldg < cols || ldu < cols || ldo < cols) {
-      throw new OpArgumentException("swiglu", "row strides", "(" + ldg + ", " + ldu + ", " + ldo + ") must be >= cols " + cols);
+      throw new OpArgumentException(
+          "swiglu",
+          "row strides",
+          "(" + ldg + ", " + ldu + ", " + ldo + ") must be >= cols " + cols);
     }
     LaunchMath.requireAddress("swiglu", "out", out, t);
     LaunchMath.requireAddress("swiglu", "gate", gate, t);
@@ -133,13 +187,46 @@ public final class Activations {
     }
     Launch l = LaunchMath.elementwise((long) rows * cols, stream);
     switch (t) {
-      case F32 -> k.kj_swiglu_f32(l, ptr(out, F32.class), cptr(gate, F32.class), cptr(up, F32.class), rows, cols, ldg, ldu, ldo);
-      case F16 -> k.kj_swiglu_f16(l, ptr(out, F16.class), cptr(gate, F16.class), cptr(up, F16.class), rows, cols, ldg, ldu, ldo);
-      default -> k.kj_swiglu_bf16(l, ptr(out, BF16.class), cptr(gate, BF16.class), cptr(up, BF16.class), rows, cols, ldg, ldu, ldo);
+      case F32 ->
+          k.kj_swiglu_f32(
+              l,
+              ptr(out, F32.class),
+              cptr(gate, F32.class),
+              cptr(up, F32.class),
+              rows,
+              cols,
+              ldg,
+              ldu,
+              ldo);
+      case F16 ->
+          k.kj_swiglu_f16(
+              l,
+              ptr(out, F16.class),
+              cptr(gate, F16.class),
+              cptr(up, F16.class),
+              rows,
+              cols,
+              ldg,
+              ldu,
+              ldo);
+      default ->
+          k.kj_swiglu_bf16(
+              l,
+              ptr(out, BF16.class),
+              cptr(gate, BF16.class),
+              cptr(up, BF16.class),
+              rows,
+              cols,
+              ldg,
+              ldu,
+              ldo);
     }
   }
 
-  /** The activation in f32, as the kernel computes it (exp and erfc evaluated in f64, then narrowed). */
+  /**
+   * The activation in f32, as the kernel computes it (exp and erfc evaluated in f64, then
+   * narrowed).
+   */
   public static float activate(Kind kind, float x) {
     return switch (kind) {
       case SILU -> x / (1f + (float) Math.exp(-x));
@@ -151,18 +238,31 @@ public final class Activations {
     };
   }
 
-  public static void activationReference(Kind kind, DType t, float[] out, int outOff, float[] x, int xOff, int n) {
+  public static void activationReference(
+      Kind kind, DType t, float[] out, int outOff, float[] x, int xOff, int n) {
     for (int i = 0; i < n; i++) {
       out[outOff + i] = DTypes.round(t, activate(kind, x[xOff + i]));
     }
   }
 
-  public static void swigluReference(DType t, float[] out, int outOff, int ldo, float[] gate, int gOff, int ldg,
-      float[] up, int uOff, int ldu, int rows, int cols) {
+  public static void swigluReference(
+      DType t,
+      float[] out,
+      int outOff,
+      int ldo,
+      float[] gate,
+      int gOff,
+      int ldg,
+      float[] up,
+      int uOff,
+      int ldu,
+      int rows,
+      int cols) {
     for (int r = 0; r < rows; r++) {
       for (int c = 0; c < cols; c++) {
         float a = gate[gOff + r * ldg + c];
-        out[outOff + r * ldo + c] = DTypes.round(t, activate(Kind.SILU, a) * up[uOff + r * ldu + c]);
+        out[outOff + r * ldo + c] =
+            DTypes.round(t, activate(Kind.SILU, a) * up[uOff + r * ldu + c]);
       }
     }
   }

@@ -6,9 +6,9 @@ import dev.kernelj.ops.OpArgumentException;
 
 /**
  * Prefill matmul through cuBLAS: {@code out[m, n] = x[m, k] . w[n, k]^T} with row-major x, w and
- * out. cuBLAS is column-major, where a row-major {@code [r, c]} matrix with row stride {@code ld} is
- * a {@code c x r} matrix with leading dimension {@code ld}. So out^T (n x m) = W (n x k, which is w
- * read column-major and transposed) times x^T (k x m): {@code transA = T, A = w, lda = ldw;
+ * out. cuBLAS is column-major, where a row-major {@code [r, c]} matrix with row stride {@code ld}
+ * is a {@code c x r} matrix with leading dimension {@code ld}. So out^T (n x m) = W (n x k, which
+ * is w read column-major and transposed) times x^T (k x m): {@code transA = T, A = w, lda = ldw;
  * transB = N, B = x, ldb = ldx; C = out, ldc = ldo}. The semantics (x in w's dtype, f32
  * accumulation, one rounding) are those of {@link Gemv}, whose reference twin serves both.
  */
@@ -21,17 +21,49 @@ public final class BlasMatmul {
   }
 
   /** The column-major GEMM that computes the row-major product; checks sizes first. */
-  public static GemmCall plan(DType xType, DType wType, DType outType, long out, long x, long w, int m, int n, int k,
-      long ldx, long ldw, long ldo) {
+  public static GemmCall plan(
+      DType xType,
+      DType wType,
+      DType outType,
+      long out,
+      long x,
+      long w,
+      int m,
+      int n,
+      int k,
+      long ldx,
+      long ldw,
+      long ldo) {
     if (!supports(xType, wType, outType)) {
-      throw new OpArgumentException("matmul", "dtypes", "x " + xType + ", w " + wType + ", out " + outType
-          + " not supported by cuBLAS; x must have w's dtype, out f32 or w's dtype");
+      throw new OpArgumentException(
+          "matmul",
+          "dtypes",
+          "x "
+              + xType
+              + ", w "
+              + wType
+              + ", out "
+              + outType
+              + " not supported by cuBLAS; x must have w's dtype, out f32 or w's dtype");
     }
     LaunchMath.requireNonNegative("matmul", "m", m);
     LaunchMath.requireNonNegative("matmul", "n", n);
     LaunchMath.requireNonNegative("matmul", "k", k);
     if (ldx < Math.max(1, k) || ldw < Math.max(1, k) || ldo < Math.max(1, n)) {
-      throw new OpArgumentException("matmul", "row strides", "(x " + ldx + ", w " + ldw + ", out " + ldo + ") shorter than rows (k " + k + ", n " + n + ")");
+      throw new OpArgumentException(
+          "matmul",
+          "row strides",
+          "(x "
+              + ldx
+              + ", w "
+              + ldw
+              + ", out "
+              + ldo
+              + ") shorter than rows (k "
+              + k
+              + ", n "
+              + n
+              + ")");
     }
     LaunchMath.requireAddress("matmul", "out", out, outType);
     LaunchMath.requireAddress("matmul", "x", x, xType);

@@ -23,7 +23,10 @@ import dev.kernelj.ops.OpArgumentException;
 public final class Casts {
   private Casts() {}
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       template <typename TI, typename TO>
       __device__ __forceinline__ void cast(TO* out, const TI* in, long long n) {
         const long long tid = blockIdx.x * (long long)blockDim.x + threadIdx.x;
@@ -50,10 +53,15 @@ public final class Casts {
       """)
   public interface Cuda {
     void kj_cast_f32_f16(Launch l, Ptr<F16> out, ConstPtr<F32> in, long n);
+
     void kj_cast_f32_bf16(Launch l, Ptr<BF16> out, ConstPtr<F32> in, long n);
+
     void kj_cast_f16_f32(Launch l, Ptr<F32> out, ConstPtr<F16> in, long n);
+
     void kj_cast_f16_bf16(Launch l, Ptr<BF16> out, ConstPtr<F16> in, long n);
+
     void kj_cast_bf16_f32(Launch l, Ptr<F32> out, ConstPtr<BF16> in, long n);
+
     void kj_cast_bf16_f16(Launch l, Ptr<F16> out, ConstPtr<BF16> in, long n);
   }
 
@@ -61,11 +69,13 @@ public final class Casts {
    * Converts {@code n} elements from {@code from} to {@code to} on the device. Same-type casts are
    * the caller's copy, not a kernel.
    */
-  public static void cast(Cuda k, StreamRef stream, DType from, DType to, long out, long in, long n) {
+  public static void cast(
+      Cuda k, StreamRef stream, DType from, DType to, long out, long in, long n) {
     LaunchMath.requireFloating("cast", "in", from);
     LaunchMath.requireFloating("cast", "out", to);
     if (from == to) {
-      throw new OpArgumentException("cast", "out", "has the input's dtype " + from + "; use a copy");
+      throw new OpArgumentException(
+          "cast", "out", "has the input's dtype " + from + "; use a copy");
     }
     LaunchMath.requireNonNegative("cast", "n", n);
     LaunchMath.requireAddress("cast", "out", out, to);
@@ -84,8 +94,12 @@ public final class Casts {
     }
   }
 
-  /** Reference twin of {@link #cast}: host values are already exact in {@code from}, so one rounding to {@code to}. */
-  public static void castReference(DType to, float[] out, int outOff, float[] in, int inOff, int n) {
+  /**
+   * Reference twin of {@link #cast}: host values are already exact in {@code from}, so one rounding
+   * to {@code to}.
+   */
+  public static void castReference(
+      DType to, float[] out, int outOff, float[] in, int inOff, int n) {
     for (int i = 0; i < n; i++) {
       out[outOff + i] = DTypes.round(to, in[inOff + i]);
     }

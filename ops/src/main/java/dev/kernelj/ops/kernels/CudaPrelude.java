@@ -3,13 +3,14 @@ package dev.kernelj.ops.kernels;
 /**
  * CUDA C helpers every op source starts with: f32 conversion of the three floating element types,
  * 8-element vector loads/stores (16-byte transactions for half types, two for float), and
- * warp/block reductions. It is a compile-time constant so that {@code @Kernel(source = PRELUDE + """...""")}
- * stays a constant expression the annotation processor can read.
+ * warp/block reductions. It is a compile-time constant so that {@code @Kernel(source = PRELUDE +
+ * """...""")} stays a constant expression the annotation processor can read.
  */
 public final class CudaPrelude {
   private CudaPrelude() {}
 
-  public static final String PRELUDE = """
+  public static final String PRELUDE =
+      """
       #include <cuda_fp16.h>
       #include <cuda_bf16.h>
 

@@ -17,21 +17,30 @@ import dev.kernelj.ops.OpArgumentException;
 
 /**
  * Elementwise add, multiply and scale over {@code n} elements of one floating dtype, computed in
- * f32 and rounded once to the output dtype. The second operand of add/mul may be one row of
- * {@code bcols} elements broadcast over every row ({@code bcols = 0}: same length as the first),
- * which is how a bias is added. {@code out} may alias {@code a} or {@code b}: a residual add is
- * {@code add(out = residual, a = residual, b = x)}.
+ * f32 and rounded once to the output dtype. The second operand of add/mul may be one row of {@code
+ * bcols} elements broadcast over every row ({@code bcols = 0}: same length as the first), which is
+ * how a bias is added. {@code out} may alias {@code a} or {@code b}: a residual add is {@code
+ * add(out = residual, a = residual, b = x)}.
  */
 public final class Elementwise {
   private Elementwise() {}
 
-  /** 16-byte chunks of each operand one thread of add/mul has in flight ({@code BINARY_UNROLL} in the CUDA C). */
+  /**
+   * 16-byte chunks of each operand one thread of add/mul has in flight ({@code BINARY_UNROLL} in
+   * the CUDA C).
+   */
   public static final int BINARY_CHUNKS_PER_THREAD = 4;
 
   /** 0 = add, 1 = multiply; the CUDA C's {@code OP} template argument. */
-  public enum BinaryOp { ADD, MUL }
+  public enum BinaryOp {
+    ADD,
+    MUL
+  }
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       constexpr int BINARY_UNROLL = 4;   // Elementwise.BINARY_CHUNKS_PER_THREAD
 
       /* Each thread loads BINARY_UNROLL 16-byte chunks of a and of b (a grid's width apart, so every
@@ -104,13 +113,23 @@ public final class Elementwise {
       """)
   public interface Cuda {
     void kj_add_f32(Launch l, Ptr<F32> out, ConstPtr<F32> a, ConstPtr<F32> b, long n, long bcols);
+
     void kj_add_f16(Launch l, Ptr<F16> out, ConstPtr<F16> a, ConstPtr<F16> b, long n, long bcols);
-    void kj_add_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> a, ConstPtr<BF16> b, long n, long bcols);
+
+    void kj_add_bf16(
+        Launch l, Ptr<BF16> out, ConstPtr<BF16> a, ConstPtr<BF16> b, long n, long bcols);
+
     void kj_mul_f32(Launch l, Ptr<F32> out, ConstPtr<F32> a, ConstPtr<F32> b, long n, long bcols);
+
     void kj_mul_f16(Launch l, Ptr<F16> out, ConstPtr<F16> a, ConstPtr<F16> b, long n, long bcols);
-    void kj_mul_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> a, ConstPtr<BF16> b, long n, long bcols);
+
+    void kj_mul_bf16(
+        Launch l, Ptr<BF16> out, ConstPtr<BF16> a, ConstPtr<BF16> b, long n, long bcols);
+
     void kj_scale_f32(Launch l, Ptr<F32> out, ConstPtr<F32> x, float s, long n);
+
     void kj_scale_f16(Launch l, Ptr<F16> out, ConstPtr<F16> x, float s, long n);
+
     void kj_scale_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> x, float s, long n);
   }
 
@@ -118,12 +137,22 @@ public final class Elementwise {
    * {@code out[i] = a[i] (op) b[bcols == 0 ? i : i % bcols]} on the device, for {@code i < n}.
    * {@code n} must be a multiple of {@code bcols} when broadcasting.
    */
-  public static void binary(Cuda k, StreamRef stream, BinaryOp op, DType t, long out, long a, long b, long n, long bcols) {
+  public static void binary(
+      Cuda k,
+      StreamRef stream,
+      BinaryOp op,
+      DType t,
+      long out,
+      long a,
+      long b,
+      long n,
+      long bcols) {
     String name = op == BinaryOp.ADD ? "add" : "mul";
     LaunchMath.requireFloating(name, "out", t);
     LaunchMath.requireNonNegative(name, "n", n);
     if (bcols < 0 || (bcols > 0 && n % bcols != 0)) {
-      throw new OpArgumentException(name, "b", "broadcast row of " + bcols + " elements does not divide " + n + " elements");
+      throw new OpArgumentException(
+          name, "b", "broadcast row of " + bcols + " elements does not divide " + n + " elements");
     }
     LaunchMath.requireAddress(name, "out", out, t);
     LaunchMath.requireAddress(name, "a", a, t);
@@ -134,16 +163,22 @@ public final class Elementwise {
     Launch l = LaunchMath.elementwise(n, BINARY_CHUNKS_PER_THREAD, stream);
     switch (t) {
       case F32 -> {
-        if (op == BinaryOp.ADD) k.kj_add_f32(l, ptr(out, F32.class), cptr(a, F32.class), cptr(b, F32.class), n, bcols);
+        if (op == BinaryOp.ADD)
+          k.kj_add_f32(l, ptr(out, F32.class), cptr(a, F32.class), cptr(b, F32.class), n, bcols);
         else k.kj_mul_f32(l, ptr(out, F32.class), cptr(a, F32.class), cptr(b, F32.class), n, bcols);
       }
       case F16 -> {
-        if (op == BinaryOp.ADD) k.kj_add_f16(l, ptr(out, F16.class), cptr(a, F16.class), cptr(b, F16.class), n, bcols);
+        if (op == BinaryOp.ADD)
+          k.kj_add_f16(l, ptr(out, F16.class), cptr(a, F16.class), cptr(b, F16.class), n, bcols);
         else k.kj_mul_f16(l, ptr(out, F16.class), cptr(a, F16.class), cptr(b, F16.class), n, bcols);
       }
       default -> {
-        if (op == BinaryOp.ADD) k.kj_add_bf16(l, ptr(out, BF16.class), cptr(a, BF16.class), cptr(b, BF16.class), n, bcols);
-        else k.kj_mul_bf16(l, ptr(out, BF16.class), cptr(a, BF16.class), cptr(b, BF16.class), n, bcols);
+        if (op == BinaryOp.ADD)
+          k.kj_add_bf16(
+              l, ptr(out, BF16.class), cptr(a, BF16.class), cptr(b, BF16.class), n, bcols);
+        else
+          k.kj_mul_bf16(
+              l, ptr(out, BF16.class), cptr(a, BF16.class), cptr(b, BF16.class), n, bcols);
       }
     }
   }
@@ -165,8 +200,21 @@ public final class Elementwise {
     }
   }
 
-  /** Reference twin of {@link #binary}: same arithmetic in f32, one rounding to {@code t} per element. */
-  public static void binaryReference(BinaryOp op, DType t, float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int n, int bcols) {
+  /**
+   * Reference twin of {@link #binary}: same arithmetic in f32, one rounding to {@code t} per
+   * element.
+   */
+  public static void binaryReference(
+      BinaryOp op,
+      DType t,
+      float[] out,
+      int outOff,
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int n,
+      int bcols) {
     for (int i = 0; i < n; i++) {
       float x = a[aOff + i];
       float y = b[bOff + (bcols == 0 ? i : i % bcols)];
@@ -175,7 +223,8 @@ public final class Elementwise {
   }
 
   /** Reference twin of {@link #scale}. */
-  public static void scaleReference(DType t, float[] out, int outOff, float[] x, int xOff, float s, int n) {
+  public static void scaleReference(
+      DType t, float[] out, int outOff, float[] x, int xOff, float s, int n) {
     for (int i = 0; i < n; i++) {
       out[outOff + i] = DTypes.round(t, x[xOff + i] * s);
     }

@@ -18,13 +18,16 @@ import dev.kernelj.ops.OpArgumentException;
 
 /**
  * Embedding lookup: {@code out[t, :] = table[ids[t], :]}, converted to the output dtype. The ids
- * live on the device, so a bad id cannot raise an exception before the launch: an id outside
- * {@code [0, vocab)} yields a row of NaN, in both twins, which any later check will notice.
+ * live on the device, so a bad id cannot raise an exception before the launch: an id outside {@code
+ * [0, vocab)} yields a row of NaN, in both twins, which any later check will notice.
  */
 public final class Embedding {
   private Embedding() {}
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       template <typename TT, typename TO>
       __device__ __forceinline__ void lookup(TO* out, const TT* table, const int* ids, int tokens, int vocab, int dim) {
         const int t = blockIdx.x;
@@ -58,15 +61,86 @@ public final class Embedding {
       extern "C" __global__ void kj_embedding_bf16_bf16(__nv_bfloat16* out, const __nv_bfloat16* table, const int* ids, int tokens, int vocab, int dim) { lookup<__nv_bfloat16, __nv_bfloat16>(out, table, ids, tokens, vocab, dim); }
       """)
   public interface Cuda {
-    void kj_embedding_f32_f32(Launch l, Ptr<F32> out, ConstPtr<F32> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_f32_f16(Launch l, Ptr<F16> out, ConstPtr<F32> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_f32_bf16(Launch l, Ptr<BF16> out, ConstPtr<F32> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_f16_f32(Launch l, Ptr<F32> out, ConstPtr<F16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_f16_f16(Launch l, Ptr<F16> out, ConstPtr<F16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_f16_bf16(Launch l, Ptr<BF16> out, ConstPtr<F16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_bf16_f32(Launch l, Ptr<F32> out, ConstPtr<BF16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_bf16_f16(Launch l, Ptr<F16> out, ConstPtr<BF16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
-    void kj_embedding_bf16_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> table, ConstPtr<I32> ids, int tokens, int vocab, int dim);
+    void kj_embedding_f32_f32(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<F32> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+
+    void kj_embedding_f32_f16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F32> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+
+    void kj_embedding_f32_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<F32> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+
+    void kj_embedding_f16_f32(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<F16> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+
+    void kj_embedding_f16_f16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+
+    void kj_embedding_f16_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<F16> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+
+    void kj_embedding_bf16_f32(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<BF16> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+
+    void kj_embedding_bf16_f16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<BF16> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+
+    void kj_embedding_bf16_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
   }
 
   /**
@@ -77,11 +151,26 @@ public final class Embedding {
     return DTypes.isFloating(table) && DTypes.isFloating(out);
   }
 
-  /** Looks up {@code tokens} rows of a contiguous {@code [vocab, dim]} table into contiguous {@code out [tokens, dim]}. */
-  public static void lookup(Cuda k, StreamRef stream, DType tableType, DType outType, long out, long table, long ids, int tokens, int vocab, int dim) {
+  /**
+   * Looks up {@code tokens} rows of a contiguous {@code [vocab, dim]} table into contiguous {@code
+   * out [tokens, dim]}.
+   */
+  public static void lookup(
+      Cuda k,
+      StreamRef stream,
+      DType tableType,
+      DType outType,
+      long out,
+      long table,
+      long ids,
+      int tokens,
+      int vocab,
+      int dim) {
     if (!supports(tableType, outType)) {
-      throw new OpArgumentException("embedding", "table,out", "have dtypes " + tableType + " and " + outType
-          + "; both must be F32, F16 or BF16");
+      throw new OpArgumentException(
+          "embedding",
+          "table,out",
+          "have dtypes " + tableType + " and " + outType + "; both must be F32, F16 or BF16");
     }
     LaunchMath.requireNonNegative("embedding", "tokens", tokens);
     LaunchMath.requireNonNegative("embedding", "vocab", vocab);
@@ -92,23 +181,107 @@ public final class Embedding {
     if (tokens == 0 || dim == 0) {
       return;
     }
-    Launch l = Launch.grid(tokens).block(Math.min(256, Math.max(32, (dim / 8 + 31) / 32 * 32))).on(stream);
+    Launch l =
+        Launch.grid(tokens).block(Math.min(256, Math.max(32, (dim / 8 + 31) / 32 * 32))).on(stream);
     switch (tableType.name() + ">" + outType.name()) {
-      case "F32>F32" -> k.kj_embedding_f32_f32(l, ptr(out, F32.class), cptr(table, F32.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "F32>F16" -> k.kj_embedding_f32_f16(l, ptr(out, F16.class), cptr(table, F32.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "F32>BF16" -> k.kj_embedding_f32_bf16(l, ptr(out, BF16.class), cptr(table, F32.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "F16>F32" -> k.kj_embedding_f16_f32(l, ptr(out, F32.class), cptr(table, F16.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "F16>F16" -> k.kj_embedding_f16_f16(l, ptr(out, F16.class), cptr(table, F16.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "F16>BF16" -> k.kj_embedding_f16_bf16(l, ptr(out, BF16.class), cptr(table, F16.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "BF16>F32" -> k.kj_embedding_bf16_f32(l, ptr(out, F32.class), cptr(table, BF16.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "BF16>F16" -> k.kj_embedding_bf16_f16(l, ptr(out, F16.class), cptr(table, BF16.class), cptr(ids, I32.class), tokens, vocab, dim);
-      case "BF16>BF16" -> k.kj_embedding_bf16_bf16(l, ptr(out, BF16.class), cptr(table, BF16.class), cptr(ids, I32.class), tokens, vocab, dim);
-      default -> throw new IllegalStateException("no embedding kernel for " + tableType + " > " + outType);
+      case "F32>F32" ->
+          k.kj_embedding_f32_f32(
+              l,
+              ptr(out, F32.class),
+              cptr(table, F32.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      case "F32>F16" ->
+          k.kj_embedding_f32_f16(
+              l,
+              ptr(out, F16.class),
+              cptr(table, F32.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      case "F32>BF16" ->
+          k.kj_embedding_f32_bf16(
+              l,
+              ptr(out, BF16.class),
+              cptr(table, F32.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      case "F16>F32" ->
+          k.kj_embedding_f16_f32(
+              l,
+              ptr(out, F32.class),
+              cptr(table, F16.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      case "F16>F16" ->
+          k.kj_embedding_f16_f16(
+              l,
+              ptr(out, F16.class),
+              cptr(table, F16.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      case "F16>BF16" ->
+          k.kj_embedding_f16_bf16(
+              l,
+              ptr(out, BF16.class),
+              cptr(table, F16.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      case "BF16>F32" ->
+          k.kj_embedding_bf16_f32(
+              l,
+              ptr(out, F32.class),
+              cptr(table, BF16.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      case "BF16>F16" ->
+          k.kj_embedding_bf16_f16(
+              l,
+              ptr(out, F16.class),
+              cptr(table, BF16.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      case "BF16>BF16" ->
+          k.kj_embedding_bf16_bf16(
+              l,
+              ptr(out, BF16.class),
+              cptr(table, BF16.class),
+              cptr(ids, I32.class),
+              tokens,
+              vocab,
+              dim);
+      default ->
+          throw new IllegalStateException("no embedding kernel for " + tableType + " > " + outType);
     }
   }
 
   /** Reference twin of {@link #lookup}. */
-  public static void lookupReference(DType outType, float[] out, int outOff, float[] table, int tableOff, int[] ids, int idsOff, int tokens, int vocab, int dim) {
+  public static void lookupReference(
+      DType outType,
+      float[] out,
+      int outOff,
+      float[] table,
+      int tableOff,
+      int[] ids,
+      int idsOff,
+      int tokens,
+      int vocab,
+      int dim) {
     for (int t = 0; t < tokens; t++) {
       int id = ids[idsOff + t];
       for (int c = 0; c < dim; c++) {

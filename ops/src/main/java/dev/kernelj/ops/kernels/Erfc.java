@@ -26,7 +26,10 @@ final class Erfc {
     return erfcContinuedFraction(x);
   }
 
-  /** erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)); fine for |x| < 2 (terms shrink fast). */
+  /**
+   * erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)); fine for |x| < 2 (terms shrink
+   * fast).
+   */
   private static double erfSeries(double x) {
     double term = x;
     double sum = x;

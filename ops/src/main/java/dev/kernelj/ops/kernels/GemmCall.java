@@ -23,5 +23,19 @@ import dev.kernelj.dsl.DType;
  * @param alpha scale of the product
  * @param beta scale of C's previous contents (0: C is write-only)
  */
-public record GemmCall(boolean transA, boolean transB, int m, int n, int k, DType abType, long a, long lda,
-    long b, long ldb, DType cType, long c, long ldc, float alpha, float beta) {}
+public record GemmCall(
+    boolean transA,
+    boolean transB,
+    int m,
+    int n,
+    int k,
+    DType abType,
+    long a,
+    long lda,
+    long b,
+    long ldb,
+    DType cType,
+    long c,
+    long ldc,
+    float alpha,
+    float beta) {}

@@ -2,41 +2,46 @@ package dev.kernelj.ops.kernels;
 
 /**
  * The CUDA C of {@link Gemv}: a tensor-core kernel for half-precision weights (the decode path) and
- * a CUDA-core kernel for everything else (f32 weights, k not a multiple of 8, unaligned rows). It is
- * kept apart from the launch math so that each file stays readable, and so that the standalone
+ * a CUDA-core kernel for everything else (f32 weights, k not a multiple of 8, unaligned rows). It
+ * is kept apart from the launch math so that each file stays readable, and so that the standalone
  * benchmark under {@code src/test/cuda} can extract exactly this text and time it.
  *
  * <p>Tensor-core kernel ({@code gemv_mma}). The op reads every weight once and does 2 flops per
  * weight and row of x: at 8 rows that is about 8 flops per weight byte, which CUDA-core FMAs (after
  * unpacking bf16) only just sustain at HBM speed, while {@code mma.sync.m16n8k16} does it at a
  * fraction of its rate. W is the A operand (16 weight rows), x the B operand (its up to 8 rows are
- * the 8 columns; missing rows are zeros), so one weight load serves all rows of x. The fragments are
- * not loaded in the layout the PTX manual draws: because the mma sums over k, any permutation of k
- * gives the same result as long as A and B use the same one. Thread (g, t) of a warp therefore
+ * the 8 columns; missing rows are zeros), so one weight load serves all rows of x. The fragments
+ * are not loaded in the layout the PTX manual draws: because the mma sums over k, any permutation
+ * of k gives the same result as long as A and B use the same one. Thread (g, t) of a warp therefore
  * loads 8 consecutive k (16 bytes) of weight rows g and g + 8 and of x row g, and feeds them to two
  * mmas; that gives plain 16-byte loads with no shuffles and no shared-memory staging.
  *
- * <p>Block shape: 16 * TILES weight rows per block, its warps split k (interleaved chunks of
- * 32 * UNROLL) and are summed through shared memory in a fixed order, so results are deterministic.
- * Splitting k inside the block keeps the grid at n / 16 blocks, which fills 132 SMs even for
- * n = 4096, and each thread issues 2 * TILES * UNROLL weight loads per step (ptxas keeps about a
- * dozen in flight before the first mma). Weights skip L1 and ask L2 for 256-byte fetches; x goes
- * through the read-only path and stays cached. Java launches TILES 1, WARPS 8, UNROLL 8, LOAD 1,
- * the best of the variants timed in {@code src/test/cuda/GEMV_NOTES.md}.
+ * <p>Block shape: 16 * TILES weight rows per block, its warps split k (interleaved chunks of 32 *
+ * UNROLL) and are summed through shared memory in a fixed order, so results are deterministic.
+ * Splitting k inside the block keeps the grid at n / 16 blocks, which fills 132 SMs even for n =
+ * 4096, and each thread issues 2 * TILES * UNROLL weight loads per step (ptxas keeps about a dozen
+ * in flight before the first mma). Weights skip L1 and ask L2 for 256-byte fetches; x goes through
+ * the read-only path and stays cached. Java launches TILES 1, WARPS 8, UNROLL 8, LOAD 1, the best
+ * of the variants timed in {@code src/test/cuda/GEMV_NOTES.md}.
  */
 final class GemvSource {
   private GemvSource() {}
 
   /** Weight rows per block of the tensor-core kernel as launched from Java (GEMV_MMA_TILES = 1). */
   static final int MMA_ROWS_PER_BLOCK = 16;
+
   /** Threads per block of the tensor-core kernel (GEMV_MMA_WARPS = 8). */
   static final int MMA_THREADS = 256;
+
   /** Weight rows per block of the CUDA-core kernel; must match GEMV_ROWS_PER_BLOCK. */
   static final int SIMT_ROWS_PER_BLOCK = 4;
+
   /** Threads per block of the CUDA-core kernel; must match GEMV_THREADS. */
   static final int SIMT_THREADS = 256;
 
-  static final String SOURCE = CudaPrelude.PRELUDE + """
+  static final String SOURCE =
+      CudaPrelude.PRELUDE
+          + """
       #define GEMV_MAX_ROWS 8
       #define GEMV_ROWS_PER_BLOCK 4
       #define GEMV_THREADS 256

@@ -16,8 +16,8 @@ public final class LaunchMath {
   public static final int ELEMENTWISE_BLOCK = 256;
 
   /**
-   * Enough blocks that a grid-stride loop over {@code n} items, 8 per thread, fills any current GPU,
-   * and no more: the loop covers the rest.
+   * Enough blocks that a grid-stride loop over {@code n} items, 8 per thread, fills any current
+   * GPU, and no more: the loop covers the rest.
    */
   public static Launch elementwise(long n, StreamRef stream) {
     return elementwise(n, 1, stream);
@@ -39,7 +39,14 @@ public final class LaunchMath {
       throw new OpArgumentException(op, arg, "is a null device pointer");
     }
     if (address % dtype.byteSize() != 0) {
-      throw new OpArgumentException(op, arg, "address 0x" + Long.toHexString(address) + " is not aligned to its " + dtype + " element size");
+      throw new OpArgumentException(
+          op,
+          arg,
+          "address 0x"
+              + Long.toHexString(address)
+              + " is not aligned to its "
+              + dtype
+              + " element size");
     }
   }
 

@@ -22,7 +22,10 @@ import dev.kernelj.ops.DTypes;
 public final class LayerNorm {
   private LayerNorm() {}
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       template <typename T>
       __device__ __forceinline__ void layernorm_row(T* out, const T* x, const T* w, const T* b, int cols,
                                                     long long ldx, long long ldo, float eps) {
@@ -47,12 +50,53 @@ public final class LayerNorm {
       extern "C" __global__ void kj_layernorm_bf16(__nv_bfloat16* out, const __nv_bfloat16* x, const __nv_bfloat16* w, const __nv_bfloat16* b, int cols, long long ldx, long long ldo, float eps) { layernorm_row<__nv_bfloat16>(out, x, w, b, cols, ldx, ldo, eps); }
       """)
   public interface Cuda {
-    void kj_layernorm_f32(Launch l, Ptr<F32> out, ConstPtr<F32> x, ConstPtr<F32> w, ConstPtr<F32> b, int cols, long ldx, long ldo, float eps);
-    void kj_layernorm_f16(Launch l, Ptr<F16> out, ConstPtr<F16> x, ConstPtr<F16> w, ConstPtr<F16> b, int cols, long ldx, long ldo, float eps);
-    void kj_layernorm_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> x, ConstPtr<BF16> w, ConstPtr<BF16> b, int cols, long ldx, long ldo, float eps);
+    void kj_layernorm_f32(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<F32> x,
+        ConstPtr<F32> w,
+        ConstPtr<F32> b,
+        int cols,
+        long ldx,
+        long ldo,
+        float eps);
+
+    void kj_layernorm_f16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<F16> w,
+        ConstPtr<F16> b,
+        int cols,
+        long ldx,
+        long ldo,
+        float eps);
+
+    void kj_layernorm_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<BF16> w,
+        ConstPtr<BF16> b,
+        int cols,
+        long ldx,
+        long ldo,
+        float eps);
   }
 
-  public static void layerNorm(Cuda k, StreamRef stream, DType t, long out, long x, long w, long b, int rows, int cols, long ldx, long ldo, float eps) {
+  public static void layerNorm(
+      Cuda k,
+      StreamRef stream,
+      DType t,
+      long out,
+      long x,
+      long w,
+      long b,
+      int rows,
+      int cols,
+      long ldx,
+      long ldo,
+      float eps) {
     LaunchMath.requireFloating("layerNorm", "x", t);
     LaunchMath.requireNonNegative("layerNorm", "rows", rows);
     LaunchMath.requireNonNegative("layerNorm", "cols", cols);
@@ -64,17 +108,66 @@ public final class LayerNorm {
       return;
     }
     // Scalar loads: a block of up to 1024 threads, one element each per step.
-    Launch l = Launch.grid(rows).block((int) Math.min(1024, Math.max(32, (cols + 31L) / 32 * 32))).on(stream);
+    Launch l =
+        Launch.grid(rows)
+            .block((int) Math.min(1024, Math.max(32, (cols + 31L) / 32 * 32)))
+            .on(stream);
     switch (t) {
-      case F32 -> k.kj_layernorm_f32(l, ptr(out, F32.class), cptr(x, F32.class), cptr(w, F32.class), cptr(b, F32.class), cols, ldx, ldo, eps);
-      case F16 -> k.kj_layernorm_f16(l, ptr(out, F16.class), cptr(x, F16.class), cptr(w, F16.class), cptr(b, F16.class), cols, ldx, ldo, eps);
-      default -> k.kj_layernorm_bf16(l, ptr(out, BF16.class), cptr(x, BF16.class), cptr(w, BF16.class), cptr(b, BF16.class), cols, ldx, ldo, eps);
+      case F32 ->
+          k.kj_layernorm_f32(
+              l,
+              ptr(out, F32.class),
+              cptr(x, F32.class),
+              cptr(w, F32.class),
+              cptr(b, F32.class),
+              cols,
+              ldx,
+              ldo,
+              eps);
+      case F16 ->
+          k.kj_layernorm_f16(
+              l,
+              ptr(out, F16.class),
+              cptr(x, F16.class),
+              cptr(w, F16.class),
+              cptr(b, F16.class),
+              cols,
+              ldx,
+              ldo,
+              eps);
+      default ->
+          k.kj_layernorm_bf16(
+              l,
+              ptr(out, BF16.class),
+              cptr(x, BF16.class),
+              cptr(w, BF16.class),
+              cptr(b, BF16.class),
+              cols,
+              ldx,
+              ldo,
+              eps);
     }
   }
 
-  /** Reference twin: mean and variance in f64, the normalised value and affine step in f32, one rounding. */
-  public static void layerNormReference(DType t, float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
-      float[] w, int wOff, float[] b, int bOff, int rows, int cols, float eps) {
+  /**
+   * Reference twin: mean and variance in f64, the normalised value and affine step in f32, one
+   * rounding.
+   */
+  public static void layerNormReference(
+      DType t,
+      float[] out,
+      int outOff,
+      int ldo,
+      float[] x,
+      int xOff,
+      int ldx,
+      float[] w,
+      int wOff,
+      float[] b,
+      int bOff,
+      int rows,
+      int cols,
+      float eps) {
     float[] v = new float[cols];
     for (int r = 0; r < rows; r++) {
       double s = 0;

@@ -16,18 +16,18 @@ import dev.kernelj.ops.DTypes;
 
 /**
  * RMSNorm over the last dim: {@code out = x / sqrt(mean(x^2) + eps) * weight}, in f32, rounded once
- * to the dtype. The fused form first does the residual add of a transformer block,
- * {@code residual = round(residual + x)}, stores it, and normalises the stored (rounded) value, so
- * the fused op equals an add followed by a norm. Rows may be strided; {@code out} may be {@code x}.
+ * to the dtype. The fused form first does the residual add of a transformer block, {@code residual
+ * = round(residual + x)}, stores it, and normalises the stored (rounded) value, so the fused op
+ * equals an add followed by a norm. Rows may be strided; {@code out} may be {@code x}.
  *
  * <p>How it runs ({@link #plan}): a row is read from memory once and kept in registers, up to
  * {@value #CHUNKS_PER_THREAD} 16-byte chunks of 8 elements per thread, all loads of a thread in
- * flight together (the weight's too), then one reduction and the writes. Rows of up to
- * {@value #WARP_ROW_MAX_COLS} elements take one warp each, four rows per block, reduced with warp
- * shuffles only; longer rows take one block of {@code ceil(cols / 8 / 4)} threads (128 for a
- * hidden size of 4096) with a shuffle plus a 32-float shared reduction. Rows that are not 16-byte
- * aligned, not a multiple of 8 long, or longer than 1024 threads' registers hold fall back to two
- * passes over global memory in the same kernel.
+ * flight together (the weight's too), then one reduction and the writes. Rows of up to {@value
+ * #WARP_ROW_MAX_COLS} elements take one warp each, four rows per block, reduced with warp shuffles
+ * only; longer rows take one block of {@code ceil(cols / 8 / 4)} threads (128 for a hidden size of
+ * 4096) with a shuffle plus a 32-float shared reduction. Rows that are not 16-byte aligned, not a
+ * multiple of 8 long, or longer than 1024 threads' registers hold fall back to two passes over
+ * global memory in the same kernel.
  */
 public final class RmsNorm {
   private RmsNorm() {}
@@ -41,7 +41,10 @@ public final class RmsNorm {
   /** Rows per block when each warp takes one row. */
   public static final int WARP_ROWS_PER_BLOCK = 4;
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       namespace kj_rms {
       constexpr int MAX_CHUNKS = 4;   // RmsNorm.CHUNKS_PER_THREAD
 
@@ -150,12 +153,83 @@ public final class RmsNorm {
       extern "C" __global__ void kj_rmsnorm_residual_bf16(__nv_bfloat16* out, __nv_bfloat16* residual, const __nv_bfloat16* x, const __nv_bfloat16* w, int rows, int cols, long long ldx, long long ldr, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<__nv_bfloat16, true>(out, residual, x, w, rows, cols, ldx, ldr, ldo, eps, rows_per_block); }
       """)
   public interface Cuda {
-    void kj_rmsnorm_f32(Launch l, Ptr<F32> out, ConstPtr<F32> x, ConstPtr<F32> w, int rows, int cols, long ldx, long ldo, float eps, int rowsPerBlock);
-    void kj_rmsnorm_f16(Launch l, Ptr<F16> out, ConstPtr<F16> x, ConstPtr<F16> w, int rows, int cols, long ldx, long ldo, float eps, int rowsPerBlock);
-    void kj_rmsnorm_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> x, ConstPtr<BF16> w, int rows, int cols, long ldx, long ldo, float eps, int rowsPerBlock);
-    void kj_rmsnorm_residual_f32(Launch l, Ptr<F32> out, Ptr<F32> residual, ConstPtr<F32> x, ConstPtr<F32> w, int rows, int cols, long ldx, long ldr, long ldo, float eps, int rowsPerBlock);
-    void kj_rmsnorm_residual_f16(Launch l, Ptr<F16> out, Ptr<F16> residual, ConstPtr<F16> x, ConstPtr<F16> w, int rows, int cols, long ldx, long ldr, long ldo, float eps, int rowsPerBlock);
-    void kj_rmsnorm_residual_bf16(Launch l, Ptr<BF16> out, Ptr<BF16> residual, ConstPtr<BF16> x, ConstPtr<BF16> w, int rows, int cols, long ldx, long ldr, long ldo, float eps, int rowsPerBlock);
+    void kj_rmsnorm_f32(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<F32> x,
+        ConstPtr<F32> w,
+        int rows,
+        int cols,
+        long ldx,
+        long ldo,
+        float eps,
+        int rowsPerBlock);
+
+    void kj_rmsnorm_f16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<F16> w,
+        int rows,
+        int cols,
+        long ldx,
+        long ldo,
+        float eps,
+        int rowsPerBlock);
+
+    void kj_rmsnorm_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<BF16> w,
+        int rows,
+        int cols,
+        long ldx,
+        long ldo,
+        float eps,
+        int rowsPerBlock);
+
+    void kj_rmsnorm_residual_f32(
+        Launch l,
+        Ptr<F32> out,
+        Ptr<F32> residual,
+        ConstPtr<F32> x,
+        ConstPtr<F32> w,
+        int rows,
+        int cols,
+        long ldx,
+        long ldr,
+        long ldo,
+        float eps,
+        int rowsPerBlock);
+
+    void kj_rmsnorm_residual_f16(
+        Launch l,
+        Ptr<F16> out,
+        Ptr<F16> residual,
+        ConstPtr<F16> x,
+        ConstPtr<F16> w,
+        int rows,
+        int cols,
+        long ldx,
+        long ldr,
+        long ldo,
+        float eps,
+        int rowsPerBlock);
+
+    void kj_rmsnorm_residual_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        Ptr<BF16> residual,
+        ConstPtr<BF16> x,
+        ConstPtr<BF16> w,
+        int rows,
+        int cols,
+        long ldx,
+        long ldr,
+        long ldo,
+        float eps,
+        int rowsPerBlock);
   }
 
   /** The launch shape: {@code rowsPerBlock} is 4 (a warp per row) or 1 (a block per row). */
@@ -168,7 +242,9 @@ public final class RmsNorm {
   public static Plan plan(int rows, int cols, StreamRef stream) {
     if (cols <= WARP_ROW_MAX_COLS) {
       int blocks = (int) (((long) rows + WARP_ROWS_PER_BLOCK - 1) / WARP_ROWS_PER_BLOCK);
-      return new Plan(Launch.grid(Math.max(1, blocks)).block(32 * WARP_ROWS_PER_BLOCK).on(stream), WARP_ROWS_PER_BLOCK);
+      return new Plan(
+          Launch.grid(Math.max(1, blocks)).block(32 * WARP_ROWS_PER_BLOCK).on(stream),
+          WARP_ROWS_PER_BLOCK);
     }
     long chunks = (cols + 7L) / 8;
     long threads = (chunks + CHUNKS_PER_THREAD - 1) / CHUNKS_PER_THREAD;
@@ -177,7 +253,18 @@ public final class RmsNorm {
   }
 
   /** {@code rows} rows of {@code cols}; x, out rows {@code ldx}, {@code ldo} elements apart. */
-  public static void rmsNorm(Cuda k, StreamRef stream, DType t, long out, long x, long w, int rows, int cols, long ldx, long ldo, float eps) {
+  public static void rmsNorm(
+      Cuda k,
+      StreamRef stream,
+      DType t,
+      long out,
+      long x,
+      long w,
+      int rows,
+      int cols,
+      long ldx,
+      long ldo,
+      float eps) {
     check(t, out, x, w, rows, cols);
     if (rows == 0 || cols == 0) {
       return;
@@ -186,15 +273,60 @@ public final class RmsNorm {
     Launch l = p.launch();
     int rpb = p.rowsPerBlock();
     switch (t) {
-      case F32 -> k.kj_rmsnorm_f32(l, ptr(out, F32.class), cptr(x, F32.class), cptr(w, F32.class), rows, cols, ldx, ldo, eps, rpb);
-      case F16 -> k.kj_rmsnorm_f16(l, ptr(out, F16.class), cptr(x, F16.class), cptr(w, F16.class), rows, cols, ldx, ldo, eps, rpb);
-      default -> k.kj_rmsnorm_bf16(l, ptr(out, BF16.class), cptr(x, BF16.class), cptr(w, BF16.class), rows, cols, ldx, ldo, eps, rpb);
+      case F32 ->
+          k.kj_rmsnorm_f32(
+              l,
+              ptr(out, F32.class),
+              cptr(x, F32.class),
+              cptr(w, F32.class),
+              rows,
+              cols,
+              ldx,
+              ldo,
+              eps,
+              rpb);
+      case F16 ->
+          k.kj_rmsnorm_f16(
+              l,
+              ptr(out, F16.class),
+              cptr(x, F16.class),
+              cptr(w, F16.class),
+              rows,
+              cols,
+              ldx,
+              ldo,
+              eps,
+              rpb);
+      default ->
+          k.kj_rmsnorm_bf16(
+              l,
+              ptr(out, BF16.class),
+              cptr(x, BF16.class),
+              cptr(w, BF16.class),
+              rows,
+              cols,
+              ldx,
+              ldo,
+              eps,
+              rpb);
     }
   }
 
   /** The fused form: {@code residual = residual + x; out = rmsnorm(residual) * w}. */
-  public static void rmsNormResidual(Cuda k, StreamRef stream, DType t, long out, long residual, long x, long w,
-      int rows, int cols, long ldx, long ldr, long ldo, float eps) {
+  public static void rmsNormResidual(
+      Cuda k,
+      StreamRef stream,
+      DType t,
+      long out,
+      long residual,
+      long x,
+      long w,
+      int rows,
+      int cols,
+      long ldx,
+      long ldr,
+      long ldo,
+      float eps) {
     check(t, out, x, w, rows, cols);
     LaunchMath.requireAddress("rmsNormResidual", "residual", residual, t);
     if (rows == 0 || cols == 0) {
@@ -204,12 +336,48 @@ public final class RmsNorm {
     Launch l = p.launch();
     int rpb = p.rowsPerBlock();
     switch (t) {
-      case F32 -> k.kj_rmsnorm_residual_f32(l, ptr(out, F32.class), ptr(residual, F32.class), cptr(x, F32.class), cptr(w, F32.class),
-          rows, cols, ldx, ldr, ldo, eps, rpb);
-      case F16 -> k.kj_rmsnorm_residual_f16(l, ptr(out, F16.class), ptr(residual, F16.class), cptr(x, F16.class), cptr(w, F16.class),
-          rows, cols, ldx, ldr, ldo, eps, rpb);
-      default -> k.kj_rmsnorm_residual_bf16(l, ptr(out, BF16.class), ptr(residual, BF16.class), cptr(x, BF16.class), cptr(w, BF16.class),
-          rows, cols, ldx, ldr, ldo, eps, rpb);
+      case F32 ->
+          k.kj_rmsnorm_residual_f32(
+              l,
+              ptr(out, F32.class),
+              ptr(residual, F32.class),
+              cptr(x, F32.class),
+              cptr(w, F32.class),
+              rows,
+              cols,
+              ldx,
+              ldr,
+              ldo,
+              eps,
+              rpb);
+      case F16 ->
+          k.kj_rmsnorm_residual_f16(
+              l,
+              ptr(out, F16.class),
+              ptr(residual, F16.class),
+              cptr(x, F16.class),
+              cptr(w, F16.class),
+              rows,
+              cols,
+              ldx,
+              ldr,
+              ldo,
+              eps,
+              rpb);
+      default ->
+          k.kj_rmsnorm_residual_bf16(
+              l,
+              ptr(out, BF16.class),
+              ptr(residual, BF16.class),
+              cptr(x, BF16.class),
+              cptr(w, BF16.class),
+              rows,
+              cols,
+              ldx,
+              ldr,
+              ldo,
+              eps,
+              rpb);
     }
   }
 
@@ -226,8 +394,22 @@ public final class RmsNorm {
    * Reference twin of both forms ({@code residual == null}: plain). Sum of squares in f64; the
    * normalised value is formed in f32 as the kernel does, then rounded once to {@code t}.
    */
-  public static void rmsNormReference(DType t, float[] out, int outOff, int ldo, float[] residual, int resOff, int ldr,
-      float[] x, int xOff, int ldx, float[] w, int wOff, int rows, int cols, float eps) {
+  public static void rmsNormReference(
+      DType t,
+      float[] out,
+      int outOff,
+      int ldo,
+      float[] residual,
+      int resOff,
+      int ldr,
+      float[] x,
+      int xOff,
+      int ldx,
+      float[] w,
+      int wOff,
+      int rows,
+      int cols,
+      float eps) {
     float[] v = new float[cols];
     for (int r = 0; r < rows; r++) {
       double ss = 0;

@@ -17,13 +17,13 @@ import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.OpArgumentException;
 
 /**
- * Rotary position embedding, in place, on {@code x [tokens, heads, headDim]} (token rows
- * {@code ldt} elements apart, heads {@code ldh} apart, dims contiguous). For pair {@code (a, b)} of
- * frequency {@code i} at position {@code p}: {@code angle = (float) p * invFreq[i]} in f32,
- * {@code a' = a cos - b sin}, {@code b' = b cos + a sin}, in f32, one rounding. Pairs are
- * {@code (i, i + rot/2)} (rotate-half) or {@code (2i, 2i + 1)} (interleaved); dims at and beyond
- * {@code rotaryDim} are left alone. The frequency table (scaling applied) comes from
- * {@link dev.kernelj.ops.RopeConfig#inverseFrequencies()}.
+ * Rotary position embedding, in place, on {@code x [tokens, heads, headDim]} (token rows {@code
+ * ldt} elements apart, heads {@code ldh} apart, dims contiguous). For pair {@code (a, b)} of
+ * frequency {@code i} at position {@code p}: {@code angle = (float) p * invFreq[i]} in f32, {@code
+ * a' = a cos - b sin}, {@code b' = b cos + a sin}, in f32, one rounding. Pairs are {@code (i, i +
+ * rot/2)} (rotate-half) or {@code (2i, 2i + 1)} (interleaved); dims at and beyond {@code rotaryDim}
+ * are left alone. The frequency table (scaling applied) comes from {@link
+ * dev.kernelj.ops.RopeConfig#inverseFrequencies()}.
  *
  * <p>How it runs ({@link #vectorized}): when the rows are 16-byte aligned and {@code rotaryDim} is
  * a multiple of 16, each thread takes 8 pairs of one token (two 16-byte chunks of a head) for
@@ -33,7 +33,10 @@ import dev.kernelj.ops.OpArgumentException;
 public final class Rope {
   private Rope() {}
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       template <typename T>
       __device__ __forceinline__ void rope(T* x, const int* positions, const float* inv_freq, int tokens, int heads,
                                            int rotary_dim, long long ldt, long long ldh, int interleaved) {
@@ -128,43 +131,133 @@ public final class Rope {
       extern "C" __global__ void kj_rope_vec_bf16(__nv_bfloat16* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { kj_rope::rope_vec<__nv_bfloat16>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
       """)
   public interface Cuda {
-    void kj_rope_f32(Launch l, Ptr<F32> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
-    void kj_rope_f16(Launch l, Ptr<F16> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
-    void kj_rope_bf16(Launch l, Ptr<BF16> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
-    void kj_rope_vec_f32(Launch l, Ptr<F32> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
-    void kj_rope_vec_f16(Launch l, Ptr<F16> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
-    void kj_rope_vec_bf16(Launch l, Ptr<BF16> x, ConstPtr<I32> positions, ConstPtr<F32> invFreq, int tokens, int heads, int rotaryDim, long ldt, long ldh, int interleaved);
+    void kj_rope_f32(
+        Launch l,
+        Ptr<F32> x,
+        ConstPtr<I32> positions,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int rotaryDim,
+        long ldt,
+        long ldh,
+        int interleaved);
+
+    void kj_rope_f16(
+        Launch l,
+        Ptr<F16> x,
+        ConstPtr<I32> positions,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int rotaryDim,
+        long ldt,
+        long ldh,
+        int interleaved);
+
+    void kj_rope_bf16(
+        Launch l,
+        Ptr<BF16> x,
+        ConstPtr<I32> positions,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int rotaryDim,
+        long ldt,
+        long ldh,
+        int interleaved);
+
+    void kj_rope_vec_f32(
+        Launch l,
+        Ptr<F32> x,
+        ConstPtr<I32> positions,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int rotaryDim,
+        long ldt,
+        long ldh,
+        int interleaved);
+
+    void kj_rope_vec_f16(
+        Launch l,
+        Ptr<F16> x,
+        ConstPtr<I32> positions,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int rotaryDim,
+        long ldt,
+        long ldh,
+        int interleaved);
+
+    void kj_rope_vec_bf16(
+        Launch l,
+        Ptr<BF16> x,
+        ConstPtr<I32> positions,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int rotaryDim,
+        long ldt,
+        long ldh,
+        int interleaved);
   }
 
-  /** Heads one thread of the vectorized kernel rotates with the same sines and cosines ({@code HEADS} in the CUDA C). */
+  /**
+   * Heads one thread of the vectorized kernel rotates with the same sines and cosines ({@code
+   * HEADS} in the CUDA C).
+   */
   public static final int HEADS_PER_THREAD = 4;
 
   /** Threads per block of the vectorized kernel. */
   public static final int VECTOR_BLOCK = 128;
 
   /**
-   * Whether the vectorized kernel applies: x 16-byte aligned, token and head strides multiples of
-   * 8 elements, {@code rotaryDim} a multiple of 16, and the thread count within 32 bits.
+   * Whether the vectorized kernel applies: x 16-byte aligned, token and head strides multiples of 8
+   * elements, {@code rotaryDim} a multiple of 16, and the thread count within 32 bits.
    */
-  public static boolean vectorized(long x, int tokens, int heads, int rotaryDim, long ldt, long ldh) {
-    long threads = (long) tokens * ((heads + HEADS_PER_THREAD - 1) / HEADS_PER_THREAD) * (rotaryDim / 16);
-    return x % 16 == 0 && ldt % 8 == 0 && ldh % 8 == 0 && rotaryDim % 16 == 0 && threads < Integer.MAX_VALUE;
+  public static boolean vectorized(
+      long x, int tokens, int heads, int rotaryDim, long ldt, long ldh) {
+    long threads =
+        (long) tokens * ((heads + HEADS_PER_THREAD - 1) / HEADS_PER_THREAD) * (rotaryDim / 16);
+    return x % 16 == 0
+        && ldt % 8 == 0
+        && ldh % 8 == 0
+        && rotaryDim % 16 == 0
+        && threads < Integer.MAX_VALUE;
   }
 
   /**
    * @param invFreq device address of {@code rotaryDim / 2} f32 inverse frequencies
    * @param positions device address of {@code tokens} i32 positions
    */
-  public static void rope(Cuda k, StreamRef stream, DType t, long x, long positions, long invFreq, int tokens, int heads,
-      int headDim, int rotaryDim, long ldt, long ldh, boolean interleaved) {
+  public static void rope(
+      Cuda k,
+      StreamRef stream,
+      DType t,
+      long x,
+      long positions,
+      long invFreq,
+      int tokens,
+      int heads,
+      int headDim,
+      int rotaryDim,
+      long ldt,
+      long ldh,
+      boolean interleaved) {
     LaunchMath.requireFloating("rope", "x", t);
     LaunchMath.requireNonNegative("rope", "tokens", tokens);
     LaunchMath.requireNonNegative("rope", "heads", heads);
     if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > headDim) {
-      throw new OpArgumentException("rope", "rotaryDim", rotaryDim + " must be even and in (0, headDim " + headDim + "]");
+      throw new OpArgumentException(
+          "rope", "rotaryDim", rotaryDim + " must be even and in (0, headDim " + headDim + "]");
     }
     if (ldh < headDim || (heads > 1 && ldt < (long) heads * ldh) || (heads == 1 && ldt < headDim)) {
-      throw new OpArgumentException("rope", "x", "strides (token " + ldt + ", head " + ldh + ") overlap heads of " + headDim + " dims");
+      throw new OpArgumentException(
+          "rope",
+          "x",
+          "strides (token " + ldt + ", head " + ldh + ") overlap heads of " + headDim + " dims");
     }
     LaunchMath.requireAddress("rope", "x", x, t);
     LaunchMath.requireAddress("rope", "positions", positions, DType.I32);
@@ -175,26 +268,110 @@ public final class Rope {
     }
     int il = interleaved ? 1 : 0;
     if (vectorized(x, tokens, heads, rotaryDim, ldt, ldh)) {
-      long threads = (long) tokens * ((heads + HEADS_PER_THREAD - 1) / HEADS_PER_THREAD) * (rotaryDim / 16);
-      Launch l = Launch.grid((int) ((threads + VECTOR_BLOCK - 1) / VECTOR_BLOCK)).block(VECTOR_BLOCK).on(stream);
+      long threads =
+          (long) tokens * ((heads + HEADS_PER_THREAD - 1) / HEADS_PER_THREAD) * (rotaryDim / 16);
+      Launch l =
+          Launch.grid((int) ((threads + VECTOR_BLOCK - 1) / VECTOR_BLOCK))
+              .block(VECTOR_BLOCK)
+              .on(stream);
       switch (t) {
-        case F32 -> k.kj_rope_vec_f32(l, ptr(x, F32.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
-        case F16 -> k.kj_rope_vec_f16(l, ptr(x, F16.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
-        default -> k.kj_rope_vec_bf16(l, ptr(x, BF16.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
+        case F32 ->
+            k.kj_rope_vec_f32(
+                l,
+                ptr(x, F32.class),
+                cptr(positions, I32.class),
+                cptr(invFreq, F32.class),
+                tokens,
+                heads,
+                rotaryDim,
+                ldt,
+                ldh,
+                il);
+        case F16 ->
+            k.kj_rope_vec_f16(
+                l,
+                ptr(x, F16.class),
+                cptr(positions, I32.class),
+                cptr(invFreq, F32.class),
+                tokens,
+                heads,
+                rotaryDim,
+                ldt,
+                ldh,
+                il);
+        default ->
+            k.kj_rope_vec_bf16(
+                l,
+                ptr(x, BF16.class),
+                cptr(positions, I32.class),
+                cptr(invFreq, F32.class),
+                tokens,
+                heads,
+                rotaryDim,
+                ldt,
+                ldh,
+                il);
       }
       return;
     }
-    Launch l = Launch.grid((int) Math.min(Launch.blocksFor(pairs, 256), 8192)).block(256).on(stream);
+    Launch l =
+        Launch.grid((int) Math.min(Launch.blocksFor(pairs, 256), 8192)).block(256).on(stream);
     switch (t) {
-      case F32 -> k.kj_rope_f32(l, ptr(x, F32.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
-      case F16 -> k.kj_rope_f16(l, ptr(x, F16.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
-      default -> k.kj_rope_bf16(l, ptr(x, BF16.class), cptr(positions, I32.class), cptr(invFreq, F32.class), tokens, heads, rotaryDim, ldt, ldh, il);
+      case F32 ->
+          k.kj_rope_f32(
+              l,
+              ptr(x, F32.class),
+              cptr(positions, I32.class),
+              cptr(invFreq, F32.class),
+              tokens,
+              heads,
+              rotaryDim,
+              ldt,
+              ldh,
+              il);
+      case F16 ->
+          k.kj_rope_f16(
+              l,
+              ptr(x, F16.class),
+              cptr(positions, I32.class),
+              cptr(invFreq, F32.class),
+              tokens,
+              heads,
+              rotaryDim,
+              ldt,
+              ldh,
+              il);
+      default ->
+          k.kj_rope_bf16(
+              l,
+              ptr(x, BF16.class),
+              cptr(positions, I32.class),
+              cptr(invFreq, F32.class),
+              tokens,
+              heads,
+              rotaryDim,
+              ldt,
+              ldh,
+              il);
     }
   }
 
-  /** Reference twin: the same f32 angle and products; sin/cos of that f32 angle in f64, narrowed. */
-  public static void ropeReference(DType t, float[] x, int xOff, int[] positions, int posOff, float[] invFreq,
-      int tokens, int heads, int rotaryDim, int ldt, int ldh, boolean interleaved) {
+  /**
+   * Reference twin: the same f32 angle and products; sin/cos of that f32 angle in f64, narrowed.
+   */
+  public static void ropeReference(
+      DType t,
+      float[] x,
+      int xOff,
+      int[] positions,
+      int posOff,
+      float[] invFreq,
+      int tokens,
+      int heads,
+      int rotaryDim,
+      int ldt,
+      int ldh,
+      boolean interleaved) {
     int half = rotaryDim / 2;
     for (int tok = 0; tok < tokens; tok++) {
       for (int h = 0; h < heads; h++) {

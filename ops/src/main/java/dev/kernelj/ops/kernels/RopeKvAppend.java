@@ -4,6 +4,7 @@ import static dev.kernelj.ops.kernels.LaunchMath.cptr;
 import static dev.kernelj.ops.kernels.LaunchMath.ptr;
 
 import dev.kernelj.dsl.BF16;
+import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.dsl.F16;
 import dev.kernelj.dsl.F32;
@@ -11,22 +12,21 @@ import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
-import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
 
 /**
  * The step between a fused q/k/v projection and decode attention, in one launch: RoPE on the q and
  * k heads of {@code qkv [tokens, heads + 2 * kvHeads, headDim]} (token rows {@code ldt} elements
- * apart, heads contiguous), the roped q into a contiguous {@code qOut [tokens, heads, headDim]}, the
- * roped k and the v heads into the paged caches {@code [slots, kvHeads, headDim]} at
- * {@code slots[t]} (negative or past the cache: not written, as {@code kvAppend}). It replaces two
- * {@link Rope} launches and a {@code kvAppend}, and computes what they compute: the same f32
- * angle, products and one rounding per element.
+ * apart, heads contiguous), the roped q into a contiguous {@code qOut [tokens, heads, headDim]},
+ * the roped k and the v heads into the paged caches {@code [slots, kvHeads, headDim]} at {@code
+ * slots[t]} (negative or past the cache: not written, as {@code kvAppend}). It replaces two {@link
+ * Rope} launches and a {@code kvAppend}, and computes what they compute: the same f32 angle,
+ * products and one rounding per element.
  *
- * <p>One thread per output element; each finds its rotation partner in the same head, so the
- * kernel needs no alignment and takes both pair layouts and partial rotary dims. It is launched to
- * overlap the projection before it ({@link Launch#overlappingPrevious}) and waits for it first.
+ * <p>One thread per output element; each finds its rotation partner in the same head, so the kernel
+ * needs no alignment and takes both pair layouts and partial rotary dims. It is launched to overlap
+ * the projection before it ({@link Launch#overlappingPrevious}) and waits for it first.
  */
 public final class RopeKvAppend {
   private RopeKvAppend() {}
@@ -34,7 +34,10 @@ public final class RopeKvAppend {
   /** Threads per block. */
   static final int BLOCK = 256;
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       template <typename T>
       __device__ __forceinline__ void rope_kv_append(T* q_out, T* k_cache, T* v_cache, const T* qkv, const int* positions,
                                                      const int* slots, const float* inv_freq, int tokens, int heads, int kv_heads,
@@ -78,13 +81,71 @@ public final class RopeKvAppend {
       extern "C" __global__ void kj_rope_kv_append_bf16(__nv_bfloat16* q_out, __nv_bfloat16* k_cache, __nv_bfloat16* v_cache, const __nv_bfloat16* qkv, const int* positions, const int* slots, const float* inv_freq, int tokens, int heads, int kv_heads, int head_dim, int rotary_dim, long long ldt, long long cache_slots, int interleaved) { rope_kv_append<__nv_bfloat16>(q_out, k_cache, v_cache, qkv, positions, slots, inv_freq, tokens, heads, kv_heads, head_dim, rotary_dim, ldt, cache_slots, interleaved); }
       """)
   public interface Cuda {
-    void kj_rope_kv_append_f32(Launch l, Ptr<F32> qOut, Ptr<F32> kCache, Ptr<F32> vCache, ConstPtr<F32> qkv, ConstPtr<I32> positions, ConstPtr<I32> slots, ConstPtr<F32> invFreq, int tokens, int heads, int kvHeads, int headDim, int rotaryDim, long ldt, long cacheSlots, int interleaved);
-    void kj_rope_kv_append_f16(Launch l, Ptr<F16> qOut, Ptr<F16> kCache, Ptr<F16> vCache, ConstPtr<F16> qkv, ConstPtr<I32> positions, ConstPtr<I32> slots, ConstPtr<F32> invFreq, int tokens, int heads, int kvHeads, int headDim, int rotaryDim, long ldt, long cacheSlots, int interleaved);
-    void kj_rope_kv_append_bf16(Launch l, Ptr<BF16> qOut, Ptr<BF16> kCache, Ptr<BF16> vCache, ConstPtr<BF16> qkv, ConstPtr<I32> positions, ConstPtr<I32> slots, ConstPtr<F32> invFreq, int tokens, int heads, int kvHeads, int headDim, int rotaryDim, long ldt, long cacheSlots, int interleaved);
+    void kj_rope_kv_append_f32(
+        Launch l,
+        Ptr<F32> qOut,
+        Ptr<F32> kCache,
+        Ptr<F32> vCache,
+        ConstPtr<F32> qkv,
+        ConstPtr<I32> positions,
+        ConstPtr<I32> slots,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int rotaryDim,
+        long ldt,
+        long cacheSlots,
+        int interleaved);
+
+    void kj_rope_kv_append_f16(
+        Launch l,
+        Ptr<F16> qOut,
+        Ptr<F16> kCache,
+        Ptr<F16> vCache,
+        ConstPtr<F16> qkv,
+        ConstPtr<I32> positions,
+        ConstPtr<I32> slots,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int rotaryDim,
+        long ldt,
+        long cacheSlots,
+        int interleaved);
+
+    void kj_rope_kv_append_bf16(
+        Launch l,
+        Ptr<BF16> qOut,
+        Ptr<BF16> kCache,
+        Ptr<BF16> vCache,
+        ConstPtr<BF16> qkv,
+        ConstPtr<I32> positions,
+        ConstPtr<I32> slots,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int rotaryDim,
+        long ldt,
+        long cacheSlots,
+        int interleaved);
   }
 
   /** The sizes of one call; the caller has checked the tensors (shapes, dtypes, strides). */
-  public record Shape(int tokens, int heads, int kvHeads, int headDim, int rotaryDim, long ldt, long cacheSlots, boolean interleaved) {
+  public record Shape(
+      int tokens,
+      int heads,
+      int kvHeads,
+      int headDim,
+      int rotaryDim,
+      long ldt,
+      long cacheSlots,
+      boolean interleaved) {
     long elements() {
       return (long) tokens * (heads + 2L * kvHeads) * headDim;
     }
@@ -94,24 +155,83 @@ public final class RopeKvAppend {
    * Queues the kernel. Addresses are device pointers: {@code invFreq} holds {@code rotaryDim / 2}
    * f32 inverse frequencies, {@code positions} and {@code slots} {@code tokens} i32 each.
    */
-  public static void launch(Cuda k, StreamRef stream, DType t, long qOut, long kCache, long vCache, long qkv, long positions,
-      long slots, long invFreq, Shape s) {
+  public static void launch(
+      Cuda k,
+      StreamRef stream,
+      DType t,
+      long qOut,
+      long kCache,
+      long vCache,
+      long qkv,
+      long positions,
+      long slots,
+      long invFreq,
+      Shape s) {
     LaunchMath.requireFloating("ropeKvAppend", "qkv", t);
     if (s.elements() == 0) {
       return;
     }
-    Launch l = Launch.grid((int) Math.min(Launch.blocksFor(s.elements(), BLOCK), 4096)).block(BLOCK).on(stream).overlappingPrevious();
+    Launch l =
+        Launch.grid((int) Math.min(Launch.blocksFor(s.elements(), BLOCK), 4096))
+            .block(BLOCK)
+            .on(stream)
+            .overlappingPrevious();
     int il = s.interleaved() ? 1 : 0;
     switch (t) {
-      case F32 -> k.kj_rope_kv_append_f32(l, ptr(qOut, F32.class), ptr(kCache, F32.class), ptr(vCache, F32.class), cptr(qkv, F32.class),
-          cptr(positions, I32.class), cptr(slots, I32.class), cptr(invFreq, F32.class), s.tokens(), s.heads(), s.kvHeads(), s.headDim(),
-          s.rotaryDim(), s.ldt(), s.cacheSlots(), il);
-      case F16 -> k.kj_rope_kv_append_f16(l, ptr(qOut, F16.class), ptr(kCache, F16.class), ptr(vCache, F16.class), cptr(qkv, F16.class),
-          cptr(positions, I32.class), cptr(slots, I32.class), cptr(invFreq, F32.class), s.tokens(), s.heads(), s.kvHeads(), s.headDim(),
-          s.rotaryDim(), s.ldt(), s.cacheSlots(), il);
-      default -> k.kj_rope_kv_append_bf16(l, ptr(qOut, BF16.class), ptr(kCache, BF16.class), ptr(vCache, BF16.class), cptr(qkv, BF16.class),
-          cptr(positions, I32.class), cptr(slots, I32.class), cptr(invFreq, F32.class), s.tokens(), s.heads(), s.kvHeads(), s.headDim(),
-          s.rotaryDim(), s.ldt(), s.cacheSlots(), il);
+      case F32 ->
+          k.kj_rope_kv_append_f32(
+              l,
+              ptr(qOut, F32.class),
+              ptr(kCache, F32.class),
+              ptr(vCache, F32.class),
+              cptr(qkv, F32.class),
+              cptr(positions, I32.class),
+              cptr(slots, I32.class),
+              cptr(invFreq, F32.class),
+              s.tokens(),
+              s.heads(),
+              s.kvHeads(),
+              s.headDim(),
+              s.rotaryDim(),
+              s.ldt(),
+              s.cacheSlots(),
+              il);
+      case F16 ->
+          k.kj_rope_kv_append_f16(
+              l,
+              ptr(qOut, F16.class),
+              ptr(kCache, F16.class),
+              ptr(vCache, F16.class),
+              cptr(qkv, F16.class),
+              cptr(positions, I32.class),
+              cptr(slots, I32.class),
+              cptr(invFreq, F32.class),
+              s.tokens(),
+              s.heads(),
+              s.kvHeads(),
+              s.headDim(),
+              s.rotaryDim(),
+              s.ldt(),
+              s.cacheSlots(),
+              il);
+      default ->
+          k.kj_rope_kv_append_bf16(
+              l,
+              ptr(qOut, BF16.class),
+              ptr(kCache, BF16.class),
+              ptr(vCache, BF16.class),
+              cptr(qkv, BF16.class),
+              cptr(positions, I32.class),
+              cptr(slots, I32.class),
+              cptr(invFreq, F32.class),
+              s.tokens(),
+              s.heads(),
+              s.kvHeads(),
+              s.headDim(),
+              s.rotaryDim(),
+              s.ldt(),
+              s.cacheSlots(),
+              il);
     }
   }
 
@@ -120,15 +240,35 @@ public final class RopeKvAppend {
    * {@code qOut} contiguous, caches {@code [cacheSlots, kvHeads, headDim]}. Each element is rotated
    * with {@link Rope#ropeReference}'s arithmetic and rounded once to {@code t}.
    */
-  public static void reference(DType t, float[] qOut, float[] kCache, float[] vCache, float[] qkv, int qkvOff, int[] positions,
-      int[] slots, float[] invFreq, Shape s) {
+  public static void reference(
+      DType t,
+      float[] qOut,
+      float[] kCache,
+      float[] vCache,
+      float[] qkv,
+      int qkvOff,
+      int[] positions,
+      int[] slots,
+      float[] invFreq,
+      Shape s) {
     int width = (s.heads() + 2 * s.kvHeads()) * s.headDim();
     float[] rows = new float[s.tokens() * width];
     for (int tok = 0; tok < s.tokens(); tok++) {
       System.arraycopy(qkv, (int) (qkvOff + tok * s.ldt()), rows, tok * width, width);
     }
     // q and k heads are consecutive in a row: one rotation over heads + kvHeads of them.
-    Rope.ropeReference(t, rows, 0, positions, 0, invFreq, s.tokens(), s.heads() + s.kvHeads(), s.rotaryDim(), width, s.headDim(),
+    Rope.ropeReference(
+        t,
+        rows,
+        0,
+        positions,
+        0,
+        invFreq,
+        s.tokens(),
+        s.heads() + s.kvHeads(),
+        s.rotaryDim(),
+        width,
+        s.headDim(),
         s.interleaved());
     int qWidth = s.heads() * s.headDim();
     int kvWidth = s.kvHeads() * s.headDim();

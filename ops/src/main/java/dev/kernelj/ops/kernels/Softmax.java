@@ -18,19 +18,24 @@ import dev.kernelj.ops.DTypes;
 /**
  * Softmax over each row, with an optional mask that keeps only a prefix of each row: row {@code r}
  * keeps columns {@code [0, valid(r))} and writes 0 to the rest, where
+ *
  * <ul>
- *   <li>causal ({@code causalQueries > 0}): {@code valid = causalOffset + (r % causalQueries) + 1} —
- *       rows are queries of a block of {@code causalQueries}, whose first query sits at key position
- *       {@code causalOffset};
+ *   <li>causal ({@code causalQueries > 0}): {@code valid = causalOffset + (r % causalQueries) + 1}
+ *       — rows are queries of a block of {@code causalQueries}, whose first query sits at key
+ *       position {@code causalOffset};
  *   <li>lengths: {@code valid = min(valid, lengths[r / rowsPerLength])} — one length per sequence;
  * </ul>
- * each clamped to {@code [0, cols]}. A row that keeps nothing is all zeros (not NaN). f32 math, three
- * passes (max, sum of exp, write), one rounding.
+ *
+ * each clamped to {@code [0, cols]}. A row that keeps nothing is all zeros (not NaN). f32 math,
+ * three passes (max, sum of exp, write), one rounding.
  */
 public final class Softmax {
   private Softmax() {}
 
-  @Kernel(source = CudaPrelude.PRELUDE + """
+  @Kernel(
+      source =
+          CudaPrelude.PRELUDE
+              + """
       template <typename T>
       __device__ __forceinline__ void softmax_row(T* out, const T* x, const int* lengths, int cols, long long ldx, long long ldo,
                                                   int causalQueries, int causalOffset, int rowsPerLength) {
@@ -61,20 +66,91 @@ public final class Softmax {
       extern "C" __global__ void kj_softmax_len_bf16(__nv_bfloat16* out, const __nv_bfloat16* x, const int* lengths, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset, int rowsPerLength) { softmax_row<__nv_bfloat16>(out, x, lengths, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength); }
       """)
   public interface Cuda {
-    void kj_softmax_f32(Launch l, Ptr<F32> out, ConstPtr<F32> x, int cols, long ldx, long ldo, int causalQueries, int causalOffset);
-    void kj_softmax_f16(Launch l, Ptr<F16> out, ConstPtr<F16> x, int cols, long ldx, long ldo, int causalQueries, int causalOffset);
-    void kj_softmax_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> x, int cols, long ldx, long ldo, int causalQueries, int causalOffset);
-    void kj_softmax_len_f32(Launch l, Ptr<F32> out, ConstPtr<F32> x, ConstPtr<I32> lengths, int cols, long ldx, long ldo, int causalQueries, int causalOffset, int rowsPerLength);
-    void kj_softmax_len_f16(Launch l, Ptr<F16> out, ConstPtr<F16> x, ConstPtr<I32> lengths, int cols, long ldx, long ldo, int causalQueries, int causalOffset, int rowsPerLength);
-    void kj_softmax_len_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> x, ConstPtr<I32> lengths, int cols, long ldx, long ldo, int causalQueries, int causalOffset, int rowsPerLength);
+    void kj_softmax_f32(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<F32> x,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset);
+
+    void kj_softmax_f16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset);
+
+    void kj_softmax_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset);
+
+    void kj_softmax_len_f32(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<F32> x,
+        ConstPtr<I32> lengths,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset,
+        int rowsPerLength);
+
+    void kj_softmax_len_f16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> lengths,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset,
+        int rowsPerLength);
+
+    void kj_softmax_len_bf16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> lengths,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset,
+        int rowsPerLength);
   }
 
   /**
    * @param lengths device address of i32 lengths, or 0 for none
    * @param causalQueries 0 for no causal mask
    */
-  public static void softmax(Cuda k, StreamRef stream, DType t, long out, long x, long lengths, int rows, int cols,
-      long ldx, long ldo, int causalQueries, int causalOffset, int rowsPerLength) {
+  public static void softmax(
+      Cuda k,
+      StreamRef stream,
+      DType t,
+      long out,
+      long x,
+      long lengths,
+      int rows,
+      int cols,
+      long ldx,
+      long ldo,
+      int causalQueries,
+      int causalOffset,
+      int rowsPerLength) {
     LaunchMath.requireFloating("softmax", "x", t);
     LaunchMath.requireNonNegative("softmax", "rows", rows);
     LaunchMath.requireNonNegative("softmax", "cols", cols);
@@ -82,30 +158,103 @@ public final class Softmax {
     LaunchMath.requireAddress("softmax", "out", out, t);
     LaunchMath.requireAddress("softmax", "x", x, t);
     if (lengths != 0 && rowsPerLength < 1) {
-      throw new dev.kernelj.ops.OpArgumentException("softmax", "rowsPerLength", "must be >= 1 with lengths, got " + rowsPerLength);
+      throw new dev.kernelj.ops.OpArgumentException(
+          "softmax", "rowsPerLength", "must be >= 1 with lengths, got " + rowsPerLength);
     }
     if (rows == 0 || cols == 0) {
       return;
     }
-    Launch l = Launch.grid(rows).block((int) Math.min(1024, Math.max(32, (cols + 31L) / 32 * 32))).on(stream);
+    Launch l =
+        Launch.grid(rows)
+            .block((int) Math.min(1024, Math.max(32, (cols + 31L) / 32 * 32)))
+            .on(stream);
     if (lengths == 0) {
       switch (t) {
-        case F32 -> k.kj_softmax_f32(l, ptr(out, F32.class), cptr(x, F32.class), cols, ldx, ldo, causalQueries, causalOffset);
-        case F16 -> k.kj_softmax_f16(l, ptr(out, F16.class), cptr(x, F16.class), cols, ldx, ldo, causalQueries, causalOffset);
-        default -> k.kj_softmax_bf16(l, ptr(out, BF16.class), cptr(x, BF16.class), cols, ldx, ldo, causalQueries, causalOffset);
+        case F32 ->
+            k.kj_softmax_f32(
+                l,
+                ptr(out, F32.class),
+                cptr(x, F32.class),
+                cols,
+                ldx,
+                ldo,
+                causalQueries,
+                causalOffset);
+        case F16 ->
+            k.kj_softmax_f16(
+                l,
+                ptr(out, F16.class),
+                cptr(x, F16.class),
+                cols,
+                ldx,
+                ldo,
+                causalQueries,
+                causalOffset);
+        default ->
+            k.kj_softmax_bf16(
+                l,
+                ptr(out, BF16.class),
+                cptr(x, BF16.class),
+                cols,
+                ldx,
+                ldo,
+                causalQueries,
+                causalOffset);
       }
       return;
     }
     ConstPtr<I32> len = cptr(lengths, I32.class);
     switch (t) {
-      case F32 -> k.kj_softmax_len_f32(l, ptr(out, F32.class), cptr(x, F32.class), len, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength);
-      case F16 -> k.kj_softmax_len_f16(l, ptr(out, F16.class), cptr(x, F16.class), len, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength);
-      default -> k.kj_softmax_len_bf16(l, ptr(out, BF16.class), cptr(x, BF16.class), len, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength);
+      case F32 ->
+          k.kj_softmax_len_f32(
+              l,
+              ptr(out, F32.class),
+              cptr(x, F32.class),
+              len,
+              cols,
+              ldx,
+              ldo,
+              causalQueries,
+              causalOffset,
+              rowsPerLength);
+      case F16 ->
+          k.kj_softmax_len_f16(
+              l,
+              ptr(out, F16.class),
+              cptr(x, F16.class),
+              len,
+              cols,
+              ldx,
+              ldo,
+              causalQueries,
+              causalOffset,
+              rowsPerLength);
+      default ->
+          k.kj_softmax_len_bf16(
+              l,
+              ptr(out, BF16.class),
+              cptr(x, BF16.class),
+              len,
+              cols,
+              ldx,
+              ldo,
+              causalQueries,
+              causalOffset,
+              rowsPerLength);
     }
   }
 
-  /** The number of leading columns row {@code r} keeps; shared by the reference twin and the tests. */
-  public static int validColumns(int r, int cols, int[] lengths, int lengthsOff, int causalQueries, int causalOffset, int rowsPerLength) {
+  /**
+   * The number of leading columns row {@code r} keeps; shared by the reference twin and the tests.
+   */
+  public static int validColumns(
+      int r,
+      int cols,
+      int[] lengths,
+      int lengthsOff,
+      int causalQueries,
+      int causalOffset,
+      int rowsPerLength) {
     long valid = cols;
     if (causalQueries > 0) {
       valid = Math.min(valid, (long) causalOffset + (r % causalQueries) + 1);
@@ -117,11 +266,25 @@ public final class Softmax {
   }
 
   /** Reference twin: max and exponentials in f32 as the kernel forms them, the sum in f64. */
-  public static void softmaxReference(DType t, float[] out, int outOff, int ldo, float[] x, int xOff, int ldx,
-      int[] lengths, int lengthsOff, int rows, int cols, int causalQueries, int causalOffset, int rowsPerLength) {
+  public static void softmaxReference(
+      DType t,
+      float[] out,
+      int outOff,
+      int ldo,
+      float[] x,
+      int xOff,
+      int ldx,
+      int[] lengths,
+      int lengthsOff,
+      int rows,
+      int cols,
+      int causalQueries,
+      int causalOffset,
+      int rowsPerLength) {
     float[] e = new float[cols];
     for (int r = 0; r < rows; r++) {
-      int keep = validColumns(r, cols, lengths, lengthsOff, causalQueries, causalOffset, rowsPerLength);
+      int keep =
+          validColumns(r, cols, lengths, lengthsOff, causalQueries, causalOffset, rowsPerLength);
       float m = Float.NEGATIVE_INFINITY;
       for (int c = 0; c < keep; c++) {
         m = Math.max(m, x[xOff + r * ldx + c]);

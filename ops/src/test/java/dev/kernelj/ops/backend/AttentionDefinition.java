@@ -12,17 +12,39 @@ final class AttentionDefinition {
    * q [batch, seqQ, heads, d], k and v [batch, seqKv, kvHeads, d] row-major; causal keeps keys
    * {@code j <= i + seqKv - seqQ}. Returns [batch, seqQ, heads, d].
    */
-  static double[] prefill(float[] q, float[] k, float[] v, int batch, int seqQ, int seqKv, int heads, int kvHeads, int d,
-      double scale, boolean causal) {
+  static double[] prefill(
+      float[] q,
+      float[] k,
+      float[] v,
+      int batch,
+      int seqQ,
+      int seqKv,
+      int heads,
+      int kvHeads,
+      int d,
+      double scale,
+      boolean causal) {
     return prefill(q, k, v, batch, seqQ, seqKv, heads, kvHeads, d, scale, causal, 0);
   }
 
   /**
    * As above with a sliding window: {@code window > 0} also drops keys {@code j <= p - window} of
-   * the query at position {@code p = i + seqKv - seqQ} (transformers' {@code kv_idx > q_idx - sliding_window}).
+   * the query at position {@code p = i + seqKv - seqQ} (transformers' {@code kv_idx > q_idx -
+   * sliding_window}).
    */
-  static double[] prefill(float[] q, float[] k, float[] v, int batch, int seqQ, int seqKv, int heads, int kvHeads, int d,
-      double scale, boolean causal, int window) {
+  static double[] prefill(
+      float[] q,
+      float[] k,
+      float[] v,
+      int batch,
+      int seqQ,
+      int seqKv,
+      int heads,
+      int kvHeads,
+      int d,
+      double scale,
+      boolean causal,
+      int window) {
     double[] out = new double[batch * seqQ * heads * d];
     for (int b = 0; b < batch; b++) {
       for (int h = 0; h < heads; h++) {
@@ -47,8 +69,20 @@ final class AttentionDefinition {
     return out;
   }
 
-  /** One query row against {@code n} keys and values of {@code d} each; writes {@code d} outputs at {@code outAt}. */
-  static void one(float[] q, int qAt, double[] keys, double[] values, int n, int d, double scale, double[] out, int outAt) {
+  /**
+   * One query row against {@code n} keys and values of {@code d} each; writes {@code d} outputs at
+   * {@code outAt}.
+   */
+  static void one(
+      float[] q,
+      int qAt,
+      double[] keys,
+      double[] values,
+      int n,
+      int d,
+      double scale,
+      double[] out,
+      int outAt) {
     if (n == 0) {
       return; // no keys: zeros
     }

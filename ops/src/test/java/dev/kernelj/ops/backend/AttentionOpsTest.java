@@ -17,16 +17,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The reference backend's attention ops, through the {@link Ops} API, against the float64 definition. */
+/**
+ * The reference backend's attention ops, through the {@link Ops} API, against the float64
+ * definition.
+ */
 class AttentionOpsTest {
   final Ops ops = new ReferenceOps();
   final SplittableRandom random = new SplittableRandom(11);
 
   @ParameterizedTest(name = "{0} B{1} Sq{2} Skv{3} H{4} Hkv{5} D{6} causal {7}")
   @CsvSource({
-      "F32, 1, 5, 5, 4, 2, 16, true", "F32, 2, 4, 11, 8, 1, 16, false", "BF16, 2, 7, 9, 6, 3, 64, true",
-      "F16, 1, 3, 3, 2, 2, 8, false", "BF16, 1, 1, 17, 4, 4, 128, true", "F32, 1, 6, 6, 3, 1, 80, true"})
-  void prefillMatchesTheDefinition(DType t, int batch, int seqQ, int seqKv, int heads, int kvHeads, int d, boolean causal) {
+    "F32, 1, 5, 5, 4, 2, 16, true", "F32, 2, 4, 11, 8, 1, 16, false",
+        "BF16, 2, 7, 9, 6, 3, 64, true",
+    "F16, 1, 3, 3, 2, 2, 8, false", "BF16, 1, 1, 17, 4, 4, 128, true",
+        "F32, 1, 6, 6, 3, 1, 80, true"
+  })
+  void prefillMatchesTheDefinition(
+      DType t, int batch, int seqQ, int seqKv, int heads, int kvHeads, int d, boolean causal) {
     // q is a view at an offset into a larger tensor: the op must read it through its offset.
     Tensor q = random(random, t, 1, batch + 1, seqQ, heads, d).slice(0, 1, batch + 1);
     Tensor k = random(random, t, 1, batch, seqKv, kvHeads, d);
@@ -38,8 +45,19 @@ class AttentionOpsTest {
 
     ops.attentionPrefill(out, q, k, v, (float) scale, causal);
 
-    double[] expected = AttentionDefinition.prefill(qBefore, k.toFloatArray(), v.toFloatArray(), batch, seqQ, seqKv, heads, kvHeads,
-        d, (float) scale, causal);
+    double[] expected =
+        AttentionDefinition.prefill(
+            qBefore,
+            k.toFloatArray(),
+            v.toFloatArray(),
+            batch,
+            seqQ,
+            seqKv,
+            heads,
+            kvHeads,
+            d,
+            (float) scale,
+            causal);
     assertClose("prefill", expected, out.toFloatArray(), rtol(t), t == DType.F32 ? 1e-6 : 4e-3);
     assertArrayEquals(qBefore, q.toFloatArray(), "q must not change");
   }
@@ -59,7 +77,8 @@ class AttentionOpsTest {
 
   @ParameterizedTest(name = "{0} H{1} Hkv{2} D{3} block {4}")
   @CsvSource({"F32, 4, 2, 16, 4", "BF16, 8, 2, 64, 16", "F16, 6, 6, 32, 3", "BF16, 4, 1, 128, 8"})
-  void appendThenDecodeMatchesTheDefinitionOverEachWholeSequence(DType t, int heads, int kvHeads, int d, int blockSize) {
+  void appendThenDecodeMatchesTheDefinitionOverEachWholeSequence(
+      DType t, int heads, int kvHeads, int d, int blockSize) {
     int[] lengths = {13, 1, 0, 2 * blockSize};
     int batch = lengths.length;
     int maxBlocks = 0, needed = 0;
@@ -99,7 +118,14 @@ class AttentionOpsTest {
     ops.fill(out, Float.NaN);
     double scale = 1 / Math.sqrt(d);
 
-    ops.attentionDecode(out, q, kCache, vCache, Tensor.fromInts(table, batch, maxBlocks), Tensor.fromInts(lengths, batch), (float) scale);
+    ops.attentionDecode(
+        out,
+        q,
+        kCache,
+        vCache,
+        Tensor.fromInts(table, batch, maxBlocks),
+        Tensor.fromInts(lengths, batch),
+        (float) scale);
 
     double[] expected = new double[batch * heads * d];
     float[] qv = q.toFloatArray();
@@ -107,8 +133,19 @@ class AttentionOpsTest {
       if (lengths[b] == 0) {
         continue; // a sequence without context gets zeros
       }
-      double[] one = AttentionDefinition.prefill(java.util.Arrays.copyOfRange(qv, b * heads * d, (b + 1) * heads * d),
-          keys[b].toFloatArray(), values[b].toFloatArray(), 1, 1, lengths[b], heads, kvHeads, d, (float) scale, false);
+      double[] one =
+          AttentionDefinition.prefill(
+              java.util.Arrays.copyOfRange(qv, b * heads * d, (b + 1) * heads * d),
+              keys[b].toFloatArray(),
+              values[b].toFloatArray(),
+              1,
+              1,
+              lengths[b],
+              heads,
+              kvHeads,
+              d,
+              (float) scale,
+              false);
       System.arraycopy(one, 0, expected, b * heads * d, heads * d);
     }
     assertClose("decode", expected, out.toFloatArray(), rtol(t), t == DType.F32 ? 1e-6 : 4e-3);
@@ -137,7 +174,8 @@ class AttentionOpsTest {
 
   @Test
   void appendIntoACacheViewWritesThroughTheView() {
-    Tensor both = random(random, DType.F32, 1, 2, 4, 2, 1, 8); // [k|v, blocks, blockSize, kvHeads, d]
+    Tensor both =
+        random(random, DType.F32, 1, 2, 4, 2, 1, 8); // [k|v, blocks, blockSize, kvHeads, d]
     Tensor kCache = both.select(0, 0), vCache = both.select(0, 1);
     Tensor k = random(random, DType.F32, 1, 1, 1, 8), v = random(random, DType.F32, 1, 1, 1, 8);
     ops.kvAppend(kCache, vCache, k, v, Tensor.fromInts(new int[] {3}, 1));

@@ -28,10 +28,11 @@ final class Checks {
   }
 
   /**
-   * Every element within {@code atol + rtol * |expected|}; NaN only where NaN is expected. {@code atol}
-   * is scaled by the caller to the problem (e.g. the magnitude of a dot product's terms).
+   * Every element within {@code atol + rtol * |expected|}; NaN only where NaN is expected. {@code
+   * atol} is scaled by the caller to the problem (e.g. the magnitude of a dot product's terms).
    */
-  static void assertClose(String what, double[] expected, float[] actual, double rtol, double atol) {
+  static void assertClose(
+      String what, double[] expected, float[] actual, double rtol, double atol) {
     if (expected.length != actual.length) {
       fail(what + ": " + actual.length + " values, expected " + expected.length);
     }
@@ -46,7 +47,19 @@ final class Checks {
       }
       double err = Math.abs(a - e);
       if (!(err <= atol + rtol * Math.abs(e))) {
-        fail(what + ": element " + i + " is " + a + ", expected " + e + " (error " + err + " > " + (atol + rtol * Math.abs(e)) + ")");
+        fail(
+            what
+                + ": element "
+                + i
+                + " is "
+                + a
+                + ", expected "
+                + e
+                + " (error "
+                + err
+                + " > "
+                + (atol + rtol * Math.abs(e))
+                + ")");
       }
     }
   }

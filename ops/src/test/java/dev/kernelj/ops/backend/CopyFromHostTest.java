@@ -40,10 +40,12 @@ class CopyFromHostTest {
     rows.flip();
     ops.copyFromHost(t.slice(0, 1, 3), rows);
     assertEquals(0, rows.position(), "the buffer is not moved");
-    assertArrayEquals(new float[] {0, 0, 0, 0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 0, 0, 0}, t.toFloatArray());
+    assertArrayEquals(
+        new float[] {0, 0, 0, 0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 0, 0, 0}, t.toFloatArray());
 
     Tensor b = ops.empty(DType.BF16, 2);
-    ByteBuffer bits = littleEndian(2 * 2).putShort(BFloat16.fromFloat(-1.25f)).putShort((short) 0x7f80).flip();
+    ByteBuffer bits =
+        littleEndian(2 * 2).putShort(BFloat16.fromFloat(-1.25f)).putShort((short) 0x7f80).flip();
     ops.copyFromHost(b, bits);
     assertArrayEquals(new float[] {-1.25f, Float.POSITIVE_INFINITY}, b.toFloatArray());
 
@@ -56,16 +58,24 @@ class CopyFromHostTest {
   void wrongByteCountsAndStridedTargetsAreRefusedOnBothBackends() {
     for (Ops ops : List.of(new ReferenceOps(), new CudaOps(new FakePort()))) {
       Tensor t = ops.empty(DType.F32, 2, 3);
-      OpArgumentException e = assertThrows(OpArgumentException.class, () -> ops.copyFromHost(t, littleEndian(12)));
-      assertTrue(e.getMessage().startsWith("copyFromHost: bytes holds 12 bytes but dst f32"), e.getMessage());
-      assertTrue(e.getMessage().contains("needs 24 (6 elements of F32, 4 bytes each"), e.getMessage());
-      e = assertThrows(OpArgumentException.class, () -> ops.copyFromHost(t.slice(1, 0, 2), littleEndian(16)));
+      OpArgumentException e =
+          assertThrows(OpArgumentException.class, () -> ops.copyFromHost(t, littleEndian(12)));
+      assertTrue(
+          e.getMessage().startsWith("copyFromHost: bytes holds 12 bytes but dst f32"),
+          e.getMessage());
+      assertTrue(
+          e.getMessage().contains("needs 24 (6 elements of F32, 4 bytes each"), e.getMessage());
+      e =
+          assertThrows(
+              OpArgumentException.class,
+              () -> ops.copyFromHost(t.slice(1, 0, 2), littleEndian(16)));
       assertTrue(e.getMessage().endsWith("must be contiguous"), e.getMessage());
     }
     FakePort port = new FakePort();
     CudaOps cuda = new CudaOps(port);
     Tensor host = Tensor.zeros(DType.F32, 2);
-    OpArgumentException e = assertThrows(OpArgumentException.class, () -> cuda.copyFromHost(host, littleEndian(8)));
+    OpArgumentException e =
+        assertThrows(OpArgumentException.class, () -> cuda.copyFromHost(host, littleEndian(8)));
     assertTrue(e.getMessage().contains("is on the host"), e.getMessage());
     assertEquals(List.of(), port.queued, "nothing reached the stream");
   }
@@ -75,14 +85,17 @@ class CopyFromHostTest {
     LazyDevice port = new LazyDevice(40 << 20);
     CudaOps cuda = new CudaOps(port);
     int cols = 1024;
-    int bigRows = (2 * PinnedUploads.CHUNK_BYTES + 12_345 * 2) / (2 * cols) + 1; // more than two chunks, a partial last one
+    int bigRows =
+        (2 * PinnedUploads.CHUNK_BYTES + 12_345 * 2) / (2 * cols)
+            + 1; // more than two chunks, a partial last one
     Tensor fused = cuda.empty(DType.BF16, 5 + bigRows + 7, cols);
     Random random = new Random(42);
     byte[] head = randomBytes(random, 5 * cols * 2);
     byte[] big = randomBytes(random, bigRows * cols * 2);
     byte[] tail = randomBytes(random, 7 * cols * 2);
 
-    // Three copies back to back, none waited for; the big one comes from a direct buffer at an offset.
+    // Three copies back to back, none waited for; the big one comes from a direct buffer at an
+    // offset.
     ByteBuffer direct = ByteBuffer.allocateDirect(big.length + 3);
     direct.position(3);
     direct.put(big).position(3);
@@ -150,7 +163,12 @@ class CopyFromHostTest {
     public void copyHostToDeviceAsync(long dst, ByteBuffer src, long bytes) {
       queued.add("h2d");
       // Reads the source when it runs, like a DMA engine does.
-      pending.add(() -> src.duplicate().position(0).limit((int) bytes).get(memory, (int) (dst - BASE), (int) bytes));
+      pending.add(
+          () ->
+              src.duplicate()
+                  .position(0)
+                  .limit((int) bytes)
+                  .get(memory, (int) (dst - BASE), (int) bytes));
     }
 
     @Override

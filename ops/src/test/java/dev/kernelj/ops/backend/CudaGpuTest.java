@@ -10,9 +10,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 
 /**
- * What every CUDA-versus-reference test class shares: one CUDA backend per class (opened before
- * its tests, closed after), the reference backend, and a skip with the reason when no GPU can be
- * used. Each test skips on its own, so a report lists every GPU test as skipped with the reason.
+ * What every CUDA-versus-reference test class shares: one CUDA backend per class (opened before its
+ * tests, closed after), the reference backend, and a skip with the reason when no GPU can be used.
+ * Each test skips on its own, so a report lists every GPU test as skipped with the reason.
  */
 @Tag("gpu")
 abstract class CudaGpuTest {
@@ -32,7 +32,10 @@ abstract class CudaGpuTest {
     assumeTrue(cuda != null, () -> "GPU test skipped: " + whyNoGpu);
   }
 
-  /** A device tensor filled with a value no kernel writes (NaN, or -7 for I32), to catch unwritten elements. */
+  /**
+   * A device tensor filled with a value no kernel writes (NaN, or -7 for I32), to catch unwritten
+   * elements.
+   */
   static Tensor poisoned(DType t, int... shape) {
     Tensor out = cuda.empty(t, shape);
     cuda.fill(out, t == DType.I32 ? -7 : Float.NaN);

@@ -22,24 +22,43 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Launchers are found under the processor's names; a nested interface's launcher is
- * {@code Outer_InnerLauncher}. (The GPU test bed once looked for {@code Outer$InnerLauncher} and
- * skipped every GEMV GPU test as "not built with the processor".)
+ * Launchers are found under the processor's names; a nested interface's launcher is {@code
+ * Outer_InnerLauncher}. (The GPU test bed once looked for {@code Outer$InnerLauncher} and skipped
+ * every GEMV GPU test as "not built with the processor".)
  */
 class LauncherLookupTest {
   @Test
   void nestedInterfacesUseAnUnderscore() {
-    assertEquals("dev.kernelj.ops.kernels.Gemv_CudaLauncher", LauncherLookup.launcherName(Gemv.Cuda.class));
-    assertEquals("dev.kernelj.ops.kernels.attention.PrefillAttentionKernelsLauncher",
+    assertEquals(
+        "dev.kernelj.ops.kernels.Gemv_CudaLauncher", LauncherLookup.launcherName(Gemv.Cuda.class));
+    assertEquals(
+        "dev.kernelj.ops.kernels.attention.PrefillAttentionKernelsLauncher",
         LauncherLookup.launcherName(PrefillAttentionKernels.class));
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {Elementwise.Cuda.class, Casts.Cuda.class, Embedding.Cuda.class, RmsNorm.Cuda.class, LayerNorm.Cuda.class,
-      Softmax.Cuda.class, Activations.Cuda.class, Rope.Cuda.class, Gemv.Cuda.class, PrefillAttentionKernels.class,
-      PagedDecodeAttentionKernels.class, KvCacheAppendKernels.class, SamplingKernels.class})
+  @ValueSource(
+      classes = {
+        Elementwise.Cuda.class,
+        Casts.Cuda.class,
+        Embedding.Cuda.class,
+        RmsNorm.Cuda.class,
+        LayerNorm.Cuda.class,
+        Softmax.Cuda.class,
+        Activations.Cuda.class,
+        Rope.Cuda.class,
+        Gemv.Cuda.class,
+        PrefillAttentionKernels.class,
+        PagedDecodeAttentionKernels.class,
+        KvCacheAppendKernels.class,
+        SamplingKernels.class
+      })
   void thisBuildHasALauncherForEveryKernelInterface(Class<?> kernelInterface) {
-    assertTrue(LauncherLookup.exists(kernelInterface), LauncherLookup.launcherName(kernelInterface) + " is missing");
-    assertTrue(DeviceSession.hasLauncher(kernelInterface), "the GPU test bed would skip " + kernelInterface.getName());
+    assertTrue(
+        LauncherLookup.exists(kernelInterface),
+        LauncherLookup.launcherName(kernelInterface) + " is missing");
+    assertTrue(
+        DeviceSession.hasLauncher(kernelInterface),
+        "the GPU test bed would skip " + kernelInterface.getName());
   }
 }

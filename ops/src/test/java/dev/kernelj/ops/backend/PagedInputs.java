@@ -7,7 +7,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
-/** Host inputs for the attention GPU tests: Gaussian tensors and paged KV caches in shuffled blocks. */
+/**
+ * Host inputs for the attention GPU tests: Gaussian tensors and paged KV caches in shuffled blocks.
+ */
 final class PagedInputs {
   private PagedInputs() {}
 
@@ -26,7 +28,10 @@ final class PagedInputs {
     return Tensor.fromFloats(t, v, shape);
   }
 
-  /** Bf16 caches for sequences of {@code lengths} tokens, each in blocks drawn at random from a shuffled pool. */
+  /**
+   * Bf16 caches for sequences of {@code lengths} tokens, each in blocks drawn at random from a
+   * shuffled pool.
+   */
   static Paged paged(Random random, int kvHeads, int d, int blockSize, int... lengths) {
     int maxBlocks = 1, needed = 0;
     for (int len : lengths) {
@@ -43,12 +48,16 @@ final class PagedInputs {
     int next = 0;
     for (int s = 0; s < lengths.length; s++) {
       for (int i = 0; i < maxBlocks; i++) {
-        // unused entries point at a real block too: a kernel must stop at the length, not at the table
-        table[s * maxBlocks + i] = i * blockSize < lengths[s] ? free.get(next++) : free.get(numBlocks - 1);
+        // unused entries point at a real block too: a kernel must stop at the length, not at the
+        // table
+        table[s * maxBlocks + i] =
+            i * blockSize < lengths[s] ? free.get(next++) : free.get(numBlocks - 1);
       }
     }
-    return new Paged(gaussian(random, DType.BF16, numBlocks, blockSize, kvHeads, d),
+    return new Paged(
         gaussian(random, DType.BF16, numBlocks, blockSize, kvHeads, d),
-        Tensor.fromInts(table, lengths.length, maxBlocks), Tensor.fromInts(lengths, lengths.length));
+        gaussian(random, DType.BF16, numBlocks, blockSize, kvHeads, d),
+        Tensor.fromInts(table, lengths.length, maxBlocks),
+        Tensor.fromInts(lengths, lengths.length));
   }
 }

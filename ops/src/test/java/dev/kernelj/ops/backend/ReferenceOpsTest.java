@@ -24,13 +24,18 @@ class ReferenceOpsTest {
   final SplittableRandom random = new SplittableRandom(42);
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "F16", "BF16"})
   void elementwiseAddMulScaleAndBroadcastBias(DType t) {
     Tensor a = random(random, t, 3, 5, 37);
     Tensor b = random(random, t, 3, 5, 37);
     Tensor bias = random(random, t, 1, 37);
     float[] av = a.toFloatArray(), bv = b.toFloatArray(), biasv = bias.toFloatArray();
-    double[] sum = new double[av.length], prod = new double[av.length], scaled = new double[av.length], biased = new double[av.length];
+    double[] sum = new double[av.length],
+        prod = new double[av.length],
+        scaled = new double[av.length],
+        biased = new double[av.length];
     for (int i = 0; i < av.length; i++) {
       sum[i] = (double) av[i] + bv[i];
       prod[i] = (double) av[i] * bv[i];
@@ -51,7 +56,9 @@ class ReferenceOpsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "F16", "BF16"})
   void castsRoundOnceToTheTarget(DType to) {
     Tensor in = random(random, DType.F32, 100, 1001);
     Tensor out = ops.empty(to, 1001);
@@ -59,12 +66,17 @@ class ReferenceOpsTest {
     float[] iv = in.toFloatArray(), ov = out.toFloatArray();
     for (int i = 0; i < iv.length; i++) {
       assertEquals(DTypes.round(to, iv[i]), ov[i]);
-      assertTrue(Math.abs(ov[i] - iv[i]) <= Math.abs(iv[i]) * (to == DType.F32 ? 0 : to == DType.F16 ? 0x1p-11 : 0x1p-8) + 1e-7);
+      assertTrue(
+          Math.abs(ov[i] - iv[i])
+              <= Math.abs(iv[i]) * (to == DType.F32 ? 0 : to == DType.F16 ? 0x1p-11 : 0x1p-8)
+                  + 1e-7);
     }
   }
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "BF16"})
   void embeddingCopiesRowsAndMarksBadIdsNaN(DType t) {
     Tensor table = random(random, t, 1, 11, 9);
     Tensor ids = Tensor.fromInts(new int[] {3, 0, 10, 11, -1}, 5);
@@ -78,14 +90,18 @@ class ReferenceOpsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "BF16"})
   void rmsNormAndItsFusedResidualForm(DType t) {
     int rows = 3, cols = 130;
     Tensor x = random(random, t, 2, rows, cols);
     Tensor residual = random(random, t, 2, rows, cols);
     Tensor w = random(random, t, 1, cols);
     float[] xv = x.toFloatArray(), rv = residual.toFloatArray(), wv = w.toFloatArray();
-    double[] plain = new double[rows * cols], fused = new double[rows * cols], sum = new double[rows * cols];
+    double[] plain = new double[rows * cols],
+        fused = new double[rows * cols],
+        sum = new double[rows * cols];
     for (int r = 0; r < rows; r++) {
       double ssPlain = 0, ssFused = 0;
       for (int c = 0; c < cols; c++) {
@@ -107,7 +123,9 @@ class ReferenceOpsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "F16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "F16"})
   void layerNorm(DType t) {
     int rows = 4, cols = 77;
     Tensor x = random(random, t, 3, rows, cols);
@@ -119,7 +137,8 @@ class ReferenceOpsTest {
       double mean = 0, var = 0;
       for (int c = 0; c < cols; c++) mean += xv[r * cols + c] / (double) cols;
       for (int c = 0; c < cols; c++) var += Math.pow(xv[r * cols + c] - mean, 2) / cols;
-      for (int c = 0; c < cols; c++) expected[r * cols + c] = (xv[r * cols + c] - mean) / Math.sqrt(var + 1e-5) * wv[c] + bv[c];
+      for (int c = 0; c < cols; c++)
+        expected[r * cols + c] = (xv[r * cols + c] - mean) / Math.sqrt(var + 1e-5) * wv[c] + bv[c];
     }
     Tensor out = ops.empty(t, rows, cols);
     ops.layerNorm(out, x, w, b, 1e-5f);
@@ -127,20 +146,24 @@ class ReferenceOpsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "BF16"})
   void softmaxWithCausalAndLengthMasks(DType t) {
     int rows = 6, cols = 9;
     Tensor x = random(random, t, 5, rows, cols);
     Tensor lengths = Tensor.fromInts(new int[] {7, 0}, 2);
     float[] xv = x.toFloatArray();
-    // rows are 2 sequences x 3 queries; queries start at key 4 (4 cached tokens); sequence 1 is empty
+    // rows are 2 sequences x 3 queries; queries start at key 4 (4 cached tokens); sequence 1 is
+    // empty
     double[] expected = new double[rows * cols];
     for (int r = 0; r < rows; r++) {
       int keep = Math.min(Math.min(cols, 4 + r % 3 + 1), r / 3 == 0 ? 7 : 0);
       double max = Double.NEGATIVE_INFINITY, sum = 0;
       for (int c = 0; c < keep; c++) max = Math.max(max, xv[r * cols + c]);
       for (int c = 0; c < keep; c++) sum += Math.exp(xv[r * cols + c] - max);
-      for (int c = 0; c < cols; c++) expected[r * cols + c] = c < keep ? Math.exp(xv[r * cols + c] - max) / sum : 0;
+      for (int c = 0; c < cols; c++)
+        expected[r * cols + c] = c < keep ? Math.exp(xv[r * cols + c] - max) / sum : 0;
     }
     Tensor out = ops.empty(t, rows, cols);
     ops.softmax(out, x, SoftmaxMask.causal(3, 4).withLengths(lengths, 3));
@@ -150,16 +173,21 @@ class ReferenceOpsTest {
     for (int r = 0; r < rows; r++) {
       double s = 0;
       for (int c = 0; c < cols; c++) s += inPlace[r * cols + c];
-      assertEquals(1.0, s, t == DType.F32 ? 1e-6 : 2e-2, "row " + r + " of the in-place softmax sums to 1");
+      assertEquals(
+          1.0, s, t == DType.F32 ? 1e-6 : 2e-2, "row " + r + " of the in-place softmax sums to 1");
     }
   }
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "BF16"})
   void activationsAndSwigluOnStridedHalves(DType t) {
     Tensor x = random(random, t, 6, 2, 101);
     float[] xv = x.toFloatArray();
-    double[] silu = new double[xv.length], tanh = new double[xv.length], erf = new double[xv.length];
+    double[] silu = new double[xv.length],
+        tanh = new double[xv.length],
+        erf = new double[xv.length];
     for (int i = 0; i < xv.length; i++) {
       double v = xv[i];
       silu[i] = v / (1 + Math.exp(-v));
@@ -188,7 +216,10 @@ class ReferenceOpsTest {
     assertClose("swiglu", expected, sw.toFloatArray(), rtol(t), 1e-6);
   }
 
-  /** erf(z) = 2/sqrt(pi) * integral_0^z exp(-s^2) ds by composite Simpson with many panels: independent of the code under test. */
+  /**
+   * erf(z) = 2/sqrt(pi) * integral_0^z exp(-s^2) ds by composite Simpson with many panels:
+   * independent of the code under test.
+   */
   static double erfBySimpson(double z) {
     int n = 20000;
     double h = z / n, sum = 1 + Math.exp(-z * z);
@@ -221,12 +252,15 @@ class ReferenceOpsTest {
       }
     }
     ops.rope(x, positions, config);
-    // position 1000 times an f32 frequency: the angle carries ~1e-4 absolute error from f32 rounding
+    // position 1000 times an f32 frequency: the angle carries ~1e-4 absolute error from f32
+    // rounding
     assertClose("rope " + layout, expected, x.toFloatArray(), 1e-5, 2e-4);
   }
 
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F32", "BF16"})
+  @EnumSource(
+      value = DType.class,
+      names = {"F32", "BF16"})
   void matmulRoundsXToTheWeightTypeAndAccumulatesExactly(DType w) {
     int m = 11, n = 13, k = 67;
     Tensor x = random(random, DType.F32, 1, m, k);

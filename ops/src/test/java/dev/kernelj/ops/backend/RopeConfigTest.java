@@ -10,7 +10,9 @@ class RopeConfigTest {
   @Test
   void llama3ScalingKeepsHighDividesLowAndBlendsTheMiddle() {
     // Llama 3.1: theta 500000, factor 8, low 1, high 4, original context 8192
-    RopeConfig c = new RopeConfig(128, 128, 500000, RopeConfig.Layout.ROTATE_HALF, new RopeConfig.Llama3(8, 1, 4, 8192));
+    RopeConfig c =
+        new RopeConfig(
+            128, 128, 500000, RopeConfig.Layout.ROTATE_HALF, new RopeConfig.Llama3(8, 1, 4, 8192));
     float[] inv = c.inverseFrequencies();
     assertEquals(64, inv.length);
     for (int i = 0; i < 64; i++) {
@@ -32,7 +34,8 @@ class RopeConfigTest {
 
   @Test
   void partialRotaryUsesTheRotaryDimInTheExponent() {
-    RopeConfig c = new RopeConfig(80, 32, 10000, RopeConfig.Layout.ROTATE_HALF, new RopeConfig.NoScaling());
+    RopeConfig c =
+        new RopeConfig(80, 32, 10000, RopeConfig.Layout.ROTATE_HALF, new RopeConfig.NoScaling());
     float[] inv = c.inverseFrequencies();
     assertEquals(16, inv.length);
     assertEquals(1 / Math.pow(10000, 30.0 / 32), inv[15], 1e-6 * inv[15]);

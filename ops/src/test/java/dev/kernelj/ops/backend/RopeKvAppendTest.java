@@ -49,21 +49,27 @@ class RopeKvAppendTest {
       ops.kvAppend(kSplit, vSplit, k, v, slots);
 
       assertArrayEquals(q.toFloatArray(), qFused.toFloatArray(), "q " + layout + " " + t);
-      assertArrayEquals(kSplit.toFloatArray(), kFused.toFloatArray(), "k cache " + layout + " " + t);
-      assertArrayEquals(vSplit.toFloatArray(), vFused.toFloatArray(), "v cache " + layout + " " + t);
+      assertArrayEquals(
+          kSplit.toFloatArray(), kFused.toFloatArray(), "k cache " + layout + " " + t);
+      assertArrayEquals(
+          vSplit.toFloatArray(), vFused.toFloatArray(), "v cache " + layout + " " + t);
       assertArrayEquals(before.toFloatArray(), qkv.toFloatArray(), "qkv is left unchanged");
     }
   }
 
   @Test
   void ropeKvAppendRejectsMismatchedHeads() {
-    RopeConfig rope = new RopeConfig(64, 64, 10000, RopeConfig.Layout.ROTATE_HALF, new RopeConfig.NoScaling());
+    RopeConfig rope =
+        new RopeConfig(64, 64, 10000, RopeConfig.Layout.ROTATE_HALF, new RopeConfig.NoScaling());
     Tensor qkv = Tensor.zeros(DType.BF16, 2, 7, 64); // 4 q heads leave 3: not 2 * kvHeads
     Tensor q = Tensor.zeros(DType.BF16, 2, 4, 64);
     Tensor cache = Tensor.zeros(DType.BF16, 1, 4, 1, 64);
     Tensor ids = Tensor.fromInts(new int[] {0, 1}, 2);
-    OpArgumentException e = assertThrows(OpArgumentException.class,
-        () -> ops.ropeKvAppend(q, cache, cache.contiguousCopy(), qkv, ids, ids, rope));
-    assertTrue(e.getMessage().contains("ropeKvAppend") && e.getMessage().contains("qkv"), e.getMessage());
+    OpArgumentException e =
+        assertThrows(
+            OpArgumentException.class,
+            () -> ops.ropeKvAppend(q, cache, cache.contiguousCopy(), qkv, ids, ids, rope));
+    assertTrue(
+        e.getMessage().contains("ropeKvAppend") && e.getMessage().contains("qkv"), e.getMessage());
   }
 }

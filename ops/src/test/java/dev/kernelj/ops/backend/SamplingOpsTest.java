@@ -11,7 +11,10 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The reference backend's sampling ops through the {@link Ops} API, against what each setting means. */
+/**
+ * The reference backend's sampling ops through the {@link Ops} API, against what each setting
+ * means.
+ */
 class SamplingOpsTest {
   final Ops ops = new ReferenceOps();
 
@@ -23,7 +26,8 @@ class SamplingOpsTest {
     }
     Tensor out = Tensor.fromInts(new int[rows.length], rows.length);
     ops.fill(out, -7);
-    ops.sample(out, Tensor.fromFloats(DType.F32, flat, rows.length, vocab), history, params, seed, step);
+    ops.sample(
+        out, Tensor.fromFloats(DType.F32, flat, rows.length, vocab), history, params, seed, step);
     return out.toIntArray();
   }
 
@@ -33,7 +37,10 @@ class SamplingOpsTest {
     assertArrayEquals(new int[] {1, 1, 0}, sample(logits, null, SamplingParams.greedy(), 1, 0));
     float[][] distinct = {{0.1f, 3f, -2f, 2.9f}, {-5f, -4f, -6f, -4.5f}};
     for (int step = 0; step < 20; step++) {
-      assertArrayEquals(new int[] {1, 1}, sample(distinct, null, SamplingParams.of(1f, 1, 1f, 0f), 99, step), "top-k 1 keeps the best");
+      assertArrayEquals(
+          new int[] {1, 1},
+          sample(distinct, null, SamplingParams.of(1f, 1, 1f, 0f), 99, step),
+          "top-k 1 keeps the best");
     }
   }
 
@@ -44,12 +51,14 @@ class SamplingOpsTest {
     int draws = 4000;
     int[] counts = new int[logits.length];
     for (int step = 0; step < draws; step++) {
-      counts[sample(new float[][] {logits}, null, SamplingParams.of(1f, 0, 1f, 0f), 1234, step)[0]]++;
+      counts[
+          sample(new float[][] {logits}, null, SamplingParams.of(1f, 0, 1f, 0f), 1234, step)[0]]++;
     }
     for (int i = 0; i < logits.length; i++) {
       double sigma = Math.sqrt(draws * p[i] * (1 - p[i]));
-      assertTrue(Math.abs(counts[i] - draws * p[i]) < 5 * sigma, "token " + i + " drawn " + counts[i] + " times, expected about "
-          + draws * p[i]);
+      assertTrue(
+          Math.abs(counts[i] - draws * p[i]) < 5 * sigma,
+          "token " + i + " drawn " + counts[i] + " times, expected about " + draws * p[i]);
     }
   }
 
@@ -64,15 +73,20 @@ class SamplingOpsTest {
     for (int t : first) {
       distinct.add(t);
     }
-    assertTrue(distinct.size() > 4, "rows of one call must use different streams: " + java.util.Arrays.toString(first));
-    assertNotEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(sample(rows, null, params, 42, 4)));
+    assertTrue(
+        distinct.size() > 4,
+        "rows of one call must use different streams: " + java.util.Arrays.toString(first));
+    assertNotEquals(
+        java.util.Arrays.toString(first),
+        java.util.Arrays.toString(sample(rows, null, params, 42, 4)));
   }
 
   @Test
   void topPAndMinPKeepOnlyTheLikelyTokens() {
     float[] logits = {3f, 1f, 0.5f, 0f, -1f}; // p(0) is about 0.75
     for (int step = 0; step < 200; step++) {
-      assertEquals(0, sample(new float[][] {logits}, null, SamplingParams.of(1f, 0, 0.7f, 0f), 8, step)[0]);
+      assertEquals(
+          0, sample(new float[][] {logits}, null, SamplingParams.of(1f, 0, 0.7f, 0f), 8, step)[0]);
       int t = sample(new float[][] {logits}, null, SamplingParams.of(1f, 0, 1f, 0.12f), 8, step)[0];
       assertTrue(t <= 1, "min-p 0.12 keeps tokens 0 and 1 (p ratio 0.135), drew " + t);
     }
@@ -90,9 +104,18 @@ class SamplingOpsTest {
 
     float[] negative = {-1f, -1.5f, -3f};
     Tensor h0 = Tensor.fromInts(new int[] {0}, 1, 1);
-    assertEquals(1, sampleWith(negative, h0, SamplingParams.greedy().withPenalties(2f, 0f, 0f)), "a negative logit is multiplied: -2");
-    assertEquals(1, sampleWith(negative, h0, SamplingParams.greedy().withPenalties(1f, 0.6f, 0f)), "presence 0.6: -1.6 < -1.5");
-    assertEquals(0, sampleWith(negative, h0, SamplingParams.greedy().withPenalties(1f, 0.4f, 0f)), "presence 0.4: -1.4 > -1.5");
+    assertEquals(
+        1,
+        sampleWith(negative, h0, SamplingParams.greedy().withPenalties(2f, 0f, 0f)),
+        "a negative logit is multiplied: -2");
+    assertEquals(
+        1,
+        sampleWith(negative, h0, SamplingParams.greedy().withPenalties(1f, 0.6f, 0f)),
+        "presence 0.6: -1.6 < -1.5");
+    assertEquals(
+        0,
+        sampleWith(negative, h0, SamplingParams.greedy().withPenalties(1f, 0.4f, 0f)),
+        "presence 0.4: -1.4 > -1.5");
     Tensor h3 = Tensor.fromInts(new int[] {0, 0, 0, 1}, 1, 4);
     // frequency 0.3: token 0 seen three times, -1.9; token 1 once, -1.8
     assertEquals(1, sampleWith(negative, h3, SamplingParams.greedy().withPenalties(1f, 0f, 0.3f)));

@@ -31,10 +31,12 @@ class SlidingWindowAttentionTest {
 
   @ParameterizedTest(name = "{0} B{1} Sq{2} Skv{3} H{4} Hkv{5} D{6} window {7}")
   @CsvSource({
-      "F32, 1, 40, 40, 4, 2, 16, 7", "F32, 2, 17, 50, 4, 1, 32, 20", "BF16, 1, 130, 130, 8, 2, 64, 65",
-      "F32, 1, 9, 9, 2, 2, 80, 1", "F16, 2, 33, 33, 6, 3, 128, 20", "F32, 1, 5, 300, 4, 4, 16, 100"})
-  void prefillWithAWindowSmallerThanTheSequenceMatchesTheDefinition(DType t, int batch, int seqQ, int seqKv, int heads,
-      int kvHeads, int d, int window) {
+    "F32, 1, 40, 40, 4, 2, 16, 7", "F32, 2, 17, 50, 4, 1, 32, 20",
+        "BF16, 1, 130, 130, 8, 2, 64, 65",
+    "F32, 1, 9, 9, 2, 2, 80, 1", "F16, 2, 33, 33, 6, 3, 128, 20", "F32, 1, 5, 300, 4, 4, 16, 100"
+  })
+  void prefillWithAWindowSmallerThanTheSequenceMatchesTheDefinition(
+      DType t, int batch, int seqQ, int seqKv, int heads, int kvHeads, int d, int window) {
     Tensor q = random(random, t, 1, batch, seqQ, heads, d);
     Tensor k = random(random, t, 1, batch, seqKv, kvHeads, d);
     Tensor v = random(random, t, 1, batch, seqKv, kvHeads, d);
@@ -44,12 +46,38 @@ class SlidingWindowAttentionTest {
 
     ops.attentionPrefill(out, q, k, v, scale, true, window);
 
-    double[] expected = AttentionDefinition.prefill(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), batch, seqQ, seqKv,
-        heads, kvHeads, d, scale, true, window);
-    assertClose("windowed prefill", expected, out.toFloatArray(), rtol(t), t == DType.F32 ? 1e-6 : 4e-3);
-    double[] full = AttentionDefinition.prefill(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), batch, seqQ, seqKv,
-        heads, kvHeads, d, scale, true);
-    assertTrue(maxDifference(full, out.toFloatArray()) > 1e-2, "the window must change the result of this case");
+    double[] expected =
+        AttentionDefinition.prefill(
+            q.toFloatArray(),
+            k.toFloatArray(),
+            v.toFloatArray(),
+            batch,
+            seqQ,
+            seqKv,
+            heads,
+            kvHeads,
+            d,
+            scale,
+            true,
+            window);
+    assertClose(
+        "windowed prefill", expected, out.toFloatArray(), rtol(t), t == DType.F32 ? 1e-6 : 4e-3);
+    double[] full =
+        AttentionDefinition.prefill(
+            q.toFloatArray(),
+            k.toFloatArray(),
+            v.toFloatArray(),
+            batch,
+            seqQ,
+            seqKv,
+            heads,
+            kvHeads,
+            d,
+            scale,
+            true);
+    assertTrue(
+        maxDifference(full, out.toFloatArray()) > 1e-2,
+        "the window must change the result of this case");
   }
 
   @ParameterizedTest(name = "window {0}")
@@ -80,8 +108,14 @@ class SlidingWindowAttentionTest {
   }
 
   @ParameterizedTest(name = "{0} H{1} Hkv{2} D{3} block {4} window {5}")
-  @CsvSource({"F32, 8, 2, 16, 16, 1000", "BF16, 4, 1, 64, 7, 333", "F32, 6, 3, 32, 5, 1", "F32, 4, 4, 16, 16, 5000"})
-  void decodeOverALongPagedContextSeesTheLastWindowTokens(DType t, int heads, int kvHeads, int d, int blockSize, int window) {
+  @CsvSource({
+    "F32, 8, 2, 16, 16, 1000",
+    "BF16, 4, 1, 64, 7, 333",
+    "F32, 6, 3, 32, 5, 1",
+    "F32, 4, 4, 16, 16, 5000"
+  })
+  void decodeOverALongPagedContextSeesTheLastWindowTokens(
+      DType t, int heads, int kvHeads, int d, int blockSize, int window) {
     int[] lengths = {5000, 1, 0, window + 1, 2 * blockSize};
     Paged p = paged(t, kvHeads, d, blockSize, lengths);
     Tensor q = random(random, t, 1, lengths.length, heads, d);
@@ -89,7 +123,15 @@ class SlidingWindowAttentionTest {
     ops.fill(out, Float.NaN);
     float scale = (float) (1 / Math.sqrt(d));
 
-    ops.attentionDecode(out, q, p.kCache, p.vCache, p.table, Tensor.fromInts(lengths, lengths.length), scale, window);
+    ops.attentionDecode(
+        out,
+        q,
+        p.kCache,
+        p.vCache,
+        p.table,
+        Tensor.fromInts(lengths, lengths.length),
+        scale,
+        window);
 
     double[] expected = new double[lengths.length * heads * d];
     float[] qv = q.toFloatArray();
@@ -98,11 +140,24 @@ class SlidingWindowAttentionTest {
         continue; // zeros
       }
       // The decode query sits at position length - 1: one query of a windowed causal prefill.
-      double[] one = AttentionDefinition.prefill(Arrays.copyOfRange(qv, b * heads * d, (b + 1) * heads * d), p.keys[b],
-          p.values[b], 1, 1, lengths[b], heads, kvHeads, d, scale, true, window);
+      double[] one =
+          AttentionDefinition.prefill(
+              Arrays.copyOfRange(qv, b * heads * d, (b + 1) * heads * d),
+              p.keys[b],
+              p.values[b],
+              1,
+              1,
+              lengths[b],
+              heads,
+              kvHeads,
+              d,
+              scale,
+              true,
+              window);
       System.arraycopy(one, 0, expected, b * heads * d, heads * d);
     }
-    assertClose("windowed decode", expected, out.toFloatArray(), rtol(t), t == DType.F32 ? 1e-6 : 4e-3);
+    assertClose(
+        "windowed decode", expected, out.toFloatArray(), rtol(t), t == DType.F32 ? 1e-6 : 4e-3);
   }
 
   @Test
@@ -115,12 +170,26 @@ class SlidingWindowAttentionTest {
     Tensor prefill = ops.empty(DType.F32, 1, len, heads, d);
     ops.attentionPrefill(prefill, q, k, v, 0.25f, true, window);
 
-    Tensor lastQuery = Tensor.fromFloats(DType.F32, Arrays.copyOfRange(q.toFloatArray(), (len - 1) * heads * d, len * heads * d),
-        1, heads, d);
+    Tensor lastQuery =
+        Tensor.fromFloats(
+            DType.F32,
+            Arrays.copyOfRange(q.toFloatArray(), (len - 1) * heads * d, len * heads * d),
+            1,
+            heads,
+            d);
     Tensor decode = ops.empty(DType.F32, 1, heads, d);
-    ops.attentionDecode(decode, lastQuery, p.kCache, p.vCache, p.table, Tensor.fromInts(new int[] {len}, 1), 0.25f, window);
+    ops.attentionDecode(
+        decode,
+        lastQuery,
+        p.kCache,
+        p.vCache,
+        p.table,
+        Tensor.fromInts(new int[] {len}, 1),
+        0.25f,
+        window);
 
-    float[] lastRow = Arrays.copyOfRange(prefill.toFloatArray(), (len - 1) * heads * d, len * heads * d);
+    float[] lastRow =
+        Arrays.copyOfRange(prefill.toFloatArray(), (len - 1) * heads * d, len * heads * d);
     assertClose("decode vs prefill", Checks.toDouble(lastRow), decode.toFloatArray(), 1e-6, 1e-6);
   }
 
@@ -129,24 +198,43 @@ class SlidingWindowAttentionTest {
     Tensor q = random(random, DType.F32, 1, 1, 4, 2, 16);
     Tensor k = random(random, DType.F32, 1, 1, 4, 2, 16);
     Tensor out = ops.empty(DType.F32, 1, 4, 2, 16);
-    var e = assertThrows(OpArgumentException.class, () -> ops.attentionPrefill(out, q, k, k, 0.25f, true, -1));
+    var e =
+        assertThrows(
+            OpArgumentException.class, () -> ops.attentionPrefill(out, q, k, k, 0.25f, true, -1));
     assertEquals("window", e.argument());
     assertTrue(e.getMessage().contains("is -1"), e.getMessage());
-    e = assertThrows(OpArgumentException.class, () -> ops.attentionPrefill(out, q, k, k, 0.25f, false, 8));
+    e =
+        assertThrows(
+            OpArgumentException.class, () -> ops.attentionPrefill(out, q, k, k, 0.25f, false, 8));
     assertEquals("window", e.argument());
     assertTrue(e.getMessage().contains("needs causal attention"), e.getMessage());
 
     Paged p = paged(DType.F32, 2, 16, 4, 3);
     Tensor dq = random(random, DType.F32, 1, 1, 2, 16);
-    e = assertThrows(OpArgumentException.class, () -> ops.attentionDecode(ops.empty(DType.F32, 1, 2, 16), dq, p.kCache, p.vCache,
-        p.table, Tensor.fromInts(new int[] {3}, 1), 0.25f, -4));
+    e =
+        assertThrows(
+            OpArgumentException.class,
+            () ->
+                ops.attentionDecode(
+                    ops.empty(DType.F32, 1, 2, 16),
+                    dq,
+                    p.kCache,
+                    p.vCache,
+                    p.table,
+                    Tensor.fromInts(new int[] {3}, 1),
+                    0.25f,
+                    -4));
     assertEquals("window", e.argument());
   }
 
   // ---------------------------------------------------------------- helpers
 
-  /** A paged cache filled through kvAppend with random sequences in shuffled blocks, plus each sequence's K and V. */
-  private record Paged(Tensor kCache, Tensor vCache, Tensor table, float[][] keys, float[][] values) {}
+  /**
+   * A paged cache filled through kvAppend with random sequences in shuffled blocks, plus each
+   * sequence's K and V.
+   */
+  private record Paged(
+      Tensor kCache, Tensor vCache, Tensor table, float[][] keys, float[][] values) {}
 
   private Paged paged(DType t, int kvHeads, int d, int blockSize, int... lengths) {
     int maxBlocks = 1, needed = 0;
@@ -176,12 +264,14 @@ class SlidingWindowAttentionTest {
       if (lengths[b] == 0) {
         continue;
       }
-      Tensor k = random(random, t, 1, lengths[b], kvHeads, d), v = random(random, t, 1, lengths[b], kvHeads, d);
+      Tensor k = random(random, t, 1, lengths[b], kvHeads, d),
+          v = random(random, t, 1, lengths[b], kvHeads, d);
       ops.kvAppend(kCache, vCache, k, v, Tensor.fromInts(slots, lengths[b]));
       keys[b] = k.toFloatArray();
       values[b] = v.toFloatArray();
     }
-    return new Paged(kCache, vCache, Tensor.fromInts(table, lengths.length, maxBlocks), keys, values);
+    return new Paged(
+        kCache, vCache, Tensor.fromInts(table, lengths.length, maxBlocks), keys, values);
   }
 
   private static double maxDifference(double[] a, float[] b) {

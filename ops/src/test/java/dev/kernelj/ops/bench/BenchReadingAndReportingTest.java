@@ -14,9 +14,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What OpsBench does without a GPU: reads the PyTorch baseline, writes its report, survives a failing case. */
+/**
+ * What OpsBench does without a GPU: reads the PyTorch baseline, writes its report, survives a
+ * failing case.
+ */
 class BenchReadingAndReportingTest {
-  static final String CEILINGS = """
+  static final String CEILINGS =
+      """
       {
         "card": "NVIDIA H200",
         "torch": "2.8.0+cu128",
@@ -49,18 +53,31 @@ class BenchReadingAndReportingTest {
 
   @Test
   void malformedJsonSaysWhereAndWhat() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\": [1, 2,, 3]}"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\": [1, 2,, 3]}"));
     assertEquals("baseline JSON at offset 12: '' is not a JSON value", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\": 1} x"));
-    assertEquals(Map.of("s", "q\"\n\u00e9", "l", List.of(true, false)), MiniJson.parse("{\"s\": \"q\\\"\\n\\u00e9\", \"l\": [true, false]}"));
+    assertEquals(
+        Map.of("s", "q\"\n\u00e9", "l", List.of(true, false)),
+        MiniJson.parse("{\"s\": \"q\\\"\\n\\u00e9\", \"l\": [true, false]}"));
   }
 
   @Test
   void theJsonReportIsValidJsonWithNullForMissingFigures() {
-    List<BenchRow> rows = List.of(
-        new BenchRow("gemv bf16 m=1", "4096x4096", 10.5, 3200.0, "GB/s", 0.8, 3050.0, null),
-        new BenchRow("rope bf16 \"in place\"", "4096x32x128", 20.0, 3000.0, "GB/s", 0.75, Double.NaN, null),
-        BenchRow.failed("matmul bf16 (cuBLAS)", "4096x4096x4096", "CublasException: libcublas not found"));
+    List<BenchRow> rows =
+        List.of(
+            new BenchRow("gemv bf16 m=1", "4096x4096", 10.5, 3200.0, "GB/s", 0.8, 3050.0, null),
+            new BenchRow(
+                "rope bf16 \"in place\"",
+                "4096x32x128",
+                20.0,
+                3000.0,
+                "GB/s",
+                0.75,
+                Double.NaN,
+                null),
+            BenchRow.failed(
+                "matmul bf16 (cuBLAS)", "4096x4096x4096", "CublasException: libcublas not found"));
     String json = BenchReport.json("NVIDIA H200", 4000, Double.NaN, Baseline.none(), rows);
     @SuppressWarnings("unchecked")
     Map<String, Object> parsed = (Map<String, Object>) MiniJson.parse(json);
@@ -81,9 +98,13 @@ class BenchReadingAndReportingTest {
   @Test
   void aFailingCaseBecomesARowAndTheRunGoesOn() {
     OpsBench bench = new OpsBench(new CudaOps(new FakePort()), 3, Baseline.none());
-    bench.attempt("broken op", "1x1", null, () -> {
-      throw new IllegalStateException("kernel fault\nat line 2");
-    });
+    bench.attempt(
+        "broken op",
+        "1x1",
+        null,
+        () -> {
+          throw new IllegalStateException("kernel fault\nat line 2");
+        });
     bench.attempt("next op", "2x2", null, () -> OpsBench.Measured.bytes(2.0, 4000.0));
     List<BenchRow> rows = bench.rows();
     assertEquals("IllegalStateException: kernel fault; at line 2", rows.get(0).error());
@@ -93,28 +114,35 @@ class BenchReadingAndReportingTest {
   @Test
   void backToBackLaunchesAreTimedTogetherAndReported() {
     // every event pair reads 0.1 ms whatever lies between: 20 launches back to back give 5 us each
-    FakePort port = new FakePort() {
-      @Override
-      public float elapsedMillis(long start, long end) {
-        return 0.1f;
-      }
-    };
+    FakePort port =
+        new FakePort() {
+          @Override
+          public float elapsedMillis(long start, long end) {
+            return 0.1f;
+          }
+        };
     OpsBench bench = new OpsBench(new CudaOps(port), 3, Baseline.none());
     int[] launches = {0};
     double perLaunch = bench.backToBackMicros(rep -> launches[0]++);
     assertEquals(100.0 / OpsBench.BACK_TO_BACK_LAUNCHES, perLaunch, 1e-3);
-    assertEquals(3 * OpsBench.BACK_TO_BACK_LAUNCHES, launches[0], "three rounds of back-to-back launches");
+    assertEquals(
+        3 * OpsBench.BACK_TO_BACK_LAUNCHES, launches[0], "three rounds of back-to-back launches");
 
     bench.attempt("op", "1x1", null, () -> OpsBench.Measured.bytes(bench, rep -> {}, 1e6));
     BenchRow row = bench.rows().get(0);
     assertEquals(1e6 / perLaunch / 1e3, row.backToBackRate(), 1e-6);
     String table = BenchReport.table("fake", 4000, 700, Baseline.none(), bench.rows());
-    assertTrue(table.contains("b2b rate") && table.contains(String.format(java.util.Locale.ROOT, "%.1f", row.backToBackRate())), table);
+    assertTrue(
+        table.contains("b2b rate")
+            && table.contains(String.format(java.util.Locale.ROOT, "%.1f", row.backToBackRate())),
+        table);
   }
 
   @Test
   void unknownArgumentsAreRefusedWithTheUsage() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OpsBench.main(new String[] {"--sdpa", "x"}));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> OpsBench.main(new String[] {"--sdpa", "x"}));
     assertEquals("unknown argument --sdpa; " + OpsBench.USAGE, e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> OpsBench.main(new String[] {"--json"}));
     assertEquals("--json needs a value; " + OpsBench.USAGE, e.getMessage());

@@ -22,12 +22,24 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CudaSourcesCompileTest {
   static Stream<Class<?>> kernelInterfaces() {
-    return Stream.of(Elementwise.Cuda.class, Casts.Cuda.class, Embedding.Cuda.class, RmsNorm.Cuda.class,
-        LayerNorm.Cuda.class, Softmax.Cuda.class, Activations.Cuda.class, Rope.Cuda.class, Gemv.Cuda.class);
+    return Stream.of(
+        Elementwise.Cuda.class,
+        Casts.Cuda.class,
+        Embedding.Cuda.class,
+        RmsNorm.Cuda.class,
+        LayerNorm.Cuda.class,
+        Softmax.Cuda.class,
+        Activations.Cuda.class,
+        Rope.Cuda.class,
+        Gemv.Cuda.class);
   }
 
   static Path nvcc() {
-    for (String candidate : List.of(System.getenv().getOrDefault("KERNELJ_NVCC", ""), "/usr/local/bin/nvcc", "/usr/local/cuda/bin/nvcc")) {
+    for (String candidate :
+        List.of(
+            System.getenv().getOrDefault("KERNELJ_NVCC", ""),
+            "/usr/local/bin/nvcc",
+            "/usr/local/cuda/bin/nvcc")) {
       if (!candidate.isEmpty() && Files.isExecutable(Path.of(candidate))) {
         return Path.of(candidate);
       }
@@ -45,13 +57,27 @@ class CudaSourcesCompileTest {
     Path source = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
     Files.writeString(source, kernel.source(), StandardCharsets.UTF_8);
     Path log = dir.resolve("nvcc.log");
-    Process p = new ProcessBuilder(nvcc.toString(), "-fatbin", "-Xptxas", "-warn-spills",
-        "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90",
-        "-o", dir.resolve("out.fatbin").toString(), source.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                nvcc.toString(),
+                "-fatbin",
+                "-Xptxas",
+                "-warn-spills",
+                "-gencode",
+                "arch=compute_80,code=sm_80",
+                "-gencode",
+                "arch=compute_90,code=sm_90",
+                "-o",
+                dir.resolve("out.fatbin").toString(),
+                source.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "nvcc timed out on " + kernelInterface.getName());
     String output = Files.readString(log);
     assertEquals(0, p.exitValue(), "nvcc failed on " + kernelInterface.getName() + ":\n" + output);
-    assertTrue(!output.contains("spill"), "register spills in " + kernelInterface.getName() + ":\n" + output);
+    assertTrue(
+        !output.contains("spill"),
+        "register spills in " + kernelInterface.getName() + ":\n" + output);
   }
 }

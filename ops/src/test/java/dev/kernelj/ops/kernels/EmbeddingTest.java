@@ -15,12 +15,25 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class EmbeddingTest {
   @ParameterizedTest(name = "{0} table > {1} out")
-  @CsvSource({"F32,F32", "F32,F16", "F32,BF16", "F16,F32", "F16,F16", "F16,BF16", "BF16,F32", "BF16,F16", "BF16,BF16"})
+  @CsvSource({
+    "F32,F32",
+    "F32,F16",
+    "F32,BF16",
+    "F16,F32",
+    "F16,F16",
+    "F16,BF16",
+    "BF16,F32",
+    "BF16,F16",
+    "BF16,BF16"
+  })
   void everyFloatingPairLaunchesItsOwnKernel(DType table, DType out) {
     RecordingKernels<Embedding.Cuda> rec = RecordingKernels.of(Embedding.Cuda.class);
-    Embedding.lookup(rec.kernels(), StreamRef.DEFAULT, table, out, 0x1000, 0x2000, 0x3000, 5, 100, 64);
+    Embedding.lookup(
+        rec.kernels(), StreamRef.DEFAULT, table, out, 0x1000, 0x2000, 0x3000, 5, 100, 64);
     RecordingKernels.Call call = rec.single();
-    assertEquals("kj_embedding_" + table.name().toLowerCase() + "_" + out.name().toLowerCase(), call.kernel());
+    assertEquals(
+        "kj_embedding_" + table.name().toLowerCase() + "_" + out.name().toLowerCase(),
+        call.kernel());
     assertEquals(5, call.launch().grid().x(), "one block per token");
     assertEquals(java.util.List.of(5, 100, 64), call.args().subList(3, 6));
   }

@@ -30,19 +30,21 @@ class GemvGpuTest {
 
   @ParameterizedTest(name = "w {0} x {1} out {2}, {3}x{4}x{5}, ldx +{6}, ldw +{7}, x shift {8}")
   @CsvSource({
-    "BF16, BF16, BF16, 1, 4096, 4096, 0, 0, 0",  // tensor cores, decode shape
+    "BF16, BF16, BF16, 1, 4096, 4096, 0, 0, 0", // tensor cores, decode shape
     "BF16, BF16, BF16, 8, 4096, 4096, 0, 0, 0",
-    "BF16, F32, F32, 8, 1001, 1008, 0, 0, 0",  // partial last tile
-    "BF16, F32, BF16, 3, 1001, 1008, 8, 16, 0",  // padded strides, still aligned
-    "BF16, BF16, F32, 5, 129, 2056, 0, 0, 0",  // k not a multiple of a warp step
-    "BF16, BF16, BF16, 7, 33, 8, 0, 0, 0",  // one chunk of k
+    "BF16, F32, F32, 8, 1001, 1008, 0, 0, 0", // partial last tile
+    "BF16, F32, BF16, 3, 1001, 1008, 8, 16, 0", // padded strides, still aligned
+    "BF16, BF16, F32, 5, 129, 2056, 0, 0, 0", // k not a multiple of a warp step
+    "BF16, BF16, BF16, 7, 33, 8, 0, 0, 0", // one chunk of k
     "F16, F16, F16, 2, 333, 4104, 0, 0, 0",
     "F16, F32, F32, 8, 260, 1024, 0, 0, 0",
-    "BF16, BF16, BF16, 3, 1001, 1003, 0, 0, 0",  // odd k: CUDA-core kernel
-    "BF16, BF16, F32, 4, 515, 1024, 0, 0, 1",  // x shifted by one element: CUDA-core kernel
-    "F32, F32, F32, 6, 257, 520, 0, 4, 0",  // f32 weights: CUDA-core kernel
+    "BF16, BF16, BF16, 3, 1001, 1003, 0, 0, 0", // odd k: CUDA-core kernel
+    "BF16, BF16, F32, 4, 515, 1024, 0, 0, 1", // x shifted by one element: CUDA-core kernel
+    "F32, F32, F32, 6, 257, 520, 0, 4, 0", // f32 weights: CUDA-core kernel
   })
-  void matchesTheReference(DType w, DType x, DType out, int rows, int n, int k, int padX, int padW, int shiftX) throws Exception {
+  void matchesTheReference(
+      DType w, DType x, DType out, int rows, int n, int k, int padX, int padW, int shiftX)
+      throws Exception {
     int ldx = k + padX, ldw = k + padW, ldo = n + 3;
     float[] xs = randoms(shiftX + rows * ldx, x), ws = randoms(n * ldw, w);
     float[] expected = new float[rows * ldo];
@@ -52,8 +54,21 @@ class GemvGpuTest {
       Ptr<?> dx = upload(gpu, x, xs), dw = upload(gpu, w, ws);
       int outCount = rows * ldo;
       Ptr<?> dout = gpu.poisoned(element(out), outCount);
-      Gemv.gemv(kernels, StreamRef.DEFAULT, x, w, out, dout.address(), dx.address() + (long) shiftX * x.byteSize(), dw.address(),
-          rows, n, k, ldx, ldw, ldo);
+      Gemv.gemv(
+          kernels,
+          StreamRef.DEFAULT,
+          x,
+          w,
+          out,
+          dout.address(),
+          dx.address() + (long) shiftX * x.byteSize(),
+          dw.address(),
+          rows,
+          n,
+          k,
+          ldx,
+          ldw,
+          ldo);
       float[] got = download(gpu, out, dout, outCount);
       double num = 0, den = 0;
       for (int r = 0; r < rows; r++) {

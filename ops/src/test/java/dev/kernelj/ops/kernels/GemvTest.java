@@ -29,21 +29,53 @@ class GemvTest {
 
   /** A Gemv.Cuda that records calls instead of launching. */
   static Gemv.Cuda recorder(List<Call> calls) {
-    return (Gemv.Cuda) Proxy.newProxyInstance(Gemv.Cuda.class.getClassLoader(), new Class<?>[] {Gemv.Cuda.class},
-        (proxy, method, args) -> {
-          if (method.getDeclaringClass() == Object.class) {
-            return method.invoke(calls, args);
-          }
-          calls.add(new Call(method.getName(), (Launch) args[0], Arrays.copyOfRange(args, 1, args.length)));
-          return null;
-        });
+    return (Gemv.Cuda)
+        Proxy.newProxyInstance(
+            Gemv.Cuda.class.getClassLoader(),
+            new Class<?>[] {Gemv.Cuda.class},
+            (proxy, method, args) -> {
+              if (method.getDeclaringClass() == Object.class) {
+                return method.invoke(calls, args);
+              }
+              calls.add(
+                  new Call(
+                      method.getName(),
+                      (Launch) args[0],
+                      Arrays.copyOfRange(args, 1, args.length)));
+              return null;
+            });
   }
 
   static final long ALIGNED = 0x7f0000000000L;
 
-  static Call launch(DType x, DType w, DType out, int rows, int n, int k, long ldx, long ldw, long ldo, long xAddr, long wAddr) {
+  static Call launch(
+      DType x,
+      DType w,
+      DType out,
+      int rows,
+      int n,
+      int k,
+      long ldx,
+      long ldw,
+      long ldo,
+      long xAddr,
+      long wAddr) {
     List<Call> calls = new ArrayList<>();
-    Gemv.gemv(recorder(calls), StreamRef.DEFAULT, x, w, out, ALIGNED + (1 << 20), xAddr, wAddr, rows, n, k, ldx, ldw, ldo);
+    Gemv.gemv(
+        recorder(calls),
+        StreamRef.DEFAULT,
+        x,
+        w,
+        out,
+        ALIGNED + (1 << 20),
+        xAddr,
+        wAddr,
+        rows,
+        n,
+        k,
+        ldx,
+        ldw,
+        ldo);
     assertEquals(1, calls.size(), "one launch per gemv call");
     return calls.get(0);
   }
@@ -58,10 +90,12 @@ class GemvTest {
     assertEquals("kj_gemv_mma_wbf16_xbf16_obf16", c.kernel());
     assertEquals(4096 / 16, c.launch().grid().x());
     assertEquals(256, c.launch().threadsPerBlock());
-    assertEquals(List.of(8, 4096, 4096, 4096L, 4096L, 4096L), Arrays.asList(c.args()).subList(3, 9));
+    assertEquals(
+        List.of(8, 4096, 4096, 4096L, 4096L, 4096L), Arrays.asList(c.args()).subList(3, 9));
     Call f16 = launch(DType.F32, DType.F16, DType.F32, 1, 1001, 1008);
     assertEquals("kj_gemv_mma_wf16_xf32_of32", f16.kernel());
-    assertEquals((1001 + 15) / 16, f16.launch().grid().x(), "a partial last tile still gets a block");
+    assertEquals(
+        (1001 + 15) / 16, f16.launch().grid().x(), "a partial last tile still gets a block");
   }
 
   @Test
@@ -69,13 +103,41 @@ class GemvTest {
     Call oddK = launch(DType.BF16, DType.BF16, DType.F32, 3, 1001, 1003);
     assertEquals("kj_gemv_simt_wbf16_xbf16_of32", oddK.kernel());
     assertEquals((1001 + 3) / 4, oddK.launch().grid().x());
-    Call oddStride = launch(DType.F32, DType.BF16, DType.BF16, 2, 64, 1008, 1012, 1008, 64, ALIGNED, ALIGNED + (1 << 24));
+    Call oddStride =
+        launch(
+            DType.F32,
+            DType.BF16,
+            DType.BF16,
+            2,
+            64,
+            1008,
+            1012,
+            1008,
+            64,
+            ALIGNED,
+            ALIGNED + (1 << 24));
     assertEquals("kj_gemv_simt_wbf16_xf32_obf16", oddStride.kernel());
-    Call shiftedX = launch(DType.BF16, DType.BF16, DType.BF16, 2, 64, 1008, 1008, 1008, 64, ALIGNED + 2, ALIGNED + (1 << 24));
+    Call shiftedX =
+        launch(
+            DType.BF16,
+            DType.BF16,
+            DType.BF16,
+            2,
+            64,
+            1008,
+            1008,
+            1008,
+            64,
+            ALIGNED + 2,
+            ALIGNED + (1 << 24));
     assertEquals("kj_gemv_simt_wbf16_xbf16_obf16", shiftedX.kernel());
-    Call shiftedW = launch(DType.BF16, DType.BF16, DType.BF16, 2, 64, 1008, 1008, 1008, 64, ALIGNED, ALIGNED + 8);
+    Call shiftedW =
+        launch(
+            DType.BF16, DType.BF16, DType.BF16, 2, 64, 1008, 1008, 1008, 64, ALIGNED, ALIGNED + 8);
     assertEquals("kj_gemv_simt_wbf16_xbf16_obf16", shiftedW.kernel());
-    assertEquals("kj_gemv_simt_wf32_xf32_of32", launch(DType.F32, DType.F32, DType.F32, 4, 256, 256).kernel());
+    assertEquals(
+        "kj_gemv_simt_wf32_xf32_of32",
+        launch(DType.F32, DType.F32, DType.F32, 4, 256, 256).kernel());
   }
 
   @Test
@@ -90,7 +152,9 @@ class GemvTest {
     assertFalse(Gemv.usesTensorCores(DType.BF16, 4096, 4096, 4096, 0x1000, 0x2004), "w base");
   }
 
-  /** Every supported dtype triple reaches a kernel, and every kernel of the interface is reachable. */
+  /**
+   * Every supported dtype triple reaches a kernel, and every kernel of the interface is reachable.
+   */
   @Test
   void everyEntryPointIsReachable() {
     TreeSet<String> used = new TreeSet<>();
@@ -102,9 +166,18 @@ class GemvTest {
           }
           used.add(launch(x, w, out, 2, 100, 64).kernel());
           used.add(launch(x, w, out, 2, 100, 63).kernel());
-          String viaName = "kj_gemv_" + (w == DType.F32 ? "simt" : "mma") + "_w" + DTypes.shortName(w) + "_x" + DTypes.shortName(x) + "_o"
-              + DTypes.shortName(out);
-          assertTrue(used.contains(viaName.toLowerCase()), () -> "w " + w + ", x " + x + ", out " + out + " missed " + viaName);
+          String viaName =
+              "kj_gemv_"
+                  + (w == DType.F32 ? "simt" : "mma")
+                  + "_w"
+                  + DTypes.shortName(w)
+                  + "_x"
+                  + DTypes.shortName(x)
+                  + "_o"
+                  + DTypes.shortName(out);
+          assertTrue(
+              used.contains(viaName.toLowerCase()),
+              () -> "w " + w + ", x " + x + ", out " + out + " missed " + viaName);
         }
       }
     }
@@ -119,20 +192,119 @@ class GemvTest {
   void badArgumentsFailBeforeAnyLaunch() {
     List<Call> calls = new ArrayList<>();
     Gemv.Cuda k = recorder(calls);
-    OpArgumentException rows = assertThrows(OpArgumentException.class,
-        () -> Gemv.gemv(k, StreamRef.DEFAULT, DType.BF16, DType.BF16, DType.BF16, ALIGNED, ALIGNED, ALIGNED, 9, 16, 16, 16, 16, 16));
-    assertTrue(rows.getMessage().contains("gemv") && rows.getMessage().contains("9 rows"), rows.getMessage());
-    OpArgumentException strides = assertThrows(OpArgumentException.class,
-        () -> Gemv.gemv(k, StreamRef.DEFAULT, DType.BF16, DType.BF16, DType.BF16, ALIGNED, ALIGNED, ALIGNED, 1, 16, 32, 32, 16, 16));
+    OpArgumentException rows =
+        assertThrows(
+            OpArgumentException.class,
+            () ->
+                Gemv.gemv(
+                    k,
+                    StreamRef.DEFAULT,
+                    DType.BF16,
+                    DType.BF16,
+                    DType.BF16,
+                    ALIGNED,
+                    ALIGNED,
+                    ALIGNED,
+                    9,
+                    16,
+                    16,
+                    16,
+                    16,
+                    16));
+    assertTrue(
+        rows.getMessage().contains("gemv") && rows.getMessage().contains("9 rows"),
+        rows.getMessage());
+    OpArgumentException strides =
+        assertThrows(
+            OpArgumentException.class,
+            () ->
+                Gemv.gemv(
+                    k,
+                    StreamRef.DEFAULT,
+                    DType.BF16,
+                    DType.BF16,
+                    DType.BF16,
+                    ALIGNED,
+                    ALIGNED,
+                    ALIGNED,
+                    1,
+                    16,
+                    32,
+                    32,
+                    16,
+                    16));
     assertTrue(strides.getMessage().contains("w 16"), strides.getMessage());
-    OpArgumentException dtypes = assertThrows(OpArgumentException.class,
-        () -> Gemv.gemv(k, StreamRef.DEFAULT, DType.F16, DType.BF16, DType.BF16, ALIGNED, ALIGNED, ALIGNED, 1, 16, 16, 16, 16, 16));
+    OpArgumentException dtypes =
+        assertThrows(
+            OpArgumentException.class,
+            () ->
+                Gemv.gemv(
+                    k,
+                    StreamRef.DEFAULT,
+                    DType.F16,
+                    DType.BF16,
+                    DType.BF16,
+                    ALIGNED,
+                    ALIGNED,
+                    ALIGNED,
+                    1,
+                    16,
+                    16,
+                    16,
+                    16,
+                    16));
     assertTrue(dtypes.getMessage().contains("x F16, w BF16"), dtypes.getMessage());
-    assertThrows(OpArgumentException.class,
-        () -> Gemv.gemv(k, StreamRef.DEFAULT, DType.BF16, DType.BF16, DType.BF16, ALIGNED, 0, ALIGNED, 1, 16, 16, 16, 16, 16));
-    assertThrows(OpArgumentException.class,
-        () -> Gemv.gemv(k, StreamRef.DEFAULT, DType.BF16, DType.BF16, DType.F32, ALIGNED + 2, ALIGNED, ALIGNED, 1, 16, 16, 16, 16, 16));
-    Gemv.gemv(k, StreamRef.DEFAULT, DType.BF16, DType.BF16, DType.BF16, ALIGNED, ALIGNED, ALIGNED, 1, 0, 16, 16, 16, 16);
+    assertThrows(
+        OpArgumentException.class,
+        () ->
+            Gemv.gemv(
+                k,
+                StreamRef.DEFAULT,
+                DType.BF16,
+                DType.BF16,
+                DType.BF16,
+                ALIGNED,
+                0,
+                ALIGNED,
+                1,
+                16,
+                16,
+                16,
+                16,
+                16));
+    assertThrows(
+        OpArgumentException.class,
+        () ->
+            Gemv.gemv(
+                k,
+                StreamRef.DEFAULT,
+                DType.BF16,
+                DType.BF16,
+                DType.F32,
+                ALIGNED + 2,
+                ALIGNED,
+                ALIGNED,
+                1,
+                16,
+                16,
+                16,
+                16,
+                16));
+    Gemv.gemv(
+        k,
+        StreamRef.DEFAULT,
+        DType.BF16,
+        DType.BF16,
+        DType.BF16,
+        ALIGNED,
+        ALIGNED,
+        ALIGNED,
+        1,
+        0,
+        16,
+        16,
+        16,
+        16);
     assertEquals(List.of(), calls, "n = 0 launches nothing");
   }
 

@@ -36,7 +36,8 @@ class HostEmulatedKernelsTest {
     return v;
   }
 
-  static void assertClose(String what, DType t, float[] expected, float[] actual, int from, int count) {
+  static void assertClose(
+      String what, DType t, float[] expected, float[] actual, int from, int count) {
     double rtol = t == DType.F32 ? 1e-5 : 1e-2;
     double atol = t == DType.F32 ? 1e-5 : 1e-2;
     for (int i = from; i < from + count; i++) {
@@ -49,11 +50,15 @@ class HostEmulatedKernelsTest {
 
   @ParameterizedTest(name = "{0} rows {1} cols {2} pad {3} fused {4} in place {5}")
   @CsvSource({
-    "F32, 1, 4096, 0, false, false", "BF16, 7, 4096, 0, true, false", "BF16, 3, 4099, 0, true, false",
+    "F32, 1, 4096, 0, false, false", "BF16, 7, 4096, 0, true, false",
+        "BF16, 3, 4099, 0, true, false",
     "F16, 2, 5120, 0, true, false", "F32, 33, 1, 0, true, false", "BF16, 9, 64, 0, false, true",
-    "BF16, 6, 1000, 8, true, false", "F32, 5, 1024, 0, true, true", "BF16, 2, 40000, 0, true, false",
-    "BF16, 3, 2048, 3, false, false", "F16, 4, 8192, 0, false, true"})
-  void rmsNormMatchesItsTwin(DType t, int rows, int cols, int pad, boolean fused, boolean inPlace) throws Exception {
+    "BF16, 6, 1000, 8, true, false", "F32, 5, 1024, 0, true, true",
+        "BF16, 2, 40000, 0, true, false",
+    "BF16, 3, 2048, 3, false, false", "F16, 4, 8192, 0, false, true"
+  })
+  void rmsNormMatchesItsTwin(DType t, int rows, int cols, int pad, boolean fused, boolean inPlace)
+      throws Exception {
     int ld = cols + pad;
     float[] x = values(t, rows * ld, 2), w = values(t, cols, 1), residual = values(t, rows * ld, 2);
     float eps = 1e-5f;
@@ -62,7 +67,8 @@ class HostEmulatedKernelsTest {
     long dout = inPlace ? dx : emu.buffer(t, new float[rows * ld]);
     RecordingKernels<RmsNorm.Cuda> rec = RecordingKernels.of(RmsNorm.Cuda.class);
     if (fused) {
-      RmsNorm.rmsNormResidual(rec.kernels(), StreamRef.DEFAULT, t, dout, dr, dx, dw, rows, cols, ld, ld, ld, eps);
+      RmsNorm.rmsNormResidual(
+          rec.kernels(), StreamRef.DEFAULT, t, dout, dr, dx, dw, rows, cols, ld, ld, ld, eps);
     } else {
       RmsNorm.rmsNorm(rec.kernels(), StreamRef.DEFAULT, t, dout, dx, dw, rows, cols, ld, ld, eps);
     }
@@ -70,7 +76,22 @@ class HostEmulatedKernelsTest {
 
     float[] expected = new float[rows * ld];
     float[] expectedResidual = residual.clone();
-    RmsNorm.rmsNormReference(t, expected, 0, ld, fused ? expectedResidual : null, 0, ld, x, 0, ld, w, 0, rows, cols, eps);
+    RmsNorm.rmsNormReference(
+        t,
+        expected,
+        0,
+        ld,
+        fused ? expectedResidual : null,
+        0,
+        ld,
+        x,
+        0,
+        ld,
+        w,
+        0,
+        rows,
+        cols,
+        eps);
     for (int r = 0; r < rows; r++) {
       assertClose("rmsNorm out row " + r, t, expected, emu.values(dout), r * ld, cols);
       if (fused) {
@@ -86,24 +107,32 @@ class HostEmulatedKernelsTest {
     HostEmulator emu = HostEmulator.of(Elementwise.Cuda.class, "KJ_ELEMENTWISE");
     long da = emu.buffer(t, a), db = emu.buffer(t, b);
     RecordingKernels<Elementwise.Cuda> rec = RecordingKernels.of(Elementwise.Cuda.class);
-    Elementwise.binary(rec.kernels(), StreamRef.DEFAULT, Elementwise.BinaryOp.ADD, t, da, da, db, n, bcols);
+    Elementwise.binary(
+        rec.kernels(), StreamRef.DEFAULT, Elementwise.BinaryOp.ADD, t, da, da, db, n, bcols);
     emu.run(rec.single());
     float[] expected = new float[n];
     Elementwise.binaryReference(Elementwise.BinaryOp.ADD, t, expected, 0, a, 0, b, 0, n, bcols);
-    assertEquals(0, java.util.Arrays.compare(expected, emu.values(da)), "add differs from its twin");
+    assertEquals(
+        0, java.util.Arrays.compare(expected, emu.values(da)), "add differs from its twin");
   }
 
   @ParameterizedTest(name = "{0} {1} head {2} rotary {3} scaling {4} head stride +{5}")
   @CsvSource({
-    "F32, ROTATE_HALF, 128, 128, llama3, 0", "F32, INTERLEAVED, 128, 128, llama3, 0", "BF16, ROTATE_HALF, 128, 128, none, 0",
-    "BF16, INTERLEAVED, 64, 32, linear, 0", "F32, ROTATE_HALF, 80, 80, none, 8", "BF16, ROTATE_HALF, 64, 24, none, 0",
-    "F16, INTERLEAVED, 96, 48, none, 3"})
-  void ropeMatchesItsTwin(DType t, RopeConfig.Layout layout, int headDim, int rotaryDim, String scaling, int headPad) throws Exception {
-    RopeConfig.Scaling s = switch (scaling) {
-      case "llama3" -> new RopeConfig.Llama3(8, 1, 4, 8192);
-      case "linear" -> new RopeConfig.Linear(4);
-      default -> new RopeConfig.NoScaling();
-    };
+    "F32, ROTATE_HALF, 128, 128, llama3, 0", "F32, INTERLEAVED, 128, 128, llama3, 0",
+        "BF16, ROTATE_HALF, 128, 128, none, 0",
+    "BF16, INTERLEAVED, 64, 32, linear, 0", "F32, ROTATE_HALF, 80, 80, none, 8",
+        "BF16, ROTATE_HALF, 64, 24, none, 0",
+    "F16, INTERLEAVED, 96, 48, none, 3"
+  })
+  void ropeMatchesItsTwin(
+      DType t, RopeConfig.Layout layout, int headDim, int rotaryDim, String scaling, int headPad)
+      throws Exception {
+    RopeConfig.Scaling s =
+        switch (scaling) {
+          case "llama3" -> new RopeConfig.Llama3(8, 1, 4, 8192);
+          case "linear" -> new RopeConfig.Linear(4);
+          default -> new RopeConfig.NoScaling();
+        };
     RopeConfig config = new RopeConfig(headDim, rotaryDim, 500000, layout, s);
     int tokens = 5, heads = 6, ldh = headDim + headPad, ldt = heads * ldh;
     float[] x = values(t, tokens * ldt, 2);
@@ -113,19 +142,46 @@ class HostEmulatedKernelsTest {
     long dx = emu.buffer(t, x), dp = emu.intBuffer(positions), df = emu.buffer(DType.F32, inv);
     RecordingKernels<Rope.Cuda> rec = RecordingKernels.of(Rope.Cuda.class);
     boolean interleaved = layout == RopeConfig.Layout.INTERLEAVED;
-    Rope.rope(rec.kernels(), StreamRef.DEFAULT, t, dx, dp, df, tokens, heads, headDim, rotaryDim, ldt, ldh, interleaved);
-    assertEquals(Rope.vectorized(dx, tokens, heads, rotaryDim, ldt, ldh) ? "kj_rope_vec_" : "kj_rope_",
+    Rope.rope(
+        rec.kernels(),
+        StreamRef.DEFAULT,
+        t,
+        dx,
+        dp,
+        df,
+        tokens,
+        heads,
+        headDim,
+        rotaryDim,
+        ldt,
+        ldh,
+        interleaved);
+    assertEquals(
+        Rope.vectorized(dx, tokens, heads, rotaryDim, ldt, ldh) ? "kj_rope_vec_" : "kj_rope_",
         rec.single().kernel().substring(0, rec.single().kernel().lastIndexOf('_') + 1));
     emu.run(rec.single());
     float[] expected = x.clone();
-    Rope.ropeReference(t, expected, 0, positions, 0, inv, tokens, heads, rotaryDim, ldt, ldh, interleaved);
-    // sin/cos of angles up to ~1.3e5 rad: the host's and Java's agree to a few ulps of the angle's size
+    Rope.ropeReference(
+        t, expected, 0, positions, 0, inv, tokens, heads, rotaryDim, ldt, ldh, interleaved);
+    // sin/cos of angles up to ~1.3e5 rad: the host's and Java's agree to a few ulps of the angle's
+    // size
     double atol = t == DType.F32 ? 2e-5 : 1e-2;
     float[] got = emu.values(dx);
     for (int i = 0; i < expected.length; i++) {
       double err = Math.abs(expected[i] - got[i]);
-      if (Float.isNaN(got[i]) || !(err <= atol + (t == DType.F32 ? 1e-5 : 1e-2) * Math.abs(expected[i]))) {
-        fail("rope " + config + " " + t + ": element " + i + " is " + got[i] + ", expected " + expected[i]);
+      if (Float.isNaN(got[i])
+          || !(err <= atol + (t == DType.F32 ? 1e-5 : 1e-2) * Math.abs(expected[i]))) {
+        fail(
+            "rope "
+                + config
+                + " "
+                + t
+                + ": element "
+                + i
+                + " is "
+                + got[i]
+                + ", expected "
+                + expected[i]);
       }
     }
   }

@@ -19,13 +19,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs an op's CUDA C on the CPU: the source is compiled by the host C++ compiler against
- * {@code src/test/cuda/emulator/kj_host_shim.h} (one std::thread per CUDA thread, barriers for
- * {@code __syncthreads} and warp shuffles, the toolkit's host half/bfloat16 types), and launched
- * with exactly the grid, block and arguments the Java launch code produced (recorded through
- * {@link RecordingKernels}). Device addresses in the recorded arguments are fake; each names one
- * of the buffers handed in. Not a GPU: no memory model, no timing; it proves indexing, launch
- * math, argument order, reductions and the arithmetic against the reference twins.
+ * Runs an op's CUDA C on the CPU: the source is compiled by the host C++ compiler against {@code
+ * src/test/cuda/emulator/kj_host_shim.h} (one std::thread per CUDA thread, barriers for {@code
+ * __syncthreads} and warp shuffles, the toolkit's host half/bfloat16 types), and launched with
+ * exactly the grid, block and arguments the Java launch code produced (recorded through {@link
+ * RecordingKernels}). Device addresses in the recorded arguments are fake; each names one of the
+ * buffers handed in. Not a GPU: no memory model, no timing; it proves indexing, launch math,
+ * argument order, reductions and the arithmetic against the reference twins.
  */
 final class HostEmulator {
   private static final Path EMULATOR_DIR = Path.of("src/test/cuda/emulator");
@@ -54,7 +54,9 @@ final class HostEmulator {
   /** Why this machine cannot emulate (no g++ or no CUDA headers), or null. */
   static String unavailableReason() {
     if (!Files.exists(EMULATOR_DIR.resolve("kj_host_main.cpp"))) {
-      return "the emulator sources " + EMULATOR_DIR.toAbsolutePath() + " are not here (tests run outside the ops module)";
+      return "the emulator sources "
+          + EMULATOR_DIR.toAbsolutePath()
+          + " are not here (tests run outside the ops module)";
     }
     if (gxx() == null) {
       return "no g++ on this machine";
@@ -65,27 +67,50 @@ final class HostEmulator {
     return null;
   }
 
-  /** An emulator of {@code kernelInterface}'s kernels; {@code define} selects the dispatch table in kj_host_main.cpp. */
-  static synchronized HostEmulator of(Class<?> kernelInterface, String define) throws IOException, InterruptedException {
+  /**
+   * An emulator of {@code kernelInterface}'s kernels; {@code define} selects the dispatch table in
+   * kj_host_main.cpp.
+   */
+  static synchronized HostEmulator of(Class<?> kernelInterface, String define)
+      throws IOException, InterruptedException {
     Path bin = BINARIES.get(define);
     if (bin == null) {
       Path dir = Files.createTempDirectory("kj-host-emulator");
       Path source = dir.resolve("kernel.cu.h");
-      Files.writeString(source, kernelInterface.getAnnotation(Kernel.class).source(), StandardCharsets.UTF_8);
+      Files.writeString(
+          source, kernelInterface.getAnnotation(Kernel.class).source(), StandardCharsets.UTF_8);
       bin = dir.resolve("emulator");
       Path log = dir.resolve("g++.log");
-      Process p = new ProcessBuilder(gxx().toString(), "-std=c++20", "-O1", "-pthread", "-I" + cudaInclude(),
-          "-I" + EMULATOR_DIR.toAbsolutePath(), "-D" + define, "-DKJ_SOURCE=\"" + source + "\"",
-          EMULATOR_DIR.resolve("kj_host_main.cpp").toAbsolutePath().toString(), "-o", bin.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process p =
+          new ProcessBuilder(
+                  gxx().toString(),
+                  "-std=c++20",
+                  "-O1",
+                  "-pthread",
+                  "-I" + cudaInclude(),
+                  "-I" + EMULATOR_DIR.toAbsolutePath(),
+                  "-D" + define,
+                  "-DKJ_SOURCE=\"" + source + "\"",
+                  EMULATOR_DIR.resolve("kj_host_main.cpp").toAbsolutePath().toString(),
+                  "-o",
+                  bin.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       assertTrue(p.waitFor(300, TimeUnit.SECONDS), "g++ timed out on " + kernelInterface.getName());
-      assertEquals(0, p.exitValue(), "g++ failed on " + kernelInterface.getName() + ":\n" + Files.readString(log));
+      assertEquals(
+          0,
+          p.exitValue(),
+          "g++ failed on " + kernelInterface.getName() + ":\n" + Files.readString(log));
       BINARIES.put(define, bin);
     }
     return new HostEmulator(bin);
   }
 
-  /** Adds a buffer at a fake, 256-byte aligned device address; returns the address to pass to the launch code. */
+  /**
+   * Adds a buffer at a fake, 256-byte aligned device address; returns the address to pass to the
+   * launch code.
+   */
   long buffer(DType type, float[] values) {
     long address = 0x100000L * (buffers.size() + 1);
     buffers.add(new Buffer(type, address, values.clone()));
@@ -108,9 +133,13 @@ final class HostEmulator {
   /** Launches the recorded call on the CPU and reads every buffer back. */
   void run(RecordingKernels.Call call) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(binary.toString(), call.kernel()));
-    if (call.launch().grid().y() != 1 || call.launch().grid().z() != 1 || call.launch().block().y() != 1
-        || call.launch().block().z() != 1 || call.launch().sharedBytes() != 0) {
-      throw new IllegalArgumentException("the emulator runs 1-D launches without dynamic shared memory: " + call.launch());
+    if (call.launch().grid().y() != 1
+        || call.launch().grid().z() != 1
+        || call.launch().block().y() != 1
+        || call.launch().block().z() != 1
+        || call.launch().sharedBytes() != 0) {
+      throw new IllegalArgumentException(
+          "the emulator runs 1-D launches without dynamic shared memory: " + call.launch());
     }
     command.add(String.valueOf(call.launch().grid().x()));
     command.add(String.valueOf(call.launch().block().x()));
@@ -132,10 +161,17 @@ final class HostEmulator {
     Path in = dir.resolve("in.bin");
     Path out = dir.resolve("out.bin");
     Files.write(in, encode());
-    Process p = new ProcessBuilder(command).redirectInput(in.toFile()).redirectOutput(out.toFile())
-        .redirectError(dir.resolve("err.txt").toFile()).start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectInput(in.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(dir.resolve("err.txt").toFile())
+            .start();
     assertTrue(p.waitFor(300, TimeUnit.SECONDS), "emulated " + call.kernel() + " timed out");
-    assertEquals(0, p.exitValue(), "emulated " + call.kernel() + " failed: " + Files.readString(dir.resolve("err.txt")));
+    assertEquals(
+        0,
+        p.exitValue(),
+        "emulated " + call.kernel() + " failed: " + Files.readString(dir.resolve("err.txt")));
     decode(Files.readAllBytes(out));
   }
 
@@ -145,7 +181,8 @@ final class HostEmulator {
         return i;
       }
     }
-    throw new IllegalArgumentException("address 0x" + Long.toHexString(address) + " names no buffer of this emulator");
+    throw new IllegalArgumentException(
+        "address 0x" + Long.toHexString(address) + " names no buffer of this emulator");
   }
 
   private byte[] encode() {
@@ -184,7 +221,9 @@ final class HostEmulator {
       case F16 -> 1;
       case BF16 -> 2;
       case I32 -> 3;
-      default -> throw new IllegalArgumentException("the emulator holds f32, f16, bf16 and i32 buffers, not " + t);
+      default ->
+          throw new IllegalArgumentException(
+              "the emulator holds f32, f16, bf16 and i32 buffers, not " + t);
     };
   }
 
@@ -208,6 +247,9 @@ final class HostEmulator {
       }
     }
     candidates.add(Path.of("/usr/local/cuda/include"));
-    return candidates.stream().filter(p -> Files.exists(p.resolve("cuda_bf16.h"))).findFirst().orElse(null);
+    return candidates.stream()
+        .filter(p -> Files.exists(p.resolve("cuda_bf16.h")))
+        .findFirst()
+        .orElse(null);
   }
 }

@@ -25,13 +25,18 @@ public final class Nvcc {
   /** What ptxas reports for one {@code __global__} function. */
   public record Usage(int registers, int staticSharedBytes) {}
 
-  private static final Pattern ENTRY = Pattern.compile("Compiling entry function '([^']+)' for '(sm_\\d+)'");
+  private static final Pattern ENTRY =
+      Pattern.compile("Compiling entry function '([^']+)' for '(sm_\\d+)'");
   private static final Pattern USED = Pattern.compile("Used (\\d+) registers");
   private static final Pattern SMEM = Pattern.compile("(\\d+) bytes smem");
 
   /** The nvcc to use ({@code KERNELJ_NVCC}, then the usual places), or null when there is none. */
   public static Path find() {
-    for (String candidate : List.of(System.getenv().getOrDefault("KERNELJ_NVCC", ""), "/usr/local/bin/nvcc", "/usr/local/cuda/bin/nvcc")) {
+    for (String candidate :
+        List.of(
+            System.getenv().getOrDefault("KERNELJ_NVCC", ""),
+            "/usr/local/bin/nvcc",
+            "/usr/local/cuda/bin/nvcc")) {
       if (!candidate.isEmpty() && Files.isExecutable(Path.of(candidate))) {
         return Path.of(candidate);
       }
@@ -51,16 +56,33 @@ public final class Nvcc {
     Path file = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
     Files.writeString(file, source, StandardCharsets.UTF_8);
     Path log = dir.resolve("ptxas.log");
-    Process p = new ProcessBuilder(nvcc.toString(), "-cubin", "-arch=" + arch, "-Xptxas", "-v",
-        "-o", dir.resolve("out.cubin").toString(), file.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out on " + kernelInterface.getName() + " for " + arch);
+    Process p =
+        new ProcessBuilder(
+                nvcc.toString(),
+                "-cubin",
+                "-arch=" + arch,
+                "-Xptxas",
+                "-v",
+                "-o",
+                dir.resolve("out.cubin").toString(),
+                file.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    assertTrue(
+        p.waitFor(300, TimeUnit.SECONDS),
+        "nvcc timed out on " + kernelInterface.getName() + " for " + arch);
     String output = Files.readString(log);
-    assertEquals(0, p.exitValue(), "nvcc failed on " + kernelInterface.getName() + " for " + arch + ":\n" + output);
+    assertEquals(
+        0,
+        p.exitValue(),
+        "nvcc failed on " + kernelInterface.getName() + " for " + arch + ":\n" + output);
     return parse(output);
   }
 
-  /** Entry name to usage, from {@code ptxas -v} output (a function without "bytes smem" has none). */
+  /**
+   * Entry name to usage, from {@code ptxas -v} output (a function without "bytes smem" has none).
+   */
   static Map<String, Usage> parse(String ptxasOutput) {
     Map<String, Usage> usage = new LinkedHashMap<>();
     String entry = null;
@@ -73,7 +95,11 @@ public final class Nvcc {
       Matcher used = USED.matcher(line);
       if (entry != null && used.find()) {
         Matcher smem = SMEM.matcher(line);
-        usage.put(entry, new Usage(Integer.parseInt(used.group(1)), smem.find() ? Integer.parseInt(smem.group(1)) : 0));
+        usage.put(
+            entry,
+            new Usage(
+                Integer.parseInt(used.group(1)),
+                smem.find() ? Integer.parseInt(smem.group(1)) : 0));
         entry = null;
       }
     }

@@ -24,18 +24,26 @@ public final class RecordingKernels<K> {
   private final K kernels;
 
   private RecordingKernels(Class<K> kernelInterface) {
-    this.kernels = kernelInterface.cast(Proxy.newProxyInstance(kernelInterface.getClassLoader(), new Class<?>[] {kernelInterface},
-        (proxy, method, args) -> {
-          if (method.getDeclaringClass() == Object.class) {
-            return switch (method.getName()) {
-              case "hashCode" -> System.identityHashCode(proxy);
-              case "equals" -> proxy == args[0];
-              default -> "RecordingKernels(" + kernelInterface.getSimpleName() + ")";
-            };
-          }
-          calls.add(new Call(method.getName(), (Launch) args[0], Arrays.asList(args).subList(1, args.length)));
-          return null;
-        }));
+    this.kernels =
+        kernelInterface.cast(
+            Proxy.newProxyInstance(
+                kernelInterface.getClassLoader(),
+                new Class<?>[] {kernelInterface},
+                (proxy, method, args) -> {
+                  if (method.getDeclaringClass() == Object.class) {
+                    return switch (method.getName()) {
+                      case "hashCode" -> System.identityHashCode(proxy);
+                      case "equals" -> proxy == args[0];
+                      default -> "RecordingKernels(" + kernelInterface.getSimpleName() + ")";
+                    };
+                  }
+                  calls.add(
+                      new Call(
+                          method.getName(),
+                          (Launch) args[0],
+                          Arrays.asList(args).subList(1, args.length)));
+                  return null;
+                }));
   }
 
   public static <K> RecordingKernels<K> of(Class<K> kernelInterface) {

@@ -24,9 +24,19 @@ final class NaiveLauncher {
     Memory arg = new Memory(4);
     arg.setInt(0, value);
     Pointer[] params = {arg};
-    int r = driver.cuLaunchKernel(function, launch.grid().x(), launch.grid().y(), launch.grid().z(),
-        launch.block().x(), launch.block().y(), launch.block().z(), launch.sharedBytes(),
-        launch.stream().streamHandle(), params, null);
+    int r =
+        driver.cuLaunchKernel(
+            function,
+            launch.grid().x(),
+            launch.grid().y(),
+            launch.grid().z(),
+            launch.block().x(),
+            launch.block().y(),
+            launch.block().z(),
+            launch.sharedBytes(),
+            launch.stream().streamHandle(),
+            params,
+            null);
     Driver.check(r, "cuLaunchKernel (naive)");
   }
 }

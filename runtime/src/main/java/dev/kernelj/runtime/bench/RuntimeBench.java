@@ -27,15 +27,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runtime benchmarks on a GPU (a program, not a test): host cost of one generated-style launch vs
- * a naive JNA launch, 100 small kernels launched one by one vs replayed as a CUDA graph, NVRTC cold
- * compile vs warm cache, and process start to first kernel done. Prints a table; writes JSON to
- * the path given as the first argument, if any.
+ * Runtime benchmarks on a GPU (a program, not a test): host cost of one generated-style launch vs a
+ * naive JNA launch, 100 small kernels launched one by one vs replayed as a CUDA graph, NVRTC cold
+ * compile vs warm cache, and process start to first kernel done. Prints a table; writes JSON to the
+ * path given as the first argument, if any.
  *
  * <pre>java -cp ... dev.kernelj.runtime.bench.RuntimeBench [results.json]</pre>
  */
 public final class RuntimeBench {
-  static final String KERNELS = """
+  static final String KERNELS =
+      """
       extern "C" __global__ void empty(int x) { }
       extern "C" __global__ void bump(int* p, int n) {
         int i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -43,7 +44,9 @@ public final class RuntimeBench {
       }
       """;
 
-  /** The owner of the benchmark's kernels; it has no precompiled resources, so loading uses NVRTC. */
+  /**
+   * The owner of the benchmark's kernels; it has no precompiled resources, so loading uses NVRTC.
+   */
   interface BenchKernels {}
 
   private final Map<String, Object> results = new LinkedHashMap<>();
@@ -67,9 +70,15 @@ public final class RuntimeBench {
     try (CudaContext ctx = Cuda.context(0)) {
       long tCtx = System.nanoTime();
       ctx.setKernelCache(new KernelCache(cacheDir));
-      KernelSource source = new KernelSource(BenchKernels.class, KERNELS, PrecompiledKernel.sha256(KERNELS), List.of(),
-          List.of(new KernelBinding("empty", "empty", new int[] {4}, 0, 0),
-              new KernelBinding("bump", "bump", new int[] {8, 4}, 0, 0)));
+      KernelSource source =
+          new KernelSource(
+              BenchKernels.class,
+              KERNELS,
+              PrecompiledKernel.sha256(KERNELS),
+              List.of(),
+              List.of(
+                  new KernelBinding("empty", "empty", new int[] {4}, 0, 0),
+                  new KernelBinding("bump", "bump", new int[] {8, 4}, 0, 0)));
       LoadedKernelModule module = ctx.load(source);
       long tLoad = System.nanoTime();
       CudaFunction empty = module.cudaFunction(0);
@@ -105,7 +114,15 @@ public final class RuntimeBench {
     }
   }
 
-  private void startup(long jvmStart, long mainAt, long firstDoneAt, long t0, long tInit, long tCtx, long tLoad, long tFirst) {
+  private void startup(
+      long jvmStart,
+      long mainAt,
+      long firstDoneAt,
+      long t0,
+      long tInit,
+      long tCtx,
+      long tLoad,
+      long tFirst) {
     long total = firstDoneAt - jvmStart;
     results.put("startToFirstKernelMs", total);
     results.put("jvmToMainMs", mainAt - jvmStart);
@@ -113,9 +130,16 @@ public final class RuntimeBench {
     results.put("contextMs", ms(tCtx - tInit));
     results.put("nvrtcCompileAndLoadMs", ms(tLoad - tCtx));
     results.put("firstLaunchAndSyncMs", ms(tFirst - tLoad));
-    row("process start -> first kernel done", total + " ms", String.format(
-        "JVM %d ms, cuInit %.1f ms, context %.1f ms, NVRTC+load %.1f ms (cold cache), launch+sync %.2f ms",
-        mainAt - jvmStart, ms(tInit - t0), ms(tCtx - tInit), ms(tLoad - tCtx), ms(tFirst - tLoad)));
+    row(
+        "process start -> first kernel done",
+        total + " ms",
+        String.format(
+            "JVM %d ms, cuInit %.1f ms, context %.1f ms, NVRTC+load %.1f ms (cold cache), launch+sync %.2f ms",
+            mainAt - jvmStart,
+            ms(tInit - t0),
+            ms(tCtx - tInit),
+            ms(tLoad - tCtx),
+            ms(tFirst - tLoad)));
   }
 
   private void launchOverhead(CudaContext ctx, CudaFunction empty, LoadedKernelModule module) {
@@ -126,10 +150,11 @@ public final class RuntimeBench {
   }
 
   /**
-   * Host time per launch, in batches short enough (256) that the GPU drains the queue between
-   * them: a full launch queue would make the host wait and measure the GPU instead.
+   * Host time per launch, in batches short enough (256) that the GPU drains the queue between them:
+   * a full launch queue would make the host wait and measure the GPU instead.
    */
-  private void launchOverheadOn(CudaContext ctx, CudaFunction empty, Launch launch, String streamName) {
+  private void launchOverheadOn(
+      CudaContext ctx, CudaFunction empty, Launch launch, String streamName) {
     NaiveLauncher naive = new NaiveLauncher(empty.handle());
     int batch = 256;
     int batches = 400;
@@ -162,29 +187,35 @@ public final class RuntimeBench {
     String key = streamName.startsWith("legacy") ? "DefaultStream" : "NonBlockingStream";
     results.put("launchNsGenerated" + key, g);
     results.put("launchNsNaiveJna" + key, n);
-    row("launch, generated-style, " + streamName, String.format("%.2f us", g / 1000),
+    row(
+        "launch, generated-style, " + streamName,
+        String.format("%.2f us", g / 1000),
         "median of " + batches + " batches of " + batch + "; goal <= 3 us");
-    row("launch, naive JNA (Pointer[] per call), " + streamName, String.format("%.2f us", n / 1000),
+    row(
+        "launch, naive JNA (Pointer[] per call), " + streamName,
+        String.format("%.2f us", n / 1000),
         String.format("%.1fx the generated-style cost", n / g));
   }
 
   private void graphVsLaunches(CudaContext ctx, CudaFunction bump) {
     int kernels = 100;
     int n = 1024;
-    try (CudaStream s = ctx.createNonBlockingStream(); var buf = ctx.allocate(dev.kernelj.dsl.I32.class, n)) {
+    try (CudaStream s = ctx.createNonBlockingStream();
+        var buf = ctx.allocate(dev.kernelj.dsl.I32.class, n)) {
       buf.fill32(0, null);
       ctx.synchronize();
       Launch launch = Launch.grid(Launch.blocksFor(n, 256)).block(256).on(s);
-      Runnable hundred = () -> {
-        for (int k = 0; k < kernels; k++) {
-          ParamBlock p = bump.params();
-          synchronized (p) {
-            p.putPointer(0, buf, "p");
-            p.putInt(8, n);
-            bump.launch(launch);
-          }
-        }
-      };
+      Runnable hundred =
+          () -> {
+            for (int k = 0; k < kernels; k++) {
+              ParamBlock p = bump.params();
+              synchronized (p) {
+                p.putPointer(0, buf, "p");
+                p.putInt(8, n);
+                bump.launch(launch);
+              }
+            }
+          };
       try (CudaGraph graph = CudaGraph.capture(s, hundred)) {
         int reps = 50;
         double[] direct = new double[reps];
@@ -205,20 +236,25 @@ public final class RuntimeBench {
         int expected = (reps + 5) * 2 * kernels;
         int got = buf.toIntArray()[n - 1];
         if (got != expected) {
-          throw new IllegalStateException("graph benchmark computed " + got + ", expected " + expected);
+          throw new IllegalStateException(
+              "graph benchmark computed " + got + ", expected " + expected);
         }
         double d = median(direct);
         double g = median(replay);
         results.put("hundredKernelsLaunchedUs", d);
         results.put("hundredKernelsGraphUs", g);
         row("100 small kernels, launched + sync", String.format("%.1f us", d), "median of " + reps);
-        row("100 small kernels, graph replay + sync", String.format("%.1f us", g), String.format("%.2fx faster", d / g));
+        row(
+            "100 small kernels, graph replay + sync",
+            String.format("%.1f us", g),
+            String.format("%.2fx faster", d / g));
       }
     }
   }
 
   private void compileVsCache(CudaContext ctx, Path cacheDir) {
-    String arch = Nvrtc.targetFor(ctx.device().computeCapability().number(), Nvrtc.supportedArchs());
+    String arch =
+        Nvrtc.targetFor(ctx.device().computeCapability().number(), Nvrtc.supportedArchs());
     CompileOptions options = Nvrtc.defaultOptions(arch);
     KernelCache cache = new KernelCache(cacheDir.resolve("compile-bench"));
     int reps = 5;
@@ -226,13 +262,23 @@ public final class RuntimeBench {
     double[] warm = new double[reps];
     for (int r = 0; r < reps; r++) {
       String src = KERNELS + "\n// variant " + r + " " + System.nanoTime() + "\n";
-      CacheKey key = new CacheKey(src, options.toArgs(), arch, Nvrtc.versionString(), Driver.driverVersion(), List.of("bump"));
+      CacheKey key =
+          new CacheKey(
+              src,
+              options.toArgs(),
+              arch,
+              Nvrtc.versionString(),
+              Driver.driverVersion(),
+              List.of("bump"));
       long t = System.nanoTime();
       cache.getOrCompile(key, () -> Nvrtc.compile(src, "bench.cu", options, List.of("bump")));
       long mid = System.nanoTime();
-      KernelCache.Lookup hit = cache.getOrCompile(key, () -> {
-        throw new IllegalStateException("expected a cache hit");
-      });
+      KernelCache.Lookup hit =
+          cache.getOrCompile(
+              key,
+              () -> {
+                throw new IllegalStateException("expected a cache hit");
+              });
       long end = System.nanoTime();
       if (!hit.hit()) {
         throw new IllegalStateException("expected a cache hit");
@@ -244,8 +290,14 @@ public final class RuntimeBench {
     double w = median(warm);
     results.put("nvrtcColdCompileMs", c);
     results.put("kernelCacheHitMs", w);
-    row("NVRTC cold compile (" + arch + ")", String.format("%.1f ms", c), "median of " + reps + " fresh sources");
-    row("kernel cache hit", String.format("%.3f ms", w), String.format("%.0fx faster than compiling", c / w));
+    row(
+        "NVRTC cold compile (" + arch + ")",
+        String.format("%.1f ms", c),
+        "median of " + reps + " fresh sources");
+    row(
+        "kernel cache hit",
+        String.format("%.3f ms", w),
+        String.format("%.0fx faster than compiling", c / w));
   }
 
   private void row(String what, String value, String note) {
@@ -277,8 +329,15 @@ public final class RuntimeBench {
     int i = 0;
     for (Map.Entry<String, Object> e : map.entrySet()) {
       Object v = e.getValue();
-      String value = v instanceof Number ? v.toString() : "\"" + v.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-      sb.append("  \"").append(e.getKey()).append("\": ").append(value).append(++i < map.size() ? ",\n" : "\n");
+      String value =
+          v instanceof Number
+              ? v.toString()
+              : "\"" + v.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+      sb.append("  \"")
+          .append(e.getKey())
+          .append("\": ")
+          .append(value)
+          .append(++i < map.size() ? ",\n" : "\n");
     }
     return sb.append("}\n").toString();
   }

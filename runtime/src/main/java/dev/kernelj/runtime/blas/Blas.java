@@ -12,11 +12,12 @@ import dev.kernelj.runtime.cuda.CudaContext;
  * matrices with F32 accumulation ({@code CUBLAS_COMPUTE_32F}). Not thread-safe, like the handle.
  *
  * <h2>Row-major callers</h2>
- * cuBLAS is column-major. A row-major {@code M×N} matrix is, byte for byte, the column-major
- * {@code N×M} matrix of its transpose. So the row-major product {@code C = op(A)·op(B)} is computed
- * as the column-major {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}: swap the operands, swap M and N, keep the
- * transpose flags and leading dimensions (a row-major leading dimension is the row length).
- * {@link #gemmRowMajor} does exactly that.
+ *
+ * cuBLAS is column-major. A row-major {@code M×N} matrix is, byte for byte, the column-major {@code
+ * N×M} matrix of its transpose. So the row-major product {@code C = op(A)·op(B)} is computed as the
+ * column-major {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}: swap the operands, swap M and N, keep the transpose
+ * flags and leading dimensions (a row-major leading dimension is the row length). {@link
+ * #gemmRowMajor} does exactly that.
  */
 public final class Blas implements AutoCloseable {
   private final CudaContext context;
@@ -40,36 +41,92 @@ public final class Blas implements AutoCloseable {
 
   /** Queues later calls on {@code stream}. */
   public void setStream(StreamRef stream) {
-    BlasLibraries.check(BlasLibraries.cublas().cublasSetStream_v2(handle(), stream.streamHandle()), "cublasSetStream_v2");
+    BlasLibraries.check(
+        BlasLibraries.cublas().cublasSetStream_v2(handle(), stream.streamHandle()),
+        "cublasSetStream_v2");
   }
 
   /**
-   * Column-major {@code C = alpha·op(A)·op(B) + beta·C}, {@code C} being {@code m×n} and the
-   * inner dimension {@code k}. Element types come from the pointers (F32, F16 or BF16; A and B
-   * alike); accumulation is F32.
+   * Column-major {@code C = alpha·op(A)·op(B) + beta·C}, {@code C} being {@code m×n} and the inner
+   * dimension {@code k}. Element types come from the pointers (F32, F16 or BF16; A and B alike);
+   * accumulation is F32.
    */
-  public synchronized void gemm(Transpose transA, Transpose transB, int m, int n, int k,
-      float alphaValue, ConstPtr<?> a, int lda, ConstPtr<?> b, int ldb, float betaValue, Ptr<?> c, int ldc) {
+  public synchronized void gemm(
+      Transpose transA,
+      Transpose transB,
+      int m,
+      int n,
+      int k,
+      float alphaValue,
+      ConstPtr<?> a,
+      int lda,
+      ConstPtr<?> b,
+      int ldb,
+      float betaValue,
+      Ptr<?> c,
+      int ldc) {
     if (a.dtype() != b.dtype()) {
-      throw new IllegalArgumentException("A and B must have one element type, got " + a.dtype() + " and " + b.dtype());
+      throw new IllegalArgumentException(
+          "A and B must have one element type, got " + a.dtype() + " and " + b.dtype());
     }
     context.ensureCurrent();
     alpha.setFloat(0, alphaValue);
     beta.setFloat(0, betaValue);
     int ab = BlasConstants.dataType(a.dtype());
     int ct = BlasConstants.dataType(c.dtype());
-    BlasLibraries.check(BlasLibraries.cublas().cublasGemmEx(handle(), transA.op(), transB.op(), m, n, k,
-        alpha, a.address(), ab, lda, b.address(), ab, ldb, beta, c.address(), ct, ldc,
-        BlasConstants.CUBLAS_COMPUTE_32F, BlasConstants.CUBLAS_GEMM_DEFAULT),
-        "cublasGemmEx(m=" + m + ", n=" + n + ", k=" + k + ", " + a.dtype() + "->" + c.dtype() + ")");
+    BlasLibraries.check(
+        BlasLibraries.cublas()
+            .cublasGemmEx(
+                handle(),
+                transA.op(),
+                transB.op(),
+                m,
+                n,
+                k,
+                alpha,
+                a.address(),
+                ab,
+                lda,
+                b.address(),
+                ab,
+                ldb,
+                beta,
+                c.address(),
+                ct,
+                ldc,
+                BlasConstants.CUBLAS_COMPUTE_32F,
+                BlasConstants.CUBLAS_GEMM_DEFAULT),
+        "cublasGemmEx(m="
+            + m
+            + ", n="
+            + n
+            + ", k="
+            + k
+            + ", "
+            + a.dtype()
+            + "->"
+            + c.dtype()
+            + ")");
   }
 
   /**
    * Row-major {@code C[M×N] = alpha·op(A)·op(B) + beta·C}, leading dimensions being row lengths
    * (e.g. {@code lda = K} for an untransposed {@code M×K} A). See the class comment.
    */
-  public void gemmRowMajor(Transpose transA, Transpose transB, int m, int n, int k,
-      float alphaValue, ConstPtr<?> a, int lda, ConstPtr<?> b, int ldb, float betaValue, Ptr<?> c, int ldc) {
+  public void gemmRowMajor(
+      Transpose transA,
+      Transpose transB,
+      int m,
+      int n,
+      int k,
+      float alphaValue,
+      ConstPtr<?> a,
+      int lda,
+      ConstPtr<?> b,
+      int ldb,
+      float betaValue,
+      Ptr<?> c,
+      int ldc) {
     gemm(transB, transA, n, m, k, alphaValue, b, ldb, a, lda, betaValue, c, ldc);
   }
 

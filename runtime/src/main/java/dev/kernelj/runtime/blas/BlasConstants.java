@@ -3,8 +3,8 @@ package dev.kernelj.runtime.blas;
 import dev.kernelj.dsl.DType;
 
 /**
- * Enum values from {@code library_types.h}, {@code cublas_api.h} and {@code cublasLt.h}
- * (CUDA 12/13), and the layout of {@code cublasLtMatmulHeuristicResult_t}.
+ * Enum values from {@code library_types.h}, {@code cublas_api.h} and {@code cublasLt.h} (CUDA
+ * 12/13), and the layout of {@code cublasLtMatmulHeuristicResult_t}.
  */
 public final class BlasConstants {
   private BlasConstants() {}
@@ -37,8 +37,12 @@ public final class BlasConstants {
   // cublasLtMatmulPreferenceAttributes_t
   public static final int CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1;
 
-  /** sizeof(cublasLtMatmulHeuristicResult_t): algo (64), workspaceSize (8), state (4), wavesCount (4), reserved (16). */
+  /**
+   * sizeof(cublasLtMatmulHeuristicResult_t): algo (64), workspaceSize (8), state (4), wavesCount
+   * (4), reserved (16).
+   */
   public static final int HEURISTIC_RESULT_BYTES = 96;
+
   public static final int HEURISTIC_WORKSPACE_OFFSET = 64;
   public static final int HEURISTIC_STATE_OFFSET = 72;
 
@@ -49,7 +53,9 @@ public final class BlasConstants {
       case F16 -> CUDA_R_16F;
       case BF16 -> CUDA_R_16BF;
       case F64 -> CUDA_R_64F;
-      default -> throw new IllegalArgumentException("cuBLAS GEMM here takes F32, F16 or BF16 matrices, not " + dtype);
+      default ->
+          throw new IllegalArgumentException(
+              "cuBLAS GEMM here takes F32, F16 or BF16 matrices, not " + dtype);
     };
   }
 }

@@ -5,7 +5,10 @@ import com.sun.jna.NativeLibrary;
 import dev.kernelj.runtime.nativelib.NativeLibraries;
 import java.util.Map;
 
-/** Opens cuBLASLt and cuBLAS (in that order: libcublas needs libcublasLt already loaded when found by path). */
+/**
+ * Opens cuBLASLt and cuBLAS (in that order: libcublas needs libcublasLt already loaded when found
+ * by path).
+ */
 final class BlasLibraries {
   private static volatile CublasLibrary cublas;
   private static volatile CublasLtLibrary cublasLt;

@@ -14,17 +14,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A cuBLASLt handle with its workspace: BF16 matrix products with F32 accumulation. For each
- * shape the descriptors and the heuristic's chosen algorithm are built once and kept (a plan),
- * so repeated products of one shape — an LLM's layers — cost one {@code cublasLtMatmul} call.
- * Column-major like cuBLAS; {@link #matmulRowMajor} applies the transposition described on
- * {@link Blas}.
+ * A cuBLASLt handle with its workspace: BF16 matrix products with F32 accumulation. For each shape
+ * the descriptors and the heuristic's chosen algorithm are built once and kept (a plan), so
+ * repeated products of one shape — an LLM's layers — cost one {@code cublasLtMatmul} call.
+ * Column-major like cuBLAS; {@link #matmulRowMajor} applies the transposition described on {@link
+ * Blas}.
  */
 public final class BlasLt implements AutoCloseable {
   /** 32 MiB, what NVIDIA recommends for Hopper. */
   public static final long DEFAULT_WORKSPACE_BYTES = 32L << 20;
 
-  private record Shape(Transpose transA, Transpose transB, int m, int n, int k, int lda, int ldb, int ldc) {}
+  private record Shape(
+      Transpose transA, Transpose transB, int m, int n, int k, int lda, int ldb, int ldc) {}
 
   private final CudaContext context;
   private final long handle;
@@ -55,8 +56,21 @@ public final class BlasLt implements AutoCloseable {
    * Column-major BF16 {@code C = alpha·op(A)·op(B) + beta·C} ({@code C} is {@code m×n}), F32
    * accumulation, in order on {@code stream}.
    */
-  public synchronized void matmul(Transpose transA, Transpose transB, int m, int n, int k, float alphaValue,
-      ConstPtr<BF16> a, int lda, ConstPtr<BF16> b, int ldb, float betaValue, Ptr<BF16> c, int ldc, StreamRef stream) {
+  public synchronized void matmul(
+      Transpose transA,
+      Transpose transB,
+      int m,
+      int n,
+      int k,
+      float alphaValue,
+      ConstPtr<BF16> a,
+      int lda,
+      ConstPtr<BF16> b,
+      int ldb,
+      float betaValue,
+      Ptr<BF16> c,
+      int ldc,
+      StreamRef stream) {
     if (closed) {
       throw new IllegalStateException("cuBLASLt handle is closed");
     }
@@ -64,20 +78,51 @@ public final class BlasLt implements AutoCloseable {
     Shape shape = new Shape(transA, transB, m, n, k, lda, ldb, ldc);
     LtPlan plan = plans.get(shape);
     if (plan == null) {
-      plan = LtPlan.create(handle, shape.transA, shape.transB, m, n, k, lda, ldb, ldc, workspace.byteSize());
+      plan =
+          LtPlan.create(
+              handle, shape.transA, shape.transB, m, n, k, lda, ldb, ldc, workspace.byteSize());
       plans.put(shape, plan);
     }
     alpha.setFloat(0, alphaValue);
     beta.setFloat(0, betaValue);
-    BlasLibraries.checkLt(BlasLibraries.lt().cublasLtMatmul(handle, plan.desc(), alpha, a.address(), plan.aLayout(),
-        b.address(), plan.bLayout(), beta, c.address(), plan.cLayout(), c.address(), plan.cLayout(), plan.algo(),
-        workspace.address(), workspace.byteSize(), stream.streamHandle()),
+    BlasLibraries.checkLt(
+        BlasLibraries.lt()
+            .cublasLtMatmul(
+                handle,
+                plan.desc(),
+                alpha,
+                a.address(),
+                plan.aLayout(),
+                b.address(),
+                plan.bLayout(),
+                beta,
+                c.address(),
+                plan.cLayout(),
+                c.address(),
+                plan.cLayout(),
+                plan.algo(),
+                workspace.address(),
+                workspace.byteSize(),
+                stream.streamHandle()),
         "cublasLtMatmul(m=" + m + ", n=" + n + ", k=" + k + ")");
   }
 
   /** Row-major {@code C[M×N] = alpha·op(A)·op(B) + beta·C}; leading dimensions are row lengths. */
-  public void matmulRowMajor(Transpose transA, Transpose transB, int m, int n, int k, float alphaValue,
-      ConstPtr<BF16> a, int lda, ConstPtr<BF16> b, int ldb, float betaValue, Ptr<BF16> c, int ldc, StreamRef stream) {
+  public void matmulRowMajor(
+      Transpose transA,
+      Transpose transB,
+      int m,
+      int n,
+      int k,
+      float alphaValue,
+      ConstPtr<BF16> a,
+      int lda,
+      ConstPtr<BF16> b,
+      int ldb,
+      float betaValue,
+      Ptr<BF16> c,
+      int ldc,
+      StreamRef stream) {
     matmul(transB, transA, n, m, k, alphaValue, b, ldb, a, lda, betaValue, c, ldc, stream);
   }
 
@@ -97,52 +142,81 @@ public final class BlasLt implements AutoCloseable {
   }
 
   /** The descriptors and chosen algorithm for one shape. */
-  private record LtPlan(long desc, long aLayout, long bLayout, long cLayout, long preference, Memory heuristic) {
+  private record LtPlan(
+      long desc, long aLayout, long bLayout, long cLayout, long preference, Memory heuristic) {
     Memory algo() {
       return heuristic;
     }
 
-    static LtPlan create(long handle, Transpose transA, Transpose transB, int m, int n, int k,
-        int lda, int ldb, int ldc, long workspaceBytes) {
+    static LtPlan create(
+        long handle,
+        Transpose transA,
+        Transpose transB,
+        int m,
+        int n,
+        int k,
+        int lda,
+        int ldb,
+        int ldc,
+        long workspaceBytes) {
       CublasLtLibrary lt = BlasLibraries.lt();
       LongByReference ref = new LongByReference();
-      BlasLibraries.checkLt(lt.cublasLtMatmulDescCreate(ref, BlasConstants.CUBLAS_COMPUTE_32F, BlasConstants.CUDA_R_32F),
+      BlasLibraries.checkLt(
+          lt.cublasLtMatmulDescCreate(
+              ref, BlasConstants.CUBLAS_COMPUTE_32F, BlasConstants.CUDA_R_32F),
           "cublasLtMatmulDescCreate");
       long desc = ref.getValue();
       try (Memory op = new Memory(4)) {
         op.setInt(0, transA.op());
-        BlasLibraries.checkLt(lt.cublasLtMatmulDescSetAttribute(desc, BlasConstants.CUBLASLT_MATMUL_DESC_TRANSA, op, 4),
+        BlasLibraries.checkLt(
+            lt.cublasLtMatmulDescSetAttribute(
+                desc, BlasConstants.CUBLASLT_MATMUL_DESC_TRANSA, op, 4),
             "cublasLtMatmulDescSetAttribute(TRANSA)");
         op.setInt(0, transB.op());
-        BlasLibraries.checkLt(lt.cublasLtMatmulDescSetAttribute(desc, BlasConstants.CUBLASLT_MATMUL_DESC_TRANSB, op, 4),
+        BlasLibraries.checkLt(
+            lt.cublasLtMatmulDescSetAttribute(
+                desc, BlasConstants.CUBLASLT_MATMUL_DESC_TRANSB, op, 4),
             "cublasLtMatmulDescSetAttribute(TRANSB)");
       }
       // Stored shapes: op(A) is m×k, so A is stored m×k (N) or k×m (T); likewise B.
       long aLayout = layout(lt, transA == Transpose.N ? m : k, transA == Transpose.N ? k : m, lda);
       long bLayout = layout(lt, transB == Transpose.N ? k : n, transB == Transpose.N ? n : k, ldb);
       long cLayout = layout(lt, m, n, ldc);
-      BlasLibraries.checkLt(lt.cublasLtMatmulPreferenceCreate(ref), "cublasLtMatmulPreferenceCreate");
+      BlasLibraries.checkLt(
+          lt.cublasLtMatmulPreferenceCreate(ref), "cublasLtMatmulPreferenceCreate");
       long preference = ref.getValue();
       try (Memory ws = new Memory(8)) {
         ws.setLong(0, workspaceBytes);
-        BlasLibraries.checkLt(lt.cublasLtMatmulPreferenceSetAttribute(preference,
-            BlasConstants.CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, ws, 8), "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)");
+        BlasLibraries.checkLt(
+            lt.cublasLtMatmulPreferenceSetAttribute(
+                preference, BlasConstants.CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, ws, 8),
+            "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)");
       }
       Memory heuristic = new Memory(BlasConstants.HEURISTIC_RESULT_BYTES);
       heuristic.clear();
       IntByReference found = new IntByReference();
-      BlasLibraries.checkLt(lt.cublasLtMatmulAlgoGetHeuristic(handle, desc, aLayout, bLayout, cLayout, cLayout,
-          preference, 1, heuristic, found), "cublasLtMatmulAlgoGetHeuristic(m=" + m + ", n=" + n + ", k=" + k + ")");
+      BlasLibraries.checkLt(
+          lt.cublasLtMatmulAlgoGetHeuristic(
+              handle, desc, aLayout, bLayout, cLayout, cLayout, preference, 1, heuristic, found),
+          "cublasLtMatmulAlgoGetHeuristic(m=" + m + ", n=" + n + ", k=" + k + ")");
       if (found.getValue() < 1) {
-        throw new CublasException(15, "CUBLAS_STATUS_NOT_SUPPORTED",
-            "cublasLtMatmulAlgoGetHeuristic found no algorithm for BF16 m=" + m + ", n=" + n + ", k=" + k);
+        throw new CublasException(
+            15,
+            "CUBLAS_STATUS_NOT_SUPPORTED",
+            "cublasLtMatmulAlgoGetHeuristic found no algorithm for BF16 m="
+                + m
+                + ", n="
+                + n
+                + ", k="
+                + k);
       }
       return new LtPlan(desc, aLayout, bLayout, cLayout, preference, heuristic);
     }
 
     private static long layout(CublasLtLibrary lt, long rows, long cols, long ld) {
       LongByReference ref = new LongByReference();
-      BlasLibraries.checkLt(lt.cublasLtMatrixLayoutCreate(ref, BlasConstants.CUDA_R_16BF, rows, cols, ld),
+      BlasLibraries.checkLt(
+          lt.cublasLtMatrixLayoutCreate(ref, BlasConstants.CUDA_R_16BF, rows, cols, ld),
           "cublasLtMatrixLayoutCreate(" + rows + "x" + cols + ", ld " + ld + ")");
       return ref.getValue();
     }

@@ -36,11 +36,36 @@ public interface CublasLtLibrary extends Library {
 
   int cublasLtMatmulPreferenceDestroy(long preference);
 
-  int cublasLtMatmulPreferenceSetAttribute(long preference, int attribute, Pointer value, long sizeInBytes);
+  int cublasLtMatmulPreferenceSetAttribute(
+      long preference, int attribute, Pointer value, long sizeInBytes);
 
-  int cublasLtMatmulAlgoGetHeuristic(long handle, long desc, long aDesc, long bDesc, long cDesc, long dDesc,
-      long preference, int requestedAlgoCount, Pointer heuristicResults, IntByReference returnAlgoCount);
+  int cublasLtMatmulAlgoGetHeuristic(
+      long handle,
+      long desc,
+      long aDesc,
+      long bDesc,
+      long cDesc,
+      long dDesc,
+      long preference,
+      int requestedAlgoCount,
+      Pointer heuristicResults,
+      IntByReference returnAlgoCount);
 
-  int cublasLtMatmul(long handle, long desc, Pointer alpha, long a, long aDesc, long b, long bDesc,
-      Pointer beta, long c, long cDesc, long d, long dDesc, Pointer algo, long workspace, long workspaceBytes, long stream);
+  int cublasLtMatmul(
+      long handle,
+      long desc,
+      Pointer alpha,
+      long a,
+      long aDesc,
+      long b,
+      long bDesc,
+      Pointer beta,
+      long c,
+      long cDesc,
+      long d,
+      long dDesc,
+      Pointer algo,
+      long workspace,
+      long workspaceBytes,
+      long stream);
 }

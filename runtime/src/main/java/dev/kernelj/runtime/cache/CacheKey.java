@@ -12,7 +12,12 @@ import java.util.List;
  * Two keys with the same fields name the same cache entry on any machine.
  */
 public record CacheKey(
-    String source, List<String> options, String arch, String nvrtcVersion, int driverVersion, List<String> nameExpressions) {
+    String source,
+    List<String> options,
+    String arch,
+    String nvrtcVersion,
+    int driverVersion,
+    List<String> nameExpressions) {
 
   public CacheKey {
     options = List.copyOf(options);
@@ -20,8 +25,8 @@ public record CacheKey(
   }
 
   /**
-   * Hex SHA-256 over every field, each length-prefixed so that no two different keys can
-   * produce the same byte stream (e.g. options {@code ["a b"]} vs {@code ["a", "b"]}).
+   * Hex SHA-256 over every field, each length-prefixed so that no two different keys can produce
+   * the same byte stream (e.g. options {@code ["a b"]} vs {@code ["a", "b"]}).
    */
   public String hash() {
     MessageDigest md = sha256();

@@ -15,8 +15,8 @@ import java.util.Optional;
 /**
  * The bytes of one cache file: a 32-byte SHA-256 of everything after it, then a small header
  * (magic, format version, key hash, binary kind, lowered names) and the binary. Any damage —
- * truncation, a flipped bit, a file written by another format — makes {@link #decode} return
- * empty, which the cache treats as a miss.
+ * truncation, a flipped bit, a file written by another format — makes {@link #decode} return empty,
+ * which the cache treats as a miss.
  */
 final class CachePayload {
   private static final int MAGIC = 0x4B4A4B43; // "KJKC"
@@ -52,7 +52,10 @@ final class CachePayload {
     }
   }
 
-  /** The program stored for {@code keyHash}, or empty when the bytes are damaged or belong to another key. */
+  /**
+   * The program stored for {@code keyHash}, or empty when the bytes are damaged or belong to
+   * another key.
+   */
   static Optional<CompiledProgram> decode(String keyHash, byte[] file) {
     if (file.length < DIGEST_BYTES + 8) {
       return Optional.empty();

@@ -14,18 +14,19 @@ import java.util.Properties;
 import java.util.function.Supplier;
 
 /**
- * On-disk cache of compiled kernels, in CuPy's manner: one file per {@link CacheKey#hash()},
- * whose payload is prefixed by its own SHA-256; written to a temporary file in the same folder and
- * moved into place atomically, so readers see a whole entry or none, and concurrent writers of
- * one key (threads or processes) each leave a valid entry. A damaged entry is a miss and is
- * overwritten by the next compile.
+ * On-disk cache of compiled kernels, in CuPy's manner: one file per {@link CacheKey#hash()}, whose
+ * payload is prefixed by its own SHA-256; written to a temporary file in the same folder and moved
+ * into place atomically, so readers see a whole entry or none, and concurrent writers of one key
+ * (threads or processes) each leave a valid entry. A damaged entry is a miss and is overwritten by
+ * the next compile.
  *
- * <p>Location: the system property {@code kernelj.cache.dir}, else the environment variable
- * {@code KERNELJ_CACHE_DIR}, else {@code ~/.cache/kernelj/kernels}.
+ * <p>Location: the system property {@code kernelj.cache.dir}, else the environment variable {@code
+ * KERNELJ_CACHE_DIR}, else {@code ~/.cache/kernelj/kernels}.
  */
 public final class KernelCache {
   /** Environment variable naming the cache folder. */
   public static final String ENV = "KERNELJ_CACHE_DIR";
+
   /** System property naming the cache folder; wins over {@link #ENV}. */
   public static final String PROPERTY = "kernelj.cache.dir";
 
@@ -87,7 +88,8 @@ public final class KernelCache {
         Files.write(tmp, bytes);
         Path target = directory.resolve(hash + SUFFIX);
         try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          Files.move(
+              tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -95,12 +97,21 @@ public final class KernelCache {
         Files.deleteIfExists(tmp);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write kernel cache entry in " + directory
-          + " (set " + ENV + " or -D" + PROPERTY + " to a writable folder)", e);
+      throw new UncheckedIOException(
+          "cannot write kernel cache entry in "
+              + directory
+              + " (set "
+              + ENV
+              + " or -D"
+              + PROPERTY
+              + " to a writable folder)",
+          e);
     }
   }
 
-  /** The cached entry, or {@code compiler}'s result, stored first. A failure to store is not fatal. */
+  /**
+   * The cached entry, or {@code compiler}'s result, stored first. A failure to store is not fatal.
+   */
   public Lookup getOrCompile(CacheKey key, Supplier<CompiledProgram> compiler) {
     Optional<CompiledProgram> hit = get(key);
     if (hit.isPresent()) {

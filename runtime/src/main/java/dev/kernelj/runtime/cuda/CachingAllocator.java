@@ -6,11 +6,11 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * A size-bucketed caching allocator over plain device allocations, for devices and drivers
- * without memory pools. Sizes are rounded up (to 512 bytes below 1 MiB, to 2 MiB above) so that
- * freed blocks fit later requests; a freed block is reused only by work on the stream that freed
- * it, which stream order makes safe without synchronising. When the device runs out of memory,
- * the cache is synchronised, emptied and the allocation retried once.
+ * A size-bucketed caching allocator over plain device allocations, for devices and drivers without
+ * memory pools. Sizes are rounded up (to 512 bytes below 1 MiB, to 2 MiB above) so that freed
+ * blocks fit later requests; a freed block is reused only by work on the stream that freed it,
+ * which stream order makes safe without synchronising. When the device runs out of memory, the
+ * cache is synchronised, emptied and the allocation retried once.
  */
 public final class CachingAllocator implements DeviceAllocator {
   /** The raw allocation calls, so that the caching logic can be tested without a GPU. */
@@ -66,8 +66,12 @@ public final class CachingAllocator implements DeviceAllocator {
       releaseCached();
       address = backend.allocate(size);
       if (address == 0) {
-        throw new OutOfMemoryError("device out of memory allocating " + size + " bytes (" + inUse
-            + " bytes in use through this allocator, cache emptied)");
+        throw new OutOfMemoryError(
+            "device out of memory allocating "
+                + size
+                + " bytes ("
+                + inUse
+                + " bytes in use through this allocator, cache emptied)");
       }
     }
     inUse += size;

@@ -6,8 +6,8 @@ import dev.kernelj.runtime.driver.Driver;
 import dev.kernelj.runtime.nativelib.CudaLibraryNotFoundException;
 
 /**
- * Entry point to the CUDA driver: initialisation, device count, driver version, and whether a
- * GPU is usable at all (with the reason when not, for tests and CLIs that must say why they skip).
+ * Entry point to the CUDA driver: initialisation, device count, driver version, and whether a GPU
+ * is usable at all (with the reason when not, for tests and CLIs that must say why they skip).
  *
  * <pre>{@code
  * try (CudaContext ctx = Cuda.device(0).primaryContext()) { ... }
@@ -56,7 +56,9 @@ public final class Cuda {
       int n = deviceCount();
       return n > 0 ? null : "the CUDA driver reports no device";
     } catch (CudaLibraryNotFoundException e) {
-      return "libcuda cannot be loaded (" + e.attempts().size() + " places tried; set KERNELJ_LIBCUDA to its path if it exists)";
+      return "libcuda cannot be loaded ("
+          + e.attempts().size()
+          + " places tried; set KERNELJ_LIBCUDA to its path if it exists)";
     } catch (CudaException e) {
       return "the CUDA driver failed to start: " + e.getMessage();
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {

@@ -8,7 +8,6 @@ import dev.kernelj.runtime.cache.KernelCache;
 import dev.kernelj.runtime.driver.CuDirect;
 import dev.kernelj.runtime.driver.Driver;
 import dev.kernelj.runtime.dynamic.DynamicKernel;
-import dev.kernelj.runtime.kernel.KernelModule;
 import dev.kernelj.runtime.kernel.KernelModuleLoader;
 import dev.kernelj.runtime.kernel.KernelSource;
 import java.util.ArrayList;
@@ -40,14 +39,17 @@ public final class CudaContext implements KernelModuleLoader, AutoCloseable {
     this.handle = handle;
     CURRENT.remove();
     makeCurrent();
-    this.allocator = device.supportsMemoryPools()
-        ? new StreamOrderedAllocator(this, StreamOrderedAllocator.KEEP_ALL)
-        : new CachingAllocator(new DriverMemoryBackend(this));
+    this.allocator =
+        device.supportsMemoryPools()
+            ? new StreamOrderedAllocator(this, StreamOrderedAllocator.KEEP_ALL)
+            : new CachingAllocator(new DriverMemoryBackend(this));
   }
 
   static CudaContext retainPrimary(CudaDevice device) {
     LongByReference ctx = new LongByReference();
-    Driver.check(Driver.api().cuDevicePrimaryCtxRetain(ctx, device.handle()), "cuDevicePrimaryCtxRetain(device " + device.ordinal() + ")");
+    Driver.check(
+        Driver.api().cuDevicePrimaryCtxRetain(ctx, device.handle()),
+        "cuDevicePrimaryCtxRetain(device " + device.ordinal() + ")");
     return new CudaContext(device, ctx.getValue());
   }
 
@@ -126,15 +128,19 @@ public final class CudaContext implements KernelModuleLoader, AutoCloseable {
     return allocate(element, count, StreamRef.DEFAULT);
   }
 
-  /** {@code count} elements, allocated (and later freed) in order on {@code stream}, uninitialised. */
-  public <T extends Element> DeviceBuffer<T> allocate(Class<T> element, long count, StreamRef stream) {
+  /**
+   * {@code count} elements, allocated (and later freed) in order on {@code stream}, uninitialised.
+   */
+  public <T extends Element> DeviceBuffer<T> allocate(
+      Class<T> element, long count, StreamRef stream) {
     ensureCurrent();
     return DeviceBuffer.allocate(this, allocator, DType.of(element), count, stream.streamHandle());
   }
 
   /** A buffer holding a copy of {@code values}. */
   public DeviceBuffer<dev.kernelj.dsl.F32> upload(float[] values) {
-    DeviceBuffer<dev.kernelj.dsl.F32> b = allocate(dev.kernelj.dsl.F32.class, Math.max(1, values.length));
+    DeviceBuffer<dev.kernelj.dsl.F32> b =
+        allocate(dev.kernelj.dsl.F32.class, Math.max(1, values.length));
     b.copyFrom(values);
     return b;
   }
@@ -177,9 +183,18 @@ public final class CudaContext implements KernelModuleLoader, AutoCloseable {
 
   private static String bindingsKey(KernelSource source) {
     StringBuilder sb = new StringBuilder();
-    source.bindings().forEach(b -> sb.append(b.methodName()).append('=').append(b.nameExpression())
-        .append(java.util.Arrays.toString(b.paramSizes())).append(b.maxThreadsPerBlock()).append('/')
-        .append(b.maxDynamicSharedBytes()).append(';'));
+    source
+        .bindings()
+        .forEach(
+            b ->
+                sb.append(b.methodName())
+                    .append('=')
+                    .append(b.nameExpression())
+                    .append(java.util.Arrays.toString(b.paramSizes()))
+                    .append(b.maxThreadsPerBlock())
+                    .append('/')
+                    .append(b.maxDynamicSharedBytes())
+                    .append(';'));
     return sb.toString();
   }
 
@@ -194,8 +209,10 @@ public final class CudaContext implements KernelModuleLoader, AutoCloseable {
    *
    * @param options extra NVRTC options, e.g. {@code "-use_fast_math"}
    */
-  public synchronized DynamicKernel compile(String cudaSource, String nameExpression, String... options) {
-    return DynamicKernels.compile(this, cudaSource, nameExpression, List.of(options), dynamicModules);
+  public synchronized DynamicKernel compile(
+      String cudaSource, String nameExpression, String... options) {
+    return DynamicKernels.compile(
+        this, cudaSource, nameExpression, List.of(options), dynamicModules);
   }
 
   @Override
@@ -222,7 +239,8 @@ public final class CudaContext implements KernelModuleLoader, AutoCloseable {
     if (CURRENT.get() == this) {
       CURRENT.remove();
     }
-    Driver.check(Driver.api().cuDevicePrimaryCtxRelease_v2(device.handle()), "cuDevicePrimaryCtxRelease_v2");
+    Driver.check(
+        Driver.api().cuDevicePrimaryCtxRelease_v2(device.handle()), "cuDevicePrimaryCtxRelease_v2");
     if (first != null) {
       throw first;
     }

@@ -7,8 +7,8 @@ import dev.kernelj.runtime.driver.Driver;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One CUDA device: its name, compute capability, SM count, memory and attributes. A device holds
- * no resources; {@link #primaryContext()} retains the context that owns memory and modules.
+ * One CUDA device: its name, compute capability, SM count, memory and attributes. A device holds no
+ * resources; {@link #primaryContext()} retains the context that owns memory and modules.
  */
 public final class CudaDevice {
   private final int ordinal;
@@ -32,7 +32,9 @@ public final class CudaDevice {
   /** Marketing name, e.g. {@code NVIDIA H100 80GB HBM3}. */
   public String name() {
     byte[] buf = new byte[256];
-    Driver.check(Driver.api().cuDeviceGetName(buf, buf.length, handle), "cuDeviceGetName(device " + ordinal + ")");
+    Driver.check(
+        Driver.api().cuDeviceGetName(buf, buf.length, handle),
+        "cuDeviceGetName(device " + ordinal + ")");
     int len = 0;
     while (len < buf.length && buf[len] != 0) {
       len++;
@@ -43,7 +45,8 @@ public final class CudaDevice {
   /** A {@code CUdevice_attribute} value (see {@link CuConstants}). */
   public int attribute(int attribute) {
     IntByReference v = new IntByReference();
-    Driver.check(Driver.api().cuDeviceGetAttribute(v, attribute, handle),
+    Driver.check(
+        Driver.api().cuDeviceGetAttribute(v, attribute, handle),
         "cuDeviceGetAttribute(" + attribute + ", device " + ordinal + ")");
     return v.getValue();
   }
@@ -76,7 +79,8 @@ public final class CudaDevice {
   /** Total device memory in bytes. */
   public long totalMemory() {
     LongByReference v = new LongByReference();
-    Driver.check(Driver.api().cuDeviceTotalMem_v2(v, handle), "cuDeviceTotalMem_v2(device " + ordinal + ")");
+    Driver.check(
+        Driver.api().cuDeviceTotalMem_v2(v, handle), "cuDeviceTotalMem_v2(device " + ordinal + ")");
     return v.getValue();
   }
 

@@ -23,7 +23,10 @@ public final class CudaEvent implements AutoCloseable {
   static CudaEvent create(CudaContext context, boolean timing) {
     context.ensureCurrent();
     LongByReference ref = new LongByReference();
-    Driver.check(Driver.api().cuEventCreate(ref, timing ? CuConstants.CU_EVENT_DEFAULT : CuConstants.CU_EVENT_DISABLE_TIMING),
+    Driver.check(
+        Driver.api()
+            .cuEventCreate(
+                ref, timing ? CuConstants.CU_EVENT_DEFAULT : CuConstants.CU_EVENT_DISABLE_TIMING),
         "cuEventCreate");
     return new CudaEvent(context, ref.getValue());
   }
@@ -51,7 +54,9 @@ public final class CudaEvent implements AutoCloseable {
     Driver.check(Driver.api().cuEventSynchronize(handle()), "cuEventSynchronize");
   }
 
-  /** GPU time in milliseconds from {@code start}'s record to this event's; both must have completed. */
+  /**
+   * GPU time in milliseconds from {@code start}'s record to this event's; both must have completed.
+   */
   public float elapsedMillisSince(CudaEvent start) {
     context.ensureCurrent();
     FloatByReference ms = new FloatByReference();
@@ -61,9 +66,12 @@ public final class CudaEvent implements AutoCloseable {
       hasElapsedV2 = v2;
     }
     if (v2) {
-      Driver.check(Driver.api().cuEventElapsedTime_v2(ms, start.handle(), handle()), "cuEventElapsedTime_v2");
+      Driver.check(
+          Driver.api().cuEventElapsedTime_v2(ms, start.handle(), handle()),
+          "cuEventElapsedTime_v2");
     } else {
-      Driver.check(Driver.api().cuEventElapsedTime(ms, start.handle(), handle()), "cuEventElapsedTime");
+      Driver.check(
+          Driver.api().cuEventElapsedTime(ms, start.handle(), handle()), "cuEventElapsedTime");
     }
     return ms.getValue();
   }

@@ -15,16 +15,17 @@ import dev.kernelj.runtime.kernel.ParamBlock;
 /**
  * One loaded kernel ({@code CUfunction}) with its reusable {@link ParamBlock}. {@link #launch}
  * checks the block size and shared memory against the declared and the compiled limits, then calls
- * {@code cuLaunchKernel} through JNA direct mapping: a successful launch allocates nothing. A launch
- * that may overlap the previous kernel goes through {@code cuLaunchKernelEx} on devices that take
- * it (compute capability 9.0+) and through {@code cuLaunchKernel} elsewhere.
+ * {@code cuLaunchKernel} through JNA direct mapping: a successful launch allocates nothing. A
+ * launch that may overlap the previous kernel goes through {@code cuLaunchKernelEx} on devices that
+ * take it (compute capability 9.0+) and through {@code cuLaunchKernel} elsewhere.
  */
 public final class CudaFunction implements KernelFunction {
   /**
-   * {@code -Dkernelj.launchOverlap=false} launches every kernel plainly, ignoring
-   * {@link Launch#overlappingPrevious()}: to measure what overlap gains, or to rule it out.
+   * {@code -Dkernelj.launchOverlap=false} launches every kernel plainly, ignoring {@link
+   * Launch#overlappingPrevious()}: to measure what overlap gains, or to rule it out.
    */
-  static final boolean OVERLAP_ENABLED = !"false".equalsIgnoreCase(System.getProperty("kernelj.launchOverlap"));
+  static final boolean OVERLAP_ENABLED =
+      !"false".equalsIgnoreCase(System.getProperty("kernelj.launchOverlap"));
 
   private final CudaContext context;
   private final long handle;
@@ -33,8 +34,10 @@ public final class CudaFunction implements KernelFunction {
   private final int maxThreadsPerBlock;
   private final String threadsLimitSource;
   private final int maxDynamicSharedBytes;
+
   /** Whether the device takes programmatic dependent launches (compute capability 9.0+). */
   private final boolean overlapSupported;
+
   private LaunchConfigBlock overlapConfig;
 
   CudaFunction(CudaContext context, long handle, String name, KernelBinding binding) {
@@ -54,16 +57,23 @@ public final class CudaFunction implements KernelFunction {
     // Overlap needs the device (sm_90+), the driver call, and code built for compute_90 or later:
     // a kernel JIT-compiled from older PTX was compiled without its griddepcontrol.wait, and
     // launching it to overlap would race with the kernel before it.
-    this.overlapSupported = OVERLAP_ENABLED && context.device().computeCapability().major() >= 9
-        && attribute(CuConstants.CU_FUNC_ATTRIBUTE_PTX_VERSION) >= 90 && CuLaunchEx.available();
+    this.overlapSupported =
+        OVERLAP_ENABLED
+            && context.device().computeCapability().major() >= 9
+            && attribute(CuConstants.CU_FUNC_ATTRIBUTE_PTX_VERSION) >= 90
+            && CuLaunchEx.available();
     int askedShared = binding.maxDynamicSharedBytes();
     if (askedShared > CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT) {
       context.ensureCurrent();
-      Driver.check(Driver.api().cuFuncSetAttribute(handle, CuConstants.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, askedShared),
+      Driver.check(
+          Driver.api()
+              .cuFuncSetAttribute(
+                  handle, CuConstants.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, askedShared),
           "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES=" + askedShared + ") for " + name);
       this.maxDynamicSharedBytes = askedShared;
     } else {
-      this.maxDynamicSharedBytes = askedShared > 0 ? askedShared : CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT;
+      this.maxDynamicSharedBytes =
+          askedShared > 0 ? askedShared : CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT;
     }
   }
 
@@ -105,7 +115,9 @@ public final class CudaFunction implements KernelFunction {
   public int attribute(int attribute) {
     context.ensureCurrent();
     IntByReference v = new IntByReference();
-    Driver.check(Driver.api().cuFuncGetAttribute(v, attribute, handle), "cuFuncGetAttribute(" + attribute + ") for " + name);
+    Driver.check(
+        Driver.api().cuFuncGetAttribute(v, attribute, handle),
+        "cuFuncGetAttribute(" + attribute + ") for " + name);
     return v.getValue();
   }
 
@@ -122,12 +134,29 @@ public final class CudaFunction implements KernelFunction {
     Dim3 block = launch.block();
     long threads = block.volume();
     if (threads > maxThreadsPerBlock) {
-      throw new IllegalArgumentException(name + ": a block of " + threads + " threads (" + block.x() + "x" + block.y() + "x" + block.z()
-          + ") exceeds " + maxThreadsPerBlock + ", " + threadsLimitSource);
+      throw new IllegalArgumentException(
+          name
+              + ": a block of "
+              + threads
+              + " threads ("
+              + block.x()
+              + "x"
+              + block.y()
+              + "x"
+              + block.z()
+              + ") exceeds "
+              + maxThreadsPerBlock
+              + ", "
+              + threadsLimitSource);
     }
     if (launch.sharedBytes() > maxDynamicSharedBytes) {
-      throw new IllegalArgumentException(name + ": " + launch.sharedBytes() + " bytes of dynamic shared memory exceed the limit of "
-          + maxDynamicSharedBytes + " (declare a higher maxDynamicSharedBytes on the method to raise it)");
+      throw new IllegalArgumentException(
+          name
+              + ": "
+              + launch.sharedBytes()
+              + " bytes of dynamic shared memory exceed the limit of "
+              + maxDynamicSharedBytes
+              + " (declare a higher maxDynamicSharedBytes on the method to raise it)");
     }
     context.ensureCurrent();
     Dim3 grid = launch.grid();
@@ -139,12 +168,38 @@ public final class CudaFunction implements KernelFunction {
       }
       r = CuLaunchEx.cuLaunchKernelEx(overlapConfig.fill(launch), handle, kernelParamsAddress, 0L);
     } else {
-      r = CuDirect.cuLaunchKernel(handle, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
-          launch.sharedBytes(), launch.stream().streamHandle(), kernelParamsAddress, 0L);
+      r =
+          CuDirect.cuLaunchKernel(
+              handle,
+              grid.x(),
+              grid.y(),
+              grid.z(),
+              block.x(),
+              block.y(),
+              block.z(),
+              launch.sharedBytes(),
+              launch.stream().streamHandle(),
+              kernelParamsAddress,
+              0L);
     }
     if (r != 0) {
-      throw Driver.exception(r, (overlap ? "cuLaunchKernelEx(" : "cuLaunchKernel(") + name + ", grid " + grid.x() + "x" + grid.y()
-          + "x" + grid.z() + ", block " + block.x() + "x" + block.y() + "x" + block.z() + ")");
+      throw Driver.exception(
+          r,
+          (overlap ? "cuLaunchKernelEx(" : "cuLaunchKernel(")
+              + name
+              + ", grid "
+              + grid.x()
+              + "x"
+              + grid.y()
+              + "x"
+              + grid.z()
+              + ", block "
+              + block.x()
+              + "x"
+              + block.y()
+              + "x"
+              + block.z()
+              + ")");
     }
   }
 }

@@ -6,10 +6,10 @@ import dev.kernelj.runtime.driver.CuDirect;
 import dev.kernelj.runtime.driver.Driver;
 
 /**
- * A captured and instantiated CUDA graph: the work queued on a stream between
- * {@link CudaStream#beginCapture()} and {@link CudaStream#endCapture()}, replayed with one
- * {@link #launch} call. The kernel arguments are those at capture time: a {@code ParamBlock}
- * rewritten later does not change what the graph replays.
+ * A captured and instantiated CUDA graph: the work queued on a stream between {@link
+ * CudaStream#beginCapture()} and {@link CudaStream#endCapture()}, replayed with one {@link #launch}
+ * call. The kernel arguments are those at capture time: a {@code ParamBlock} rewritten later does
+ * not change what the graph replays.
  */
 public final class CudaGraph implements AutoCloseable {
   private final CudaContext context;
@@ -34,8 +34,8 @@ public final class CudaGraph implements AutoCloseable {
   }
 
   /**
-   * Captures what {@code body} queues on {@code stream} into a graph. If {@code body} throws,
-   * the capture is ended and discarded before the exception propagates.
+   * Captures what {@code body} queues on {@code stream} into a graph. If {@code body} throws, the
+   * capture is ended and discarded before the exception propagates.
    */
   public static CudaGraph capture(CudaStream stream, Runnable body) {
     stream.beginCapture();

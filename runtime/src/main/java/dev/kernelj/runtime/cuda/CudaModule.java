@@ -16,10 +16,11 @@ public final class CudaModule implements AutoCloseable {
   }
 
   /**
-   * Loads {@code image}. The driver picks the matching CUBIN of a fatbin or JIT-compiles PTX;
-   * PTX must end in a NUL byte (NVRTC's does).
+   * Loads {@code image}. The driver picks the matching CUBIN of a fatbin or JIT-compiles PTX; PTX
+   * must end in a NUL byte (NVRTC's does).
    *
-   * @return the module, or throws {@link dev.kernelj.runtime.driver.CudaException} with the driver's reason
+   * @return the module, or throws {@link dev.kernelj.runtime.driver.CudaException} with the
+   *     driver's reason
    */
   static CudaModule load(CudaContext context, byte[] image) {
     long[] out = new long[1];
@@ -30,7 +31,10 @@ public final class CudaModule implements AutoCloseable {
     return new CudaModule(context, out[0]);
   }
 
-  /** Loads {@code image}; returns the CUresult and puts the module handle in {@code out[0]} on success. */
+  /**
+   * Loads {@code image}; returns the CUresult and puts the module handle in {@code out[0]} on
+   * success.
+   */
   static int tryLoad(CudaContext context, byte[] image, long[] out) {
     context.ensureCurrent();
     try (Memory m = new Memory(image.length)) {
@@ -54,7 +58,9 @@ public final class CudaModule implements AutoCloseable {
   public long functionHandle(String symbol) {
     context.ensureCurrent();
     LongByReference ref = new LongByReference();
-    Driver.check(Driver.api().cuModuleGetFunction(ref, handle, symbol), "cuModuleGetFunction(" + symbol + ")");
+    Driver.check(
+        Driver.api().cuModuleGetFunction(ref, handle, symbol),
+        "cuModuleGetFunction(" + symbol + ")");
     return ref.getValue();
   }
 

@@ -23,7 +23,11 @@ public final class CudaStream implements StreamRef, AutoCloseable {
   static CudaStream create(CudaContext context, boolean nonBlocking) {
     context.ensureCurrent();
     LongByReference ref = new LongByReference();
-    Driver.check(Driver.api().cuStreamCreate(ref, nonBlocking ? CuConstants.CU_STREAM_NON_BLOCKING : CuConstants.CU_STREAM_DEFAULT),
+    Driver.check(
+        Driver.api()
+            .cuStreamCreate(
+                ref,
+                nonBlocking ? CuConstants.CU_STREAM_NON_BLOCKING : CuConstants.CU_STREAM_DEFAULT),
         "cuStreamCreate");
     return new CudaStream(context, ref.getValue());
   }
@@ -55,7 +59,10 @@ public final class CudaStream implements StreamRef, AutoCloseable {
    */
   public void beginCapture() {
     context.ensureCurrent();
-    Driver.check(Driver.api().cuStreamBeginCapture_v2(streamHandle(), CuConstants.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+    Driver.check(
+        Driver.api()
+            .cuStreamBeginCapture_v2(
+                streamHandle(), CuConstants.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
         "cuStreamBeginCapture_v2");
   }
 

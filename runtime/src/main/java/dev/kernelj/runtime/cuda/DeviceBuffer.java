@@ -13,17 +13,17 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
- * Device memory holding {@code count} elements of type {@code T}; a {@link Ptr} so it can be
- * passed to kernels. Typed copies check the Java array against the element type (a
- * {@code float[]} only into {@code F32}; {@code short[]} into 16-bit types, carrying the raw bits
- * of F16/BF16; {@code byte[]} and {@link ByteBuffer} into anything, as raw bytes).
+ * Device memory holding {@code count} elements of type {@code T}; a {@link Ptr} so it can be passed
+ * to kernels. Typed copies check the Java array against the element type (a {@code float[]} only
+ * into {@code F32}; {@code short[]} into 16-bit types, carrying the raw bits of F16/BF16; {@code
+ * byte[]} and {@link ByteBuffer} into anything, as raw bytes).
  *
  * <p>Copies that take a stream are stream-ordered. From Java arrays they go through a pageable
  * staging copy, which the driver consumes before the call returns, so the array may be reused at
  * once; for copies that overlap with compute, use a {@link PinnedBuffer}.
  *
- * <p>{@link #slice} returns a view without copying; a view does not own memory and becomes
- * invalid when its owner is closed.
+ * <p>{@link #slice} returns a view without copying; a view does not own memory and becomes invalid
+ * when its owner is closed.
  */
 public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoCloseable {
   private final CudaContext context;
@@ -35,8 +35,14 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
   private final long allocStream;
   private boolean closed;
 
-  private DeviceBuffer(CudaContext context, DeviceAllocator allocator, DeviceBuffer<T> owner,
-      long address, long count, DType dtype, long allocStream) {
+  private DeviceBuffer(
+      CudaContext context,
+      DeviceAllocator allocator,
+      DeviceBuffer<T> owner,
+      long address,
+      long count,
+      DType dtype,
+      long allocStream) {
     this.context = context;
     this.allocator = allocator;
     this.owner = owner;
@@ -46,9 +52,11 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
     this.allocStream = allocStream;
   }
 
-  static <T extends Element> DeviceBuffer<T> allocate(CudaContext context, DeviceAllocator allocator, DType dtype, long count, long stream) {
+  static <T extends Element> DeviceBuffer<T> allocate(
+      CudaContext context, DeviceAllocator allocator, DType dtype, long count, long stream) {
     if (count <= 0) {
-      throw new IllegalArgumentException("a device buffer needs at least one element, got " + count);
+      throw new IllegalArgumentException(
+          "a device buffer needs at least one element, got " + count);
     }
     long bytes = Math.multiplyExact(count, (long) dtype.byteSize());
     long address = allocator.allocate(bytes, stream);
@@ -82,10 +90,18 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
   /** A view of {@code length} elements starting at element {@code offset}; no copy. */
   public DeviceBuffer<T> slice(long offset, long length) {
     if (offset < 0 || length <= 0 || offset + length > count) {
-      throw new IndexOutOfBoundsException("slice [" + offset + ", " + (offset + length) + ") of a buffer of " + count + " elements");
+      throw new IndexOutOfBoundsException(
+          "slice ["
+              + offset
+              + ", "
+              + (offset + length)
+              + ") of a buffer of "
+              + count
+              + " elements");
     }
     DeviceBuffer<T> root = owner == null ? this : owner;
-    return new DeviceBuffer<>(context, null, root, address() + offset * dtype.byteSize(), length, dtype, allocStream);
+    return new DeviceBuffer<>(
+        context, null, root, address() + offset * dtype.byteSize(), length, dtype, allocStream);
   }
 
   // ---- host -> device
@@ -144,7 +160,10 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
     uploadBytes(src.length, m -> m.write(0, src, 0, src.length), stream);
   }
 
-  /** The remaining bytes of {@code src} into the start of the buffer; a direct buffer is read in place. */
+  /**
+   * The remaining bytes of {@code src} into the start of the buffer; a direct buffer is read in
+   * place.
+   */
   public void copyFrom(ByteBuffer src) {
     long bytes = src.remaining();
     checkBytes(bytes);
@@ -162,14 +181,27 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
     }
   }
 
-  /** Asynchronous copy of {@code bytes} from pinned memory at {@code srcOffset} to the start of this buffer. */
+  /**
+   * Asynchronous copy of {@code bytes} from pinned memory at {@code srcOffset} to the start of this
+   * buffer.
+   */
   public void copyFromAsync(PinnedBuffer src, long srcOffset, long bytes, StreamRef stream) {
     checkBytes(bytes);
     if (srcOffset < 0 || srcOffset + bytes > src.byteSize()) {
-      throw new IndexOutOfBoundsException("pinned range [" + srcOffset + ", " + (srcOffset + bytes) + ") of " + src.byteSize() + " bytes");
+      throw new IndexOutOfBoundsException(
+          "pinned range ["
+              + srcOffset
+              + ", "
+              + (srcOffset + bytes)
+              + ") of "
+              + src.byteSize()
+              + " bytes");
     }
     context.ensureCurrent();
-    Driver.check(Driver.api().cuMemcpyHtoDAsync_v2(address(), src.pointer().share(srcOffset), bytes, stream.streamHandle()),
+    Driver.check(
+        Driver.api()
+            .cuMemcpyHtoDAsync_v2(
+                address(), src.pointer().share(srcOffset), bytes, stream.streamHandle()),
         "cuMemcpyHtoDAsync_v2");
   }
 
@@ -234,14 +266,27 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
     }
   }
 
-  /** Asynchronous copy of {@code bytes} from the start of this buffer into pinned memory at {@code dstOffset}. */
+  /**
+   * Asynchronous copy of {@code bytes} from the start of this buffer into pinned memory at {@code
+   * dstOffset}.
+   */
   public void copyToAsync(PinnedBuffer dst, long dstOffset, long bytes, StreamRef stream) {
     checkBytes(bytes);
     if (dstOffset < 0 || dstOffset + bytes > dst.byteSize()) {
-      throw new IndexOutOfBoundsException("pinned range [" + dstOffset + ", " + (dstOffset + bytes) + ") of " + dst.byteSize() + " bytes");
+      throw new IndexOutOfBoundsException(
+          "pinned range ["
+              + dstOffset
+              + ", "
+              + (dstOffset + bytes)
+              + ") of "
+              + dst.byteSize()
+              + " bytes");
     }
     context.ensureCurrent();
-    Driver.check(Driver.api().cuMemcpyDtoHAsync_v2(dst.pointer().share(dstOffset), address(), bytes, stream.streamHandle()),
+    Driver.check(
+        Driver.api()
+            .cuMemcpyDtoHAsync_v2(
+                dst.pointer().share(dstOffset), address(), bytes, stream.streamHandle()),
         "cuMemcpyDtoHAsync_v2");
   }
 
@@ -261,14 +306,22 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
 
   // ---- device -> device and fills
 
-  /** Copies all of {@code src} (same element type, not longer than this buffer) to the start of this buffer. */
+  /**
+   * Copies all of {@code src} (same element type, not longer than this buffer) to the start of this
+   * buffer.
+   */
   public void copyFrom(DeviceBuffer<T> src, StreamRef stream) {
     checkBytes(src.byteSize());
     context.ensureCurrent();
     if (stream == null) {
-      Driver.check(Driver.api().cuMemcpyDtoD_v2(address(), src.address(), src.byteSize()), "cuMemcpyDtoD_v2");
+      Driver.check(
+          Driver.api().cuMemcpyDtoD_v2(address(), src.address(), src.byteSize()),
+          "cuMemcpyDtoD_v2");
     } else {
-      Driver.check(Driver.api().cuMemcpyDtoDAsync_v2(address(), src.address(), src.byteSize(), stream.streamHandle()),
+      Driver.check(
+          Driver.api()
+              .cuMemcpyDtoDAsync_v2(
+                  address(), src.address(), src.byteSize(), stream.streamHandle()),
           "cuMemcpyDtoDAsync_v2");
     }
   }
@@ -279,20 +332,25 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
     if (stream == null) {
       Driver.check(Driver.api().cuMemsetD8_v2(address(), value, byteSize()), "cuMemsetD8_v2");
     } else {
-      Driver.check(Driver.api().cuMemsetD8Async(address(), value, byteSize(), stream.streamHandle()), "cuMemsetD8Async");
+      Driver.check(
+          Driver.api().cuMemsetD8Async(address(), value, byteSize(), stream.streamHandle()),
+          "cuMemsetD8Async");
     }
   }
 
   /** Sets every 32-bit word to {@code bits} (buffers of 4-byte elements only). */
   public void fill32(int bits, StreamRef stream) {
     if (dtype.byteSize() != 4) {
-      throw new IllegalArgumentException("fill32 needs 4-byte elements; this buffer holds " + dtype);
+      throw new IllegalArgumentException(
+          "fill32 needs 4-byte elements; this buffer holds " + dtype);
     }
     context.ensureCurrent();
     if (stream == null) {
       Driver.check(Driver.api().cuMemsetD32_v2(address(), bits, count), "cuMemsetD32_v2");
     } else {
-      Driver.check(Driver.api().cuMemsetD32Async(address(), bits, count, stream.streamHandle()), "cuMemsetD32Async");
+      Driver.check(
+          Driver.api().cuMemsetD32Async(address(), bits, count, stream.streamHandle()),
+          "cuMemsetD32Async");
     }
   }
 
@@ -304,7 +362,10 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
 
   // ---- lifecycle
 
-  /** Frees the memory (back to the allocator, in order on the stream it was allocated on). No-op for views. */
+  /**
+   * Frees the memory (back to the allocator, in order on the stream it was allocated on). No-op for
+   * views.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -322,27 +383,40 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
 
   @Override
   public String toString() {
-    return "DeviceBuffer<" + dtype + ">[" + count + "]@0x" + Long.toHexString(address) + (owner != null ? " (view)" : "");
+    return "DeviceBuffer<"
+        + dtype
+        + ">["
+        + count
+        + "]@0x"
+        + Long.toHexString(address)
+        + (owner != null ? " (view)" : "");
   }
 
   // ---- helpers
 
   private void checkOpen() {
     if (isClosed()) {
-      throw new IllegalStateException(this + " is closed" + (owner != null ? " (its owner was closed)" : ""));
+      throw new IllegalStateException(
+          this + " is closed" + (owner != null ? " (its owner was closed)" : ""));
     }
   }
 
   private void requireType(String javaType, DType... allowed) {
     if (Arrays.stream(allowed).noneMatch(t -> t == dtype)) {
-      throw new IllegalArgumentException("a " + javaType + " cannot be copied to or from a buffer of " + dtype
-          + "; it fits " + Arrays.toString(allowed));
+      throw new IllegalArgumentException(
+          "a "
+              + javaType
+              + " cannot be copied to or from a buffer of "
+              + dtype
+              + "; it fits "
+              + Arrays.toString(allowed));
     }
   }
 
   private void checkBytes(long bytes) {
     if (bytes > byteSize()) {
-      throw new IndexOutOfBoundsException(bytes + " bytes do not fit " + this + " (" + byteSize() + " bytes)");
+      throw new IndexOutOfBoundsException(
+          bytes + " bytes do not fit " + this + " (" + byteSize() + " bytes)");
     }
   }
 
@@ -362,7 +436,9 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
         Driver.check(Driver.api().cuMemcpyHtoD_v2(address(), staging, bytes), "cuMemcpyHtoD_v2");
       } else {
         // From pageable memory the driver stages the bytes before returning, so freeing is safe.
-        Driver.check(Driver.api().cuMemcpyHtoDAsync_v2(address(), staging, bytes, stream.streamHandle()), "cuMemcpyHtoDAsync_v2");
+        Driver.check(
+            Driver.api().cuMemcpyHtoDAsync_v2(address(), staging, bytes, stream.streamHandle()),
+            "cuMemcpyHtoDAsync_v2");
       }
     }
   }
@@ -382,7 +458,9 @@ public final class DeviceBuffer<T extends Element> implements Ptr<T>, AutoClosea
         Driver.check(Driver.api().cuMemcpyDtoH_v2(staging, address(), bytes), "cuMemcpyDtoH_v2");
       } else {
         // To pageable memory the driver returns only once the copy has completed.
-        Driver.check(Driver.api().cuMemcpyDtoHAsync_v2(staging, address(), bytes, stream.streamHandle()), "cuMemcpyDtoHAsync_v2");
+        Driver.check(
+            Driver.api().cuMemcpyDtoHAsync_v2(staging, address(), bytes, stream.streamHandle()),
+            "cuMemcpyDtoHAsync_v2");
       }
       read.accept(staging);
     }

@@ -13,40 +13,67 @@ import dev.kernelj.runtime.nvrtc.CompiledProgram;
 import dev.kernelj.runtime.nvrtc.Nvrtc;
 import java.util.List;
 
-/** Builds {@link DynamicKernel}s for {@link CudaContext#compile}: NVRTC through the cache, then a loaded function. */
+/**
+ * Builds {@link DynamicKernel}s for {@link CudaContext#compile}: NVRTC through the cache, then a
+ * loaded function.
+ */
 final class DynamicKernels {
   private DynamicKernels() {}
 
-  static DynamicKernel compile(CudaContext context, String cudaSource, String nameExpression, List<String> options,
+  static DynamicKernel compile(
+      CudaContext context,
+      String cudaSource,
+      String nameExpression,
+      List<String> options,
       List<CudaModule> owned) {
     CudaSource parsed = CudaSource.parse(cudaSource);
     NameExpression name = NameExpression.parse(nameExpression);
-    String arch = Nvrtc.targetFor(context.device().computeCapability().number(), Nvrtc.supportedArchs());
+    String arch =
+        Nvrtc.targetFor(context.device().computeCapability().number(), Nvrtc.supportedArchs());
     CompileOptions compileOptions = Nvrtc.defaultOptions(arch).withExtra(options);
     List<String> names = List.of(nameExpression);
-    CacheKey key = new CacheKey(cudaSource, compileOptions.toArgs(), arch, Nvrtc.versionString(), Driver.driverVersion(), names);
-    CompiledProgram program = context.kernelCache()
-        .getOrCompile(key, () -> Nvrtc.compile(cudaSource, "dynamic_" + name.name() + ".cu", compileOptions, names))
-        .program();
+    CacheKey key =
+        new CacheKey(
+            cudaSource,
+            compileOptions.toArgs(),
+            arch,
+            Nvrtc.versionString(),
+            Driver.driverVersion(),
+            names);
+    CompiledProgram program =
+        context
+            .kernelCache()
+            .getOrCompile(
+                key,
+                () ->
+                    Nvrtc.compile(
+                        cudaSource, "dynamic_" + name.name() + ".cu", compileOptions, names))
+            .program();
     CudaModule module = CudaModule.load(context, program.binary());
     owned.add(module);
     String symbol = program.lowered(nameExpression);
     long handle = module.functionHandle(symbol);
     String where = "dynamic kernel " + nameExpression;
-    CudaFunction function = new CudaFunction(context, handle, where, new KernelBinding("launch", nameExpression, new int[0], 0, 0));
-    return new DynamicKernel(parsed, name, new DynamicKernel.Target() {
-      @Override
-      public void launch(Launch launch, ParamBlock params) {
-        function.launchWith(launch, params.kernelParamsAddress());
-      }
+    CudaFunction function =
+        new CudaFunction(
+            context, handle, where, new KernelBinding("launch", nameExpression, new int[0], 0, 0));
+    return new DynamicKernel(
+        parsed,
+        name,
+        new DynamicKernel.Target() {
+          @Override
+          public void launch(Launch launch, ParamBlock params) {
+            function.launchWith(launch, params.kernelParamsAddress());
+          }
 
-      @Override
-      public List<String> checkParamSizes(int[] javaSizes) {
-        if (!Driver.hasFuncGetParamInfo()) {
-          return List.of();
-        }
-        return ParamInfoCheck.problems(javaSizes, i -> ParamInfoCheck.deviceSize(handle, i), where);
-      }
-    });
+          @Override
+          public List<String> checkParamSizes(int[] javaSizes) {
+            if (!Driver.hasFuncGetParamInfo()) {
+              return List.of();
+            }
+            return ParamInfoCheck.problems(
+                javaSizes, i -> ParamInfoCheck.deviceSize(handle, i), where);
+          }
+        });
   }
 }

@@ -18,22 +18,24 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns a {@link KernelSource} into loaded functions in one context: the precompiled fatbin when
- * it fits and the driver accepts it, else NVRTC for this device through the {@link KernelCache};
- * then one {@code CUfunction} per binding, checked with {@code cuFuncGetParamInfo} where the
- * driver has it.
+ * Turns a {@link KernelSource} into loaded functions in one context: the precompiled fatbin when it
+ * fits and the driver accepts it, else NVRTC for this device through the {@link KernelCache}; then
+ * one {@code CUfunction} per binding, checked with {@code cuFuncGetParamInfo} where the driver has
+ * it.
  */
 final class KernelSourceLoader {
   /** Driver answers that mean "this image has nothing for this GPU": fall back to NVRTC. */
-  private static final Set<Integer> NOT_FOR_THIS_GPU = Set.of(
-      CuConstants.CUDA_ERROR_NO_BINARY_FOR_GPU, CuConstants.CUDA_ERROR_INVALID_IMAGE,
-      CuConstants.CUDA_ERROR_UNSUPPORTED_PTX_VERSION, CuConstants.CUDA_ERROR_INVALID_PTX);
+  private static final Set<Integer> NOT_FOR_THIS_GPU =
+      Set.of(
+          CuConstants.CUDA_ERROR_NO_BINARY_FOR_GPU, CuConstants.CUDA_ERROR_INVALID_IMAGE,
+          CuConstants.CUDA_ERROR_UNSUPPORTED_PTX_VERSION, CuConstants.CUDA_ERROR_INVALID_PTX);
 
   private KernelSourceLoader() {}
 
   static LoadedKernelModule load(CudaContext context, KernelSource source, KernelCache cache) {
     String iface = source.owner().getName();
-    List<String> nameExpressions = source.bindings().stream().map(KernelBinding::nameExpression).toList();
+    List<String> nameExpressions =
+        source.bindings().stream().map(KernelBinding::nameExpression).toList();
     CudaModule module = null;
     Map<String, String> lowered;
     ModuleOrigin origin;
@@ -47,11 +49,22 @@ final class KernelSourceLoader {
         module = CudaModule.wrap(context, handle[0]);
         skipReason = null;
       } else if (NOT_FOR_THIS_GPU.contains(r)) {
-        skipReason = "the precompiled binary (archs " + usable.archs() + ") does not run on "
-            + context.device().computeCapability().smArch() + ": " + Driver.exception(r, "cuModuleLoadData").getMessage();
+        skipReason =
+            "the precompiled binary (archs "
+                + usable.archs()
+                + ") does not run on "
+                + context.device().computeCapability().smArch()
+                + ": "
+                + Driver.exception(r, "cuModuleLoadData").getMessage();
       } else {
-        throw new KernelLoadException("kernels of " + iface + ": the precompiled binary failed to load",
-            Driver.exception(r, "cuModuleLoadData(" + PrecompiledKernel.baseName(source.owner()) + PrecompiledKernel.FATBIN_SUFFIX + ")"));
+        throw new KernelLoadException(
+            "kernels of " + iface + ": the precompiled binary failed to load",
+            Driver.exception(
+                r,
+                "cuModuleLoadData("
+                    + PrecompiledKernel.baseName(source.owner())
+                    + PrecompiledKernel.FATBIN_SUFFIX
+                    + ")"));
       }
       lowered = usable.loweredNames();
       origin = ModuleOrigin.PRECOMPILED;
@@ -68,7 +81,9 @@ final class KernelSourceLoader {
       try {
         module = CudaModule.load(context, compiled.program().binary());
       } catch (CudaException e) {
-        throw new KernelLoadException("kernels of " + iface + ": the NVRTC output for " + compiled.arch() + " failed to load", e);
+        throw new KernelLoadException(
+            "kernels of " + iface + ": the NVRTC output for " + compiled.arch() + " failed to load",
+            e);
       }
     }
 
@@ -84,7 +99,9 @@ final class KernelSourceLoader {
         try {
           handle = module.functionHandle(symbol);
         } catch (CudaException e) {
-          throw new KernelLoadException("kernels of " + iface + ": the module has no function " + symbol + " for " + where, e);
+          throw new KernelLoadException(
+              "kernels of " + iface + ": the module has no function " + symbol + " for " + where,
+              e);
         }
         ParamInfoCheck.verify(handle, b.paramSizes(), where);
         functions.add(new CudaFunction(context, handle, where, b));
@@ -98,20 +115,39 @@ final class KernelSourceLoader {
 
   private record CompiledFor(CompiledProgram program, boolean fromCache, String arch) {}
 
-  private static CompiledFor compile(CudaContext context, KernelSource source, List<String> nameExpressions,
-      KernelCache cache, String skipReason) {
+  private static CompiledFor compile(
+      CudaContext context,
+      KernelSource source,
+      List<String> nameExpressions,
+      KernelCache cache,
+      String skipReason) {
     String iface = source.owner().getName();
     try {
-      String arch = Nvrtc.targetFor(context.device().computeCapability().number(), Nvrtc.supportedArchs());
+      String arch =
+          Nvrtc.targetFor(context.device().computeCapability().number(), Nvrtc.supportedArchs());
       CompileOptions options = Nvrtc.defaultOptions(arch).withExtra(source.options());
-      CacheKey key = new CacheKey(source.cudaSource(), options.toArgs(), arch, Nvrtc.versionString(),
-          Driver.driverVersion(), nameExpressions);
-      KernelCache.Lookup found = cache.getOrCompile(key,
-          () -> Nvrtc.compile(source.cudaSource(), iface + ".cu", options, nameExpressions));
+      CacheKey key =
+          new CacheKey(
+              source.cudaSource(),
+              options.toArgs(),
+              arch,
+              Nvrtc.versionString(),
+              Driver.driverVersion(),
+              nameExpressions);
+      KernelCache.Lookup found =
+          cache.getOrCompile(
+              key,
+              () -> Nvrtc.compile(source.cudaSource(), iface + ".cu", options, nameExpressions));
       return new CompiledFor(found.program(), found.hit(), arch);
     } catch (CudaLibraryNotFoundException e) {
-      throw new KernelLoadException("kernels of " + iface + ": no usable precompiled binary (" + skipReason
-          + ") and NVRTC is not available to compile the source:\n" + e.getMessage(), e);
+      throw new KernelLoadException(
+          "kernels of "
+              + iface
+              + ": no usable precompiled binary ("
+              + skipReason
+              + ") and NVRTC is not available to compile the source:\n"
+              + e.getMessage(),
+          e);
     } catch (NvrtcException e) {
       throw new KernelLoadException("kernels of " + iface + ": " + e.getMessage(), e);
     }

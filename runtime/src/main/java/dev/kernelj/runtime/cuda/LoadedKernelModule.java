@@ -5,8 +5,8 @@ import dev.kernelj.runtime.kernel.KernelModule;
 import java.util.List;
 
 /**
- * The kernels of one {@code @Kernel} interface, loaded in one context, with where the binary
- * came from and, when a precompiled binary was not used, why.
+ * The kernels of one {@code @Kernel} interface, loaded in one context, with where the binary came
+ * from and, when a precompiled binary was not used, why.
  */
 public final class LoadedKernelModule implements KernelModule {
   private final CudaModule module;
@@ -14,7 +14,11 @@ public final class LoadedKernelModule implements KernelModule {
   private final ModuleOrigin origin;
   private final String precompiledSkipReason;
 
-  LoadedKernelModule(CudaModule module, List<CudaFunction> functions, ModuleOrigin origin, String precompiledSkipReason) {
+  LoadedKernelModule(
+      CudaModule module,
+      List<CudaFunction> functions,
+      ModuleOrigin origin,
+      String precompiledSkipReason) {
     this.module = module;
     this.functions = List.copyOf(functions);
     this.origin = origin;

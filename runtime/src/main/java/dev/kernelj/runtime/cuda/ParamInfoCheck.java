@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.function.IntToLongFunction;
 
 /**
- * The load-time second check: the parameter count and sizes the driver reports for a loaded
- * kernel ({@code cuFuncGetParamInfo}, CUDA 12.4+) against those the Java signature declares.
+ * The load-time second check: the parameter count and sizes the driver reports for a loaded kernel
+ * ({@code cuFuncGetParamInfo}, CUDA 12.4+) against those the Java signature declares.
  */
 public final class ParamInfoCheck {
   /** What {@link #sizes} returns at an index past the last parameter. */
@@ -21,8 +21,8 @@ public final class ParamInfoCheck {
    * The problems, empty when they agree.
    *
    * @param javaSizes parameter sizes of the Java signature
-   * @param deviceSize the size of parameter {@code i} as the driver reports it, or
-   *     {@link #NO_PARAMETER} past the last one
+   * @param deviceSize the size of parameter {@code i} as the driver reports it, or {@link
+   *     #NO_PARAMETER} past the last one
    * @param where how messages name the method, e.g. {@code "com.acme.Saxpy.saxpy"}
    */
   public static List<String> problems(int[] javaSizes, IntToLongFunction deviceSize, String where) {
@@ -32,14 +32,29 @@ public final class ParamInfoCheck {
       deviceCount++;
     }
     if (deviceCount != javaSizes.length) {
-      String more = deviceCount > javaSizes.length ? "more than " + javaSizes.length : String.valueOf(deviceCount);
-      problems.add(where + ": the loaded kernel takes " + more + " parameters, the Java method declares " + javaSizes.length);
+      String more =
+          deviceCount > javaSizes.length
+              ? "more than " + javaSizes.length
+              : String.valueOf(deviceCount);
+      problems.add(
+          where
+              + ": the loaded kernel takes "
+              + more
+              + " parameters, the Java method declares "
+              + javaSizes.length);
     }
     for (int i = 0; i < Math.min(deviceCount, javaSizes.length); i++) {
       long size = deviceSize.applyAsLong(i);
       if (size != javaSizes[i]) {
-        problems.add(where + ": parameter " + i + " is " + size + " bytes in the loaded kernel but "
-            + javaSizes[i] + " bytes in the Java method");
+        problems.add(
+            where
+                + ": parameter "
+                + i
+                + " is "
+                + size
+                + " bytes in the loaded kernel but "
+                + javaSizes[i]
+                + " bytes in the Java method");
       }
     }
     return problems;
@@ -64,8 +79,9 @@ public final class ParamInfoCheck {
     }
     List<String> problems = problems(javaSizes, i -> deviceSize(function, i), where);
     if (!problems.isEmpty()) {
-      throw new KernelSignatureMismatchException(String.join("\n", problems)
-          + "\n(the class was generated from other CUDA C than was loaded; rebuild it)");
+      throw new KernelSignatureMismatchException(
+          String.join("\n", problems)
+              + "\n(the class was generated from other CUDA C than was loaded; rebuild it)");
     }
   }
 }

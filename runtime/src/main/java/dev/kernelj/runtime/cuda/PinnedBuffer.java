@@ -28,7 +28,8 @@ public final class PinnedBuffer implements AutoCloseable {
     }
     context.ensureCurrent();
     PointerByReference ref = new PointerByReference();
-    Driver.check(Driver.api().cuMemHostAlloc(ref, bytes, flags), "cuMemHostAlloc(" + bytes + " bytes)");
+    Driver.check(
+        Driver.api().cuMemHostAlloc(ref, bytes, flags), "cuMemHostAlloc(" + bytes + " bytes)");
     return new PinnedBuffer(context, ref.getValue(), bytes);
   }
 

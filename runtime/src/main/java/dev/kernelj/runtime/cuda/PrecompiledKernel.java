@@ -15,13 +15,14 @@ import java.util.Properties;
 
 /**
  * The build-time binary the annotation processor may leave beside a {@code @Kernel} interface:
- * {@code <SimpleBinaryName>.kernelj.fatbin} and {@code <SimpleBinaryName>.kernelj.properties}
- * (keys {@code sha256}, {@code archs}, {@code lowered.<nameExpression>=<symbol>}). It is usable
- * only when it was built from exactly this source and names a symbol for every binding.
+ * {@code <SimpleBinaryName>.kernelj.fatbin} and {@code <SimpleBinaryName>.kernelj.properties} (keys
+ * {@code sha256}, {@code archs}, {@code lowered.<nameExpression>=<symbol>}). It is usable only when
+ * it was built from exactly this source and names a symbol for every binding.
  */
 public final class PrecompiledKernel {
   /** A fatbin that fits the source, with the symbol of each binding's name expression. */
-  public record Usable(byte[] fatbin, Map<String, String> loweredNames, String archs) implements Lookup {}
+  public record Usable(byte[] fatbin, Map<String, String> loweredNames, String archs)
+      implements Lookup {}
 
   /** Why the precompiled binary cannot be used. */
   public record Skipped(String reason) implements Lookup {}
@@ -47,25 +48,38 @@ public final class PrecompiledKernel {
     byte[] fatbin = read(owner, base + FATBIN_SUFFIX);
     byte[] props = read(owner, base + PROPERTIES_SUFFIX);
     if (fatbin == null || props == null) {
-      return new Skipped("no " + base + FATBIN_SUFFIX + " / " + PROPERTIES_SUFFIX + " resource beside " + owner.getName());
+      return new Skipped(
+          "no "
+              + base
+              + FATBIN_SUFFIX
+              + " / "
+              + PROPERTIES_SUFFIX
+              + " resource beside "
+              + owner.getName());
     }
     Properties p = new Properties();
     try {
       p.load(new StringReader(new String(props, StandardCharsets.UTF_8)));
     } catch (IOException | IllegalArgumentException e) {
-      return new Skipped(base + PROPERTIES_SUFFIX + " is not a valid properties file: " + e.getMessage());
+      return new Skipped(
+          base + PROPERTIES_SUFFIX + " is not a valid properties file: " + e.getMessage());
     }
     String actual = sha256(source.cudaSource());
     String recorded = p.getProperty("sha256", "");
     if (!recorded.equalsIgnoreCase(actual)) {
-      return new Skipped("the precompiled binary was built from other source (sha256 " + abbreviate(recorded)
-          + " vs " + abbreviate(actual) + ")");
+      return new Skipped(
+          "the precompiled binary was built from other source (sha256 "
+              + abbreviate(recorded)
+              + " vs "
+              + abbreviate(actual)
+              + ")");
     }
     Map<String, String> lowered = new HashMap<>();
     for (KernelBinding b : source.bindings()) {
       String symbol = loweredName(p, b.nameExpression());
       if (symbol == null) {
-        return new Skipped("the precompiled binary has no lowered name for '" + b.nameExpression() + "'");
+        return new Skipped(
+            "the precompiled binary has no lowered name for '" + b.nameExpression() + "'");
       }
       lowered.put(b.nameExpression(), symbol);
     }
@@ -97,7 +111,9 @@ public final class PrecompiledKernel {
   /** Hex SHA-256 of the UTF-8 text. */
   public static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JRE has no SHA-256", e);
     }

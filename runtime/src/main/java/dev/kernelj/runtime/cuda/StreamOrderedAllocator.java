@@ -7,10 +7,10 @@ import dev.kernelj.runtime.driver.Driver;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Allocation through the device's default memory pool ({@code cuMemAllocAsync} /
- * {@code cuMemFreeAsync}): stream-ordered, cached by the driver. The pool's release threshold is
- * raised so that memory freed at a synchronisation is kept for reuse instead of being returned to
- * the OS (the default threshold 0 would make every step of a decode loop re-map memory).
+ * Allocation through the device's default memory pool ({@code cuMemAllocAsync} / {@code
+ * cuMemFreeAsync}): stream-ordered, cached by the driver. The pool's release threshold is raised so
+ * that memory freed at a synchronisation is kept for reuse instead of being returned to the OS (the
+ * default threshold 0 would make every step of a decode loop re-map memory).
  */
 public final class StreamOrderedAllocator implements DeviceAllocator {
   /** Keep everything: the pool is trimmed explicitly on {@link #close()}. */
@@ -24,11 +24,15 @@ public final class StreamOrderedAllocator implements DeviceAllocator {
     this.context = context;
     context.ensureCurrent();
     LongByReference poolRef = new LongByReference();
-    Driver.check(Driver.api().cuDeviceGetDefaultMemPool(poolRef, context.device().handle()), "cuDeviceGetDefaultMemPool");
+    Driver.check(
+        Driver.api().cuDeviceGetDefaultMemPool(poolRef, context.device().handle()),
+        "cuDeviceGetDefaultMemPool");
     this.pool = poolRef.getValue();
     try (Memory value = new Memory(8)) {
       value.setLong(0, releaseThreshold);
-      Driver.check(Driver.api().cuMemPoolSetAttribute(pool, CuConstants.CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, value),
+      Driver.check(
+          Driver.api()
+              .cuMemPoolSetAttribute(pool, CuConstants.CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, value),
           "cuMemPoolSetAttribute(CU_MEMPOOL_ATTR_RELEASE_THRESHOLD)");
     }
   }
@@ -37,7 +41,9 @@ public final class StreamOrderedAllocator implements DeviceAllocator {
   public long allocate(long bytes, long stream) {
     context.ensureCurrent();
     LongByReference ptr = new LongByReference();
-    Driver.check(Driver.api().cuMemAllocAsync(ptr, Math.max(1, bytes), stream), "cuMemAllocAsync(" + bytes + " bytes)");
+    Driver.check(
+        Driver.api().cuMemAllocAsync(ptr, Math.max(1, bytes), stream),
+        "cuMemAllocAsync(" + bytes + " bytes)");
     inUse.addAndGet(bytes);
     return ptr.getValue();
   }

@@ -35,8 +35,13 @@ public final class CuConstants {
   public static final int CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 0;
   public static final int CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES = 1;
   public static final int CU_FUNC_ATTRIBUTE_NUM_REGS = 4;
-  /** The virtual architecture (major * 10 + minor) the function's code was compiled from: its {@code __CUDA_ARCH__ / 10}. */
+
+  /**
+   * The virtual architecture (major * 10 + minor) the function's code was compiled from: its {@code
+   * __CUDA_ARCH__ / 10}.
+   */
   public static final int CU_FUNC_ATTRIBUTE_PTX_VERSION = 5;
+
   public static final int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
   // CUmemPool_attribute

@@ -21,9 +21,22 @@ public final class CuDirect {
     }
   }
 
-  /** {@code cuLaunchKernel} with {@code kernelParams} as an address (see {@code ParamBlock}) and no extras. */
-  public static native int cuLaunchKernel(long function, int gridX, int gridY, int gridZ,
-      int blockX, int blockY, int blockZ, int sharedBytes, long stream, long kernelParams, long extra);
+  /**
+   * {@code cuLaunchKernel} with {@code kernelParams} as an address (see {@code ParamBlock}) and no
+   * extras.
+   */
+  public static native int cuLaunchKernel(
+      long function,
+      int gridX,
+      int gridY,
+      int gridZ,
+      int blockX,
+      int blockY,
+      int blockZ,
+      int sharedBytes,
+      long stream,
+      long kernelParams,
+      long extra);
 
   public static native int cuGraphLaunch(long graphExec, long stream);
 

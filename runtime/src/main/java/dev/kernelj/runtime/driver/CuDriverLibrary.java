@@ -8,13 +8,13 @@ import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 
 /**
- * The raw CUDA driver API with the C symbol names, including the {@code _v2} suffixes that
- * {@code cuda.h} maps its public names to (calling {@code cuMemAlloc} instead of
- * {@code cuMemAlloc_v2} would reach the legacy 32-bit entry point). Every method returns a
- * {@code CUresult}; {@link Driver} turns non-zero results into {@link CudaException}s.
+ * The raw CUDA driver API with the C symbol names, including the {@code _v2} suffixes that {@code
+ * cuda.h} maps its public names to (calling {@code cuMemAlloc} instead of {@code cuMemAlloc_v2}
+ * would reach the legacy 32-bit entry point). Every method returns a {@code CUresult}; {@link
+ * Driver} turns non-zero results into {@link CudaException}s.
  *
- * <p>Handles ({@code CUcontext}, {@code CUstream}, {@code CUfunction}, ...) and device pointers
- * are passed as {@code long}; sizes ({@code size_t}) as {@code long}. Only 64-bit platforms are
+ * <p>Handles ({@code CUcontext}, {@code CUstream}, {@code CUfunction}, ...) and device pointers are
+ * passed as {@code long}; sizes ({@code size_t}) as {@code long}. Only 64-bit platforms are
  * supported. The launch hot path does not come through here but through {@link CuDirect}.
  */
 @SuppressWarnings({"checkstyle:MethodName", "unused"})
@@ -119,7 +119,8 @@ public interface CuDriverLibrary extends Library {
   // Modules and functions
   int cuModuleLoadData(LongByReference module, Pointer image);
 
-  int cuModuleLoadDataEx(LongByReference module, Pointer image, int numOptions, Pointer options, Pointer optionValues);
+  int cuModuleLoadDataEx(
+      LongByReference module, Pointer image, int numOptions, Pointer options, Pointer optionValues);
 
   int cuModuleUnload(long module);
 
@@ -130,14 +131,38 @@ public interface CuDriverLibrary extends Library {
   int cuFuncSetAttribute(long function, int attribute, int value);
 
   /** CUDA 12.4+; look it up with {@link Driver#hasFuncGetParamInfo()} before calling. */
-  int cuFuncGetParamInfo(long function, long paramIndex, LongByReference paramOffset, LongByReference paramSize);
+  int cuFuncGetParamInfo(
+      long function, long paramIndex, LongByReference paramOffset, LongByReference paramSize);
 
-  int cuLaunchKernel(long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
-      int sharedBytes, long stream, Pointer kernelParams, Pointer extra);
+  int cuLaunchKernel(
+      long function,
+      int gridX,
+      int gridY,
+      int gridZ,
+      int blockX,
+      int blockY,
+      int blockZ,
+      int sharedBytes,
+      long stream,
+      Pointer kernelParams,
+      Pointer extra);
 
-  /** The same entry point taking a Java {@code Pointer[]} (converted by JNA per call); only the benchmark's naive variant uses it. */
-  int cuLaunchKernel(long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
-      int sharedBytes, long stream, Pointer[] kernelParams, Pointer extra);
+  /**
+   * The same entry point taking a Java {@code Pointer[]} (converted by JNA per call); only the
+   * benchmark's naive variant uses it.
+   */
+  int cuLaunchKernel(
+      long function,
+      int gridX,
+      int gridY,
+      int gridZ,
+      int blockX,
+      int blockY,
+      int blockZ,
+      int sharedBytes,
+      long stream,
+      Pointer[] kernelParams,
+      Pointer extra);
 
   // Graphs
   int cuGraphInstantiateWithFlags(LongByReference graphExec, long graph, long flags);

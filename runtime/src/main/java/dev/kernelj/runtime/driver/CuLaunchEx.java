@@ -12,7 +12,9 @@ public final class CuLaunchEx {
 
   private CuLaunchEx() {}
 
-  /** Whether libcuda exports {@code cuLaunchKernelEx} and it is bound (opens the driver if needed). */
+  /**
+   * Whether libcuda exports {@code cuLaunchKernelEx} and it is bound (opens the driver if needed).
+   */
   public static boolean available() {
     Boolean b = bound;
     if (b == null) {
@@ -30,6 +32,10 @@ public final class CuLaunchEx {
     return b;
   }
 
-  /** {@code config} is the address of a {@code CUlaunchConfig} (see {@code LaunchConfigBlock}); call only when {@link #available}. */
-  public static native int cuLaunchKernelEx(long config, long function, long kernelParams, long extra);
+  /**
+   * {@code config} is the address of a {@code CUlaunchConfig} (see {@code LaunchConfigBlock}); call
+   * only when {@link #available}.
+   */
+  public static native int cuLaunchKernelEx(
+      long config, long function, long kernelParams, long extra);
 }

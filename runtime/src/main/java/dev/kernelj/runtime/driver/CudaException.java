@@ -1,8 +1,8 @@
 package dev.kernelj.runtime.driver;
 
 /**
- * A CUDA driver call returned an error. Carries the {@code CUresult} number, its name as
- * {@code cuGetErrorName} gives it (for example {@code CUDA_ERROR_OUT_OF_MEMORY}) and the driver's
+ * A CUDA driver call returned an error. Carries the {@code CUresult} number, its name as {@code
+ * cuGetErrorName} gives it (for example {@code CUDA_ERROR_OUT_OF_MEMORY}) and the driver's
  * description, plus which call failed and, where known, on what.
  */
 public class CudaException extends RuntimeException {

@@ -9,9 +9,9 @@ import dev.kernelj.runtime.nativelib.NativeLibraries;
 import java.util.Map;
 
 /**
- * The checked layer over {@link CuDriverLibrary}: opens libcuda on first use, calls
- * {@code cuInit(0)} once, binds {@link CuDirect}, and turns {@code CUresult} codes into
- * {@link CudaException}s carrying the code's name and the driver's text.
+ * The checked layer over {@link CuDriverLibrary}: opens libcuda on first use, calls {@code
+ * cuInit(0)} once, binds {@link CuDirect}, and turns {@code CUresult} codes into {@link
+ * CudaException}s carrying the code's name and the driver's text.
  */
 public final class Driver {
   private static volatile CuDriverLibrary api;
@@ -29,8 +29,11 @@ public final class Driver {
     synchronized (Driver.class) {
       if (api == null) {
         NativeLibrary lib = NativeLibraries.load(NativeLibraries.CUDA);
-        CuDriverLibrary loaded = Native.load(lib.getFile() != null ? lib.getFile().getPath() : lib.getName(),
-            CuDriverLibrary.class, Map.of());
+        CuDriverLibrary loaded =
+            Native.load(
+                lib.getFile() != null ? lib.getFile().getPath() : lib.getName(),
+                CuDriverLibrary.class,
+                Map.of());
         check(loaded.cuInit(0), "cuInit", loaded);
         CuDirect.bind(lib);
         library = lib;
@@ -59,7 +62,9 @@ public final class Driver {
     }
   }
 
-  /** The exception for {@code result} of {@code call}, with the driver's name and text for the code. */
+  /**
+   * The exception for {@code result} of {@code call}, with the driver's name and text for the code.
+   */
   public static CudaException exception(int result, String call) {
     CuDriverLibrary lib = api;
     return new CudaException(result, errorName(lib, result), errorText(lib, result), call);

@@ -3,10 +3,10 @@ package dev.kernelj.runtime.dynamic;
 import dev.kernelj.dsl.DType;
 
 /**
- * Wrappers for dynamic-kernel arguments whose C type Java has no boxed type for: unsigned
- * integers and half-precision bit patterns. Boxed {@code Integer}, {@code Long}, {@code Float},
- * {@code Double}, {@code Short}, {@code Byte} and {@code Boolean} map to the signed C types of
- * their width without a wrapper.
+ * Wrappers for dynamic-kernel arguments whose C type Java has no boxed type for: unsigned integers
+ * and half-precision bit patterns. Boxed {@code Integer}, {@code Long}, {@code Float}, {@code
+ * Double}, {@code Short}, {@code Byte} and {@code Boolean} map to the signed C types of their width
+ * without a wrapper.
  *
  * <pre>{@code
  * kernel.launch(launch, Args.u32(n), 2.0f, x, y);   // unsigned int n
@@ -30,14 +30,17 @@ public final class Args {
 
     @Override
     public String toString() {
-      return type + "(" + switch (type) {
-        case U8 -> Long.toString(bits & 0xFFL);
-        case U16 -> Long.toString(bits & 0xFFFFL);
-        case U32 -> Long.toString(bits & 0xFFFF_FFFFL);
-        case U64 -> Long.toUnsignedString(bits);
-        case F16, BF16 -> "0x" + Long.toHexString(bits & 0xFFFFL);
-        default -> Long.toString(bits);
-      } + ")";
+      return type
+          + "("
+          + switch (type) {
+            case U8 -> Long.toString(bits & 0xFFL);
+            case U16 -> Long.toString(bits & 0xFFFFL);
+            case U32 -> Long.toString(bits & 0xFFFF_FFFFL);
+            case U64 -> Long.toUnsignedString(bits);
+            case F16, BF16 -> "0x" + Long.toHexString(bits & 0xFFFFL);
+            default -> Long.toString(bits);
+          }
+          + ")";
     }
   }
 

@@ -14,7 +14,10 @@ import dev.kernelj.runtime.kernel.ParamBlock;
 public final class ArgumentMapping {
   private ArgumentMapping() {}
 
-  /** The parameter an argument value declares; {@link JavaParam.Unsupported} for anything unknown or null. */
+  /**
+   * The parameter an argument value declares; {@link JavaParam.Unsupported} for anything unknown or
+   * null.
+   */
   public static JavaParam toJavaParam(Object arg) {
     if (arg == null) {
       return new JavaParam.Unsupported("null");
@@ -26,7 +29,9 @@ public final class ArgumentMapping {
       return new JavaParam.Scalar(t.type());
     }
     DType type = boxedType(arg);
-    return type != null ? new JavaParam.Scalar(type) : new JavaParam.Unsupported(arg.getClass().getName());
+    return type != null
+        ? new JavaParam.Scalar(type)
+        : new JavaParam.Unsupported(arg.getClass().getName());
   }
 
   private static DType boxedType(Object arg) {
@@ -54,7 +59,10 @@ public final class ArgumentMapping {
     return null;
   }
 
-  /** Writes {@code args} into {@code block} at its layout's offsets; the args must have passed the check. */
+  /**
+   * Writes {@code args} into {@code block} at its layout's offsets; the args must have passed the
+   * check.
+   */
   public static void write(ParamBlock block, Object[] args) {
     ParamLayout layout = block.layout();
     for (int i = 0; i < args.length; i++) {
@@ -84,7 +92,8 @@ public final class ArgumentMapping {
       } else if (a instanceof Boolean v) {
         block.putBoolean(at, v);
       } else {
-        throw new IllegalArgumentException("argument " + i + " (" + a + ") cannot be passed to a kernel");
+        throw new IllegalArgumentException(
+            "argument " + i + " (" + a + ") cannot be passed to a kernel");
       }
     }
   }

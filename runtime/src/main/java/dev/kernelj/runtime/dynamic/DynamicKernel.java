@@ -25,11 +25,10 @@ import java.util.Objects;
  * saxpy.launch(Launch.grid(Launch.blocksFor(n, 256)).block(256), n, 2.0f, x, y);
  * }</pre>
  *
- * Arguments map to C types as {@link ArgumentMapping#toJavaParam} says: {@code Integer} is
- * {@code int}, {@code Long} is {@code long long}, {@code Float} is {@code float}, a
- * {@code ConstPtr<F32>} is {@code const float*}, a {@code Ptr<F32>} is {@code float*}, and
- * {@link Args} wraps unsigned values. All problems of one launch are reported together in one
- * {@link IllegalArgumentException}.
+ * Arguments map to C types as {@link ArgumentMapping#toJavaParam} says: {@code Integer} is {@code
+ * int}, {@code Long} is {@code long long}, {@code Float} is {@code float}, a {@code ConstPtr<F32>}
+ * is {@code const float*}, a {@code Ptr<F32>} is {@code float*}, and {@link Args} wraps unsigned
+ * values. All problems of one launch are reported together in one {@link IllegalArgumentException}.
  */
 public final class DynamicKernel {
   /** The loaded function the kernel launches; a fake in tests. */
@@ -37,7 +36,10 @@ public final class DynamicKernel {
     /** Launches with the arguments now in {@code params}. */
     void launch(Launch launch, ParamBlock params);
 
-    /** Disagreements between {@code javaSizes} and the loaded function's parameters; empty when none or unknown. */
+    /**
+     * Disagreements between {@code javaSizes} and the loaded function's parameters; empty when none
+     * or unknown.
+     */
     List<String> checkParamSizes(int[] javaSizes);
   }
 
@@ -51,6 +53,7 @@ public final class DynamicKernel {
   private final NameExpression name;
   private final Target target;
   private final Checker checker;
+
   /** Parameter lists that passed the check, with their blocks; the common case is one entry. */
   private final Map<List<JavaParam>, ParamBlock> checked = new HashMap<>();
 
@@ -100,19 +103,36 @@ public final class DynamicKernel {
     for (int i = 0; i < params.size(); i++) {
       if (params.get(i) instanceof JavaParam.Unsupported) {
         reported[i] = true;
-        problems.add("argument " + i + " (" + ArgumentMapping.describe(args[i]) + "): "
-            + (args[i] == null ? "is null; a kernel argument needs a value or a device pointer"
-                : "a " + args[i].getClass().getName() + " cannot be passed to a kernel; use a boxed number, a Boolean, "
-                    + "a device pointer (Ptr/ConstPtr) or an Args wrapper"));
+        problems.add(
+            "argument "
+                + i
+                + " ("
+                + ArgumentMapping.describe(args[i])
+                + "): "
+                + (args[i] == null
+                    ? "is null; a kernel argument needs a value or a device pointer"
+                    : "a "
+                        + args[i].getClass().getName()
+                        + " cannot be passed to a kernel; use a boxed number, a Boolean, "
+                        + "a device pointer (Ptr/ConstPtr) or an Args wrapper"));
       }
     }
     SignatureCheck check = checker.check(List.copyOf(params), name, source);
     for (Problem p : check.problems()) {
-      if (!p.error() || (p.paramIndex() >= 0 && p.paramIndex() < reported.length && reported[p.paramIndex()])) {
+      if (!p.error()
+          || (p.paramIndex() >= 0
+              && p.paramIndex() < reported.length
+              && reported[p.paramIndex()])) {
         continue;
       }
-      String where = p.paramIndex() >= 0 && p.paramIndex() < args.length
-          ? "argument " + p.paramIndex() + " (" + ArgumentMapping.describe(args[p.paramIndex()]) + "): " : "";
+      String where =
+          p.paramIndex() >= 0 && p.paramIndex() < args.length
+              ? "argument "
+                  + p.paramIndex()
+                  + " ("
+                  + ArgumentMapping.describe(args[p.paramIndex()])
+                  + "): "
+              : "";
       problems.add(where + p.formatted());
     }
     if (problems.isEmpty()) {
@@ -126,7 +146,14 @@ public final class DynamicKernel {
         return block;
       }
     }
-    throw new IllegalArgumentException("cannot launch " + name.text() + " with " + args.length + " argument"
-        + (args.length == 1 ? "" : "s") + ":\n  - " + String.join("\n  - ", problems));
+    throw new IllegalArgumentException(
+        "cannot launch "
+            + name.text()
+            + " with "
+            + args.length
+            + " argument"
+            + (args.length == 1 ? "" : "s")
+            + ":\n  - "
+            + String.join("\n  - ", problems));
   }
 }

@@ -1,7 +1,8 @@
 package dev.kernelj.runtime.kernel;
 
 /**
- * How one Java method of a {@code @Kernel} interface is bound, as the generated launcher records it.
+ * How one Java method of a {@code @Kernel} interface is bound, as the generated launcher records
+ * it.
  *
  * @param methodName the Java method
  * @param nameExpression the kernel name or template instantiation, e.g. {@code "scale<float>"}
@@ -11,7 +12,11 @@ package dev.kernelj.runtime.kernel;
  * @param maxDynamicSharedBytes the declared dynamic shared memory limit, 0 for the default 48 KiB
  */
 public record KernelBinding(
-    String methodName, String nameExpression, int[] paramSizes, int maxThreadsPerBlock, int maxDynamicSharedBytes) {
+    String methodName,
+    String nameExpression,
+    int[] paramSizes,
+    int maxThreadsPerBlock,
+    int maxDynamicSharedBytes) {
   public KernelBinding {
     paramSizes = paramSizes.clone();
   }

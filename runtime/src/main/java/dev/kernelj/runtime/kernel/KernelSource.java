@@ -13,7 +13,11 @@ import java.util.List;
  * @param bindings one per Java method, in declaration order
  */
 public record KernelSource(
-    Class<?> owner, String cudaSource, String sha256, List<String> options, List<KernelBinding> bindings) {
+    Class<?> owner,
+    String cudaSource,
+    String sha256,
+    List<String> options,
+    List<KernelBinding> bindings) {
   public KernelSource {
     options = List.copyOf(options);
     bindings = List.copyOf(bindings);

@@ -9,11 +9,11 @@ import java.nio.ByteOrder;
 
 /**
  * A kernel's arguments in native memory, allocated once per function and rewritten for every
- * launch: first the argument values at their {@link ParamLayout} offsets, then the
- * {@code void* kernelParams[]} array that {@code cuLaunchKernel} takes, pointing at each value.
- * Offsets come from generated code, which took them from the same layout. Nothing is allocated per
- * launch, and writes go through a direct {@link ByteBuffer} over the block, which the JIT turns into
- * plain stores (JNA's {@code Memory.setInt} would be one native call per argument).
+ * launch: first the argument values at their {@link ParamLayout} offsets, then the {@code void*
+ * kernelParams[]} array that {@code cuLaunchKernel} takes, pointing at each value. Offsets come
+ * from generated code, which took them from the same layout. Nothing is allocated per launch, and
+ * writes go through a direct {@link ByteBuffer} over the block, which the JIT turns into plain
+ * stores (JNA's {@code Memory.setInt} would be one native call per argument).
  */
 public final class ParamBlock {
   private final ParamLayout layout;
@@ -44,7 +44,10 @@ public final class ParamBlock {
     return pointerArrayAddress;
   }
 
-  /** Address of the argument values themselves (for tests and for {@code cuFuncGetParamInfo} checks). */
+  /**
+   * Address of the argument values themselves (for tests and for {@code cuFuncGetParamInfo}
+   * checks).
+   */
   public long argsAddress() {
     return argsAddress;
   }

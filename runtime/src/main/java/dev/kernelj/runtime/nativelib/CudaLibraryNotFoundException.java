@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A native library (libcuda, libnvrtc, libcublas, libcublasLt) could not be loaded. The message
- * lists every name and path tried, each with the reason it failed, and how to point KernelJ at
- * the right file.
+ * lists every name and path tried, each with the reason it failed, and how to point KernelJ at the
+ * right file.
  */
 public final class CudaLibraryNotFoundException extends RuntimeException {
   /** One failed try: what was handed to the loader and why it failed. */
@@ -32,8 +32,11 @@ public final class CudaLibraryNotFoundException extends RuntimeException {
 
   private static String message(LibrarySpec spec, List<Attempt> attempts) {
     StringBuilder sb = new StringBuilder();
-    sb.append("Could not load the ").append(spec.displayName()).append("; tried ")
-        .append(attempts.size()).append(attempts.size() == 1 ? " candidate:" : " candidates:");
+    sb.append("Could not load the ")
+        .append(spec.displayName())
+        .append("; tried ")
+        .append(attempts.size())
+        .append(attempts.size() == 1 ? " candidate:" : " candidates:");
     for (Attempt a : attempts) {
       sb.append("\n  - ").append(a.candidate()).append(": ").append(a.reason());
     }

@@ -9,14 +9,15 @@ import java.util.Properties;
 import java.util.Set;
 
 /**
- * Where one native library may live: an override (system property first, then environment
- * variable) or else a list of bare names for the dynamic linker's own search and a list of
- * directories to probe for each file name.
+ * Where one native library may live: an override (system property first, then environment variable)
+ * or else a list of bare names for the dynamic linker's own search and a list of directories to
+ * probe for each file name.
  *
  * @param displayName how messages name the library, e.g. {@code "CUDA driver (libcuda)"}
  * @param envVar environment variable holding an explicit path, e.g. {@code KERNELJ_LIBCUDA}
  * @param systemProperty system property holding an explicit path; wins over {@link #envVar}
- * @param bareNames names handed to the dynamic linker as they are ({@code "cuda"}, {@code "libcuda.so.1"})
+ * @param bareNames names handed to the dynamic linker as they are ({@code "cuda"}, {@code
+ *     "libcuda.so.1"})
  * @param fileNames file names looked for in each directory ({@code "libcuda.so.1"})
  * @param directories directories probed in order; entries may start with an environment variable
  *     reference such as {@code "$CUDA_HOME/lib64"}, skipped when the variable is unset
@@ -35,7 +36,9 @@ public record LibrarySpec(
     directories = List.copyOf(directories);
   }
 
-  /** The explicit path the user configured, or null: the system property wins over the environment. */
+  /**
+   * The explicit path the user configured, or null: the system property wins over the environment.
+   */
   public String override(Map<String, String> env, Properties systemProperties) {
     String fromProperty = systemProperties.getProperty(systemProperty);
     if (fromProperty != null && !fromProperty.isBlank()) {
@@ -64,7 +67,10 @@ public record LibrarySpec(
     return new ArrayList<>(out);
   }
 
-  /** The directories with {@code $VAR} prefixes resolved; entries whose variable is unset are dropped. */
+  /**
+   * The directories with {@code $VAR} prefixes resolved; entries whose variable is unset are
+   * dropped.
+   */
   List<String> expandDirectories(Map<String, String> env) {
     List<String> out = new ArrayList<>();
     for (String dir : directories) {
@@ -85,7 +91,10 @@ public record LibrarySpec(
 
   /** How to point KernelJ at the right file, for error messages. */
   public String howToOverride() {
-    return "set the environment variable " + envVar + " or the system property -D" + systemProperty
+    return "set the environment variable "
+        + envVar
+        + " or the system property -D"
+        + systemProperty
         + " to the library's full path";
   }
 }

@@ -13,39 +13,58 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Finds and opens the native libraries KernelJ binds: the CUDA driver, NVRTC, cuBLAS and
- * cuBLASLt. Nothing is opened until first asked for; a library that cannot be found produces one
- * {@link CudaLibraryNotFoundException} listing every try.
+ * Finds and opens the native libraries KernelJ binds: the CUDA driver, NVRTC, cuBLAS and cuBLASLt.
+ * Nothing is opened until first asked for; a library that cannot be found produces one {@link
+ * CudaLibraryNotFoundException} listing every try.
  */
 public final class NativeLibraries {
   private static final String ARCH_LIB = "targets/x86_64-linux/lib";
 
   /** The CUDA driver API. Only the NVIDIA driver installs it; it is never in the toolkit. */
-  public static final LibrarySpec CUDA = new LibrarySpec(
-      "CUDA driver (libcuda)", "KERNELJ_LIBCUDA", "kernelj.libcuda",
-      List.of("cuda", "libcuda.so.1"),
-      List.of("libcuda.so.1", "libcuda.so"),
-      List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64",
-          "/usr/local/nvidia/lib", "/usr/lib/wsl/lib"));
+  public static final LibrarySpec CUDA =
+      new LibrarySpec(
+          "CUDA driver (libcuda)",
+          "KERNELJ_LIBCUDA",
+          "kernelj.libcuda",
+          List.of("cuda", "libcuda.so.1"),
+          List.of("libcuda.so.1", "libcuda.so"),
+          List.of(
+              "/usr/lib/x86_64-linux-gnu",
+              "/usr/lib64",
+              "/usr/lib",
+              "/usr/local/nvidia/lib64",
+              "/usr/local/nvidia/lib",
+              "/usr/lib/wsl/lib"));
 
   /** NVRTC, the runtime compiler; part of the CUDA toolkit, not of the driver. */
-  public static final LibrarySpec NVRTC = toolkitLibrary("NVRTC (libnvrtc)", "NVRTC", "nvrtc", "nvrtc");
+  public static final LibrarySpec NVRTC =
+      toolkitLibrary("NVRTC (libnvrtc)", "NVRTC", "nvrtc", "nvrtc");
 
   /** cuBLAS. */
-  public static final LibrarySpec CUBLAS = toolkitLibrary("cuBLAS (libcublas)", "CUBLAS", "cublas", "cublas");
+  public static final LibrarySpec CUBLAS =
+      toolkitLibrary("cuBLAS (libcublas)", "CUBLAS", "cublas", "cublas");
 
   /** cuBLASLt. */
-  public static final LibrarySpec CUBLASLT = toolkitLibrary("cuBLASLt (libcublasLt)", "CUBLASLT", "cublaslt", "cublasLt");
+  public static final LibrarySpec CUBLASLT =
+      toolkitLibrary("cuBLASLt (libcublasLt)", "CUBLASLT", "cublaslt", "cublasLt");
 
   private static final Map<LibrarySpec, NativeLibrary> LOADED = new ConcurrentHashMap<>();
 
   private NativeLibraries() {}
 
-  private static LibrarySpec toolkitLibrary(String display, String envSuffix, String propSuffix, String stem) {
-    List<String> files = List.of("lib" + stem + ".so.13", "lib" + stem + ".so.12", "lib" + stem + ".so");
-    List<String> dirs = new ArrayList<>(List.of(
-        "$CUDA_HOME/lib64", "$CUDA_HOME/" + ARCH_LIB, "$CUDA_PATH/lib64", "$CUDA_PATH/" + ARCH_LIB,
-        "/usr/local/cuda/lib64", "/usr/local/cuda/" + ARCH_LIB));
+  private static LibrarySpec toolkitLibrary(
+      String display, String envSuffix, String propSuffix, String stem) {
+    List<String> files =
+        List.of("lib" + stem + ".so.13", "lib" + stem + ".so.12", "lib" + stem + ".so");
+    List<String> dirs =
+        new ArrayList<>(
+            List.of(
+                "$CUDA_HOME/lib64",
+                "$CUDA_HOME/" + ARCH_LIB,
+                "$CUDA_PATH/lib64",
+                "$CUDA_PATH/" + ARCH_LIB,
+                "/usr/local/cuda/lib64",
+                "/usr/local/cuda/" + ARCH_LIB));
     for (String versioned : installedToolkits()) {
       dirs.add(versioned + "/lib64");
       dirs.add(versioned + "/" + ARCH_LIB);
@@ -53,10 +72,14 @@ public final class NativeLibraries {
     dirs.addAll(List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64"));
     List<String> bare = new ArrayList<>(List.of(stem));
     bare.addAll(files);
-    return new LibrarySpec(display, "KERNELJ_LIB" + envSuffix, "kernelj.lib" + propSuffix, bare, files, dirs);
+    return new LibrarySpec(
+        display, "KERNELJ_LIB" + envSuffix, "kernelj.lib" + propSuffix, bare, files, dirs);
   }
 
-  /** {@code /usr/local/cuda-X.Y} folders, newest first, so a versioned install is found without CUDA_HOME. */
+  /**
+   * {@code /usr/local/cuda-X.Y} folders, newest first, so a versioned install is found without
+   * CUDA_HOME.
+   */
   static List<String> installedToolkits() {
     File[] found = new File("/usr/local").listFiles((dir, name) -> name.startsWith("cuda-"));
     if (found == null) {
@@ -98,8 +121,8 @@ public final class NativeLibraries {
       return cached;
     }
     synchronized (NativeLibraries.class) {
-      return LOADED.computeIfAbsent(spec,
-          s -> open(s, System.getenv(), System.getProperties(), NativeLibraries::dlopen));
+      return LOADED.computeIfAbsent(
+          spec, s -> open(s, System.getenv(), System.getProperties(), NativeLibraries::dlopen));
     }
   }
 
@@ -119,7 +142,8 @@ public final class NativeLibraries {
    *
    * @throws CudaLibraryNotFoundException listing every candidate and its failure
    */
-  public static <T> T open(LibrarySpec spec, Map<String, String> env, Properties props, Function<String, T> opener) {
+  public static <T> T open(
+      LibrarySpec spec, Map<String, String> env, Properties props, Function<String, T> opener) {
     List<CudaLibraryNotFoundException.Attempt> attempts = new ArrayList<>();
     for (String candidate : spec.candidates(env, props)) {
       boolean isPath = candidate.contains(File.separator);
@@ -130,7 +154,8 @@ public final class NativeLibraries {
       try {
         return opener.apply(candidate);
       } catch (UnsatisfiedLinkError | RuntimeException e) {
-        attempts.add(new CudaLibraryNotFoundException.Attempt(candidate, firstLine(e.getMessage())));
+        attempts.add(
+            new CudaLibraryNotFoundException.Attempt(candidate, firstLine(e.getMessage())));
       }
     }
     throw new CudaLibraryNotFoundException(spec, attempts);

@@ -10,8 +10,8 @@ import java.util.TreeMap;
  * NVRTC compile options, typed. {@link #toArgs()} is a pure function of the record, so the same
  * options always give the same argument list (the kernel cache hashes it).
  *
- * @param arch {@code sm_XY} (compile to a CUBIN for that GPU) or {@code compute_XY} (compile to
- *     PTX the driver JIT-compiles)
+ * @param arch {@code sm_XY} (compile to a CUBIN for that GPU) or {@code compute_XY} (compile to PTX
+ *     the driver JIT-compiles)
  * @param std the C++ dialect, e.g. {@code c++17}; null for NVRTC's default
  * @param fastMath {@code --use_fast_math}
  * @param lineInfo {@code --generate-line-info}, for profilers
@@ -33,7 +33,8 @@ public record CompileOptions(
   public CompileOptions {
     Objects.requireNonNull(arch, "arch");
     if (!arch.matches("(sm|compute)_\\d+[a-z]?")) {
-      throw new IllegalArgumentException("arch must look like sm_90 or compute_90, got '" + arch + "'");
+      throw new IllegalArgumentException(
+          "arch must look like sm_90 or compute_90, got '" + arch + "'");
     }
     if (maxRegisters < 0) {
       throw new IllegalArgumentException("maxRegisters must be >= 0, got " + maxRegisters);
@@ -59,7 +60,8 @@ public record CompileOptions(
   }
 
   public CompileOptions withStd(String newStd) {
-    return new CompileOptions(arch, newStd, fastMath, lineInfo, maxRegisters, defines, includePaths, extra);
+    return new CompileOptions(
+        arch, newStd, fastMath, lineInfo, maxRegisters, defines, includePaths, extra);
   }
 
   public CompileOptions withFastMath(boolean on) {
@@ -89,7 +91,8 @@ public record CompileOptions(
   public CompileOptions withExtra(List<String> more) {
     List<String> e = new ArrayList<>(extra);
     e.addAll(more);
-    return new CompileOptions(arch, std, fastMath, lineInfo, maxRegisters, defines, includePaths, e);
+    return new CompileOptions(
+        arch, std, fastMath, lineInfo, maxRegisters, defines, includePaths, e);
   }
 
   /** The arguments for {@code nvrtcCompileProgram}, in a fixed order. */
@@ -108,7 +111,8 @@ public record CompileOptions(
     if (maxRegisters > 0) {
       args.add("--maxrregcount=" + maxRegisters);
     }
-    defines.forEach((name, value) -> args.add(value.isEmpty() ? "-D" + name : "-D" + name + "=" + value));
+    defines.forEach(
+        (name, value) -> args.add(value.isEmpty() ? "-D" + name : "-D" + name + "=" + value));
     for (String p : includePaths) {
       args.add("--include-path=" + p);
     }

@@ -38,21 +38,26 @@ public final class Nvrtc {
         NativeLibrary lib = NativeLibraries.load(NativeLibraries.NVRTC);
         preloadBuiltins(lib);
         library = lib;
-        api = Native.load(lib.getFile() != null ? lib.getFile().getPath() : lib.getName(), NvrtcLibrary.class, Map.of());
+        api =
+            Native.load(
+                lib.getFile() != null ? lib.getFile().getPath() : lib.getName(),
+                NvrtcLibrary.class,
+                Map.of());
       }
       return api;
     }
   }
 
   /**
-   * NVRTC opens {@code libnvrtc-builtins.so.X.Y} by name at compile time; when libnvrtc was
-   * found by path rather than through the linker's search, that name would not resolve. Opening
-   * the sibling file first makes the later lookup find it already loaded. Best effort.
+   * NVRTC opens {@code libnvrtc-builtins.so.X.Y} by name at compile time; when libnvrtc was found
+   * by path rather than through the linker's search, that name would not resolve. Opening the
+   * sibling file first makes the later lookup find it already loaded. Best effort.
    */
   private static void preloadBuiltins(NativeLibrary nvrtc) {
     File file = nvrtc.getFile();
     File dir = file == null ? null : file.getParentFile();
-    File[] builtins = dir == null ? null : dir.listFiles((d, name) -> name.startsWith("libnvrtc-builtins.so"));
+    File[] builtins =
+        dir == null ? null : dir.listFiles((d, name) -> name.startsWith("libnvrtc-builtins.so"));
     if (builtins == null || builtins.length == 0) {
       return;
     }
@@ -70,8 +75,8 @@ public final class Nvrtc {
    * Options for {@code arch} plus the CUDA toolkit's include folder when one is found: NVRTC 13
    * does not find {@code cuda_fp16.h} / {@code cuda_bf16.h} on its own (seen: "could not open
    * source file cuda_bf16.h (no directories in search list)"). Searched: the folder beside the
-   * loaded libnvrtc ({@code lib/../include}), {@code $CUDA_HOME/include}, {@code $CUDA_PATH/include},
-   * {@code /usr/local/cuda/include}.
+   * loaded libnvrtc ({@code lib/../include}), {@code $CUDA_HOME/include}, {@code
+   * $CUDA_PATH/include}, {@code /usr/local/cuda/include}.
    */
   public static CompileOptions defaultOptions(String arch) {
     CompileOptions options = CompileOptions.forArch(arch);
@@ -88,7 +93,9 @@ public final class Nvrtc {
       api();
       List<File> candidates = new java.util.ArrayList<>();
       File lib = library == null ? null : library.getFile();
-      if (lib != null && lib.getParentFile() != null && lib.getParentFile().getParentFile() != null) {
+      if (lib != null
+          && lib.getParentFile() != null
+          && lib.getParentFile().getParentFile() != null) {
         candidates.add(new File(lib.getParentFile().getParentFile(), "include"));
       }
       for (String env : List.of("CUDA_HOME", "CUDA_PATH")) {
@@ -98,8 +105,12 @@ public final class Nvrtc {
         }
       }
       candidates.add(new File("/usr/local/cuda/include"));
-      found = candidates.stream().filter(d -> new File(d, "cuda_fp16.h").isFile()).limit(1)
-          .map(File::getPath).toList();
+      found =
+          candidates.stream()
+              .filter(d -> new File(d, "cuda_fp16.h").isFile())
+              .limit(1)
+              .map(File::getPath)
+              .toList();
       toolkitIncludes = found;
     }
     return found;
@@ -126,7 +137,10 @@ public final class Nvrtc {
     return v[0] + "." + v[1];
   }
 
-  /** The real architectures this NVRTC can compile for, as numbers (75, 80, 86, 89, 90, ...), ascending. */
+  /**
+   * The real architectures this NVRTC can compile for, as numbers (75, 80, 86, 89, 90, ...),
+   * ascending.
+   */
   public static int[] supportedArchs() {
     IntByReference n = new IntByReference();
     check(api().nvrtcGetNumSupportedArchs(n), "nvrtcGetNumSupportedArchs");
@@ -161,10 +175,13 @@ public final class Nvrtc {
    * @param nameExpressions kernel names or template instantiations whose lowered symbols to return
    * @throws NvrtcCompileException when the source does not compile
    */
-  public static CompiledProgram compile(String source, String programName, CompileOptions options, List<String> nameExpressions) {
+  public static CompiledProgram compile(
+      String source, String programName, CompileOptions options, List<String> nameExpressions) {
     NvrtcLibrary nvrtc = api();
     PointerByReference programRef = new PointerByReference();
-    check(nvrtc.nvrtcCreateProgram(programRef, source, programName, 0, null, null), "nvrtcCreateProgram(" + programName + ")");
+    check(
+        nvrtc.nvrtcCreateProgram(programRef, source, programName, 0, null, null),
+        "nvrtcCreateProgram(" + programName + ")");
     Pointer program = programRef.getValue();
     try {
       for (String expr : nameExpressions) {
@@ -174,13 +191,19 @@ public final class Nvrtc {
       int result = nvrtc.nvrtcCompileProgram(program, args.size(), args.toArray(new String[0]));
       String log = log(nvrtc, program);
       if (result != NVRTC_SUCCESS) {
-        throw new NvrtcCompileException(result, nvrtc.nvrtcGetErrorString(result), programName,
-            log.isBlank() ? "(no log)" : log, args, source);
+        throw new NvrtcCompileException(
+            result,
+            nvrtc.nvrtcGetErrorString(result),
+            programName,
+            log.isBlank() ? "(no log)" : log,
+            args,
+            source);
       }
       Map<String, String> lowered = new LinkedHashMap<>();
       for (String expr : nameExpressions) {
         PointerByReference symbol = new PointerByReference();
-        check(nvrtc.nvrtcGetLoweredName(program, expr, symbol), "nvrtcGetLoweredName(" + expr + ")");
+        check(
+            nvrtc.nvrtcGetLoweredName(program, expr, symbol), "nvrtcGetLoweredName(" + expr + ")");
         lowered.put(expr, symbol.getValue().getString(0, StandardCharsets.UTF_8.name()));
       }
       byte[] binary = options.producesCubin() ? cubin(nvrtc, program) : ptx(nvrtc, program);

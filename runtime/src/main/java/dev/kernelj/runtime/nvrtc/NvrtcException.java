@@ -1,6 +1,9 @@
 package dev.kernelj.runtime.nvrtc;
 
-/** An NVRTC call failed; carries the {@code nvrtcResult} and its name from {@code nvrtcGetErrorString}. */
+/**
+ * An NVRTC call failed; carries the {@code nvrtcResult} and its name from {@code
+ * nvrtcGetErrorString}.
+ */
 public class NvrtcException extends RuntimeException {
   private final int code;
   private final String codeName;
@@ -11,7 +14,9 @@ public class NvrtcException extends RuntimeException {
     this.codeName = codeName;
   }
 
-  /** The exception for a failed {@code call}: {@code "nvrtcGetCUBIN failed: NVRTC_ERROR_... (n)"}. */
+  /**
+   * The exception for a failed {@code call}: {@code "nvrtcGetCUBIN failed: NVRTC_ERROR_... (n)"}.
+   */
   public static NvrtcException forCall(int code, String codeName, String call) {
     return new NvrtcException(code, codeName, call + " failed: " + codeName + " (" + code + ")");
   }

@@ -7,9 +7,9 @@ import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 
 /**
- * The raw NVRTC API with its C names ({@code nvrtc.h}). Every function but
- * {@link #nvrtcGetErrorString} returns an {@code nvrtcResult}; {@link Nvrtc} checks them.
- * {@code nvrtcProgram} handles are {@link Pointer}s; {@code size_t} is {@code long}.
+ * The raw NVRTC API with its C names ({@code nvrtc.h}). Every function but {@link
+ * #nvrtcGetErrorString} returns an {@code nvrtcResult}; {@link Nvrtc} checks them. {@code
+ * nvrtcProgram} handles are {@link Pointer}s; {@code size_t} is {@code long}.
  */
 @SuppressWarnings("unused")
 public interface NvrtcLibrary extends Library {
@@ -21,8 +21,13 @@ public interface NvrtcLibrary extends Library {
 
   int nvrtcGetSupportedArchs(int[] archs);
 
-  int nvrtcCreateProgram(PointerByReference program, String source, String name,
-      int numHeaders, String[] headers, String[] includeNames);
+  int nvrtcCreateProgram(
+      PointerByReference program,
+      String source,
+      String name,
+      int numHeaders,
+      String[] headers,
+      String[] includeNames);
 
   int nvrtcDestroyProgram(PointerByReference program);
 

@@ -28,7 +28,9 @@ class BlasGpuTest {
   static void open() {
     String reason = Cuda.unavailableReason();
     assumeTrue(reason == null, () -> "GPU test skipped: " + reason);
-    assumeTrue(NativeLibraries.isAvailable(NativeLibraries.CUBLASLT) && NativeLibraries.isAvailable(NativeLibraries.CUBLAS),
+    assumeTrue(
+        NativeLibraries.isAvailable(NativeLibraries.CUBLASLT)
+            && NativeLibraries.isAvailable(NativeLibraries.CUBLAS),
         "cuBLAS/cuBLASLt not found");
     ctx = Cuda.context(0);
   }
@@ -149,7 +151,8 @@ class BlasGpuTest {
       dw.copyFrom(toBf16(w));
       for (int round = 0; round < 2; round++) {
         dc.fillBytes((byte) 0xFF, null);
-        lt.matmulRowMajor(Transpose.N, Transpose.T, M, N, K, 1f, da, K, dw, K, 0f, dc, N, StreamRef.DEFAULT);
+        lt.matmulRowMajor(
+            Transpose.N, Transpose.T, M, N, K, 1f, da, K, dw, K, 0f, dc, N, StreamRef.DEFAULT);
         ctx.synchronize();
         short[] c = new short[M * N];
         dc.copyTo(c);

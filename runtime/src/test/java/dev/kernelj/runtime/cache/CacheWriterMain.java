@@ -5,10 +5,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** A separate process that writes and re-reads one cache key many times, for the concurrent-writer test. */
+/**
+ * A separate process that writes and re-reads one cache key many times, for the concurrent-writer
+ * test.
+ */
 public final class CacheWriterMain {
   static CacheKey key() {
-    return new CacheKey("process-shared", List.of("--gpu-architecture=sm_90"), "sm_90", "13.0", 13000, List.of("k"));
+    return new CacheKey(
+        "process-shared",
+        List.of("--gpu-architecture=sm_90"),
+        "sm_90",
+        "13.0",
+        13000,
+        List.of("k"));
   }
 
   static CompiledProgram program() {

@@ -28,7 +28,13 @@ class KernelCacheTest {
   @TempDir Path dir;
 
   static CacheKey key(String source) {
-    return new CacheKey(source, List.of("--gpu-architecture=sm_90"), "sm_90", "13.0", 13000, List.of("scale<float>"));
+    return new CacheKey(
+        source,
+        List.of("--gpu-architecture=sm_90"),
+        "sm_90",
+        "13.0",
+        13000,
+        List.of("scale<float>"));
   }
 
   static CompiledProgram program(int size, byte fill) {
@@ -49,21 +55,28 @@ class KernelCacheTest {
     assertArrayEquals(p.binary(), back.binary());
     assertEquals("_Z5scaleIfEvPT_i", back.lowered("scale<float>"));
     assertTrue(back.cubin());
-    assertTrue(cache.get(key("__global__ void g() {}")).isEmpty(), "another source is another entry");
+    assertTrue(
+        cache.get(key("__global__ void g() {}")).isEmpty(), "another source is another entry");
   }
 
   @Test
   void getOrCompileCompilesOnlyOnAMiss() {
     KernelCache cache = new KernelCache(dir);
     AtomicInteger compiles = new AtomicInteger();
-    KernelCache.Lookup first = cache.getOrCompile(key("a"), () -> {
-      compiles.incrementAndGet();
-      return program(10, (byte) 1);
-    });
-    KernelCache.Lookup second = cache.getOrCompile(key("a"), () -> {
-      compiles.incrementAndGet();
-      return program(10, (byte) 2);
-    });
+    KernelCache.Lookup first =
+        cache.getOrCompile(
+            key("a"),
+            () -> {
+              compiles.incrementAndGet();
+              return program(10, (byte) 1);
+            });
+    KernelCache.Lookup second =
+        cache.getOrCompile(
+            key("a"),
+            () -> {
+              compiles.incrementAndGet();
+              return program(10, (byte) 2);
+            });
     assertFalse(first.hit());
     assertTrue(second.hit());
     assertEquals(1, compiles.get());
@@ -73,14 +86,57 @@ class KernelCacheTest {
   @Test
   void everyKeyFieldChangesTheHash() {
     CacheKey base = key("src");
-    List<CacheKey> variants = List.of(
-        new CacheKey("src ", base.options(), base.arch(), base.nvrtcVersion(), base.driverVersion(), base.nameExpressions()),
-        new CacheKey("src", List.of("--gpu-architecture=sm_80"), base.arch(), base.nvrtcVersion(), base.driverVersion(), base.nameExpressions()),
-        new CacheKey("src", base.options(), "sm_80", base.nvrtcVersion(), base.driverVersion(), base.nameExpressions()),
-        new CacheKey("src", base.options(), base.arch(), "12.8", base.driverVersion(), base.nameExpressions()),
-        new CacheKey("src", base.options(), base.arch(), base.nvrtcVersion(), 12080, base.nameExpressions()),
-        new CacheKey("src", base.options(), base.arch(), base.nvrtcVersion(), base.driverVersion(), List.of("scale<double>")),
-        new CacheKey("src", List.of("--gpu-architecture=sm_90", ""), base.arch(), base.nvrtcVersion(), base.driverVersion(), base.nameExpressions()));
+    List<CacheKey> variants =
+        List.of(
+            new CacheKey(
+                "src ",
+                base.options(),
+                base.arch(),
+                base.nvrtcVersion(),
+                base.driverVersion(),
+                base.nameExpressions()),
+            new CacheKey(
+                "src",
+                List.of("--gpu-architecture=sm_80"),
+                base.arch(),
+                base.nvrtcVersion(),
+                base.driverVersion(),
+                base.nameExpressions()),
+            new CacheKey(
+                "src",
+                base.options(),
+                "sm_80",
+                base.nvrtcVersion(),
+                base.driverVersion(),
+                base.nameExpressions()),
+            new CacheKey(
+                "src",
+                base.options(),
+                base.arch(),
+                "12.8",
+                base.driverVersion(),
+                base.nameExpressions()),
+            new CacheKey(
+                "src",
+                base.options(),
+                base.arch(),
+                base.nvrtcVersion(),
+                12080,
+                base.nameExpressions()),
+            new CacheKey(
+                "src",
+                base.options(),
+                base.arch(),
+                base.nvrtcVersion(),
+                base.driverVersion(),
+                List.of("scale<double>")),
+            new CacheKey(
+                "src",
+                List.of("--gpu-architecture=sm_90", ""),
+                base.arch(),
+                base.nvrtcVersion(),
+                base.driverVersion(),
+                base.nameExpressions()));
     for (CacheKey v : variants) {
       assertNotEquals(base.hash(), v.hash(), v.toString());
     }
@@ -112,7 +168,8 @@ class KernelCacheTest {
 
     KernelCache.Lookup redo = cache.getOrCompile(k, () -> program(500, (byte) 9));
     assertFalse(redo.hit());
-    assertArrayEquals(good, Files.readAllBytes(file), "the damaged entry was replaced by a whole one");
+    assertArrayEquals(
+        good, Files.readAllBytes(file), "the damaged entry was replaced by a whole one");
     assertTrue(cache.get(k).isPresent());
   }
 
@@ -133,14 +190,16 @@ class KernelCacheTest {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      futures.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < 20; i++) {
-          cache.put(k, program(64 * 1024, (byte) 5));
-          assertTrue(cache.get(k).isPresent(), "a reader never sees a partial entry");
-        }
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                start.await();
+                for (int i = 0; i < 20; i++) {
+                  cache.put(k, program(64 * 1024, (byte) 5));
+                  assertTrue(cache.get(k).isPresent(), "a reader never sees a partial entry");
+                }
+                return null;
+              }));
     }
     start.countDown();
     for (Future<?> f : futures) {
@@ -149,7 +208,8 @@ class KernelCacheTest {
     pool.shutdown();
     assertEquals(program(64 * 1024, (byte) 5), cache.get(k).orElseThrow());
     try (Stream<Path> files = Files.list(dir)) {
-      assertEquals(List.of(cache.pathOf(k).getFileName().toString()),
+      assertEquals(
+          List.of(cache.pathOf(k).getFileName().toString()),
           files.map(p -> p.getFileName().toString()).toList());
     }
   }
@@ -159,9 +219,16 @@ class KernelCacheTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<Process> processes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      processes.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          CacheWriterMain.class.getName(), dir.toString(), "40")
-          .redirectErrorStream(true).start());
+      processes.add(
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  CacheWriterMain.class.getName(),
+                  dir.toString(),
+                  "40")
+              .redirectErrorStream(true)
+              .start());
     }
     for (Process p : processes) {
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "writer process finished");
@@ -179,10 +246,15 @@ class KernelCacheTest {
   void locationComesFromPropertyThenEnvironmentThenHome() {
     Properties props = new Properties();
     props.setProperty("user.home", "/home/u");
-    assertEquals(Path.of("/home/u/.cache/kernelj/kernels"), KernelCache.resolveDirectory(Map.of(), props));
-    assertEquals(Path.of("/env/cache"), KernelCache.resolveDirectory(Map.of("KERNELJ_CACHE_DIR", "/env/cache"), props));
+    assertEquals(
+        Path.of("/home/u/.cache/kernelj/kernels"), KernelCache.resolveDirectory(Map.of(), props));
+    assertEquals(
+        Path.of("/env/cache"),
+        KernelCache.resolveDirectory(Map.of("KERNELJ_CACHE_DIR", "/env/cache"), props));
     props.setProperty("kernelj.cache.dir", "/prop/cache");
-    assertEquals(Path.of("/prop/cache"), KernelCache.resolveDirectory(Map.of("KERNELJ_CACHE_DIR", "/env/cache"), props));
+    assertEquals(
+        Path.of("/prop/cache"),
+        KernelCache.resolveDirectory(Map.of("KERNELJ_CACHE_DIR", "/env/cache"), props));
   }
 
   @Test

@@ -38,9 +38,15 @@ class DeviceAndMemoryGpuTest {
   @Test
   void deviceInfoIsSane() {
     CudaDevice d = ctx.device();
-    System.out.printf("device 0: %s, cc %s, %d SMs, %.1f GiB, driver %d, %d devices, allocator: %s%n",
-        d.name(), d.computeCapability(), d.smCount(), d.totalMemory() / (double) (1L << 30), Cuda.driverVersion(),
-        Cuda.deviceCount(), ctx.allocator().describe());
+    System.out.printf(
+        "device 0: %s, cc %s, %d SMs, %.1f GiB, driver %d, %d devices, allocator: %s%n",
+        d.name(),
+        d.computeCapability(),
+        d.smCount(),
+        d.totalMemory() / (double) (1L << 30),
+        Cuda.driverVersion(),
+        Cuda.deviceCount(),
+        ctx.allocator().describe());
     assertFalse(d.name().isBlank());
     assertTrue(d.computeCapability().major() >= 7, d.computeCapability().toString());
     assertTrue(d.smCount() > 0);
@@ -48,7 +54,9 @@ class DeviceAndMemoryGpuTest {
     assertTrue(Cuda.driverVersion() >= 12000, "driver " + Cuda.driverVersion());
     assertEquals(1024, d.maxThreadsPerBlock());
     long[] mem = ctx.memoryInfo();
-    assertTrue(mem[0] > 0 && mem[0] <= mem[1] && mem[1] == d.totalMemory(), java.util.Arrays.toString(mem));
+    assertTrue(
+        mem[0] > 0 && mem[0] <= mem[1] && mem[1] == d.totalMemory(),
+        java.util.Arrays.toString(mem));
     assertEquals(d.supportsMemoryPools(), ctx.allocator() instanceof StreamOrderedAllocator);
   }
 
@@ -93,7 +101,8 @@ class DeviceAndMemoryGpuTest {
     for (int k = 0; k < h.length; k++) {
       h[k] = Gpu.toBf16(k / 8f);
     }
-    try (DeviceBuffer<BF16> b = ctx.allocate(BF16.class, h.length); DeviceBuffer<U8> u = ctx.allocate(U8.class, 4096)) {
+    try (DeviceBuffer<BF16> b = ctx.allocate(BF16.class, h.length);
+        DeviceBuffer<U8> u = ctx.allocate(U8.class, 4096)) {
       b.copyFrom(h);
       short[] back = new short[h.length];
       b.copyTo(back);

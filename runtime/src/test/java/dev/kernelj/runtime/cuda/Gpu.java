@@ -33,7 +33,8 @@ final class Gpu {
 
   /** A KernelSource for test kernels: owner without resources, so loading goes through NVRTC. */
   static KernelSource source(Class<?> owner, String cuda, KernelBinding... bindings) {
-    return new KernelSource(owner, cuda, PrecompiledKernel.sha256(cuda), List.of(), List.of(bindings));
+    return new KernelSource(
+        owner, cuda, PrecompiledKernel.sha256(cuda), List.of(), List.of(bindings));
   }
 
   static KernelBinding binding(String method, String nameExpression, int... sizes) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Tag("gpu")
 class GraphAndEventGpuTest {
-  static final String KERNELS = """
+  static final String KERNELS =
+      """
       extern "C" __global__ void add(int* p, int v, int n) {
         int i = blockIdx.x * blockDim.x + threadIdx.x;
         if (i < n) p[i] += v;
@@ -45,8 +46,14 @@ class GraphAndEventGpuTest {
     ctx = Gpu.context();
     Gpu.assumeNvrtc();
     ctx.setKernelCache(new KernelCache(cacheDir));
-    module = ctx.load(Gpu.source(Kernels.class, KERNELS, Gpu.binding("add", "add", 8, 4, 4), Gpu.binding("spin", "spin", 8),
-        Gpu.binding("double_after", "double_after", 8, 4)));
+    module =
+        ctx.load(
+            Gpu.source(
+                Kernels.class,
+                KERNELS,
+                Gpu.binding("add", "add", 8, 4, 4),
+                Gpu.binding("spin", "spin", 8),
+                Gpu.binding("double_after", "double_after", 8, 4)));
   }
 
   @AfterAll
@@ -69,14 +76,18 @@ class GraphAndEventGpuTest {
   @Test
   void aCapturedGraphReplaysItsKernelsWithTheCapturedArguments() {
     int n = 1000;
-    try (CudaStream s = ctx.createNonBlockingStream(); DeviceBuffer<I32> p = ctx.allocate(I32.class, n)) {
+    try (CudaStream s = ctx.createNonBlockingStream();
+        DeviceBuffer<I32> p = ctx.allocate(I32.class, n)) {
       p.fill32(0, null);
       ctx.synchronize();
-      CudaGraph g = CudaGraph.capture(s, () -> {
-        add(s, p, 1, n);
-        add(s, p, 2, n);
-        add(s, p, 3, n);
-      });
+      CudaGraph g =
+          CudaGraph.capture(
+              s,
+              () -> {
+                add(s, p, 1, n);
+                add(s, p, 2, n);
+                add(s, p, 3, n);
+              });
       try (g) {
         int[] before = p.toIntArray();
         assertEquals(0, before[0], "capturing does not run the kernels");
@@ -98,20 +109,25 @@ class GraphAndEventGpuTest {
     int n = 1 << 16;
     CudaFunction twice = (CudaFunction) module.function(2);
     if (ctx.device().computeCapability().major() >= 9) {
-      assertTrue(twice.overlapsWhenAsked(), "an sm_90 device with NVRTC code for it takes overlapping launches");
+      assertTrue(
+          twice.overlapsWhenAsked(),
+          "an sm_90 device with NVRTC code for it takes overlapping launches");
     }
-    try (CudaStream s = ctx.createNonBlockingStream(); DeviceBuffer<I32> p = ctx.allocate(I32.class, n)) {
+    try (CudaStream s = ctx.createNonBlockingStream();
+        DeviceBuffer<I32> p = ctx.allocate(I32.class, n)) {
       p.fill32(0, null);
       ctx.synchronize();
-      Runnable step = () -> {
-        add(s, p, 3, n);          // a slow writer ...
-        synchronized (twice.params()) {
-          twice.params().putPointer(0, p, "p");
-          twice.params().putInt(8, n);
-          // ... and an overlapping reader that must still see its result
-          twice.launch(Launch.grid(Launch.blocksFor(n, 256)).block(256).on(s).overlappingPrevious());
-        }
-      };
+      Runnable step =
+          () -> {
+            add(s, p, 3, n); // a slow writer ...
+            synchronized (twice.params()) {
+              twice.params().putPointer(0, p, "p");
+              twice.params().putInt(8, n);
+              // ... and an overlapping reader that must still see its result
+              twice.launch(
+                  Launch.grid(Launch.blocksFor(n, 256)).block(256).on(s).overlappingPrevious());
+            }
+          };
       step.run();
       s.synchronize();
       assertEquals(6, p.toIntArray()[n - 1], "eager: (0 + 3) * 2");
@@ -122,15 +138,20 @@ class GraphAndEventGpuTest {
       }
       int[] after = p.toIntArray();
       for (int i = 0; i < n; i++) {
-        assertEquals(42, after[i], "element " + i + " after two graph replays: ((6 + 3) * 2 + 3) * 2");
+        assertEquals(
+            42, after[i], "element " + i + " after two graph replays: ((6 + 3) * 2 + 3) * 2");
       }
     }
   }
 
   @Test
   void eventsTimeGpuWork() {
-    try (CudaStream s = ctx.createStream(); CudaEvent start = ctx.createEvent(); CudaEvent end = ctx.createEvent()) {
-      int clockKhz = ctx.device().attribute(dev.kernelj.runtime.driver.CuConstants.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+    try (CudaStream s = ctx.createStream();
+        CudaEvent start = ctx.createEvent();
+        CudaEvent end = ctx.createEvent()) {
+      int clockKhz =
+          ctx.device()
+              .attribute(dev.kernelj.runtime.driver.CuConstants.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
       long cycles = (long) clockKhz * 5; // about 5 ms at the base clock
       start.record(s);
       ParamBlock b = module.function(1).params();

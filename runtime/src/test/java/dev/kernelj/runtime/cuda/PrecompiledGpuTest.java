@@ -28,7 +28,8 @@ class PrecompiledGpuTest {
   @TempDir Path tmp;
 
   static String nvcc() {
-    for (String candidate : List.of("/usr/local/cuda/bin/nvcc", "/usr/local/bin/nvcc", "/usr/bin/nvcc")) {
+    for (String candidate :
+        List.of("/usr/local/cuda/bin/nvcc", "/usr/local/bin/nvcc", "/usr/bin/nvcc")) {
       if (new File(candidate).canExecute()) {
         return candidate;
       }
@@ -42,22 +43,42 @@ class PrecompiledGpuTest {
       String nvcc = nvcc();
       assumeTrue(nvcc != null, "nvcc not found; it builds the fatbin this test loads");
       URL classFile = PrecompiledGpuOwner.class.getResource("PrecompiledGpuOwner.class");
-      assumeTrue(classFile != null && classFile.getProtocol().equals("file"), "test classes are not in a folder");
+      assumeTrue(
+          classFile != null && classFile.getProtocol().equals("file"),
+          "test classes are not in a folder");
       Path dir = Path.of(classFile.toURI()).getParent();
       String base = PrecompiledKernel.baseName(PrecompiledGpuOwner.class);
 
       Path cu = Files.writeString(tmp.resolve("k.cu"), PrecompiledGpuOwner.SOURCE);
       ComputeCapability cc = ctx.device().computeCapability();
       Path fatbin = dir.resolve(base + PrecompiledKernel.FATBIN_SUFFIX);
-      Process p = new ProcessBuilder(nvcc, "-fatbin", "-gencode", "arch=compute_" + cc.number() + ",code=sm_" + cc.number(),
-          "-o", fatbin.toString(), cu.toString()).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  nvcc,
+                  "-fatbin",
+                  "-gencode",
+                  "arch=compute_" + cc.number() + ",code=sm_" + cc.number(),
+                  "-o",
+                  fatbin.toString(),
+                  cu.toString())
+              .redirectErrorStream(true)
+              .start();
       assumeTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out");
       String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertEquals(0, p.exitValue(), log);
-      Files.writeString(dir.resolve(base + PrecompiledKernel.PROPERTIES_SUFFIX),
-          "sha256=" + PrecompiledKernel.sha256(PrecompiledGpuOwner.SOURCE) + "\narchs=" + cc.smArch() + "\nlowered.fill_seven=fill_seven\n");
+      Files.writeString(
+          dir.resolve(base + PrecompiledKernel.PROPERTIES_SUFFIX),
+          "sha256="
+              + PrecompiledKernel.sha256(PrecompiledGpuOwner.SOURCE)
+              + "\narchs="
+              + cc.smArch()
+              + "\nlowered.fill_seven=fill_seven\n");
       try {
-        KernelSource src = Gpu.source(PrecompiledGpuOwner.class, PrecompiledGpuOwner.SOURCE, Gpu.binding("fill", "fill_seven", 8, 4));
+        KernelSource src =
+            Gpu.source(
+                PrecompiledGpuOwner.class,
+                PrecompiledGpuOwner.SOURCE,
+                Gpu.binding("fill", "fill_seven", 8, 4));
         LoadedKernelModule m = ctx.load(src);
         assertEquals(ModuleOrigin.PRECOMPILED, m.origin());
         assertNull(m.precompiledSkipReason());

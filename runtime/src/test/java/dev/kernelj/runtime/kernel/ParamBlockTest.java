@@ -52,13 +52,15 @@ class ParamBlockTest {
     ParamBlock block = new ParamBlock(layout);
     block.putInt(0, 1);
     block.putInt(0, 2);
-    assertEquals(2, ByteBuffer.wrap(block.argumentBytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
+    assertEquals(
+        2, ByteBuffer.wrap(block.argumentBytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
   }
 
   @Test
   void aNullPointerNamesTheParameter() {
     ParamBlock block = new ParamBlock(ParamLayout.ofSizes(8));
-    NullPointerException e = assertThrows(NullPointerException.class, () -> block.putPointer(0, null, "weights"));
+    NullPointerException e =
+        assertThrows(NullPointerException.class, () -> block.putPointer(0, null, "weights"));
     assertTrue(e.getMessage().contains("'weights'"), e.getMessage());
   }
 }

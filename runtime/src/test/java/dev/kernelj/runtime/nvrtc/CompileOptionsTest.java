@@ -23,18 +23,28 @@ class CompileOptionsTest {
     Map<String, String> defines = new LinkedHashMap<>();
     defines.put("ZETA", "1");
     defines.put("ALPHA", "");
-    CompileOptions o = new CompileOptions("compute_80", "c++17", true, true, 64, defines,
-        List.of("/opt/inc"), List.of("-Xptxas=-v"));
-    assertEquals(List.of(
-        "--gpu-architecture=compute_80",
-        "--std=c++17",
-        "--use_fast_math",
-        "--generate-line-info",
-        "--maxrregcount=64",
-        "-DALPHA",
-        "-DZETA=1",
-        "--include-path=/opt/inc",
-        "-Xptxas=-v"), o.toArgs());
+    CompileOptions o =
+        new CompileOptions(
+            "compute_80",
+            "c++17",
+            true,
+            true,
+            64,
+            defines,
+            List.of("/opt/inc"),
+            List.of("-Xptxas=-v"));
+    assertEquals(
+        List.of(
+            "--gpu-architecture=compute_80",
+            "--std=c++17",
+            "--use_fast_math",
+            "--generate-line-info",
+            "--maxrregcount=64",
+            "-DALPHA",
+            "-DZETA=1",
+            "--include-path=/opt/inc",
+            "-Xptxas=-v"),
+        o.toArgs());
   }
 
   @Test
@@ -47,17 +57,33 @@ class CompileOptionsTest {
 
   @Test
   void withersKeepTheOtherFields() {
-    CompileOptions o = CompileOptions.forArch("sm_86").withFastMath(true).withStd("c++20").withLineInfo(true)
-        .withMaxRegisters(32).withIncludePath("/x").withExtra(List.of("-G"));
-    assertEquals(List.of("--gpu-architecture=sm_86", "--std=c++20", "--use_fast_math", "--generate-line-info",
-        "--maxrregcount=32", "--include-path=/x", "-G"), o.toArgs());
+    CompileOptions o =
+        CompileOptions.forArch("sm_86")
+            .withFastMath(true)
+            .withStd("c++20")
+            .withLineInfo(true)
+            .withMaxRegisters(32)
+            .withIncludePath("/x")
+            .withExtra(List.of("-G"));
+    assertEquals(
+        List.of(
+            "--gpu-architecture=sm_86",
+            "--std=c++20",
+            "--use_fast_math",
+            "--generate-line-info",
+            "--maxrregcount=32",
+            "--include-path=/x",
+            "-G"),
+        o.toArgs());
   }
 
   @Test
   void badValuesAreRejectedWithTheValue() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CompileOptions.forArch("hopper"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> CompileOptions.forArch("hopper"));
     assertTrue(e.getMessage().contains("'hopper'"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> CompileOptions.forArch("sm_90").withMaxRegisters(-1));
+    assertThrows(
+        IllegalArgumentException.class, () -> CompileOptions.forArch("sm_90").withMaxRegisters(-1));
   }
 
   @Test
@@ -72,13 +98,20 @@ class CompileOptionsTest {
   @Test
   void compileExceptionCarriesLogOptionsAndNumberedSource() {
     String src = "extern \"C\" __global__ void f(int* p) {\n  p[0] = x;\n}\n";
-    NvrtcCompileException e = new NvrtcCompileException(6, "NVRTC_ERROR_COMPILATION", "Demo.cu",
-        "Demo.cu(2): error: identifier \"x\" is undefined", List.of("--gpu-architecture=sm_90"), src);
+    NvrtcCompileException e =
+        new NvrtcCompileException(
+            6,
+            "NVRTC_ERROR_COMPILATION",
+            "Demo.cu",
+            "Demo.cu(2): error: identifier \"x\" is undefined",
+            List.of("--gpu-architecture=sm_90"),
+            src);
     String msg = e.getMessage();
     assertTrue(msg.startsWith("NVRTC could not compile Demo.cu (NVRTC_ERROR_COMPILATION):"), msg);
     assertTrue(msg.contains("Demo.cu(2): error: identifier \"x\" is undefined"), msg);
     assertTrue(msg.contains("options: --gpu-architecture=sm_90"), msg);
-    assertTrue(msg.contains("1 | extern \"C\" __global__ void f(int* p) {\n2 |   p[0] = x;\n3 | }"), msg);
+    assertTrue(
+        msg.contains("1 | extern \"C\" __global__ void f(int* p) {\n2 |   p[0] = x;\n3 | }"), msg);
     assertEquals(List.of("--gpu-architecture=sm_90"), e.options());
   }
 

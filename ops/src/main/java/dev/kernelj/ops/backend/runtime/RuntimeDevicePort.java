@@ -29,14 +29,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The CUDA backend's {@link CudaDevicePort} over the runtime module: the device's primary context,
  * one non-blocking stream that every operation is ordered on (non-blocking so that capturing it
- * into a graph never meets an implicit sync with the legacy stream), the context's allocator
- * (the driver's stream-ordered pool, or the runtime's caching allocator where pools are missing),
- * pinned host buffers, timing events and cuBLAS/cuBLASLt bound to the stream. The ops module uses
- * the runtime's CUDA classes here and nowhere else.
+ * into a graph never meets an implicit sync with the legacy stream), the context's allocator (the
+ * driver's stream-ordered pool, or the runtime's caching allocator where pools are missing), pinned
+ * host buffers, timing events and cuBLAS/cuBLASLt bound to the stream. The ops module uses the
+ * runtime's CUDA classes here and nowhere else.
  *
  * <p>Memory is freed in stream order ({@code cuMemFreeAsync}, or a cache that only hands a block
- * back to work on the same stream), so a tensor may be closed while kernels that read it are
- * still queued.
+ * back to work on the same stream), so a tensor may be closed while kernels that read it are still
+ * queued.
  */
 public final class RuntimeDevicePort implements CudaDevicePort {
   private final CudaContext context;
@@ -121,8 +121,10 @@ public final class RuntimeDevicePort implements CudaDevicePort {
     }
     Long bytes = allocations.remove(address);
     if (bytes == null) {
-      throw new IllegalArgumentException("free of device address 0x" + Long.toHexString(address)
-          + " that this port did not allocate, or freed twice");
+      throw new IllegalArgumentException(
+          "free of device address 0x"
+              + Long.toHexString(address)
+              + " that this port did not allocate, or freed twice");
     }
     allocator.free(address, bytes, stream.streamHandle());
   }
@@ -131,7 +133,10 @@ public final class RuntimeDevicePort implements CudaDevicePort {
   public ByteBuffer allocatePinned(long bytes) {
     open();
     if (bytes < 1 || bytes > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("pinned buffer of " + bytes + " bytes: 1 to 2^31 - 1 bytes can be mapped as a ByteBuffer");
+      throw new IllegalArgumentException(
+          "pinned buffer of "
+              + bytes
+              + " bytes: 1 to 2^31 - 1 bytes can be mapped as a ByteBuffer");
     }
     PinnedBuffer buffer = context.allocatePinned(bytes);
     ByteBuffer view = buffer.asByteBuffer();
@@ -151,7 +156,8 @@ public final class RuntimeDevicePort implements CudaDevicePort {
       if (closed) {
         return;
       }
-      throw new IllegalArgumentException("freePinned of a buffer that allocatePinned did not return (or freed twice)");
+      throw new IllegalArgumentException(
+          "freePinned of a buffer that allocatePinned did not return (or freed twice)");
     }
     owner.close();
   }
@@ -163,7 +169,9 @@ public final class RuntimeDevicePort implements CudaDevicePort {
       return;
     }
     context.ensureCurrent();
-    Driver.check(Driver.api().cuMemcpyHtoDAsync_v2(dst, host, bytes, stream.streamHandle()), "cuMemcpyHtoDAsync_v2(" + bytes + " bytes)");
+    Driver.check(
+        Driver.api().cuMemcpyHtoDAsync_v2(dst, host, bytes, stream.streamHandle()),
+        "cuMemcpyHtoDAsync_v2(" + bytes + " bytes)");
   }
 
   @Override
@@ -173,7 +181,9 @@ public final class RuntimeDevicePort implements CudaDevicePort {
       return;
     }
     context.ensureCurrent();
-    Driver.check(Driver.api().cuMemcpyDtoHAsync_v2(host, src, bytes, stream.streamHandle()), "cuMemcpyDtoHAsync_v2(" + bytes + " bytes)");
+    Driver.check(
+        Driver.api().cuMemcpyDtoHAsync_v2(host, src, bytes, stream.streamHandle()),
+        "cuMemcpyDtoHAsync_v2(" + bytes + " bytes)");
   }
 
   @Override
@@ -183,17 +193,21 @@ public final class RuntimeDevicePort implements CudaDevicePort {
     }
     open();
     context.ensureCurrent();
-    Driver.check(Driver.api().cuMemcpyDtoDAsync_v2(dst, src, bytes, stream.streamHandle()), "cuMemcpyDtoDAsync_v2(" + bytes + " bytes)");
+    Driver.check(
+        Driver.api().cuMemcpyDtoDAsync_v2(dst, src, bytes, stream.streamHandle()),
+        "cuMemcpyDtoDAsync_v2(" + bytes + " bytes)");
   }
 
   /** The address of a direct buffer's first element, after checking it holds {@code bytes}. */
   private Pointer hostPointer(String call, ByteBuffer buffer, long bytes) {
     open();
     if (!buffer.isDirect()) {
-      throw new IllegalArgumentException(call + ": host buffer must be direct (from allocatePinned), got a heap buffer");
+      throw new IllegalArgumentException(
+          call + ": host buffer must be direct (from allocatePinned), got a heap buffer");
     }
     if (bytes < 0 || bytes > buffer.capacity()) {
-      throw new IllegalArgumentException(call + ": " + bytes + " bytes do not fit a host buffer of " + buffer.capacity());
+      throw new IllegalArgumentException(
+          call + ": " + bytes + " bytes do not fit a host buffer of " + buffer.capacity());
     }
     return Native.getDirectBufferPointer(buffer);
   }
@@ -202,7 +216,9 @@ public final class RuntimeDevicePort implements CudaDevicePort {
   public void memsetD8Async(long dst, byte value, long count) {
     open();
     context.ensureCurrent();
-    Driver.check(Driver.api().cuMemsetD8Async(dst, value, count, stream.streamHandle()), "cuMemsetD8Async(" + count + ")");
+    Driver.check(
+        Driver.api().cuMemsetD8Async(dst, value, count, stream.streamHandle()),
+        "cuMemsetD8Async(" + count + ")");
   }
 
   @Override
@@ -215,14 +231,18 @@ public final class RuntimeDevicePort implements CudaDevicePort {
       f = Driver.library().getFunction("cuMemsetD16Async");
       memsetD16 = f;
     }
-    Driver.check(f.invokeInt(new Object[] {dst, value, count, stream.streamHandle()}), "cuMemsetD16Async(" + count + ")");
+    Driver.check(
+        f.invokeInt(new Object[] {dst, value, count, stream.streamHandle()}),
+        "cuMemsetD16Async(" + count + ")");
   }
 
   @Override
   public void memsetD32Async(long dst, int value, long count) {
     open();
     context.ensureCurrent();
-    Driver.check(Driver.api().cuMemsetD32Async(dst, value, count, stream.streamHandle()), "cuMemsetD32Async(" + count + ")");
+    Driver.check(
+        Driver.api().cuMemsetD32Async(dst, value, count, stream.streamHandle()),
+        "cuMemsetD32Async(" + count + ")");
   }
 
   // ---------------------------------------------------------------- order, graphs, libraries
@@ -301,7 +321,8 @@ public final class RuntimeDevicePort implements CudaDevicePort {
     open();
     CudaEvent e = events.get(id);
     if (e == null) {
-      throw new IllegalArgumentException("event " + id + " was not created by this port, or was destroyed");
+      throw new IllegalArgumentException(
+          "event " + id + " was not created by this port, or was destroyed");
     }
     return e;
   }
@@ -333,7 +354,9 @@ public final class RuntimeDevicePort implements CudaDevicePort {
       pinned.clear();
     }
     attempt(failures, gemm::close);
-    allocations.forEach((address, bytes) -> attempt(failures, () -> allocator.free(address, bytes, stream.streamHandle())));
+    allocations.forEach(
+        (address, bytes) ->
+            attempt(failures, () -> allocator.free(address, bytes, stream.streamHandle())));
     allocations.clear();
     attempt(failures, stream::close);
     attempt(failures, context::close);

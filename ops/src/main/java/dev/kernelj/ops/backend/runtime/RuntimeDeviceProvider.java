@@ -5,8 +5,8 @@ import dev.kernelj.runtime.cuda.Cuda;
 
 /**
  * Registered in {@code META-INF/services} so that {@code CudaOps.open(ordinal)} finds the runtime
- * module's CUDA implementation of the device port. Refuses with one line saying why when the
- * driver is missing, reports no device, or has no device of that ordinal.
+ * module's CUDA implementation of the device port. Refuses with one line saying why when the driver
+ * is missing, reports no device, or has no device of that ordinal.
  */
 public final class RuntimeDeviceProvider implements CudaDevicePort.Provider {
   /** For {@link java.util.ServiceLoader}. */
@@ -20,8 +20,12 @@ public final class RuntimeDeviceProvider implements CudaDevicePort.Provider {
     }
     int count = Cuda.deviceCount();
     if (deviceOrdinal < 0 || deviceOrdinal >= count) {
-      throw new IllegalStateException("CUDA device " + deviceOrdinal + " does not exist: the driver reports " + count
-          + (count == 1 ? " device" : " devices"));
+      throw new IllegalStateException(
+          "CUDA device "
+              + deviceOrdinal
+              + " does not exist: the driver reports "
+              + count
+              + (count == 1 ? " device" : " devices"));
     }
     return RuntimeDevicePort.open(deviceOrdinal);
   }

@@ -14,9 +14,9 @@ import dev.kernelj.runtime.cuda.CudaStream;
 
 /**
  * Runs {@link GemmCall}s on one stream: bf16 products with bf16 output and aligned operands through
- * cuBLASLt (whose per-shape plans keep the heuristic's choice), everything else through
- * {@code cublasGemmEx}. Both handles are made at the first GEMM, not when the port opens, so that
- * a machine without libcublas can still run every other op.
+ * cuBLASLt (whose per-shape plans keep the heuristic's choice), everything else through {@code
+ * cublasGemmEx}. Both handles are made at the first GEMM, not when the port opens, so that a
+ * machine without libcublas can still run every other op.
  */
 final class RuntimeGemm implements AutoCloseable {
   private final CudaContext context;
@@ -36,18 +36,47 @@ final class RuntimeGemm implements AutoCloseable {
     int ldb = leading("ldb", c.ldb());
     int ldc = leading("ldc", c.ldc());
     if (suitsLt(c)) {
-      lt().matmul(ta, tb, c.m(), c.n(), c.k(), c.alpha(), ConstPtr.ofAddress(c.a(), BF16.class), lda,
-          ConstPtr.ofAddress(c.b(), BF16.class), ldb, c.beta(), Ptr.ofAddress(c.c(), BF16.class), ldc, stream);
+      lt().matmul(
+              ta,
+              tb,
+              c.m(),
+              c.n(),
+              c.k(),
+              c.alpha(),
+              ConstPtr.ofAddress(c.a(), BF16.class),
+              lda,
+              ConstPtr.ofAddress(c.b(), BF16.class),
+              ldb,
+              c.beta(),
+              Ptr.ofAddress(c.c(), BF16.class),
+              ldc,
+              stream);
       return;
     }
-    blas().gemm(ta, tb, c.m(), c.n(), c.k(), c.alpha(), constPtr(c.a(), c.abType().marker()), lda,
-        constPtr(c.b(), c.abType().marker()), ldb, c.beta(), ptr(c.c(), c.cType().marker()), ldc);
+    blas()
+        .gemm(
+            ta,
+            tb,
+            c.m(),
+            c.n(),
+            c.k(),
+            c.alpha(),
+            constPtr(c.a(), c.abType().marker()),
+            lda,
+            constPtr(c.b(), c.abType().marker()),
+            ldb,
+            c.beta(),
+            ptr(c.c(), c.cType().marker()),
+            ldc);
   }
 
   /** cuBLASLt's fast kernels want 16-byte aligned operands and leading dimensions of 8 elements. */
   private static boolean suitsLt(GemmCall c) {
-    return c.abType() == DType.BF16 && c.cType() == DType.BF16
-        && c.lda() % 8 == 0 && c.ldb() % 8 == 0 && c.ldc() % 8 == 0
+    return c.abType() == DType.BF16
+        && c.cType() == DType.BF16
+        && c.lda() % 8 == 0
+        && c.ldb() % 8 == 0
+        && c.ldc() % 8 == 0
         && (c.a() | c.b() | c.c()) % 16 == 0;
   }
 
@@ -63,7 +92,8 @@ final class RuntimeGemm implements AutoCloseable {
   private BlasLt lt() {
     if (lt == null) {
       lt = BlasLt.create(context);
-      // The workspace is allocated in order on the legacy stream; our stream does not wait for that one.
+      // The workspace is allocated in order on the legacy stream; our stream does not wait for that
+      // one.
       context.synchronize();
     }
     return lt;
@@ -71,7 +101,8 @@ final class RuntimeGemm implements AutoCloseable {
 
   private static int leading(String name, long value) {
     if (value < 1 || value > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("gemm: " + name + " = " + value + " does not fit cuBLAS's int leading dimension");
+      throw new IllegalArgumentException(
+          "gemm: " + name + " = " + value + " does not fit cuBLAS's int leading dimension");
     }
     return (int) value;
   }

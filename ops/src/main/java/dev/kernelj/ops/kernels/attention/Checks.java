@@ -4,8 +4,8 @@ import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
 
 /**
- * Argument checks of the attention and sampling ops. Each failure is one
- * {@link IllegalArgumentException} that names the op and the argument, raised before any launch.
+ * Argument checks of the attention and sampling ops. Each failure is one {@link
+ * IllegalArgumentException} that names the op and the argument, raised before any launch.
  */
 public final class Checks {
   private Checks() {}
@@ -29,7 +29,8 @@ public final class Checks {
     positive(op, "nHeads", nHeads);
     positive(op, "nKvHeads", nKvHeads);
     if (nHeads % nKvHeads != 0) {
-      throw new IllegalArgumentException(op + ": nKvHeads " + nKvHeads + " must divide nHeads " + nHeads + " (GQA groups)");
+      throw new IllegalArgumentException(
+          op + ": nKvHeads " + nKvHeads + " must divide nHeads " + nHeads + " (GQA groups)");
     }
   }
 
@@ -39,21 +40,30 @@ public final class Checks {
       throw new IllegalArgumentException(op + ": argument '" + name + "' is null");
     }
     if (pointer.dtype() != expected) {
-      throw new IllegalArgumentException(op + ": argument '" + name + "' holds " + pointer.dtype() + " elements, expected " + expected);
+      throw new IllegalArgumentException(
+          op
+              + ": argument '"
+              + name
+              + "' holds "
+              + pointer.dtype()
+              + " elements, expected "
+              + expected);
     }
   }
 
   /** A Java array of exactly the expected length. */
   public static void length(String op, String name, long actual, long expected) {
     if (actual != expected) {
-      throw new IllegalArgumentException(op + ": array '" + name + "' has " + actual + " elements, expected " + expected);
+      throw new IllegalArgumentException(
+          op + ": array '" + name + "' has " + actual + " elements, expected " + expected);
     }
   }
 
   /** A value that fits a kernel's int parameter. */
   public static int toInt(String op, String name, long value) {
     if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
-      throw new IllegalArgumentException(op + ": " + name + " = " + value + " does not fit a 32-bit kernel argument");
+      throw new IllegalArgumentException(
+          op + ": " + name + " = " + value + " does not fit a 32-bit kernel argument");
     }
     return (int) value;
   }

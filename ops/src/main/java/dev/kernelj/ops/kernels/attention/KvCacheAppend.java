@@ -43,33 +43,60 @@ public final class KvCacheAppend {
 
   private final KvCacheAppendKernels kernels;
 
-  /** @param kernels the loaded kernel, e.g. {@code KvCacheAppendKernelsLauncher.load(context)} */
+  /**
+   * @param kernels the loaded kernel, e.g. {@code KvCacheAppendKernelsLauncher.load(context)}
+   */
   public KvCacheAppend(KvCacheAppendKernels kernels) {
     this.kernels = Objects.requireNonNull(kernels, "kernels");
   }
 
-  /** Grid-stride launch: one thread per 16 bytes (or per element when rows are not a multiple of 8). */
+  /**
+   * Grid-stride launch: one thread per 16 bytes (or per element when rows are not a multiple of 8).
+   */
   public static Launch launchFor(Shape shape, StreamRef stream) {
     int perRow = shape.rowElements() % 8 == 0 ? shape.rowElements() / 8 : shape.rowElements();
     long work = (long) shape.tokens() * perRow;
-    int blocks = (int) Math.min(MAX_BLOCKS, (work + KvCacheAppendKernels.THREADS - 1) / KvCacheAppendKernels.THREADS);
-    return new Launch(Dim3.of(Math.max(1, blocks)), Dim3.of(KvCacheAppendKernels.THREADS), 0, stream);
+    int blocks =
+        (int)
+            Math.min(
+                MAX_BLOCKS,
+                (work + KvCacheAppendKernels.THREADS - 1) / KvCacheAppendKernels.THREADS);
+    return new Launch(
+        Dim3.of(Math.max(1, blocks)), Dim3.of(KvCacheAppendKernels.THREADS), 0, stream);
   }
 
   /** Enqueues the copy of every token's K and V row to its slot. */
-  public void append(StreamRef stream, ConstPtr<BF16> kNew, ConstPtr<BF16> vNew, Ptr<BF16> kCache, Ptr<BF16> vCache,
-      ConstPtr<I32> slotMapping, Shape shape) {
+  public void append(
+      StreamRef stream,
+      ConstPtr<BF16> kNew,
+      ConstPtr<BF16> vNew,
+      Ptr<BF16> kCache,
+      Ptr<BF16> vCache,
+      ConstPtr<I32> slotMapping,
+      Shape shape) {
     Checks.pointer(OP, "kNew", kNew, DType.BF16);
     Checks.pointer(OP, "vNew", vNew, DType.BF16);
     Checks.pointer(OP, "kCache", kCache, DType.BF16);
     Checks.pointer(OP, "vCache", vCache, DType.BF16);
     Checks.pointer(OP, "slotMapping", slotMapping, DType.I32);
-    kernels.append(launchFor(shape, stream), kNew, vNew, kCache, vCache, slotMapping, shape.tokens(), shape.rowElements(),
+    kernels.append(
+        launchFor(shape, stream),
+        kNew,
+        vNew,
+        kCache,
+        vCache,
+        slotMapping,
+        shape.tokens(),
+        shape.rowElements(),
         shape.slots());
   }
 
-  /** The reference twin: the same copy on arrays; slots outside the cache are skipped, as on the device. */
-  public static void reference(float[] kNew, float[] vNew, float[] kCache, float[] vCache, int[] slotMapping, Shape s) {
+  /**
+   * The reference twin: the same copy on arrays; slots outside the cache are skipped, as on the
+   * device.
+   */
+  public static void reference(
+      float[] kNew, float[] vNew, float[] kCache, float[] vCache, int[] slotMapping, Shape s) {
     long newElements = (long) s.tokens() * s.rowElements();
     long cacheElements = s.slots() * s.rowElements();
     Checks.length(OP, "kNew", kNew.length, newElements);

@@ -9,17 +9,19 @@ import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 
 /**
- * Writes new key and value rows into their pages of a paged KV cache. Launch it through
- * {@link KvCacheAppend}.
+ * Writes new key and value rows into their pages of a paged KV cache. Launch it through {@link
+ * KvCacheAppend}.
  *
- * <p>New rows: {@code [tokens, nKvHeads, headDim]} bf16. Caches:
- * {@code [numBlocks, blockSize, nKvHeads, headDim]} bf16, so the cache row of slot
- * {@code s = block * blockSize + offset} starts at {@code s * nKvHeads * headDim} and the block
- * size never enters the kernel. {@code slotMapping [tokens]} int32; a negative slot (a padding
- * token) or one at or past {@code numSlots} is skipped, so a bad mapping cannot write outside the
- * cache. One thread moves 16 bytes when the row length allows it, else one element.
+ * <p>New rows: {@code [tokens, nKvHeads, headDim]} bf16. Caches: {@code [numBlocks, blockSize,
+ * nKvHeads, headDim]} bf16, so the cache row of slot {@code s = block * blockSize + offset} starts
+ * at {@code s * nKvHeads * headDim} and the block size never enters the kernel. {@code slotMapping
+ * [tokens]} int32; a negative slot (a padding token) or one at or past {@code numSlots} is skipped,
+ * so a bad mapping cannot write outside the cache. One thread moves 16 bytes when the row length
+ * allows it, else one element.
  */
-@Kernel(source = """
+@Kernel(
+    source =
+        """
     #include <cuda_bf16.h>
     #include <stdint.h>
 
@@ -53,6 +55,14 @@ public interface KvCacheAppendKernels {
   int THREADS = 256;
 
   @Global(value = "kv_cache_append", maxThreadsPerBlock = THREADS)
-  void append(Launch launch, ConstPtr<BF16> kNew, ConstPtr<BF16> vNew, Ptr<BF16> kCache, Ptr<BF16> vCache,
-      ConstPtr<I32> slotMapping, int tokens, int rowElems, long numSlots);
+  void append(
+      Launch launch,
+      ConstPtr<BF16> kNew,
+      ConstPtr<BF16> vNew,
+      Ptr<BF16> kCache,
+      Ptr<BF16> vCache,
+      ConstPtr<I32> slotMapping,
+      int tokens,
+      int rowElems,
+      long numSlots);
 }

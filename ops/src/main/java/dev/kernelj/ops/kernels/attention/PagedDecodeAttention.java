@@ -17,13 +17,12 @@ import java.util.stream.IntStream;
  * for long sequences (flash-decoding), through {@link PagedDecodeAttentionKernels}; and the same
  * function on Java arrays ({@link #reference}).
  *
- * <p>Layouts: query/output {@code [batch, nHeads, headDim]}; caches
- * {@code [numBlocks, blockSize, nKvHeads, headDim]}; block tables
- * {@code [batch, maxBlocksPerSeq]} int32 (entry {@code t / blockSize} holds the cache block of
- * token {@code t}); context lengths {@code [batch]} int32, each at most
- * {@code plan.maxPartitions * plan.partitionSize}. The partition count is fixed by a {@link Plan}
- * made from an upper bound of the context lengths, so a CUDA graph can capture one launch shape
- * while the lengths on the device change from step to step.
+ * <p>Layouts: query/output {@code [batch, nHeads, headDim]}; caches {@code [numBlocks, blockSize,
+ * nKvHeads, headDim]}; block tables {@code [batch, maxBlocksPerSeq]} int32 (entry {@code t /
+ * blockSize} holds the cache block of token {@code t}); context lengths {@code [batch]} int32, each
+ * at most {@code plan.maxPartitions * plan.partitionSize}. The partition count is fixed by a {@link
+ * Plan} made from an upper bound of the context lengths, so a CUDA graph can capture one launch
+ * shape while the lengths on the device change from step to step.
  *
  * <p>A sliding window {@code W > 0} ({@link Shape#window}) keeps the last {@code W} tokens of each
  * sequence, {@code max(0, n - W) .. n - 1}: the decode step of {@link PrefillAttention}'s window
@@ -39,35 +38,54 @@ public final class PagedDecodeAttention {
    * The sizes of the cache and of the batch; {@code scale} is the softmax scale, {@code window} the
    * sliding window in tokens (0: none).
    */
-  public record Shape(int batch, int nHeads, int nKvHeads, int headDim, int numBlocks, int blockSize,
-      int maxBlocksPerSeq, float scale, int window) {
+  public record Shape(
+      int batch,
+      int nHeads,
+      int nKvHeads,
+      int headDim,
+      int numBlocks,
+      int blockSize,
+      int maxBlocksPerSeq,
+      float scale,
+      int window) {
     public Shape {
       Checks.positive(OP, "batch", batch);
       Checks.heads(OP, nHeads, nKvHeads);
       if (headDim != 64 && headDim != 128) {
-        throw new IllegalArgumentException(OP + ": headDim " + headDim + " is not supported (64 or 128)");
+        throw new IllegalArgumentException(
+            OP + ": headDim " + headDim + " is not supported (64 or 128)");
       }
       Checks.positive(OP, "numBlocks", numBlocks);
       Checks.positive(OP, "blockSize", blockSize);
       Checks.positive(OP, "maxBlocksPerSeq", maxBlocksPerSeq);
       if (batch > 65535) {
-        throw new IllegalArgumentException(OP + ": batch " + batch + " exceeds the grid's z limit 65535");
+        throw new IllegalArgumentException(
+            OP + ": batch " + batch + " exceeds the grid's z limit 65535");
       }
       if (!(scale > 0f) || Float.isInfinite(scale)) {
-        throw new IllegalArgumentException(OP + ": scale must be a positive finite number, got " + scale);
+        throw new IllegalArgumentException(
+            OP + ": scale must be a positive finite number, got " + scale);
       }
       Checks.nonNegative(OP, "window", window);
     }
 
     /** A shape without a sliding window. */
-    public Shape(int batch, int nHeads, int nKvHeads, int headDim, int numBlocks, int blockSize, int maxBlocksPerSeq,
+    public Shape(
+        int batch,
+        int nHeads,
+        int nKvHeads,
+        int headDim,
+        int numBlocks,
+        int blockSize,
+        int maxBlocksPerSeq,
         float scale) {
       this(batch, nHeads, nKvHeads, headDim, numBlocks, blockSize, maxBlocksPerSeq, scale, 0);
     }
 
     /** This shape with a sliding window of {@code window} tokens (0: none). */
     public Shape withWindow(int window) {
-      return new Shape(batch, nHeads, nKvHeads, headDim, numBlocks, blockSize, maxBlocksPerSeq, scale, window);
+      return new Shape(
+          batch, nHeads, nKvHeads, headDim, numBlocks, blockSize, maxBlocksPerSeq, scale, window);
     }
 
     /** Tokens one query attends to at most when contexts are at most {@code maxContextLen}. */
@@ -76,8 +94,23 @@ public final class PagedDecodeAttention {
     }
 
     /** A shape with the usual scale {@code 1 / sqrt(headDim)}. */
-    public static Shape of(int batch, int nHeads, int nKvHeads, int headDim, int numBlocks, int blockSize, int maxBlocksPerSeq) {
-      return new Shape(batch, nHeads, nKvHeads, headDim, numBlocks, blockSize, maxBlocksPerSeq, (float) (1.0 / Math.sqrt(headDim)));
+    public static Shape of(
+        int batch,
+        int nHeads,
+        int nKvHeads,
+        int headDim,
+        int numBlocks,
+        int blockSize,
+        int maxBlocksPerSeq) {
+      return new Shape(
+          batch,
+          nHeads,
+          nKvHeads,
+          headDim,
+          numBlocks,
+          blockSize,
+          maxBlocksPerSeq,
+          (float) (1.0 / Math.sqrt(headDim)));
     }
 
     /** Elements of one cache (K or V). */
@@ -85,10 +118,14 @@ public final class PagedDecodeAttention {
       return (long) numBlocks * blockSize * nKvHeads * headDim;
     }
 
-    /** Query blocks per kv head: groups larger than {@link PagedDecodeAttentionKernels#MAX_GROUP} are split. */
+    /**
+     * Query blocks per kv head: groups larger than {@link PagedDecodeAttentionKernels#MAX_GROUP}
+     * are split.
+     */
     int headChunks() {
       int group = nHeads / nKvHeads;
-      return (group + PagedDecodeAttentionKernels.MAX_GROUP - 1) / PagedDecodeAttentionKernels.MAX_GROUP;
+      return (group + PagedDecodeAttentionKernels.MAX_GROUP - 1)
+          / PagedDecodeAttentionKernels.MAX_GROUP;
     }
   }
 
@@ -101,12 +138,17 @@ public final class PagedDecodeAttention {
 
     public Plan {
       if (partitionSize < 1 || partitionSize > PagedDecodeAttentionKernels.MAX_PARTITION) {
-        throw new IllegalArgumentException(OP + ": partitionSize must be in [1, "
-            + PagedDecodeAttentionKernels.MAX_PARTITION + "], got " + partitionSize);
+        throw new IllegalArgumentException(
+            OP
+                + ": partitionSize must be in [1, "
+                + PagedDecodeAttentionKernels.MAX_PARTITION
+                + "], got "
+                + partitionSize);
       }
       Checks.positive(OP, "maxPartitions", maxPartitions);
       if (maxPartitions > 65535) {
-        throw new IllegalArgumentException(OP + ": " + maxPartitions + " partitions exceed the grid's x limit 65535");
+        throw new IllegalArgumentException(
+            OP + ": " + maxPartitions + " partitions exceed the grid's x limit 65535");
       }
     }
 
@@ -127,8 +169,15 @@ public final class PagedDecodeAttention {
       Checks.positive(OP, "multiprocessors", multiprocessors);
       long capacity = (long) shape.maxBlocksPerSeq() * shape.blockSize();
       if (maxContextLen > capacity) {
-        throw new IllegalArgumentException(OP + ": maxContextLen " + maxContextLen + " exceeds the block table's capacity "
-            + shape.maxBlocksPerSeq() + " blocks x " + shape.blockSize() + " tokens");
+        throw new IllegalArgumentException(
+            OP
+                + ": maxContextLen "
+                + maxContextLen
+                + " exceeds the block table's capacity "
+                + shape.maxBlocksPerSeq()
+                + " blocks x "
+                + shape.blockSize()
+                + " tokens");
       }
       long blocksPerPartition = (long) shape.batch() * shape.nKvHeads() * shape.headChunks();
       long attended = shape.attendedTokens(maxContextLen);
@@ -141,18 +190,26 @@ public final class PagedDecodeAttention {
       return new Plan(64, (int) ((attended + 63) / 64));
     }
 
-    /** Elements of the partial-output workspace, {@code [batch, nHeads, maxPartitions, headDim]}. */
+    /**
+     * Elements of the partial-output workspace, {@code [batch, nHeads, maxPartitions, headDim]}.
+     */
     public long partialOutElements(Shape shape) {
       return (long) shape.batch() * shape.nHeads() * maxPartitions * shape.headDim();
     }
 
-    /** Elements of each of the partial max and sum workspaces, {@code [batch, nHeads, maxPartitions]}. */
+    /**
+     * Elements of each of the partial max and sum workspaces, {@code [batch, nHeads,
+     * maxPartitions]}.
+     */
     public long partialStatElements(Shape shape) {
       return (long) shape.batch() * shape.nHeads() * maxPartitions;
     }
   }
 
-  /** Device scratch of a split launch, sized by {@link Plan#partialOutElements} and {@link Plan#partialStatElements}. */
+  /**
+   * Device scratch of a split launch, sized by {@link Plan#partialOutElements} and {@link
+   * Plan#partialStatElements}.
+   */
   public record Workspace(Ptr<F32> partialOut, Ptr<F32> partialMax, Ptr<F32> partialSum) {
     public Workspace {
       Checks.pointer(OP, "partialOut", partialOut, DType.F32);
@@ -163,33 +220,59 @@ public final class PagedDecodeAttention {
 
   private final PagedDecodeAttentionKernels kernels;
 
-  /** @param kernels the loaded kernels, e.g. {@code PagedDecodeAttentionKernelsLauncher.load(context)} */
+  /**
+   * @param kernels the loaded kernels, e.g. {@code
+   *     PagedDecodeAttentionKernelsLauncher.load(context)}
+   */
   public PagedDecodeAttention(PagedDecodeAttentionKernels kernels) {
     this.kernels = Objects.requireNonNull(kernels, "kernels");
   }
 
-  /** Launch of the partition kernel: (partitions, kv heads x head chunks, batch) blocks of 128 threads. */
+  /**
+   * Launch of the partition kernel: (partitions, kv heads x head chunks, batch) blocks of 128
+   * threads.
+   */
   public static Launch partitionLaunch(Shape shape, Plan plan, StreamRef stream) {
     long y = (long) shape.nKvHeads() * shape.headChunks();
     if (y > 65535) {
-      throw new IllegalArgumentException(OP + ": " + y + " head blocks exceed the grid's y limit 65535");
+      throw new IllegalArgumentException(
+          OP + ": " + y + " head blocks exceed the grid's y limit 65535");
     }
-    int shared = shape.headDim() == 128 ? PagedDecodeAttentionKernels.SHARED_BYTES_D128 : PagedDecodeAttentionKernels.SHARED_BYTES_D64;
-    // Both kernels overlap the tail of the kernel before them and wait for it first (griddepcontrol).
-    return new Launch(Dim3.of(plan.maxPartitions(), (int) y, shape.batch()), Dim3.of(PagedDecodeAttentionKernels.THREADS),
-        shared, stream, true);
+    int shared =
+        shape.headDim() == 128
+            ? PagedDecodeAttentionKernels.SHARED_BYTES_D128
+            : PagedDecodeAttentionKernels.SHARED_BYTES_D64;
+    // Both kernels overlap the tail of the kernel before them and wait for it first
+    // (griddepcontrol).
+    return new Launch(
+        Dim3.of(plan.maxPartitions(), (int) y, shape.batch()),
+        Dim3.of(PagedDecodeAttentionKernels.THREADS),
+        shared,
+        stream,
+        true);
   }
 
   /** Launch of the reduce kernel: one block of headDim threads per (head, sequence). */
   public static Launch reduceLaunch(Shape shape, StreamRef stream) {
-    return new Launch(Dim3.of(shape.nHeads(), shape.batch()), Dim3.of(shape.headDim()), 0, stream, true);
+    return new Launch(
+        Dim3.of(shape.nHeads(), shape.batch()), Dim3.of(shape.headDim()), 0, stream, true);
   }
 
   /**
-   * Enqueues decode attention. {@code workspace} may be null when {@code plan.maxPartitions()} is 1.
+   * Enqueues decode attention. {@code workspace} may be null when {@code plan.maxPartitions()} is
+   * 1.
    */
-  public void forward(StreamRef stream, ConstPtr<BF16> q, ConstPtr<BF16> kCache, ConstPtr<BF16> vCache,
-      ConstPtr<I32> blockTables, ConstPtr<I32> contextLens, Ptr<BF16> out, Workspace workspace, Shape shape, Plan plan) {
+  public void forward(
+      StreamRef stream,
+      ConstPtr<BF16> q,
+      ConstPtr<BF16> kCache,
+      ConstPtr<BF16> vCache,
+      ConstPtr<I32> blockTables,
+      ConstPtr<I32> contextLens,
+      Ptr<BF16> out,
+      Workspace workspace,
+      Shape shape,
+      Plan plan) {
     Checks.pointer(OP, "q", q, DType.BF16);
     Checks.pointer(OP, "kCache", kCache, DType.BF16);
     Checks.pointer(OP, "vCache", vCache, DType.BF16);
@@ -199,7 +282,8 @@ public final class PagedDecodeAttention {
     Objects.requireNonNull(plan, OP + ": plan");
     boolean split = plan.maxPartitions() > 1;
     if (split && workspace == null) {
-      throw new IllegalArgumentException(OP + ": a plan of " + plan.maxPartitions() + " partitions needs a workspace");
+      throw new IllegalArgumentException(
+          OP + ": a plan of " + plan.maxPartitions() + " partitions needs a workspace");
     }
     // With one partition the kernel never touches the workspace pointers; it still takes three.
     Ptr<F32> partialOut = split ? workspace.partialOut() : Ptr.ofAddress(0L, F32.class);
@@ -208,17 +292,59 @@ public final class PagedDecodeAttention {
     Launch launch = partitionLaunch(shape, plan, stream);
     float scaleLog2 = (float) (shape.scale() * LOG2_E);
     if (shape.headDim() == 128) {
-      kernels.decodeD128(launch, q, kCache, vCache, blockTables, contextLens, out, partialOut, partialMax, partialSum,
-          shape.nHeads(), shape.nKvHeads(), shape.blockSize(), shape.maxBlocksPerSeq(), plan.partitionSize(),
-          plan.maxPartitions(), scaleLog2, shape.window());
+      kernels.decodeD128(
+          launch,
+          q,
+          kCache,
+          vCache,
+          blockTables,
+          contextLens,
+          out,
+          partialOut,
+          partialMax,
+          partialSum,
+          shape.nHeads(),
+          shape.nKvHeads(),
+          shape.blockSize(),
+          shape.maxBlocksPerSeq(),
+          plan.partitionSize(),
+          plan.maxPartitions(),
+          scaleLog2,
+          shape.window());
     } else {
-      kernels.decodeD64(launch, q, kCache, vCache, blockTables, contextLens, out, partialOut, partialMax, partialSum,
-          shape.nHeads(), shape.nKvHeads(), shape.blockSize(), shape.maxBlocksPerSeq(), plan.partitionSize(),
-          plan.maxPartitions(), scaleLog2, shape.window());
+      kernels.decodeD64(
+          launch,
+          q,
+          kCache,
+          vCache,
+          blockTables,
+          contextLens,
+          out,
+          partialOut,
+          partialMax,
+          partialSum,
+          shape.nHeads(),
+          shape.nKvHeads(),
+          shape.blockSize(),
+          shape.maxBlocksPerSeq(),
+          plan.partitionSize(),
+          plan.maxPartitions(),
+          scaleLog2,
+          shape.window());
     }
     if (split) {
-      kernels.reduce(reduceLaunch(shape, stream), partialOut, partialMax, partialSum, contextLens, out,
-          shape.nHeads(), shape.headDim(), plan.partitionSize(), plan.maxPartitions(), shape.window());
+      kernels.reduce(
+          reduceLaunch(shape, stream),
+          partialOut,
+          partialMax,
+          partialSum,
+          contextLens,
+          out,
+          shape.nHeads(),
+          shape.headDim(),
+          plan.partitionSize(),
+          plan.maxPartitions(),
+          shape.window());
     }
   }
 
@@ -226,8 +352,14 @@ public final class PagedDecodeAttention {
    * The reference twin on f32 arrays in the same layouts, accumulating in double. A sequence with
    * context length 0 gets zeros; with a window only its last {@code window} tokens count.
    */
-  public static void reference(float[] q, float[] kCache, float[] vCache, int[] blockTables, int[] contextLens,
-      float[] out, Shape s) {
+  public static void reference(
+      float[] q,
+      float[] kCache,
+      float[] vCache,
+      int[] blockTables,
+      int[] contextLens,
+      float[] out,
+      Shape s) {
     Checks.length(OP, "q", q.length, (long) s.batch() * s.nHeads() * s.headDim());
     Checks.length(OP, "kCache", kCache.length, s.cacheElements());
     Checks.length(OP, "vCache", vCache.length, s.cacheElements());
@@ -236,48 +368,67 @@ public final class PagedDecodeAttention {
     Checks.length(OP, "out", out.length, (long) s.batch() * s.nHeads() * s.headDim());
     int d = s.headDim();
     int group = s.nHeads() / s.nKvHeads();
-    IntStream.range(0, s.batch() * s.nHeads()).parallel().forEach(bh -> {
-      int b = bh / s.nHeads();
-      int h = bh % s.nHeads();
-      int ctx = contextLens[b];
-      if (ctx < 0 || ctx > s.maxBlocksPerSeq() * s.blockSize()) {
-        throw new IllegalArgumentException(OP + ": contextLens[" + b + "] = " + ctx + " is outside [0, "
-            + s.maxBlocksPerSeq() * s.blockSize() + "]");
-      }
-      int first = s.window() > 0 ? Math.max(0, ctx - s.window()) : 0;
-      double[] scores = new double[ctx];
-      double max = Double.NEGATIVE_INFINITY;
-      int qOff = (b * s.nHeads() + h) * d;
-      for (int t = first; t < ctx; t++) {
-        int kOff = rowOffset(blockTables, s, b, t, h / group);
-        double dot = 0;
-        for (int e = 0; e < d; e++) {
-          dot += (double) q[qOff + e] * kCache[kOff + e];
-        }
-        scores[t] = dot * s.scale();
-        max = Math.max(max, scores[t]);
-      }
-      double[] acc = new double[d];
-      double sum = 0;
-      for (int t = first; t < ctx; t++) {
-        double p = Math.exp(scores[t] - max);
-        sum += p;
-        int vOff = rowOffset(blockTables, s, b, t, h / group);
-        for (int e = 0; e < d; e++) {
-          acc[e] += p * vCache[vOff + e];
-        }
-      }
-      for (int e = 0; e < d; e++) {
-        out[qOff + e] = ctx == 0 ? 0f : (float) (acc[e] / sum);
-      }
-    });
+    IntStream.range(0, s.batch() * s.nHeads())
+        .parallel()
+        .forEach(
+            bh -> {
+              int b = bh / s.nHeads();
+              int h = bh % s.nHeads();
+              int ctx = contextLens[b];
+              if (ctx < 0 || ctx > s.maxBlocksPerSeq() * s.blockSize()) {
+                throw new IllegalArgumentException(
+                    OP
+                        + ": contextLens["
+                        + b
+                        + "] = "
+                        + ctx
+                        + " is outside [0, "
+                        + s.maxBlocksPerSeq() * s.blockSize()
+                        + "]");
+              }
+              int first = s.window() > 0 ? Math.max(0, ctx - s.window()) : 0;
+              double[] scores = new double[ctx];
+              double max = Double.NEGATIVE_INFINITY;
+              int qOff = (b * s.nHeads() + h) * d;
+              for (int t = first; t < ctx; t++) {
+                int kOff = rowOffset(blockTables, s, b, t, h / group);
+                double dot = 0;
+                for (int e = 0; e < d; e++) {
+                  dot += (double) q[qOff + e] * kCache[kOff + e];
+                }
+                scores[t] = dot * s.scale();
+                max = Math.max(max, scores[t]);
+              }
+              double[] acc = new double[d];
+              double sum = 0;
+              for (int t = first; t < ctx; t++) {
+                double p = Math.exp(scores[t] - max);
+                sum += p;
+                int vOff = rowOffset(blockTables, s, b, t, h / group);
+                for (int e = 0; e < d; e++) {
+                  acc[e] += p * vCache[vOff + e];
+                }
+              }
+              for (int e = 0; e < d; e++) {
+                out[qOff + e] = ctx == 0 ? 0f : (float) (acc[e] / sum);
+              }
+            });
   }
 
   private static int rowOffset(int[] blockTables, Shape s, int b, int token, int kvHead) {
     int block = blockTables[b * s.maxBlocksPerSeq() + token / s.blockSize()];
     if (block < 0 || block >= s.numBlocks()) {
-      throw new IllegalArgumentException(OP + ": blockTables[" + b + "][" + token / s.blockSize() + "] = " + block
-          + " is outside [0, " + s.numBlocks() + ")");
+      throw new IllegalArgumentException(
+          OP
+              + ": blockTables["
+              + b
+              + "]["
+              + token / s.blockSize()
+              + "] = "
+              + block
+              + " is outside [0, "
+              + s.numBlocks()
+              + ")");
     }
     long row = (long) block * s.blockSize() + token % s.blockSize();
     return (int) ((row * s.nKvHeads() + kvHead) * s.headDim());

@@ -14,32 +14,32 @@ import dev.kernelj.dsl.Ptr;
  * (flash-decoding). Launch it through {@link PagedDecodeAttention}, which sizes the partitions and
  * checks the shapes.
  *
- * <p>Layouts: query and output {@code [batch, nHeads, headDim]} bf16; key and value caches
- * {@code [numBlocks, blockSize, nKvHeads, headDim]} bf16 (token {@code t} of a sequence lives in
- * cache block {@code blockTables[b][t / blockSize]} at row {@code t % blockSize});
- * {@code blockTables [batch, maxBlocksPerSeq]} and {@code contextLens [batch]} int32. Partial
- * results: {@code partialOut [batch, nHeads, maxPartitions, headDim]} f32 (each partition's
- * output, already divided by its own sum), {@code partialMax}/{@code partialSum}
- * {@code [batch, nHeads, maxPartitions]} f32 (running max in log2 units and the sum of
- * exponentials).
+ * <p>Layouts: query and output {@code [batch, nHeads, headDim]} bf16; key and value caches {@code
+ * [numBlocks, blockSize, nKvHeads, headDim]} bf16 (token {@code t} of a sequence lives in cache
+ * block {@code blockTables[b][t / blockSize]} at row {@code t % blockSize}); {@code blockTables
+ * [batch, maxBlocksPerSeq]} and {@code contextLens [batch]} int32. Partial results: {@code
+ * partialOut [batch, nHeads, maxPartitions, headDim]} f32 (each partition's output, already divided
+ * by its own sum), {@code partialMax}/{@code partialSum} {@code [batch, nHeads, maxPartitions]} f32
+ * (running max in log2 units and the sum of exponentials).
  *
  * <p>With a sliding window ({@code window > 0}) a sequence of length {@code n} attends to its
- * tokens {@code max(0, n - window) .. n - 1} only, and partition {@code p} covers tokens
- * {@code p * partitionSize ..} counted from that first one: the grid, planned for at most
- * {@code window} tokens, stays fixed while the window slides with the lengths.
+ * tokens {@code max(0, n - window) .. n - 1} only, and partition {@code p} covers tokens {@code p *
+ * partitionSize ..} counted from that first one: the grid, planned for at most {@code window}
+ * tokens, stays fixed while the window slides with the lengths.
  *
  * <p>How it runs: one block (4 warps) handles one partition of one sequence for up to 16 query
- * heads that share one kv head, so each K/V row is read from memory once for the whole group.
- * The query heads are the M dimension of tensor-core products ({@code mma.sync.m16n8k16} bf16,
- * rows past the group are zero): each warp streams its own 16-token tiles of K and V into shared
- * memory with {@code cp.async}, several tiles in flight, and keeps an online softmax and a
- * 16 x headDim output in registers, so the memory system never waits on arithmetic and no
- * barrier stops the block until the end. Page lookups use a multiply-shift division by the block
- * size, computed once. The four warps merge their partial results through shared memory; with a
- * single partition the kernel writes the bf16 output itself, otherwise the reduce kernel combines
- * the partitions.
+ * heads that share one kv head, so each K/V row is read from memory once for the whole group. The
+ * query heads are the M dimension of tensor-core products ({@code mma.sync.m16n8k16} bf16, rows
+ * past the group are zero): each warp streams its own 16-token tiles of K and V into shared memory
+ * with {@code cp.async}, several tiles in flight, and keeps an online softmax and a 16 x headDim
+ * output in registers, so the memory system never waits on arithmetic and no barrier stops the
+ * block until the end. Page lookups use a multiply-shift division by the block size, computed once.
+ * The four warps merge their partial results through shared memory; with a single partition the
+ * kernel writes the bf16 output itself, otherwise the reduce kernel combines the partitions.
  */
-@Kernel(source = """
+@Kernel(
+    source =
+"""
     #include <cuda_bf16.h>
     #include <stdint.h>
 
@@ -395,13 +395,17 @@ public interface PagedDecodeAttentionKernels {
   /** Threads per block of the partition kernels. */
   int THREADS = 128;
 
-  /** Query heads one block handles (one m16 tile); larger GQA groups are split over several blocks. */
+  /**
+   * Query heads one block handles (one m16 tile); larger GQA groups are split over several blocks.
+   */
   int MAX_GROUP = 16;
 
   /** Largest partition the launch math hands out; the kernel itself has no limit. */
   int MAX_PARTITION = 1024;
 
-  /** Tiles of 16 tokens each warp keeps in shared memory ({@code KJ_DECODE_STAGES} in the CUDA C). */
+  /**
+   * Tiles of 16 tokens each warp keeps in shared memory ({@code KJ_DECODE_STAGES} in the CUDA C).
+   */
   int STAGES = 3;
 
   /** Bytes after the K/V stages: each warp's running max and sum for the 16 query heads, in f32. */
@@ -414,26 +418,70 @@ public interface PagedDecodeAttentionKernels {
   int SHARED_BYTES_D128 = (THREADS / 32) * STAGES * 2 * 16 * 128 * 2 + MERGE_STAT_BYTES;
 
   /**
-   * Dynamic shared memory of the head-dim-64 partition kernel (48 KiB of stages plus the statistics:
-   * above the 48 KiB default, so the runtime raises the function's limit at load).
+   * Dynamic shared memory of the head-dim-64 partition kernel (48 KiB of stages plus the
+   * statistics: above the 48 KiB default, so the runtime raises the function's limit at load).
    */
   int SHARED_BYTES_D64 = (THREADS / 32) * STAGES * 2 * 16 * 64 * 2 + MERGE_STAT_BYTES;
 
-  @Global(value = "paged_decode_attention_d64", maxThreadsPerBlock = THREADS, maxDynamicSharedBytes = SHARED_BYTES_D64)
-  void decodeD64(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> kCache, ConstPtr<BF16> vCache,
-      ConstPtr<I32> blockTables, ConstPtr<I32> contextLens, Ptr<BF16> out,
-      Ptr<F32> partialOut, Ptr<F32> partialMax, Ptr<F32> partialSum,
-      int nHeads, int nKvHeads, int blockSize, int maxBlocksPerSeq, int partitionSize, int maxPartitions, float scaleLog2,
+  @Global(
+      value = "paged_decode_attention_d64",
+      maxThreadsPerBlock = THREADS,
+      maxDynamicSharedBytes = SHARED_BYTES_D64)
+  void decodeD64(
+      Launch launch,
+      ConstPtr<BF16> q,
+      ConstPtr<BF16> kCache,
+      ConstPtr<BF16> vCache,
+      ConstPtr<I32> blockTables,
+      ConstPtr<I32> contextLens,
+      Ptr<BF16> out,
+      Ptr<F32> partialOut,
+      Ptr<F32> partialMax,
+      Ptr<F32> partialSum,
+      int nHeads,
+      int nKvHeads,
+      int blockSize,
+      int maxBlocksPerSeq,
+      int partitionSize,
+      int maxPartitions,
+      float scaleLog2,
       int window);
 
-  @Global(value = "paged_decode_attention_d128", maxThreadsPerBlock = THREADS, maxDynamicSharedBytes = SHARED_BYTES_D128)
-  void decodeD128(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> kCache, ConstPtr<BF16> vCache,
-      ConstPtr<I32> blockTables, ConstPtr<I32> contextLens, Ptr<BF16> out,
-      Ptr<F32> partialOut, Ptr<F32> partialMax, Ptr<F32> partialSum,
-      int nHeads, int nKvHeads, int blockSize, int maxBlocksPerSeq, int partitionSize, int maxPartitions, float scaleLog2,
+  @Global(
+      value = "paged_decode_attention_d128",
+      maxThreadsPerBlock = THREADS,
+      maxDynamicSharedBytes = SHARED_BYTES_D128)
+  void decodeD128(
+      Launch launch,
+      ConstPtr<BF16> q,
+      ConstPtr<BF16> kCache,
+      ConstPtr<BF16> vCache,
+      ConstPtr<I32> blockTables,
+      ConstPtr<I32> contextLens,
+      Ptr<BF16> out,
+      Ptr<F32> partialOut,
+      Ptr<F32> partialMax,
+      Ptr<F32> partialSum,
+      int nHeads,
+      int nKvHeads,
+      int blockSize,
+      int maxBlocksPerSeq,
+      int partitionSize,
+      int maxPartitions,
+      float scaleLog2,
       int window);
 
   @Global(value = "paged_decode_reduce")
-  void reduce(Launch launch, ConstPtr<F32> partialOut, ConstPtr<F32> partialMax, ConstPtr<F32> partialSum,
-      ConstPtr<I32> contextLens, Ptr<BF16> out, int nHeads, int headDim, int partitionSize, int maxPartitions, int window);
+  void reduce(
+      Launch launch,
+      ConstPtr<F32> partialOut,
+      ConstPtr<F32> partialMax,
+      ConstPtr<F32> partialSum,
+      ConstPtr<I32> contextLens,
+      Ptr<BF16> out,
+      int nHeads,
+      int headDim,
+      int partitionSize,
+      int maxPartitions,
+      int window);
 }

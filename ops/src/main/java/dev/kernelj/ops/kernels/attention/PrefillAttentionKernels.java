@@ -9,33 +9,35 @@ import dev.kernelj.dsl.Ptr;
 
 /**
  * Prefill attention as one fused flash-attention kernel per head dimension: bf16 Q/K/V/O, f32
- * accumulation, online softmax in registers, no S x S matrix in memory. Launch it through
- * {@link PrefillAttention}, which computes the grid and checks the shapes.
+ * accumulation, online softmax in registers, no S x S matrix in memory. Launch it through {@link
+ * PrefillAttention}, which computes the grid and checks the shapes.
  *
- * <p>Layout: Q and O are {@code [batch, seqQ, nHeads, headDim]}, K and V
- * {@code [batch, seqKv, nKvHeads, headDim]}, all contiguous. Query head {@code h} reads kv head
- * {@code h / (nHeads / nKvHeads)} (GQA; MQA when nKvHeads is 1). With {@code causal != 0}, query
- * {@code i} sees keys {@code j <= i + (seqKv - seqQ)} (the causal diagonal aligned to the bottom
- * right, so a chunk of new queries sees the whole cached prefix). With {@code window > 0} (causal
- * launches only) query {@code i} also drops keys {@code j <= i + (seqKv - seqQ) - window}, the
- * sliding window of {@link PrefillAttention}; key tiles that lie wholly before the window of a
- * block's first query are never loaded, so the work grows with the window, not the prompt.
+ * <p>Layout: Q and O are {@code [batch, seqQ, nHeads, headDim]}, K and V {@code [batch, seqKv,
+ * nKvHeads, headDim]}, all contiguous. Query head {@code h} reads kv head {@code h / (nHeads /
+ * nKvHeads)} (GQA; MQA when nKvHeads is 1). With {@code causal != 0}, query {@code i} sees keys
+ * {@code j <= i + (seqKv - seqQ)} (the causal diagonal aligned to the bottom right, so a chunk of
+ * new queries sees the whole cached prefix). With {@code window > 0} (causal launches only) query
+ * {@code i} also drops keys {@code j <= i + (seqKv - seqQ) - window}, the sliding window of {@link
+ * PrefillAttention}; key tiles that lie wholly before the window of a block's first query are never
+ * loaded, so the work grows with the window, not the prompt.
  *
  * <p>How it runs (one block = 4 warps = 128 query rows of one (batch, head)): each warp owns 32
  * rows (two m16 tiles of {@code mma.sync.m16n8k16} bf16); K/V tiles of 64 keys stream through
- * shared memory double-buffered with {@code cp.async}; fragments come from shared memory by
- * {@code ldmatrix} (transposed for V); shared rows are XOR-swizzled in 16-byte chunks so that
- * neither the copies nor {@code ldmatrix} hit bank conflicts. Scores are kept in log2 units (the
- * scale carries log2(e)) so the softmax uses {@code exp2f}. Blocks of causal launches run the
- * longest query tiles first, which evens out the tail.
+ * shared memory double-buffered with {@code cp.async}; fragments come from shared memory by {@code
+ * ldmatrix} (transposed for V); shared rows are XOR-swizzled in 16-byte chunks so that neither the
+ * copies nor {@code ldmatrix} hit bank conflicts. Scores are kept in log2 units (the scale carries
+ * log2(e)) so the softmax uses {@code exp2f}. Blocks of causal launches run the longest query tiles
+ * first, which evens out the tail.
  *
  * <p>The kernel was issue-bound on address arithmetic, not on the tensor cores: every row a lane
- * reads or copies shares one swizzle, so each lane computes its {@code ldmatrix} and
- * {@code cp.async} addresses once and steps them by an XOR or an added constant; row maxima and
- * sums are pairwise trees rather than chains. On an H100 that took B4 H32 S4096 D128 from 274 to
- * 336 TFLOP/s causal and from 308 to 351 non-causal (0.60x and 0.53x PyTorch SDPA in the same run).
+ * reads or copies shares one swizzle, so each lane computes its {@code ldmatrix} and {@code
+ * cp.async} addresses once and steps them by an XOR or an added constant; row maxima and sums are
+ * pairwise trees rather than chains. On an H100 that took B4 H32 S4096 D128 from 274 to 336 TFLOP/s
+ * causal and from 308 to 351 non-causal (0.60x and 0.53x PyTorch SDPA in the same run).
  */
-@Kernel(source = """
+@Kernel(
+    source =
+        """
     #include <cuda_bf16.h>
     #include <stdint.h>
 
@@ -389,7 +391,10 @@ import dev.kernelj.dsl.Ptr;
     }
     """)
 public interface PrefillAttentionKernels {
-  /** Dynamic shared memory of the head-dim-128 kernel: a 128-row Q tile and two K and two V tiles of 64 rows. */
+  /**
+   * Dynamic shared memory of the head-dim-128 kernel: a 128-row Q tile and two K and two V tiles of
+   * 64 rows.
+   */
   int SHARED_BYTES_D128 = (128 + 4 * 64) * 128 * 2;
 
   /** Dynamic shared memory of the head-dim-64 kernel. */
@@ -401,11 +406,39 @@ public interface PrefillAttentionKernels {
   /** Threads per block. */
   int THREADS = 128;
 
-  @Global(value = "flash_attention_prefill_d64", maxThreadsPerBlock = THREADS, maxDynamicSharedBytes = SHARED_BYTES_D64)
-  void prefillD64(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> k, ConstPtr<BF16> v, Ptr<BF16> o,
-      int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal, int window);
+  @Global(
+      value = "flash_attention_prefill_d64",
+      maxThreadsPerBlock = THREADS,
+      maxDynamicSharedBytes = SHARED_BYTES_D64)
+  void prefillD64(
+      Launch launch,
+      ConstPtr<BF16> q,
+      ConstPtr<BF16> k,
+      ConstPtr<BF16> v,
+      Ptr<BF16> o,
+      int seqQ,
+      int seqKv,
+      int nHeads,
+      int nKvHeads,
+      float scaleLog2,
+      int causal,
+      int window);
 
-  @Global(value = "flash_attention_prefill_d128", maxThreadsPerBlock = THREADS, maxDynamicSharedBytes = SHARED_BYTES_D128)
-  void prefillD128(Launch launch, ConstPtr<BF16> q, ConstPtr<BF16> k, ConstPtr<BF16> v, Ptr<BF16> o,
-      int seqQ, int seqKv, int nHeads, int nKvHeads, float scaleLog2, int causal, int window);
+  @Global(
+      value = "flash_attention_prefill_d128",
+      maxThreadsPerBlock = THREADS,
+      maxDynamicSharedBytes = SHARED_BYTES_D128)
+  void prefillD128(
+      Launch launch,
+      ConstPtr<BF16> q,
+      ConstPtr<BF16> k,
+      ConstPtr<BF16> v,
+      Ptr<BF16> o,
+      int seqQ,
+      int seqKv,
+      int nHeads,
+      int nKvHeads,
+      float scaleLog2,
+      int causal,
+      int window);
 }

@@ -32,7 +32,10 @@ public final class Philox {
     return new int[] {c0, c1, c2, c3};
   }
 
-  /** 24 uniform bits for sequence seed {@code seed} at decode step {@code step}, as the kernel draws them. */
+  /**
+   * 24 uniform bits for sequence seed {@code seed} at decode step {@code step}, as the kernel draws
+   * them.
+   */
   public static int bits24(long seed, int step) {
     return block(step, 0, 0, 0, (int) seed, (int) (seed >>> 32))[0] >>> 8;
   }

@@ -32,7 +32,10 @@ public final class ReproducibleWeights {
     return Math.scalb(p, (int) n);
   }
 
-  /** The weight of a logit, given the temperature and the largest {@code logit / temperature} of its row. */
+  /**
+   * The weight of a logit, given the temperature and the largest {@code logit / temperature} of its
+   * row.
+   */
   public static long weight(float logit, float temperature, float maxScaled) {
     float x = logit / temperature;
     float y = (x - maxScaled) * LOG2_E;

@@ -14,20 +14,22 @@ import java.util.Objects;
 
 /**
  * Sampling on the device through {@link SamplingKernels}: penalties, then one token per row
- * (greedy, temperature, top-k, top-p, min-p, seeded), and top-N log-probabilities. The Java twin
- * is {@link SamplingReference}.
+ * (greedy, temperature, top-k, top-p, min-p, seeded), and top-N log-probabilities. The Java twin is
+ * {@link SamplingReference}.
  *
  * <p>Per-row parameters live in device arrays of length {@code batch} (so a captured CUDA graph
  * keeps working when they change): {@code temperature}, {@code topK}, {@code topP}, {@code minP}
- * (f32/i32), {@code seeds} (i64), {@code steps} (i32, the decode step: the random counter).
- * Logits are {@code [batch, vocab]} f32.
+ * (f32/i32), {@code seeds} (i64), {@code steps} (i32, the decode step: the random counter). Logits
+ * are {@code [batch, vocab]} f32.
  */
 public final class Sampling {
   private static final String OP = "Sampling";
 
   private final SamplingKernels kernels;
 
-  /** @param kernels the loaded kernels, e.g. {@code SamplingKernelsLauncher.load(context)} */
+  /**
+   * @param kernels the loaded kernels, e.g. {@code SamplingKernelsLauncher.load(context)}
+   */
   public Sampling(SamplingKernels kernels) {
     this.kernels = Objects.requireNonNull(kernels, "kernels");
   }
@@ -39,14 +41,23 @@ public final class Sampling {
   }
 
   /**
-   * Applies repetition/presence/frequency penalties in place for the distinct tokens of each
-   * row's history {@code [batch, maxHistory]} (first {@code historyLens[b]} entries).
-   * {@code counts} is {@code [batch, vocab]} int32 scratch that must be zeroed once when
-   * allocated; the kernel leaves it zeroed.
+   * Applies repetition/presence/frequency penalties in place for the distinct tokens of each row's
+   * history {@code [batch, maxHistory]} (first {@code historyLens[b]} entries). {@code counts} is
+   * {@code [batch, vocab]} int32 scratch that must be zeroed once when allocated; the kernel leaves
+   * it zeroed.
    */
-  public void applyPenalties(StreamRef stream, Ptr<F32> logits, ConstPtr<I32> history, ConstPtr<I32> historyLens,
-      Ptr<I32> counts, ConstPtr<F32> repetition, ConstPtr<F32> presence, ConstPtr<F32> frequency,
-      int batch, int vocab, int maxHistory) {
+  public void applyPenalties(
+      StreamRef stream,
+      Ptr<F32> logits,
+      ConstPtr<I32> history,
+      ConstPtr<I32> historyLens,
+      Ptr<I32> counts,
+      ConstPtr<F32> repetition,
+      ConstPtr<F32> presence,
+      ConstPtr<F32> frequency,
+      int batch,
+      int vocab,
+      int maxHistory) {
     Checks.positive(OP, "vocab", vocab);
     Checks.positive(OP, "maxHistory", maxHistory);
     Checks.pointer(OP, "logits", logits, DType.F32);
@@ -56,13 +67,31 @@ public final class Sampling {
     Checks.pointer(OP, "repetition", repetition, DType.F32);
     Checks.pointer(OP, "presence", presence, DType.F32);
     Checks.pointer(OP, "frequency", frequency, DType.F32);
-    kernels.applyPenalties(rowLaunch(batch, SamplingKernels.PENALTY_THREADS, stream), logits, history, historyLens, counts,
-        repetition, presence, frequency, vocab, maxHistory);
+    kernels.applyPenalties(
+        rowLaunch(batch, SamplingKernels.PENALTY_THREADS, stream),
+        logits,
+        history,
+        historyLens,
+        counts,
+        repetition,
+        presence,
+        frequency,
+        vocab,
+        maxHistory);
   }
 
   /** Draws one token per row into {@code outTokens [batch]}. */
-  public void sample(StreamRef stream, ConstPtr<F32> logits, int batch, int vocab, ConstPtr<F32> temperature,
-      ConstPtr<I32> topK, ConstPtr<F32> topP, ConstPtr<F32> minP, ConstPtr<I64> seeds, ConstPtr<I32> steps,
+  public void sample(
+      StreamRef stream,
+      ConstPtr<F32> logits,
+      int batch,
+      int vocab,
+      ConstPtr<F32> temperature,
+      ConstPtr<I32> topK,
+      ConstPtr<F32> topP,
+      ConstPtr<F32> minP,
+      ConstPtr<I64> seeds,
+      ConstPtr<I32> steps,
       Ptr<I32> outTokens) {
     Checks.positive(OP, "vocab", vocab);
     Checks.pointer(OP, "logits", logits, DType.F32);
@@ -73,21 +102,46 @@ public final class Sampling {
     Checks.pointer(OP, "seeds", seeds, DType.I64);
     Checks.pointer(OP, "steps", steps, DType.I32);
     Checks.pointer(OP, "outTokens", outTokens, DType.I32);
-    kernels.sampleTokens(rowLaunch(batch, SamplingKernels.THREADS, stream), logits, vocab, temperature, topK, topP, minP,
-        seeds, steps, outTokens);
+    kernels.sampleTokens(
+        rowLaunch(batch, SamplingKernels.THREADS, stream),
+        logits,
+        vocab,
+        temperature,
+        topK,
+        topP,
+        minP,
+        seeds,
+        steps,
+        outTokens);
   }
 
-  /** The n best tokens of each row, best first, into {@code ids [batch, n]} and {@code logprobs [batch, n]}. */
-  public void topLogprobs(StreamRef stream, ConstPtr<F32> logits, int batch, int vocab, int n, Ptr<I32> ids,
+  /**
+   * The n best tokens of each row, best first, into {@code ids [batch, n]} and {@code logprobs
+   * [batch, n]}.
+   */
+  public void topLogprobs(
+      StreamRef stream,
+      ConstPtr<F32> logits,
+      int batch,
+      int vocab,
+      int n,
+      Ptr<I32> ids,
       Ptr<F32> logprobs) {
     Checks.positive(OP, "vocab", vocab);
     if (n < 1 || n > vocab || n > SamplingKernels.MAX_TOP_LOGPROBS) {
-      throw new IllegalArgumentException(OP + ": n must be in [1, min(vocab " + vocab + ", "
-          + SamplingKernels.MAX_TOP_LOGPROBS + ")], got " + n);
+      throw new IllegalArgumentException(
+          OP
+              + ": n must be in [1, min(vocab "
+              + vocab
+              + ", "
+              + SamplingKernels.MAX_TOP_LOGPROBS
+              + ")], got "
+              + n);
     }
     Checks.pointer(OP, "logits", logits, DType.F32);
     Checks.pointer(OP, "ids", ids, DType.I32);
     Checks.pointer(OP, "logprobs", logprobs, DType.F32);
-    kernels.topLogprobs(rowLaunch(batch, SamplingKernels.THREADS, stream), logits, vocab, n, ids, logprobs);
+    kernels.topLogprobs(
+        rowLaunch(batch, SamplingKernels.THREADS, stream), logits, vocab, n, ids, logprobs);
   }
 }

@@ -13,22 +13,24 @@ import dev.kernelj.dsl.Ptr;
  * Token sampling on the device, one block per sequence. Launch it through {@link Sampling}; the
  * Java twin is {@link SamplingReference}, which picks the same token bit for bit.
  *
- * <p>Why the sampler reproduces exactly: every token gets an integer weight
- * {@code w = floor(2^31 * 2^((logit / T - max) * log2 e))}, where 2^y is a fixed polynomial
- * evaluated with explicit fused multiply-adds (no hardware {@code exp}), so Java's
- * {@code Math.fma} computes the same bits. Top-k, top-p and min-p are thresholds on {@code w}
- * found by radix select with integer histograms (order-independent, so the result does not depend
- * on thread scheduling); the kept mass is an exact 64-bit sum; the uniform number is 24 bits of
- * Philox4x32-10 keyed by the sequence's seed with its step as the counter; and the token is the
- * first, in index order, whose running weight sum passes {@code floor(total * u)}.
+ * <p>Why the sampler reproduces exactly: every token gets an integer weight {@code w = floor(2^31 *
+ * 2^((logit / T - max) * log2 e))}, where 2^y is a fixed polynomial evaluated with explicit fused
+ * multiply-adds (no hardware {@code exp}), so Java's {@code Math.fma} computes the same bits.
+ * Top-k, top-p and min-p are thresholds on {@code w} found by radix select with integer histograms
+ * (order-independent, so the result does not depend on thread scheduling); the kept mass is an
+ * exact 64-bit sum; the uniform number is 24 bits of Philox4x32-10 keyed by the sequence's seed
+ * with its step as the counter; and the token is the first, in index order, whose running weight
+ * sum passes {@code floor(total * u)}.
  *
- * <p>Filter order: temperature, top-k (ties at the threshold kept), top-p over what top-k kept
- * (the smallest set of heaviest tokens whose weight reaches {@code ceil(topP * kept)}, ties kept),
- * min-p ({@code w >= ceil(minP * 2^31)}). Tokens whose weight rounds to zero (probability below
- * 2^-31 of the best) are never drawn. Temperature {@code <= 0} means greedy (argmax, lowest index
- * on ties); {@code topK <= 0}, {@code topP >= 1} and {@code minP <= 0} switch a filter off.
+ * <p>Filter order: temperature, top-k (ties at the threshold kept), top-p over what top-k kept (the
+ * smallest set of heaviest tokens whose weight reaches {@code ceil(topP * kept)}, ties kept), min-p
+ * ({@code w >= ceil(minP * 2^31)}). Tokens whose weight rounds to zero (probability below 2^-31 of
+ * the best) are never drawn. Temperature {@code <= 0} means greedy (argmax, lowest index on ties);
+ * {@code topK <= 0}, {@code topP >= 1} and {@code minP <= 0} switch a filter off.
  */
-@Kernel(source = """
+@Kernel(
+    source =
+        """
     #include <stdint.h>
 
     namespace kj_sampling {
@@ -366,14 +368,32 @@ public interface SamplingKernels {
   int MAX_TOP_LOGPROBS = 64;
 
   @Global(value = "apply_penalties", maxThreadsPerBlock = PENALTY_THREADS)
-  void applyPenalties(Launch launch, Ptr<F32> logits, ConstPtr<I32> history, ConstPtr<I32> historyLens,
-      Ptr<I32> counts, ConstPtr<F32> repetition, ConstPtr<F32> presence, ConstPtr<F32> frequency,
-      int vocab, int maxHistory);
+  void applyPenalties(
+      Launch launch,
+      Ptr<F32> logits,
+      ConstPtr<I32> history,
+      ConstPtr<I32> historyLens,
+      Ptr<I32> counts,
+      ConstPtr<F32> repetition,
+      ConstPtr<F32> presence,
+      ConstPtr<F32> frequency,
+      int vocab,
+      int maxHistory);
 
   @Global(value = "sample_tokens", maxThreadsPerBlock = THREADS)
-  void sampleTokens(Launch launch, ConstPtr<F32> logits, int vocab, ConstPtr<F32> temperature, ConstPtr<I32> topK,
-      ConstPtr<F32> topP, ConstPtr<F32> minP, ConstPtr<I64> seeds, ConstPtr<I32> steps, Ptr<I32> outTokens);
+  void sampleTokens(
+      Launch launch,
+      ConstPtr<F32> logits,
+      int vocab,
+      ConstPtr<F32> temperature,
+      ConstPtr<I32> topK,
+      ConstPtr<F32> topP,
+      ConstPtr<F32> minP,
+      ConstPtr<I64> seeds,
+      ConstPtr<I32> steps,
+      Ptr<I32> outTokens);
 
   @Global(value = "top_logprobs", maxThreadsPerBlock = THREADS)
-  void topLogprobs(Launch launch, ConstPtr<F32> logits, int vocab, int n, Ptr<I32> outIds, Ptr<F32> outLogprobs);
+  void topLogprobs(
+      Launch launch, ConstPtr<F32> logits, int vocab, int n, Ptr<I32> outIds, Ptr<F32> outLogprobs);
 }

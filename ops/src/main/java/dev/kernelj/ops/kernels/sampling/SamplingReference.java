@@ -6,56 +6,78 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 
 /**
- * The Java twin of {@link SamplingKernels}: the same penalties, filters and draw on arrays. For
- * the same logits, parameters, seed and step it returns the same token as the device, because
- * both compute the integer weights of {@link ReproducibleWeights} and the uniform bits of
- * {@link Philox} identically and do the rest in exact integer arithmetic. Rows are independent
- * and run in parallel.
+ * The Java twin of {@link SamplingKernels}: the same penalties, filters and draw on arrays. For the
+ * same logits, parameters, seed and step it returns the same token as the device, because both
+ * compute the integer weights of {@link ReproducibleWeights} and the uniform bits of {@link Philox}
+ * identically and do the rest in exact integer arithmetic. Rows are independent and run in
+ * parallel.
  */
 public final class SamplingReference {
   private static final String OP = "Sampling";
 
   private SamplingReference() {}
 
-  /** The n best tokens of each row, best first, with their log-softmax values ({@code [batch, n]} each). */
+  /**
+   * The n best tokens of each row, best first, with their log-softmax values ({@code [batch, n]}
+   * each).
+   */
   public record TopLogprobs(int[] ids, float[] logprobs) {}
 
   /**
    * Repetition, presence and frequency penalties, in place, once per distinct token of each row's
    * history (its first {@code historyLens[b]} entries; ids outside the vocabulary are ignored).
    */
-  public static void applyPenalties(float[] logits, int batch, int vocab, int[] history, int[] historyLens, int maxHistory,
-      float[] repetition, float[] presence, float[] frequency) {
+  public static void applyPenalties(
+      float[] logits,
+      int batch,
+      int vocab,
+      int[] history,
+      int[] historyLens,
+      int maxHistory,
+      float[] repetition,
+      float[] presence,
+      float[] frequency) {
     Checks.length(OP, "logits", logits.length, (long) batch * vocab);
     Checks.length(OP, "history", history.length, (long) batch * maxHistory);
     Checks.length(OP, "historyLens", historyLens.length, batch);
     Checks.length(OP, "repetition", repetition.length, batch);
     Checks.length(OP, "presence", presence.length, batch);
     Checks.length(OP, "frequency", frequency.length, batch);
-    IntStream.range(0, batch).parallel().forEach(b -> {
-      int len = Math.min(historyLens[b], maxHistory);
-      int[] counts = new int[vocab];
-      for (int i = 0; i < len; i++) {
-        int token = history[b * maxHistory + i];
-        if (token >= 0 && token < vocab) {
-          counts[token]++;
-        }
-      }
-      for (int token = 0; token < vocab; token++) {
-        if (counts[token] > 0) {
-          int at = b * vocab + token;
-          float x = logits[at];
-          x = x > 0f ? x / repetition[b] : x * repetition[b];
-          x = x - (presence[b] + frequency[b] * (float) counts[token]);
-          logits[at] = x;
-        }
-      }
-    });
+    IntStream.range(0, batch)
+        .parallel()
+        .forEach(
+            b -> {
+              int len = Math.min(historyLens[b], maxHistory);
+              int[] counts = new int[vocab];
+              for (int i = 0; i < len; i++) {
+                int token = history[b * maxHistory + i];
+                if (token >= 0 && token < vocab) {
+                  counts[token]++;
+                }
+              }
+              for (int token = 0; token < vocab; token++) {
+                if (counts[token] > 0) {
+                  int at = b * vocab + token;
+                  float x = logits[at];
+                  x = x > 0f ? x / repetition[b] : x * repetition[b];
+                  x = x - (presence[b] + frequency[b] * (float) counts[token]);
+                  logits[at] = x;
+                }
+              }
+            });
   }
 
   /** One token per row; see {@link SamplingKernels} for the semantics of each parameter. */
-  public static int[] sample(float[] logits, int batch, int vocab, float[] temperature, int[] topK, float[] topP,
-      float[] minP, long[] seeds, int[] steps) {
+  public static int[] sample(
+      float[] logits,
+      int batch,
+      int vocab,
+      float[] temperature,
+      int[] topK,
+      float[] topP,
+      float[] minP,
+      long[] seeds,
+      int[] steps) {
     Checks.length(OP, "logits", logits.length, (long) batch * vocab);
     Checks.length(OP, "temperature", temperature.length, batch);
     Checks.length(OP, "topK", topK.length, batch);
@@ -63,14 +85,34 @@ public final class SamplingReference {
     Checks.length(OP, "minP", minP.length, batch);
     Checks.length(OP, "seeds", seeds.length, batch);
     Checks.length(OP, "steps", steps.length, batch);
-    return IntStream.range(0, batch).parallel()
-        .map(b -> sampleRow(logits, b * vocab, vocab, temperature[b], topK[b], topP[b], minP[b], seeds[b], steps[b]))
+    return IntStream.range(0, batch)
+        .parallel()
+        .map(
+            b ->
+                sampleRow(
+                    logits,
+                    b * vocab,
+                    vocab,
+                    temperature[b],
+                    topK[b],
+                    topP[b],
+                    minP[b],
+                    seeds[b],
+                    steps[b]))
         .toArray();
   }
 
   /** The token the device draws for one row starting at {@code offset}. */
-  public static int sampleRow(float[] logits, int offset, int vocab, float temperature, int topK, float topP, float minP,
-      long seed, int step) {
+  public static int sampleRow(
+      float[] logits,
+      int offset,
+      int vocab,
+      float temperature,
+      int topK,
+      float topP,
+      float minP,
+      long seed,
+      int step) {
     Checks.positive(OP, "vocab", vocab);
     int best = 0;
     for (int i = 1; i < vocab; i++) {
@@ -102,13 +144,16 @@ public final class SamplingReference {
         }
       }
     }
-    throw new IllegalStateException(OP + ": no token drawn (total " + total + ", target " + target + ")");
+    throw new IllegalStateException(
+        OP + ": no token drawn (total " + total + ", target " + target + ")");
   }
 
-  /** The smallest weight kept after top-k, top-p and min-p (at least 1: weight 0 is never drawn). */
+  /**
+   * The smallest weight kept after top-k, top-p and min-p (at least 1: weight 0 is never drawn).
+   */
   static long keepThreshold(long[] w, int topK, float topP, float minP) {
     long[] sorted = w.clone();
-    Arrays.sort(sorted);   // ascending; read from the end
+    Arrays.sort(sorted); // ascending; read from the end
     int n = sorted.length;
     long topKThreshold = topK > 0 && topK < n ? sorted[n - topK] : 0;
     long threshold = Math.max(1, topKThreshold);
@@ -141,29 +186,41 @@ public final class SamplingReference {
   public static TopLogprobs topLogprobs(float[] logits, int batch, int vocab, int n) {
     Checks.length(OP, "logits", logits.length, (long) batch * vocab);
     if (n < 1 || n > vocab || n > SamplingKernels.MAX_TOP_LOGPROBS) {
-      throw new IllegalArgumentException(OP + ": n must be in [1, min(vocab " + vocab + ", "
-          + SamplingKernels.MAX_TOP_LOGPROBS + ")], got " + n);
+      throw new IllegalArgumentException(
+          OP
+              + ": n must be in [1, min(vocab "
+              + vocab
+              + ", "
+              + SamplingKernels.MAX_TOP_LOGPROBS
+              + ")], got "
+              + n);
     }
     int[] ids = new int[batch * n];
     float[] values = new float[batch * n];
-    IntStream.range(0, batch).parallel().forEach(b -> {
-      int off = b * vocab;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < vocab; i++) {
-        max = Math.max(max, logits[off + i]);
-      }
-      double z = 0;
-      for (int i = 0; i < vocab; i++) {
-        z += Math.exp(logits[off + i] - max);
-      }
-      double logZ = max + Math.log(z);
-      Integer[] order = IntStream.range(0, vocab).boxed().toArray(Integer[]::new);
-      Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -logits[off + i]).thenComparingInt(i -> i));
-      for (int j = 0; j < n; j++) {
-        ids[b * n + j] = order[j];
-        values[b * n + j] = (float) (logits[off + order[j]] - logZ);
-      }
-    });
+    IntStream.range(0, batch)
+        .parallel()
+        .forEach(
+            b -> {
+              int off = b * vocab;
+              double max = Double.NEGATIVE_INFINITY;
+              for (int i = 0; i < vocab; i++) {
+                max = Math.max(max, logits[off + i]);
+              }
+              double z = 0;
+              for (int i = 0; i < vocab; i++) {
+                z += Math.exp(logits[off + i] - max);
+              }
+              double logZ = max + Math.log(z);
+              Integer[] order = IntStream.range(0, vocab).boxed().toArray(Integer[]::new);
+              Arrays.sort(
+                  order,
+                  Comparator.<Integer>comparingDouble(i -> -logits[off + i])
+                      .thenComparingInt(i -> i));
+              for (int j = 0; j < n; j++) {
+                ids[b * n + j] = order[j];
+                values[b * n + j] = (float) (logits[off + order[j]] - logZ);
+              }
+            });
     return new TopLogprobs(ids, values);
   }
 }

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The runtime adapter on a real device: memory in stream order, copies through pinned buffers, memsets, events, graphs. */
+/**
+ * The runtime adapter on a real device: memory in stream order, copies through pinned buffers,
+ * memsets, events, graphs.
+ */
 @Tag("gpu")
 class RuntimeDevicePortGpuTest {
   static RuntimeDevicePort port;
@@ -68,14 +71,15 @@ class RuntimeDevicePortGpuTest {
     long a = port.allocate(1024);
     assertEquals(0, a % 256, "256-byte alignment");
     port.memsetD32Async(a, 0x01020304, 256);
-    port.memsetD16Async(a, (short) 0xBEEF, 2);       // first 4 bytes
-    port.memsetD8Async(a + 4, (byte) 0x7F, 4);        // next 4 bytes
+    port.memsetD16Async(a, (short) 0xBEEF, 2); // first 4 bytes
+    port.memsetD8Async(a + 4, (byte) 0x7F, 4); // next 4 bytes
     int[] got = readInts(a, 4);
     assertArrayEquals(new int[] {0xBEEFBEEF, 0x7F7F7F7F, 0x01020304, 0x01020304}, got);
 
     ByteBuffer pinned = port.allocatePinned(64).order(ByteOrder.LITTLE_ENDIAN);
     pinned.putInt(16, 11).putInt(20, 22);
-    ByteBuffer part = pinned.duplicate().position(16).limit(24).slice(); // the LLM's step inputs arrive like this
+    ByteBuffer part =
+        pinned.duplicate().position(16).limit(24).slice(); // the LLM's step inputs arrive like this
     port.copyHostToDeviceAsync(a + 8, part, 8);
     assertArrayEquals(new int[] {0xBEEFBEEF, 0x7F7F7F7F, 11, 22}, readInts(a, 4));
     port.freePinned(pinned);

@@ -12,11 +12,17 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
-/** The runtime adapter is what {@code CudaOps.open} finds, and where no GPU can be used it says why in one line. */
+/**
+ * The runtime adapter is what {@code CudaOps.open} finds, and where no GPU can be used it says why
+ * in one line.
+ */
 class RuntimeDeviceProviderTest {
   @Test
   void theRuntimeAdapterIsTheRegisteredProvider() {
-    List<String> providers = ServiceLoader.load(CudaDevicePort.Provider.class).stream().map(p -> p.type().getName()).toList();
+    List<String> providers =
+        ServiceLoader.load(CudaDevicePort.Provider.class).stream()
+            .map(p -> p.type().getName())
+            .toList();
     assertEquals(List.of(RuntimeDeviceProvider.class.getName()), providers);
   }
 
@@ -32,7 +38,8 @@ class RuntimeDeviceProviderTest {
       return;
     }
     assertTrue(cuda.isEmpty());
-    assertEquals("no usable CUDA device: " + reason.strip().replaceAll("\\s*\\R\\s*", "; "), why[0]);
+    assertEquals(
+        "no usable CUDA device: " + reason.strip().replaceAll("\\s*\\R\\s*", "; "), why[0]);
     assertFalse(why[0].contains("\n"), why[0]);
   }
 

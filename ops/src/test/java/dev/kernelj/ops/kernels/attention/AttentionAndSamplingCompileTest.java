@@ -23,15 +23,26 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AttentionAndSamplingCompileTest {
   static Stream<Class<?>> kernelInterfaces() {
-    return Stream.of(PrefillAttentionKernels.class, PagedDecodeAttentionKernels.class, KvCacheAppendKernels.class,
+    return Stream.of(
+        PrefillAttentionKernels.class,
+        PagedDecodeAttentionKernels.class,
+        KvCacheAppendKernels.class,
         SamplingKernels.class);
   }
 
   @ParameterizedTest
   @MethodSource("kernelInterfaces")
   void compilesForSm80AndSm90WithoutSpillsOnSm90(Class<?> kernelInterface) throws Exception {
-    Path nvcc = List.of(System.getenv().getOrDefault("KERNELJ_NVCC", ""), "/usr/local/bin/nvcc", "/usr/local/cuda/bin/nvcc")
-        .stream().filter(c -> !c.isEmpty() && Files.isExecutable(Path.of(c))).map(Path::of).findFirst().orElse(null);
+    Path nvcc =
+        List.of(
+                System.getenv().getOrDefault("KERNELJ_NVCC", ""),
+                "/usr/local/bin/nvcc",
+                "/usr/local/cuda/bin/nvcc")
+            .stream()
+            .filter(c -> !c.isEmpty() && Files.isExecutable(Path.of(c)))
+            .map(Path::of)
+            .findFirst()
+            .orElse(null);
     assumeTrue(nvcc != null, "nvcc not found (set KERNELJ_NVCC); CUDA C compile check skipped");
     String source = kernelInterface.getAnnotation(Kernel.class).source();
     Path dir = Files.createTempDirectory("kj-attention-nvcc");
@@ -39,16 +50,34 @@ class AttentionAndSamplingCompileTest {
     Files.writeString(file, source, StandardCharsets.UTF_8);
     for (String arch : List.of("sm_80", "sm_90")) {
       Path log = dir.resolve(arch + ".log");
-      Process p = new ProcessBuilder(nvcc.toString(), "-cubin", "-arch=" + arch, "-Xptxas", "-warn-spills",
-          "-o", dir.resolve(arch + ".cubin").toString(), file.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out on " + kernelInterface.getName() + " for " + arch);
+      Process p =
+          new ProcessBuilder(
+                  nvcc.toString(),
+                  "-cubin",
+                  "-arch=" + arch,
+                  "-Xptxas",
+                  "-warn-spills",
+                  "-o",
+                  dir.resolve(arch + ".cubin").toString(),
+                  file.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      assertTrue(
+          p.waitFor(300, TimeUnit.SECONDS),
+          "nvcc timed out on " + kernelInterface.getName() + " for " + arch);
       String output = Files.readString(log);
-      assertEquals(0, p.exitValue(), "nvcc failed on " + kernelInterface.getName() + " for " + arch + ":\n" + output);
+      assertEquals(
+          0,
+          p.exitValue(),
+          "nvcc failed on " + kernelInterface.getName() + " for " + arch + ":\n" + output);
       if (arch.equals("sm_90")) {
-        assertTrue(!output.contains("spill"), "register spills in " + kernelInterface.getName() + " on sm_90:\n" + output);
+        assertTrue(
+            !output.contains("spill"),
+            "register spills in " + kernelInterface.getName() + " on sm_90:\n" + output);
       } else if (output.contains("spill")) {
-        System.out.println("note: " + kernelInterface.getSimpleName() + " on " + arch + ":\n" + output);
+        System.out.println(
+            "note: " + kernelInterface.getSimpleName() + " on " + arch + ":\n" + output);
       }
     }
   }

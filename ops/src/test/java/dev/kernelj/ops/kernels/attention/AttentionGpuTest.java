@@ -29,22 +29,27 @@ class AttentionGpuTest {
 
   @ParameterizedTest(name = "prefill B{0} Sq{1} Skv{2} H{3} Hkv{4} D{5} causal {6}")
   @CsvSource({
-      "1, 1, 1, 4, 4, 64, false",
-      "1, 1, 1, 4, 1, 128, true",
-      "2, 17, 17, 8, 2, 128, true",
-      "2, 17, 17, 8, 2, 64, false",
-      "1, 129, 129, 4, 1, 64, true",
-      "1, 1000, 1000, 8, 4, 128, true",
-      "1, 1000, 1000, 8, 8, 128, false",
-      "2, 100, 300, 4, 2, 128, true",
-      "1, 257, 513, 6, 3, 64, true"})
-  void prefillMatchesTheReference(int b, int sq, int skv, int h, int hkv, int d, boolean causal) throws Exception {
+    "1, 1, 1, 4, 4, 64, false",
+    "1, 1, 1, 4, 1, 128, true",
+    "2, 17, 17, 8, 2, 128, true",
+    "2, 17, 17, 8, 2, 64, false",
+    "1, 129, 129, 4, 1, 64, true",
+    "1, 1000, 1000, 8, 4, 128, true",
+    "1, 1000, 1000, 8, 8, 128, false",
+    "2, 100, 300, 4, 2, 128, true",
+    "1, 257, 513, 6, 3, 64, true"
+  })
+  void prefillMatchesTheReference(int b, int sq, int skv, int h, int hkv, int d, boolean causal)
+      throws Exception {
     var shape = PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, causal);
     float[][] qkvOut = prefillMatches(shape);
     dumpForSdpa(shape, qkvOut[0], qkvOut[1], qkvOut[2], qkvOut[3]);
   }
 
-  /** The prefill kernel against the reference on random bf16 inputs; returns q, k, v and the kernel's output. */
+  /**
+   * The prefill kernel against the reference on random bf16 inputs; returns q, k, v and the
+   * kernel's output.
+   */
   private static float[][] prefillMatches(PrefillAttention.Shape shape) {
     Random rng = new Random(System.nanoTime());
     float[] q = Bf16.round(NaiveAttention.random(rng, shape.queryElements()));
@@ -55,7 +60,8 @@ class AttentionGpuTest {
     try (GpuTestBed gpu = GpuTestBed.open()) {
       var op = new PrefillAttention(gpu.load(PrefillAttentionKernels.class));
       Ptr<BF16> o = gpu.poisoned(BF16.class, q.length);
-      op.forward(StreamRef.DEFAULT, gpu.uploadBf16(q), gpu.uploadBf16(k), gpu.uploadBf16(v), o, shape);
+      op.forward(
+          StreamRef.DEFAULT, gpu.uploadBf16(q), gpu.uploadBf16(k), gpu.uploadBf16(v), o, shape);
       float[] actual = gpu.downloadBf16(o, q.length);
       assertClose(actual, expected, "prefill " + shape);
       return new float[][] {q, k, v, actual};
@@ -64,30 +70,43 @@ class AttentionGpuTest {
 
   @ParameterizedTest(name = "decode H{0} Hkv{1} D{2} block{3} lens {4} forced split {5}")
   @CsvSource({
-      "4, 4, 64, 16, '1', 0",
-      "8, 2, 128, 16, '17 5', 0",
-      "32, 8, 128, 16, '1000 129 1', 0",
-      "32, 8, 128, 32, '5000 3333', 256",
-      "14, 2, 64, 16, '2049 777', 0",
-      "32, 1, 128, 16, '4097', 0",
-      "12, 12, 64, 7, '300 0', 64",
-      "16, 4, 128, 16, '40000 100 65 64', 1024"})
-  void pagedDecodeMatchesTheReference(int h, int hkv, int d, int blockSize, String lensText, int forcedPartition)
-      throws Exception {
+    "4, 4, 64, 16, '1', 0",
+    "8, 2, 128, 16, '17 5', 0",
+    "32, 8, 128, 16, '1000 129 1', 0",
+    "32, 8, 128, 32, '5000 3333', 256",
+    "14, 2, 64, 16, '2049 777', 0",
+    "32, 1, 128, 16, '4097', 0",
+    "12, 12, 64, 7, '300 0', 64",
+    "16, 4, 128, 16, '40000 100 65 64', 1024"
+  })
+  void pagedDecodeMatchesTheReference(
+      int h, int hkv, int d, int blockSize, String lensText, int forcedPartition) throws Exception {
     int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
-    var c = PagedDecodeAttentionTest.PagedCase.random(System.nanoTime(), h, hkv, d, blockSize, lens);
+    var c =
+        PagedDecodeAttentionTest.PagedCase.random(System.nanoTime(), h, hkv, d, blockSize, lens);
     int maxLen = Math.max(1, java.util.Arrays.stream(lens).max().orElse(1));
-    pagedDecodeMatches(c, lens, c.shape(), gpu -> forcedPartition > 0
-        ? new PagedDecodeAttention.Plan(forcedPartition, (maxLen + forcedPartition - 1) / forcedPartition)
-        : PagedDecodeAttention.Plan.choose(c.shape(), maxLen, gpu.multiprocessors()), true);
+    pagedDecodeMatches(
+        c,
+        lens,
+        c.shape(),
+        gpu ->
+            forcedPartition > 0
+                ? new PagedDecodeAttention.Plan(
+                    forcedPartition, (maxLen + forcedPartition - 1) / forcedPartition)
+                : PagedDecodeAttention.Plan.choose(c.shape(), maxLen, gpu.multiprocessors()),
+        true);
   }
 
   /**
    * The decode kernels against the reference on the case's caches rounded to bf16, with the plan
    * {@code planFor} picks; the workspace is passed always, or only when the plan splits.
    */
-  private static void pagedDecodeMatches(PagedDecodeAttentionTest.PagedCase c, int[] lens, PagedDecodeAttention.Shape shape,
-      java.util.function.Function<GpuTestBed, PagedDecodeAttention.Plan> planFor, boolean alwaysWorkspace) {
+  private static void pagedDecodeMatches(
+      PagedDecodeAttentionTest.PagedCase c,
+      int[] lens,
+      PagedDecodeAttention.Shape shape,
+      java.util.function.Function<GpuTestBed, PagedDecodeAttention.Plan> planFor,
+      boolean alwaysWorkspace) {
     float[] q = Bf16.round(c.q());
     float[] kCache = Bf16.round(c.kCache());
     float[] vCache = Bf16.round(c.vCache());
@@ -95,35 +114,58 @@ class AttentionGpuTest {
     PagedDecodeAttention.reference(q, kCache, vCache, c.tables(), lens, expected, shape);
     try (GpuTestBed gpu = GpuTestBed.open()) {
       var plan = planFor.apply(gpu);
-      var ws = new PagedDecodeAttention.Workspace(
-          gpu.poisoned(F32.class, plan.partialOutElements(shape)),
-          gpu.poisoned(F32.class, plan.partialStatElements(shape)),
-          gpu.poisoned(F32.class, plan.partialStatElements(shape)));
+      var ws =
+          new PagedDecodeAttention.Workspace(
+              gpu.poisoned(F32.class, plan.partialOutElements(shape)),
+              gpu.poisoned(F32.class, plan.partialStatElements(shape)),
+              gpu.poisoned(F32.class, plan.partialStatElements(shape)));
       Ptr<BF16> out = gpu.poisoned(BF16.class, q.length);
-      new PagedDecodeAttention(gpu.load(PagedDecodeAttentionKernels.class)).forward(StreamRef.DEFAULT, gpu.uploadBf16(q),
-          gpu.uploadBf16(kCache), gpu.uploadBf16(vCache), gpu.upload(I32.class, c.tables()), gpu.upload(I32.class, lens),
-          out, alwaysWorkspace || plan.maxPartitions() > 1 ? ws : null, shape, plan);
+      new PagedDecodeAttention(gpu.load(PagedDecodeAttentionKernels.class))
+          .forward(
+              StreamRef.DEFAULT,
+              gpu.uploadBf16(q),
+              gpu.uploadBf16(kCache),
+              gpu.uploadBf16(vCache),
+              gpu.upload(I32.class, c.tables()),
+              gpu.upload(I32.class, lens),
+              out,
+              alwaysWorkspace || plan.maxPartitions() > 1 ? ws : null,
+              shape,
+              plan);
       assertClose(gpu.downloadBf16(out, q.length), expected, "decode " + shape + " " + plan);
     }
   }
 
   @ParameterizedTest(name = "windowed prefill B{0} Sq{1} Skv{2} H{3} Hkv{4} D{5} window {6}")
-  @CsvSource({"1, 1000, 1000, 8, 4, 128, 257", "2, 100, 300, 4, 2, 64, 33", "1, 257, 513, 6, 3, 128, 700", "1, 129, 129, 4, 1, 64, 1"})
-  void windowedPrefillMatchesTheReference(int b, int sq, int skv, int h, int hkv, int d, int window) {
+  @CsvSource({
+    "1, 1000, 1000, 8, 4, 128, 257",
+    "2, 100, 300, 4, 2, 64, 33",
+    "1, 257, 513, 6, 3, 128, 700",
+    "1, 129, 129, 4, 1, 64, 1"
+  })
+  void windowedPrefillMatchesTheReference(
+      int b, int sq, int skv, int h, int hkv, int d, int window) {
     prefillMatches(PrefillAttention.Shape.of(b, sq, skv, h, hkv, d, true).withWindow(window));
   }
 
-  /** Forced partition sizes put the window's start inside a partition, a tile and a block, and split it for the reduce. */
-  @ParameterizedTest(name = "windowed decode H{0} Hkv{1} D{2} block{3} lens {4} window {5} partition {6}")
+  /**
+   * Forced partition sizes put the window's start inside a partition, a tile and a block, and split
+   * it for the reduce.
+   */
+  @ParameterizedTest(
+      name = "windowed decode H{0} Hkv{1} D{2} block{3} lens {4} window {5} partition {6}")
   @CsvSource({
-      "32, 8, 128, 16, '5000 3333 10', 1000, 64",
-      "14, 2, 64, 7, '2049 777', 777, 256",
-      "16, 4, 128, 5, '9001 100 0', 4096, 1024",
-      "8, 1, 64, 16, '300', 1, 64"})
-  void windowedPagedDecodeMatchesTheReference(int h, int hkv, int d, int blockSize, String lensText, int window, int partition)
+    "32, 8, 128, 16, '5000 3333 10', 1000, 64",
+    "14, 2, 64, 7, '2049 777', 777, 256",
+    "16, 4, 128, 5, '9001 100 0', 4096, 1024",
+    "8, 1, 64, 16, '300', 1, 64"
+  })
+  void windowedPagedDecodeMatchesTheReference(
+      int h, int hkv, int d, int blockSize, String lensText, int window, int partition)
       throws Exception {
     int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
-    var c = PagedDecodeAttentionTest.PagedCase.random(System.nanoTime(), h, hkv, d, blockSize, lens);
+    var c =
+        PagedDecodeAttentionTest.PagedCase.random(System.nanoTime(), h, hkv, d, blockSize, lens);
     var shape = c.shape().withWindow(window);
     int attended = shape.attendedTokens(Math.max(1, java.util.Arrays.stream(lens).max().orElse(1)));
     var plan = new PagedDecodeAttention.Plan(partition, (attended + partition - 1) / partition);
@@ -132,7 +174,8 @@ class AttentionGpuTest {
 
   @ParameterizedTest(name = "append T{0} Hkv{1} D{2} blocks{3} x{4}")
   @CsvSource({"1, 8, 128, 4, 16", "17, 2, 64, 5, 16", "1000, 8, 128, 80, 16", "33, 3, 5, 9, 7"})
-  void kvAppendWritesExactlyTheReferenceCache(int tokens, int hkv, int d, int numBlocks, int blockSize) throws Exception {
+  void kvAppendWritesExactlyTheReferenceCache(
+      int tokens, int hkv, int d, int numBlocks, int blockSize) throws Exception {
     var shape = new KvCacheAppend.Shape(tokens, hkv, d, numBlocks, blockSize);
     Random rng = new Random(System.nanoTime());
     float[] kNew = Bf16.round(NaiveAttention.random(rng, (long) tokens * hkv * d));
@@ -152,8 +195,15 @@ class AttentionGpuTest {
     try (GpuTestBed gpu = GpuTestBed.open()) {
       Ptr<BF16> kDev = gpu.uploadBf16(kCache);
       Ptr<BF16> vDev = gpu.uploadBf16(vCache);
-      new KvCacheAppend(gpu.load(KvCacheAppendKernels.class)).append(StreamRef.DEFAULT, gpu.uploadBf16(kNew),
-          gpu.uploadBf16(vNew), kDev, vDev, gpu.upload(I32.class, mapping), shape);
+      new KvCacheAppend(gpu.load(KvCacheAppendKernels.class))
+          .append(
+              StreamRef.DEFAULT,
+              gpu.uploadBf16(kNew),
+              gpu.uploadBf16(vNew),
+              kDev,
+              vDev,
+              gpu.upload(I32.class, mapping),
+              shape);
       KvCacheAppend.reference(kNew, vNew, kCache, vCache, mapping, shape);
       assertArrayEquals(kCache, gpu.downloadBf16(kDev, cache));
       assertArrayEquals(vCache, gpu.downloadBf16(vDev, cache));
@@ -164,7 +214,9 @@ class AttentionGpuTest {
     double num = 0;
     double den = 0;
     for (int i = 0; i < actual.length; i++) {
-      assertTrue(!Float.isNaN(actual[i]) && !Float.isInfinite(actual[i]), what + ": element " + i + " is " + actual[i]);
+      assertTrue(
+          !Float.isNaN(actual[i]) && !Float.isInfinite(actual[i]),
+          what + ": element " + i + " is " + actual[i]);
       num += (actual[i] - expected[i]) * (double) (actual[i] - expected[i]);
       den += expected[i] * (double) expected[i];
     }
@@ -172,23 +224,52 @@ class AttentionGpuTest {
     assertTrue(rel < TOLERANCE, what + ": relative error " + rel);
   }
 
-  private static void dumpForSdpa(PrefillAttention.Shape s, float[] q, float[] k, float[] v, float[] o) throws IOException {
+  private static void dumpForSdpa(
+      PrefillAttention.Shape s, float[] q, float[] k, float[] v, float[] o) throws IOException {
     String dir = System.getProperty("kernelj.attention.dump");
     if (dir == null) {
       return;
     }
-    String name = "prefill_b" + s.batch() + "_q" + s.seqQ() + "_kv" + s.seqKv() + "_h" + s.nHeads() + "_hkv" + s.nKvHeads()
-        + "_d" + s.headDim() + (s.causal() ? "_causal" : "");
+    String name =
+        "prefill_b"
+            + s.batch()
+            + "_q"
+            + s.seqQ()
+            + "_kv"
+            + s.seqKv()
+            + "_h"
+            + s.nHeads()
+            + "_hkv"
+            + s.nKvHeads()
+            + "_d"
+            + s.headDim()
+            + (s.causal() ? "_causal" : "");
     Path base = Files.createDirectories(Path.of(dir, name));
     for (var part : java.util.Map.of("q", q, "k", k, "v", v, "o", o).entrySet()) {
-      ByteBuffer bytes = ByteBuffer.allocate(part.getValue().length * 2).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer bytes =
+          ByteBuffer.allocate(part.getValue().length * 2).order(ByteOrder.LITTLE_ENDIAN);
       for (short x : Bf16.encode(part.getValue())) {
         bytes.putShort(x);
       }
       Files.write(base.resolve(part.getKey() + ".bf16"), bytes.array());
     }
-    Files.writeString(base.resolve("args.txt"), "--batch " + s.batch() + " --seq-q " + s.seqQ() + " --seq-kv " + s.seqKv()
-        + " --heads " + s.nHeads() + " --kv-heads " + s.nKvHeads() + " --head-dim " + s.headDim()
-        + " --scale " + s.scale() + (s.causal() ? " --causal" : "") + "\n");
+    Files.writeString(
+        base.resolve("args.txt"),
+        "--batch "
+            + s.batch()
+            + " --seq-q "
+            + s.seqQ()
+            + " --seq-kv "
+            + s.seqKv()
+            + " --heads "
+            + s.nHeads()
+            + " --kv-heads "
+            + s.nKvHeads()
+            + " --head-dim "
+            + s.headDim()
+            + " --scale "
+            + s.scale()
+            + (s.causal() ? " --causal" : "")
+            + "\n");
   }
 }

@@ -1,6 +1,9 @@
 package dev.kernelj.ops.kernels.attention;
 
-/** Host bf16 conversion for the tests (round to nearest even), and rounding of f32 values through bf16. */
+/**
+ * Host bf16 conversion for the tests (round to nearest even), and rounding of f32 values through
+ * bf16.
+ */
 public final class Bf16 {
   private Bf16() {}
 

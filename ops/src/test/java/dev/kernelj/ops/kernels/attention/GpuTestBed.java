@@ -25,8 +25,12 @@ public final class GpuTestBed implements AutoCloseable {
   }
 
   public <K> K load(Class<K> kernelInterface) {
-    Assumptions.assumeTrue(DeviceSession.hasLauncher(kernelInterface), () -> "GPU test skipped: no generated "
-        + kernelInterface.getSimpleName() + "Launcher (was the module built with the KernelJ processor?)");
+    Assumptions.assumeTrue(
+        DeviceSession.hasLauncher(kernelInterface),
+        () ->
+            "GPU test skipped: no generated "
+                + kernelInterface.getSimpleName()
+                + "Launcher (was the module built with the KernelJ processor?)");
     return session.load(kernelInterface);
   }
 
@@ -34,7 +38,9 @@ public final class GpuTestBed implements AutoCloseable {
     return session.multiprocessors();
   }
 
-  /** A buffer whose elements are all NaN (floating) or -1 (integers), so an unwritten output shows. */
+  /**
+   * A buffer whose elements are all NaN (floating) or -1 (integers), so an unwritten output shows.
+   */
   public <T extends Element> Ptr<T> poisoned(Class<T> element, long count) {
     return session.poisoned(element, count);
   }

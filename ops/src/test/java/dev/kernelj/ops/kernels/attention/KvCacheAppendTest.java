@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class KvCacheAppendTest {
   @Test
   void rowsLandInTheirSlotsAndSkippedSlotsLeaveTheCacheAlone() {
-    var shape = new KvCacheAppend.Shape(4, 2, 3, 3, 5);   // 15 slots of 6 elements
+    var shape = new KvCacheAppend.Shape(4, 2, 3, 3, 5); // 15 slots of 6 elements
     Random rng = new Random(1);
     float[] kNew = NaiveAttention.random(rng, 24);
     float[] vNew = NaiveAttention.random(rng, 24);
@@ -20,7 +20,7 @@ class KvCacheAppendTest {
     float[] vCache = NaiveAttention.random(rng, 90);
     float[] kBefore = kCache.clone();
     float[] vBefore = vCache.clone();
-    int[] slots = {7, -1, 14, 15};   // block 1 offset 2; padding; last slot; one past the end
+    int[] slots = {7, -1, 14, 15}; // block 1 offset 2; padding; last slot; one past the end
 
     KvCacheAppend.reference(kNew, vNew, kCache, vCache, slots, shape);
 
@@ -39,13 +39,23 @@ class KvCacheAppendTest {
 
   @Test
   void launchUsesSixteenByteMovesWhenRowsAllowIt() {
-    assertEquals(64, KvCacheAppend.launchFor(new KvCacheAppend.Shape(128, 8, 128, 10, 16), StreamRef.DEFAULT).grid().x());
-    assertEquals(1, KvCacheAppend.launchFor(new KvCacheAppend.Shape(3, 3, 5, 10, 16), StreamRef.DEFAULT).grid().x());
+    assertEquals(
+        64,
+        KvCacheAppend.launchFor(new KvCacheAppend.Shape(128, 8, 128, 10, 16), StreamRef.DEFAULT)
+            .grid()
+            .x());
+    assertEquals(
+        1,
+        KvCacheAppend.launchFor(new KvCacheAppend.Shape(3, 3, 5, 10, 16), StreamRef.DEFAULT)
+            .grid()
+            .x());
   }
 
   @Test
   void badShapesNameTheArgument() {
-    var e = assertThrows(IllegalArgumentException.class, () -> new KvCacheAppend.Shape(0, 8, 128, 10, 16));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new KvCacheAppend.Shape(0, 8, 128, 10, 16));
     assertTrue(e.getMessage().startsWith("KvCacheAppend: tokens must be >= 1"), e.getMessage());
   }
 }

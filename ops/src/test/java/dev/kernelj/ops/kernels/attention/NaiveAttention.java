@@ -10,10 +10,11 @@ final class NaiveAttention {
   }
 
   /**
-   * One head with a sliding window: with {@code window > 0} query i (at position
-   * p = i + skv - sq) also masks keys j <= p - window.
+   * One head with a sliding window: with {@code window > 0} query i (at position p = i + skv - sq)
+   * also masks keys j <= p - window.
    */
-  static double[][] head(double[][] q, double[][] k, double[][] v, boolean causal, double scale, int window) {
+  static double[][] head(
+      double[][] q, double[][] k, double[][] v, boolean causal, double scale, int window) {
     int sq = q.length;
     int skv = k.length;
     int d = q[0].length;

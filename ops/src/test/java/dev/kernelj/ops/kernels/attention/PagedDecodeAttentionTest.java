@@ -19,8 +19,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class PagedDecodeAttentionTest {
   /** A paged cache filled from contiguous per-sequence K/V, pages in shuffled order. */
-  record PagedCase(PagedDecodeAttention.Shape shape, float[] q, float[] kCache, float[] vCache, int[] tables, int[] lens,
-      float[][] kContig, float[][] vContig) {
+  record PagedCase(
+      PagedDecodeAttention.Shape shape,
+      float[] q,
+      float[] kCache,
+      float[] vCache,
+      int[] tables,
+      int[] lens,
+      float[][] kContig,
+      float[][] vContig) {
     static PagedCase random(long seed, int h, int hkv, int d, int blockSize, int... lens) {
       Random rng = new Random(seed);
       int batch = lens.length;
@@ -56,17 +63,27 @@ class PagedDecodeAttentionTest {
           System.arraycopy(vc[b], t * hkv * d, vCache, row * hkv * d, hkv * d);
         }
       }
-      return new PagedCase(shape, NaiveAttention.random(rng, (long) batch * h * d), kCache, vCache, tables, lens.clone(), kc, vc);
+      return new PagedCase(
+          shape,
+          NaiveAttention.random(rng, (long) batch * h * d),
+          kCache,
+          vCache,
+          tables,
+          lens.clone(),
+          kc,
+          vc);
     }
   }
 
   @ParameterizedTest(name = "H{0} Hkv{1} D{2} block{3} lens {4}")
   @CsvSource({
-      "4, 4, 64, 16, '1'",
-      "8, 2, 128, 16, '17 5'",
-      "32, 1, 128, 7, '100'",
-      "12, 4, 64, 32, '300 0 65'"})
-  void referenceOverPagesMatchesNaiveContiguousAttention(int h, int hkv, int d, int blockSize, String lensText) {
+    "4, 4, 64, 16, '1'",
+    "8, 2, 128, 16, '17 5'",
+    "32, 1, 128, 7, '100'",
+    "12, 4, 64, 32, '300 0 65'"
+  })
+  void referenceOverPagesMatchesNaiveContiguousAttention(
+      int h, int hkv, int d, int blockSize, String lensText) {
     int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
     PagedCase c = PagedCase.random(h * 7L + d + blockSize, h, hkv, d, blockSize, lens);
     // Without a window every cached key is visible: plain (non-causal) attention of the one query.
@@ -75,20 +92,25 @@ class PagedDecodeAttentionTest {
 
   @ParameterizedTest(name = "H{0} Hkv{1} D{2} block{3} lens {4} window {5}")
   @CsvSource({
-      "8, 2, 128, 16, '300 5 0', 64",
-      "12, 4, 64, 7, '1000 999 64', 333",
-      "4, 4, 64, 16, '17', 17",
-      "4, 1, 64, 3, '50 2', 1"})
-  void referenceWithAWindowMatchesNaiveAttentionOfTheLastQueryPosition(int h, int hkv, int d, int blockSize, String lensText,
-      int window) {
+    "8, 2, 128, 16, '300 5 0', 64",
+    "12, 4, 64, 7, '1000 999 64', 333",
+    "4, 4, 64, 16, '17', 17",
+    "4, 1, 64, 3, '50 2', 1"
+  })
+  void referenceWithAWindowMatchesNaiveAttentionOfTheLastQueryPosition(
+      int h, int hkv, int d, int blockSize, String lensText, int window) {
     int[] lens = java.util.Arrays.stream(lensText.split(" ")).mapToInt(Integer::parseInt).toArray();
     PagedCase c = PagedCase.random(window * 13L + h + d, h, hkv, d, blockSize, lens);
     // One query at the last position of a causal prefill with the same window.
     assertReferenceMatchesNaive(c, c.shape().withWindow(window), lens, true);
   }
 
-  /** The paged reference against {@link NaiveAttention} in float64 over each sequence's contiguous K and V. */
-  private static void assertReferenceMatchesNaive(PagedCase c, PagedDecodeAttention.Shape shape, int[] lens, boolean causal) {
+  /**
+   * The paged reference against {@link NaiveAttention} in float64 over each sequence's contiguous K
+   * and V.
+   */
+  private static void assertReferenceMatchesNaive(
+      PagedCase c, PagedDecodeAttention.Shape shape, int[] lens, boolean causal) {
     int h = shape.nHeads(), hkv = shape.nKvHeads(), d = shape.headDim();
     float[] out = new float[c.q().length];
     java.util.Arrays.fill(out, Float.NaN);
@@ -98,7 +120,7 @@ class PagedDecodeAttentionTest {
     for (int b = 0; b < lens.length; b++) {
       for (int hi = 0; hi < h; hi++) {
         if (lens[b] == 0) {
-          continue;   // zeros
+          continue; // zeros
         }
         int kvh = hi / (h / hkv);
         double[][] q = new double[1][d];
@@ -124,10 +146,16 @@ class PagedDecodeAttentionTest {
   @Test
   void aWindowedPlanSplitsOnlyTheWindowWhateverTheCapacity() {
     var one = PagedDecodeAttention.Shape.of(1, 32, 8, 128, 4096, 16, 2048);
-    assertEquals(PagedDecodeAttention.Plan.choose(one, 4096, 132), PagedDecodeAttention.Plan.choose(one.withWindow(4096), 32768, 132));
-    assertEquals(new PagedDecodeAttention.Plan(64, 2), PagedDecodeAttention.Plan.choose(one.withWindow(100), 32768, 132));
+    assertEquals(
+        PagedDecodeAttention.Plan.choose(one, 4096, 132),
+        PagedDecodeAttention.Plan.choose(one.withWindow(4096), 32768, 132));
+    assertEquals(
+        new PagedDecodeAttention.Plan(64, 2),
+        PagedDecodeAttention.Plan.choose(one.withWindow(100), 32768, 132));
     // a window past the capacity changes nothing
-    assertEquals(PagedDecodeAttention.Plan.choose(one, 32768, 132), PagedDecodeAttention.Plan.choose(one.withWindow(40000), 32768, 132));
+    assertEquals(
+        PagedDecodeAttention.Plan.choose(one, 32768, 132),
+        PagedDecodeAttention.Plan.choose(one.withWindow(40000), 32768, 132));
     var e = assertThrows(IllegalArgumentException.class, () -> one.withWindow(-1));
     assertTrue(e.getMessage().contains("window must be >= 0"), e.getMessage());
   }
@@ -139,9 +167,20 @@ class PagedDecodeAttentionTest {
     Ptr<I32> i32 = Ptr.ofAddress(0x2000, I32.class);
     Ptr<F32> f32 = Ptr.ofAddress(0x3000, F32.class);
     var fake = new RecordingKernels.Decode();
-    new PagedDecodeAttention(fake).forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, new PagedDecodeAttention.Workspace(f32, f32, f32),
-        shape, new PagedDecodeAttention.Plan(64, 5));
-    assertEquals(List.of("d128", "reduce"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
+    new PagedDecodeAttention(fake)
+        .forward(
+            StreamRef.DEFAULT,
+            bf,
+            bf,
+            bf,
+            i32,
+            i32,
+            bf,
+            new PagedDecodeAttention.Workspace(f32, f32, f32),
+            shape,
+            new PagedDecodeAttention.Plan(64, 5));
+    assertEquals(
+        List.of("d128", "reduce"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
     List<Object> partition = fake.calls.get(0).args();
     List<Object> reduce = fake.calls.get(1).args();
     assertEquals(300, partition.get(partition.size() - 1));
@@ -151,13 +190,22 @@ class PagedDecodeAttentionTest {
   @Test
   void planSplitsLongContextsUntilTheGpuIsFull() {
     var one = PagedDecodeAttention.Shape.of(1, 32, 8, 128, 4096, 16, 2048);
-    assertEquals(new PagedDecodeAttention.Plan(64, 16), PagedDecodeAttention.Plan.choose(one, 1024, 132));
-    assertEquals(new PagedDecodeAttention.Plan(256, 16), PagedDecodeAttention.Plan.choose(one, 4096, 132));
-    assertEquals(new PagedDecodeAttention.Plan(1024, 32), PagedDecodeAttention.Plan.choose(one, 32768, 132));
+    assertEquals(
+        new PagedDecodeAttention.Plan(64, 16), PagedDecodeAttention.Plan.choose(one, 1024, 132));
+    assertEquals(
+        new PagedDecodeAttention.Plan(256, 16), PagedDecodeAttention.Plan.choose(one, 4096, 132));
+    assertEquals(
+        new PagedDecodeAttention.Plan(1024, 32), PagedDecodeAttention.Plan.choose(one, 32768, 132));
     var many = PagedDecodeAttention.Shape.of(32, 32, 8, 128, 4096, 16, 256);
-    assertEquals(new PagedDecodeAttention.Plan(1024, 4), PagedDecodeAttention.Plan.choose(many, 4096, 132));
-    var e = assertThrows(IllegalArgumentException.class, () -> PagedDecodeAttention.Plan.choose(many, 4097, 132));
-    assertTrue(e.getMessage().contains("exceeds the block table's capacity 256 blocks x 16 tokens"), e.getMessage());
+    assertEquals(
+        new PagedDecodeAttention.Plan(1024, 4), PagedDecodeAttention.Plan.choose(many, 4096, 132));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PagedDecodeAttention.Plan.choose(many, 4097, 132));
+    assertTrue(
+        e.getMessage().contains("exceeds the block table's capacity 256 blocks x 16 tokens"),
+        e.getMessage());
   }
 
   @Test
@@ -169,22 +217,60 @@ class PagedDecodeAttentionTest {
     var ws = new PagedDecodeAttention.Workspace(f32, f32, f32);
 
     var fake = new RecordingKernels.Decode();
-    new PagedDecodeAttention(fake).forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, null, shape, new PagedDecodeAttention.Plan(512, 1));
+    new PagedDecodeAttention(fake)
+        .forward(
+            StreamRef.DEFAULT,
+            bf,
+            bf,
+            bf,
+            i32,
+            i32,
+            bf,
+            null,
+            shape,
+            new PagedDecodeAttention.Plan(512, 1));
     assertEquals(List.of("d64"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
     assertEquals(1, fake.calls.get(0).launch().grid().x());
-    assertEquals(2 * 1, fake.calls.get(0).launch().grid().y());   // group of 8 fits one block per kv head
+    assertEquals(
+        2 * 1, fake.calls.get(0).launch().grid().y()); // group of 8 fits one block per kv head
     assertEquals(2, fake.calls.get(0).launch().grid().z());
 
     fake = new RecordingKernels.Decode();
-    new PagedDecodeAttention(fake).forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, ws, shape, new PagedDecodeAttention.Plan(64, 8));
-    assertEquals(List.of("d64", "reduce"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
+    new PagedDecodeAttention(fake)
+        .forward(
+            StreamRef.DEFAULT,
+            bf,
+            bf,
+            bf,
+            i32,
+            i32,
+            bf,
+            ws,
+            shape,
+            new PagedDecodeAttention.Plan(64, 8));
+    assertEquals(
+        List.of("d64", "reduce"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
     assertEquals(8, fake.calls.get(0).launch().grid().x());
     assertEquals(16, fake.calls.get(1).launch().grid().x());
     assertEquals(64, fake.calls.get(1).launch().threadsPerBlock());
 
     var noWorkspace = new RecordingKernels.Decode();
-    var e = assertThrows(IllegalArgumentException.class, () -> new PagedDecodeAttention(noWorkspace)
-        .forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, null, shape, new PagedDecodeAttention.Plan(64, 8)));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new PagedDecodeAttention(noWorkspace)
+                    .forward(
+                        StreamRef.DEFAULT,
+                        bf,
+                        bf,
+                        bf,
+                        i32,
+                        i32,
+                        bf,
+                        null,
+                        shape,
+                        new PagedDecodeAttention.Plan(64, 8)));
     assertTrue(e.getMessage().contains("needs a workspace"), e.getMessage());
     assertTrue(noWorkspace.calls.isEmpty());
   }
@@ -192,11 +278,15 @@ class PagedDecodeAttentionTest {
   @Test
   void largeGqaGroupsAreSplitOverBlocksOfSixteenHeads() {
     var mqa = PagedDecodeAttention.Shape.of(1, 32, 1, 128, 8, 16, 8);
-    var launch = PagedDecodeAttention.partitionLaunch(mqa, new PagedDecodeAttention.Plan(128, 1), StreamRef.DEFAULT);
+    var launch =
+        PagedDecodeAttention.partitionLaunch(
+            mqa, new PagedDecodeAttention.Plan(128, 1), StreamRef.DEFAULT);
     assertEquals(2, launch.grid().y());
     assertEquals(PagedDecodeAttentionKernels.SHARED_BYTES_D128, launch.sharedBytes());
     var group20 = PagedDecodeAttention.Shape.of(1, 40, 2, 64, 8, 16, 8);
-    var launch64 = PagedDecodeAttention.partitionLaunch(group20, new PagedDecodeAttention.Plan(128, 1), StreamRef.DEFAULT);
+    var launch64 =
+        PagedDecodeAttention.partitionLaunch(
+            group20, new PagedDecodeAttention.Plan(128, 1), StreamRef.DEFAULT);
     assertEquals(4, launch64.grid().y());
     assertEquals(PagedDecodeAttentionKernels.SHARED_BYTES_D64, launch64.sharedBytes());
   }
@@ -206,8 +296,18 @@ class PagedDecodeAttentionTest {
     PagedCase c = PagedCase.random(3, 2, 1, 64, 4, 5);
     int[] tables = c.tables().clone();
     tables[1] = c.shape().numBlocks();
-    var e = assertThrows(IllegalArgumentException.class, () -> PagedDecodeAttention.reference(c.q(), c.kCache(), c.vCache(),
-        tables, c.lens(), new float[c.q().length], c.shape()));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                PagedDecodeAttention.reference(
+                    c.q(),
+                    c.kCache(),
+                    c.vCache(),
+                    tables,
+                    c.lens(),
+                    new float[c.q().length],
+                    c.shape()));
     assertTrue(e.getMessage().contains("blockTables[0][1]"), e.getMessage());
   }
 }

@@ -19,37 +19,61 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every launch the attention ops make fits the shared memory the driver will allow, as the
- * runtime sets it up: a function's dynamic limit is 48 KiB minus its static shared memory unless
- * the method declares a {@code maxDynamicSharedBytes} above 48 KiB, which the runtime then sets at
- * load (and which, with the static part, must fit the card's opt-in maximum). Static sizes come
- * from ptxas. The first GPU run failed exactly here: the d64 decode kernel asked for 48 KiB of
- * dynamic memory on top of 512 static bytes and every launch was refused as an invalid value.
+ * Every launch the attention ops make fits the shared memory the driver will allow, as the runtime
+ * sets it up: a function's dynamic limit is 48 KiB minus its static shared memory unless the method
+ * declares a {@code maxDynamicSharedBytes} above 48 KiB, which the runtime then sets at load (and
+ * which, with the static part, must fit the card's opt-in maximum). Static sizes come from ptxas.
+ * The first GPU run failed exactly here: the d64 decode kernel asked for 48 KiB of dynamic memory
+ * on top of 512 static bytes and every launch was refused as an invalid value.
  */
 class SharedMemoryBudgetTest {
-  /** Opt-in maximum of dynamic plus static shared memory per block: A100 (sm_80) and H100 (sm_90). */
-  private static final Map<String, Integer> OPT_IN = Map.of("sm_80", 163 * 1024, "sm_90", 227 * 1024);
+  /**
+   * Opt-in maximum of dynamic plus static shared memory per block: A100 (sm_80) and H100 (sm_90).
+   */
+  private static final Map<String, Integer> OPT_IN =
+      Map.of("sm_80", 163 * 1024, "sm_90", 227 * 1024);
 
   static Stream<Arguments> launches() {
     var d64 = PagedDecodeAttention.Shape.of(2, 14, 2, 64, 300, 16, 150);
     var d128 = PagedDecodeAttention.Shape.of(2, 32, 8, 128, 300, 16, 150);
     var plan = new PagedDecodeAttention.Plan(256, 4);
     return Stream.of(
-        Arguments.of(PagedDecodeAttentionKernels.class, "decodeD64", PagedDecodeAttention.partitionLaunch(d64, plan, StreamRef.DEFAULT)),
-        Arguments.of(PagedDecodeAttentionKernels.class, "decodeD128", PagedDecodeAttention.partitionLaunch(d128, plan, StreamRef.DEFAULT)),
-        Arguments.of(PagedDecodeAttentionKernels.class, "reduce", PagedDecodeAttention.reduceLaunch(d128, StreamRef.DEFAULT)),
-        Arguments.of(PrefillAttentionKernels.class, "prefillD64",
-            PrefillAttention.launchFor(PrefillAttention.Shape.of(1, 300, 300, 8, 2, 64, true), StreamRef.DEFAULT)),
-        Arguments.of(PrefillAttentionKernels.class, "prefillD128",
-            PrefillAttention.launchFor(PrefillAttention.Shape.of(1, 300, 300, 8, 2, 128, true), StreamRef.DEFAULT)));
+        Arguments.of(
+            PagedDecodeAttentionKernels.class,
+            "decodeD64",
+            PagedDecodeAttention.partitionLaunch(d64, plan, StreamRef.DEFAULT)),
+        Arguments.of(
+            PagedDecodeAttentionKernels.class,
+            "decodeD128",
+            PagedDecodeAttention.partitionLaunch(d128, plan, StreamRef.DEFAULT)),
+        Arguments.of(
+            PagedDecodeAttentionKernels.class,
+            "reduce",
+            PagedDecodeAttention.reduceLaunch(d128, StreamRef.DEFAULT)),
+        Arguments.of(
+            PrefillAttentionKernels.class,
+            "prefillD64",
+            PrefillAttention.launchFor(
+                PrefillAttention.Shape.of(1, 300, 300, 8, 2, 64, true), StreamRef.DEFAULT)),
+        Arguments.of(
+            PrefillAttentionKernels.class,
+            "prefillD128",
+            PrefillAttention.launchFor(
+                PrefillAttention.Shape.of(1, 300, 300, 8, 2, 128, true), StreamRef.DEFAULT)));
   }
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("launches")
-  void launchFitsTheLimitTheRuntimeSets(Class<?> kernels, String method, Launch launch) throws Exception {
+  void launchFitsTheLimitTheRuntimeSets(Class<?> kernels, String method, Launch launch)
+      throws Exception {
     Path nvcc = Nvcc.find();
-    assumeTrue(nvcc != null, "nvcc not found (set KERNELJ_NVCC); static shared memory cannot be measured");
-    Method m = Arrays.stream(kernels.getMethods()).filter(x -> x.getName().equals(method)).findFirst().orElseThrow();
+    assumeTrue(
+        nvcc != null, "nvcc not found (set KERNELJ_NVCC); static shared memory cannot be measured");
+    Method m =
+        Arrays.stream(kernels.getMethods())
+            .filter(x -> x.getName().equals(method))
+            .findFirst()
+            .orElseThrow();
     Global global = m.getAnnotation(Global.class);
     assertNotNull(global, method + " has no @Global");
     for (String arch : OPT_IN.keySet()) {
@@ -57,12 +81,27 @@ class SharedMemoryBudgetTest {
       assertNotNull(usage, "ptxas reported no entry " + global.value() + " for " + arch);
       int declared = global.maxDynamicSharedBytes();
       boolean raised = declared > CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT;
-      int limit = raised ? declared : CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT - usage.staticSharedBytes();
-      String what = kernels.getSimpleName() + "." + method + " (" + global.value() + ") on " + arch + ": launch asks "
-          + launch.sharedBytes() + " dynamic bytes, static " + usage.staticSharedBytes() + ", declared max " + declared;
+      int limit =
+          raised ? declared : CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT - usage.staticSharedBytes();
+      String what =
+          kernels.getSimpleName()
+              + "."
+              + method
+              + " ("
+              + global.value()
+              + ") on "
+              + arch
+              + ": launch asks "
+              + launch.sharedBytes()
+              + " dynamic bytes, static "
+              + usage.staticSharedBytes()
+              + ", declared max "
+              + declared;
       assertTrue(launch.sharedBytes() <= limit, what + " exceeds the function's limit " + limit);
       if (raised) {
-        assertTrue(declared + usage.staticSharedBytes() <= OPT_IN.get(arch), what + " exceeds the opt-in maximum " + OPT_IN.get(arch));
+        assertTrue(
+            declared + usage.staticSharedBytes() <= OPT_IN.get(arch),
+            what + " exceeds the opt-in maximum " + OPT_IN.get(arch));
       }
     }
   }

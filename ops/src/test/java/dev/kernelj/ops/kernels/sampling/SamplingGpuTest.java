@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The sampling kernels against {@link SamplingReference}: identical tokens, identical penalties. */
+/**
+ * The sampling kernels against {@link SamplingReference}: identical tokens, identical penalties.
+ */
 @Tag("gpu")
 class SamplingGpuTest {
   private static final float[] TEMPERATURE = {0f, 1f, 0.7f, 1f, 1f, 1.3f, 1f, 0.5f};
@@ -45,8 +47,21 @@ class SamplingGpuTest {
       for (int step = 0; step < 16; step++) {
         int[] steps = new int[batch];
         java.util.Arrays.fill(steps, step * 977 + 1);
-        sampling.sample(StreamRef.DEFAULT, dLogits, batch, vocab, t, k, p, m, s, gpu.upload(I32.class, steps), out);
-        int[] expected = SamplingReference.sample(logits, batch, vocab, TEMPERATURE, TOP_K, TOP_P, MIN_P, seeds, steps);
+        sampling.sample(
+            StreamRef.DEFAULT,
+            dLogits,
+            batch,
+            vocab,
+            t,
+            k,
+            p,
+            m,
+            s,
+            gpu.upload(I32.class, steps),
+            out);
+        int[] expected =
+            SamplingReference.sample(
+                logits, batch, vocab, TEMPERATURE, TOP_K, TOP_P, MIN_P, seeds, steps);
         assertArrayEquals(expected, gpu.download(out, new int[batch]), "step " + step);
       }
       int n = Math.min(vocab, 20);
@@ -57,7 +72,11 @@ class SamplingGpuTest {
       assertArrayEquals(ref.ids(), gpu.download(ids, new int[batch * n]));
       float[] values = gpu.download(lp, new float[batch * n]);
       for (int i = 0; i < values.length; i++) {
-        assertEquals(ref.logprobs()[i], values[i], 1e-4 + 1e-5 * Math.abs(ref.logprobs()[i]), "logprob " + i);
+        assertEquals(
+            ref.logprobs()[i],
+            values[i],
+            1e-4 + 1e-5 * Math.abs(ref.logprobs()[i]),
+            "logprob " + i);
       }
     }
   }
@@ -80,12 +99,25 @@ class SamplingGpuTest {
     try (GpuTestBed gpu = GpuTestBed.open()) {
       Ptr<F32> dLogits = gpu.upload(F32.class, logits);
       Ptr<I32> counts = gpu.zeroed(I32.class, (long) batch * vocab);
-      new Sampling(gpu.load(SamplingKernels.class)).applyPenalties(StreamRef.DEFAULT, dLogits, gpu.upload(I32.class, history),
-          gpu.upload(I32.class, lens), counts, gpu.upload(F32.class, rep), gpu.upload(F32.class, pres),
-          gpu.upload(F32.class, freq), batch, vocab, maxHistory);
-      SamplingReference.applyPenalties(logits, batch, vocab, history, lens, maxHistory, rep, pres, freq);
+      new Sampling(gpu.load(SamplingKernels.class))
+          .applyPenalties(
+              StreamRef.DEFAULT,
+              dLogits,
+              gpu.upload(I32.class, history),
+              gpu.upload(I32.class, lens),
+              counts,
+              gpu.upload(F32.class, rep),
+              gpu.upload(F32.class, pres),
+              gpu.upload(F32.class, freq),
+              batch,
+              vocab,
+              maxHistory);
+      SamplingReference.applyPenalties(
+          logits, batch, vocab, history, lens, maxHistory, rep, pres, freq);
       assertArrayEquals(logits, gpu.download(dLogits, new float[batch * vocab]));
-      assertTrue(java.util.Arrays.stream(gpu.download(counts, new int[batch * vocab])).allMatch(c -> c == 0));
+      assertTrue(
+          java.util.Arrays.stream(gpu.download(counts, new int[batch * vocab]))
+              .allMatch(c -> c == 0));
     }
   }
 }

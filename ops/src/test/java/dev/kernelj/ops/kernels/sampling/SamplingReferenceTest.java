@@ -14,9 +14,13 @@ import org.junit.jupiter.api.Test;
 class SamplingReferenceTest {
   @Test
   void philoxMatchesTheRandom123KnownAnswers() {
-    assertArrayEquals(new int[] {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}, Philox.block(0, 0, 0, 0, 0, 0));
-    assertArrayEquals(new int[] {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}, Philox.block(-1, -1, -1, -1, -1, -1));
-    assertArrayEquals(new int[] {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1},
+    assertArrayEquals(
+        new int[] {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}, Philox.block(0, 0, 0, 0, 0, 0));
+    assertArrayEquals(
+        new int[] {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
+        Philox.block(-1, -1, -1, -1, -1, -1));
+    assertArrayEquals(
+        new int[] {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1},
         Philox.block(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0));
   }
 
@@ -36,8 +40,17 @@ class SamplingReferenceTest {
   @Test
   void greedyTakesTheLowestIndexAmongEqualMaxima() {
     float[] logits = {1, 5, 2, 5, -1, 0, 0, 0};
-    int[] tokens = SamplingReference.sample(logits, 2, 4, new float[] {0, -1}, new int[2], new float[] {1, 1},
-        new float[2], new long[2], new int[2]);
+    int[] tokens =
+        SamplingReference.sample(
+            logits,
+            2,
+            4,
+            new float[] {0, -1},
+            new int[2],
+            new float[] {1, 1},
+            new float[2],
+            new long[2],
+            new int[2]);
     assertArrayEquals(new int[] {1, 1}, tokens);
   }
 
@@ -57,7 +70,7 @@ class SamplingReferenceTest {
     }
     float t = 0.8f;
     double[] p = softmax(logits, t);
-    Integer[] byProb = Arrays.copyOf(perm, vocab);   // perm is already in descending logit order
+    Integer[] byProb = Arrays.copyOf(perm, vocab); // perm is already in descending logit order
 
     for (int k : new int[] {1, 5, 50, 199}) {
       assertEquals(naiveTopK(byProb, k), kept(logits, t, k, 1f, 0f), "top-k " + k);
@@ -100,12 +113,14 @@ class SamplingReferenceTest {
     int draws = 40_000;
     int[] counts = new int[logits.length];
     for (int step = 0; step < draws; step++) {
-      counts[SamplingReference.sampleRow(logits, 0, logits.length, t, topK, 1f, 0f, 12345L, step)]++;
+      counts[
+          SamplingReference.sampleRow(logits, 0, logits.length, t, topK, 1f, 0f, 12345L, step)]++;
     }
     for (int i = 0; i < logits.length; i++) {
       double expected = i < topK ? p[i] / mass : 0;
       double sigma = Math.sqrt(draws * expected * (1 - expected)) + 1e-9;
-      assertTrue(Math.abs(counts[i] - draws * expected) <= 5 * sigma + (expected == 0 ? 0 : 1),
+      assertTrue(
+          Math.abs(counts[i] - draws * expected) <= 5 * sigma + (expected == 0 ? 0 : 1),
           "token " + i + ": " + counts[i] + " draws, expected " + draws * expected);
     }
   }
@@ -123,15 +138,27 @@ class SamplingReferenceTest {
     for (int step = 0; step < 50; step++) {
       seen.add(SamplingReference.sampleRow(logits, 0, 1000, 1f, 0, 1f, 0f, 99L, step));
     }
-    assertTrue(seen.size() > 30, "50 steps drew only " + seen.size() + " distinct tokens from a flat distribution");
+    assertTrue(
+        seen.size() > 30,
+        "50 steps drew only " + seen.size() + " distinct tokens from a flat distribution");
   }
 
   @Test
   void penaltiesApplyOncePerDistinctTokenWithItsCount() {
     float[] logits = {2f, -2f, 1f, 0.5f, 3f, 3f};
-    int[] history = {0, 1, 0, 9, -1, 0, 2, 2, 2, 2};   // row 0: 0,1,0 (ids 9 and -1 ignored); row 1: 0 (the 2s lie beyond its length)
-    SamplingReference.applyPenalties(logits, 2, 3, history, new int[] {5, 1}, 5,
-        new float[] {2f, 1.5f}, new float[] {0.25f, 0f}, new float[] {0.5f, 1f});
+    int[] history = {
+      0, 1, 0, 9, -1, 0, 2, 2, 2, 2
+    }; // row 0: 0,1,0 (ids 9 and -1 ignored); row 1: 0 (the 2s lie beyond its length)
+    SamplingReference.applyPenalties(
+        logits,
+        2,
+        3,
+        history,
+        new int[] {5, 1},
+        5,
+        new float[] {2f, 1.5f},
+        new float[] {0.25f, 0f},
+        new float[] {0.5f, 1f});
     assertEquals(2f / 2f - (0.25f + 0.5f * 2), logits[0], 0f);
     assertEquals(-2f * 2f - (0.25f + 0.5f * 1), logits[1], 0f);
     assertEquals(1f, logits[2], 0f);
@@ -151,7 +178,9 @@ class SamplingReferenceTest {
     }
     assertEquals(3 - Math.log(z), top.logprobs()[0], 1e-6);
     assertEquals(2 - Math.log(z), top.logprobs()[2], 1e-6);
-    var e = assertThrows(IllegalArgumentException.class, () -> SamplingReference.topLogprobs(logits, 1, 6, 7));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> SamplingReference.topLogprobs(logits, 1, 6, 7));
     assertTrue(e.getMessage().contains("n must be in [1, min(vocab 6"), e.getMessage());
   }
 

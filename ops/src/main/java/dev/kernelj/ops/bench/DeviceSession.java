@@ -4,7 +4,7 @@ import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
-import dev.kernelj.ops.backend.LauncherLookup;
+import dev.kernelj.ops.cuda.LauncherLookup;
 import dev.kernelj.runtime.cuda.Cuda;
 import dev.kernelj.runtime.cuda.CudaContext;
 import dev.kernelj.runtime.cuda.DeviceBuffer;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kernelj.ops.backend.CudaOps;
-import dev.kernelj.ops.backend.FakePort;
+import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.ops.cuda.FakePort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -80,6 +80,55 @@ public final class Sampling {
         maxHistory);
   }
 
+  /**
+   * {@link #applyPenalties} with the per-row arrays of a {@link SamplingRows} block: its history
+   * lengths and penalties.
+   */
+  public void applyPenalties(
+      StreamRef stream,
+      Ptr<F32> logits,
+      ConstPtr<I32> history,
+      Ptr<I32> counts,
+      SamplingRows.Pointers rows,
+      int batch,
+      int vocab,
+      int maxHistory) {
+    applyPenalties(
+        stream,
+        logits,
+        history,
+        rows.historyLens(),
+        counts,
+        rows.repetition(),
+        rows.presence(),
+        rows.frequency(),
+        batch,
+        vocab,
+        maxHistory);
+  }
+
+  /** {@link #sample} with the per-row arrays of a {@link SamplingRows} block. */
+  public void sample(
+      StreamRef stream,
+      ConstPtr<F32> logits,
+      int batch,
+      int vocab,
+      SamplingRows.Pointers rows,
+      Ptr<I32> outTokens) {
+    sample(
+        stream,
+        logits,
+        batch,
+        vocab,
+        rows.temperature(),
+        rows.topK(),
+        rows.topP(),
+        rows.minP(),
+        rows.seeds(),
+        rows.steps(),
+        outTokens);
+  }
+
   /** Draws one token per row into {@code outTokens [batch]}. */
   public void sample(
       StreamRef stream,
@@ -143,5 +192,21 @@ public final class Sampling {
     Checks.pointer(OP, "logprobs", logprobs, DType.F32);
     kernels.topLogprobs(
         rowLaunch(batch, SamplingKernels.THREADS, stream), logits, vocab, n, ids, logprobs);
+  }
+
+  /** The log-probability of {@code tokens[b]} in row {@code b}, into {@code logprobs [batch]}. */
+  public void tokenLogprobs(
+      StreamRef stream,
+      ConstPtr<F32> logits,
+      int batch,
+      int vocab,
+      ConstPtr<I32> tokens,
+      Ptr<F32> logprobs) {
+    Checks.positive(OP, "vocab", vocab);
+    Checks.pointer(OP, "logits", logits, DType.F32);
+    Checks.pointer(OP, "tokens", tokens, DType.I32);
+    Checks.pointer(OP, "logprobs", logprobs, DType.F32);
+    kernels.tokenLogprobs(
+        rowLaunch(batch, SamplingKernels.THREADS, stream), logits, vocab, tokens, logprobs);
   }
 }

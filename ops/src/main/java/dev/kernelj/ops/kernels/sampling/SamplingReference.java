@@ -202,15 +202,7 @@ public final class SamplingReference {
         .forEach(
             b -> {
               int off = b * vocab;
-              double max = Double.NEGATIVE_INFINITY;
-              for (int i = 0; i < vocab; i++) {
-                max = Math.max(max, logits[off + i]);
-              }
-              double z = 0;
-              for (int i = 0; i < vocab; i++) {
-                z += Math.exp(logits[off + i] - max);
-              }
-              double logZ = max + Math.log(z);
+              double logZ = logSumExp(logits, off, vocab);
               Integer[] order = IntStream.range(0, vocab).boxed().toArray(Integer[]::new);
               Arrays.sort(
                   order,
@@ -222,5 +214,36 @@ public final class SamplingReference {
               }
             });
     return new TopLogprobs(ids, values);
+  }
+
+  /**
+   * Twin of {@code token_logprobs}: the log-softmax value of {@code tokens[b]} in row {@code b}
+   * (NaN for an id outside the vocabulary), in f64 like {@link #topLogprobs}.
+   */
+  public static float[] tokenLogprobs(float[] logits, int batch, int vocab, int[] tokens) {
+    Checks.length(OP, "logits", logits.length, (long) batch * vocab);
+    Checks.length(OP, "tokens", tokens.length, batch);
+    float[] out = new float[batch];
+    for (int b = 0; b < batch; b++) {
+      int token = tokens[b];
+      out[b] =
+          token >= 0 && token < vocab
+              ? (float) (logits[b * vocab + token] - logSumExp(logits, b * vocab, vocab))
+              : Float.NaN;
+    }
+    return out;
+  }
+
+  /** {@code log(sum(exp(row)))} of {@code logits[off, off + vocab)}, around the row's max. */
+  private static double logSumExp(float[] logits, int off, int vocab) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < vocab; i++) {
+      max = Math.max(max, logits[off + i]);
+    }
+    double z = 0;
+    for (int i = 0; i < vocab; i++) {
+      z += Math.exp(logits[off + i] - max);
+    }
+    return max + Math.log(z);
   }
 }

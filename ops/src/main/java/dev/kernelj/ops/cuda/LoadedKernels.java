@@ -1,0 +1,90 @@
+package dev.kernelj.ops.cuda;
+
+import dev.kernelj.ops.kernels.Activations;
+import dev.kernelj.ops.kernels.Casts;
+import dev.kernelj.ops.kernels.Elementwise;
+import dev.kernelj.ops.kernels.Embedding;
+import dev.kernelj.ops.kernels.Gemv;
+import dev.kernelj.ops.kernels.LayerNorm;
+import dev.kernelj.ops.kernels.RmsNorm;
+import dev.kernelj.ops.kernels.Rope;
+import dev.kernelj.ops.kernels.RopeKvAppend;
+import dev.kernelj.ops.kernels.Softmax;
+import dev.kernelj.ops.kernels.attention.KvCacheAppendKernels;
+import dev.kernelj.ops.kernels.attention.PagedDecodeAttentionKernels;
+import dev.kernelj.ops.kernels.attention.PrefillAttentionKernels;
+import dev.kernelj.ops.kernels.sampling.SamplingKernels;
+import dev.kernelj.runtime.kernel.KernelModuleLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/** The loaded op kernels of one device, each interface loaded at its first use. */
+final class LoadedKernels {
+  private final KernelModuleLoader loader;
+  private final ConcurrentMap<Class<?>, Object> loaded = new ConcurrentHashMap<>();
+
+  LoadedKernels(KernelModuleLoader loader) {
+    this.loader = loader;
+  }
+
+  private <K> K get(Class<K> kernelInterface) {
+    return kernelInterface.cast(
+        loaded.computeIfAbsent(kernelInterface, k -> LauncherLookup.load(k, loader)));
+  }
+
+  Elementwise.Cuda elementwise() {
+    return get(Elementwise.Cuda.class);
+  }
+
+  Casts.Cuda casts() {
+    return get(Casts.Cuda.class);
+  }
+
+  Embedding.Cuda embedding() {
+    return get(Embedding.Cuda.class);
+  }
+
+  RmsNorm.Cuda rmsNorm() {
+    return get(RmsNorm.Cuda.class);
+  }
+
+  LayerNorm.Cuda layerNorm() {
+    return get(LayerNorm.Cuda.class);
+  }
+
+  Softmax.Cuda softmax() {
+    return get(Softmax.Cuda.class);
+  }
+
+  Activations.Cuda activations() {
+    return get(Activations.Cuda.class);
+  }
+
+  Rope.Cuda rope() {
+    return get(Rope.Cuda.class);
+  }
+
+  Gemv.Cuda gemv() {
+    return get(Gemv.Cuda.class);
+  }
+
+  RopeKvAppend.Cuda ropeKvAppend() {
+    return get(RopeKvAppend.Cuda.class);
+  }
+
+  PrefillAttentionKernels prefillAttention() {
+    return get(PrefillAttentionKernels.class);
+  }
+
+  PagedDecodeAttentionKernels pagedDecodeAttention() {
+    return get(PagedDecodeAttentionKernels.class);
+  }
+
+  KvCacheAppendKernels kvCacheAppend() {
+    return get(KvCacheAppendKernels.class);
+  }
+
+  SamplingKernels sampling() {
+    return get(SamplingKernels.class);
+  }
+}

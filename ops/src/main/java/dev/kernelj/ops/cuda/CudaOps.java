@@ -26,7 +26,6 @@ import dev.kernelj.ops.kernels.Casts;
 import dev.kernelj.ops.kernels.Elementwise;
 import dev.kernelj.ops.kernels.Embedding;
 import dev.kernelj.ops.kernels.Gemv;
-import dev.kernelj.ops.kernels.HostCopies;
 import dev.kernelj.ops.kernels.LayerNorm;
 import dev.kernelj.ops.kernels.OpChecks;
 import dev.kernelj.ops.kernels.RmsNorm;
@@ -76,7 +75,7 @@ public final class CudaOps implements Ops {
 
   public CudaOps(DevicePort port) {
     this.port = port;
-    this.kernels = new LoadedKernels(port.kernelLoader());
+    this.kernels = new LoadedKernels(port);
     this.stream = port.stream();
     this.residency = new Residency.OnDevice(this, name());
     this.scratch = new DeviceScratch(port);
@@ -232,7 +231,7 @@ public final class CudaOps implements Ops {
   @Override
   public void copyFromHost(Tensor dst, ByteBuffer bytes) {
     residency.require("copyFromHost", "dst", dst);
-    HostCopies.requireExactFit(dst, bytes);
+    OpChecks.copyFromHost(dst, bytes);
     uploads.copy(dst.address(), bytes);
   }
 

@@ -3,7 +3,6 @@ package dev.kernelj.ops.cuda;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.CapturedGraph;
 import dev.kernelj.ops.kernels.GemmCall;
-import dev.kernelj.runtime.kernel.KernelModuleLoader;
 import java.nio.ByteBuffer;
 
 /**
@@ -24,8 +23,11 @@ public interface DevicePort extends AutoCloseable {
   /** L2 cache size in bytes (benchmarks rotate inputs larger than this). */
   long l2CacheBytes();
 
-  /** Loads {@code @Kernel} modules in this device's context. */
-  KernelModuleLoader kernelLoader();
+  /**
+   * The generated launcher of a {@code @Kernel} interface, its kernels loaded in this device's
+   * context (once per call: callers keep it).
+   */
+  <K> K loadKernels(Class<K> kernelInterface);
 
   /** The stream all of this port's work is ordered on. */
   StreamRef stream();

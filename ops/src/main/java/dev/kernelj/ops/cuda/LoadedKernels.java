@@ -14,22 +14,20 @@ import dev.kernelj.ops.kernels.attention.KvCacheAppendKernels;
 import dev.kernelj.ops.kernels.attention.PagedDecodeAttentionKernels;
 import dev.kernelj.ops.kernels.attention.PrefillAttentionKernels;
 import dev.kernelj.ops.kernels.sampling.SamplingKernels;
-import dev.kernelj.runtime.kernel.KernelModuleLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /** The loaded op kernels of one device, each interface loaded at its first use. */
 final class LoadedKernels {
-  private final KernelModuleLoader loader;
+  private final DevicePort port;
   private final ConcurrentMap<Class<?>, Object> loaded = new ConcurrentHashMap<>();
 
-  LoadedKernels(KernelModuleLoader loader) {
-    this.loader = loader;
+  LoadedKernels(DevicePort port) {
+    this.port = port;
   }
 
   private <K> K get(Class<K> kernelInterface) {
-    return kernelInterface.cast(
-        loaded.computeIfAbsent(kernelInterface, k -> LauncherLookup.load(k, loader)));
+    return kernelInterface.cast(loaded.computeIfAbsent(kernelInterface, k -> port.loadKernels(k)));
   }
 
   Elementwise.Cuda elementwise() {

@@ -6,6 +6,7 @@ import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.SoftmaxMask;
 import dev.kernelj.ops.Tensor;
+import java.nio.ByteBuffer;
 
 /**
  * The tensor-level rules of every op, shared by both backends so that they accept and refuse
@@ -280,5 +281,34 @@ public final class OpChecks {
     if (!t.isContiguous()) {
       throw new OpArgumentException(op, arg, t + " must be contiguous");
     }
+  }
+
+  /**
+   * The byte count {@code dst} needs, after checking that it is contiguous and that {@code bytes}
+   * holds exactly that many (a size off by a factor of 2 or 4 usually means the bytes are of
+   * another dtype, so the message names the dtype the bytes must be in).
+   */
+  public static long copyFromHost(Tensor dst, ByteBuffer bytes) {
+    OpChecks.contiguous("copyFromHost", "dst", dst);
+    long need = dst.numel() * dst.dtype().byteSize();
+    if (bytes.remaining() != need) {
+      throw new OpArgumentException(
+          "copyFromHost",
+          "bytes",
+          "holds "
+              + bytes.remaining()
+              + " bytes but dst "
+              + dst
+              + " needs "
+              + need
+              + " ("
+              + dst.numel()
+              + " elements of "
+              + dst.dtype()
+              + ", "
+              + dst.dtype().byteSize()
+              + " bytes each, little-endian)");
+    }
+    return need;
   }
 }

@@ -19,7 +19,6 @@ import dev.kernelj.ops.kernels.Casts;
 import dev.kernelj.ops.kernels.Elementwise;
 import dev.kernelj.ops.kernels.Embedding;
 import dev.kernelj.ops.kernels.Gemv;
-import dev.kernelj.ops.kernels.HostCopies;
 import dev.kernelj.ops.kernels.LayerNorm;
 import dev.kernelj.ops.kernels.OpChecks;
 import dev.kernelj.ops.kernels.RmsNorm;
@@ -117,7 +116,7 @@ public final class ReferenceOps implements Ops {
   @Override
   public void copyFromHost(Tensor dst, ByteBuffer bytes) {
     Residency.requireHost("copyFromHost", "dst", dst);
-    HostCopies.requireExactFit(dst, bytes);
+    OpChecks.copyFromHost(dst, bytes);
     HostEncoding.decode(bytes.duplicate(), dst, 0, (int) dst.numel());
   }
 

@@ -3,7 +3,7 @@ package dev.kernelj.ops.cuda;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.CapturedGraph;
 import dev.kernelj.ops.kernels.GemmCall;
-import dev.kernelj.runtime.kernel.KernelModuleLoader;
+import dev.kernelj.ops.kernels.RecordingKernels;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +15,7 @@ import java.util.List;
 public class FakePort implements DevicePort {
   final List<String> queued = new ArrayList<>();
   final List<GemmCall> gemms = new ArrayList<>();
+  final List<RecordingKernels.Call> launches = new ArrayList<>();
   private long next = 0x10000;
 
   @Override
@@ -32,11 +33,21 @@ public class FakePort implements DevicePort {
     return 1 << 20;
   }
 
+  /**
+   * A launcher that records each launch ({@code "launch <method>"} in {@link #queued}, the call in
+   * {@link #launches}) instead of running it, so CPU tests see which kernel instantiation the
+   * backend picks and the typed pointers it passes.
+   */
   @Override
-  public KernelModuleLoader kernelLoader() {
-    return source -> {
-      throw new IllegalStateException("the fake port loads no kernels");
-    };
+  public <K> K loadKernels(Class<K> kernelInterface) {
+    RecordingKernels<K> recording =
+        RecordingKernels.of(
+            kernelInterface,
+            call -> {
+              queued.add("launch " + call.kernel());
+              launches.add(call);
+            });
+    return recording.kernels();
   }
 
   @Override

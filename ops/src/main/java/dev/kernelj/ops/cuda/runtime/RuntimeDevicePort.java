@@ -1,8 +1,5 @@
 package dev.kernelj.ops.cuda.runtime;
 
-import com.sun.jna.Function;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.CapturedGraph;
 import dev.kernelj.ops.cuda.DevicePort;
@@ -15,9 +12,8 @@ import dev.kernelj.runtime.cuda.CudaGraph;
 import dev.kernelj.runtime.cuda.CudaStream;
 import dev.kernelj.runtime.cuda.DeviceAllocator;
 import dev.kernelj.runtime.cuda.PinnedBuffer;
+import dev.kernelj.runtime.cuda.StreamMemory;
 import dev.kernelj.runtime.driver.CuConstants;
-import dev.kernelj.runtime.driver.Driver;
-import dev.kernelj.runtime.kernel.KernelModuleLoader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -41,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RuntimeDevicePort implements DevicePort {
   private final CudaContext context;
   private final CudaStream stream;
+  private final StreamMemory memory;
   private final DeviceAllocator allocator;
   private final String deviceName;
   private final int multiprocessors;
@@ -50,7 +47,6 @@ public final class RuntimeDevicePort implements DevicePort {
   private final Map<ByteBuffer, PinnedBuffer> pinned = new IdentityHashMap<>();
   private final Map<Long, CudaEvent> events = new ConcurrentHashMap<>();
   private final AtomicLong nextEvent = new AtomicLong(1);
-  private volatile Function memsetD16;
   private volatile boolean closed;
 
   private RuntimeDevicePort(CudaContext context) {
@@ -61,6 +57,7 @@ public final class RuntimeDevicePort implements DevicePort {
     this.l2Bytes = device.attribute(CuConstants.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
     this.allocator = context.allocator();
     this.stream = context.createNonBlockingStream();
+    this.memory = new StreamMemory(stream);
     this.gemm = new RuntimeGemm(context, stream);
   }
 
@@ -95,8 +92,9 @@ public final class RuntimeDevicePort implements DevicePort {
   }
 
   @Override
-  public KernelModuleLoader kernelLoader() {
-    return context;
+  public <K> K loadKernels(Class<K> kernelInterface) {
+    open();
+    return LauncherLookup.load(kernelInterface, context);
   }
 
   @Override
@@ -164,85 +162,38 @@ public final class RuntimeDevicePort implements DevicePort {
 
   @Override
   public void copyHostToDeviceAsync(long dst, ByteBuffer src, long bytes) {
-    Pointer host = hostPointer("copyHostToDeviceAsync", src, bytes);
-    if (bytes == 0) {
-      return;
-    }
-    context.ensureCurrent();
-    Driver.check(
-        Driver.api().cuMemcpyHtoDAsync_v2(dst, host, bytes, stream.streamHandle()),
-        "cuMemcpyHtoDAsync_v2(" + bytes + " bytes)");
+    open();
+    memory.copyToDevice(dst, src, bytes);
   }
 
   @Override
   public void copyDeviceToHostAsync(ByteBuffer dst, long src, long bytes) {
-    Pointer host = hostPointer("copyDeviceToHostAsync", dst, bytes);
-    if (bytes == 0) {
-      return;
-    }
-    context.ensureCurrent();
-    Driver.check(
-        Driver.api().cuMemcpyDtoHAsync_v2(host, src, bytes, stream.streamHandle()),
-        "cuMemcpyDtoHAsync_v2(" + bytes + " bytes)");
+    open();
+    memory.copyToHost(dst, src, bytes);
   }
 
   @Override
   public void copyDeviceToDeviceAsync(long dst, long src, long bytes) {
-    if (bytes == 0) {
-      return;
-    }
     open();
-    context.ensureCurrent();
-    Driver.check(
-        Driver.api().cuMemcpyDtoDAsync_v2(dst, src, bytes, stream.streamHandle()),
-        "cuMemcpyDtoDAsync_v2(" + bytes + " bytes)");
-  }
-
-  /** The address of a direct buffer's first element, after checking it holds {@code bytes}. */
-  private Pointer hostPointer(String call, ByteBuffer buffer, long bytes) {
-    open();
-    if (!buffer.isDirect()) {
-      throw new IllegalArgumentException(
-          call + ": host buffer must be direct (from allocatePinned), got a heap buffer");
-    }
-    if (bytes < 0 || bytes > buffer.capacity()) {
-      throw new IllegalArgumentException(
-          call + ": " + bytes + " bytes do not fit a host buffer of " + buffer.capacity());
-    }
-    return Native.getDirectBufferPointer(buffer);
+    memory.copyOnDevice(dst, src, bytes);
   }
 
   @Override
   public void memsetD8Async(long dst, byte value, long count) {
     open();
-    context.ensureCurrent();
-    Driver.check(
-        Driver.api().cuMemsetD8Async(dst, value, count, stream.streamHandle()),
-        "cuMemsetD8Async(" + count + ")");
+    memory.fill8(dst, value, count);
   }
 
   @Override
   public void memsetD16Async(long dst, short value, long count) {
     open();
-    context.ensureCurrent();
-    // The runtime's binding has no 16-bit memset; look the symbol up once and call it through JNA.
-    Function f = memsetD16;
-    if (f == null) {
-      f = Driver.library().getFunction("cuMemsetD16Async");
-      memsetD16 = f;
-    }
-    Driver.check(
-        f.invokeInt(new Object[] {dst, value, count, stream.streamHandle()}),
-        "cuMemsetD16Async(" + count + ")");
+    memory.fill16(dst, value, count);
   }
 
   @Override
   public void memsetD32Async(long dst, int value, long count) {
     open();
-    context.ensureCurrent();
-    Driver.check(
-        Driver.api().cuMemsetD32Async(dst, value, count, stream.streamHandle()),
-        "cuMemsetD32Async(" + count + ")");
+    memory.fill32(dst, value, count);
   }
 
   // ---------------------------------------------------------------- order, graphs, libraries

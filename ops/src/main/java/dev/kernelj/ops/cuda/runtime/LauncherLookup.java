@@ -1,4 +1,4 @@
-package dev.kernelj.ops.cuda;
+package dev.kernelj.ops.cuda.runtime;
 
 import dev.kernelj.runtime.kernel.KernelModuleLoader;
 import java.lang.reflect.InvocationTargetException;

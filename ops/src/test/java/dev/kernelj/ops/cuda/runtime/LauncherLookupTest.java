@@ -1,11 +1,11 @@
-package dev.kernelj.ops.cuda;
+package dev.kernelj.ops.cuda.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kernelj.ops.bench.DeviceSession;
 import dev.kernelj.ops.kernels.Activations;
 import dev.kernelj.ops.kernels.Casts;
+import dev.kernelj.ops.kernels.DeviceSession;
 import dev.kernelj.ops.kernels.Elementwise;
 import dev.kernelj.ops.kernels.Embedding;
 import dev.kernelj.ops.kernels.Gemv;

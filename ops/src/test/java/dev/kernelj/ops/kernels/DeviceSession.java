@@ -1,10 +1,10 @@
-package dev.kernelj.ops.bench;
+package dev.kernelj.ops.kernels;
 
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
-import dev.kernelj.ops.cuda.LauncherLookup;
+import dev.kernelj.ops.cuda.runtime.LauncherLookup;
 import dev.kernelj.runtime.cuda.Cuda;
 import dev.kernelj.runtime.cuda.CudaContext;
 import dev.kernelj.runtime.cuda.DeviceBuffer;
@@ -13,9 +13,9 @@ import java.util.List;
 
 /**
  * Device 0 for the kernel-level GPU tests: buffers it frees on close, host copies, and the
- * generated launchers loaded in its context. Calls the runtime's CUDA API directly; only the
- * launcher is found by name ({@link LauncherLookup}), since a build without the annotation
- * processor has none.
+ * generated launchers loaded in its context. A test helper: it calls the runtime's CUDA API
+ * directly, which the ops module's main code does only in its runtime adapter. Only the launcher is
+ * found by name ({@link LauncherLookup}), since a build without the annotation processor has none.
  */
 public final class DeviceSession implements AutoCloseable {
   /**

@@ -1,14 +1,14 @@
-package dev.kernelj.ops.kernels.attention;
+package dev.kernelj.ops.kernels;
 
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
 
 /**
- * Argument checks of the attention and sampling ops. Each failure is one {@link
+ * Argument checks of the launch code of the attention and sampling ops. Each failure is one {@link
  * IllegalArgumentException} that names the op and the argument, raised before any launch.
  */
-public final class Checks {
-  private Checks() {}
+public final class LaunchChecks {
+  private LaunchChecks() {}
 
   /** {@code value >= 1}. */
   public static void positive(String op, String name, long value) {

@@ -4,7 +4,6 @@ import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.dsl.F32;
 import dev.kernelj.dsl.I32;
-import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.Residency;
@@ -111,14 +110,16 @@ final class AttentionOps {
     PagedDecodeAttention.partitionLaunch(shape, plan, stream);
     PagedDecodeAttention.Workspace workspace = null;
     if (plan.maxPartitions() > 1) {
-      long outBytes = DeviceScratch.aligned(4 * plan.partialOutElements(shape));
-      long statBytes = DeviceScratch.aligned(4 * plan.partialStatElements(shape));
-      long base = scratch.get("attentionDecode.partials", outBytes + 2 * statBytes, false);
+      // One buffer, three 256-byte aligned parts: the partial outputs, maxima and sums.
+      int outs = Math.toIntExact(DeviceScratch.aligned(4 * plan.partialOutElements(shape)) / 4);
+      int stats = Math.toIntExact(DeviceScratch.aligned(4 * plan.partialStatElements(shape)) / 4);
+      Tensor partials =
+          scratch.tensor("attentionDecode.partials", DType.F32, outs + 2L * stats, false);
       workspace =
           new PagedDecodeAttention.Workspace(
-              Ptr.ofAddress(base, F32.class),
-              Ptr.ofAddress(base + outBytes, F32.class),
-              Ptr.ofAddress(base + outBytes + statBytes, F32.class));
+              partials.slice(0, 0, outs).ptr(F32.class),
+              partials.slice(0, outs, outs + stats).ptr(F32.class),
+              partials.slice(0, outs + stats, outs + 2 * stats).ptr(F32.class));
     }
     if (decode == null) {
       decode = new PagedDecodeAttention(kernels.pagedDecodeAttention());

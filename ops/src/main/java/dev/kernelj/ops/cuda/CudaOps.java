@@ -269,24 +269,14 @@ public final class CudaOps implements Ops {
   private void binary(Elementwise.BinaryOp op, String name, Tensor out, Tensor a, Tensor b) {
     long bcols = OpChecks.binary(name, out, a, b);
     residency.require(name, "out,a,b", out, a, b);
-    Elementwise.binary(
-        kernels.elementwise(),
-        stream,
-        op,
-        a.dtype(),
-        out.address(),
-        a.address(),
-        b.address(),
-        a.numel(),
-        bcols);
+    Elementwise.binary(kernels.elementwise(), stream, op, out, a, b, a.numel(), bcols);
   }
 
   @Override
   public void scale(Tensor out, Tensor x, float s) {
     OpChecks.elementwise("scale", out, x);
     residency.require("scale", "out,x", out, x);
-    Elementwise.scale(
-        kernels.elementwise(), stream, x.dtype(), out.address(), x.address(), s, x.numel());
+    Elementwise.scale(kernels.elementwise(), stream, out, x, s, x.numel());
   }
 
   @Override
@@ -297,8 +287,7 @@ public final class CudaOps implements Ops {
       copy(out, in);
       return;
     }
-    Casts.cast(
-        kernels.casts(), stream, in.dtype(), out.dtype(), out.address(), in.address(), in.numel());
+    Casts.cast(kernels.casts(), stream, out, in, in.numel());
   }
 
   // ---------------------------------------------------------------- model ops
@@ -308,16 +297,7 @@ public final class CudaOps implements Ops {
     OpChecks.Rows r = OpChecks.embedding(out, table, ids);
     residency.require("embedding", "out,table,ids", out, table, ids);
     Embedding.lookup(
-        kernels.embedding(),
-        stream,
-        table.dtype(),
-        out.dtype(),
-        out.address(),
-        table.address(),
-        ids.address(),
-        r.rows(),
-        table.dim(0),
-        r.cols());
+        kernels.embedding(), stream, out, table, ids, r.rows(), table.dim(0), r.cols());
   }
 
   @Override
@@ -327,10 +307,9 @@ public final class CudaOps implements Ops {
     RmsNorm.rmsNorm(
         kernels.rmsNorm(),
         stream,
-        x.dtype(),
-        out.address(),
-        x.address(),
-        weight.address(),
+        out,
+        x,
+        weight,
         r.rows(),
         r.cols(),
         r.rowStride(),
@@ -348,11 +327,10 @@ public final class CudaOps implements Ops {
     RmsNorm.rmsNormResidual(
         kernels.rmsNorm(),
         stream,
-        x.dtype(),
-        out.address(),
-        residual.address(),
-        x.address(),
-        weight.address(),
+        out,
+        residual,
+        x,
+        weight,
         r.rows(),
         r.cols(),
         r.rowStride(),
@@ -369,11 +347,10 @@ public final class CudaOps implements Ops {
     LayerNorm.layerNorm(
         kernels.layerNorm(),
         stream,
-        x.dtype(),
-        out.address(),
-        x.address(),
-        weight.address(),
-        bias.address(),
+        out,
+        x,
+        weight,
+        bias,
         r.rows(),
         r.cols(),
         r.rowStride(),
@@ -385,18 +362,16 @@ public final class CudaOps implements Ops {
   public void softmax(Tensor out, Tensor x, SoftmaxMask mask) {
     OpChecks.softmax(out, x, mask);
     residency.require("softmax", "out,x", out, x);
-    long lengths = 0;
-    if (mask.lengths() != null) {
-      residency.require("softmax", "mask.lengths", mask.lengths());
-      lengths = mask.lengths().address();
+    Tensor lengths = mask.lengths();
+    if (lengths != null) {
+      residency.require("softmax", "mask.lengths", lengths);
     }
     OpChecks.Rows r = OpChecks.rows("softmax", "x", x);
     Softmax.softmax(
         kernels.softmax(),
         stream,
-        x.dtype(),
-        out.address(),
-        x.address(),
+        out,
+        x,
         lengths,
         r.rows(),
         r.cols(),
@@ -425,8 +400,7 @@ public final class CudaOps implements Ops {
   private void activation(Activations.Kind kind, String name, Tensor out, Tensor x) {
     OpChecks.elementwise(name, out, x);
     residency.require(name, "out,x", out, x);
-    Activations.activation(
-        kernels.activations(), stream, kind, x.dtype(), out.address(), x.address(), x.numel());
+    Activations.activation(kernels.activations(), stream, kind, out, x, x.numel());
   }
 
   @Override
@@ -436,10 +410,9 @@ public final class CudaOps implements Ops {
     Activations.swiglu(
         kernels.activations(),
         stream,
-        gate.dtype(),
-        out.address(),
-        gate.address(),
-        up.address(),
+        out,
+        gate,
+        up,
         r[0].rows(),
         r[0].cols(),
         r[1].rowStride(),
@@ -455,10 +428,9 @@ public final class CudaOps implements Ops {
     Rope.rope(
         kernels.rope(),
         stream,
-        x.dtype(),
-        x.address(),
-        positions.address(),
-        table.address(),
+        x,
+        positions,
+        table,
         x.dim(0),
         x.dim(1),
         config.headDim(),
@@ -504,12 +476,9 @@ public final class CudaOps implements Ops {
       Gemv.gemv(
           kernels.gemv(),
           stream,
-          x.dtype(),
-          w.dtype(),
-          out.dtype(),
-          out.address(),
-          x.address(),
-          w.address(),
+          out,
+          x,
+          w,
           m,
           mnk[1],
           mnk[2],
@@ -521,46 +490,16 @@ public final class CudaOps implements Ops {
     if (x.dtype() == w.dtype()) {
       port.gemm(
           BlasMatmul.plan(
-              x.dtype(),
-              w.dtype(),
-              out.dtype(),
-              out.address(),
-              x.address(),
-              w.address(),
-              m,
-              mnk[1],
-              mnk[2],
-              x.rowStride(),
-              w.rowStride(),
-              out.rowStride()));
+              out, x, w, m, mnk[1], mnk[2], x.rowStride(), w.rowStride(), out.rowStride()));
       return;
     }
     // cuBLAS multiplies A and B of one type: round x into w's dtype first, as the op's semantics
     // say.
     OpChecks.contiguous("matmul", "x (cast to w's dtype for cuBLAS)", x);
     try (Tensor xw = empty(w.dtype(), m, mnk[2])) {
-      Casts.cast(
-          kernels.casts(),
-          stream,
-          x.dtype(),
-          w.dtype(),
-          xw.address(),
-          x.address(),
-          (long) m * mnk[2]);
+      Casts.cast(kernels.casts(), stream, xw, x, (long) m * mnk[2]);
       port.gemm(
-          BlasMatmul.plan(
-              w.dtype(),
-              w.dtype(),
-              out.dtype(),
-              out.address(),
-              xw.address(),
-              w.address(),
-              m,
-              mnk[1],
-              mnk[2],
-              mnk[2],
-              w.rowStride(),
-              out.rowStride()));
+          BlasMatmul.plan(out, xw, w, m, mnk[1], mnk[2], mnk[2], w.rowStride(), out.rowStride()));
     }
   }
 

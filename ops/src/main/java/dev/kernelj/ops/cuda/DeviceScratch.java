@@ -1,5 +1,9 @@
 package dev.kernelj.ops.cuda;
 
+import dev.kernelj.dsl.DType;
+import dev.kernelj.ops.DeviceAllocation;
+import dev.kernelj.ops.Shape;
+import dev.kernelj.ops.Tensor;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +47,20 @@ final class DeviceScratch implements AutoCloseable {
     }
     current.put(purpose, new Buffer(address, size));
     return address;
+  }
+
+  /**
+   * {@link #get}'s buffer for {@code purpose} as a contiguous tensor of {@code elements} of {@code
+   * dtype}, for handing typed pointers to kernels. The scratch owns the memory: closing the tensor
+   * frees nothing.
+   */
+  Tensor tensor(String purpose, DType dtype, long elements, boolean zeroed) {
+    long bytes = elements * dtype.byteSize();
+    long address = get(purpose, bytes, zeroed);
+    return Tensor.onDevice(
+        dtype,
+        Shape.of(Math.toIntExact(elements)),
+        new DeviceAllocation(address, bytes, this, unowned -> {}));
   }
 
   /** Bytes rounded up to the 256-byte alignment of sub-buffers carved out of one scratch buffer. */

@@ -4,9 +4,9 @@ import dev.kernelj.ops.kernels.Activations;
 import dev.kernelj.ops.kernels.Casts;
 import dev.kernelj.ops.kernels.Elementwise;
 import dev.kernelj.ops.kernels.Embedding;
-import dev.kernelj.ops.kernels.Gemv;
+import dev.kernelj.ops.kernels.GemvKernels;
 import dev.kernelj.ops.kernels.LayerNorm;
-import dev.kernelj.ops.kernels.RmsNorm;
+import dev.kernelj.ops.kernels.RmsNormKernels;
 import dev.kernelj.ops.kernels.Rope;
 import dev.kernelj.ops.kernels.RopeKvAppend;
 import dev.kernelj.ops.kernels.Softmax;
@@ -42,8 +42,8 @@ final class LoadedKernels {
     return get(Embedding.Cuda.class);
   }
 
-  RmsNorm.Cuda rmsNorm() {
-    return get(RmsNorm.Cuda.class);
+  RmsNormKernels.Cuda rmsNorm() {
+    return get(RmsNormKernels.Cuda.class);
   }
 
   LayerNorm.Cuda layerNorm() {
@@ -62,8 +62,8 @@ final class LoadedKernels {
     return get(Rope.Cuda.class);
   }
 
-  Gemv.Cuda gemv() {
-    return get(Gemv.Cuda.class);
+  GemvKernels.Cuda gemv() {
+    return get(GemvKernels.Cuda.class);
   }
 
   RopeKvAppend.Cuda ropeKvAppend() {

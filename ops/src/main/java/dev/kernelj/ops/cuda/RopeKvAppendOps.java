@@ -56,16 +56,6 @@ final class RopeKvAppendOps {
             r.cacheSlots(),
             rope.layout() == RopeConfig.Layout.INTERLEAVED);
     RopeKvAppend.launch(
-        kernels.ropeKvAppend(),
-        stream,
-        qkv.dtype(),
-        qOut.address(),
-        kCache.address(),
-        vCache.address(),
-        qkv.address(),
-        positions.address(),
-        slots.address(),
-        table.address(),
-        shape);
+        kernels.ropeKvAppend(), stream, qOut, kCache, vCache, qkv, positions, slots, table, shape);
   }
 }

@@ -1,9 +1,8 @@
 package dev.kernelj.ops.cuda;
 
-import dev.kernelj.dsl.ConstPtr;
+import dev.kernelj.dsl.DType;
 import dev.kernelj.dsl.F32;
 import dev.kernelj.dsl.I32;
-import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.Residency;
 import dev.kernelj.ops.SamplingParams;
@@ -54,32 +53,26 @@ final class SamplingOps implements AutoCloseable {
     long block = scratch.get("sample.rows", SamplingRows.bytes(batch), false);
     upload(rows, block, SamplingRows.bytes(batch));
     SamplingRows.Pointers pointers = SamplingRows.pointers(block, batch);
-    long from = logits.address();
+    Tensor from = logits;
     if (history != null && s.historyLen() > 0 && !params.penaltiesAreNeutral()) {
-      long bytes = 4L * batch * vocab;
-      long copy = scratch.get("sample.logits", bytes, false);
-      long counts = scratch.get("sample.counts", bytes, true); // the kernel leaves it zeroed again
-      port.copyDeviceToDeviceAsync(copy, from, bytes);
+      long elements = (long) batch * vocab;
+      Tensor copy = scratch.tensor("sample.logits", DType.F32, elements, false);
+      // The kernel leaves the counts zeroed again.
+      Tensor counts = scratch.tensor("sample.counts", DType.I32, elements, true);
+      port.copyDeviceToDeviceAsync(copy.address(), logits.address(), 4 * elements);
       sampling()
           .applyPenalties(
               stream,
-              Ptr.ofAddress(copy, F32.class),
+              copy.ptr(F32.class),
               history.constPtr(I32.class),
-              Ptr.ofAddress(counts, I32.class),
+              counts.ptr(I32.class),
               pointers,
               batch,
               vocab,
               s.historyLen());
       from = copy;
     }
-    sampling()
-        .sample(
-            stream,
-            ConstPtr.ofAddress(from, F32.class),
-            batch,
-            vocab,
-            pointers,
-            out.ptr(I32.class));
+    sampling().sample(stream, from.constPtr(F32.class), batch, vocab, pointers, out.ptr(I32.class));
   }
 
   synchronized void topLogprobs(Tensor ids, Tensor logprobs, Tensor logits) {

@@ -8,10 +8,11 @@ import dev.kernelj.ops.kernels.Casts;
 import dev.kernelj.ops.kernels.DeviceSession;
 import dev.kernelj.ops.kernels.Elementwise;
 import dev.kernelj.ops.kernels.Embedding;
-import dev.kernelj.ops.kernels.Gemv;
+import dev.kernelj.ops.kernels.GemvKernels;
 import dev.kernelj.ops.kernels.LayerNorm;
-import dev.kernelj.ops.kernels.RmsNorm;
+import dev.kernelj.ops.kernels.RmsNormKernels;
 import dev.kernelj.ops.kernels.Rope;
+import dev.kernelj.ops.kernels.RopeKvAppend;
 import dev.kernelj.ops.kernels.Softmax;
 import dev.kernelj.ops.kernels.attention.KvCacheAppendKernels;
 import dev.kernelj.ops.kernels.attention.PagedDecodeAttentionKernels;
@@ -30,7 +31,8 @@ class LauncherLookupTest {
   @Test
   void nestedInterfacesUseAnUnderscore() {
     assertEquals(
-        "dev.kernelj.ops.kernels.Gemv_CudaLauncher", LauncherLookup.launcherName(Gemv.Cuda.class));
+        "dev.kernelj.ops.kernels.GemvKernels_CudaLauncher",
+        LauncherLookup.launcherName(GemvKernels.Cuda.class));
     assertEquals(
         "dev.kernelj.ops.kernels.attention.PrefillAttentionKernelsLauncher",
         LauncherLookup.launcherName(PrefillAttentionKernels.class));
@@ -42,12 +44,13 @@ class LauncherLookupTest {
         Elementwise.Cuda.class,
         Casts.Cuda.class,
         Embedding.Cuda.class,
-        RmsNorm.Cuda.class,
+        RmsNormKernels.Cuda.class,
         LayerNorm.Cuda.class,
         Softmax.Cuda.class,
         Activations.Cuda.class,
         Rope.Cuda.class,
-        Gemv.Cuda.class,
+        RopeKvAppend.Cuda.class,
+        GemvKernels.Cuda.class,
         PrefillAttentionKernels.class,
         PagedDecodeAttentionKernels.class,
         KvCacheAppendKernels.class,

@@ -70,17 +70,22 @@ public final class KernelProcessor extends AbstractProcessor {
   public synchronized void init(ProcessingEnvironment env) {
     super.init(env);
     reporter = new DiagnosticReporter(env.getMessager());
-    validator =
-        new KernelInterfaceValidator(
-            env.getElementUtils(), reporter, new CudaSourceReader(env.getFiler()));
+    List<Integer> archs = ProcessorOptions.DEFAULT_ARCHS;
     try {
       ProcessorOptions options = ProcessorOptions.parse(env.getOptions());
+      archs = options.archs();
       precompiledWriter =
           PrecompiledKernelWriter.create(options, environment, env.getFiler(), reporter);
     } catch (RuntimeException e) {
       reporter.printGlobal(Kind.ERROR, "[KernelCompile] " + e.getMessage());
       precompiledWriter = PrecompiledKernelWriter.disabled(env.getFiler(), reporter);
     }
+    // The check reads each source as nvcc would for the build's architectures, with the version
+    // of the nvcc at hand (or the toolkit KernelJ targets when there is none).
+    CheckTargets targets = new CheckTargets(archs, precompiledWriter::cudaVersion);
+    validator =
+        new KernelInterfaceValidator(
+            env.getElementUtils(), reporter, new CudaSourceReader(env.getFiler()), targets);
   }
 
   @Override

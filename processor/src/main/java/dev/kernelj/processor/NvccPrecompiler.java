@@ -1,5 +1,7 @@
 package dev.kernelj.processor;
 
+import dev.kernelj.dsl.check.Diagnostic;
+import dev.kernelj.dsl.cuda.CudaVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +24,8 @@ import java.util.stream.Stream;
  * each such binding the compiled source gets one extra line, {@code __device__ void*
  * __kernelj_sym_N = (void*)&scale<float>;}: taking the address instantiates the template in the
  * binary, and the PTX initializer of that variable names the mangled symbol ({@code .u64
- * __kernelj_sym_0 = _Z5scaleIfEvPT_i;}). One extra {@code nvcc -ptx} reads those names.
+ * __kernelj_sym_0 = _Z5scaleIfEvPT_i;}). nvcc keeps the PTX of each architecture ({@code --keep}),
+ * from which {@link BoundSymbols} reads those names and checks that every bound kernel is there.
  */
 final class NvccPrecompiler {
   static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -55,6 +58,12 @@ final class NvccPrecompiler {
   /** nvcc rejected the source (or took too long); {@code message} quotes its first errors. */
   record Rejected(String message) implements Outcome {}
 
+  /**
+   * nvcc compiled the source, but its output cannot serve a binding: a bound kernel is missing, or
+   * its symbol differs between architectures.
+   */
+  record Unbound(Diagnostic diagnostic, String message) implements Outcome {}
+
   /** nvcc could not be run at all; the kernels will be compiled at run time instead. */
   record Unavailable(String reason) implements Outcome {}
 
@@ -66,6 +75,7 @@ final class NvccPrecompiler {
     Path dir = null;
     try {
       dir = Files.createTempDirectory("kernelj-nvcc");
+      Path keep = Files.createDirectory(dir.resolve("keep"));
       String baseName = String.join("_", model.simpleNames());
       List<KernelMethodModel> unnamed =
           model.methods().stream().filter(m -> m.cSymbol().isEmpty()).toList();
@@ -73,36 +83,42 @@ final class NvccPrecompiler {
       Path cu = dir.resolve(baseName + ".cu");
       Files.writeString(cu, compiled, StandardCharsets.UTF_8);
 
+      // --keep leaves the PTX of every architecture beside the fat binary: the symbols and the
+      // kernels nvcc really produced are read from it, without a second compile.
       Run fatbin =
-          run(dir, fatbinCommand(model, cu.getFileName().toString(), baseName + ".fatbin"));
+          run(dir, fatbinCommand(model, cu.getFileName().toString(), baseName + ".fatbin", keep));
       if (!fatbin.succeeded()) {
         return new Rejected(rejection(model, fatbin, unnamed));
       }
-      Map<String, String> lowered = new LinkedHashMap<>();
-      for (KernelMethodModel method : model.methods()) {
-        method.cSymbol().ifPresent(symbol -> lowered.put(method.nameExpression(), symbol));
-      }
-      if (!unnamed.isEmpty()) {
-        Run ptx = run(dir, ptxCommand(model, cu.getFileName().toString(), baseName + ".ptx"));
-        if (ptx.succeeded()) {
-          Map<Integer, String> symbols =
-              PtxSymbols.read(Files.readString(dir.resolve(baseName + ".ptx")), SYMBOL_VARIABLE);
-          for (int i = 0; i < unnamed.size(); i++) {
-            String symbol = symbols.get(i);
-            if (symbol != null) {
-              lowered.put(unnamed.get(i).nameExpression(), symbol);
-            }
-          }
+      Map<Integer, String> ptx = new LinkedHashMap<>();
+      for (int arch : archs) {
+        Path file = keep.resolve(baseName + ".compute_" + arch + ".ptx");
+        if (Files.isRegularFile(file)) {
+          ptx.put(arch, Files.readString(file));
         }
-        // Without the PTX the bindings simply have no lowered name: the runtime compiles with
-        // NVRTC.
+      }
+      BoundSymbols.Result bound = BoundSymbols.check(model, unnamed, ptx, SYMBOL_VARIABLE);
+      if (bound.problem().isPresent()) {
+        return bound.problem().get();
       }
       return new Compiled(
-          Files.readAllBytes(dir.resolve(baseName + ".fatbin")), lowered, version());
+          Files.readAllBytes(dir.resolve(baseName + ".fatbin")), bound.lowered(), version());
     } catch (IOException e) {
       return new Unavailable("could not run " + nvcc + ": " + e.getMessage());
     } finally {
       deleteQuietly(dir);
+    }
+  }
+
+  /** The toolkit version of this nvcc, or the default when it cannot be asked. */
+  CudaVersion cudaVersion() {
+    try {
+      return CudaVersion.fromNvccOutput(version());
+    } catch (IOException e) {
+      return CudaVersion.DEFAULT;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return CudaVersion.DEFAULT;
     }
   }
 
@@ -128,21 +144,16 @@ final class NvccPrecompiler {
     return text.toString();
   }
 
-  private List<String> fatbinCommand(KernelInterfaceModel model, String input, String output) {
-    List<String> command = new ArrayList<>(List.of(nvcc.toString(), "-fatbin"));
+  private List<String> fatbinCommand(
+      KernelInterfaceModel model, String input, String output, Path keep) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(nvcc.toString(), "-fatbin", "--keep", "--keep-dir", keep.toString()));
     for (int arch : archs) {
       command.addAll(List.of("-gencode", "arch=compute_" + arch + ",code=sm_" + arch));
     }
     int newest = archs.get(archs.size() - 1);
     command.addAll(List.of("-gencode", "arch=compute_" + newest + ",code=compute_" + newest));
-    command.addAll(model.options());
-    command.addAll(List.of("-o", output, input));
-    return command;
-  }
-
-  private List<String> ptxCommand(KernelInterfaceModel model, String input, String output) {
-    List<String> command =
-        new ArrayList<>(List.of(nvcc.toString(), "-ptx", "-arch=compute_" + archs.get(0)));
     command.addAll(model.options());
     command.addAll(List.of("-o", output, input));
     return command;

@@ -125,8 +125,8 @@ class ParameterDiagnosticsTest {
     assertOnlyError(
         SAXPY,
         "void saxpy(Launch launch, int n, Float a, ConstPtr<F32> x, Ptr<F32> y);",
-        "[KernelUnsupportedType] parameter 2 'a' is Float in Java, which cannot be passed to a kernel; use a"
-            + " primitive, Ptr<T> or ConstPtr<T>. "
+        "[KernelUnsupportedType] parameter 2 'a' is Float in Java, which cannot be passed to a kernel"
+            + " (a boxed object, not a value; use the primitive); for CUDA's float declare float. "
             + SAXPY_QUOTE);
   }
 

@@ -39,7 +39,9 @@ final class TemplateSubstitution {
         .map(
             p -> {
               CudaType argType = types.get(p.type().base());
-              return argType == null ? p : new CudaParam(replace(p.type(), argType), p.name());
+              return argType == null
+                  ? p
+                  : new CudaParam(replace(p.type(), argType), p.name(), p.defaultValue());
             })
         .toList();
   }
@@ -66,12 +68,14 @@ final class TemplateSubstitution {
           arg.base(),
           written.pointeeConst() || arg.pointeeConst(),
           written.pointerLevel(),
-          written.restrict());
+          written.restrict(),
+          written.reference() || arg.reference());
     }
     return new CudaType(
         arg.base(),
         arg.pointeeConst(),
         written.pointerLevel() + arg.pointerLevel(),
-        written.restrict() || arg.restrict());
+        written.restrict() || arg.restrict(),
+        written.reference());
   }
 }

@@ -38,12 +38,11 @@ final class ArchConsistency {
     CudaKernel kernel = resolutions.get(base).kernel();
     List<Problem> problems = new ArrayList<>();
     // Signature key -> the declaration and the views that see it.
-    java.util.Map<String, List<String>> seen = new java.util.LinkedHashMap<>();
+    java.util.Map<String, List<CudaProgram.View>> seen = new java.util.LinkedHashMap<>();
     java.util.Map<String, String> declarations = new java.util.HashMap<>();
-    seen.computeIfAbsent(Signatures.key(kernel), k -> new ArrayList<>())
-        .add(views.get(base).label());
+    seen.computeIfAbsent(Signatures.key(kernel), k -> new ArrayList<>()).add(views.get(base));
     declarations.put(Signatures.key(kernel), kernel.declaration());
-    List<String> missing = new ArrayList<>();
+    List<CudaProgram.View> missing = new ArrayList<>();
     for (int i = 0; i < views.size(); i++) {
       CudaProgram.View v = views.get(i);
       KernelResolver.Resolution r = resolutions.get(i);
@@ -52,11 +51,11 @@ final class ArchConsistency {
       }
       if (r.kernel() != null) {
         String key = Signatures.key(r.kernel());
-        seen.computeIfAbsent(key, k -> new ArrayList<>()).add(v.label());
+        seen.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
         declarations.putIfAbsent(key, r.kernel().declaration());
       } else if (v.built()) {
         if (r.problem().diagnostic() == Diagnostic.UNKNOWN_NAME) {
-          missing.add(v.label());
+          missing.add(v);
         } else {
           Problem p = r.problem();
           problems.add(
@@ -64,7 +63,7 @@ final class ArchConsistency {
                   p.diagnostic(),
                   p.error(),
                   p.paramIndex(),
-                  "for " + v.label() + ": " + p.message()));
+                  "for " + ViewLabels.buildTargets(List.of(v)) + ": " + p.message()));
         }
       }
     }
@@ -81,7 +80,7 @@ final class ArchConsistency {
                       .map(
                           e ->
                               "for "
-                                  + String.join(", ", e.getValue())
+                                  + ViewLabels.of(e.getValue())
                                   + ": "
                                   + declarations.get(e.getKey()))
                       .collect(Collectors.joining("; "))
@@ -98,7 +97,7 @@ final class ArchConsistency {
               "__global__ '"
                   + kernel.qualifiedName()
                   + "' is not compiled for "
-                  + String.join(", ", missing)
+                  + ViewLabels.buildTargets(missing)
                   + " (a preprocessor branch leaves it out there), which this build targets: loading"
                   + " the kernels on such a GPU fails with a missing function. Only a warning: the"
                   + " failure is loud, and a kernel meant only for some architectures is legitimate. "
@@ -116,22 +115,18 @@ final class ArchConsistency {
       firstBuilt++;
     }
     Problem problem = resolutions.get(firstBuilt).problem();
-    List<String> where = new ArrayList<>();
+    List<CudaProgram.View> where = new ArrayList<>();
     CudaKernel elsewhere = null;
     for (int i = 0; i < views.size(); i++) {
       if (!views.get(i).built() && resolutions.get(i).kernel() != null) {
-        where.add(views.get(i).label());
+        where.add(views.get(i));
         elsewhere = elsewhere == null ? resolutions.get(i).kernel() : elsewhere;
       }
     }
     if (elsewhere == null || problem.diagnostic() != Diagnostic.UNKNOWN_NAME) {
       return new Outcome(null, List.of(problem));
     }
-    String built =
-        views.stream()
-            .filter(CudaProgram.View::built)
-            .map(CudaProgram.View::label)
-            .collect(Collectors.joining(", "));
+    String built = ViewLabels.buildTargets(views);
     return new Outcome(
         null,
         List.of(
@@ -142,8 +137,8 @@ final class ArchConsistency {
                 "'"
                     + binding.text()
                     + "' names a __global__ function only for "
-                    + String.join(", ", where)
-                    + " (a preprocessor branch on __CUDA_ARCH__ or the compiler), not for what this"
+                    + ViewLabels.of(where)
+                    + " through a preprocessor branch on __CUDA_ARCH__ or the compiler, not for what this"
                     + " build compiles ("
                     + built
                     + "): the precompiled kernels would lack it on every GPU; compile it for the"

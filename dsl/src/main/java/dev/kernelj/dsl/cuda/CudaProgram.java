@@ -23,17 +23,17 @@ public record CudaProgram(List<View> views) {
    * The source as some compile targets see it.
    *
    * @param targets the targets that see it this way
-   * @param built whether the build compiles for one of them (a problem here fails the build)
+   * @param buildTargets how many of the targets, at the front, the build compiles for
    * @param source what they see
    */
-  public record View(List<CompileTarget> targets, boolean built, CudaSource source) {
+  public record View(List<CompileTarget> targets, int buildTargets, CudaSource source) {
     public View {
       targets = List.copyOf(targets);
     }
 
-    /** {@code sm_80, sm_86}: the targets, as messages name them. */
-    public String label() {
-      return String.join(", ", targets.stream().map(CompileTarget::label).distinct().toList());
+    /** Whether the build compiles for one of the targets (a problem here fails the build). */
+    public boolean built() {
+      return buildTargets > 0;
     }
   }
 
@@ -52,7 +52,7 @@ public record CudaProgram(List<View> views) {
 
   /** One view of one target. */
   public static CudaProgram of(CompileTarget target, CudaSource source) {
-    return new CudaProgram(List.of(new View(List.of(target), true, source)));
+    return new CudaProgram(List.of(new View(List.of(target), 1, source)));
   }
 
   /**
@@ -86,10 +86,14 @@ public record CudaProgram(List<View> views) {
   static CudaProgram of(String source, List<CompileTarget> built, List<CompileTarget> others) {
     List<CompileTarget> all = new ArrayList<>(built);
     all.addAll(others);
-    List<Map<String, Macro>> macros = all.stream().map(CompileTarget::macros).toList();
-    Set<String> relevant = varyingNames(macros);
+    Set<String> relevant = mayVary(all);
     relevant.retainAll(identifiersIn(source + "\n" + String.join(" ", built.get(0).options())));
-
+    if (relevant.isEmpty()) {
+      // Every target predefines the same for what the source mentions: it reads the same for all.
+      CudaSource parsed = CudaDeclarationParser.parse(source, built.get(0).macros());
+      return new CudaProgram(List.of(new View(all, built.size(), parsed)));
+    }
+    List<Map<String, Macro>> macros = all.stream().map(CompileTarget::macros).toList();
     Map<String, List<Integer>> groups = new LinkedHashMap<>();
     for (int i = 0; i < all.size(); i++) {
       groups.computeIfAbsent(signature(macros.get(i), relevant), k -> new ArrayList<>()).add(i);
@@ -97,12 +101,12 @@ public record CudaProgram(List<View> views) {
     List<View> views = new ArrayList<>();
     for (List<Integer> group : groups.values()) {
       List<CompileTarget> targets = group.stream().map(all::get).toList();
-      boolean isBuilt = group.stream().anyMatch(i -> i < built.size());
+      int buildTargets = (int) group.stream().filter(i -> i < built.size()).count();
       try {
         CudaSource parsed = CudaDeclarationParser.parse(source, macros.get(group.get(0)));
-        views.add(new View(targets, isBuilt, parsed));
+        views.add(new View(targets, buildTargets, parsed));
       } catch (CudaParseException e) {
-        if (isBuilt) {
+        if (buildTargets > 0) {
           throw e;
         }
       }
@@ -115,21 +119,28 @@ public record CudaProgram(List<View> views) {
     return views.stream().filter(View::built).findFirst().orElse(views.get(0));
   }
 
-  /** Names whose predefinition is not the same for every target. */
-  private static Set<String> varyingNames(List<Map<String, Macro>> macros) {
-    Set<String> names = new LinkedHashSet<>();
-    macros.forEach(m -> names.addAll(m.keySet()));
-    Set<String> varying = new LinkedHashSet<>();
-    for (String name : names) {
-      String first = spelling(macros.get(0), name);
-      for (Map<String, Macro> m : macros) {
-        if (!spelling(m, name).equals(first)) {
-          varying.add(name);
-          break;
-        }
+  /**
+   * Names whose predefinition may differ between the targets: what one target of each compiler
+   * defines differently from the other, and the architecture macros.
+   */
+  private static Set<String> mayVary(List<CompileTarget> targets) {
+    List<Map<String, Macro>> representatives = new ArrayList<>();
+    for (CompileTarget.Compiler compiler : CompileTarget.Compiler.values()) {
+      targets.stream()
+          .filter(t -> t.compiler() == compiler)
+          .findFirst()
+          .ifPresent(t -> representatives.add(t.macros()));
+    }
+    Set<String> names = new LinkedHashSet<>(List.of("__CUDA_ARCH__", "__CUDA_ARCH_LIST__"));
+    Set<String> all = new LinkedHashSet<>();
+    representatives.forEach(m -> all.addAll(m.keySet()));
+    for (String name : all) {
+      String first = spelling(representatives.get(0), name);
+      if (representatives.stream().anyMatch(m -> !spelling(m, name).equals(first))) {
+        names.add(name);
       }
     }
-    return varying;
+    return names;
   }
 
   private static String signature(Map<String, Macro> macros, Set<String> names) {

@@ -108,4 +108,19 @@ class NamespaceBindingTest {
     assertClean(
         kernel(cuda, "", "@Global(\"ops::relu\") void relu(Launch launch, Ptr<F32> x, int n);"));
   }
+
+  @Test
+  void typedefsOfEachNamespaceAreFollowed() {
+    List<String> cuda =
+        List.of(
+            "#include <cuda_fp16.h>",
+            "namespace f32 { typedef float real; __global__ void scale(real* x, real a) {} }",
+            "namespace f16 { using real = __half; __global__ void scale(real* x, float a) {} }");
+    assertClean(
+        kernel(
+            cuda,
+            "",
+            "@Global(\"f32::scale\") void scaleF32(Launch launch, Ptr<F32> x, float a);",
+            "@Global(\"f16::scale\") void scaleF16(Launch launch, Ptr<F16> x, float a);"));
+  }
 }

@@ -50,6 +50,7 @@ final class CudaDeclarationParser {
   private final Deque<Scope> scopes = new ArrayDeque<>();
   private final Namespaces namespaces = new Namespaces();
   private final Set<String> declaredTypes = new HashSet<>();
+  private final TypeAliases aliases = new TypeAliases();
   private final List<CudaKernel> kernels = new ArrayList<>();
   private final List<Specialization> specializations = new ArrayList<>();
   private final List<MacroUse> hiddenMacros = new ArrayList<>();
@@ -96,6 +97,9 @@ final class CudaDeclarationParser {
       } else if (t.isIdentifier("using") && statementStart) {
         i = using(i);
         statementStart = true;
+      } else if (t.isIdentifier("typedef") && statementStart) {
+        i = typedef(i);
+        statementStart = true;
       } else if (t.isPunct("{")) {
         i = TokenGroups.closing(tokens, i, "a block at namespace scope") + 1;
         statementStart = true;
@@ -114,7 +118,7 @@ final class CudaDeclarationParser {
                 tokens,
                 i,
                 new GlobalDeclarationReader.Context(
-                    scope(), scopes.peek().externC(), namespaces, declaredTypes));
+                    scope(), scopes.peek().externC(), namespaces, declaredTypes, aliases));
         r.kernel().ifPresent(this::addOrMerge);
         r.specialization().ifPresent(specializations::add);
         r.hiddenName().ifPresent(hiddenMacros::add);
@@ -211,8 +215,59 @@ final class CudaDeclarationParser {
     return target.end();
   }
 
-  /** {@code using namespace a::b;}, {@code using a::f;}, or an alias declaration (skipped). */
+  /**
+   * {@code typedef <type> NAME;}: remembered when it aliases a type a parameter can have (not a
+   * struct body, array or function type); returns the index after the ';'.
+   */
+  private int typedef(int i) {
+    int end = i + 1;
+    boolean simple = true;
+    while (end < tokens.size() && !tokens.get(end).isPunct(";")) {
+      CudaToken t = tokens.get(end);
+      if (t.isPunct("{") || t.isPunct("(") || t.isPunct("[")) {
+        simple = false;
+        end = TokenGroups.closing(tokens, end, "a typedef") + 1;
+      } else {
+        end++;
+      }
+    }
+    if (simple && end > i + 2) {
+      try {
+        CudaParam alias = DeclaratorParser.parameter(tokens.subList(i + 1, end), "a typedef");
+        if (!alias.name().isEmpty()) {
+          aliases.add(scope(), alias.name(), alias.type());
+        }
+      } catch (CudaParseException e) {
+        // Not a type KernelJ reads; the name stays a declared type and nothing more.
+      }
+    }
+    return end + 1;
+  }
+
+  /**
+   * {@code using namespace a::b;}, {@code using a::f;}, or an alias declaration {@code using T =
+   * type;}.
+   */
   private int using(int i) {
+    if (!at(i + 1, "namespace")
+        && i + 2 < tokens.size()
+        && tokens.get(i + 1).isIdentifier()
+        && at(i + 2, "=")) {
+      int end = i + 3;
+      while (end < tokens.size() && !tokens.get(end).isPunct(";")) {
+        if (tokens.get(end).isPunct("{") || tokens.get(end).isPunct("(")) {
+          end = TokenGroups.closing(tokens, end, "an alias declaration");
+        }
+        end++;
+      }
+      try {
+        aliases.add(
+            scope(), tokens.get(i + 1).text(), DeclaratorParser.type(tokens.subList(i + 3, end)));
+      } catch (CudaParseException e) {
+        // A type KernelJ does not read.
+      }
+      return end + 1;
+    }
     if (at(i + 1, "namespace")) {
       QualifiedName target = qualifiedName(i + 2);
       if (!target.parts().isEmpty()) {

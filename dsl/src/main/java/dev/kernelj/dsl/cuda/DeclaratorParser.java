@@ -119,8 +119,12 @@ final class DeclaratorParser {
    * A type on its own, such as a template argument ({@code const float}, {@code unsigned int*}).
    */
   static CudaType type(String text) {
-    List<CudaToken> tokens = CudaLexer.tokenize(text);
-    CudaParam p = parameter(tokens, "type '" + text + "'");
+    return type(CudaLexer.tokenize(text));
+  }
+
+  /** A type on its own, from its tokens. */
+  static CudaType type(List<CudaToken> tokens) {
+    CudaParam p = parameter(tokens, "type '" + TokenText.join(tokens) + "'");
     if (!p.name().isEmpty()) {
       // "unsigned x" cannot be a template argument; read it as the type it spells.
       return p.type().withBase(p.type().base() + " " + p.name());

@@ -32,7 +32,11 @@ final class GlobalDeclarationReader {
 
   /** Where the declaration stands: its namespace and linkage, and the source's known types. */
   record Context(
-      List<String> scope, boolean inExternC, Namespaces namespaces, Set<String> declaredTypes) {}
+      List<String> scope,
+      boolean inExternC,
+      Namespaces namespaces,
+      Set<String> declaredTypes,
+      TypeAliases aliases) {}
 
   /** Specifier words that can stand before {@code __global__} in one declaration. */
   private static final Set<String> PREFIX_WORDS =
@@ -366,7 +370,16 @@ final class GlobalDeclarationReader {
         throw new CudaParseException(tokens.get(open).line(), where + " is empty");
       }
       hiddenMacro(part).ifPresent(hidden::add);
-      params.add(DeclaratorParser.parameter(part, where));
+      CudaParam p = DeclaratorParser.parameter(part, where);
+      boolean templateParam =
+          templateParams.stream().anyMatch(tp -> tp.name().equals(p.type().base()));
+      params.add(
+          templateParam
+              ? p
+              : new CudaParam(
+                  context.aliases().resolve(p.type(), context.scope()),
+                  p.name(),
+                  p.defaultValue()));
     }
     return params;
   }

@@ -62,7 +62,7 @@ final class TemplateSubstitution {
    * {@code T*} with {@code T = const float} is {@code const float*}; with {@code T = float*} it is
    * {@code float**}, whose element constness is the argument's.
    */
-  private static CudaType replace(CudaType written, CudaType arg) {
+  static CudaType replace(CudaType written, CudaType arg) {
     if (arg.pointerLevel() == 0) {
       return new CudaType(
           arg.base(),

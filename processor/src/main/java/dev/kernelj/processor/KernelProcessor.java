@@ -26,9 +26,14 @@ import javax.tools.Diagnostic.Kind;
  * throwable while handling one interface becomes one {@code [KernelInternal]} error on that
  * interface, and the others are still processed.
  *
+ * <p>Each source is read as the compilers read it ({@link CheckTargets}): preprocessed for nvcc's
+ * device pass of every architecture the build targets, with the {@code @Kernel} options and
+ * defines, and for the other architectures and NVRTC where the source tests them. Where nvcc
+ * precompiles, its PTX decides last whether every bound kernel exists ({@link BoundSymbols}).
+ *
  * <p>Options: {@code -Akernelj.precompile=off} skips nvcc; {@code -Akernelj.nvcc=<path>} picks the
  * compiler (else {@code KERNELJ_NVCC}, {@code PATH}, {@code /usr/local/cuda/bin/nvcc}); {@code
- * -Akernelj.archs=80,90} picks the architectures.
+ * -Akernelj.archs=80,90} picks the architectures (for the precompiled binary and the check).
  */
 @AutoService(Processor.class)
 public final class KernelProcessor extends AbstractProcessor {

@@ -139,15 +139,15 @@ class NvccPrecompileTest {
 
   @Test
   void aBoundKernelNvccDidNotCompileFailsTheBuild() {
-    // The front end cannot see CUDART_VERSION (cuda_runtime.h defines it, and headers stay
-    // opaque), so it takes the kernel as defined; nvcc's output shows it is not, and that decides.
+    // The front end cannot see __CUDA_RUNTIME_H__ (the guard of the cuda_runtime.h nvcc includes;
+    // headers stay opaque), so it takes the kernel as defined; nvcc's output shows it is not.
     JavaFileObject source =
         source(
             "test.Hidden",
             "package test;",
             "import dev.kernelj.dsl.*;",
             "@Kernel(source = \"\"\"",
-            "    #ifndef CUDART_VERSION",
+            "    #ifndef __CUDA_RUNTIME_H__",
             "    extern \"C\" __global__ void only_without_runtime(float* x) { x[0] = 1; }",
             "    #endif",
             "    extern \"C\" __global__ void always(float* x) { x[0] = 2; }",

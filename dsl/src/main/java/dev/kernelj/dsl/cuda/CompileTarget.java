@@ -109,6 +109,8 @@ public record CompileTarget(
       put(m, "CUDA_DOUBLE_MATH_FUNCTIONS", "1");
       put(m, "__NVCC_DIAG_PRAGMA_SUPPORT__", "1");
       put(m, "__CUDACC_DEVICE_ATOMIC_BUILTINS__", "1");
+      // nvcc includes cuda_runtime.h before the source, which defines the runtime's version.
+      put(m, "CUDART_VERSION", Integer.toString(version.major() * 1000 + version.minor() * 10));
       put(m, "__linux__", "1");
       put(m, "__x86_64__", "1");
       put(m, "__LP64__", "1");

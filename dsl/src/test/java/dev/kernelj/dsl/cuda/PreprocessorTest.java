@@ -159,6 +159,7 @@ class PreprocessorTest {
         "__CUDACC_VER_MAJOR__ >= 12 => 1",
         "defined(__CUDACC__) && defined __NVCC__ && !defined(__CUDACC_RTC__) => 1",
         "__cplusplus >= 201703L => 1",
+        "CUDART_VERSION == 13000 => 1",
         "__has_include(<cuda_fp16.h>) => 1",
         "__has_include(\"local.h\") => 0",
       })

@@ -84,15 +84,7 @@ final class ConditionEvaluator {
     if (open >= tokens.size() || !tokens.get(open).isPunct("(")) {
       throw new CudaParseException(line, "'" + what + "' must be followed by '('");
     }
-    int depth = 0;
-    for (int i = open; i < tokens.size(); i++) {
-      if (tokens.get(i).isPunct("(")) {
-        depth++;
-      } else if (tokens.get(i).isPunct(")") && --depth == 0) {
-        return i;
-      }
-    }
-    throw new CudaParseException(line, "missing ')' after '" + what + "('");
+    return TokenGroups.closing(tokens, open, "the argument of '" + what + "'");
   }
 
   private static CudaToken number(int value, CudaToken at) {

@@ -140,7 +140,8 @@ final class GlobalDeclarationReader {
     }
     String declaration = TokenText.join(tokens.subList(start, close + 1));
     List<String> hidden = new ArrayList<>();
-    List<CudaParam> params = parameters(open, close, name, hidden);
+    List<CudaParam> params =
+        new ParameterListReader(tokens, templateParams, context).read(open, close, name, hidden);
     CudaKernel kernel =
         new CudaKernel(
             name,
@@ -350,65 +351,6 @@ final class GlobalDeclarationReader {
       result.add(DeclaratorParser.templateParameter(part, "a template parameter"));
     }
     return result;
-  }
-
-  private List<CudaParam> parameters(int open, int close, String name, List<String> hidden) {
-    List<List<CudaToken>> parts =
-        TokenGroups.splitTopLevel(tokens, open + 1, close, "parameter list of '" + name + "'");
-    if (parts.size() == 1 && parts.get(0).size() == 1 && parts.get(0).get(0).isIdentifier("void")) {
-      return List.of();
-    }
-    List<CudaParam> params = new ArrayList<>();
-    for (int i = 0; i < parts.size(); i++) {
-      List<CudaToken> part = parts.get(i);
-      String where = "parameter " + (i + 1) + " of __global__ '" + name + "'";
-      if (part.size() == 1 && part.get(0).isPunct("...")) {
-        throw new CudaParseException(
-            tokens.get(open).line(), where + " is '...': a kernel cannot be variadic");
-      }
-      if (part.isEmpty()) {
-        throw new CudaParseException(tokens.get(open).line(), where + " is empty");
-      }
-      hiddenMacro(part).ifPresent(hidden::add);
-      CudaParam p = DeclaratorParser.parameter(part, where);
-      boolean templateParam =
-          templateParams.stream().anyMatch(tp -> tp.name().equals(p.type().base()));
-      params.add(
-          templateParam
-              ? p
-              : new CudaParam(
-                  context.aliases().resolve(p.type(), context.scope()),
-                  p.name(),
-                  p.defaultValue()));
-    }
-    return params;
-  }
-
-  /**
-   * An unknown macro a parameter is made of: {@code ARGS(float)} (a call where no C++ parameter can
-   * have one), or a lone identifier that no declaration here makes a type and that is spelled like
-   * a macro ({@code PARAMS}).
-   */
-  private Optional<String> hiddenMacro(List<CudaToken> part) {
-    CudaToken first = part.get(0);
-    if (!first.isIdentifier()
-        || DeclaratorParser.BUILTIN_TYPE_WORDS.contains(first.text())
-        || DeclaratorParser.ATTRIBUTE_CALLS.contains(first.text())) {
-      return Optional.empty();
-    }
-    if (part.size() >= 2 && part.get(1).isPunct("(")) {
-      boolean functionPointer =
-          part.size() >= 3 && (part.get(2).isPunct("*") || part.get(2).isPunct("&"));
-      return functionPointer ? Optional.empty() : Optional.of(first.text());
-    }
-    boolean templateParam = templateParams.stream().anyMatch(tp -> tp.name().equals(first.text()));
-    if (part.size() == 1
-        && !templateParam
-        && !context.declaredTypes().contains(first.text())
-        && first.text().matches("[A-Z][A-Z0-9_]+")) {
-      return Optional.of(first.text());
-    }
-    return Optional.empty();
   }
 
   /** After the parameter list: the index of the '{' of the body or the ';' ending a declaration. */

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * explores other sources.
  */
 class NvccDifferentialTest {
-  private static final int SOURCES = 20;
+  private static final int SOURCES = 12;
 
   /** What stands for "the preprocessor rejects this source" in a comparison. */
   private static final String REJECTED = "(rejected)";

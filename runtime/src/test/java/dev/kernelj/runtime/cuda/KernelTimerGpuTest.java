@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.StreamRef;
-import dev.kernelj.runtime.cache.KernelCache;
 import dev.kernelj.runtime.driver.CuConstants;
 import dev.kernelj.runtime.kernel.KernelFunction;
 import dev.kernelj.runtime.kernel.ParamBlock;
@@ -38,9 +37,7 @@ class KernelTimerGpuTest {
 
   @BeforeAll
   static void open() {
-    ctx = Gpu.context();
-    Gpu.assumeNvrtc();
-    ctx.setKernelCache(new KernelCache(cacheDir));
+    ctx = Gpu.nvrtcContext(cacheDir);
     module = ctx.load(Gpu.source(Kernels.class, SPIN, Gpu.binding("spin", "spin", 8)));
   }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.F32;
 import dev.kernelj.dsl.Launch;
-import dev.kernelj.runtime.cache.KernelCache;
 import dev.kernelj.runtime.kernel.KernelBinding;
 import dev.kernelj.runtime.kernel.ParamBlock;
 import java.nio.file.Path;
@@ -41,9 +40,7 @@ class SharedMemoryGpuTest {
 
   @BeforeAll
   static void open() {
-    ctx = Gpu.context();
-    Gpu.assumeNvrtc();
-    ctx.setKernelCache(new KernelCache(cacheDir));
+    ctx = Gpu.nvrtcContext(cacheDir);
   }
 
   @AfterAll

@@ -1,6 +1,5 @@
 package dev.kernelj.llm.cli;
 
-import com.google.gson.GsonBuilder;
 import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.GenerationRequest;
 import dev.kernelj.llm.engine.GenerationStats;
@@ -92,7 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
       r.put("load", engine.loadTimings().describe());
       r.put("load_s", openNanos / 1e9);
       if (json) {
-        out.println(new GsonBuilder().setPrettyPrinting().create().toJson(r));
+        out.println(JsonOutput.toJson(r));
       } else {
         out.printf(
             java.util.Locale.ROOT,

@@ -1,8 +1,5 @@
 package dev.kernelj.llm.cli;
 
-import com.google.gson.FieldNamingPolicy;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -17,14 +14,6 @@ import picocli.CommandLine.Option;
         "Describe a Hugging Face model directory: architecture, parameters, dtype, quantization, "
             + "shape, context, tokenizer, weight files and the GPU memory it needs.")
 final class InfoCommand implements Callable<Integer> {
-  private static final Gson JSON =
-      new GsonBuilder()
-          .setPrettyPrinting()
-          .serializeNulls()
-          .disableHtmlEscaping()
-          .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
-          .create();
-
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
   @Option(
@@ -54,7 +43,7 @@ final class InfoCommand implements Callable<Integer> {
         .getOut()
         .print(
             json
-                ? JSON.toJson(summary) + System.lineSeparator()
+                ? JsonOutput.toJson(summary) + System.lineSeparator()
                 : ModelSummaryText.render(summary));
     return ExitCodes.OK;
   }

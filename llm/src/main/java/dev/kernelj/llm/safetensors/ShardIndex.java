@@ -1,6 +1,6 @@
 package dev.kernelj.llm.safetensors;
 
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kernelj.llm.json.JsonFields;
 import dev.kernelj.llm.json.StrictJson;
 import java.io.IOException;
@@ -34,7 +34,7 @@ public record ShardIndex(Path file, Map<String, String> weightMap, long totalSiz
     } catch (IOException e) {
       throw SafetensorsFile.unreadable(file, e);
     }
-    JsonObject root = StrictJson.parseObject(text, file, "(root)");
+    ObjectNode root = StrictJson.parseObject(text, file, "(root)");
     JsonFields fields = JsonFields.of(root, file);
     Map<String, String> weightMap = fields.requireStringMap("weight_map");
     for (Map.Entry<String, String> entry : weightMap.entrySet()) {

@@ -1,6 +1,6 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.regex.Pattern;
 
 /**
@@ -12,8 +12,8 @@ final class PatternSpec {
   private PatternSpec() {}
 
   /** The compiled pattern; a literal is quoted so that both kinds can be searched alike. */
-  static Pattern read(JsonObject owner, JsonSpec spec, String field) {
-    JsonObject p = spec.object(owner, "pattern", field);
+  static Pattern read(JsonNode owner, JsonSpec spec, String field) {
+    JsonNode p = spec.object(owner, "pattern", field);
     String at = field + ".pattern";
     if (p.has("String")) {
       return Pattern.compile(Pattern.quote(spec.string(p, "String", at)));
@@ -30,8 +30,8 @@ final class PatternSpec {
   }
 
   /** The literal text of a {@code {"String": ...}} pattern, or null for a regex. */
-  static String literal(JsonObject owner, JsonSpec spec, String field) {
-    JsonObject p = spec.object(owner, "pattern", field);
+  static String literal(JsonNode owner, JsonSpec spec, String field) {
+    JsonNode p = spec.object(owner, "pattern", field);
     return p.has("String") ? spec.string(p, "String", field + ".pattern") : null;
   }
 }

@@ -1,6 +1,7 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.check.ModelCheck;
 import dev.kernelj.llm.config.ModelConfig;
 import dev.kernelj.llm.config.ModelConfigReader;
 import dev.kernelj.llm.model.LlamaModel;
@@ -11,11 +12,11 @@ import dev.kernelj.llm.model.WeightLoader;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import dev.kernelj.llm.util.ByteSizes;
+import dev.kernelj.llm.util.ModelFiles;
 import dev.kernelj.ops.backend.CudaOps;
 import dev.kernelj.ops.backend.Ops;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -128,6 +129,7 @@ public final class Engine implements AutoCloseable {
     StepIo io = null;
     TokenSampler sampler = null;
     try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
+      ModelCheck.weights(modelDir, config, checkpoint);
       if (cuda) {
         CudaSupport.check(config, activation);
       }
@@ -181,6 +183,9 @@ public final class Engine implements AutoCloseable {
           new DecodeRunner(model, cache, sampler, maxBatch, blocksPerSeq, options.cudaGraphs());
       long setupDone = System.nanoTime();
       Tokenizer tokenizer = await(pendingTokenizer);
+      if (tokenizer != null) {
+        ModelCheck.tokenizerFitsEmbedding(config, tokenizer, modelDir);
+      }
       long tokenizerDone = System.nanoTime();
       LoadTimings timings =
           new LoadTimings(
@@ -229,11 +234,13 @@ public final class Engine implements AutoCloseable {
   }
 
   private static Tokenizer loadTokenizer(Path modelDir) {
-    if (!Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
+    if (!ModelFiles.isPresent(modelDir.resolve("tokenizer.json"))) {
       return null;
     }
     try {
-      return Tokenizer.fromDirectory(modelDir);
+      Tokenizer tokenizer = Tokenizer.fromDirectory(modelDir);
+      ModelCheck.chatTemplate(tokenizer, modelDir);
+      return tokenizer;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -331,7 +338,7 @@ public final class Engine implements AutoCloseable {
   public Tokenizer tokenizer() {
     if (tokenizer == null) {
       throw new EngineException(
-          "the model directory has no tokenizer.json: pass token ids instead of text");
+          "the model directory has no tokenizer.json, which text prompts need to be encoded");
     }
     return tokenizer;
   }

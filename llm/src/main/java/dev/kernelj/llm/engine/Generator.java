@@ -64,9 +64,7 @@ final class Generator {
                   + budget
                   + " exceeds the engine's context of "
                   + maxContext
-                  + " tokens; lower max tokens to "
-                  + Math.max(0, maxContext - r.promptIds().length)
-                  + " or open the engine with a larger max context");
+                  + " tokens");
         }
         BlockTable table = cache.newSequence();
         all.add(new SequenceState(i, r, table, tokenizer));

@@ -13,6 +13,8 @@ import java.util.function.BiFunction;
  * file and the field instead of a {@code NullPointerException} deep inside the tokenizer.
  */
 final class JsonSpec {
+  /** Longest text a tokenizer file's field may hold (chat templates, the longest, are ~20 KiB). */
+  static final int MAX_STRING_CHARS = 1 << 20;
 
   private final Path file;
 
@@ -55,24 +57,35 @@ final class JsonSpec {
     JsonNode array = array(o, key, field);
     List<T> items = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
-      items.add(read.apply(array.get(i), field + "." + key + "[" + i + "]"));
+      String where = field + "." + key + "[" + i + "]";
+      T item = read.apply(array.get(i), where);
+      if (item == null) {
+        throw error(where, "expected an object but found " + describe(array.get(i)));
+      }
+      items.add(item);
     }
     return List.copyOf(items);
   }
 
   String string(JsonNode o, String key, String field) {
-    JsonNode e = o.get(key);
-    if (!isString(e)) {
-      throw error(join(field, key), "expected a string but found " + describe(e));
-    }
-    return e.textValue();
+    return string(o.get(key), join(field, key));
   }
 
+  /**
+   * A string of at most {@link #MAX_STRING_CHARS} characters (a tokenizer component's text, a
+   * token, a chat template).
+   */
   String string(JsonNode e, String field) {
     if (!isString(e)) {
       throw error(field, "expected a string but found " + describe(e));
     }
-    return e.textValue();
+    String text = e.textValue();
+    if (text.length() > MAX_STRING_CHARS) {
+      throw error(
+          field,
+          "a string of " + text.length() + " characters, over the limit of " + MAX_STRING_CHARS);
+    }
+    return text;
   }
 
   /** A string field that may be absent or null. */

@@ -1,7 +1,7 @@
 package dev.kernelj.llm.tokenizer;
 
+import dev.kernelj.llm.util.ModelFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,7 +94,7 @@ public final class Tokenizer {
    */
   public static Tokenizer fromDirectory(Path dir) throws IOException {
     Path tokenizerJson = dir.resolve("tokenizer.json");
-    if (!Files.isRegularFile(tokenizerJson)) {
+    if (!ModelFiles.isPresent(tokenizerJson)) {
       throw new java.io.FileNotFoundException("no tokenizer.json in " + dir);
     }
     Path config = dir.resolve("tokenizer_config.json");

@@ -2,8 +2,8 @@ package dev.kernelj.llm.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kernelj.llm.json.StrictJson;
+import dev.kernelj.llm.util.ModelFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,10 +47,10 @@ public record TokenizerConfig(
   public static TokenizerConfig read(Path tokenizerConfig, Path generationConfig)
       throws IOException {
     TokenizerConfig base = EMPTY;
-    if (tokenizerConfig != null && Files.exists(tokenizerConfig)) {
+    if (tokenizerConfig != null && ModelFiles.isPresent(tokenizerConfig)) {
       base = fromTokenizerConfig(parse(tokenizerConfig), new JsonSpec(tokenizerConfig));
     }
-    if (generationConfig != null && Files.exists(generationConfig)) {
+    if (generationConfig != null && ModelFiles.isPresent(generationConfig)) {
       JsonSpec spec = new JsonSpec(generationConfig);
       List<Integer> eos = eosIds(spec.object(parse(generationConfig), ""), spec);
       base =
@@ -67,7 +67,7 @@ public record TokenizerConfig(
 
   /** The JSON of a small tokenizer file, read strictly; errors name the file and the JSON path. */
   static JsonNode parse(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
+    byte[] bytes = ModelFiles.readSmall(file, ModelFiles.MAX_SMALL_FILE);
     StrictJson.Errors errors =
         (path, detail, cause) ->
             new TokenizerFormatException(file, path.isEmpty() ? "$" : path, detail, cause);

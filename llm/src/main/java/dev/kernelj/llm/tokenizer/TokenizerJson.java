@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kernelj.llm.json.JsonLimits;
 import dev.kernelj.llm.json.JsonProblems;
 import dev.kernelj.llm.json.StrictJson;
+import dev.kernelj.llm.util.ModelFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.SequenceInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +33,10 @@ record TokenizerJson(
 
   /** Reads and validates a {@code tokenizer.json}, through the default {@link TableCache}. */
   static TokenizerJson read(Path file) throws IOException {
-    return read(Files.readAllBytes(file), file, TableCache.fromEnvironment());
+    return read(
+        ModelFiles.readSmall(file, ModelFiles.MAX_TOKENIZER_FILE),
+        file,
+        TableCache.fromEnvironment());
   }
 
   /**

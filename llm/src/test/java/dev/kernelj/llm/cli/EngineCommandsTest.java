@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kernelj.llm.chat.ChatMessage;
 import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.EngineOptions;
@@ -104,12 +105,7 @@ class EngineCommandsTest {
     String firstReply;
     try (Engine engine = Engine.open(chatModel, EngineOptions.defaults().withDevice(Device.CPU))) {
       ChatPrompt prompt = new ChatPrompt(engine.tokenizer());
-      String text =
-          prompt.render(
-              List.of(
-                  new ChatPrompt.Message("system", "be brief"),
-                  new ChatPrompt.Message("user", "hello")));
-      int[] ids = engine.tokenizer().encode(text, !prompt.rendersBos(text));
+      int[] ids = prompt.encode(List.of(ChatMessage.system("be brief"), ChatMessage.user("hello")));
       firstReply =
           engine
               .generate(

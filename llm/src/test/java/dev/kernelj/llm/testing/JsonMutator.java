@@ -1,16 +1,21 @@
 package dev.kernelj.llm.testing;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Structure-aware mutations of valid JSON: replace a value anywhere in the tree with a value of
@@ -59,6 +64,63 @@ public final class JsonMutator {
       }
     }
     return root.toString();
+  }
+
+  /**
+   * {@code json} with one value anywhere below the root replaced by {@code shape}, raw JSON text
+   * that need not be small: how fuzzers reach a reader's size and depth limits at any place of a
+   * valid file. Cheap: the values' places are found once per seed.
+   */
+  public static String inject(String json, String shape, Random random) {
+    List<int[]> spans = SPANS.computeIfAbsent(json, JsonMutator::valueSpans);
+    int[] span = spans.get(random.nextInt(spans.size()));
+    return json.substring(0, span[0]) + shape + json.substring(span[1]);
+  }
+
+  private static final Map<String, List<int[]>> SPANS = new ConcurrentHashMap<>();
+
+  /** The [start, end) character ranges of every value below the root of {@code json}. */
+  private static List<int[]> valueSpans(String json) {
+    List<int[]> spans = new ArrayList<>();
+    try (JsonParser parser = JSON.getFactory().createParser(json)) {
+      parser.nextToken();
+      JsonToken token;
+      while ((token = parser.nextToken()) != null) {
+        if (token == JsonToken.FIELD_NAME || token.isStructEnd()) {
+          continue;
+        }
+        int start = (int) parser.currentTokenLocation().getCharOffset();
+        if (token.isStructStart()) {
+          // The container's own span; its children are visited after it.
+          spans.add(new int[] {start, end(json, start)});
+        } else {
+          spans.add(new int[] {start, (int) parser.currentLocation().getCharOffset()});
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not valid JSON", e);
+    }
+    return List.copyOf(spans);
+  }
+
+  /** The end of the container starting at {@code start} (strings skipped). */
+  private static int end(String json, int start) {
+    int depth = 0;
+    for (int i = start; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (c == '"') {
+        for (i++; json.charAt(i) != '"'; i++) {
+          if (json.charAt(i) == '\\') {
+            i++;
+          }
+        }
+      } else if (c == '{' || c == '[') {
+        depth++;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return i + 1;
+      }
+    }
+    throw new IllegalArgumentException("unbalanced JSON");
   }
 
   private static void collectContainers(JsonNode node, List<JsonNode> out) {

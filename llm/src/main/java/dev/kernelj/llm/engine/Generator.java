@@ -145,7 +145,7 @@ final class Generator {
       }
       io.endStep();
       s.cached = n;
-      return token;
+      return SampledTokens.checked(token, s);
     }
   }
 
@@ -182,6 +182,9 @@ final class Generator {
     runner.step(bucket, penalized);
     int[] tokens = io.readInts(sampler.sampled().slice(0, 0, live.size()));
     io.endStep();
+    for (int row = 0; row < tokens.length; row++) {
+      SampledTokens.checked(tokens[row], live.get(row));
+    }
     runner.afterStep(bucket, penalized);
     lastBucket = bucket;
     for (SequenceState s : live) {

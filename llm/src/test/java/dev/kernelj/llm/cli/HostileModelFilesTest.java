@@ -6,6 +6,7 @@ import static dev.kernelj.llm.cli.HostileCli.fifo;
 import static dev.kernelj.llm.cli.HostileCli.linkLoop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.kernelj.llm.model.TinyLlama;
 import dev.kernelj.llm.safetensors.SafetensorsWriter;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -267,6 +268,49 @@ class HostileModelFilesTest {
                       List.of(),
                       HostileCli.filesNamedLike(dir, "logits-" + index),
                       "a logits file or temporary file was left behind");
+                }));
+      }
+    }
+    return tests.stream();
+  }
+
+  /**
+   * Non-finite weights pass every check of the files (they are well-formed) and are caught at the
+   * first step whose logits they reach, with the step named, by generate (greedy and sampling) and
+   * logits alike; no logits file is written.
+   */
+  @TestFactory
+  Stream<DynamicTest> nonFiniteWeightsStopAtTheFirstStep() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+      for (List<String> args :
+          List.of(
+              List.of("logits", "--ids", "1,2", "--steps", "3", "--out", "OUT"),
+              List.of("generate", "--prompt", "hi"),
+              List.of("generate", "--prompt", "hi", "--temperature", "0.8", "--top-p", "0.9"))) {
+        tests.add(
+            DynamicTest.dynamicTest(
+                bad + " in a weight: " + String.join(" ", args),
+                () -> {
+                  Path model = HostileCli.model(dir.resolve("bad" + tests.size()));
+                  TinyLlama.poison(model, "model.layers.0.mlp.down_proj.weight", 5, bad);
+                  Path out = dir.resolve("nonfinite-" + tests.size() + ".bin");
+                  HostileCli.Run r =
+                      HostileCli.onCpu(
+                          model,
+                          null,
+                          args.get(0),
+                          args.subList(1, args.size()).stream()
+                              .map(a -> a.equals("OUT") ? out.toString() : a)
+                              .toArray(String[]::new));
+                  assertOneError(
+                      r,
+                      ExitCodes.BAD_INPUT,
+                      "sequence 0, token 1 (after the prompt)",
+                      "NaN or infinity",
+                      "check its weights");
+                  assertEquals(
+                      List.of(), HostileCli.filesNamedLike(dir, out.getFileName().toString()));
                 }));
       }
     }

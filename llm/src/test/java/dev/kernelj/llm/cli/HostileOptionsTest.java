@@ -2,6 +2,7 @@ package dev.kernelj.llm.cli;
 
 import static dev.kernelj.llm.cli.HostileCli.assertOneError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -158,5 +159,25 @@ class HostileOptionsTest {
     Files.writeString(narrow.resolve("tokenizer_config.json"), "{\"add_bos_token\": false}");
     HostileCli.Run r = HostileCli.onCpu(narrow, null, "generate", "--prompt", "zz");
     assertOneError(r, ExitCodes.USAGE, "--prompt encodes to no tokens");
+  }
+
+  @Test
+  void aTinyTemperatureSamplesLikeGreedy() {
+    HostileCli.Run tiny =
+        HostileCli.onCpu(
+            model,
+            null,
+            "generate",
+            "--prompt",
+            "hi",
+            "--max-tokens",
+            "4",
+            "--temperature",
+            "1e-38");
+    HostileCli.Run greedy =
+        HostileCli.onCpu(model, null, "generate", "--prompt", "hi", "--max-tokens", "4");
+    assertEquals(0, tiny.code(), tiny.err());
+    assertEquals(greedy.out(), tiny.out());
+    assertFalse(tiny.err().contains("error"), tiny.err());
   }
 }

@@ -126,6 +126,22 @@ public final class Tokenizer {
    * @param addSpecial whether to add BOS/EOS (or whatever the post-processor adds)
    */
   public int[] encode(String text, boolean addSpecial) {
+    try {
+      return encodeUnchecked(text, addSpecial);
+    } catch (StackOverflowError e) {
+      // java.util.regex recurses per repetition of a group: a pattern like (a|b)* from the file
+      // overflows the stack on a long text. The file's pattern is at fault, not the text.
+      throw new TokenizerFormatException(
+          json.file(),
+          "pre_tokenizer",
+          "a pattern of this tokenizer recurses too deeply on a text of "
+              + text.length()
+              + " characters (a repeated group such as (a|b)*)",
+          e);
+    }
+  }
+
+  private int[] encodeUnchecked(String text, boolean addSpecial) {
     IntList out = new IntList(text.length() / 3 + 4);
     if (addSpecial) out.addAll(prefixIds);
     rawMatcher.split(

@@ -21,7 +21,8 @@ import java.util.Map;
  * parser (strict JSON, at most {@link JsonLimits#MAX_DEPTH} levels deep, no duplicate keys): the
  * {@code model} section (a 9 MB vocabulary and merge list for Llama 3) goes straight into the BPE
  * tables through {@link ModelSectionReader}, and only the small sections (normalizer,
- * pre-tokenizer, added tokens, ...) are read as trees.
+ * pre-tokenizer, added tokens, ...) are read as trees. {@code file} names the source in messages
+ * (null when read from memory).
  */
 record TokenizerJson(
     List<AddedToken> addedTokens,
@@ -29,7 +30,8 @@ record TokenizerJson(
     PreTokenizer preTokenizer,
     BpeModel model,
     PostProcessor postProcessor,
-    TokenDecoder decoder) {
+    TokenDecoder decoder,
+    Path file) {
 
   /** Reads and validates a {@code tokenizer.json}, through the default {@link TableCache}. */
   static TokenizerJson read(Path file) throws IOException {
@@ -75,7 +77,8 @@ record TokenizerJson(
             PreTokenizer.fromJson(sections.trees.get("pre_tokenizer"), spec, "pre_tokenizer"),
             sections.tables.toModel(spec),
             PostProcessor.fromJson(sections.trees.get("post_processor"), spec, "post_processor"),
-            TokenDecoder.fromJson(sections.trees.get("decoder"), spec, "decoder"));
+            TokenDecoder.fromJson(sections.trees.get("decoder"), spec, "decoder"),
+            file);
     if (key != null && hit == null) {
       cache.store(key, sections.modelStart, sections.modelEnd, sections.tables);
     }

@@ -181,4 +181,19 @@ class TokenizerJsonReaderTest {
     assertTrue(e.field().startsWith("model.vocab"), e.field());
     assertTrue(e.getMessage().contains("malformed JSON at byte"), e.getMessage());
   }
+
+  @Test
+  void aPatternThatRecursesPerCharacterIsAnErrorNotAStackOverflow() throws Exception {
+    Tokenizer t =
+        load(
+            "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(a|b)*\"},"
+                + " \"behavior\": \"Isolated\"}, \"model\": {\"type\": \"BPE\", \"vocab\": "
+                + VOCAB
+                + "}}");
+    assertArrayEquals(new int[] {0, 1}, t.encode("ab", false));
+    TokenizerFormatException e =
+        assertThrows(TokenizerFormatException.class, () -> t.encode("ab".repeat(200_000), false));
+    assertEquals("pre_tokenizer", e.field());
+    assertTrue(e.getMessage().contains("recurses too deeply"), e.getMessage());
+  }
 }

@@ -1,6 +1,5 @@
 package dev.kernelj.llm.engine;
 
-import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.util.ByteSizes;
@@ -25,18 +24,19 @@ final class KvCacheSizing {
    * blocks than that, and mapping them would only cost start-up time (0.25 s for 130 GB on an H200)
    * and, on the CPU, shared heap.
    *
+   * @param elementBytes bytes the backend stores one cache element in
    * @param where describes the budget for the message, e.g. "0.90 of the 79.1 GiB card after 2.3
    *     GiB of weights"
    */
   static int blocks(
       ModelConfig config,
-      DType kvDtype,
+      int elementBytes,
       int blockSize,
       long budgetBytes,
       int maxBatch,
       int maxContext,
       String where) {
-    long blockBytes = PagedKvCache.blockBytes(config, kvDtype, blockSize);
+    long blockBytes = PagedKvCache.blockBytes(config, elementBytes, blockSize);
     long fit = Math.max(0, budgetBytes) / blockBytes;
     long needed = (long) maxBatch * blocksPerSequence(maxContext, blockSize);
     if (fit < needed) {

@@ -162,11 +162,9 @@ class GenerationTest {
             () ->
                 KvCacheSizing.blocks(
                     engine.config(),
-                    dev.kernelj.dsl.DType.BF16,
+                    2,
                     16,
-                    10
-                        * dev.kernelj.llm.model.PagedKvCache.blockBytes(
-                            engine.config(), dev.kernelj.dsl.DType.BF16, 16),
+                    10 * dev.kernelj.llm.model.PagedKvCache.blockBytes(engine.config(), 2, 16),
                     4,
                     64,
                     "test budget"));

@@ -1,7 +1,7 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.dsl.DType;
-import dev.kernelj.ops.backend.CudaOps;
+import dev.kernelj.ops.cuda.CudaOps;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;

@@ -88,6 +88,17 @@ import dev.kernelj.dsl.Ptr;
       __device__ unsigned long long operator()(unsigned long long a, unsigned long long b) const { return a + b; }
     };
 
+    // log(sum(exp(row))) around the row's max, the same for every caller (all threads call it).
+    __device__ __forceinline__ float row_log_z(const float* row, int vocab, float* scratch) {
+      float m = -INFINITY;
+      for (int i = threadIdx.x; i < vocab; i += THREADS) m = fmaxf(m, row[i]);
+      m = block_reduce(m, MaxF(), scratch);
+      float z = 0.f;
+      for (int i = threadIdx.x; i < vocab; i += THREADS) z += expf(row[i] - m);
+      z = block_reduce(z, SumF(), scratch);
+      return m + logf(z);
+    }
+
     // ---- the reproducible weight: floor(2^31 * 2^y) for y <= 0 ----
     __device__ __forceinline__ float exp2_poly(float y) {
       if (y < -32.f) return 0.f;
@@ -325,13 +336,7 @@ import dev.kernelj.dsl.Ptr;
       const int b = blockIdx.x;
       const float* row = logits + (size_t) b * vocab;
 
-      float m = -INFINITY;
-      for (int i = threadIdx.x; i < vocab; i += THREADS) m = fmaxf(m, row[i]);
-      m = block_reduce(m, MaxF(), scratch_f);
-      float z = 0.f;
-      for (int i = threadIdx.x; i < vocab; i += THREADS) z += expf(row[i] - m);
-      z = block_reduce(z, SumF(), scratch_f);
-      const float log_z = m + logf(z);
+      const float log_z = row_log_z(row, vocab, scratch_f);
 
       // Order-preserving unsigned keys of the float logits.
       auto key_of = [&](int i) {
@@ -374,6 +379,21 @@ import dev.kernelj.dsl.Ptr;
         }
         out_ids[(size_t) b * n + rank] = id;
         out_logprobs[(size_t) b * n + rank] = x - log_z;
+      }
+    }
+    // The log-softmax value of one given token per row (the one sampled), with top_logprobs' log_z,
+    // so the two agree bit for bit on a token both report. An id outside the
+    // vocabulary gives NaN.
+    extern "C" __global__ void __launch_bounds__(1024, 1) token_logprobs(
+        const float* logits, int vocab, const int* tokens, float* out_logprobs) {
+      using namespace kj_sampling;
+      __shared__ float scratch_f[WARPS];
+      const int b = blockIdx.x;
+      const float* row = logits + (size_t) b * vocab;
+      const float log_z = row_log_z(row, vocab, scratch_f);
+      if (threadIdx.x == 0) {
+        const int token = tokens[b];
+        out_logprobs[b] = token >= 0 && token < vocab ? row[token] - log_z : __int_as_float(0x7fc00000);
       }
     }
     """)
@@ -422,4 +442,8 @@ public interface SamplingKernels {
   @Global(value = "top_logprobs", maxThreadsPerBlock = THREADS)
   void topLogprobs(
       Launch launch, ConstPtr<F32> logits, int vocab, int n, Ptr<I32> outIds, Ptr<F32> outLogprobs);
+
+  @Global(value = "token_logprobs", maxThreadsPerBlock = THREADS)
+  void tokenLogprobs(
+      Launch launch, ConstPtr<F32> logits, int vocab, ConstPtr<I32> tokens, Ptr<F32> outLogprobs);
 }

@@ -53,7 +53,7 @@ final class BoundSymbols {
           (arch, symbols) -> {
             String symbol = symbols.get(index);
             if (symbol != null) {
-              byArch.put(arch, symbol);
+              byArch.put(arch, inEntries(symbol, entries.get(arch)));
             }
           });
       Set<String> distinct = new LinkedHashSet<>(byArch.values());
@@ -92,6 +92,49 @@ final class BoundSymbols {
       }
     }
     return new Result(lowered, Optional.empty());
+  }
+
+  /**
+   * The symbol as the fat binary's PTX names it. The markers come from a compile of another file,
+   * and an anonymous namespace's mangled name carries a hash of its file ({@code
+   * 50_GLOBAL__N__ea592fec_17_K_symbols_cu_79bdb2ee}): such a symbol is matched to the one entry
+   * that differs from it in that component alone.
+   */
+  static String inEntries(String symbol, Set<String> entries) {
+    if (entries == null || entries.contains(symbol) || !symbol.contains(ANONYMOUS)) {
+      return symbol;
+    }
+    String key = withoutAnonymousNamespaces(symbol);
+    List<String> matches =
+        entries.stream().filter(e -> withoutAnonymousNamespaces(e).equals(key)).toList();
+    return matches.size() == 1 ? matches.get(0) : symbol;
+  }
+
+  private static final String ANONYMOUS = "_GLOBAL__N_";
+
+  /** The mangled name with each anonymous namespace's length-prefixed component replaced by "@". */
+  static String withoutAnonymousNamespaces(String mangled) {
+    StringBuilder out = new StringBuilder();
+    int i = 0;
+    while (i < mangled.length()) {
+      int at = mangled.indexOf(ANONYMOUS, i);
+      if (at < 0) {
+        break;
+      }
+      int digits = at;
+      while (digits > i && Character.isDigit(mangled.charAt(digits - 1))) {
+        digits--;
+      }
+      if (digits == at) { // not a length-prefixed component: keep it as it is
+        out.append(mangled, i, at + ANONYMOUS.length());
+        i = at + ANONYMOUS.length();
+        continue;
+      }
+      int length = Integer.parseInt(mangled.substring(digits, at));
+      out.append(mangled, i, digits).append('@');
+      i = Math.min(mangled.length(), at + length);
+    }
+    return out.append(mangled.substring(i)).toString();
   }
 
   private static String what(KernelInterfaceModel model, KernelMethodModel method) {

@@ -88,4 +88,23 @@ class BoundSymbolsTest {
             "nvcc gives 'scale' (bound by test.K.scale) a different symbol for each architecture"
                 + " (sm_80: _Z5scalePf, sm_90: _Z5scaleP6__half)");
   }
+
+  @Test
+  void anAnonymousNamespaceIsMatchedAcrossTheTwoCompiles() {
+    KernelMethodModel cpp = method("hidden", "hidden", Optional.empty());
+    String markers =
+        ptx(
+            ".global .align 8 .u64 __kernelj_sym_0 ="
+                + " _ZN50_GLOBAL__N__ea592fec_17_Spaces_symbols_cu_79bdb2ee6hiddenEPi;");
+    String entries =
+        ptx(
+            ".visible .entry _ZN41_GLOBAL__N__0b1c2d3e_9_Spaces_cu_a1b2c3d46hiddenEPi(",
+            ".visible .entry _ZN41_GLOBAL__N__0b1c2d3e_9_Spaces_cu_a1b2c3d46otherEPi(");
+    BoundSymbols.Result r =
+        BoundSymbols.check(
+            model(cpp), List.of(cpp), Map.of(80, markers), Map.of(80, entries), PREFIX);
+    assertThat(r.problem()).isEmpty();
+    assertThat(r.lowered())
+        .containsExactly("hidden", "_ZN41_GLOBAL__N__0b1c2d3e_9_Spaces_cu_a1b2c3d46hiddenEPi");
+  }
 }

@@ -265,7 +265,8 @@ public interface Ops extends AutoCloseable {
    * vocabulary, e.g. -1 padding, are ignored), then temperature, top-k, top-p and min-p, then a
    * draw from Philox4x32-10 keyed by {@code seed + row * 0x9E3779B97F4A7C15} with {@code step} (0
    * to 2^31 - 1) as its counter. Both backends return the same token bit for bit. The logits are
-   * left unchanged.
+   * left unchanged. A row with NaN or +infinity gets {@code SamplingKernels.NON_FINITE} (-1), a row
+   * of -infinity only {@code SamplingKernels.ALL_MASKED} (-2), for the caller to report.
    */
   void sample(
       Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step);

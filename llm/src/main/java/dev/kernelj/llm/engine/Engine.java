@@ -1,16 +1,17 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.check.ModelCheck;
 import dev.kernelj.llm.config.ModelConfig;
 import dev.kernelj.llm.model.LlamaModel;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.tokenizer.Tokenizer;
+import dev.kernelj.llm.util.ModelFiles;
 import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.StepIo;
 import dev.kernelj.ops.TokenSampler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -104,11 +105,13 @@ public final class Engine implements AutoCloseable {
   }
 
   private static Tokenizer loadTokenizer(Path modelDir) {
-    if (!Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
+    if (!ModelFiles.isPresent(modelDir.resolve("tokenizer.json"))) {
       return null;
     }
     try {
-      return Tokenizer.fromDirectory(modelDir);
+      Tokenizer tokenizer = Tokenizer.fromDirectory(modelDir);
+      ModelCheck.chatTemplate(tokenizer, modelDir);
+      return tokenizer;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -124,7 +127,7 @@ public final class Engine implements AutoCloseable {
   public Tokenizer tokenizer() {
     if (tokenizer == null) {
       throw new EngineException(
-          "the model directory has no tokenizer.json: pass token ids instead of text");
+          "the model directory has no tokenizer.json, which text prompts need to be encoded");
     }
     return tokenizer;
   }

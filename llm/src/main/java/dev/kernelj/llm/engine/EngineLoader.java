@@ -1,6 +1,7 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.check.ModelCheck;
 import dev.kernelj.llm.config.ModelConfig;
 import dev.kernelj.llm.config.ModelConfigReader;
 import dev.kernelj.llm.model.LlamaModel;
@@ -66,6 +67,7 @@ final class EngineLoader {
       long weightsStart;
       MemoryBudget budget = new MemoryBudget(ops.memory(), options.gpuMemoryUtilization());
       try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
+        ModelCheck.weights(modelDir, config, checkpoint);
         budget.requireRoomFor(estimateWeightBytes(checkpoint, activation, caps), "weights");
         weightsStart = System.nanoTime();
         configNanos += weightsStart - checkpointStart; // the checkpoint's headers count as config
@@ -113,6 +115,9 @@ final class EngineLoader {
       long setupDone = System.nanoTime();
 
       Tokenizer tokenizer = await(pendingTokenizer);
+      if (tokenizer != null) {
+        ModelCheck.tokenizerFitsEmbedding(config, tokenizer, modelDir);
+      }
       long tokenizerDone = System.nanoTime();
       LoadTimings timings =
           new LoadTimings(

@@ -67,9 +67,7 @@ final class Generator {
                   + budget
                   + " exceeds the engine's context of "
                   + maxContext
-                  + " tokens; lower max tokens to "
-                  + Math.max(0, maxContext - r.promptIds().length)
-                  + " or open the engine with a larger max context");
+                  + " tokens");
         }
         BlockTable table = cache.newSequence();
         all.add(new SequenceState(i, r, table, tokenizer));
@@ -150,7 +148,7 @@ final class Generator {
       }
       io.endStep();
       s.cached = n;
-      return token;
+      return SampledTokens.checked(token, s);
     }
   }
 
@@ -187,6 +185,9 @@ final class Generator {
     runner.step(bucket, pass);
     int[] tokens = io.readInts(sampler.sampled().slice(0, 0, live.size()));
     io.endStep();
+    for (int row = 0; row < tokens.length; row++) {
+      SampledTokens.checked(tokens[row], live.get(row));
+    }
     runner.afterStep(bucket, pass);
     lastBucket = bucket;
     for (SequenceState s : live) {

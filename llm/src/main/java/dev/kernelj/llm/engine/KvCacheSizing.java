@@ -14,7 +14,7 @@ final class KvCacheSizing {
 
   /** Blocks one sequence of {@code maxContext} tokens needs. */
   static int blocksPerSequence(int maxContext, int blockSize) {
-    return (maxContext + blockSize - 1) / blockSize;
+    return (int) (((long) maxContext + blockSize - 1) / blockSize);
   }
 
   /**
@@ -38,20 +38,25 @@ final class KvCacheSizing {
       String where) {
     long blockBytes = PagedKvCache.blockBytes(config, elementBytes, blockSize);
     long fit = Math.max(0, budgetBytes) / blockBytes;
-    int needed = maxBatch * blocksPerSequence(maxContext, blockSize);
+    long needed = (long) maxBatch * blocksPerSequence(maxContext, blockSize);
     if (fit < needed) {
       long tokens = fit * blockSize;
+      long contextAtBatch = Math.min(maxContext, tokens / maxBatch / blockSize * blockSize);
+      long batchAtContext = tokens / maxContext;
+      // Batch sizes are named in words: each command spells its own option (bench --batch-size).
       String suggestion =
-          tokens == 0
-              ? "nothing fits: lower the weights' footprint or raise the memory fraction"
-              : "fits: --max-context "
-                  + Math.min(maxContext, tokens / maxBatch / blockSize * blockSize)
-                  + " at --max-batch "
-                  + maxBatch
-                  + ", or --max-batch "
-                  + Math.max(0, tokens / maxContext)
-                  + " at --max-context "
-                  + maxContext;
+          contextAtBatch < blockSize && batchAtContext < 1
+              ? "nothing fits: lower the weights' footprint or raise --gpu-memory-utilization"
+              : "fits: "
+                  + (contextAtBatch >= blockSize
+                      ? "--max-context " + contextAtBatch + " at a batch of " + maxBatch
+                      : "")
+                  + (contextAtBatch >= blockSize && batchAtContext >= 1 && maxBatch > 1
+                      ? ", or "
+                      : "")
+                  + (batchAtContext >= 1 && maxBatch > 1
+                      ? "a batch of " + batchAtContext + " at --max-context " + maxContext
+                      : "");
       throw new EngineException(
           "KV cache does not fit: "
               + where
@@ -61,7 +66,7 @@ final class KvCacheSizing {
               + tokens
               + " tokens ("
               + ByteSizes.format(blockBytes / blockSize)
-              + " per token), but --max-batch "
+              + " per token), but a batch of "
               + maxBatch
               + " x --max-context "
               + maxContext
@@ -70,6 +75,6 @@ final class KvCacheSizing {
               + " tokens; "
               + suggestion);
     }
-    return needed;
+    return (int) needed;
   }
 }

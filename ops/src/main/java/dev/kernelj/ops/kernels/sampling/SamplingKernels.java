@@ -25,8 +25,14 @@ import dev.kernelj.dsl.Ptr;
  * <p>Filter order: temperature, top-k (ties at the threshold kept), top-p over what top-k kept (the
  * smallest set of heaviest tokens whose weight reaches {@code ceil(topP * kept)}, ties kept), min-p
  * ({@code w >= ceil(minP * 2^31)}). Tokens whose weight rounds to zero (probability below 2^-31 of
- * the best) are never drawn. Temperature {@code <= 0} means greedy (argmax, lowest index on ties);
- * {@code topK <= 0}, {@code topP >= 1} and {@code minP <= 0} switch a filter off.
+ * the best) are never drawn. Temperature {@code <= 0} means greedy (argmax, lowest index on ties),
+ * and so does a temperature so small that the largest {@code logit / T} overflows a float; {@code
+ * topK <= 0}, {@code topP >= 1} and {@code minP <= 0} switch a filter off.
+ *
+ * <p>Degenerate rows never fail and never draw garbage: a row holding NaN or +infinity gets {@link
+ * #NON_FINITE}, a row of -infinity only (every token masked) gets {@link #ALL_MASKED}, for the
+ * caller to report. Only the sampled ids come back to the host, so this is how a step learns that
+ * its logits went bad without reading them.
  */
 @Kernel(
     source =
@@ -225,11 +231,25 @@ import dev.kernelj.dsl.Ptr;
 
       float best = -INFINITY;
       int best_index = 0x7fffffff;
+      int non_finite = 0;
       for (int i = threadIdx.x; i < vocab; i += THREADS) {
         float x = row[i];
+        non_finite |= (x != x) | (x == INFINITY);
         if (x > best) { best = x; best_index = i; }
       }
-      if (t <= 0.f) {
+      // A row with NaN or +inf has no distribution: it gets NON_FINITE (-1), which the caller
+      // reports; a row of -inf only (all masked) gets ALL_MASKED (-2). The Java twin does the same.
+      if (__syncthreads_or(non_finite)) {
+        if (threadIdx.x == 0) out_tokens[b] = -1;
+        return;
+      }
+      const float row_max = block_reduce(best, MaxF(), scratch_f);
+      if (row_max == -INFINITY) {
+        if (threadIdx.x == 0) out_tokens[b] = -2;
+        return;
+      }
+      // Greedy, or a temperature so small that logit / T overflows: the distribution is the argmax.
+      if (t <= 0.f || isinf(__fdiv_rn(row_max, t))) {
         // Greedy: highest logit, lowest index among equals.
         for (int off = 16; off > 0; off /= 2) {
           float ob = __shfl_xor_sync(0xffffffffu, best, off);
@@ -244,12 +264,12 @@ import dev.kernelj.dsl.Ptr;
               best = scratch_f[w]; best_index = scratch_i[w];
             }
           }
-          out_tokens[b] = best_index == 0x7fffffff ? 0 : best_index;
+          out_tokens[b] = best_index;
         }
         return;
       }
 
-      const float max_scaled = __fdiv_rn(block_reduce(best, MaxF(), scratch_f), t);
+      const float max_scaled = __fdiv_rn(row_max, t);
       auto key_of = [&](int i) { return weight(row[i], t, max_scaled); };
 
       uint32_t threshold = 1u;                         // weight 0 is never drawn
@@ -386,6 +406,12 @@ public interface SamplingKernels {
 
   /** Largest n of {@link #topLogprobs}. */
   int MAX_TOP_LOGPROBS = 64;
+
+  /** The token of a row whose logits hold NaN or +infinity (nothing is drawn). */
+  int NON_FINITE = -1;
+
+  /** The token of a row whose logits are all -infinity (nothing can be drawn). */
+  int ALL_MASKED = -2;
 
   @Global(value = "apply_penalties", maxThreadsPerBlock = PENALTY_THREADS)
   void applyPenalties(

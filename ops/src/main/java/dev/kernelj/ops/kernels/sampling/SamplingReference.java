@@ -102,7 +102,11 @@ public final class SamplingReference {
         .toArray();
   }
 
-  /** The token the device draws for one row starting at {@code offset}. */
+  /**
+   * The token the device draws for one row starting at {@code offset}, or {@link
+   * SamplingKernels#NON_FINITE} / {@link SamplingKernels#ALL_MASKED} for a row nothing can be drawn
+   * from.
+   */
   public static int sampleRow(
       float[] logits,
       int offset,
@@ -114,16 +118,25 @@ public final class SamplingReference {
       long seed,
       int step) {
     LaunchChecks.positive(OP, "vocab", vocab);
-    int best = 0;
-    for (int i = 1; i < vocab; i++) {
-      if (logits[offset + i] > logits[offset + best]) {
+    int best = -1;
+    float bestValue = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < vocab; i++) {
+      float x = logits[offset + i];
+      if (Float.isNaN(x) || x == Float.POSITIVE_INFINITY) {
+        return SamplingKernels.NON_FINITE;
+      }
+      if (x > bestValue) {
+        bestValue = x;
         best = i;
       }
     }
-    if (temperature <= 0f) {
+    if (best < 0) {
+      return SamplingKernels.ALL_MASKED;
+    }
+    if (temperature <= 0f || Float.isInfinite(bestValue / temperature)) {
       return best;
     }
-    float maxScaled = logits[offset + best] / temperature;
+    float maxScaled = bestValue / temperature;
     long[] w = new long[vocab];
     for (int i = 0; i < vocab; i++) {
       w[i] = ReproducibleWeights.weight(logits[offset + i], temperature, maxScaled);

@@ -113,7 +113,8 @@ final class ConsoleInput {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException(
+          new IOException("cannot read standard input: " + OutputFailure.reason(e), e));
     }
     if (length > maxChars) {
       return new TooLong(length);

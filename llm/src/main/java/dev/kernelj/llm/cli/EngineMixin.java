@@ -1,6 +1,7 @@
 package dev.kernelj.llm.cli;
 
 import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.engine.ContextBeyondModelException;
 import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.EngineOptions;
@@ -9,6 +10,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -104,7 +106,19 @@ final class EngineMixin {
                   err.println("kernelj: note: " + note);
                   err.flush();
                 });
-    return Engine.open(model, options);
+    try {
+      return Engine.open(model, options);
+    } catch (ContextBeyondModelException e) {
+      throw new CommandLine.ParameterException(
+          command.commandLine(),
+          "--max-context "
+              + e.requested()
+              + " exceeds the model's "
+              + e.modelMax()
+              + " positions (max_position_embeddings); lower it to "
+              + e.modelMax()
+              + " or leave it out");
+    }
   }
 
   static DType parseDtype(String text) {

@@ -1,6 +1,7 @@
 package dev.kernelj.llm.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,6 +72,18 @@ public final class KernelJ implements Runnable {
     commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler(reporter);
     commandLine.setParameterExceptionHandler(reporter);
+    commandLine.registerConverter(Path.class, new PathConverter());
+    CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+    commandLine.setExecutionStrategy(
+        parseResult -> {
+          try {
+            return runLast.execute(parseResult);
+          } catch (OutputFailure e) {
+            // --help or --version could not be written: picocli would print a stack trace for an
+            // exception outside a command, so hand it to the reporter as a command's failure.
+            throw new CommandLine.ExecutionException(commandLine, e.getMessage(), e);
+          }
+        });
     int code;
     try {
       code = commandLine.execute(args);

@@ -32,7 +32,8 @@ final class Utf8Arguments {
     }
   }
 
-  private static boolean isUtf8(String charset) {
+  /** Whether {@code charset} (a name, may be null) is UTF-8. */
+  static boolean isUtf8(String charset) {
     try {
       return charset != null && Charset.forName(charset).equals(StandardCharsets.UTF_8);
     } catch (RuntimeException e) {

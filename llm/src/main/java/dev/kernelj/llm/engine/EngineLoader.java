@@ -151,8 +151,7 @@ final class EngineLoader {
             ? options.maxContext()
             : Math.min(modelMax, Engine.DEFAULT_CONTEXT_CAP);
     if (context > modelMax) {
-      throw new EngineException(
-          "max context " + context + " exceeds the model's max_position_embeddings " + modelMax);
+      throw new ContextBeyondModelException(context, modelMax);
     }
     return context;
   }

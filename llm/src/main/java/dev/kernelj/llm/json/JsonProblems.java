@@ -15,6 +15,9 @@ import java.io.IOException;
  * to enable, source descriptions, class names).
  */
 public final class JsonProblems {
+  /** Levels of a path named in full; deeper paths are cut there. */
+  private static final int SHOWN_LEVELS = 8;
+
   private JsonProblems() {}
 
   /**
@@ -22,7 +25,20 @@ public final class JsonProblems {
    * items as {@code [i]}. Inside an object between members it names the last member read.
    */
   public static String path(JsonParser parser, String prefix) {
-    return path(parser.getParsingContext(), prefix);
+    JsonStreamContext context = parser.getParsingContext();
+    int depth = 0;
+    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+      depth++;
+    }
+    if (depth <= SHOWN_LEVELS) {
+      return path(context, prefix);
+    }
+    // Too deep to be read (a nesting-limit error): the first levels and the depth say enough.
+    JsonStreamContext shown = context;
+    for (int level = depth; level > SHOWN_LEVELS; level--) {
+      shown = shown.getParent();
+    }
+    return path(shown, prefix) + "... (" + depth + " levels)";
   }
 
   private static String path(JsonStreamContext context, String prefix) {

@@ -74,6 +74,10 @@ final class ModelSectionReader {
       switch (name) {
         case "type" -> type = nullableString(field);
         case "vocab" -> {
+          // HF writes the type first: a Unigram or WordLevel vocabulary is then refused by its
+          // kind,
+          // not by its unexpected shape.
+          requireBpe(type);
           vocab = new TokenIndex(1 << 17);
           tokens = readVocab(vocab);
         }
@@ -103,13 +107,7 @@ final class ModelSectionReader {
         default -> in.skipChildren();
       }
     }
-    if (type != null && !type.equals("BPE")) {
-      throw spec.error(
-          "model.type",
-          "unsupported model '"
-              + type
-              + "' (supported: BPE; WordPiece, WordLevel and Unigram tokenizers cannot be run)");
-    }
+    requireBpe(type);
     if (vocab == null) {
       throw spec.error("model.vocab", "missing: a BPE model needs a vocabulary");
     }
@@ -125,6 +123,16 @@ final class ModelSectionReader {
     }
     return new BpeTables(
         vocab, TokenTexts.of(tokens), merges == null ? new MergeTable(0) : merges, options);
+  }
+
+  private void requireBpe(String type) {
+    if (type != null && !type.equals("BPE")) {
+      throw spec.error(
+          "model.type",
+          "unsupported model '"
+              + type
+              + "' (supported: BPE; WordPiece, WordLevel and Unigram tokenizers cannot be run)");
+    }
   }
 
   private static int prefixLength(String prefix) {

@@ -45,6 +45,7 @@ class HostileModelFilesTest {
                     "\"normalizer\": null",
                     "\"normalizer\": " + NESTED),
             "tokenizer.json",
+            "field 'normalizer[0][0][0][0][0][0][0]... (65 levels)'",
             "nested deeper than 64"),
         new Row(
             "tokenizer.json vocab id 2^30+7",
@@ -224,6 +225,15 @@ class HostileModelFilesTest {
             m -> refifo(m.resolve("tokenizer.json")),
             "tokenizer.json",
             "FIFO"),
+        new Row(
+            "a Unigram tokenizer.json (its vocabulary an array)",
+            m ->
+                Files.writeString(
+                    m.resolve("tokenizer.json"),
+                    "{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0,"
+                        + " \"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.0]]}}"),
+            "tokenizer.json",
+            "unsupported model 'Unigram'"),
         new Row(
             "corrupt tokenizer.json",
             m -> edit(m.resolve("tokenizer.json"), "\"merges\": []", "\"merges\": [,]"),

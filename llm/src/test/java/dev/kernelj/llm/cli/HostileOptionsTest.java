@@ -78,6 +78,14 @@ class HostileOptionsTest {
         row("generate", "--prompt hi --gpu-memory-utilization 1.5", "--gpu-memory-utilization"),
         row("generate", "--prompt hi --dtype f8", "--dtype must be bf16, f16 or f32"),
         row("generate", "--prompt hi --max-context -5", "--max-context must be at least 0"),
+        row(
+            "generate",
+            "--prompt hi --max-context 100000",
+            "--max-context 100000 exceeds the model's 512 positions",
+            "lower it to 512"),
+        row("logits", "--ids 1 --max-context 100000 --out OUT", "--max-context 100000 exceeds"),
+        row("bench", "--max-context 100000", "--max-context 100000 exceeds"),
+        row("chat", "--max-context 100000", "--max-context 100000 exceeds"),
         row("generate", "--prompt hi --max-tokens notanumber", "--max-tokens"),
         row("generate", "--prompt hi --stop=", "--stop must not be an empty text"),
         row(

@@ -40,6 +40,9 @@ class HostileStreamsTest {
         List.of(
             List.of("generate", "--model", "MODEL", "--device", "cpu", "--prompt", "hi"),
             List.of("info", "--model", "MODEL"),
+            List.of("--help"),
+            List.of("--version"),
+            List.of("generate", "--help"),
             List.of(
                 "logits", "--model", "MODEL", "--device", "cpu", "--ids", "1,2", "--out", "X"))) {
       Path out = dir.resolve("full.bin");
@@ -93,14 +96,10 @@ class HostileStreamsTest {
   void nonAsciiArgumentsAreUtf8WithoutALocale() throws Exception {
     String prompt = "h\u00e9llo w\u00f6rld \u2713 \u4f60\u597d";
     int expected = Tokenizer.fromDirectory(model).encode(prompt, true).length;
-    Map<String, String> noLocale = new HashMap<>();
-    for (String key : List.of("LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE")) {
-      noLocale.put(key, null);
-    }
     HostileCli.Run r =
         HostileCli.runProcess(
             model,
-            noLocale,
+            noLocale(),
             "",
             "",
             "generate",
@@ -115,6 +114,30 @@ class HostileStreamsTest {
             prompt);
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains(expected + " prompt tokens"), expected + " tokens: " + r.err());
+  }
+
+  @Test
+  void aNonAsciiPathWithoutALocaleIsAUsageError() throws Exception {
+    // The path's bytes are written by the shell (UTF-8 for "u with diaeresis"), not by this JVM,
+    // whose own locale may not spell them either.
+    HostileCli.Run r =
+        HostileCli.runProcess(
+            model, noLocale(), "", "$'/tmp/k\\xc3\\xbcnstler/model'", "info", "--model");
+    assertOneError(r, ExitCodes.USAGE, "--model", "not a usable path", "UTF-8 locale");
+  }
+
+  @Test
+  void chatWithADirectoryAsStandardInputIsOneIoError() throws Exception {
+    HostileCli.Run r =
+        HostileCli.runProcess(
+            model, Map.of(), "", "< '" + dir + "'", "chat", "--model", "MODEL", "--device", "cpu");
+    assertEquals(ExitCodes.IO_ERROR, r.code(), r.err());
+    List<String> errors = r.err().lines().filter(l -> l.startsWith("kernelj: error:")).toList();
+    assertEquals(
+        List.of("kernelj: error: I/O failure: cannot read standard input: Is a directory"),
+        errors,
+        r.err());
+    assertNoInternals(r.err());
   }
 
   @Test
@@ -161,5 +184,14 @@ class HostileStreamsTest {
     assertTrue(cpu.out().contains("CPU memory") && cpu.out().contains("(f32,"), cpu.out());
     HostileCli.Run gpu = HostileCli.run(model, null, null, "info", "--model", "MODEL");
     assertTrue(gpu.out().contains("GPU memory") && gpu.out().contains("(bf16,"), gpu.out());
+  }
+
+  /** An environment with no locale variables: the JVM then names files and arguments in ASCII. */
+  private static Map<String, String> noLocale() {
+    Map<String, String> env = new HashMap<>();
+    for (String key : List.of("LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE")) {
+      env.put(key, null);
+    }
+    return env;
   }
 }

@@ -29,7 +29,7 @@ class MalformedTokenizerTest {
             truncated file                 | {"added_tokens": [], "model": {"type": "BPE", "vocab": {"a": 0 | model.vocab
             not an object                  | [1, 2, 3] | $
             no model                       | {"added_tokens": []} | model
-            unknown model type             | {"model": {"type": "Unigram", "vocab": []}} | model.vocab
+            unknown model type             | {"model": {"type": "Unigram", "vocab": []}} | model.type
             vocab id not a number          | {"model": {"type": "BPE", "vocab": {"a": "zero"}, "merges": []}} | model.vocab.a
             merge with unknown token       | {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a z"]}} | model.merges[0]
             merge result not in vocab      | {"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}} | model.merges[0]

@@ -31,7 +31,8 @@ class CudaSourcesCompileTest {
         Softmax.Cuda.class,
         Activations.Cuda.class,
         Rope.Cuda.class,
-        Gemv.Cuda.class);
+        Gemv.Cuda.class,
+        dev.kernelj.ops.kernels.quant.QuantGemmKernels.class);
   }
 
   static Path nvcc() {

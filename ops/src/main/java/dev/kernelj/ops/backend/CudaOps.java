@@ -7,6 +7,7 @@ import dev.kernelj.ops.DeviceAllocation;
 import dev.kernelj.ops.Float16;
 import dev.kernelj.ops.HostEncoding;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.Shape;
 import dev.kernelj.ops.Tensor;
@@ -43,6 +44,7 @@ public final class CudaOps implements Ops {
   private final CudaSampling sampling;
   private final CudaRopeKvAppend ropeKvAppend;
   private final PinnedUploads uploads;
+  private final CudaQuantizedMatmul quantized;
 
   public CudaOps(CudaDevicePort port) {
     this.port = port;
@@ -53,6 +55,7 @@ public final class CudaOps implements Ops {
     this.sampling = new CudaSampling(this, port, kernels, scratch);
     this.ropeKvAppend = new CudaRopeKvAppend(this, kernels, stream);
     this.uploads = new PinnedUploads(port);
+    this.quantized = new CudaQuantizedMatmul(this);
   }
 
   /** Opens device {@code ordinal} through the first registered {@link CudaDevicePort.Provider}. */
@@ -501,6 +504,16 @@ public final class CudaOps implements Ops {
     }
   }
 
+  @Override
+  public void quantizedMatmul(Tensor out, Tensor x, QuantizedMatrix w) {
+    quantized.run(out, x, w);
+  }
+
+  /** The quantized matmul with its paths exposed (for benchmarks that compare them). */
+  public CudaQuantizedMatmul quantized() {
+    return quantized;
+  }
+
   // ---------------------------------------------------------------- attention and sampling
 
   @Override
@@ -544,6 +557,7 @@ public final class CudaOps implements Ops {
     try {
       port.synchronize();
       uploads.close();
+      quantized.close();
       sampling.close();
       scratch.close();
       synchronized (ropeTables) {

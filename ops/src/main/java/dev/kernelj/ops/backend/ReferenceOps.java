@@ -4,6 +4,7 @@ import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.HostEncoding;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.Activations;
@@ -374,6 +375,11 @@ public final class ReferenceOps implements Ops {
         mnk[0],
         mnk[1],
         mnk[2]);
+  }
+
+  @Override
+  public void quantizedMatmul(Tensor out, Tensor x, QuantizedMatrix w) {
+    ReferenceQuantizedMatmul.run(out, x, w);
   }
 
   @Override

@@ -1,7 +1,11 @@
 package dev.kernelj.ops.kernels.quant;
 
+import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.BFloat16;
 import dev.kernelj.ops.Float16;
+import dev.kernelj.ops.QuantizedMatrix;
+import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.backend.Ops;
 import java.util.SplittableRandom;
 
 /**
@@ -9,23 +13,23 @@ import java.util.SplittableRandom;
  * and row, a group per input), packed with {@link QuantPacker}, and its float64 product computed
  * from the plain arrays only: the independent reference for the twin and the kernels.
  */
-final class QuantFixture {
-  final int bits;
-  final int rows;
-  final int inputs;
+public final class QuantFixture {
+  public final int bits;
+  public final int rows;
+  public final int inputs;
   final int groups;
   final boolean scaleBf16;
   final int[][] codes;
   final float[][] scales;
   final int[][] zeros;
   final int[] groupIndex;
-  final InputOrder order;
-  final QuantGeometry geo;
+  public final InputOrder order;
+  public final QuantGeometry geo;
   final int[] codeWords;
   final int[] metaWords;
 
   /** How scales, zeros and codes are drawn. */
-  enum Kind {
+  public enum Kind {
     /** Random codes, zeros in [0, 2^bits], scales around 0.01. */
     RANDOM,
     /** Scales from 2^-14 to 2^15 (f16) or 2^-60 to 2^60 (bf16), one per group and row. */
@@ -34,7 +38,7 @@ final class QuantFixture {
     ZERO_GROUPS
   }
 
-  QuantFixture(
+  public QuantFixture(
       SplittableRandom random,
       int bits,
       int rows,
@@ -111,6 +115,26 @@ final class QuantFixture {
             });
   }
 
+  /** The weight as a {@link QuantizedMatrix} in {@code ops}'s memory. */
+  public QuantizedMatrix on(Ops ops) {
+    Tensor c = ops.upload(Tensor.fromInts(codeWords, codeWords.length));
+    Tensor m = ops.upload(Tensor.fromInts(metaWords, metaWords.length));
+    Tensor map =
+        order.permuted() ? ops.upload(Tensor.fromInts(order.map(), order.map().length)) : null;
+    return QuantizedMatrix.of(geo, inputs, c, m, map);
+  }
+
+  /** The dense weight {@code [rows, inputs]} in {@code t} (for stacking with quantized parts). */
+  public Tensor dense(DType t) {
+    float[] w = new float[rows * inputs];
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < inputs; i++) {
+        w[r * inputs + i] = (float) weight(r, i);
+      }
+    }
+    return Tensor.fromFloats(t, w, rows, inputs);
+  }
+
   private float roundScale(float s) {
     return scaleBf16 ? BFloat16.round(s) : Float16.round(s);
   }
@@ -130,7 +154,7 @@ final class QuantFixture {
   }
 
   /** {@code x [m, inputs] . W^T} in float64, from the plain arrays. */
-  double[] product(float[] x, int m) {
+  public double[] product(float[] x, int m) {
     double[] out = new double[m * rows];
     for (int i = 0; i < m; i++) {
       for (int r = 0; r < rows; r++) {
@@ -156,7 +180,7 @@ final class QuantFixture {
   }
 
   /** Largest |W| . |x| row sum: the scale errors are measured against. */
-  double magnitude(float[] x, int m) {
+  public double magnitude(float[] x, int m) {
     double worst = 0;
     for (int i = 0; i < m; i++) {
       for (int r = 0; r < rows; r++) {

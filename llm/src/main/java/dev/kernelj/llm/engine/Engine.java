@@ -8,6 +8,9 @@ import dev.kernelj.llm.model.LlamaWeights;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.model.StepBuffers;
 import dev.kernelj.llm.model.WeightLoader;
+import dev.kernelj.llm.quant.QuantizationConfig;
+import dev.kernelj.llm.quant.QuantizationConfigReader;
+import dev.kernelj.llm.quant.QuantizedFootprint;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import dev.kernelj.llm.util.ByteSizes;
@@ -116,6 +119,7 @@ public final class Engine implements AutoCloseable {
       long processStartToOpen,
       long start) {
     ModelConfig config = ModelConfigReader.read(modelDir);
+    QuantizationConfig quantization = QuantizationConfigReader.read(modelDir).orElse(null);
     int maxContext = contextOf(config, options);
     long configDone = System.nanoTime();
     Ops ops = Backends.open(options.device(), options.notes());
@@ -133,10 +137,15 @@ public final class Engine implements AutoCloseable {
       }
       int maxBatch = options.maxBatch();
       Budget budget = Budget.of(ops, options.gpuMemoryUtilization());
-      long weightBytes = estimateWeightBytes(checkpoint, activation, cuda);
+      long weightBytes =
+          quantization != null
+              ? QuantizedFootprint.loadedBytes(
+                  checkpoint, quantization, cuda ? activation.byteSize() : 4)
+              : estimateWeightBytes(checkpoint, activation, cuda);
       budget.requireRoomFor(weightBytes, "weights");
       long weightsStart = System.nanoTime();
-      weights = WeightLoader.load(checkpoint, config, activation, ops, options.progress());
+      weights =
+          WeightLoader.load(checkpoint, config, quantization, activation, ops, options.progress());
       ops.synchronize(); // the last copies are queued: wait, so the weights phase is timed whole
       long weightsDone = System.nanoTime();
 

@@ -2,6 +2,7 @@ package dev.kernelj.llm.model;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.llm.quant.ForeignQuantization;
 import dev.kernelj.llm.quant.QuantizationConfig;
 import dev.kernelj.llm.quant.QuantizedProjectionLoader;
 import dev.kernelj.llm.safetensors.SafetensorsDType;
@@ -321,12 +322,14 @@ public final class WeightLoader {
 
   private TensorView view(String name, long... expected) {
     if (!checkpoint.contains(name)) {
+      String module = name.endsWith(".weight") ? name.substring(0, name.length() - 7) : name;
       throw new ModelFormatException(
           checkpoint.location(),
           name,
           "is missing from the checkpoint ("
               + config.architecture().huggingFaceName()
-              + " needs it)");
+              + " needs it)"
+              + ForeignQuantization.describe(checkpoint, module).map(d -> ": " + d).orElse(""));
     }
     TensorView view = checkpoint.tensor(name);
     if (!Arrays.equals(view.shape(), expected)) {

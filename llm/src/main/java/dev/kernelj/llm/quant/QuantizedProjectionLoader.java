@@ -110,7 +110,7 @@ public final class QuantizedProjectionLoader {
   }
 
   private QuantizedPacking.Block read(String prefix, int rows, int inputs) {
-    QuantizationConfig module = config;
+    QuantizationConfig module = config.forModule(prefix);
     TensorView qweight = checkpoint.tensor(prefix + ".qweight");
     if (module.groupSize() != -1 && inputs % module.groupSize() != 0) {
       throw new ModelFormatException(

@@ -33,7 +33,40 @@ final class QuantizedTinyLlama {
       boolean v2,
       boolean actOrder,
       boolean sharedOrder,
-      boolean separateConfigFile) {
+      boolean separateConfigFile,
+      int downProjBits) {
+    Layout(
+        String name,
+        QuantMethod method,
+        int bits,
+        int groupSize,
+        boolean sym,
+        boolean v2,
+        boolean actOrder,
+        boolean sharedOrder,
+        boolean separateConfigFile) {
+      this(name, method, bits, groupSize, sym, v2, actOrder, sharedOrder, separateConfigFile, 0);
+    }
+
+    /** The same layout with down_proj in {@code bits} (GPTQModel's {@code dynamic}). */
+    Layout withDownProjBits(int bits) {
+      return new Layout(
+          name + "-down" + bits,
+          method,
+          this.bits,
+          groupSize,
+          sym,
+          v2,
+          actOrder,
+          sharedOrder,
+          separateConfigFile,
+          bits);
+    }
+
+    int bitsOf(String projection) {
+      return projection.equals("mlp.down_proj") && downProjBits > 0 ? downProjBits : bits;
+    }
+
     @Override
     public String toString() {
       return name;
@@ -118,7 +151,9 @@ final class QuantizedTinyLlama {
                           in + (projection.startsWith("mlp.down") ? 1_000_000 : 0),
                           k -> shuffled(in, random))
                       : shuffled(in, random);
-          q = ReferenceQuantizer.gptq(rows, layout.bits(), layout.groupSize(), layout.sym(), order);
+          q =
+              ReferenceQuantizer.gptq(
+                  rows, layout.bitsOf(projection), layout.groupSize(), layout.sym(), order);
           // act-order checkpoints carry g_idx; AutoGPTQ writes it for plain ones too
           ReferencePacker.addGptq(writer, module, q, layout.v2(), true);
         }
@@ -171,6 +206,9 @@ final class QuantizedTinyLlama {
         + " \"checkpoint_format\": \""
         + (layout.v2() ? "gptq_v2" : "gptq")
         + "\","
+        + (layout.downProjBits() > 0
+            ? " \"dynamic\": {\"+:.*down_proj\": {\"bits\": " + layout.downProjBits() + "}},"
+            : "")
         + " \"meta\": {\"quantizer\": [\"kernelj-tests\"]}}";
   }
 

@@ -6,6 +6,7 @@ import dev.kernelj.llm.config.RopeScaling;
 import dev.kernelj.llm.quant.QuantMethod;
 import dev.kernelj.llm.quant.QuantizationConfig;
 import dev.kernelj.llm.quant.QuantizationConfigReader;
+import dev.kernelj.llm.quant.QuantizedFootprint;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.SafetensorsFile;
 import dev.kernelj.llm.safetensors.TensorInfo;
@@ -48,7 +49,14 @@ final class ModelSummarizer {
       }
       long tokens = contextTokens > 0 ? contextTokens : config.maxPositionEmbeddings();
       long perToken = config.kvCacheBytesPerToken(KV_BYTES_PER_ELEMENT);
-      long weights = checkpoint.tensorBytes();
+      long weights =
+          quant == null
+              ? checkpoint.tensorBytes()
+              : QuantizedFootprint.loadedBytes(checkpoint, quant, KV_BYTES_PER_ELEMENT);
+      Long twin =
+          quant == null
+              ? null
+              : QuantizedFootprint.denseTwinBytes(checkpoint, quant, KV_BYTES_PER_ELEMENT);
       long kv = Math.multiplyExact(tokens, perToken);
       return new ModelSummary(
           modelDir.toString(),
@@ -72,7 +80,7 @@ final class ModelSummarizer {
           config.tieWordEmbeddings(),
           tokenizer,
           shards,
-          new ModelSummary.Memory(weights, tokens, perToken, kv, weights + kv));
+          new ModelSummary.Memory(weights, tokens, perToken, kv, weights + kv, twin));
     }
   }
 

@@ -79,16 +79,20 @@ public record ModelSummary(
   public record Shard(String file, long bytes, int tensors) {}
 
   /**
-   * @param weightsBytes bytes of all tensors as stored
+   * @param weightsBytes bytes of all tensors as stored; for a quantized model, what its weights
+   *     take on the GPU (packed codes, scales and zeros; the other tensors in bf16)
    * @param kvCacheTokens tokens the KV cache estimate is for
    * @param kvCacheBytesPerToken bf16 K and V over all layers for one token
    * @param kvCacheBytes {@code kvCacheTokens * kvCacheBytesPerToken}
    * @param totalBytes weights plus KV cache
+   * @param bf16TwinWeightsBytes for a quantized model, what the same weights take in bf16; null
+   *     otherwise
    */
   public record Memory(
       long weightsBytes,
       long kvCacheTokens,
       long kvCacheBytesPerToken,
       long kvCacheBytes,
-      long totalBytes) {}
+      long totalBytes,
+      Long bf16TwinWeightsBytes) {}
 }

@@ -62,7 +62,16 @@ final class ModelSummaryText {
               shard.tensors()));
     }
     ModelSummary.Memory m = s.memory();
-    line(out, "GPU memory", "weights " + ByteSizes.format(m.weightsBytes()));
+    line(
+        out,
+        "GPU memory",
+        "weights "
+            + ByteSizes.format(m.weightsBytes())
+            + (m.bf16TwinWeightsBytes() == null
+                ? ""
+                : " quantized (packed for the GPU; "
+                    + ByteSizes.format(m.bf16TwinWeightsBytes())
+                    + " as bf16)"));
     line(
         out,
         "",

@@ -66,9 +66,22 @@ final class QuantizedPacking {
     boolean bf16 = first.scaleBf16();
     int bits = first.weight().bits();
     InputOrder order = first.order();
-    int[] codes =
-        QuantPacker.packCodes(
-            bits, rows, order, (row, input) -> w[blockOf[row]].code(rowInBlock[row], input));
+    int[] codes;
+    if (order.permuted()) {
+      codes =
+          QuantPacker.packCodes(
+              bits, rows, order, (row, input) -> w[blockOf[row]].code(rowInBlock[row], input));
+    } else {
+      // Whole words of the canonical rows (qweight transposed), the fast path for plain layouts.
+      int[][] arrays = new int[rows][];
+      int[] offsets = new int[rows];
+      for (int row = 0; row < rows; row++) {
+        QuantizedWeight block = w[blockOf[row]];
+        arrays[row] = block.packedCodes();
+        offsets[row] = rowInBlock[row] * block.wordsPerRow();
+      }
+      codes = QuantPacker.packRowWords(bits, rows, order, arrays, offsets);
+    }
     int[] meta =
         QuantPacker.packMeta(
             rows,

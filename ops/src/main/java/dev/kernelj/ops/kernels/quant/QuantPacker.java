@@ -75,6 +75,86 @@ public final class QuantPacker {
     return words;
   }
 
+  /**
+   * {@link #packCodes} for inputs kept in order ({@code order.map() == null}) from codes already
+   * packed along the input, {@code 32 / bits} per int with the first in the lowest bits (GPTQ's
+   * {@code qweight} transposed): row {@code r}'s words start at {@code rowWords[r][rowOffsets[r]]}.
+   * Whole words move with shifts and a table instead of one call per code: what loading a
+   * 7-billion-weight model needs.
+   */
+  public static int[] packRowWords(
+      int bits, int rows, InputOrder order, int[][] rowWords, int[] rowOffsets) {
+    if (order.permuted()) {
+      throw new IllegalArgumentException("row words are packed only in the inputs' own order");
+    }
+    int tileK = QuantLayout.tileK(bits);
+    int kTiles = order.packedInputs() / tileK;
+    int realWords = order.inFeatures() / (32 / bits);
+    int[] words = new int[Math.toIntExact(codeWords(bits, rows, order.packedInputs()))];
+    IntStream tiles = IntStream.range(0, QuantLayout.rowTiles(rows));
+    if ((long) rows * order.packedInputs() > 1 << 20) {
+      tiles = tiles.parallel();
+    }
+    tiles.forEach(
+        nt -> {
+          for (int lane = 0; lane < QuantLayout.LANES; lane++) {
+            int g = lane / 4;
+            int t = lane % 4;
+            int rowA = nt * QuantLayout.TILE_ROWS + g;
+            int rowB = rowA + 8;
+            for (int kt = 0; kt < kTiles; kt++) {
+              int base = ((nt * kTiles + kt) * QuantLayout.LANES + lane) * 4;
+              for (int s = 0; s < QuantLayout.stepsPerTile(bits); s++) {
+                int first = kt * tileK + QuantLayout.STEP_K * s + 4 * t; // 4 consecutive inputs
+                int a = fourCodes(bits, rowWords, rowOffsets, rows, realWords, rowA, first);
+                int b = fourCodes(bits, rowWords, rowOffsets, rows, realWords, rowB, first);
+                if (bits == 4) {
+                  words[base + s] = SPREAD[a] | SPREAD[b] << 4;
+                } else {
+                  words[base + 2 * s] =
+                      bytes(a, 0) | bytes(b, 0) << 8 | bytes(a, 1) << 16 | bytes(b, 1) << 24;
+                  words[base + 2 * s + 1] =
+                      bytes(a, 2) | bytes(b, 2) << 8 | bytes(a, 3) << 16 | bytes(b, 3) << 24;
+                }
+              }
+            }
+          }
+        });
+    return words;
+  }
+
+  /**
+   * Nibbles {@code n0..n3} (bits 0-15) placed as the layout's 4-bit step word wants a row's codes:
+   * n0 at bit 0, n1 at 16, n2 at 8, n3 at 24 (the other row's go 4 bits higher).
+   */
+  private static final int[] SPREAD = new int[1 << 16];
+
+  static {
+    for (int v = 0; v < SPREAD.length; v++) {
+      SPREAD[v] =
+          (v & 0xF) | ((v >> 4) & 0xF) << 16 | ((v >> 8) & 0xF) << 8 | ((v >> 12) & 0xF) << 24;
+    }
+  }
+
+  private static int bytes(int word, int i) {
+    return (word >>> (8 * i)) & 0xFF;
+  }
+
+  /** The codes of inputs {@code first .. first + 3} of a row (0 outside the matrix), packed. */
+  private static int fourCodes(
+      int bits, int[][] rowWords, int[] rowOffsets, int rows, int realWords, int row, int first) {
+    if (row >= rows) {
+      return 0;
+    }
+    int perWord = 32 / bits;
+    int word = first / perWord;
+    if (word >= realWords) {
+      return 0;
+    }
+    int w = rowWords[row][rowOffsets[row] + word];
+    return bits == 4 ? (w >>> (4 * (first % 8))) & 0xFFFF : w;
+  }
+
   /** The packed scales and zeros of a weight with {@code rows} rows, {@link #metaWords} long. */
   public static int[] packMeta(int rows, InputOrder order, Meta meta) {
     int groups = order.groupCount();

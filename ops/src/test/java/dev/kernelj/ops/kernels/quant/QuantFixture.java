@@ -19,7 +19,7 @@ public final class QuantFixture {
   public final int inputs;
   final int groups;
   final boolean scaleBf16;
-  final int[][] codes;
+  final byte[][] codes;
   final float[][] scales;
   final int[][] zeros;
   final int[] groupIndex;
@@ -67,7 +67,7 @@ public final class QuantFixture {
     for (int k = 0; k < inputs; k++) {
       groupIndex[order[k]] = k / gs; // GPTQ act-order: group k / gs in quantization order
     }
-    codes = new int[rows][inputs];
+    codes = new byte[rows][inputs];
     scales = new float[groups][rows];
     zeros = new int[groups][rows];
     for (int g = 0; g < groups; g++) {
@@ -87,7 +87,7 @@ public final class QuantFixture {
       for (int i = 0; i < inputs; i++) {
         int g = groupIndex[i];
         boolean zeroGroup = kind == Kind.ZERO_GROUPS && g % 2 == 1;
-        codes[r][i] = zeroGroup ? Math.min(zeros[g][r], maxq) : random.nextInt(maxq + 1);
+        codes[r][i] = (byte) (zeroGroup ? Math.min(zeros[g][r], maxq) : random.nextInt(maxq + 1));
         if (zeroGroup && zeros[g][r] > maxq) {
           zeros[g][r] = maxq;
         }
@@ -95,7 +95,8 @@ public final class QuantFixture {
     }
     this.order = InputOrder.of(bits, groupIndex, groups, groupSize);
     this.geo = QuantGeometry.of(bits, rows, this.order, scaleBf16);
-    this.codeWords = QuantPacker.packCodes(bits, rows, this.order, (row, in) -> codes[row][in]);
+    this.codeWords =
+        QuantPacker.packCodes(bits, rows, this.order, (row, in) -> codes[row][in] & 0xFF);
     this.metaWords =
         QuantPacker.packMeta(
             rows,
@@ -150,7 +151,7 @@ public final class QuantFixture {
   /** W[row][input] as the checkpoint defines it. */
   double weight(int row, int input) {
     int g = groupIndex[input];
-    return (double) (codes[row][input] - zeros[g][row]) * scales[g][row];
+    return (double) ((codes[row][input] & 0xFF) - zeros[g][row]) * scales[g][row];
   }
 
   /** {@code x [m, inputs] . W^T} in float64, from the plain arrays. */
@@ -181,16 +182,21 @@ public final class QuantFixture {
 
   /** Largest |W| . |x| row sum: the scale errors are measured against. */
   public double magnitude(float[] x, int m) {
-    double worst = 0;
-    for (int i = 0; i < m; i++) {
-      for (int r = 0; r < rows; r++) {
-        double s = 0;
-        for (int k = 0; k < inputs; k++) {
-          s += Math.abs(weight(r, k) * x[i * inputs + k]);
-        }
-        worst = Math.max(worst, s);
-      }
-    }
-    return worst;
+    return java.util.stream.IntStream.range(0, rows)
+        .parallel()
+        .mapToDouble(
+            r -> {
+              double worst = 0;
+              for (int i = 0; i < m; i++) {
+                double s = 0;
+                for (int k = 0; k < inputs; k++) {
+                  s += Math.abs(weight(r, k) * x[i * inputs + k]);
+                }
+                worst = Math.max(worst, s);
+              }
+              return worst;
+            })
+        .max()
+        .orElse(0);
   }
 }

@@ -1,5 +1,6 @@
 package dev.kernelj.ops.kernels.quant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -188,6 +189,35 @@ class QuantGemmReferenceTest {
       }
     }
     assertThrows(IllegalArgumentException.class, () -> f.geo.rows(8, 40));
+  }
+
+  @ParameterizedTest(name = "{0}-bit {1}x{2}: whole-word packing equals code-by-code packing")
+  @CsvSource({"4, 40, 200", "4, 16, 64", "8, 33, 100", "8, 64, 4096"})
+  void rowWordsPackLikeCodes(int bits, int rows, int inputs) {
+    SplittableRandom random = new SplittableRandom(rows + inputs);
+    int perWord = 32 / bits;
+    int[] canonical = new int[rows * inputs / perWord];
+    for (int i = 0; i < canonical.length; i++) {
+      canonical[i] = random.nextInt();
+    }
+    int[] groups = new int[inputs];
+    InputOrder order = InputOrder.of(bits, groups, 1, -1);
+    int wordsPerRow = inputs / perWord;
+    int[][] arrays = new int[rows][];
+    int[] offsets = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      arrays[r] = canonical;
+      offsets[r] = r * wordsPerRow;
+    }
+    int mask = (1 << bits) - 1;
+    int[] byCode =
+        QuantPacker.packCodes(
+            bits,
+            rows,
+            order,
+            (row, in) ->
+                (canonical[row * wordsPerRow + in / perWord] >>> (bits * (in % perWord))) & mask);
+    assertArrayEquals(byCode, QuantPacker.packRowWords(bits, rows, order, arrays, offsets));
   }
 
   static float[] activations(SplittableRandom random, int m, int k, DType t) {

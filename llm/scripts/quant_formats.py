@@ -37,9 +37,11 @@ def quantize(w, bits, group_size, sym, order=None, awq=False):
     maxq = 2 ** bits - 1
     order = np.arange(inputs) if order is None else np.asarray(order)
     wp = w[:, order].reshape(out, groups, g)
+    # Zero points and codes come from the f32 scale, as the tools compute them; the scale is stored
+    # as f16 (and the twin dequantizes with the stored value). Zero points stay within the code range.
     if awq:
         lo, hi = wp.min(-1), wp.max(-1)
-        scale = (np.maximum(hi - lo, 1e-5) / maxq).astype(np.float16).astype(np.float32)
+        scale = np.maximum(hi - lo, 1e-5) / maxq
         zero = np.clip(-np.round(lo / scale), 0, maxq)
     else:
         lo, hi = np.minimum(wp.min(-1), 0), np.maximum(wp.max(-1), 0)
@@ -48,9 +50,10 @@ def quantize(w, bits, group_size, sym, order=None, awq=False):
             lo = np.where(lo < 0, -hi, lo)
         empty = (lo == 0) & (hi == 0)
         lo, hi = np.where(empty, -1.0, lo), np.where(empty, 1.0, hi)
-        scale = ((hi - lo) / maxq).astype(np.float16).astype(np.float32)
-        zero = np.full_like(scale, (maxq + 1) // 2) if sym else np.round(-lo / scale)
+        scale = (hi - lo) / maxq
+        zero = np.full_like(scale, (maxq + 1) // 2) if sym else np.clip(np.round(-lo / scale), 0, maxq)
     codes_p = np.clip(np.round(wp / scale[..., None]) + zero[..., None], 0, maxq).reshape(out, inputs)
+    scale = scale.astype(np.float16).astype(np.float32)
     codes = np.empty_like(codes_p)
     codes[:, order] = codes_p
     g_idx = np.empty(inputs, dtype=np.int32)

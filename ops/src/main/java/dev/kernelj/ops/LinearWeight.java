@@ -3,7 +3,7 @@ package dev.kernelj.ops;
 /**
  * The weight of a linear layer, {@code W [outFeatures, inFeatures]} of {@code y = x W^T}: a dense
  * tensor, a quantized matrix, or row blocks of either stacked (a fused projection whose parts are
- * stored differently). {@link dev.kernelj.ops.backend.Ops#linear} picks the kernel by the type.
+ * stored differently). {@link Ops#linear} picks the kernel by the type.
  */
 public sealed interface LinearWeight extends AutoCloseable
     permits DenseWeight, QuantizedMatrix, StackedWeight {

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * A fused projection whose row blocks cannot share one kernel call: parts quantized with different
  * input orders (act-order weights of different {@code g_idx}), or some parts quantized and others
- * not. {@link dev.kernelj.ops.backend.Ops#linear} runs each part into its columns of the output.
+ * not. {@link Ops#linear} runs each part into its columns of the output.
  *
  * @param parts row blocks in order, all with the same inputs
  */

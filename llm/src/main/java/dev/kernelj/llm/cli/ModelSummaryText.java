@@ -64,12 +64,14 @@ final class ModelSummaryText {
     ModelSummary.Memory m = s.memory();
     line(
         out,
-        "GPU memory",
+        m.device().equals("cpu") ? "CPU memory" : "GPU memory",
         "weights "
             + ByteSizes.format(m.weightsBytes())
             + (m.bf16TwinWeightsBytes() == null
                 ? ""
-                : " quantized (packed for the GPU; "
+                : " quantized (packed for the "
+                    + (m.device().equals("cpu") ? "CPU" : "GPU")
+                    + "; "
                     + ByteSizes.format(m.bf16TwinWeightsBytes())
                     + " as bf16)"));
     line(
@@ -77,9 +79,10 @@ final class ModelSummaryText {
         "",
         String.format(
             Locale.ROOT,
-            "KV cache %s for %,d tokens (bf16, %s per token)",
+            "KV cache %s for %,d tokens (%s, %s per token)",
             ByteSizes.format(m.kvCacheBytes()),
             m.kvCacheTokens(),
+            m.kvCacheDtype(),
             ByteSizes.format(m.kvCacheBytesPerToken())));
     line(out, "", "total " + ByteSizes.format(m.totalBytes()));
     return out.toString();

@@ -12,8 +12,8 @@ import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
 import dev.kernelj.ops.DenseWeight;
 import dev.kernelj.ops.LinearWeight;
+import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -322,24 +322,11 @@ public final class WeightLoader {
 
   private TensorView view(String name, long... expected) {
     if (!checkpoint.contains(name)) {
-      String module = name.endsWith(".weight") ? name.substring(0, name.length() - 7) : name;
-      throw new ModelFormatException(
-          checkpoint.location(),
-          name,
-          "is missing from the checkpoint ("
-              + config.architecture().huggingFaceName()
-              + " needs it)"
-              + ForeignQuantization.describe(checkpoint, module).map(d -> ": " + d).orElse(""));
+      throw ForeignQuantization.missing(checkpoint, name, config.architecture().huggingFaceName());
     }
     TensorView view = checkpoint.tensor(name);
     if (!Arrays.equals(view.shape(), expected)) {
-      throw new ModelFormatException(
-          view.file(),
-          name,
-          "has shape "
-              + Arrays.toString(view.shape())
-              + " but config.json implies "
-              + Arrays.toString(expected));
+      throw ModelFormatException.wrongShape(view.file(), name, view.shape(), expected);
     }
     return view;
   }

@@ -1,6 +1,7 @@
 package dev.kernelj.llm.quant;
 
 import dev.kernelj.llm.safetensors.TensorLookup;
+import dev.kernelj.llm.util.ModelFormatException;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,5 +46,21 @@ public final class ForeignQuantization {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The error for tensor {@code name} (e.g. {@code model.layers.0.mlp.up_proj.weight}) missing from
+   * {@code checkpoint}, which {@code neededBy} (the architecture) needs: it says, when so, which
+   * quantized layout holds the module instead ({@link #describe}).
+   */
+  public static ModelFormatException missing(
+      TensorLookup checkpoint, String name, String neededBy) {
+    ModelFormatException missing =
+        ModelFormatException.missingTensor(checkpoint.location(), name, neededBy);
+    String module = name.endsWith(".weight") ? name.substring(0, name.length() - 7) : name;
+    return describe(checkpoint, module)
+        .map(
+            d -> new ModelFormatException(checkpoint.location(), name, missing.detail() + ": " + d))
+        .orElse(missing);
   }
 }

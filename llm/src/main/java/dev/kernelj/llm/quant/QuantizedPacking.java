@@ -2,9 +2,9 @@ package dev.kernelj.llm.quant;
 
 import dev.kernelj.ops.BFloat16;
 import dev.kernelj.ops.Float16;
+import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
 import dev.kernelj.ops.kernels.quant.InputOrder;
 import dev.kernelj.ops.kernels.quant.QuantGeometry;
 import dev.kernelj.ops.kernels.quant.QuantPacker;

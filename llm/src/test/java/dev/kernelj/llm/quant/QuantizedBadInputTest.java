@@ -30,23 +30,22 @@ class QuantizedBadInputTest {
   record Run(int code, String out, String err) {}
 
   static Run logits(Path model) {
+    return run(
+        "logits",
+        "--model",
+        model.toString(),
+        "--ids",
+        "1,2,3",
+        "--out",
+        model.resolve("logits.bin").toString(),
+        "--device",
+        "cpu");
+  }
+
+  static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code =
-        KernelJ.execute(
-            new String[] {
-              "logits",
-              "--model",
-              model.toString(),
-              "--ids",
-              "1,2,3",
-              "--out",
-              model.resolve("logits.bin").toString(),
-              "--device",
-              "cpu"
-            },
-            new PrintWriter(out),
-            new PrintWriter(err));
+    int code = KernelJ.execute(args, new PrintWriter(out), new PrintWriter(err));
     return new Run(code, out.toString(), err.toString());
   }
 
@@ -91,6 +90,26 @@ class QuantizedBadInputTest {
     edit(awq, "config.json", "\"llm-awq\"", "\"autoawq\"");
     edit(awq, "config.json", "\"version\": \"gemm\"", "\"version\": \"exllama\"");
     assertOneLineError(logits(awq), "version", "gemm");
+  }
+
+  /**
+   * An unknown quant_method on a checkpoint that is otherwise a runnable GPTQ model: refused by the
+   * commands that load it as by {@code info}, through the same strict reading of the settings.
+   */
+  @Test
+  void anUnknownQuantMethodIsRefusedByEveryCommand() throws IOException {
+    Path m = model(QuantizedTinyLlama.GPTQ_V2_ASYM);
+    assertEquals(0, logits(m).code(), "the model runs before the edit");
+    Files.delete(m.resolve("logits.bin"));
+    edit(m, "config.json", "\"quant_method\": \"gptq\"", "\"quant_method\": \"foo\"");
+    String dir = m.toString();
+    assertOneLineError(run("info", "--model", dir), "quantization_config.quant_method", "foo");
+    assertOneLineError(logits(m), "quantization_config.quant_method", "foo");
+    assertFalse(Files.exists(m.resolve("logits.bin")), "no logits written");
+    assertOneLineError(
+        run("generate", "--model", dir, "--prompt", "hi", "--max-tokens", "2", "--device", "cpu"),
+        "quantization_config.quant_method",
+        "foo");
   }
 
   @Test

@@ -8,7 +8,7 @@ import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.EngineOptions;
 import dev.kernelj.llm.engine.LogitsTrace;
 import dev.kernelj.llm.model.TinyLlama;
-import dev.kernelj.ops.backend.CudaOps;
+import dev.kernelj.ops.cuda.CudaOps;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;

@@ -3,8 +3,8 @@ package dev.kernelj.ops.bench;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.CudaOps;
-import dev.kernelj.ops.backend.CudaQuantizedMatmul;
+import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.ops.cuda.QuantizedMatmulOps;
 import dev.kernelj.ops.kernels.quant.InputOrder;
 import dev.kernelj.ops.kernels.quant.QuantGeometry;
 import java.io.IOException;
@@ -37,7 +37,7 @@ public final class QuantGemmBench {
 
   private final OpsBench bench;
   private final CudaOps ops;
-  private final CudaQuantizedMatmul quantized;
+  private final QuantizedMatmulOps quantized;
   private final StringBuilder json = new StringBuilder();
   private double copyGbps;
 

@@ -26,13 +26,13 @@ class CudaSourcesCompileTest {
         Elementwise.Cuda.class,
         Casts.Cuda.class,
         Embedding.Cuda.class,
-        RmsNorm.Cuda.class,
+        RmsNormKernels.Cuda.class,
         LayerNorm.Cuda.class,
         Softmax.Cuda.class,
         Activations.Cuda.class,
         Rope.Cuda.class,
-        Gemv.Cuda.class,
-        dev.kernelj.ops.kernels.quant.QuantGemmKernels.class);
+        GemvKernels.Cuda.class,
+        dev.kernelj.ops.kernels.quant.QuantGemmKernels.Cuda.class);
   }
 
   static Path nvcc() {

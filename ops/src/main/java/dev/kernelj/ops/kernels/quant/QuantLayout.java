@@ -1,5 +1,7 @@
 package dev.kernelj.ops.kernels.quant;
 
+import java.util.Set;
+
 /**
  * Where each code, scale and zero of a quantized weight {@code W [n, kp]} lives in the packed form
  * the mixed-input GEMM streams ({@link QuantGemm}). The packer ({@link QuantPacker}), the reference
@@ -50,6 +52,9 @@ public final class QuantLayout {
   public static final int GROUPS_PER_CHUNK = 8;
 
   /** Inputs per tile: 64 for 4-bit codes, 32 for 8-bit. */
+  /** The code widths the layout packs (and the kernels and the reference twin read). */
+  public static final Set<Integer> BITS = Set.of(4, 8);
+
   public static int tileK(int bits) {
     return switch (bits) {
       case 4 -> 64;

@@ -3,9 +3,9 @@ package dev.kernelj.ops.kernels.quant;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.BFloat16;
 import dev.kernelj.ops.Float16;
+import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
 import java.util.SplittableRandom;
 
 /**

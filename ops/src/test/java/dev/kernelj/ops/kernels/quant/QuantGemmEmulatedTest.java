@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.kernels.FakeTensors;
 import dev.kernelj.ops.kernels.HostEmulator;
 import dev.kernelj.ops.kernels.RecordingKernels;
 import java.util.SplittableRandom;
@@ -55,8 +56,8 @@ class QuantGemmEmulatedTest {
             t == DType.BF16,
             QuantFixture.Kind.RANDOM);
     float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
-    HostEmulator emu = HostEmulator.of(QuantGemmKernels.class, "KJ_QUANT");
-    RecordingKernels<QuantGemmKernels> rec = RecordingKernels.of(QuantGemmKernels.class);
+    HostEmulator emu = HostEmulator.of(QuantGemmKernels.Cuda.class, "KJ_QUANT");
+    RecordingKernels<QuantGemmKernels.Cuda> rec = RecordingKernels.of(QuantGemmKernels.Cuda.class);
     long dx = emu.buffer(t, x);
     long dcodes = emu.intBuffer(f.codeWords);
     long dmeta = emu.intBuffer(f.metaWords);
@@ -65,7 +66,16 @@ class QuantGemmEmulatedTest {
     if (f.order.permuted()) {
       long dmap = emu.intBuffer(f.order.map());
       gemmX = emu.buffer(t, new float[m * kx]);
-      QuantGemm.gather(rec.kernels(), StreamRef.DEFAULT, t, gemmX, dx, dmap, m, kx, inputs, kx);
+      QuantGemm.gather(
+          rec.kernels(),
+          StreamRef.DEFAULT,
+          FakeTensors.at(t, gemmX),
+          FakeTensors.at(t, dx),
+          FakeTensors.at(DType.I32, dmap),
+          m,
+          kx,
+          inputs,
+          kx);
     }
     QuantGemmPlan plan = QuantGemmPlan.of(m, f.geo, 132, splits, StreamRef.DEFAULT);
     assertEquals(splits, plan.splits());
@@ -76,7 +86,18 @@ class QuantGemmEmulatedTest {
     long partials = emu.buffer(DType.F32, new float[(int) Math.max(1, plan.partialFloats())]);
     long counters = emu.intBuffer(new int[Math.max(1, plan.counters())]);
     QuantGemm.gemm(
-        rec.kernels(), plan, t, f.geo, dout, gemmX, dcodes, dmeta, partials, counters, m, kx, ldo);
+        rec.kernels(),
+        plan,
+        f.geo,
+        FakeTensors.at(t, dout),
+        FakeTensors.at(t, gemmX),
+        FakeTensors.at(DType.I32, dcodes),
+        FakeTensors.at(DType.I32, dmeta),
+        FakeTensors.at(DType.F32, partials),
+        FakeTensors.at(DType.I32, counters),
+        m,
+        kx,
+        ldo);
     for (RecordingKernels.Call call : rec.calls()) {
       emu.run(call);
     }
@@ -110,18 +131,17 @@ class QuantGemmEmulatedTest {
     QuantFixture f =
         new QuantFixture(
             random, bits, rows, 160, 32, true, t == DType.F16, QuantFixture.Kind.EXTREME_SCALES);
-    HostEmulator emu = HostEmulator.of(QuantGemmKernels.class, "KJ_QUANT");
-    RecordingKernels<QuantGemmKernels> rec = RecordingKernels.of(QuantGemmKernels.class);
+    HostEmulator emu = HostEmulator.of(QuantGemmKernels.Cuda.class, "KJ_QUANT");
+    RecordingKernels<QuantGemmKernels.Cuda> rec = RecordingKernels.of(QuantGemmKernels.Cuda.class);
     int kp = f.geo.packedInputs();
     long dense = emu.buffer(t, new float[count * kp]);
     QuantGemm.dequantize(
         rec.kernels(),
         StreamRef.DEFAULT,
-        t,
         f.geo,
-        dense,
-        emu.intBuffer(f.codeWords),
-        emu.intBuffer(f.metaWords),
+        FakeTensors.at(t, dense),
+        FakeTensors.at(DType.I32, emu.intBuffer(f.codeWords)),
+        FakeTensors.at(DType.I32, emu.intBuffer(f.metaWords)),
         row0,
         count,
         kp);

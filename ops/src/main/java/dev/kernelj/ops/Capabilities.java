@@ -15,8 +15,10 @@ import java.util.Set;
  * @param preferredActivation the activation dtype the backend runs fastest and by default
  * @param attentionDtypes the dtypes its attention ops take (activations and KV cache)
  * @param attentionHeadDims the head sizes its attention ops take; empty for any
- * @param weightDtypes the weight dtypes {@link Ops#matmul} takes; a packed quantized weight type
- *     would join this set with its own kernel
+ * @param weightDtypes the weight dtypes {@link Ops#matmul} takes
+ * @param quantizedBits the code widths of the packed weights {@link Ops#quantizedMatmul} takes (4,
+ *     8); empty where the backend runs no quantized weights
+ * @param quantizedActivations the activation dtypes {@link Ops#quantizedMatmul} takes
  * @param maxGemvRows rows up to which {@link Ops#matmul} reads each weight once whatever the row
  *     count (a GEMV), so a step of that many rows costs about what one row costs; 0 where there is
  *     no such kernel
@@ -29,11 +31,20 @@ public record Capabilities(
     Set<DType> attentionDtypes,
     Set<Integer> attentionHeadDims,
     Set<DType> weightDtypes,
+    Set<Integer> quantizedBits,
+    Set<DType> quantizedActivations,
     int maxGemvRows) {
   public Capabilities {
     attentionDtypes = Set.copyOf(attentionDtypes);
     attentionHeadDims = Set.copyOf(attentionHeadDims);
     weightDtypes = Set.copyOf(weightDtypes);
+    quantizedBits = Set.copyOf(quantizedBits);
+    quantizedActivations = Set.copyOf(quantizedActivations);
+  }
+
+  /** Whether {@link Ops#quantizedMatmul} takes {@code bits}-bit codes with {@code activation}. */
+  public boolean quantizedTakes(int bits, DType activation) {
+    return quantizedBits.contains(bits) && quantizedActivations.contains(activation);
   }
 
   /** Whether the attention ops take activations of {@code dtype}. */

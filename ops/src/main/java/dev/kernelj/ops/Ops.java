@@ -165,6 +165,33 @@ public interface Ops extends AutoCloseable {
    */
   void matmul(Tensor out, Tensor x, Tensor w);
 
+  /**
+   * {@code out[..., n] = x[..., k] . W[n, k]^T} for a quantized W: {@code sum over groups g of
+   * scale(g, n) * sum_{k in g} (code(n, k) - zero(g, n)) * x[k]}, f32 accumulation (f64 in the
+   * reference), one rounding into out. x and out have uniformly strided rows; out is x's dtype (or
+   * F32 on the reference backend). The CUDA backend takes f16/bf16 x: a mixed-input tensor-core
+   * GEMM up to a measured row count, dequantization + cuBLAS above it.
+   */
+  void quantizedMatmul(Tensor out, Tensor x, QuantizedMatrix w);
+
+  /**
+   * A linear layer {@code out = x . W^T}: {@link #matmul} for a dense weight, {@link
+   * #quantizedMatmul} for a quantized one, each part into its columns of out for a stacked one.
+   */
+  default void linear(Tensor out, Tensor x, LinearWeight w) {
+    if (w instanceof DenseWeight dense) {
+      matmul(out, x, dense.tensor());
+    } else if (w instanceof QuantizedMatrix quantized) {
+      quantizedMatmul(out, x, quantized);
+    } else {
+      int column = 0;
+      for (LinearWeight part : ((StackedWeight) w).parts()) {
+        linear(out.slice(-1, column, column + part.outFeatures()), x, part);
+        column += part.outFeatures();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- RoPE + KV cache (decode)
 
   /**

@@ -4,12 +4,14 @@ import dev.kernelj.llm.chat.ChatTemplate;
 import dev.kernelj.llm.chat.ChatTemplateException;
 import dev.kernelj.llm.config.ModelConfig;
 import dev.kernelj.llm.json.StrictJson;
+import dev.kernelj.llm.quant.QuantizationConfig;
 import dev.kernelj.llm.quant.QuantizationConfigReader;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.tokenizer.AddedToken;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import dev.kernelj.llm.util.ModelFormatException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The checks a model directory passes before the engine runs it, in the order {@code Engine.open}
@@ -23,13 +25,17 @@ public final class ModelCheck {
   /**
    * Checks that the engine can run the weights of {@code checkpoint} for {@code config}: the
    * quantization settings of {@code modelDir} are valid, and every tensor the engine loads is
-   * present with the right shape and a dtype its role takes.
+   * present with the right shape and a dtype its role takes (a quantized layer's packed tensors are
+   * checked against its shapes when it loads).
    *
+   * @return the quantization settings, empty for an unquantized model
    * @throws ModelFormatException naming the file and tensor or key
    */
-  public static void weights(Path modelDir, ModelConfig config, SafetensorsCheckpoint checkpoint) {
-    QuantizationConfigReader.read(modelDir);
-    WeightCheck.check(config, checkpoint);
+  public static Optional<QuantizationConfig> weights(
+      Path modelDir, ModelConfig config, SafetensorsCheckpoint checkpoint) {
+    Optional<QuantizationConfig> quantization = QuantizationConfigReader.read(modelDir);
+    WeightCheck.check(config, quantization.isPresent(), checkpoint);
+    return quantization;
   }
 
   /**

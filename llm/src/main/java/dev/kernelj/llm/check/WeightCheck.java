@@ -1,6 +1,7 @@
 package dev.kernelj.llm.check;
 
 import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.llm.quant.ForeignQuantization;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.SafetensorsDType;
 import dev.kernelj.llm.safetensors.TensorInfo;
@@ -8,6 +9,7 @@ import dev.kernelj.llm.util.ModelFormatException;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,8 +17,9 @@ import java.util.regex.Pattern;
 /**
  * Checks a checkpoint's tensors against what the engine will load for its configuration, from the
  * headers alone: every tensor present with the shape config.json implies and a dtype its role can
- * take, no quantized layer the engine cannot run, and nothing the engine would silently ignore that
- * changes the result (a bias it does not apply, decoder layers beyond {@code num_hidden_layers}).
+ * take, quantized (GPTQ/AWQ) layers only where the model directory has quantization settings, and
+ * nothing the engine would silently ignore that changes the result (a bias it does not apply,
+ * decoder layers beyond {@code num_hidden_layers}).
  */
 final class WeightCheck {
   /** Dtypes an unquantized weight may be stored in (converted to the activation dtype on load). */
@@ -25,17 +28,27 @@ final class WeightCheck {
 
   private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
 
+  /** The tensors of a GPTQ/AWQ layer, which its loader checks against the layer's shapes. */
+  private static final List<String> QUANTIZED_PARTS =
+      List.of(".qweight", ".qzeros", ".scales", ".g_idx");
+
   private final ModelConfig config;
+  private final boolean quantized;
   private final SafetensorsCheckpoint checkpoint;
   private final Set<String> used = new HashSet<>();
 
-  private WeightCheck(ModelConfig config, SafetensorsCheckpoint checkpoint) {
+  private WeightCheck(ModelConfig config, boolean quantized, SafetensorsCheckpoint checkpoint) {
     this.config = config;
+    this.quantized = quantized;
     this.checkpoint = checkpoint;
   }
 
-  static void check(ModelConfig config, SafetensorsCheckpoint checkpoint) {
-    new WeightCheck(config, checkpoint).run();
+  /**
+   * @param quantized whether the model directory has quantization settings (so that layers stored
+   *     as {@code qweight/qzeros/scales} are loaded quantized)
+   */
+  static void check(ModelConfig config, boolean quantized, SafetensorsCheckpoint checkpoint) {
+    new WeightCheck(config, quantized, checkpoint).run();
   }
 
   private void run() {
@@ -66,7 +79,7 @@ final class WeightCheck {
       linear(p + "mlp.down_proj", hidden, inter);
     }
     require("model.norm.weight", hidden);
-    if (!config.tieWordEmbeddings()) {
+    if (!config.tieWordEmbeddings() && !isQuantized("lm_head")) {
       if (!checkpoint.contains("lm_head.weight")) {
         throw new ModelFormatException(
             checkpoint.location(),
@@ -78,24 +91,35 @@ final class WeightCheck {
     refuseWhatWouldBeIgnored();
   }
 
-  /** A linear layer's weight: stored as floats, or quantized (which the engine cannot run yet). */
+  /**
+   * A linear layer's weight: stored as floats, or quantized where the model has quantization
+   * settings; a missing weight says which foreign quantized layout holds the layer instead, if one
+   * does ({@link ForeignQuantization}).
+   */
   private void linear(String prefix, long rows, long cols) {
-    if (!checkpoint.contains(prefix + ".weight") && checkpoint.contains(prefix + ".qweight")) {
-      quantizedLayer(prefix);
+    if (isQuantized(prefix)) {
+      return;
+    }
+    if (!checkpoint.contains(prefix + ".weight")) {
+      throw ForeignQuantization.missing(
+          checkpoint, prefix + ".weight", config.architecture().huggingFaceName());
     }
     require(prefix + ".weight", rows, cols);
   }
 
   /**
-   * The one place that decides about quantized layers: the engine loads unquantized weights only,
-   * so a GPTQ/AWQ layer ({@code qweight}, {@code qzeros}, {@code scales}) is refused here with a
-   * clear message; {@code info} still describes such checkpoints.
+   * Whether module {@code prefix} is a GPTQ/AWQ layer the engine loads quantized: the model has
+   * quantization settings and the checkpoint stores the module's {@code qweight}. Its tensors count
+   * as used.
    */
-  private void quantizedLayer(String prefix) {
-    throw new ModelFormatException(
-        checkpoint.location(),
-        prefix + ".qweight",
-        "is a quantized (GPTQ/AWQ) layer; the engine runs unquantized bf16/f16/f32 weights only");
+  private boolean isQuantized(String prefix) {
+    if (!quantized || !checkpoint.contains(prefix + ".qweight")) {
+      return false;
+    }
+    for (String part : QUANTIZED_PARTS) {
+      used.add(prefix + part);
+    }
+    return true;
   }
 
   private void require(String name, long... shape) {

@@ -7,6 +7,7 @@ import dev.kernelj.llm.config.RopeScaling;
 import dev.kernelj.llm.quant.QuantMethod;
 import dev.kernelj.llm.quant.QuantizationConfig;
 import dev.kernelj.llm.quant.QuantizationConfigReader;
+import dev.kernelj.llm.quant.QuantizedFootprint;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.SafetensorsFile;
 import dev.kernelj.llm.safetensors.TensorInfo;
@@ -97,7 +98,11 @@ final class ModelSummarizer {
     long tokens = contextTokens > 0 ? contextTokens : config.maxPositionEmbeddings();
     // The reference backend holds every value as f32; CUDA keeps weights as stored, KV in bf16.
     long perToken = config.kvCacheBytesPerToken(cpu ? 4 : 2);
-    long weights = cpu ? 4 * parameterCount(checkpoint, null) : checkpoint.tensorBytes();
+    long weights =
+        quant != null
+            ? QuantizedFootprint.loadedBytes(checkpoint, quant, cpu ? 4 : 2)
+            : cpu ? 4 * parameterCount(checkpoint, null) : checkpoint.tensorBytes();
+    Long twin = quant == null ? null : QuantizedFootprint.denseTwinBytes(checkpoint, quant, 2);
     long kv = Math.multiplyExact(tokens, perToken);
     return new ModelSummary(
         modelDir.toString(),
@@ -128,7 +133,8 @@ final class ModelSummarizer {
             tokens,
             perToken,
             kv,
-            weights + kv));
+            weights + kv,
+            twin));
   }
 
   /**

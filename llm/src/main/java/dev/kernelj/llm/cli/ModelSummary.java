@@ -82,11 +82,14 @@ public record ModelSummary(
    * @param device {@code cuda} (weights as stored, bf16 KV cache) or {@code cpu} (the reference
    *     backend holds every value as f32)
    * @param kvCacheDtype dtype of the KV cache estimate
-   * @param weightsBytes bytes of all tensors on the device
+   * @param weightsBytes bytes of all tensors on the device; for a quantized model, what its weights
+   *     take there (packed codes, scales and zeros; the other tensors as the device holds them)
    * @param kvCacheTokens tokens the KV cache estimate is for
    * @param kvCacheBytesPerToken K and V over all layers for one token
    * @param kvCacheBytes {@code kvCacheTokens * kvCacheBytesPerToken}
    * @param totalBytes weights plus KV cache
+   * @param bf16TwinWeightsBytes for a quantized model, what the same weights take in bf16; null
+   *     otherwise
    */
   public record Memory(
       String device,
@@ -95,5 +98,6 @@ public record ModelSummary(
       long kvCacheTokens,
       long kvCacheBytesPerToken,
       long kvCacheBytes,
-      long totalBytes) {}
+      long totalBytes,
+      Long bf16TwinWeightsBytes) {}
 }

@@ -65,7 +65,15 @@ final class ModelSummaryText {
     line(
         out,
         m.device().equals("cpu") ? "CPU memory" : "GPU memory",
-        "weights " + ByteSizes.format(m.weightsBytes()));
+        "weights "
+            + ByteSizes.format(m.weightsBytes())
+            + (m.bf16TwinWeightsBytes() == null
+                ? ""
+                : " quantized (packed for the "
+                    + (m.device().equals("cpu") ? "CPU" : "GPU")
+                    + "; "
+                    + ByteSizes.format(m.bf16TwinWeightsBytes())
+                    + " as bf16)"));
     line(
         out,
         "",

@@ -2,17 +2,22 @@ package dev.kernelj.llm.engine;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.llm.quant.ModuleOverride;
+import dev.kernelj.llm.quant.QuantizationConfig;
 import dev.kernelj.ops.Capabilities;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
  * Whether a backend's attention runs a model at an activation dtype ({@link
  * Capabilities#attentionDtypes}, {@link Capabilities#attentionHeadDims}; on CUDA bf16 and head dim
- * 64 or 128, on the reference backend anything). Checked when an engine opens, before any weight is
- * loaded, so that a model the backend cannot run fails in a second with one line saying what is
- * supported, not at the first step.
+ * 64 or 128, on the reference backend anything), and whether its quantized matmul runs the model's
+ * quantized layers ({@link Capabilities#quantizedBits}; on CUDA with f16 or bf16 activations).
+ * Checked when an engine opens, before any weight is loaded, so that a model the backend cannot run
+ * fails in a second with one line saying what is supported, not at the first step.
  */
 final class BackendSupport {
   private BackendSupport() {}
@@ -52,6 +57,45 @@ final class BackendSupport {
               + ", but this model's head_dim is "
               + headDim
               + "; run it with --device cpu");
+    }
+  }
+
+  /**
+   * @throws EngineException when {@code quantization} (null: none) has layers whose code width the
+   *     backend's quantized matmul does not take at {@code activation} ({@link
+   *     Capabilities#quantizedBits}, {@link Capabilities#quantizedActivations})
+   */
+  static void checkQuantized(QuantizationConfig quantization, DType activation, Capabilities caps) {
+    if (quantization == null) {
+      return;
+    }
+    List<Integer> bits = new ArrayList<>(List.of(quantization.bits()));
+    for (ModuleOverride o : quantization.overrides()) {
+      if (!o.exclude() && o.bits() > 0) {
+        bits.add(o.bits());
+      }
+    }
+    for (int b : bits) {
+      if (!caps.quantizedTakes(b, activation)) {
+        throw new EngineException(
+            "the "
+                + caps.backend()
+                + " backend runs "
+                + join(caps.quantizedBits().stream().sorted().map(String::valueOf).toList())
+                + "-bit quantized weights with "
+                + join(
+                    caps.quantizedActivations().stream()
+                        .map(BackendSupport::lower)
+                        .sorted()
+                        .toList())
+                + " activations, but "
+                + quantization.source().getFileName()
+                + " asks for "
+                + b
+                + "-bit weights with "
+                + lower(activation)
+                + " activations");
+      }
     }
   }
 

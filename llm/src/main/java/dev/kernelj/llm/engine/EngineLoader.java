@@ -9,6 +9,8 @@ import dev.kernelj.llm.model.LlamaWeights;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.model.StepBuffers;
 import dev.kernelj.llm.model.WeightLoader;
+import dev.kernelj.llm.quant.QuantizationConfig;
+import dev.kernelj.llm.quant.QuantizedFootprint;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.SafetensorsDType;
 import dev.kernelj.llm.tokenizer.Tokenizer;
@@ -25,10 +27,12 @@ import java.util.concurrent.CompletionException;
 /**
  * {@link Engine#open} as a pipeline, one stage after the other, for every backend alike: read the
  * config, open the backend, check that its attention runs the model (before a single weight moves),
- * measure the memory budget, load the weights, make the step machinery (step I/O and the token
- * sampler), size and allocate the KV cache from what is left, build the model and its decode
- * runner, and wait for the tokenizer, which loads on its own thread meanwhile. Each stage is timed
- * ({@link LoadTimings}); when a stage fails, what the earlier ones made is closed in reverse order.
+ * measure the memory budget, check the weights and the quantization settings (and that the backend
+ * runs that quantization), load the weights (GPTQ/AWQ layers packed for the quantized matmul), make
+ * the step machinery (step I/O and the token sampler), size and allocate the KV cache from what is
+ * left, build the model and its decode runner, and wait for the tokenizer, which loads on its own
+ * thread meanwhile. Each stage is timed ({@link LoadTimings}); when a stage fails, what the earlier
+ * ones made is closed in reverse order.
  */
 final class EngineLoader {
   private final Deque<AutoCloseable> made = new ArrayDeque<>();
@@ -67,11 +71,21 @@ final class EngineLoader {
       long weightsStart;
       MemoryBudget budget = new MemoryBudget(ops.memory(), options.gpuMemoryUtilization());
       try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
-        ModelCheck.weights(modelDir, config, checkpoint);
-        budget.requireRoomFor(estimateWeightBytes(checkpoint, activation, caps), "weights");
+        QuantizationConfig quantization =
+            ModelCheck.weights(modelDir, config, checkpoint).orElse(null);
+        BackendSupport.checkQuantized(quantization, activation, caps);
+        budget.requireRoomFor(
+            quantization != null
+                ? QuantizedFootprint.loadedBytes(
+                    checkpoint, quantization, caps.elementBytes(activation))
+                : estimateWeightBytes(checkpoint, activation, caps),
+            "weights");
         weightsStart = System.nanoTime();
         configNanos += weightsStart - checkpointStart; // the checkpoint's headers count as config
-        weights = keep(WeightLoader.load(checkpoint, config, activation, ops, options.progress()));
+        weights =
+            keep(
+                WeightLoader.load(
+                    checkpoint, config, quantization, activation, ops, options.progress()));
         ops.synchronize(); // the last copies are queued: wait, so the weights phase is timed whole
       }
       long weightsDone = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.kernelj.llm.model;
 
+import dev.kernelj.ops.LinearWeight;
 import dev.kernelj.ops.Tensor;
 import java.util.stream.Stream;
 
@@ -9,24 +10,26 @@ import java.util.stream.Stream;
  * input are stored fused, one tensor each, so that a decode step reads them with one matmul: q, k
  * and v rows in {@link #wqkv()}, gate and up rows in {@link #wGateUp()}. The unfused accessors
  * ({@link #wq()}, {@link #wGate()}, ...) are row ranges of the fused tensors: views that copy
- * nothing and are never closed on their own.
+ * nothing and are never closed on their own. A projection is a {@link LinearWeight}: a dense
+ * tensor, or a quantized matrix (GPTQ/AWQ checkpoints), which {@code Ops.linear} multiplies with
+ * the kernel of its type.
  */
 public final class LayerWeights {
   private final Tensor attentionNorm;
-  private final Tensor wqkv;
+  private final LinearWeight wqkv;
   private final Tensor bqkv;
-  private final Tensor wo;
+  private final LinearWeight wo;
   private final Tensor mlpNorm;
-  private final Tensor wGateUp;
-  private final Tensor wDown;
-  private final Tensor wq;
-  private final Tensor wk;
-  private final Tensor wv;
+  private final LinearWeight wGateUp;
+  private final LinearWeight wDown;
+  private final LinearWeight wq;
+  private final LinearWeight wk;
+  private final LinearWeight wv;
   private final Tensor bq;
   private final Tensor bk;
   private final Tensor bv;
-  private final Tensor wGate;
-  private final Tensor wUp;
+  private final LinearWeight wGate;
+  private final LinearWeight wUp;
 
   /**
    * @param attentionNorm {@code input_layernorm.weight [hidden]}
@@ -41,16 +44,16 @@ public final class LayerWeights {
    */
   public LayerWeights(
       Tensor attentionNorm,
-      Tensor wqkv,
+      LinearWeight wqkv,
       Tensor bqkv,
       int qDim,
       int kvDim,
-      Tensor wo,
+      LinearWeight wo,
       Tensor mlpNorm,
-      Tensor wGateUp,
-      Tensor wDown) {
+      LinearWeight wGateUp,
+      LinearWeight wDown) {
     int qkvRows = qDim + 2 * kvDim;
-    if (qDim < 1 || kvDim < 1 || wqkv.rank() != 2 || wqkv.dim(0) != qkvRows) {
+    if (qDim < 1 || kvDim < 1 || wqkv.outFeatures() != qkvRows) {
       throw new IllegalArgumentException(
           "fused wqkv "
               + wqkv
@@ -66,7 +69,7 @@ public final class LayerWeights {
       throw new IllegalArgumentException(
           "fused bqkv " + bqkv + " must be [" + qkvRows + "], like the rows of wqkv");
     }
-    if (wGateUp.rank() != 2 || wGateUp.dim(0) % 2 != 0) {
+    if (wGateUp.outFeatures() % 2 != 0) {
       throw new IllegalArgumentException(
           "fused wGateUp " + wGateUp + " must have 2 * intermediate rows");
     }
@@ -77,15 +80,15 @@ public final class LayerWeights {
     this.mlpNorm = mlpNorm;
     this.wGateUp = wGateUp;
     this.wDown = wDown;
-    this.wq = wqkv.slice(0, 0, qDim);
-    this.wk = wqkv.slice(0, qDim, qDim + kvDim);
-    this.wv = wqkv.slice(0, qDim + kvDim, qkvRows);
+    this.wq = wqkv.rows(0, qDim);
+    this.wk = wqkv.rows(qDim, qDim + kvDim);
+    this.wv = wqkv.rows(qDim + kvDim, qkvRows);
     this.bq = bqkv == null ? null : bqkv.slice(0, 0, qDim);
     this.bk = bqkv == null ? null : bqkv.slice(0, qDim, qDim + kvDim);
     this.bv = bqkv == null ? null : bqkv.slice(0, qDim + kvDim, qkvRows);
-    int intermediate = wGateUp.dim(0) / 2;
-    this.wGate = wGateUp.slice(0, 0, intermediate);
-    this.wUp = wGateUp.slice(0, intermediate, 2 * intermediate);
+    int intermediate = wGateUp.outFeatures() / 2;
+    this.wGate = wGateUp.rows(0, intermediate);
+    this.wUp = wGateUp.rows(intermediate, 2 * intermediate);
   }
 
   /** {@code input_layernorm.weight [hidden]}. */
@@ -94,7 +97,7 @@ public final class LayerWeights {
   }
 
   /** {@code [qDim + 2 * kvDim, hidden]}: q, k, v projections fused by rows. */
-  public Tensor wqkv() {
+  public LinearWeight wqkv() {
     return wqkv;
   }
 
@@ -104,17 +107,17 @@ public final class LayerWeights {
   }
 
   /** {@code q_proj [heads * headDim, hidden]}: rows of {@link #wqkv()}. */
-  public Tensor wq() {
+  public LinearWeight wq() {
     return wq;
   }
 
   /** {@code k_proj [kvHeads * headDim, hidden]}: rows of {@link #wqkv()}. */
-  public Tensor wk() {
+  public LinearWeight wk() {
     return wk;
   }
 
   /** {@code v_proj [kvHeads * headDim, hidden]}: rows of {@link #wqkv()}. */
-  public Tensor wv() {
+  public LinearWeight wv() {
     return wv;
   }
 
@@ -134,7 +137,7 @@ public final class LayerWeights {
   }
 
   /** {@code o_proj [hidden, heads * headDim]}. */
-  public Tensor wo() {
+  public LinearWeight wo() {
     return wo;
   }
 
@@ -144,29 +147,32 @@ public final class LayerWeights {
   }
 
   /** {@code [2 * intermediate, hidden]}: gate and up projections fused by rows. */
-  public Tensor wGateUp() {
+  public LinearWeight wGateUp() {
     return wGateUp;
   }
 
   /** {@code gate_proj [intermediate, hidden]}: rows of {@link #wGateUp()}. */
-  public Tensor wGate() {
+  public LinearWeight wGate() {
     return wGate;
   }
 
   /** {@code up_proj [intermediate, hidden]}: rows of {@link #wGateUp()}. */
-  public Tensor wUp() {
+  public LinearWeight wUp() {
     return wUp;
   }
 
   /** {@code down_proj [hidden, intermediate]}. */
-  public Tensor wDown() {
+  public LinearWeight wDown() {
     return wDown;
   }
 
-  /**
-   * The tensors that own memory (the fused ones, not their row views), for closing and byte counts.
-   */
+  /** The norm and bias tensors, for closing and byte counts. */
   Stream<Tensor> tensors() {
-    return Stream.of(attentionNorm, wqkv, bqkv, wo, mlpNorm, wGateUp, wDown).filter(t -> t != null);
+    return Stream.of(attentionNorm, bqkv, mlpNorm).filter(t -> t != null);
+  }
+
+  /** The projections that own memory (the fused ones, not their row views). */
+  Stream<LinearWeight> projections() {
+    return Stream.of(wqkv, wo, wGateUp, wDown);
   }
 }

@@ -2,6 +2,7 @@ package dev.kernelj.llm.model;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.ops.LinearWeight;
 import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.Tensor;
@@ -87,13 +88,13 @@ public final class LlamaModel implements AutoCloseable {
       } else {
         decodeAttention(s, cache, l, w); // attn [B, heads * headDim]
       }
-      ops.matmul(s.o, s.attn, w.wo()); // o [T, hidden]
+      ops.linear(s.o, s.attn, w.wo()); // o [T, hidden]
 
       // ---- MLP block: x += down(silu(gate) * up) on h = rmsNorm(x + o)
       ops.rmsNormResidual(s.h, s.x, s.o, w.mlpNorm(), eps); // x += o; h [T, hidden]
-      ops.matmul(s.gateUp, s.h, w.wGateUp()); // [gate | up] [T, 2 * intermediate]
+      ops.linear(s.gateUp, s.h, w.wGateUp()); // [gate | up] [T, 2 * intermediate]
       ops.swiglu(s.act, s.gate, s.up); // act [T, intermediate]
-      ops.matmul(s.o, s.act, w.wDown()); // o [T, hidden]
+      ops.linear(s.o, s.act, w.wDown()); // o [T, hidden]
       ops.residualAdd(s.x, s.o); // x [T, hidden]
     }
 
@@ -165,9 +166,9 @@ public final class LlamaModel implements AutoCloseable {
         config.slidingWindow());
   }
 
-  /** {@code out = x . w^T (+ bias)}. */
-  private void linear(Tensor out, Tensor x, Tensor w, Tensor bias) {
-    ops.matmul(out, x, w);
+  /** {@code out = x . w^T (+ bias)}, by the kernel of w's type (dense or quantized). */
+  private void linear(Tensor out, Tensor x, LinearWeight w, Tensor bias) {
+    ops.linear(out, x, w);
     if (bias != null) {
       ops.add(out, out, bias);
     }

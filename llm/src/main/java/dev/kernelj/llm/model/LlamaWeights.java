@@ -1,5 +1,6 @@
 package dev.kernelj.llm.model;
 
+import dev.kernelj.ops.LinearWeight;
 import dev.kernelj.ops.Tensor;
 import java.util.List;
 import java.util.stream.Stream;
@@ -27,7 +28,8 @@ public record LlamaWeights(
 
   /** Bytes the weights take in the backend's memory. */
   public long bytes() {
-    return all().mapToLong(t -> t.numel() * t.dtype().byteSize()).sum();
+    return all().mapToLong(t -> t.numel() * t.dtype().byteSize()).sum()
+        + layers.stream().flatMap(LayerWeights::projections).mapToLong(LinearWeight::bytes).sum();
   }
 
   private Stream<Tensor> all() {
@@ -40,5 +42,6 @@ public record LlamaWeights(
   @Override
   public void close() {
     all().forEach(Tensor::close);
+    layers.stream().flatMap(LayerWeights::projections).forEach(LinearWeight::close);
   }
 }

@@ -2,11 +2,16 @@ package dev.kernelj.llm.model;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.llm.quant.ForeignQuantization;
+import dev.kernelj.llm.quant.QuantizationConfig;
+import dev.kernelj.llm.quant.QuantizedProjectionLoader;
 import dev.kernelj.llm.safetensors.SafetensorsDType;
 import dev.kernelj.llm.safetensors.TensorLookup;
 import dev.kernelj.llm.safetensors.TensorView;
 import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
+import dev.kernelj.ops.DenseWeight;
+import dev.kernelj.ops.LinearWeight;
 import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.Tensor;
 import java.util.ArrayList;
@@ -25,6 +30,11 @@ import java.util.List;
  * <p>Layout: q/k/v projections (and their biases) and gate/up projections are fused by rows into
  * one tensor each (see {@link LayerWeights}); each checkpoint tensor is written straight into its
  * row range by {@link WeightUploader}, as raw bytes when its dtype is kept.
+ *
+ * <p>Quantized checkpoints (GPTQ, AWQ): the projections stored as {@code qweight/qzeros/scales} are
+ * loaded and repacked by {@link QuantizedProjectionLoader}; the rest (embedding, norms, biases,
+ * modules left unquantized) as above. A quantized LM head is dequantized, since the logits come
+ * from a dense matmul.
  */
 public final class WeightLoader {
   private final TensorLookup checkpoint;
@@ -33,13 +43,15 @@ public final class WeightLoader {
   private final Ops ops;
   private final WeightUploader uploader;
   private final ProgressListener progress;
+  private final QuantizedProjectionLoader quantized;
   private final long totalBytes;
   private long doneBytes;
-  private final List<Tensor> loaded = new ArrayList<>();
+  private final List<AutoCloseable> loaded = new ArrayList<>();
 
   private WeightLoader(
       TensorLookup checkpoint,
       ModelConfig config,
+      QuantizationConfig quantization,
       DType activation,
       Ops ops,
       ProgressListener progress) {
@@ -49,6 +61,8 @@ public final class WeightLoader {
     this.ops = ops;
     this.uploader = WeightUploader.forBackend(ops);
     this.progress = progress;
+    this.quantized =
+        quantization == null ? null : new QuantizedProjectionLoader(checkpoint, quantization, ops);
     this.totalBytes =
         Math.max(
             1,
@@ -68,11 +82,26 @@ public final class WeightLoader {
       DType activation,
       Ops ops,
       ProgressListener progress) {
-    WeightLoader loader = new WeightLoader(checkpoint, config, activation, ops, progress);
+    return load(checkpoint, config, null, activation, ops, progress);
+  }
+
+  /**
+   * As {@link #load(TensorLookup, ModelConfig, DType, Ops, ProgressListener)} for a checkpoint
+   * quantized as {@code quantization} says (null: not quantized).
+   */
+  public static LlamaWeights load(
+      TensorLookup checkpoint,
+      ModelConfig config,
+      QuantizationConfig quantization,
+      DType activation,
+      Ops ops,
+      ProgressListener progress) {
+    WeightLoader loader =
+        new WeightLoader(checkpoint, config, quantization, activation, ops, progress);
     try {
       return loader.loadAll();
     } catch (RuntimeException e) {
-      loader.loaded.forEach(Tensor::close);
+      loader.loaded.forEach(WeightLoader::closeQuietly);
       throw e;
     } finally {
       progress.finished();
@@ -89,8 +118,8 @@ public final class WeightLoader {
     for (int l = 0; l < config.numLayers(); l++) {
       String p = "model.layers." + l + ".";
       Tensor attentionNorm = vector(p + "input_layernorm.weight", hidden);
-      Tensor wqkv =
-          fusedMatrix(
+      LinearWeight wqkv =
+          projection(
               hidden,
               new Part(p + "self_attn.q_proj.weight", qDim),
               new Part(p + "self_attn.k_proj.weight", kvDim),
@@ -102,14 +131,14 @@ public final class WeightLoader {
                   new Part(p + "self_attn.k_proj.bias", kvDim),
                   new Part(p + "self_attn.v_proj.bias", kvDim))
               : null;
-      Tensor wo = matrix(p + "self_attn.o_proj.weight", hidden, qDim);
+      LinearWeight wo = projection(qDim, new Part(p + "self_attn.o_proj.weight", hidden));
       Tensor mlpNorm = vector(p + "post_attention_layernorm.weight", hidden);
-      Tensor wGateUp =
-          fusedMatrix(
+      LinearWeight wGateUp =
+          projection(
               hidden,
               new Part(p + "mlp.gate_proj.weight", inter),
               new Part(p + "mlp.up_proj.weight", inter));
-      Tensor wDown = matrix(p + "mlp.down_proj.weight", hidden, inter);
+      LinearWeight wDown = projection(inter, new Part(p + "mlp.down_proj.weight", hidden));
       layers.add(
           new LayerWeights(attentionNorm, wqkv, bqkv, qDim, kvDim, wo, mlpNorm, wGateUp, wDown));
     }
@@ -117,14 +146,72 @@ public final class WeightLoader {
     // Tied models usually omit lm_head.weight; some (Qwen2 0.5B) store a copy anyway: reuse the
     // embedding then.
     Tensor lmHead =
-        config.tieWordEmbeddings() || !checkpoint.contains("lm_head.weight")
-            ? tiedHead(embedding)
-            : matrix("lm_head.weight", config.vocabSize(), hidden);
+        quantized != null && quantized.isQuantized("lm_head")
+            ? track(quantized.dequantized("lm_head", config.vocabSize(), hidden, activation))
+            : config.tieWordEmbeddings() || !checkpoint.contains("lm_head.weight")
+                ? tiedHead(embedding)
+                : matrix("lm_head.weight", config.vocabSize(), hidden);
     return new LlamaWeights(embedding, layers, finalNorm, lmHead);
   }
 
   /** A checkpoint tensor that fills {@code rows} rows of a fused tensor. */
-  private record Part(String name, int rows) {}
+  private record Part(String name, int rows) {
+    /** The module, e.g. {@code model.layers.0.mlp.down_proj} for its {@code .weight}. */
+    String module() {
+      return name.substring(0, name.length() - ".weight".length());
+    }
+  }
+
+  /**
+   * A projection of {@code cols} inputs whose row blocks are {@code parts}: one fused dense tensor,
+   * or, where the checkpoint stores blocks quantized, what {@link QuantizedProjectionLoader} makes
+   * of them.
+   */
+  private LinearWeight projection(int cols, Part... parts) {
+    boolean anyQuantized = false;
+    for (Part part : parts) {
+      anyQuantized |= quantized != null && quantized.isQuantized(part.module());
+    }
+    if (!anyQuantized) {
+      return new DenseWeight(fusedMatrix(cols, parts));
+    }
+    List<String> modules = new ArrayList<>();
+    int[] rows = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      modules.add(parts[i].module());
+      rows[i] = parts[i].rows();
+    }
+    LinearWeight w =
+        track(
+            quantized.load(
+                cols, modules, rows, i -> matrix(parts[i].name(), parts[i].rows(), cols)));
+    for (String module : modules) {
+      for (String suffix : QUANTIZED_SUFFIXES) {
+        if (checkpoint.contains(module + suffix)) {
+          doneBytes += checkpoint.tensor(module + suffix).byteLength();
+        }
+      }
+    }
+    progress.progress(Math.min(doneBytes, totalBytes), totalBytes);
+    return w;
+  }
+
+  /** The tensors of a quantized module, besides its dense {@code .weight} when it has none. */
+  private static final List<String> QUANTIZED_SUFFIXES =
+      List.of(".qweight", ".qzeros", ".scales", ".g_idx");
+
+  private <T extends AutoCloseable> T track(T weight) {
+    loaded.add(weight);
+    return weight;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // freeing after a failed load; the load's own error is what gets reported
+    }
+  }
 
   private Tensor tiedHead(Tensor embedding) {
     if (!config.tieWordEmbeddings()) {
@@ -156,8 +243,13 @@ public final class WeightLoader {
               "mlp.up_proj.weight",
               "mlp.down_proj.weight")) {
         names.add("model.layers." + l + "." + s);
+        if (s.endsWith(".weight") && s.contains("_proj")) {
+          String module = "model.layers." + l + "." + s.substring(0, s.length() - 7);
+          QUANTIZED_SUFFIXES.forEach(suffix -> names.add(module + suffix));
+        }
       }
     }
+    QUANTIZED_SUFFIXES.forEach(suffix -> names.add("lm_head" + suffix));
     return names;
   }
 
@@ -230,8 +322,7 @@ public final class WeightLoader {
 
   private TensorView view(String name, long... expected) {
     if (!checkpoint.contains(name)) {
-      throw ModelFormatException.missingTensor(
-          checkpoint.location(), name, config.architecture().huggingFaceName());
+      throw ForeignQuantization.missing(checkpoint, name, config.architecture().huggingFaceName());
     }
     TensorView view = checkpoint.tensor(name);
     if (!Arrays.equals(view.shape(), expected)) {

@@ -2,6 +2,7 @@ package dev.kernelj.llm.quant;
 
 import dev.kernelj.llm.quant.QuantizedLinearReader.Layer;
 import dev.kernelj.llm.safetensors.TensorView;
+import java.util.stream.IntStream;
 
 /**
  * AWQ's GEMM packing (AutoAWQ {@code WQLinear_GEMM}, llm-awq; what vLLM's AWQ kernels read), 4-bit
@@ -51,16 +52,22 @@ final class AwqUnpacker {
     int[] stored = qweight.toIntArray();
     int inWords = in / 8;
     int[] codes = new int[out * inWords];
-    for (int i = 0; i < in; i++) {
-      int shiftIn = (i % 8) * 4;
-      for (int c = 0; c < words; c++) {
-        int word = stored[i * words + c];
-        for (int j = 0; j < 8; j++) {
-          int code = (word >>> (REVERSE_ORDER[j] * 4)) & 0xF;
-          codes[(c * 8 + j) * inWords + i / 8] |= code << shiftIn;
-        }
-      }
-    }
+    // Eight inputs (one canonical word per output) per task, so tasks never share a word.
+    IntStream.range(0, inWords)
+        .parallel()
+        .forEach(
+            iw -> {
+              for (int i = iw * 8; i < iw * 8 + 8; i++) {
+                int shiftIn = (i % 8) * 4;
+                for (int c = 0; c < words; c++) {
+                  int word = stored[i * words + c];
+                  for (int j = 0; j < 8; j++) {
+                    int code = (word >>> (REVERSE_ORDER[j] * 4)) & 0xF;
+                    codes[(c * 8 + j) * inWords + iw] |= code << shiftIn;
+                  }
+                }
+              }
+            });
     int[] qzeros = qzerosView.toIntArray();
     float[] rawScales = scalesView.toFloatArray();
     float[] scales = new float[out * groups];

@@ -2,6 +2,7 @@ package dev.kernelj.llm.quant;
 
 import dev.kernelj.llm.quant.QuantizedLinearReader.Layer;
 import dev.kernelj.llm.safetensors.TensorView;
+import java.util.stream.IntStream;
 
 /**
  * GPTQ's packing (AutoGPTQ, GPTQModel, GPTQ-for-LLaMa, and what vLLM, exllama and Marlin read), for
@@ -59,12 +60,18 @@ final class GptqUnpacker {
     int[] stored = qweight.toIntArray();
     int[] codes = new int[stored.length];
     // Canonical [out][in / p] is qweight [in / p][out] transposed; the bit order within a word is
-    // the same.
-    for (int w = 0; w < rows; w++) {
-      for (int o = 0; o < out; o++) {
-        codes[o * rows + w] = stored[w * out + o];
-      }
-    }
+    // the same. Blocks of outputs in parallel: an 8B model has a billion words to move.
+    IntStream.range(0, (out + 63) / 64)
+        .parallel()
+        .forEach(
+            block -> {
+              int end = Math.min(out, block * 64 + 64);
+              for (int w = 0; w < rows; w++) {
+                for (int o = block * 64; o < end; o++) {
+                  codes[o * rows + w] = stored[w * out + o];
+                }
+              }
+            });
     int[] qzeros = qzerosView.toIntArray();
     float[] rawScales = scalesView.toFloatArray();
     float[] scales = new float[out * groups];

@@ -17,6 +17,7 @@ import java.util.List;
  * @param zeroFormat how stored GPTQ zero points relate to real ones (AWQ: {@link
  *     GptqZeroFormat#EXACT})
  * @param modulesNotConverted module names left unquantized ({@code modules_to_not_convert})
+ * @param overrides GPTQModel's per-module {@code dynamic} settings, excluding patterns first
  */
 public record QuantizationConfig(
     Path source,
@@ -26,9 +27,50 @@ public record QuantizationConfig(
     boolean descAct,
     boolean sym,
     GptqZeroFormat zeroFormat,
-    List<String> modulesNotConverted) {
+    List<String> modulesNotConverted,
+    List<ModuleOverride> overrides) {
   public QuantizationConfig {
     modulesNotConverted = List.copyOf(modulesNotConverted);
+    overrides = List.copyOf(overrides);
+  }
+
+  /** A configuration without per-module overrides. */
+  public QuantizationConfig(
+      Path source,
+      QuantMethod method,
+      int bits,
+      int groupSize,
+      boolean descAct,
+      boolean sym,
+      GptqZeroFormat zeroFormat,
+      List<String> modulesNotConverted) {
+    this(source, method, bits, groupSize, descAct, sym, zeroFormat, modulesNotConverted, List.of());
+  }
+
+  /**
+   * The settings of module {@code name} (e.g. {@code model.layers.0.mlp.down_proj}): these, or
+   * those of the first {@code dynamic} entry that matches it. (A module a {@code "-:"} entry
+   * excludes is stored unquantized; the loader finds it by its tensors.)
+   */
+  public QuantizationConfig forModule(String name) {
+    for (ModuleOverride o : overrides) {
+      if (o.matches(name)) {
+        if (o.exclude()) {
+          return this;
+        }
+        return new QuantizationConfig(
+            source,
+            method,
+            o.bits() > 0 ? o.bits() : bits,
+            o.groupSize() != 0 ? o.groupSize() : groupSize,
+            descAct,
+            sym,
+            zeroFormat,
+            modulesNotConverted,
+            overrides);
+      }
+    }
+    return this;
   }
 
   /**

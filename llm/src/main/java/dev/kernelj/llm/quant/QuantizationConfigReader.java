@@ -93,17 +93,32 @@ public final class QuantizationConfigReader {
     if (bits != 4 && bits != 8) {
       throw q.error(bitsKey, "GPTQ with " + bits + " bits is not supported; supported: 4, 8");
     }
-    String format = q.stringOr("checkpoint_format", "gptq");
+    if (q.booleanOr("is_marlin_format", false)) {
+      throw q.error(
+          "is_marlin_format",
+          "Marlin-format GPTQ checkpoints (AutoGPTQ's marlin serialization) are not supported;"
+              + " supported: checkpoint_format gptq and gptq_v2");
+    }
+    String packDtype = q.stringOr("pack_dtype", "int32");
+    if (!packDtype.equalsIgnoreCase("int32") && !packDtype.equalsIgnoreCase("torch.int32")) {
+      throw q.error(
+          "pack_dtype",
+          "codes packed in " + packDtype + " words are not supported; supported: int32");
+    }
+    String formatKey =
+        !q.has("checkpoint_format") && q.has("format") ? "format" : "checkpoint_format";
+    String format = q.stringOr(formatKey, "gptq").toLowerCase(Locale.ROOT);
     GptqZeroFormat zeros =
         switch (format) {
           case "gptq" -> GptqZeroFormat.STORED_MINUS_ONE;
           case "gptq_v2" -> GptqZeroFormat.EXACT;
           default ->
               throw q.error(
-                  "checkpoint_format",
+                  formatKey,
                   "unsupported GPTQ checkpoint format \""
                       + format
-                      + "\"; supported: gptq, gptq_v2");
+                      + "\" (exllama/Marlin/BitBLAS layouts are not read); supported: gptq,"
+                      + " gptq_v2");
         };
     return new QuantizationConfig(
         q.file(),
@@ -113,7 +128,8 @@ public final class QuantizationConfigReader {
         q.booleanOr("desc_act", false),
         q.booleanOr("sym", true),
         zeros,
-        q.stringListOrEmpty("modules_to_not_convert"));
+        q.stringListOrEmpty("modules_to_not_convert"),
+        DynamicReader.read(q));
   }
 
   private static QuantizationConfig awq(
@@ -127,6 +143,14 @@ public final class QuantizationConfigReader {
     String version = q.stringOr("version", "gemm");
     if (!version.equalsIgnoreCase("gemm")) {
       throw q.error("version", "AWQ packing \"" + version + "\" is not supported; supported: gemm");
+    }
+    String backend = q.stringOr("backend", "autoawq");
+    if (!backend.equalsIgnoreCase("autoawq")) {
+      throw q.error(
+          "backend",
+          "AWQ checkpoints packed by \""
+              + backend
+              + "\" (llm-awq's layout) are not supported; supported: autoawq's GEMM packing");
     }
     if (!q.booleanOr("zero_point", true)) {
       throw q.error("zero_point", "AWQ without zero points is not supported");

@@ -73,22 +73,25 @@ class WeightLoaderTest {
                   m.w(p + "self_attn.q_proj.weight"),
                   m.w(p + "self_attn.k_proj.weight"),
                   m.w(p + "self_attn.v_proj.weight")),
-              layer.wqkv().toFloatArray(),
+              dense(layer.wqkv()).toFloatArray(),
               p + "wqkv");
           assertArrayEquals(
               concat(m.w(p + "mlp.gate_proj.weight"), m.w(p + "mlp.up_proj.weight")),
-              layer.wGateUp().toFloatArray(),
+              dense(layer.wGateUp()).toFloatArray(),
               p + "wGateUp");
           assertArrayEquals(
-              m.w(p + "self_attn.k_proj.weight"), layer.wk().toFloatArray(), p + "wk view");
+              m.w(p + "self_attn.k_proj.weight"), dense(layer.wk()).toFloatArray(), p + "wk view");
           assertArrayEquals(
-              m.w(p + "mlp.up_proj.weight"), layer.wUp().toFloatArray(), p + "wUp view");
+              m.w(p + "mlp.up_proj.weight"), dense(layer.wUp()).toFloatArray(), p + "wUp view");
           assertArrayEquals(
-              m.w(p + "mlp.down_proj.weight"), layer.wDown().toFloatArray(), p + "wDown");
-          assertSame(layer.wqkv().storage(), layer.wv().storage(), "wv is a view of wqkv");
+              m.w(p + "mlp.down_proj.weight"), dense(layer.wDown()).toFloatArray(), p + "wDown");
           assertSame(
-              layer.wGateUp().storage(), layer.wGate().storage(), "wGate is a view of wGateUp");
-          assertEquals(activation, layer.wqkv().dtype());
+              dense(layer.wqkv()).storage(), dense(layer.wv()).storage(), "wv is a view of wqkv");
+          assertSame(
+              dense(layer.wGateUp()).storage(),
+              dense(layer.wGate()).storage(),
+              "wGate is a view of wGateUp");
+          assertEquals(activation, dense(layer.wqkv()).dtype());
           if (spec.qkvBias()) {
             assertArrayEquals(
                 concat(
@@ -202,5 +205,10 @@ class WeightLoaderTest {
                     default -> zeros.get(method.getReturnType());
                   });
     }
+  }
+
+  /** The tensor of a dense projection (this checkpoint is not quantized). */
+  private static dev.kernelj.ops.Tensor dense(dev.kernelj.ops.LinearWeight w) {
+    return ((dev.kernelj.ops.DenseWeight) w).tensor();
   }
 }

@@ -71,7 +71,9 @@ final class ReferenceQuantizer {
         }
         float scale = FloatFormats.halfToFloat(FloatFormats.floatToHalf((xmax - xmin) / maxq));
         scales[g][o] = scale;
-        zeros[g][o] = sym ? (maxq + 1) / 2 : Math.round(-xmin / scale);
+        // The tools take the zero point from the unrounded scale, within the code range.
+        float exact = (xmax - xmin) / maxq;
+        zeros[g][o] = sym ? (maxq + 1) / 2 : clamp(Math.round(-xmin / exact), 0, maxq);
       }
       for (int i = 0; i < in; i++) {
         int g = gIdx[i];

@@ -12,6 +12,7 @@ import dev.kernelj.ops.HostEncoding;
 import dev.kernelj.ops.MemoryInfo;
 import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.Residency;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.SamplingParams;
@@ -31,6 +32,7 @@ import dev.kernelj.ops.kernels.OpChecks;
 import dev.kernelj.ops.kernels.RmsNorm;
 import dev.kernelj.ops.kernels.Rope;
 import dev.kernelj.ops.kernels.Softmax;
+import dev.kernelj.ops.kernels.quant.QuantLayout;
 import dev.kernelj.ops.kernels.sampling.Sampling;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -46,7 +48,8 @@ import java.util.Set;
 public final class CudaOps implements Ops {
   /**
    * bf16 attention with head size 64 or 128 (the kernels' tiles); the GEMV kernel up to {@link
-   * Gemv#MAX_ROWS} rows; graphs; device memory.
+   * Gemv#MAX_ROWS} rows; quantized weights of every packed width with f16 or bf16 activations (the
+   * mixed-input GEMM's mma types); graphs; device memory.
    */
   private static final Capabilities CAPABILITIES =
       new Capabilities(
@@ -57,6 +60,8 @@ public final class CudaOps implements Ops {
           Set.of(DType.BF16),
           Set.of(64, 128),
           DTypes.FLOATING,
+          QuantLayout.BITS,
+          Set.of(DType.F16, DType.BF16),
           Gemv.MAX_ROWS);
 
   /** Host bytes staged per pinned transfer. */
@@ -72,6 +77,7 @@ public final class CudaOps implements Ops {
   private final SamplingOps sampling;
   private final RopeKvAppendOps ropeKvAppend;
   private final PinnedUploads uploads;
+  private final QuantizedMatmulOps quantized;
 
   public CudaOps(DevicePort port) {
     this.port = port;
@@ -83,6 +89,7 @@ public final class CudaOps implements Ops {
     this.sampling = new SamplingOps(residency, port, kernels, scratch);
     this.ropeKvAppend = new RopeKvAppendOps(residency, kernels, stream);
     this.uploads = new PinnedUploads(port);
+    this.quantized = new QuantizedMatmulOps(residency, port, kernels, scratch);
   }
 
   /** Opens device {@code ordinal} through the first registered {@link DevicePort.Provider}. */
@@ -501,6 +508,16 @@ public final class CudaOps implements Ops {
       port.gemm(
           BlasMatmul.plan(out, xw, w, m, mnk[1], mnk[2], mnk[2], w.rowStride(), out.rowStride()));
     }
+  }
+
+  @Override
+  public void quantizedMatmul(Tensor out, Tensor x, QuantizedMatrix w) {
+    quantized.run(out, x, w);
+  }
+
+  /** The quantized matmul with its paths exposed (for benchmarks that compare them). */
+  public QuantizedMatmulOps quantized() {
+    return quantized;
   }
 
   // ---------------------------------------------------------------- attention and sampling

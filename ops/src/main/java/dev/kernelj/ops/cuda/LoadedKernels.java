@@ -13,6 +13,7 @@ import dev.kernelj.ops.kernels.Softmax;
 import dev.kernelj.ops.kernels.attention.KvCacheAppendKernels;
 import dev.kernelj.ops.kernels.attention.PagedDecodeAttentionKernels;
 import dev.kernelj.ops.kernels.attention.PrefillAttentionKernels;
+import dev.kernelj.ops.kernels.quant.QuantGemmKernels;
 import dev.kernelj.ops.kernels.sampling.SamplingKernels;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -80,6 +81,10 @@ final class LoadedKernels {
 
   KvCacheAppendKernels kvCacheAppend() {
     return get(KvCacheAppendKernels.class);
+  }
+
+  QuantGemmKernels.Cuda quantGemm() {
+    return get(QuantGemmKernels.Cuda.class);
   }
 
   SamplingKernels sampling() {

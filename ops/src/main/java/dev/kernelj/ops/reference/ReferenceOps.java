@@ -7,6 +7,7 @@ import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.HostEncoding;
 import dev.kernelj.ops.MemoryInfo;
 import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.Residency;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.SamplingParams;
@@ -26,6 +27,7 @@ import dev.kernelj.ops.kernels.Rope;
 import dev.kernelj.ops.kernels.RopeKvAppend;
 import dev.kernelj.ops.kernels.RopeKvChecks;
 import dev.kernelj.ops.kernels.Softmax;
+import dev.kernelj.ops.kernels.quant.QuantLayout;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Optional;
@@ -37,10 +39,22 @@ import java.util.Set;
  * in parallel over output columns; everything else is single-threaded and plain.
  */
 public final class ReferenceOps implements Ops {
-  /** Any floating dtype and head size; no graphs; tensors in Java arrays. */
+  /**
+   * Any floating dtype and head size, quantized weights of every packed width with any floating
+   * activations; no graphs; tensors in Java arrays.
+   */
   private static final Capabilities CAPABILITIES =
       new Capabilities(
-          "reference", false, false, DType.F32, DTypes.FLOATING, Set.of(), DTypes.FLOATING, 0);
+          "reference",
+          false,
+          false,
+          DType.F32,
+          DTypes.FLOATING,
+          Set.of(),
+          DTypes.FLOATING,
+          QuantLayout.BITS,
+          DTypes.FLOATING,
+          0);
 
   @Override
   public String name() {
@@ -422,6 +436,11 @@ public final class ReferenceOps implements Ops {
         mnk[0],
         mnk[1],
         mnk[2]);
+  }
+
+  @Override
+  public void quantizedMatmul(Tensor out, Tensor x, QuantizedMatrix w) {
+    QuantizedMatmulOps.run(out, x, w);
   }
 
   @Override

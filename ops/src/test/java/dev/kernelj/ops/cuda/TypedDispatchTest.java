@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.RecordingKernels;
+import dev.kernelj.ops.kernels.quant.QuantFixture;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -109,6 +112,59 @@ class TypedDispatchTest {
     port.launches.clear();
     OpArgumentException e = assertThrows(OpArgumentException.class, () -> ops.matmul(out, x, w));
     assertTrue(e.getMessage().startsWith("matmul:"), e.getMessage());
+    assertEquals(List.of(), port.launches);
+  }
+
+  @Test
+  void aQuantizedMatmulLaunchesItsWidthAndRowCountOnRowViewsOfTheTensors() {
+    QuantFixture f =
+        new QuantFixture(
+            new SplittableRandom(5), 4, 48, 256, 64, false, false, QuantFixture.Kind.RANDOM);
+    QuantizedMatrix w = f.on(ops);
+    Tensor x = ops.empty(DType.BF16, 70, 256);
+    Tensor out = ops.empty(DType.BF16, 70, 48);
+    port.launches.clear();
+    ops.quantizedMatmul(out, x, w);
+    // 70 rows: 64 in the first launch (8 column tiles), 6 in the second (1 tile), each on views
+    // that start at its first row.
+    assertEquals(
+        List.of("kj_qgemm_bf16_w4_m64", "kj_qgemm_bf16_w4_m8"),
+        port.launches.stream().map(RecordingKernels.Call::kernel).toList());
+    List<String> second = pointers(port.launches.get(1));
+    assertEquals(
+        List.of(
+            "BF16@" + Long.toHexString(out.address() + 64 * 48 * 2),
+            "BF16@" + Long.toHexString(x.address() + 64 * 256 * 2),
+            at(w.codes()),
+            at(w.meta())),
+        second.subList(0, 4));
+    assertEquals(List.of(64, 6), List.of(port.launches.get(0).arg(6), port.launches.get(1).arg(6)));
+  }
+
+  @Test
+  void anActOrderWeightGathersXFirstAndF32IsRefusedBeforeAnyLaunch() {
+    QuantFixture f =
+        new QuantFixture(
+            new SplittableRandom(6), 8, 32, 128, 32, true, true, QuantFixture.Kind.RANDOM);
+    QuantizedMatrix w = f.on(ops);
+    Tensor x = ops.empty(DType.F16, 3, 128);
+    Tensor out = ops.empty(DType.F16, 3, 32);
+    port.launches.clear();
+    ops.quantizedMatmul(out, x, w);
+    assertEquals(
+        List.of("kj_qgather_f16", "kj_qgemm_f16_w8_m8"),
+        port.launches.stream().map(RecordingKernels.Call::kernel).toList());
+    List<String> gather = pointers(port.launches.get(0));
+    assertEquals(List.of(at(x), at(w.inputMap())), gather.subList(1, 3));
+    assertEquals(
+        gather.get(0), pointers(port.launches.get(1)).get(1), "the GEMM reads the gathered x");
+
+    Tensor x32 = ops.empty(DType.F32, 3, 128);
+    Tensor out32 = ops.empty(DType.F32, 3, 32);
+    port.launches.clear();
+    OpArgumentException e =
+        assertThrows(OpArgumentException.class, () -> ops.quantizedMatmul(out32, x32, w));
+    assertTrue(e.getMessage().startsWith("quantizedMatmul:"), e.getMessage());
     assertEquals(List.of(), port.launches);
   }
 }

@@ -31,7 +31,8 @@ class CudaSourcesCompileTest {
         Softmax.Cuda.class,
         Activations.Cuda.class,
         Rope.Cuda.class,
-        GemvKernels.Cuda.class);
+        GemvKernels.Cuda.class,
+        dev.kernelj.ops.kernels.quant.QuantGemmKernels.Cuda.class);
   }
 
   static Path nvcc() {

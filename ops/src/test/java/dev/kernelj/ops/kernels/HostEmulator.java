@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * buffers handed in. Not a GPU: no memory model, no timing; it proves indexing, launch math,
  * argument order, reductions and the arithmetic against the reference twins.
  */
-final class HostEmulator {
+public final class HostEmulator {
   private static final Path EMULATOR_DIR = Path.of("src/test/cuda/emulator");
   private static final Map<String, Path> BINARIES = new HashMap<>();
 
@@ -52,7 +52,7 @@ final class HostEmulator {
   }
 
   /** Why this machine cannot emulate (no g++ or no CUDA headers), or null. */
-  static String unavailableReason() {
+  public static String unavailableReason() {
     if (!Files.exists(EMULATOR_DIR.resolve("kj_host_main.cpp"))) {
       return "the emulator sources "
           + EMULATOR_DIR.toAbsolutePath()
@@ -71,7 +71,7 @@ final class HostEmulator {
    * An emulator of {@code kernelInterface}'s kernels; {@code define} selects the dispatch table in
    * kj_host_main.cpp.
    */
-  static synchronized HostEmulator of(Class<?> kernelInterface, String define)
+  public static synchronized HostEmulator of(Class<?> kernelInterface, String define)
       throws IOException, InterruptedException {
     Path bin = BINARIES.get(define);
     if (bin == null) {
@@ -111,13 +111,13 @@ final class HostEmulator {
    * Adds a buffer at a fake, 256-byte aligned device address; returns the address to pass to the
    * launch code.
    */
-  long buffer(DType type, float[] values) {
+  public long buffer(DType type, float[] values) {
     long address = 0x100000L * (buffers.size() + 1);
     buffers.add(new Buffer(type, address, values.clone()));
     return address;
   }
 
-  long intBuffer(int[] values) {
+  public long intBuffer(int[] values) {
     float[] bits = new float[values.length];
     for (int i = 0; i < values.length; i++) {
       bits[i] = Float.intBitsToFloat(values[i]);
@@ -126,12 +126,12 @@ final class HostEmulator {
   }
 
   /** The values of the buffer at {@code address} after {@link #run}. */
-  float[] values(long address) {
+  public float[] values(long address) {
     return buffers.stream().filter(b -> b.address == address).findFirst().orElseThrow().values;
   }
 
   /** Launches the recorded call on the CPU and reads every buffer back. */
-  void run(RecordingKernels.Call call) throws IOException, InterruptedException {
+  public void run(RecordingKernels.Call call) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(binary.toString(), call.kernel()));
     if (call.launch().grid().y() != 1
         || call.launch().grid().z() != 1

@@ -1,0 +1,178 @@
+package dev.kernelj.llm.quant;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.safetensors.SafetensorsDType;
+import dev.kernelj.llm.safetensors.TensorLookup;
+import dev.kernelj.llm.safetensors.TensorView;
+import dev.kernelj.llm.util.ModelFormatException;
+import dev.kernelj.ops.DenseWeight;
+import dev.kernelj.ops.LinearWeight;
+import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.StackedWeight;
+import dev.kernelj.ops.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * Loads the linear layers of a GPTQ or AWQ checkpoint into a backend: each module's {@code
+ * qweight/qzeros/scales(/g_idx)} read and checked against the model's shapes ({@link
+ * QuantizedLinearReader}), repacked for the GEMM ({@link QuantizedPacking}), and the row blocks of
+ * a fused projection (q/k/v, gate/up) packed as one matrix when they share bits, groups and input
+ * order, else stacked. Modules the checkpoint keeps unquantized ({@code modules_to_not_convert},
+ * GPTQModel's dynamic exclusions) are loaded dense by the caller's loader.
+ */
+public final class QuantizedProjectionLoader {
+  private final TensorLookup checkpoint;
+  private final QuantizationConfig config;
+  private final Ops ops;
+
+  public QuantizedProjectionLoader(TensorLookup checkpoint, QuantizationConfig config, Ops ops) {
+    this.checkpoint = checkpoint;
+    this.config = config;
+    this.ops = ops;
+  }
+
+  /** Whether module {@code prefix} (e.g. {@code model.layers.0.mlp.down_proj}) is quantized. */
+  public boolean isQuantized(String prefix) {
+    return QuantizedLinearReader.isQuantized(checkpoint, prefix);
+  }
+
+  /**
+   * The projection whose row blocks are the modules {@code prefixes} ({@code rows[i]} rows each),
+   * all with {@code inputs} inputs; {@code dense.apply(i)} loads block {@code i} when it is not
+   * quantized.
+   *
+   * @throws ModelFormatException naming the tensor or the quantization field when the checkpoint
+   *     disagrees with the model's shapes or with a layout the kernels take
+   */
+  public LinearWeight load(
+      int inputs, List<String> prefixes, int[] rows, IntFunction<Tensor> dense) {
+    List<LinearWeight> parts = new ArrayList<>();
+    List<QuantizedPacking.Block> run = new ArrayList<>();
+    try {
+      for (int i = 0; i < prefixes.size(); i++) {
+        String prefix = prefixes.get(i);
+        if (!isQuantized(prefix)) {
+          flush(run, parts);
+          parts.add(new DenseWeight(dense.apply(i)));
+          continue;
+        }
+        QuantizedPacking.Block block = read(prefix, rows[i], inputs);
+        List<QuantizedPacking.Block> extended = new ArrayList<>(run);
+        extended.add(block);
+        if (!run.isEmpty() && !QuantizedPacking.fusable(extended)) {
+          flush(run, parts);
+        }
+        run.add(block);
+      }
+      flush(run, parts);
+    } catch (RuntimeException | Error e) {
+      parts.forEach(LinearWeight::close);
+      throw e;
+    }
+    return parts.size() == 1 ? parts.get(0) : new StackedWeight(parts);
+  }
+
+  private void flush(List<QuantizedPacking.Block> run, List<LinearWeight> parts) {
+    if (!run.isEmpty()) {
+      parts.add(QuantizedPacking.pack(run, ops));
+      run.clear();
+    }
+  }
+
+  /**
+   * A quantized module dequantized into a dense {@code [rows, inputs]} tensor of {@code dtype}: for
+   * the LM head, whose logits the engine wants in f32 from a dense matmul.
+   */
+  public Tensor dequantized(String prefix, int rows, int inputs, DType dtype) {
+    QuantizedWeight w = read(prefix, rows, inputs).weight();
+    Tensor out = ops.empty(dtype, rows, inputs);
+    try {
+      int step = Math.max(1, (1 << 20) / inputs);
+      for (int r0 = 0; r0 < rows; r0 += step) {
+        int r1 = Math.min(rows, r0 + step);
+        float[] values = new float[(r1 - r0) * inputs];
+        for (int r = r0; r < r1; r++) {
+          for (int i = 0; i < inputs; i++) {
+            values[(r - r0) * inputs + i] = w.weight(r, i);
+          }
+        }
+        try (Tensor part = ops.upload(Tensor.fromFloats(dtype, values, r1 - r0, inputs))) {
+          ops.copy(out.slice(0, r0, r1), part);
+        }
+      }
+      return out;
+    } catch (RuntimeException | Error e) {
+      out.close();
+      throw e;
+    }
+  }
+
+  private QuantizedPacking.Block read(String prefix, int rows, int inputs) {
+    QuantizationConfig module = config.forModule(prefix);
+    TensorView qweight = checkpoint.tensor(prefix + ".qweight");
+    if (module.groupSize() != -1 && inputs % module.groupSize() != 0) {
+      throw new ModelFormatException(
+          module.source(),
+          "group_size",
+          module.groupSize()
+              + " does not divide the "
+              + inputs
+              + " inputs of "
+              + prefix
+              + "; the kernels need whole groups");
+    }
+    QuantizedWeight w;
+    try {
+      w = QuantizedLinearReader.read(checkpoint, prefix, module);
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException(
+          qweight.file(), "tensor '" + qweight.name() + "'", e.getMessage(), e);
+    }
+    if (w.inFeatures() != inputs || w.outFeatures() != rows) {
+      throw new ModelFormatException(
+          qweight.file(),
+          "tensor '" + qweight.name() + "'",
+          "has shape "
+              + java.util.Arrays.toString(qweight.shape())
+              + ", which "
+              + module.bits()
+              + "-bit "
+              + module.method().configName().toUpperCase(java.util.Locale.ROOT)
+              + " packing reads as "
+              + w.outFeatures()
+              + " outputs x "
+              + w.inFeatures()
+              + " inputs, but config.json implies "
+              + rows
+              + " x "
+              + inputs
+              + " (do bits in "
+              + module.source().getFileName()
+              + " match the tensors?)");
+    }
+    TensorView scales = checkpoint.tensor(prefix + ".scales");
+    return QuantizedPacking.Block.of(w, scalesAsBf16(scales.dtype(), w.scales()));
+  }
+
+  /**
+   * How the packed form stores scales: as the checkpoint does for f16 and bf16; f32 scales as f16
+   * when every one is within f16's normal range (a rounding of 2^-11 at most), else as bf16.
+   */
+  static boolean scalesAsBf16(SafetensorsDType stored, float[] scales) {
+    if (stored == SafetensorsDType.BF16) {
+      return true;
+    }
+    if (stored == SafetensorsDType.F16) {
+      return false;
+    }
+    for (float s : scales) {
+      float a = Math.abs(s);
+      if (a != 0 && (a < 0x1p-14f || a > 65504f)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.kernelj.llm.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.kernelj.llm.cli.KernelJ;
+import dev.kernelj.llm.engine.Device;
+import dev.kernelj.llm.engine.Engine;
+import dev.kernelj.llm.engine.EngineOptions;
+import dev.kernelj.llm.model.TinyLlama;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@code kernelj info} and the engine say a quantized model takes. */
+class QuantizedInfoTest {
+  @TempDir Path dir;
+
+  @Test
+  void infoShowsThePackedWeightsAgainstTheirBf16Twin() throws Exception {
+    TinyLlama.Written model =
+        QuantizedTinyLlama.write(
+            dir.resolve("q"), TinyLlama.LLAMA, QuantizedTinyLlama.GPTQ_ACT_ORDER, 1);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        KernelJ.execute(
+            new String[] {"info", "--model", model.dir().toString(), "--json"},
+            new PrintWriter(out),
+            new PrintWriter(err));
+    assertEquals(0, code, err.toString());
+    JsonObject memory =
+        JsonParser.parseString(out.toString()).getAsJsonObject().getAsJsonObject("memory");
+    long packed = memory.get("weights_bytes").getAsLong();
+    long twin = memory.get("bf16_twin_weights_bytes").getAsLong();
+    // Every parameter in bf16: embedding, LM head, norms and the seven projections per layer.
+    TinyLlama.Spec s = TinyLlama.LLAMA;
+    long q = (long) s.heads() * s.headDim();
+    long kv = (long) s.kvHeads() * s.headDim();
+    long perLayer =
+        s.hidden() * (q + 2 * kv)
+            + q * s.hidden()
+            + 3L * s.hidden() * s.intermediate()
+            + 2L * s.hidden();
+    long params = 2L * TinyLlama.VOCAB * s.hidden() + s.layers() * perLayer + s.hidden();
+    assertEquals(2 * params, twin);
+    assertTrue(packed < twin, packed + " vs " + twin);
+    try (Engine engine =
+        Engine.open(
+            model.dir(), EngineOptions.defaults().withDevice(Device.CPU).withMaxContext(16))) {
+      // The reference backend holds dense tensors as 4-byte floats, packed words as they are.
+      long dense =
+          4L * (2L * TinyLlama.VOCAB * s.hidden() + s.layers() * 2L * s.hidden() + s.hidden());
+      long words = engine.weightBytes() - dense;
+      // info counts an act-order input map per module; fused q/k/v and gate/up share one.
+      long mapsShared = s.layers() * 3L * s.hidden() * 4;
+      assertTrue(
+          words <= packed - dense / 2 && words >= packed - dense / 2 - mapsShared,
+          "packed words on the host are the GPU's: " + words + " vs " + (packed - dense / 2));
+    }
+  }
+
+  @Test
+  void llama3EightBInFourBitGroup128FitsSixGigabytes() {
+    long hidden = 4096;
+    long inter = 14336;
+    long kv = 1024;
+    long vocab = 128256;
+    long perLayer =
+        QuantizedFootprint.packedBytes(4, hidden + 2 * kv, hidden, 32, false)
+            + QuantizedFootprint.packedBytes(4, hidden, hidden, 32, false)
+            + QuantizedFootprint.packedBytes(4, 2 * inter, hidden, 32, false)
+            + QuantizedFootprint.packedBytes(4, hidden, inter, 112, false)
+            + 2 * 2 * hidden;
+    long total = 32 * perLayer + 2 * 2 * vocab * hidden + 2 * hidden;
+    assertTrue(total <= 6_000_000_000L, "weights take " + total + " bytes");
+    // Codes are half a byte per weight; scales and zeros 4 bytes per 128 weights (1/16 more).
+    long linear = 32 * (hidden * (hidden + 2 * kv) + hidden * hidden + 3 * hidden * inter);
+    assertTrue(32 * (perLayer - 4 * hidden) <= linear / 2 * 17 / 16 + linear / 1000);
+  }
+}

@@ -1,0 +1,303 @@
+package dev.kernelj.ops.bench;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.ops.QuantizedMatrix;
+import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.ops.cuda.QuantizedMatmulOps;
+import dev.kernelj.ops.kernels.quant.InputOrder;
+import dev.kernelj.ops.kernels.quant.QuantGeometry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * Measures the quantized matmul on Llama-3-8B layer shapes (n x k = out x in: 4096x4096 o_proj,
+ * 6144x4096 fused qkv, 14336x4096 gate or up, 4096x14336 down_proj), 4-bit, group 128: the
+ * mixed-input GEMM at 1, 8, 16, 32 and 64 rows in GB/s of the bytes it must move (packed codes,
+ * scales and zeros, x and out) against the copy ceiling measured in the same run; the bf16 matmul
+ * on the same shape and rows (the GEMV kernel up to 8 rows, cuBLAS above) and the speedup over it;
+ * the dequantize + cuBLAS path and the row count from which it wins (the crossover the backend's
+ * {@code kernelj.quant.denseFromRows} should be set to); 8-bit and act-order at 1 row; and a sweep
+ * of the k split at 1 row. Timing as {@link OpsBench}: medians of CUDA-event-timed launches, and 20
+ * launches back to back ("b2b", as a replayed decode graph runs them), weights rotating over copies
+ * larger than twice the L2 cache.
+ *
+ * <p>Usage: {@code QuantGemmBench [--json PATH] [--reps N]}.
+ */
+public final class QuantGemmBench {
+  static final int[][] SHAPES = {{4096, 4096}, {6144, 4096}, {14336, 4096}, {4096, 14336}};
+  static final int[] ROWS = {1, 8, 16, 32, 64};
+  static final int[] CROSSOVER_ROWS = {16, 32, 64, 96, 128, 192, 256, 384, 512};
+
+  private final OpsBench bench;
+  private final CudaOps ops;
+  private final QuantizedMatmulOps quantized;
+  private final StringBuilder json = new StringBuilder();
+  private double copyGbps;
+
+  QuantGemmBench(CudaOps ops, int reps) {
+    this.ops = ops;
+    this.bench = new OpsBench(ops, reps, Baseline.none());
+    this.quantized = ops.quantized();
+  }
+
+  public static void main(String[] args) throws IOException {
+    Path jsonPath = null;
+    int reps = 30;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--json" -> jsonPath = Path.of(args[i + 1]);
+        case "--reps" -> reps = Integer.parseInt(args[i + 1]);
+        default ->
+            throw new IllegalArgumentException("usage: QuantGemmBench [--json PATH] [--reps N]");
+      }
+    }
+    String[] why = new String[1];
+    Optional<CudaOps> opened = CudaOps.tryOpen(0, why);
+    if (opened.isEmpty()) {
+      System.err.println("QuantGemmBench: " + why[0]);
+      System.exit(2);
+    }
+    try (CudaOps ops = opened.get()) {
+      QuantGemmBench b = new QuantGemmBench(ops, reps);
+      b.run();
+      if (jsonPath != null) {
+        Files.writeString(
+            jsonPath,
+            "{\"device\": \""
+                + ops.port().deviceName()
+                + "\", \"copy_gbps\": "
+                + b.copyGbps
+                + ", \"rows\": [\n"
+                + b.json
+                + "\n]}\n");
+      }
+    }
+  }
+
+  void run() {
+    long copyBytes = 1L << 30;
+    try (Tensor a = ops.empty(DType.U8, (int) copyBytes);
+        Tensor c = ops.empty(DType.U8, (int) copyBytes)) {
+      ops.fill(a, 1);
+      double us =
+          bench.medianMicros(
+              rep -> ops.port().copyDeviceToDeviceAsync(c.address(), a.address(), copyBytes));
+      copyGbps = 2.0 * copyBytes / us / 1e3;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "Quantized matmul on %s; copy ceiling %.0f GB/s (1 GiB, read + write); crossover setting"
+            + " now %d rows%n",
+        ops.port().deviceName(),
+        copyGbps,
+        quantized.denseFromRows());
+    System.out.printf(
+        Locale.ROOT,
+        "%-24s %5s %9s %9s %8s %7s %9s %8s %9s%n",
+        "case",
+        "rows",
+        "1-launch",
+        "b2b us",
+        "GB/s",
+        "copy%",
+        "bf16 us",
+        "speedup",
+        "dense us");
+    for (int[] nk : SHAPES) {
+      shape(nk[0], nk[1]);
+    }
+    splitSweep();
+  }
+
+  private void shape(int n, int k) {
+    Case q4 = new Case(n, k, 4, 128, false);
+    Case q8 = new Case(n, k, 8, 128, false);
+    Case act = new Case(n, k, 4, 128, true);
+    Tensor[] dense = bench.rotating(DType.BF16, n, k);
+    try {
+      for (int m : ROWS) {
+        row(q4, m, dense, true);
+      }
+      row(q8, 1, null, false);
+      row(act, 1, null, false);
+      int crossover = -1;
+      for (int m : CROSSOVER_ROWS) {
+        double gemm = q4.b2b(m, false);
+        double viaDense = q4.b2b(m, true);
+        System.out.printf(
+            Locale.ROOT,
+            "%-24s %5d  gemm %9.1f us  dense+cuBLAS %9.1f us%n",
+            q4.name,
+            m,
+            gemm,
+            viaDense);
+        entry(q4.name + " crossover", m, gemm, Double.NaN, Double.NaN, viaDense);
+        if (crossover < 0 && viaDense < gemm) {
+          crossover = m;
+        }
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%-24s crossover: dequantize + cuBLAS wins from %s rows%n",
+          q4.name,
+          crossover < 0 ? "beyond " + CROSSOVER_ROWS[CROSSOVER_ROWS.length - 1] : crossover);
+    } finally {
+      OpsBench.close(dense);
+      q4.close();
+      q8.close();
+      act.close();
+    }
+  }
+
+  private void row(Case c, int m, Tensor[] dense, boolean withDense) {
+    try (Tensor x = ops.empty(DType.BF16, m, c.k);
+        Tensor out = ops.empty(DType.BF16, m, c.n)) {
+      ops.fill(x, 0.25f);
+      double single = bench.medianMicros(rep -> quantized.runGemm(out, x, c.next(rep), 0));
+      double b2b = bench.backToBackMicros(rep -> quantized.runGemm(out, x, c.next(rep), 0));
+      double bytes = c.bytes + 2.0 * m * (c.k + c.n);
+      double gbps = bytes / b2b / 1e3;
+      double bf16 = Double.NaN;
+      if (dense != null) {
+        bf16 = bench.backToBackMicros(rep -> ops.matmul(out, x, dense[rep % dense.length]));
+      }
+      double viaDense = withDense ? c.b2b(m, true) : Double.NaN;
+      System.out.printf(
+          Locale.ROOT,
+          "%-24s %5d %9.1f %9.1f %8.0f %6.1f%% %9s %8s %9s%n",
+          c.name,
+          m,
+          single,
+          b2b,
+          gbps,
+          100 * gbps / copyGbps,
+          Double.isNaN(bf16) ? "-" : String.format(Locale.ROOT, "%.1f", bf16),
+          Double.isNaN(bf16) ? "-" : String.format(Locale.ROOT, "%.2fx", bf16 / b2b),
+          Double.isNaN(viaDense) ? "-" : String.format(Locale.ROOT, "%.1f", viaDense));
+      entry(c.name, m, b2b, gbps, bf16, viaDense);
+    } catch (RuntimeException e) {
+      System.out.println(c.name + " m=" + m + " FAILED: " + e);
+    }
+  }
+
+  /** k split across blocks at 1 row: the planner's choice against forced ones. */
+  private void splitSweep() {
+    for (int[] nk : new int[][] {{4096, 4096}, {4096, 14336}}) {
+      Case c = new Case(nk[0], nk[1], 4, 128, false);
+      try (Tensor x = ops.empty(DType.BF16, 1, c.k);
+          Tensor out = ops.empty(DType.BF16, 1, c.n)) {
+        ops.fill(x, 0.25f);
+        StringBuilder line = new StringBuilder(c.name + " m=1 b2b us by k split:");
+        for (int s : new int[] {0, 1, 2, 3, 4, 6, 8}) {
+          double us = bench.backToBackMicros(rep -> quantized.runGemm(out, x, c.next(rep), s));
+          line.append(String.format(Locale.ROOT, "  %s %.1f", s == 0 ? "planned" : s, us));
+        }
+        System.out.println(line);
+      } finally {
+        c.close();
+      }
+    }
+  }
+
+  private void entry(String name, int m, double us, double gbps, double bf16, double dense) {
+    if (json.length() > 0) {
+      json.append(",\n");
+    }
+    json.append(
+        String.format(
+            Locale.ROOT,
+            "{\"case\": \"%s\", \"rows\": %d, \"b2b_us\": %s, \"gbps\": %s, \"bf16_us\": %s,"
+                + " \"dense_us\": %s}",
+            name,
+            m,
+            num(us),
+            num(gbps),
+            num(bf16),
+            num(dense)));
+  }
+
+  private static String num(double v) {
+    return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  /** Rotating copies of one random packed weight. */
+  private final class Case implements AutoCloseable {
+    final int n;
+    final int k;
+    final String name;
+    final double bytes;
+    final List<QuantizedMatrix> copies = new ArrayList<>();
+
+    Case(int n, int k, int bits, int group, boolean actOrder) {
+      this.n = n;
+      this.k = k;
+      this.name = n + "x" + k + " " + bits + "b g" + group + (actOrder ? " act" : "");
+      SplittableRandom random = new SplittableRandom(n * 31L + k + bits);
+      int[] groupIndex = new int[k];
+      for (int i = 0; i < k; i++) {
+        groupIndex[i] = i / group;
+      }
+      if (actOrder) {
+        for (int i = k - 1; i > 0; i--) {
+          int j = random.nextInt(i + 1);
+          int t = groupIndex[i];
+          groupIndex[i] = groupIndex[j];
+          groupIndex[j] = t;
+        }
+      }
+      InputOrder order = InputOrder.of(bits, groupIndex, k / group, group);
+      QuantGeometry geo = QuantGeometry.of(bits, n, order, false);
+      int[] codes = random.ints(Math.toIntExact(geo.codeWords())).toArray();
+      int[] meta = new int[Math.toIntExact(geo.metaWords())];
+      for (int i = 0; i < meta.length; i++) {
+        meta[i] = (1 << (bits - 1)) << 16 | (0x1C00 + random.nextInt(0x400)); // f16 ~0.004..0.008
+      }
+      Tensor hostCodes = Tensor.fromInts(codes, codes.length);
+      Tensor hostMeta = Tensor.fromInts(meta, meta.length);
+      Tensor hostMap = order.permuted() ? Tensor.fromInts(order.map(), order.map().length) : null;
+      this.bytes = geo.packedBytes();
+      int count = (int) Math.max(1, Math.min(64, 2 * ops.port().l2CacheBytes() / bytes + 2));
+      for (int i = 0; i < count; i++) {
+        copies.add(
+            QuantizedMatrix.of(
+                geo,
+                k,
+                ops.upload(hostCodes),
+                ops.upload(hostMeta),
+                hostMap == null ? null : ops.upload(hostMap)));
+      }
+    }
+
+    QuantizedMatrix next(int rep) {
+      return copies.get(rep % copies.size());
+    }
+
+    /** Back-to-back microseconds at {@code m} rows by one path. */
+    double b2b(int m, boolean viaDense) {
+      try (Tensor x = ops.empty(DType.BF16, m, k);
+          Tensor out = ops.empty(DType.BF16, m, n)) {
+        ops.fill(x, 0.25f);
+        return bench.backToBackMicros(
+            rep -> {
+              if (viaDense) {
+                quantized.runDense(out, x, next(rep));
+              } else {
+                quantized.runGemm(out, x, next(rep), 0);
+              }
+            });
+      }
+    }
+
+    @Override
+    public void close() {
+      copies.forEach(QuantizedMatrix::close);
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package dev.kernelj.ops.cuda;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.DeviceAllocation;
+import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.QuantizedMatrix;
+import dev.kernelj.ops.Residency;
+import dev.kernelj.ops.Shape;
+import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.kernels.BlasMatmul;
+import dev.kernelj.ops.kernels.quant.QuantGemm;
+import dev.kernelj.ops.kernels.quant.QuantGemmPlan;
+import dev.kernelj.ops.kernels.quant.QuantGeometry;
+import dev.kernelj.ops.kernels.quant.QuantMatmulChecks;
+
+/**
+ * The quantized matmul of {@link CudaOps}. Act-order weights first gather x into their packed input
+ * order (scratch). Up to {@link #denseFromRows} rows run the mixed-input GEMM, 64 rows per launch;
+ * from there on the weight is dequantized, a slice of rows at a time into a scratch of at most
+ * {@value #DENSE_SCRATCH_BYTES} bytes, and multiplied by cuBLAS, which wins once the tensor cores
+ * rather than the weight stream bound the time. The crossover is a measured figure ({@code
+ * QuantGemmBench}); {@code -Dkernelj.quant.denseFromRows=N} sets it.
+ */
+public final class QuantizedMatmulOps {
+  /** Dense scratch per slice of rows (64 MiB: 8192 rows of 4096 bf16). */
+  static final long DENSE_SCRATCH_BYTES = 64L << 20;
+
+  private final Residency.OnDevice residency;
+  private final DevicePort port;
+  private final LoadedKernels kernels;
+  private final DeviceScratch scratch;
+  private final StreamRef stream;
+  private final int multiprocessors;
+  private final int denseFromRows;
+
+  QuantizedMatmulOps(
+      Residency.OnDevice residency, DevicePort port, LoadedKernels kernels, DeviceScratch scratch) {
+    this.residency = residency;
+    this.port = port;
+    this.kernels = kernels;
+    this.scratch = scratch;
+    this.stream = port.stream();
+    this.multiprocessors = port.multiprocessorCount();
+    this.denseFromRows = Integer.getInteger("kernelj.quant.denseFromRows", 128);
+  }
+
+  /** Rows of x from which the dequantize + cuBLAS path is taken. */
+  public int denseFromRows() {
+    return denseFromRows;
+  }
+
+  /** {@code out = x . W^T} by the path the row count picks. */
+  public void run(Tensor out, Tensor x, QuantizedMatrix w) {
+    QuantMatmulChecks.Rows rows = check(out, x, w);
+    if (rows.m() >= denseFromRows) {
+      dense(out, x, w, rows);
+    } else {
+      gemm(out, x, w, rows, 0);
+    }
+  }
+
+  /** The mixed-input GEMM whatever the row count, k split {@code splits} ways (0: planned). */
+  public void runGemm(Tensor out, Tensor x, QuantizedMatrix w, int splits) {
+    gemm(out, x, w, check(out, x, w), splits);
+  }
+
+  /** Dequantize + cuBLAS whatever the row count. */
+  public void runDense(Tensor out, Tensor x, QuantizedMatrix w) {
+    dense(out, x, w, check(out, x, w));
+  }
+
+  private QuantMatmulChecks.Rows check(Tensor out, Tensor x, QuantizedMatrix w) {
+    QuantMatmulChecks.Rows rows = QuantMatmulChecks.check(out, x, w);
+    if (w.permuted()) {
+      residency.require(
+          "quantizedMatmul",
+          "out,x,w codes,w meta,w input map",
+          out,
+          x,
+          w.codes(),
+          w.meta(),
+          w.inputMap());
+    } else {
+      residency.require("quantizedMatmul", "out,x,w codes,w meta", out, x, w.codes(), w.meta());
+    }
+    if (x.dtype() != DType.BF16 && x.dtype() != DType.F16 || out.dtype() != x.dtype()) {
+      throw new OpArgumentException(
+          "quantizedMatmul",
+          "x, out",
+          "are "
+              + x
+              + " and "
+              + out
+              + "; the CUDA kernels take f16 or bf16 x and out of x's dtype");
+    }
+    return rows;
+  }
+
+  /** x as the GEMM reads it, with its row stride: gathered first for act-order weights. */
+  private Tensor gemmInput(Tensor x, QuantizedMatrix w, int m, long ldx) {
+    if (!w.permuted()) {
+      return x;
+    }
+    int kp = w.geometry().packedInputs();
+    Tensor gathered = scratch.tensor("quant.x", x.dtype(), (long) m * kp, false);
+    QuantGemm.gather(kernels.quantGemm(), stream, gathered, x, w.inputMap(), m, kp, ldx, kp);
+    return gathered;
+  }
+
+  private void gemm(
+      Tensor out, Tensor x, QuantizedMatrix w, QuantMatmulChecks.Rows rows, int splits) {
+    int m = rows.m();
+    if (m == 0) {
+      return;
+    }
+    QuantGeometry geo = w.geometry();
+    long ldx = w.permuted() ? geo.packedInputs() : rows.ldx();
+    Tensor in = gemmInput(x, w, m, rows.ldx());
+    for (int r0 = 0; r0 < m; r0 += QuantGemmPlan.MAX_ROWS) {
+      int count = Math.min(QuantGemmPlan.MAX_ROWS, m - r0);
+      QuantGemmPlan plan = QuantGemmPlan.of(count, geo, multiprocessors, splits, stream);
+      Tensor partials =
+          scratch.tensor("quant.partials", DType.F32, Math.max(1, plan.partialFloats()), false);
+      // The kernel leaves its tickets at zero again, so the scratch is zeroed only when made.
+      Tensor counters =
+          scratch.tensor("quant.counters", DType.I32, Math.max(1, plan.counters()), true);
+      QuantGemm.gemm(
+          kernels.quantGemm(),
+          plan,
+          geo,
+          fromRow(out, r0, rows.ldo(), count, geo.rows()),
+          fromRow(in, r0, ldx, count, geo.gemmInputs()),
+          w.codes(),
+          w.meta(),
+          partials,
+          counters,
+          count,
+          ldx,
+          rows.ldo());
+    }
+  }
+
+  private void dense(Tensor out, Tensor x, QuantizedMatrix w, QuantMatmulChecks.Rows rows) {
+    int m = rows.m();
+    if (m == 0) {
+      return;
+    }
+    QuantGeometry geo = w.geometry();
+    DType t = x.dtype();
+    long ldx = w.permuted() ? geo.packedInputs() : rows.ldx();
+    Tensor in = gemmInput(x, w, m, rows.ldx());
+    int kp = geo.packedInputs();
+    long perRow = (long) kp * t.byteSize();
+    int slice = (int) Math.max(16, Math.min(geo.rows(), DENSE_SCRATCH_BYTES / perRow) / 16 * 16);
+    Tensor dense = scratch.tensor("quant.dense", t, (long) slice * kp, false);
+    for (int row0 = 0; row0 < geo.rows(); row0 += slice) {
+      int count = Math.min(slice, geo.rows() - row0);
+      QuantGemm.dequantize(
+          kernels.quantGemm(), stream, geo, dense, w.codes(), w.meta(), row0, count, kp);
+      port.gemm(
+          BlasMatmul.plan(
+              out.slice(-1, row0, row0 + count),
+              in,
+              dense,
+              m,
+              count,
+              geo.gemmInputs(),
+              ldx,
+              kp,
+              rows.ldo()));
+    }
+  }
+
+  /**
+   * Rows {@code [row, row + rows)} of {@code t} (rows {@code ld} elements apart, {@code cols} long)
+   * as a flat view starting at the first of them, for kernels that take the row stride themselves.
+   * The view owns nothing.
+   */
+  private static Tensor fromRow(Tensor t, int row, long ld, int rows, int cols) {
+    long elements = (rows - 1) * ld + cols;
+    int size = t.dtype().byteSize();
+    DeviceAllocation whole = t.allocation();
+    return Tensor.onDevice(
+        t.dtype(),
+        Shape.of(Math.toIntExact(elements)),
+        new DeviceAllocation(
+            t.address() + row * ld * size, elements * size, whole.device(), unowned -> {}));
+  }
+}

@@ -1,0 +1,371 @@
+package dev.kernelj.ops.kernels.quant;
+
+import dev.kernelj.ops.kernels.CudaPrelude;
+
+/**
+ * The CUDA C of {@link QuantGemm}, apart from its launch code so that both stay readable.
+ *
+ * <p><b>GEMM</b> ({@code qgemm}). The weight is the mma's A operand (16 rows per tile), x the B
+ * operand (8 of its rows per {@code m16n8k16}; {@code MT} such column tiles cover up to 64 rows),
+ * so one 16-byte weight load serves every row of x. A block is one row tile of the weight and 8
+ * warps; each warp streams a contiguous run of the tile's 512-byte k-tiles ({@link QuantLayout})
+ * with {@code U} loads in flight, dequantizes each 32-bit word in registers into the mma's A
+ * fragment and multiplies. Dequantization is exact: a code is OR-ed into the mantissa of a magic
+ * number ({@code 1024 + q} as f16, {@code 128 + q} as bf16; 8-bit bf16 through {@code 2^23 + q} in
+ * f32) and {@code magic + zero} subtracted, giving {@code q - zero} as a small integer. The
+ * products accumulate per group in f32 ({@code part}); at each group boundary the group's scale
+ * (f32) multiplies the group's sum into {@code acc}. So the only roundings are f32 additions and
+ * the final store, and scales never touch the tensor cores.
+ *
+ * <p>Scales and zeros come in 512-byte chunks of 8 groups, one load per chunk and warp, the next
+ * chunk prefetched while the current one is used; a lane gets its two rows' values by shuffle.
+ * Weight and meta loads are issued before {@code griddepcontrol.wait}, so when the launch overlaps
+ * the previous kernel (programmatic dependent launch) the weight stream starts during that kernel's
+ * tail. The warps' sums are added through shared memory in a fixed order; with {@code splits > 1}
+ * (short weights: too few row tiles to fill the GPU) the blocks of one row tile split k, leave f32
+ * partials and the last block to finish (an atomic ticket per row tile, reset to 0 afterwards) adds
+ * them in split order. Results are deterministic.
+ *
+ * <p><b>Gather</b> ({@code gather}): the activations in the weight's packed input order
+ * (act-order). <b>Dequantize</b> ({@code dequant}): dense rows for the cuBLAS path above the
+ * crossover.
+ *
+ * <p>Under {@code KJ_HOST_EMULATION} (the ops tests' host emulator) the mma is the emulator's
+ * software one and the cache-hinted load a plain one.
+ */
+final class QuantGemmSource {
+  private QuantGemmSource() {}
+
+  /** Threads per block of the GEMM ({@code kj_q::THREADS}). */
+  static final int THREADS = 256;
+
+  /** Warps per block, splitting each block's k range ({@code kj_q::WARPS}). */
+  static final int WARPS = 8;
+
+  static final String SOURCE =
+      CudaPrelude.PRELUDE
+          + """
+      namespace kj_q {
+
+      constexpr int WARPS = 8;
+      constexpr int THREADS = 32 * WARPS;
+
+      /* ---- tensor-core step and the register dequantization ---- */
+
+      template <typename T> __device__ __forceinline__ void mma(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1);
+      template <> __device__ __forceinline__ void mma<__half>(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+      #if defined(__CUDA_ARCH__)
+        asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+      #elif defined(KJ_HOST_EMULATION)
+        kj_host_mma_m16n8k16(d, a, b0, b1, false);
+      #endif
+      }
+      template <> __device__ __forceinline__ void mma<__nv_bfloat16>(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+      #if defined(__CUDA_ARCH__)
+        asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+      #elif defined(KJ_HOST_EMULATION)
+        kj_host_mma_m16n8k16(d, a, b0, b1, true);
+      #endif
+      }
+
+      template <typename T> __device__ __forceinline__ unsigned sub2(unsigned a, unsigned b);
+      template <> __device__ __forceinline__ unsigned sub2<__half>(unsigned a, unsigned b) {
+        __half2 r = __hsub2(*reinterpret_cast<const __half2*>(&a), *reinterpret_cast<const __half2*>(&b));
+        return *reinterpret_cast<unsigned*>(&r);
+      }
+      template <> __device__ __forceinline__ unsigned sub2<__nv_bfloat16>(unsigned a, unsigned b) {
+        __nv_bfloat162 r = __hsub2(*reinterpret_cast<const __nv_bfloat162*>(&a), *reinterpret_cast<const __nv_bfloat162*>(&b));
+        return *reinterpret_cast<unsigned*>(&r);
+      }
+
+      /* T's bits of (magic + v) for a small integer v: 1024 + v for f16 (10 mantissa bits), 128 + v for bf16 (7). */
+      template <typename T> struct Magic;
+      template <> struct Magic<__half> { static constexpr unsigned BITS = 0x6400u; };
+      template <> struct Magic<__nv_bfloat16> { static constexpr unsigned BITS = 0x4300u; };
+
+      /* Scale and zero of the two weight rows (g and g + 8) a thread holds in the current group. */
+      struct Group {
+        float s0, s1;      // scales as f32
+        unsigned zm0, zm1; // magic + zero in both halves of a T pair (4-bit, and 8-bit f16)
+        float zf0, zf1;    // 2^23 + zero (8-bit bf16, dequantized through f32)
+      };
+
+      template <typename T, int BITS> __device__ __forceinline__ void decode_group(Group& gr, unsigned v0, unsigned v1, bool scale_bf16) {
+        const unsigned z0 = v0 >> 16, z1 = v1 >> 16;
+        if (scale_bf16) {
+          gr.s0 = __uint_as_float((v0 & 0xFFFFu) << 16);
+          gr.s1 = __uint_as_float((v1 & 0xFFFFu) << 16);
+        } else {
+          gr.s0 = __half2float(__ushort_as_half((unsigned short)(v0 & 0xFFFFu)));
+          gr.s1 = __half2float(__ushort_as_half((unsigned short)(v1 & 0xFFFFu)));
+        }
+        gr.zm0 = (Magic<T>::BITS + z0) * 0x10001u;
+        gr.zm1 = (Magic<T>::BITS + z1) * 0x10001u;
+        gr.zf0 = 8388608.f + (float)z0;
+        gr.zf1 = 8388608.f + (float)z1;
+      }
+
+      /* The A fragment (rows g, g+8 of the 16-row tile; 4 consecutive k) of mma step j of a lane's 16 bytes, as q - zero, exact in T. */
+      template <typename T, int BITS> struct Dequant;
+      template <typename T> struct Dequant<T, 4> {
+        static __device__ __forceinline__ void step(const uint4& wv, int j, const Group& gr, unsigned (&a)[4]) {
+          const unsigned w = j == 0 ? wv.x : j == 1 ? wv.y : j == 2 ? wv.z : wv.w;
+          constexpr unsigned M2 = Magic<T>::BITS * 0x10001u;
+      #pragma unroll
+          for (int p = 0; p < 4; ++p) a[p] = sub2<T>(((w >> (4 * p)) & 0x000F000Fu) | M2, (p & 1) ? gr.zm1 : gr.zm0);
+        }
+      };
+      template <> struct Dequant<__half, 8> {
+        static __device__ __forceinline__ void step(const uint4& wv, int j, const Group& gr, unsigned (&a)[4]) {
+          const unsigned w0 = j == 0 ? wv.x : wv.z, w1 = j == 0 ? wv.y : wv.w;
+          a[0] = sub2<__half>(__byte_perm(w0, 0x64646464u, 0x5240), gr.zm0);
+          a[1] = sub2<__half>(__byte_perm(w0, 0x64646464u, 0x5341), gr.zm1);
+          a[2] = sub2<__half>(__byte_perm(w1, 0x64646464u, 0x5240), gr.zm0);
+          a[3] = sub2<__half>(__byte_perm(w1, 0x64646464u, 0x5341), gr.zm1);
+        }
+      };
+      template <> struct Dequant<__nv_bfloat16, 8> {
+        static __device__ __forceinline__ unsigned pair(unsigned w, int lo, int hi, float zf) {
+          const float a = __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7440 | lo)) - zf;
+          const float b = __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7440 | hi)) - zf;
+          __nv_bfloat162 r = __floats2bfloat162_rn(a, b);
+          return *reinterpret_cast<unsigned*>(&r);
+        }
+        static __device__ __forceinline__ void step(const uint4& wv, int j, const Group& gr, unsigned (&a)[4]) {
+          const unsigned w0 = j == 0 ? wv.x : wv.z, w1 = j == 0 ? wv.y : wv.w;
+          a[0] = pair(w0, 0, 2, gr.zf0);
+          a[1] = pair(w0, 1, 3, gr.zf1);
+          a[2] = pair(w1, 0, 2, gr.zf0);
+          a[3] = pair(w1, 1, 3, gr.zf1);
+        }
+      };
+
+      /* 16 bytes of packed weights, read once: no L1 allocation, 256-byte L2 fetches (as the GEMV measured best). */
+      __device__ __forceinline__ uint4 load_w(const uint4* p) {
+      #if defined(__CUDA_ARCH__)
+        uint4 v;
+        asm volatile("ld.global.nc.L1::no_allocate.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4];"
+                     : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+        return v;
+      #else
+        return *p;
+      #endif
+      }
+
+      /* 4 consecutive x elements (8 bytes) as the B fragment pair; zero outside the matrix. */
+      template <typename T> __device__ __forceinline__ uint2 load_x(const T* row, int k, int kx, bool has_row) {
+        if (has_row && k < kx) return __ldg(reinterpret_cast<const uint2*>(row + k));
+        return make_uint2(0u, 0u);
+      }
+
+      template <int MT> struct Acc { float v[MT][4]; };
+
+      /* The mixed-input GEMM: out[r, n] = sum_g scale(g, n) * sum_{k in g} (code(n, k) - zero(g, n)) * x[r, k].
+         Grid: one block per (16-row weight tile, split of k), block 8 warps; each warp streams a contiguous run
+         of 16-byte tiles. Layout and launch: QuantGemm.java / QuantLayout.java. */
+      template <typename T, int BITS, int MT, int U>
+      __device__ __forceinline__ void qgemm(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, float* partials,
+                                            unsigned* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks,
+                                            long long ldx, long long ldo, int scale_bf16, int splits) {
+        constexpr int SPT = BITS == 4 ? 4 : 2;     // mma k-steps per 16-byte tile
+        constexpr int KT = 16 * SPT;               // k per tile
+        constexpr int TOK = 8 * MT;                // x rows this instantiation covers
+        __shared__ float red[WARPS][16][TOK];
+        __shared__ unsigned last_block;
+        const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+        const int nt = blockIdx.x / splits, split = blockIdx.x - nt * splits;
+        const int per_split = (ktiles + splits - 1) / splits;
+        const int kb_block = min(ktiles, split * per_split), ke_block = min(ktiles, kb_block + per_split);
+        const int len = ke_block - kb_block, per_warp = (len + WARPS - 1) / WARPS;
+        const int kb = kb_block + min(len, warp * per_warp), ke = kb_block + min(len, (warp + 1) * per_warp);
+        const uint4* wp = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
+        const uint4* mp = reinterpret_cast<const uint4*>(mwords) + (size_t)nt * chunks * 32 + lane;
+        const T* xrow[MT];
+        bool has_row[MT];
+      #pragma unroll
+        for (int i = 0; i < MT; ++i) {
+          has_row[i] = 8 * i + g < m;
+          xrow[i] = x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 4 * t;
+        }
+        float acc[MT][4], part[MT][4];
+      #pragma unroll
+        for (int i = 0; i < MT; ++i)
+      #pragma unroll
+          for (int r = 0; r < 4; ++r) acc[i][r] = part[i][r] = 0.f;
+
+        if (kb < ke) {
+          uint4 buf[U];
+      #pragma unroll
+          for (int i = 0; i < U; ++i) if (kb + i < ke) buf[i] = load_w(wp + (size_t)(kb + i) * 32);
+          /* The group of the first step, and the meta chunks (8 groups each) around it. */
+          int step = kb * SPT;
+          int grp = step / group_steps, sig = step - grp * group_steps;
+          int chunk = grp >> 3;
+          uint4 mcur = __ldg(mp + (size_t)chunk * 32);
+          uint4 mnext = chunk + 1 < chunks ? __ldg(mp + (size_t)(chunk + 1) * 32) : make_uint4(0u, 0u, 0u, 0u);
+          KJ_GRID_WAIT();  // weights and meta are never written by earlier kernels; x and out are
+          Group gr;
+          {
+            const int j = grp & 7, src = g * 4 + (j >> 1);
+            const unsigned v0 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.z : mcur.x, src);
+            const unsigned v1 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.w : mcur.y, src);
+            decode_group<T, BITS>(gr, v0, v1, scale_bf16 != 0);
+          }
+          for (int base = kb; base < ke; base += U) {
+      #pragma unroll
+            for (int i = 0; i < U; ++i) {
+              const int kt = base + i;
+              if (kt < ke) {
+                const uint4 wv = buf[i];
+                if (kt + U < ke) buf[i] = load_w(wp + (size_t)(kt + U) * 32);
+                uint2 xv[SPT][MT];
+      #pragma unroll
+                for (int s = 0; s < SPT; ++s)
+      #pragma unroll
+                  for (int r = 0; r < MT; ++r) xv[s][r] = load_x(xrow[r], kt * KT + 16 * s, kx - 4 * t, has_row[r]);
+      #pragma unroll
+                for (int s = 0; s < SPT; ++s) {
+                  if (sig == group_steps) {
+                    /* Group boundary: fold the finished group in with its scales, then fetch the next group's. */
+      #pragma unroll
+                    for (int r = 0; r < MT; ++r) {
+                      acc[r][0] += part[r][0] * gr.s0; acc[r][1] += part[r][1] * gr.s0;
+                      acc[r][2] += part[r][2] * gr.s1; acc[r][3] += part[r][3] * gr.s1;
+                      part[r][0] = part[r][1] = part[r][2] = part[r][3] = 0.f;
+                    }
+                    sig = 0;
+                    ++grp;
+                    if ((grp >> 3) != chunk) {
+                      ++chunk;
+                      mcur = mnext;
+                      if (chunk + 1 < chunks) mnext = __ldg(mp + (size_t)(chunk + 1) * 32);
+                    }
+                    const int j = grp & 7, src = g * 4 + (j >> 1);
+                    const unsigned v0 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.z : mcur.x, src);
+                    const unsigned v1 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.w : mcur.y, src);
+                    decode_group<T, BITS>(gr, v0, v1, scale_bf16 != 0);
+                  }
+                  unsigned a[4];
+                  Dequant<T, BITS>::step(wv, s, gr, a);
+      #pragma unroll
+                  for (int r = 0; r < MT; ++r) mma<T>(part[r], a, xv[s][r].x, xv[s][r].y);
+                  ++sig;
+                }
+              }
+            }
+          }
+      #pragma unroll
+          for (int r = 0; r < MT; ++r) {
+            acc[r][0] += part[r][0] * gr.s0; acc[r][1] += part[r][1] * gr.s0;
+            acc[r][2] += part[r][2] * gr.s1; acc[r][3] += part[r][3] * gr.s1;
+          }
+        }
+
+        KJ_GRID_WAIT();  // (again for warps without tiles: every thread waits before it writes)
+        KJ_GRID_LAUNCH_DEPENDENTS();
+        /* acc[r]: weight rows g (0, 1) and g + 8 (2, 3) of the tile, x rows 8 r + 2 t (0, 2) and 8 r + 2 t + 1 (1, 3).
+           The warps' sums are added in a fixed order, so results do not vary from run to run. */
+      #pragma unroll
+        for (int r = 0; r < MT; ++r) {
+          red[warp][g][8 * r + 2 * t] = acc[r][0];
+          red[warp][g][8 * r + 2 * t + 1] = acc[r][1];
+          red[warp][g + 8][8 * r + 2 * t] = acc[r][2];
+          red[warp][g + 8][8 * r + 2 * t + 1] = acc[r][3];
+        }
+        __syncthreads();
+        const int n0 = nt * 16;
+        const int cells = 16 * min(m, TOK);
+        if (splits == 1) {
+          for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+            const int row = idx & 15, tok = idx >> 4;
+            float s = 0.f;
+      #pragma unroll
+            for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
+            if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
+          }
+          return;
+        }
+        /* Split k: each block leaves its tile's partial sums; the last block of the tile adds them in split order. */
+        float* mine = partials + ((size_t)nt * splits + split) * (16 * TOK);
+        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+          const int row = idx & 15, tok = idx >> 4;
+          float s = 0.f;
+      #pragma unroll
+          for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
+          mine[idx] = s;
+        }
+        __threadfence();
+        __syncthreads();
+        if (threadIdx.x == 0) last_block = atomicAdd(counters + nt, 1u) == (unsigned)(splits - 1);
+        __syncthreads();
+        if (!last_block) return;
+        __threadfence();
+        const float* all = partials + (size_t)nt * splits * (16 * TOK);
+        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+          const int row = idx & 15, tok = idx >> 4;
+          float s = 0.f;
+          for (int q = 0; q < splits; ++q) s += __ldcg(all + (size_t)q * (16 * TOK) + idx);
+          if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
+        }
+        if (threadIdx.x == 0) counters[nt] = 0u;  // ready for the next launch (and graph replay)
+      }
+
+
+      /* x'[r, j] = x[r, map[j]], or 0 where map[j] < 0: the activations in the weight's packed input order (act-order
+         groups made contiguous, short groups padded). Grid-stride over rows x kp. */
+      template <typename T>
+      __device__ __forceinline__ void gather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) {
+        KJ_GRID_WAIT();
+        const long long total = (long long)m * kp;
+        for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+          const int r = (int)(i / kp), j = (int)(i - (long long)r * kp);
+          const int src = map[j];
+          out[r * ldo + j] = src >= 0 ? x[r * ldx + src] : kj::from_f32<T>(0.f);
+        }
+      }
+
+      /* The dense weight rows [row0, row0 + rows) of a packed matrix, (code - zero) * scale rounded once to T, row-major
+         with row stride ldd, for the cuBLAS path above the crossover. One thread per 16-byte tile slot. */
+      template <typename T, int BITS>
+      __device__ __forceinline__ void dequant(T* dense, const unsigned* wwords, const unsigned* mwords, int row0, int rows,
+                                              int ktiles, int group_steps, int chunks, long long ldd, int scale_bf16) {
+        constexpr int SPT = BITS == 4 ? 4 : 2, KT = 16 * SPT;
+        const int tiles = (rows + 15) / 16, nt0 = row0 / 16;
+        const long long slots = (long long)tiles * ktiles * 32;
+        for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < slots; i += (long long)gridDim.x * blockDim.x) {
+          const int lane = (int)(i & 31);
+          const long long tile = i >> 5;
+          const int kt = (int)(tile % ktiles), nt = nt0 + (int)(tile / ktiles);
+          const int g = lane >> 2, t = lane & 3;
+          const uint4 wv = reinterpret_cast<const uint4*>(wwords)[((size_t)nt * ktiles + kt) * 32 + lane];
+          const unsigned wa[4] = {wv.x, wv.y, wv.z, wv.w};
+      #pragma unroll
+          for (int s = 0; s < SPT; ++s) {
+            const int grp = (kt * SPT + s) / group_steps, j = grp & 7;
+            const unsigned* chunk = mwords + (((size_t)nt * chunks + (grp >> 3)) * 32 + g * 4 + (j >> 1)) * 4 + (j & 1) * 2;
+            const unsigned k0 = kt * KT + 16 * s + 4 * t;
+      #pragma unroll
+            for (int half = 0; half < 2; ++half) {
+              const int row = nt * 16 + g + 8 * half;
+              const unsigned v = (grp >> 3) < chunks ? chunk[half] : 0u;  // padding past the last chunk
+              const float scale = scale_bf16 ? __uint_as_float((v & 0xFFFFu) << 16) : __half2float(__ushort_as_half((unsigned short)(v & 0xFFFFu)));
+              const float zero = (float)(v >> 16);
+              if (row - row0 >= rows || row - row0 < 0) continue;
+              T* d = dense + (long long)(row - row0) * ldd + k0;
+      #pragma unroll
+              for (int e = 0; e < 4; ++e) {
+                /* code of (row, k0 + e): pair p = half + 2 * (e >> 1), half-word h = e & 1 */
+                const int p = half + 2 * (e >> 1), h = e & 1;
+                const unsigned code = BITS == 4 ? (wa[s] >> (4 * p + 16 * h)) & 0xFu
+                                                : (wa[2 * s + (p >> 1)] >> (8 * ((p & 1) + 2 * h))) & 0xFFu;
+                d[e] = kj::from_f32<T>(((float)code - zero) * scale);
+              }
+            }
+          }
+        }
+      }
+      }  // namespace kj_q
+      """;
+}

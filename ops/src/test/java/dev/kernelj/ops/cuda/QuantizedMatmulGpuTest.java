@@ -1,0 +1,141 @@
+package dev.kernelj.ops.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.ops.CapturedGraph;
+import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.QuantizedMatrix;
+import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.kernels.quant.QuantFixture;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The CUDA quantized matmul against the reference backend on the same packed weight: the
+ * mixed-input GEMM (every code width, dtype and row-count instantiation, planned and forced k
+ * splits, act-order gathers, extreme scales, all-zero groups, sizes that are odd multiples of the
+ * tile and sizes that do not fill one), the dequantize + cuBLAS path, the automatic choice, and a
+ * captured CUDA graph replayed. Outputs are written into a NaN-poisoned wider tensor: every element
+ * must be written, and the columns past the matrix must stay NaN.
+ */
+class QuantizedMatmulGpuTest extends CudaGpuTest {
+  enum Path {
+    GEMM,
+    DENSE,
+    AUTO,
+    GRAPH
+  }
+
+  @ParameterizedTest(name = "{0} {1} {2}-bit {3}x{4} group {5} act-order {6} {7} m={8} splits {9}")
+  @CsvSource({
+    "GEMM, BF16, 4, 4096, 4096, 128, false, RANDOM, 1, 0",
+    "GEMM, BF16, 4, 6144, 4096, 128, true, RANDOM, 16, 0",
+    "GEMM, BF16, 4, 4096, 14336, 128, false, RANDOM, 8, 0",
+    "GEMM, BF16, 4, 1000, 1088, 32, true, EXTREME_SCALES, 3, 0",
+    "GEMM, BF16, 4, 4112, 4160, 64, false, ZERO_GROUPS, 17, 0",
+    "GEMM, BF16, 4, 528, 2048, -1, false, RANDOM, 32, 0",
+    "GEMM, BF16, 4, 272, 1024, 128, true, RANDOM, 64, 0",
+    "GEMM, BF16, 4, 64, 4096, 128, false, RANDOM, 2, 0",
+    "GEMM, BF16, 4, 256, 2048, 64, false, RANDOM, 9, 5",
+    "GEMM, BF16, 8, 4096, 4096, 128, false, RANDOM, 1, 0",
+    "GEMM, BF16, 8, 2064, 1024, 32, true, EXTREME_SCALES, 12, 0",
+    "GEMM, F16, 4, 1000, 1088, 32, true, RANDOM, 3, 0",
+    "GEMM, BF16, 8, 520, 4100, -1, false, ZERO_GROUPS, 40, 3",
+    "DENSE, BF16, 4, 4096, 4096, 128, true, RANDOM, 130, 0",
+    "DENSE, F16, 8, 1040, 1024, 64, false, RANDOM, 7, 0",
+    "AUTO, BF16, 4, 1024, 2048, 128, false, RANDOM, 100, 0",
+    "AUTO, BF16, 4, 1024, 2048, 32, true, RANDOM, 300, 0",
+    "GRAPH, BF16, 4, 96, 4096, 128, true, RANDOM, 4, 6"
+  })
+  void matchesTheReference(
+      Path path,
+      DType t,
+      int bits,
+      int rows,
+      int inputs,
+      int groupSize,
+      boolean actOrder,
+      QuantFixture.Kind kind,
+      int m,
+      int splits) {
+    SplittableRandom random = new SplittableRandom(rows * 131L + inputs * 7L + m);
+    QuantFixture f =
+        new QuantFixture(random, bits, rows, inputs, groupSize, actOrder, rows % 3 == 1, kind);
+    float[] xs = new float[m * inputs];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = DTypes.round(t, (float) random.nextDouble(-2, 2));
+    }
+    Tensor hostX = Tensor.fromFloats(t, xs, m, inputs);
+    Tensor expected = Tensor.zeros(t, m, rows);
+    QuantizedMatrix hostW = f.on(reference);
+    reference.quantizedMatmul(expected, hostX, hostW);
+
+    QuantizedMatrix w = f.on(cuda);
+    try (Tensor x = cuda.upload(hostX);
+        Tensor wide = poisoned(t, m, rows + 3)) {
+      Tensor out = wide.slice(1, 0, rows);
+      switch (path) {
+        case GEMM -> cuda.quantized().runGemm(out, x, w, splits);
+        case DENSE -> cuda.quantized().runDense(out, x, w);
+        case AUTO -> cuda.quantizedMatmul(out, x, w);
+        case GRAPH -> {
+          // An eager run sizes the scratch; capture only records what the step queues.
+          cuda.quantized().runGemm(out, x, w, splits);
+          try (CapturedGraph graph =
+              cuda.port().captureGraph(() -> cuda.quantized().runGemm(out, x, w, splits))) {
+            for (int replay = 0; replay < 3; replay++) {
+              cuda.fill(wide, Float.NaN);
+              graph.replay();
+              compare(path + " replay " + replay, t, f, xs, m, expected, cuda.toHost(wide));
+            }
+          }
+          return;
+        }
+        default -> throw new IllegalStateException();
+      }
+      compare(path.toString(), t, f, xs, m, expected, cuda.toHost(wide));
+    } finally {
+      w.close();
+    }
+  }
+
+  private static void compare(
+      String what, DType t, QuantFixture f, float[] xs, int m, Tensor expected, Tensor wide) {
+    int rows = f.rows;
+    double magnitude = f.magnitude(xs, m);
+    // The GEMM forms the reference's sums in f32: a rounding of the output at most, plus f32
+    // noise. The dense path rounds every weight to t first: bf16/f16 noise on the whole sum.
+    double relative = what.startsWith("DENSE") || what.startsWith("AUTO") ? 8e-3 : 5e-5;
+    for (int i = 0; i < m; i++) {
+      for (int c = 0; c < rows + 3; c++) {
+        float got = wide.getFloat(i, c);
+        if (c >= rows) {
+          assertTrue(Float.isNaN(got), what + ": column " + c + " past the matrix was written");
+          continue;
+        }
+        float want = expected.getFloat(i, c);
+        // One unit in the last place of t: f32's times 2^16 (bf16) or 2^13 (f16).
+        double ulp = Math.ulp(Math.abs(want)) * (t == DType.BF16 ? 65536 : 8192);
+        double tol = 2 * ulp + relative * magnitude;
+        if (!(Math.abs(got - want) <= tol)) {
+          fail(
+              what
+                  + ": out["
+                  + i
+                  + "]["
+                  + c
+                  + "] = "
+                  + got
+                  + ", expected "
+                  + want
+                  + " (tolerance "
+                  + tol
+                  + ")");
+        }
+      }
+    }
+  }
+}

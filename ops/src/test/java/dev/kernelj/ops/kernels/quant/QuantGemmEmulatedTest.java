@@ -1,0 +1,157 @@
+package dev.kernelj.ops.kernels.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.kernels.FakeTensors;
+import dev.kernelj.ops.kernels.HostEmulator;
+import dev.kernelj.ops.kernels.RecordingKernels;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The quantized kernels' CUDA C run on the CPU by the {@link HostEmulator} (a software {@code
+ * mma.sync} with the PTX fragment layout), launched exactly as {@link QuantGemm} launches them,
+ * against the reference twin on the same packed words: the dequantization tricks of each dtype and
+ * code width, group switches inside a tile and across meta chunks, act-order gathers, rows of x
+ * spread over several column tiles, the split-k reduction, rows and inputs that do not fill a tile,
+ * and outputs that must stay untouched outside the matrix.
+ */
+class QuantGemmEmulatedTest {
+  @BeforeEach
+  void requireCompiler() {
+    String why = HostEmulator.unavailableReason();
+    assumeTrue(why == null, () -> "host emulation skipped: " + why);
+  }
+
+  @ParameterizedTest(name = "{0} {1}-bit {2}x{3} group {4} act-order {5} m={6} splits {7}")
+  @CsvSource({
+    "BF16, 4, 32, 256, 32, false, 1, 1",
+    "F16, 4, 24, 192, 64, true, 3, 1",
+    "BF16, 4, 16, 1088, 16, false, 2, 1",
+    "BF16, 8, 32, 128, 32, true, 9, 1",
+    "F16, 8, 20, 96, -1, false, 1, 1",
+    "BF16, 4, 48, 512, 128, false, 17, 3",
+    "F16, 8, 16, 256, 64, false, 40, 2"
+  })
+  void gemmMatchesItsTwin(
+      DType t, int bits, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(rows * 7L + inputs + m);
+    QuantFixture f =
+        new QuantFixture(
+            random,
+            bits,
+            rows,
+            inputs,
+            groupSize,
+            actOrder,
+            t == DType.BF16,
+            QuantFixture.Kind.RANDOM);
+    float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
+    HostEmulator emu = HostEmulator.of(QuantGemmKernels.Cuda.class, "KJ_QUANT");
+    RecordingKernels<QuantGemmKernels.Cuda> rec = RecordingKernels.of(QuantGemmKernels.Cuda.class);
+    long dx = emu.buffer(t, x);
+    long dcodes = emu.intBuffer(f.codeWords);
+    long dmeta = emu.intBuffer(f.metaWords);
+    int kx = f.geo.gemmInputs();
+    long gemmX = dx;
+    if (f.order.permuted()) {
+      long dmap = emu.intBuffer(f.order.map());
+      gemmX = emu.buffer(t, new float[m * kx]);
+      QuantGemm.gather(
+          rec.kernels(),
+          StreamRef.DEFAULT,
+          FakeTensors.at(t, gemmX),
+          FakeTensors.at(t, dx),
+          FakeTensors.at(DType.I32, dmap),
+          m,
+          kx,
+          inputs,
+          kx);
+    }
+    QuantGemmPlan plan = QuantGemmPlan.of(m, f.geo, 132, splits, StreamRef.DEFAULT);
+    assertEquals(splits, plan.splits());
+    long ldo = rows + 3;
+    float[] poisoned = new float[m * (int) ldo];
+    java.util.Arrays.fill(poisoned, Float.NaN);
+    long dout = emu.buffer(t, poisoned);
+    long partials = emu.buffer(DType.F32, new float[(int) Math.max(1, plan.partialFloats())]);
+    long counters = emu.intBuffer(new int[Math.max(1, plan.counters())]);
+    QuantGemm.gemm(
+        rec.kernels(),
+        plan,
+        f.geo,
+        FakeTensors.at(t, dout),
+        FakeTensors.at(t, gemmX),
+        FakeTensors.at(DType.I32, dcodes),
+        FakeTensors.at(DType.I32, dmeta),
+        FakeTensors.at(DType.F32, partials),
+        FakeTensors.at(DType.I32, counters),
+        m,
+        kx,
+        ldo);
+    for (RecordingKernels.Call call : rec.calls()) {
+      emu.run(call);
+    }
+
+    float[] expected = new float[m * (int) ldo];
+    QuantGemmReference.gemm(
+        t, expected, 0, ldo, f.gemmInput(x, m), 0, kx, m, f.geo, f.codeWords, 0, f.metaWords, 0);
+    float[] actual = emu.values(dout);
+    for (int i = 0; i < m; i++) {
+      for (int c = 0; c < ldo; c++) {
+        int at = i * (int) ldo + c;
+        if (c >= rows) {
+          assertTrue(Float.isNaN(actual[at]), "column " + c + " past the matrix was written");
+          continue;
+        }
+        double tol = 2 * Math.ulp(DTypes.round(t, Math.abs(expected[at]))) + 1e-6;
+        if (!(Math.abs(actual[at] - expected[at]) <= tol)) {
+          fail("out[" + i + "][" + c + "] = " + actual[at] + ", expected " + expected[at]);
+        }
+      }
+    }
+    for (float c : emu.values(counters)) {
+      assertEquals(0, Float.floatToRawIntBits(c), "split tickets are reset for the next launch");
+    }
+  }
+
+  @ParameterizedTest(name = "{0} {1}-bit dequantize rows [{3}, {3}+{4}) of {2}")
+  @CsvSource({"BF16, 4, 48, 16, 32", "F16, 8, 40, 0, 40", "BF16, 8, 32, 16, 9"})
+  void dequantizeMatchesItsTwin(DType t, int bits, int rows, int row0, int count) throws Exception {
+    SplittableRandom random = new SplittableRandom(rows + bits);
+    QuantFixture f =
+        new QuantFixture(
+            random, bits, rows, 160, 32, true, t == DType.F16, QuantFixture.Kind.EXTREME_SCALES);
+    HostEmulator emu = HostEmulator.of(QuantGemmKernels.Cuda.class, "KJ_QUANT");
+    RecordingKernels<QuantGemmKernels.Cuda> rec = RecordingKernels.of(QuantGemmKernels.Cuda.class);
+    int kp = f.geo.packedInputs();
+    long dense = emu.buffer(t, new float[count * kp]);
+    QuantGemm.dequantize(
+        rec.kernels(),
+        StreamRef.DEFAULT,
+        f.geo,
+        FakeTensors.at(t, dense),
+        FakeTensors.at(DType.I32, emu.intBuffer(f.codeWords)),
+        FakeTensors.at(DType.I32, emu.intBuffer(f.metaWords)),
+        row0,
+        count,
+        kp);
+    emu.run(rec.single());
+    float[] expected = new float[count * kp];
+    QuantGemmReference.dequantize(
+        t, expected, 0, kp, f.geo, f.codeWords, 0, f.metaWords, 0, row0, count);
+    float[] actual = emu.values(dense);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], "dense element " + i);
+    }
+  }
+}

@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /** Plain HTTP calls for the tests: exact bodies, headers and statuses. */
 final class RawHttp {
@@ -28,6 +29,16 @@ final class RawHttp {
       b.headers(headers);
     }
     return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static CompletableFuture<HttpResponse<String>> postAsync(String url, String body) {
+    return CLIENT.sendAsync(
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> get(String url, String... headers)

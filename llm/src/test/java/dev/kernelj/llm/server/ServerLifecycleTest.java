@@ -190,13 +190,23 @@ class ServerLifecycleTest {
 
   /** Sends {@code body} on a raw socket and reads the first bytes of the answer when streaming. */
   static Socket send(TestServer s, String body, boolean readFirst) throws Exception {
+    Socket socket = send(s, CHAT, body);
+    if (readFirst) {
+      InputStream in = socket.getInputStream();
+      assertTrue(in.read(new byte[64]) > 0, "the stream began");
+    }
+    return socket;
+  }
+
+  /** Sends a POST of {@code body} to {@code path} on a raw socket. */
+  static Socket send(TestServer s, String path, String body) throws Exception {
     URI uri = URI.create(s.url());
     Socket socket = new Socket(uri.getHost(), uri.getPort());
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     OutputStream out = socket.getOutputStream();
     out.write(
         ("POST "
-                + CHAT
+                + path
                 + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 + "Content-Length: "
                 + bytes.length
@@ -204,10 +214,6 @@ class ServerLifecycleTest {
             .getBytes(StandardCharsets.US_ASCII));
     out.write(bytes);
     out.flush();
-    if (readFirst) {
-      InputStream in = socket.getInputStream();
-      assertTrue(in.read(new byte[64]) > 0, "the stream began");
-    }
     return socket;
   }
 

@@ -100,13 +100,17 @@ final class CompletionResponses implements ChoiceFormat {
     return out;
   }
 
+  /**
+   * A chunk for every delta with tokens, even when their text is held back (a partial character,
+   * a possible stop string): vLLM streams those too, and benchmarks time tokens by chunks.
+   */
   @Override
   public byte[] deltaChunk(int index, Delta d) {
-    boolean hasLogprobs = withLogprobs && d.tokenIds().length > 0;
-    if (d.text().isEmpty() && !hasLogprobs && d.finishReason() == null) {
+    boolean hasTokens = d.tokenIds().length > 0;
+    if (d.text().isEmpty() && !hasTokens && d.finishReason() == null) {
       return null;
     }
-    return chunk(index, d.text(), hasLogprobs ? d : null, d.finishReason());
+    return chunk(index, d.text(), withLogprobs && hasTokens ? d : null, d.finishReason());
   }
 
   @Override

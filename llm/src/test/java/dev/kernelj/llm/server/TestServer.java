@@ -4,13 +4,16 @@ import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.EngineOptions;
 import dev.kernelj.llm.model.TinyLlama;
 import dev.kernelj.llm.serving.ServingOptions;
+import dev.kernelj.ops.backend.CudaOps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A server on a free local port in front of a tiny random Llama (byte-level tokenizer, a chat
@@ -41,12 +44,17 @@ final class TestServer implements AutoCloseable {
 
   /** Writes the tiny model (once per directory) with its chat template. */
   static Path writeModel(Path dir) {
-    Path model = dir.resolve(MODEL_NAME);
+    return writeModel(dir, TinyLlama.LLAMA);
+  }
+
+  /** Writes a tiny model of {@code spec} (once per directory) with the chat template. */
+  static Path writeModel(Path dir, TinyLlama.Spec spec) {
+    Path model = dir.resolve(MODEL_NAME + "-" + spec.name());
     if (Files.isDirectory(model)) {
       return model;
     }
     try {
-      TinyLlama.write(model, TinyLlama.LLAMA, 7);
+      TinyLlama.write(model, spec, 7);
       Files.writeString(
           model.resolve("tokenizer_config.json"),
           "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\", \"add_bos_token\": true,"
@@ -65,6 +73,21 @@ final class TestServer implements AutoCloseable {
 
   static TestServer start(Path dir) throws IOException {
     return start(dir, c -> c, cpuOptions());
+  }
+
+  /**
+   * A server on the CUDA backend, in front of a model of a shape its attention takes; skips the
+   * test without a usable GPU.
+   */
+  static TestServer startOnGpu(Path dir) throws IOException {
+    String[] why = new String[1];
+    Optional<CudaOps> probe = CudaOps.tryOpen(0, why);
+    Assumptions.assumeTrue(probe.isPresent(), () -> "no usable GPU: " + why[0]);
+    probe.get().close();
+    return new TestServer(
+        writeModel(dir, TinyLlama.LLAMA_H64),
+        ServerConfig.defaults().withPort(0),
+        ServingOptions.defaults(EngineOptions.defaults().withDevice(Device.CUDA)));
   }
 
   static TestServer start(Path dir, UnaryOperator<ServerConfig> config, ServingOptions options)

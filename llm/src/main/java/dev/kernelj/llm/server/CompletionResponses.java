@@ -101,8 +101,8 @@ final class CompletionResponses implements ChoiceFormat {
   }
 
   /**
-   * A chunk for every delta with tokens, even when their text is held back (a partial character,
-   * a possible stop string): vLLM streams those too, and benchmarks time tokens by chunks.
+   * A chunk for every delta with tokens, even when their text is held back (a partial character, a
+   * possible stop string): vLLM streams those too, and benchmarks time tokens by chunks.
    */
   @Override
   public byte[] deltaChunk(int index, Delta d) {

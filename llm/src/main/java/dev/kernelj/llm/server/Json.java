@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -11,9 +12,15 @@ import java.io.UncheckedIOException;
 
 /** The server's one Jackson setup: a mapper for request trees, generators for responses. */
 final class Json {
-  /** Duplicate keys are an error: which of two "temperature"s did the client mean? */
+  /**
+   * Duplicate keys are an error (which of two "temperature"s did the client mean?), and so is
+   * anything after the body's one value.
+   */
   static final ObjectMapper MAPPER =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   private static final JsonFactory FACTORY = MAPPER.getFactory();
 

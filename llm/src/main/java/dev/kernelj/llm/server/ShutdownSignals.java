@@ -33,9 +33,13 @@ public final class ShutdownSignals implements AutoCloseable {
           }
         };
     for (String name : NAMES) {
-      Signal signal = new Signal(name);
-      s.signals.add(signal);
-      s.previous.add(Signal.handle(signal, handler));
+      try {
+        Signal signal = new Signal(name);
+        s.previous.add(Signal.handle(signal, handler));
+        s.signals.add(signal);
+      } catch (IllegalArgumentException reserved) {
+        // The JVM keeps this signal (-Xrs, or a platform without it): the default exit applies.
+      }
     }
     return s;
   }

@@ -62,6 +62,7 @@ class ErrorResponsesTest {
     error(post(CHAT, "[1, 2]"), 400);
     error(post(CHAT, ""), 400);
     error(post(CHAT, "{\"temperature\": 0, \"temperature\": 1, " + MESSAGES + "}"), 400);
+    error(post(CHAT, "{" + MESSAGES + "} {\"and\": \"more\"}"), 400);
   }
 
   @ParameterizedTest

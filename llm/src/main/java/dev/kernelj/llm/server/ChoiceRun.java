@@ -75,7 +75,9 @@ final class ChoiceRun implements AutoCloseable {
             }
             lastDelta[i] = d.nanoTime();
           }
-          listener.onDelta(i, d);
+          if (d.finishReason() != FinishReason.CANCELLED) {
+            listener.onDelta(i, d); // an aborted choice ends in an error, not a finish reason
+          }
           if (d.finishReason() != null) {
             finished[i] = true;
             live--;

@@ -156,13 +156,26 @@ class ServerLifecycleTest {
   void shutdownAbortsWhatOutlastsTheGrace() throws Exception {
     TestServer s = TestServer.start(dir, c -> c.withGraceMillis(200), TestServer.cpuOptions());
     CompletableFuture<HttpResponse<String>> whole = RawHttp.postAsync(s.url() + CHAT, LONG);
-    await(() -> s.opened.engine().stats().running() == 1, "the request runs");
+    CompletableFuture<HttpResponse<String>> streamed =
+        RawHttp.postAsync(s.url() + CHAT, LONG.replace("{", "{\"stream\": true, "));
+    await(
+        () -> s.opened.engine().stats().running() == 1 && s.opened.engine().stats().waiting() == 1,
+        "one request runs, the other waits");
     long start = System.nanoTime();
     s.close();
     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "the grace is kept");
     HttpResponse<String> r = whole.get(30, TimeUnit.SECONDS);
-    assertEquals(503, r.statusCode(), r.body());
-    assertEquals("shutting_down", RawHttp.json(r).get("error").get("code").asText());
+    HttpResponse<String> stream = streamed.get(30, TimeUnit.SECONDS);
+    HttpResponse<String> plain = r.body().startsWith("data:") ? stream : r;
+    HttpResponse<String> events = r.body().startsWith("data:") ? r : stream;
+    assertEquals(503, plain.statusCode(), plain.body());
+    assertEquals("shutting_down", RawHttp.json(plain).get("error").get("code").asText());
+    // The stream had begun: it ends with an error event, then [DONE], and no finish reason.
+    String[] chunks = events.body().split("\n\n");
+    assertEquals("data: [DONE]", chunks[chunks.length - 1]);
+    JsonNode error = RawHttp.JSON.readTree(chunks[chunks.length - 2].substring(6)).get("error");
+    assertEquals("shutting_down", error.get("code").asText());
+    assertFalse(events.body().contains("\"finish_reason\":\"cancelled\""), events.body());
   }
 
   @Test

@@ -38,12 +38,14 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--host",
       defaultValue = "127.0.0.1",
+      paramLabel = "ADDR",
       description = "Address to listen on; 0.0.0.0 for all (default: ${DEFAULT-VALUE}).")
   String host;
 
   @Option(
       names = "--port",
       defaultValue = "8000",
+      paramLabel = "PORT",
       description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 

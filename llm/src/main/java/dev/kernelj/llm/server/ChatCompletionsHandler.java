@@ -16,10 +16,10 @@ final class ChatCompletionsHandler implements ApiHandler {
 
   @Override
   public void handle(Exchange exchange) throws Exception {
-    ServedModel model = state.model();
-    RequestFields f = RequestFields.of(exchange.json());
-    ServerState.checkModel(f.string("model"), model);
-    GenerationParams params = GenerationParams.parse(f, model);
+    GenerationBody request = GenerationBody.read(exchange, state);
+    ServedModel model = request.model();
+    RequestFields f = request.fields();
+    GenerationParams params = request.params();
     boolean logprobs = f.bool("logprobs", false);
     Integer top = f.integer("top_logprobs");
     if (top != null) {

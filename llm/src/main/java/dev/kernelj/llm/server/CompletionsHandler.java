@@ -20,10 +20,10 @@ final class CompletionsHandler implements ApiHandler {
 
   @Override
   public void handle(Exchange exchange) throws Exception {
-    ServedModel model = state.model();
-    RequestFields f = RequestFields.of(exchange.json());
-    ServerState.checkModel(f.string("model"), model);
-    GenerationParams params = GenerationParams.parse(f, model);
+    GenerationBody request = GenerationBody.read(exchange, state);
+    ServedModel model = request.model();
+    RequestFields f = request.fields();
+    GenerationParams params = request.params();
     Integer logprobs = f.integer("logprobs");
     if (logprobs != null) {
       GenerationParams.require(

@@ -221,7 +221,9 @@ class SerialServingEngineTest {
     ServeRequest slow =
         new ServeRequest(
             null, PROMPTS[0], SamplingSettings.greedy(), 80, List.of(), Set.of(), true, -1);
+    awaitStats(() -> serving.stats().running() == 0 && serving.stats().waiting() == 0);
     RequestHandle running = serving.submit(slow);
+    awaitStats(() -> serving.stats().running() == 1); // taken off the queue
     List<RequestHandle> queued = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) {
       queued.add(serving.submit(slow));
@@ -239,6 +241,14 @@ class SerialServingEngineTest {
     }
     assertEquals(0, serving.stats().running());
     assertEquals(0, serving.stats().kvBlocksUsed());
+  }
+
+  static void awaitStats(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for the engine");
+      Thread.sleep(2);
+    }
   }
 
   @Test

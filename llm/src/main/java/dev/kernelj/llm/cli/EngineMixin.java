@@ -8,10 +8,15 @@ import dev.kernelj.llm.util.ConsoleProgressBar;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every engine-backed subcommand shares: model, device and memory. */
 final class EngineMixin {
+  @Spec(Spec.Target.MIXEE)
+  private CommandSpec command;
+
   @Option(
       names = "--model",
       required = true,
@@ -54,11 +59,22 @@ final class EngineMixin {
       description = "Run decode steps eagerly instead of replaying CUDA graphs.")
   boolean noCudaGraphs;
 
+  /** Checks every value's range (a usage error naming the option), before anything is loaded. */
+  void validate() {
+    OptionChecks.require(
+        command, !model.toString().isEmpty(), "--model must name the model directory");
+    OptionChecks.device(command, device);
+    OptionChecks.dtype(command, dtype);
+    OptionChecks.memoryFraction(command, gpuMemoryUtilization);
+    OptionChecks.atLeast(command, "--max-context", maxContext, 0);
+  }
+
   /**
    * Opens the engine for {@code maxBatch} sequences, drawing a progress bar on stderr and notes on
    * {@code err}.
    */
   Engine open(int maxBatch, PrintWriter err) {
+    validate();
     EngineOptions options =
         EngineOptions.defaults()
             .withDevice(Device.parse(device))

@@ -30,6 +30,9 @@ public final class ServeCommand implements Callable<Integer> {
   /** The engine behind the server. TODO(lead): the continuous-batching scheduler's factory. */
   static final ServingEngineFactory ENGINES = ServingEngineFactory.SERIAL;
 
+  /** A day: longer is a mistake, and NaN or infinity would not stop. */
+  private static final long MAX_GRACE_SECONDS = 86_400;
+
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
@@ -133,6 +136,7 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    validate();
     ServerConfig config = serverConfig(err);
     ServingOptions options = servingOptions(err);
     String name = servedModelName != null ? servedModelName : model.getFileName().toString();
@@ -157,22 +161,46 @@ public final class ServeCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
+  /** Checks every value's range (a usage error naming the option), before anything starts. */
+  private void validate() {
+    OptionChecks.require(
+        spec, !model.toString().isEmpty(), "--model must name the model directory");
+    OptionChecks.require(spec, !host.isBlank(), "--host must name an address");
+    OptionChecks.within(spec, "--port", port, 0, 65535);
+    OptionChecks.require(
+        spec,
+        servedModelName == null || !servedModelName.isBlank(),
+        "--served-model-name must not be empty");
+    OptionChecks.device(spec, device);
+    OptionChecks.dtype(spec, dtype);
+    OptionChecks.memoryFraction(spec, gpuMemoryUtilization);
+    OptionChecks.atLeast(spec, "--max-model-len", maxModelLen, 0);
+    OptionChecks.atLeast(spec, "--max-waiting", maxWaiting, 1);
+    OptionChecks.atLeast(spec, "--max-num-seqs", maxNumSeqs, 1);
+    OptionChecks.require(
+        spec,
+        maxNumBatchedTokens >= maxNumSeqs,
+        "--max-num-batched-tokens must be at least --max-num-seqs ("
+            + maxNumSeqs
+            + ": every running request needs a token of each step) but is "
+            + maxNumBatchedTokens);
+    OptionChecks.require(
+        spec,
+        shutdownGrace >= 0 && shutdownGrace <= MAX_GRACE_SECONDS,
+        "--shutdown-grace must be 0 to "
+            + MAX_GRACE_SECONDS
+            + " seconds but is "
+            + OptionChecks.show(shutdownGrace));
+  }
+
   private ServerConfig serverConfig(PrintWriter err) {
-    if (shutdownGrace < 0) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--shutdown-grace must be >= 0, got " + shutdownGrace);
-    }
-    if (port < 0 || port > 65535) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--port must be in [0, 65535], got " + port);
-    }
     return ServerConfig.defaults()
         .withHost(host)
         .withPort(port)
         .withApiKey(apiKey)
         .withLogPrompts(logPrompts)
         .withGraceMillis((long) (shutdownGrace * 1000))
-        .withMaxThreads(Math.max(ServerConfig.DEFAULT_MAX_THREADS, maxNumSeqs + maxWaiting + 64))
+        .withMaxThreads(handlerThreads())
         .withLog(
             line -> {
               synchronized (err) {
@@ -180,6 +208,15 @@ public final class ServeCommand implements Callable<Integer> {
                 err.flush();
               }
             });
+  }
+
+  /**
+   * Enough threads for every request the engine holds (running and waiting, each blocks one while
+   * it streams) and some to answer health, metrics and rejections meanwhile.
+   */
+  private int handlerThreads() {
+    long wanted = (long) maxNumSeqs + maxWaiting + 64;
+    return (int) Math.max(ServerConfig.DEFAULT_MAX_THREADS, Math.min(wanted, 65_536));
   }
 
   private ServingOptions servingOptions(PrintWriter err) {

@@ -1,7 +1,5 @@
 package dev.kernelj.llm.server;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -44,20 +42,12 @@ final class AccessLog {
     }
     line.append(" total_ms=").append(millis(now - exchange.startNanos()));
     if (logPrompts && r.prompt != null) {
-      line.append(" prompt=").append(quoted(r.prompt));
+      line.append(" prompt=").append(Json.quoted(r.prompt));
     }
     sink.accept(line.toString());
   }
 
   private static String millis(long nanos) {
     return String.format(Locale.ROOT, "%.1f", Math.max(0, nanos) / 1e6);
-  }
-
-  private static String quoted(String text) {
-    try {
-      return Json.MAPPER.writeValueAsString(text);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -1,7 +1,5 @@
 package dev.kernelj.llm.server;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
 import dev.kernelj.llm.chat.ChatTemplateException;
 import dev.kernelj.llm.engine.EngineException;
 import dev.kernelj.llm.serving.RequestRejectedException;
@@ -18,9 +16,6 @@ final class ApiErrors {
   static ApiException of(Throwable failure) {
     if (failure instanceof ApiException api) {
       return api;
-    }
-    if (failure instanceof JacksonException json) {
-      return ApiException.badRequest(null, "malformed JSON body: " + describe(json));
     }
     if (failure instanceof RequestRejectedException rejected) {
       return switch (rejected.reason()) {
@@ -47,7 +42,6 @@ final class ApiErrors {
   /** Whether the server log should get the stack trace of {@code failure} (a bug, not the user). */
   static boolean isUnexpected(Throwable failure) {
     return !(failure instanceof ApiException
-        || failure instanceof JacksonException
         || failure instanceof EngineException
         || failure instanceof ChatTemplateException);
   }
@@ -65,15 +59,5 @@ final class ApiErrors {
           g.writeEndObject();
           g.writeEndObject();
         });
-  }
-
-  private static String describe(JacksonException e) {
-    String message = e.getOriginalMessage();
-    int cut = message.indexOf('\n');
-    message = cut < 0 ? message : message.substring(0, cut);
-    JsonLocation at = e.getLocation();
-    return at == null || at.getLineNr() < 0
-        ? message
-        : message + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
   }
 }

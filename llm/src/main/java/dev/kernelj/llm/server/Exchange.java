@@ -69,13 +69,13 @@ final class Exchange {
     return committed;
   }
 
-  /** The body as a JSON tree; 413 past the size limit, 400 when it is not JSON. */
+  /** The body as a JSON tree; 413 past the size limit, 400 when it is not strict JSON. */
   JsonNode json() throws IOException {
     byte[] body = body();
     if (body.length == 0) {
       throw ApiException.badRequest(null, "the request body is empty; a JSON object is expected");
     }
-    return Json.MAPPER.readTree(body);
+    return Json.parse(body);
   }
 
   private byte[] body() throws IOException {

@@ -57,12 +57,18 @@ class ErrorResponsesTest {
   @Test
   void malformedJsonIsA400() throws Exception {
     JsonNode e = error(post(CHAT, "{\"messages\": [}"), 400);
-    assertTrue(e.get("message").asText().contains("malformed JSON"), e.toString());
+    assertTrue(e.get("message").asText().contains("malformed JSON at byte 14"), e.toString());
     assertEquals("invalid_request_error", e.get("type").asText());
     error(post(CHAT, "[1, 2]"), 400);
     error(post(CHAT, ""), 400);
-    error(post(CHAT, "{\"temperature\": 0, \"temperature\": 1, " + MESSAGES + "}"), 400);
-    error(post(CHAT, "{" + MESSAGES + "} {\"and\": \"more\"}"), 400);
+    JsonNode twice =
+        error(post(CHAT, "{\"temperature\": 0, \"temperature\": 1, " + MESSAGES + "}"), 400);
+    assertEquals("temperature", twice.get("param").asText(), twice.toString());
+    assertTrue(twice.get("message").asText().contains("duplicate key"), twice.toString());
+    JsonNode more = error(post(CHAT, "{" + MESSAGES + "} {\"and\": \"more\"}"), 400);
+    assertTrue(more.get("message").asText().contains("after the JSON value"), more.toString());
+    JsonNode deep = error(post(CHAT, "{\"x\": " + "[".repeat(10_000) + "}"), 400);
+    assertTrue(deep.get("message").asText().contains("nested deeper than 64"), deep.toString());
   }
 
   @ParameterizedTest

@@ -126,10 +126,13 @@ class ServeCommandTest {
   @Test
   void badInputGetsOneLineAndItsExitCode() throws Exception {
     Path model = TestServer.writeModel(dir);
-    assertError(2, "--port", kernelj("serve", "--model", model.toString(), "--port", "70000"));
+    assertError(
+        2,
+        "--port must be 0 to 65535 but is 70000",
+        kernelj("serve", "--model", model.toString(), "--port", "70000"));
     assertError(
         3,
-        "config.json",
+        "missing: (model directory): not found",
         kernelj(
             "serve",
             "--model",

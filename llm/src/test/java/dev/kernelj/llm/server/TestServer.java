@@ -4,7 +4,7 @@ import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.EngineOptions;
 import dev.kernelj.llm.model.TinyLlama;
 import dev.kernelj.llm.serving.ServingOptions;
-import dev.kernelj.ops.backend.CudaOps;
+import dev.kernelj.ops.cuda.CudaOps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -12,7 +12,7 @@ import dev.kernelj.llm.serving.ServeRequest;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.serving.ServingStats;
-import dev.kernelj.ops.backend.ReferenceOps;
+import dev.kernelj.ops.reference.ReferenceOps;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

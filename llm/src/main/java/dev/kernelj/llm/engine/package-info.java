@@ -1,0 +1,12 @@
+/**
+ * The engine: {@link dev.kernelj.llm.engine.Engine#open} loads a model directory through {@code
+ * EngineLoader}'s stages (config, backend, a check that the backend's attention runs the model,
+ * memory budget, weights, step I/O and token sampler, KV cache, model and decode runner,
+ * tokenizer), and {@link dev.kernelj.llm.engine.Engine#generate} runs a static batch: prefill each
+ * prompt, then decode steps per batch-size bucket, captured as graphs where the backend has them.
+ *
+ * <p>The engine talks to the backend through {@link dev.kernelj.ops.Ops} alone: its capabilities,
+ * memory, step I/O, token sampler and graph capture are the same calls on CUDA and on the CPU
+ * reference backend, so nothing here names CUDA.
+ */
+package dev.kernelj.llm.engine;

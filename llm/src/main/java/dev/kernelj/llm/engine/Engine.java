@@ -103,7 +103,7 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private static void daemon(Runnable task) {
+  static void daemon(Runnable task) {
     Thread t = new Thread(task, "kernelj-tokenizer-load");
     t.setDaemon(true);
     t.start();
@@ -214,7 +214,7 @@ public final class Engine implements AutoCloseable {
   }
 
   /** The tokenizer loaded on another thread, its failure rethrown as it was thrown there. */
-  private static Tokenizer await(CompletableFuture<Tokenizer> pending) {
+  static Tokenizer await(CompletableFuture<Tokenizer> pending) {
     try {
       return pending.join();
     } catch (CompletionException e) {
@@ -228,7 +228,7 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private static Tokenizer loadTokenizer(Path modelDir) {
+  static Tokenizer loadTokenizer(Path modelDir) {
     if (!Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
       return null;
     }
@@ -251,7 +251,7 @@ public final class Engine implements AutoCloseable {
     return context;
   }
 
-  private static long estimateWeightBytes(
+  static long estimateWeightBytes(
       SafetensorsCheckpoint checkpoint, DType activation, boolean cuda) {
     long total = 0;
     for (String name : checkpoint.tensorNames()) {
@@ -264,7 +264,7 @@ public final class Engine implements AutoCloseable {
   }
 
   /** The memory the engine may use: a fraction of the card (CUDA) or of the free heap (CPU). */
-  private record Budget(long total, long free, double fraction, String unit) {
+  record Budget(long total, long free, double fraction, String unit) {
     static Budget of(Ops ops, double fraction) {
       if (CudaBridge.isCuda(ops)) {
         long[] info = CudaBridge.memoryInfo(ops);

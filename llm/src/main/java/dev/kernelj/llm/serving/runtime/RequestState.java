@@ -1,0 +1,31 @@
+package dev.kernelj.llm.serving.runtime;
+
+import dev.kernelj.llm.serving.sched.Sequence;
+import java.util.function.Consumer;
+
+/** Everything the engine keeps for one request: its handle, its sequence, its output and times. */
+final class RequestState {
+  final ServingHandle handle;
+  final RequestOutput output;
+  final long arrivalNanos;
+  Sequence sequence;
+  long firstTokenNanos;
+
+  /**
+   * @param onCancel called on the caller's thread by {@link ServingHandle#cancel}
+   */
+  RequestState(
+      String id, RequestOutput output, long arrivalNanos, Consumer<RequestState> onCancel) {
+    this.handle = new ServingHandle(id, () -> onCancel.accept(this));
+    this.output = output;
+    this.arrivalNanos = arrivalNanos;
+  }
+
+  void bind(Sequence s) {
+    sequence = s;
+  }
+
+  static RequestState of(Sequence s) {
+    return (RequestState) s.owner();
+  }
+}

@@ -24,16 +24,21 @@ import picocli.CommandLine.Option;
 /**
  * {@code kernelj bench}: random prompts of a fixed length, greedy, no EOS, a warm-up round (kernels
  * loaded, CUDA graphs captured), then one measured round: prefill tok/s, decode tok/s per stream
- * and total, time to first token, weights and KV memory, and the device.
+ * and total, time to first token, weights and KV memory, and the device. With {@code --serve}, the
+ * serving benchmark instead ({@link ServeBench}).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Measure prefill and decode speed on random prompts.")
+    description =
+        "Measure prefill and decode speed on random prompts; with --serve, serving through the"
+            + " continuous-batching scheduler.")
 public final class BenchCommand implements Callable<Integer> {
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
   @Mixin private EngineMixin engineOptions;
+
+  @Mixin private ServeBenchOptions serveOptions;
 
   @Option(
       names = "--batch-size",
@@ -60,7 +65,24 @@ public final class BenchCommand implements Callable<Integer> {
   private boolean json;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
+    if (serveOptions.serve) {
+      for (String staticOnly : new String[] {"--batch-size", "--prompt-len", "--gen-len"}) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(staticOnly)) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              staticOnly
+                  + " is for the static-batch bench; with --serve use --input-len, --output-len"
+                  + " and --max-num-seqs");
+        }
+      }
+      return ServeBench.run(
+          engineOptions,
+          serveOptions,
+          json,
+          spec.commandLine().getOut(),
+          spec.commandLine().getErr());
+    }
     if (batchSize < 1 || promptLen < 1 || genLen < 1) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--batch-size, --prompt-len and --gen-len must be >= 1");

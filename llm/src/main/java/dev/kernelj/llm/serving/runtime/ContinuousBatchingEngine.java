@@ -44,7 +44,7 @@ public final class ContinuousBatchingEngine implements ServingEngine {
   private final int maxWaiting;
   private final BlockHasher hasher;
   private final Scheduler scheduler;
-  private final StepDriver outputs;
+  private final StepDriver driver;
   private final LinkedBlockingQueue<RequestState> inbox = new LinkedBlockingQueue<>();
   private final ConcurrentLinkedQueue<RequestState> cancels = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -71,7 +71,7 @@ public final class ContinuousBatchingEngine implements ServingEngine {
             options.maxNumBatchedTokens(),
             options.prefixCaching(),
             model.maxModelLen());
-    this.outputs = new StepDriver(scheduler, executor, options.maxNumSeqs(), model.vocabSize());
+    this.driver = new StepDriver(scheduler, executor, options.maxNumSeqs(), model.vocabSize());
     this.thread = new Thread(this::loop, "kernelj-scheduler");
     thread.setDaemon(true);
     thread.start();
@@ -139,7 +139,7 @@ public final class ContinuousBatchingEngine implements ServingEngine {
         takeNewRequests();
         takeCancellations();
         if (stopping && System.nanoTime() - deadline > 0) {
-          outputs.cancelAll();
+          driver.cancelAll();
         }
         if (!scheduler.hasWork()) {
           if (stopping) {
@@ -151,10 +151,11 @@ public final class ContinuousBatchingEngine implements ServingEngine {
           }
           continue;
         }
-        outputs.step();
+        driver.step();
       }
     } catch (Throwable t) {
-      outputs.failAll(new EngineException("the scheduler stopped: " + t, t));
+      stopping = true; // refuse new requests: nobody would serve them
+      driver.failAll(new EngineException("the scheduler stopped: " + t, t));
     } finally {
       RequestState left;
       while ((left = inbox.poll()) != null) {
@@ -174,13 +175,13 @@ public final class ContinuousBatchingEngine implements ServingEngine {
 
   private void admit(RequestState r) {
     queued.decrementAndGet();
-    outputs.add(r);
+    driver.add(r);
   }
 
   private void takeCancellations() {
     RequestState r;
     while ((r = cancels.poll()) != null) {
-      outputs.cancel(r);
+      driver.cancel(r);
     }
   }
 
@@ -193,7 +194,7 @@ public final class ContinuousBatchingEngine implements ServingEngine {
 
   @Override
   public ServingStats stats() {
-    return outputs.stats();
+    return driver.stats();
   }
 
   @Override

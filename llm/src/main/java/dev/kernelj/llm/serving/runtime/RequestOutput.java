@@ -23,7 +23,7 @@ final class RequestOutput {
   private static final int[] NO_TOKENS = new int[0];
 
   private final ServeRequest request;
-  private final Set<Integer> eosIds;
+  private final int[] stopIds; // sorted: the request's stop ids and, unless ignored, the EOS ids
   private final StreamingDecoder decoder;
   private final TextStopper stopper;
   private final List<TokenLogprob> logprobs;
@@ -33,7 +33,12 @@ final class RequestOutput {
 
   RequestOutput(ServeRequest request, Set<Integer> modelEosIds, Tokenizer tokenizer) {
     this.request = request;
-    this.eosIds = request.ignoreEos() ? Set.of() : modelEosIds;
+    java.util.stream.IntStream ids = request.stopTokenIds().stream().mapToInt(Integer::intValue);
+    if (!request.ignoreEos()) {
+      ids =
+          java.util.stream.IntStream.concat(ids, modelEosIds.stream().mapToInt(Integer::intValue));
+    }
+    this.stopIds = ids.distinct().sorted().toArray();
     this.decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
     this.stopper = new TextStopper(request.stopStrings());
     this.logprobs = request.logprobs() >= 0 ? new ArrayList<>() : List.of();
@@ -44,7 +49,7 @@ final class RequestOutput {
     if (finish != null) {
       throw new IllegalStateException("request " + request.id() + " has already finished");
     }
-    if (request.stopTokenIds().contains(token) || eosIds.contains(token)) {
+    if (Arrays.binarySearch(stopIds, token) >= 0) {
       finish = FinishReason.STOP;
       return delta(NO_TOKENS, flush(), List.of(), nanoTime);
     }

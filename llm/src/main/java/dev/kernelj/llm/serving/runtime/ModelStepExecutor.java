@@ -3,7 +3,6 @@ package dev.kernelj.llm.serving.runtime;
 import dev.kernelj.llm.engine.BatchStepRunner;
 import dev.kernelj.llm.engine.SamplingSettings;
 import dev.kernelj.llm.engine.ServingModel;
-import dev.kernelj.llm.model.MixedBatch;
 import dev.kernelj.llm.serving.TokenLogprob;
 import dev.kernelj.llm.serving.sched.ScheduledBatch;
 import dev.kernelj.llm.serving.sched.Sequence;
@@ -20,7 +19,7 @@ import java.util.Arrays;
 final class ModelStepExecutor implements StepExecutor {
   private final ServingModel model;
   private final BatchStepRunner runner;
-  private final int[] logitRowOf;
+  private final StepLayout layout;
   private final int[] sampled;
   private final int[] topIds;
   private final float[] topValues;
@@ -28,7 +27,7 @@ final class ModelStepExecutor implements StepExecutor {
   ModelStepExecutor(ServingModel model, int maxSequences) {
     this.model = model;
     this.runner = model.runner();
-    this.logitRowOf = new int[maxSequences];
+    this.layout = new StepLayout(maxSequences);
     this.sampled = new int[maxSequences];
     this.topIds = new int[maxSequences * BatchStepRunner.MAX_LOGPROBS];
     this.topValues = new float[maxSequences * BatchStepRunner.MAX_LOGPROBS];
@@ -36,57 +35,26 @@ final class ModelStepExecutor implements StepExecutor {
 
   @Override
   public void execute(ScheduledBatch step, StepResult result) {
-    MixedBatch b = runner.begin(step.tokens(), step.size(), step.isDecodeOnly());
-    for (int e = 0; e < step.size(); e++) {
-      if (step.count(e) == 1) {
-        Sequence s = step.sequence(e);
-        int start = step.start(e);
-        int row =
-            b.addDecode(s.token(start), start, s.blockArray(), s.blockCount(), step.samples(e));
-        sampleWith(e, s, row);
-      }
-    }
-    for (int e = 0; e < step.size(); e++) {
-      if (step.count(e) > 1) {
-        Sequence s = step.sequence(e);
-        int row =
-            b.addChunk(
-                s.tokenArray(),
-                step.start(e),
-                step.count(e),
-                s.blockArray(),
-                s.blockCount(),
-                step.samples(e));
-        sampleWith(e, s, row);
-      }
+    layout.fill(step, runner.begin(step.tokens(), step.size(), step.isDecodeOnly()));
+    for (int row = 0; row < layout.logitRows; row++) {
+      Sequence s = step.sequence(layout.entryOfRow[row]);
+      runner.sampleWith(s.sampling(), s.generated(), history(s));
     }
     runner.run(sampled);
     long device = runner.deviceNanos();
-    int logprobRows = 0;
     int n = 0;
-    for (int e = 0; e < step.size(); e++) {
-      if (logitRowOf[e] >= 0) {
-        result.tokens[e] = sampled[logitRowOf[e]];
-        int asked = step.sequence(e).logprobs();
-        if (asked >= 0) {
-          logprobRows++;
-          n = Math.max(n, Math.max(1, asked));
-        }
-      }
+    for (int row = 0; row < layout.logitRows; row++) {
+      int e = layout.entryOfRow[row];
+      result.tokens[e] = sampled[row];
+      int asked = step.sequence(e).logprobs();
+      n = asked >= 0 ? Math.max(n, Math.max(1, asked)) : n;
     }
-    if (logprobRows > 0) {
+    if (n > 0) {
       long start = System.nanoTime();
       readLogprobs(step, result, n);
       device += System.nanoTime() - start;
     }
     result.deviceNanos = device;
-  }
-
-  private void sampleWith(int entry, Sequence s, int row) {
-    logitRowOf[entry] = row;
-    if (row >= 0) {
-      runner.sampleWith(s.sampling(), s.generated(), history(s));
-    }
   }
 
   /**
@@ -105,10 +73,10 @@ final class ModelStepExecutor implements StepExecutor {
 
   private void readLogprobs(ScheduledBatch step, StepResult result, int n) {
     runner.topLogprobs(n, topIds, topValues);
-    for (int e = 0; e < step.size(); e++) {
-      int row = logitRowOf[e];
+    for (int row = 0; row < layout.logitRows; row++) {
+      int e = layout.entryOfRow[row];
       int asked = step.sequence(e).logprobs();
-      if (row < 0 || asked < 0) {
+      if (asked < 0) {
         continue;
       }
       int token = result.tokens[e];

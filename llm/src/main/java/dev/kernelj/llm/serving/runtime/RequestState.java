@@ -11,6 +11,9 @@ final class RequestState {
   Sequence sequence;
   long firstTokenNanos;
 
+  /** Set by the scheduler thread when a cancellation came, possibly before the request itself. */
+  boolean cancelled;
+
   /**
    * @param onCancel called on the caller's thread by {@link ServingHandle#cancel}
    */

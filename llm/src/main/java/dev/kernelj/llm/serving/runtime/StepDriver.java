@@ -43,11 +43,18 @@ final class StepDriver {
   void add(RequestState r) {
     live.add(r);
     scheduler.add(r.sequence);
+    if (r.cancelled) {
+      cancel(r); // cancelled before the scheduler thread took it in
+    }
     publish();
   }
 
-  /** Ends {@code r} as cancelled unless it has ended; its blocks go back now. */
+  /**
+   * Ends {@code r} as cancelled unless it has ended; its blocks go back now. A request not taken in
+   * yet is ended as soon as it is.
+   */
   void cancel(RequestState r) {
+    r.cancelled = true;
     if (!live.contains(r)) {
       return;
     }

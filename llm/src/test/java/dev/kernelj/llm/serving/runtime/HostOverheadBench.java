@@ -7,7 +7,6 @@ import dev.kernelj.llm.serving.ServeRequest;
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.serving.ServingStats;
 import dev.kernelj.llm.serving.sched.ScheduledBatch;
-import dev.kernelj.llm.serving.sched.Sequence;
 import dev.kernelj.llm.serving.sched.StepExecutor;
 import dev.kernelj.llm.serving.sched.StepResult;
 import dev.kernelj.llm.tokenizer.Tokenizer;
@@ -26,33 +25,24 @@ import java.util.Set;
  * <pre>java -cp ... dev.kernelj.llm.serving.runtime.HostOverheadBench [tokenizer-dir]</pre>
  */
 public final class HostOverheadBench {
-  /** Packs the step like ModelStepExecutor, samples token 65 ('A') for every row. */
+  /** Lays each step out as ModelStepExecutor does; samples 'A'..'Z' for the rows. */
   static final class PackingExecutor implements StepExecutor {
     final MixedBatch batch;
+    final StepLayout layout;
 
     PackingExecutor(int tokens, int seqs, int width, int blockSize) {
       batch = new MixedBatch(tokens, seqs, width, blockSize);
+      layout = new StepLayout(seqs);
     }
 
     @Override
     public void execute(ScheduledBatch step, StepResult result) {
       batch.begin(step.tokens(), step.size());
-      for (int e = 0; e < step.size(); e++) {
-        Sequence s = step.sequence(e);
-        if (step.count(e) == 1) {
-          batch.addDecode(
-              s.token(step.start(e)), step.start(e), s.blockArray(), s.blockCount(), true);
-        }
-      }
-      for (int e = 0; e < step.size(); e++) {
-        Sequence s = step.sequence(e);
-        if (step.count(e) > 1) {
-          batch.addChunk(
-              s.tokenArray(), step.start(e), step.count(e), s.blockArray(), s.blockCount(), true);
-        }
-        result.tokens[e] = 65 + e % 26;
-      }
+      layout.fill(step, batch);
       batch.finish();
+      for (int row = 0; row < layout.logitRows; row++) {
+        result.tokens[layout.entryOfRow[row]] = 65 + row % 26;
+      }
     }
 
     @Override

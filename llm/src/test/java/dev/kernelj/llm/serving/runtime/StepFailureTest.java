@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A step that throws fails the requests in it, and a sampled id outside the vocabulary fails its
- * request; the others go on, the engine keeps serving, and every block comes back.
+ * request; the others go on, the engine keeps serving, and every block comes back. A cancel that
+ * races its own submission still ends the request.
  */
 class StepFailureTest {
   /** Samples {@code token.applyAsInt(step)} for every row; throws at step {@code failAt}. */
@@ -88,6 +89,29 @@ class StepFailureTest {
       assertEquals(5, next.tokens().length);
       assertEquals(0, ContinuousBatchingTest.awaitIdle(e).kvBlocksUsed());
       e.scheduler().checkInvariants();
+    }
+  }
+
+  @Test
+  void aCancelRightAfterSubmitIsNeverLost() throws Exception {
+    // One millisecond a step: a request of 60 tokens cannot finish before its cancel is seen.
+    IntUnaryOperator slow =
+        step -> {
+          try {
+            Thread.sleep(1);
+          } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+          }
+          return 5;
+        };
+    try (ContinuousBatchingEngine e = engine(new Scripted(-1, slow))) {
+      for (int i = 0; i < 100; i++) {
+        RequestHandle h = e.submit(request(60));
+        h.cancel();
+        Served s = Served.drain(h);
+        assertEquals(dev.kernelj.llm.serving.FinishReason.CANCELLED, s.completion().finishReason());
+      }
+      assertEquals(0, ContinuousBatchingTest.awaitIdle(e).kvBlocksUsed());
     }
   }
 

@@ -3,7 +3,8 @@
 of PrefillAttentionKernels.java and PagedDecodeAttentionKernels.java against PyTorch on the GPU
 machine (it has nvcc, PyTorch and CuPy). No test depends on it.
 
-It extracts the CUDA text blocks from the Java files (or takes .cu files of an older version from
+It extracts the CUDA text blocks from the Java files, with the PTX helpers of PtxPrelude.java they
+start with (or takes .cu files of an older version from
 --baseline-dir, named PrefillAttentionKernels.cu / PagedDecodeAttentionKernels.cu), compiles each
 variant below with nvcc for the card's architecture, then per variant:
   1. correctness first: odd and non-power-of-two sizes, GQA/MQA, causal or not, sliding windows
@@ -35,30 +36,44 @@ import torch.nn.functional as F
 import cupy as cp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-JAVA_DIR = os.path.join(ROOT, 'ops/src/main/java/dev/kernelj/ops/kernels/attention')
+KERNELS_DIR = os.path.join(ROOT, 'ops/src/main/java/dev/kernelj/ops/kernels')
+JAVA_DIR = os.path.join(KERNELS_DIR, 'attention')
 RESULTS = []
 
 
 # ---------------------------------------------------------------- sources and builds
 
+def text_block(java_src, at, where):
+    """The Java text block whose opening delimiter is the first at or after `at`, with Java's
+    incidental indentation (the closing delimiter's line counts) and trailing spaces removed."""
+    m = re.compile(r'"""[ \t]*\n(.*?)"""', re.S).search(java_src, at)
+    if m is None:
+        raise SystemExit(f'{where}: no text block')
+    lines = m.group(1).split('\n')   # the last one is the closing delimiter's indentation
+    indents = [len(l) - len(l.lstrip()) for l in lines[:-1] if l.strip()] + [len(lines[-1])]
+    n = min(indents)
+    text = '\n'.join(l[n:].rstrip() for l in lines[:-1]) + '\n'
+    if '\\' in text:
+        raise SystemExit(f'{where}: a backslash in the CUDA text block (Java would change it)')
+    return text
+
+
 def extract_cuda(java_path):
-    """The first @Kernel(source = \"\"\"...\"\"\") text block of a Java file, indentation stripped."""
-    lines = open(java_path).read().split('\n')
-    for i, line in enumerate(lines):
-        if re.search(r'source\s*=\s*"""\s*$', line):
-            body = []
-            j = i + 1
-            while '"""' not in lines[j]:
-                body.append(lines[j])
-                j += 1
-            indents = [len(l) - len(l.lstrip()) for l in body if l.strip()]
-            indents.append(lines[j].index('"""'))
-            n = min(indents)
-            text = '\n'.join(l[n:] if l.strip() else '' for l in body) + '\n'
-            if '\\' in text:
-                raise SystemExit(f'{java_path}: a backslash in the CUDA text block (Java would change it)')
-            return text
-    raise SystemExit(f'{java_path}: no @Kernel source text block')
+    """The CUDA C of a @Kernel(source = ...) as javac sees it: a text block, after the text of a
+    constant it is appended to (PtxPrelude.PTX, the PTX helpers the attention kernels share)."""
+    src = open(java_path).read()
+    m = re.search(r'source\s*=\s*(?:([A-Za-z_]\w*)\.([A-Z_]+)\s*\+\s*)?"""', src)
+    if m is None:
+        raise SystemExit(f'{java_path}: no @Kernel source text block')
+    prefix = ''
+    if m.group(1):
+        holder = os.path.join(KERNELS_DIR, m.group(1) + '.java')
+        holder_src = open(holder).read()
+        field = re.search(m.group(2) + r'\s*=\s*"""', holder_src)
+        if field is None:
+            raise SystemExit(f'{holder}: no text block {m.group(2)}')
+        prefix = text_block(holder_src, field.end() - 3, holder)
+    return prefix + text_block(src, m.end() - 3, java_path)
 
 
 def source_for(kind, origin, baseline_dir):

@@ -25,19 +25,25 @@ var f = ctx.allocate(F32.class, n);
 var d = ctx.allocate(F64.class, n);
 f.fill(1.5f, StreamRef.DEFAULT);
 d.copyFrom(new double[n]);
-
 var launch = Launch.grid(Launch.blocksFor(n, 256)).block(256);
+
+// Time inside one call: jshell compiles each top-level statement (snippet) before it runs it, and
+// CUDA events recorded in different snippets would time that compiling too (the GPU idles meanwhile).
+// ctx.time runs the launches once, queues a warm-up, then records, launches and records in one go.
+var timing = ctx.time(20, () -> scaleF.launch(launch, f, 1.0f, n));
+System.out.printf("scale<float> over %d floats: %s, %.0f GB/s (read + write)%n", n, timing, 2.0 * n * 4 / (timing.microsPerLaunch() * 1e3));
+System.out.println(timing.reportLine("scale<float> n=" + n));
+
+// What the same events read when the record, the loop and the record are three snippets:
 var start = ctx.createEvent();
 var end = ctx.createEvent();
-scaleF.launch(launch, f, 2.0f, n);  // warm-up: module load and first-launch costs stay out of the timing
-ctx.synchronize();
-int reps = 20;
 start.record(StreamRef.DEFAULT);
-for (int r = 0; r < reps; r++) scaleF.launch(launch, f, 1.0f, n);
+for (int r = 0; r < 20; r++) scaleF.launch(launch, f, 1.0f, n);
 end.record(StreamRef.DEFAULT);
 end.synchronize();
-float ms = end.elapsedMillisSince(start) / reps;
-System.out.printf("scale<float> over %d floats: %.3f ms per launch, %.0f GB/s (read + write)%n", n, ms, 2.0 * n * 4 / ms / 1e6);
+System.out.printf("the same 20 launches timed across three snippets: %.1f µs per launch (jshell's compiling included)%n", end.elapsedMillisSince(start) * 1000 / 20);
+
+scaleF.launch(launch, f, 2.0f, n);
 System.out.println("f[7] = " + f.toFloatArray()[7] + " (expected 3.0)");
 scaleD.launch(launch, d, 3.0, n);
 

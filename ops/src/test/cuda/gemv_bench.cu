@@ -57,21 +57,21 @@ static int g_sms;
 static void launch_read_only(const Args& a, cudaStream_t s) {
   read_only<<<g_sms * 4, 512, 0, s>>>((const uint4*)a.w, (size_t)a.n * a.k / 8, g_sink);
 }
-// The entry points exactly as Java launches them (grid n / 16 or n / 4, 256 threads).
+// The instantiations exactly as Java launches them (grid n / 16 or n / 4, 256 threads).
 void launch_entry_mma_bb(const Args& a, cudaStream_t s) {
-  kj_gemv_mma_wbf16_xbf16_obf16<<<(a.n + 15) / 16, 256, 0, s>>>((bf16*)a.out, (const bf16*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
+  kj_gemv_mma<bf16, bf16, bf16><<<(a.n + 15) / 16, 256, 0, s>>>((bf16*)a.out, (const bf16*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
 }
 void launch_entry_mma_fb(const Args& a, cudaStream_t s) {
-  kj_gemv_mma_wbf16_xf32_obf16<<<(a.n + 15) / 16, 256, 0, s>>>((bf16*)a.out, (const float*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
+  kj_gemv_mma<float, bf16, bf16><<<(a.n + 15) / 16, 256, 0, s>>>((bf16*)a.out, (const float*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
 }
 void launch_entry_mma_ff(const Args& a, cudaStream_t s) {
-  kj_gemv_mma_wbf16_xf32_of32<<<(a.n + 15) / 16, 256, 0, s>>>((float*)a.out, (const float*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
+  kj_gemv_mma<float, bf16, float><<<(a.n + 15) / 16, 256, 0, s>>>((float*)a.out, (const float*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
 }
 void launch_entry_simt_bb(const Args& a, cudaStream_t s) {
-  kj_gemv_simt_wbf16_xbf16_obf16<<<(a.n + 3) / 4, 256, 0, s>>>((bf16*)a.out, (const bf16*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
+  kj_gemv_simt<bf16, bf16, bf16><<<(a.n + 3) / 4, 256, 0, s>>>((bf16*)a.out, (const bf16*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
 }
 void launch_entry_simt_ff(const Args& a, cudaStream_t s) {
-  kj_gemv_simt_wbf16_xf32_of32<<<(a.n + 3) / 4, 256, 0, s>>>((float*)a.out, (const float*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
+  kj_gemv_simt<float, bf16, float><<<(a.n + 3) / 4, 256, 0, s>>>((float*)a.out, (const float*)a.x, a.w, a.rows, a.n, a.k, a.ldx, a.ldw, a.ldo);
 }
 
 struct Variant { const char* name; bool xf32, of32, needs_k8; void (*launch)(const Args&, cudaStream_t); };

@@ -1,6 +1,6 @@
 // Declarations in the style of the CUDA samples and of llm.c, written for KernelJ's parser corpus.
 // Each "//>" line states the expected parse of the next __global__ declaration:
-//   name | extern "C" | __launch_bounds__ | template parameters | parameters
+//   name | extern "C" | __launch_bounds__ | template parameters | parameters (typedefs resolved)
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
 #include <cooperative_groups.h>
@@ -78,7 +78,7 @@ __global__ void clock_block(clock_t *d_o, clock_t clock_count) {
   d_o[0] = clock_offset;
 }
 
-//> encoder_forward_kernel3 | no | 0 | - | floatX* out, const int* inp, const floatX* wte, const floatX* wpe, int B, int T, int C
+//> encoder_forward_kernel3 | no | 0 | - | __nv_bfloat16* out, const int* inp, const __nv_bfloat16* wte, const __nv_bfloat16* wpe, int B, int T, int C
 __global__ void encoder_forward_kernel3(floatX* out,
                                const int* inp, const floatX* wte, const floatX* wpe,
                                int B, int T, int C) {
@@ -88,7 +88,7 @@ __global__ void encoder_forward_kernel3(floatX* out,
     out[idx] = wte[inp[0]] + wpe[0];
 }
 
-//> layernorm_forward_kernel6 | no | 512 | - | floatX* __restrict__ out, float* __restrict__ mean, float* __restrict__ rstd, const floatX* __restrict__ inp, const floatX* __restrict__ weight, const floatX* __restrict__ bias, int N, int C
+//> layernorm_forward_kernel6 | no | 512 | - | __nv_bfloat16* __restrict__ out, float* __restrict__ mean, float* __restrict__ rstd, const __nv_bfloat16* __restrict__ inp, const __nv_bfloat16* __restrict__ weight, const __nv_bfloat16* __restrict__ bias, int N, int C
 __global__ void __launch_bounds__(512, 2) // todo - any warnings on Turing with only 1024 threads?
     layernorm_forward_kernel6(floatX* __restrict__ out, float* __restrict__ mean, float* __restrict__ rstd,
                               const floatX*  __restrict__ inp, const floatX*  __restrict__ weight,
@@ -106,14 +106,14 @@ __global__ void adamw_kernel3(Tp* params_memory, float* master_params_memory, Tg
     (void)params_memory; (void)master_params_memory; (void)grads_memory;
 }
 
-//> softmax_forward_kernel5 | no | 0 | - | floatX* out, float inv_temperature, const floatX* inp, int N, int T
+//> softmax_forward_kernel5 | no | 0 | - | __nv_bfloat16* out, float inv_temperature, const __nv_bfloat16* inp, int N, int T
 __global__ void softmax_forward_kernel5(floatX* out, float inv_temperature, const floatX* inp, int N, int T) {
     // inp, out shape: (N, T, T), where N = B * NH
     assert(T % 4  == 0);
     out[0] = inp[0] * (floatX)inv_temperature + (floatX)(float)(N);
 }
 
-//> fused_classifier_kernel5 | no | 1024 | - | floatX* logits, floatX* losses, floatX* probs, const float dloss, const int* targets, int B, int T, int V, int P
+//> fused_classifier_kernel5 | no | 1024 | - | __nv_bfloat16* logits, __nv_bfloat16* losses, __nv_bfloat16* probs, const float dloss, const int* targets, int B, int T, int V, int P
 __global__ void __launch_bounds__(1024, 1) fused_classifier_kernel5(floatX* logits, floatX* losses, floatX* probs,
                                                                   const float dloss, const int* targets,
                                                                   int B, int T, int V, int P) {

@@ -24,7 +24,7 @@ static bool readAll(void* p, size_t bytes) { return std::fread(p, 1, bytes, stdi
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
-  const std::string name = args.at(0);
+  const std::string argName = args.at(0);
   const unsigned grid = std::atoi(args.at(1).c_str()), block = std::atoi(args.at(2).c_str());
   int count = 0;
   if (!readAll(&count, 4)) return 2;
@@ -42,23 +42,24 @@ int main(int argc, char** argv) {
     buffers.push_back({type, n, data});
   }
   bool found = false;
-#define KJ_RUN(kernel, call) if (name == #kernel) { found = true; kj_launch(grid, block, [&] { kernel call; }); }
+// KJ_RUN(name, kernel, args): launch `kernel` (a template instantiation) when the Java method `name` was recorded.
+#define KJ_RUN(name, kernel, call) if (argName == #name) { found = true; kj_launch(grid, block, [&] { kernel call; }); }
 #ifdef KJ_RMSNORM
 #define KJ_RMS(sfx, T) \
-  KJ_RUN(kj_rmsnorm_##sfx, ((T*)buf(3), (const T*)buf(4), (const T*)buf(5), I(6), I(7), L(8), L(9), F(10), I(11))) \
-  KJ_RUN(kj_rmsnorm_residual_##sfx, ((T*)buf(3), (T*)buf(4), (const T*)buf(5), (const T*)buf(6), I(7), I(8), L(9), L(10), L(11), F(12), I(13)))
+  KJ_RUN(kj_rmsnorm_##sfx, kj_rmsnorm<T>, ((T*)buf(3), (const T*)buf(4), (const T*)buf(5), I(6), I(7), L(8), L(9), F(10), I(11))) \
+  KJ_RUN(kj_rmsnorm_residual_##sfx, kj_rmsnorm_residual<T>, ((T*)buf(3), (T*)buf(4), (const T*)buf(5), (const T*)buf(6), I(7), I(8), L(9), L(10), L(11), F(12), I(13)))
   KJ_RMS(f32, float) KJ_RMS(f16, __half) KJ_RMS(bf16, __nv_bfloat16)
 #endif
 #ifdef KJ_ELEMENTWISE
-#define KJ_ADD(sfx, T) KJ_RUN(kj_add_##sfx, ((T*)buf(3), (const T*)buf(4), (const T*)buf(5), L(6), L(7)))
+#define KJ_ADD(sfx, T) KJ_RUN(kj_add_##sfx, (kj_binary<T, 0>), ((T*)buf(3), (const T*)buf(4), (const T*)buf(5), L(6), L(7)))
   KJ_ADD(f32, float) KJ_ADD(f16, __half) KJ_ADD(bf16, __nv_bfloat16)
 #endif
 #ifdef KJ_ROPE
-#define KJ_ROPE_RUN(kernel, T) KJ_RUN(kernel, ((T*)buf(3), (const int*)buf(4), (const float*)buf(5), I(6), I(7), I(8), L(9), L(10), I(11)))
-  KJ_ROPE_RUN(kj_rope_f32, float) KJ_ROPE_RUN(kj_rope_f16, __half) KJ_ROPE_RUN(kj_rope_bf16, __nv_bfloat16)
-  KJ_ROPE_RUN(kj_rope_vec_f32, float) KJ_ROPE_RUN(kj_rope_vec_f16, __half) KJ_ROPE_RUN(kj_rope_vec_bf16, __nv_bfloat16)
+#define KJ_ROPE_RUN(name, kernel, T) KJ_RUN(name, kernel<T>, ((T*)buf(3), (const int*)buf(4), (const float*)buf(5), I(6), I(7), I(8), L(9), L(10), I(11)))
+  KJ_ROPE_RUN(kj_rope_f32, kj_rope_scalar, float) KJ_ROPE_RUN(kj_rope_f16, kj_rope_scalar, __half) KJ_ROPE_RUN(kj_rope_bf16, kj_rope_scalar, __nv_bfloat16)
+  KJ_ROPE_RUN(kj_rope_vec_f32, kj_rope_vec, float) KJ_ROPE_RUN(kj_rope_vec_f16, kj_rope_vec, __half) KJ_ROPE_RUN(kj_rope_vec_bf16, kj_rope_vec, __nv_bfloat16)
 #endif
-  if (!found) { std::fprintf(stderr, "unknown kernel %s\n", name.c_str()); return 3; }
+  if (!found) { std::fprintf(stderr, "unknown kernel %s\n", argName.c_str()); return 3; }
   std::fwrite(&count, 4, 1, stdout);
   for (const Buffer& b : buffers) {
     std::fwrite(&b.type, 4, 1, stdout);

@@ -44,6 +44,16 @@ public @interface Kernel {
 
   /**
    * Extra compiler options, passed to NVRTC and nvcc alike (for example {@code -use_fast_math}).
+   * The compile-time check honours those that change what the preprocessor sees: {@code -D}, {@code
+   * -U}, {@code -std}, {@code -G}, {@code -rdc=true}.
    */
   String[] options() default {};
+
+  /**
+   * Macros defined for the CUDA C: {@code "NAME"} (defined as 1), {@code "NAME=value"} or {@code
+   * "NAME(x)=body"}. Each reaches nvcc and NVRTC as a {@code -D} option after {@link #options()},
+   * and the compile-time check reads the source through the same definitions, so a kernel declared
+   * under {@code #ifdef NAME} or through a macro is checked as the compiler sees it.
+   */
+  String[] defines() default {};
 }

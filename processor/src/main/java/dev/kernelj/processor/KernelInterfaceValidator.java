@@ -3,7 +3,7 @@ package dev.kernelj.processor;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.check.Diagnostic;
 import dev.kernelj.dsl.cuda.CudaParseException;
-import dev.kernelj.dsl.cuda.CudaSource;
+import dev.kernelj.dsl.cuda.CudaProgram;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,11 +35,17 @@ final class KernelInterfaceValidator {
   private final CudaSourceReader sourceReader;
   private final KernelMethodValidator methodValidator;
 
+  private final CheckTargets targets;
+
   KernelInterfaceValidator(
-      Elements elements, DiagnosticReporter reporter, CudaSourceReader sourceReader) {
+      Elements elements,
+      DiagnosticReporter reporter,
+      CudaSourceReader sourceReader,
+      CheckTargets targets) {
     this.elements = elements;
     this.reporter = reporter;
     this.sourceReader = sourceReader;
+    this.targets = targets;
     this.methodValidator = new KernelMethodValidator(reporter);
   }
 
@@ -74,11 +80,14 @@ final class KernelInterfaceValidator {
     Kernel kernel = type.getAnnotation(Kernel.class);
     String packageName = elements.getPackageOf(type).getQualifiedName().toString();
     Optional<String> cudaText = readSource(type, kernelMirror, kernel, packageName);
-    Optional<CudaSource> cuda = cudaText.flatMap(text -> parse(type, kernelMirror, kernel, text));
+    Optional<List<String>> options =
+        CompileOptionsCheck.options(type, kernelMirror, kernel, reporter);
+    Optional<CudaProgram> cuda =
+        options.flatMap(o -> cudaText.flatMap(text -> parse(type, kernelMirror, kernel, text, o)));
 
     checkInheritedMethods(type);
     List<KernelMethodModel> methods = validateMethods(type, cuda);
-    if (reporter.errorCount() != errorsBefore || cudaText.isEmpty()) {
+    if (reporter.errorCount() != errorsBefore || cudaText.isEmpty() || options.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(
@@ -87,7 +96,7 @@ final class KernelInterfaceValidator {
             simpleNames(type),
             cudaText.get(),
             Sha256.hex(cudaText.get()),
-            List.of(kernel.options()),
+            options.get(),
             methods));
   }
 
@@ -210,10 +219,10 @@ final class KernelInterfaceValidator {
     return packageName.isEmpty() ? "" : packageName.replace('.', '/') + "/";
   }
 
-  private Optional<CudaSource> parse(
-      TypeElement type, AnnotationMirror mirror, Kernel kernel, String text) {
+  private Optional<CudaProgram> parse(
+      TypeElement type, AnnotationMirror mirror, Kernel kernel, String text, List<String> options) {
     try {
-      return Optional.of(CudaSource.parse(text));
+      return Optional.of(targets.read(text, options));
     } catch (CudaParseException e) {
       String where =
           kernel.resource().isEmpty() ? "the CUDA C" : "resource \"" + kernel.resource() + "\"";
@@ -252,7 +261,7 @@ final class KernelInterfaceValidator {
     }
   }
 
-  private List<KernelMethodModel> validateMethods(TypeElement type, Optional<CudaSource> cuda) {
+  private List<KernelMethodModel> validateMethods(TypeElement type, Optional<CudaProgram> cuda) {
     List<KernelMethodModel> models = new ArrayList<>();
     Map<String, ExecutableElement> byName = new HashMap<>();
     Map<String, ExecutableElement> byBinding = new HashMap<>();

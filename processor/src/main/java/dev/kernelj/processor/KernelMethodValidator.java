@@ -8,7 +8,7 @@ import dev.kernelj.dsl.check.Problem;
 import dev.kernelj.dsl.check.SignatureCheck;
 import dev.kernelj.dsl.cuda.CudaKernel;
 import dev.kernelj.dsl.cuda.CudaParseException;
-import dev.kernelj.dsl.cuda.CudaSource;
+import dev.kernelj.dsl.cuda.CudaProgram;
 import dev.kernelj.dsl.cuda.NameExpression;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +50,7 @@ final class KernelMethodValidator {
   /**
    * Checks {@code method}; {@code source} is empty when the interface's CUDA C could not be read.
    */
-  Result validate(ExecutableElement method, Optional<CudaSource> source) {
+  Result validate(ExecutableElement method, Optional<CudaProgram> source) {
     int errorsBefore = reporter.errorCount();
     Optional<AnnotationMirror> global = Annotations.find(method, Annotations.GLOBAL);
     Global constraints = method.getAnnotation(Global.class);
@@ -211,7 +211,7 @@ final class KernelMethodValidator {
     }
     boolean aboutBinding =
         switch (problem.diagnostic()) {
-          case UNKNOWN_NAME, OVERLOAD, TEMPLATE -> true;
+          case UNKNOWN_NAME, OVERLOAD, TEMPLATE, MACRO, UNDEFINED, ARCH -> true;
           default -> false;
         };
     reporter.print(

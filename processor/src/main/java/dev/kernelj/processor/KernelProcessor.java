@@ -26,9 +26,14 @@ import javax.tools.Diagnostic.Kind;
  * throwable while handling one interface becomes one {@code [KernelInternal]} error on that
  * interface, and the others are still processed.
  *
+ * <p>Each source is read as the compilers read it ({@link CheckTargets}): preprocessed for nvcc's
+ * device pass of every architecture the build targets, with the {@code @Kernel} options and
+ * defines, and for the other architectures and NVRTC where the source tests them. Where nvcc
+ * precompiles, its PTX decides last whether every bound kernel exists ({@link BoundSymbols}).
+ *
  * <p>Options: {@code -Akernelj.precompile=off} skips nvcc; {@code -Akernelj.nvcc=<path>} picks the
  * compiler (else {@code KERNELJ_NVCC}, {@code PATH}, {@code /usr/local/cuda/bin/nvcc}); {@code
- * -Akernelj.archs=80,90} picks the architectures.
+ * -Akernelj.archs=80,90} picks the architectures (for the precompiled binary and the check).
  */
 @AutoService(Processor.class)
 public final class KernelProcessor extends AbstractProcessor {
@@ -70,17 +75,22 @@ public final class KernelProcessor extends AbstractProcessor {
   public synchronized void init(ProcessingEnvironment env) {
     super.init(env);
     reporter = new DiagnosticReporter(env.getMessager());
-    validator =
-        new KernelInterfaceValidator(
-            env.getElementUtils(), reporter, new CudaSourceReader(env.getFiler()));
+    List<Integer> archs = ProcessorOptions.DEFAULT_ARCHS;
     try {
       ProcessorOptions options = ProcessorOptions.parse(env.getOptions());
+      archs = options.archs();
       precompiledWriter =
           PrecompiledKernelWriter.create(options, environment, env.getFiler(), reporter);
     } catch (RuntimeException e) {
       reporter.printGlobal(Kind.ERROR, "[KernelCompile] " + e.getMessage());
       precompiledWriter = PrecompiledKernelWriter.disabled(env.getFiler(), reporter);
     }
+    // The check reads each source as nvcc would for the build's architectures, with the version
+    // of the nvcc at hand (or the toolkit KernelJ targets when there is none).
+    CheckTargets targets = new CheckTargets(archs, precompiledWriter::cudaVersion);
+    validator =
+        new KernelInterfaceValidator(
+            env.getElementUtils(), reporter, new CudaSourceReader(env.getFiler()), targets);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.kernelj.processor;
 
+import dev.kernelj.dsl.check.Diagnostic;
+import dev.kernelj.dsl.cuda.CudaVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +24,16 @@ import java.util.stream.Stream;
  * each such binding the compiled source gets one extra line, {@code __device__ void*
  * __kernelj_sym_N = (void*)&scale<float>;}: taking the address instantiates the template in the
  * binary, and the PTX initializer of that variable names the mangled symbol ({@code .u64
- * __kernelj_sym_0 = _Z5scaleIfEvPT_i;}). One extra {@code nvcc -ptx} reads those names.
+ * __kernelj_sym_0 = _Z5scaleIfEvPT_i;}). Those variables go into a PTX-only compile of their own
+ * (no ptxas), kept per architecture ({@code --keep}): {@link BoundSymbols} reads the names there.
+ *
+ * <p>The fat binary itself is compiled without those variables: a kernel whose address device code
+ * takes is compiled for indirect use, and ptxas then spends more registers on it (measured on
+ * sm_90: 26 to 36 for a RoPE kernel, 32 to 46 for an f32 activation). Host code instantiates the
+ * templates there instead ({@code void* __kernelj_inst_N = (void*)&scale<float>;}), as a launch
+ * {@code scale<float><<<...>>>} would, which leaves the kernels' code as an {@code extern "C"}
+ * wrapper's. Its PTX, also kept, shows which kernels nvcc really produced: {@link BoundSymbols}
+ * checks that every bound kernel is there.
  */
 final class NvccPrecompiler {
   static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -55,6 +66,12 @@ final class NvccPrecompiler {
   /** nvcc rejected the source (or took too long); {@code message} quotes its first errors. */
   record Rejected(String message) implements Outcome {}
 
+  /**
+   * nvcc compiled the source, but its output cannot serve a binding: a bound kernel is missing, or
+   * its symbol differs between architectures.
+   */
+  record Unbound(Diagnostic diagnostic, String message) implements Outcome {}
+
   /** nvcc could not be run at all; the kernels will be compiled at run time instead. */
   record Unavailable(String reason) implements Outcome {}
 
@@ -66,39 +83,53 @@ final class NvccPrecompiler {
     Path dir = null;
     try {
       dir = Files.createTempDirectory("kernelj-nvcc");
+      Path keep = Files.createDirectory(dir.resolve("keep"));
       String baseName = String.join("_", model.simpleNames());
       List<KernelMethodModel> unnamed =
           model.methods().stream().filter(m -> m.cSymbol().isEmpty()).toList();
-      String compiled = withSymbolVariables(model.cudaSource(), unnamed);
       Path cu = dir.resolve(baseName + ".cu");
-      Files.writeString(cu, compiled, StandardCharsets.UTF_8);
+      Files.writeString(
+          cu, withInstantiations(model.cudaSource(), unnamed), StandardCharsets.UTF_8);
+      Path symbolsCu = dir.resolve(baseName + ".symbols.cu");
+      Files.writeString(
+          symbolsCu, withSymbolVariables(model.cudaSource(), unnamed), StandardCharsets.UTF_8);
 
+      // --keep leaves the PTX of every architecture beside the fat binary: it says which kernels
+      // nvcc really produced.
       Run fatbin =
-          run(dir, fatbinCommand(model, cu.getFileName().toString(), baseName + ".fatbin"));
+          run(
+              dir,
+              fatbinCommand(model, cu.getFileName().toString(), baseName + ".fatbin", keep, false));
       if (!fatbin.succeeded()) {
         return new Rejected(rejection(model, fatbin, unnamed));
       }
-      Map<String, String> lowered = new LinkedHashMap<>();
-      for (KernelMethodModel method : model.methods()) {
-        method.cSymbol().ifPresent(symbol -> lowered.put(method.nameExpression(), symbol));
-      }
+      Map<Integer, String> entryPtx = keptPtx(keep, baseName);
+      // The symbol variables' PTX, per architecture (embedded as PTX only: ptxas never runs).
+      Map<Integer, String> markerPtx = Map.of();
       if (!unnamed.isEmpty()) {
-        Run ptx = run(dir, ptxCommand(model, cu.getFileName().toString(), baseName + ".ptx"));
-        if (ptx.succeeded()) {
-          Map<Integer, String> symbols =
-              PtxSymbols.read(Files.readString(dir.resolve(baseName + ".ptx")), SYMBOL_VARIABLE);
-          for (int i = 0; i < unnamed.size(); i++) {
-            String symbol = symbols.get(i);
-            if (symbol != null) {
-              lowered.put(unnamed.get(i).nameExpression(), symbol);
-            }
-          }
+        Path symbolsKeep = Files.createDirectory(dir.resolve("keep-symbols"));
+        Run symbols =
+            run(
+                dir,
+                fatbinCommand(
+                    model,
+                    symbolsCu.getFileName().toString(),
+                    baseName + ".symbols.fatbin",
+                    symbolsKeep,
+                    true));
+        if (symbols.succeeded()) {
+          markerPtx = keptPtx(symbolsKeep, baseName + ".symbols");
         }
-        // Without the PTX the bindings simply have no lowered name: the runtime compiles with
-        // NVRTC.
+        // Without that PTX the templates simply have no lowered name: the runtime compiles them
+        // with NVRTC.
+      }
+      BoundSymbols.Result bound =
+          BoundSymbols.check(model, unnamed, markerPtx, entryPtx, SYMBOL_VARIABLE);
+      if (bound.problem().isPresent()) {
+        return bound.problem().get();
       }
       return new Compiled(
-          Files.readAllBytes(dir.resolve(baseName + ".fatbin")), lowered, version());
+          Files.readAllBytes(dir.resolve(baseName + ".fatbin")), bound.lowered(), version());
     } catch (IOException e) {
       return new Unavailable("could not run " + nvcc + ": " + e.getMessage());
     } finally {
@@ -106,8 +137,43 @@ final class NvccPrecompiler {
     }
   }
 
+  /** The toolkit version of this nvcc, or the default when it cannot be asked. */
+  CudaVersion cudaVersion() {
+    try {
+      return CudaVersion.fromNvccOutput(version());
+    } catch (IOException e) {
+      return CudaVersion.DEFAULT;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return CudaVersion.DEFAULT;
+    }
+  }
+
   /**
-   * The source as compiled: the interface's CUDA C plus one symbol variable per unnamed binding.
+   * The source the fat binary is compiled from: the interface's CUDA C plus one host-side reference
+   * per unnamed binding, which instantiates a template without taking its address in device code.
+   */
+  static String withInstantiations(String source, List<KernelMethodModel> unnamed) {
+    if (unnamed.isEmpty()) {
+      return source;
+    }
+    StringBuilder text = new StringBuilder(source);
+    if (!source.endsWith("\n")) {
+      text.append('\n');
+    }
+    for (int i = 0; i < unnamed.size(); i++) {
+      text.append("void* __kernelj_inst_")
+          .append(i)
+          .append(" = (void*)&")
+          .append(unnamed.get(i).nameExpression())
+          .append(";\n");
+    }
+    return text.toString();
+  }
+
+  /**
+   * The source the symbol names are read from: the interface's CUDA C plus one device-side symbol
+   * variable per unnamed binding.
    */
   static String withSymbolVariables(String source, List<KernelMethodModel> unnamed) {
     if (unnamed.isEmpty()) {
@@ -128,21 +194,35 @@ final class NvccPrecompiler {
     return text.toString();
   }
 
-  private List<String> fatbinCommand(KernelInterfaceModel model, String input, String output) {
-    List<String> command = new ArrayList<>(List.of(nvcc.toString(), "-fatbin"));
+  /** The PTX nvcc kept in {@code keep} for each architecture, by architecture. */
+  private Map<Integer, String> keptPtx(Path keep, String baseName) throws IOException {
+    Map<Integer, String> ptx = new LinkedHashMap<>();
     for (int arch : archs) {
-      command.addAll(List.of("-gencode", "arch=compute_" + arch + ",code=sm_" + arch));
+      Path file = keep.resolve(baseName + ".compute_" + arch + ".ptx");
+      if (Files.isRegularFile(file)) {
+        ptx.put(arch, Files.readString(file));
+      }
     }
-    int newest = archs.get(archs.size() - 1);
-    command.addAll(List.of("-gencode", "arch=compute_" + newest + ",code=compute_" + newest));
-    command.addAll(model.options());
-    command.addAll(List.of("-o", output, input));
-    return command;
+    return ptx;
   }
 
-  private List<String> ptxCommand(KernelInterfaceModel model, String input, String output) {
+  /**
+   * A fat binary of {@code input} for every architecture, its PTX kept in {@code keep}; {@code
+   * ptxOnly} embeds PTX alone, so ptxas never runs.
+   */
+  private List<String> fatbinCommand(
+      KernelInterfaceModel model, String input, String output, Path keep, boolean ptxOnly) {
     List<String> command =
-        new ArrayList<>(List.of(nvcc.toString(), "-ptx", "-arch=compute_" + archs.get(0)));
+        new ArrayList<>(
+            List.of(nvcc.toString(), "-fatbin", "--keep", "--keep-dir", keep.toString()));
+    for (int arch : archs) {
+      String code = ptxOnly ? "compute_" + arch : "sm_" + arch;
+      command.addAll(List.of("-gencode", "arch=compute_" + arch + ",code=" + code));
+    }
+    if (!ptxOnly) {
+      int newest = archs.get(archs.size() - 1);
+      command.addAll(List.of("-gencode", "arch=compute_" + newest + ",code=compute_" + newest));
+    }
     command.addAll(model.options());
     command.addAll(List.of("-o", output, input));
     return command;

@@ -1,6 +1,7 @@
 package dev.kernelj.processor;
 
 import dev.kernelj.dsl.check.Diagnostic;
+import dev.kernelj.dsl.cuda.CudaVersion;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -41,6 +42,7 @@ final class PrecompiledKernelWriter {
   private final DiagnosticReporter reporter;
   private final String missingNote;
   private boolean noted;
+  private CudaVersion cudaVersion;
 
   private PrecompiledKernelWriter(
       Optional<NvccPrecompiler> precompiler,
@@ -86,6 +88,17 @@ final class PrecompiledKernelWriter {
     return new PrecompiledKernelWriter(Optional.empty(), filer, reporter, null);
   }
 
+  /**
+   * The toolkit version of the nvcc this writer compiles with, or the version KernelJ targets when
+   * there is none (or it cannot be run).
+   */
+  CudaVersion cudaVersion() {
+    if (cudaVersion == null) {
+      cudaVersion = precompiler.map(NvccPrecompiler::cudaVersion).orElse(CudaVersion.DEFAULT);
+    }
+    return cudaVersion;
+  }
+
   void write(KernelInterfaceModel model, TypeElement origin) {
     if (precompiler.isEmpty()) {
       if (missingNote != null && !noted) {
@@ -108,6 +121,8 @@ final class PrecompiledKernelWriter {
       writeResources(model, origin, compiled);
     } else if (outcome instanceof NvccPrecompiler.Rejected rejected) {
       reporter.error(Diagnostic.COMPILE, rejected.message(), origin, kernelMirror, sourceMember);
+    } else if (outcome instanceof NvccPrecompiler.Unbound unbound) {
+      reporter.error(unbound.diagnostic(), unbound.message(), origin, kernelMirror, sourceMember);
     } else if (outcome instanceof NvccPrecompiler.Unavailable unavailable) {
       reporter.print(
           Kind.WARNING,

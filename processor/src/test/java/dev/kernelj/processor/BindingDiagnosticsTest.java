@@ -2,6 +2,7 @@ package dev.kernelj.processor;
 
 import static com.google.testing.compile.CompilationSubject.assertThat;
 import static dev.kernelj.processor.Compilations.METHOD_LINE;
+import static dev.kernelj.processor.Compilations.assertOneError;
 import static dev.kernelj.processor.Compilations.compile;
 import static dev.kernelj.processor.Compilations.kernel;
 
@@ -14,14 +15,6 @@ class BindingDiagnosticsTest {
   private static final String TWO_KERNELS =
       "extern \"C\" __global__ void saxpy(int n, float a, const float* x, float* y) {}"
           + " extern \"C\" __global__ void relu(int n, float* x) {}";
-
-  private static Compilation assertOneError(JavaFileObject source, String message, int line) {
-    Compilation compilation = compile(source);
-    assertThat(compilation).failed();
-    assertThat(compilation).hadErrorCount(1);
-    assertThat(compilation).hadErrorContaining(message).inFile(source).onLine(line);
-    return compilation;
-  }
 
   @Test
   void unknownNameSuggestsTheClosest() {

@@ -72,6 +72,69 @@ class GoldenLauncherTest {
   }
 
   @Test
+  void namespacedKernels() {
+    assertLauncherMatches(
+        compile(
+            source(
+                "test.Namespaced",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(source = \"\"\"",
+                "    #include <cuda_fp16.h>",
+                "    namespace kj { namespace f32 {",
+                "    __global__ void scale(float* x, float a, int n) {",
+                "      int i = blockIdx.x * blockDim.x + threadIdx.x;",
+                "      if (i < n) x[i] *= a;",
+                "    }",
+                "    } namespace f16 {",
+                "    __global__ void scale(__half* x, float a, int n) {",
+                "      int i = blockIdx.x * blockDim.x + threadIdx.x;",
+                "      if (i < n) x[i] = __float2half(__half2float(x[i]) * a);",
+                "    }",
+                "    extern \"C\" __global__ void kj_zero(float* x, int n) {",
+                "      int i = blockIdx.x * blockDim.x + threadIdx.x;",
+                "      if (i < n) x[i] = 0.0f;",
+                "    }",
+                "    } }",
+                "    \"\"\")",
+                "interface Namespaced {",
+                "  @Global(\"kj::f32::scale\") void scaleF32(Launch launch, Ptr<F32> x, float a, int n);",
+                "  @Global(\"kj::f16::scale\") void scaleF16(Launch launch, Ptr<F16> x, float a, int n);",
+                "  @Global(\"kj::f16::kj_zero\") void zero(Launch launch, Ptr<F32> x, int n);",
+                "}")),
+        "test.NamespacedLauncher");
+  }
+
+  @Test
+  void macroDefinedKernelsWithDefines() {
+    assertLauncherMatches(
+        compile(
+            source(
+                "test.MacroDefined",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(defines = {\"BLOCK=128\", \"WITH_F64\"}, source = \"\"\"",
+                "    #define DEFINE_AXPY(SUFFIX, T)                                          \\\\",
+                "      extern \"C\" __global__ void __launch_bounds__(BLOCK)                 \\\\",
+                "      axpy_##SUFFIX(int n, T a, const T* __restrict__ x, T* __restrict__ y) { \\\\",
+                "        int i = blockIdx.x * BLOCK + threadIdx.x;                         \\\\",
+                "        if (i < n) y[i] = a * x[i] + y[i];                                \\\\",
+                "      }",
+                "    DEFINE_AXPY(f32, float)",
+                "    #ifdef WITH_F64",
+                "    DEFINE_AXPY(f64, double)",
+                "    #endif",
+                "    \"\"\")",
+                "interface MacroDefined {",
+                "  @Global(value = \"axpy_f32\", maxThreadsPerBlock = 128)",
+                "  void axpyF32(Launch launch, int n, float a, ConstPtr<F32> x, Ptr<F32> y);",
+                "  @Global(value = \"axpy_f64\", maxThreadsPerBlock = 128)",
+                "  void axpyF64(Launch launch, int n, double a, ConstPtr<F64> x, Ptr<F64> y);",
+                "}")),
+        "test.MacroDefinedLauncher");
+  }
+
+  @Test
   void everyScalarKind() {
     assertLauncherMatches(
         compile(

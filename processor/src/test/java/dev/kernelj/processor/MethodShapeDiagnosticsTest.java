@@ -2,6 +2,7 @@ package dev.kernelj.processor;
 
 import static com.google.testing.compile.CompilationSubject.assertThat;
 import static dev.kernelj.processor.Compilations.METHOD_LINE;
+import static dev.kernelj.processor.Compilations.assertOneError;
 import static dev.kernelj.processor.Compilations.compile;
 import static dev.kernelj.processor.Compilations.kernel;
 import static dev.kernelj.processor.Compilations.source;
@@ -17,13 +18,6 @@ import org.junit.jupiter.api.Test;
 class MethodShapeDiagnosticsTest {
   private static final String RELU =
       "extern \"C\" __global__ void __launch_bounds__(256) relu(int n, float* x) {}";
-
-  private static void assertOneError(JavaFileObject source, String message, int line) {
-    Compilation compilation = compile(source);
-    assertThat(compilation).failed();
-    assertThat(compilation).hadErrorCount(1);
-    assertThat(compilation).hadErrorContaining(message).inFile(source).onLine(line);
-  }
 
   @Test
   void methodMustReturnVoid() {

@@ -107,6 +107,67 @@ class NvccPrecompileTest {
   }
 
   @Test
+  void namespacedKernelsGetTheirMangledOrPlainSymbols() throws IOException {
+    Compilation compilation =
+        compileWithNvcc(
+            List.of(),
+            source(
+                "test.Spaces",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(source = \"\"\"",
+                "    namespace f32 { __global__ void scale(float* x, float a) { x[0] *= a; } }",
+                "    namespace f64 { __global__ void scale(double* x, double a) { x[0] *= a; } }",
+                "    namespace c_api { extern \"C\" __global__ void kj_zero(float* x) { x[0] = 0; } }",
+                "    namespace { __global__ void hidden(int* x) { *x = 1; } }",
+                "    \"\"\")",
+                "interface Spaces {",
+                "  @Global(\"f32::scale\") void scaleF32(Launch launch, Ptr<F32> x, float a);",
+                "  @Global(\"f64::scale\") void scaleF64(Launch launch, Ptr<F64> x, double a);",
+                "  @Global(\"c_api::kj_zero\") void zero(Launch launch, Ptr<F32> x);",
+                "  void hidden(Launch launch, Ptr<I32> x);",
+                "}"));
+    CompilationSubject.assertThat(compilation).succeededWithoutWarnings();
+    Properties properties = properties(compilation, "Spaces.kernelj.properties");
+    assertThat(properties.getProperty("lowered.f32::scale")).isEqualTo("_ZN3f325scaleEPff");
+    assertThat(properties.getProperty("lowered.f64::scale")).isEqualTo("_ZN3f645scaleEPdd");
+    // C linkage: the symbol is the plain name, whatever namespace declares it.
+    assertThat(properties.getProperty("lowered.c_api::kj_zero")).isEqualTo("kj_zero");
+    // An anonymous namespace mangles with a name unique to the file; nvcc's own PTX names it.
+    assertThat(properties.getProperty("lowered.hidden")).contains("6hiddenEPi");
+  }
+
+  @Test
+  void aBoundKernelNvccDidNotCompileFailsTheBuild() {
+    // The front end cannot see __CUDA_RUNTIME_H__ (the guard of the cuda_runtime.h nvcc includes;
+    // headers stay opaque), so it takes the kernel as defined; nvcc's output shows it is not.
+    JavaFileObject source =
+        source(
+            "test.Hidden",
+            "package test;",
+            "import dev.kernelj.dsl.*;",
+            "@Kernel(source = \"\"\"",
+            "    #ifndef __CUDA_RUNTIME_H__",
+            "    extern \"C\" __global__ void only_without_runtime(float* x) { x[0] = 1; }",
+            "    #endif",
+            "    extern \"C\" __global__ void always(float* x) { x[0] = 2; }",
+            "    \"\"\")",
+            "interface Hidden {",
+            "  void only_without_runtime(Launch launch, Ptr<F32> x);",
+            "  void always(Launch launch, Ptr<F32> x);",
+            "}");
+    Compilation compilation = compileWithNvcc(List.of(), source);
+    CompilationSubject.assertThat(compilation).hadErrorCount(1);
+    CompilationSubject.assertThat(compilation)
+        .hadErrorContaining(
+            "[KernelUndefined] nvcc compiled the CUDA C of test.Hidden for sm_80, sm_90, but its"
+                + " output has no kernel only_without_runtime for 'only_without_runtime' (bound by"
+                + " test.Hidden.only_without_runtime)")
+        .inFile(source)
+        .onLine(3);
+  }
+
+  @Test
   void architecturesComeFromTheOption() throws IOException {
     Compilation compilation =
         compileWithNvcc(

@@ -125,9 +125,53 @@ class ParameterDiagnosticsTest {
     assertOnlyError(
         SAXPY,
         "void saxpy(Launch launch, int n, Float a, ConstPtr<F32> x, Ptr<F32> y);",
-        "[KernelUnsupportedType] parameter 2 'a' is Float in Java, which cannot be passed to a kernel; use a"
-            + " primitive, Ptr<T> or ConstPtr<T>. "
+        "[KernelUnsupportedType] parameter 2 'a' is Float in Java, which cannot be passed to a kernel"
+            + " (a boxed object, not a value; use the primitive); for CUDA's float declare float. "
             + SAXPY_QUOTE);
+  }
+
+  @Test
+  void javaCharIsToldToUseByte() {
+    assertOnlyError(
+        "extern \"C\" __global__ void count(const char* text, char needle, int* hits) {}",
+        "void count(Launch launch, ConstPtr<I8> text, char needle, Ptr<I32> hits);",
+        "[KernelUnsupportedType] parameter 2 'needle' is char in Java, which cannot be passed to a"
+            + " kernel (Java's char is a 16-bit UTF-16 code unit; CUDA's char is an 8-bit integer,"
+            + " Java's byte); for CUDA's char declare byte.");
+  }
+
+  @Test
+  void referenceParameterIsNamedAndExplained() {
+    assertOnlyError(
+        "extern \"C\" __global__ void sum(const float* x, int n, float& total) {}",
+        "void sum(Launch launch, ConstPtr<F32> x, int n, Ptr<F32> total);",
+        "[KernelUnsupportedType] parameter 3 'total' is float& in CUDA, a C++ reference: a kernel"
+            + " launched from Java receives values and device pointers, never references, so no"
+            + " Java type can match it; declare it as a pointer (float* total) and pass Ptr<F32>."
+            + " CUDA (line 1): extern \"C\" __global__ void sum(const float* x, int n, float&"
+            + " total)");
+  }
+
+  @Test
+  void constReferenceParameterIsToldToTakeAValue() {
+    assertOnlyError(
+        "extern \"C\" __global__ void shift(float* x, const float& by) {}",
+        "void shift(Launch launch, Ptr<F32> x, float by);",
+        "[KernelUnsupportedType] parameter 2 'by' is const float& in CUDA, a C++ reference: a"
+            + " kernel launched from Java receives values and device pointers, never references,"
+            + " so no Java type can match it; take it by value (const float by) and pass float.");
+  }
+
+  @Test
+  void omittedDefaultArgumentIsExplained() {
+    assertOnlyError(
+        "extern \"C\" __global__ void fill(float* x, int n, float value = 0.0f, int stride = 1) {}",
+        "void fill(Launch launch, Ptr<F32> x, int n);",
+        "[KernelArity] __global__ 'fill' takes 4 parameters but the Java method declares 2"
+            + " parameters after the Launch, leaving out 'float value = 0.0f', 'int stride = 1': C++"
+            + " default arguments do not apply to a launch from Java, which passes every parameter;"
+            + " declare float value, int stride at the end of the Java method and pass 0.0f for"
+            + " value, 1 for stride.");
   }
 
   @Test

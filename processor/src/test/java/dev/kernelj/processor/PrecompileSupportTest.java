@@ -134,6 +134,15 @@ class PrecompileSupportTest {
   }
 
   @Test
+  void theFatBinaryInstantiatesTemplatesFromHostCodeNotByDeviceAddresses() {
+    KernelMethodModel scale =
+        new KernelMethodModel("s", "launch", "scale<float>", Optional.empty(), List.of(), 0, 0);
+    assertThat(NvccPrecompiler.withInstantiations("__global__ void k() {}", List.of(scale)))
+        .isEqualTo("__global__ void k() {}\nvoid* __kernelj_inst_0 = (void*)&scale<float>;\n");
+    assertThat(NvccPrecompiler.withInstantiations("x\n", List.of())).isEqualTo("x\n");
+  }
+
+  @Test
   void errorsAreQuotedWithLinesAndAppendedLinesAreLabelled() {
     String output =
         """

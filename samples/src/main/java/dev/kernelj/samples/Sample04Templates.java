@@ -5,9 +5,15 @@ import dev.kernelj.dsl.F64;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.runtime.cuda.CudaContext;
 import dev.kernelj.runtime.cuda.DeviceBuffer;
+import dev.kernelj.runtime.cuda.KernelTimer;
 import java.io.PrintStream;
+import java.util.Locale;
 
-/** Sample 04: one C++ template kernel, instantiated for float and for double. */
+/**
+ * Sample 04: one C++ template kernel, instantiated for float and for double; then the float
+ * instantiation timed over 64 MiB exactly as notebook 02 times it in jshell ({@link KernelTimer}),
+ * so that the two figures can be set side by side.
+ */
 final class Sample04Templates implements Sample {
   @Override
   public String title() {
@@ -42,7 +48,27 @@ final class Sample04Templates implements Sample {
       }
       boolean ok = Check.report(out, "scale<float>", Check.maxRelativeError(gotF, wantF), 0);
       ok &= Check.report(out, "scale<double> (absolute)", worstD, 0);
+      timeTheNotebooksLaunch(context, kernels, out);
       return ok;
     }
   }
+
+  /** Notebook 02's launch: scale<float> by 1 over 2^24 floats, 256 threads a block, 20 times. */
+  private static void timeTheNotebooksLaunch(CudaContext context, Scale kernels, PrintStream out) {
+    int n = TIMED_FLOATS;
+    try (DeviceBuffer<F32> data = context.allocate(F32.class, n)) {
+      Launch launch = Launch.grid(Launch.blocksFor(n, 256)).block(256);
+      KernelTimer.Timing timing = context.time(20, () -> kernels.scaleF32(launch, data, 1.0f, n));
+      out.printf(
+          Locale.ROOT,
+          "  scale<float> over %d floats: %s, %.0f GB/s (read + write)%n",
+          n,
+          timing,
+          2.0 * n * Float.BYTES / (timing.microsPerLaunch() * 1e3));
+      out.println("  " + timing.reportLine("scale<float> n=" + n));
+    }
+  }
+
+  /** The size notebook 02 times (64 MiB of floats). */
+  static final int TIMED_FLOATS = 1 << 24;
 }

@@ -1,6 +1,7 @@
 package dev.kernelj.dsl.check;
 
 import dev.kernelj.dsl.DType;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,18 +33,19 @@ public final class CTypes {
   /**
    * The element type a C base type spells ({@code "unsigned int"} is {@link DType#U32}), or empty
    * for anything else: structs, user typedefs, vector types, template parameters, {@code void},
-   * {@code long double}. White space is folded; a leading {@code std::} or {@code ::} is ignored,
-   * and the arithmetic keywords may come in any order ({@code long unsigned int}).
+   * {@code long double}. White space is folded; a leading {@code ::}, {@code std::} or {@code
+   * cuda::std::} is ignored, and the arithmetic keywords may come in any order ({@code long
+   * unsigned int}).
    */
   public static Optional<DType> dtypeOf(String cBase) {
     if (cBase == null) {
       return Optional.empty();
     }
     String name = cBase.strip().replaceAll("\\s+", " ");
-    if (name.startsWith("std::")) {
-      name = name.substring(5);
-    } else if (name.startsWith("::")) {
-      name = name.substring(2);
+    for (String prefix : List.of("::", "cuda::std::", "std::")) {
+      if (name.startsWith(prefix)) {
+        name = name.substring(prefix.length());
+      }
     }
     DType named = NAMED.get(name);
     return named != null ? Optional.of(named) : arithmetic(name.split(" "));

@@ -13,6 +13,18 @@ public enum Diagnostic {
   /** No {@code __global__} function of the bound name. */
   UNKNOWN_NAME("KernelUnknownName"),
   /**
+   * The declaration a binding needs is hidden behind a macro the source does not define (from a
+   * header KernelJ does not read), in its place or in its parameter list.
+   */
+  MACRO("KernelMacro"),
+  /** The bound {@code __global__} function is declared but never defined in the source. */
+  UNDEFINED("KernelUndefined"),
+  /**
+   * The bound function differs between the architectures (or compilers) the source is compiled for:
+   * its parameters change with {@code __CUDA_ARCH__}, or it exists only for some.
+   */
+  ARCH("KernelArch"),
+  /**
    * Several {@code __global__} functions of the bound name (C++ overloads): the binding is
    * ambiguous.
    */

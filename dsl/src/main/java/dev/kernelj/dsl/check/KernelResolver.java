@@ -5,12 +5,12 @@ import dev.kernelj.dsl.cuda.CudaSource;
 import dev.kernelj.dsl.cuda.NameExpression;
 import dev.kernelj.dsl.cuda.TemplateParam;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Finds the one {@code __global__} function a name expression binds to: by name, then template or
- * not by whether the expression has template arguments, then by template argument count.
+ * Finds the one {@code __global__} function a name expression binds to in one view of the source:
+ * by C++ name lookup (namespaces included), then template or not by whether the expression has
+ * template arguments, then by template argument count; and checks that it has a body.
  */
 final class KernelResolver {
   /** Exactly one of the two is non-null. */
@@ -19,10 +19,19 @@ final class KernelResolver {
   private KernelResolver() {}
 
   static Resolution resolve(NameExpression binding, CudaSource source) {
-    List<CudaKernel> named = source.named(binding.name());
+    List<CudaKernel> named = source.lookup(binding);
     if (named.isEmpty()) {
-      return fail(Diagnostic.UNKNOWN_NAME, unknownName(binding, source));
+      return UnknownName.problem(binding, source);
     }
+    Resolution r = byTemplateArguments(binding, named);
+    if (r.kernel() != null && !source.hasBody(r.kernel(), binding.templateArgs())) {
+      return fail(Diagnostic.UNDEFINED, undefined(binding, r.kernel()));
+    }
+    return r;
+  }
+
+  private static Resolution byTemplateArguments(NameExpression binding, List<CudaKernel> named) {
+    String qualified = named.get(0).qualifiedName();
     if (binding.isInstantiation()) {
       List<CudaKernel> templates = named.stream().filter(CudaKernel::isTemplate).toList();
       if (templates.isEmpty()) {
@@ -31,9 +40,9 @@ final class KernelResolver {
             "'"
                 + binding.text()
                 + "' gives template arguments but __global__ '"
-                + binding.name()
+                + qualified
                 + "' is not a template; bind it as \""
-                + binding.name()
+                + binding.qualifiedName()
                 + "\". "
                 + Quote.of(named.get(0)));
       }
@@ -58,7 +67,7 @@ final class KernelResolver {
               + " template argument"
               + (count == 1 ? "" : "s")
               + " but __global__ '"
-              + binding.name()
+              + qualified
               + "' takes "
               + takes
               + ". "
@@ -69,24 +78,43 @@ final class KernelResolver {
       return new Resolution(plain.get(0), null);
     }
     if (plain.size() > 1) {
-      return fail(Diagnostic.OVERLOAD, overloaded(binding.name(), plain));
+      return fail(Diagnostic.OVERLOAD, overloaded(binding.text(), plain));
     }
     CudaKernel template = named.get(0);
     String example =
-        template.name()
+        binding.qualifiedName()
             + template.templateParams().stream()
                 .map(tp -> tp.name().isEmpty() ? "?" : tp.name())
                 .collect(Collectors.joining(", ", "<", ">"));
     return fail(
         Diagnostic.TEMPLATE,
         "__global__ '"
-            + binding.name()
+            + template.qualifiedName()
             + "' is a template ("
             + templateHeader(template)
             + ") and needs template arguments: bind an instantiation such as @Global(\""
             + example
             + "\") with each template parameter replaced by its argument. "
             + Quote.of(template));
+  }
+
+  private static String undefined(NameExpression binding, CudaKernel k) {
+    String what =
+        k.isTemplate()
+            ? "template '"
+                + k.qualifiedName()
+                + "' is declared but neither it nor a specialisation for <"
+                + String.join(", ", binding.templateArgs())
+                + "> is defined"
+            : "'" + k.qualifiedName() + "' is declared but never defined";
+    return "__global__ "
+        + what
+        + " in this source: nvcc and NVRTC compile the source on its own, so no code exists"
+        + " to launch (a definition in another file is never linked in); give the declaration at"
+        + " line "
+        + k.line()
+        + " a body. "
+        + Quote.of(k);
   }
 
   /** {@code template <typename T, int BLOCK = 256>}. */
@@ -115,7 +143,13 @@ final class KernelResolver {
   private static String overloaded(String what, List<CudaKernel> candidates) {
     String each =
         candidates.stream()
-            .map(k -> "line " + k.line() + ": " + k.declaration())
+            .map(
+                k ->
+                    "line "
+                        + k.line()
+                        + ": "
+                        + k.declaration()
+                        + (k.namespace().isEmpty() ? "" : " in " + k.qualifiedName()))
             .collect(Collectors.joining("; "));
     return "'"
         + what
@@ -127,50 +161,7 @@ final class KernelResolver {
         + " be overloaded at all)";
   }
 
-  private static String unknownName(NameExpression binding, CudaSource source) {
-    List<String> names = source.kernels().stream().map(CudaKernel::name).distinct().toList();
-    if (names.isEmpty()) {
-      return "no __global__ function named '"
-          + binding.name()
-          + "': the CUDA source declares no __global__ function at all";
-    }
-    String closest = names.get(0);
-    for (String n : names) {
-      if (distance(n, binding.name()) < distance(closest, binding.name())) {
-        closest = n;
-      }
-    }
-    return "no __global__ function named '"
-        + binding.name()
-        + "'; did you mean '"
-        + closest
-        + "'? The CUDA source declares: "
-        + String.join(", ", names);
-  }
-
-  /** Edit distance, ignoring case: the suggestion should survive saxpy vs SAXPY. */
-  static int distance(String a, String b) {
-    String x = a.toLowerCase(Locale.ROOT);
-    String y = b.toLowerCase(Locale.ROOT);
-    int[] prev = new int[y.length() + 1];
-    int[] cur = new int[y.length() + 1];
-    for (int j = 0; j <= y.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= x.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= y.length(); j++) {
-        int substitution = prev[j - 1] + (x.charAt(i - 1) == y.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(substitution, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[y.length()];
-  }
-
-  private static Resolution fail(Diagnostic d, String message) {
+  static Resolution fail(Diagnostic d, String message) {
     return new Resolution(null, new Problem(d, true, -1, message));
   }
 }

@@ -38,16 +38,7 @@ final class ParamMatcher {
 
   private void run() {
     if (java.size() != cuda.size()) {
-      error(
-          Diagnostic.ARITY,
-          -1,
-          "__global__ '"
-              + kernelName
-              + "' takes "
-              + count(cuda.size())
-              + " but the Java method declares "
-              + count(java.size())
-              + " after the Launch");
+      error(Diagnostic.ARITY, -1, arity());
       return;
     }
     Optional<int[]> swap = OrderCheck.firstSwap(java, cuda);
@@ -77,9 +68,58 @@ final class ParamMatcher {
     }
   }
 
+  /**
+   * Counts differ. When Java leaves out trailing parameters that have C++ default arguments, the
+   * message says defaults do not apply to a launch from Java.
+   */
+  private String arity() {
+    String counts =
+        "__global__ '"
+            + kernelName
+            + "' takes "
+            + count(cuda.size())
+            + " but the Java method declares "
+            + count(java.size())
+            + " after the Launch";
+    if (java.size() < cuda.size()
+        && cuda.subList(java.size(), cuda.size()).stream().allMatch(CudaParam::hasDefault)) {
+      List<CudaParam> left = cuda.subList(java.size(), cuda.size());
+      String declare =
+          left.stream()
+              .map(p -> JavaSuggestion.forCuda(p.type()) + " " + javaName(p))
+              .reduce((a, b) -> a + ", " + b)
+              .orElse("");
+      String pass =
+          left.stream()
+              .map(p -> p.defaultValue() + " for " + javaName(p))
+              .reduce((a, b) -> a + ", " + b)
+              .orElse("");
+      return counts
+          + ", leaving out "
+          + left.stream()
+              .map(p -> "'" + p + " = " + p.defaultValue() + "'")
+              .reduce((a, b) -> a + ", " + b)
+              .orElse("")
+          + ": C++ default arguments do not apply to a launch from Java, which passes every"
+          + " parameter; declare "
+          + declare
+          + " at the end of the Java method and pass "
+          + pass;
+    }
+    return counts;
+  }
+
+  private static String javaName(CudaParam p) {
+    return p.name().isEmpty() ? "value" : p.name();
+  }
+
   private void matchPair(int i, JavaParam jp, CudaParam cp) {
     String label = label(i, cp);
     CudaType ct = cp.type();
+    if (ct.reference()) {
+      error(Diagnostic.UNSUPPORTED_TYPE, i, reference(label, cp));
+      return;
+    }
     if (jp instanceof JavaParam.Unsupported u) {
       error(
           Diagnostic.UNSUPPORTED_TYPE,
@@ -87,7 +127,12 @@ final class ParamMatcher {
           label
               + " is "
               + u.javaSpelling()
-              + " in Java, which cannot be passed to a kernel; use a primitive, Ptr<T> or ConstPtr<T>");
+              + " in Java, which cannot be passed to a kernel"
+              + JavaSuggestion.why(u.javaSpelling())
+              + "; for CUDA's "
+              + ct
+              + " declare "
+              + JavaSuggestion.forCuda(ct));
       return;
     }
     if (ct.pointerLevel() >= 2) {
@@ -224,6 +269,31 @@ final class ParamMatcher {
                   + " so read-only buffers can be passed. "
                   + quote));
     }
+  }
+
+  /**
+   * A C++ reference parameter: the launch copies parameter values to the device, and a reference
+   * would have to point at device memory, which Java hands over as a pointer.
+   */
+  private static String reference(String label, CudaParam cp) {
+    CudaType ct = cp.type();
+    CudaType value = new CudaType(ct.base(), ct.pointeeConst(), ct.pointerLevel(), false);
+    String name = cp.name().isEmpty() ? "" : " " + cp.name();
+    String fix =
+        ct.pointeeConst() && ct.pointerLevel() == 0
+            ? "take it by value (" + value + name + ") and pass " + JavaSuggestion.forCuda(value)
+            : "declare it as a pointer ("
+                + new CudaType(ct.base(), ct.pointeeConst(), ct.pointerLevel() + 1, false)
+                + name
+                + ") and pass "
+                + JavaSuggestion.forCuda(
+                    new CudaType(ct.base(), ct.pointeeConst(), ct.pointerLevel() + 1, false));
+    return label
+        + " is "
+        + ct
+        + " in CUDA, a C++ reference: a kernel launched from Java receives values and device"
+        + " pointers, never references, so no Java type can match it; "
+        + fix;
   }
 
   private static boolean isHalfWidthFloat(DType t) {

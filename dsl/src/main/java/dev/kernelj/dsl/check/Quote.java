@@ -6,19 +6,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How messages quote a CUDA declaration: {@code CUDA (line 3, with T = float): template <typename
- * T> ...}.
+ * How messages quote a CUDA declaration: {@code CUDA (line 3, in namespace f32, with T = float):
+ * template <typename T> ...}; a declaration a macro produced says so ({@code from macro
+ * DEFINE_SCALE}) and is quoted as the macro expands.
  */
 final class Quote {
   private Quote() {}
 
   static String of(CudaKernel k) {
-    return "CUDA (line " + k.line() + "): " + k.declaration();
+    return of(k, List.of());
   }
 
   static String of(CudaKernel k, List<String> templateArgs) {
-    if (templateArgs.isEmpty()) {
-      return of(k);
+    List<String> notes = new ArrayList<>();
+    notes.add("line " + k.line());
+    if (!k.namespace().isEmpty()) {
+      String ns = k.qualifiedName();
+      String spelled = ns.substring(0, ns.length() - k.name().length() - 2);
+      notes.add(
+          spelled.equals("(anonymous namespace)")
+              ? "in an anonymous namespace"
+              : "in namespace " + spelled);
+    }
+    if (!k.macro().isEmpty()) {
+      notes.add("from macro " + k.macro());
     }
     List<String> bindings = new ArrayList<>();
     List<TemplateParam> tps = k.templateParams();
@@ -28,11 +39,9 @@ final class Quote {
               + " = "
               + templateArgs.get(i));
     }
-    return "CUDA (line "
-        + k.line()
-        + ", with "
-        + String.join(", ", bindings)
-        + "): "
-        + k.declaration();
+    if (!bindings.isEmpty()) {
+      notes.add("with " + String.join(", ", bindings));
+    }
+    return "CUDA (" + String.join(", ", notes) + "): " + k.declaration();
   }
 }

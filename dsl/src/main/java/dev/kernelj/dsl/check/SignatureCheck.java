@@ -1,6 +1,7 @@
 package dev.kernelj.dsl.check;
 
 import dev.kernelj.dsl.cuda.CudaKernel;
+import dev.kernelj.dsl.cuda.CudaProgram;
 import dev.kernelj.dsl.cuda.CudaSource;
 import dev.kernelj.dsl.cuda.NameExpression;
 import java.util.List;
@@ -23,13 +24,23 @@ public record SignatureCheck(Optional<CudaKernel> kernel, List<Problem> problems
   }
 
   /**
-   * Resolves {@code binding} in {@code source} and checks {@code javaParams} (the Java parameters
-   * after the {@code Launch}) against the kernel's parameters, template arguments substituted. C
-   * types are read through {@link CTypes}; a CUDA {@code void*} takes a pointer of any element
-   * type, with the same constness rules as a typed pointer.
+   * Resolves {@code binding} in one view of the source and checks {@code javaParams} (the Java
+   * parameters after the {@code Launch}) against the kernel's parameters, template arguments
+   * substituted. C types are read through {@link CTypes}; a CUDA {@code void*} takes a pointer of
+   * any element type, with the same constness rules as a typed pointer.
    */
   public static SignatureCheck check(
       List<JavaParam> javaParams, NameExpression binding, CudaSource source) {
     return SignatureChecker.check(javaParams, binding, source);
+  }
+
+  /**
+   * As {@link #check(List, NameExpression, CudaSource)}, in every view of {@code program}: the
+   * binding must resolve to a kernel with the same parameters in each view the build compiles (and
+   * in every other view where it exists), and its parameters are checked once.
+   */
+  public static SignatureCheck check(
+      List<JavaParam> javaParams, NameExpression binding, CudaProgram program) {
+    return SignatureChecker.check(javaParams, binding, program);
   }
 }

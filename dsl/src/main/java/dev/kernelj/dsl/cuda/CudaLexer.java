@@ -5,91 +5,95 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns CUDA C into tokens, dropping what can never hold a {@code __global__} declaration the
- * parser should see: comments and preprocessor directives (with their backslash continuations).
- * String, character and raw string literals become single tokens so that braces or quotes inside
- * them cannot confuse the brace matching that skips function bodies.
+ * Turns one logical line of CUDA C (comments and splices already gone, see {@link LogicalLines})
+ * into preprocessing tokens. String, character and raw string literals become single tokens so that
+ * braces or quotes inside them cannot confuse the brace matching that skips function bodies.
  */
 final class CudaLexer {
+  private final LogicalLines.Line line;
   private final String src;
   private int pos;
-  private int line = 1;
-
-  /** True while only white space has been seen since the start of the current line. */
-  private boolean atLineStart = true;
-
+  private boolean space;
   private final List<CudaToken> tokens = new ArrayList<>();
 
-  private CudaLexer(String src) {
-    this.src = src;
+  private CudaLexer(LogicalLines.Line line, int from) {
+    this.line = line;
+    this.src = line.text();
+    this.pos = from;
   }
 
-  static List<CudaToken> tokenize(String source) {
-    CudaLexer lexer = new CudaLexer(source);
+  /** The tokens of {@code line} from column {@code from} on. */
+  static List<CudaToken> tokenize(LogicalLines.Line line, int from) {
+    CudaLexer lexer = new CudaLexer(line, from);
     lexer.run();
     return lexer.tokens;
+  }
+
+  /** All tokens of a text without preprocessing directives, such as a type written alone. */
+  static List<CudaToken> tokenize(String text) {
+    List<CudaToken> all = new ArrayList<>();
+    for (LogicalLines.Line l : LogicalLines.split(text)) {
+      all.addAll(tokenize(l, 0));
+    }
+    return all;
   }
 
   private void run() {
     while (pos < src.length()) {
       char c = src.charAt(pos);
-      if (c == '\n') {
-        line++;
+      if (Character.isWhitespace(c)) {
         pos++;
-        atLineStart = true;
-      } else if (Character.isWhitespace(c)) {
-        pos++;
-      } else if (c == '\\' && peek(1) == '\n') {
-        // A line splice outside a directive: it joins lines, so it is white space to us.
-        pos += 2;
-        line++;
-      } else if (c == '/' && peek(1) == '/') {
-        skipLineComment();
-      } else if (c == '/' && peek(1) == '*') {
-        skipBlockComment();
-      } else if (c == '#' && atLineStart) {
-        skipDirective();
+        space = true;
       } else {
-        atLineStart = false;
         lexToken(c);
+        space = false;
       }
     }
+  }
+
+  private void add(Kind kind, int start) {
+    tokens.add(
+        new CudaToken(
+            kind, src.substring(start, pos), line.lineAt(start), space, "", java.util.Set.of()));
   }
 
   private void lexToken(char c) {
-    int startLine = line;
     int start = pos;
-    if (isIdentStart(c)) {
-      while (pos < src.length() && isIdentPart(src.charAt(pos))) {
+    if (LogicalLines.isIdentStart(c)) {
+      while (pos < src.length() && LogicalLines.isIdentPart(src.charAt(pos))) {
         pos++;
       }
       String word = src.substring(start, pos);
-      if (pos < src.length() && src.charAt(pos) == '"' && isRawPrefix(word)) {
-        lexRawString(start, startLine);
+      if (pos < src.length() && src.charAt(pos) == '"' && LogicalLines.isRawPrefix(word)) {
+        lexRawString(start);
       } else if (pos < src.length()
           && (src.charAt(pos) == '"' || src.charAt(pos) == '\'')
           && isEncodingPrefix(word)) {
-        lexQuoted(src.charAt(pos), start, startLine);
+        lexQuoted(src.charAt(pos), start);
       } else {
-        tokens.add(new CudaToken(Kind.IDENTIFIER, word, startLine));
+        add(Kind.IDENTIFIER, start);
       }
     } else if (Character.isDigit(c) || (c == '.' && Character.isDigit(peek(1)))) {
-      lexNumber(start, startLine);
+      lexNumber(start);
     } else if (c == '"' || c == '\'') {
-      lexQuoted(c, start, startLine);
+      lexQuoted(c, start);
     } else if (c == ':' && peek(1) == ':') {
       pos += 2;
-      tokens.add(new CudaToken(Kind.PUNCT, "::", startLine));
+      add(Kind.PUNCT, start);
+    } else if (c == '#' && peek(1) == '#') {
+      pos += 2;
+      add(Kind.PUNCT, start);
     } else if (c == '.' && peek(1) == '.' && peek(2) == '.') {
       pos += 3;
-      tokens.add(new CudaToken(Kind.PUNCT, "...", startLine));
+      add(Kind.PUNCT, start);
     } else {
       pos++;
-      tokens.add(new CudaToken(Kind.PUNCT, String.valueOf(c), startLine));
+      add(Kind.PUNCT, start);
     }
   }
 
-  private void lexNumber(int start, int startLine) {
+  private void lexNumber(int start) {
+    pos++;
     while (pos < src.length()) {
       char c = src.charAt(pos);
       char prev = src.charAt(pos - 1);
@@ -97,125 +101,53 @@ final class CudaLexer {
       boolean exponentSign = (c == '+' || c == '-') && "eEpP".indexOf(prev) >= 0;
       boolean digitSeparator =
           c == '\'' && pos + 1 < src.length() && Character.isLetterOrDigit(src.charAt(pos + 1));
-      if (isIdentPart(c) || c == '.' || exponentSign || digitSeparator) {
+      if (LogicalLines.isIdentPart(c) || c == '.' || exponentSign || digitSeparator) {
         pos++;
       } else {
         break;
       }
     }
-    tokens.add(new CudaToken(Kind.NUMBER, src.substring(start, pos), startLine));
+    add(Kind.NUMBER, start);
   }
 
   /**
    * A string or character literal starting at {@code pos} (the quote), with an optional prefix from
    * {@code start}.
    */
-  private void lexQuoted(char quote, int start, int startLine) {
+  private void lexQuoted(char quote, int start) {
     pos++;
     while (true) {
       if (pos >= src.length()) {
         throw new CudaParseException(
-            startLine, "unterminated " + (quote == '"' ? "string" : "character") + " literal");
+            line.lineAt(start),
+            "unterminated " + (quote == '"' ? "string" : "character") + " literal");
       }
       char c = src.charAt(pos);
       if (c == '\\' && pos + 1 < src.length()) {
-        if (src.charAt(pos + 1) == '\n') {
-          line++;
-        }
         pos += 2;
       } else if (c == quote) {
         pos++;
         break;
-      } else if (c == '\n') {
-        throw new CudaParseException(
-            startLine, "unterminated " + (quote == '"' ? "string" : "character") + " literal");
       } else {
         pos++;
       }
     }
-    tokens.add(
-        new CudaToken(
-            quote == '"' ? Kind.STRING : Kind.CHAR, src.substring(start, pos), startLine));
+    add(quote == '"' ? Kind.STRING : Kind.CHAR, start);
   }
 
   /** {@code R"delim( ... )delim"}; {@code pos} is at the opening quote. */
-  private void lexRawString(int start, int startLine) {
+  private void lexRawString(int start) {
     int open = src.indexOf('(', pos);
     if (open < 0) {
-      throw new CudaParseException(startLine, "raw string literal without '('");
+      throw new CudaParseException(line.lineAt(start), "raw string literal without '('");
     }
     String terminator = ")" + src.substring(pos + 1, open) + "\"";
     int end = src.indexOf(terminator, open);
     if (end < 0) {
-      throw new CudaParseException(startLine, "unterminated raw string literal");
+      throw new CudaParseException(line.lineAt(start), "unterminated raw string literal");
     }
     pos = end + terminator.length();
-    line += countNewlines(start, pos);
-    tokens.add(new CudaToken(Kind.STRING, src.substring(start, pos), startLine));
-  }
-
-  private void skipLineComment() {
-    while (pos < src.length() && src.charAt(pos) != '\n') {
-      // A backslash at the end of a // comment splices the next line into the comment.
-      if (src.charAt(pos) == '\\' && peek(1) == '\n') {
-        pos++;
-        line++;
-      }
-      pos++;
-    }
-  }
-
-  private void skipBlockComment() {
-    int startLine = line;
-    int end = src.indexOf("*/", pos + 2);
-    if (end < 0) {
-      throw new CudaParseException(startLine, "unterminated /* comment");
-    }
-    line += countNewlines(pos, end);
-    pos = end + 2;
-  }
-
-  /**
-   * Skips a directive to its end of line, following backslash continuations and block comments that
-   * span lines; string literals inside are skipped so a {@code //} in a path does not end it.
-   */
-  private void skipDirective() {
-    while (pos < src.length()) {
-      char c = src.charAt(pos);
-      if (c == '\n') {
-        return;
-      } else if (c == '\\' && peek(1) == '\n') {
-        pos += 2;
-        line++;
-      } else if (c == '\\' && peek(1) == '\r' && peek(2) == '\n') {
-        pos += 3;
-        line++;
-      } else if (c == '/' && peek(1) == '*') {
-        skipBlockComment();
-      } else if (c == '/' && peek(1) == '/') {
-        skipLineComment();
-      } else if (c == '"') {
-        pos++;
-        while (pos < src.length() && src.charAt(pos) != '"' && src.charAt(pos) != '\n') {
-          pos += src.charAt(pos) == '\\' && peek(1) != '\n' ? 2 : 1;
-        }
-        if (pos < src.length() && src.charAt(pos) == '"') {
-          pos++;
-        }
-      } else {
-        pos++;
-      }
-    }
-  }
-
-  private int countNewlines(int from, int to) {
-    int n = 0;
-    for (int i = from; i < to; i++) {
-      if (src.charAt(i) == '\n') {
-        n++;
-      }
-    }
-    return n;
+    add(Kind.STRING, start);
   }
 
   private char peek(int ahead) {
@@ -223,23 +155,7 @@ final class CudaLexer {
     return at < src.length() ? src.charAt(at) : '\0';
   }
 
-  private static boolean isRawPrefix(String word) {
-    return word.equals("R")
-        || word.equals("u8R")
-        || word.equals("uR")
-        || word.equals("UR")
-        || word.equals("LR");
-  }
-
   private static boolean isEncodingPrefix(String word) {
     return word.equals("u8") || word.equals("u") || word.equals("U") || word.equals("L");
-  }
-
-  private static boolean isIdentStart(char c) {
-    return Character.isLetter(c) || c == '_' || c == '$';
-  }
-
-  private static boolean isIdentPart(char c) {
-    return Character.isLetterOrDigit(c) || c == '_' || c == '$';
   }
 }

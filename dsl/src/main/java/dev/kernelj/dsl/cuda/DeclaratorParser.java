@@ -49,12 +49,15 @@ final class DeclaratorParser {
 
   /** One parameter of a {@code __global__} function; {@code tokens} holds no top-level comma. */
   static CudaParam parameter(List<CudaToken> tokens, String where) {
-    List<CudaToken> decl = beforeDefaultValue(tokens);
+    int eq = topLevelEquals(tokens);
+    List<CudaToken> decl = eq < 0 ? tokens : tokens.subList(0, eq);
+    String defaultValue = eq < 0 ? "" : TokenText.join(tokens.subList(eq + 1, tokens.size()));
     if (decl.isEmpty()) {
       throw new CudaParseException(
           tokens.isEmpty() ? 0 : tokens.get(0).line(), where + " is empty");
     }
     boolean restrict = false;
+    boolean reference = false;
     boolean baseConst = false;
     boolean sawStar = false;
     int pointerLevel = 0;
@@ -72,9 +75,11 @@ final class DeclaratorParser {
         // An array parameter decays to a pointer: float x[] and float x[16] are float*.
         pointerLevel++;
         i = TokenGroups.closing(decl, i, where);
-      } else if (t.isPunct("(") || t.isPunct("&") || t.isPunct("&&")) {
-        // Function pointers and references: keep the spelling, the rules report it as unsupported.
-        return new CudaParam(new CudaType(TokenText.join(decl), false, 0, false), "");
+      } else if (t.isPunct("(")) {
+        // A function pointer: keep the spelling, the rules report it as unsupported.
+        return new CudaParam(new CudaType(TokenText.join(decl), false, 0, false), "", defaultValue);
+      } else if (t.isPunct("&")) {
+        reference = true; // T& and T&&
       } else if (t.isPunct("*")) {
         pointerLevel++;
         sawStar = true;
@@ -105,15 +110,21 @@ final class DeclaratorParser {
           decl.get(0).line(), where + " has no type: " + TokenText.join(decl));
     }
     return new CudaParam(
-        new CudaType(TokenText.join(words), baseConst, pointerLevel, restrict), name);
+        new CudaType(TokenText.join(words), baseConst, pointerLevel, restrict, reference),
+        name,
+        defaultValue);
   }
 
   /**
    * A type on its own, such as a template argument ({@code const float}, {@code unsigned int*}).
    */
   static CudaType type(String text) {
-    List<CudaToken> tokens = CudaLexer.tokenize(text);
-    CudaParam p = parameter(tokens, "type '" + text + "'");
+    return type(CudaLexer.tokenize(text));
+  }
+
+  /** A type on its own, from its tokens. */
+  static CudaType type(List<CudaToken> tokens) {
+    CudaParam p = parameter(tokens, "type '" + TokenText.join(tokens) + "'");
     if (!p.name().isEmpty()) {
       // "unsigned x" cannot be a template argument; read it as the type it spells.
       return p.type().withBase(p.type().base() + " " + p.name());
@@ -146,11 +157,6 @@ final class DeclaratorParser {
     }
     String kind = TokenText.join(words) + (variadic ? "..." : "");
     return new TemplateParam(kind, name, defaultArg);
-  }
-
-  private static List<CudaToken> beforeDefaultValue(List<CudaToken> tokens) {
-    int eq = topLevelEquals(tokens);
-    return eq < 0 ? tokens : tokens.subList(0, eq);
   }
 
   /** Index of the first '=' outside brackets, or -1. */

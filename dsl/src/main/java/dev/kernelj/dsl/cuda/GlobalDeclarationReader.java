@@ -12,9 +12,31 @@ import java.util.Set;
  */
 final class GlobalDeclarationReader {
   /**
-   * A kernel, or none for an explicit instantiation or specialisation, and where scanning goes on.
+   * What one declaration declares: a kernel; or an explicit specialisation; or, when its name comes
+   * out of a macro this source does not define, that macro; or nothing (an explicit instantiation).
+   * {@code next} is where scanning goes on.
    */
-  record Result(Optional<CudaKernel> kernel, int next) {}
+  record Result(
+      Optional<CudaKernel> kernel,
+      Optional<Specialization> specialization,
+      Optional<MacroUse> hiddenName,
+      int next) {
+    static Result of(CudaKernel kernel, int next) {
+      return new Result(Optional.of(kernel), Optional.empty(), Optional.empty(), next);
+    }
+
+    static Result nothing(int next) {
+      return new Result(Optional.empty(), Optional.empty(), Optional.empty(), next);
+    }
+  }
+
+  /** Where the declaration stands: its namespace and linkage, and the source's known types. */
+  record Context(
+      List<String> scope,
+      boolean inExternC,
+      Namespaces namespaces,
+      Set<String> declaredTypes,
+      TypeAliases aliases) {}
 
   /** Specifier words that can stand before {@code __global__} in one declaration. */
   private static final Set<String> PREFIX_WORDS =
@@ -46,19 +68,27 @@ final class GlobalDeclarationReader {
 
   private final List<CudaToken> tokens;
   private final int global;
+  private final Context context;
   private boolean externC;
   private boolean skip;
+  private boolean specialization;
   private List<TemplateParam> templateParams = List.of();
   private int launchBounds;
 
-  private GlobalDeclarationReader(List<CudaToken> tokens, int global, boolean inExternC) {
+  private GlobalDeclarationReader(List<CudaToken> tokens, int global, Context context) {
     this.tokens = tokens;
     this.global = global;
-    this.externC = inExternC;
+    this.context = context;
+    this.externC = context.inExternC();
   }
 
-  static Result read(List<CudaToken> tokens, int global, boolean inExternC) {
-    return new GlobalDeclarationReader(tokens, global, inExternC).read();
+  static Result read(List<CudaToken> tokens, int global, Context context) {
+    return new GlobalDeclarationReader(tokens, global, context).read();
+  }
+
+  /** Whether {@code word( ... )} is an attribute-like specifier rather than a declarator. */
+  static boolean isSpecifierCall(String word) {
+    return SPECIFIER_CALLS.contains(word);
   }
 
   private Result read() {
@@ -71,28 +101,98 @@ final class GlobalDeclarationReader {
           "__global__ function has no name: '" + name + "' is a C++ keyword, not a function name");
     }
     int open = nameIndex + 1;
+    String specializedArgs = "";
     if (tokens.get(open).isPunct("<")) {
       // f<float>(...): an explicit instantiation or specialisation of a template already seen.
       skip = true;
-      open = TokenGroups.closing(tokens, open, "template arguments of '" + name + "'") + 1;
+      int closeAngle = TokenGroups.closing(tokens, open, "template arguments of '" + name + "'");
+      specializedArgs = squeezed(tokens.subList(open + 1, closeAngle));
+      open = closeAngle + 1;
     }
     int close = TokenGroups.closing(tokens, open, "parameter list of __global__ '" + name + "'");
+    if (close + 1 < tokens.size() && tokens.get(close + 1).isPunct("(")) {
+      // NAME(x)(params): the function's name is what an unknown macro makes of (x).
+      int argsClose = close;
+      int next = declarationEnd(close + 1, name);
+      return new Result(
+          Optional.empty(),
+          Optional.empty(),
+          Optional.of(
+              new MacroUse(
+                  name,
+                  tokens.get(nameIndex).line(),
+                  TokenText.join(tokens.subList(nameIndex, argsClose + 1)),
+                  identifiers(tokens.subList(open + 1, argsClose)))),
+          next);
+    }
     int next = declarationEnd(close + 1, name);
+    boolean defined = tokens.get(next).isPunct("{");
+    List<String> namespace = namespaceOf(nameIndex);
     if (skip) {
-      return new Result(Optional.empty(), next);
+      if (specialization) {
+        return new Result(
+            Optional.empty(),
+            Optional.of(new Specialization(namespace, name, specializedArgs, defined)),
+            Optional.empty(),
+            next);
+      }
+      return Result.nothing(next);
     }
     String declaration = TokenText.join(tokens.subList(start, close + 1));
-    List<CudaParam> params = parameters(open, close, name);
+    List<String> hidden = new ArrayList<>();
+    List<CudaParam> params =
+        new ParameterListReader(tokens, templateParams, context).read(open, close, name, hidden);
     CudaKernel kernel =
         new CudaKernel(
             name,
+            namespace,
             templateParams,
             params,
             launchBounds,
             externC,
+            defined,
             tokens.get(start).line(),
-            declaration);
-    return new Result(Optional.of(kernel), next);
+            declaration,
+            tokens.get(nameIndex).macro(),
+            hidden);
+    return Result.of(kernel, next);
+  }
+
+  /**
+   * The namespace of the function named at {@code nameIndex}: the enclosing one, or the one a
+   * qualified name in a definition names ({@code __global__ void ns::f(...) {}}).
+   */
+  private List<String> namespaceOf(int nameIndex) {
+    List<String> parts = new ArrayList<>();
+    int j = nameIndex - 1;
+    while (j >= 1 && tokens.get(j).isPunct("::") && tokens.get(j - 1).isIdentifier()) {
+      parts.add(0, tokens.get(j - 1).text());
+      j -= 2;
+    }
+    boolean rooted = j >= 0 && tokens.get(j).isPunct("::");
+    if (parts.isEmpty()) {
+      return rooted ? List.of() : context.scope();
+    }
+    List<String> found =
+        context.namespaces().namespace(new Namespaces.Written(parts, rooted, context.scope()));
+    if (found != null) {
+      return found;
+    }
+    List<String> path = new ArrayList<>(rooted ? List.of() : context.scope());
+    path.addAll(parts);
+    return path;
+  }
+
+  private static String squeezed(List<CudaToken> tokens) {
+    StringBuilder s = new StringBuilder();
+    for (CudaToken t : tokens) {
+      s.append(t.text());
+    }
+    return s.toString();
+  }
+
+  private static List<String> identifiers(List<CudaToken> tokens) {
+    return tokens.stream().filter(CudaToken::isIdentifier).map(CudaToken::text).toList();
   }
 
   /** Walks back from {@code __global__}; returns the index where the declaration starts. */
@@ -131,6 +231,7 @@ final class GlobalDeclarationReader {
         }
         if (open + 1 == j) {
           skip = true; // template <> : an explicit specialisation of a template declared elsewhere
+          specialization = true;
         } else {
           templateParams = templateParameters(open, j);
         }
@@ -222,18 +323,23 @@ final class GlobalDeclarationReader {
     launchBounds = args.isEmpty() ? 0 : integerLiteral(args.get(0));
   }
 
+  /**
+   * The value of an integer constant expression ({@code 256}, {@code 0x80}, {@code 128 * 2}), or 0
+   * when the argument names anything (a template parameter, a member) that only the compiler knows.
+   */
   private static int integerLiteral(List<CudaToken> arg) {
-    if (arg.size() != 1 || arg.get(0).kind() != CudaToken.Kind.NUMBER) {
+    boolean constant =
+        !arg.isEmpty()
+            && arg.stream()
+                .allMatch(
+                    t -> t.kind() == CudaToken.Kind.NUMBER || t.kind() == CudaToken.Kind.PUNCT);
+    if (!constant) {
       return 0;
     }
-    String digits = arg.get(0).text().replace("'", "").replaceAll("[uUlL]+$", "");
     try {
-      long value =
-          digits.startsWith("0x") || digits.startsWith("0X")
-              ? Long.parseLong(digits.substring(2), 16)
-              : Long.parseLong(digits);
-      return value > 0 && value <= Integer.MAX_VALUE ? (int) value : 0;
-    } catch (NumberFormatException e) {
+      IntegerExpression.Value v = new IntegerExpression(arg, arg.get(0).line()).evaluate();
+      return v.bits() > 0 && v.bits() <= Integer.MAX_VALUE ? (int) v.bits() : 0;
+    } catch (CudaParseException e) {
       return 0;
     }
   }
@@ -245,28 +351,6 @@ final class GlobalDeclarationReader {
       result.add(DeclaratorParser.templateParameter(part, "a template parameter"));
     }
     return result;
-  }
-
-  private List<CudaParam> parameters(int open, int close, String name) {
-    List<List<CudaToken>> parts =
-        TokenGroups.splitTopLevel(tokens, open + 1, close, "parameter list of '" + name + "'");
-    if (parts.size() == 1 && parts.get(0).size() == 1 && parts.get(0).get(0).isIdentifier("void")) {
-      return List.of();
-    }
-    List<CudaParam> params = new ArrayList<>();
-    for (int i = 0; i < parts.size(); i++) {
-      List<CudaToken> part = parts.get(i);
-      String where = "parameter " + (i + 1) + " of __global__ '" + name + "'";
-      if (part.size() == 1 && part.get(0).isPunct("...")) {
-        throw new CudaParseException(
-            tokens.get(open).line(), where + " is '...': a kernel cannot be variadic");
-      }
-      if (part.isEmpty()) {
-        throw new CudaParseException(tokens.get(open).line(), where + " is empty");
-      }
-      params.add(DeclaratorParser.parameter(part, where));
-    }
-    return params;
   }
 
   /** After the parameter list: the index of the '{' of the body or the ';' ending a declaration. */

@@ -16,10 +16,14 @@ final class NameExpressionParser {
     }
     String folded = fold(text);
     int lt = folded.indexOf('<');
-    String qualified = (lt < 0 ? folded : folded.substring(0, lt)).trim();
-    String name = plainName(qualified, text);
+    String qualified =
+        (lt < 0 ? folded : folded.substring(0, lt)).trim().replaceAll("\\s*::\\s*", "::");
+    List<String> parts = parts(qualified, text);
+    String name = parts.get(parts.size() - 1);
+    List<String> qualifier = parts.subList(0, parts.size() - 1);
+    boolean rooted = qualified.startsWith("::");
     if (lt < 0) {
-      return new NameExpression(name, List.of(), qualified);
+      return new NameExpression(qualifier, rooted, name, List.of(), qualified);
     }
     if (!folded.endsWith(">")) {
       throw new CudaParseException(
@@ -29,11 +33,12 @@ final class NameExpressionParser {
               + "' must end with the '>' closing its template arguments");
     }
     List<String> args = templateArgs(folded.substring(lt + 1, folded.length() - 1), text);
-    return new NameExpression(name, args, qualified + "<" + String.join(", ", args) + ">");
+    return new NameExpression(
+        qualifier, rooted, name, args, qualified + "<" + String.join(", ", args) + ">");
   }
 
-  /** {@code f} or {@code ns::f}: checks each part is an identifier and returns the last. */
-  private static String plainName(String qualified, String original) {
+  /** {@code f} or {@code ns::f}: checks each part is an identifier and returns them in order. */
+  private static List<String> parts(String qualified, String original) {
     String[] parts =
         qualified.startsWith("::")
             ? qualified.substring(2).split("::", -1)
@@ -49,7 +54,7 @@ final class NameExpressionParser {
                 + "' is not a C identifier");
       }
     }
-    return parts[parts.length - 1].trim();
+    return java.util.Arrays.stream(parts).map(String::trim).toList();
   }
 
   /** Splits at commas outside <>, (), [] and {}; '>' inside parentheses does not close anything. */

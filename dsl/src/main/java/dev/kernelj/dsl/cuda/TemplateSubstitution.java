@@ -39,7 +39,9 @@ final class TemplateSubstitution {
         .map(
             p -> {
               CudaType argType = types.get(p.type().base());
-              return argType == null ? p : new CudaParam(replace(p.type(), argType), p.name());
+              return argType == null
+                  ? p
+                  : new CudaParam(replace(p.type(), argType), p.name(), p.defaultValue());
             })
         .toList();
   }
@@ -60,18 +62,20 @@ final class TemplateSubstitution {
    * {@code T*} with {@code T = const float} is {@code const float*}; with {@code T = float*} it is
    * {@code float**}, whose element constness is the argument's.
    */
-  private static CudaType replace(CudaType written, CudaType arg) {
+  static CudaType replace(CudaType written, CudaType arg) {
     if (arg.pointerLevel() == 0) {
       return new CudaType(
           arg.base(),
           written.pointeeConst() || arg.pointeeConst(),
           written.pointerLevel(),
-          written.restrict());
+          written.restrict(),
+          written.reference() || arg.reference());
     }
     return new CudaType(
         arg.base(),
         arg.pointeeConst(),
         written.pointerLevel() + arg.pointerLevel(),
-        written.restrict() || arg.restrict());
+        written.restrict() || arg.restrict(),
+        written.reference());
   }
 }

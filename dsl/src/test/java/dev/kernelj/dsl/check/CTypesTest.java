@@ -54,6 +54,8 @@ class CTypesTest {
         "unsigned long long int|U64",
         "bool|BOOL",
         "std::size_t|U64",
+        "cuda::std::int32_t|I32",
+        "::uint8_t|U8",
         "::int32_t|I32",
         "'unsigned   int'|U32"
       })

@@ -89,7 +89,7 @@ class CorpusBindingTest {
         List.of(Diagnostic.POINTER_ELEMENT, Diagnostic.POINTER_ELEMENT, Diagnostic.POINTER_ELEMENT),
         diagnostics(
             src,
-            "rms_norm_kernel<__half>",
+            "vllm::rms_norm_kernel<__half>",
             w(DType.BF16),
             r(DType.BF16),
             s(DType.I64),
@@ -101,7 +101,8 @@ class CorpusBindingTest {
         List.of(Diagnostic.UNSUPPORTED_TYPE),
         diagnostics(
             src,
-            "flash_fwd_kernel<Kernel_traits_fwd<__half>, false, true, false, false, true, true, false, false>",
+            "flash::flash_fwd_kernel<Kernel_traits_fwd<__half>, false, true, false, false, true, true,"
+                + " false, false>",
             s(DType.I64)));
   }
 
@@ -112,8 +113,13 @@ class CorpusBindingTest {
         List.of(Diagnostic.OVERLOAD), diagnostics(src, "overloaded", w(DType.F32), s(DType.I32)));
     assertEquals(
         List.of(), diagnostics(src, "scale<float>", w(DType.F32), s(DType.F32), s(DType.I64)));
+    // outer::v1 is an inline namespace: outer::in_nested_namespace finds it, as C++ lookup does.
     assertEquals(
-        List.of(), diagnostics(src, "in_nested_namespace", w(DType.U8), r(DType.U8), s(DType.I64)));
+        List.of(),
+        diagnostics(src, "outer::in_nested_namespace", w(DType.U8), r(DType.U8), s(DType.I64)));
+    assertEquals(
+        List.of(Diagnostic.UNKNOWN_NAME),
+        diagnostics(src, "in_nested_namespace", w(DType.U8), r(DType.U8), s(DType.I64)));
     assertEquals(
         List.of(Diagnostic.UNSUPPORTED_TYPE),
         diagnostics(src, "pointer_to_pointer", r(DType.F32), w(DType.F32), s(DType.I32)));

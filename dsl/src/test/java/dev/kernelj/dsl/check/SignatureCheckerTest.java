@@ -195,7 +195,8 @@ class SignatureCheckerTest {
         single(
             check(
                 CudaSource.parse(
-                    "extern \"C\" __global__ void saxpy(int n, double a, const float* x, float* y);"),
+                    "extern \"C\" __global__ void saxpy(int n, double a, const float* x, float* y)"
+                        + " {}"),
                 "saxpy",
                 scalar(DType.I32),
                 scalar(DType.F32),
@@ -316,8 +317,26 @@ class SignatureCheckerTest {
                 new JavaParam.Unsupported("String")));
     assertEquals(Diagnostic.UNSUPPORTED_TYPE, p.diagnostic());
     assertEquals(
-        "parameter 1 'n' is String in Java, which cannot be passed to a kernel; use a primitive, Ptr<T> or"
-            + " ConstPtr<T>. CUDA (line 1): __global__ void k(int n)",
+        "parameter 1 'n' is String in Java, which cannot be passed to a kernel (a Java object; pass"
+            + " a device buffer of bytes instead); for CUDA's int declare int. CUDA (line 1):"
+            + " __global__ void k(int n)",
+        p.message());
+  }
+
+  @Test
+  void javaCharIsToldWhichPrimitiveFits() {
+    Problem p =
+        single(
+            check(
+                CudaSource.parse("__global__ void k(char c, unsigned char u) {}"),
+                "k",
+                new JavaParam.Unsupported("char"),
+                new JavaParam.Scalar(DType.U8)));
+    assertEquals(Diagnostic.UNSUPPORTED_TYPE, p.diagnostic());
+    assertEquals(
+        "parameter 1 'c' is char in Java, which cannot be passed to a kernel (Java's char is a"
+            + " 16-bit UTF-16 code unit; CUDA's char is an 8-bit integer, Java's byte); for CUDA's"
+            + " char declare byte. CUDA (line 1): __global__ void k(char c, unsigned char u)",
         p.message());
   }
 

@@ -135,7 +135,7 @@ class CudaDeclarationParserTest {
   }
 
   @Test
-  void launchBoundsLiteralOrZero() {
+  void launchBoundsLiteralOrZeroAfterMacroReplacement() {
     List<CudaKernel> ks =
         CudaSource.parse(
                 """
@@ -144,10 +144,12 @@ class CudaDeclarationParserTest {
         __global__ void __launch_bounds__(1024, 2) b(int n) {}
         __global__ void __launch_bounds__(THREADS) c(int n) {}
         __global__ void d(int n) {}
+        __global__ void __launch_bounds__(THREADS * 2) e(int n) {}
         """)
             .kernels();
     assertEquals(
-        List.of(256, 1024, 0, 0), ks.stream().map(CudaKernel::launchBoundsMaxThreads).toList());
+        List.of(256, 1024, 128, 0, 256),
+        ks.stream().map(CudaKernel::launchBoundsMaxThreads).toList());
     assertEquals("__global__ void __launch_bounds__(256) a(int n)", ks.get(0).declaration());
   }
 

@@ -28,6 +28,17 @@ import jinjava.javax.el.CompositeELResolver;
  * call. Thread-safe.
  */
 public final class ChatTemplate {
+  /** Most text one render may produce (a 128k-token prompt is about 0.5 MiB). */
+  static final long MAX_OUTPUT_BYTES = 4L << 20;
+
+  /** Most items of a list or dict a template may build. */
+  static final int MAX_COLLECTION = 100_000;
+
+  /** Deepest recursion of a template's macros. */
+  static final int MAX_MACRO_DEPTH = 32;
+
+  /** The conversation {@link #checkRenders} renders. */
+  private static final List<ChatMessage> SAMPLE = List.of(ChatMessage.user("Hello"));
 
   private final String source;
   private final String jinjavaSource;
@@ -36,7 +47,6 @@ public final class ChatTemplate {
 
   private ChatTemplate(String source, Map<String, Object> tokens) {
     this.source = source;
-    this.jinjavaSource = JinjaSourceRewriter.rewrite(source);
     this.tokens = tokens;
     CompositeELResolver resolver = new CompositeELResolver();
     resolver.add(new PythonMethodResolver());
@@ -47,6 +57,14 @@ public final class ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
+                // Bounds on what a hostile template can make: output, strings, collections, macro
+                // recursion (loops are bounded by the range() budget of TemplateFunctions).
+                .withMaxOutputSize(MAX_OUTPUT_BYTES)
+                .withMaxStringLength(MAX_OUTPUT_BYTES)
+                .withMaxListSize(MAX_COLLECTION)
+                .withMaxMapSize(MAX_COLLECTION)
+                .withEnableRecursiveMacroCalls(true)
+                .withMaxMacroRecursionDepth(MAX_MACRO_DEPTH)
                 // Jinja2 semantics Jinjava only has behind flags: "{{-" / "-}}" trim like "{%-",
                 // strict "-" parsing.
                 .withLegacyOverrides(
@@ -61,12 +79,19 @@ public final class ChatTemplate {
     jinjava.registerFunction(
         new ELFunctionDefinition(
             "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
+            "", "range", TemplateFunctions.class, "range", Object.class, Object[].class));
     jinjava.registerFilter(new PythonToJsonFilter());
+    TemplateScan.check(source, name -> jinjava.getGlobalContext().getFilter(name) != null);
+    this.jinjavaSource = JinjaSourceRewriter.rewrite(source);
   }
 
   /**
-   * A template with the special-token variables it may use.
+   * A template with the special-token variables it may use. The source is checked first (size,
+   * nesting, filters), so a template that cannot be parsed safely fails here.
    *
+   * @throws ChatTemplateException when the source is over a limit or names an unknown filter
    * @param bosToken value of {@code bos_token} (may be null: renders as empty)
    * @param eosToken value of {@code eos_token} (may be null)
    */
@@ -96,11 +121,29 @@ public final class ChatTemplate {
     return source;
   }
 
+  /**
+   * Renders a one-message conversation, as opening a model does: a template that cannot render
+   * fails when the model is loaded rather than at the user's first line.
+   *
+   * @throws ChatTemplateException when it cannot render, or renders without the message
+   */
+  public void checkRenders() {
+    String text = renderMessages(maps(SAMPLE), true, Map.of(), Clock.systemUTC());
+    if (!text.contains(SAMPLE.get(0).content())) {
+      throw new ChatTemplateException(
+          "renders a one-message conversation without the message (\""
+              + TemplateMessages.abbreviate(text)
+              + "\")");
+    }
+  }
+
+  private static List<Map<String, Object>> maps(List<ChatMessage> messages) {
+    return messages.stream().map(ChatMessage::toMap).collect(Collectors.toList());
+  }
+
   /** Renders a conversation. */
   public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
-    List<Map<String, Object>> maps =
-        messages.stream().map(ChatMessage::toMap).collect(Collectors.toList());
-    return renderMessages(maps, addGenerationPrompt, Map.of(), Clock.systemDefaultZone());
+    return renderMessages(maps(messages), addGenerationPrompt, Map.of(), Clock.systemDefaultZone());
   }
 
   /**
@@ -122,15 +165,25 @@ public final class ChatTemplate {
     context.put("messages", copies);
     context.put("add_generation_prompt", addGenerationPrompt);
     TemplateFunctions.CLOCK.set(clock);
+    TemplateFunctions.RANGE_LEFT.get()[0] = TemplateFunctions.RANGE_BUDGET;
     RenderResult result;
     try {
       result = jinjava.renderForResult(jinjavaSource, context);
+    } catch (StackOverflowError e) {
+      // The source scan bounds nesting; this catches recursion it cannot see.
+      throw new ChatTemplateException("the chat template recurses too deeply to render");
+    } catch (TemplateFunctions.TemplateLimitException e) {
+      throw new ChatTemplateException("cannot render the chat template: " + e.getMessage());
     } finally {
       TemplateFunctions.CLOCK.remove();
     }
+    // Jinjava reports a broken macro (a recursion cycle) as a warning and renders nothing there.
     List<TemplateError> fatal =
         result.getErrors().stream()
-            .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL)
+            .filter(
+                e ->
+                    e.getSeverity() == TemplateError.ErrorType.FATAL
+                        || e.getReason() == TemplateError.ErrorReason.EXCEPTION)
             .toList();
     if (!fatal.isEmpty()) {
       throw failure(fatal);
@@ -143,7 +196,13 @@ public final class ChatTemplate {
       for (Throwable t = e.getException(); t != null; t = t.getCause()) {
         if (t instanceof TemplateFunctions.TemplateRaisedException raised) {
           return new ChatTemplateException(
-              "the chat template rejected the conversation: " + raised.getMessage(), raised);
+              "the chat template rejected the conversation: "
+                  + TemplateMessages.abbreviate(raised.getMessage()),
+              raised);
+        }
+        if (t instanceof TemplateFunctions.TemplateLimitException limit) {
+          return new ChatTemplateException(
+              "cannot render the chat template: " + limit.getMessage(), limit);
         }
       }
     }
@@ -154,8 +213,10 @@ public final class ChatTemplate {
                     "line "
                         + e.getLineno()
                         + ": "
-                        + e.getMessage()
-                        + (e.getFieldName() == null ? "" : " (in '" + e.getFieldName() + "')"))
+                        + TemplateMessages.clean(e.getMessage())
+                        + (e.getFieldName() == null || e.getFieldName().isBlank()
+                            ? ""
+                            : " (in '" + TemplateMessages.abbreviate(e.getFieldName()) + "')"))
             .collect(Collectors.joining("; "));
     return new ChatTemplateException("cannot render the chat template: " + detail);
   }

@@ -1,9 +1,11 @@
 package dev.kernelj.llm.chat;
 
+import com.hubspot.jinjava.lib.fn.Functions;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.TextStyle;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -20,13 +22,43 @@ public final class TemplateFunctions {
     }
   }
 
+  /** Thrown when a render spends more than its loop budget. */
+  static final class TemplateLimitException extends RuntimeException {
+    TemplateLimitException(String message) {
+      super(message);
+    }
+  }
+
+  /** Items all {@code range()} calls of one render may produce together. */
+  static final int RANGE_BUDGET = 100_000;
+
   static final ThreadLocal<Clock> CLOCK = ThreadLocal.withInitial(Clock::systemDefaultZone);
+
+  /** Items {@code range()} may still produce in the render running on this thread. */
+  static final ThreadLocal<int[]> RANGE_LEFT = ThreadLocal.withInitial(() -> new int[1]);
 
   private TemplateFunctions() {}
 
   /** {@code raise_exception(message)}: aborts rendering with the template's own message. */
   public static Object raiseException(String message) {
     throw new TemplateRaisedException(message);
+  }
+
+  /**
+   * {@code range(...)} as Jinjava computes it, charged against the render's budget: loops nested in
+   * loops multiply, and a template must not be able to spin for hours on a few lines.
+   */
+  public static List<Integer> range(Object first, Object... rest) {
+    List<Integer> items = Functions.range(first, rest);
+    int[] left = RANGE_LEFT.get();
+    left[0] -= items.size();
+    if (left[0] < 0) {
+      throw new TemplateLimitException(
+          "the template's loops ask for more than "
+              + RANGE_BUDGET
+              + " range() items in one render");
+    }
+    return items;
   }
 
   /** {@code strftime_now(format)}: the current date/time in a Python {@code strftime} format. */

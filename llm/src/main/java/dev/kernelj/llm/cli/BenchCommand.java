@@ -1,6 +1,5 @@
 package dev.kernelj.llm.cli;
 
-import com.google.gson.GsonBuilder;
 import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.GenerationRequest;
 import dev.kernelj.llm.engine.GenerationStats;
@@ -34,6 +33,9 @@ import picocli.CommandLine.Option;
         "Measure prefill and decode speed on random prompts; with --serve, serving through the"
             + " continuous-batching scheduler.")
 public final class BenchCommand implements Callable<Integer> {
+  /** More sequences than any step buffer or KV cache here would hold. */
+  static final int MAX_BATCH = 4096;
+
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
   @Mixin private EngineMixin engineOptions;
@@ -66,31 +68,32 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    engineOptions.validate();
     if (serveOptions.serve) {
       for (String staticOnly : new String[] {"--batch-size", "--prompt-len", "--gen-len"}) {
-        if (spec.commandLine().getParseResult().hasMatchedOption(staticOnly)) {
-          throw new CommandLine.ParameterException(
-              spec.commandLine(),
-              staticOnly
-                  + " is for the static-batch bench; with --serve use --input-len, --output-len"
-                  + " and --max-num-seqs");
-        }
+        OptionChecks.require(
+            spec,
+            !spec.commandLine().getParseResult().hasMatchedOption(staticOnly),
+            staticOnly
+                + " is for the static-batch bench; with --serve use --input-len, --output-len"
+                + " and --max-num-seqs");
       }
       return ServeBench.run(
           engineOptions,
           serveOptions,
+          spec,
           json,
           spec.commandLine().getOut(),
           spec.commandLine().getErr());
     }
-    if (batchSize < 1 || promptLen < 1 || genLen < 1) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--batch-size, --prompt-len and --gen-len must be >= 1");
-    }
+    OptionChecks.within(spec, "--batch-size", batchSize, 1, MAX_BATCH);
+    OptionChecks.atLeast(spec, "--prompt-len", promptLen, 1);
+    OptionChecks.atLeast(spec, "--gen-len", genLen, 1);
     PrintWriter out = spec.commandLine().getOut();
     long openStart = System.nanoTime();
     try (Engine engine = engineOptions.open(batchSize, spec.commandLine().getErr())) {
       long openNanos = System.nanoTime() - openStart;
+      OptionChecks.fitsContext(spec, engine, promptLen, "--prompt-len", genLen, "--gen-len");
       int vocab = engine.config().vocabSize();
       engine.generate(
           requests(vocab, Math.min(2, genLen), 1), TokenListener.NONE); // warm-up: kernels, graphs
@@ -114,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
       r.put("load", engine.loadTimings().describe());
       r.put("load_s", openNanos / 1e9);
       if (json) {
-        out.println(new GsonBuilder().setPrettyPrinting().create().toJson(r));
+        out.println(JsonOutput.toJson(r));
       } else {
         out.printf(
             java.util.Locale.ROOT,

@@ -1,36 +1,31 @@
 package dev.kernelj.llm.cli;
 
-import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
+import dev.kernelj.llm.chat.ChatMessage;
+import dev.kernelj.llm.chat.ChatTemplate;
 import dev.kernelj.llm.tokenizer.Tokenizer;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Renders a conversation into the model's prompt text with {@code tokenizer_config.json}'s Jinja
- * {@code chat_template} and the variables transformers passes (messages, add_generation_prompt,
- * bos_token, eos_token); a plain "User:/Assistant:" layout when the model has no template.
- * TODO(lead): switch to the chat package's renderer once it lands (issue 4), keeping this API.
+ * Renders a conversation into the model's prompt text with {@code tokenizer_config.json}'s chat
+ * template (rendered as transformers renders it, see {@link ChatTemplate}); a plain
+ * "User:/Assistant:" layout when the model has no template.
  */
 final class ChatPrompt {
-  /** One turn. */
-  record Message(String role, String content) {}
-
   private final Tokenizer tokenizer;
-  private final Jinjava jinjava =
-      new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).build());
+  private final ChatTemplate template;
 
   ChatPrompt(Tokenizer tokenizer) {
     this.tokenizer = tokenizer;
+    String source = tokenizer.config().chatTemplate();
+    this.template =
+        source == null || source.isBlank() ? null : ChatTemplate.fromTokenizer(tokenizer);
   }
 
   /** The prompt text for {@code history}, ending where the assistant's next reply starts. */
-  String render(List<Message> history) {
-    String template = tokenizer.config().chatTemplate();
-    if (template == null || template.isBlank()) {
+  String render(List<ChatMessage> history) {
+    if (template == null) {
       StringBuilder sb = new StringBuilder();
-      for (Message m : history) {
+      for (ChatMessage m : history) {
         sb.append(
                 m.role().equals("user")
                     ? "User: "
@@ -40,14 +35,7 @@ final class ChatPrompt {
       }
       return sb.append("Assistant:").toString();
     }
-    Map<String, Object> vars = new HashMap<>();
-    vars.put(
-        "messages",
-        history.stream().map(m -> Map.of("role", m.role(), "content", m.content())).toList());
-    vars.put("add_generation_prompt", true);
-    vars.put("bos_token", nullToEmpty(tokenizer.config().bosToken()));
-    vars.put("eos_token", nullToEmpty(tokenizer.config().eosToken()));
-    return jinjava.render(template, vars);
+    return template.render(history, true);
   }
 
   /**
@@ -58,7 +46,9 @@ final class ChatPrompt {
     return bos != null && !bos.isEmpty() && rendered.startsWith(bos);
   }
 
-  private static String nullToEmpty(String s) {
-    return s == null ? "" : s;
+  /** The token ids of {@code history}'s prompt. */
+  int[] encode(List<ChatMessage> history) {
+    String text = render(history);
+    return tokenizer.encode(text, !rendersBos(text));
   }
 }

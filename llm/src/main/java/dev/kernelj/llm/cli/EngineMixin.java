@@ -9,10 +9,20 @@ import dev.kernelj.llm.util.ConsoleProgressBar;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every engine-backed subcommand shares: model, device and memory. */
 final class EngineMixin {
+  private static final Set<String> DEVICES = Set.of("cuda", "cpu", "auto");
+  private static final Set<String> DTYPES =
+      Set.of("bf16", "bfloat16", "f16", "fp16", "float16", "f32", "fp32", "float32");
+
+  @Spec(Spec.Target.MIXEE)
+  private CommandSpec command;
+
   @Option(
       names = "--model",
       required = true,
@@ -55,11 +65,32 @@ final class EngineMixin {
       description = "Run decode steps eagerly instead of replaying CUDA graphs.")
   boolean noCudaGraphs;
 
+  /** Checks every value's range (a usage error naming the option), before anything is loaded. */
+  void validate() {
+    OptionChecks.require(
+        command, !model.toString().isEmpty(), "--model must name the model directory");
+    OptionChecks.require(
+        command,
+        DEVICES.contains(device.strip().toLowerCase(Locale.ROOT)),
+        "--device must be cuda, cpu or auto but is \"" + device + "\"");
+    OptionChecks.require(
+        command,
+        dtype == null || DTYPES.contains(dtype.toLowerCase(Locale.ROOT)),
+        "--dtype must be bf16, f16 or f32 but is \"" + dtype + "\"");
+    OptionChecks.require(
+        command,
+        gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1,
+        "--gpu-memory-utilization must be in (0, 1] but is "
+            + OptionChecks.show(gpuMemoryUtilization));
+    OptionChecks.atLeast(command, "--max-context", maxContext, 0);
+  }
+
   /**
    * Opens the engine for {@code maxBatch} sequences, drawing a progress bar on stderr and notes on
    * {@code err}.
    */
   Engine open(int maxBatch, PrintWriter err) {
+    validate();
     EngineOptions options =
         EngineOptions.defaults()
             .withDevice(Device.parse(device))

@@ -1,5 +1,6 @@
 package dev.kernelj.llm.cli;
 
+import dev.kernelj.llm.chat.ChatTemplateException;
 import dev.kernelj.llm.engine.EngineException;
 import dev.kernelj.llm.tokenizer.TokenizerFormatException;
 import dev.kernelj.llm.util.ModelFormatException;
@@ -61,17 +62,40 @@ final class ErrorReporter
   }
 
   static String message(Throwable e) {
-    if (isBadInput(e)) {
+    if (isBadInput(e) || e instanceof OutputFailure) {
       return singleLine(e.getMessage());
     }
     if (e instanceof IOException || e instanceof UncheckedIOException) {
-      Throwable io = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
-      return "I/O failure: " + io.getClass().getSimpleName() + ": " + singleLine(io.getMessage());
+      IOException io =
+          e instanceof UncheckedIOException unchecked ? unchecked.getCause() : (IOException) e;
+      return "I/O failure: " + describe(io);
     }
+    if (e instanceof OutOfMemoryError) {
+      return "out of memory (the Java heap is full; raise it with -Xmx or use a smaller model)";
+    }
+    if (e instanceof StackOverflowError) {
+      return "internal error: a stack overflow (rerun with --debug for the stack trace and please"
+          + " report it)";
+    }
+    String detail = e.getMessage() == null ? "an unexpected failure" : singleLine(e.getMessage());
     return "internal error: "
-        + e.getClass().getName()
-        + (e.getMessage() == null ? "" : ": " + singleLine(e.getMessage()))
+        + detail
         + " (rerun with --debug for the stack trace and please report it)";
+  }
+
+  /** An I/O failure in words: the file and the system's reason, no Java class names. */
+  private static String describe(IOException io) {
+    if (io instanceof java.nio.file.NoSuchFileException missing) {
+      return missing.getFile() + ": not found";
+    }
+    if (io instanceof java.nio.file.AccessDeniedException denied) {
+      return denied.getFile() + ": permission denied";
+    }
+    if (io instanceof java.nio.file.FileSystemException fs) {
+      return (fs.getFile() == null || fs.getFile().isEmpty() ? "" : fs.getFile() + ": ")
+          + OutputFailure.reason(fs);
+    }
+    return OutputFailure.reason(io);
   }
 
   /**
@@ -82,10 +106,11 @@ final class ErrorReporter
     return e instanceof ModelFormatException
         || e instanceof TokenizerFormatException
         || e instanceof EngineException
+        || e instanceof ChatTemplateException
         || e instanceof OpArgumentException;
   }
 
-  private static String singleLine(String text) {
+  static String singleLine(String text) {
     return text == null ? "" : text.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 }

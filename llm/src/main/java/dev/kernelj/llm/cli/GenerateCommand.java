@@ -52,10 +52,23 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    engineOptions.validate();
+    sampling.validate();
+    OptionChecks.atLeast(spec, "--max-tokens", maxTokens, 1);
+    OptionChecks.require(
+        spec, stop.stream().noneMatch(String::isEmpty), "--stop must not be an empty text");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try (Engine engine = engineOptions.open(1, err)) {
-      GenerationRequest request = engine.request(prompt, sampling.settings(), maxTokens, stop);
+      int[] ids = engine.tokenizer().encode(prompt, true);
+      OptionChecks.require(
+          spec,
+          ids.length > 0,
+          "--prompt encodes to no tokens: it is empty, or none of its characters is in the"
+              + " model's vocabulary");
+      OptionChecks.fitsContext(spec, engine, ids.length, "--prompt", maxTokens, "--max-tokens");
+      GenerationRequest request =
+          new GenerationRequest(ids, sampling.settings(), engine.stopConditions(maxTokens, stop));
       engine.generate(
           List.of(request),
           (sequence, text) -> {

@@ -1,15 +1,17 @@
 package dev.kernelj.llm.cli;
 
-import com.google.gson.FieldNamingPolicy;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code kernelj info --model DIR}: what a model directory holds and what it needs on the GPU. */
+/**
+ * {@code kernelj info --model DIR}: what a model directory holds and what it needs in memory, and
+ * whether the engine can run it: the checks are those opening the model makes (minus uploading the
+ * weights), so {@code info} exits with the code {@code generate} or {@code logits} would.
+ */
 @Command(
     name = "info",
     mixinStandardHelpOptions = true,
@@ -17,14 +19,6 @@ import picocli.CommandLine.Option;
         "Describe a Hugging Face model directory: architecture, parameters, dtype, quantization, "
             + "shape, context, tokenizer, weight files and the GPU memory it needs.")
 final class InfoCommand implements Callable<Integer> {
-  private static final Gson JSON =
-      new GsonBuilder()
-          .setPrettyPrinting()
-          .serializeNulls()
-          .disableHtmlEscaping()
-          .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
-          .create();
-
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
   @Option(
@@ -38,6 +32,15 @@ final class InfoCommand implements Callable<Integer> {
   private boolean json;
 
   @Option(
+      names = "--device",
+      defaultValue = "auto",
+      paramLabel = "cuda|cpu|auto",
+      description =
+          "Estimate memory for this device: cuda and auto as on a GPU (weights as stored, bf16 KV"
+              + " cache), cpu for the reference backend (every value f32) (default: ${DEFAULT-VALUE}).")
+  private String device;
+
+  @Option(
       names = "--context",
       paramLabel = "N",
       description = "Tokens to size the KV cache for (default: the model's maximum context).")
@@ -45,17 +48,28 @@ final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (context != null && context < 1) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--context must be at least 1 but is " + context);
+    if (context != null) {
+      OptionChecks.atLeast(spec, "--context", context, 1);
+      OptionChecks.within(spec, "--context", context, 1, Integer.MAX_VALUE);
     }
-    ModelSummary summary = ModelSummarizer.summarize(model, context == null ? 0 : context);
+    String where = device.strip().toLowerCase(Locale.ROOT);
+    OptionChecks.require(
+        spec,
+        where.equals("cuda") || where.equals("cpu") || where.equals("auto"),
+        "--device must be cuda, cpu or auto but is \"" + device + "\"");
+    ModelSummarizer.Result result =
+        ModelSummarizer.summarize(model, context == null ? 0 : context, where.equals("cpu"));
     spec.commandLine()
         .getOut()
         .print(
             json
-                ? JSON.toJson(summary) + System.lineSeparator()
-                : ModelSummaryText.render(summary));
+                ? JsonOutput.toJson(result.summary()) + System.lineSeparator()
+                : ModelSummaryText.render(result.summary()));
+    if (result.problem() != null) {
+      // The description stands; the model is still one the engine would refuse.
+      spec.commandLine().getOut().flush();
+      throw result.problem();
+    }
     return ExitCodes.OK;
   }
 }

@@ -53,9 +53,9 @@ public final class KernelJ implements Runnable {
 
   /** Entry point of the {@code kernelj} launcher. */
   public static void main(String[] args) {
-    PrintWriter out = new PrintWriter(System.out, true);
-    PrintWriter err = new PrintWriter(System.err, true);
-    System.exit(execute(args, out, err));
+    ConsoleInput.recordProcessStdin(System.in);
+    System.exit(
+        execute(Utf8Arguments.of(args), StandardStreams.stdout(), StandardStreams.stderr()));
   }
 
   /**
@@ -66,12 +66,24 @@ public final class KernelJ implements Runnable {
     KernelJ root = new KernelJ();
     CommandLine commandLine = new CommandLine(root);
     ErrorReporter reporter = new ErrorReporter(root::debug);
+    ExitCodes.document(commandLine);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler(reporter);
     commandLine.setParameterExceptionHandler(reporter);
-    int code = commandLine.execute(args);
-    out.flush();
+    int code;
+    try {
+      code = commandLine.execute(args);
+      out.flush();
+    } catch (OutputFailure | Error e) {
+      // Standard output failed outside a command (help, version, the last flush), or the JVM ran
+      // out of memory or stack: still one line and an exit code.
+      err.println("kernelj: error: " + ErrorReporter.message(e));
+      code = e instanceof OutputFailure ? ExitCodes.IO_ERROR : ExitCodes.INTERNAL_ERROR;
+      if (root.debug()) {
+        e.printStackTrace(err);
+      }
+    }
     err.flush();
     return code;
   }

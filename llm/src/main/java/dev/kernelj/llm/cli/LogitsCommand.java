@@ -5,10 +5,8 @@ import dev.kernelj.llm.engine.LogitsTrace;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -59,29 +57,30 @@ public final class LogitsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (steps < 0) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--steps must be >= 0 but is " + steps);
-    }
+    engineOptions.validate();
+    OptionChecks.atLeast(spec, "--steps", steps, 0);
+    OptionChecks.require(spec, ids.length > 0, "--ids must list at least one token id");
     PrintWriter err = spec.commandLine().getErr();
     LogitsTrace trace;
     String device;
-    try (Engine engine = engineOptions.open(1, err)) {
+    try (OutputTarget target = OutputTarget.prepare(spec, "--out", out, engineOptions.model);
+        Engine engine = engineOptions.open(1, err)) {
       for (int id : ids) {
-        if (id < 0 || id >= engine.config().vocabSize()) {
-          throw new CommandLine.ParameterException(
-              spec.commandLine(),
-              "--ids: id "
-                  + id
-                  + " is outside the vocabulary [0, "
-                  + engine.config().vocabSize()
-                  + ")");
-        }
+        OptionChecks.require(
+            spec,
+            id >= 0 && id < engine.config().vocabSize(),
+            "--ids: id "
+                + id
+                + " is outside the vocabulary [0, "
+                + engine.config().vocabSize()
+                + ")");
       }
-      trace = engine.logits(ids, steps);
+      OptionChecks.fitsContext(spec, engine, ids.length, "--ids", steps, "--steps");
+      LogitsTrace recorded = engine.logits(ids, steps);
+      target.write(os -> write(recorded, os));
+      trace = recorded;
       device = engine.deviceName();
     }
-    write(trace);
     spec.commandLine()
         .getOut()
         .println(
@@ -101,19 +100,15 @@ public final class LogitsCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private void write(LogitsTrace trace) {
+  private static void write(LogitsTrace trace, OutputStream os) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-    try (OutputStream os = Files.newOutputStream(out)) {
-      for (float v : trace.rows()) {
-        if (!buffer.hasRemaining()) {
-          os.write(buffer.array(), 0, buffer.position());
-          buffer.clear();
-        }
-        buffer.putFloat(v);
+    for (float v : trace.rows()) {
+      if (!buffer.hasRemaining()) {
+        os.write(buffer.array(), 0, buffer.position());
+        buffer.clear();
       }
-      os.write(buffer.array(), 0, buffer.position());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      buffer.putFloat(v);
     }
+    os.write(buffer.array(), 0, buffer.position());
   }
 }

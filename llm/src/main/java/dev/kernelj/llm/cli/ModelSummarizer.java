@@ -1,5 +1,6 @@
 package dev.kernelj.llm.cli;
 
+import dev.kernelj.llm.check.ModelCheck;
 import dev.kernelj.llm.config.ModelConfig;
 import dev.kernelj.llm.config.ModelConfigReader;
 import dev.kernelj.llm.config.RopeScaling;
@@ -9,6 +10,11 @@ import dev.kernelj.llm.quant.QuantizationConfigReader;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.SafetensorsFile;
 import dev.kernelj.llm.safetensors.TensorInfo;
+import dev.kernelj.llm.tokenizer.Tokenizer;
+import dev.kernelj.llm.tokenizer.TokenizerFormatException;
+import dev.kernelj.llm.util.ModelFiles;
+import dev.kernelj.llm.util.ModelFormatException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,63 +23,112 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Builds a {@link ModelSummary} from a model directory: config, quantization, tokenizer and weight
- * headers.
+ * Builds a {@link ModelSummary} from a model directory (config, quantization, tokenizer and weight
+ * headers) and checks it as opening it in the engine would ({@link ModelCheck}), without loading
+ * the weights.
  */
 final class ModelSummarizer {
-  /** bf16 K and V. */
-  private static final int KV_BYTES_PER_ELEMENT = 2;
+  /** What {@code info} found: the summary, and why the engine would refuse the model (or null). */
+  record Result(ModelSummary summary, RuntimeException problem) {}
 
   private static final String[] QUANT_AUXILIARY = {".qzeros", ".scales", ".g_idx"};
 
   private ModelSummarizer() {}
 
   /**
+   * Reads what describes the model (a file that cannot be read is an error), then checks what the
+   * engine needs beyond that.
+   *
    * @param contextTokens tokens for the KV cache estimate, or 0 for the model's maximum
+   * @param cpu estimate memory for the CPU reference backend (every value f32) instead of a GPU
    */
-  static ModelSummary summarize(Path modelDir, long contextTokens) {
+  static Result summarize(Path modelDir, long contextTokens, boolean cpu) {
     ModelConfig config = ModelConfigReader.read(modelDir);
     QuantizationConfig quant = QuantizationConfigReader.read(modelDir).orElse(null);
+    Tokenizer loaded = loadTokenizer(modelDir);
     String tokenizer = TokenizerKind.detect(modelDir);
     try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
-      Map<String, Integer> dtypes = new TreeMap<>();
-      List<ModelSummary.Shard> shards = new ArrayList<>();
-      for (SafetensorsFile file : checkpoint.files()) {
-        shards.add(
-            new ModelSummary.Shard(
-                file.path().getFileName().toString(), file.fileSize(), file.tensors().size()));
-        for (TensorInfo tensor : file.tensors()) {
-          dtypes.merge(tensor.dtype().name(), 1, Integer::sum);
+      ModelSummary summary =
+          summary(modelDir, contextTokens, cpu, config, quant, tokenizer, checkpoint);
+      RuntimeException problem = null;
+      try {
+        ModelCheck.weights(modelDir, config, checkpoint);
+        if (loaded != null) {
+          ModelCheck.chatTemplate(loaded, modelDir);
+          ModelCheck.tokenizerFitsEmbedding(config, loaded, modelDir);
         }
+      } catch (ModelFormatException | TokenizerFormatException e) {
+        problem = e;
       }
-      long tokens = contextTokens > 0 ? contextTokens : config.maxPositionEmbeddings();
-      long perToken = config.kvCacheBytesPerToken(KV_BYTES_PER_ELEMENT);
-      long weights = checkpoint.tensorBytes();
-      long kv = Math.multiplyExact(tokens, perToken);
-      return new ModelSummary(
-          modelDir.toString(),
-          config.architecture().huggingFaceName(),
-          config.modelType(),
-          parameterCount(checkpoint, quant),
-          config.torchDtype(),
-          dtypes,
-          quantization(quant),
-          config.numLayers(),
-          config.numHeads(),
-          config.numKvHeads(),
-          config.headDim(),
-          config.hiddenSize(),
-          config.intermediateSize(),
-          config.vocabSize(),
-          config.maxPositionEmbeddings(),
-          config.ropeTheta(),
-          describe(config.ropeScaling()),
-          config.slidingWindow(),
-          config.tieWordEmbeddings(),
-          tokenizer,
-          shards,
-          new ModelSummary.Memory(weights, tokens, perToken, kv, weights + kv));
+      return new Result(summary, problem);
     }
+  }
+
+  /** The tokenizer, loaded as the engine loads it (null when the directory has none). */
+  private static Tokenizer loadTokenizer(Path modelDir) {
+    if (!ModelFiles.isPresent(modelDir.resolve("tokenizer.json"))) {
+      return null;
+    }
+    try {
+      return Tokenizer.fromDirectory(modelDir);
+    } catch (IOException e) {
+      throw ModelFiles.unreadable(modelDir.resolve("tokenizer.json"), e);
+    }
+  }
+
+  private static ModelSummary summary(
+      Path modelDir,
+      long contextTokens,
+      boolean cpu,
+      ModelConfig config,
+      QuantizationConfig quant,
+      String tokenizer,
+      SafetensorsCheckpoint checkpoint) {
+    Map<String, Integer> dtypes = new TreeMap<>();
+    List<ModelSummary.Shard> shards = new ArrayList<>();
+    for (SafetensorsFile file : checkpoint.files()) {
+      shards.add(
+          new ModelSummary.Shard(
+              file.path().getFileName().toString(), file.fileSize(), file.tensors().size()));
+      for (TensorInfo tensor : file.tensors()) {
+        dtypes.merge(tensor.dtype().name(), 1, Integer::sum);
+      }
+    }
+    long tokens = contextTokens > 0 ? contextTokens : config.maxPositionEmbeddings();
+    // The reference backend holds every value as f32; CUDA keeps weights as stored, KV in bf16.
+    long perToken = config.kvCacheBytesPerToken(cpu ? 4 : 2);
+    long weights = cpu ? 4 * parameterCount(checkpoint, null) : checkpoint.tensorBytes();
+    long kv = Math.multiplyExact(tokens, perToken);
+    return new ModelSummary(
+        modelDir.toString(),
+        config.architecture().huggingFaceName(),
+        config.modelType(),
+        parameterCount(checkpoint, quant),
+        config.torchDtype(),
+        dtypes,
+        quantization(quant),
+        config.numLayers(),
+        config.numHeads(),
+        config.numKvHeads(),
+        config.headDim(),
+        config.hiddenSize(),
+        config.intermediateSize(),
+        config.vocabSize(),
+        config.maxPositionEmbeddings(),
+        config.ropeTheta(),
+        describe(config.ropeScaling()),
+        config.slidingWindow(),
+        config.tieWordEmbeddings(),
+        tokenizer,
+        shards,
+        new ModelSummary.Memory(
+            cpu ? "cpu" : "cuda",
+            cpu ? "f32" : "bf16",
+            weights,
+            tokens,
+            perToken,
+            kv,
+            weights + kv));
   }
 
   /**

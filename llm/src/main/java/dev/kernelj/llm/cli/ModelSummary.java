@@ -29,7 +29,7 @@ import java.util.Map;
  * @param tiedEmbeddings whether the LM head shares the embedding
  * @param tokenizer tokenizer kind
  * @param shards the weight files
- * @param memory GPU memory estimate
+ * @param memory memory estimate on the device asked for
  */
 public record ModelSummary(
     String modelDir,
@@ -79,13 +79,18 @@ public record ModelSummary(
   public record Shard(String file, long bytes, int tensors) {}
 
   /**
-   * @param weightsBytes bytes of all tensors as stored
+   * @param device {@code cuda} (weights as stored, bf16 KV cache) or {@code cpu} (the reference
+   *     backend holds every value as f32)
+   * @param kvCacheDtype dtype of the KV cache estimate
+   * @param weightsBytes bytes of all tensors on the device
    * @param kvCacheTokens tokens the KV cache estimate is for
-   * @param kvCacheBytesPerToken bf16 K and V over all layers for one token
+   * @param kvCacheBytesPerToken K and V over all layers for one token
    * @param kvCacheBytes {@code kvCacheTokens * kvCacheBytesPerToken}
    * @param totalBytes weights plus KV cache
    */
   public record Memory(
+      String device,
+      String kvCacheDtype,
       long weightsBytes,
       long kvCacheTokens,
       long kvCacheBytesPerToken,

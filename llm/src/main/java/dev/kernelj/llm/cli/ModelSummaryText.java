@@ -62,15 +62,19 @@ final class ModelSummaryText {
               shard.tensors()));
     }
     ModelSummary.Memory m = s.memory();
-    line(out, "GPU memory", "weights " + ByteSizes.format(m.weightsBytes()));
+    line(
+        out,
+        m.device().equals("cpu") ? "CPU memory" : "GPU memory",
+        "weights " + ByteSizes.format(m.weightsBytes()));
     line(
         out,
         "",
         String.format(
             Locale.ROOT,
-            "KV cache %s for %,d tokens (bf16, %s per token)",
+            "KV cache %s for %,d tokens (%s, %s per token)",
             ByteSizes.format(m.kvCacheBytes()),
             m.kvCacheTokens(),
+            m.kvCacheDtype(),
             ByteSizes.format(m.kvCacheBytesPerToken())));
     line(out, "", "total " + ByteSizes.format(m.totalBytes()));
     return out.toString();

@@ -1,7 +1,5 @@
 package dev.kernelj.llm.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.serving.bench.ServeBenchmark;
@@ -9,10 +7,10 @@ import dev.kernelj.llm.serving.bench.ServeResult;
 import dev.kernelj.llm.serving.bench.ServeWorkload;
 import dev.kernelj.llm.serving.runtime.ContinuousBatchingEngine;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code kernelj bench --serve}: opens the serving engine, runs the workload, prints the metrics.
@@ -21,9 +19,15 @@ final class ServeBench {
   private ServeBench() {}
 
   static int run(
-      EngineMixin engine, ServeBenchOptions o, boolean json, PrintWriter out, PrintWriter err)
+      EngineMixin engine,
+      ServeBenchOptions o,
+      CommandSpec spec,
+      boolean json,
+      PrintWriter out,
+      PrintWriter err)
       throws InterruptedException {
-    ServeWorkload w = o.workload();
+    o.validate(spec, BenchCommand.MAX_BATCH);
+    ServeWorkload w = o.workload(spec);
     ServingOptions options = o.options(engine.serving(err), w);
     long openStart = System.nanoTime();
     try (ContinuousBatchingEngine e = ServingEngine.open(engine.model, options)) {
@@ -42,7 +46,7 @@ final class ServeBench {
       m.put("load_s", openSeconds);
       m.putAll(r.toMap());
       if (json) {
-        out.println(toJson(m));
+        out.println(JsonOutput.toJson(m));
       } else {
         out.printf(
             Locale.ROOT,
@@ -60,13 +64,5 @@ final class ServeBench {
       }
     }
     return ExitCodes.OK;
-  }
-
-  private static String toJson(Map<String, Object> m) {
-    try {
-      return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

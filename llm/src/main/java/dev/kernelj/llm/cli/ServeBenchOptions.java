@@ -2,6 +2,7 @@ package dev.kernelj.llm.cli;
 
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.serving.bench.ServeWorkload;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** The options of {@code kernelj bench --serve}: the workload and the scheduler's limits. */
@@ -112,14 +113,14 @@ final class ServeBenchOptions {
       description = "KV blocks in the pool; 0 sizes it from --gpu-memory-utilization.")
   int numKvBlocks;
 
-  ServeWorkload workload() {
+  ServeWorkload workload(CommandSpec spec) {
     return new ServeWorkload(
         numPrompts,
         inputLen,
         outputLen,
         rangeRatio,
         prefixLen,
-        parseRate(requestRate),
+        parseRate(spec, requestRate),
         maxConcurrency,
         seed);
   }
@@ -141,15 +142,46 @@ final class ServeBenchOptions {
         .build();
   }
 
-  static double parseRate(String text) {
+  /**
+   * Checks every value's range (a usage error naming the option), before anything is loaded.
+   *
+   * @param maxSequences the most sequences a step may hold
+   */
+  void validate(CommandSpec spec, int maxSequences) {
+    OptionChecks.atLeast(spec, "--num-prompts", numPrompts, 1);
+    OptionChecks.atLeast(spec, "--input-len", inputLen, 1);
+    OptionChecks.atLeast(spec, "--output-len", outputLen, 1);
+    OptionChecks.require(
+        spec,
+        rangeRatio >= 0 && rangeRatio < 1,
+        "--range-ratio must be in [0, 1) but is " + OptionChecks.show(rangeRatio));
+    parseRate(spec, requestRate);
+    OptionChecks.atLeast(spec, "--max-concurrency", maxConcurrency, 0);
+    OptionChecks.atLeast(spec, "--prefix-len", prefixLen, 0);
+    OptionChecks.within(spec, "--max-num-seqs", maxNumSeqs, 1, maxSequences);
+    OptionChecks.atLeast(spec, "--max-num-batched-tokens", maxNumBatchedTokens, maxNumSeqs);
+    OptionChecks.atLeast(spec, "--max-model-len", maxModelLen, 0);
+    OptionChecks.atLeast(spec, "--block-size", blockSize, 1);
+    OptionChecks.atLeast(spec, "--num-kv-blocks", numKvBlocks, 0);
+  }
+
+  /** Requests per second, {@code inf} for all at once; a usage error unless a number above 0. */
+  static double parseRate(CommandSpec spec, String text) {
     if (text.equalsIgnoreCase("inf")) {
       return Double.POSITIVE_INFINITY;
     }
+    double rate;
     try {
-      return Double.parseDouble(text);
+      rate = Double.parseDouble(text);
     } catch (NumberFormatException e) {
-      throw new dev.kernelj.llm.engine.EngineException(
-          "--request-rate must be a number of requests per second or inf, got \"" + text + "\"");
+      rate = Double.NaN;
     }
+    OptionChecks.require(
+        spec,
+        rate > 0,
+        "--request-rate must be a number of requests per second above 0, or inf, but is \""
+            + text
+            + "\"");
+    return rate;
   }
 }

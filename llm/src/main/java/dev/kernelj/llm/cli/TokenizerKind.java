@@ -1,14 +1,14 @@
 package dev.kernelj.llm.cli;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kernelj.llm.json.JsonLimits;
+import dev.kernelj.llm.json.JsonProblems;
+import dev.kernelj.llm.json.StrictJson;
 import dev.kernelj.llm.util.ModelFormatException;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -35,26 +35,30 @@ final class TokenizerKind {
           : "none (no tokenizer.json)";
     }
     Facts facts = new Facts();
-    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      JsonReader reader = new JsonReader(in);
-      reader.setStrictness(Strictness.STRICT);
-      reader.beginObject();
-      while (reader.hasNext()) {
-        String name = reader.nextName();
-        switch (name) {
-          case "model" -> readModel(reader, facts);
-          case "normalizer", "pre_tokenizer", "decoder" ->
-              collectTypes(JsonParser.parseReader(reader), facts.componentTypes);
-          default -> reader.skipValue();
+    StrictJson.Errors errors =
+        (path, detail, cause) ->
+            new ModelFormatException(file, path.isEmpty() ? "(root)" : path, detail, cause);
+    try (InputStream bytes = Files.newInputStream(file);
+        JsonParser in = JsonLimits.parser(bytes)) {
+      try {
+        if (in.nextToken() != JsonToken.START_OBJECT) {
+          throw errors.at("", "expected a JSON object", null);
         }
+        while (in.nextToken() == JsonToken.FIELD_NAME) {
+          String name = in.currentName();
+          in.nextToken();
+          switch (name) {
+            case "model" -> readModel(in, facts);
+            case "normalizer", "pre_tokenizer", "decoder" ->
+                collectTypes(StrictJson.readValue(in, name, errors), facts.componentTypes);
+            default -> in.skipChildren();
+          }
+        }
+      } catch (IOException e) {
+        throw errors.at(JsonProblems.path(in, ""), JsonProblems.describe(e), e);
       }
-      reader.endObject();
-    } catch (IOException | IllegalStateException | com.google.gson.JsonParseException e) {
-      throw new ModelFormatException(
-          file,
-          "(root)",
-          "malformed tokenizer.json: " + String.valueOf(e.getMessage()).replaceAll("\\s+", " "),
-          e);
+    } catch (IOException e) {
+      throw new ModelFormatException(file, "(file)", JsonProblems.describe(e), e);
     }
     if (facts.modelType == null) {
       throw new ModelFormatException(file, "model.type", "missing required key");
@@ -68,45 +72,42 @@ final class TokenizerKind {
     final Set<String> componentTypes = new HashSet<>();
   }
 
-  private static void readModel(JsonReader reader, Facts facts) throws IOException {
-    if (reader.peek() != JsonToken.BEGIN_OBJECT) {
-      reader.skipValue();
+  private static void readModel(JsonParser in, Facts facts) throws IOException {
+    if (in.currentToken() != JsonToken.START_OBJECT) {
+      in.skipChildren();
       return;
     }
-    reader.beginObject();
-    while (reader.hasNext()) {
-      String name = reader.nextName();
-      if (name.equals("type") && reader.peek() == JsonToken.STRING) {
-        facts.modelType = reader.nextString();
-      } else if (name.equals("byte_fallback") && reader.peek() == JsonToken.BOOLEAN) {
-        facts.byteFallback = reader.nextBoolean();
+    while (in.nextToken() == JsonToken.FIELD_NAME) {
+      String name = in.currentName();
+      JsonToken value = in.nextToken();
+      if (name.equals("type") && value == JsonToken.VALUE_STRING) {
+        facts.modelType = in.getText();
+      } else if (name.equals("byte_fallback") && value.isBoolean()) {
+        facts.byteFallback = value == JsonToken.VALUE_TRUE;
       } else {
-        reader.skipValue();
+        in.skipChildren();
       }
     }
-    reader.endObject();
   }
 
   /**
    * Collects every {@code "type"} string in a component tree (Sequence components nest their
    * parts).
    */
-  private static void collectTypes(JsonElement element, Set<String> types) {
-    if (element.isJsonObject()) {
-      element
-          .getAsJsonObject()
-          .entrySet()
-          .forEach(
+  private static void collectTypes(JsonNode node, Set<String> types) {
+    if (node.isObject()) {
+      node.fields()
+          .forEachRemaining(
               entry -> {
-                JsonElement value = entry.getValue();
-                if (entry.getKey().equals("type") && value.isJsonPrimitive()) {
-                  types.add(value.getAsString());
+                JsonNode value = entry.getValue();
+                if (entry.getKey().equals("type") && value.isTextual()) {
+                  types.add(value.textValue());
                 } else {
                   collectTypes(value, types);
                 }
               });
-    } else if (element.isJsonArray()) {
-      element.getAsJsonArray().forEach(child -> collectTypes(child, types));
+    } else if (node.isArray()) {
+      node.forEach(child -> collectTypes(child, types));
     }
   }
 

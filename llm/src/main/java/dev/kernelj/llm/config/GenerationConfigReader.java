@@ -1,8 +1,6 @@
 package dev.kernelj.llm.config;
 
 import dev.kernelj.llm.json.JsonFields;
-import dev.kernelj.llm.json.StrictJson;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -12,8 +10,7 @@ import java.util.List;
 final class GenerationConfigReader {
   private GenerationConfigReader() {}
 
-  static GenerationConfig parse(String text, Path file, int configBos, List<Integer> configEos) {
-    JsonFields g = JsonFields.of(StrictJson.parseObject(text, file, "(root)"), file);
+  static GenerationConfig parse(JsonFields g, int configBos, List<Integer> configEos) {
     GenerationConfig d = GenerationConfig.defaults(configBos, configEos);
     List<Integer> eos = g.has("eos_token_id") ? g.intOrIntList("eos_token_id") : configEos;
     double temperature = g.doubleOr("temperature", d.temperature());

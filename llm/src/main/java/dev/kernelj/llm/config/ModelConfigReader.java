@@ -1,12 +1,10 @@
 package dev.kernelj.llm.config;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kernelj.llm.json.JsonFields;
 import dev.kernelj.llm.json.StrictJson;
+import dev.kernelj.llm.util.ModelFiles;
 import dev.kernelj.llm.util.ModelFormatException;
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,26 +25,22 @@ public final class ModelConfigReader {
 
   /** Reads the configuration of the model in {@code modelDir}. */
   public static ModelConfig read(Path modelDir) {
+    ModelFiles.requireDirectory(modelDir);
     Path configFile = modelDir.resolve(CONFIG_FILE);
     Path generationFile = modelDir.resolve(GENERATION_CONFIG_FILE);
-    String generationText = Files.isRegularFile(generationFile) ? readText(generationFile) : null;
-    return parse(readText(configFile), configFile, generationText, generationFile);
+    ObjectNode generation =
+        ModelFiles.isPresent(generationFile) ? readObject(generationFile) : null;
+    return parse(readObject(configFile), configFile, generation, generationFile);
   }
 
   /**
-   * Reads a whole text file, turning I/O failures into a {@link ModelFormatException} naming it.
+   * Reads a small JSON file of a model directory that must hold one object (checked as a regular
+   * file within {@link ModelFiles#MAX_SMALL_FILE}, strict UTF-8 and JSON); every problem is a
+   * {@link ModelFormatException} naming the file.
    */
-  public static String readText(Path file) {
-    try {
-      return Files.readString(file);
-    } catch (NoSuchFileException e) {
-      throw new ModelFormatException(file, "(file)", "file not found", e);
-    } catch (AccessDeniedException e) {
-      throw new ModelFormatException(file, "(file)", "permission denied", e);
-    } catch (IOException e) {
-      // Includes MalformedInputException: the file is not UTF-8.
-      throw new ModelFormatException(file, "(file)", "cannot read: " + e, e);
-    }
+  public static ObjectNode readObject(Path file) {
+    return StrictJson.parseObject(
+        ModelFiles.readSmall(file, ModelFiles.MAX_SMALL_FILE), file, "(root)");
   }
 
   /**
@@ -56,8 +50,18 @@ public final class ModelConfigReader {
    */
   public static ModelConfig parse(
       String configText, Path configFile, String generationText, Path generationFile) {
-    JsonFields c =
-        JsonFields.of(StrictJson.parseObject(configText, configFile, "(root)"), configFile);
+    return parse(
+        StrictJson.parseObject(configText, configFile, "(root)"),
+        configFile,
+        generationText == null
+            ? null
+            : StrictJson.parseObject(generationText, generationFile, "(root)"),
+        generationFile);
+  }
+
+  private static ModelConfig parse(
+      ObjectNode config, Path configFile, ObjectNode generation, Path generationFile) {
+    JsonFields c = JsonFields.of(config, configFile);
     Architecture architecture = architecture(c);
 
     int hidden = c.requireIntAtLeast("hidden_size", 1);
@@ -102,10 +106,10 @@ public final class ModelConfigReader {
     int bos = c.intOr("bos_token_id", -1);
     List<Integer> eos = c.intOrIntList("eos_token_id");
 
-    GenerationConfig generation =
-        generationText == null
+    GenerationConfig generationConfig =
+        generation == null
             ? GenerationConfig.defaults(bos, eos)
-            : GenerationConfigReader.parse(generationText, generationFile, bos, eos);
+            : GenerationConfigReader.parse(JsonFields.of(generation, generationFile), bos, eos);
     return new ModelConfig(
         architecture,
         c.stringOr("model_type", ""),
@@ -124,11 +128,11 @@ public final class ModelConfigReader {
         attentionBias,
         mlpBias,
         slidingWindow,
-        c.stringOr("hidden_act", "silu"),
+        hiddenAct(c),
         torchDtype,
         bos,
         eos,
-        generation);
+        generationConfig);
   }
 
   private static Architecture architecture(JsonFields c) {
@@ -144,6 +148,22 @@ public final class ModelConfigReader {
         (names.isEmpty() ? "is empty" : "unsupported architecture " + String.join(", ", names))
             + "; supported: "
             + String.join(", ", Architecture.supportedNames()));
+  }
+
+  /**
+   * The MLP activation; transformers' {@code ACT2FN} names SiLU "silu" or "swish". Anything else
+   * would run as SiLU silently and give wrong logits, so it is refused.
+   */
+  private static String hiddenAct(JsonFields c) {
+    String act = c.stringOr("hidden_act", "silu");
+    if (!act.equals("silu") && !act.equals("swish")) {
+      throw c.error(
+          "hidden_act",
+          "unsupported activation \""
+              + StrictJson.abbreviate(act)
+              + "\"; the engine runs silu (swish) only");
+    }
+    return act;
   }
 
   private static int headDim(JsonFields c, int hidden, int heads) {

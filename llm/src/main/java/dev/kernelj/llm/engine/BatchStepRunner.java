@@ -1,27 +1,33 @@
 package dev.kernelj.llm.engine;
 
-import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.model.LlamaModel;
 import dev.kernelj.llm.model.MixedBatch;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.model.StepBuffers;
+import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.SampleRow;
+import dev.kernelj.ops.StepIo;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
+import dev.kernelj.ops.TokenSampler;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one continuous-batching step on the device: a decode-only step through the {@link
- * DecodeRunner}'s batch-size buckets (a CUDA graph replay once captured), any other step (prefill
- * chunks, alone or mixed with decode rows) eagerly through {@link LlamaModel#forwardMixed}. Then
- * the sampler draws one token per logit row with that row's own settings, seed and counter, and
- * only the sampled ids come back.
+ * Runs one continuous-batching step on the backend: a decode-only step through the {@link
+ * DecodeRunner}'s batch-size buckets (a graph replay once captured, where the backend captures),
+ * any other step (prefill chunks, alone or mixed with decode rows) eagerly through {@link
+ * LlamaModel#forwardMixed}. Then the {@link TokenSampler} draws one token per logit row with that
+ * row's own {@link SampleRow} (settings, seed, counter, penalty history, logprobs), and only the
+ * sampled ids (and the logprobs rows asked for) come back.
  *
  * <p>Use: {@link #begin}, add rows to the returned {@link MixedBatch} (decode rows first) and give
- * each logit row its sampling with {@link #sampleWith} in the same order, then {@link #run}.
- * Afterwards {@link #topLogprobs} and {@link #logit} read the step's logits. One thread at a time.
+ * each logit row its sampling with {@link #sampleWith} in the same order, then {@link #run}. A
+ * sampled id is negative where the sampler could not draw from the row ({@link
+ * SampledTokens#problem} says why); the step itself never fails for it. Afterwards {@link
+ * #sampledLogprob} and {@link #topLogprobs} give the logprobs of rows that asked, {@link #logit}
+ * reads the step's logits. One thread at a time.
  */
-public final class BatchStepRunner implements AutoCloseable {
+public final class BatchStepRunner {
   /** Most logprob alternatives a request may ask for. */
   public static final int MAX_LOGPROBS = 20;
 
@@ -34,11 +40,12 @@ public final class BatchStepRunner implements AutoCloseable {
   private final StepBuffers mixed;
   private final MixedBatch batch;
   private final List<SampleRow> rows = new ArrayList<>();
-  private final Tensor topIds; // I32 [maxSequences * MAX_LOGPROBS]
-  private final Tensor topValues; // F32 [maxSequences * MAX_LOGPROBS]
   private int bucket; // > 0: this step is decode-only, padded to this bucket
   private Tensor logits; // the last step's logits, [rows, vocab]
   private int logitRows;
+  private float[] chosenLogprobs; // the last step's, when a row asked for logprobs
+  private int[] topIds; // [logitRows, MAX_LOGPROBS]
+  private float[] topValues;
   private long deviceNanos;
 
   BatchStepRunner(
@@ -51,6 +58,10 @@ public final class BatchStepRunner implements AutoCloseable {
       int maxTokens,
       int maxSequences,
       int width) {
+    if (sampler.shape().maxTopLogprobs() != MAX_LOGPROBS) {
+      throw new IllegalArgumentException(
+          "the serving sampler must keep " + MAX_LOGPROBS + " logprob alternatives");
+    }
     this.ops = model.ops();
     this.model = model;
     this.cache = cache;
@@ -59,20 +70,11 @@ public final class BatchStepRunner implements AutoCloseable {
     this.decode = decode;
     this.mixed = mixed;
     this.batch = new MixedBatch(maxTokens, maxSequences, width, cache.blockSize());
-    this.topIds = ops.empty(DType.I32, maxSequences * MAX_LOGPROBS);
-    Tensor values;
-    try {
-      values = ops.empty(DType.F32, maxSequences * MAX_LOGPROBS);
-    } catch (RuntimeException | Error e) {
-      topIds.close();
-      throw e;
-    }
-    this.topValues = values;
   }
 
-  /** Device bytes of the logprob buffers (for sizing the KV cache). */
-  static long logprobBytes(int maxSequences) {
-    return 8L * maxSequences * MAX_LOGPROBS;
+  /** The sampler's shape a runner for {@code maxSequences} rows of {@code maxModelLen} needs. */
+  static TokenSampler.Shape samplerShape(int maxSequences, int vocab, int maxModelLen) {
+    return new TokenSampler.Shape(maxSequences, vocab, maxModelLen, MAX_LOGPROBS);
   }
 
   /**
@@ -82,6 +84,7 @@ public final class BatchStepRunner implements AutoCloseable {
   public MixedBatch begin(int tokens, int sequences, boolean decodeOnly) {
     rows.clear();
     logits = null;
+    chosenLogprobs = null;
     if (decodeOnly) {
       if (tokens != sequences) {
         throw new IllegalArgumentException(
@@ -97,15 +100,18 @@ public final class BatchStepRunner implements AutoCloseable {
   }
 
   /**
-   * The sampling of the next logit row (in the order rows with logits were added): its settings,
-   * the tokens it has generated so far (its random stream's counter), and the tokens the penalties
-   * count (null when the settings do not penalize).
+   * The sampling of the next logit row (in the order rows with logits were added): its params,
+   * seed, random counter (tokens generated so far), the tokens its penalties count, and the
+   * logprobs it asks for (at most {@link #MAX_LOGPROBS} alternatives).
    */
-  public void sampleWith(SamplingSettings settings, int generated, int[] history) {
-    rows.add(new SampleRow(settings, generated, history));
+  public void sampleWith(SampleRow row) {
+    rows.add(row);
   }
 
-  /** Runs the step and writes the sampled id of each logit row into {@code sampled}. */
+  /**
+   * Runs the step and writes the sampled id of each logit row into {@code sampled}; a negative id
+   * marks a row the sampler could not draw from ({@link SampledTokens#problem}).
+   */
   public void run(int[] sampled) {
     long start = System.nanoTime();
     try {
@@ -129,10 +135,10 @@ public final class BatchStepRunner implements AutoCloseable {
     requireSamplings(live);
     StepBuffers b = decode.buffers(bucket);
     io.write(b.inputs, batch.packed(), batch.decodeInputLength());
-    boolean penalized = sampler.prepare(rows, bucket);
-    decode.step(bucket, penalized);
-    read(sampled, live);
-    decode.afterStep(bucket, penalized);
+    TokenSampler.Pass pass = sampler.prepare(rows, bucket);
+    decode.step(bucket, pass);
+    read(sampled, live, pass);
+    decode.afterStep(bucket, pass);
     logits = b.logits;
     logitRows = live;
   }
@@ -149,14 +155,19 @@ public final class BatchStepRunner implements AutoCloseable {
       ops.synchronize(); // nothing to read back: wait here so the step's device time is its own
       return;
     }
-    boolean penalized = sampler.prepare(rows, live);
-    sampler.launch(mixed.logits.slice(0, 0, live), penalized);
-    read(sampled, live);
+    TokenSampler.Pass pass = sampler.prepare(rows, live);
+    sampler.launch(mixed.logits.slice(0, 0, live), pass);
+    read(sampled, live, pass);
   }
 
-  private void read(int[] sampled, int live) {
+  private void read(int[] sampled, int live, TokenSampler.Pass pass) {
     int[] ids = io.readInts(sampler.sampled().slice(0, 0, live));
     System.arraycopy(ids, 0, sampled, 0, live);
+    if (pass.logprobs()) {
+      chosenLogprobs = io.readFloats(sampler.sampledLogprobs().slice(0, 0, live));
+      topIds = io.readInts(sampler.topIds().slice(0, 0, live));
+      topValues = io.readFloats(sampler.topLogprobs().slice(0, 0, live));
+    }
   }
 
   private void requireSamplings(int live) {
@@ -171,35 +182,34 @@ public final class BatchStepRunner implements AutoCloseable {
     return deviceNanos;
   }
 
+  /** The log-probability of logit row {@code row}'s sampled token (a row that asked for it). */
+  public float sampledLogprob(int row) {
+    requireLogprobs(row);
+    return chosenLogprobs[row];
+  }
+
   /**
-   * The {@code n} most likely tokens of every logit row of the last step, best first, with their
-   * log-softmax values: row {@code r}'s at {@code [r * n, (r + 1) * n)}.
+   * The {@code n} most likely tokens of logit row {@code row} (a row that asked for logprobs), best
+   * first, into {@code ids[0, n)} and their log-softmax values into {@code values[0, n)}.
    */
-  public void topLogprobs(int n, int[] ids, float[] values) {
-    if (n < 1 || n > MAX_LOGPROBS || logits == null) {
-      throw new IllegalArgumentException(
-          "top logprobs: n " + n + " must be 1 to " + MAX_LOGPROBS + " after a step with logits");
+  public void topLogprobs(int row, int n, int[] ids, float[] values) {
+    requireLogprobs(row);
+    if (n < 0 || n > MAX_LOGPROBS) {
+      throw new IllegalArgumentException("top logprobs: n " + n + " must be 0 to " + MAX_LOGPROBS);
     }
-    Tensor idsOut = topIds.slice(0, 0, logitRows * n).view(logitRows, n);
-    Tensor valuesOut = topValues.slice(0, 0, logitRows * n).view(logitRows, n);
-    ops.topLogprobs(idsOut, valuesOut, logits.slice(0, 0, logitRows));
-    System.arraycopy(io.readInts(idsOut), 0, ids, 0, logitRows * n);
-    System.arraycopy(io.readFloats(valuesOut), 0, values, 0, logitRows * n);
+    System.arraycopy(topIds, row * MAX_LOGPROBS, ids, 0, n);
+    System.arraycopy(topValues, row * MAX_LOGPROBS, values, 0, n);
+  }
+
+  private void requireLogprobs(int row) {
+    if (chosenLogprobs == null || row < 0 || row >= logitRows) {
+      throw new IllegalArgumentException(
+          "logprobs of row " + row + ": the last step had no logprobs pass or fewer rows");
+    }
   }
 
   /** The last step's logits of logit row {@code row} (tests). */
   float[] logits(int row) {
     return io.readFloats(logits.slice(0, row, row + 1));
-  }
-
-  /** The last step's logit of {@code token} in logit row {@code row}. */
-  public float logit(int row, int token) {
-    return io.readFloats(logits.slice(0, row, row + 1).slice(1, token, token + 1))[0];
-  }
-
-  @Override
-  public void close() {
-    topIds.close();
-    topValues.close();
   }
 }

@@ -3,7 +3,9 @@ package dev.kernelj.llm.engine;
 import dev.kernelj.llm.model.LlamaModel;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.model.StepBuffers;
-import dev.kernelj.ops.backend.CapturedGraph;
+import dev.kernelj.ops.CapturedGraph;
+import dev.kernelj.ops.TokenSampler;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -11,11 +13,11 @@ import java.util.TreeMap;
 /**
  * Runs decode steps per batch-size bucket (1, 2, 4, 8, ... up to the engine's max batch). A step is
  * the whole way from token ids to sampled ids: embedding, layers, LM head, then the {@link
- * TokenSampler}. Each bucket has its own fixed {@link StepBuffers}; on CUDA its step runs eagerly
- * once (which loads kernels and sizes the backend's scratch), is then captured as a CUDA graph, and
- * is replayed from then on: the host only queues the copies of the step inputs and launches one
- * graph. Steps with and without repetition penalties are captured separately (the penalized one has
- * two more kernels).
+ * TokenSampler}. Each bucket has its own fixed {@link StepBuffers}; where the backend captures
+ * graphs, its step runs eagerly once (which loads kernels and sizes the backend's scratch), is then
+ * captured, and is replayed from then on: the host only queues the copies of the step inputs and
+ * launches one graph. Each sampler {@link TokenSampler.Pass} of a bucket is captured separately
+ * (penalties and logprobs add kernels).
  */
 final class DecodeRunner implements AutoCloseable {
   private final LlamaModel model;
@@ -35,15 +37,14 @@ final class DecodeRunner implements AutoCloseable {
 
   private static final class Bucket {
     final StepBuffers buffers;
-    final Variant plain = new Variant();
-    final Variant penalized = new Variant();
+    final Map<TokenSampler.Pass, Variant> variants = new EnumMap<>(TokenSampler.Pass.class);
 
     Bucket(StepBuffers buffers) {
       this.buffers = buffers;
     }
 
-    Variant variant(boolean penalties) {
-      return penalties ? penalized : plain;
+    Variant variant(TokenSampler.Pass pass) {
+      return variants.computeIfAbsent(pass, p -> new Variant());
     }
   }
 
@@ -59,7 +60,7 @@ final class DecodeRunner implements AutoCloseable {
     this.sampler = sampler;
     this.maxBatch = maxBatch;
     this.maxBlocksPerSequence = maxBlocksPerSequence;
-    this.useGraphs = useGraphs && CudaBridge.isCuda(model.ops());
+    this.useGraphs = useGraphs && model.ops().capabilities().graphs();
   }
 
   /** The smallest bucket that holds {@code sequences} rows. */
@@ -82,35 +83,35 @@ final class DecodeRunner implements AutoCloseable {
 
   /**
    * Queues the decode step of {@code bucket} (graph replay once captured): the model writes the
-   * bucket's logits, the sampler its sampled ids. The sampler must have been prepared for {@code
-   * bucket} rows.
+   * bucket's logits, the sampler its outputs. The sampler must have been prepared for {@code
+   * bucket} rows, which gave {@code pass}.
    */
-  void step(int bucket, boolean penalized) {
+  void step(int bucket, TokenSampler.Pass pass) {
     Bucket b = bucketOf(bucket);
-    Variant v = b.variant(penalized);
+    Variant v = b.variant(pass);
     if (v.graph.isPresent()) {
       v.graph.get().replay();
       return;
     }
-    queueStep(b, penalized);
+    queueStep(b, pass);
     v.eagerRuns++;
   }
 
-  private void queueStep(Bucket b, boolean penalized) {
+  private void queueStep(Bucket b, TokenSampler.Pass pass) {
     model.decode(b.buffers, cache);
-    sampler.launch(b.buffers.logits, penalized);
+    sampler.launch(b.buffers.logits, pass);
   }
 
   /**
    * Called once the outputs of a step have been read: captures the variant's graph after its first
    * eager run (capture only records; it runs nothing, so buffers and cache are untouched).
    */
-  void afterStep(int bucket, boolean penalized) {
+  void afterStep(int bucket, TokenSampler.Pass pass) {
     Bucket b = bucketOf(bucket);
-    Variant v = b.variant(penalized);
+    Variant v = b.variant(pass);
     if (useGraphs && !v.captureTried && v.eagerRuns > 0) {
       v.captureTried = true;
-      v.graph = CudaBridge.capture(model.ops(), () -> queueStep(b, penalized));
+      v.graph = model.ops().captureGraph(() -> queueStep(b, pass));
     }
   }
 
@@ -126,8 +127,7 @@ final class DecodeRunner implements AutoCloseable {
   @Override
   public void close() {
     for (Bucket b : buckets.values()) {
-      b.plain.graph.ifPresent(CapturedGraph::close);
-      b.penalized.graph.ifPresent(CapturedGraph::close);
+      b.variants.values().forEach(v -> v.graph.ifPresent(CapturedGraph::close));
       b.buffers.close();
     }
     buckets.clear();

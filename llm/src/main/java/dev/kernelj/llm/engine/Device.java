@@ -1,6 +1,10 @@
 package dev.kernelj.llm.engine;
 
+import dev.kernelj.ops.BackendUnavailableException;
+import dev.kernelj.ops.Backends;
+import dev.kernelj.ops.Ops;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /** Where the engine runs: {@code --device cuda|cpu|auto}. */
 public enum Device {
@@ -17,6 +21,28 @@ public enum Device {
       return valueOf(text.strip().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new EngineException("unknown device \"" + text + "\"; use cuda, cpu or auto");
+    }
+  }
+
+  /**
+   * Opens the backend this device names; {@link #AUTO} tells {@code notes} when it falls back to
+   * the CPU.
+   *
+   * @throws EngineException for {@link #CUDA} when no GPU is usable, with the reason
+   */
+  public Ops open(Consumer<String> notes) {
+    if (this == CPU) {
+      return Backends.reference();
+    }
+    try {
+      return Backends.cuda(0);
+    } catch (BackendUnavailableException e) {
+      if (this == CUDA) {
+        throw new EngineException(
+            "no usable GPU for --device cuda: " + e.getMessage() + " (use --device cpu or auto)");
+      }
+      notes.accept("no usable GPU (" + e.getMessage() + "); running on the CPU reference backend");
+      return Backends.reference();
     }
   }
 }

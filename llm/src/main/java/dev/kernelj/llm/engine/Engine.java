@@ -1,32 +1,28 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.check.ModelCheck;
 import dev.kernelj.llm.config.ModelConfig;
-import dev.kernelj.llm.config.ModelConfigReader;
 import dev.kernelj.llm.model.LlamaModel;
-import dev.kernelj.llm.model.LlamaWeights;
 import dev.kernelj.llm.model.PagedKvCache;
-import dev.kernelj.llm.model.StepBuffers;
-import dev.kernelj.llm.model.WeightLoader;
-import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.tokenizer.Tokenizer;
-import dev.kernelj.llm.util.ByteSizes;
-import dev.kernelj.ops.backend.CudaOps;
-import dev.kernelj.ops.backend.Ops;
+import dev.kernelj.llm.util.ModelFiles;
+import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.StepIo;
+import dev.kernelj.ops.TokenSampler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * A Llama-family model ready to generate: weights uploaded once, a paged KV cache for max batch x
- * max context tokens within the memory budget, the tokenizer, and the decode steps (CUDA graphs on
- * the GPU). Used by the CLI (and meant for the server). One generation at a time; not thread-safe.
+ * max context tokens within the memory budget, the tokenizer, and the decode steps (captured graphs
+ * where the backend has them). Nothing here depends on the backend: {@link Ops} says what it runs.
+ * Used by the CLI (and meant for the server). One generation at a time; not thread-safe.
  *
  * <pre>{@code
  * try (Engine engine = Engine.open(dir, EngineOptions.defaults().withMaxBatch(4))) {
@@ -53,7 +49,7 @@ public final class Engine implements AutoCloseable {
   private final LoadTimings loadTimings;
   private GenerationStats lastStats;
 
-  private Engine(
+  Engine(
       ModelConfig config,
       Tokenizer tokenizer,
       Ops ops,
@@ -81,7 +77,7 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Loads the model in {@code modelDir} (config.json, safetensors weights, tokenizer.json if
-   * present) onto the device the options name.
+   * present) onto the device the options name; {@link EngineLoader} says how, stage by stage.
    *
    * @throws EngineException when the model or the requested context does not fit, or no GPU is
    *     usable
@@ -89,16 +85,15 @@ public final class Engine implements AutoCloseable {
    */
   public static Engine open(Path modelDir, EngineOptions options) {
     long processStartToOpen = LoadTimings.sinceProcessStart();
-    long start = System.nanoTime();
     // A large vocabulary takes a few hundred ms to load: do it meanwhile on its own thread (not the
     // common pool, which the weight upload's parallel copies use).
     CompletableFuture<Tokenizer> pendingTokenizer =
         CompletableFuture.supplyAsync(() -> loadTokenizer(modelDir), Engine::daemon);
     try {
-      return load(modelDir, options, pendingTokenizer, processStartToOpen, start);
+      return EngineLoader.load(modelDir, options, pendingTokenizer, processStartToOpen);
     } catch (RuntimeException | Error e) {
-      pendingTokenizer.cancel(
-          false); // a failed open reports its own error; the tokenizer's result is dropped
+      // A failed open reports its own error; the tokenizer's result is dropped.
+      pendingTokenizer.cancel(false);
       throw e;
     }
   }
@@ -109,215 +104,16 @@ public final class Engine implements AutoCloseable {
     t.start();
   }
 
-  private static Engine load(
-      Path modelDir,
-      EngineOptions options,
-      CompletableFuture<Tokenizer> pendingTokenizer,
-      long processStartToOpen,
-      long start) {
-    ModelConfig config = ModelConfigReader.read(modelDir);
-    int maxContext = contextOf(config, options);
-    long configDone = System.nanoTime();
-    Ops ops = Backends.open(options.device(), options.notes());
-    long backendDone = System.nanoTime();
-    boolean cuda = CudaBridge.isCuda(ops);
-    DType activation =
-        options.activation() != null ? options.activation() : cuda ? DType.BF16 : DType.F32;
-    LlamaWeights weights = null;
-    PagedKvCache cache = null;
-    StepIo io = null;
-    TokenSampler sampler = null;
-    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
-      if (cuda) {
-        CudaSupport.check(config, activation);
-      }
-      int maxBatch = options.maxBatch();
-      Budget budget = Budget.of(ops, options.gpuMemoryUtilization());
-      long weightBytes = estimateWeightBytes(checkpoint, activation, cuda);
-      budget.requireRoomFor(weightBytes, "weights");
-      long weightsStart = System.nanoTime();
-      weights = WeightLoader.load(checkpoint, config, activation, ops, options.progress());
-      ops.synchronize(); // the last copies are queued: wait, so the weights phase is timed whole
-      long weightsDone = System.nanoTime();
-
-      int blocksPerSeq = KvCacheSizing.blocksPerSequence(maxContext, options.blockSize());
-      long stepBytes =
-          StepBuffers.decodeBytes(config, activation, maxBatch, blocksPerSeq) * 2
-              + StepBuffers.decodeBytes(config, activation, maxContext, 1)
-              + (cuda ? CudaTokenSampler.bytes(maxBatch, config.vocabSize(), maxContext) : 0);
-      DType kvDtype = cuda ? activation : DType.F32; // host tensors hold every float as 4 bytes
-      long kvBudget = budget.remainingAfter(weights.bytes() + stepBytes);
-      int blocks =
-          KvCacheSizing.blocks(
-              config,
-              kvDtype,
-              options.blockSize(),
-              kvBudget,
-              maxBatch,
-              maxContext,
-              budget.describe(weights.bytes()));
-      cache = PagedKvCache.allocate(ops, config, activation, blocks, options.blockSize());
-      ops.synchronize(); // stream-ordered allocations: count their mapping here, not in the first
-      // step
-      long cacheDone = System.nanoTime();
-      if (cuda) {
-        // One step writes its packed inputs (a prefill's or a decode's) and the sampler's rows.
-        int inputWords =
-            Math.max(
-                StepBuffers.inputWords(maxContext, 1, 1),
-                StepBuffers.inputWords(maxBatch, maxBatch, blocksPerSeq));
-        io =
-            CudaBridge.stepIo(
-                ops,
-                inputWords + CudaTokenSampler.stagedWords(maxBatch, maxContext),
-                maxBatch * config.vocabSize());
-        sampler = new CudaTokenSampler((CudaOps) ops, io, maxBatch, config.vocabSize(), maxContext);
-      } else {
-        io = StepIo.host();
-        sampler = new ReferenceTokenSampler(ops, maxBatch);
-      }
-      LlamaModel model = new LlamaModel(config, ops, weights, activation);
-      DecodeRunner runner =
-          new DecodeRunner(model, cache, sampler, maxBatch, blocksPerSeq, options.cudaGraphs());
-      long setupDone = System.nanoTime();
-      Tokenizer tokenizer = await(pendingTokenizer);
-      long tokenizerDone = System.nanoTime();
-      LoadTimings timings =
-          new LoadTimings(
-              processStartToOpen,
-              (configDone - start) + (weightsStart - backendDone),
-              backendDone - configDone,
-              weightsDone - weightsStart,
-              weights.bytes(),
-              cacheDone - weightsDone,
-              cache.bytes(),
-              setupDone - cacheDone,
-              tokenizerDone - setupDone);
-      return new Engine(
-          config, tokenizer, ops, model, cache, runner, sampler, io, maxContext, maxBatch, timings);
-    } catch (RuntimeException | Error e) {
-      if (sampler != null) {
-        sampler.close();
-      }
-      if (io != null) {
-        io.close();
-      }
-      if (cache != null) {
-        cache.close();
-      }
-      if (weights != null) {
-        weights.close();
-      }
-      ops.close();
-      throw e;
-    }
-  }
-
-  /** The tokenizer loaded on another thread, its failure rethrown as it was thrown there. */
-  static Tokenizer await(CompletableFuture<Tokenizer> pending) {
-    try {
-      return pending.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw e;
-    }
-  }
-
   static Tokenizer loadTokenizer(Path modelDir) {
-    if (!Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
+    if (!ModelFiles.isPresent(modelDir.resolve("tokenizer.json"))) {
       return null;
     }
     try {
-      return Tokenizer.fromDirectory(modelDir);
+      Tokenizer tokenizer = Tokenizer.fromDirectory(modelDir);
+      ModelCheck.chatTemplate(tokenizer, modelDir);
+      return tokenizer;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static int contextOf(ModelConfig config, EngineOptions options) {
-    int modelMax =
-        config.maxPositionEmbeddings() > 0 ? config.maxPositionEmbeddings() : DEFAULT_CONTEXT_CAP;
-    int context =
-        options.maxContext() > 0 ? options.maxContext() : Math.min(modelMax, DEFAULT_CONTEXT_CAP);
-    if (context > modelMax) {
-      throw new EngineException(
-          "max context " + context + " exceeds the model's max_position_embeddings " + modelMax);
-    }
-    return context;
-  }
-
-  static long estimateWeightBytes(
-      SafetensorsCheckpoint checkpoint, DType activation, boolean cuda) {
-    long total = 0;
-    for (String name : checkpoint.tensorNames()) {
-      var info = checkpoint.info(name);
-      long perElement =
-          !cuda ? 4 : activation == DType.F32 ? info.dtype().byteSize() : activation.byteSize();
-      total += info.elementCount() * perElement;
-    }
-    return total;
-  }
-
-  /** The memory the engine may use: a fraction of the card (CUDA) or of the free heap (CPU). */
-  record Budget(long total, long free, double fraction, String unit) {
-    static Budget of(Ops ops, double fraction) {
-      if (CudaBridge.isCuda(ops)) {
-        long[] info = CudaBridge.memoryInfo(ops);
-        return new Budget(info[1], info[0], fraction, "card");
-      }
-      Runtime rt = Runtime.getRuntime();
-      long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-      return new Budget(free, free, fraction, "free Java heap");
-    }
-
-    long allowed() {
-      return (long) (total * fraction);
-    }
-
-    void requireRoomFor(long weightBytes, String what) {
-      long room = allowed() - (total - free);
-      if (weightBytes > room) {
-        throw new EngineException(
-            "the model does not fit: its "
-                + what
-                + " need "
-                + ByteSizes.format(weightBytes)
-                + " but "
-                + String.format(java.util.Locale.ROOT, "%.2f", fraction)
-                + " of the "
-                + ByteSizes.format(total)
-                + " "
-                + unit
-                + " leaves "
-                + ByteSizes.format(Math.max(0, room))
-                + (unit.startsWith("free Java")
-                    ? " (raise -Xmx)"
-                    : " (raise --gpu-memory-utilization or use a smaller model)"));
-      }
-    }
-
-    /**
-     * Bytes left for the KV cache once {@code used} more bytes are taken than when the budget was
-     * measured.
-     */
-    long remainingAfter(long used) {
-      return allowed() - (total - free) - used;
-    }
-
-    String describe(long weightBytes) {
-      return String.format(java.util.Locale.ROOT, "%.2f", fraction)
-          + " of the "
-          + ByteSizes.format(total)
-          + " "
-          + unit
-          + " after "
-          + ByteSizes.format(weightBytes)
-          + " of weights";
     }
   }
 
@@ -331,7 +127,7 @@ public final class Engine implements AutoCloseable {
   public Tokenizer tokenizer() {
     if (tokenizer == null) {
       throw new EngineException(
-          "the model directory has no tokenizer.json: pass token ids instead of text");
+          "the model directory has no tokenizer.json, which text prompts need to be encoded");
     }
     return tokenizer;
   }
@@ -345,8 +141,9 @@ public final class Engine implements AutoCloseable {
     return ops.name();
   }
 
+  /** Whether the backend keeps tensors in device memory (the CUDA backend). */
   public boolean onGpu() {
-    return CudaBridge.isCuda(ops);
+    return ops.capabilities().deviceMemory();
   }
 
   public long weightBytes() {

@@ -5,7 +5,10 @@ import dev.kernelj.llm.model.LlamaModel;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.model.StepBuffers;
 import dev.kernelj.llm.tokenizer.Tokenizer;
-import dev.kernelj.ops.backend.Ops;
+import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.SampleRow;
+import dev.kernelj.ops.StepIo;
+import dev.kernelj.ops.TokenSampler;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,9 +67,7 @@ final class Generator {
                   + budget
                   + " exceeds the engine's context of "
                   + maxContext
-                  + " tokens; lower max tokens to "
-                  + Math.max(0, maxContext - r.promptIds().length)
-                  + " or open the engine with a larger max context");
+                  + " tokens");
         }
         BlockTable table = cache.newSequence();
         all.add(new SequenceState(i, r, table, tokenizer));
@@ -137,9 +138,9 @@ final class Generator {
         StepBuffers.forPrefill(ops, model.config(), model.activation(), n, allLogits != null)) {
       io.write(b.inputs, b.packInputs(prompt, positions, slots, null, null));
       model.prefill(b, cache);
-      boolean penalized = sampler.prepare(List.of(s.samplingRow()), 1);
+      TokenSampler.Pass pass = sampler.prepare(List.of(s.samplingRow()), 1);
       int last = b.logitRows();
-      sampler.launch(b.logits.slice(0, last - 1, last), penalized);
+      sampler.launch(b.logits.slice(0, last - 1, last), pass);
       int token = io.readInts(sampler.sampled().slice(0, 0, 1))[0];
       if (allLogits != null) {
         float[] rows = io.readFloats(b.logits);
@@ -147,7 +148,7 @@ final class Generator {
       }
       io.endStep();
       s.cached = n;
-      return token;
+      return SampledTokens.checked(token, s);
     }
   }
 
@@ -180,11 +181,14 @@ final class Generator {
       }
     }
     io.write(b.inputs, b.packInputs(ids, positions, slots, table, lens));
-    boolean penalized = sampler.prepare(rows, bucket);
-    runner.step(bucket, penalized);
+    TokenSampler.Pass pass = sampler.prepare(rows, bucket);
+    runner.step(bucket, pass);
     int[] tokens = io.readInts(sampler.sampled().slice(0, 0, live.size()));
     io.endStep();
-    runner.afterStep(bucket, penalized);
+    for (int row = 0; row < tokens.length; row++) {
+      SampledTokens.checked(tokens[row], live.get(row));
+    }
+    runner.afterStep(bucket, pass);
     lastBucket = bucket;
     for (SequenceState s : live) {
       s.cached++;

@@ -1,6 +1,5 @@
 package dev.kernelj.llm.engine;
 
-import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.util.ByteSizes;
@@ -15,7 +14,7 @@ final class KvCacheSizing {
 
   /** Blocks one sequence of {@code maxContext} tokens needs. */
   static int blocksPerSequence(int maxContext, int blockSize) {
-    return (maxContext + blockSize - 1) / blockSize;
+    return (int) (((long) maxContext + blockSize - 1) / blockSize);
   }
 
   /**
@@ -25,33 +24,39 @@ final class KvCacheSizing {
    * blocks than that, and mapping them would only cost start-up time (0.25 s for 130 GB on an H200)
    * and, on the CPU, shared heap.
    *
+   * @param elementBytes bytes the backend stores one cache element in
    * @param where describes the budget for the message, e.g. "0.90 of the 79.1 GiB card after 2.3
    *     GiB of weights"
    */
   static int blocks(
       ModelConfig config,
-      DType kvDtype,
+      int elementBytes,
       int blockSize,
       long budgetBytes,
       int maxBatch,
       int maxContext,
       String where) {
-    long blockBytes = PagedKvCache.blockBytes(config, kvDtype, blockSize);
+    long blockBytes = PagedKvCache.blockBytes(config, elementBytes, blockSize);
     long fit = Math.max(0, budgetBytes) / blockBytes;
-    int needed = maxBatch * blocksPerSequence(maxContext, blockSize);
+    long needed = (long) maxBatch * blocksPerSequence(maxContext, blockSize);
     if (fit < needed) {
       long tokens = fit * blockSize;
+      long contextAtBatch = Math.min(maxContext, tokens / maxBatch / blockSize * blockSize);
+      long batchAtContext = tokens / maxContext;
+      // Batch sizes are named in words: each command spells its own option (bench --batch-size).
       String suggestion =
-          tokens == 0
-              ? "nothing fits: lower the weights' footprint or raise the memory fraction"
-              : "fits: --max-context "
-                  + Math.min(maxContext, tokens / maxBatch / blockSize * blockSize)
-                  + " at --max-batch "
-                  + maxBatch
-                  + ", or --max-batch "
-                  + Math.max(0, tokens / maxContext)
-                  + " at --max-context "
-                  + maxContext;
+          contextAtBatch < blockSize && batchAtContext < 1
+              ? "nothing fits: lower the weights' footprint or raise --gpu-memory-utilization"
+              : "fits: "
+                  + (contextAtBatch >= blockSize
+                      ? "--max-context " + contextAtBatch + " at a batch of " + maxBatch
+                      : "")
+                  + (contextAtBatch >= blockSize && batchAtContext >= 1 && maxBatch > 1
+                      ? ", or "
+                      : "")
+                  + (batchAtContext >= 1 && maxBatch > 1
+                      ? "a batch of " + batchAtContext + " at --max-context " + maxContext
+                      : "");
       throw new EngineException(
           "KV cache does not fit: "
               + where
@@ -61,7 +66,7 @@ final class KvCacheSizing {
               + tokens
               + " tokens ("
               + ByteSizes.format(blockBytes / blockSize)
-              + " per token), but --max-batch "
+              + " per token), but a batch of "
               + maxBatch
               + " x --max-context "
               + maxContext
@@ -70,6 +75,6 @@ final class KvCacheSizing {
               + " tokens; "
               + suggestion);
     }
-    return needed;
+    return (int) needed;
   }
 }

@@ -1,7 +1,7 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.llm.config.GenerationConfig;
-import dev.kernelj.ops.backend.SamplingParams;
+import dev.kernelj.ops.SamplingParams;
 
 /**
  * How the next token is chosen from the logits, in Hugging Face's order: repetition penalty over

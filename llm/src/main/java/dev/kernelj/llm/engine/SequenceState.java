@@ -3,6 +3,7 @@ package dev.kernelj.llm.engine;
 import dev.kernelj.llm.model.BlockTable;
 import dev.kernelj.llm.tokenizer.StreamingDecoder;
 import dev.kernelj.llm.tokenizer.Tokenizer;
+import dev.kernelj.ops.SampleRow;
 import java.util.Arrays;
 
 /**
@@ -35,13 +36,15 @@ final class SequenceState {
    * generated so far (its random counter) and, when it penalizes repetition, every token seen.
    */
   SampleRow samplingRow() {
-    int[] history = null;
-    if (request.sampling().penalizes()) {
-      int[] prompt = request.promptIds();
-      history = Arrays.copyOf(prompt, prompt.length + count);
-      System.arraycopy(generated, 0, history, prompt.length, count);
+    SamplingSettings settings = request.sampling();
+    SampleRow row = SampleRow.of(settings.toParams(), settings.seed(), count);
+    if (!settings.penalizes()) {
+      return row;
     }
-    return new SampleRow(request.sampling(), count, history);
+    int[] prompt = request.promptIds();
+    int[] history = Arrays.copyOf(prompt, prompt.length + count);
+    System.arraycopy(generated, 0, history, prompt.length, count);
+    return row.withHistory(history, history.length);
   }
 
   boolean live() {

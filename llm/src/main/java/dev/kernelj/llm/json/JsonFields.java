@@ -1,8 +1,7 @@
 package dev.kernelj.llm.json;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kernelj.llm.util.ModelFormatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Typed access to the keys of one JSON object of one file. Every accessor either returns a value of
@@ -21,20 +19,21 @@ import java.util.regex.Pattern;
  * Integers must be written as integers: {@code 4096.0} is rejected rather than guessed at.
  */
 public final class JsonFields {
-  private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]{0,17})");
+  /** Integers at or beyond this magnitude are "too large" (no model setting comes near it). */
+  private static final long INTEGER_LIMIT = 1_000_000_000_000_000_000L;
 
-  private final JsonObject object;
+  private final ObjectNode object;
   private final Path file;
   private final String path;
 
-  private JsonFields(JsonObject object, Path file, String path) {
+  private JsonFields(ObjectNode object, Path file, String path) {
     this.object = object;
     this.file = file;
     this.path = path;
   }
 
   /** Wraps the root object of {@code file}. */
-  public static JsonFields of(JsonObject object, Path file) {
+  public static JsonFields of(ObjectNode object, Path file) {
     return new JsonFields(object, file, "");
   }
 
@@ -44,7 +43,7 @@ public final class JsonFields {
   }
 
   /** The wrapped object. */
-  public JsonObject object() {
+  public ObjectNode object() {
     return object;
   }
 
@@ -55,13 +54,15 @@ public final class JsonFields {
 
   /** The keys present in this object. */
   public Set<String> keys() {
-    return object.keySet();
+    Set<String> keys = new java.util.LinkedHashSet<>();
+    object.fieldNames().forEachRemaining(keys::add);
+    return keys;
   }
 
   /** Whether {@code key} is present with a non-null value. */
   public boolean has(String key) {
-    JsonElement value = object.get(key);
-    return value != null && !value.isJsonNull();
+    JsonNode value = object.get(key);
+    return value != null && !value.isNull();
   }
 
   /** An error about {@code key} of this object. */
@@ -69,7 +70,7 @@ public final class JsonFields {
     return new ModelFormatException(file, pathOf(key), detail);
   }
 
-  private JsonElement require(String key) {
+  private JsonNode require(String key) {
     if (!has(key)) {
       throw error(key, "missing required key");
     }
@@ -115,9 +116,9 @@ public final class JsonFields {
     if (!has(key)) {
       return defaultValue;
     }
-    JsonElement value = object.get(key);
-    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean()) {
-      return value.getAsBoolean();
+    JsonNode value = object.get(key);
+    if (value.isBoolean()) {
+      return value.booleanValue();
     }
     throw error(key, "expected true or false but found " + StrictJson.describe(value));
   }
@@ -144,7 +145,7 @@ public final class JsonFields {
 
   /** A required list of strings. */
   public List<String> requireStringList(String key) {
-    JsonArray array = toArray(key, require(key));
+    JsonNode array = toArray(key, require(key));
     List<String> result = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
       result.add(toString(key + "[" + i + "]", array.get(i)));
@@ -164,9 +165,9 @@ public final class JsonFields {
     if (!has(key)) {
       return List.of();
     }
-    JsonElement value = object.get(key);
-    if (value.isJsonArray()) {
-      JsonArray array = value.getAsJsonArray();
+    JsonNode value = object.get(key);
+    if (value.isArray()) {
+      JsonNode array = value;
       List<Integer> result = new ArrayList<>(array.size());
       for (int i = 0; i < array.size(); i++) {
         result.add(toInt(key + "[" + i + "]", array.get(i)));
@@ -180,13 +181,13 @@ public final class JsonFields {
   public Map<String, String> requireStringMap(String key) {
     JsonFields map = requireObject(key);
     Map<String, String> result = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonElement> entry : map.object.entrySet()) {
-      result.put(entry.getKey(), map.toString(entry.getKey(), entry.getValue()));
-    }
+    map.object
+        .fields()
+        .forEachRemaining(e -> result.put(e.getKey(), map.toString(e.getKey(), e.getValue())));
     return result;
   }
 
-  private int toInt(String key, JsonElement value) {
+  private int toInt(String key, JsonNode value) {
     long parsed = toLong(key, value);
     if (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE) {
       throw error(key, "integer " + parsed + " is out of range");
@@ -194,71 +195,66 @@ public final class JsonFields {
     return (int) parsed;
   }
 
-  private long toLong(String key, JsonElement value) {
-    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
-      String literal = value.getAsString();
-      if (INTEGER.matcher(literal).matches()) {
-        return Long.parseLong(literal);
+  private long toLong(String key, JsonNode value) {
+    if (value.isIntegralNumber()) {
+      if (value.canConvertToLong()
+          && value.longValue() > -INTEGER_LIMIT
+          && value.longValue() < INTEGER_LIMIT) {
+        return value.longValue();
       }
       throw error(
-          key,
-          "expected an integer but found "
-              + StrictJson.describe(value)
-              + (literal.length() > 19 && !literal.contains(".") ? " (too large)" : ""));
+          key, "expected an integer but found " + StrictJson.describe(value) + " (too large)");
     }
     throw error(key, "expected an integer but found " + StrictJson.describe(value));
   }
 
-  private double toDouble(String key, JsonElement value) {
-    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
-      double parsed;
-      try {
-        parsed = Double.parseDouble(value.getAsString());
-      } catch (NumberFormatException e) {
-        throw error(key, "expected a number but found " + StrictJson.describe(value));
-      }
+  private double toDouble(String key, JsonNode value) {
+    if (value.isNumber()) {
+      double parsed =
+          value.isBigDecimal() ? value.decimalValue().doubleValue() : value.doubleValue();
       if (!Double.isFinite(parsed)) {
         throw error(
-            key, "number " + StrictJson.abbreviate(value.getAsString()) + " is out of range");
+            key,
+            "number " + StrictJson.abbreviate(StrictJson.numberText(value)) + " is out of range");
       }
       return parsed;
     }
     throw error(key, "expected a number but found " + StrictJson.describe(value));
   }
 
-  private String toString(String key, JsonElement value) {
-    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
-      return value.getAsString();
+  private String toString(String key, JsonNode value) {
+    if (value.isTextual()) {
+      return value.textValue();
     }
     throw error(key, "expected a string but found " + StrictJson.describe(value));
   }
 
-  private JsonFields toObject(String key, JsonElement value) {
-    if (value.isJsonObject()) {
-      return new JsonFields(value.getAsJsonObject(), file, pathOf(key) + ".");
+  private JsonFields toObject(String key, JsonNode value) {
+    if (value.isObject()) {
+      return new JsonFields((ObjectNode) value, file, pathOf(key) + ".");
     }
     throw error(key, "expected an object but found " + StrictJson.describe(value));
   }
 
-  private JsonArray toArray(String key, JsonElement value) {
-    if (value.isJsonArray()) {
-      return value.getAsJsonArray();
+  private JsonNode toArray(String key, JsonNode value) {
+    if (value.isArray()) {
+      return value;
     }
     throw error(key, "expected a list but found " + StrictJson.describe(value));
   }
 
   /** Reads {@code value} as a string, naming {@code key} in errors. */
-  public String asString(String key, JsonElement value) {
+  public String asString(String key, JsonNode value) {
     return toString(key, value);
   }
 
   /** Reads {@code value} as a nested object, naming {@code key} in errors. */
-  public JsonFields asObject(String key, JsonElement value) {
+  public JsonFields asObject(String key, JsonNode value) {
     return toObject(key, value);
   }
 
-  /** The raw element for {@code key}, or null. */
-  public JsonElement raw(String key) {
+  /** The raw node for {@code key}: null when absent, a null node when written as null. */
+  public JsonNode raw(String key) {
     return object.get(key);
   }
 }

@@ -2,9 +2,9 @@ package dev.kernelj.llm.model;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
 
 /**
  * The forward pass of the Llama family (Llama 2/3, Mistral, Qwen2), written once against {@link

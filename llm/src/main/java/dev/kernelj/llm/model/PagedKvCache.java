@@ -2,8 +2,8 @@ package dev.kernelj.llm.model;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,9 +59,13 @@ public final class PagedKvCache implements AutoCloseable {
     return new PagedKvCache(blockSize, numBlocks, keys, values);
   }
 
-  /** Bytes one block takes over all layers, K and V. */
-  public static long blockBytes(ModelConfig config, DType dtype, int blockSize) {
-    return config.kvCacheBytesPerToken(dtype.byteSize()) * blockSize;
+  /**
+   * Bytes one block takes over all layers, K and V, at {@code elementBytes} per element (what the
+   * backend stores an element of the cache's dtype in: {@link
+   * dev.kernelj.ops.Capabilities#elementBytes}).
+   */
+  public static long blockBytes(ModelConfig config, int elementBytes, int blockSize) {
+    return config.kvCacheBytesPerToken(elementBytes) * blockSize;
   }
 
   public int blockSize() {

@@ -2,8 +2,8 @@ package dev.kernelj.llm.model;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -7,8 +7,8 @@ import dev.kernelj.llm.safetensors.TensorLookup;
 import dev.kernelj.llm.safetensors.TensorView;
 import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
+import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -230,22 +230,12 @@ public final class WeightLoader {
 
   private TensorView view(String name, long... expected) {
     if (!checkpoint.contains(name)) {
-      throw new ModelFormatException(
-          checkpoint.location(),
-          name,
-          "is missing from the checkpoint ("
-              + config.architecture().huggingFaceName()
-              + " needs it)");
+      throw ModelFormatException.missingTensor(
+          checkpoint.location(), name, config.architecture().huggingFaceName());
     }
     TensorView view = checkpoint.tensor(name);
     if (!Arrays.equals(view.shape(), expected)) {
-      throw new ModelFormatException(
-          view.file(),
-          name,
-          "has shape "
-              + Arrays.toString(view.shape())
-              + " but config.json implies "
-              + Arrays.toString(expected));
+      throw ModelFormatException.wrongShape(view.file(), name, view.shape(), expected);
     }
     return view;
   }

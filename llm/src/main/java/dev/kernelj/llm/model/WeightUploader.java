@@ -5,8 +5,8 @@ import dev.kernelj.llm.safetensors.SafetensorsDType;
 import dev.kernelj.llm.safetensors.TensorView;
 import dev.kernelj.ops.BFloat16;
 import dev.kernelj.ops.Float16;
+import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.Ops;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

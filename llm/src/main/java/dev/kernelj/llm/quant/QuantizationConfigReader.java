@@ -2,8 +2,7 @@ package dev.kernelj.llm.quant;
 
 import dev.kernelj.llm.config.ModelConfigReader;
 import dev.kernelj.llm.json.JsonFields;
-import dev.kernelj.llm.json.StrictJson;
-import java.nio.file.Files;
+import dev.kernelj.llm.util.ModelFiles;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,30 +27,26 @@ public final class QuantizationConfigReader {
    */
   public static Optional<QuantizationConfig> read(Path modelDir) {
     Path configFile = modelDir.resolve(ModelConfigReader.CONFIG_FILE);
-    if (Files.isRegularFile(configFile)) {
-      JsonFields config =
-          JsonFields.of(
-              StrictJson.parseObject(ModelConfigReader.readText(configFile), configFile, "(root)"),
-              configFile);
+    if (ModelFiles.isPresent(configFile)) {
+      JsonFields config = fileFields(configFile);
       JsonFields section = config.objectOrNull("quantization_config");
       if (section != null) {
         return Optional.of(parse(section, null));
       }
     }
     Path gptqFile = modelDir.resolve(GPTQ_FILE);
-    if (Files.isRegularFile(gptqFile)) {
+    if (ModelFiles.isPresent(gptqFile)) {
       return Optional.of(parse(fileFields(gptqFile), QuantMethod.GPTQ));
     }
     Path awqFile = modelDir.resolve(AWQ_FILE);
-    if (Files.isRegularFile(awqFile)) {
+    if (ModelFiles.isPresent(awqFile)) {
       return Optional.of(parse(fileFields(awqFile), QuantMethod.AWQ));
     }
     return Optional.empty();
   }
 
   private static JsonFields fileFields(Path file) {
-    return JsonFields.of(
-        StrictJson.parseObject(ModelConfigReader.readText(file), file, "(root)"), file);
+    return JsonFields.of(ModelConfigReader.readObject(file), file);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.kernelj.llm.safetensors;
 
+import dev.kernelj.llm.util.ModelFiles;
 import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
 import java.nio.ByteBuffer;
@@ -51,17 +52,14 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
     if (Files.isRegularFile(location)) {
       return fromFiles(location, null, List.of(location));
     }
-    if (!Files.isDirectory(location)) {
-      throw new ModelFormatException(
-          location, "(model directory)", "does not exist or is not a directory");
-    }
+    ModelFiles.requireDirectory(location);
     Path indexFile = location.resolve(ShardIndex.FILE_NAME);
-    if (Files.isRegularFile(indexFile)) {
+    if (ModelFiles.isPresent(indexFile)) {
       ShardIndex index = ShardIndex.read(indexFile);
       List<Path> shardFiles = new ArrayList<>();
       for (String shard : index.shardNames()) {
         Path shardFile = location.resolve(shard);
-        if (!Files.isRegularFile(shardFile)) {
+        if (!ModelFiles.isPresent(shardFile)) {
           throw new ModelFormatException(
               indexFile,
               "weight_map",
@@ -77,7 +75,7 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
       return fromFiles(location, index, shardFiles);
     }
     Path single = location.resolve(SINGLE_FILE_NAME);
-    if (Files.isRegularFile(single)) {
+    if (ModelFiles.isPresent(single)) {
       return fromFiles(location, null, List.of(single));
     }
     throw new ModelFormatException(

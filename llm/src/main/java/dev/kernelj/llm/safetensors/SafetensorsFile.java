@@ -1,11 +1,10 @@
 package dev.kernelj.llm.safetensors;
 
+import dev.kernelj.llm.util.ModelFiles;
 import dev.kernelj.llm.util.ModelFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -43,6 +42,7 @@ public final class SafetensorsFile implements TensorLookup, AutoCloseable {
 
   /** Opens and validates {@code path}; throws {@link ModelFormatException} on any problem. */
   public static SafetensorsFile open(Path path) {
+    ModelFiles.requireRegularFile(path, Long.MAX_VALUE);
     MappedFileSource source;
     try {
       source = MappedFileSource.open(path);
@@ -80,18 +80,7 @@ public final class SafetensorsFile implements TensorLookup, AutoCloseable {
   }
 
   static ModelFormatException unreadable(Path path, IOException e) {
-    String why;
-    if (e instanceof NoSuchFileException) {
-      why = "file not found";
-    } else if (e instanceof AccessDeniedException) {
-      why = "permission denied";
-    } else {
-      why =
-          "cannot read: "
-              + e.getClass().getSimpleName()
-              + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    }
-    return new ModelFormatException(path, "(file)", why, e);
+    return ModelFiles.unreadable(path, e);
   }
 
   private static void closeQuietly(ByteSource source, Exception primary) {

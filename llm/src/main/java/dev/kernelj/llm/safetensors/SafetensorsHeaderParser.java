@@ -1,11 +1,12 @@
 package dev.kernelj.llm.safetensors;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import dev.kernelj.llm.json.JsonFields;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.kernelj.llm.json.JsonLimits;
+import dev.kernelj.llm.json.JsonProblems;
 import dev.kernelj.llm.json.StrictJson;
 import dev.kernelj.llm.util.ModelFormatException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -15,20 +16,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
  * Validates a safetensors header completely before any tensor is touched: header length within the
  * file and at most {@link #MAX_HEADER_BYTES}; strict UTF-8 JSON object; {@code __metadata__} a
  * string map; every tensor with a known dtype, a shape of non-negative integers, {@code
  * data_offsets [begin, end]} inside the data section, a byte length equal to dtype size times
- * element count (overflow-checked), and no two tensors overlapping.
- *
- * <p>Gaps between tensors and bytes after the last one are allowed: they are harmless alignment
- * padding, and the reference implementation's stricter rule buys no safety here.
+ * element count (overflow-checked), and the tensors tiling the data section exactly (no overlap, no
+ * gap, nothing after the last one), as the reference implementation requires.
  */
 public final class SafetensorsHeaderParser {
   /** The largest header accepted (the reference implementation's limit). */
@@ -37,11 +37,11 @@ public final class SafetensorsHeaderParser {
   /** The key of the optional free-form string map. */
   public static final String METADATA_KEY = "__metadata__";
 
-  /**
-   * A plain non-negative integer literal below 10^18 (no sign, fraction, exponent or leading
-   * zeros).
-   */
-  private static final Pattern NON_NEGATIVE_INTEGER = Pattern.compile("0|[1-9][0-9]{0,17}");
+  /** Shapes and offsets are below 10^18: anything larger is not a real file. */
+  private static final long MAX_INTEGER = 1_000_000_000_000_000_000L;
+
+  /** The most dimensions a shape may have (checked before the array grows past it). */
+  private static final int MAX_RANK = 64;
 
   /**
    * A class rather than a lambda: lambda bootstrap costs milliseconds on the first open in a cold
@@ -110,22 +110,20 @@ public final class SafetensorsHeaderParser {
       throw new ModelFormatException(file, "header length", "header runs past the end of the file");
     }
     String text = decodeUtf8(headerJson, file);
-    JsonObject root = StrictJson.parseObject(text, file, "header");
-    JsonFields fields = JsonFields.of(root, file);
-
-    Map<String, String> metadata = Map.of();
-    List<TensorInfo> tensors = new ArrayList<>(root.size());
-    for (Map.Entry<String, JsonElement> entry : root.entrySet()) {
-      String name = entry.getKey();
-      if (name.equals(METADATA_KEY)) {
-        metadata = readMetadata(fields, entry.getValue());
-      } else {
-        tensors.add(readTensor(file, name, entry.getValue(), dataLength));
-      }
+    // A class, not a lambda: the first lambda of a cold JVM costs milliseconds, and opening must
+    // stay fast.
+    StrictJson.Errors errors =
+        new StrictJson.Errors() {
+          @Override
+          public RuntimeException at(String path, String detail, Throwable cause) {
+            return new ModelFormatException(file, path.isEmpty() ? "header" : path, detail, cause);
+          }
+        };
+    try (JsonParser parser = JsonLimits.parser(text)) {
+      return new Reader(file, parser, errors, dataLength).read(dataStart);
+    } catch (IOException e) {
+      throw new ModelFormatException(file, "header", JsonProblems.describe(e), e);
     }
-    tensors.sort(BY_OFFSETS);
-    checkNoOverlap(file, tensors);
-    return new SafetensorsHeader(metadata, tensors, dataStart, dataLength);
   }
 
   private static String decodeUtf8(byte[] bytes, Path file) {
@@ -142,15 +140,6 @@ public final class SafetensorsHeaderParser {
     }
   }
 
-  private static Map<String, String> readMetadata(JsonFields fields, JsonElement value) {
-    JsonFields metadata = fields.asObject(METADATA_KEY, value);
-    Map<String, String> result = new LinkedHashMap<>();
-    for (String key : metadata.keys()) {
-      result.put(key, metadata.asString(key, metadata.raw(key)));
-    }
-    return result;
-  }
-
   /**
    * Where in the header a tensor's problem is. Field names are built only when an error is thrown:
    * string concatenation bootstraps cost milliseconds in a cold JVM, and opening must stay fast.
@@ -164,18 +153,181 @@ public final class SafetensorsHeaderParser {
     }
   }
 
-  private static TensorInfo readTensor(Path file, String name, JsonElement value, long dataLength) {
-    Where where = new Where(file, name);
-    if (!value.isJsonObject()) {
-      throw where.error(
-          "",
-          "expected an object with dtype, shape and data_offsets but found "
-              + StrictJson.describe(value));
+  /**
+   * Streams the header (Jackson's parser, no tree: a 405B model's header lists 2,000 tensors) and
+   * checks each tensor as it is read.
+   */
+  private static final class Reader {
+    private final Path file;
+    private final JsonParser parser;
+    private final StrictJson.Errors errors;
+    private final long dataLength;
+
+    Reader(Path file, JsonParser parser, StrictJson.Errors errors, long dataLength) {
+      this.file = file;
+      this.parser = parser;
+      this.errors = errors;
+      this.dataLength = dataLength;
     }
-    JsonObject entry = value.getAsJsonObject();
-    SafetensorsDType dtype = readDType(where, entry.get("dtype"));
-    long[] shape = readShape(where, entry.get("shape"));
-    long[] offsets = readOffsets(where, entry.get("data_offsets"));
+
+    SafetensorsHeader read(long dataStart) throws IOException {
+      try {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+          throw errors.at(
+              "",
+              parser.currentToken() == null
+                  ? "malformed JSON: the header holds no JSON value"
+                  : "expected a JSON object but found " + describeValue(""),
+              null);
+        }
+        Map<String, String> metadata = Map.of();
+        List<TensorInfo> tensors = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String name = parser.currentName();
+          if (!names.add(name)) {
+            throw errors.at("", "duplicate key '" + StrictJson.abbreviate(name) + "'", null);
+          }
+          parser.nextToken();
+          if (name.equals(METADATA_KEY)) {
+            metadata = readMetadata();
+          } else {
+            tensors.add(readTensor(new Where(file, name)));
+          }
+        }
+        if (parser.nextToken() != null) {
+          throw errors.at("", "unexpected content after the JSON value", null);
+        }
+        tensors.sort(BY_OFFSETS);
+        checkContiguous(file, tensors, dataLength);
+        return new SafetensorsHeader(metadata, tensors, dataStart, dataLength);
+      } catch (IOException e) {
+        throw errors.at("", JsonProblems.describe(e), e);
+      }
+    }
+
+    private Map<String, String> readMetadata() throws IOException {
+      if (parser.currentToken() != JsonToken.START_OBJECT) {
+        throw errors.at(
+            METADATA_KEY, "expected an object but found " + describeValue(METADATA_KEY), null);
+      }
+      Map<String, String> result = new LinkedHashMap<>();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        String at = JsonProblems.key(METADATA_KEY, key);
+        parser.nextToken();
+        if (parser.currentToken() != JsonToken.VALUE_STRING) {
+          throw errors.at(at, "expected a string but found " + describeValue(at), null);
+        }
+        if (result.put(key, parser.getText()) != null) {
+          throw errors.at(at, "duplicate key '" + StrictJson.abbreviate(key) + "'", null);
+        }
+      }
+      return result;
+    }
+
+    private TensorInfo readTensor(Where where) throws IOException {
+      if (parser.currentToken() != JsonToken.START_OBJECT) {
+        throw where.error(
+            "",
+            "expected an object with dtype, shape and data_offsets but found " + describeValue(""));
+      }
+      SafetensorsDType dtype = null;
+      long[] shape = null;
+      long[] offsets = null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        parser.nextToken();
+        switch (key) {
+          case "dtype" -> {
+            requireFirst(dtype, where, key);
+            dtype = readDType(where);
+          }
+          case "shape" -> {
+            requireFirst(shape, where, key);
+            shape = readIntegers(where, key);
+          }
+          case "data_offsets" -> {
+            requireFirst(offsets, where, key);
+            offsets = readIntegers(where, key);
+          }
+          default -> parser.skipChildren();
+        }
+      }
+      if (dtype == null) {
+        throw where.error("dtype", "missing");
+      }
+      if (shape == null) {
+        throw where.error("shape", "missing");
+      }
+      if (offsets == null) {
+        throw where.error("data_offsets", "missing");
+      }
+      return checkedTensor(where, dtype, shape, offsets, dataLength);
+    }
+
+    private static void requireFirst(Object previous, Where where, String key) {
+      if (previous != null) {
+        throw where.error(key, "appears twice");
+      }
+    }
+
+    private SafetensorsDType readDType(Where where) throws IOException {
+      if (parser.currentToken() != JsonToken.VALUE_STRING) {
+        throw where.error("dtype", "expected a string but found " + describeValue(""));
+      }
+      String name = parser.getText();
+      SafetensorsDType dtype = SafetensorsDType.fromHeaderName(name);
+      if (dtype == null) {
+        throw where.error(
+            "dtype",
+            "unknown dtype \""
+                + StrictJson.abbreviate(name)
+                + "\"; known: "
+                + String.join(", ", SafetensorsDType.headerNames()));
+      }
+      return dtype;
+    }
+
+    /** A list of non-negative integers below 10^18 (no sign, fraction or exponent). */
+    private long[] readIntegers(Where where, String part) throws IOException {
+      if (parser.currentToken() != JsonToken.START_ARRAY) {
+        throw where.error(part, "expected a list but found " + describeValue(""));
+      }
+      long[] values = new long[8];
+      int count = 0;
+      while (parser.nextToken() != JsonToken.END_ARRAY) {
+        if (parser.currentToken() != JsonToken.VALUE_NUMBER_INT
+            || parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+            || parser.getLongValue() < 0
+            || parser.getLongValue() >= MAX_INTEGER) {
+          throw where.error(
+              part + "[" + count + "]",
+              "expected a non-negative integer (below 10^18) but found " + describeValue(""));
+        }
+        if (count == values.length) {
+          if (count >= MAX_RANK) {
+            throw where.error(part, "has more than " + MAX_RANK + " entries");
+          }
+          values = Arrays.copyOf(values, count * 2);
+        }
+        values[count++] = parser.getLongValue();
+      }
+      return Arrays.copyOf(values, count);
+    }
+
+    /** The value at the parser, read whole (it is small or malformed) and described. */
+    private String describeValue(String path) throws IOException {
+      return StrictJson.describe(StrictJson.readValue(parser, path, errors));
+    }
+  }
+
+  private static TensorInfo checkedTensor(
+      Where where, SafetensorsDType dtype, long[] shape, long[] offsets, long dataLength) {
+    if (offsets.length != 2) {
+      throw where.error(
+          "data_offsets", "expected [begin, end] but found " + offsets.length + " numbers");
+    }
     long begin = offsets[0];
     long end = offsets[1];
     if (begin > end) {
@@ -204,68 +356,7 @@ public final class SafetensorsHeaderParser {
               + expected
               + " bytes");
     }
-    return new TensorInfo(name, dtype, shape, begin, end);
-  }
-
-  private static SafetensorsDType readDType(Where where, JsonElement value) {
-    if (value == null || !value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
-      throw where.error(
-          "dtype",
-          value == null ? "missing" : "expected a string but found " + StrictJson.describe(value));
-    }
-    SafetensorsDType dtype = SafetensorsDType.fromHeaderName(value.getAsString());
-    if (dtype == null) {
-      throw where.error(
-          "dtype",
-          "unknown dtype \""
-              + value.getAsString()
-              + "\"; known: "
-              + String.join(", ", SafetensorsDType.headerNames()));
-    }
-    return dtype;
-  }
-
-  private static long[] readShape(Where where, JsonElement value) {
-    JsonArray array = requireArray(where, "shape", value);
-    long[] shape = new long[array.size()];
-    for (int i = 0; i < shape.length; i++) {
-      shape[i] = nonNegativeInteger(where, "shape", i, array.get(i));
-    }
-    return shape;
-  }
-
-  private static long[] readOffsets(Where where, JsonElement value) {
-    JsonArray array = requireArray(where, "data_offsets", value);
-    if (array.size() != 2) {
-      throw where.error(
-          "data_offsets", "expected [begin, end] but found " + array.size() + " numbers");
-    }
-    return new long[] {
-      nonNegativeInteger(where, "data_offsets", 0, array.get(0)),
-      nonNegativeInteger(where, "data_offsets", 1, array.get(1))
-    };
-  }
-
-  private static JsonArray requireArray(Where where, String part, JsonElement value) {
-    if (value == null) {
-      throw where.error(part, "missing");
-    }
-    if (!value.isJsonArray()) {
-      throw where.error(part, "expected a list but found " + StrictJson.describe(value));
-    }
-    return value.getAsJsonArray();
-  }
-
-  private static long nonNegativeInteger(Where where, String part, int index, JsonElement value) {
-    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
-      String literal = value.getAsString();
-      if (NON_NEGATIVE_INTEGER.matcher(literal).matches()) {
-        return Long.parseLong(literal);
-      }
-    }
-    throw where.error(
-        part + "[" + index + "]",
-        "expected a non-negative integer (below 10^18) but found " + StrictJson.describe(value));
+    return new TensorInfo(where.tensor(), dtype, shape, begin, end);
   }
 
   private static long expectedByteLength(Where where, SafetensorsDType dtype, long[] shape) {
@@ -286,11 +377,16 @@ public final class SafetensorsHeaderParser {
     }
   }
 
-  private static void checkNoOverlap(Path file, List<TensorInfo> sorted) {
-    for (int i = 1; i < sorted.size(); i++) {
-      TensorInfo previous = sorted.get(i - 1);
-      TensorInfo current = sorted.get(i);
-      if (current.begin() < previous.end()) {
+  /**
+   * The tensors, sorted by offset, must tile the data section exactly, as the reference reader
+   * requires: no overlap (two tensors sharing bytes), no gap and no bytes after the last tensor
+   * (bytes no tensor owns are either a corrupt offset or data smuggled past a validator).
+   */
+  private static void checkContiguous(Path file, List<TensorInfo> sorted, long dataLength) {
+    long expectedBegin = 0;
+    TensorInfo previous = null;
+    for (TensorInfo current : sorted) {
+      if (current.begin() < expectedBegin) {
         throw new ModelFormatException(
             file,
             "tensor '" + current.name() + "' data_offsets",
@@ -306,6 +402,27 @@ public final class SafetensorsHeaderParser {
                 + previous.end()
                 + ")");
       }
+      if (current.begin() > expectedBegin) {
+        throw new ModelFormatException(
+            file,
+            "tensor '" + current.name() + "' data_offsets",
+            (current.begin() - expectedBegin)
+                + " bytes at ["
+                + expectedBegin
+                + ", "
+                + current.begin()
+                + ") of the data section belong to no tensor (corrupt offsets?)");
+      }
+      expectedBegin = current.end();
+      previous = current;
+    }
+    if (expectedBegin != dataLength) {
+      throw new ModelFormatException(
+          file,
+          "data section",
+          (dataLength - expectedBegin)
+              + " bytes after the last tensor belong to no tensor (corrupt offsets or a file with"
+              + " something appended?)");
     }
   }
 }

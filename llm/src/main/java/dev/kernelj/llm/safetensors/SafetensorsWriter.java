@@ -1,6 +1,7 @@
 package dev.kernelj.llm.safetensors;
 
-import com.google.gson.stream.JsonWriter;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.kernelj.llm.json.JsonLimits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -139,33 +140,32 @@ public final class SafetensorsWriter {
   /** The header JSON, padded with spaces to make {@code 8 + length} a multiple of 8. */
   String headerJson() {
     StringWriter text = new StringWriter();
-    try (JsonWriter json = new JsonWriter(text)) {
-      json.beginObject();
+    try (JsonGenerator json = JsonLimits.generator(text)) {
+      json.writeStartObject();
       if (!metadata.isEmpty()) {
-        json.name(SafetensorsHeaderParser.METADATA_KEY).beginObject();
+        json.writeObjectFieldStart(SafetensorsHeaderParser.METADATA_KEY);
         for (Map.Entry<String, String> m : metadata.entrySet()) {
-          json.name(m.getKey()).value(m.getValue());
+          json.writeStringField(m.getKey(), m.getValue());
         }
-        json.endObject();
+        json.writeEndObject();
       }
       long offset = 0;
       for (Entry e : entries) {
-        json.name(e.name()).beginObject();
-        json.name("dtype").value(e.dtype().name());
-        json.name("shape").beginArray();
+        json.writeObjectFieldStart(e.name());
+        json.writeStringField("dtype", e.dtype().name());
+        json.writeArrayFieldStart("shape");
         for (long d : e.shape()) {
-          json.value(d);
+          json.writeNumber(d);
         }
-        json.endArray();
-        json.name("data_offsets")
-            .beginArray()
-            .value(offset)
-            .value(offset + e.byteLength())
-            .endArray();
-        json.endObject();
+        json.writeEndArray();
+        json.writeArrayFieldStart("data_offsets");
+        json.writeNumber(offset);
+        json.writeNumber(offset + e.byteLength());
+        json.writeEndArray();
+        json.writeEndObject();
         offset += e.byteLength();
       }
-      json.endObject();
+      json.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,10 +1,9 @@
 package dev.kernelj.llm.safetensors;
 
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kernelj.llm.json.JsonFields;
 import dev.kernelj.llm.json.StrictJson;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.kernelj.llm.util.ModelFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +27,9 @@ public record ShardIndex(Path file, Map<String, String> weightMap, long totalSiz
 
   /** Reads and checks {@code file}; shard names must be plain file names in the same directory. */
   public static ShardIndex read(Path file) {
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw SafetensorsFile.unreadable(file, e);
-    }
-    JsonObject root = StrictJson.parseObject(text, file, "(root)");
+    ObjectNode root =
+        StrictJson.parseObject(
+            ModelFiles.readSmall(file, ModelFiles.MAX_SMALL_FILE), file, "(root)");
     JsonFields fields = JsonFields.of(root, file);
     Map<String, String> weightMap = fields.requireStringMap("weight_map");
     for (Map.Entry<String, String> entry : weightMap.entrySet()) {

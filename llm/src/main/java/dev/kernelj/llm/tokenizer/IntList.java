@@ -35,6 +35,14 @@ final class IntList {
     return values[i];
   }
 
+  /** The first index holding {@code v}, or -1. */
+  int indexOf(int v) {
+    for (int i = 0; i < size; i++) {
+      if (values[i] == v) return i;
+    }
+    return -1;
+  }
+
   int[] toArray() {
     return Arrays.copyOf(values, size);
   }

@@ -1,9 +1,7 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kernelj.llm.json.StrictJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +13,8 @@ import java.util.function.BiFunction;
  * file and the field instead of a {@code NullPointerException} deep inside the tokenizer.
  */
 final class JsonSpec {
+  /** Longest text a tokenizer file's field may hold (chat templates, the longest, are ~20 KiB). */
+  static final int MAX_STRING_CHARS = 1 << 20;
 
   private final Path file;
 
@@ -30,22 +30,22 @@ final class JsonSpec {
     return new TokenizerFormatException(file, field, problem);
   }
 
-  JsonObject object(JsonElement e, String field) {
-    if (e == null || !e.isJsonObject()) {
+  JsonNode object(JsonNode e, String field) {
+    if (e == null || !e.isObject()) {
       throw error(field, "expected an object but found " + describe(e));
     }
-    return e.getAsJsonObject();
+    return e;
   }
 
-  JsonArray array(JsonObject o, String key, String field) {
-    JsonElement e = o.get(key);
-    if (e == null || !e.isJsonArray()) {
+  JsonNode array(JsonNode o, String key, String field) {
+    JsonNode e = o.get(key);
+    if (e == null || !e.isArray()) {
       throw error(join(field, key), "expected an array but found " + describe(e));
     }
-    return e.getAsJsonArray();
+    return e;
   }
 
-  JsonObject object(JsonObject o, String key, String field) {
+  JsonNode object(JsonNode o, String key, String field) {
     return object(o.get(key), join(field, key));
   }
 
@@ -53,87 +53,93 @@ final class JsonSpec {
    * Reads the array {@code o[key]} item by item; each item's field reads {@code field.key[i]} in
    * errors.
    */
-  <T> List<T> items(
-      JsonObject o, String key, String field, BiFunction<JsonElement, String, T> read) {
-    JsonArray array = array(o, key, field);
+  <T> List<T> items(JsonNode o, String key, String field, BiFunction<JsonNode, String, T> read) {
+    JsonNode array = array(o, key, field);
     List<T> items = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
-      items.add(read.apply(array.get(i), field + "." + key + "[" + i + "]"));
+      String where = field + "." + key + "[" + i + "]";
+      T item = read.apply(array.get(i), where);
+      if (item == null) {
+        throw error(where, "expected an object but found " + describe(array.get(i)));
+      }
+      items.add(item);
     }
     return List.copyOf(items);
   }
 
-  String string(JsonObject o, String key, String field) {
-    JsonElement e = o.get(key);
-    if (!isString(e)) {
-      throw error(join(field, key), "expected a string but found " + describe(e));
-    }
-    return e.getAsString();
+  String string(JsonNode o, String key, String field) {
+    return string(o.get(key), join(field, key));
   }
 
-  String string(JsonElement e, String field) {
+  /**
+   * A string of at most {@link #MAX_STRING_CHARS} characters (a tokenizer component's text, a
+   * token, a chat template).
+   */
+  String string(JsonNode e, String field) {
     if (!isString(e)) {
       throw error(field, "expected a string but found " + describe(e));
     }
-    return e.getAsString();
+    String text = e.textValue();
+    if (text.length() > MAX_STRING_CHARS) {
+      throw error(
+          field,
+          "a string of " + text.length() + " characters, over the limit of " + MAX_STRING_CHARS);
+    }
+    return text;
   }
 
   /** A string field that may be absent or null. */
-  String optionalString(JsonObject o, String key, String field) {
-    JsonElement e = o.get(key);
+  String optionalString(JsonNode o, String key, String field) {
+    JsonNode e = o.get(key);
     return isNull(e) ? null : string(o, key, field);
   }
 
-  boolean bool(JsonObject o, String key, String field, boolean fallback) {
-    JsonElement e = o.get(key);
+  boolean bool(JsonNode o, String key, String field, boolean fallback) {
+    JsonNode e = o.get(key);
     if (isNull(e)) {
       return fallback;
     }
-    if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
+    if (!e.isBoolean()) {
       throw error(join(field, key), "expected true or false but found " + describe(e));
     }
-    return e.getAsBoolean();
+    return e.booleanValue();
   }
 
-  int integer(JsonObject o, String key, String field) {
-    JsonElement e = o.get(key);
+  int integer(JsonNode o, String key, String field) {
+    JsonNode e = o.get(key);
     return integer(e, join(field, key));
   }
 
-  int integer(JsonElement e, String field) {
-    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-      throw error(field, "expected an integer but found " + describe(e));
+  int integer(JsonNode e, String field) {
+    if (e == null || !e.isIntegralNumber() || !e.canConvertToInt()) {
+      throw error(
+          field,
+          "expected an integer"
+              + (e != null && e.isIntegralNumber() ? " in the int range" : "")
+              + " but found "
+              + describe(e));
     }
-    double d = e.getAsDouble();
-    if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
-      throw error(field, "expected an integer but found " + e);
-    }
-    return (int) d;
+    return e.intValue();
   }
 
   /** The {@code type} tag of a component object. */
-  String type(JsonElement e, String field) {
+  String type(JsonNode e, String field) {
     return string(object(e, field), "type", field);
   }
 
-  static boolean isNull(JsonElement e) {
-    return e == null || e.isJsonNull();
+  static boolean isNull(JsonNode e) {
+    return e == null || e.isNull();
   }
 
   static String join(String field, String key) {
     return field.isEmpty() ? key : field + "." + key;
   }
 
-  private static boolean isString(JsonElement e) {
-    return e != null && e.isJsonPrimitive() && ((JsonPrimitive) e).isString();
+  private static boolean isString(JsonNode e) {
+    return e != null && e.isTextual();
   }
 
-  private static String describe(JsonElement e) {
-    if (e == null) return "nothing (the field is missing)";
-    if (e.isJsonNull()) return "null";
-    if (e.isJsonObject()) return "an object";
-    if (e.isJsonArray()) return "an array";
-    String text = e.toString();
-    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+  private static String describe(JsonNode e) {
+    return e == null ? "nothing (the field is missing)" : StrictJson.describe(e);
   }
 }

@@ -1,38 +1,60 @@
 package dev.kernelj.llm.tokenizer;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.kernelj.llm.json.JsonLimits;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Reads the {@code model} section of {@code tokenizer.json} (the BPE vocabulary and merge rules, 9
- * MB for Llama 3) in one pass over the file's bytes: each vocabulary entry becomes one {@code
- * String}, and each merge rule is resolved to a pair of ids and a merged id directly from the
- * reader's decode buffer, without splitting or concatenating strings.
+ * MB for Llama 3) with Jackson's streaming parser in one pass: each vocabulary entry becomes one
+ * {@code String}, and each merge rule is resolved to a pair of ids and a merged id from the
+ * parser's own character buffer, without splitting or concatenating strings.
+ *
+ * <p>Limits are checked before anything is sized by the file: ids are non-negative integers below
+ * {@link #MAX_TOKEN_ID}, and the id space may be at most about twice the number of entries (a
+ * vocabulary of 300 tokens claiming id 2^30 is refused before an array of 2^30 slots is made).
  */
 final class ModelSectionReader {
+  /** No real vocabulary comes near this (the largest have about 262,000 tokens). */
+  static final int MAX_TOKEN_ID = 1 << 24;
 
-  private final JsonCursor in;
+  private final JsonParser in;
   private final JsonSpec spec;
+  private final byte[] file;
 
-  private ModelSectionReader(JsonCursor in, JsonSpec spec) {
+  /** Where merge texts are decoded (both halves of a pair, one after the other). */
+  private char[] chars = new char[256];
+
+  private ModelSectionReader(JsonParser in, JsonSpec spec, byte[] file) {
     this.in = in;
     this.spec = spec;
+    this.file = file;
   }
 
-  /** Reads the object at the cursor. */
-  static BpeTables read(JsonCursor in, JsonSpec spec) {
-    return new ModelSectionReader(in, spec).read();
+  /**
+   * Reads the object at the parser's current token, leaving the parser on its closing brace.
+   *
+   * @param file the bytes the parser reads, from offset 0 (merges written before the vocabulary are
+   *     read again from there)
+   */
+  static BpeTables read(JsonParser in, JsonSpec spec, byte[] file) throws IOException {
+    return new ModelSectionReader(in, spec, file).read();
   }
 
-  private BpeTables read() {
-    if (in.peek("model") != '{') {
-      throw spec.error(
-          "model", "expected an object but found " + JsonCursor.describe(in.peek("model")));
+  private BpeTables read() throws IOException {
+    if (in.currentToken() != JsonToken.START_OBJECT) {
+      throw spec.error("model", "expected an object but found " + describe(in.currentToken()));
     }
-    in.expect('{', "model");
     String type = null;
     TokenIndex vocab = null;
     String[] tokens = null;
-    int mergesAt = -1;
+    long mergesAt = -1;
     MergeTable merges = null;
     boolean prefixSeen = false;
     String unk = null;
@@ -41,39 +63,52 @@ final class ModelSectionReader {
     boolean fuseUnk = false;
     boolean byteFallback = false;
     boolean ignoreMerges = false;
-    for (boolean first = true; in.hasNext('}', first, "model"); first = false) {
-      String name = in.name("model");
+    Set<String> seen = new HashSet<>();
+    while (in.nextToken() == JsonToken.FIELD_NAME) {
+      String name = in.currentName();
       String field = "model." + name;
+      if (!seen.add(name)) {
+        throw spec.error(field, "duplicate key '" + name + "'");
+      }
+      in.nextToken();
       switch (name) {
-        case "type" -> type = in.nullableString(field);
+        case "type" -> type = nullableString(field);
         case "vocab" -> {
           vocab = new TokenIndex(1 << 17);
           tokens = readVocab(vocab);
         }
         case "merges" -> {
+          if (in.currentToken() != JsonToken.START_ARRAY) {
+            throw spec.error(
+                "model.merges", "expected an array but found " + describe(in.currentToken()));
+          }
           // HF writes the prefix and the vocabulary first: then the merges are resolved as they are
           // read.
-          expectMergesArray();
           if (vocab != null && prefixSeen) {
-            merges = readMerges(vocab, tokens, prefixLength(prefix));
+            merges = readMerges(in, vocab, tokens, prefixLength(prefix));
           } else {
-            mergesAt = in.skipValue("model.merges");
+            mergesAt = in.currentTokenLocation().getByteOffset();
+            in.skipChildren();
           }
         }
-        case "unk_token" -> unk = in.nullableString(field);
+        case "unk_token" -> unk = nullableString(field);
         case "continuing_subword_prefix" -> {
-          prefix = in.nullableString(field);
+          prefix = nullableString(field);
           prefixSeen = true;
         }
-        case "end_of_word_suffix" -> suffix = in.nullableString(field);
-        case "fuse_unk" -> fuseUnk = in.nullableBool(field);
-        case "byte_fallback" -> byteFallback = in.nullableBool(field);
-        case "ignore_merges" -> ignoreMerges = in.nullableBool(field);
-        default -> in.skipValue(field);
+        case "end_of_word_suffix" -> suffix = nullableString(field);
+        case "fuse_unk" -> fuseUnk = nullableBool(field);
+        case "byte_fallback" -> byteFallback = nullableBool(field);
+        case "ignore_merges" -> ignoreMerges = nullableBool(field);
+        default -> in.skipChildren();
       }
     }
     if (type != null && !type.equals("BPE")) {
-      throw spec.error("model.type", "unsupported model '" + type + "' (supported: BPE)");
+      throw spec.error(
+          "model.type",
+          "unsupported model '"
+              + type
+              + "' (supported: BPE; WordPiece, WordLevel and Unigram tokenizers cannot be run)");
     }
     if (vocab == null) {
       throw spec.error("model.vocab", "missing: a BPE model needs a vocabulary");
@@ -81,11 +116,12 @@ final class ModelSectionReader {
     BpeModel.Options options =
         new BpeModel.Options(unk, prefix, suffix, fuseUnk, byteFallback, ignoreMerges);
     if (merges == null && mergesAt >= 0) {
-      // The merges came before the vocabulary (or the prefix they need): resolve them now.
-      int end = in.position();
-      in.seek(mergesAt);
-      merges = readMerges(vocab, tokens, prefixLength(prefix));
-      in.seek(end);
+      // The merges came before the vocabulary (or the prefix they need): read them again now.
+      try (JsonParser again =
+          JsonLimits.parser(file, (int) mergesAt, file.length - (int) mergesAt)) {
+        again.nextToken();
+        merges = readMerges(again, vocab, tokens, prefixLength(prefix));
+      }
     }
     return new BpeTables(
         vocab, TokenTexts.of(tokens), merges == null ? new MergeTable(0) : merges, options);
@@ -95,48 +131,96 @@ final class ModelSectionReader {
     return prefix == null ? 0 : prefix.length();
   }
 
+  private String nullableString(String field) throws IOException {
+    JsonToken token = in.currentToken();
+    if (token == JsonToken.VALUE_NULL) return null;
+    if (token != JsonToken.VALUE_STRING) {
+      throw spec.error(field, "expected a string but found " + describe(token));
+    }
+    return in.getText();
+  }
+
+  /** A boolean; null reads as false. */
+  private boolean nullableBool(String field) throws IOException {
+    JsonToken token = in.currentToken();
+    if (token == JsonToken.VALUE_NULL || token == JsonToken.VALUE_FALSE) return false;
+    if (token == JsonToken.VALUE_TRUE) return true;
+    throw spec.error(field, "expected true or false but found " + describe(token));
+  }
+
   /** Reads {@code model.vocab} into {@code vocab}; returns the token text by id. */
-  private String[] readVocab(TokenIndex vocab) {
-    if (in.peek("model.vocab") != '{') {
+  private String[] readVocab(TokenIndex vocab) throws IOException {
+    if (in.currentToken() != JsonToken.START_OBJECT) {
       throw spec.error(
           "model.vocab",
-          "expected an object of token to id but found "
-              + JsonCursor.describe(in.peek("model.vocab")));
+          "expected an object of token to id but found " + describe(in.currentToken()));
     }
-    in.expect('{', "model.vocab");
-    String[][] tokens = {new String[1 << 17]};
+    List<String> texts = new ArrayList<>(1 << 17);
+    IntList ids = new IntList(1 << 17);
     int maxId = -1;
-    for (boolean first = true; in.hasNext('}', first, "model.vocab"); first = false) {
-      maxId = Math.max(maxId, readVocabEntry(vocab, tokens));
+    for (String token; (token = in.nextFieldName()) != null; ) {
+      maxId = Math.max(maxId, readVocabEntry(token, vocab, texts, ids));
     }
-    return Arrays.copyOf(tokens[0], maxId + 1);
+    if (in.currentToken() != JsonToken.END_OBJECT) {
+      throw spec.error("model.vocab", "malformed JSON: expected a token name");
+    }
+    int limit = idSpaceLimit(texts.size());
+    if (maxId >= limit) {
+      int at = ids.indexOf(maxId);
+      throw spec.error(
+          "model.vocab." + texts.get(at),
+          "token id "
+              + maxId
+              + " is far beyond the "
+              + texts.size()
+              + " entries of the vocabulary (ids must stay below "
+              + limit
+              + ")");
+    }
+    String[] tokens = new String[maxId + 1];
+    for (int i = 0; i < texts.size(); i++) {
+      tokens[ids.get(i)] = texts.get(i);
+    }
+    return tokens;
+  }
+
+  /**
+   * How large the id space of {@code entries} tokens may be: real files number their tokens
+   * densely, sometimes leaving room for added tokens.
+   */
+  static int idSpaceLimit(int entries) {
+    return (int) Math.min(MAX_TOKEN_ID, 2L * entries + 65536);
   }
 
   /**
    * Reads one {@code "token": id} entry (a method of its own for the JIT, see {@link #readMerges});
    * returns the id.
    */
-  private int readVocabEntry(TokenIndex vocab, String[][] tokensHolder) {
-    String token = in.name("model.vocab");
-    int id = in.intValue("model.vocab", token);
-    if (id < 0) {
-      throw spec.error("model.vocab." + token, "token id " + id + " is negative");
-    }
-    String[] tokens = tokensHolder[0];
-    if (id >= tokens.length)
-      tokens = tokensHolder[0] = Arrays.copyOf(tokens, Math.max(id + 1, tokens.length * 2));
-    int replaced = vocab.put(token, id);
-    if (replaced >= 0 && token.equals(tokens[replaced])) tokens[replaced] = null;
-    tokens[id] = token;
-    return id;
-  }
-
-  private void expectMergesArray() {
-    if (in.peek("model.merges") != '[') {
+  private int readVocabEntry(String token, TokenIndex vocab, List<String> texts, IntList ids)
+      throws IOException {
+    // nextIntValue is Jackson's fast path for "name": int, the shape of every entry.
+    in.nextIntValue(0);
+    JsonToken value = in.currentToken();
+    if (value != JsonToken.VALUE_NUMBER_INT || in.getNumberType() != JsonParser.NumberType.INT) {
       throw spec.error(
-          "model.merges",
-          "expected an array but found " + JsonCursor.describe(in.peek("model.merges")));
+          "model.vocab." + token,
+          "expected an integer id but found "
+              + (value == JsonToken.VALUE_NUMBER_INT
+                  ? "the number " + in.getText()
+                  : describe(value)));
     }
+    int id = in.getIntValue();
+    if (id < 0 || id >= MAX_TOKEN_ID) {
+      throw spec.error(
+          "model.vocab." + token,
+          "token id " + id + (id < 0 ? " is negative" : " is beyond the limit of " + MAX_TOKEN_ID));
+    }
+    if (vocab.put(token, id) >= 0) {
+      throw spec.error("model.vocab." + token, "duplicate key '" + token + "'");
+    }
+    texts.add(token);
+    ids.add(id);
+    return id;
   }
 
   /**
@@ -144,14 +228,14 @@ final class ModelSectionReader {
    * loop only calls {@link #readMerge}: a fresh JVM compiles a method after a few hundred calls but
    * a long loop only after tens of thousands of iterations, so the work lives in the callee.
    */
-  private MergeTable readMerges(TokenIndex vocab, String[] tokens, int prefixLength) {
+  private MergeTable readMerges(JsonParser p, TokenIndex vocab, String[] tokens, int prefixLength)
+      throws IOException {
     IntList lefts = new IntList(1 << 16);
     IntList rights = new IntList(1 << 16);
     IntList merged = new IntList(1 << 16);
     int[] ids = {-1, -1, -1};
-    in.expect('[', "model.merges");
-    for (int rank = 0; in.hasNext(']', rank == 0, "model.merges"); rank++) {
-      readMerge(rank, vocab, tokens, prefixLength, ids);
+    for (int rank = 0; p.nextToken() != JsonToken.END_ARRAY; rank++) {
+      readMerge(p, rank, vocab, tokens, prefixLength, ids);
       lefts.add(ids[0]);
       rights.add(ids[1]);
       merged.add(ids[2]);
@@ -167,29 +251,29 @@ final class ModelSectionReader {
    * Resolves one merge rule to {@code ids = {left, right, merged}}; {@code ids[2]} holds the
    * previous merged id.
    */
-  private void readMerge(int rank, TokenIndex vocab, String[] tokens, int prefixLength, int[] ids) {
+  private void readMerge(
+      JsonParser p, int rank, TokenIndex vocab, String[] tokens, int prefixLength, int[] ids)
+      throws IOException {
     int leftEnd;
     int rightStart;
     int rightEnd;
-    char at = in.peek("model.merges");
-    if (at == '"') {
-      int length = in.readString(0, "model.merges", "");
-      leftEnd = singleSpace(in.chars, length, rank);
+    JsonToken at = p.currentToken();
+    if (at == JsonToken.VALUE_STRING) {
+      int length = decode(p, 0);
+      leftEnd = singleSpace(chars, length, rank);
       rightStart = leftEnd + 1;
       rightEnd = length;
-    } else if (at == '[') {
-      in.expect('[', "model.merges");
-      leftEnd = pairPart(0, rank, true);
+    } else if (at == JsonToken.START_ARRAY) {
+      leftEnd = pairPart(p, 0, rank);
       rightStart = leftEnd;
-      rightEnd = pairPart(leftEnd, rank, false);
-      if (in.hasNext(']', false, "model.merges")) {
+      rightEnd = pairPart(p, leftEnd, rank);
+      if (p.nextToken() != JsonToken.END_ARRAY) {
         throw spec.error(field(rank), "expected a pair of two token strings");
       }
     } else {
-      throw spec.error(
-          field(rank), "expected \"a b\" or [\"a\", \"b\"] but found " + JsonCursor.describe(at));
+      throw spec.error(field(rank), "expected \"a b\" or [\"a\", \"b\"] but found " + describe(at));
     }
-    char[] c = in.chars;
+    char[] c = chars;
     int leftId = vocab.get(c, 0, leftEnd);
     int rightId = vocab.get(c, rightStart, rightEnd);
     if (leftId < 0 || rightId < 0) {
@@ -223,6 +307,16 @@ final class ModelSectionReader {
     ids[0] = leftId;
     ids[1] = rightId;
     ids[2] = mergedId;
+  }
+
+  /** Copies the string at the parser into {@link #chars} from {@code offset}; returns its end. */
+  private int decode(JsonParser p, int offset) throws IOException {
+    int length = p.getTextLength();
+    if (offset + length > chars.length) {
+      chars = Arrays.copyOf(chars, Math.max(chars.length * 2, offset + length));
+    }
+    System.arraycopy(p.getTextCharacters(), p.getTextOffset(), chars, offset, length);
+    return offset + length;
   }
 
   /**
@@ -277,21 +371,34 @@ final class ModelSectionReader {
   }
 
   /** One string of an {@code ["a", "b"]} pair, decoded at {@code offset}; returns its end. */
-  private int pairPart(int offset, int rank, boolean first) {
-    if (!in.hasNext(']', first, "model.merges") || in.peek("model.merges") != '"') {
+  private int pairPart(JsonParser p, int offset, int rank) throws IOException {
+    if (p.nextToken() != JsonToken.VALUE_STRING) {
       throw spec.error(field(rank), "expected a pair of two token strings");
     }
-    return in.readString(offset, "model.merges", "");
+    return decode(p, offset);
   }
 
   private String text(int leftFrom, int leftEnd, int rightFrom, int rightEnd) {
-    char[] c = in.chars;
-    return new String(c, leftFrom, leftEnd - leftFrom)
+    return new String(chars, leftFrom, leftEnd - leftFrom)
         + " "
-        + new String(c, rightFrom, rightEnd - rightFrom);
+        + new String(chars, rightFrom, rightEnd - rightFrom);
   }
 
   private static String field(int rank) {
     return "model.merges[" + rank + "]";
+  }
+
+  /** What kind of value starts with {@code token}, for messages. */
+  static String describe(JsonToken token) {
+    if (token == null) return "the end of the file";
+    return switch (token) {
+      case VALUE_STRING -> "a string";
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      default -> token.asString() == null ? token.name() : "'" + token.asString() + "'";
+    };
   }
 }

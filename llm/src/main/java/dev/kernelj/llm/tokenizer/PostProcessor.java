@@ -1,8 +1,6 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,17 +14,17 @@ record PostProcessor(int[] before, int[] after) {
   static final PostProcessor NONE = new PostProcessor(new int[0], new int[0]);
 
   /** Builds the post-processor from its JSON; a JSON null adds nothing. */
-  static PostProcessor fromJson(JsonElement json, JsonSpec spec, String field) {
+  static PostProcessor fromJson(JsonNode json, JsonSpec spec, String field) {
     if (JsonSpec.isNull(json)) {
       return NONE;
     }
-    JsonObject o = spec.object(json, field);
+    JsonNode o = spec.object(json, field);
     String type = spec.string(o, "type", field);
     return switch (type) {
       case "ByteLevel" -> NONE;
       case "TemplateProcessing" -> template(o, spec, field);
       case "Sequence" -> {
-        JsonArray items = spec.array(o, "processors", field);
+        JsonNode items = spec.array(o, "processors", field);
         PostProcessor combined = NONE;
         for (int i = 0; i < items.size(); i++) {
           PostProcessor p = fromJson(items.get(i), spec, field + ".processors[" + i + "]");
@@ -45,15 +43,15 @@ record PostProcessor(int[] before, int[] after) {
     };
   }
 
-  private static PostProcessor template(JsonObject o, JsonSpec spec, String field) {
-    JsonArray single = spec.array(o, "single", field);
-    JsonObject specials = spec.object(o, "special_tokens", field);
+  private static PostProcessor template(JsonNode o, JsonSpec spec, String field) {
+    JsonNode single = spec.array(o, "single", field);
+    JsonNode specials = spec.object(o, "special_tokens", field);
     List<Integer> before = new ArrayList<>();
     List<Integer> after = new ArrayList<>();
     boolean sequenceSeen = false;
     for (int i = 0; i < single.size(); i++) {
       String at = field + ".single[" + i + "]";
-      JsonObject piece = spec.object(single.get(i), at);
+      JsonNode piece = spec.object(single.get(i), at);
       if (piece.has("Sequence")) {
         if (sequenceSeen) {
           throw spec.error(at, "the single-sequence template holds the sequence twice");
@@ -62,7 +60,7 @@ record PostProcessor(int[] before, int[] after) {
       } else if (piece.has("SpecialToken")) {
         String name =
             spec.string(spec.object(piece, "SpecialToken", at), "id", at + ".SpecialToken");
-        JsonObject entry =
+        JsonNode entry =
             specials.get(name) == null
                 ? null
                 : spec.object(specials.get(name), field + ".special_tokens." + name);
@@ -71,7 +69,7 @@ record PostProcessor(int[] before, int[] after) {
               at + ".SpecialToken.id",
               "'" + name + "' is not listed in " + field + ".special_tokens");
         }
-        JsonArray ids = spec.array(entry, "ids", field + ".special_tokens." + name);
+        JsonNode ids = spec.array(entry, "ids", field + ".special_tokens." + name);
         for (int k = 0; k < ids.size(); k++) {
           (sequenceSeen ? after : before)
               .add(spec.integer(ids.get(k), field + ".special_tokens." + name + ".ids[" + k + "]"));

@@ -1,7 +1,6 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -111,11 +110,11 @@ sealed interface PreTokenizer {
   }
 
   /** Builds a pre-tokenizer from its JSON, or returns null for a JSON null. */
-  static PreTokenizer fromJson(JsonElement json, JsonSpec spec, String field) {
+  static PreTokenizer fromJson(JsonNode json, JsonSpec spec, String field) {
     if (JsonSpec.isNull(json)) {
       return null;
     }
-    JsonObject o = spec.object(json, field);
+    JsonNode o = spec.object(json, field);
     String type = spec.string(o, "type", field);
     return switch (type) {
       case "Sequence" ->
@@ -140,7 +139,7 @@ sealed interface PreTokenizer {
     };
   }
 
-  private static Metaspace metaspace(JsonObject o, JsonSpec spec, String field) {
+  private static Metaspace metaspace(JsonNode o, JsonSpec spec, String field) {
     String replacement = spec.string(o, "replacement", field);
     if (replacement.length() != 1) {
       throw spec.error(

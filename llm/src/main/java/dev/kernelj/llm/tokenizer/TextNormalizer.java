@@ -1,7 +1,6 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.text.Normalizer;
 import java.util.List;
 import java.util.Locale;
@@ -70,11 +69,11 @@ sealed interface TextNormalizer {
   }
 
   /** Builds a normalizer from its JSON, or returns null for a JSON null. */
-  static TextNormalizer fromJson(JsonElement json, JsonSpec spec, String field) {
+  static TextNormalizer fromJson(JsonNode json, JsonSpec spec, String field) {
     if (JsonSpec.isNull(json)) {
       return null;
     }
-    JsonObject o = spec.object(json, field);
+    JsonNode o = spec.object(json, field);
     String type = spec.string(o, "type", field);
     return switch (type) {
       case "Sequence" ->
@@ -99,7 +98,7 @@ sealed interface TextNormalizer {
     };
   }
 
-  private static Replace replace(JsonObject o, JsonSpec spec, String field) {
+  private static Replace replace(JsonNode o, JsonSpec spec, String field) {
     String content = spec.string(o, "content", field);
     Pattern pattern = PatternSpec.read(o, spec, field);
     String literal = PatternSpec.literal(o, spec, field);

@@ -1,7 +1,6 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,11 +152,11 @@ sealed interface TokenDecoder {
   }
 
   /** Builds a decoder from its JSON, or returns null for a JSON null. */
-  static TokenDecoder fromJson(JsonElement json, JsonSpec spec, String field) {
+  static TokenDecoder fromJson(JsonNode json, JsonSpec spec, String field) {
     if (JsonSpec.isNull(json)) {
       return null;
     }
-    JsonObject o = spec.object(json, field);
+    JsonNode o = spec.object(json, field);
     String type = spec.string(o, "type", field);
     return switch (type) {
       case "Sequence" ->

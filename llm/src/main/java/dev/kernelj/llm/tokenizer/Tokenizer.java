@@ -1,7 +1,7 @@
 package dev.kernelj.llm.tokenizer;
 
+import dev.kernelj.llm.util.ModelFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,7 +94,7 @@ public final class Tokenizer {
    */
   public static Tokenizer fromDirectory(Path dir) throws IOException {
     Path tokenizerJson = dir.resolve("tokenizer.json");
-    if (!Files.isRegularFile(tokenizerJson)) {
+    if (!ModelFiles.isPresent(tokenizerJson)) {
       throw new java.io.FileNotFoundException("no tokenizer.json in " + dir);
     }
     Path config = dir.resolve("tokenizer_config.json");
@@ -126,6 +126,22 @@ public final class Tokenizer {
    * @param addSpecial whether to add BOS/EOS (or whatever the post-processor adds)
    */
   public int[] encode(String text, boolean addSpecial) {
+    try {
+      return encodeUnchecked(text, addSpecial);
+    } catch (StackOverflowError e) {
+      // java.util.regex recurses per repetition of a group: a pattern like (a|b)* from the file
+      // overflows the stack on a long text. The file's pattern is at fault, not the text.
+      throw new TokenizerFormatException(
+          json.file(),
+          "pre_tokenizer",
+          "a pattern of this tokenizer recurses too deeply on a text of "
+              + text.length()
+              + " characters (a repeated group such as (a|b)*)",
+          e);
+    }
+  }
+
+  private int[] encodeUnchecked(String text, boolean addSpecial) {
     IntList out = new IntList(text.length() / 3 + 4);
     if (addSpecial) out.addAll(prefixIds);
     rawMatcher.split(

@@ -1,14 +1,9 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kernelj.llm.json.StrictJson;
+import dev.kernelj.llm.util.ModelFiles;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,10 +47,10 @@ public record TokenizerConfig(
   public static TokenizerConfig read(Path tokenizerConfig, Path generationConfig)
       throws IOException {
     TokenizerConfig base = EMPTY;
-    if (tokenizerConfig != null && Files.exists(tokenizerConfig)) {
+    if (tokenizerConfig != null && ModelFiles.isPresent(tokenizerConfig)) {
       base = fromTokenizerConfig(parse(tokenizerConfig), new JsonSpec(tokenizerConfig));
     }
-    if (generationConfig != null && Files.exists(generationConfig)) {
+    if (generationConfig != null && ModelFiles.isPresent(generationConfig)) {
       JsonSpec spec = new JsonSpec(generationConfig);
       List<Integer> eos = eosIds(spec.object(parse(generationConfig), ""), spec);
       base =
@@ -70,22 +65,23 @@ public record TokenizerConfig(
     return base;
   }
 
-  static JsonElement parse(Path file) throws IOException {
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      return JsonParser.parseReader(r);
-    } catch (JsonParseException e) {
-      throw new TokenizerFormatException(file, "$", "not valid JSON: " + e.getMessage(), e);
-    }
+  /** The JSON of a small tokenizer file, read strictly; errors name the file and the JSON path. */
+  static JsonNode parse(Path file) throws IOException {
+    byte[] bytes = ModelFiles.readSmall(file, ModelFiles.MAX_SMALL_FILE);
+    StrictJson.Errors errors =
+        (path, detail, cause) ->
+            new TokenizerFormatException(file, path.isEmpty() ? "$" : path, detail, cause);
+    return StrictJson.parse(bytes, errors);
   }
 
-  private static TokenizerConfig fromTokenizerConfig(JsonElement json, JsonSpec spec) {
-    JsonObject o = spec.object(json, "$");
+  private static TokenizerConfig fromTokenizerConfig(JsonNode json, JsonSpec spec) {
+    JsonNode o = spec.object(json, "$");
     Boolean addBos =
-        o.has("add_bos_token") && !o.get("add_bos_token").isJsonNull()
+        o.has("add_bos_token") && !o.get("add_bos_token").isNull()
             ? spec.bool(o, "add_bos_token", "", false)
             : null;
     Boolean addEos =
-        o.has("add_eos_token") && !o.get("add_eos_token").isJsonNull()
+        o.has("add_eos_token") && !o.get("add_eos_token").isNull()
             ? spec.bool(o, "add_eos_token", "", false)
             : null;
     return new TokenizerConfig(
@@ -98,22 +94,22 @@ public record TokenizerConfig(
   }
 
   /** A special token is written either as its text or as an AddedToken object with a content. */
-  private static String tokenText(JsonObject o, String key, JsonSpec spec) {
-    JsonElement e = o.get(key);
+  private static String tokenText(JsonNode o, String key, JsonSpec spec) {
+    JsonNode e = o.get(key);
     if (JsonSpec.isNull(e)) return null;
-    if (e.isJsonObject()) return spec.string(e.getAsJsonObject(), "content", key);
+    if (e.isObject()) return spec.string(e, "content", key);
     return spec.string(e, key);
   }
 
-  private static Map<String, String> chatTemplates(JsonObject o, JsonSpec spec) {
-    JsonElement e = o.get("chat_template");
+  private static Map<String, String> chatTemplates(JsonNode o, JsonSpec spec) {
+    JsonNode e = o.get("chat_template");
     Map<String, String> templates = new LinkedHashMap<>();
     if (JsonSpec.isNull(e)) return Map.of();
-    if (e.isJsonArray()) {
-      JsonArray list = e.getAsJsonArray();
+    if (e.isArray()) {
+      JsonNode list = e;
       for (int i = 0; i < list.size(); i++) {
         String at = "chat_template[" + i + "]";
-        JsonObject entry = spec.object(list.get(i), at);
+        JsonNode entry = spec.object(list.get(i), at);
         templates.put(spec.string(entry, "name", at), spec.string(entry, "template", at));
       }
     } else {
@@ -122,13 +118,13 @@ public record TokenizerConfig(
     return Map.copyOf(templates);
   }
 
-  private static List<Integer> eosIds(JsonObject o, JsonSpec spec) {
-    JsonElement e = o.get("eos_token_id");
+  private static List<Integer> eosIds(JsonNode o, JsonSpec spec) {
+    JsonNode e = o.get("eos_token_id");
     List<Integer> ids = new ArrayList<>();
     if (JsonSpec.isNull(e)) return List.of();
-    if (e.isJsonArray()) {
-      for (int i = 0; i < e.getAsJsonArray().size(); i++) {
-        ids.add(spec.integer(e.getAsJsonArray().get(i), "eos_token_id[" + i + "]"));
+    if (e.isArray()) {
+      for (int i = 0; i < e.size(); i++) {
+        ids.add(spec.integer(e.get(i), "eos_token_id[" + i + "]"));
       }
     } else {
       ids.add(spec.integer(e, "eos_token_id"));

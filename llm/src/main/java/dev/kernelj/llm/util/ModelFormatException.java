@@ -40,6 +40,27 @@ public final class ModelFormatException extends RuntimeException {
     this.detail = Objects.requireNonNull(detail, "detail");
   }
 
+  /**
+   * Tensor {@code name}, which {@code neededBy} needs, is not in the checkpoint at {@code
+   * location}.
+   */
+  public static ModelFormatException missingTensor(Path location, String name, String neededBy) {
+    return new ModelFormatException(
+        location, name, "is missing from the checkpoint (" + neededBy + " needs it)");
+  }
+
+  /** Tensor {@code name} has {@code shape} where config.json implies {@code expected}. */
+  public static ModelFormatException wrongShape(
+      Path file, String name, long[] shape, long[] expected) {
+    return new ModelFormatException(
+        file,
+        name,
+        "has shape "
+            + java.util.Arrays.toString(shape)
+            + " but config.json implies "
+            + java.util.Arrays.toString(expected));
+  }
+
   private static String format(Path file, String field, String detail) {
     return file + ": " + field + ": " + detail;
   }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kernelj.llm.model.TinyLlama;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,26 +23,23 @@ class ServeBenchCommandTest {
     model = TinyLlama.write(dir.resolve("tiny"), TinyLlama.LLAMA, 3).dir();
   }
 
+  /** {@code bench --serve} of the tiny model with small limits; {@code extra} overrides them. */
   static EngineCommandsTest.Run bench(String... extra) {
-    String[] base = {
-      "bench",
-      "--serve",
-      "--model",
-      model.toString(),
-      "--device",
-      "cpu",
-      "--max-num-seqs",
-      "8",
-      "--max-num-batched-tokens",
-      "64",
-      "--block-size",
-      "8",
-      "--num-kv-blocks",
-      "64"
+    List<String> args = new ArrayList<>(List.of("bench", "--serve", "--model", model.toString()));
+    String[][] defaults = {
+      {"--device", "cpu"},
+      {"--max-num-seqs", "8"},
+      {"--max-num-batched-tokens", "64"},
+      {"--block-size", "8"},
+      {"--num-kv-blocks", "64"}
     };
-    String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
-    System.arraycopy(extra, 0, args, base.length, extra.length);
-    return EngineCommandsTest.run(args);
+    for (String[] option : defaults) {
+      if (!List.of(extra).contains(option[0])) {
+        args.addAll(List.of(option));
+      }
+    }
+    args.addAll(List.of(extra));
+    return EngineCommandsTest.run(args.toArray(new String[0]));
   }
 
   @Test
@@ -105,11 +104,37 @@ class ServeBenchCommandTest {
 
   @Test
   void badOptionsGetOneLine() {
-    EngineCommandsTest.Run rate = bench("--num-prompts", "2", "--request-rate", "fast");
-    assertEquals(ExitCodes.BAD_INPUT, rate.code());
-    assertTrue(rate.err().contains("--request-rate must be a number"), rate.err());
     EngineCommandsTest.Run mixed = bench("--batch-size", "4");
     assertEquals(ExitCodes.USAGE, mixed.code());
     assertTrue(mixed.err().contains("--batch-size is for the static-batch bench"), mixed.err());
+  }
+
+  /** Every value out of range is a usage error naming the option, before the model loads. */
+  @Test
+  void outOfRangeValuesAreUsageErrors() {
+    String[][] rows = {
+      {"--request-rate fast", "--request-rate must be a number of requests per second"},
+      {"--request-rate 0", "--request-rate must be a number"},
+      {"--request-rate NaN", "--request-rate must be a number"},
+      {"--num-prompts 0", "--num-prompts must be at least 1"},
+      {"--input-len 0", "--input-len must be at least 1"},
+      {"--output-len -2", "--output-len must be at least 1"},
+      {"--range-ratio 1", "--range-ratio must be in [0, 1) but is 1"},
+      {"--prefix-len -1", "--prefix-len must be at least 0"},
+      {"--max-concurrency -1", "--max-concurrency must be at least 0"},
+      {"--max-num-seqs 0", "--max-num-seqs must be 1 to 4096"},
+      {"--max-num-seqs 100000", "--max-num-seqs must be 1 to 4096"},
+      {"--max-num-batched-tokens 4", "--max-num-batched-tokens must be at least 8"},
+      {"--block-size 0", "--block-size must be at least 1"},
+      {"--num-kv-blocks -1", "--num-kv-blocks must be at least 0"},
+      {"--max-model-len -1", "--max-model-len must be at least 0"},
+    };
+    for (String[] row : rows) {
+      EngineCommandsTest.Run r = bench(row[0].split(" "));
+      assertEquals(ExitCodes.USAGE, r.code(), row[0] + ": " + r.err());
+      List<String> lines = r.err().strip().lines().toList();
+      assertEquals(1, lines.size(), row[0] + ": one line: " + r.err());
+      assertTrue(lines.get(0).contains(row[1]), row[0] + ": " + r.err());
+    }
   }
 }

@@ -217,7 +217,7 @@ class ModelConfigReaderTest {
         TinyModels.configJson(Family.LLAMA2)
             .replace("\"vocab_size\": 256", "\"vocab_size\": 99999999999999999999"));
     assertField("(root)", "[1, 2]");
-    assertField("(root)", "{\"a\": 1, \"a\": 2}");
+    assertField("a", "{\"a\": 1, \"a\": 2}");
     assertField("(root)", "{\"a\": 1} trailing");
   }
 

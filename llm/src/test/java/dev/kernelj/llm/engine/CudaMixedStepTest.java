@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.model.TinyLlama;
 import dev.kernelj.llm.serving.ServingOptions;
-import dev.kernelj.ops.backend.CudaOps;
+import dev.kernelj.ops.cuda.CudaOps;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -137,7 +137,10 @@ class GenerationTest {
                 engine.generate(
                     List.of(request(new int[90], SamplingSettings.greedy(), 10)),
                     TokenListener.NONE));
-    assertTrue(e.getMessage().contains("lower max tokens to 6"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains("90 tokens + 10 new tokens = 100 exceeds the engine's context of 96"),
+        e.getMessage());
     assertThrows(
         EngineException.class,
         () ->
@@ -159,18 +162,17 @@ class GenerationTest {
             () ->
                 KvCacheSizing.blocks(
                     engine.config(),
-                    dev.kernelj.dsl.DType.BF16,
+                    2,
                     16,
-                    10
-                        * dev.kernelj.llm.model.PagedKvCache.blockBytes(
-                            engine.config(), dev.kernelj.dsl.DType.BF16, 16),
+                    10 * dev.kernelj.llm.model.PagedKvCache.blockBytes(engine.config(), 2, 16),
                     4,
                     64,
                     "test budget"));
     assertTrue(
         e.getMessage().contains("160 tokens")
-            && e.getMessage().contains("--max-context 32 at --max-batch 4")
-            && e.getMessage().contains("--max-batch 2 at --max-context 64"),
+            && e.getMessage().contains("--max-context 32 at a batch of 4")
+            && e.getMessage().contains("a batch of 2 at --max-context 64")
+            && !e.getMessage().contains("--max-batch"),
         e.getMessage());
   }
 }

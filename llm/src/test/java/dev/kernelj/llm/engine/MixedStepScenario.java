@@ -1,6 +1,8 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.llm.model.MixedBatch;
+import dev.kernelj.ops.SampleRow;
+import dev.kernelj.ops.SamplingParams;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -100,7 +102,8 @@ final class MixedStepScenario {
     }
     List<Entry> sampling = order.stream().filter(Entry::samples).toList();
     for (Entry e : sampling) {
-      runner.sampleWith(SamplingSettings.greedy(), e.s().length - e.s().prompt.length, null);
+      runner.sampleWith(
+          SampleRow.of(SamplingParams.greedy(), 0, e.s().length - e.s().prompt.length));
     }
     int[] sampled = new int[entries.size()];
     runner.run(sampled);

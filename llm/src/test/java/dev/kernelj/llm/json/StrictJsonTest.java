@@ -1,6 +1,7 @@
 package dev.kernelj.llm.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,12 +62,49 @@ class StrictJsonTest {
   }
 
   @Test
-  void syntaxProblemsAreOneTypedError() {
-    for (String bad :
-        List.of("", "{", "{\"a\": NaN}", "{'a': 1}", "{\"a\": 1,}", "// c\n{}", "{\"a\": 01}")) {
+  void syntaxProblemsAreOneTypedErrorNamingWhere() {
+    for (String bad : List.of("", "{", "{'a': 1}", "// c\n{}")) {
       ModelFormatException e = assertThrows(ModelFormatException.class, () -> fields(bad), bad);
       assertEquals("(root)", e.field());
       assertTrue(e.getMessage().startsWith("x.json: (root): malformed JSON"), e.getMessage());
     }
+    for (String bad : List.of("{\"a\": NaN}", "{\"a\": 1,}", "{\"a\": 01}")) {
+      ModelFormatException e = assertThrows(ModelFormatException.class, () -> fields(bad), bad);
+      assertEquals("a", e.field(), e.getMessage());
+      assertTrue(e.getMessage().startsWith("x.json: a: malformed JSON at byte"), e.getMessage());
+    }
+  }
+
+  @Test
+  void messagesCarryNoClassOrFeatureNames() {
+    for (String bad : List.of("{\"a\": NaN}", "// c\n{}", "{\"a\": 1} {}", "{\"a\":")) {
+      String message =
+          assertThrows(ModelFormatException.class, () -> fields(bad), bad).getMessage();
+      assertFalse(message.matches(".*(`|Feature|Exception|Source:|StreamRead|http).*"), message);
+    }
+  }
+
+  @Test
+  void duplicateKeysAndDeepNestingNameThePath() {
+    assertEquals(
+        "a.b",
+        assertThrows(ModelFormatException.class, () -> fields("{\"a\": {\"b\": 1, \"b\": 2}}"))
+            .field());
+    String deep = "[".repeat(10_000) + "]".repeat(10_000);
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> fields("{\"x\": " + deep + "}"));
+    assertTrue(e.getMessage().contains("nested deeper than 64 levels"), e.getMessage());
+    assertTrue(e.field().startsWith("x[0][0]"), e.field());
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreNamedWithTheirPath() {
+    byte[] bytes = "{\"a\": {\"b\": \"x?\"}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    bytes[13] = (byte) 0xC0;
+    ModelFormatException e =
+        assertThrows(
+            ModelFormatException.class, () -> StrictJson.parseObject(bytes, FILE, "(root)"));
+    assertEquals("a.b", e.field());
+    assertTrue(e.getMessage().contains("not valid UTF-8: byte 0xC0 at byte 13"), e.getMessage());
   }
 }

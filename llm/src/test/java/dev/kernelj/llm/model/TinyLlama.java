@@ -1,7 +1,9 @@
 package dev.kernelj.llm.model;
 
 import dev.kernelj.llm.safetensors.FloatFormats;
+import dev.kernelj.llm.safetensors.SafetensorsFile;
 import dev.kernelj.llm.safetensors.SafetensorsWriter;
+import dev.kernelj.llm.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -346,6 +348,25 @@ public final class TinyLlama {
         dir.resolve("tokenizer_config.json"),
         "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\", \"add_bos_token\": true, \"add_eos_token\": false}\n");
     return new Written(dir, s, weights);
+  }
+
+  /**
+   * Rewrites the checkpoint of {@code dir} as F32 with element {@code index} of {@code tensor} set
+   * to {@code value} (a NaN or an infinity, to poison the model).
+   */
+  public static void poison(Path dir, String tensor, int index, float value) throws IOException {
+    Path file = dir.resolve("model.safetensors");
+    SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+    try (SafetensorsFile st = SafetensorsFile.open(file)) {
+      for (TensorInfo info : st.tensors()) {
+        float[] values = st.tensor(info).toFloatArray();
+        if (info.name().equals(tensor)) {
+          values[index] = value;
+        }
+        writer.addF32(info.name(), info.shape(), values);
+      }
+    }
+    writer.write(file);
   }
 
   private static void round(float[] v, String dtype) {

@@ -14,10 +14,10 @@ import dev.kernelj.llm.config.ModelConfigReader;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
-import dev.kernelj.ops.backend.CudaDevicePort;
-import dev.kernelj.ops.backend.CudaOps;
-import dev.kernelj.ops.backend.Ops;
-import dev.kernelj.ops.backend.ReferenceOps;
+import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.ops.cuda.DevicePort;
+import dev.kernelj.ops.reference.ReferenceOps;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
@@ -160,8 +160,7 @@ class WeightLoaderTest {
   }
 
   /**
-   * A {@link CudaDevicePort} without a device: addresses from a counter, copies counted, nothing
-   * run.
+   * A {@link DevicePort} without a device: addresses from a counter, copies counted, nothing run.
    */
   private static final class CountingPort {
     final AtomicLong allocations = new AtomicLong();
@@ -170,13 +169,13 @@ class WeightLoaderTest {
     final AtomicLong hostToDeviceBytes = new AtomicLong();
     private long nextAddress = 0x10000;
 
-    CudaDevicePort proxy() {
+    DevicePort proxy() {
       Map<Class<?>, Object> zeros =
           Map.of(int.class, 0, long.class, 0L, float.class, 0f, boolean.class, false);
-      return (CudaDevicePort)
+      return (DevicePort)
           Proxy.newProxyInstance(
-              CudaDevicePort.class.getClassLoader(),
-              new Class<?>[] {CudaDevicePort.class},
+              DevicePort.class.getClassLoader(),
+              new Class<?>[] {DevicePort.class},
               (proxy, method, args) ->
                   switch (method.getName()) {
                     case "deviceName" -> "counting";

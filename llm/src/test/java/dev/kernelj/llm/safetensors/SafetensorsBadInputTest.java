@@ -74,7 +74,7 @@ class SafetensorsBadInputTest {
     assertNames(rejected(RawFiles.of("not json at all", 0)), "header", "malformed JSON");
     assertNames(rejected(RawFiles.of("[1, 2]", 0)), "header", "expected a JSON object");
     ModelFormatException twoValues = rejected(RawFiles.of("{} {}", 0));
-    assertNames(twoValues, "header", "malformed JSON: syntax error at line 1 column 5");
+    assertNames(twoValues, "header", "unexpected content after the JSON value");
     assertTrue(
         !twoValues.getMessage().contains("Strictness") && !twoValues.getMessage().contains("http"),
         twoValues.getMessage());
@@ -100,6 +100,20 @@ class SafetensorsBadInputTest {
                  "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}""";
     ModelFormatException e = rejected(RawFiles.of(header, 12));
     assertNames(e, "tensor 'b' data_offsets", "overlap tensor 'a'");
+  }
+
+  @Test
+  void bytesNoTensorOwnsAreRejected() throws IOException {
+    String gap =
+        """
+                {"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                 "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}}""";
+    assertNames(rejected(RawFiles.of(gap, 12)), "tensor 'b' data_offsets", "belong to no tensor");
+    String first = "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}";
+    assertNames(rejected(RawFiles.of(first, 8)), "tensor 'a' data_offsets", "[0, 4)");
+    String one = "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}";
+    assertNames(rejected(RawFiles.of(one, 5)), "data section", "1 bytes after the last tensor");
+    assertNames(rejected(RawFiles.of("{}", 3)), "data section", "3 bytes after");
   }
 
   @Test

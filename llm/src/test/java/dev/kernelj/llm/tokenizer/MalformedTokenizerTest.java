@@ -64,7 +64,7 @@ class MalformedTokenizerTest {
           """
             add_bos_token not a boolean | {"add_bos_token": "yes"} | add_bos_token
             chat_template not a string  | {"chat_template": 3} | chat_template
-            not json                    | {"bos_token": | $
+            not json                    | {"bos_token": | bos_token
             """)
   void namesTheConfigFileAndTheField(String what, String json, String field) throws Exception {
     Path tokenizer = dir.resolve("tokenizer.json");

@@ -1,7 +1,7 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,14 +70,13 @@ final class NpmPackages {
     if (complete) {
       return dir;
     }
-    JsonObject meta =
-        JsonParser.parseString(get(REGISTRY + pkg.replace("/", "%2F") + "/" + version, pkg))
-            .getAsJsonObject();
-    JsonObject dist = meta.getAsJsonObject("dist");
-    String tarballUrl = dist.get("tarball").getAsString();
+    JsonNode meta =
+        new ObjectMapper().readTree(get(REGISTRY + pkg.replace("/", "%2F") + "/" + version, pkg));
+    JsonNode dist = meta.get("dist");
+    String tarballUrl = dist.get("tarball").asText();
     byte[] tgz = getBytes(tarballUrl, pkg);
     if (dist.has("integrity")) {
-      verifyIntegrity(tgz, dist.get("integrity").getAsString(), pkg + "@" + version);
+      verifyIntegrity(tgz, dist.get("integrity").asText(), pkg + "@" + version);
     }
     Map<String, byte[]> extracted = extract(tgz, files);
     Files.createDirectories(dir);

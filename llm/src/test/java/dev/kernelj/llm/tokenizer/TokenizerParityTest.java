@@ -2,8 +2,10 @@ package dev.kernelj.llm.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +41,7 @@ class TokenizerParityTest {
                     TestTokenizers.llama3(),
                     "gpt2-bytelevel",
                     j ->
-                        j.add(
+                        j.set(
                             "pre_tokenizer",
                             json(
                                 "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":true}")))),
@@ -50,7 +52,7 @@ class TokenizerParityTest {
                     TestTokenizers.llama3(),
                     "gpt2-bytelevel-prefix",
                     j ->
-                        j.add(
+                        j.set(
                             "pre_tokenizer",
                             json(
                                 "{\"type\":\"ByteLevel\",\"add_prefix_space\":true,\"trim_offsets\":true,\"use_regex\":true}")))),
@@ -65,8 +67,12 @@ class TokenizerParityTest {
     return Arguments.of(name, dir);
   }
 
-  private static JsonObject json(String text) {
-    return JsonParser.parseString(text).getAsJsonObject();
+  private static JsonNode json(String text) {
+    try {
+      return new ObjectMapper().readTree(text);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Qwen3 with the added-token flags no shipped file sets, on tokens the corpus uses. */
@@ -75,17 +81,17 @@ class TokenizerParityTest {
         TestTokenizers.qwen3(),
         "qwen3-added-token-flags",
         j -> {
-          for (com.google.gson.JsonElement e : j.getAsJsonArray("added_tokens")) {
-            JsonObject t = e.getAsJsonObject();
-            switch (t.get("content").getAsString()) {
-              case "<think>" -> t.addProperty("lstrip", true);
-              case "</think>" -> t.addProperty("rstrip", true);
-              case "<tool_call>" -> t.addProperty("single_word", true);
+          for (JsonNode e : j.get("added_tokens")) {
+            ObjectNode t = (ObjectNode) e;
+            switch (t.get("content").asText()) {
+              case "<think>" -> t.put("lstrip", true);
+              case "</think>" -> t.put("rstrip", true);
+              case "<tool_call>" -> t.put("single_word", true);
               case "</tool_call>" -> {
-                t.addProperty("lstrip", true);
-                t.addProperty("rstrip", true);
+                t.put("lstrip", true);
+                t.put("rstrip", true);
               }
-              case "<|im_start|>" -> t.addProperty("normalized", true);
+              case "<|im_start|>" -> t.put("normalized", true);
               default -> {}
             }
           }
@@ -104,9 +110,9 @@ class TokenizerParityTest {
         TestTokenizers.mistral(),
         "metaspace-" + scheme + "-" + split,
         j -> {
-          j.add("normalizer", com.google.gson.JsonNull.INSTANCE);
-          j.add("pre_tokenizer", json(metaspace));
-          j.add("decoder", json(metaspace));
+          j.set("normalizer", NullNode.getInstance());
+          j.set("pre_tokenizer", json(metaspace));
+          j.set("decoder", json(metaspace));
         });
   }
 

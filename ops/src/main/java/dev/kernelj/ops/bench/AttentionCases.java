@@ -2,7 +2,7 @@ package dev.kernelj.ops.bench;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.CudaOps;
+import dev.kernelj.ops.cuda.CudaOps;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,10 +1,18 @@
 package dev.kernelj.ops.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Locale;
 
 /** The benchmark's table for people and JSON for scripts (BENCHMARKS.md is written from either). */
 final class BenchReport {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private BenchReport() {}
 
   static String table(
@@ -68,67 +76,36 @@ final class BenchReport {
 
   static String json(
       String device, double copyGbps, double gemmTflops, Baseline baseline, List<BenchRow> rows) {
-    StringBuilder sb = new StringBuilder("{\n  \"device\": " + quote(device) + ",\n");
-    sb.append("  \"copy_gbps\": ").append(number(copyGbps)).append(",\n");
-    sb.append("  \"gemm_bf16_tflops\": ").append(number(gemmTflops)).append(",\n");
-    sb.append("  \"baseline_card\": ")
-        .append(baseline.isEmpty() ? "null" : quote(baseline.card()))
-        .append(",\n");
-    sb.append("  \"ops\": [\n");
-    for (int i = 0; i < rows.size(); i++) {
-      BenchRow r = rows.get(i);
-      sb.append("    {\"op\": ")
-          .append(quote(r.op()))
-          .append(", \"shape\": ")
-          .append(quote(r.shape()));
+    ObjectNode root = JSON.createObjectNode();
+    root.put("device", device);
+    root.put("copy_gbps", number(copyGbps));
+    root.put("gemm_bf16_tflops", number(gemmTflops));
+    root.put("baseline_card", baseline.isEmpty() ? null : baseline.card());
+    ArrayNode ops = root.putArray("ops");
+    for (BenchRow r : rows) {
+      ObjectNode op = ops.addObject().put("op", r.op()).put("shape", r.shape());
       if (r.error() != null) {
-        sb.append(", \"error\": ").append(quote(r.error()));
+        op.put("error", r.error());
       } else {
-        sb.append(", \"median_us\": ")
-            .append(number(r.micros()))
-            .append(", \"rate\": ")
-            .append(number(r.rate()))
-            .append(", \"unit\": ")
-            .append(quote(r.unit()))
-            .append(", \"fraction_of_ceiling\": ")
-            .append(number(r.fraction()))
-            .append(", \"pytorch_rate\": ")
-            .append(number(r.torchRate()))
-            .append(", \"vs_pytorch\": ")
-            .append(number(r.vsTorch()))
-            .append(", \"back_to_back_us\": ")
-            .append(number(r.backToBackMicros()))
-            .append(", \"back_to_back_rate\": ")
-            .append(number(r.backToBackRate()));
-      }
-      sb.append('}').append(i + 1 < rows.size() ? "," : "").append('\n');
-    }
-    return sb.append("  ]\n}\n").toString();
-  }
-
-  /** A JSON number, or null for NaN and infinities (which JSON cannot hold). */
-  static String number(double v) {
-    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "null";
-  }
-
-  static String quote(String s) {
-    StringBuilder sb = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
+        op.put("median_us", number(r.micros()))
+            .put("rate", number(r.rate()))
+            .put("unit", r.unit())
+            .put("fraction_of_ceiling", number(r.fraction()))
+            .put("pytorch_rate", number(r.torchRate()))
+            .put("vs_pytorch", number(r.vsTorch()))
+            .put("back_to_back_us", number(r.backToBackMicros()))
+            .put("back_to_back_rate", number(r.backToBackRate()));
       }
     }
-    return sb.append('"').toString();
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("the bench report cannot be written as JSON", e);
+    }
+  }
+
+  /** A JSON number to 4 decimals, or null for NaN and infinities (which JSON cannot hold). */
+  static BigDecimal number(double v) {
+    return Double.isFinite(v) ? BigDecimal.valueOf(v).setScale(4, RoundingMode.HALF_EVEN) : null;
   }
 }

@@ -3,8 +3,8 @@ package dev.kernelj.ops.bench;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.Tensor;
-import dev.kernelj.ops.backend.CudaDevicePort;
-import dev.kernelj.ops.backend.CudaOps;
+import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.ops.cuda.DevicePort;
 import dev.kernelj.ops.kernels.GemmCall;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ public final class OpsBench {
   static final String USAGE = "usage: OpsBench [--json PATH] [--baseline PATH] [--reps N]";
 
   final CudaOps ops;
-  final CudaDevicePort port;
+  final DevicePort port;
   private final int reps;
   private final Baseline baseline;
   private final List<BenchRow> rows = new ArrayList<>();

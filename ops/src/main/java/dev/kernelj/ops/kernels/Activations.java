@@ -1,19 +1,19 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.F16;
 import dev.kernelj.dsl.F32;
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Tensor;
 
 /**
  * Activations, in f32 with one rounding: SiLU {@code x * sigmoid(x)}; GELU with the tanh
@@ -93,20 +93,22 @@ public final class Activations {
         }
       }
 
-      extern "C" __global__ void kj_act_f32(float* out, const float* x, long long n, int kind) { unary<float>(out, x, n, kind); }
-      extern "C" __global__ void kj_act_f16(__half* out, const __half* x, long long n, int kind) { unary<__half>(out, x, n, kind); }
-      extern "C" __global__ void kj_act_bf16(__nv_bfloat16* out, const __nv_bfloat16* x, long long n, int kind) { unary<__nv_bfloat16>(out, x, n, kind); }
-      extern "C" __global__ void kj_swiglu_f32(float* out, const float* gate, const float* up, int rows, int cols, long long ldg, long long ldu, long long ldo) { swiglu<float>(out, gate, up, rows, cols, ldg, ldu, ldo); }
-      extern "C" __global__ void kj_swiglu_f16(__half* out, const __half* gate, const __half* up, int rows, int cols, long long ldg, long long ldu, long long ldo) { swiglu<__half>(out, gate, up, rows, cols, ldg, ldu, ldo); }
-      extern "C" __global__ void kj_swiglu_bf16(__nv_bfloat16* out, const __nv_bfloat16* gate, const __nv_bfloat16* up, int rows, int cols, long long ldg, long long ldu, long long ldo) { swiglu<__nv_bfloat16>(out, gate, up, rows, cols, ldg, ldu, ldo); }
+      template <typename T>
+      __global__ void kj_act(T* out, const T* x, long long n, int kind) { unary<T>(out, x, n, kind); }
+      template <typename T>
+      __global__ void kj_swiglu(T* out, const T* gate, const T* up, int rows, int cols, long long ldg, long long ldu, long long ldo) { swiglu<T>(out, gate, up, rows, cols, ldg, ldu, ldo); }
       """)
   public interface Cuda {
+    @Global("kj_act<float>")
     void kj_act_f32(Launch l, Ptr<F32> out, ConstPtr<F32> x, long n, int kind);
 
+    @Global("kj_act<__half>")
     void kj_act_f16(Launch l, Ptr<F16> out, ConstPtr<F16> x, long n, int kind);
 
+    @Global("kj_act<__nv_bfloat16>")
     void kj_act_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> x, long n, int kind);
 
+    @Global("kj_swiglu<float>")
     void kj_swiglu_f32(
         Launch l,
         Ptr<F32> out,
@@ -118,6 +120,7 @@ public final class Activations {
         long ldu,
         long ldo);
 
+    @Global("kj_swiglu<__half>")
     void kj_swiglu_f16(
         Launch l,
         Ptr<F16> out,
@@ -129,6 +132,7 @@ public final class Activations {
         long ldu,
         long ldo);
 
+    @Global("kj_swiglu<__nv_bfloat16>")
     void kj_swiglu_bf16(
         Launch l,
         Ptr<BF16> out,
@@ -141,36 +145,93 @@ public final class Activations {
         long ldo);
   }
 
-  public static void activation(
-      Cuda k, StreamRef stream, Kind kind, DType t, long out, long x, long n) {
-    LaunchMath.requireFloating(name(kind), "x", t);
-    LaunchMath.requireNonNegative(name(kind), "n", n);
-    LaunchMath.requireAddress(name(kind), "out", out, t);
-    LaunchMath.requireAddress(name(kind), "x", x, t);
-    if (n == 0) {
-      return;
-    }
-    Launch l = LaunchMath.elementwise(n, stream);
-    switch (t) {
-      case F32 -> k.kj_act_f32(l, ptr(out, F32.class), cptr(x, F32.class), n, kind.ordinal());
-      case F16 -> k.kj_act_f16(l, ptr(out, F16.class), cptr(x, F16.class), n, kind.ordinal());
-      default -> k.kj_act_bf16(l, ptr(out, BF16.class), cptr(x, BF16.class), n, kind.ordinal());
+  @FunctionalInterface
+  private interface ActFn<T extends Element> {
+    void launch(Cuda k, Launch l, Ptr<T> out, ConstPtr<T> x, long n, int kind);
+  }
+
+  /** One instantiation of {@code kj_act}. */
+  private record ActKernel<T extends Element>(Class<T> t, ActFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(Cuda k, Launch l, Tensor out, Tensor x, long n, Kind kind) {
+      fn.launch(k, l, out.ptr(t), x.constPtr(t), n, kind.ordinal());
     }
   }
 
+  @FunctionalInterface
+  private interface SwigluFn<T extends Element> {
+    void launch(
+        Cuda k,
+        Launch l,
+        Ptr<T> out,
+        ConstPtr<T> gate,
+        ConstPtr<T> up,
+        int rows,
+        int cols,
+        long ldg,
+        long ldu,
+        long ldo);
+  }
+
+  /** One instantiation of {@code kj_swiglu}. */
+  private record SwigluKernel<T extends Element>(Class<T> t, SwigluFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(
+        Cuda k,
+        Launch l,
+        Tensor out,
+        Tensor gate,
+        Tensor up,
+        int rows,
+        int cols,
+        long ldg,
+        long ldu,
+        long ldo) {
+      fn.launch(k, l, out.ptr(t), gate.constPtr(t), up.constPtr(t), rows, cols, ldg, ldu, ldo);
+    }
+  }
+
+  private static final Instantiations<ActKernel<?>> ACTIVATIONS =
+      Instantiations.of(
+          "activation",
+          "x",
+          new ActKernel<>(F32.class, Cuda::kj_act_f32),
+          new ActKernel<>(F16.class, Cuda::kj_act_f16),
+          new ActKernel<>(BF16.class, Cuda::kj_act_bf16));
+
+  private static final Instantiations<SwigluKernel<?>> SWIGLU =
+      Instantiations.of(
+          "swiglu",
+          "gate",
+          new SwigluKernel<>(F32.class, Cuda::kj_swiglu_f32),
+          new SwigluKernel<>(F16.class, Cuda::kj_swiglu_f16),
+          new SwigluKernel<>(BF16.class, Cuda::kj_swiglu_bf16));
+
+  /** {@code out[i] = kind(x[i])} for the first {@code n} elements. */
+  public static void activation(Cuda k, StreamRef stream, Kind kind, Tensor out, Tensor x, long n) {
+    LaunchMath.requireFloating(name(kind), "x", x.dtype());
+    LaunchMath.requireNonNegative(name(kind), "n", n);
+    LaunchMath.requireAddress(name(kind), "out", out);
+    LaunchMath.requireAddress(name(kind), "x", x);
+    if (n == 0) {
+      return;
+    }
+    ACTIVATIONS.get(x.dtype()).launch(k, LaunchMath.elementwise(n, stream), out, x, n, kind);
+  }
+
+  /** {@code out = silu(gate) * up} over {@code rows} rows of {@code cols}, each strided. */
   public static void swiglu(
       Cuda k,
       StreamRef stream,
-      DType t,
-      long out,
-      long gate,
-      long up,
+      Tensor out,
+      Tensor gate,
+      Tensor up,
       int rows,
       int cols,
       long ldg,
       long ldu,
       long ldo) {
-    LaunchMath.requireFloating("swiglu", "gate", t);
+    LaunchMath.requireFloating("swiglu", "gate", gate.dtype());
     LaunchMath.requireNonNegative("swiglu", "rows", rows);
     LaunchMath.requireNonNegative("swiglu", "cols", cols);
     if (ldg < cols || ldu < cols || ldo < cols) {
@@ -179,48 +240,14 @@ public final class Activations {
           "row strides",
           "(" + ldg + ", " + ldu + ", " + ldo + ") must be >= cols " + cols);
     }
-    LaunchMath.requireAddress("swiglu", "out", out, t);
-    LaunchMath.requireAddress("swiglu", "gate", gate, t);
-    LaunchMath.requireAddress("swiglu", "up", up, t);
+    LaunchMath.requireAddress("swiglu", "out", out);
+    LaunchMath.requireAddress("swiglu", "gate", gate);
+    LaunchMath.requireAddress("swiglu", "up", up);
     if (rows == 0 || cols == 0) {
       return;
     }
     Launch l = LaunchMath.elementwise((long) rows * cols, stream);
-    switch (t) {
-      case F32 ->
-          k.kj_swiglu_f32(
-              l,
-              ptr(out, F32.class),
-              cptr(gate, F32.class),
-              cptr(up, F32.class),
-              rows,
-              cols,
-              ldg,
-              ldu,
-              ldo);
-      case F16 ->
-          k.kj_swiglu_f16(
-              l,
-              ptr(out, F16.class),
-              cptr(gate, F16.class),
-              cptr(up, F16.class),
-              rows,
-              cols,
-              ldg,
-              ldu,
-              ldo);
-      default ->
-          k.kj_swiglu_bf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(gate, BF16.class),
-              cptr(up, BF16.class),
-              rows,
-              cols,
-              ldg,
-              ldu,
-              ldo);
-    }
+    SWIGLU.get(gate.dtype()).launch(k, l, out, gate, up, rows, cols, ldg, ldu, ldo);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.kernelj.ops.kernels;
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Tensor;
 
 /**
  * Prefill matmul through cuBLAS: {@code out[m, n] = x[m, k] . w[n, k]^T} with row-major x, w and
@@ -22,18 +23,10 @@ public final class BlasMatmul {
 
   /** The column-major GEMM that computes the row-major product; checks sizes first. */
   public static GemmCall plan(
-      DType xType,
-      DType wType,
-      DType outType,
-      long out,
-      long x,
-      long w,
-      int m,
-      int n,
-      int k,
-      long ldx,
-      long ldw,
-      long ldo) {
+      Tensor out, Tensor x, Tensor w, int m, int n, int k, long ldx, long ldw, long ldo) {
+    DType xType = x.dtype();
+    DType wType = w.dtype();
+    DType outType = out.dtype();
     if (!supports(xType, wType, outType)) {
       throw new OpArgumentException(
           "matmul",
@@ -65,9 +58,25 @@ public final class BlasMatmul {
               + n
               + ")");
     }
-    LaunchMath.requireAddress("matmul", "out", out, outType);
-    LaunchMath.requireAddress("matmul", "x", x, xType);
-    LaunchMath.requireAddress("matmul", "w", w, wType);
-    return new GemmCall(true, false, n, m, k, wType, w, ldw, x, ldx, outType, out, ldo, 1f, 0f);
+    LaunchMath.requireAddress("matmul", "out", out);
+    LaunchMath.requireAddress("matmul", "x", x);
+    LaunchMath.requireAddress("matmul", "w", w);
+    // cuBLAS takes raw device pointers: the addresses leave the typed world here, checked above.
+    return new GemmCall(
+        true,
+        false,
+        n,
+        m,
+        k,
+        wType,
+        w.address(),
+        ldw,
+        x.address(),
+        ldx,
+        outType,
+        out.address(),
+        ldo,
+        1f,
+        0f);
   }
 }

@@ -1,19 +1,19 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.F16;
 import dev.kernelj.dsl.F32;
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Tensor;
 
 /**
  * Elementwise add, multiply and scale over {@code n} elements of one floating dtype, computed in
@@ -101,103 +101,126 @@ public final class Elementwise {
         for (long long i = done + tid; i < n; i += stride) out[i] = kj::from_f32<T>(kj::to_f32(x[i]) * s);
       }
 
-      extern "C" __global__ void kj_add_f32(float* out, const float* a, const float* b, long long n, long long bcols) { binary<float, 0>(out, a, b, n, bcols); }
-      extern "C" __global__ void kj_add_f16(__half* out, const __half* a, const __half* b, long long n, long long bcols) { binary<__half, 0>(out, a, b, n, bcols); }
-      extern "C" __global__ void kj_add_bf16(__nv_bfloat16* out, const __nv_bfloat16* a, const __nv_bfloat16* b, long long n, long long bcols) { binary<__nv_bfloat16, 0>(out, a, b, n, bcols); }
-      extern "C" __global__ void kj_mul_f32(float* out, const float* a, const float* b, long long n, long long bcols) { binary<float, 1>(out, a, b, n, bcols); }
-      extern "C" __global__ void kj_mul_f16(__half* out, const __half* a, const __half* b, long long n, long long bcols) { binary<__half, 1>(out, a, b, n, bcols); }
-      extern "C" __global__ void kj_mul_bf16(__nv_bfloat16* out, const __nv_bfloat16* a, const __nv_bfloat16* b, long long n, long long bcols) { binary<__nv_bfloat16, 1>(out, a, b, n, bcols); }
-      extern "C" __global__ void kj_scale_f32(float* out, const float* x, float s, long long n) { scale<float>(out, x, s, n); }
-      extern "C" __global__ void kj_scale_f16(__half* out, const __half* x, float s, long long n) { scale<__half>(out, x, s, n); }
-      extern "C" __global__ void kj_scale_bf16(__nv_bfloat16* out, const __nv_bfloat16* x, float s, long long n) { scale<__nv_bfloat16>(out, x, s, n); }
+      template <typename T, int OP>
+      __global__ void kj_binary(T* out, const T* a, const T* b, long long n, long long bcols) { binary<T, OP>(out, a, b, n, bcols); }
+      template <typename T>
+      __global__ void kj_scale(T* out, const T* x, float s, long long n) { scale<T>(out, x, s, n); }
       """)
   public interface Cuda {
+    @Global("kj_binary<float, 0>")
     void kj_add_f32(Launch l, Ptr<F32> out, ConstPtr<F32> a, ConstPtr<F32> b, long n, long bcols);
 
+    @Global("kj_binary<__half, 0>")
     void kj_add_f16(Launch l, Ptr<F16> out, ConstPtr<F16> a, ConstPtr<F16> b, long n, long bcols);
 
+    @Global("kj_binary<__nv_bfloat16, 0>")
     void kj_add_bf16(
         Launch l, Ptr<BF16> out, ConstPtr<BF16> a, ConstPtr<BF16> b, long n, long bcols);
 
+    @Global("kj_binary<float, 1>")
     void kj_mul_f32(Launch l, Ptr<F32> out, ConstPtr<F32> a, ConstPtr<F32> b, long n, long bcols);
 
+    @Global("kj_binary<__half, 1>")
     void kj_mul_f16(Launch l, Ptr<F16> out, ConstPtr<F16> a, ConstPtr<F16> b, long n, long bcols);
 
+    @Global("kj_binary<__nv_bfloat16, 1>")
     void kj_mul_bf16(
         Launch l, Ptr<BF16> out, ConstPtr<BF16> a, ConstPtr<BF16> b, long n, long bcols);
 
+    @Global("kj_scale<float>")
     void kj_scale_f32(Launch l, Ptr<F32> out, ConstPtr<F32> x, float s, long n);
 
+    @Global("kj_scale<__half>")
     void kj_scale_f16(Launch l, Ptr<F16> out, ConstPtr<F16> x, float s, long n);
 
+    @Global("kj_scale<__nv_bfloat16>")
     void kj_scale_bf16(Launch l, Ptr<BF16> out, ConstPtr<BF16> x, float s, long n);
   }
+
+  @FunctionalInterface
+  private interface BinaryFn<T extends Element> {
+    void launch(Cuda k, Launch l, Ptr<T> out, ConstPtr<T> a, ConstPtr<T> b, long n, long bcols);
+  }
+
+  /** One instantiation of {@code kj_binary}. */
+  private record BinaryKernel<T extends Element>(Class<T> t, BinaryFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(Cuda k, Launch l, Tensor out, Tensor a, Tensor b, long n, long bcols) {
+      fn.launch(k, l, out.ptr(t), a.constPtr(t), b.constPtr(t), n, bcols);
+    }
+  }
+
+  @FunctionalInterface
+  private interface ScaleFn<T extends Element> {
+    void launch(Cuda k, Launch l, Ptr<T> out, ConstPtr<T> x, float s, long n);
+  }
+
+  /** One instantiation of {@code kj_scale}. */
+  private record ScaleKernel<T extends Element>(Class<T> t, ScaleFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(Cuda k, Launch l, Tensor out, Tensor x, float s, long n) {
+      fn.launch(k, l, out.ptr(t), x.constPtr(t), s, n);
+    }
+  }
+
+  private static final Instantiations<BinaryKernel<?>> ADD =
+      Instantiations.of(
+          "add",
+          "out",
+          new BinaryKernel<>(F32.class, Cuda::kj_add_f32),
+          new BinaryKernel<>(F16.class, Cuda::kj_add_f16),
+          new BinaryKernel<>(BF16.class, Cuda::kj_add_bf16));
+
+  private static final Instantiations<BinaryKernel<?>> MUL =
+      Instantiations.of(
+          "mul",
+          "out",
+          new BinaryKernel<>(F32.class, Cuda::kj_mul_f32),
+          new BinaryKernel<>(F16.class, Cuda::kj_mul_f16),
+          new BinaryKernel<>(BF16.class, Cuda::kj_mul_bf16));
+
+  private static final Instantiations<ScaleKernel<?>> SCALE =
+      Instantiations.of(
+          "scale",
+          "out",
+          new ScaleKernel<>(F32.class, Cuda::kj_scale_f32),
+          new ScaleKernel<>(F16.class, Cuda::kj_scale_f16),
+          new ScaleKernel<>(BF16.class, Cuda::kj_scale_bf16));
 
   /**
    * {@code out[i] = a[i] (op) b[bcols == 0 ? i : i % bcols]} on the device, for {@code i < n}.
    * {@code n} must be a multiple of {@code bcols} when broadcasting.
    */
   public static void binary(
-      Cuda k,
-      StreamRef stream,
-      BinaryOp op,
-      DType t,
-      long out,
-      long a,
-      long b,
-      long n,
-      long bcols) {
+      Cuda k, StreamRef stream, BinaryOp op, Tensor out, Tensor a, Tensor b, long n, long bcols) {
     String name = op == BinaryOp.ADD ? "add" : "mul";
+    DType t = out.dtype();
     LaunchMath.requireFloating(name, "out", t);
     LaunchMath.requireNonNegative(name, "n", n);
     if (bcols < 0 || (bcols > 0 && n % bcols != 0)) {
       throw new OpArgumentException(
           name, "b", "broadcast row of " + bcols + " elements does not divide " + n + " elements");
     }
-    LaunchMath.requireAddress(name, "out", out, t);
-    LaunchMath.requireAddress(name, "a", a, t);
-    LaunchMath.requireAddress(name, "b", b, t);
+    LaunchMath.requireAddress(name, "out", out);
+    LaunchMath.requireAddress(name, "a", a);
+    LaunchMath.requireAddress(name, "b", b);
     if (n == 0) {
       return;
     }
     Launch l = LaunchMath.elementwise(n, BINARY_CHUNKS_PER_THREAD, stream);
-    switch (t) {
-      case F32 -> {
-        if (op == BinaryOp.ADD)
-          k.kj_add_f32(l, ptr(out, F32.class), cptr(a, F32.class), cptr(b, F32.class), n, bcols);
-        else k.kj_mul_f32(l, ptr(out, F32.class), cptr(a, F32.class), cptr(b, F32.class), n, bcols);
-      }
-      case F16 -> {
-        if (op == BinaryOp.ADD)
-          k.kj_add_f16(l, ptr(out, F16.class), cptr(a, F16.class), cptr(b, F16.class), n, bcols);
-        else k.kj_mul_f16(l, ptr(out, F16.class), cptr(a, F16.class), cptr(b, F16.class), n, bcols);
-      }
-      default -> {
-        if (op == BinaryOp.ADD)
-          k.kj_add_bf16(
-              l, ptr(out, BF16.class), cptr(a, BF16.class), cptr(b, BF16.class), n, bcols);
-        else
-          k.kj_mul_bf16(
-              l, ptr(out, BF16.class), cptr(a, BF16.class), cptr(b, BF16.class), n, bcols);
-      }
-    }
+    (op == BinaryOp.ADD ? ADD : MUL).get(t).launch(k, l, out, a, b, n, bcols);
   }
 
   /** {@code out[i] = x[i] * s} on the device. */
-  public static void scale(Cuda k, StreamRef stream, DType t, long out, long x, float s, long n) {
-    LaunchMath.requireFloating("scale", "out", t);
+  public static void scale(Cuda k, StreamRef stream, Tensor out, Tensor x, float s, long n) {
+    LaunchMath.requireFloating("scale", "out", out.dtype());
     LaunchMath.requireNonNegative("scale", "n", n);
-    LaunchMath.requireAddress("scale", "out", out, t);
-    LaunchMath.requireAddress("scale", "x", x, t);
+    LaunchMath.requireAddress("scale", "out", out);
+    LaunchMath.requireAddress("scale", "x", x);
     if (n == 0) {
       return;
     }
-    Launch l = LaunchMath.elementwise(n, stream);
-    switch (t) {
-      case F32 -> k.kj_scale_f32(l, ptr(out, F32.class), cptr(x, F32.class), s, n);
-      case F16 -> k.kj_scale_f16(l, ptr(out, F16.class), cptr(x, F16.class), s, n);
-      default -> k.kj_scale_bf16(l, ptr(out, BF16.class), cptr(x, BF16.class), s, n);
-    }
+    SCALE.get(out.dtype()).launch(k, LaunchMath.elementwise(n, stream), out, x, s, n);
   }
 
   /**

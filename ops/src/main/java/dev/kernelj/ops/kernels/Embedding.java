@@ -1,13 +1,12 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.F16;
 import dev.kernelj.dsl.F32;
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
@@ -15,6 +14,8 @@ import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Tensor;
+import java.util.List;
 
 /**
  * Embedding lookup: {@code out[t, :] = table[ids[t], :]}, converted to the output dtype. The ids
@@ -50,17 +51,11 @@ public final class Embedding {
         for (int c = done + threadIdx.x; c < dim; c += blockDim.x) dst[c] = kj::from_f32<TO>(kj::to_f32(src[c]));
       }
 
-      extern "C" __global__ void kj_embedding_f32_f32(float* out, const float* table, const int* ids, int tokens, int vocab, int dim) { lookup<float, float>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_f32_f16(__half* out, const float* table, const int* ids, int tokens, int vocab, int dim) { lookup<float, __half>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_f32_bf16(__nv_bfloat16* out, const float* table, const int* ids, int tokens, int vocab, int dim) { lookup<float, __nv_bfloat16>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_f16_f32(float* out, const __half* table, const int* ids, int tokens, int vocab, int dim) { lookup<__half, float>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_f16_f16(__half* out, const __half* table, const int* ids, int tokens, int vocab, int dim) { lookup<__half, __half>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_f16_bf16(__nv_bfloat16* out, const __half* table, const int* ids, int tokens, int vocab, int dim) { lookup<__half, __nv_bfloat16>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_bf16_f32(float* out, const __nv_bfloat16* table, const int* ids, int tokens, int vocab, int dim) { lookup<__nv_bfloat16, float>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_bf16_f16(__half* out, const __nv_bfloat16* table, const int* ids, int tokens, int vocab, int dim) { lookup<__nv_bfloat16, __half>(out, table, ids, tokens, vocab, dim); }
-      extern "C" __global__ void kj_embedding_bf16_bf16(__nv_bfloat16* out, const __nv_bfloat16* table, const int* ids, int tokens, int vocab, int dim) { lookup<__nv_bfloat16, __nv_bfloat16>(out, table, ids, tokens, vocab, dim); }
+      template <typename TT, typename TO>
+      __global__ void kj_embedding(TO* out, const TT* table, const int* ids, int tokens, int vocab, int dim) { lookup<TT, TO>(out, table, ids, tokens, vocab, dim); }
       """)
   public interface Cuda {
+    @Global("kj_embedding<float, float>")
     void kj_embedding_f32_f32(
         Launch l,
         Ptr<F32> out,
@@ -70,6 +65,7 @@ public final class Embedding {
         int vocab,
         int dim);
 
+    @Global("kj_embedding<float, __half>")
     void kj_embedding_f32_f16(
         Launch l,
         Ptr<F16> out,
@@ -79,6 +75,7 @@ public final class Embedding {
         int vocab,
         int dim);
 
+    @Global("kj_embedding<float, __nv_bfloat16>")
     void kj_embedding_f32_bf16(
         Launch l,
         Ptr<BF16> out,
@@ -88,6 +85,7 @@ public final class Embedding {
         int vocab,
         int dim);
 
+    @Global("kj_embedding<__half, float>")
     void kj_embedding_f16_f32(
         Launch l,
         Ptr<F32> out,
@@ -97,6 +95,7 @@ public final class Embedding {
         int vocab,
         int dim);
 
+    @Global("kj_embedding<__half, __half>")
     void kj_embedding_f16_f16(
         Launch l,
         Ptr<F16> out,
@@ -106,6 +105,7 @@ public final class Embedding {
         int vocab,
         int dim);
 
+    @Global("kj_embedding<__half, __nv_bfloat16>")
     void kj_embedding_f16_bf16(
         Launch l,
         Ptr<BF16> out,
@@ -115,6 +115,7 @@ public final class Embedding {
         int vocab,
         int dim);
 
+    @Global("kj_embedding<__nv_bfloat16, float>")
     void kj_embedding_bf16_f32(
         Launch l,
         Ptr<F32> out,
@@ -124,6 +125,7 @@ public final class Embedding {
         int vocab,
         int dim);
 
+    @Global("kj_embedding<__nv_bfloat16, __half>")
     void kj_embedding_bf16_f16(
         Launch l,
         Ptr<F16> out,
@@ -133,6 +135,7 @@ public final class Embedding {
         int vocab,
         int dim);
 
+    @Global("kj_embedding<__nv_bfloat16, __nv_bfloat16>")
     void kj_embedding_bf16_bf16(
         Launch l,
         Ptr<BF16> out,
@@ -143,10 +146,64 @@ public final class Embedding {
         int dim);
   }
 
+  @FunctionalInterface
+  private interface LookupFn<T extends Element, O extends Element> {
+    void launch(
+        Cuda k,
+        Launch l,
+        Ptr<O> out,
+        ConstPtr<T> table,
+        ConstPtr<I32> ids,
+        int tokens,
+        int vocab,
+        int dim);
+  }
+
   /**
-   * Whether a kernel exists for this (table, out) dtype pair: any floating table into any floating
-   * out, converted through f32 with one rounding (round to nearest even), as the reference does.
+   * One instantiation of {@code kj_embedding}: table element {@code T}, output element {@code O}.
    */
+  private record LookupKernel<T extends Element, O extends Element>(
+      Class<T> table, Class<O> out, LookupFn<T, O> fn) implements Instantiations.Entry {
+    @Override
+    public List<DType> dtypes() {
+      return List.of(DType.of(table), DType.of(out));
+    }
+
+    void launch(
+        Cuda k,
+        Launch l,
+        Tensor outTensor,
+        Tensor tableTensor,
+        Tensor ids,
+        int tokens,
+        int vocab,
+        int dim) {
+      fn.launch(
+          k,
+          l,
+          outTensor.ptr(out),
+          tableTensor.constPtr(table),
+          ids.constPtr(I32.class),
+          tokens,
+          vocab,
+          dim);
+    }
+  }
+
+  private static final Instantiations<LookupKernel<?, ?>> LOOKUPS =
+      Instantiations.of(
+          "embedding",
+          "table,out",
+          new LookupKernel<>(F32.class, F32.class, Cuda::kj_embedding_f32_f32),
+          new LookupKernel<>(F32.class, F16.class, Cuda::kj_embedding_f32_f16),
+          new LookupKernel<>(F32.class, BF16.class, Cuda::kj_embedding_f32_bf16),
+          new LookupKernel<>(F16.class, F32.class, Cuda::kj_embedding_f16_f32),
+          new LookupKernel<>(F16.class, F16.class, Cuda::kj_embedding_f16_f16),
+          new LookupKernel<>(F16.class, BF16.class, Cuda::kj_embedding_f16_bf16),
+          new LookupKernel<>(BF16.class, F32.class, Cuda::kj_embedding_bf16_f32),
+          new LookupKernel<>(BF16.class, F16.class, Cuda::kj_embedding_bf16_f16),
+          new LookupKernel<>(BF16.class, BF16.class, Cuda::kj_embedding_bf16_bf16));
+
   public static boolean supports(DType table, DType out) {
     return DTypes.isFloating(table) && DTypes.isFloating(out);
   }
@@ -158,14 +215,14 @@ public final class Embedding {
   public static void lookup(
       Cuda k,
       StreamRef stream,
-      DType tableType,
-      DType outType,
-      long out,
-      long table,
-      long ids,
+      Tensor out,
+      Tensor table,
+      Tensor ids,
       int tokens,
       int vocab,
       int dim) {
+    DType tableType = table.dtype();
+    DType outType = out.dtype();
     if (!supports(tableType, outType)) {
       throw new OpArgumentException(
           "embedding",
@@ -175,99 +232,15 @@ public final class Embedding {
     LaunchMath.requireNonNegative("embedding", "tokens", tokens);
     LaunchMath.requireNonNegative("embedding", "vocab", vocab);
     LaunchMath.requireNonNegative("embedding", "dim", dim);
-    LaunchMath.requireAddress("embedding", "out", out, outType);
-    LaunchMath.requireAddress("embedding", "table", table, tableType);
-    LaunchMath.requireAddress("embedding", "ids", ids, DType.I32);
+    LaunchMath.requireAddress("embedding", "out", out);
+    LaunchMath.requireAddress("embedding", "table", table);
+    LaunchMath.requireAddress("embedding", "ids", ids);
     if (tokens == 0 || dim == 0) {
       return;
     }
     Launch l =
         Launch.grid(tokens).block(Math.min(256, Math.max(32, (dim / 8 + 31) / 32 * 32))).on(stream);
-    switch (tableType.name() + ">" + outType.name()) {
-      case "F32>F32" ->
-          k.kj_embedding_f32_f32(
-              l,
-              ptr(out, F32.class),
-              cptr(table, F32.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      case "F32>F16" ->
-          k.kj_embedding_f32_f16(
-              l,
-              ptr(out, F16.class),
-              cptr(table, F32.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      case "F32>BF16" ->
-          k.kj_embedding_f32_bf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(table, F32.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      case "F16>F32" ->
-          k.kj_embedding_f16_f32(
-              l,
-              ptr(out, F32.class),
-              cptr(table, F16.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      case "F16>F16" ->
-          k.kj_embedding_f16_f16(
-              l,
-              ptr(out, F16.class),
-              cptr(table, F16.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      case "F16>BF16" ->
-          k.kj_embedding_f16_bf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(table, F16.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      case "BF16>F32" ->
-          k.kj_embedding_bf16_f32(
-              l,
-              ptr(out, F32.class),
-              cptr(table, BF16.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      case "BF16>F16" ->
-          k.kj_embedding_bf16_f16(
-              l,
-              ptr(out, F16.class),
-              cptr(table, BF16.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      case "BF16>BF16" ->
-          k.kj_embedding_bf16_bf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(table, BF16.class),
-              cptr(ids, I32.class),
-              tokens,
-              vocab,
-              dim);
-      default ->
-          throw new IllegalStateException("no embedding kernel for " + tableType + " > " + outType);
-    }
+    LOOKUPS.get(tableType, outType).launch(k, l, out, table, ids, tokens, vocab, dim);
   }
 
   /** Reference twin of {@link #lookup}. */

@@ -1,19 +1,11 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
-import dev.kernelj.dsl.BF16;
-import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
-import dev.kernelj.dsl.F16;
-import dev.kernelj.dsl.F32;
-import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
-import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Tensor;
 import java.util.stream.IntStream;
 
 /**
@@ -24,10 +16,10 @@ import java.util.stream.IntStream;
  * the output dtype.
  *
  * <p>Two kernels, picked per call by {@link #gemv}: half-precision weights with k a multiple of 8
- * and 16-byte aligned rows take the tensor-core kernel ({@code kj_gemv_mma_*}: one 16-byte weight
+ * and 16-byte aligned rows take the tensor-core kernel ({@code kj_gemv_mma}: one 16-byte weight
  * load serves all rows of x through {@code mma.sync}, see {@link GemvSource}); everything else (f32
- * weights, odd k, unaligned views) takes the CUDA-core kernel ({@code kj_gemv_simt_*}). Both add
- * the partial sums of a block in a fixed order, so a result does not vary from run to run. Measured
+ * weights, odd k, unaligned views) takes the CUDA-core kernel ({@code kj_gemv_simt}). Both add the
+ * partial sums of a block in a fixed order, so a result does not vary from run to run. Measured
  * figures and the variants tried are in {@code src/test/cuda/GEMV_NOTES.md}.
  */
 public final class Gemv {
@@ -35,240 +27,6 @@ public final class Gemv {
 
   /** Most rows of x one launch takes. */
   public static final int MAX_ROWS = 8;
-
-  @Kernel(
-      source =
-          GemvSource.SOURCE
-              + """
-      #define GEMV_MMA_TILES 1
-      #define GEMV_MMA_WARPS 8
-      #define GEMV_MMA_UNROLL 8
-      #define GEMV_MMA_LOAD 1
-      #define GEMV_MMA_THREADS (32 * GEMV_MMA_WARPS)
-
-      extern "C" __global__ void __launch_bounds__(GEMV_MMA_THREADS) kj_gemv_mma_wbf16_xf32_of32(float* out, const float* x, const __nv_bfloat16* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_mma<float, __nv_bfloat16, float, GEMV_MMA_TILES, GEMV_MMA_WARPS, GEMV_MMA_UNROLL, GEMV_MMA_LOAD>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_MMA_THREADS) kj_gemv_mma_wbf16_xf32_obf16(__nv_bfloat16* out, const float* x, const __nv_bfloat16* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_mma<float, __nv_bfloat16, __nv_bfloat16, GEMV_MMA_TILES, GEMV_MMA_WARPS, GEMV_MMA_UNROLL, GEMV_MMA_LOAD>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_MMA_THREADS) kj_gemv_mma_wbf16_xbf16_of32(float* out, const __nv_bfloat16* x, const __nv_bfloat16* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_mma<__nv_bfloat16, __nv_bfloat16, float, GEMV_MMA_TILES, GEMV_MMA_WARPS, GEMV_MMA_UNROLL, GEMV_MMA_LOAD>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_MMA_THREADS) kj_gemv_mma_wbf16_xbf16_obf16(__nv_bfloat16* out, const __nv_bfloat16* x, const __nv_bfloat16* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_mma<__nv_bfloat16, __nv_bfloat16, __nv_bfloat16, GEMV_MMA_TILES, GEMV_MMA_WARPS, GEMV_MMA_UNROLL, GEMV_MMA_LOAD>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_MMA_THREADS) kj_gemv_mma_wf16_xf32_of32(float* out, const float* x, const __half* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_mma<float, __half, float, GEMV_MMA_TILES, GEMV_MMA_WARPS, GEMV_MMA_UNROLL, GEMV_MMA_LOAD>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_MMA_THREADS) kj_gemv_mma_wf16_xf32_of16(__half* out, const float* x, const __half* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_mma<float, __half, __half, GEMV_MMA_TILES, GEMV_MMA_WARPS, GEMV_MMA_UNROLL, GEMV_MMA_LOAD>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_MMA_THREADS) kj_gemv_mma_wf16_xf16_of32(float* out, const __half* x, const __half* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_mma<__half, __half, float, GEMV_MMA_TILES, GEMV_MMA_WARPS, GEMV_MMA_UNROLL, GEMV_MMA_LOAD>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_MMA_THREADS) kj_gemv_mma_wf16_xf16_of16(__half* out, const __half* x, const __half* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_mma<__half, __half, __half, GEMV_MMA_TILES, GEMV_MMA_WARPS, GEMV_MMA_UNROLL, GEMV_MMA_LOAD>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wbf16_xf32_of32(float* out, const float* x, const __nv_bfloat16* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<float, __nv_bfloat16, float>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wbf16_xf32_obf16(__nv_bfloat16* out, const float* x, const __nv_bfloat16* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<float, __nv_bfloat16, __nv_bfloat16>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wbf16_xbf16_of32(float* out, const __nv_bfloat16* x, const __nv_bfloat16* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<__nv_bfloat16, __nv_bfloat16, float>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wbf16_xbf16_obf16(__nv_bfloat16* out, const __nv_bfloat16* x, const __nv_bfloat16* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<__nv_bfloat16, __nv_bfloat16, __nv_bfloat16>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wf16_xf32_of32(float* out, const float* x, const __half* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<float, __half, float>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wf16_xf32_of16(__half* out, const float* x, const __half* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<float, __half, __half>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wf16_xf16_of32(float* out, const __half* x, const __half* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<__half, __half, float>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wf16_xf16_of16(__half* out, const __half* x, const __half* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<__half, __half, __half>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      extern "C" __global__ void __launch_bounds__(GEMV_THREADS) kj_gemv_simt_wf32_xf32_of32(float* out, const float* x, const float* w, int rows, int n, int k, long long ldx, long long ldw, long long ldo) { kjgemv::gemv_simt<float, float, float>(out, x, w, rows, n, k, ldx, ldw, ldo); }
-      """)
-  public interface Cuda {
-    void kj_gemv_mma_wbf16_xf32_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<F32> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_mma_wbf16_xf32_obf16(
-        Launch l,
-        Ptr<BF16> out,
-        ConstPtr<F32> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_mma_wbf16_xbf16_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<BF16> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_mma_wbf16_xbf16_obf16(
-        Launch l,
-        Ptr<BF16> out,
-        ConstPtr<BF16> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_mma_wf16_xf32_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<F32> x,
-        ConstPtr<F16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_mma_wf16_xf32_of16(
-        Launch l,
-        Ptr<F16> out,
-        ConstPtr<F32> x,
-        ConstPtr<F16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_mma_wf16_xf16_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<F16> x,
-        ConstPtr<F16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_mma_wf16_xf16_of16(
-        Launch l,
-        Ptr<F16> out,
-        ConstPtr<F16> x,
-        ConstPtr<F16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wbf16_xf32_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<F32> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wbf16_xf32_obf16(
-        Launch l,
-        Ptr<BF16> out,
-        ConstPtr<F32> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wbf16_xbf16_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<BF16> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wbf16_xbf16_obf16(
-        Launch l,
-        Ptr<BF16> out,
-        ConstPtr<BF16> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wf16_xf32_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<F32> x,
-        ConstPtr<F16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wf16_xf32_of16(
-        Launch l,
-        Ptr<F16> out,
-        ConstPtr<F32> x,
-        ConstPtr<F16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wf16_xf16_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<F16> x,
-        ConstPtr<F16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wf16_xf16_of16(
-        Launch l,
-        Ptr<F16> out,
-        ConstPtr<F16> x,
-        ConstPtr<F16> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-
-    void kj_gemv_simt_wf32_xf32_of32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<F32> x,
-        ConstPtr<F32> w,
-        int rows,
-        int n,
-        int k,
-        long ldx,
-        long ldw,
-        long ldo);
-  }
 
   /**
    * Whether a kernel exists for (x, w, out) dtypes: w any float type; x and out f32 or w's type.
@@ -285,20 +43,20 @@ public final class Gemv {
    * {@code ldx}, {@code ldw}, {@code ldo} elements apart.
    */
   public static void gemv(
-      Cuda k,
+      GemvKernels.Cuda k,
       StreamRef stream,
-      DType xType,
-      DType wType,
-      DType outType,
-      long out,
-      long x,
-      long w,
+      Tensor out,
+      Tensor x,
+      Tensor w,
       int rows,
       int n,
       int kk,
       long ldx,
       long ldw,
       long ldo) {
+    DType xType = x.dtype();
+    DType wType = w.dtype();
+    DType outType = out.dtype();
     if (!supports(xType, wType, outType)) {
       throw new OpArgumentException(
           "gemv",
@@ -333,24 +91,28 @@ public final class Gemv {
               + n
               + ")");
     }
-    LaunchMath.requireAddress("gemv", "out", out, outType);
-    LaunchMath.requireAddress("gemv", "x", x, xType);
-    LaunchMath.requireAddress("gemv", "w", w, wType);
+    LaunchMath.requireAddress("gemv", "out", out);
+    LaunchMath.requireAddress("gemv", "x", x);
+    LaunchMath.requireAddress("gemv", "w", w);
     if (n == 0) {
       return;
     }
-    if (usesTensorCores(wType, kk, ldx, ldw, x, w)) {
+    if (usesTensorCores(wType, kk, ldx, ldw, x.address(), w.address())) {
       Launch l =
           Launch.grid(Launch.blocksFor(n, GemvSource.MMA_ROWS_PER_BLOCK))
               .block(GemvSource.MMA_THREADS)
               .on(stream);
-      launchTensorCore(k, l, xType, wType, outType, out, x, w, rows, n, kk, ldx, ldw, ldo);
+      GemvKernels.TENSOR_CORE
+          .get(xType, wType, outType)
+          .launch(k, l, out, x, w, rows, n, kk, ldx, ldw, ldo);
     } else {
       Launch l =
           Launch.grid(Launch.blocksFor(n, GemvSource.SIMT_ROWS_PER_BLOCK))
               .block(GemvSource.SIMT_THREADS)
               .on(stream);
-      launchCudaCore(k, l, xType, wType, outType, out, x, w, rows, n, kk, ldx, ldw, ldo);
+      GemvKernels.CUDA_CORE
+          .get(xType, wType, outType)
+          .launch(k, l, out, x, w, rows, n, kk, ldx, ldw, ldo);
     }
   }
 
@@ -362,251 +124,6 @@ public final class Gemv {
   static boolean usesTensorCores(DType wType, int k, long ldx, long ldw, long x, long w) {
     boolean halfWeights = wType == DType.BF16 || wType == DType.F16;
     return halfWeights && k % 8 == 0 && ldx % 8 == 0 && ldw % 8 == 0 && x % 16 == 0 && w % 16 == 0;
-  }
-
-  private static void launchTensorCore(
-      Cuda k,
-      Launch l,
-      DType xType,
-      DType wType,
-      DType outType,
-      long out,
-      long x,
-      long w,
-      int rows,
-      int n,
-      int kk,
-      long ldx,
-      long ldw,
-      long ldo) {
-    switch (wType.name() + "/" + xType.name() + "/" + outType.name()) {
-      case "BF16/F32/F32" ->
-          k.kj_gemv_mma_wbf16_xf32_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F32.class),
-              cptr(w, BF16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "BF16/F32/BF16" ->
-          k.kj_gemv_mma_wbf16_xf32_obf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(x, F32.class),
-              cptr(w, BF16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "BF16/BF16/F32" ->
-          k.kj_gemv_mma_wbf16_xbf16_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, BF16.class),
-              cptr(w, BF16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "BF16/BF16/BF16" ->
-          k.kj_gemv_mma_wbf16_xbf16_obf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(x, BF16.class),
-              cptr(w, BF16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "F16/F32/F32" ->
-          k.kj_gemv_mma_wf16_xf32_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F32.class),
-              cptr(w, F16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "F16/F32/F16" ->
-          k.kj_gemv_mma_wf16_xf32_of16(
-              l,
-              ptr(out, F16.class),
-              cptr(x, F32.class),
-              cptr(w, F16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "F16/F16/F32" ->
-          k.kj_gemv_mma_wf16_xf16_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F16.class),
-              cptr(w, F16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "F16/F16/F16" ->
-          k.kj_gemv_mma_wf16_xf16_of16(
-              l,
-              ptr(out, F16.class),
-              cptr(x, F16.class),
-              cptr(w, F16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      default ->
-          throw new IllegalStateException(
-              "no tensor-core GEMV for w " + wType + ", x " + xType + ", out " + outType);
-    }
-  }
-
-  private static void launchCudaCore(
-      Cuda k,
-      Launch l,
-      DType xType,
-      DType wType,
-      DType outType,
-      long out,
-      long x,
-      long w,
-      int rows,
-      int n,
-      int kk,
-      long ldx,
-      long ldw,
-      long ldo) {
-    switch (wType.name() + "/" + xType.name() + "/" + outType.name()) {
-      case "BF16/F32/F32" ->
-          k.kj_gemv_simt_wbf16_xf32_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F32.class),
-              cptr(w, BF16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "BF16/F32/BF16" ->
-          k.kj_gemv_simt_wbf16_xf32_obf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(x, F32.class),
-              cptr(w, BF16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "BF16/BF16/F32" ->
-          k.kj_gemv_simt_wbf16_xbf16_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, BF16.class),
-              cptr(w, BF16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "BF16/BF16/BF16" ->
-          k.kj_gemv_simt_wbf16_xbf16_obf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(x, BF16.class),
-              cptr(w, BF16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "F16/F32/F32" ->
-          k.kj_gemv_simt_wf16_xf32_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F32.class),
-              cptr(w, F16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "F16/F32/F16" ->
-          k.kj_gemv_simt_wf16_xf32_of16(
-              l,
-              ptr(out, F16.class),
-              cptr(x, F32.class),
-              cptr(w, F16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "F16/F16/F32" ->
-          k.kj_gemv_simt_wf16_xf16_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F16.class),
-              cptr(w, F16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      case "F16/F16/F16" ->
-          k.kj_gemv_simt_wf16_xf16_of16(
-              l,
-              ptr(out, F16.class),
-              cptr(x, F16.class),
-              cptr(w, F16.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-      default ->
-          k.kj_gemv_simt_wf32_xf32_of32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F32.class),
-              cptr(w, F32.class),
-              rows,
-              n,
-              kk,
-              ldx,
-              ldw,
-              ldo);
-    }
   }
 
   /**

@@ -1,12 +1,10 @@
 package dev.kernelj.ops.kernels;
 
-import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
-import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.Launch;
-import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Tensor;
 
 /** Grid shapes and argument checks shared by the op files' launch code. */
 public final class LaunchMath {
@@ -50,6 +48,11 @@ public final class LaunchMath {
     }
   }
 
+  /** A non-null device address of the tensor, aligned to its element size. */
+  public static void requireAddress(String op, String arg, Tensor t) {
+    requireAddress(op, arg, t.address(), t.dtype());
+  }
+
   public static void requireNonNegative(String op, String arg, long value) {
     if (value < 0) {
       throw new OpArgumentException(op, arg, "must be >= 0, got " + value);
@@ -66,13 +69,5 @@ public final class LaunchMath {
     if (t != DType.F32 && t != DType.F16 && t != DType.BF16) {
       throw new OpArgumentException(op, arg, "has dtype " + t + "; f32, f16 or bf16 expected");
     }
-  }
-
-  static <T extends Element> Ptr<T> ptr(long address, Class<T> element) {
-    return Ptr.ofAddress(address, element);
-  }
-
-  static <T extends Element> ConstPtr<T> cptr(long address, Class<T> element) {
-    return ConstPtr.ofAddress(address, element);
   }
 }

@@ -1,18 +1,18 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.F16;
 import dev.kernelj.dsl.F32;
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.Tensor;
 
 /**
  * LayerNorm over the last dim: {@code out = (x - mean) / sqrt(var + eps) * weight + bias}, with the
@@ -45,11 +45,11 @@ public final class LayerNorm {
         }
       }
 
-      extern "C" __global__ void kj_layernorm_f32(float* out, const float* x, const float* w, const float* b, int cols, long long ldx, long long ldo, float eps) { layernorm_row<float>(out, x, w, b, cols, ldx, ldo, eps); }
-      extern "C" __global__ void kj_layernorm_f16(__half* out, const __half* x, const __half* w, const __half* b, int cols, long long ldx, long long ldo, float eps) { layernorm_row<__half>(out, x, w, b, cols, ldx, ldo, eps); }
-      extern "C" __global__ void kj_layernorm_bf16(__nv_bfloat16* out, const __nv_bfloat16* x, const __nv_bfloat16* w, const __nv_bfloat16* b, int cols, long long ldx, long long ldo, float eps) { layernorm_row<__nv_bfloat16>(out, x, w, b, cols, ldx, ldo, eps); }
+      template <typename T>
+      __global__ void kj_layernorm(T* out, const T* x, const T* w, const T* b, int cols, long long ldx, long long ldo, float eps) { layernorm_row<T>(out, x, w, b, cols, ldx, ldo, eps); }
       """)
   public interface Cuda {
+    @Global("kj_layernorm<float>")
     void kj_layernorm_f32(
         Launch l,
         Ptr<F32> out,
@@ -61,6 +61,7 @@ public final class LayerNorm {
         long ldo,
         float eps);
 
+    @Global("kj_layernorm<__half>")
     void kj_layernorm_f16(
         Launch l,
         Ptr<F16> out,
@@ -72,6 +73,7 @@ public final class LayerNorm {
         long ldo,
         float eps);
 
+    @Global("kj_layernorm<__nv_bfloat16>")
     void kj_layernorm_bf16(
         Launch l,
         Ptr<BF16> out,
@@ -84,26 +86,67 @@ public final class LayerNorm {
         float eps);
   }
 
+  @FunctionalInterface
+  private interface LayerNormFn<T extends Element> {
+    void launch(
+        Cuda k,
+        Launch l,
+        Ptr<T> out,
+        ConstPtr<T> x,
+        ConstPtr<T> w,
+        ConstPtr<T> b,
+        int cols,
+        long ldx,
+        long ldo,
+        float eps);
+  }
+
+  /** One instantiation of {@code kj_layernorm}. */
+  private record LayerNormKernel<T extends Element>(Class<T> t, LayerNormFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(
+        Cuda k,
+        Launch l,
+        Tensor out,
+        Tensor x,
+        Tensor w,
+        Tensor b,
+        int cols,
+        long ldx,
+        long ldo,
+        float eps) {
+      fn.launch(k, l, out.ptr(t), x.constPtr(t), w.constPtr(t), b.constPtr(t), cols, ldx, ldo, eps);
+    }
+  }
+
+  private static final Instantiations<LayerNormKernel<?>> LAYER_NORMS =
+      Instantiations.of(
+          "layerNorm",
+          "x",
+          new LayerNormKernel<>(F32.class, Cuda::kj_layernorm_f32),
+          new LayerNormKernel<>(F16.class, Cuda::kj_layernorm_f16),
+          new LayerNormKernel<>(BF16.class, Cuda::kj_layernorm_bf16));
+
+  /** {@code rows} rows of {@code cols}; x, out rows {@code ldx}, {@code ldo} elements apart. */
   public static void layerNorm(
       Cuda k,
       StreamRef stream,
-      DType t,
-      long out,
-      long x,
-      long w,
-      long b,
+      Tensor out,
+      Tensor x,
+      Tensor w,
+      Tensor b,
       int rows,
       int cols,
       long ldx,
       long ldo,
       float eps) {
-    LaunchMath.requireFloating("layerNorm", "x", t);
+    LaunchMath.requireFloating("layerNorm", "x", x.dtype());
     LaunchMath.requireNonNegative("layerNorm", "rows", rows);
     LaunchMath.requireNonNegative("layerNorm", "cols", cols);
-    LaunchMath.requireAddress("layerNorm", "out", out, t);
-    LaunchMath.requireAddress("layerNorm", "x", x, t);
-    LaunchMath.requireAddress("layerNorm", "weight", w, t);
-    LaunchMath.requireAddress("layerNorm", "bias", b, t);
+    LaunchMath.requireAddress("layerNorm", "out", out);
+    LaunchMath.requireAddress("layerNorm", "x", x);
+    LaunchMath.requireAddress("layerNorm", "weight", w);
+    LaunchMath.requireAddress("layerNorm", "bias", b);
     if (rows == 0 || cols == 0) {
       return;
     }
@@ -112,41 +155,7 @@ public final class LayerNorm {
         Launch.grid(rows)
             .block((int) Math.min(1024, Math.max(32, (cols + 31L) / 32 * 32)))
             .on(stream);
-    switch (t) {
-      case F32 ->
-          k.kj_layernorm_f32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F32.class),
-              cptr(w, F32.class),
-              cptr(b, F32.class),
-              cols,
-              ldx,
-              ldo,
-              eps);
-      case F16 ->
-          k.kj_layernorm_f16(
-              l,
-              ptr(out, F16.class),
-              cptr(x, F16.class),
-              cptr(w, F16.class),
-              cptr(b, F16.class),
-              cols,
-              ldx,
-              ldo,
-              eps);
-      default ->
-          k.kj_layernorm_bf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(x, BF16.class),
-              cptr(w, BF16.class),
-              cptr(b, BF16.class),
-              cols,
-              ldx,
-              ldo,
-              eps);
-    }
+    LAYER_NORMS.get(x.dtype()).launch(k, l, out, x, w, b, cols, ldx, ldo, eps);
   }
 
   /**

@@ -1,18 +1,10 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
-import dev.kernelj.dsl.BF16;
-import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
-import dev.kernelj.dsl.F16;
-import dev.kernelj.dsl.F32;
-import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
-import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.Tensor;
 
 /**
  * RMSNorm over the last dim: {@code out = x / sqrt(mean(x^2) + eps) * weight}, in f32, rounded once
@@ -41,197 +33,6 @@ public final class RmsNorm {
   /** Rows per block when each warp takes one row. */
   public static final int WARP_ROWS_PER_BLOCK = 4;
 
-  @Kernel(
-      source =
-          CudaPrelude.PRELUDE
-              + """
-      namespace kj_rms {
-      constexpr int MAX_CHUNKS = 4;   // RmsNorm.CHUNKS_PER_THREAD
-
-      /* rows_per_block > 1: each warp owns a row (no block barrier anywhere); 1: the block owns it. */
-      template <typename T, bool FUSED>
-      __device__ __forceinline__ void rmsnorm(T* out, T* residual, const T* x, const T* w, int rows, int cols,
-                                              long long ldx, long long ldr, long long ldo, float eps, int rows_per_block) {
-        const bool warp_rows = rows_per_block > 1;
-        const int group = warp_rows ? 32 : blockDim.x;
-        const int lane = warp_rows ? (threadIdx.x & 31) : threadIdx.x;
-        const long long row = (long long)blockIdx.x * rows_per_block + (warp_rows ? (threadIdx.x >> 5) : 0);
-        if (warp_rows && row >= rows) return;   // whole warps leave; the block never synchronises in this mode
-        const T* xr = x + row * ldx;
-        T* rr = FUSED ? residual + row * ldr : nullptr;
-        T* o = out + row * ldo;
-        const bool in_registers = cols % 8 == 0 && cols / 8 <= group * MAX_CHUNKS && kj::aligned16(xr) && kj::aligned16(o)
-            && kj::aligned16(w) && (!FUSED || kj::aligned16(rr));
-        float ss = 0.f;
-        if (in_registers) {
-          float v[MAX_CHUNKS][8];
-          float a[MAX_CHUNKS][8];   // the residual, then the weight
-          /* Every load of this thread first, so they are all in flight at once; out may be x, but each
-             element is read and written by the same thread, reads first. */
-      #pragma unroll
-          for (int k = 0; k < MAX_CHUNKS; ++k) {
-            const int c = (lane + k * group) * 8;
-            if (c < cols) {
-              kj::load8(xr + c, v[k]);
-              if (FUSED) kj::load8(rr + c, a[k]); else kj::load8(w + c, a[k]);
-            }
-          }
-      #pragma unroll
-          for (int k = 0; k < MAX_CHUNKS; ++k) {
-            const int c = (lane + k * group) * 8;
-            if (c < cols) {
-              if (FUSED) {
-      #pragma unroll
-                for (int e = 0; e < 8; ++e) v[k][e] = kj::round_as<T>(a[k][e] + v[k][e]);
-                kj::store8(rr + c, v[k]);
-                kj::load8(w + c, a[k]);
-              }
-      #pragma unroll
-              for (int e = 0; e < 8; ++e) ss += v[k][e] * v[k][e];
-            }
-          }
-          const float inv = rsqrtf((warp_rows ? kj::warp_sum(ss) : kj::block_sum(ss)) / (float)cols + eps);
-      #pragma unroll
-          for (int k = 0; k < MAX_CHUNKS; ++k) {
-            const int c = (lane + k * group) * 8;
-            if (c < cols) {
-      #pragma unroll
-              for (int e = 0; e < 8; ++e) v[k][e] = v[k][e] * inv * a[k][e];
-              kj::store8(o + c, v[k]);
-            }
-          }
-          return;
-        }
-        /* Two passes over global memory; each thread re-reads only the elements it wrote. */
-        const bool vec = cols % 8 == 0 && kj::aligned16(xr) && kj::aligned16(o) && kj::aligned16(w) && (!FUSED || kj::aligned16(rr));
-        if (vec) {
-          for (int c = lane * 8; c < cols; c += group * 8) {
-            float v[8];
-            kj::load8(xr + c, v);
-            if (FUSED) {
-              float r[8];
-              kj::load8(rr + c, r);
-      #pragma unroll
-              for (int e = 0; e < 8; ++e) v[e] = kj::round_as<T>(r[e] + v[e]);
-              kj::store8(rr + c, v);
-            }
-      #pragma unroll
-            for (int e = 0; e < 8; ++e) ss += v[e] * v[e];
-          }
-        } else {
-          for (int c = lane; c < cols; c += group) {
-            float v = kj::to_f32(xr[c]);
-            if (FUSED) {
-              v = kj::round_as<T>(kj::to_f32(rr[c]) + v);
-              rr[c] = kj::from_f32<T>(v);
-            }
-            ss += v * v;
-          }
-        }
-        const float inv = rsqrtf((warp_rows ? kj::warp_sum(ss) : kj::block_sum(ss)) / (float)cols + eps);
-        const T* src = FUSED ? rr : xr;
-        if (vec) {
-          for (int c = lane * 8; c < cols; c += group * 8) {
-            float v[8], g[8];
-            kj::load8(src + c, v);
-            kj::load8(w + c, g);
-      #pragma unroll
-            for (int e = 0; e < 8; ++e) v[e] = v[e] * inv * g[e];
-            kj::store8(o + c, v);
-          }
-        } else {
-          for (int c = lane; c < cols; c += group) o[c] = kj::from_f32<T>(kj::to_f32(src[c]) * inv * kj::to_f32(w[c]));
-        }
-      }
-      }  // namespace kj_rms
-
-      extern "C" __global__ void kj_rmsnorm_f32(float* out, const float* x, const float* w, int rows, int cols, long long ldx, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<float, false>(out, nullptr, x, w, rows, cols, ldx, 0, ldo, eps, rows_per_block); }
-      extern "C" __global__ void kj_rmsnorm_f16(__half* out, const __half* x, const __half* w, int rows, int cols, long long ldx, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<__half, false>(out, nullptr, x, w, rows, cols, ldx, 0, ldo, eps, rows_per_block); }
-      extern "C" __global__ void kj_rmsnorm_bf16(__nv_bfloat16* out, const __nv_bfloat16* x, const __nv_bfloat16* w, int rows, int cols, long long ldx, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<__nv_bfloat16, false>(out, nullptr, x, w, rows, cols, ldx, 0, ldo, eps, rows_per_block); }
-      extern "C" __global__ void kj_rmsnorm_residual_f32(float* out, float* residual, const float* x, const float* w, int rows, int cols, long long ldx, long long ldr, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<float, true>(out, residual, x, w, rows, cols, ldx, ldr, ldo, eps, rows_per_block); }
-      extern "C" __global__ void kj_rmsnorm_residual_f16(__half* out, __half* residual, const __half* x, const __half* w, int rows, int cols, long long ldx, long long ldr, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<__half, true>(out, residual, x, w, rows, cols, ldx, ldr, ldo, eps, rows_per_block); }
-      extern "C" __global__ void kj_rmsnorm_residual_bf16(__nv_bfloat16* out, __nv_bfloat16* residual, const __nv_bfloat16* x, const __nv_bfloat16* w, int rows, int cols, long long ldx, long long ldr, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<__nv_bfloat16, true>(out, residual, x, w, rows, cols, ldx, ldr, ldo, eps, rows_per_block); }
-      """)
-  public interface Cuda {
-    void kj_rmsnorm_f32(
-        Launch l,
-        Ptr<F32> out,
-        ConstPtr<F32> x,
-        ConstPtr<F32> w,
-        int rows,
-        int cols,
-        long ldx,
-        long ldo,
-        float eps,
-        int rowsPerBlock);
-
-    void kj_rmsnorm_f16(
-        Launch l,
-        Ptr<F16> out,
-        ConstPtr<F16> x,
-        ConstPtr<F16> w,
-        int rows,
-        int cols,
-        long ldx,
-        long ldo,
-        float eps,
-        int rowsPerBlock);
-
-    void kj_rmsnorm_bf16(
-        Launch l,
-        Ptr<BF16> out,
-        ConstPtr<BF16> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int cols,
-        long ldx,
-        long ldo,
-        float eps,
-        int rowsPerBlock);
-
-    void kj_rmsnorm_residual_f32(
-        Launch l,
-        Ptr<F32> out,
-        Ptr<F32> residual,
-        ConstPtr<F32> x,
-        ConstPtr<F32> w,
-        int rows,
-        int cols,
-        long ldx,
-        long ldr,
-        long ldo,
-        float eps,
-        int rowsPerBlock);
-
-    void kj_rmsnorm_residual_f16(
-        Launch l,
-        Ptr<F16> out,
-        Ptr<F16> residual,
-        ConstPtr<F16> x,
-        ConstPtr<F16> w,
-        int rows,
-        int cols,
-        long ldx,
-        long ldr,
-        long ldo,
-        float eps,
-        int rowsPerBlock);
-
-    void kj_rmsnorm_residual_bf16(
-        Launch l,
-        Ptr<BF16> out,
-        Ptr<BF16> residual,
-        ConstPtr<BF16> x,
-        ConstPtr<BF16> w,
-        int rows,
-        int cols,
-        long ldx,
-        long ldr,
-        long ldo,
-        float eps,
-        int rowsPerBlock);
-  }
-
   /** The launch shape: {@code rowsPerBlock} is 4 (a warp per row) or 1 (a block per row). */
   public record Plan(Launch launch, int rowsPerBlock) {}
 
@@ -254,140 +55,56 @@ public final class RmsNorm {
 
   /** {@code rows} rows of {@code cols}; x, out rows {@code ldx}, {@code ldo} elements apart. */
   public static void rmsNorm(
-      Cuda k,
+      RmsNormKernels.Cuda k,
       StreamRef stream,
-      DType t,
-      long out,
-      long x,
-      long w,
+      Tensor out,
+      Tensor x,
+      Tensor w,
       int rows,
       int cols,
       long ldx,
       long ldo,
       float eps) {
-    check(t, out, x, w, rows, cols);
+    check(out, x, w, rows, cols);
     if (rows == 0 || cols == 0) {
       return;
     }
-    Plan p = plan(rows, cols, stream);
-    Launch l = p.launch();
-    int rpb = p.rowsPerBlock();
-    switch (t) {
-      case F32 ->
-          k.kj_rmsnorm_f32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F32.class),
-              cptr(w, F32.class),
-              rows,
-              cols,
-              ldx,
-              ldo,
-              eps,
-              rpb);
-      case F16 ->
-          k.kj_rmsnorm_f16(
-              l,
-              ptr(out, F16.class),
-              cptr(x, F16.class),
-              cptr(w, F16.class),
-              rows,
-              cols,
-              ldx,
-              ldo,
-              eps,
-              rpb);
-      default ->
-          k.kj_rmsnorm_bf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(x, BF16.class),
-              cptr(w, BF16.class),
-              rows,
-              cols,
-              ldx,
-              ldo,
-              eps,
-              rpb);
-    }
+    RmsNormKernels.NORMS
+        .get(x.dtype())
+        .launch(k, plan(rows, cols, stream), out, x, w, rows, cols, ldx, ldo, eps);
   }
 
   /** The fused form: {@code residual = residual + x; out = rmsnorm(residual) * w}. */
   public static void rmsNormResidual(
-      Cuda k,
+      RmsNormKernels.Cuda k,
       StreamRef stream,
-      DType t,
-      long out,
-      long residual,
-      long x,
-      long w,
+      Tensor out,
+      Tensor residual,
+      Tensor x,
+      Tensor w,
       int rows,
       int cols,
       long ldx,
       long ldr,
       long ldo,
       float eps) {
-    check(t, out, x, w, rows, cols);
-    LaunchMath.requireAddress("rmsNormResidual", "residual", residual, t);
+    check(out, x, w, rows, cols);
+    LaunchMath.requireAddress("rmsNormResidual", "residual", residual);
     if (rows == 0 || cols == 0) {
       return;
     }
-    Plan p = plan(rows, cols, stream);
-    Launch l = p.launch();
-    int rpb = p.rowsPerBlock();
-    switch (t) {
-      case F32 ->
-          k.kj_rmsnorm_residual_f32(
-              l,
-              ptr(out, F32.class),
-              ptr(residual, F32.class),
-              cptr(x, F32.class),
-              cptr(w, F32.class),
-              rows,
-              cols,
-              ldx,
-              ldr,
-              ldo,
-              eps,
-              rpb);
-      case F16 ->
-          k.kj_rmsnorm_residual_f16(
-              l,
-              ptr(out, F16.class),
-              ptr(residual, F16.class),
-              cptr(x, F16.class),
-              cptr(w, F16.class),
-              rows,
-              cols,
-              ldx,
-              ldr,
-              ldo,
-              eps,
-              rpb);
-      default ->
-          k.kj_rmsnorm_residual_bf16(
-              l,
-              ptr(out, BF16.class),
-              ptr(residual, BF16.class),
-              cptr(x, BF16.class),
-              cptr(w, BF16.class),
-              rows,
-              cols,
-              ldx,
-              ldr,
-              ldo,
-              eps,
-              rpb);
-    }
+    RmsNormKernels.RESIDUAL_NORMS
+        .get(x.dtype())
+        .launch(k, plan(rows, cols, stream), out, residual, x, w, rows, cols, ldx, ldr, ldo, eps);
   }
 
-  private static void check(DType t, long out, long x, long w, int rows, int cols) {
-    LaunchMath.requireFloating("rmsNorm", "x", t);
+  private static void check(Tensor out, Tensor x, Tensor w, int rows, int cols) {
+    LaunchMath.requireFloating("rmsNorm", "x", x.dtype());
     LaunchMath.requireNonNegative("rmsNorm", "rows", rows);
     LaunchMath.requireNonNegative("rmsNorm", "cols", cols);
-    LaunchMath.requireAddress("rmsNorm", "out", out, t);
-    LaunchMath.requireAddress("rmsNorm", "x", x, t);
-    LaunchMath.requireAddress("rmsNorm", "weight", w, t);
+    LaunchMath.requireAddress("rmsNorm", "out", out);
+    LaunchMath.requireAddress("rmsNorm", "x", x);
+    LaunchMath.requireAddress("rmsNorm", "weight", w);
   }
 
   /**

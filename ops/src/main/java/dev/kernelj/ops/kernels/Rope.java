@@ -1,13 +1,12 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.F16;
 import dev.kernelj.dsl.F32;
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
@@ -15,6 +14,7 @@ import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Tensor;
 
 /**
  * Rotary position embedding, in place, on {@code x [tokens, heads, headDim]} (token rows {@code
@@ -123,14 +123,13 @@ public final class Rope {
       }
       }  // namespace kj_rope
 
-      extern "C" __global__ void kj_rope_f32(float* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { rope<float>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
-      extern "C" __global__ void kj_rope_f16(__half* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { rope<__half>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
-      extern "C" __global__ void kj_rope_bf16(__nv_bfloat16* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { rope<__nv_bfloat16>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
-      extern "C" __global__ void kj_rope_vec_f32(float* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { kj_rope::rope_vec<float>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
-      extern "C" __global__ void kj_rope_vec_f16(__half* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { kj_rope::rope_vec<__half>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
-      extern "C" __global__ void kj_rope_vec_bf16(__nv_bfloat16* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { kj_rope::rope_vec<__nv_bfloat16>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
+      template <typename T>
+      __global__ void kj_rope_scalar(T* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { rope<T>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
+      template <typename T>
+      __global__ void kj_rope_vec(T* x, const int* positions, const float* inv_freq, int tokens, int heads, int rotary_dim, long long ldt, long long ldh, int interleaved) { kj_rope::rope_vec<T>(x, positions, inv_freq, tokens, heads, rotary_dim, ldt, ldh, interleaved); }
       """)
   public interface Cuda {
+    @Global("kj_rope_scalar<float>")
     void kj_rope_f32(
         Launch l,
         Ptr<F32> x,
@@ -143,6 +142,7 @@ public final class Rope {
         long ldh,
         int interleaved);
 
+    @Global("kj_rope_scalar<__half>")
     void kj_rope_f16(
         Launch l,
         Ptr<F16> x,
@@ -155,6 +155,7 @@ public final class Rope {
         long ldh,
         int interleaved);
 
+    @Global("kj_rope_scalar<__nv_bfloat16>")
     void kj_rope_bf16(
         Launch l,
         Ptr<BF16> x,
@@ -167,6 +168,7 @@ public final class Rope {
         long ldh,
         int interleaved);
 
+    @Global("kj_rope_vec<float>")
     void kj_rope_vec_f32(
         Launch l,
         Ptr<F32> x,
@@ -179,6 +181,7 @@ public final class Rope {
         long ldh,
         int interleaved);
 
+    @Global("kj_rope_vec<__half>")
     void kj_rope_vec_f16(
         Launch l,
         Ptr<F16> x,
@@ -191,6 +194,7 @@ public final class Rope {
         long ldh,
         int interleaved);
 
+    @Global("kj_rope_vec<__nv_bfloat16>")
     void kj_rope_vec_bf16(
         Launch l,
         Ptr<BF16> x,
@@ -203,6 +207,68 @@ public final class Rope {
         long ldh,
         int interleaved);
   }
+
+  @FunctionalInterface
+  private interface RopeFn<T extends Element> {
+    void launch(
+        Cuda k,
+        Launch l,
+        Ptr<T> x,
+        ConstPtr<I32> positions,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int rotaryDim,
+        long ldt,
+        long ldh,
+        int interleaved);
+  }
+
+  /** One instantiation of {@code kj_rope_scalar} or {@code kj_rope_vec}. */
+  private record RopeKernel<T extends Element>(Class<T> t, RopeFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(
+        Cuda k,
+        Launch l,
+        Tensor x,
+        Tensor positions,
+        Tensor invFreq,
+        int tokens,
+        int heads,
+        int rotaryDim,
+        long ldt,
+        long ldh,
+        int interleaved) {
+      fn.launch(
+          k,
+          l,
+          x.ptr(t),
+          positions.constPtr(I32.class),
+          invFreq.constPtr(F32.class),
+          tokens,
+          heads,
+          rotaryDim,
+          ldt,
+          ldh,
+          interleaved);
+    }
+  }
+
+  private static final Instantiations<RopeKernel<?>> ROPE =
+      Instantiations.of(
+          "rope",
+          "x",
+          new RopeKernel<>(F32.class, Cuda::kj_rope_f32),
+          new RopeKernel<>(F16.class, Cuda::kj_rope_f16),
+          new RopeKernel<>(BF16.class, Cuda::kj_rope_bf16));
+
+  private static final Instantiations<RopeKernel<?>> VECTOR_ROPE =
+      Instantiations.of(
+          "rope",
+          "x",
+          new RopeKernel<>(F32.class, Cuda::kj_rope_vec_f32),
+          new RopeKernel<>(F16.class, Cuda::kj_rope_vec_f16),
+          new RopeKernel<>(BF16.class, Cuda::kj_rope_vec_bf16));
 
   /**
    * Heads one thread of the vectorized kernel rotates with the same sines and cosines ({@code
@@ -229,16 +295,15 @@ public final class Rope {
   }
 
   /**
-   * @param invFreq device address of {@code rotaryDim / 2} f32 inverse frequencies
-   * @param positions device address of {@code tokens} i32 positions
+   * @param invFreq {@code rotaryDim / 2} f32 inverse frequencies
+   * @param positions {@code tokens} i32 positions
    */
   public static void rope(
       Cuda k,
       StreamRef stream,
-      DType t,
-      long x,
-      long positions,
-      long invFreq,
+      Tensor x,
+      Tensor positions,
+      Tensor invFreq,
       int tokens,
       int heads,
       int headDim,
@@ -246,7 +311,7 @@ public final class Rope {
       long ldt,
       long ldh,
       boolean interleaved) {
-    LaunchMath.requireFloating("rope", "x", t);
+    LaunchMath.requireFloating("rope", "x", x.dtype());
     LaunchMath.requireNonNegative("rope", "tokens", tokens);
     LaunchMath.requireNonNegative("rope", "heads", heads);
     if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > headDim) {
@@ -259,101 +324,29 @@ public final class Rope {
           "x",
           "strides (token " + ldt + ", head " + ldh + ") overlap heads of " + headDim + " dims");
     }
-    LaunchMath.requireAddress("rope", "x", x, t);
-    LaunchMath.requireAddress("rope", "positions", positions, DType.I32);
-    LaunchMath.requireAddress("rope", "invFreq", invFreq, DType.F32);
+    LaunchMath.requireAddress("rope", "x", x);
+    LaunchMath.requireAddress("rope", "positions", positions);
+    LaunchMath.requireAddress("rope", "invFreq", invFreq);
     long pairs = (long) tokens * heads * (rotaryDim / 2);
     if (pairs == 0) {
       return;
     }
     int il = interleaved ? 1 : 0;
-    if (vectorized(x, tokens, heads, rotaryDim, ldt, ldh)) {
+    if (vectorized(x.address(), tokens, heads, rotaryDim, ldt, ldh)) {
       long threads =
           (long) tokens * ((heads + HEADS_PER_THREAD - 1) / HEADS_PER_THREAD) * (rotaryDim / 16);
       Launch l =
           Launch.grid((int) ((threads + VECTOR_BLOCK - 1) / VECTOR_BLOCK))
               .block(VECTOR_BLOCK)
               .on(stream);
-      switch (t) {
-        case F32 ->
-            k.kj_rope_vec_f32(
-                l,
-                ptr(x, F32.class),
-                cptr(positions, I32.class),
-                cptr(invFreq, F32.class),
-                tokens,
-                heads,
-                rotaryDim,
-                ldt,
-                ldh,
-                il);
-        case F16 ->
-            k.kj_rope_vec_f16(
-                l,
-                ptr(x, F16.class),
-                cptr(positions, I32.class),
-                cptr(invFreq, F32.class),
-                tokens,
-                heads,
-                rotaryDim,
-                ldt,
-                ldh,
-                il);
-        default ->
-            k.kj_rope_vec_bf16(
-                l,
-                ptr(x, BF16.class),
-                cptr(positions, I32.class),
-                cptr(invFreq, F32.class),
-                tokens,
-                heads,
-                rotaryDim,
-                ldt,
-                ldh,
-                il);
-      }
+      VECTOR_ROPE
+          .get(x.dtype())
+          .launch(k, l, x, positions, invFreq, tokens, heads, rotaryDim, ldt, ldh, il);
       return;
     }
     Launch l =
         Launch.grid((int) Math.min(Launch.blocksFor(pairs, 256), 8192)).block(256).on(stream);
-    switch (t) {
-      case F32 ->
-          k.kj_rope_f32(
-              l,
-              ptr(x, F32.class),
-              cptr(positions, I32.class),
-              cptr(invFreq, F32.class),
-              tokens,
-              heads,
-              rotaryDim,
-              ldt,
-              ldh,
-              il);
-      case F16 ->
-          k.kj_rope_f16(
-              l,
-              ptr(x, F16.class),
-              cptr(positions, I32.class),
-              cptr(invFreq, F32.class),
-              tokens,
-              heads,
-              rotaryDim,
-              ldt,
-              ldh,
-              il);
-      default ->
-          k.kj_rope_bf16(
-              l,
-              ptr(x, BF16.class),
-              cptr(positions, I32.class),
-              cptr(invFreq, F32.class),
-              tokens,
-              heads,
-              rotaryDim,
-              ldt,
-              ldh,
-              il);
-    }
+    ROPE.get(x.dtype()).launch(k, l, x, positions, invFreq, tokens, heads, rotaryDim, ldt, ldh, il);
   }
 
   /**

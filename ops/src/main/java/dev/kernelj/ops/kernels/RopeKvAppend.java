@@ -1,19 +1,19 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.F16;
 import dev.kernelj.dsl.F32;
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.Tensor;
 
 /**
  * The step between a fused q/k/v projection and decode attention, in one launch: RoPE on the q and
@@ -76,11 +76,11 @@ public final class RopeKvAppend {
         }
       }
 
-      extern "C" __global__ void kj_rope_kv_append_f32(float* q_out, float* k_cache, float* v_cache, const float* qkv, const int* positions, const int* slots, const float* inv_freq, int tokens, int heads, int kv_heads, int head_dim, int rotary_dim, long long ldt, long long cache_slots, int interleaved) { rope_kv_append<float>(q_out, k_cache, v_cache, qkv, positions, slots, inv_freq, tokens, heads, kv_heads, head_dim, rotary_dim, ldt, cache_slots, interleaved); }
-      extern "C" __global__ void kj_rope_kv_append_f16(__half* q_out, __half* k_cache, __half* v_cache, const __half* qkv, const int* positions, const int* slots, const float* inv_freq, int tokens, int heads, int kv_heads, int head_dim, int rotary_dim, long long ldt, long long cache_slots, int interleaved) { rope_kv_append<__half>(q_out, k_cache, v_cache, qkv, positions, slots, inv_freq, tokens, heads, kv_heads, head_dim, rotary_dim, ldt, cache_slots, interleaved); }
-      extern "C" __global__ void kj_rope_kv_append_bf16(__nv_bfloat16* q_out, __nv_bfloat16* k_cache, __nv_bfloat16* v_cache, const __nv_bfloat16* qkv, const int* positions, const int* slots, const float* inv_freq, int tokens, int heads, int kv_heads, int head_dim, int rotary_dim, long long ldt, long long cache_slots, int interleaved) { rope_kv_append<__nv_bfloat16>(q_out, k_cache, v_cache, qkv, positions, slots, inv_freq, tokens, heads, kv_heads, head_dim, rotary_dim, ldt, cache_slots, interleaved); }
+      template <typename T>
+      __global__ void kj_rope_kv_append(T* q_out, T* k_cache, T* v_cache, const T* qkv, const int* positions, const int* slots, const float* inv_freq, int tokens, int heads, int kv_heads, int head_dim, int rotary_dim, long long ldt, long long cache_slots, int interleaved) { rope_kv_append<T>(q_out, k_cache, v_cache, qkv, positions, slots, inv_freq, tokens, heads, kv_heads, head_dim, rotary_dim, ldt, cache_slots, interleaved); }
       """)
   public interface Cuda {
+    @Global("kj_rope_kv_append<float>")
     void kj_rope_kv_append_f32(
         Launch l,
         Ptr<F32> qOut,
@@ -99,6 +99,7 @@ public final class RopeKvAppend {
         long cacheSlots,
         int interleaved);
 
+    @Global("kj_rope_kv_append<__half>")
     void kj_rope_kv_append_f16(
         Launch l,
         Ptr<F16> qOut,
@@ -117,6 +118,7 @@ public final class RopeKvAppend {
         long cacheSlots,
         int interleaved);
 
+    @Global("kj_rope_kv_append<__nv_bfloat16>")
     void kj_rope_kv_append_bf16(
         Launch l,
         Ptr<BF16> qOut,
@@ -136,6 +138,71 @@ public final class RopeKvAppend {
         int interleaved);
   }
 
+  @FunctionalInterface
+  private interface RopeKvFn<T extends Element> {
+    void launch(
+        Cuda k,
+        Launch l,
+        Ptr<T> qOut,
+        Ptr<T> kCache,
+        Ptr<T> vCache,
+        ConstPtr<T> qkv,
+        ConstPtr<I32> positions,
+        ConstPtr<I32> slots,
+        ConstPtr<F32> invFreq,
+        int tokens,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int rotaryDim,
+        long ldt,
+        long cacheSlots,
+        int interleaved);
+  }
+
+  /** One instantiation of {@code kj_rope_kv_append}. */
+  private record RopeKvKernel<T extends Element>(Class<T> t, RopeKvFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(
+        Cuda k,
+        Launch l,
+        Tensor qOut,
+        Tensor kCache,
+        Tensor vCache,
+        Tensor qkv,
+        Tensor positions,
+        Tensor slots,
+        Tensor invFreq,
+        Shape s) {
+      fn.launch(
+          k,
+          l,
+          qOut.ptr(t),
+          kCache.ptr(t),
+          vCache.ptr(t),
+          qkv.constPtr(t),
+          positions.constPtr(I32.class),
+          slots.constPtr(I32.class),
+          invFreq.constPtr(F32.class),
+          s.tokens(),
+          s.heads(),
+          s.kvHeads(),
+          s.headDim(),
+          s.rotaryDim(),
+          s.ldt(),
+          s.cacheSlots(),
+          s.interleaved() ? 1 : 0);
+    }
+  }
+
+  private static final Instantiations<RopeKvKernel<?>> KERNELS =
+      Instantiations.of(
+          "ropeKvAppend",
+          "qkv",
+          new RopeKvKernel<>(F32.class, Cuda::kj_rope_kv_append_f32),
+          new RopeKvKernel<>(F16.class, Cuda::kj_rope_kv_append_f16),
+          new RopeKvKernel<>(BF16.class, Cuda::kj_rope_kv_append_bf16));
+
   /** The sizes of one call; the caller has checked the tensors (shapes, dtypes, strides). */
   public record Shape(
       int tokens,
@@ -152,22 +219,21 @@ public final class RopeKvAppend {
   }
 
   /**
-   * Queues the kernel. Addresses are device pointers: {@code invFreq} holds {@code rotaryDim / 2}
-   * f32 inverse frequencies, {@code positions} and {@code slots} {@code tokens} i32 each.
+   * Queues the kernel: {@code invFreq} holds {@code rotaryDim / 2} f32 inverse frequencies, {@code
+   * positions} and {@code slots} {@code tokens} i32 each.
    */
   public static void launch(
       Cuda k,
       StreamRef stream,
-      DType t,
-      long qOut,
-      long kCache,
-      long vCache,
-      long qkv,
-      long positions,
-      long slots,
-      long invFreq,
+      Tensor qOut,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor qkv,
+      Tensor positions,
+      Tensor slots,
+      Tensor invFreq,
       Shape s) {
-    LaunchMath.requireFloating("ropeKvAppend", "qkv", t);
+    LaunchMath.requireFloating("ropeKvAppend", "qkv", qkv.dtype());
     if (s.elements() == 0) {
       return;
     }
@@ -176,63 +242,7 @@ public final class RopeKvAppend {
             .block(BLOCK)
             .on(stream)
             .overlappingPrevious();
-    int il = s.interleaved() ? 1 : 0;
-    switch (t) {
-      case F32 ->
-          k.kj_rope_kv_append_f32(
-              l,
-              ptr(qOut, F32.class),
-              ptr(kCache, F32.class),
-              ptr(vCache, F32.class),
-              cptr(qkv, F32.class),
-              cptr(positions, I32.class),
-              cptr(slots, I32.class),
-              cptr(invFreq, F32.class),
-              s.tokens(),
-              s.heads(),
-              s.kvHeads(),
-              s.headDim(),
-              s.rotaryDim(),
-              s.ldt(),
-              s.cacheSlots(),
-              il);
-      case F16 ->
-          k.kj_rope_kv_append_f16(
-              l,
-              ptr(qOut, F16.class),
-              ptr(kCache, F16.class),
-              ptr(vCache, F16.class),
-              cptr(qkv, F16.class),
-              cptr(positions, I32.class),
-              cptr(slots, I32.class),
-              cptr(invFreq, F32.class),
-              s.tokens(),
-              s.heads(),
-              s.kvHeads(),
-              s.headDim(),
-              s.rotaryDim(),
-              s.ldt(),
-              s.cacheSlots(),
-              il);
-      default ->
-          k.kj_rope_kv_append_bf16(
-              l,
-              ptr(qOut, BF16.class),
-              ptr(kCache, BF16.class),
-              ptr(vCache, BF16.class),
-              cptr(qkv, BF16.class),
-              cptr(positions, I32.class),
-              cptr(slots, I32.class),
-              cptr(invFreq, F32.class),
-              s.tokens(),
-              s.heads(),
-              s.kvHeads(),
-              s.headDim(),
-              s.rotaryDim(),
-              s.ldt(),
-              s.cacheSlots(),
-              il);
-    }
+    KERNELS.get(qkv.dtype()).launch(k, l, qOut, kCache, vCache, qkv, positions, slots, invFreq, s);
   }
 
   /**

@@ -1,19 +1,19 @@
 package dev.kernelj.ops.kernels;
 
-import static dev.kernelj.ops.kernels.LaunchMath.cptr;
-import static dev.kernelj.ops.kernels.LaunchMath.ptr;
-
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.F16;
 import dev.kernelj.dsl.F32;
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.Tensor;
 
 /**
  * Softmax over each row, with an optional mask that keeps only a prefix of each row: row {@code r}
@@ -58,14 +58,13 @@ public final class Softmax {
         }
       }
 
-      extern "C" __global__ void kj_softmax_f32(float* out, const float* x, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset) { softmax_row<float>(out, x, nullptr, cols, ldx, ldo, causalQueries, causalOffset, 1); }
-      extern "C" __global__ void kj_softmax_f16(__half* out, const __half* x, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset) { softmax_row<__half>(out, x, nullptr, cols, ldx, ldo, causalQueries, causalOffset, 1); }
-      extern "C" __global__ void kj_softmax_bf16(__nv_bfloat16* out, const __nv_bfloat16* x, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset) { softmax_row<__nv_bfloat16>(out, x, nullptr, cols, ldx, ldo, causalQueries, causalOffset, 1); }
-      extern "C" __global__ void kj_softmax_len_f32(float* out, const float* x, const int* lengths, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset, int rowsPerLength) { softmax_row<float>(out, x, lengths, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength); }
-      extern "C" __global__ void kj_softmax_len_f16(__half* out, const __half* x, const int* lengths, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset, int rowsPerLength) { softmax_row<__half>(out, x, lengths, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength); }
-      extern "C" __global__ void kj_softmax_len_bf16(__nv_bfloat16* out, const __nv_bfloat16* x, const int* lengths, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset, int rowsPerLength) { softmax_row<__nv_bfloat16>(out, x, lengths, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength); }
+      template <typename T>
+      __global__ void kj_softmax(T* out, const T* x, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset) { softmax_row<T>(out, x, nullptr, cols, ldx, ldo, causalQueries, causalOffset, 1); }
+      template <typename T>
+      __global__ void kj_softmax_len(T* out, const T* x, const int* lengths, int cols, long long ldx, long long ldo, int causalQueries, int causalOffset, int rowsPerLength) { softmax_row<T>(out, x, lengths, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength); }
       """)
   public interface Cuda {
+    @Global("kj_softmax<float>")
     void kj_softmax_f32(
         Launch l,
         Ptr<F32> out,
@@ -76,6 +75,7 @@ public final class Softmax {
         int causalQueries,
         int causalOffset);
 
+    @Global("kj_softmax<__half>")
     void kj_softmax_f16(
         Launch l,
         Ptr<F16> out,
@@ -86,6 +86,7 @@ public final class Softmax {
         int causalQueries,
         int causalOffset);
 
+    @Global("kj_softmax<__nv_bfloat16>")
     void kj_softmax_bf16(
         Launch l,
         Ptr<BF16> out,
@@ -96,6 +97,7 @@ public final class Softmax {
         int causalQueries,
         int causalOffset);
 
+    @Global("kj_softmax_len<float>")
     void kj_softmax_len_f32(
         Launch l,
         Ptr<F32> out,
@@ -108,6 +110,7 @@ public final class Softmax {
         int causalOffset,
         int rowsPerLength);
 
+    @Global("kj_softmax_len<__half>")
     void kj_softmax_len_f16(
         Launch l,
         Ptr<F16> out,
@@ -120,6 +123,7 @@ public final class Softmax {
         int causalOffset,
         int rowsPerLength);
 
+    @Global("kj_softmax_len<__nv_bfloat16>")
     void kj_softmax_len_bf16(
         Launch l,
         Ptr<BF16> out,
@@ -133,17 +137,109 @@ public final class Softmax {
         int rowsPerLength);
   }
 
+  @FunctionalInterface
+  private interface SoftmaxFn<T extends Element> {
+    void launch(
+        Cuda k,
+        Launch l,
+        Ptr<T> out,
+        ConstPtr<T> x,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset);
+  }
+
+  /** One instantiation of {@code kj_softmax}. */
+  private record SoftmaxKernel<T extends Element>(Class<T> t, SoftmaxFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(
+        Cuda k,
+        Launch l,
+        Tensor out,
+        Tensor x,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset) {
+      fn.launch(k, l, out.ptr(t), x.constPtr(t), cols, ldx, ldo, causalQueries, causalOffset);
+    }
+  }
+
+  private static final Instantiations<SoftmaxKernel<?>> SOFTMAX =
+      Instantiations.of(
+          "softmax",
+          "x",
+          new SoftmaxKernel<>(F32.class, Cuda::kj_softmax_f32),
+          new SoftmaxKernel<>(F16.class, Cuda::kj_softmax_f16),
+          new SoftmaxKernel<>(BF16.class, Cuda::kj_softmax_bf16));
+
+  @FunctionalInterface
+  private interface MaskedSoftmaxFn<T extends Element> {
+    void launch(
+        Cuda k,
+        Launch l,
+        Ptr<T> out,
+        ConstPtr<T> x,
+        ConstPtr<I32> lengths,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset,
+        int rowsPerLength);
+  }
+
+  /** One instantiation of {@code kj_softmax_len}. */
+  private record MaskedSoftmaxKernel<T extends Element>(Class<T> t, MaskedSoftmaxFn<T> fn)
+      implements Instantiations.OfElement {
+    void launch(
+        Cuda k,
+        Launch l,
+        Tensor out,
+        Tensor x,
+        Tensor lengths,
+        int cols,
+        long ldx,
+        long ldo,
+        int causalQueries,
+        int causalOffset,
+        int rowsPerLength) {
+      fn.launch(
+          k,
+          l,
+          out.ptr(t),
+          x.constPtr(t),
+          lengths.constPtr(I32.class),
+          cols,
+          ldx,
+          ldo,
+          causalQueries,
+          causalOffset,
+          rowsPerLength);
+    }
+  }
+
+  private static final Instantiations<MaskedSoftmaxKernel<?>> MASKED_SOFTMAX =
+      Instantiations.of(
+          "softmax",
+          "x",
+          new MaskedSoftmaxKernel<>(F32.class, Cuda::kj_softmax_len_f32),
+          new MaskedSoftmaxKernel<>(F16.class, Cuda::kj_softmax_len_f16),
+          new MaskedSoftmaxKernel<>(BF16.class, Cuda::kj_softmax_len_bf16));
+
   /**
-   * @param lengths device address of i32 lengths, or 0 for none
+   * @param lengths I32 valid columns per {@code rowsPerLength} rows, or null for none
    * @param causalQueries 0 for no causal mask
    */
   public static void softmax(
       Cuda k,
       StreamRef stream,
-      DType t,
-      long out,
-      long x,
-      long lengths,
+      Tensor out,
+      Tensor x,
+      Tensor lengths,
       int rows,
       int cols,
       long ldx,
@@ -151,13 +247,13 @@ public final class Softmax {
       int causalQueries,
       int causalOffset,
       int rowsPerLength) {
-    LaunchMath.requireFloating("softmax", "x", t);
+    LaunchMath.requireFloating("softmax", "x", x.dtype());
     LaunchMath.requireNonNegative("softmax", "rows", rows);
     LaunchMath.requireNonNegative("softmax", "cols", cols);
     LaunchMath.requireNonNegative("softmax", "causalQueries", causalQueries);
-    LaunchMath.requireAddress("softmax", "out", out, t);
-    LaunchMath.requireAddress("softmax", "x", x, t);
-    if (lengths != 0 && rowsPerLength < 1) {
+    LaunchMath.requireAddress("softmax", "out", out);
+    LaunchMath.requireAddress("softmax", "x", x);
+    if (lengths != null && rowsPerLength < 1) {
       throw new dev.kernelj.ops.OpArgumentException(
           "softmax", "rowsPerLength", "must be >= 1 with lengths, got " + rowsPerLength);
     }
@@ -168,79 +264,13 @@ public final class Softmax {
         Launch.grid(rows)
             .block((int) Math.min(1024, Math.max(32, (cols + 31L) / 32 * 32)))
             .on(stream);
-    if (lengths == 0) {
-      switch (t) {
-        case F32 ->
-            k.kj_softmax_f32(
-                l,
-                ptr(out, F32.class),
-                cptr(x, F32.class),
-                cols,
-                ldx,
-                ldo,
-                causalQueries,
-                causalOffset);
-        case F16 ->
-            k.kj_softmax_f16(
-                l,
-                ptr(out, F16.class),
-                cptr(x, F16.class),
-                cols,
-                ldx,
-                ldo,
-                causalQueries,
-                causalOffset);
-        default ->
-            k.kj_softmax_bf16(
-                l,
-                ptr(out, BF16.class),
-                cptr(x, BF16.class),
-                cols,
-                ldx,
-                ldo,
-                causalQueries,
-                causalOffset);
-      }
-      return;
-    }
-    ConstPtr<I32> len = cptr(lengths, I32.class);
-    switch (t) {
-      case F32 ->
-          k.kj_softmax_len_f32(
-              l,
-              ptr(out, F32.class),
-              cptr(x, F32.class),
-              len,
-              cols,
-              ldx,
-              ldo,
-              causalQueries,
-              causalOffset,
-              rowsPerLength);
-      case F16 ->
-          k.kj_softmax_len_f16(
-              l,
-              ptr(out, F16.class),
-              cptr(x, F16.class),
-              len,
-              cols,
-              ldx,
-              ldo,
-              causalQueries,
-              causalOffset,
-              rowsPerLength);
-      default ->
-          k.kj_softmax_len_bf16(
-              l,
-              ptr(out, BF16.class),
-              cptr(x, BF16.class),
-              len,
-              cols,
-              ldx,
-              ldo,
-              causalQueries,
-              causalOffset,
-              rowsPerLength);
+    if (lengths == null) {
+      SOFTMAX.get(x.dtype()).launch(k, l, out, x, cols, ldx, ldo, causalQueries, causalOffset);
+    } else {
+      MASKED_SOFTMAX
+          .get(x.dtype())
+          .launch(
+              k, l, out, x, lengths, cols, ldx, ldo, causalQueries, causalOffset, rowsPerLength);
     }
   }
 

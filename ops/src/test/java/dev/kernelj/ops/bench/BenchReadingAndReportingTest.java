@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kernelj.ops.backend.CudaOps;
-import dev.kernelj.ops.backend.FakePort;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.ops.cuda.FakePort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,16 +55,29 @@ class BenchReadingAndReportingTest {
   @Test
   void malformedJsonSaysWhereAndWhat() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\": [1, 2,, 3]}"));
-    assertEquals("baseline JSON at offset 12: '' is not a JSON value", e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\": 1} x"));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Baseline.parse("{\"a\": [1, 2,, 3]}", "ceilings.json"));
+    assertTrue(
+        e.getMessage().startsWith("ceilings.json: not valid JSON: ")
+            && e.getMessage().contains("line 1, column 13"),
+        e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> Baseline.parse("{\"a\": 1} x", "ceilings.json"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Baseline.parse("{\"card\": \"a\", \"card\": \"b\"}", "ceilings.json"),
+        "a key twice is an error, not the last one winning");
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Baseline.parse("[1, 2]", "ceilings.json"));
     assertEquals(
-        Map.of("s", "q\"\n\u00e9", "l", List.of(true, false)),
-        MiniJson.parse("{\"s\": \"q\\\"\\n\\u00e9\", \"l\": [true, false]}"));
+        "ceilings.json: a JSON object expected at the top, as ceilings.py writes it",
+        e.getMessage());
   }
 
   @Test
-  void theJsonReportIsValidJsonWithNullForMissingFigures() {
+  void theJsonReportIsValidJsonWithNullForMissingFigures() throws IOException {
     List<BenchRow> rows =
         List.of(
             new BenchRow("gemv bf16 m=1", "4096x4096", 10.5, 3200.0, "GB/s", 0.8, 3050.0, null),
@@ -80,13 +94,13 @@ class BenchReadingAndReportingTest {
                 "matmul bf16 (cuBLAS)", "4096x4096x4096", "CublasException: libcublas not found"));
     String json = BenchReport.json("NVIDIA H200", 4000, Double.NaN, Baseline.none(), rows);
     @SuppressWarnings("unchecked")
-    Map<String, Object> parsed = (Map<String, Object>) MiniJson.parse(json);
-    assertEquals(4000.0, parsed.get("copy_gbps"));
+    Map<String, Object> parsed = new ObjectMapper().readValue(json, Map.class);
+    assertEquals(4000.0, ((Number) parsed.get("copy_gbps")).doubleValue());
     assertEquals(null, parsed.get("gemm_bf16_tflops"));
     List<?> ops = (List<?>) parsed.get("ops");
     assertEquals(3, ops.size());
     Map<?, ?> first = (Map<?, ?>) ops.get(0);
-    assertEquals(3200.0 / 3050.0, (Double) first.get("vs_pytorch"), 1e-4);
+    assertEquals(3200.0 / 3050.0, ((Number) first.get("vs_pytorch")).doubleValue(), 1e-4);
     assertEquals(null, ((Map<?, ?>) ops.get(1)).get("pytorch_rate"));
     assertEquals("CublasException: libcublas not found", ((Map<?, ?>) ops.get(2)).get("error"));
 

@@ -26,12 +26,12 @@ class CudaSourcesCompileTest {
         Elementwise.Cuda.class,
         Casts.Cuda.class,
         Embedding.Cuda.class,
-        RmsNorm.Cuda.class,
+        RmsNormKernels.Cuda.class,
         LayerNorm.Cuda.class,
         Softmax.Cuda.class,
         Activations.Cuda.class,
         Rope.Cuda.class,
-        Gemv.Cuda.class);
+        GemvKernels.Cuda.class);
   }
 
   static Path nvcc() {

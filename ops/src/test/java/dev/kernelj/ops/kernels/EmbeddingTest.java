@@ -29,7 +29,14 @@ class EmbeddingTest {
   void everyFloatingPairLaunchesItsOwnKernel(DType table, DType out) {
     RecordingKernels<Embedding.Cuda> rec = RecordingKernels.of(Embedding.Cuda.class);
     Embedding.lookup(
-        rec.kernels(), StreamRef.DEFAULT, table, out, 0x1000, 0x2000, 0x3000, 5, 100, 64);
+        rec.kernels(),
+        StreamRef.DEFAULT,
+        FakeTensors.at(out, 0x1000),
+        FakeTensors.at(table, 0x2000),
+        FakeTensors.at(DType.I32, 0x3000),
+        5,
+        100,
+        64);
     RecordingKernels.Call call = rec.single();
     assertEquals(
         "kj_embedding_" + table.name().toLowerCase() + "_" + out.name().toLowerCase(),

@@ -50,19 +50,16 @@ class GemvGpuTest {
     float[] expected = new float[rows * ldo];
     Gemv.matmulReference(w, out, expected, 0, ldo, xs, shiftX, ldx, ws, 0, ldw, rows, n, k);
     try (GpuTestBed gpu = GpuTestBed.open()) {
-      Gemv.Cuda kernels = gpu.load(Gemv.Cuda.class);
+      GemvKernels.Cuda kernels = gpu.load(GemvKernels.Cuda.class);
       Ptr<?> dx = upload(gpu, x, xs), dw = upload(gpu, w, ws);
       int outCount = rows * ldo;
       Ptr<?> dout = gpu.poisoned(element(out), outCount);
       Gemv.gemv(
           kernels,
           StreamRef.DEFAULT,
-          x,
-          w,
-          out,
-          dout.address(),
-          dx.address() + (long) shiftX * x.byteSize(),
-          dw.address(),
+          FakeTensors.at(out, dout.address()),
+          FakeTensors.at(x, dx.address() + (long) shiftX * x.byteSize()),
+          FakeTensors.at(w, dw.address()),
           rows,
           n,
           k,

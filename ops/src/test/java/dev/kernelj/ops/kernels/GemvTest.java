@@ -27,12 +27,12 @@ import org.junit.jupiter.api.Test;
 class GemvTest {
   record Call(String kernel, Launch launch, Object[] args) {}
 
-  /** A Gemv.Cuda that records calls instead of launching. */
-  static Gemv.Cuda recorder(List<Call> calls) {
-    return (Gemv.Cuda)
+  /** A GemvKernels.Cuda that records calls instead of launching. */
+  static GemvKernels.Cuda recorder(List<Call> calls) {
+    return (GemvKernels.Cuda)
         Proxy.newProxyInstance(
-            Gemv.Cuda.class.getClassLoader(),
-            new Class<?>[] {Gemv.Cuda.class},
+            GemvKernels.Cuda.class.getClassLoader(),
+            new Class<?>[] {GemvKernels.Cuda.class},
             (proxy, method, args) -> {
               if (method.getDeclaringClass() == Object.class) {
                 return method.invoke(calls, args);
@@ -64,12 +64,9 @@ class GemvTest {
     Gemv.gemv(
         recorder(calls),
         StreamRef.DEFAULT,
-        x,
-        w,
-        out,
-        ALIGNED + (1 << 20),
-        xAddr,
-        wAddr,
+        FakeTensors.at(out, ALIGNED + (1 << 20)),
+        FakeTensors.at(x, xAddr),
+        FakeTensors.at(w, wAddr),
         rows,
         n,
         k,
@@ -182,7 +179,7 @@ class GemvTest {
       }
     }
     TreeSet<String> declared = new TreeSet<>();
-    for (Method m : Gemv.Cuda.class.getMethods()) {
+    for (Method m : GemvKernels.Cuda.class.getMethods()) {
       declared.add(m.getName());
     }
     assertEquals(declared, used);
@@ -191,7 +188,7 @@ class GemvTest {
   @Test
   void badArgumentsFailBeforeAnyLaunch() {
     List<Call> calls = new ArrayList<>();
-    Gemv.Cuda k = recorder(calls);
+    GemvKernels.Cuda k = recorder(calls);
     OpArgumentException rows =
         assertThrows(
             OpArgumentException.class,
@@ -199,12 +196,9 @@ class GemvTest {
                 Gemv.gemv(
                     k,
                     StreamRef.DEFAULT,
-                    DType.BF16,
-                    DType.BF16,
-                    DType.BF16,
-                    ALIGNED,
-                    ALIGNED,
-                    ALIGNED,
+                    FakeTensors.at(DType.BF16, ALIGNED),
+                    FakeTensors.at(DType.BF16, ALIGNED),
+                    FakeTensors.at(DType.BF16, ALIGNED),
                     9,
                     16,
                     16,
@@ -221,12 +215,9 @@ class GemvTest {
                 Gemv.gemv(
                     k,
                     StreamRef.DEFAULT,
-                    DType.BF16,
-                    DType.BF16,
-                    DType.BF16,
-                    ALIGNED,
-                    ALIGNED,
-                    ALIGNED,
+                    FakeTensors.at(DType.BF16, ALIGNED),
+                    FakeTensors.at(DType.BF16, ALIGNED),
+                    FakeTensors.at(DType.BF16, ALIGNED),
                     1,
                     16,
                     32,
@@ -241,12 +232,9 @@ class GemvTest {
                 Gemv.gemv(
                     k,
                     StreamRef.DEFAULT,
-                    DType.F16,
-                    DType.BF16,
-                    DType.BF16,
-                    ALIGNED,
-                    ALIGNED,
-                    ALIGNED,
+                    FakeTensors.at(DType.BF16, ALIGNED),
+                    FakeTensors.at(DType.F16, ALIGNED),
+                    FakeTensors.at(DType.BF16, ALIGNED),
                     1,
                     16,
                     16,
@@ -260,12 +248,9 @@ class GemvTest {
             Gemv.gemv(
                 k,
                 StreamRef.DEFAULT,
-                DType.BF16,
-                DType.BF16,
-                DType.BF16,
-                ALIGNED,
-                0,
-                ALIGNED,
+                FakeTensors.at(DType.BF16, ALIGNED),
+                FakeTensors.at(DType.BF16, ALIGNED + 1),
+                FakeTensors.at(DType.BF16, ALIGNED),
                 1,
                 16,
                 16,
@@ -278,12 +263,9 @@ class GemvTest {
             Gemv.gemv(
                 k,
                 StreamRef.DEFAULT,
-                DType.BF16,
-                DType.BF16,
-                DType.F32,
-                ALIGNED + 2,
-                ALIGNED,
-                ALIGNED,
+                FakeTensors.at(DType.F32, ALIGNED + 2),
+                FakeTensors.at(DType.BF16, ALIGNED),
+                FakeTensors.at(DType.BF16, ALIGNED),
                 1,
                 16,
                 16,
@@ -293,12 +275,9 @@ class GemvTest {
     Gemv.gemv(
         k,
         StreamRef.DEFAULT,
-        DType.BF16,
-        DType.BF16,
-        DType.BF16,
-        ALIGNED,
-        ALIGNED,
-        ALIGNED,
+        FakeTensors.at(DType.BF16, ALIGNED),
+        FakeTensors.at(DType.BF16, ALIGNED),
+        FakeTensors.at(DType.BF16, ALIGNED),
         1,
         0,
         16,
@@ -311,7 +290,7 @@ class GemvTest {
   /** The launch math's block shapes are the CUDA C's; a drift would skip or double-write rows. */
   @Test
   void javaConstantsMatchTheCudaSource() {
-    String source = Gemv.Cuda.class.getAnnotation(Kernel.class).source();
+    String source = GemvKernels.Cuda.class.getAnnotation(Kernel.class).source();
     int tiles = define(source, "GEMV_MMA_TILES"), warps = define(source, "GEMV_MMA_WARPS");
     assertEquals(GemvSource.MMA_ROWS_PER_BLOCK, 16 * tiles);
     assertEquals(GemvSource.MMA_THREADS, 32 * warps);

@@ -62,15 +62,36 @@ class HostEmulatedKernelsTest {
     int ld = cols + pad;
     float[] x = values(t, rows * ld, 2), w = values(t, cols, 1), residual = values(t, rows * ld, 2);
     float eps = 1e-5f;
-    HostEmulator emu = HostEmulator.of(RmsNorm.Cuda.class, "KJ_RMSNORM");
+    HostEmulator emu = HostEmulator.of(RmsNormKernels.Cuda.class, "KJ_RMSNORM");
     long dx = emu.buffer(t, x), dw = emu.buffer(t, w), dr = emu.buffer(t, residual);
     long dout = inPlace ? dx : emu.buffer(t, new float[rows * ld]);
-    RecordingKernels<RmsNorm.Cuda> rec = RecordingKernels.of(RmsNorm.Cuda.class);
+    RecordingKernels<RmsNormKernels.Cuda> rec = RecordingKernels.of(RmsNormKernels.Cuda.class);
     if (fused) {
       RmsNorm.rmsNormResidual(
-          rec.kernels(), StreamRef.DEFAULT, t, dout, dr, dx, dw, rows, cols, ld, ld, ld, eps);
+          rec.kernels(),
+          StreamRef.DEFAULT,
+          FakeTensors.at(t, dout),
+          FakeTensors.at(t, dr),
+          FakeTensors.at(t, dx),
+          FakeTensors.at(t, dw),
+          rows,
+          cols,
+          ld,
+          ld,
+          ld,
+          eps);
     } else {
-      RmsNorm.rmsNorm(rec.kernels(), StreamRef.DEFAULT, t, dout, dx, dw, rows, cols, ld, ld, eps);
+      RmsNorm.rmsNorm(
+          rec.kernels(),
+          StreamRef.DEFAULT,
+          FakeTensors.at(t, dout),
+          FakeTensors.at(t, dx),
+          FakeTensors.at(t, dw),
+          rows,
+          cols,
+          ld,
+          ld,
+          eps);
     }
     emu.run(rec.single());
 
@@ -108,7 +129,14 @@ class HostEmulatedKernelsTest {
     long da = emu.buffer(t, a), db = emu.buffer(t, b);
     RecordingKernels<Elementwise.Cuda> rec = RecordingKernels.of(Elementwise.Cuda.class);
     Elementwise.binary(
-        rec.kernels(), StreamRef.DEFAULT, Elementwise.BinaryOp.ADD, t, da, da, db, n, bcols);
+        rec.kernels(),
+        StreamRef.DEFAULT,
+        Elementwise.BinaryOp.ADD,
+        FakeTensors.at(t, da),
+        FakeTensors.at(t, da),
+        FakeTensors.at(t, db),
+        n,
+        bcols);
     emu.run(rec.single());
     float[] expected = new float[n];
     Elementwise.binaryReference(Elementwise.BinaryOp.ADD, t, expected, 0, a, 0, b, 0, n, bcols);
@@ -145,10 +173,9 @@ class HostEmulatedKernelsTest {
     Rope.rope(
         rec.kernels(),
         StreamRef.DEFAULT,
-        t,
-        dx,
-        dp,
-        df,
+        FakeTensors.at(t, dx),
+        FakeTensors.at(DType.I32, dp),
+        FakeTensors.at(DType.F32, df),
         tokens,
         heads,
         headDim,

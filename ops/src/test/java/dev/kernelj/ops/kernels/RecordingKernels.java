@@ -5,6 +5,7 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A fake of any {@code @Kernel} interface that records each launch (method, launch shape,
@@ -23,7 +24,7 @@ public final class RecordingKernels<K> {
   private final List<Call> calls = new ArrayList<>();
   private final K kernels;
 
-  private RecordingKernels(Class<K> kernelInterface) {
+  private RecordingKernels(Class<K> kernelInterface, Consumer<Call> also) {
     this.kernels =
         kernelInterface.cast(
             Proxy.newProxyInstance(
@@ -37,17 +38,24 @@ public final class RecordingKernels<K> {
                       default -> "RecordingKernels(" + kernelInterface.getSimpleName() + ")";
                     };
                   }
-                  calls.add(
+                  Call call =
                       new Call(
                           method.getName(),
                           (Launch) args[0],
-                          Arrays.asList(args).subList(1, args.length)));
+                          Arrays.asList(args).subList(1, args.length));
+                  calls.add(call);
+                  also.accept(call);
                   return null;
                 }));
   }
 
   public static <K> RecordingKernels<K> of(Class<K> kernelInterface) {
-    return new RecordingKernels<>(kernelInterface);
+    return new RecordingKernels<>(kernelInterface, call -> {});
+  }
+
+  /** A recorder that also hands every call to {@code also} as it is made. */
+  public static <K> RecordingKernels<K> of(Class<K> kernelInterface, Consumer<Call> also) {
+    return new RecordingKernels<>(kernelInterface, also);
   }
 
   /** The fake to hand to the launch code. */

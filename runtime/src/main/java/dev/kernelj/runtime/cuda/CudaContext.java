@@ -113,6 +113,15 @@ public final class CudaContext implements KernelModuleLoader, AutoCloseable {
     return CudaEvent.create(this, true);
   }
 
+  /**
+   * GPU time per launch of {@code launch} (which launches on the default stream), timed inside this
+   * one call: use it in jshell, where timing spread over several snippets also times jshell. See
+   * {@link KernelTimer}.
+   */
+  public KernelTimer.Timing time(int launches, Runnable launch) {
+    return KernelTimer.time(this, StreamRef.DEFAULT, launches, launches, launch);
+  }
+
   /** An event without timing (cheaper to record and wait on). */
   public CudaEvent createSyncEvent() {
     return CudaEvent.create(this, false);

@@ -34,6 +34,7 @@ public final class CudaFunction implements KernelFunction {
   private final int maxThreadsPerBlock;
   private final String threadsLimitSource;
   private final int maxDynamicSharedBytes;
+  private final SharedMemoryPlan shared;
 
   /** Whether the device takes programmatic dependent launches (compute capability 9.0+). */
   private final boolean overlapSupported;
@@ -62,19 +63,25 @@ public final class CudaFunction implements KernelFunction {
             && context.device().computeCapability().major() >= 9
             && attribute(CuConstants.CU_FUNC_ATTRIBUTE_PTX_VERSION) >= 90
             && CuLaunchEx.available();
-    int askedShared = binding.maxDynamicSharedBytes();
-    if (askedShared > CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT) {
+    this.shared =
+        SharedMemoryPlan.of(
+            binding.maxDynamicSharedBytes(),
+            attribute(CuConstants.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES),
+            context
+                .device()
+                .attribute(CuConstants.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
+            name);
+    if (shared.raiseTo() > 0) {
       context.ensureCurrent();
       Driver.check(
           Driver.api()
               .cuFuncSetAttribute(
-                  handle, CuConstants.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, askedShared),
-          "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES=" + askedShared + ") for " + name);
-      this.maxDynamicSharedBytes = askedShared;
-    } else {
-      this.maxDynamicSharedBytes =
-          askedShared > 0 ? askedShared : CuConstants.DEFAULT_DYNAMIC_SHARED_LIMIT;
+                  handle,
+                  CuConstants.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                  shared.raiseTo()),
+          "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES=" + shared.raiseTo() + ") for " + name);
     }
+    this.maxDynamicSharedBytes = shared.dynamicLimit();
   }
 
   @Override
@@ -150,13 +157,7 @@ public final class CudaFunction implements KernelFunction {
               + threadsLimitSource);
     }
     if (launch.sharedBytes() > maxDynamicSharedBytes) {
-      throw new IllegalArgumentException(
-          name
-              + ": "
-              + launch.sharedBytes()
-              + " bytes of dynamic shared memory exceed the limit of "
-              + maxDynamicSharedBytes
-              + " (declare a higher maxDynamicSharedBytes on the method to raise it)");
+      throw new IllegalArgumentException(shared.refusal(name, launch.sharedBytes()));
     }
     context.ensureCurrent();
     Dim3 grid = launch.grid();

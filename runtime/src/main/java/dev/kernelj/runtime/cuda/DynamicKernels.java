@@ -1,7 +1,11 @@
 package dev.kernelj.runtime.cuda;
 
 import dev.kernelj.dsl.Launch;
+import dev.kernelj.dsl.check.Problem;
+import dev.kernelj.dsl.check.SignatureCheck;
+import dev.kernelj.dsl.cuda.CompileTarget;
 import dev.kernelj.dsl.cuda.CudaSource;
+import dev.kernelj.dsl.cuda.CudaVersion;
 import dev.kernelj.dsl.cuda.NameExpression;
 import dev.kernelj.runtime.cache.CacheKey;
 import dev.kernelj.runtime.driver.Driver;
@@ -26,10 +30,19 @@ final class DynamicKernels {
       String nameExpression,
       List<String> options,
       List<CudaModule> owned) {
-    CudaSource parsed = CudaSource.parse(cudaSource);
     NameExpression name = NameExpression.parse(nameExpression);
     String arch =
         Nvrtc.targetFor(context.device().computeCapability().number(), Nvrtc.supportedArchs());
+    // The check reads the source as this NVRTC sees it for this device: same macros, same branches.
+    int[] version = Nvrtc.version();
+    CudaSource parsed =
+        CudaSource.parse(
+            cudaSource,
+            CompileTarget.nvrtc(
+                Integer.parseInt(arch.substring(arch.indexOf('_') + 1)),
+                CudaVersion.of(version[0], version[1]),
+                options));
+    rejectUnbindable(parsed, name);
     CompileOptions compileOptions = Nvrtc.defaultOptions(arch).withExtra(options);
     List<String> names = List.of(nameExpression);
     CacheKey key =
@@ -75,5 +88,18 @@ final class DynamicKernels {
                 javaSizes, i -> ParamInfoCheck.deviceSize(handle, i), where);
           }
         });
+  }
+
+  /**
+   * Fails before compiling when the name cannot bind at all (no such kernel, a declaration without
+   * a body, ...), with the check's message rather than NVRTC's or the driver's.
+   */
+  private static void rejectUnbindable(CudaSource source, NameExpression name) {
+    SignatureCheck check = SignatureCheck.check(List.of(), name, source);
+    if (check.kernel().isEmpty()) {
+      List<String> problems = check.problems().stream().map(Problem::formatted).toList();
+      throw new IllegalArgumentException(
+          "cannot compile dynamic kernel " + name.text() + ": " + String.join("\n", problems));
+    }
   }
 }

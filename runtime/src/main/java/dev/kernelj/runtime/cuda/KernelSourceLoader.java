@@ -88,20 +88,24 @@ final class KernelSourceLoader {
     }
 
     List<CudaFunction> functions = new ArrayList<>();
+    String arch = context.device().computeCapability().smArch();
     try {
       for (KernelBinding b : source.bindings()) {
         String where = iface + "." + b.methodName() + " (" + b.nameExpression() + ")";
         String symbol = lowered.get(b.nameExpression());
         if (symbol == null) {
-          throw new KernelLoadException("kernels of " + iface + ": no symbol for " + where, null);
+          throw new KernelLoadException(
+              MissingFunction.message(iface, b, null, MissingFunction.origin(origin), arch), null);
         }
         long handle;
         try {
           handle = module.functionHandle(symbol);
         } catch (CudaException e) {
-          throw new KernelLoadException(
-              "kernels of " + iface + ": the module has no function " + symbol + " for " + where,
-              e);
+          String message =
+              e.code() == CuConstants.CUDA_ERROR_NOT_FOUND
+                  ? MissingFunction.message(iface, b, symbol, MissingFunction.origin(origin), arch)
+                  : "kernels of " + iface + ": cannot get function " + symbol + " for " + where;
+          throw new KernelLoadException(message, e);
         }
         ParamInfoCheck.verify(handle, b.paramSizes(), where);
         functions.add(new CudaFunction(context, handle, where, b));

@@ -114,6 +114,8 @@ public interface CuDriverLibrary extends Library {
 
   int cuMemsetD8Async(long dst, byte value, long count, long stream);
 
+  int cuMemsetD16Async(long dst, short value, long count, long stream);
+
   int cuMemsetD32Async(long dst, int value, long count, long stream);
 
   // Modules and functions

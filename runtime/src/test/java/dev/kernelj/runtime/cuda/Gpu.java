@@ -20,6 +20,17 @@ final class Gpu {
     return Cuda.context(0);
   }
 
+  /**
+   * The primary context of device 0 with NVRTC available and a kernel cache in {@code cacheDir} (so
+   * tests compile afresh), or an aborted test saying why not.
+   */
+  static CudaContext nvrtcContext(java.nio.file.Path cacheDir) {
+    CudaContext ctx = context();
+    assumeNvrtc();
+    ctx.setKernelCache(new dev.kernelj.runtime.cache.KernelCache(cacheDir));
+    return ctx;
+  }
+
   static void assumeNvrtc() {
     String why = null;
     try {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.Launch;
-import dev.kernelj.runtime.cache.KernelCache;
 import dev.kernelj.runtime.kernel.ParamBlock;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -43,9 +42,7 @@ class GraphAndEventGpuTest {
 
   @BeforeAll
   static void open() {
-    ctx = Gpu.context();
-    Gpu.assumeNvrtc();
-    ctx.setKernelCache(new KernelCache(cacheDir));
+    ctx = Gpu.nvrtcContext(cacheDir);
     module =
         ctx.load(
             Gpu.source(

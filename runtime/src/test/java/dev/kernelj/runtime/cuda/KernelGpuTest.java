@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kernelj.dsl.F32;
 import dev.kernelj.dsl.Launch;
-import dev.kernelj.runtime.cache.KernelCache;
 import dev.kernelj.runtime.driver.CuConstants;
 import dev.kernelj.runtime.driver.Driver;
 import dev.kernelj.runtime.dynamic.Args;
@@ -69,9 +68,7 @@ class KernelGpuTest {
 
   @BeforeAll
   static void open() {
-    ctx = Gpu.context();
-    Gpu.assumeNvrtc();
-    ctx.setKernelCache(new KernelCache(cacheDir));
+    ctx = Gpu.nvrtcContext(cacheDir);
   }
 
   @AfterAll

@@ -8,13 +8,14 @@ import dev.kernelj.llm.serving.sched.ScheduledBatch;
 import dev.kernelj.llm.serving.sched.Sequence;
 import dev.kernelj.llm.serving.sched.StepExecutor;
 import dev.kernelj.llm.serving.sched.StepResult;
+import dev.kernelj.ops.SampleRow;
 import java.util.Arrays;
 
 /**
  * Runs scheduler steps on a {@link ServingModel}: lays a {@link ScheduledBatch} out as a mixed step
  * (one-token entries as decode rows first, then the prefill chunks), gives every sampled row its
- * request's settings, random counter and penalty history, runs it, and reads back the sampled ids
- * and, for requests that asked, the logprobs.
+ * request's settings, seed, random counter, penalty history and logprobs (one {@link SampleRow}),
+ * runs it, and reads back the sampled ids and, for requests that asked, the logprobs.
  */
 final class ModelStepExecutor implements StepExecutor {
   private final ServingModel model;
@@ -29,32 +30,46 @@ final class ModelStepExecutor implements StepExecutor {
     this.runner = model.runner();
     this.layout = new StepLayout(maxSequences);
     this.sampled = new int[maxSequences];
-    this.topIds = new int[maxSequences * BatchStepRunner.MAX_LOGPROBS];
-    this.topValues = new float[maxSequences * BatchStepRunner.MAX_LOGPROBS];
+    this.topIds = new int[BatchStepRunner.MAX_LOGPROBS];
+    this.topValues = new float[BatchStepRunner.MAX_LOGPROBS];
   }
 
   @Override
   public void execute(ScheduledBatch step, StepResult result) {
     layout.fill(step, runner.begin(step.tokens(), step.size(), step.isDecodeOnly()));
     for (int row = 0; row < layout.logitRows; row++) {
-      Sequence s = step.sequence(layout.entryOfRow[row]);
-      runner.sampleWith(s.sampling(), s.generated(), history(s));
+      runner.sampleWith(sampleRow(step.sequence(layout.entryOfRow[row])));
     }
     runner.run(sampled);
-    long device = runner.deviceNanos();
-    int n = 0;
     for (int row = 0; row < layout.logitRows; row++) {
       int e = layout.entryOfRow[row];
       result.tokens[e] = sampled[row];
       int asked = step.sequence(e).logprobs();
-      n = asked >= 0 ? Math.max(n, Math.max(1, asked)) : n;
+      if (asked >= 0 && sampled[row] >= 0) {
+        runner.topLogprobs(row, asked, topIds, topValues);
+        result.logprobs[e] =
+            new TokenLogprob(
+                sampled[row],
+                runner.sampledLogprob(row),
+                Arrays.copyOf(topIds, asked),
+                Arrays.copyOf(topValues, asked));
+      }
     }
-    if (n > 0) {
-      long start = System.nanoTime();
-      readLogprobs(step, result, n);
-      device += System.nanoTime() - start;
+    result.deviceNanos = runner.deviceNanos();
+  }
+
+  /**
+   * The row the sampler draws {@code s}'s next token with: its settings and seed, its random
+   * counter (tokens generated so far), its penalty history and the logprobs it asked for.
+   */
+  private static SampleRow sampleRow(Sequence s) {
+    SamplingSettings settings = s.sampling();
+    SampleRow row = SampleRow.of(settings.toParams(), settings.seed(), s.generated());
+    int[] history = history(s);
+    if (history != null) {
+      row = row.withHistory(history, history.length);
     }
-    result.deviceNanos = device;
+    return s.logprobs() >= 0 ? row.withLogprobs(s.logprobs()) : row;
   }
 
   /**
@@ -69,35 +84,6 @@ final class ModelStepExecutor implements StepExecutor {
     }
     int from = settings.repetitionPenalty() != 1 ? 0 : s.promptLength();
     return Arrays.copyOfRange(s.tokenArray(), from, s.length());
-  }
-
-  private void readLogprobs(ScheduledBatch step, StepResult result, int n) {
-    runner.topLogprobs(n, topIds, topValues);
-    for (int row = 0; row < layout.logitRows; row++) {
-      int e = layout.entryOfRow[row];
-      int asked = step.sequence(e).logprobs();
-      if (asked < 0) {
-        continue;
-      }
-      int token = result.tokens[e];
-      int at = row * n;
-      float chosen = Float.NaN;
-      for (int i = 0; i < n; i++) {
-        if (topIds[at + i] == token) {
-          chosen = topValues[at + i];
-        }
-      }
-      if (Float.isNaN(chosen)) {
-        // log p(token) = logit(token) - logsumexp = logit(token) - (logit(best) - log p(best))
-        chosen = runner.logit(row, token) - (runner.logit(row, topIds[at]) - topValues[at]);
-      }
-      result.logprobs[e] =
-          new TokenLogprob(
-              token,
-              chosen,
-              Arrays.copyOfRange(topIds, at, at + asked),
-              Arrays.copyOfRange(topValues, at, at + asked));
-    }
   }
 
   @Override

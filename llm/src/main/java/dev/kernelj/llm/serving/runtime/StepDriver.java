@@ -1,6 +1,7 @@
 package dev.kernelj.llm.serving.runtime;
 
 import dev.kernelj.llm.engine.EngineException;
+import dev.kernelj.llm.engine.SampledTokens;
 import dev.kernelj.llm.serving.Delta;
 import dev.kernelj.llm.serving.ServingStats;
 import dev.kernelj.llm.serving.kv.BlockPool;
@@ -98,17 +99,9 @@ final class StepDriver {
   }
 
   private void deliver(RequestState r, int token, int entry, long now) {
-    if (token < 0 || token >= vocabSize) {
-      fail(
-          r,
-          new EngineException(
-              "request "
-                  + r.handle.id()
-                  + ": the sampler drew token "
-                  + token
-                  + ", outside the vocabulary of "
-                  + vocabSize
-                  + " (non-finite logits?)"));
+    if (token < 0 || token >= vocabSize) { // the sampler marked the row, or worse
+      String where = "request " + r.handle.id() + ", token " + r.sequence.generated();
+      fail(r, new EngineException(SampledTokens.problem(token, vocabSize, where)));
       return;
     }
     if (r.firstTokenNanos == 0) {

@@ -12,7 +12,7 @@ import dev.kernelj.llm.serving.ServeRequest;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.serving.ServingStats;
-import dev.kernelj.ops.backend.CudaOps;
+import dev.kernelj.ops.cuda.CudaOps;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -8,6 +8,7 @@ import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.kernels.LaunchChecks;
 import java.util.Objects;
 
 /**
@@ -24,12 +25,12 @@ public final class KvCacheAppend {
   /** The sizes of the new rows and of the cache. */
   public record Shape(int tokens, int nKvHeads, int headDim, int numBlocks, int blockSize) {
     public Shape {
-      Checks.positive(OP, "tokens", tokens);
-      Checks.positive(OP, "nKvHeads", nKvHeads);
-      Checks.positive(OP, "headDim", headDim);
-      Checks.positive(OP, "numBlocks", numBlocks);
-      Checks.positive(OP, "blockSize", blockSize);
-      Checks.toInt(OP, "nKvHeads * headDim", (long) nKvHeads * headDim);
+      LaunchChecks.positive(OP, "tokens", tokens);
+      LaunchChecks.positive(OP, "nKvHeads", nKvHeads);
+      LaunchChecks.positive(OP, "headDim", headDim);
+      LaunchChecks.positive(OP, "numBlocks", numBlocks);
+      LaunchChecks.positive(OP, "blockSize", blockSize);
+      LaunchChecks.toInt(OP, "nKvHeads * headDim", (long) nKvHeads * headDim);
     }
 
     int rowElements() {
@@ -74,11 +75,11 @@ public final class KvCacheAppend {
       Ptr<BF16> vCache,
       ConstPtr<I32> slotMapping,
       Shape shape) {
-    Checks.pointer(OP, "kNew", kNew, DType.BF16);
-    Checks.pointer(OP, "vNew", vNew, DType.BF16);
-    Checks.pointer(OP, "kCache", kCache, DType.BF16);
-    Checks.pointer(OP, "vCache", vCache, DType.BF16);
-    Checks.pointer(OP, "slotMapping", slotMapping, DType.I32);
+    LaunchChecks.pointer(OP, "kNew", kNew, DType.BF16);
+    LaunchChecks.pointer(OP, "vNew", vNew, DType.BF16);
+    LaunchChecks.pointer(OP, "kCache", kCache, DType.BF16);
+    LaunchChecks.pointer(OP, "vCache", vCache, DType.BF16);
+    LaunchChecks.pointer(OP, "slotMapping", slotMapping, DType.I32);
     kernels.append(
         launchFor(shape, stream),
         kNew,
@@ -99,11 +100,11 @@ public final class KvCacheAppend {
       float[] kNew, float[] vNew, float[] kCache, float[] vCache, int[] slotMapping, Shape s) {
     long newElements = (long) s.tokens() * s.rowElements();
     long cacheElements = s.slots() * s.rowElements();
-    Checks.length(OP, "kNew", kNew.length, newElements);
-    Checks.length(OP, "vNew", vNew.length, newElements);
-    Checks.length(OP, "kCache", kCache.length, cacheElements);
-    Checks.length(OP, "vCache", vCache.length, cacheElements);
-    Checks.length(OP, "slotMapping", slotMapping.length, s.tokens());
+    LaunchChecks.length(OP, "kNew", kNew.length, newElements);
+    LaunchChecks.length(OP, "vNew", vNew.length, newElements);
+    LaunchChecks.length(OP, "kCache", kCache.length, cacheElements);
+    LaunchChecks.length(OP, "vCache", vCache.length, cacheElements);
+    LaunchChecks.length(OP, "slotMapping", slotMapping.length, s.tokens());
     int row = s.rowElements();
     for (int t = 0; t < s.tokens(); t++) {
       long slot = slotMapping[t];

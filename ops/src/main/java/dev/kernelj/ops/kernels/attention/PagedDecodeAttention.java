@@ -9,6 +9,7 @@ import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.kernels.LaunchChecks;
 import java.util.Objects;
 import java.util.stream.IntStream;
 
@@ -49,15 +50,15 @@ public final class PagedDecodeAttention {
       float scale,
       int window) {
     public Shape {
-      Checks.positive(OP, "batch", batch);
-      Checks.heads(OP, nHeads, nKvHeads);
+      LaunchChecks.positive(OP, "batch", batch);
+      LaunchChecks.heads(OP, nHeads, nKvHeads);
       if (headDim != 64 && headDim != 128) {
         throw new IllegalArgumentException(
             OP + ": headDim " + headDim + " is not supported (64 or 128)");
       }
-      Checks.positive(OP, "numBlocks", numBlocks);
-      Checks.positive(OP, "blockSize", blockSize);
-      Checks.positive(OP, "maxBlocksPerSeq", maxBlocksPerSeq);
+      LaunchChecks.positive(OP, "numBlocks", numBlocks);
+      LaunchChecks.positive(OP, "blockSize", blockSize);
+      LaunchChecks.positive(OP, "maxBlocksPerSeq", maxBlocksPerSeq);
       if (batch > 65535) {
         throw new IllegalArgumentException(
             OP + ": batch " + batch + " exceeds the grid's z limit 65535");
@@ -66,7 +67,7 @@ public final class PagedDecodeAttention {
         throw new IllegalArgumentException(
             OP + ": scale must be a positive finite number, got " + scale);
       }
-      Checks.nonNegative(OP, "window", window);
+      LaunchChecks.nonNegative(OP, "window", window);
     }
 
     /** A shape without a sliding window. */
@@ -145,7 +146,7 @@ public final class PagedDecodeAttention {
                 + "], got "
                 + partitionSize);
       }
-      Checks.positive(OP, "maxPartitions", maxPartitions);
+      LaunchChecks.positive(OP, "maxPartitions", maxPartitions);
       if (maxPartitions > 65535) {
         throw new IllegalArgumentException(
             OP + ": " + maxPartitions + " partitions exceed the grid's x limit 65535");
@@ -165,8 +166,8 @@ public final class PagedDecodeAttention {
      * @param multiprocessors the device's SM count (132 on an H100 SXM or H200)
      */
     public static Plan choose(Shape shape, int maxContextLen, int multiprocessors) {
-      Checks.positive(OP, "maxContextLen", maxContextLen);
-      Checks.positive(OP, "multiprocessors", multiprocessors);
+      LaunchChecks.positive(OP, "maxContextLen", maxContextLen);
+      LaunchChecks.positive(OP, "multiprocessors", multiprocessors);
       long capacity = (long) shape.maxBlocksPerSeq() * shape.blockSize();
       if (maxContextLen > capacity) {
         throw new IllegalArgumentException(
@@ -212,9 +213,9 @@ public final class PagedDecodeAttention {
    */
   public record Workspace(Ptr<F32> partialOut, Ptr<F32> partialMax, Ptr<F32> partialSum) {
     public Workspace {
-      Checks.pointer(OP, "partialOut", partialOut, DType.F32);
-      Checks.pointer(OP, "partialMax", partialMax, DType.F32);
-      Checks.pointer(OP, "partialSum", partialSum, DType.F32);
+      LaunchChecks.pointer(OP, "partialOut", partialOut, DType.F32);
+      LaunchChecks.pointer(OP, "partialMax", partialMax, DType.F32);
+      LaunchChecks.pointer(OP, "partialSum", partialSum, DType.F32);
     }
   }
 
@@ -273,12 +274,12 @@ public final class PagedDecodeAttention {
       Workspace workspace,
       Shape shape,
       Plan plan) {
-    Checks.pointer(OP, "q", q, DType.BF16);
-    Checks.pointer(OP, "kCache", kCache, DType.BF16);
-    Checks.pointer(OP, "vCache", vCache, DType.BF16);
-    Checks.pointer(OP, "blockTables", blockTables, DType.I32);
-    Checks.pointer(OP, "contextLens", contextLens, DType.I32);
-    Checks.pointer(OP, "out", out, DType.BF16);
+    LaunchChecks.pointer(OP, "q", q, DType.BF16);
+    LaunchChecks.pointer(OP, "kCache", kCache, DType.BF16);
+    LaunchChecks.pointer(OP, "vCache", vCache, DType.BF16);
+    LaunchChecks.pointer(OP, "blockTables", blockTables, DType.I32);
+    LaunchChecks.pointer(OP, "contextLens", contextLens, DType.I32);
+    LaunchChecks.pointer(OP, "out", out, DType.BF16);
     Objects.requireNonNull(plan, OP + ": plan");
     boolean split = plan.maxPartitions() > 1;
     if (split && workspace == null) {
@@ -360,12 +361,13 @@ public final class PagedDecodeAttention {
       int[] contextLens,
       float[] out,
       Shape s) {
-    Checks.length(OP, "q", q.length, (long) s.batch() * s.nHeads() * s.headDim());
-    Checks.length(OP, "kCache", kCache.length, s.cacheElements());
-    Checks.length(OP, "vCache", vCache.length, s.cacheElements());
-    Checks.length(OP, "blockTables", blockTables.length, (long) s.batch() * s.maxBlocksPerSeq());
-    Checks.length(OP, "contextLens", contextLens.length, s.batch());
-    Checks.length(OP, "out", out.length, (long) s.batch() * s.nHeads() * s.headDim());
+    LaunchChecks.length(OP, "q", q.length, (long) s.batch() * s.nHeads() * s.headDim());
+    LaunchChecks.length(OP, "kCache", kCache.length, s.cacheElements());
+    LaunchChecks.length(OP, "vCache", vCache.length, s.cacheElements());
+    LaunchChecks.length(
+        OP, "blockTables", blockTables.length, (long) s.batch() * s.maxBlocksPerSeq());
+    LaunchChecks.length(OP, "contextLens", contextLens.length, s.batch());
+    LaunchChecks.length(OP, "out", out.length, (long) s.batch() * s.nHeads() * s.headDim());
     int d = s.headDim();
     int group = s.nHeads() / s.nKvHeads();
     IntStream.range(0, s.batch() * s.nHeads())

@@ -6,6 +6,7 @@ import dev.kernelj.dsl.Dim3;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.kernels.LaunchChecks;
 import java.util.stream.IntStream;
 
 /**
@@ -43,10 +44,10 @@ public final class PrefillAttention {
       float scale,
       int window) {
     public Shape {
-      Checks.positive("PrefillAttention", "batch", batch);
-      Checks.positive("PrefillAttention", "seqQ", seqQ);
-      Checks.positive("PrefillAttention", "seqKv", seqKv);
-      Checks.heads("PrefillAttention", nHeads, nKvHeads);
+      LaunchChecks.positive("PrefillAttention", "batch", batch);
+      LaunchChecks.positive("PrefillAttention", "seqQ", seqQ);
+      LaunchChecks.positive("PrefillAttention", "seqKv", seqKv);
+      LaunchChecks.heads("PrefillAttention", nHeads, nKvHeads);
       if (headDim != 64 && headDim != 128) {
         throw new IllegalArgumentException(
             "PrefillAttention: headDim " + headDim + " is not supported (64 or 128)");
@@ -62,7 +63,7 @@ public final class PrefillAttention {
         throw new IllegalArgumentException(
             "PrefillAttention: scale must be a positive finite number, got " + scale);
       }
-      Checks.nonNegative("PrefillAttention", "window", window);
+      LaunchChecks.nonNegative("PrefillAttention", "window", window);
       if (window > 0 && !causal) {
         throw new IllegalArgumentException(
             "PrefillAttention: a sliding window (" + window + ") needs causal attention");
@@ -174,10 +175,10 @@ public final class PrefillAttention {
       ConstPtr<BF16> v,
       Ptr<BF16> o,
       Shape shape) {
-    Checks.pointer("PrefillAttention", "q", q, dev.kernelj.dsl.DType.BF16);
-    Checks.pointer("PrefillAttention", "k", k, dev.kernelj.dsl.DType.BF16);
-    Checks.pointer("PrefillAttention", "v", v, dev.kernelj.dsl.DType.BF16);
-    Checks.pointer("PrefillAttention", "o", o, dev.kernelj.dsl.DType.BF16);
+    LaunchChecks.pointer("PrefillAttention", "q", q, dev.kernelj.dsl.DType.BF16);
+    LaunchChecks.pointer("PrefillAttention", "k", k, dev.kernelj.dsl.DType.BF16);
+    LaunchChecks.pointer("PrefillAttention", "v", v, dev.kernelj.dsl.DType.BF16);
+    LaunchChecks.pointer("PrefillAttention", "o", o, dev.kernelj.dsl.DType.BF16);
     Launch launch = launchFor(shape, stream);
     float scaleLog2 = (float) (shape.scale() * LOG2_E);
     int causal = shape.causal() ? 1 : 0;
@@ -217,10 +218,10 @@ public final class PrefillAttention {
    * double; (batch, head) pairs run in parallel.
    */
   public static void reference(float[] q, float[] k, float[] v, float[] o, Shape s) {
-    Checks.length("PrefillAttention", "q", q.length, s.queryElements());
-    Checks.length("PrefillAttention", "k", k.length, s.keyValueElements());
-    Checks.length("PrefillAttention", "v", v.length, s.keyValueElements());
-    Checks.length("PrefillAttention", "o", o.length, s.queryElements());
+    LaunchChecks.length("PrefillAttention", "q", q.length, s.queryElements());
+    LaunchChecks.length("PrefillAttention", "k", k.length, s.keyValueElements());
+    LaunchChecks.length("PrefillAttention", "v", v.length, s.keyValueElements());
+    LaunchChecks.length("PrefillAttention", "o", o.length, s.queryElements());
     int group = s.nHeads() / s.nKvHeads();
     int d = s.headDim();
     int diagonal = s.seqKv() - s.seqQ();

@@ -9,7 +9,7 @@ import dev.kernelj.dsl.I64;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
-import dev.kernelj.ops.kernels.attention.Checks;
+import dev.kernelj.ops.kernels.LaunchChecks;
 import java.util.Objects;
 
 /**
@@ -36,7 +36,7 @@ public final class Sampling {
 
   /** One block per row. */
   public static Launch rowLaunch(int batch, int threads, StreamRef stream) {
-    Checks.positive(OP, "batch", batch);
+    LaunchChecks.positive(OP, "batch", batch);
     return new Launch(Dim3.of(batch), Dim3.of(threads), 0, stream);
   }
 
@@ -58,15 +58,15 @@ public final class Sampling {
       int batch,
       int vocab,
       int maxHistory) {
-    Checks.positive(OP, "vocab", vocab);
-    Checks.positive(OP, "maxHistory", maxHistory);
-    Checks.pointer(OP, "logits", logits, DType.F32);
-    Checks.pointer(OP, "history", history, DType.I32);
-    Checks.pointer(OP, "historyLens", historyLens, DType.I32);
-    Checks.pointer(OP, "counts", counts, DType.I32);
-    Checks.pointer(OP, "repetition", repetition, DType.F32);
-    Checks.pointer(OP, "presence", presence, DType.F32);
-    Checks.pointer(OP, "frequency", frequency, DType.F32);
+    LaunchChecks.positive(OP, "vocab", vocab);
+    LaunchChecks.positive(OP, "maxHistory", maxHistory);
+    LaunchChecks.pointer(OP, "logits", logits, DType.F32);
+    LaunchChecks.pointer(OP, "history", history, DType.I32);
+    LaunchChecks.pointer(OP, "historyLens", historyLens, DType.I32);
+    LaunchChecks.pointer(OP, "counts", counts, DType.I32);
+    LaunchChecks.pointer(OP, "repetition", repetition, DType.F32);
+    LaunchChecks.pointer(OP, "presence", presence, DType.F32);
+    LaunchChecks.pointer(OP, "frequency", frequency, DType.F32);
     kernels.applyPenalties(
         rowLaunch(batch, SamplingKernels.PENALTY_THREADS, stream),
         logits,
@@ -78,6 +78,55 @@ public final class Sampling {
         frequency,
         vocab,
         maxHistory);
+  }
+
+  /**
+   * {@link #applyPenalties} with the per-row arrays of a {@link SamplingRows} block: its history
+   * lengths and penalties.
+   */
+  public void applyPenalties(
+      StreamRef stream,
+      Ptr<F32> logits,
+      ConstPtr<I32> history,
+      Ptr<I32> counts,
+      SamplingRows.Pointers rows,
+      int batch,
+      int vocab,
+      int maxHistory) {
+    applyPenalties(
+        stream,
+        logits,
+        history,
+        rows.historyLens(),
+        counts,
+        rows.repetition(),
+        rows.presence(),
+        rows.frequency(),
+        batch,
+        vocab,
+        maxHistory);
+  }
+
+  /** {@link #sample} with the per-row arrays of a {@link SamplingRows} block. */
+  public void sample(
+      StreamRef stream,
+      ConstPtr<F32> logits,
+      int batch,
+      int vocab,
+      SamplingRows.Pointers rows,
+      Ptr<I32> outTokens) {
+    sample(
+        stream,
+        logits,
+        batch,
+        vocab,
+        rows.temperature(),
+        rows.topK(),
+        rows.topP(),
+        rows.minP(),
+        rows.seeds(),
+        rows.steps(),
+        outTokens);
   }
 
   /** Draws one token per row into {@code outTokens [batch]}. */
@@ -93,15 +142,15 @@ public final class Sampling {
       ConstPtr<I64> seeds,
       ConstPtr<I32> steps,
       Ptr<I32> outTokens) {
-    Checks.positive(OP, "vocab", vocab);
-    Checks.pointer(OP, "logits", logits, DType.F32);
-    Checks.pointer(OP, "temperature", temperature, DType.F32);
-    Checks.pointer(OP, "topK", topK, DType.I32);
-    Checks.pointer(OP, "topP", topP, DType.F32);
-    Checks.pointer(OP, "minP", minP, DType.F32);
-    Checks.pointer(OP, "seeds", seeds, DType.I64);
-    Checks.pointer(OP, "steps", steps, DType.I32);
-    Checks.pointer(OP, "outTokens", outTokens, DType.I32);
+    LaunchChecks.positive(OP, "vocab", vocab);
+    LaunchChecks.pointer(OP, "logits", logits, DType.F32);
+    LaunchChecks.pointer(OP, "temperature", temperature, DType.F32);
+    LaunchChecks.pointer(OP, "topK", topK, DType.I32);
+    LaunchChecks.pointer(OP, "topP", topP, DType.F32);
+    LaunchChecks.pointer(OP, "minP", minP, DType.F32);
+    LaunchChecks.pointer(OP, "seeds", seeds, DType.I64);
+    LaunchChecks.pointer(OP, "steps", steps, DType.I32);
+    LaunchChecks.pointer(OP, "outTokens", outTokens, DType.I32);
     kernels.sampleTokens(
         rowLaunch(batch, SamplingKernels.THREADS, stream),
         logits,
@@ -127,7 +176,7 @@ public final class Sampling {
       int n,
       Ptr<I32> ids,
       Ptr<F32> logprobs) {
-    Checks.positive(OP, "vocab", vocab);
+    LaunchChecks.positive(OP, "vocab", vocab);
     if (n < 1 || n > vocab || n > SamplingKernels.MAX_TOP_LOGPROBS) {
       throw new IllegalArgumentException(
           OP
@@ -138,10 +187,26 @@ public final class Sampling {
               + ")], got "
               + n);
     }
-    Checks.pointer(OP, "logits", logits, DType.F32);
-    Checks.pointer(OP, "ids", ids, DType.I32);
-    Checks.pointer(OP, "logprobs", logprobs, DType.F32);
+    LaunchChecks.pointer(OP, "logits", logits, DType.F32);
+    LaunchChecks.pointer(OP, "ids", ids, DType.I32);
+    LaunchChecks.pointer(OP, "logprobs", logprobs, DType.F32);
     kernels.topLogprobs(
         rowLaunch(batch, SamplingKernels.THREADS, stream), logits, vocab, n, ids, logprobs);
+  }
+
+  /** The log-probability of {@code tokens[b]} in row {@code b}, into {@code logprobs [batch]}. */
+  public void tokenLogprobs(
+      StreamRef stream,
+      ConstPtr<F32> logits,
+      int batch,
+      int vocab,
+      ConstPtr<I32> tokens,
+      Ptr<F32> logprobs) {
+    LaunchChecks.positive(OP, "vocab", vocab);
+    LaunchChecks.pointer(OP, "logits", logits, DType.F32);
+    LaunchChecks.pointer(OP, "tokens", tokens, DType.I32);
+    LaunchChecks.pointer(OP, "logprobs", logprobs, DType.F32);
+    kernels.tokenLogprobs(
+        rowLaunch(batch, SamplingKernels.THREADS, stream), logits, vocab, tokens, logprobs);
   }
 }

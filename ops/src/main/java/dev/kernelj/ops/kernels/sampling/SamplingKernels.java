@@ -25,8 +25,14 @@ import dev.kernelj.dsl.Ptr;
  * <p>Filter order: temperature, top-k (ties at the threshold kept), top-p over what top-k kept (the
  * smallest set of heaviest tokens whose weight reaches {@code ceil(topP * kept)}, ties kept), min-p
  * ({@code w >= ceil(minP * 2^31)}). Tokens whose weight rounds to zero (probability below 2^-31 of
- * the best) are never drawn. Temperature {@code <= 0} means greedy (argmax, lowest index on ties);
- * {@code topK <= 0}, {@code topP >= 1} and {@code minP <= 0} switch a filter off.
+ * the best) are never drawn. Temperature {@code <= 0} means greedy (argmax, lowest index on ties),
+ * and so does a temperature so small that the largest {@code logit / T} overflows a float; {@code
+ * topK <= 0}, {@code topP >= 1} and {@code minP <= 0} switch a filter off.
+ *
+ * <p>Degenerate rows never fail and never draw garbage: a row holding NaN or +infinity gets {@link
+ * #NON_FINITE}, a row of -infinity only (every token masked) gets {@link #ALL_MASKED}, for the
+ * caller to report. Only the sampled ids come back to the host, so this is how a step learns that
+ * its logits went bad without reading them.
  */
 @Kernel(
     source =
@@ -81,6 +87,17 @@ import dev.kernelj.dsl.Ptr;
     struct SumU64 {
       __device__ unsigned long long operator()(unsigned long long a, unsigned long long b) const { return a + b; }
     };
+
+    // log(sum(exp(row))) around the row's max, the same for every caller (all threads call it).
+    __device__ __forceinline__ float row_log_z(const float* row, int vocab, float* scratch) {
+      float m = -INFINITY;
+      for (int i = threadIdx.x; i < vocab; i += THREADS) m = fmaxf(m, row[i]);
+      m = block_reduce(m, MaxF(), scratch);
+      float z = 0.f;
+      for (int i = threadIdx.x; i < vocab; i += THREADS) z += expf(row[i] - m);
+      z = block_reduce(z, SumF(), scratch);
+      return m + logf(z);
+    }
 
     // ---- the reproducible weight: floor(2^31 * 2^y) for y <= 0 ----
     __device__ __forceinline__ float exp2_poly(float y) {
@@ -214,11 +231,25 @@ import dev.kernelj.dsl.Ptr;
 
       float best = -INFINITY;
       int best_index = 0x7fffffff;
+      int non_finite = 0;
       for (int i = threadIdx.x; i < vocab; i += THREADS) {
         float x = row[i];
+        non_finite |= (x != x) | (x == INFINITY);
         if (x > best) { best = x; best_index = i; }
       }
-      if (t <= 0.f) {
+      // A row with NaN or +inf has no distribution: it gets NON_FINITE (-1), which the caller
+      // reports; a row of -inf only (all masked) gets ALL_MASKED (-2). The Java twin does the same.
+      if (__syncthreads_or(non_finite)) {
+        if (threadIdx.x == 0) out_tokens[b] = -1;
+        return;
+      }
+      const float row_max = block_reduce(best, MaxF(), scratch_f);
+      if (row_max == -INFINITY) {
+        if (threadIdx.x == 0) out_tokens[b] = -2;
+        return;
+      }
+      // Greedy, or a temperature so small that logit / T overflows: the distribution is the argmax.
+      if (t <= 0.f || isinf(__fdiv_rn(row_max, t))) {
         // Greedy: highest logit, lowest index among equals.
         for (int off = 16; off > 0; off /= 2) {
           float ob = __shfl_xor_sync(0xffffffffu, best, off);
@@ -233,12 +264,12 @@ import dev.kernelj.dsl.Ptr;
               best = scratch_f[w]; best_index = scratch_i[w];
             }
           }
-          out_tokens[b] = best_index == 0x7fffffff ? 0 : best_index;
+          out_tokens[b] = best_index;
         }
         return;
       }
 
-      const float max_scaled = __fdiv_rn(block_reduce(best, MaxF(), scratch_f), t);
+      const float max_scaled = __fdiv_rn(row_max, t);
       auto key_of = [&](int i) { return weight(row[i], t, max_scaled); };
 
       uint32_t threshold = 1u;                         // weight 0 is never drawn
@@ -305,13 +336,7 @@ import dev.kernelj.dsl.Ptr;
       const int b = blockIdx.x;
       const float* row = logits + (size_t) b * vocab;
 
-      float m = -INFINITY;
-      for (int i = threadIdx.x; i < vocab; i += THREADS) m = fmaxf(m, row[i]);
-      m = block_reduce(m, MaxF(), scratch_f);
-      float z = 0.f;
-      for (int i = threadIdx.x; i < vocab; i += THREADS) z += expf(row[i] - m);
-      z = block_reduce(z, SumF(), scratch_f);
-      const float log_z = m + logf(z);
+      const float log_z = row_log_z(row, vocab, scratch_f);
 
       // Order-preserving unsigned keys of the float logits.
       auto key_of = [&](int i) {
@@ -356,6 +381,21 @@ import dev.kernelj.dsl.Ptr;
         out_logprobs[(size_t) b * n + rank] = x - log_z;
       }
     }
+    // The log-softmax value of one given token per row (the one sampled), with top_logprobs' log_z,
+    // so the two agree bit for bit on a token both report. An id outside the
+    // vocabulary gives NaN.
+    extern "C" __global__ void __launch_bounds__(1024, 1) token_logprobs(
+        const float* logits, int vocab, const int* tokens, float* out_logprobs) {
+      using namespace kj_sampling;
+      __shared__ float scratch_f[WARPS];
+      const int b = blockIdx.x;
+      const float* row = logits + (size_t) b * vocab;
+      const float log_z = row_log_z(row, vocab, scratch_f);
+      if (threadIdx.x == 0) {
+        const int token = tokens[b];
+        out_logprobs[b] = token >= 0 && token < vocab ? row[token] - log_z : __int_as_float(0x7fc00000);
+      }
+    }
     """)
 public interface SamplingKernels {
   /** Threads per block of {@code sample_tokens} and {@code top_logprobs}. */
@@ -366,6 +406,12 @@ public interface SamplingKernels {
 
   /** Largest n of {@link #topLogprobs}. */
   int MAX_TOP_LOGPROBS = 64;
+
+  /** The token of a row whose logits hold NaN or +infinity (nothing is drawn). */
+  int NON_FINITE = -1;
+
+  /** The token of a row whose logits are all -infinity (nothing can be drawn). */
+  int ALL_MASKED = -2;
 
   @Global(value = "apply_penalties", maxThreadsPerBlock = PENALTY_THREADS)
   void applyPenalties(
@@ -396,4 +442,8 @@ public interface SamplingKernels {
   @Global(value = "top_logprobs", maxThreadsPerBlock = THREADS)
   void topLogprobs(
       Launch launch, ConstPtr<F32> logits, int vocab, int n, Ptr<I32> outIds, Ptr<F32> outLogprobs);
+
+  @Global(value = "token_logprobs", maxThreadsPerBlock = THREADS)
+  void tokenLogprobs(
+      Launch launch, ConstPtr<F32> logits, int vocab, ConstPtr<I32> tokens, Ptr<F32> outLogprobs);
 }

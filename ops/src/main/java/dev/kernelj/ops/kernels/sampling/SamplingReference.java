@@ -1,6 +1,6 @@
 package dev.kernelj.ops.kernels.sampling;
 
-import dev.kernelj.ops.kernels.attention.Checks;
+import dev.kernelj.ops.kernels.LaunchChecks;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -37,12 +37,12 @@ public final class SamplingReference {
       float[] repetition,
       float[] presence,
       float[] frequency) {
-    Checks.length(OP, "logits", logits.length, (long) batch * vocab);
-    Checks.length(OP, "history", history.length, (long) batch * maxHistory);
-    Checks.length(OP, "historyLens", historyLens.length, batch);
-    Checks.length(OP, "repetition", repetition.length, batch);
-    Checks.length(OP, "presence", presence.length, batch);
-    Checks.length(OP, "frequency", frequency.length, batch);
+    LaunchChecks.length(OP, "logits", logits.length, (long) batch * vocab);
+    LaunchChecks.length(OP, "history", history.length, (long) batch * maxHistory);
+    LaunchChecks.length(OP, "historyLens", historyLens.length, batch);
+    LaunchChecks.length(OP, "repetition", repetition.length, batch);
+    LaunchChecks.length(OP, "presence", presence.length, batch);
+    LaunchChecks.length(OP, "frequency", frequency.length, batch);
     IntStream.range(0, batch)
         .parallel()
         .forEach(
@@ -78,13 +78,13 @@ public final class SamplingReference {
       float[] minP,
       long[] seeds,
       int[] steps) {
-    Checks.length(OP, "logits", logits.length, (long) batch * vocab);
-    Checks.length(OP, "temperature", temperature.length, batch);
-    Checks.length(OP, "topK", topK.length, batch);
-    Checks.length(OP, "topP", topP.length, batch);
-    Checks.length(OP, "minP", minP.length, batch);
-    Checks.length(OP, "seeds", seeds.length, batch);
-    Checks.length(OP, "steps", steps.length, batch);
+    LaunchChecks.length(OP, "logits", logits.length, (long) batch * vocab);
+    LaunchChecks.length(OP, "temperature", temperature.length, batch);
+    LaunchChecks.length(OP, "topK", topK.length, batch);
+    LaunchChecks.length(OP, "topP", topP.length, batch);
+    LaunchChecks.length(OP, "minP", minP.length, batch);
+    LaunchChecks.length(OP, "seeds", seeds.length, batch);
+    LaunchChecks.length(OP, "steps", steps.length, batch);
     return IntStream.range(0, batch)
         .parallel()
         .map(
@@ -102,7 +102,11 @@ public final class SamplingReference {
         .toArray();
   }
 
-  /** The token the device draws for one row starting at {@code offset}. */
+  /**
+   * The token the device draws for one row starting at {@code offset}, or {@link
+   * SamplingKernels#NON_FINITE} / {@link SamplingKernels#ALL_MASKED} for a row nothing can be drawn
+   * from.
+   */
   public static int sampleRow(
       float[] logits,
       int offset,
@@ -113,17 +117,26 @@ public final class SamplingReference {
       float minP,
       long seed,
       int step) {
-    Checks.positive(OP, "vocab", vocab);
-    int best = 0;
-    for (int i = 1; i < vocab; i++) {
-      if (logits[offset + i] > logits[offset + best]) {
+    LaunchChecks.positive(OP, "vocab", vocab);
+    int best = -1;
+    float bestValue = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < vocab; i++) {
+      float x = logits[offset + i];
+      if (Float.isNaN(x) || x == Float.POSITIVE_INFINITY) {
+        return SamplingKernels.NON_FINITE;
+      }
+      if (x > bestValue) {
+        bestValue = x;
         best = i;
       }
     }
-    if (temperature <= 0f) {
+    if (best < 0) {
+      return SamplingKernels.ALL_MASKED;
+    }
+    if (temperature <= 0f || Float.isInfinite(bestValue / temperature)) {
       return best;
     }
-    float maxScaled = logits[offset + best] / temperature;
+    float maxScaled = bestValue / temperature;
     long[] w = new long[vocab];
     for (int i = 0; i < vocab; i++) {
       w[i] = ReproducibleWeights.weight(logits[offset + i], temperature, maxScaled);
@@ -184,7 +197,7 @@ public final class SamplingReference {
 
   /** The n best tokens of each row with log-softmax values; ties go to the lower index. */
   public static TopLogprobs topLogprobs(float[] logits, int batch, int vocab, int n) {
-    Checks.length(OP, "logits", logits.length, (long) batch * vocab);
+    LaunchChecks.length(OP, "logits", logits.length, (long) batch * vocab);
     if (n < 1 || n > vocab || n > SamplingKernels.MAX_TOP_LOGPROBS) {
       throw new IllegalArgumentException(
           OP
@@ -202,15 +215,7 @@ public final class SamplingReference {
         .forEach(
             b -> {
               int off = b * vocab;
-              double max = Double.NEGATIVE_INFINITY;
-              for (int i = 0; i < vocab; i++) {
-                max = Math.max(max, logits[off + i]);
-              }
-              double z = 0;
-              for (int i = 0; i < vocab; i++) {
-                z += Math.exp(logits[off + i] - max);
-              }
-              double logZ = max + Math.log(z);
+              double logZ = logSumExp(logits, off, vocab);
               Integer[] order = IntStream.range(0, vocab).boxed().toArray(Integer[]::new);
               Arrays.sort(
                   order,
@@ -222,5 +227,36 @@ public final class SamplingReference {
               }
             });
     return new TopLogprobs(ids, values);
+  }
+
+  /**
+   * Twin of {@code token_logprobs}: the log-softmax value of {@code tokens[b]} in row {@code b}
+   * (NaN for an id outside the vocabulary), in f64 like {@link #topLogprobs}.
+   */
+  public static float[] tokenLogprobs(float[] logits, int batch, int vocab, int[] tokens) {
+    LaunchChecks.length(OP, "logits", logits.length, (long) batch * vocab);
+    LaunchChecks.length(OP, "tokens", tokens.length, batch);
+    float[] out = new float[batch];
+    for (int b = 0; b < batch; b++) {
+      int token = tokens[b];
+      out[b] =
+          token >= 0 && token < vocab
+              ? (float) (logits[b * vocab + token] - logSumExp(logits, b * vocab, vocab))
+              : Float.NaN;
+    }
+    return out;
+  }
+
+  /** {@code log(sum(exp(row)))} of {@code logits[off, off + vocab)}, around the row's max. */
+  private static double logSumExp(float[] logits, int off, int vocab) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < vocab; i++) {
+      max = Math.max(max, logits[off + i]);
+    }
+    double z = 0;
+    for (int i = 0; i < vocab; i++) {
+      z += Math.exp(logits[off + i] - max);
+    }
+    return max + Math.log(z);
   }
 }

@@ -3,7 +3,7 @@ package dev.kernelj.ops.kernels.attention;
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.Element;
 import dev.kernelj.dsl.Ptr;
-import dev.kernelj.ops.bench.DeviceSession;
+import dev.kernelj.ops.kernels.DeviceSession;
 import org.junit.jupiter.api.Assumptions;
 
 /**

@@ -1,0 +1,39 @@
+package dev.kernelj.dsl.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Parameter types written through typedef and using aliases are read as what they alias. */
+class TypeAliasTest {
+  private static List<String> params(CudaSource s, int kernel) {
+    return s.kernels().get(kernel).params().stream().map(p -> p.type().toString()).toList();
+  }
+
+  @Test
+  void aliasesResolvePerNamespaceAndThroughEachOther() {
+    CudaSource s =
+        CudaSource.parse(
+            """
+            typedef float real;
+            using index_t = long long;
+            typedef const float* cfloatp;
+            typedef real real2;
+            typedef struct { int a; } Pair;
+            typedef void (*callback)(int);
+            namespace f16 {
+              typedef __half real;
+              __global__ void scale(real* x, index_t n) {}
+            }
+            __global__ void k(real* x, const real* y, cfloatp z, real2 w, const cfloatp v) {}
+            template <typename real> __global__ void t(real* x) {}
+            __global__ void q(f16::real* h, Pair p) {}
+            """);
+    assertEquals(List.of("__half*", "long long"), params(s, 0));
+    assertEquals(
+        List.of("float*", "const float*", "const float*", "float", "const float*"), params(s, 1));
+    assertEquals(List.of("real*"), params(s, 2)); // the template parameter shadows the alias
+    assertEquals(List.of("__half*", "Pair"), params(s, 3));
+  }
+}

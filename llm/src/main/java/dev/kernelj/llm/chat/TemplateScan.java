@@ -1,0 +1,191 @@
+package dev.kernelj.llm.chat;
+
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Checks a chat template's source before Jinjava parses it, for what Jinjava handles badly: its
+ * parser recurses once per nested block and per nested bracket (2,000 nested {@code {% if %}}
+ * overflow the stack, 5,000 nested parentheses take 40 s first), and it renders an unknown filter
+ * as nothing instead of failing. A lexical pass over the tags (string literals skipped, comments
+ * and raw blocks left alone) bounds the size, the block nesting and the bracket nesting, and names
+ * the first unknown filter with its line.
+ */
+final class TemplateScan {
+  /** Real templates are a few KiB; the largest (tool-calling ones) about 20 KiB. */
+  static final int MAX_SOURCE_CHARS = 1 << 20;
+
+  /** Block tags nested deeper than this are refused (real templates nest about 6). */
+  static final int MAX_BLOCK_DEPTH = 64;
+
+  /** Brackets nested deeper than this within one tag are refused. */
+  static final int MAX_BRACKET_DEPTH = 64;
+
+  private static final Set<String> BLOCK_TAGS =
+      Set.of(
+          "if",
+          "for",
+          "macro",
+          "call",
+          "filter",
+          "with",
+          "autoescape",
+          "block",
+          "unless",
+          "ifchanged");
+
+  private final String source;
+  private final Predicate<String> knownFilter;
+  private int pos;
+  private int blockDepth;
+
+  private TemplateScan(String source, Predicate<String> knownFilter) {
+    this.source = source;
+    this.knownFilter = knownFilter;
+  }
+
+  /**
+   * Checks {@code source}.
+   *
+   * @param knownFilter whether a filter name exists in the renderer
+   * @throws ChatTemplateException naming the problem and its line
+   */
+  static void check(String source, Predicate<String> knownFilter) {
+    if (source.length() > MAX_SOURCE_CHARS) {
+      throw new ChatTemplateException(
+          "the chat template is "
+              + source.length()
+              + " characters long, over the limit of "
+              + MAX_SOURCE_CHARS);
+    }
+    new TemplateScan(source, knownFilter).scan();
+  }
+
+  private void scan() {
+    while (true) {
+      int open = source.indexOf('{', pos);
+      if (open < 0 || open + 1 >= source.length()) {
+        return;
+      }
+      char kind = source.charAt(open + 1);
+      pos = open + 2;
+      switch (kind) {
+        case '#' -> skipPast("#}", open);
+        case '{' -> tag(open, "}}", false);
+        case '%' -> tag(open, "%}", true);
+        default -> pos = open + 1;
+      }
+    }
+  }
+
+  private void skipPast(String end, int start) {
+    int at = source.indexOf(end, pos);
+    if (at < 0) {
+      throw error(start, "a comment is not closed");
+    }
+    pos = at + end.length();
+  }
+
+  /**
+   * Scans one {@code {{ }}} or {@code {% %}} tag from {@link #pos}, its opening at {@code start}.
+   */
+  private void tag(int start, String end, boolean statement) {
+    int bodyStart = pos;
+    int brackets = 0;
+    while (true) {
+      if (pos >= source.length()) {
+        throw error(start, "a tag is not closed: no '" + end + "' after its brackets close");
+      }
+      char c = source.charAt(pos);
+      if (c == '\'' || c == '"') {
+        skipString(c);
+        continue;
+      }
+      if (brackets == 0 && source.startsWith(end, pos)) {
+        break;
+      }
+      if (c == '(' || c == '[' || c == '{') {
+        if (++brackets > MAX_BRACKET_DEPTH) {
+          throw error(pos, "brackets nest deeper than " + MAX_BRACKET_DEPTH + " levels");
+        }
+      } else if (c == ')' || c == ']' || c == '}') {
+        brackets = Math.max(0, brackets - 1);
+      } else if (c == '|' && pos + 1 < source.length() && source.charAt(pos + 1) != '|') {
+        checkFilter(pos + 1);
+      }
+      pos++;
+    }
+    String body = source.substring(bodyStart, pos);
+    pos += end.length();
+    if (statement) {
+      statement(start, body);
+    }
+  }
+
+  private void skipString(char quote) {
+    int start = pos;
+    pos++;
+    while (pos < source.length()) {
+      char c = source.charAt(pos);
+      if (c == '\\') {
+        pos += 2;
+        continue;
+      }
+      pos++;
+      if (c == quote) {
+        return;
+      }
+    }
+    throw error(start, "a string is not closed");
+  }
+
+  private void checkFilter(int from) {
+    int i = from;
+    while (i < source.length() && Character.isWhitespace(source.charAt(i))) i++;
+    int nameStart = i;
+    while (i < source.length()
+        && (Character.isLetterOrDigit(source.charAt(i)) || source.charAt(i) == '_')) {
+      i++;
+    }
+    String name = source.substring(nameStart, i);
+    if (!name.isEmpty() && !knownFilter.test(name)) {
+      throw error(from, "unknown filter '" + name + "'");
+    }
+  }
+
+  /** Tracks block nesting from a statement's body, e.g. {@code - if x -}. */
+  private void statement(int start, String body) {
+    String text = body.strip();
+    if (text.startsWith("-") || text.startsWith("+")) {
+      text = text.substring(1).strip();
+    }
+    int nameEnd = 0;
+    while (nameEnd < text.length() && Character.isLetter(text.charAt(nameEnd))) nameEnd++;
+    String name = text.substring(0, nameEnd);
+    if (name.equals("raw")) {
+      int endRaw = source.indexOf("endraw", pos);
+      if (endRaw < 0) {
+        throw error(start, "a raw block is not closed");
+      }
+      pos = endRaw;
+      return;
+    }
+    // "{% set x %}...{% endset %}" is a block; "{% set x = y %}" is not.
+    boolean opens = BLOCK_TAGS.contains(name) || (name.equals("set") && !text.contains("="));
+    if (opens) {
+      if (++blockDepth > MAX_BLOCK_DEPTH) {
+        throw error(start, "blocks nest deeper than " + MAX_BLOCK_DEPTH + " levels");
+      }
+    } else if (name.startsWith("end") && blockDepth > 0) {
+      blockDepth--;
+    }
+  }
+
+  private ChatTemplateException error(int at, String problem) {
+    int line = 1;
+    for (int i = 0; i < at && i < source.length(); i++) {
+      if (source.charAt(i) == '\n') line++;
+    }
+    return new ChatTemplateException("line " + line + ": " + problem);
+  }
+}

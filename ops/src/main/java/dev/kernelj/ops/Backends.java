@@ -1,0 +1,29 @@
+package dev.kernelj.ops;
+
+import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.ops.reference.ReferenceOps;
+
+/** Opens the backends behind {@link Ops}, so that callers never name an implementation. */
+public final class Backends {
+  private Backends() {}
+
+  /** The Java reference backend: host tensors, every op computed by its reference twin. */
+  public static Ops reference() {
+    return new ReferenceOps();
+  }
+
+  /**
+   * The CUDA backend on device {@code ordinal}.
+   *
+   * @throws BackendUnavailableException when no GPU can be used here, with the reason in one line,
+   *     e.g. {@code "no usable CUDA device: libcuda cannot be loaded (...)"}
+   */
+  public static Ops cuda(int ordinal) {
+    try {
+      return CudaOps.open(ordinal);
+    } catch (RuntimeException | LinkageError e) {
+      String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+      throw new BackendUnavailableException(message.strip().replaceAll("\\s*\\R\\s*", "; "), e);
+    }
+  }
+}

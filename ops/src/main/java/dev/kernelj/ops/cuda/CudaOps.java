@@ -1,0 +1,564 @@
+package dev.kernelj.ops.cuda;
+
+import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.BFloat16;
+import dev.kernelj.ops.Capabilities;
+import dev.kernelj.ops.CapturedGraph;
+import dev.kernelj.ops.DTypes;
+import dev.kernelj.ops.DeviceAllocation;
+import dev.kernelj.ops.Float16;
+import dev.kernelj.ops.HostEncoding;
+import dev.kernelj.ops.MemoryInfo;
+import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.Residency;
+import dev.kernelj.ops.RopeConfig;
+import dev.kernelj.ops.SamplingParams;
+import dev.kernelj.ops.Shape;
+import dev.kernelj.ops.SoftmaxMask;
+import dev.kernelj.ops.StepIo;
+import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.TokenSampler;
+import dev.kernelj.ops.kernels.Activations;
+import dev.kernelj.ops.kernels.BlasMatmul;
+import dev.kernelj.ops.kernels.Casts;
+import dev.kernelj.ops.kernels.Elementwise;
+import dev.kernelj.ops.kernels.Embedding;
+import dev.kernelj.ops.kernels.Gemv;
+import dev.kernelj.ops.kernels.LayerNorm;
+import dev.kernelj.ops.kernels.OpChecks;
+import dev.kernelj.ops.kernels.RmsNorm;
+import dev.kernelj.ops.kernels.Rope;
+import dev.kernelj.ops.kernels.Softmax;
+import dev.kernelj.ops.kernels.sampling.Sampling;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+
+/**
+ * The CUDA backend: device tensors, the ops' DSL kernels and cuBLAS, all on one stream of a {@link
+ * DevicePort}. Checks every argument (shape, dtype, device) before it queues anything.
+ */
+public final class CudaOps implements Ops {
+  /**
+   * bf16 attention with head size 64 or 128 (the kernels' tiles); the GEMV kernel up to {@link
+   * Gemv#MAX_ROWS} rows; graphs; device memory.
+   */
+  private static final Capabilities CAPABILITIES =
+      new Capabilities(
+          "CUDA",
+          true,
+          true,
+          DType.BF16,
+          Set.of(DType.BF16),
+          Set.of(64, 128),
+          DTypes.FLOATING,
+          Gemv.MAX_ROWS);
+
+  /** Host bytes staged per pinned transfer. */
+  private static final int STAGING_BYTES = 32 << 20;
+
+  private final DevicePort port;
+  private final LoadedKernels kernels;
+  private final StreamRef stream;
+  private final Residency.OnDevice residency;
+  private final Map<RopeConfig, Tensor> ropeTables = new HashMap<>();
+  private final DeviceScratch scratch;
+  private final AttentionOps attention;
+  private final SamplingOps sampling;
+  private final RopeKvAppendOps ropeKvAppend;
+  private final PinnedUploads uploads;
+
+  public CudaOps(DevicePort port) {
+    this.port = port;
+    this.kernels = new LoadedKernels(port);
+    this.stream = port.stream();
+    this.residency = new Residency.OnDevice(this, name());
+    this.scratch = new DeviceScratch(port);
+    this.attention = new AttentionOps(residency, port, kernels, scratch);
+    this.sampling = new SamplingOps(residency, port, kernels, scratch);
+    this.ropeKvAppend = new RopeKvAppendOps(residency, kernels, stream);
+    this.uploads = new PinnedUploads(port);
+  }
+
+  /** Opens device {@code ordinal} through the first registered {@link DevicePort.Provider}. */
+  public static CudaOps open(int ordinal) {
+    return new CudaOps(openPort(ordinal));
+  }
+
+  /**
+   * The backend, or empty with the reason in {@code whyNot[0]} when no GPU can be used here: one
+   * line, e.g. {@code "no usable CUDA device: libcuda cannot be loaded (...)"}, for tests that skip
+   * and CLIs that fall back to the reference backend.
+   */
+  public static Optional<CudaOps> tryOpen(int ordinal, String[] whyNot) {
+    try {
+      return Optional.of(open(ordinal));
+    } catch (RuntimeException | LinkageError e) {
+      String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+      whyNot[0] = message.strip().replaceAll("\\s*\\R\\s*", "; ");
+      return Optional.empty();
+    }
+  }
+
+  static DevicePort openPort(int ordinal) {
+    for (DevicePort.Provider provider : ServiceLoader.load(DevicePort.Provider.class)) {
+      return provider.open(ordinal);
+    }
+    throw new IllegalStateException(
+        "no DevicePort.Provider is registered (META-INF/services/"
+            + DevicePort.Provider.class.getName()
+            + "); the runtime adapter is not on the class path");
+  }
+
+  /** The port this backend runs on (for benchmarks that time with events). */
+  public DevicePort port() {
+    return port;
+  }
+
+  @Override
+  public String name() {
+    return "cuda:" + port.deviceName();
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return CAPABILITIES;
+  }
+
+  // ---------------------------------------------------------------- the step machinery
+
+  @Override
+  public MemoryInfo memory() {
+    long[] info = port.memoryInfo();
+    return new MemoryInfo(info[0], info[1], false);
+  }
+
+  @Override
+  public StepIo stepIo(int capacityInts, int capacityFloats) {
+    return new PinnedStepIo(port, this, capacityInts, capacityFloats);
+  }
+
+  @Override
+  public TokenSampler tokenSampler(TokenSampler.Shape shape, StepIo io) {
+    return new BlockTokenSampler(this, new Sampling(kernels.sampling()), io, shape);
+  }
+
+  /** Empty where the port cannot capture (a test port); the caller then runs the body itself. */
+  @Override
+  public Optional<CapturedGraph> captureGraph(Runnable body) {
+    try {
+      return Optional.of(port.captureGraph(body));
+    } catch (UnsupportedOperationException e) {
+      return Optional.empty();
+    }
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  @Override
+  public Tensor empty(DType dtype, int... shape) {
+    Shape s = Shape.of(shape);
+    long bytes = Math.max(16, (s.numel() * dtype.byteSize() + 15) / 16 * 16);
+    long address = port.allocate(bytes);
+    return Tensor.onDevice(dtype, s, new DeviceAllocation(address, bytes, this, port::free));
+  }
+
+  @Override
+  public Tensor upload(Tensor host) {
+    if (!host.isHost()) {
+      throw new OpArgumentException("upload", "host", host + " is not a host tensor");
+    }
+    Tensor src = host.isContiguous() ? host : host.contiguousCopy();
+    Tensor dst = empty(src.dtype(), src.shape().toArray());
+    transfer(src, dst, true);
+    return dst;
+  }
+
+  @Override
+  public Tensor toHost(Tensor tensor) {
+    residency.require("toHost", "tensor", tensor);
+    OpChecks.contiguous("toHost", "tensor", tensor);
+    Tensor out = Tensor.zeros(tensor.dtype(), tensor.shape().toArray());
+    transfer(out, tensor, false);
+    return out;
+  }
+
+  /**
+   * Moves a contiguous tensor through a pinned staging buffer in chunks; synchronous when it
+   * returns.
+   */
+  private void transfer(Tensor host, Tensor device, boolean toDevice) {
+    int size = host.dtype().byteSize();
+    long total = host.numel();
+    int perChunk = STAGING_BYTES / size;
+    ByteBuffer staging = port.allocatePinned((long) Math.min(total, perChunk) * size + 16);
+    try {
+      for (long from = 0; from < total; from += perChunk) {
+        int count = (int) Math.min(perChunk, total - from);
+        long address = device.address() + from * size;
+        staging.clear();
+        if (toDevice) {
+          HostEncoding.encode(host, from, count, staging);
+          port.copyHostToDeviceAsync(address, staging, (long) count * size);
+          port.synchronize();
+        } else {
+          port.copyDeviceToHostAsync(staging, address, (long) count * size);
+          port.synchronize();
+          HostEncoding.decode(staging, host, from, count);
+        }
+      }
+    } finally {
+      port.freePinned(staging);
+    }
+  }
+
+  @Override
+  public void copy(Tensor dst, Tensor src) {
+    residency.require("copy", "dst,src", dst, src);
+    OpChecks.sameDtype("copy", "dst", dst, src);
+    OpChecks.sameShape("copy", "dst", dst, "src", src);
+    OpChecks.contiguous("copy", "dst", dst);
+    OpChecks.contiguous("copy", "src", src);
+    port.copyDeviceToDeviceAsync(
+        dst.address(), src.address(), src.numel() * src.dtype().byteSize());
+  }
+
+  @Override
+  public void copyFromHost(Tensor dst, ByteBuffer bytes) {
+    residency.require("copyFromHost", "dst", dst);
+    OpChecks.copyFromHost(dst, bytes);
+    uploads.copy(dst.address(), bytes);
+  }
+
+  @Override
+  public void fill(Tensor tensor, float value) {
+    residency.require("fill", "tensor", tensor);
+    OpChecks.contiguous("fill", "tensor", tensor);
+    long n = tensor.numel();
+    switch (tensor.dtype()) {
+      case F32 -> port.memsetD32Async(tensor.address(), Float.floatToRawIntBits(value), n);
+      case I32 -> port.memsetD32Async(tensor.address(), (int) value, n);
+      case F16 -> port.memsetD16Async(tensor.address(), Float16.fromFloat(value), n);
+      case BF16 -> port.memsetD16Async(tensor.address(), BFloat16.fromFloat(value), n);
+      default -> port.memsetD8Async(tensor.address(), (byte) (int) value, n);
+    }
+  }
+
+  @Override
+  public void synchronize() {
+    port.synchronize();
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  @Override
+  public void add(Tensor out, Tensor a, Tensor b) {
+    binary(Elementwise.BinaryOp.ADD, "add", out, a, b);
+  }
+
+  @Override
+  public void mul(Tensor out, Tensor a, Tensor b) {
+    binary(Elementwise.BinaryOp.MUL, "mul", out, a, b);
+  }
+
+  private void binary(Elementwise.BinaryOp op, String name, Tensor out, Tensor a, Tensor b) {
+    long bcols = OpChecks.binary(name, out, a, b);
+    residency.require(name, "out,a,b", out, a, b);
+    Elementwise.binary(kernels.elementwise(), stream, op, out, a, b, a.numel(), bcols);
+  }
+
+  @Override
+  public void scale(Tensor out, Tensor x, float s) {
+    OpChecks.elementwise("scale", out, x);
+    residency.require("scale", "out,x", out, x);
+    Elementwise.scale(kernels.elementwise(), stream, out, x, s, x.numel());
+  }
+
+  @Override
+  public void cast(Tensor out, Tensor in) {
+    OpChecks.cast(out, in);
+    residency.require("cast", "out,in", out, in);
+    if (out.dtype() == in.dtype()) {
+      copy(out, in);
+      return;
+    }
+    Casts.cast(kernels.casts(), stream, out, in, in.numel());
+  }
+
+  // ---------------------------------------------------------------- model ops
+
+  @Override
+  public void embedding(Tensor out, Tensor table, Tensor ids) {
+    OpChecks.Rows r = OpChecks.embedding(out, table, ids);
+    residency.require("embedding", "out,table,ids", out, table, ids);
+    Embedding.lookup(
+        kernels.embedding(), stream, out, table, ids, r.rows(), table.dim(0), r.cols());
+  }
+
+  @Override
+  public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
+    OpChecks.Rows r = OpChecks.norm("rmsNorm", out, x, weight);
+    residency.require("rmsNorm", "out,x,weight", out, x, weight);
+    RmsNorm.rmsNorm(
+        kernels.rmsNorm(),
+        stream,
+        out,
+        x,
+        weight,
+        r.rows(),
+        r.cols(),
+        r.rowStride(),
+        out.rowStride(),
+        eps);
+  }
+
+  @Override
+  public void rmsNormResidual(Tensor out, Tensor residual, Tensor x, Tensor weight, float eps) {
+    OpChecks.Rows r = OpChecks.norm("rmsNormResidual", out, x, weight);
+    OpChecks.sameDtype("rmsNormResidual", "residual", residual, x);
+    OpChecks.sameShape("rmsNormResidual", "residual", residual, "x", x);
+    OpChecks.rows("rmsNormResidual", "residual", residual);
+    residency.require("rmsNormResidual", "out,residual,x,weight", out, residual, x, weight);
+    RmsNorm.rmsNormResidual(
+        kernels.rmsNorm(),
+        stream,
+        out,
+        residual,
+        x,
+        weight,
+        r.rows(),
+        r.cols(),
+        r.rowStride(),
+        residual.rowStride(),
+        out.rowStride(),
+        eps);
+  }
+
+  @Override
+  public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
+    OpChecks.Rows r = OpChecks.norm("layerNorm", out, x, weight);
+    OpChecks.norm("layerNorm", out, x, bias);
+    residency.require("layerNorm", "out,x,weight,bias", out, x, weight, bias);
+    LayerNorm.layerNorm(
+        kernels.layerNorm(),
+        stream,
+        out,
+        x,
+        weight,
+        bias,
+        r.rows(),
+        r.cols(),
+        r.rowStride(),
+        out.rowStride(),
+        eps);
+  }
+
+  @Override
+  public void softmax(Tensor out, Tensor x, SoftmaxMask mask) {
+    OpChecks.softmax(out, x, mask);
+    residency.require("softmax", "out,x", out, x);
+    Tensor lengths = mask.lengths();
+    if (lengths != null) {
+      residency.require("softmax", "mask.lengths", lengths);
+    }
+    OpChecks.Rows r = OpChecks.rows("softmax", "x", x);
+    Softmax.softmax(
+        kernels.softmax(),
+        stream,
+        out,
+        x,
+        lengths,
+        r.rows(),
+        r.cols(),
+        r.rowStride(),
+        out.rowStride(),
+        mask.causalQueries(),
+        mask.causalOffset(),
+        mask.rowsPerLength());
+  }
+
+  @Override
+  public void silu(Tensor out, Tensor x) {
+    activation(Activations.Kind.SILU, "silu", out, x);
+  }
+
+  @Override
+  public void geluTanh(Tensor out, Tensor x) {
+    activation(Activations.Kind.GELU_TANH, "geluTanh", out, x);
+  }
+
+  @Override
+  public void geluErf(Tensor out, Tensor x) {
+    activation(Activations.Kind.GELU_ERF, "geluErf", out, x);
+  }
+
+  private void activation(Activations.Kind kind, String name, Tensor out, Tensor x) {
+    OpChecks.elementwise(name, out, x);
+    residency.require(name, "out,x", out, x);
+    Activations.activation(kernels.activations(), stream, kind, out, x, x.numel());
+  }
+
+  @Override
+  public void swiglu(Tensor out, Tensor gate, Tensor up) {
+    OpChecks.Rows[] r = OpChecks.swiglu(out, gate, up);
+    residency.require("swiglu", "out,gate,up", out, gate, up);
+    Activations.swiglu(
+        kernels.activations(),
+        stream,
+        out,
+        gate,
+        up,
+        r[0].rows(),
+        r[0].cols(),
+        r[1].rowStride(),
+        r[2].rowStride(),
+        r[0].rowStride());
+  }
+
+  @Override
+  public void rope(Tensor x, Tensor positions, RopeConfig config) {
+    OpChecks.rope(x, positions, config);
+    residency.require("rope", "x,positions", x, positions);
+    Tensor table = ropeTable(config);
+    Rope.rope(
+        kernels.rope(),
+        stream,
+        x,
+        positions,
+        table,
+        x.dim(0),
+        x.dim(1),
+        config.headDim(),
+        config.rotaryDim(),
+        x.stride(0),
+        x.stride(1),
+        config.layout() == RopeConfig.Layout.INTERLEAVED);
+  }
+
+  /** The inverse frequencies of {@code config} on the device, uploaded once per config. */
+  private Tensor ropeTable(RopeConfig config) {
+    synchronized (ropeTables) {
+      return ropeTables.computeIfAbsent(
+          config,
+          c -> {
+            float[] inv = c.inverseFrequencies();
+            return upload(Tensor.fromFloats(DType.F32, inv, inv.length));
+          });
+    }
+  }
+
+  @Override
+  public void ropeKvAppend(
+      Tensor qOut,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor qkv,
+      Tensor positions,
+      Tensor slots,
+      RopeConfig rope) {
+    ropeKvAppend.launch(qOut, kCache, vCache, qkv, positions, slots, rope, this::ropeTable);
+  }
+
+  @Override
+  public void matmul(Tensor out, Tensor x, Tensor w) {
+    int[] mnk = OpChecks.matmul(out, x, w);
+    residency.require("matmul", "out,x,w", out, x, w);
+    int m = mnk[0];
+    if (m == 0 || mnk[1] == 0) {
+      return;
+    }
+    if (m <= Gemv.MAX_ROWS) {
+      Gemv.gemv(
+          kernels.gemv(),
+          stream,
+          out,
+          x,
+          w,
+          m,
+          mnk[1],
+          mnk[2],
+          x.rowStride(),
+          w.rowStride(),
+          out.rowStride());
+      return;
+    }
+    if (x.dtype() == w.dtype()) {
+      port.gemm(
+          BlasMatmul.plan(
+              out, x, w, m, mnk[1], mnk[2], x.rowStride(), w.rowStride(), out.rowStride()));
+      return;
+    }
+    // cuBLAS multiplies A and B of one type: round x into w's dtype first, as the op's semantics
+    // say.
+    OpChecks.contiguous("matmul", "x (cast to w's dtype for cuBLAS)", x);
+    try (Tensor xw = empty(w.dtype(), m, mnk[2])) {
+      Casts.cast(kernels.casts(), stream, xw, x, (long) m * mnk[2]);
+      port.gemm(
+          BlasMatmul.plan(out, xw, w, m, mnk[1], mnk[2], mnk[2], w.rowStride(), out.rowStride()));
+    }
+  }
+
+  // ---------------------------------------------------------------- attention and sampling
+
+  @Override
+  public void attentionPrefill(
+      Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, int window) {
+    attention.prefill(out, q, k, v, scale, causal, window);
+  }
+
+  @Override
+  public void attentionDecode(
+      Tensor out,
+      Tensor q,
+      Tensor kCache,
+      Tensor vCache,
+      Tensor blockTable,
+      Tensor contextLengths,
+      float scale,
+      int window) {
+    attention.decode(out, q, kCache, vCache, blockTable, contextLengths, scale, window);
+  }
+
+  @Override
+  public void kvAppend(Tensor kCache, Tensor vCache, Tensor k, Tensor v, Tensor slots) {
+    attention.append(kCache, vCache, k, v, slots);
+  }
+
+  @Override
+  public void sample(
+      Tensor out, Tensor logits, Tensor history, SamplingParams params, long seed, long step) {
+    sampling.sample(out, logits, history, params, seed, step);
+  }
+
+  @Override
+  public void topLogprobs(Tensor ids, Tensor logprobs, Tensor logits) {
+    sampling.topLogprobs(ids, logprobs, logits);
+  }
+
+  @Override
+  public void tokenLogprobs(Tensor logprobs, Tensor logits, Tensor tokens) {
+    sampling.tokenLogprobs(logprobs, logits, tokens);
+  }
+
+  /** Waits for queued work, then frees cached tables and scratch, and closes the port. */
+  @Override
+  public void close() {
+    try {
+      port.synchronize();
+      uploads.close();
+      sampling.close();
+      scratch.close();
+      synchronized (ropeTables) {
+        ropeTables.values().forEach(Tensor::close);
+        ropeTables.clear();
+      }
+    } finally {
+      port.close();
+    }
+  }
+}

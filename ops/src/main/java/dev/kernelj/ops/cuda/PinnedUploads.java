@@ -1,0 +1,125 @@
+package dev.kernelj.ops.cuda;
+
+import java.nio.ByteBuffer;
+import java.util.stream.IntStream;
+
+/**
+ * Host-to-device copies of raw bytes through two page-locked staging buffers used in turn: while
+ * the DMA engine drains one, the host fills the other, so a long upload (a model's weights) runs at
+ * the slower of host memcpy and PCIe instead of their sum, and a copy from pageable memory never
+ * waits for the whole of itself. Large chunks are filled by several threads, because one core's
+ * memcpy out of a mapped file (page faults included) is slower than the link.
+ *
+ * <p>Buffers and their events are made on first use and kept until {@link #close}: pinning 2 x 16
+ * MiB costs milliseconds, which per tensor would add up to seconds over a model.
+ *
+ * <p>For measuring the alternative on a given machine, {@code -Dkernelj.hostCopy=pageable} hands
+ * direct buffers (mapped files) to the driver as they are: {@code cuMemcpyHtoDAsync} from pageable
+ * memory, which the driver stages through its own pinned buffers before it returns.
+ */
+final class PinnedUploads implements AutoCloseable {
+  /**
+   * Bytes per staged chunk: large enough that per-copy driver overhead vanishes, small enough to
+   * pin quickly.
+   */
+  static final int CHUNK_BYTES = 16 << 20;
+
+  /** Chunks at least this large are filled in parallel parts. */
+  private static final int PARALLEL_FILL_BYTES = 4 << 20;
+
+  private static final int FILL_THREADS =
+      Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+  private static final boolean PAGEABLE = "pageable".equals(System.getProperty("kernelj.hostCopy"));
+
+  private final DevicePort port;
+  private final ByteBuffer[] staging = new ByteBuffer[2];
+
+  /** Per buffer: an event recorded after the last copy out of it, or 0 before its first use. */
+  private final long[] drained = new long[2];
+
+  private final boolean[] pending = new boolean[2];
+  private int next;
+
+  PinnedUploads(DevicePort port) {
+    this.port = port;
+  }
+
+  /**
+   * Queues a copy of {@code src}'s remaining bytes to device address {@code dst}; returns once
+   * every byte has left {@code src} (the last chunk's DMA may still be queued).
+   */
+  synchronized void copy(long dst, ByteBuffer src) {
+    if (PAGEABLE && src.isDirect()) {
+      port.copyHostToDeviceAsync(dst, src.slice(), src.remaining());
+      return;
+    }
+    ByteBuffer in = src.duplicate();
+    long address = dst;
+    while (in.hasRemaining()) {
+      int n = Math.min(CHUNK_BYTES, in.remaining());
+      int i = next;
+      next ^= 1;
+      ByteBuffer buffer = ready(i);
+      fill(buffer, in.slice(in.position(), n));
+      in.position(in.position() + n);
+      port.copyHostToDeviceAsync(address, buffer, n);
+      port.recordEvent(drained[i]);
+      pending[i] = true;
+      address += n;
+    }
+  }
+
+  /**
+   * Buffer {@code i}, allocated on first use, after the copy last queued out of it has finished.
+   */
+  private ByteBuffer ready(int i) {
+    if (staging[i] == null) {
+      ByteBuffer pinned = port.allocatePinned(CHUNK_BYTES);
+      try {
+        drained[i] = port.createEvent();
+      } catch (RuntimeException e) {
+        port.freePinned(pinned);
+        throw e;
+      }
+      staging[i] = pinned; // both or neither: close() frees what staging[i] says exists
+    } else if (pending[i]) {
+      port.synchronizeEvent(drained[i]);
+      pending[i] = false;
+    }
+    return staging[i];
+  }
+
+  private static void fill(ByteBuffer buffer, ByteBuffer part) {
+    int n = part.remaining();
+    if (n < PARALLEL_FILL_BYTES || FILL_THREADS == 1) {
+      buffer.clear().put(part);
+      return;
+    }
+    int slice = (n + FILL_THREADS - 1) / FILL_THREADS;
+    IntStream.range(0, FILL_THREADS)
+        .parallel()
+        .forEach(
+            t -> {
+              int from = t * slice;
+              int length = Math.min(slice, n - from);
+              if (length > 0) {
+                buffer.slice(from, length).put(part.slice(part.position() + from, length));
+              }
+            });
+  }
+
+  /** Waits for queued copies out of the buffers, then frees them and their events. */
+  @Override
+  public synchronized void close() {
+    for (int i = 0; i < 2; i++) {
+      if (staging[i] != null) {
+        if (pending[i]) {
+          port.synchronizeEvent(drained[i]);
+        }
+        port.freePinned(staging[i]);
+        port.destroyEvent(drained[i]);
+        staging[i] = null;
+      }
+    }
+  }
+}

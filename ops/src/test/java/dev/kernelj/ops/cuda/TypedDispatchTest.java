@@ -1,0 +1,114 @@
+package dev.kernelj.ops.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kernelj.dsl.ConstPtr;
+import dev.kernelj.dsl.DType;
+import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.Tensor;
+import dev.kernelj.ops.kernels.RecordingKernels;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The CUDA backend picks each op's template instantiation by the tensors' dtypes and hands the
+ * launcher pointers typed by those dtypes, at the tensors' addresses: proved on the CPU through a
+ * port whose launchers record instead of launching.
+ */
+class TypedDispatchTest {
+  private final FakePort port = new FakePort();
+  private final CudaOps ops = new CudaOps(port);
+
+  private RecordingKernels.Call onlyLaunch() {
+    assertEquals(1, port.launches.size(), "launches: " + port.launches);
+    return port.launches.get(0);
+  }
+
+  /** The dtypes and addresses of the call's pointer arguments, in order. */
+  private static List<String> pointers(RecordingKernels.Call call) {
+    return call.args().stream()
+        .filter(a -> a instanceof ConstPtr<?>)
+        .map(a -> ((ConstPtr<?>) a).dtype() + "@" + Long.toHexString(((ConstPtr<?>) a).address()))
+        .toList();
+  }
+
+  private static String at(Tensor t) {
+    return t.dtype() + "@" + Long.toHexString(t.address());
+  }
+
+  @ParameterizedTest(name = "x {0} w {1} out {2}")
+  @CsvSource({
+    "BF16, BF16, BF16, kj_gemv_mma_wbf16_xbf16_obf16",
+    "BF16, BF16, F32, kj_gemv_mma_wbf16_xbf16_of32",
+    "F32, BF16, BF16, kj_gemv_mma_wbf16_xf32_obf16",
+    "F32, F16, F32, kj_gemv_mma_wf16_xf32_of32",
+    "F16, F16, F16, kj_gemv_mma_wf16_xf16_of16",
+    "F32, F32, F32, kj_gemv_simt_wf32_xf32_of32"
+  })
+  void aDecodeMatmulLaunchesTheGemvOfItsThreeDtypes(DType x, DType w, DType out, String kernel) {
+    Tensor xs = ops.empty(x, 2, 64);
+    Tensor ws = ops.empty(w, 32, 64);
+    Tensor os = ops.empty(out, 2, 32);
+    port.launches.clear();
+    ops.matmul(os, xs, ws);
+    RecordingKernels.Call call = onlyLaunch();
+    assertEquals(kernel, call.kernel());
+    assertEquals(List.of(at(os), at(xs), at(ws)), pointers(call));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"F32, kj_rmsnorm_f32", "F16, kj_rmsnorm_f16", "BF16, kj_rmsnorm_bf16"})
+  void rmsNormLaunchesItsDtypesInstantiation(DType t, String kernel) {
+    Tensor x = ops.empty(t, 3, 128);
+    Tensor w = ops.empty(t, 128);
+    Tensor out = ops.empty(t, 3, 128);
+    port.launches.clear();
+    ops.rmsNorm(out, x, w, 1e-5f);
+    RecordingKernels.Call call = onlyLaunch();
+    assertEquals(kernel, call.kernel());
+    assertEquals(List.of(at(out), at(x), at(w)), pointers(call));
+  }
+
+  @Test
+  void castsEmbeddingsAndActivationsFollowTheirDtypes() {
+    Tensor in = ops.empty(DType.BF16, 16);
+    Tensor out = ops.empty(DType.F16, 16);
+    port.launches.clear();
+    ops.cast(out, in);
+    assertEquals("kj_cast_bf16_f16", onlyLaunch().kernel());
+    assertEquals(List.of(at(out), at(in)), pointers(onlyLaunch()));
+
+    Tensor table = ops.empty(DType.F16, 10, 8);
+    Tensor ids = ops.empty(DType.I32, 3);
+    Tensor rows = ops.empty(DType.F32, 3, 8);
+    port.launches.clear();
+    ops.embedding(rows, table, ids);
+    assertEquals("kj_embedding_f16_f32", onlyLaunch().kernel());
+    assertEquals(List.of(at(rows), at(table), at(ids)), pointers(onlyLaunch()));
+
+    Tensor gateUp = ops.empty(DType.BF16, 2, 64);
+    Tensor act = ops.empty(DType.BF16, 2, 32);
+    port.launches.clear();
+    ops.swiglu(act, gateUp.slice(1, 0, 32), gateUp.slice(1, 32, 64));
+    assertEquals("kj_swiglu_bf16", onlyLaunch().kernel());
+    assertEquals(
+        List.of(at(act), at(gateUp), "BF16@" + Long.toHexString(gateUp.address() + 64)),
+        pointers(onlyLaunch()),
+        "the up half starts 32 bf16 elements into the row");
+  }
+
+  @Test
+  void aCombinationNoKernelTakesIsOneErrorBeforeAnyLaunch() {
+    Tensor x = ops.empty(DType.F16, 1, 64);
+    Tensor w = ops.empty(DType.BF16, 32, 64);
+    Tensor out = ops.empty(DType.F32, 1, 32);
+    port.launches.clear();
+    OpArgumentException e = assertThrows(OpArgumentException.class, () -> ops.matmul(out, x, w));
+    assertTrue(e.getMessage().startsWith("matmul:"), e.getMessage());
+    assertEquals(List.of(), port.launches);
+  }
+}

@@ -4,6 +4,7 @@ import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.EngineOptions;
+import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.util.ConsoleProgressBar;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -90,6 +91,22 @@ final class EngineMixin {
                   err.flush();
                 });
     return Engine.open(model, options);
+  }
+
+  /** The shared options as serving options (device, memory, dtype, graphs, progress, notes). */
+  ServingOptions.Builder serving(PrintWriter err) {
+    return ServingOptions.builder()
+        .device(Device.parse(device))
+        .gpuMemoryUtilization(gpuMemoryUtilization)
+        .maxModelLen(maxContext)
+        .activation(parseDtype(dtype))
+        .cudaGraphs(!noCudaGraphs)
+        .progress(ConsoleProgressBar.forStderr("loading " + model.getFileName(), false))
+        .notes(
+            note -> {
+              err.println("kernelj: note: " + note);
+              err.flush();
+            });
   }
 
   static DType parseDtype(String text) {

@@ -4,9 +4,8 @@ import dev.kernelj.llm.config.GenerationConfig;
 import dev.kernelj.ops.SamplingParams;
 
 /**
- * How the next token is chosen from the logits, in Hugging Face's order: repetition, presence and
- * frequency penalties over every token seen (prompt and generated), then temperature, top-k, top-p
- * and min-p, then a draw.
+ * How the next token is chosen from the logits, in Hugging Face's order: repetition penalty over
+ * every token seen (prompt and generated), then temperature, top-k, top-p and min-p, then a draw.
  *
  * @param temperature divides the logits; {@code <= 0} means greedy (argmax, lowest id on ties)
  * @param topK keep the k most likely tokens; 0 keeps all
@@ -16,10 +15,10 @@ import dev.kernelj.ops.SamplingParams;
  * @param seed seeds the draw; the same seed, prompt and settings give the same tokens, alone or in
  *     a batch (each sequence draws from its own Philox stream: key {@code seed}, counter = tokens
  *     generated so far)
- * @param presencePenalty subtracted once from the logit of every distinct seen token (OpenAI's
+ * @param presencePenalty subtracted once from the logit of every token already generated (OpenAI's
  *     {@code presence_penalty}); 0 is off
- * @param frequencyPenalty subtracted from a seen token's logit once per occurrence (OpenAI's {@code
- *     frequency_penalty}); 0 is off
+ * @param frequencyPenalty subtracted from a generated token's logit once per time it was generated
+ *     (OpenAI's {@code frequency_penalty}); 0 is off
  */
 public record SamplingSettings(
     double temperature,
@@ -81,7 +80,11 @@ public record SamplingSettings(
     return temperature <= 0;
   }
 
-  /** Whether a penalty changes any logit (so the sequence's history must reach the sampler). */
+  /**
+   * Whether a penalty changes any logit (so the sequence's history must reach the sampler). The
+   * static-batch engine counts the prompt and the output for every penalty; the serving engine
+   * counts only the output for presence and frequency penalties when no repetition penalty is set.
+   */
   public boolean penalizes() {
     return repetitionPenalty != 1 || presencePenalty != 0 || frequencyPenalty != 0;
   }

@@ -1,16 +1,15 @@
 package dev.kernelj.llm.server;
 
 import dev.kernelj.llm.config.ModelConfig;
-import dev.kernelj.llm.server.serial.SerialServingEngine;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.serving.ServingOptions;
+import dev.kernelj.llm.serving.runtime.ContinuousBatchingEngine;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import java.nio.file.Path;
 
 /**
  * Opens the {@link ServingEngine} that {@code kernelj serve} puts behind HTTP. The server knows
- * only this and the engine's interface: swapping in another engine (the continuous-batching
- * scheduler) is a new factory here.
+ * only this and the engine's interface.
  */
 @FunctionalInterface
 public interface ServingEngineFactory {
@@ -28,17 +27,10 @@ public interface ServingEngineFactory {
   /** Loads the model in {@code modelDir} with {@code options}. */
   Opened open(Path modelDir, ServingOptions options);
 
-  /**
-   * One request at a time on the engine of {@code kernelj generate} ({@link SerialServingEngine}).
-   */
-  ServingEngineFactory SERIAL =
+  /** The continuous-batching scheduler ({@link ContinuousBatchingEngine}). */
+  ServingEngineFactory CONTINUOUS_BATCHING =
       (modelDir, options) -> {
-        SerialServingEngine serial = SerialServingEngine.open(modelDir, options);
-        var engine = serial.engine();
-        return new Opened(
-            serial,
-            engine.config(),
-            engine.hasTokenizer() ? engine.tokenizer() : null,
-            engine.deviceName());
+        ContinuousBatchingEngine engine = ServingEngine.open(modelDir, options);
+        return new Opened(engine, engine.config(), engine.tokenizer(), engine.deviceName());
       };
 }

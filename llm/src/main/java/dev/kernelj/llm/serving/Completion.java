@@ -32,28 +32,4 @@ public record Completion(
     logprobs = List.copyOf(logprobs);
     promptLogprobs = List.copyOf(promptLogprobs);
   }
-
-  /** A completion without prompt logprobs. */
-  public Completion(
-      int[] tokenIds,
-      String text,
-      List<TokenLogprob> logprobs,
-      FinishReason finishReason,
-      int promptTokens,
-      int cachedPromptTokens,
-      long arrivalNanos,
-      long firstTokenNanos,
-      long finishNanos) {
-    this(
-        tokenIds,
-        text,
-        logprobs,
-        finishReason,
-        promptTokens,
-        cachedPromptTokens,
-        arrivalNanos,
-        firstTokenNanos,
-        finishNanos,
-        List.of());
-  }
 }

@@ -1,72 +1,205 @@
 package dev.kernelj.llm.serving;
 
+import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.EngineException;
-import dev.kernelj.llm.engine.EngineOptions;
+import dev.kernelj.llm.util.ProgressListener;
+import java.util.function.Consumer;
 
 /**
- * How a {@link ServingEngine} is set up: the model's device and memory, and the scheduler's limits
- * (the flags of {@code kernelj serve} and {@code kernelj bench --serve}, named as vLLM names them).
+ * How a {@link ServingEngine} is set up ({@code ServingEngine.open}); build one with {@link
+ * #builder()}.
  *
- * @param engine device, memory fraction ({@code --gpu-memory-utilization}), context per sequence
- *     ({@code --max-model-len}; 0: the model's, at most 4096), block size, dtype, CUDA graphs,
- *     progress and notes
- * @param maxNumSeqs most requests in the running batch ({@code --max-num-seqs})
- * @param maxNumBatchedTokens most tokens one scheduler step computes, decode tokens and prefill
- *     chunks together ({@code --max-num-batched-tokens})
- * @param maxWaiting most requests queued beyond the running batch; a submission past it is rejected
- *     with {@link RequestRejectedException.Reason#QUEUE_FULL} ({@code --max-waiting})
- * @param prefixCaching whether full KV blocks are shared between requests with the same prefix
- *     ({@code --no-prefix-caching} turns it off)
+ * @param device where to run
+ * @param gpuMemoryUtilization fraction of the card's memory for weights, step buffers and the KV
+ *     block pool together (on the CPU, of the free Java heap); the pool takes what is left
+ * @param maxModelLen longest prompt + output of one request; 0 for the model's {@code
+ *     max_position_embeddings} capped at 4096
+ * @param maxNumSeqs most sequences in the running batch (vLLM's {@code --max-num-seqs})
+ * @param maxNumBatchedTokens token budget of one step: decode rows and prefill chunks together
+ *     (vLLM's {@code --max-num-batched-tokens}); a longer prompt is prefilled in chunks
+ * @param prefixCaching whether full KV blocks are kept and shared by requests with the same prefix
+ * @param maxWaiting most requests queued; more are rejected with {@code QUEUE_FULL}
+ * @param blockSize tokens per KV block
+ * @param numKvBlocks blocks in the pool; 0 sizes it from the memory budget (at most what {@code
+ *     maxNumSeqs} sequences of {@code maxModelLen} tokens address). A set count may be smaller than
+ *     one longest sequence: requests that cannot fit are then rejected at submission
+ * @param activation dtype of activations and KV cache; null picks BF16 on CUDA, F32 on the CPU
+ * @param cudaGraphs whether decode-only steps replay CUDA graphs captured per batch-size bucket
+ * @param progress receives weight-loading progress in bytes
+ * @param notes receives one-line notes for the user (e.g. the CPU fallback of {@code auto})
  */
 public record ServingOptions(
-    EngineOptions engine,
+    Device device,
+    double gpuMemoryUtilization,
+    int maxModelLen,
     int maxNumSeqs,
     int maxNumBatchedTokens,
+    boolean prefixCaching,
     int maxWaiting,
-    boolean prefixCaching) {
-  public static final int DEFAULT_MAX_NUM_SEQS = 256;
-  public static final int DEFAULT_MAX_NUM_BATCHED_TOKENS = 2048;
-  public static final int DEFAULT_MAX_WAITING = 4096;
-
+    int blockSize,
+    int numKvBlocks,
+    DType activation,
+    boolean cudaGraphs,
+    ProgressListener progress,
+    Consumer<String> notes) {
   public ServingOptions {
-    if (engine == null) {
-      throw new EngineException("serving options need engine options");
-    }
-    if (maxNumSeqs < 1 || maxNumBatchedTokens < 1 || maxWaiting < 1) {
+    if (!(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
       throw new EngineException(
-          "max num seqs "
+          "gpu memory utilization must be in (0, 1], got " + gpuMemoryUtilization);
+    }
+    if (maxModelLen < 0 || maxNumSeqs < 1 || maxWaiting < 0 || blockSize < 1 || numKvBlocks < 0) {
+      throw new EngineException(
+          "max model length "
+              + maxModelLen
+              + " (>= 0, 0: the model's), max sequences "
               + maxNumSeqs
-              + ", max num batched tokens "
-              + maxNumBatchedTokens
-              + " and max waiting "
+              + " (>= 1), max waiting "
               + maxWaiting
-              + " must all be >= 1");
+              + " (>= 0), block size "
+              + blockSize
+              + " (>= 1) and KV blocks "
+              + numKvBlocks
+              + " (>= 0, 0: from memory) out of range");
+    }
+    if (maxNumBatchedTokens < maxNumSeqs) {
+      throw new EngineException(
+          "max batched tokens "
+              + maxNumBatchedTokens
+              + " must be at least max sequences "
+              + maxNumSeqs
+              + ": every running sequence needs a token of each step's budget");
+    }
+    if (activation != null
+        && activation != DType.F32
+        && activation != DType.F16
+        && activation != DType.BF16) {
+      throw new EngineException("activation dtype must be F32, F16 or BF16, got " + activation);
     }
   }
 
-  /** vLLM's defaults (256 sequences, 2048 tokens a step, prefix caching on) over {@code engine}. */
-  public static ServingOptions defaults(EngineOptions engine) {
-    return new ServingOptions(
-        engine, DEFAULT_MAX_NUM_SEQS, DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_WAITING, true);
+  /** Defaults: auto device, 90% of memory, 256 sequences, 2048 tokens a step, prefix caching on. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public ServingOptions withEngine(EngineOptions e) {
-    return new ServingOptions(e, maxNumSeqs, maxNumBatchedTokens, maxWaiting, prefixCaching);
+  /** A builder starting from these options. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.device = device;
+    b.gpuMemoryUtilization = gpuMemoryUtilization;
+    b.maxModelLen = maxModelLen;
+    b.maxNumSeqs = maxNumSeqs;
+    b.maxNumBatchedTokens = maxNumBatchedTokens;
+    b.prefixCaching = prefixCaching;
+    b.maxWaiting = maxWaiting;
+    b.blockSize = blockSize;
+    b.numKvBlocks = numKvBlocks;
+    b.activation = activation;
+    b.cudaGraphs = cudaGraphs;
+    b.progress = progress;
+    b.notes = notes;
+    return b;
   }
 
-  public ServingOptions withMaxNumSeqs(int n) {
-    return new ServingOptions(engine, n, maxNumBatchedTokens, maxWaiting, prefixCaching);
-  }
+  /** Builds {@link ServingOptions}; every setter returns the builder. */
+  public static final class Builder {
+    private Device device = Device.AUTO;
+    private double gpuMemoryUtilization = 0.9;
+    private int maxModelLen;
+    private int maxNumSeqs = 256;
+    private int maxNumBatchedTokens = 2048;
+    private boolean prefixCaching = true;
+    private int maxWaiting = 10_000;
+    private int blockSize = 16;
+    private int numKvBlocks;
+    private DType activation;
+    private boolean cudaGraphs = true;
+    private ProgressListener progress = ProgressListener.NONE;
+    private Consumer<String> notes = note -> {};
 
-  public ServingOptions withMaxNumBatchedTokens(int n) {
-    return new ServingOptions(engine, maxNumSeqs, n, maxWaiting, prefixCaching);
-  }
+    private Builder() {}
 
-  public ServingOptions withMaxWaiting(int n) {
-    return new ServingOptions(engine, maxNumSeqs, maxNumBatchedTokens, n, prefixCaching);
-  }
+    public Builder device(Device d) {
+      device = d;
+      return this;
+    }
 
-  public ServingOptions withPrefixCaching(boolean on) {
-    return new ServingOptions(engine, maxNumSeqs, maxNumBatchedTokens, maxWaiting, on);
+    public Builder gpuMemoryUtilization(double u) {
+      gpuMemoryUtilization = u;
+      return this;
+    }
+
+    public Builder maxModelLen(int n) {
+      maxModelLen = n;
+      return this;
+    }
+
+    public Builder maxNumSeqs(int n) {
+      maxNumSeqs = n;
+      return this;
+    }
+
+    public Builder maxNumBatchedTokens(int n) {
+      maxNumBatchedTokens = n;
+      return this;
+    }
+
+    public Builder prefixCaching(boolean on) {
+      prefixCaching = on;
+      return this;
+    }
+
+    public Builder maxWaiting(int n) {
+      maxWaiting = n;
+      return this;
+    }
+
+    public Builder blockSize(int n) {
+      blockSize = n;
+      return this;
+    }
+
+    public Builder numKvBlocks(int n) {
+      numKvBlocks = n;
+      return this;
+    }
+
+    public Builder activation(DType a) {
+      activation = a;
+      return this;
+    }
+
+    public Builder cudaGraphs(boolean on) {
+      cudaGraphs = on;
+      return this;
+    }
+
+    public Builder progress(ProgressListener p) {
+      progress = p;
+      return this;
+    }
+
+    public Builder notes(Consumer<String> n) {
+      notes = n;
+      return this;
+    }
+
+    public ServingOptions build() {
+      return new ServingOptions(
+          device,
+          gpuMemoryUtilization,
+          maxModelLen,
+          maxNumSeqs,
+          maxNumBatchedTokens,
+          prefixCaching,
+          maxWaiting,
+          blockSize,
+          numKvBlocks,
+          activation,
+          cudaGraphs,
+          progress,
+          notes);
+    }
   }
 }

@@ -61,7 +61,11 @@ class ServeCommandTest {
                 "--api-key",
                 "k3y",
                 "--max-model-len",
-                "256")
+                "256",
+                "--num-kv-blocks",
+                "64",
+                "--max-num-seqs",
+                "8")
             .redirectError(err.toFile())
             .start();
     try {
@@ -72,6 +76,7 @@ class ServeCommandTest {
       assertTrue(m.matches(), "start-up line: " + line + "\n" + Files.readString(err));
       assertEquals("tiny-cli", m.group(1));
       assertEquals("reference", m.group(3));
+      assertEquals("1024", m.group(4)); // --num-kv-blocks 64 of 16 tokens
       assertEquals("256", m.group(5));
       String url = m.group(2);
       assertEquals(200, RawHttp.get(url + "/health").statusCode());

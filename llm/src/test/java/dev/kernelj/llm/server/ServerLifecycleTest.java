@@ -46,7 +46,8 @@ class ServerLifecycleTest {
       assertEquals("model_loading", RawHttp.json(loading).get("error").get("code").asText());
       assertTrue(loading.headers().firstValue("Retry-After").isPresent());
       ServingEngineFactory.Opened opened =
-          ServingEngineFactory.SERIAL.open(TestServer.writeModel(dir), TestServer.cpuOptions());
+          ServingEngineFactory.CONTINUOUS_BATCHING.open(
+              TestServer.writeModel(dir), TestServer.cpuOptions());
       try {
         bare.ready(ServedModel.of("late", opened));
         assertEquals(200, RawHttp.get(bare.url() + "/health").statusCode());
@@ -101,7 +102,9 @@ class ServerLifecycleTest {
 
   @Test
   void aFullQueueIs503WithRetryAfter() throws Exception {
-    try (TestServer s = TestServer.start(dir, c -> c, TestServer.cpuOptions().withMaxWaiting(1))) {
+    try (TestServer s =
+        TestServer.start(
+            dir, c -> c, TestServer.cpuOptions().toBuilder().maxWaiting(1).maxNumSeqs(1).build())) {
       ServingEngine engine = s.opened.engine();
       try (Socket running = send(s, LONG, false)) {
         await(() -> engine.stats().running() == 1, "the first request runs");
@@ -154,7 +157,11 @@ class ServerLifecycleTest {
 
   @Test
   void shutdownAbortsWhatOutlastsTheGrace() throws Exception {
-    TestServer s = TestServer.start(dir, c -> c.withGraceMillis(200), TestServer.cpuOptions());
+    TestServer s =
+        TestServer.start(
+            dir,
+            c -> c.withGraceMillis(200),
+            TestServer.cpuOptions().toBuilder().maxNumSeqs(1).build());
     CompletableFuture<HttpResponse<String>> whole = RawHttp.postAsync(s.url() + CHAT, LONG);
     CompletableFuture<HttpResponse<String>> streamed =
         RawHttp.postAsync(s.url() + CHAT, LONG.replace("{", "{\"stream\": true, "));

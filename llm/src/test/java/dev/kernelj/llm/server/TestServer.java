@@ -1,19 +1,16 @@
 package dev.kernelj.llm.server;
 
 import dev.kernelj.llm.engine.Device;
-import dev.kernelj.llm.engine.EngineOptions;
 import dev.kernelj.llm.model.TinyLlama;
 import dev.kernelj.llm.serving.ServingOptions;
-import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.llm.testing.Gpu;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A server on a free local port in front of a tiny random Llama (byte-level tokenizer, a chat
@@ -38,7 +35,7 @@ final class TestServer implements AutoCloseable {
     this.modelDir = modelDir;
     this.server = new OpenAiServer(config.withLog(log::add));
     server.start();
-    this.opened = ServingEngineFactory.SERIAL.open(modelDir, options);
+    this.opened = ServingEngineFactory.CONTINUOUS_BATCHING.open(modelDir, options);
     server.ready(ServedModel.of(MODEL_NAME, opened));
   }
 
@@ -67,8 +64,13 @@ final class TestServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The CPU backend with a pool of 256 KV blocks (4,096 tokens): enough for the tests' concurrency
+   * (the load test preempts at its peak), and small because the reference attention reads the whole
+   * pool every step.
+   */
   static ServingOptions cpuOptions() {
-    return ServingOptions.defaults(EngineOptions.defaults().withDevice(Device.CPU));
+    return ServingOptions.builder().device(Device.CPU).numKvBlocks(256).build();
   }
 
   static TestServer start(Path dir) throws IOException {
@@ -80,14 +82,11 @@ final class TestServer implements AutoCloseable {
    * test without a usable GPU.
    */
   static TestServer startOnGpu(Path dir) throws IOException {
-    String[] why = new String[1];
-    Optional<CudaOps> probe = CudaOps.tryOpen(0, why);
-    Assumptions.assumeTrue(probe.isPresent(), () -> "no usable GPU: " + why[0]);
-    probe.get().close();
+    Gpu.assumeUsable();
     return new TestServer(
         writeModel(dir, TinyLlama.LLAMA_H64),
         ServerConfig.defaults().withPort(0),
-        ServingOptions.defaults(EngineOptions.defaults().withDevice(Device.CUDA)));
+        ServingOptions.builder().device(Device.CUDA).build());
   }
 
   static TestServer start(Path dir, UnaryOperator<ServerConfig> config, ServingOptions options)

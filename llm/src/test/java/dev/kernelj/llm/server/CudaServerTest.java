@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * seeded choices, each checked against the same engine alone. Skips without a GPU.
  */
 @Tag("gpu")
-class CudaServingTest {
+class CudaServerTest {
   @TempDir static Path dir;
   static TestServer server;
   static Oracle oracle;

@@ -154,6 +154,7 @@ final class StepDriver {
     started(r);
     scheduler.finish(r.sequence);
     live.remove(r);
+    publish(); // a caller that has its completion sees it counted out of the stats
     Sequence s = r.sequence;
     r.handle.finish(
         last,
@@ -165,6 +166,7 @@ final class StepDriver {
     started(r);
     scheduler.finish(r.sequence);
     live.remove(r);
+    publish();
     r.handle.fail(error);
   }
 

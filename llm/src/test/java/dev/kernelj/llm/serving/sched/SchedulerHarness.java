@@ -24,7 +24,7 @@ final class SchedulerHarness {
   final int maxNumSeqs;
   final int budget;
   final List<Sequence> sequences = new ArrayList<>();
-  final List<boolean[]> scored = new ArrayList<>(); // per sequence: prompt positions given logits
+  final List<boolean[]> scored = new ArrayList<>(); // per sequence: prompt positions scored
   int steps;
   boolean chunked;
   boolean scoredInChunks;
@@ -77,16 +77,7 @@ final class SchedulerHarness {
     if (pool.usedCount() != 0) {
       throw new AssertionError("blocks still held after every request ended: " + pool);
     }
-    for (int i = 0; i < arrivals.size(); i++) {
-      Sequence s = sequences.get(i);
-      if (s.promptLogprobs() >= 0 && s.generated() > 0) {
-        for (int p = 0; p + 1 < s.promptLength(); p++) {
-          if (!scored.get(i)[p]) {
-            throw new AssertionError(s + " sampled without logits at prompt position " + p);
-          }
-        }
-      }
-    }
+
     List<int[]> outputs = new ArrayList<>();
     for (Sequence s : sequences) {
       outputs.add(Arrays.copyOfRange(s.tokenArray(), s.promptLength(), s.length()));
@@ -108,6 +99,17 @@ final class SchedulerHarness {
     }
     if (rows != step.logitRows() || rows > maxNumSeqs) {
       throw new AssertionError(rows + " logit rows, the step says " + step.logitRows());
+    }
+    for (int e = 0; e < step.size(); e++) {
+      Sequence s = step.sequence(e);
+      if (step.samples(e) && s.generated() == 0 && s.promptLogprobs() >= 0) {
+        boolean[] marks = scored.get(sequences.indexOf(s));
+        for (int p = 0; p + 1 < s.promptLength(); p++) {
+          if (!marks[p]) {
+            throw new AssertionError(s + " samples first without logits at prompt position " + p);
+          }
+        }
+      }
     }
     model.execute(step, result);
     scheduler.commit(step, result.tokens);
@@ -132,9 +134,6 @@ final class SchedulerHarness {
         throw new AssertionError(s + " feeds prompt positions unscored");
       }
       return;
-    }
-    if (step.start(e) == 0) {
-      java.util.Arrays.fill(marks, false); // computed from the start again (after a preemption)
     }
     scoredInChunks |= step.count(e) < s.promptLength() - 1;
     int end = Math.min(step.start(e) + step.count(e), marks.length);

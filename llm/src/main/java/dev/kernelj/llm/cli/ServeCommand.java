@@ -71,7 +71,8 @@ public final class ServeCommand implements Callable<Integer> {
       defaultValue = "4096",
       paramLabel = "N",
       description =
-          "Most queued requests; beyond it 503 with Retry-After (default: ${DEFAULT-VALUE}).")
+          "Most requests waiting to start; beyond it 503 with Retry-After (default:"
+              + " ${DEFAULT-VALUE}).")
   int maxWaiting;
 
   @Option(names = "--log-prompts", description = "Include prompts in the access log lines.")

@@ -23,12 +23,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code kernelj bench}: random prompts of a fixed length, greedy, no EOS, a warm-up round (kernels
  * loaded, CUDA graphs captured), then one measured round: prefill tok/s, decode tok/s per stream
- * and total, time to first token, weights and KV memory, and the device.
+ * and total, time to first token, weights and KV memory, and the device. With {@code --serve}, the
+ * serving benchmark instead ({@link ServeBench}).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Measure prefill and decode speed on random prompts.")
+    description =
+        "Measure prefill and decode speed on random prompts; with --serve, serving through the"
+            + " continuous-batching scheduler.")
 public final class BenchCommand implements Callable<Integer> {
   /** More sequences than any step buffer or KV cache here would hold. */
   static final int MAX_BATCH = 4096;
@@ -36,6 +39,8 @@ public final class BenchCommand implements Callable<Integer> {
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
   @Mixin private EngineMixin engineOptions;
+
+  @Mixin private ServeBenchOptions serveOptions;
 
   @Option(
       names = "--batch-size",
@@ -62,8 +67,25 @@ public final class BenchCommand implements Callable<Integer> {
   private boolean json;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     engineOptions.validate();
+    if (serveOptions.serve) {
+      for (String staticOnly : new String[] {"--batch-size", "--prompt-len", "--gen-len"}) {
+        OptionChecks.require(
+            spec,
+            !spec.commandLine().getParseResult().hasMatchedOption(staticOnly),
+            staticOnly
+                + " is for the static-batch bench; with --serve use --input-len, --output-len"
+                + " and --max-num-seqs");
+      }
+      return ServeBench.run(
+          engineOptions,
+          serveOptions,
+          spec,
+          json,
+          spec.commandLine().getOut(),
+          spec.commandLine().getErr());
+    }
     OptionChecks.within(spec, "--batch-size", batchSize, 1, MAX_BATCH);
     OptionChecks.atLeast(spec, "--prompt-len", promptLen, 1);
     OptionChecks.atLeast(spec, "--gen-len", genLen, 1);

@@ -5,11 +5,11 @@ import dev.kernelj.llm.engine.ContextBeyondModelException;
 import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.EngineOptions;
+import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.util.ConsoleProgressBar;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,10 +17,6 @@ import picocli.CommandLine.Spec;
 
 /** The options every engine-backed subcommand shares: model, device and memory. */
 final class EngineMixin {
-  private static final Set<String> DEVICES = Set.of("cuda", "cpu", "auto");
-  private static final Set<String> DTYPES =
-      Set.of("bf16", "bfloat16", "f16", "fp16", "float16", "f32", "fp32", "float32");
-
   @Spec(Spec.Target.MIXEE)
   private CommandSpec command;
 
@@ -70,19 +66,9 @@ final class EngineMixin {
   void validate() {
     OptionChecks.require(
         command, !model.toString().isEmpty(), "--model must name the model directory");
-    OptionChecks.require(
-        command,
-        DEVICES.contains(device.strip().toLowerCase(Locale.ROOT)),
-        "--device must be cuda, cpu or auto but is \"" + device + "\"");
-    OptionChecks.require(
-        command,
-        dtype == null || DTYPES.contains(dtype.toLowerCase(Locale.ROOT)),
-        "--dtype must be bf16, f16 or f32 but is \"" + dtype + "\"");
-    OptionChecks.require(
-        command,
-        gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1,
-        "--gpu-memory-utilization must be in (0, 1] but is "
-            + OptionChecks.show(gpuMemoryUtilization));
+    OptionChecks.device(command, device);
+    OptionChecks.dtype(command, dtype);
+    OptionChecks.memoryFraction(command, gpuMemoryUtilization);
     OptionChecks.atLeast(command, "--max-context", maxContext, 0);
   }
 
@@ -119,6 +105,22 @@ final class EngineMixin {
               + e.modelMax()
               + " or leave it out");
     }
+  }
+
+  /** The shared options as serving options (device, memory, dtype, graphs, progress, notes). */
+  ServingOptions.Builder serving(PrintWriter err) {
+    return ServingOptions.builder()
+        .device(Device.parse(device))
+        .gpuMemoryUtilization(gpuMemoryUtilization)
+        .maxModelLen(maxContext)
+        .activation(parseDtype(dtype))
+        .cudaGraphs(!noCudaGraphs)
+        .progress(ConsoleProgressBar.forStderr("loading " + model.getFileName(), false))
+        .notes(
+            note -> {
+              err.println("kernelj: note: " + note);
+              err.flush();
+            });
   }
 
   static DType parseDtype(String text) {

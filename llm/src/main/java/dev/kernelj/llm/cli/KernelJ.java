@@ -25,6 +25,7 @@ import picocli.CommandLine.ScopeType;
       ChatCommand.class,
       BenchCommand.class,
       LogitsCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class KernelJ implements Runnable {

@@ -2,6 +2,7 @@ package dev.kernelj.llm.cli;
 
 import dev.kernelj.llm.engine.Engine;
 import java.util.Locale;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -10,6 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * error (exit code 2) naming the option, never a failure later in the engine.
  */
 final class OptionChecks {
+  private static final Set<String> DEVICES = Set.of("cuda", "cpu", "auto");
+  private static final Set<String> DTYPES =
+      Set.of("bf16", "bfloat16", "f16", "fp16", "float16", "f32", "fp32", "float32");
+
   private OptionChecks() {}
 
   /** Fails with {@code message} as a usage error of {@code spec}'s command unless {@code ok}. */
@@ -30,6 +35,30 @@ final class OptionChecks {
         spec,
         value >= min && value <= max,
         option + " must be " + min + " to " + max + " but is " + value);
+  }
+
+  /** {@code --device} must be cuda, cpu or auto. */
+  static void device(CommandSpec spec, String device) {
+    require(
+        spec,
+        DEVICES.contains(device.strip().toLowerCase(Locale.ROOT)),
+        "--device must be cuda, cpu or auto but is \"" + device + "\"");
+  }
+
+  /** {@code --dtype}, when given, must name bf16, f16 or f32. */
+  static void dtype(CommandSpec spec, String dtype) {
+    require(
+        spec,
+        dtype == null || DTYPES.contains(dtype.toLowerCase(Locale.ROOT)),
+        "--dtype must be bf16, f16 or f32 but is \"" + dtype + "\"");
+  }
+
+  /** {@code --gpu-memory-utilization} must be in (0, 1]. */
+  static void memoryFraction(CommandSpec spec, double fraction) {
+    require(
+        spec,
+        fraction > 0 && fraction <= 1,
+        "--gpu-memory-utilization must be in (0, 1] but is " + show(fraction));
   }
 
   /**

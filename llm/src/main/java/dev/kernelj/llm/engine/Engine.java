@@ -98,13 +98,13 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private static void daemon(Runnable task) {
+  static void daemon(Runnable task) {
     Thread t = new Thread(task, "kernelj-tokenizer-load");
     t.setDaemon(true);
     t.start();
   }
 
-  private static Tokenizer loadTokenizer(Path modelDir) {
+  static Tokenizer loadTokenizer(Path modelDir) {
     if (!ModelFiles.isPresent(modelDir.resolve("tokenizer.json"))) {
       return null;
     }

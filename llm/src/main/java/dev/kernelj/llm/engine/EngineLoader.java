@@ -19,8 +19,6 @@ import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.StepIo;
 import dev.kernelj.ops.TokenSampler;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -35,7 +33,7 @@ import java.util.concurrent.CompletionException;
  * ones made is closed in reverse order.
  */
 final class EngineLoader {
-  private final Deque<AutoCloseable> made = new ArrayDeque<>();
+  private final LoadedParts parts = new LoadedParts();
 
   private EngineLoader() {}
 
@@ -55,12 +53,12 @@ final class EngineLoader {
     long start = System.nanoTime();
     try {
       ModelConfig config = ModelConfigReader.read(modelDir);
-      int maxContext = contextOf(config, options);
+      int maxContext = contextOf(config, options.maxContext(), "max context");
       int maxBatch = options.maxBatch();
       long configNanos = System.nanoTime() - start;
       long backendStart = System.nanoTime();
 
-      Ops ops = keep(options.device().open(options.notes()));
+      Ops ops = parts.keep(options.device().open(options.notes()));
       Capabilities caps = ops.capabilities();
       DType activation = BackendSupport.activation(options, caps);
       BackendSupport.check(config, activation, caps);
@@ -83,7 +81,7 @@ final class EngineLoader {
         weightsStart = System.nanoTime();
         configNanos += weightsStart - checkpointStart; // the checkpoint's headers count as config
         weights =
-            keep(
+            parts.keep(
                 WeightLoader.load(
                     checkpoint, config, quantization, activation, ops, options.progress()));
         ops.synchronize(); // the last copies are queued: wait, so the weights phase is timed whole
@@ -98,8 +96,9 @@ final class EngineLoader {
               StepBuffers.inputWords(maxContext, 1, 1),
               StepBuffers.inputWords(maxBatch, maxBatch, blocksPerSeq));
       StepIo io =
-          keep(ops.stepIo(inputWords + samplerShape.stagedInts(), maxBatch * config.vocabSize()));
-      TokenSampler sampler = keep(ops.tokenSampler(samplerShape, io));
+          parts.keep(
+              ops.stepIo(inputWords + samplerShape.stagedInts(), maxBatch * config.vocabSize()));
+      TokenSampler sampler = parts.keep(ops.tokenSampler(samplerShape, io));
       long setupPart = System.nanoTime() - weightsDone;
 
       long cacheStart = System.nanoTime();
@@ -117,13 +116,13 @@ final class EngineLoader {
               maxContext,
               budget.describe(weights.bytes()));
       PagedKvCache cache =
-          keep(PagedKvCache.allocate(ops, config, activation, blocks, options.blockSize()));
+          parts.keep(PagedKvCache.allocate(ops, config, activation, blocks, options.blockSize()));
       ops.synchronize(); // stream-ordered allocations: count their mapping here, not in a step
       long cacheDone = System.nanoTime();
 
       LlamaModel model = new LlamaModel(config, ops, weights, activation);
       DecodeRunner runner =
-          keep(
+          parts.keep(
               new DecodeRunner(
                   model, cache, sampler, maxBatch, blocksPerSeq, options.cudaGraphs()));
       long setupDone = System.nanoTime();
@@ -147,48 +146,30 @@ final class EngineLoader {
       return new Engine(
           config, tokenizer, ops, model, cache, runner, sampler, io, maxContext, maxBatch, timings);
     } catch (RuntimeException | Error e) {
-      closeAll(e);
+      parts.closeAll(e);
       throw e;
     }
   }
 
   /**
-   * The context the options ask for, capped by the model and {@link Engine#DEFAULT_CONTEXT_CAP}.
+   * The context {@code requested} asks for (0: the model's), capped by the model and {@link
+   * Engine#DEFAULT_CONTEXT_CAP}; {@code name} names the setting in the error when the model allows
+   * less.
    */
-  private static int contextOf(ModelConfig config, EngineOptions options) {
+  static int contextOf(ModelConfig config, int requested, String name) {
     int modelMax =
         config.maxPositionEmbeddings() > 0
             ? config.maxPositionEmbeddings()
             : Engine.DEFAULT_CONTEXT_CAP;
-    int context =
-        options.maxContext() > 0
-            ? options.maxContext()
-            : Math.min(modelMax, Engine.DEFAULT_CONTEXT_CAP);
+    int context = requested > 0 ? requested : Math.min(modelMax, Engine.DEFAULT_CONTEXT_CAP);
     if (context > modelMax) {
       throw new ContextBeyondModelException(context, modelMax);
     }
     return context;
   }
 
-  /** Remembers {@code part} so that a later failure closes it. */
-  private <T extends AutoCloseable> T keep(T part) {
-    made.push(part);
-    return part;
-  }
-
-  /** Closes what the stages made, newest first; failures join {@code cause} as suppressed. */
-  private void closeAll(Throwable cause) {
-    while (!made.isEmpty()) {
-      try {
-        made.pop().close();
-      } catch (Exception | Error e) {
-        cause.addSuppressed(e);
-      }
-    }
-  }
-
   /** The tokenizer loaded on another thread, its failure rethrown as it was thrown there. */
-  private static Tokenizer await(CompletableFuture<Tokenizer> pending) {
+  static Tokenizer await(CompletableFuture<Tokenizer> pending) {
     try {
       return pending.join();
     } catch (CompletionException e) {
@@ -206,7 +187,7 @@ final class EngineLoader {
    * Bytes the weights will take in the backend's memory: matrices keep their stored dtype when the
    * activations are f32, else take the activation dtype (as {@link WeightLoader} does).
    */
-  private static long estimateWeightBytes(
+  static long estimateWeightBytes(
       SafetensorsCheckpoint checkpoint, DType activation, Capabilities caps) {
     long total = 0;
     for (String name : checkpoint.tensorNames()) {

@@ -6,9 +6,10 @@ import dev.kernelj.ops.kernels.sampling.SamplingKernels;
  * Turns the sampler's mark on a row it could not draw from into an error naming the sequence and
  * the step. Both backends' samplers mark such rows the same way ({@link SamplingKernels#NON_FINITE}
  * for NaN or infinite logits, {@link SamplingKernels#ALL_MASKED} when every logit is -infinity), so
- * a step finds out from the ids it reads back anyway, without reading the logits.
+ * a step finds out from the ids it reads back anyway, without reading the logits; the sampler never
+ * throws for such a row, so the other rows of its step keep their tokens.
  */
-final class SampledTokens {
+public final class SampledTokens {
   private SampledTokens() {}
 
   /**
@@ -27,13 +28,30 @@ final class SampledTokens {
             + ", token "
             + step
             + (step == 1 ? " (after the prompt)" : " (decode step " + (step - 1) + ")");
-    if (token == SamplingKernels.ALL_MASKED) {
-      throw new EngineException("every logit of " + where + " is -infinity: no token can be drawn");
+    throw new EngineException(markProblem(token, where));
+  }
+
+  /**
+   * Why {@code token} cannot be a sampled token of a vocabulary of {@code vocabSize} ({@code where}
+   * names the row for the message, e.g. "request 7, token 3"), or null when it can.
+   */
+  public static String problem(int token, int vocabSize, String where) {
+    if (token >= 0 && token < vocabSize) {
+      return null;
     }
-    throw new EngineException(
-        "the logits of "
-            + where
-            + " hold NaN or infinity: the model computes non-finite values; check its weights"
-            + " (NaN or infinite entries, or values that overflow the activation dtype)");
+    if (token == SamplingKernels.ALL_MASKED || token == SamplingKernels.NON_FINITE) {
+      return markProblem(token, where);
+    }
+    return where + ": the sampler drew token " + token + ", outside the vocabulary of " + vocabSize;
+  }
+
+  private static String markProblem(int token, String where) {
+    if (token == SamplingKernels.ALL_MASKED) {
+      return "every logit of " + where + " is -infinity: no token can be drawn";
+    }
+    return "the logits of "
+        + where
+        + " hold NaN or infinity: the model computes non-finite values; check its weights"
+        + " (NaN or infinite entries, or values that overflow the activation dtype)";
   }
 }

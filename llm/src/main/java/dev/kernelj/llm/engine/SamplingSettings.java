@@ -15,15 +15,28 @@ import dev.kernelj.ops.SamplingParams;
  * @param seed seeds the draw; the same seed, prompt and settings give the same tokens, alone or in
  *     a batch (each sequence draws from its own Philox stream: key {@code seed}, counter = tokens
  *     generated so far)
+ * @param presencePenalty subtracted once from the logit of every token already generated (OpenAI's
+ *     {@code presence_penalty}); 0 is off
+ * @param frequencyPenalty subtracted from a generated token's logit once per time it was generated
+ *     (OpenAI's {@code frequency_penalty}); 0 is off
  */
 public record SamplingSettings(
-    double temperature, int topK, double topP, double minP, double repetitionPenalty, long seed) {
+    double temperature,
+    int topK,
+    double topP,
+    double minP,
+    double repetitionPenalty,
+    long seed,
+    double presencePenalty,
+    double frequencyPenalty) {
   public SamplingSettings {
     if (Double.isNaN(temperature)
         || topK < 0
         || !(topP > 0 && topP <= 1)
         || !(minP >= 0 && minP < 1)
-        || !(repetitionPenalty > 0)) {
+        || !(repetitionPenalty > 0)
+        || !Double.isFinite(presencePenalty)
+        || !Double.isFinite(frequencyPenalty)) {
       throw new EngineException(
           "sampling settings out of range: temperature "
               + temperature
@@ -35,8 +48,18 @@ public record SamplingSettings(
               + minP
               + " (in [0, 1)), repetition penalty "
               + repetitionPenalty
-              + " (> 0)");
+              + " (> 0), presence penalty "
+              + presencePenalty
+              + " and frequency penalty "
+              + frequencyPenalty
+              + " (finite)");
     }
+  }
+
+  /** Settings without presence and frequency penalties. */
+  public SamplingSettings(
+      double temperature, int topK, double topP, double minP, double repetitionPenalty, long seed) {
+    this(temperature, topK, topP, minP, repetitionPenalty, seed, 0, 0);
   }
 
   /** Argmax every step. */
@@ -58,11 +81,12 @@ public record SamplingSettings(
   }
 
   /**
-   * Whether the repetition penalty changes any logit (so the sequence's history must reach the
-   * sampler).
+   * Whether a penalty changes any logit (so the sequence's history must reach the sampler). The
+   * static-batch engine counts the prompt and the output for every penalty; the serving engine
+   * counts only the output for presence and frequency penalties when no repetition penalty is set.
    */
   public boolean penalizes() {
-    return repetitionPenalty != 1;
+    return repetitionPenalty != 1 || presencePenalty != 0 || frequencyPenalty != 0;
   }
 
   /** These settings as the ops' sampling parameters (greedy: temperature 0). */
@@ -70,7 +94,8 @@ public record SamplingSettings(
     float t = isGreedy() ? 0f : (float) temperature;
     try {
       return SamplingParams.of(t, topK, (float) topP, (float) minP)
-          .withPenalties((float) repetitionPenalty, 0f, 0f);
+          .withPenalties(
+              (float) repetitionPenalty, (float) presencePenalty, (float) frequencyPenalty);
     } catch (IllegalArgumentException e) {
       throw new EngineException(
           "sampling settings "
@@ -81,26 +106,42 @@ public record SamplingSettings(
   }
 
   public SamplingSettings withTemperature(double t) {
-    return new SamplingSettings(t, topK, topP, minP, repetitionPenalty, seed);
+    return new SamplingSettings(
+        t, topK, topP, minP, repetitionPenalty, seed, presencePenalty, frequencyPenalty);
   }
 
   public SamplingSettings withTopK(int k) {
-    return new SamplingSettings(temperature, k, topP, minP, repetitionPenalty, seed);
+    return new SamplingSettings(
+        temperature, k, topP, minP, repetitionPenalty, seed, presencePenalty, frequencyPenalty);
   }
 
   public SamplingSettings withTopP(double p) {
-    return new SamplingSettings(temperature, topK, p, minP, repetitionPenalty, seed);
+    return new SamplingSettings(
+        temperature, topK, p, minP, repetitionPenalty, seed, presencePenalty, frequencyPenalty);
   }
 
   public SamplingSettings withMinP(double p) {
-    return new SamplingSettings(temperature, topK, topP, p, repetitionPenalty, seed);
+    return new SamplingSettings(
+        temperature, topK, topP, p, repetitionPenalty, seed, presencePenalty, frequencyPenalty);
   }
 
   public SamplingSettings withRepetitionPenalty(double r) {
-    return new SamplingSettings(temperature, topK, topP, minP, r, seed);
+    return new SamplingSettings(
+        temperature, topK, topP, minP, r, seed, presencePenalty, frequencyPenalty);
   }
 
   public SamplingSettings withSeed(long s) {
-    return new SamplingSettings(temperature, topK, topP, minP, repetitionPenalty, s);
+    return new SamplingSettings(
+        temperature, topK, topP, minP, repetitionPenalty, s, presencePenalty, frequencyPenalty);
+  }
+
+  public SamplingSettings withPresencePenalty(double p) {
+    return new SamplingSettings(
+        temperature, topK, topP, minP, repetitionPenalty, seed, p, frequencyPenalty);
+  }
+
+  public SamplingSettings withFrequencyPenalty(double f) {
+    return new SamplingSettings(
+        temperature, topK, topP, minP, repetitionPenalty, seed, presencePenalty, f);
   }
 }

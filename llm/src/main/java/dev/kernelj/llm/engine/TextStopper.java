@@ -5,20 +5,21 @@ import java.util.List;
 /**
  * Streams a sequence's text while watching for stop strings. Text that could still be the start of
  * a stop string is held back, so that a stop string split across tokens is never emitted in part;
- * once one appears, everything from it on is dropped.
+ * once one appears, everything from it on is dropped. Public for the serving engines, which stream
+ * text the same way.
  */
-final class TextStopper {
+public final class TextStopper {
   private final List<String> stopStrings;
   private final StringBuilder text = new StringBuilder();
   private int emitted;
   private boolean stopped;
 
-  TextStopper(List<String> stopStrings) {
+  public TextStopper(List<String> stopStrings) {
     this.stopStrings = stopStrings;
   }
 
   /** Adds decoded text; returns what may be shown now (possibly empty). */
-  String accept(String delta) {
+  public String accept(String delta) {
     if (stopped || delta.isEmpty()) {
       return "";
     }
@@ -40,17 +41,17 @@ final class TextStopper {
   }
 
   /** Whether a stop string has appeared. */
-  boolean stopped() {
+  public boolean stopped() {
     return stopped;
   }
 
   /** The text held back at the end of generation (no stop string came). */
-  String flush() {
+  public String flush() {
     return stopped ? "" : release(text.length());
   }
 
   /** The whole text so far, without any stop string. */
-  String text() {
+  public String text() {
     return text.toString();
   }
 

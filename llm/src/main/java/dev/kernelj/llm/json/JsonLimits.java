@@ -41,6 +41,12 @@ public final class JsonLimits {
     return FACTORY.createGenerator(out);
   }
 
+  /** A generator writing compact UTF-8 JSON to {@code out}. */
+  public static com.fasterxml.jackson.core.JsonGenerator generator(java.io.OutputStream out)
+      throws IOException {
+    return FACTORY.createGenerator(out);
+  }
+
   /** A parser over JSON text. */
   public static JsonParser parser(String text) throws IOException {
     return FACTORY.createParser(text);

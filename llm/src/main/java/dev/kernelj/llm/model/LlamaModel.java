@@ -166,6 +166,117 @@ public final class LlamaModel implements AutoCloseable {
         config.slidingWindow());
   }
 
+  /**
+   * One mixed step of continuous batching: {@code b.tokens()} rows from many sequences. Rows {@code
+   * 0 .. b.decodeRows() - 1} feed one token each and attend through the paged cache; each prefill
+   * chunk after them feeds several tokens of one sequence and attends causally to its cached prefix
+   * and to itself. Every row gets q/k/v from the fused projection, RoPE at its own position and its
+   * K/V written at its slot, as in {@link #decode}; {@code s.logits[0, b.logitRows())} gets the
+   * logits of the rows {@code b} marked, in its order. {@code s} comes from {@link
+   * StepBuffers#forMixed} with {@code b.packed()} already in {@code s.inputs}. The row count
+   * changes from step to step, so mixed steps run eagerly.
+   */
+  public void forwardMixed(StepBuffers s, PagedKvCache cache, MixedBatch b) {
+    int t = b.tokens();
+    int heads = config.numHeads();
+    int headDim = config.headDim();
+    int inter = config.intermediateSize();
+    Tensor in = s.inputs;
+    Tensor ids = in.slice(0, 0, t); // I32 [T]
+    Tensor positions = in.slice(0, b.positionsAt(), b.positionsAt() + t); // I32 [T]
+    Tensor slots = in.slice(0, b.slotsAt(), b.slotsAt() + t); // I32 [T]
+    Tensor tables = in.slice(0, b.tablesAt(), b.lensAt()).view(b.sequences(), b.width()); // [S, W]
+    Tensor lens = in.slice(0, b.lensAt(), b.logitsAt()); // I32 [S]
+    Tensor x = s.x.slice(0, 0, t); // [T, hidden]
+    Tensor h = s.h.slice(0, 0, t); // [T, hidden]
+    Tensor qkv = s.qkv.slice(0, 0, t); // [T, (heads + 2 kvHeads) * headDim]
+    Tensor q = s.q.slice(0, 0, t); // [T, heads * headDim]
+    Tensor attn = s.attn.slice(0, 0, t); // [T, heads * headDim]
+    Tensor o = s.o.slice(0, 0, t); // [T, hidden]
+    Tensor gateUp = s.gateUp.slice(0, 0, t); // [T, 2 * intermediate]
+    Tensor act = s.act.slice(0, 0, t); // [T, intermediate]
+    int d = b.decodeRows();
+    ops.embedding(x, weights.embedding(), ids);
+    for (int l = 0; l < config.numLayers(); l++) {
+      LayerWeights w = weights.layers().get(l);
+      ops.rmsNorm(h, x, w.attentionNorm(), eps);
+      linear(qkv, h, w.wqkv(), w.bqkv());
+      Tensor q3 = q.view(t, heads, headDim);
+      Tensor qkv3 = qkv.view(t, heads + 2 * config.numKvHeads(), headDim);
+      ops.ropeKvAppend(q3, cache.keys(l), cache.values(l), qkv3, positions, slots, rope);
+      if (d > 0) {
+        ops.attentionDecode(
+            attn.view(t, heads, headDim).slice(0, 0, d),
+            q3.slice(0, 0, d),
+            cache.keys(l),
+            cache.values(l),
+            tables.slice(0, 0, d),
+            lens.slice(0, 0, d),
+            attentionScale,
+            config.slidingWindow());
+      }
+      for (int c = 0; c < b.chunks(); c++) {
+        chunkAttention(s, cache, l, b, c, q, attn, tables);
+      }
+      ops.linear(o, attn, w.wo());
+      ops.rmsNormResidual(h, x, o, w.mlpNorm(), eps);
+      ops.linear(gateUp, h, w.wGateUp());
+      ops.swiglu(act, gateUp.slice(1, 0, inter), gateUp.slice(1, inter, 2 * inter));
+      ops.linear(o, act, w.wDown());
+      ops.residualAdd(x, o);
+    }
+    int rows = b.logitRows();
+    if (rows > 0) {
+      Tensor picked = s.hLogits.slice(0, 0, rows); // [L, hidden]: the sampled rows, gathered
+      ops.embedding(picked, x, in.slice(0, b.logitsAt(), b.logitsAt() + rows));
+      ops.rmsNorm(picked, picked, weights.finalNorm(), eps);
+      ops.matmul(s.logits.slice(0, 0, rows), picked, weights.lmHead()); // F32 [L, vocab]
+    }
+  }
+
+  /**
+   * Attention of prefill chunk {@code c}: its cached K/V (prefix and the chunk itself, just
+   * written) gathered block by block into contiguous rows (an embedding lookup is a row gather: the
+   * cache is a table of blocks, the block-table row the ids), then causal prefill attention, whose
+   * bottom-right diagonal lets chunk row i see the prefix and chunk rows up to i.
+   */
+  private void chunkAttention(
+      StepBuffers s,
+      PagedKvCache cache,
+      int l,
+      MixedBatch b,
+      int c,
+      Tensor q,
+      Tensor attn,
+      Tensor tables) {
+    int first = b.chunkFirstRow(c);
+    int rows = b.chunkRows(c);
+    int context = b.chunkContext(c);
+    int heads = config.numHeads();
+    int kvHeads = config.numKvHeads();
+    int headDim = config.headDim();
+    int bs = cache.blockSize();
+    int blocks = (context + bs - 1) / bs;
+    int blockWidth = bs * kvHeads * headDim;
+    Tensor blockIds = tables.select(0, b.chunkSequence(c)).slice(0, 0, blocks); // I32 [blocks]
+    ops.embedding(
+        s.kGather.slice(0, 0, blocks * bs).view(blocks, blockWidth),
+        cache.keys(l).view(cache.numBlocks(), blockWidth),
+        blockIds);
+    ops.embedding(
+        s.vGather.slice(0, 0, blocks * bs).view(blocks, blockWidth),
+        cache.values(l).view(cache.numBlocks(), blockWidth),
+        blockIds);
+    ops.attentionPrefill(
+        attn.slice(0, first, first + rows).view(1, rows, heads, headDim),
+        q.slice(0, first, first + rows).view(1, rows, heads, headDim),
+        s.kGather.slice(0, 0, context).view(1, context, kvHeads, headDim),
+        s.vGather.slice(0, 0, context).view(1, context, kvHeads, headDim),
+        attentionScale,
+        true,
+        config.slidingWindow());
+  }
+
   /** {@code out = x . w^T (+ bias)}, by the kernel of w's type (dense or quantized). */
   private void linear(Tensor out, Tensor x, LinearWeight w, Tensor bias) {
     ops.linear(out, x, w);

@@ -84,6 +84,16 @@ public final class StepBuffers implements AutoCloseable {
   /** F32 [L, vocab]. */
   public final Tensor logits;
 
+  /**
+   * [G, kvHeads * headDim]: one sequence's cached keys gathered in token order, so that a prefill
+   * chunk of a mixed step attends to its prefix with the contiguous prefill attention (mixed steps
+   * only; null otherwise). G = block-table width x block size.
+   */
+  final Tensor kGather;
+
+  /** [G, kvHeads * headDim]: the values gathered like {@link #kGather} (mixed steps only). */
+  final Tensor vGather;
+
   private final int tokens;
   private final int sequences;
   private final List<Tensor> all = new ArrayList<>();
@@ -96,14 +106,20 @@ public final class StepBuffers implements AutoCloseable {
       int sequences,
       int maxBlocksPerSequence,
       int logitRows,
-      boolean decode) {
+      boolean decode,
+      int extraInputWords,
+      int gatherRows) {
     this.tokens = tokens;
     this.sequences = sequences;
     int qDim = c.numHeads() * c.headDim();
     int kvDim = c.numKvHeads() * c.headDim();
     try {
       int width = Math.max(1, maxBlocksPerSequence);
-      inputs = add(ops.empty(DType.I32, inputWords(tokens, sequences, maxBlocksPerSequence)));
+      inputs =
+          add(
+              ops.empty(
+                  DType.I32,
+                  inputWords(tokens, sequences, maxBlocksPerSequence) + extraInputWords));
       int at = 0;
       tokenIds = inputs.slice(0, at, at += tokens);
       positions = inputs.slice(0, at, at += tokens);
@@ -125,6 +141,8 @@ public final class StepBuffers implements AutoCloseable {
       this.act = add(ops.empty(act, tokens, c.intermediateSize()));
       hLogits = add(ops.empty(act, logitRows, c.hiddenSize()));
       logits = add(ops.empty(DType.F32, logitRows, c.vocabSize()));
+      kGather = gatherRows > 0 ? add(ops.empty(act, gatherRows, kvDim)) : null;
+      vGather = gatherRows > 0 ? add(ops.empty(act, gatherRows, kvDim)) : null;
     } catch (RuntimeException | Error e) {
       close();
       throw e;
@@ -137,14 +155,57 @@ public final class StepBuffers implements AutoCloseable {
    */
   public static StepBuffers forPrefill(
       Ops ops, ModelConfig config, DType activation, int tokens, boolean allLogits) {
-    return new StepBuffers(ops, config, activation, tokens, 1, 1, allLogits ? tokens : 1, false);
+    return new StepBuffers(
+        ops, config, activation, tokens, 1, 1, allLogits ? tokens : 1, false, 0, 0);
   }
 
   /** Buffers for a decode step of {@code batch} sequences, one token each. */
   public static StepBuffers forDecode(
       Ops ops, ModelConfig config, DType activation, int batch, int maxBlocksPerSequence) {
     return new StepBuffers(
-        ops, config, activation, batch, batch, maxBlocksPerSequence, batch, true);
+        ops, config, activation, batch, batch, maxBlocksPerSequence, batch, true, 0, 0);
+  }
+
+  /**
+   * Buffers for mixed steps of up to {@code maxTokens} rows and {@code maxSequences} sequences (see
+   * {@link MixedBatch}, whose packed inputs {@link #inputs} holds): the activations of every row,
+   * logits for one row per sequence, and room to gather one sequence's whole cached K/V.
+   */
+  public static StepBuffers forMixed(
+      Ops ops,
+      ModelConfig config,
+      DType activation,
+      int maxTokens,
+      int maxSequences,
+      int width,
+      int blockSize) {
+    return new StepBuffers(
+        ops,
+        config,
+        activation,
+        maxTokens,
+        maxSequences,
+        width,
+        maxSequences,
+        true,
+        maxSequences,
+        width * blockSize);
+  }
+
+  /** Bytes of device memory {@link #forMixed} takes (for sizing the KV cache). */
+  public static long mixedBytes(
+      ModelConfig c, DType activation, int maxTokens, int maxSequences, int width, int blockSize) {
+    long a = activation.byteSize();
+    long kvDim = (long) c.numKvHeads() * c.headDim();
+    long perToken =
+        (3L * c.hiddenSize()
+                    + 3L * c.numHeads() * c.headDim()
+                    + 2L * kvDim
+                    + 3L * c.intermediateSize())
+                * a
+            + 12;
+    long perSequence = c.hiddenSize() * a + 4L * c.vocabSize() + 4L * (width + 2);
+    return maxTokens * perToken + maxSequences * perSequence + 2L * width * blockSize * kvDim * a;
   }
 
   /** Bytes of device memory a decode step's buffers take (for sizing the KV cache). */

@@ -14,6 +14,8 @@ import java.util.List;
  * @param arrivalNanos {@link System#nanoTime()} at submission
  * @param firstTokenNanos when the first token was produced (0 if none was)
  * @param finishNanos when it finished
+ * @param promptLogprobs when {@link ServeRequest#promptLogprobs()} asked for them: one entry per
+ *     prompt token from the second on (the first has no context to be predicted from), else empty
  */
 public record Completion(
     int[] tokenIds,
@@ -24,4 +26,10 @@ public record Completion(
     int cachedPromptTokens,
     long arrivalNanos,
     long firstTokenNanos,
-    long finishNanos) {}
+    long finishNanos,
+    List<TokenLogprob> promptLogprobs) {
+  public Completion {
+    logprobs = List.copyOf(logprobs);
+    promptLogprobs = List.copyOf(promptLogprobs);
+  }
+}

@@ -10,7 +10,9 @@ public interface RequestHandle {
 
   /**
    * The next piece of output, waiting up to {@code timeout}; null when none came in time. The last
-   * delta has a non-null {@link Delta#finishReason()}; after it this returns null at once.
+   * delta has a non-null {@link Delta#finishReason()}; after it this returns null at once. A
+   * request that failed has no last delta: once the deltas made before the failure are taken, this
+   * returns null at once and {@link #completion()} holds the error.
    */
   Delta poll(long timeout, TimeUnit unit) throws InterruptedException;
 

@@ -15,6 +15,9 @@ import java.util.Set;
  * @param stopTokenIds token ids that end the output besides the model's EOS ids
  * @param ignoreEos whether to keep generating past the model's EOS ids
  * @param logprobs -1 for none; else the chosen token's logprob and this many alternatives (0 to 20)
+ * @param promptLogprobs -1 for none; else each prompt token's logprob (from the second token on)
+ *     and this many alternatives (0 to 20), as {@link Completion#promptLogprobs()} (for the
+ *     completions API's {@code echo} with {@code logprobs})
  */
 public record ServeRequest(
     String id,
@@ -24,11 +27,25 @@ public record ServeRequest(
     List<String> stopStrings,
     Set<Integer> stopTokenIds,
     boolean ignoreEos,
-    int logprobs) {
+    int logprobs,
+    int promptLogprobs) {
   public ServeRequest {
     promptIds = promptIds.clone();
     stopStrings = List.copyOf(stopStrings);
     stopTokenIds = Set.copyOf(stopTokenIds);
+  }
+
+  /** A request without prompt logprobs. */
+  public ServeRequest(
+      String id,
+      int[] promptIds,
+      SamplingSettings sampling,
+      int maxTokens,
+      List<String> stopStrings,
+      Set<Integer> stopTokenIds,
+      boolean ignoreEos,
+      int logprobs) {
+    this(id, promptIds, sampling, maxTokens, stopStrings, stopTokenIds, ignoreEos, logprobs, -1);
   }
 
   /** A greedy request with no stop rules beyond the model's EOS. */

@@ -1,10 +1,23 @@
 package dev.kernelj.llm.serving;
 
+import dev.kernelj.llm.serving.runtime.ContinuousBatchingEngine;
+import java.nio.file.Path;
+
 /**
  * A model serving many requests at once. Thread-safe: any thread may submit, cancel and read stats;
  * one scheduler thread inside runs the steps.
  */
 public interface ServingEngine extends AutoCloseable {
+  /**
+   * Loads the model in {@code modelDir} and starts serving it with continuous batching.
+   *
+   * @throws dev.kernelj.llm.engine.EngineException when the model does not fit or no GPU is usable
+   * @throws dev.kernelj.llm.util.ModelFormatException when a model file is missing or malformed
+   */
+  static ContinuousBatchingEngine open(Path modelDir, ServingOptions options) {
+    return ContinuousBatchingEngine.open(modelDir, options);
+  }
+
   /**
    * Queues a request and returns at once.
    *

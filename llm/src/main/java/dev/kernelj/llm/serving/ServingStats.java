@@ -18,6 +18,7 @@ package dev.kernelj.llm.serving;
  * @param steps scheduler steps run, all time
  * @param stepNanos device+host time of all steps
  * @param hostNanos host time of all steps outside the device work (scheduling, I/O, streaming)
+ * @param peakKvBlocksUsed most KV blocks held by requests at once, all time
  */
 public record ServingStats(
     int running,
@@ -34,7 +35,8 @@ public record ServingStats(
     long finishedRequests,
     long steps,
     long stepNanos,
-    long hostNanos) {
+    long hostNanos,
+    int peakKvBlocksUsed) {
   /** Fraction of looked-up prompt tokens found in the prefix cache (0 when none were). */
   public double prefixCacheHitRate() {
     return prefixCacheQueries == 0 ? 0 : (double) prefixCacheHits / prefixCacheQueries;
@@ -43,5 +45,20 @@ public record ServingStats(
   /** Fraction of the pool held by requests. */
   public double kvUsage() {
     return kvBlocksTotal == 0 ? 0 : (double) kvBlocksUsed / kvBlocksTotal;
+  }
+
+  /** Most of the pool ever held by requests at once. */
+  public double peakKvUsage() {
+    return kvBlocksTotal == 0 ? 0 : (double) peakKvBlocksUsed / kvBlocksTotal;
+  }
+
+  /** Mean time of a step, in milliseconds (0 before the first). */
+  public double meanStepMillis() {
+    return steps == 0 ? 0 : stepNanos / 1e6 / steps;
+  }
+
+  /** Fraction of step time spent on the host outside the device work. */
+  public double hostFraction() {
+    return stepNanos == 0 ? 0 : (double) hostNanos / stepNanos;
   }
 }

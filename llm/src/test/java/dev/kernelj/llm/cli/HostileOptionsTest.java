@@ -99,6 +99,26 @@ class HostileOptionsTest {
             "--prompt (6 tokens) + --max-tokens 100",
             "lower --max-tokens to 26"),
         row("chat", "--max-tokens 0", "--max-tokens must be at least 1"),
+        row("serve", "--port 70000", "--port must be 0 to 65535 but is 70000"),
+        row("serve", "--port -1", "--port must be 0 to 65535"),
+        row("serve", "--host=", "--host must name an address"),
+        row("serve", "--served-model-name=", "--served-model-name must not be empty"),
+        row("serve", "--dtype f8", "--dtype must be bf16, f16 or f32"),
+        row("serve", "--gpu-memory-utilization 0", "--gpu-memory-utilization must be in (0, 1]"),
+        row("serve", "--max-model-len -1", "--max-model-len must be at least 0"),
+        row("serve", "--max-waiting 0", "--max-waiting must be at least 1"),
+        row("serve", "--max-num-seqs 0", "--max-num-seqs must be 1 to 4096 but is 0"),
+        row(
+            "serve",
+            "--max-num-seqs 64 --max-num-batched-tokens 32",
+            "--max-num-batched-tokens must be at least 64 but is 32"),
+        row("serve", "--block-size 0", "--block-size must be 1 to 1024"),
+        row("serve", "--num-kv-blocks -1", "--num-kv-blocks must be at least 0"),
+        row("serve", "--max-context -1", "--max-context must be at least 0"),
+        row("serve", "--shutdown-grace -1", "--shutdown-grace must be 0 to 86400 seconds"),
+        row("serve", "--shutdown-grace NaN", "--shutdown-grace"),
+        row("serve", "--shutdown-grace Infinity", "--shutdown-grace"),
+        row("serve", "--port notanumber", "--port"),
         row("info", "--context 0", "--context must be at least 1"),
         row("info", "--context 99999999999", "--context must be 1 to 2147483647"),
         row("info", "--device tpu", "--device must be cuda, cpu or auto"),
@@ -148,7 +168,7 @@ class HostileOptionsTest {
 
   @Test
   void exitCodesAreDocumentedInEveryHelp() {
-    for (String command : List.of("info", "generate", "chat", "bench", "logits")) {
+    for (String command : List.of("info", "generate", "chat", "bench", "logits", "serve")) {
       HostileCli.Run r = HostileCli.run(model, null, null, command, "--help");
       assertEquals(0, r.code());
       assertTrue(r.out().contains("Exit codes:"), r.out());

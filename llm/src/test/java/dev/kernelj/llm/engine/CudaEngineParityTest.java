@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.llm.model.TinyLlama;
-import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.llm.testing.Gpu;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,10 +32,7 @@ class CudaEngineParityTest {
 
   @BeforeEach
   void requireGpu() {
-    String[] why = new String[1];
-    Optional<CudaOps> probe = CudaOps.tryOpen(0, why);
-    Assumptions.assumeTrue(probe.isPresent(), () -> "no usable GPU: " + why[0]);
-    probe.get().close();
+    Gpu.assumeUsable();
   }
 
   private static TinyLlama.Spec spec(String name) {

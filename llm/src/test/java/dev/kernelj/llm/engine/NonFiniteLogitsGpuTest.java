@@ -1,10 +1,8 @@
 package dev.kernelj.llm.engine;
 
 import dev.kernelj.dsl.DType;
-import dev.kernelj.ops.cuda.CudaOps;
+import dev.kernelj.llm.testing.Gpu;
 import java.nio.file.Path;
-import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,10 +24,7 @@ class NonFiniteLogitsGpuTest {
             .withMaxContext(64)
             .withGpuMemoryUtilization(0.3)
             .withCudaGraphs(graphs);
-    String[] why = new String[1];
-    Optional<CudaOps> probe = CudaOps.tryOpen(0, why);
-    Assumptions.assumeTrue(probe.isPresent(), () -> "no usable GPU: " + why[0]);
-    probe.get().close();
+    Gpu.assumeUsable();
     return options;
   }
 

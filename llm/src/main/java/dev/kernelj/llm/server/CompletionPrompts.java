@@ -1,0 +1,105 @@
+package dev.kernelj.llm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The completions API's {@code prompt}: a string, a list of strings, a list of token ids or a list
+ * of token-id lists, each one prompt. Text is encoded with the tokenizer's special tokens (BOS
+ * where the model wants one) unless vLLM's {@code add_special_tokens} is false; token ids are
+ * checked against the vocabulary.
+ */
+final class CompletionPrompts {
+  /** Most prompts in one request. */
+  static final int MAX_PROMPTS = 1024;
+
+  /**
+   * One prompt.
+   *
+   * @param text its text, as {@code echo} returns it
+   * @param ids its tokens
+   */
+  record Prompt(String text, int[] ids) {}
+
+  private CompletionPrompts() {}
+
+  static List<Prompt> parse(RequestFields f, ServedModel model) {
+    JsonNode prompt = f.value("prompt");
+    if (prompt == null) {
+      throw ApiException.badRequest("prompt", "prompt is required");
+    }
+    boolean special = f.bool("add_special_tokens", true);
+    if (prompt.isTextual()) {
+      return List.of(encode(prompt.textValue(), model, special));
+    }
+    if (!prompt.isArray() || prompt.isEmpty()) {
+      throw shape();
+    }
+    if (prompt.size() > MAX_PROMPTS) {
+      throw ApiException.badRequest(
+          "prompt", "at most " + MAX_PROMPTS + " prompts per request, got " + prompt.size());
+    }
+    JsonNode first = prompt.get(0);
+    List<Prompt> out = new ArrayList<>();
+    if (first.isNumber()) {
+      out.add(tokens(prompt, "prompt", model));
+    } else {
+      for (int i = 0; i < prompt.size(); i++) {
+        JsonNode item = prompt.get(i);
+        if (item.isTextual() && first.isTextual()) {
+          out.add(encode(item.textValue(), model, special));
+        } else if (item.isArray() && first.isArray()) {
+          out.add(tokens(item, "prompt[" + i + "]", model));
+        } else {
+          throw shape();
+        }
+      }
+    }
+    return out;
+  }
+
+  private static ApiException shape() {
+    return ApiException.badRequest(
+        "prompt",
+        "prompt must be a string, a list of strings, a list of token ids or a list of token-id"
+            + " lists, none of them empty");
+  }
+
+  private static Prompt encode(String text, ServedModel model, boolean special) {
+    if (model.tokenizer() == null) {
+      throw ApiException.badRequest(
+          "prompt", "text prompts need a tokenizer; the model has none: send token ids");
+    }
+    int[] ids = model.tokenizer().encode(text, special);
+    if (ids.length == 0) {
+      throw ApiException.badRequest("prompt", "the prompt encodes to no tokens");
+    }
+    return new Prompt(text, ids);
+  }
+
+  private static Prompt tokens(JsonNode list, String param, ServedModel model) {
+    if (list.isEmpty()) {
+      throw shape();
+    }
+    int[] ids = new int[list.size()];
+    for (int i = 0; i < ids.length; i++) {
+      long id = RequestFields.asLong(list.get(i), param + "[" + i + "]");
+      if (id < 0 || id >= model.vocabSize()) {
+        throw ApiException.badRequest(
+            param,
+            param
+                + "["
+                + i
+                + "] is "
+                + id
+                + ", outside the vocabulary [0, "
+                + model.vocabSize()
+                + ")");
+      }
+      ids[i] = (int) id;
+    }
+    String text = model.tokenizer() == null ? "" : model.tokenizer().decode(ids, false);
+    return new Prompt(text, ids);
+  }
+}

@@ -1,0 +1,195 @@
+package dev.kernelj.llm.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kernelj.llm.serving.Completion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+
+/**
+ * One HTTP request and its response, as the handlers see it: the body read within the size limit,
+ * JSON and event-stream responses written blocking (a write to a client that left throws {@link
+ * ClientGoneException}), a check for a client that has gone, and what the access log reports.
+ */
+final class Exchange {
+  private static final byte[] SSE_DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SSE_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final Request request;
+  private final Response response;
+  private final int maxBodyBytes;
+  private final long startNanos = System.nanoTime();
+  private int status;
+  private boolean committed;
+  private final AccessRecord record = new AccessRecord();
+
+  Exchange(Request request, Response response, int maxBodyBytes) {
+    this.request = request;
+    this.response = response;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  String method() {
+    return request.getMethod();
+  }
+
+  String path() {
+    return Request.getPathInContext(request);
+  }
+
+  String header(String name) {
+    return request.getHeaders().get(name);
+  }
+
+  String remote() {
+    return Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request);
+  }
+
+  long startNanos() {
+    return startNanos;
+  }
+
+  /** What the access line reports beyond method, path and status. */
+  AccessRecord record() {
+    return record;
+  }
+
+  int status() {
+    return status;
+  }
+
+  boolean committed() {
+    return committed;
+  }
+
+  /** The body as a JSON tree; 413 past the size limit, 400 when it is not strict JSON. */
+  JsonNode json() throws IOException {
+    byte[] body = body();
+    if (body.length == 0) {
+      throw ApiException.badRequest(null, "the request body is empty; a JSON object is expected");
+    }
+    return Json.parse(body);
+  }
+
+  private byte[] body() throws IOException {
+    long declared = request.getLength();
+    if (declared > maxBodyBytes) {
+      throw tooLarge(declared + " bytes");
+    }
+    try (InputStream in = Request.asInputStream(request)) {
+      byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+      if (bytes.length > maxBodyBytes) {
+        throw tooLarge("more than " + maxBodyBytes + " bytes");
+      }
+      return bytes;
+    }
+  }
+
+  private ApiException tooLarge(String size) {
+    return new ApiException(
+        413,
+        "invalid_request_error",
+        null,
+        "request_too_large",
+        0,
+        "the request body of " + size + " exceeds the limit of " + maxBodyBytes + " bytes");
+  }
+
+  void sendJson(int status, byte[] json) throws IOException {
+    send(status, "application/json", json);
+  }
+
+  void send(int status, String contentType, byte[] body) throws IOException {
+    begin(status, contentType);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    write(true, body);
+  }
+
+  void sendError(ApiException e) throws IOException {
+    if (e.retryAfterSeconds() > 0) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, e.retryAfterSeconds());
+    }
+    if (e.status() == 401) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+    }
+    sendJson(e.status(), ApiErrors.body(e));
+  }
+
+  /** Commits a 200 {@code text/event-stream} response; then {@link #sendEvent} each chunk. */
+  void startEventStream() {
+    begin(200, "text/event-stream; charset=utf-8");
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+  }
+
+  /** Sends {@code data: <json>} and a blank line, flushed. */
+  void sendEvent(byte[] json) {
+    byte[] frame = new byte[SSE_DATA.length + json.length + SSE_END.length];
+    System.arraycopy(SSE_DATA, 0, frame, 0, SSE_DATA.length);
+    System.arraycopy(json, 0, frame, SSE_DATA.length, json.length);
+    System.arraycopy(SSE_END, 0, frame, SSE_DATA.length + json.length, SSE_END.length);
+    try {
+      write(false, frame);
+    } catch (IOException e) {
+      throw new ClientGoneException(e);
+    }
+  }
+
+  /** Sends OpenAI's {@code data: [DONE]} and ends the stream. */
+  void endEventStream() {
+    try {
+      write(true, "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      throw new ClientGoneException(e);
+    }
+  }
+
+  private void begin(int status, String contentType) {
+    this.status = status;
+    this.committed = true;
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+  }
+
+  private void write(boolean last, byte[] bytes) throws IOException {
+    try (Blocker.Callback done = Blocker.callback()) {
+      response.write(last, ByteBuffer.wrap(bytes), done);
+      done.block();
+    }
+  }
+
+  /**
+   * Whether the client has closed its connection (checked on the socket; false when the connector
+   * cannot tell).
+   */
+  boolean clientGone() {
+    EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+    return endPoint instanceof PeekingEndPoint peeking ? peeking.peerClosed() : !endPoint.isOpen();
+  }
+
+  /** The figures of one request that its access line reports. */
+  static final class AccessRecord {
+    int promptTokens = -1;
+    int completionTokens = -1;
+    long firstTokenNanos;
+    String prompt;
+
+    /** Records the usage and the earliest first token of a finished generation. */
+    void finished(List<Completion> done, Usage usage) {
+      promptTokens = usage.promptTokens();
+      completionTokens = usage.completionTokens();
+      for (Completion c : done) {
+        if (c.firstTokenNanos() != 0
+            && (firstTokenNanos == 0 || c.firstTokenNanos() < firstTokenNanos)) {
+          firstTokenNanos = c.firstTokenNanos();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.kernelj.llm.server;
+
+import dev.kernelj.llm.chat.ChatTemplate;
+import dev.kernelj.llm.engine.SamplingSettings;
+import dev.kernelj.llm.serving.ServingEngine;
+import dev.kernelj.llm.tokenizer.Tokenizer;
+
+/**
+ * The model the server serves: its public name, its engine and what requests are checked and
+ * rendered with.
+ *
+ * @param name the id clients send as {@code model} ({@code --served-model-name})
+ * @param engine the serving engine
+ * @param tokenizer encodes text prompts; null when the model has no tokenizer.json
+ * @param chatTemplate renders chat messages; null when tokenizer_config.json has none
+ * @param defaults sampling for fields a request leaves out: {@code generation_config.json}'s, as
+ *     vLLM does (greedy when it does not sample)
+ * @param vocabSize token ids must be below this
+ * @param device the backend's name
+ * @param createdSeconds when the model was loaded (epoch seconds), as {@code /v1/models} reports it
+ */
+public record ServedModel(
+    String name,
+    ServingEngine engine,
+    Tokenizer tokenizer,
+    ChatTemplate chatTemplate,
+    SamplingSettings defaults,
+    int vocabSize,
+    String device,
+    long createdSeconds) {
+
+  /** The served model of an opened engine. */
+  public static ServedModel of(String name, ServingEngineFactory.Opened opened) {
+    Tokenizer tokenizer = opened.tokenizer();
+    ChatTemplate template =
+        tokenizer == null || tokenizer.config().chatTemplate() == null
+            ? null
+            : ChatTemplate.fromTokenizer(tokenizer);
+    return new ServedModel(
+        name,
+        opened.engine(),
+        tokenizer,
+        template,
+        SamplingSettings.fromGenerationConfig(opened.config().generation(), 0),
+        opened.config().vocabSize(),
+        opened.device(),
+        System.currentTimeMillis() / 1000);
+  }
+}

@@ -70,26 +70,16 @@ class ColumnInvariantGemmTest {
 
   @Test
   void badShapesAreRefusedWithTheReason() {
+    refused("F32, F16 or BF16", DType.I8, DType.I32, 64);
+    refused("A's type or F32", DType.BF16, DType.F16, 64);
+    refused("leading dimensions (lda 64", DType.BF16, DType.BF16, 128);
+  }
+
+  private static void refused(String reason, DType ab, DType c, int k) {
     var e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                new ColumnInvariantGemm(
-                    Transpose.T, Transpose.N, 64, 64, 64, 64, 64, DType.I8, DType.I32));
-    assertTrue(e.getMessage().contains("F32, F16 or BF16"), e.getMessage());
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                new ColumnInvariantGemm(
-                    Transpose.T, Transpose.N, 64, 64, 64, 64, 64, DType.BF16, DType.F16));
-    assertTrue(e.getMessage().contains("A's type or F32"), e.getMessage());
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                new ColumnInvariantGemm(
-                    Transpose.T, Transpose.N, 64, 128, 64, 128, 64, DType.BF16, DType.BF16));
-    assertTrue(e.getMessage().contains("leading dimensions (lda 64"), e.getMessage());
+            () -> new ColumnInvariantGemm(Transpose.T, Transpose.N, 64, k, 64, k, 64, ab, c));
+    assertTrue(e.getMessage().contains(reason), e.getMessage());
   }
 }

@@ -20,6 +20,9 @@ import java.util.Set;
  * @param maxGemvRows rows up to which {@link Ops#matmul} reads each weight once whatever the row
  *     count (a GEMV), so a step of that many rows costs about what one row costs; 0 where there is
  *     no such kernel
+ * @param batchInvariant whether each row's result is the same bits whatever other rows share the
+ *     call ({@link OpsOptions#batchInvariant}): true on the reference backend, which computes row
+ *     by row; on CUDA only when opened in that mode
  */
 public record Capabilities(
     String backend,
@@ -29,7 +32,8 @@ public record Capabilities(
     Set<DType> attentionDtypes,
     Set<Integer> attentionHeadDims,
     Set<DType> weightDtypes,
-    int maxGemvRows) {
+    int maxGemvRows,
+    boolean batchInvariant) {
   public Capabilities {
     attentionDtypes = Set.copyOf(attentionDtypes);
     attentionHeadDims = Set.copyOf(attentionHeadDims);

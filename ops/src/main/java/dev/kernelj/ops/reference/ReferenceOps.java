@@ -37,10 +37,21 @@ import java.util.Set;
  * in parallel over output columns; everything else is single-threaded and plain.
  */
 public final class ReferenceOps implements Ops {
-  /** Any floating dtype and head size; no graphs; tensors in Java arrays. */
+  /**
+   * Any floating dtype and head size; no graphs; tensors in Java arrays; batch-invariant by
+   * construction (each output element is its own f64 sum, in index order, whatever the batch).
+   */
   private static final Capabilities CAPABILITIES =
       new Capabilities(
-          "reference", false, false, DType.F32, DTypes.FLOATING, Set.of(), DTypes.FLOATING, 0);
+          "reference",
+          false,
+          false,
+          DType.F32,
+          DTypes.FLOATING,
+          Set.of(),
+          DTypes.FLOATING,
+          0,
+          true);
 
   @Override
   public String name() {

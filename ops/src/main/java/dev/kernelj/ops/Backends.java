@@ -19,8 +19,19 @@ public final class Backends {
    *     e.g. {@code "no usable CUDA device: libcuda cannot be loaded (...)"}
    */
   public static Ops cuda(int ordinal) {
+    return cuda(ordinal, OpsOptions.defaults());
+  }
+
+  /**
+   * The CUDA backend on device {@code ordinal} with {@code options}, e.g. {@code Backends.cuda(0,
+   * OpsOptions.batchInvariantMode())} for results that do not depend on the batch ({@link
+   * Capabilities#batchInvariant} then says so).
+   *
+   * @throws BackendUnavailableException when no GPU can be used here, with the reason in one line
+   */
+  public static Ops cuda(int ordinal, OpsOptions options) {
     try {
-      return CudaOps.open(ordinal);
+      return CudaOps.open(ordinal, options);
     } catch (RuntimeException | LinkageError e) {
       String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
       throw new BackendUnavailableException(message.strip().replaceAll("\\s*\\R\\s*", "; "), e);

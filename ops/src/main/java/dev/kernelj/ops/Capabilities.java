@@ -22,6 +22,9 @@ import java.util.Set;
  * @param maxGemvRows rows up to which {@link Ops#matmul} reads each weight once whatever the row
  *     count (a GEMV), so a step of that many rows costs about what one row costs; 0 where there is
  *     no such kernel
+ * @param batchInvariant whether each row's result is the same bits whatever other rows share the
+ *     call ({@link OpsOptions#batchInvariant}): true on the reference backend, which computes row
+ *     by row; on CUDA only when opened in that mode
  */
 public record Capabilities(
     String backend,
@@ -33,7 +36,8 @@ public record Capabilities(
     Set<DType> weightDtypes,
     Set<Integer> quantizedBits,
     Set<DType> quantizedActivations,
-    int maxGemvRows) {
+    int maxGemvRows,
+    boolean batchInvariant) {
   public Capabilities {
     attentionDtypes = Set.copyOf(attentionDtypes);
     attentionHeadDims = Set.copyOf(attentionHeadDims);

@@ -161,7 +161,9 @@ public interface Ops extends AutoCloseable {
    * {@code out[..., n] = x[..., k] . w[n, k]^T} (a linear layer, weight row-major [out, in]). x is
    * rounded to w's dtype first; f32 accumulation; out F32 or w's dtype. The kernel is chosen by the
    * weight's type and the row count: on CUDA, up to {@link Capabilities#maxGemvRows} rows use the
-   * GEMV kernel, more use cuBLAS; {@link Capabilities#weightDtypes} lists the weights it takes.
+   * GEMV kernel, more use cuBLAS; {@link Capabilities#weightDtypes} lists the weights it takes. In
+   * batch-invariant mode ({@link OpsOptions#batchInvariant}) every row count takes one cuBLASLt
+   * algorithm pinned per weight shape, so a row's bits do not depend on the others.
    */
   void matmul(Tensor out, Tensor x, Tensor w);
 

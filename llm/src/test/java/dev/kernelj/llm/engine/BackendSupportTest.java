@@ -33,7 +33,8 @@ class BackendSupportTest {
           DTypes.FLOATING,
           Set.of(4, 8),
           Set.of(DType.F16, DType.BF16),
-          8);
+          8,
+          false);
 
   /** A backend with 4-bit kernels only. */
   private static final Capabilities FOUR_BIT_ONLY =
@@ -47,7 +48,8 @@ class BackendSupportTest {
           DTypes.FLOATING,
           Set.of(4),
           DTypes.FLOATING,
-          0);
+          0,
+          false);
 
   private static QuantizationConfig gptq(int bits, List<ModuleOverride> overrides) {
     return new QuantizationConfig(

@@ -68,7 +68,7 @@ final class AttentionCases {
    * cache and the repetitions rotate through them, so that small caches are read from memory, not
    * from what the previous repetition left in L2.
    */
-  private void decode(int batch, int context) {
+  void decode(int batch, int context) {
     int blocksPerSeq = context / BLOCK_SIZE;
     long blockBytes = (long) BLOCK_SIZE * KV_HEADS * HEAD_DIM * 2;
     double cacheBytesRead = 2.0 * batch * blocksPerSeq * blockBytes; // K and V

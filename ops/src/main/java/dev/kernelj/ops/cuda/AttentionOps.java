@@ -6,6 +6,7 @@ import dev.kernelj.dsl.F32;
 import dev.kernelj.dsl.I32;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.OpArgumentException;
+import dev.kernelj.ops.OpsOptions;
 import dev.kernelj.ops.Residency;
 import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.attention.AttentionChecks;
@@ -25,12 +26,18 @@ final class AttentionOps {
   private final LoadedKernels kernels;
   private final DeviceScratch scratch;
   private final StreamRef stream;
+  private final OpsOptions options;
   private PrefillAttention prefill;
   private PagedDecodeAttention decode;
   private KvCacheAppend append;
 
   AttentionOps(
-      Residency.OnDevice residency, DevicePort port, LoadedKernels kernels, DeviceScratch scratch) {
+      Residency.OnDevice residency,
+      DevicePort port,
+      LoadedKernels kernels,
+      DeviceScratch scratch,
+      OpsOptions options) {
+    this.options = options;
     this.residency = residency;
     this.port = port;
     this.kernels = kernels;
@@ -104,9 +111,13 @@ final class AttentionOps {
             window);
     // Planned for the block table's capacity (or the window, when smaller), not the current
     // lengths: partitions past a sequence's length return at once, and the launch shape never
-    // changes between steps.
+    // changes between steps. Batch-invariant mode cuts every sequence at fixed partitions instead
+    // of sizing them from the batch.
     int capacity = (int) Math.min(d.capacity(), Integer.MAX_VALUE);
-    var plan = PagedDecodeAttention.Plan.choose(shape, capacity, port.multiprocessorCount());
+    var plan =
+        options.batchInvariant()
+            ? PagedDecodeAttention.Plan.fixed(shape, capacity, options.decodePartitionTokens())
+            : PagedDecodeAttention.Plan.choose(shape, capacity, port.multiprocessorCount());
     PagedDecodeAttention.partitionLaunch(shape, plan, stream);
     PagedDecodeAttention.Workspace workspace = null;
     if (plan.maxPartitions() > 1) {

@@ -12,6 +12,7 @@ import dev.kernelj.ops.HostEncoding;
 import dev.kernelj.ops.MemoryInfo;
 import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.OpsOptions;
 import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.Residency;
 import dev.kernelj.ops.RopeConfig;
@@ -26,6 +27,7 @@ import dev.kernelj.ops.kernels.BlasMatmul;
 import dev.kernelj.ops.kernels.Casts;
 import dev.kernelj.ops.kernels.Elementwise;
 import dev.kernelj.ops.kernels.Embedding;
+import dev.kernelj.ops.kernels.GemmCall;
 import dev.kernelj.ops.kernels.Gemv;
 import dev.kernelj.ops.kernels.LayerNorm;
 import dev.kernelj.ops.kernels.OpChecks;
@@ -48,26 +50,31 @@ import java.util.Set;
 public final class CudaOps implements Ops {
   /**
    * bf16 attention with head size 64 or 128 (the kernels' tiles); the GEMV kernel up to {@link
-   * Gemv#MAX_ROWS} rows; quantized weights of every packed width with f16 or bf16 activations (the
-   * mixed-input GEMM's mma types); graphs; device memory.
+   * Gemv#MAX_ROWS} rows, except in batch-invariant mode, where every row count takes one GEMM;
+   * quantized weights of every packed width with f16 or bf16 activations (the mixed-input GEMM's
+   * mma types); graphs; device memory.
    */
-  private static final Capabilities CAPABILITIES =
-      new Capabilities(
-          "CUDA",
-          true,
-          true,
-          DType.BF16,
-          Set.of(DType.BF16),
-          Set.of(64, 128),
-          DTypes.FLOATING,
-          QuantLayout.BITS,
-          Set.of(DType.F16, DType.BF16),
-          Gemv.MAX_ROWS);
+  private static Capabilities capabilities(OpsOptions options) {
+    return new Capabilities(
+        "CUDA",
+        true,
+        true,
+        DType.BF16,
+        Set.of(DType.BF16),
+        Set.of(64, 128),
+        DTypes.FLOATING,
+        QuantLayout.BITS,
+        Set.of(DType.F16, DType.BF16),
+        options.batchInvariant() ? 0 : Gemv.MAX_ROWS,
+        options.batchInvariant());
+  }
 
   /** Host bytes staged per pinned transfer. */
   private static final int STAGING_BYTES = 32 << 20;
 
   private final DevicePort port;
+  private final OpsOptions options;
+  private final Capabilities capabilities;
   private final LoadedKernels kernels;
   private final StreamRef stream;
   private final Residency.OnDevice residency;
@@ -79,13 +86,21 @@ public final class CudaOps implements Ops {
   private final PinnedUploads uploads;
   private final QuantizedMatmulOps quantized;
 
+  /** The backend on {@code port} with the default options. */
   public CudaOps(DevicePort port) {
+    this(port, OpsOptions.defaults());
+  }
+
+  /** The backend on {@code port}; {@code options} select e.g. the batch-invariant kernels. */
+  public CudaOps(DevicePort port, OpsOptions options) {
     this.port = port;
+    this.options = java.util.Objects.requireNonNull(options, "options");
+    this.capabilities = capabilities(options);
     this.kernels = new LoadedKernels(port);
     this.stream = port.stream();
     this.residency = new Residency.OnDevice(this, name());
     this.scratch = new DeviceScratch(port);
-    this.attention = new AttentionOps(residency, port, kernels, scratch);
+    this.attention = new AttentionOps(residency, port, kernels, scratch, options);
     this.sampling = new SamplingOps(residency, port, kernels, scratch);
     this.ropeKvAppend = new RopeKvAppendOps(residency, kernels, stream);
     this.uploads = new PinnedUploads(port);
@@ -94,7 +109,12 @@ public final class CudaOps implements Ops {
 
   /** Opens device {@code ordinal} through the first registered {@link DevicePort.Provider}. */
   public static CudaOps open(int ordinal) {
-    return new CudaOps(openPort(ordinal));
+    return open(ordinal, OpsOptions.defaults());
+  }
+
+  /** Opens device {@code ordinal} with {@code options}. */
+  public static CudaOps open(int ordinal, OpsOptions options) {
+    return new CudaOps(openPort(ordinal), options);
   }
 
   /**
@@ -103,8 +123,13 @@ public final class CudaOps implements Ops {
    * and CLIs that fall back to the reference backend.
    */
   public static Optional<CudaOps> tryOpen(int ordinal, String[] whyNot) {
+    return tryOpen(ordinal, OpsOptions.defaults(), whyNot);
+  }
+
+  /** {@link #tryOpen(int, String[])} with {@code options}. */
+  public static Optional<CudaOps> tryOpen(int ordinal, OpsOptions options, String[] whyNot) {
     try {
-      return Optional.of(open(ordinal));
+      return Optional.of(open(ordinal, options));
     } catch (RuntimeException | LinkageError e) {
       String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
       whyNot[0] = message.strip().replaceAll("\\s*\\R\\s*", "; ");
@@ -134,7 +159,12 @@ public final class CudaOps implements Ops {
 
   @Override
   public Capabilities capabilities() {
-    return CAPABILITIES;
+    return capabilities;
+  }
+
+  /** The options this backend was opened with. */
+  public OpsOptions options() {
+    return options;
   }
 
   // ---------------------------------------------------------------- the step machinery
@@ -479,7 +509,8 @@ public final class CudaOps implements Ops {
     if (m == 0 || mnk[1] == 0) {
       return;
     }
-    if (m <= Gemv.MAX_ROWS) {
+    // Batch-invariant: no GEMV below some row count, one pinned cuBLASLt algorithm for all counts.
+    if (m <= Gemv.MAX_ROWS && !options.batchInvariant()) {
       Gemv.gemv(
           kernels.gemv(),
           stream,
@@ -494,8 +525,12 @@ public final class CudaOps implements Ops {
           out.rowStride());
       return;
     }
+    java.util.function.Consumer<GemmCall> gemm =
+        options.batchInvariant()
+            ? call -> port.gemmBatchInvariant(call, options.gemmPlanRows())
+            : port::gemm;
     if (x.dtype() == w.dtype()) {
-      port.gemm(
+      gemm.accept(
           BlasMatmul.plan(
               out, x, w, m, mnk[1], mnk[2], x.rowStride(), w.rowStride(), out.rowStride()));
       return;
@@ -505,7 +540,7 @@ public final class CudaOps implements Ops {
     OpChecks.contiguous("matmul", "x (cast to w's dtype for cuBLAS)", x);
     try (Tensor xw = empty(w.dtype(), m, mnk[2])) {
       Casts.cast(kernels.casts(), stream, xw, x, (long) m * mnk[2]);
-      port.gemm(
+      gemm.accept(
           BlasMatmul.plan(out, xw, w, m, mnk[1], mnk[2], mnk[2], w.rowStride(), out.rowStride()));
     }
   }

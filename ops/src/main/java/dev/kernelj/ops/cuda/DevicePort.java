@@ -86,6 +86,19 @@ public interface DevicePort extends AutoCloseable {
   /** Queues a cuBLAS/cuBLASLt GEMM with f32 compute on the stream. */
   void gemm(GemmCall call);
 
+  /**
+   * Queues a GEMM ({@code alpha} 1, {@code beta} 0) whose column {@code j} of C — a token's row of
+   * a row-major product — has the same bits whatever {@code call.n()} is and whatever the other
+   * columns hold: one cuBLASLt algorithm without a k split, chosen once per shape without n by the
+   * heuristic at {@code planColumns} columns, used for every n.
+   *
+   * @throws UnsupportedOperationException where this port has no such GEMM
+   */
+  default void gemmBatchInvariant(GemmCall call, int planColumns) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " has no batch-invariant GEMM");
+  }
+
   /** A new CUDA event handle (timing enabled). */
   long createEvent();
 

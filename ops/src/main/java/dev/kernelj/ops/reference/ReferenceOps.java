@@ -41,7 +41,8 @@ import java.util.Set;
 public final class ReferenceOps implements Ops {
   /**
    * Any floating dtype and head size, quantized weights of every packed width with any floating
-   * activations; no graphs; tensors in Java arrays.
+   * activations; no graphs; tensors in Java arrays; batch-invariant by construction (each output
+   * element is its own f64 sum, in index order, whatever the batch).
    */
   private static final Capabilities CAPABILITIES =
       new Capabilities(
@@ -54,7 +55,8 @@ public final class ReferenceOps implements Ops {
           DTypes.FLOATING,
           QuantLayout.BITS,
           DTypes.FLOATING,
-          0);
+          0,
+          true);
 
   @Override
   public String name() {

@@ -127,6 +127,18 @@ public class FakePort implements DevicePort {
     queued.add("gemm");
   }
 
+  /** Batch-invariant GEMMs, each with its plan column count. */
+  final List<GemmCall> invariantGemms = new ArrayList<>();
+
+  final List<Integer> planColumns = new ArrayList<>();
+
+  @Override
+  public void gemmBatchInvariant(GemmCall call, int planColumns) {
+    invariantGemms.add(call);
+    this.planColumns.add(planColumns);
+    queued.add("gemm invariant");
+  }
+
   @Override
   public long createEvent() {
     return 1;

@@ -36,6 +36,22 @@ public final class BlasConstants {
 
   // cublasLtMatmulPreferenceAttributes_t
   public static final int CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1;
+  public static final int CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK = 3;
+  public static final int CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES = 5;
+  public static final int CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES = 6;
+  public static final int CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES = 7;
+  public static final int CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES = 8;
+
+  // cublasLtMatmulAlgoConfigAttributes_t (both uint32_t)
+  public static final int CUBLASLT_ALGO_CONFIG_SPLITK_NUM = 2;
+  public static final int CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME = 3;
+
+  // cublasLtReductionScheme_t: NONE computes each dot product in one sequence (no split-K).
+  public static final int CUBLASLT_REDUCTION_SCHEME_NONE = 0;
+  public static final int CUBLASLT_REDUCTION_SCHEME_MASK = 0x7;
+
+  /** sizeof(cublasLtMatmulAlgo_t): eight uint64_t, the first member of a heuristic result. */
+  public static final int ALGO_BYTES = 64;
 
   /**
    * sizeof(cublasLtMatmulHeuristicResult_t): algo (64), workspaceSize (8), state (4), wavesCount

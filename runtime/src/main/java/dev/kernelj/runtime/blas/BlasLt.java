@@ -19,6 +19,13 @@ import java.util.Map;
  * repeated products of one shape — an LLM's layers — cost one {@code cublasLtMatmul} call.
  * Column-major like cuBLAS; {@link #matmulRowMajor} applies the transposition described on {@link
  * Blas}.
+ *
+ * <p>Two kinds of plan: {@link #matmul} keys a plan by the whole shape, so the heuristic may choose
+ * a different kernel (and a different summation order) for every column count — the fastest product
+ * of each shape. {@link #matmulColumnInvariant} keys a plan by the shape without its column count
+ * and pins one algorithm without a k split for all of them ({@link ColumnInvariantPlan}), so a
+ * column's result does not depend on how many columns are multiplied with it: batch invariance for
+ * an LLM whose tokens are the columns.
  */
 public final class BlasLt implements AutoCloseable {
   /** 32 MiB, what NVIDIA recommends for Hopper. */
@@ -31,6 +38,10 @@ public final class BlasLt implements AutoCloseable {
   private final long handle;
   private final DeviceBuffer<U8> workspace;
   private final Map<Shape, LtPlan> plans = new HashMap<>();
+
+  private record InvariantKey(ColumnInvariantGemm shape, int alignment, int planColumns) {}
+
+  private final Map<InvariantKey, ColumnInvariantPlan> invariantPlans = new HashMap<>();
   private final Memory alpha = new Memory(4);
   private final Memory beta = new Memory(4);
   private boolean closed;
@@ -107,6 +118,57 @@ public final class BlasLt implements AutoCloseable {
         "cublasLtMatmul(m=" + m + ", n=" + n + ", k=" + k + ")");
   }
 
+  /**
+   * Column-major {@code C = op(A)·op(B)} ({@code C} is {@code m×n}, written, not accumulated) whose
+   * column {@code j} has the same bits for every {@code n} and whatever the other columns of B
+   * hold: one algorithm without a k split, chosen once per {@code shape} by asking cuBLASLt's
+   * heuristic at {@code planColumns} columns (the column count whose speed matters most, e.g. the
+   * decode batch an engine runs), then used for every {@code n} from 1 up, each new {@code n}
+   * checked by {@code cublasLtMatmulAlgoCheck} before its first run. F32 compute; A and B of {@code
+   * shape.abType()}, C of {@code shape.cType()}.
+   *
+   * @throws CublasException when cuBLASLt offers no such algorithm for the shape, or the pinned one
+   *     cannot run {@code n} columns
+   */
+  public synchronized void matmulColumnInvariant(
+      ColumnInvariantGemm shape,
+      int n,
+      ConstPtr<?> a,
+      ConstPtr<?> b,
+      Ptr<?> c,
+      int planColumns,
+      StreamRef stream) {
+    if (closed) {
+      throw new IllegalStateException("cuBLASLt handle is closed");
+    }
+    if (n < 1 || planColumns < 1) {
+      throw new IllegalArgumentException(
+          "batch-invariant GEMM: n " + n + " and planColumns " + planColumns + " must be >= 1");
+    }
+    if (shape.transB() == Transpose.T && shape.ldb() < n) {
+      throw new IllegalArgumentException(
+          "batch-invariant GEMM: ldb " + shape.ldb() + " < n " + n + " for a transposed B");
+    }
+    int alignment = shape.alignmentOf(a.address(), b.address(), c.address());
+    context.ensureCurrent();
+    ColumnInvariantPlan plan =
+        invariantPlans.computeIfAbsent(
+            new InvariantKey(shape, alignment, planColumns),
+            key -> ColumnInvariantPlan.create(handle, shape, alignment, planColumns));
+    alpha.setFloat(0, 1f);
+    beta.setFloat(0, 0f);
+    plan.matmul(
+        handle,
+        n,
+        alpha,
+        a.address(),
+        b.address(),
+        beta,
+        c.address(),
+        workspace.address(),
+        stream.streamHandle());
+  }
+
   /** Row-major {@code C[M×N] = alpha·op(A)·op(B) + beta·C}; leading dimensions are row lengths. */
   public void matmulRowMajor(
       Transpose transA,
@@ -135,6 +197,8 @@ public final class BlasLt implements AutoCloseable {
     context.ensureCurrent();
     plans.values().forEach(LtPlan::close);
     plans.clear();
+    invariantPlans.values().forEach(ColumnInvariantPlan::close);
+    invariantPlans.clear();
     BlasLibraries.checkLt(BlasLibraries.lt().cublasLtDestroy(handle), "cublasLtDestroy");
     workspace.close();
     alpha.close();

@@ -68,4 +68,21 @@ public interface CublasLtLibrary extends Library {
       long workspace,
       long workspaceBytes,
       long stream);
+
+  /** Whether {@code algo} runs this problem on this device; fills workspaceSize and wavesCount. */
+  int cublasLtMatmulAlgoCheck(
+      long handle,
+      long desc,
+      long aDesc,
+      long bDesc,
+      long cDesc,
+      long dDesc,
+      Pointer algo,
+      Pointer heuristicResult);
+
+  int cublasLtMatmulAlgoConfigGetAttribute(
+      Pointer algo, int attribute, Pointer value, long sizeInBytes, LongByReference sizeWritten);
+
+  int cublasLtMatmulAlgoConfigSetAttribute(
+      Pointer algo, int attribute, Pointer value, long sizeInBytes);
 }

@@ -233,6 +233,12 @@ public final class RuntimeDevicePort implements DevicePort {
     gemm.run(call);
   }
 
+  @Override
+  public void gemmBatchInvariant(GemmCall call, int planColumns) {
+    open();
+    gemm.runBatchInvariant(call, planColumns);
+  }
+
   // ---------------------------------------------------------------- events
 
   @Override

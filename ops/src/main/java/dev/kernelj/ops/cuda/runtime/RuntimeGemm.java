@@ -8,6 +8,7 @@ import dev.kernelj.dsl.Ptr;
 import dev.kernelj.ops.kernels.GemmCall;
 import dev.kernelj.runtime.blas.Blas;
 import dev.kernelj.runtime.blas.BlasLt;
+import dev.kernelj.runtime.blas.ColumnInvariantGemm;
 import dev.kernelj.runtime.blas.Transpose;
 import dev.kernelj.runtime.cuda.CudaContext;
 import dev.kernelj.runtime.cuda.CudaStream;
@@ -68,6 +69,40 @@ final class RuntimeGemm implements AutoCloseable {
             c.beta(),
             ptr(c.c(), c.cType().marker()),
             ldc);
+  }
+
+  /**
+   * The batch-invariant product through {@link BlasLt#matmulColumnInvariant}: every column count,
+   * any alignment, f32/f16/bf16 operands, C in their type or f32.
+   */
+  synchronized void runBatchInvariant(GemmCall c, int planColumns) {
+    if (c.alpha() != 1f || c.beta() != 0f) {
+      throw new IllegalArgumentException(
+          "batch-invariant gemm computes C = op(A) op(B): alpha "
+              + c.alpha()
+              + " and beta "
+              + c.beta()
+              + " must be 1 and 0");
+    }
+    var shape =
+        new ColumnInvariantGemm(
+            c.transA() ? Transpose.T : Transpose.N,
+            c.transB() ? Transpose.T : Transpose.N,
+            c.m(),
+            c.k(),
+            leading("lda", c.lda()),
+            leading("ldb", c.ldb()),
+            leading("ldc", c.ldc()),
+            c.abType(),
+            c.cType());
+    lt().matmulColumnInvariant(
+            shape,
+            c.n(),
+            constPtr(c.a(), c.abType().marker()),
+            constPtr(c.b(), c.abType().marker()),
+            ptr(c.c(), c.cType().marker()),
+            planColumns,
+            stream);
   }
 
   /** cuBLASLt's fast kernels want 16-byte aligned operands and leading dimensions of 8 elements. */

@@ -166,8 +166,38 @@ public final class PagedDecodeAttention {
      * @param multiprocessors the device's SM count (132 on an H100 SXM or H200)
      */
     public static Plan choose(Shape shape, int maxContextLen, int multiprocessors) {
-      LaunchChecks.positive(OP, "maxContextLen", maxContextLen);
       LaunchChecks.positive(OP, "multiprocessors", multiprocessors);
+      long attended = attended(shape, maxContextLen);
+      long blocksPerPartition = (long) shape.batch() * shape.nKvHeads() * shape.headChunks();
+      for (int size : SIZES) {
+        long partitions = (attended + size - 1) / size;
+        if (blocksPerPartition * partitions * 8 >= 7L * multiprocessors) {
+          return new Plan(size, (int) partitions);
+        }
+      }
+      return new Plan(64, (int) ((attended + 63) / 64));
+    }
+
+    /**
+     * Partitions of {@code partitionSize} tokens whatever the batch (batch-invariant mode): a
+     * sequence is cut at the same tokens, its partitions computed by the same blocks and merged in
+     * the same order, alone or beside any others; only {@code maxPartitions} follows {@code
+     * maxContextLen}, and it changes nothing but how many partitions past a sequence's length
+     * return at once. (A sequence of one partition gets the same bits from the direct write of a
+     * one-partition launch and from the reduce of a split one.) {@link #choose} instead sizes the
+     * partitions from the batch, which changes where a sequence is cut.
+     *
+     * @param maxContextLen an upper bound of every sequence's context length
+     */
+    public static Plan fixed(Shape shape, int maxContextLen, int partitionSize) {
+      long attended = attended(shape, maxContextLen);
+      LaunchChecks.positive(OP, "partitionSize", partitionSize);
+      return new Plan(partitionSize, (int) ((attended + partitionSize - 1) / partitionSize));
+    }
+
+    /** Tokens to split: the window's when smaller than {@code maxContextLen}, checked. */
+    private static long attended(Shape shape, int maxContextLen) {
+      LaunchChecks.positive(OP, "maxContextLen", maxContextLen);
       long capacity = (long) shape.maxBlocksPerSeq() * shape.blockSize();
       if (maxContextLen > capacity) {
         throw new IllegalArgumentException(
@@ -180,15 +210,7 @@ public final class PagedDecodeAttention {
                 + shape.blockSize()
                 + " tokens");
       }
-      long blocksPerPartition = (long) shape.batch() * shape.nKvHeads() * shape.headChunks();
-      long attended = shape.attendedTokens(maxContextLen);
-      for (int size : SIZES) {
-        long partitions = (attended + size - 1) / size;
-        if (blocksPerPartition * partitions * 8 >= 7L * multiprocessors) {
-          return new Plan(size, (int) partitions);
-        }
-      }
-      return new Plan(64, (int) ((attended + 63) / 64));
+      return shape.attendedTokens(maxContextLen);
     }
 
     /**

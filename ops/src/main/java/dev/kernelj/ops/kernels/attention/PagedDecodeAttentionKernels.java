@@ -307,6 +307,15 @@ import dev.kernelj.ops.kernels.PtxPrelude;
       const int span = window > 0 ? min(ctx, window) : ctx;   // tokens attended, from the window's start
       const int parts = min(max_partitions, (span + partition_size - 1) / partition_size);
       const size_t slot0 = ((size_t) b * n_heads + head) * max_partitions;
+      if (parts == 1) {
+        // The partition's own output, rounded as the partition kernel rounds it when it writes the
+        // output itself (a one-partition launch): the same bits on both paths, where the weighted
+        // form below would give w * v / w, not always v in f32.
+        for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+          out[((size_t) b * n_heads + head) * head_dim + d] = __float2bfloat16(partial_out[slot0 * head_dim + d]);
+        }
+        return;
+      }
       float m = -INFINITY;
       for (int p = 0; p < parts; p++) m = fmaxf(m, partial_max[slot0 + p]);
       for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {

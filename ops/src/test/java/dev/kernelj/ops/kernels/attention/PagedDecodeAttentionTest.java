@@ -188,6 +188,28 @@ class PagedDecodeAttentionTest {
   }
 
   @Test
+  void aFixedPlanCutsAtTheSameTokensWhateverTheBatch() {
+    var one = PagedDecodeAttention.Shape.of(1, 32, 8, 128, 4096, 16, 2048);
+    var many = PagedDecodeAttention.Shape.of(256, 32, 8, 128, 4096, 16, 2048);
+    assertEquals(
+        new PagedDecodeAttention.Plan(256, 16), PagedDecodeAttention.Plan.fixed(one, 4096, 256));
+    assertEquals(
+        PagedDecodeAttention.Plan.fixed(one, 4096, 256),
+        PagedDecodeAttention.Plan.fixed(many, 4096, 256));
+    // choose() sizes the partitions from the batch: 256 tokens alone, 1024 beside 255 others
+    assertEquals(256, PagedDecodeAttention.Plan.choose(one, 4096, 132).partitionSize());
+    assertEquals(1024, PagedDecodeAttention.Plan.choose(many, 4096, 132).partitionSize());
+    // a window bounds the count; the size stays
+    assertEquals(
+        new PagedDecodeAttention.Plan(256, 2),
+        PagedDecodeAttention.Plan.fixed(one.withWindow(300), 32768, 256));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> PagedDecodeAttention.Plan.fixed(one, 40000, 256));
+    assertTrue(e.getMessage().contains("exceeds the block table's capacity"), e.getMessage());
+  }
+
+  @Test
   void planSplitsLongContextsUntilTheGpuIsFull() {
     var one = PagedDecodeAttention.Shape.of(1, 32, 8, 128, 4096, 16, 2048);
     assertEquals(

@@ -40,6 +40,13 @@ final class SchedulerOptions {
   boolean noPrefixCaching;
 
   @Option(
+      names = "--no-batch-invariance",
+      description =
+          "Let a request's output depend on the requests batched with it, for the faster"
+              + " row-count-specific kernels (GEMV for few rows, cuBLAS's own choice above).")
+  boolean noBatchInvariance;
+
+  @Option(
       names = "--block-size",
       defaultValue = "16",
       paramLabel = "B",
@@ -78,6 +85,7 @@ final class SchedulerOptions {
         .maxNumSeqs(maxNumSeqs)
         .maxNumBatchedTokens(maxNumBatchedTokens)
         .prefixCaching(!noPrefixCaching)
+        .batchInvariant(!noBatchInvariance)
         .blockSize(blockSize)
         .numKvBlocks(numKvBlocks);
   }

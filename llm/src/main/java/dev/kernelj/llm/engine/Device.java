@@ -3,6 +3,7 @@ package dev.kernelj.llm.engine;
 import dev.kernelj.ops.BackendUnavailableException;
 import dev.kernelj.ops.Backends;
 import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.OpsOptions;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -31,11 +32,19 @@ public enum Device {
    * @throws EngineException for {@link #CUDA} when no GPU is usable, with the reason
    */
   public Ops open(Consumer<String> notes) {
+    return open(notes, OpsOptions.defaults());
+  }
+
+  /**
+   * As {@link #open(Consumer)}, the CUDA backend with {@code options} (e.g. its batch-invariant
+   * kernels; the reference backend is batch-invariant by construction).
+   */
+  public Ops open(Consumer<String> notes, OpsOptions options) {
     if (this == CPU) {
       return Backends.reference();
     }
     try {
-      return Backends.cuda(0);
+      return Backends.cuda(0, options);
     } catch (BackendUnavailableException e) {
       if (this == CUDA) {
         throw new EngineException(

@@ -16,6 +16,7 @@ import dev.kernelj.llm.tokenizer.Tokenizer;
 import dev.kernelj.llm.util.ByteSizes;
 import dev.kernelj.ops.Capabilities;
 import dev.kernelj.ops.Ops;
+import dev.kernelj.ops.OpsOptions;
 import dev.kernelj.ops.StepIo;
 import dev.kernelj.ops.TokenSampler;
 import java.nio.file.Path;
@@ -44,7 +45,15 @@ final class ServingLoader {
     try {
       ModelConfig config = ModelConfigReader.read(modelDir);
       int maxModelLen = EngineLoader.contextOf(config, options.maxModelLen(), "max model length");
-      Ops ops = parts.keep(options.device().open(options.notes()));
+      Ops ops =
+          parts.keep(
+              options
+                  .device()
+                  .open(
+                      options.notes(),
+                      options.batchInvariant()
+                          ? OpsOptions.batchInvariantMode()
+                          : OpsOptions.defaults()));
       Capabilities caps = ops.capabilities();
       DType activation =
           options.activation() != null ? options.activation() : caps.preferredActivation();

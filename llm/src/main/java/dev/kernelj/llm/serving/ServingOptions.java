@@ -26,6 +26,9 @@ import java.util.function.Consumer;
  *     one longest sequence: requests that cannot fit are then rejected at submission
  * @param activation dtype of activations and KV cache; null picks BF16 on CUDA, F32 on the CPU
  * @param cudaGraphs whether decode-only steps replay CUDA graphs captured per batch-size bucket
+ * @param batchInvariant whether a request's output must not depend on the requests beside it: the
+ *     CUDA backend then runs every projection through one pinned GEMM for all row counts and splits
+ *     decode attention at fixed partitions ({@link dev.kernelj.ops.OpsOptions}); on by default
  * @param progress receives weight-loading progress in bytes
  * @param notes receives one-line notes for the user (e.g. the CPU fallback of {@code auto})
  */
@@ -41,6 +44,7 @@ public record ServingOptions(
     int numKvBlocks,
     DType activation,
     boolean cudaGraphs,
+    boolean batchInvariant,
     ProgressListener progress,
     Consumer<String> notes) {
   public ServingOptions {
@@ -97,6 +101,7 @@ public record ServingOptions(
     b.numKvBlocks = numKvBlocks;
     b.activation = activation;
     b.cudaGraphs = cudaGraphs;
+    b.batchInvariant = batchInvariant;
     b.progress = progress;
     b.notes = notes;
     return b;
@@ -115,6 +120,7 @@ public record ServingOptions(
     private int numKvBlocks;
     private DType activation;
     private boolean cudaGraphs = true;
+    private boolean batchInvariant = true;
     private ProgressListener progress = ProgressListener.NONE;
     private Consumer<String> notes = note -> {};
 
@@ -175,6 +181,11 @@ public record ServingOptions(
       return this;
     }
 
+    public Builder batchInvariant(boolean on) {
+      batchInvariant = on;
+      return this;
+    }
+
     public Builder progress(ProgressListener p) {
       progress = p;
       return this;
@@ -198,6 +209,7 @@ public record ServingOptions(
           numKvBlocks,
           activation,
           cudaGraphs,
+          batchInvariant,
           progress,
           notes);
     }

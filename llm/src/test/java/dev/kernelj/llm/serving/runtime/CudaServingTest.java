@@ -30,9 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The serving engine on the CUDA backend: the pool comes back whole after preemption, prefix hits
  * and cancellation; prompt logprobs scored in chunks of a few logit rows agree with the CPU's; and
  * batch invariance, the issue's requirement that a request's greedy or seeded output not depend on
- * who shares its batch. The latter needs batch-invariant GEMM and attention (today 1 to 8 rows take
- * the GEMV kernel and more take cuBLAS, whose reduction order differs), so its tests report, per
- * request, the first token where the batched run left the solo run.
+ * who shares its batch. That rests on the serving engine's batch-invariant kernels (one GEMM plan
+ * for every row count, decode partitions fixed by the context alone, prefill chunks with the bits
+ * of an unchunked prefill); a failure names, per request, the first token where the batched run
+ * left the solo run.
  */
 @Tag("gpu")
 class CudaServingTest {
@@ -150,9 +151,13 @@ class CudaServingTest {
     assertEquals(prompt.length - 1, gpu.size());
     for (int p = 0; p < cpu.size(); p++) {
       assertEquals(prompt[p + 1], gpu.get(p).tokenId());
-      // bf16 activations against f32: a few hundredths of a nat
-      assertEquals(cpu.get(p).logprob(), gpu.get(p).logprob(), 0.08, "position " + p);
-      assertEquals(cpu.get(p).topLogprobs()[0], gpu.get(p).topLogprobs()[0], 0.08, "best " + p);
+      // bf16 activations against f32: a few hundredths of a nat near the top, and a couple of bf16
+      // roundings (2^-7) of the value far down: this random model puts unlikely tokens 30 nats
+      // below the best, where the H200 measured 0.17 nat apart
+      double want = cpu.get(p).logprob();
+      assertEquals(want, gpu.get(p).logprob(), 0.08 + Math.abs(want) / 128, "position " + p);
+      double best = cpu.get(p).topLogprobs()[0];
+      assertEquals(best, gpu.get(p).topLogprobs()[0], 0.08 + Math.abs(best) / 128, "best " + p);
     }
   }
 

@@ -28,7 +28,9 @@ import dev.kernelj.ops.kernels.PtxPrelude;
  * ldmatrix} (transposed for V); shared rows are XOR-swizzled in 16-byte chunks so that neither the
  * copies nor {@code ldmatrix} hit bank conflicts. Scores are kept in log2 units (the scale carries
  * log2(e)) so the softmax uses {@code exp2f}. Blocks of causal launches run the longest query tiles
- * first, which evens out the tail.
+ * first, which evens out the tail. A row's bits do not depend on which query tile or chunk it falls
+ * in: key tiles are aligned to key 0, and tiles that show a row nothing leave it exactly as it was
+ * (an unchanged maximum rescales by 1), so chunked prefill matches an unchunked one bit for bit.
  *
  * <p>The kernel was issue-bound on address arithmetic, not on the tensor cores: every row a lane
  * reads or copies shares one swizzle, so each lane computes its {@code ldmatrix} and {@code
@@ -258,7 +260,12 @@ import dev.kernelj.ops.kernels.PtxPrelude;
             m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
             // Maxima stay in raw units; scaling and the subtraction fold into one FFMA per score.
             const float m_scaled = (m == -INFINITY) ? 0.f : m * scale_log2;   // nothing visible yet
-            const float correction = fast_exp2(row_max[mt][half] * scale_log2 - m_scaled);
+            // An unchanged maximum rescales by exactly 1. exp2 of (old max * scale - m_scaled) would
+            // not: the FFMA leaves m_scaled's rounding error, so a tile that adds nothing to a row
+            // (wholly past its diagonal, which happens or not with where a chunk starts) would still
+            // move its bits, and a row's output would depend on how its prompt was chunked.
+            const float correction =
+                m == row_max[mt][half] ? 1.f : fast_exp2(row_max[mt][half] * scale_log2 - m_scaled);
             row_max[mt][half] = m;
     #pragma unroll
             for (int nt = 0; nt < BLOCK_N / 8; nt++) {

@@ -8,7 +8,8 @@ drawn in [O(1-r), O(1+r)], ignore_eos, greedy, streamed with usage. Requests arr
 process at --request-rate (inf: all at once), optionally capped at --max-concurrency in flight. Per
 request: TTFT (send -> first chunk with a choice), ITL (gaps between later chunks), E2E latency,
 TPOT = (E2E - TTFT) / (output tokens - 1). Reported: mean, median and p99 of each (ms), request and
-token throughput, failures.
+token throughput, failures. The load is sent from several client processes (--client-procs): one
+Python event loop cannot read 1,000 token streams at the rate the server writes them.
 
 One load over HTTP, against a running server (--base-url) or one it starts (--java, --classpath,
 --model-dir; then it also reports process start -> /health 200 and stops the server with SIGTERM):
@@ -114,32 +115,80 @@ async def send(session, base_url, model, prompt, max_tokens):
     return out
 
 
-async def run_load(args, base_url, dataset):
+def arrival_offsets(n, rate, seed):
+    """Seconds after the start at which each request is sent: a Poisson process, or all at 0."""
+    rng = random.Random(seed + 1)
+    offsets, t = [], 0.0
+    for _ in range(n):
+        offsets.append(t)
+        if rate != float("inf"):
+            t += rng.expovariate(rate)
+    return offsets
+
+
+async def client_share(base_url, model, items, t0, max_concurrency):
+    """One client process's requests: each sent at t0 + its offset (time.monotonic), at most
+    max_concurrency of them in flight; returns (index, result, monotonic end time) per request."""
     import aiohttp
 
     timeout = aiohttp.ClientTimeout(total=None, sock_read=600)
-    connector = aiohttp.TCPConnector(limit=args.max_concurrency or 0)
-    semaphore = asyncio.Semaphore(args.max_concurrency) if args.max_concurrency else None
-    rng = random.Random(args.seed + 1)
+    connector = aiohttp.TCPConnector(limit=max_concurrency or 0)
+    semaphore = asyncio.Semaphore(max_concurrency) if max_concurrency else None
 
-    async def limited(session, prompt, max_tokens):
+    async def one(session, index, prompt, max_tokens, offset):
+        delay = t0 + offset - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
         if semaphore is None:
-            return await send(session, base_url, args.model, prompt, max_tokens)
-        async with semaphore:
-            return await send(session, base_url, args.model, prompt, max_tokens)
+            r = await send(session, base_url, model, prompt, max_tokens)
+        else:
+            async with semaphore:
+                r = await send(session, base_url, model, prompt, max_tokens)
+        return index, r, time.monotonic()
 
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        for prompt, _ in dataset[: args.warmup]:
-            await send(session, base_url, args.model, prompt[:8], 4)
-        tasks = []
-        start = time.perf_counter()
-        for prompt, max_tokens in dataset:
-            tasks.append(asyncio.create_task(limited(session, prompt, max_tokens)))
-            if args.request_rate != float("inf"):
-                await asyncio.sleep(rng.expovariate(args.request_rate))
-        results = await asyncio.gather(*tasks)
-        duration = time.perf_counter() - start
-    return results, duration
+        return await asyncio.gather(*(one(session, *item) for item in items))
+
+
+def client_process(job):
+    return asyncio.run(client_share(*job))
+
+
+def run_load(args, base_url, dataset):
+    """Sends the dataset from --client-procs processes (requests dealt round-robin, arrival times
+    drawn here for all of them, a --max-concurrency cap shared out): one asyncio loop reading
+    1,000 token streams at once is itself the bottleneck, and then TTFT measures the client."""
+    import multiprocessing
+
+    async def warmup():
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+            for prompt, _ in dataset[: args.warmup]:
+                await send(session, base_url, args.model, prompt[:8], 4)
+
+    asyncio.run(warmup())
+    procs = max(1, min(args.client_procs or default_client_procs(len(dataset)), len(dataset)))
+    if args.max_concurrency:
+        procs = min(procs, args.max_concurrency)  # each process keeps a cap of at least one
+    offsets = arrival_offsets(len(dataset), args.request_rate, args.seed)
+    items = [(i, prompt, max_tokens, offsets[i]) for i, (prompt, max_tokens) in enumerate(dataset)]
+    caps = [0] * procs
+    if args.max_concurrency:
+        caps = [args.max_concurrency // procs + (1 if p < args.max_concurrency % procs else 0) for p in range(procs)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(procs) as pool:
+        t0 = time.monotonic() + 0.5  # every process is forked and waiting before the first send
+        jobs = [(base_url, args.model, items[p::procs], t0, caps[p]) for p in range(procs)]
+        shares = pool.map(client_process, jobs)
+    done = sorted((r for share in shares for r in share), key=lambda r: r[0])
+    duration = max(end for _, _, end in done) - t0
+    return [r for _, r, _ in done], duration
+
+
+def default_client_procs(requests):
+    """One process per 128 requests, at most half the cores and 8."""
+    return max(1, min(8, (os.cpu_count() or 2) // 2, math.ceil(requests / 128)))
 
 
 def report(args, results, duration, extra):
@@ -257,7 +306,7 @@ def http_bench(args):
     try:
         dataset = random_dataset(args.num_prompts, args.input_len, args.output_len, args.range_ratio,
                                  args.prefix_len, vocab_of(args), args.seed)
-        results, duration = asyncio.run(run_load(args, base_url, dataset))
+        results, duration = run_load(args, base_url, dataset)
         return report(args, results, duration, extra)
     finally:
         if process is not None:
@@ -420,6 +469,8 @@ def main():
     p.add_argument("--max-concurrency", type=int, default=0, help="most requests in flight (0: no cap)")
     p.add_argument("--vocab-size", type=int, default=0, help="token ids are drawn below this (default: config.json's)")
     p.add_argument("--warmup", type=int, default=2, help="short requests before the measured run")
+    p.add_argument("--client-procs", type=int, default=0,
+                   help="client processes sending the load (default: one per 128 requests, at most 8)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also write the result here")
     p.add_argument("--java", help="start kernelj (serve, bench) with this java")

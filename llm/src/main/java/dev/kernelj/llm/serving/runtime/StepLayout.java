@@ -5,10 +5,10 @@ import dev.kernelj.llm.serving.sched.ScheduledBatch;
 import dev.kernelj.llm.serving.sched.Sequence;
 
 /**
- * Lays a scheduler step out as a mixed step: entries of one token as decode rows first, then the
- * prefill chunks, in entry order within each; remembers which logit rows each entry got (one when
- * it samples, one per position when it is scored) and which entry each logit row belongs to. Reused
- * from step to step; allocates nothing.
+ * Lays a scheduler step out as a mixed step: decode rows first ({@link ScheduledBatch#isDecodeRow}:
+ * one generated token), then the prefill chunks (prompt tokens, one or more), in entry order within
+ * each; remembers which logit rows each entry got (one when it samples, one per position when it is
+ * scored) and which entry each logit row belongs to. Reused from step to step; allocates nothing.
  */
 final class StepLayout {
   /** The entry's first logit row, or -1 when it gets none this step. */
@@ -31,7 +31,7 @@ final class StepLayout {
   void fill(ScheduledBatch step, MixedBatch b) {
     logitRows = 0;
     for (int e = 0; e < step.size(); e++) {
-      if (step.count(e) == 1) {
+      if (step.isDecodeRow(e)) {
         Sequence s = step.sequence(e);
         int start = step.start(e);
         boolean logits = step.samples(e) || step.scored(e);
@@ -39,11 +39,11 @@ final class StepLayout {
       }
     }
     for (int e = 0; e < step.size(); e++) {
-      int count = step.count(e);
-      if (count > 1) {
+      if (!step.isDecodeRow(e)) {
         Sequence s = step.sequence(e);
         int[] all = s.tokenArray();
         int start = step.start(e);
+        int count = step.count(e);
         if (step.scored(e)) {
           record(e, b.addScoredChunk(all, start, count, s.blockArray(), s.blockCount()), count);
         } else {

@@ -91,10 +91,21 @@ public final class ScheduledBatch {
     return samples[entry];
   }
 
-  /** Whether every entry feeds one token and samples: a pure decode step. */
+  /**
+   * Whether the entry is a decode row: one token that the model generated (not a prompt token),
+   * computed by decode attention over the paged cache. A prompt token always goes through a prefill
+   * chunk, even alone (the last one after a prefix-cache hit, a prompt of one token): a prompt's
+   * K/V and first logits then have the same bits however it was cut or cached, which batch
+   * invariance needs, because the two attention kernels sum in different orders.
+   */
+  public boolean isDecodeRow(int entry) {
+    return counts[entry] == 1 && starts[entry] >= sequences[entry].promptLength();
+  }
+
+  /** Whether every entry is a decode row that samples: a pure decode step. */
   public boolean isDecodeOnly() {
     for (int e = 0; e < size; e++) {
-      if (counts[e] != 1 || !samples[e]) {
+      if (!isDecodeRow(e) || !samples[e]) {
         return false;
       }
     }

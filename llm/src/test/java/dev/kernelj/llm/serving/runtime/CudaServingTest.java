@@ -89,6 +89,9 @@ class CudaServingTest {
         ServingEngine.open(model, cuda().maxNumSeqs(16).maxNumBatchedTokens(64).build())) {
       List<ServeRequest> requests = ContinuousBatchingTest.mixedRequests(16, 1);
       List<int[]> solo = ContinuousBatchingTest.alone(e, requests);
+      // Alone again: now every prompt of more than one block starts from the prefix cache, and
+      // what is left of it (one token, for a 17-token prompt) is computed on its own.
+      assertSame(solo, ContinuousBatchingTest.alone(e, requests), "served from the prefix cache");
       List<int[]> mixed = ContinuousBatchingTest.together(e, requests, 2);
       assertSame(solo, mixed, "random arrivals");
     }

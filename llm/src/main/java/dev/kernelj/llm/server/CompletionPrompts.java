@@ -36,15 +36,15 @@ final class CompletionPrompts {
     if (!prompt.isArray() || prompt.isEmpty()) {
       throw shape();
     }
-    if (prompt.size() > MAX_PROMPTS) {
-      throw ApiException.badRequest(
-          "prompt", "at most " + MAX_PROMPTS + " prompts per request, got " + prompt.size());
-    }
     JsonNode first = prompt.get(0);
     List<Prompt> out = new ArrayList<>();
     if (first.isNumber()) {
-      out.add(tokens(prompt, "prompt", model));
+      out.add(tokens(prompt, "prompt", model)); // one prompt of token ids, however long
     } else {
+      if (prompt.size() > MAX_PROMPTS) {
+        throw ApiException.badRequest(
+            "prompt", "at most " + MAX_PROMPTS + " prompts per request, got " + prompt.size());
+      }
       for (int i = 0; i < prompt.size(); i++) {
         JsonNode item = prompt.get(i);
         if (item.isTextual() && first.isTextual()) {

@@ -158,6 +158,18 @@ class ErrorResponsesTest {
     assertTrue(full.get("message").asText().contains("600"), full.toString());
   }
 
+  /** A token-id list is one prompt, however long; only a list of prompts is capped at 1024. */
+  @Test
+  void aLongTokenIdPromptIsOnePromptAndManyPromptsAreCapped() throws Exception {
+    String ids = String.join(", ", java.util.Collections.nCopies(1100, "65"));
+    String tooLong = error(post(COMPLETIONS, "{\"prompt\": [" + ids + "]}"), 400).toString();
+    assertTrue(tooLong.contains("1100") && tooLong.contains("512"), tooLong);
+    assertFalse(tooLong.contains("prompts per request"), tooLong);
+    String texts = String.join(", ", java.util.Collections.nCopies(1025, "\"a\""));
+    String many = error(post(COMPLETIONS, "{\"prompt\": [" + texts + "]}"), 400).toString();
+    assertTrue(many.contains("at most 1024 prompts"), many);
+  }
+
   @Test
   void unknownModelsAndRoutesAre404AndWrongMethods405() throws Exception {
     JsonNode model = error(post(CHAT, "{\"model\": \"gpt-9\", " + MESSAGES + "}"), 404);

@@ -46,6 +46,10 @@ public final class OpenAiServer implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     connector.setIdleTimeout(TimeUnit.MINUTES.toMillis(2));
+    // Room for a burst of connections: Java's default listen backlog is 50, and a SYN beyond it is
+    // dropped and resent by the client after 1 s, then 3 s: 500 clients connecting at once waited
+    // seconds before their requests reached the server (the kernel caps this at somaxconn).
+    connector.setAcceptQueueSize(config.maxThreads());
     jetty.addConnector(connector);
     jetty.setStopTimeout(1000);
     dispatcher = new ApiDispatcher(routes(), config);

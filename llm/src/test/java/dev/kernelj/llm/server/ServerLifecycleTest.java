@@ -238,9 +238,17 @@ class ServerLifecycleTest {
   }
 
   static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    await(condition, () -> what);
+  }
+
+  /** Waits up to 20 s for {@code condition}; the failure says what was awaited, as of then. */
+  static void await(BooleanSupplier condition, java.util.function.Supplier<String> what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!condition.getAsBoolean()) {
-      assertFalse(System.nanoTime() > deadline, "timed out waiting until " + what);
+      if (System.nanoTime() > deadline) {
+        assertFalse(true, "timed out waiting until " + what.get());
+      }
       Thread.sleep(10);
     }
   }

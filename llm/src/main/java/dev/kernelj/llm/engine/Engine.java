@@ -13,7 +13,6 @@ import dev.kernelj.ops.TokenSampler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -185,14 +184,7 @@ public final class Engine implements AutoCloseable {
 
   /** EOS ids from generation_config.json, config.json and the tokenizer, and {@code maxTokens}. */
   public StopConditions stopConditions(int maxTokens, List<String> stopStrings) {
-    Set<Integer> eos = new LinkedHashSet<>(config.generation().eosTokenIds());
-    eos.addAll(config.eosTokenIds());
-    if (tokenizer != null) {
-      for (int id : tokenizer.eosIds()) {
-        eos.add(id);
-      }
-    }
-    return new StopConditions(maxTokens, eos, stopStrings);
+    return new StopConditions(maxTokens, StopConditions.eosIds(config, tokenizer), stopStrings);
   }
 
   /**

@@ -11,7 +11,6 @@ import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.StepIo;
 import dev.kernelj.ops.TokenSampler;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -93,14 +92,7 @@ public final class ServingModel implements AutoCloseable {
 
   /** EOS ids from generation_config.json, config.json and the tokenizer. */
   public Set<Integer> eosIds() {
-    Set<Integer> eos = new LinkedHashSet<>(config.generation().eosTokenIds());
-    eos.addAll(config.eosTokenIds());
-    if (tokenizer != null) {
-      for (int id : tokenizer.eosIds()) {
-        eos.add(id);
-      }
-    }
-    return eos;
+    return StopConditions.eosIds(config, tokenizer);
   }
 
   public int maxModelLen() {

@@ -1,5 +1,8 @@
 package dev.kernelj.llm.engine;
 
+import dev.kernelj.llm.config.ModelConfig;
+import dev.kernelj.llm.tokenizer.Tokenizer;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -20,6 +23,21 @@ public record StopConditions(int maxTokens, Set<Integer> eosIds, List<String> st
         throw new EngineException("a stop string must not be empty");
       }
     }
+  }
+
+  /**
+   * A model's EOS ids: generation_config.json's, config.json's and the tokenizer's (none when
+   * {@code tokenizer} is null), in that order.
+   */
+  public static Set<Integer> eosIds(ModelConfig config, Tokenizer tokenizer) {
+    Set<Integer> eos = new LinkedHashSet<>(config.generation().eosTokenIds());
+    eos.addAll(config.eosTokenIds());
+    if (tokenizer != null) {
+      for (int id : tokenizer.eosIds()) {
+        eos.add(id);
+      }
+    }
+    return eos;
   }
 
   public StopConditions withMaxTokens(int n) {

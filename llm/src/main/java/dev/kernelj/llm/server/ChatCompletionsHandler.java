@@ -1,5 +1,7 @@
 package dev.kernelj.llm.server;
 
+import static dev.kernelj.llm.engine.BatchStepRunner.MAX_LOGPROBS;
+
 import dev.kernelj.llm.serving.ServeRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,12 @@ final class ChatCompletionsHandler implements ApiHandler {
     boolean logprobs = f.bool("logprobs", false);
     Integer top = f.integer("top_logprobs");
     if (top != null) {
-      GenerationParams.require(top >= 0 && top <= 20, f, "top_logprobs", "must be in [0, 20]", top);
+      GenerationParams.require(
+          top >= 0 && top <= MAX_LOGPROBS,
+          f,
+          "top_logprobs",
+          "must be in [0, " + MAX_LOGPROBS + "]",
+          top);
       if (!logprobs) {
         throw ApiException.badRequest("top_logprobs", "top_logprobs needs logprobs: true");
       }

@@ -1,5 +1,7 @@
 package dev.kernelj.llm.server;
 
+import static dev.kernelj.llm.engine.BatchStepRunner.MAX_LOGPROBS;
+
 import dev.kernelj.llm.serving.ServeRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +29,11 @@ final class CompletionsHandler implements ApiHandler {
     Integer logprobs = f.integer("logprobs");
     if (logprobs != null) {
       GenerationParams.require(
-          logprobs >= 0 && logprobs <= 20, f, "logprobs", "must be in [0, 20]", logprobs);
+          logprobs >= 0 && logprobs <= MAX_LOGPROBS,
+          f,
+          "logprobs",
+          "must be in [0, " + MAX_LOGPROBS + "]",
+          logprobs);
     }
     boolean echo = f.bool("echo", false);
     if (echo && logprobs != null && params.stream()) {

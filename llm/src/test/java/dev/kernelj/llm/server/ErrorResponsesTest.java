@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -161,11 +162,11 @@ class ErrorResponsesTest {
   /** A token-id list is one prompt, however long; only a list of prompts is capped at 1024. */
   @Test
   void aLongTokenIdPromptIsOnePromptAndManyPromptsAreCapped() throws Exception {
-    String ids = String.join(", ", java.util.Collections.nCopies(1100, "65"));
+    String ids = String.join(", ", Collections.nCopies(1100, "65"));
     String tooLong = error(post(COMPLETIONS, "{\"prompt\": [" + ids + "]}"), 400).toString();
     assertTrue(tooLong.contains("1100") && tooLong.contains("512"), tooLong);
     assertFalse(tooLong.contains("prompts per request"), tooLong);
-    String texts = String.join(", ", java.util.Collections.nCopies(1025, "\"a\""));
+    String texts = String.join(", ", Collections.nCopies(1025, "\"a\""));
     String many = error(post(COMPLETIONS, "{\"prompt\": [" + texts + "]}"), 400).toString();
     assertTrue(many.contains("at most 1024 prompts"), many);
   }

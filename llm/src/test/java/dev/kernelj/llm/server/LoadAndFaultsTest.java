@@ -220,8 +220,9 @@ class LoadAndFaultsTest {
    */
   static final int LEAVER_TOKENS = 400;
 
+  /** The body with {@code ignore_eos} as its first field (only the outer object gets it). */
   static String leaving(String body) {
-    return body.replace("{", "{\"ignore_eos\": true, ");
+    return "{\"ignore_eos\": true, " + body.substring(1);
   }
 
   static String malformed(Random random, boolean chat) {

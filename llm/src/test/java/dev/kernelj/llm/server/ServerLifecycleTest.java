@@ -3,6 +3,7 @@ package dev.kernelj.llm.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kernelj.llm.serving.ServingEngine;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -242,12 +244,11 @@ class ServerLifecycleTest {
   }
 
   /** Waits up to 20 s for {@code condition}; the failure says what was awaited, as of then. */
-  static void await(BooleanSupplier condition, java.util.function.Supplier<String> what)
-      throws InterruptedException {
+  static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        assertFalse(true, "timed out waiting until " + what.get());
+        fail("timed out waiting until " + what.get());
       }
       Thread.sleep(10);
     }

@@ -38,7 +38,8 @@ final class ChatCompletionsHandler implements ApiHandler {
     ChatPrompts.Rendered prompt = ChatPrompts.render(f, model);
     int promptTokens = prompt.ids().length;
     int maxTokens =
-        TokenBudget.resolve(params.maxTokens(), promptTokens, model.engine().maxModelLength(), -1);
+        TokenBudget.resolve(
+            params.maxTokens(), promptTokens, model.engine().maxModelLength(), -1, "messages");
     exchange.record().promptTokens = promptTokens;
     exchange.record().prompt = logPrompts ? prompt.text() : null;
 

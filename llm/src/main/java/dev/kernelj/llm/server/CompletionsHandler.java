@@ -54,7 +54,8 @@ final class CompletionsHandler implements ApiHandler {
               params.maxTokens(),
               p.ids().length,
               model.engine().maxModelLength(),
-              DEFAULT_MAX_TOKENS);
+              DEFAULT_MAX_TOKENS,
+              "prompt");
       promptTokens += p.ids().length;
       for (int i = 0; i < params.n(); i++) {
         requests.add(params.request(p.ids(), maxTokens, i, lp, echo ? lp : -1));

@@ -7,12 +7,14 @@ final class TokenBudget {
   /**
    * The {@code max_tokens} to use: the request's when it fits the context with the prompt (else a
    * 400 giving both numbers, as vLLM words it), or when absent the endpoint's default ({@code
-   * fallback}, -1 for everything the context has left) within the room left.
+   * fallback}, -1 for everything the context has left) within the room left. A prompt that fills
+   * the context is an error of {@code promptParam}, the field that carried it.
    */
-  static int resolve(Integer requested, int promptTokens, int maxModelLength, int fallback) {
+  static int resolve(
+      Integer requested, int promptTokens, int maxModelLength, int fallback, String promptParam) {
     if (promptTokens >= maxModelLength) {
       throw ApiException.badRequest(
-          "messages",
+          promptParam,
           "This model's maximum context length is "
               + maxModelLength
               + " tokens. However, your prompt has "

@@ -163,8 +163,10 @@ class ErrorResponsesTest {
   @Test
   void aLongTokenIdPromptIsOnePromptAndManyPromptsAreCapped() throws Exception {
     String ids = String.join(", ", Collections.nCopies(1100, "65"));
-    String tooLong = error(post(COMPLETIONS, "{\"prompt\": [" + ids + "]}"), 400).toString();
+    JsonNode tooLongError = error(post(COMPLETIONS, "{\"prompt\": [" + ids + "]}"), 400);
+    String tooLong = tooLongError.toString();
     assertTrue(tooLong.contains("1100") && tooLong.contains("512"), tooLong);
+    assertEquals("prompt", tooLongError.get("param").asText(), tooLong);
     assertFalse(tooLong.contains("prompts per request"), tooLong);
     String texts = String.join(", ", Collections.nCopies(1025, "\"a\""));
     String many = error(post(COMPLETIONS, "{\"prompt\": [" + texts + "]}"), 400).toString();

@@ -45,6 +45,7 @@ public final class ContinuousBatchingEngine implements ServingEngine {
   private final BlockHasher hasher;
   private final Scheduler scheduler;
   private final StepDriver driver;
+  private final DeltaWakeups wakeups;
   private final LinkedBlockingQueue<RequestState> inbox = new LinkedBlockingQueue<>();
   private final ConcurrentLinkedQueue<RequestState> cancels = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger(); // submitted, not yet run nor ended
@@ -71,8 +72,10 @@ public final class ContinuousBatchingEngine implements ServingEngine {
             options.maxNumBatchedTokens(),
             options.prefixCaching(),
             model.maxModelLen());
+    this.wakeups = new DeltaWakeups();
     this.driver =
-        new StepDriver(scheduler, executor, options.maxNumSeqs(), model.vocabSize(), queued);
+        new StepDriver(
+            scheduler, executor, options.maxNumSeqs(), model.vocabSize(), queued, wakeups);
     this.thread = new Thread(this::loop, "kernelj-scheduler");
     thread.setDaemon(true);
     thread.start();
@@ -235,6 +238,7 @@ public final class ContinuousBatchingEngine implements ServingEngine {
     }
     shutdown(0);
     closed = true;
+    wakeups.close();
     executor.close();
   }
 }

@@ -4,20 +4,26 @@ import dev.kernelj.llm.serving.Completion;
 import dev.kernelj.llm.serving.Delta;
 import dev.kernelj.llm.serving.RequestHandle;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The caller's side of a submitted request: deltas queued by the scheduler thread, read by any one
  * consumer; the completion future; cancellation passed back to the engine.
+ *
+ * <p>Queuing a delta does not wake the reader: the scheduler thread queues a whole step's deltas
+ * and {@link DeltaWakeups} wakes their readers from another thread ({@link #wake}). The last delta
+ * and a failure wake the reader at once.
  */
 final class ServingHandle implements RequestHandle {
   private final String id;
-  private final LinkedBlockingQueue<Delta> deltas = new LinkedBlockingQueue<>();
+  private final ConcurrentLinkedQueue<Delta> deltas = new ConcurrentLinkedQueue<>();
   private final CompletableFuture<Completion> completion = new CompletableFuture<>();
   private final Runnable canceller;
   private volatile boolean ended; // the last delta was queued, or the request failed
   private boolean drained; // the consumer has taken the last delta
+  private volatile Thread reader; // the consumer while it waits in poll
 
   ServingHandle(String id, Runnable canceller) {
     this.id = id;
@@ -40,7 +46,10 @@ final class ServingHandle implements RequestHandle {
     if (drained) {
       return null;
     }
-    Delta d = ended ? deltas.poll() : deltas.poll(timeout, unit);
+    Delta d = deltas.poll();
+    if (d == null && !ended) {
+      d = await(unit.toNanos(timeout));
+    }
     if (d == null && ended) {
       d = deltas.poll(); // the last delta may have come between the two reads
     }
@@ -52,6 +61,35 @@ final class ServingHandle implements RequestHandle {
       drained = true;
     }
     return d;
+  }
+
+  /** The next delta within {@code nanos}, or null; returns early once the request has ended. */
+  private Delta await(long nanos) throws InterruptedException {
+    if (nanos <= 0) {
+      return null;
+    }
+    long deadline = System.nanoTime() + nanos;
+    reader = Thread.currentThread();
+    try {
+      while (true) {
+        // Looked at after publishing the reader: a delta queued before a wake() that saw no
+        // reader is found here.
+        Delta d = deltas.poll();
+        if (d != null || ended) {
+          return d;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        LockSupport.parkNanos(this, left);
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+      }
+    } finally {
+      reader = null;
+    }
   }
 
   @Override
@@ -68,19 +106,30 @@ final class ServingHandle implements RequestHandle {
 
   // ---------------------------------------------------------------- scheduler side
 
+  /** Queues {@code d} without waking the reader: {@link #wake} does, from another thread. */
   void push(Delta d) {
     deltas.add(d);
+  }
+
+  /** Unparks the reader if it waits (any thread). */
+  void wake() {
+    Thread t = reader;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
   }
 
   void finish(Delta last, Completion result) {
     deltas.add(last);
     ended = true;
     completion.complete(result);
+    wake();
   }
 
   void fail(RuntimeException error) {
     ended = true;
     completion.completeExceptionally(error);
+    wake();
   }
 
   boolean ended() {

@@ -29,6 +29,8 @@ final class StepDriver {
   private final StepResult result;
   private final int vocabSize;
   private final Set<RequestState> live = new LinkedHashSet<>();
+  private final DeltaWakeups wakeups;
+  private final List<ServingHandle> pushed = new ArrayList<>(); // this step's, woken together
   private long stepNanos;
   private long hostNanos;
   private int peakUsed;
@@ -44,8 +46,10 @@ final class StepDriver {
       StepExecutor executor,
       int maxNumSeqs,
       int vocabSize,
-      AtomicInteger queued) {
+      AtomicInteger queued,
+      DeltaWakeups wakeups) {
     this.scheduler = scheduler;
+    this.wakeups = wakeups;
     this.queued = queued;
     this.executor = executor;
     this.result = new StepResult(maxNumSeqs);
@@ -114,6 +118,8 @@ final class StepDriver {
         deliver(r, result.tokens[e], e, now);
       }
     }
+    wakeups.wake(pushed);
+    pushed.clear();
     account(start);
   }
 
@@ -131,6 +137,7 @@ final class StepDriver {
       end(r, d);
     } else {
       r.handle.push(d);
+      pushed.add(r.handle);
     }
   }
 

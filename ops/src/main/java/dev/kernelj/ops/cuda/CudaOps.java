@@ -85,6 +85,7 @@ public final class CudaOps implements Ops {
   private final RopeKvAppendOps ropeKvAppend;
   private final PinnedUploads uploads;
   private final QuantizedMatmulOps quantized;
+  private final InvariantMatmulOps invariant;
 
   /** The backend on {@code port} with the default options. */
   public CudaOps(DevicePort port) {
@@ -105,6 +106,7 @@ public final class CudaOps implements Ops {
     this.ropeKvAppend = new RopeKvAppendOps(residency, kernels, stream);
     this.uploads = new PinnedUploads(port);
     this.quantized = new QuantizedMatmulOps(residency, port, kernels, scratch);
+    this.invariant = new InvariantMatmulOps(port, kernels, scratch);
   }
 
   /** Opens device {@code ordinal} through the first registered {@link DevicePort.Provider}. */
@@ -509,7 +511,11 @@ public final class CudaOps implements Ops {
     if (m == 0 || mnk[1] == 0) {
       return;
     }
-    // Batch-invariant: no GEMV below some row count, one pinned cuBLASLt algorithm for all counts.
+    // Batch-invariant: no GEMV below some row count; one fixed-order GEMM for every count (ours, or
+    // a pinned cuBLASLt algorithm for the operands ours does not take).
+    if (options.batchInvariant() && invariant.tryRun(out, x, w, m, mnk[1], mnk[2])) {
+      return;
+    }
     if (m <= Gemv.MAX_ROWS && !options.batchInvariant()) {
       Gemv.gemv(
           kernels.gemv(),

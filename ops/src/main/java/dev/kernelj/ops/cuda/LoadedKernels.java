@@ -13,6 +13,7 @@ import dev.kernelj.ops.kernels.Softmax;
 import dev.kernelj.ops.kernels.attention.KvCacheAppendKernels;
 import dev.kernelj.ops.kernels.attention.PagedDecodeAttentionKernels;
 import dev.kernelj.ops.kernels.attention.PrefillAttentionKernels;
+import dev.kernelj.ops.kernels.invariant.InvariantGemmKernels;
 import dev.kernelj.ops.kernels.quant.QuantGemmKernels;
 import dev.kernelj.ops.kernels.sampling.SamplingKernels;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,6 +82,10 @@ final class LoadedKernels {
 
   KvCacheAppendKernels kvCacheAppend() {
     return get(KvCacheAppendKernels.class);
+  }
+
+  InvariantGemmKernels.Cuda invariantGemm() {
+    return get(InvariantGemmKernels.Cuda.class);
   }
 
   QuantGemmKernels.Cuda quantGemm() {

@@ -3,6 +3,7 @@
 #include <barrier>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <thread>
@@ -63,6 +64,11 @@ inline unsigned __shfl_sync(unsigned, unsigned v, int src) {
 #define KJ_HOST_EMULATION 1
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
+// Dynamic shared memory: one buffer of the launch's size (env KJ_DYNAMIC_SHARED_BYTES, set by HostEmulator),
+// filled with 0xFF bytes (NaN in f16/bf16/f32) before each block, so a read of anything not staged shows.
+inline std::vector<uint4> kj_dynamic_shared_store;
+inline uint4* kj_dynamic_shared;
+#define KJ_DYNAMIC_SHARED(name) uint4* name = kj_dynamic_shared
 // mma.sync.m16n8k16 (f16 or bf16 inputs, f32 accumulators) across the warp, with the PTX fragment
 // layout: lane (g, t) = (lane / 4, lane % 4) holds A[g][2t..], A[g+8][2t..], A[g][2t+8..], A[g+8][2t+8..],
 // B[2t..][g], B[2t+8..][g] (two elements per register, low half first) and C[g][2t..], C[g+8][2t..].
@@ -105,7 +111,11 @@ inline void kj_host_mma_m16n8k16(float (&d)[4], const unsigned (&a)[4], unsigned
 template <typename F>
 void kj_launch(unsigned grid, unsigned block, F kernel) {
   gridDim.x = grid; blockDim.x = block;
+  const char* shared = std::getenv("KJ_DYNAMIC_SHARED_BYTES");
+  kj_dynamic_shared_store.assign(((shared ? std::atoll(shared) : 0) + 15) / 16 + 1, uint4{});
+  kj_dynamic_shared = kj_dynamic_shared_store.data();
   for (unsigned b = 0; b < grid; ++b) {
+    std::memset(kj_dynamic_shared, 0xFF, kj_dynamic_shared_store.size() * sizeof(uint4));
     std::barrier<> bar(block);
     kj_block_barrier = &bar;
     std::vector<std::barrier<>*> warps;

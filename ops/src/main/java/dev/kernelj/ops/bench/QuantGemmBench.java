@@ -18,22 +18,25 @@ import java.util.SplittableRandom;
 
 /**
  * Measures the quantized matmul on Llama-3-8B layer shapes (n x k = out x in: 4096x4096 o_proj,
- * 6144x4096 fused qkv, 14336x4096 gate or up, 4096x14336 down_proj), 4-bit, group 128: the
- * mixed-input GEMM at 1, 8, 16, 32 and 64 rows in GB/s of the bytes it must move (packed codes,
- * scales and zeros, x and out) against the copy ceiling measured in the same run; the bf16 matmul
- * on the same shape and rows (the GEMV kernel up to 8 rows, cuBLAS above) and the speedup over it;
- * the dequantize + cuBLAS path and the row count from which it wins (the crossover the backend's
- * {@code kernelj.quant.denseFromRows} should be set to); 8-bit and act-order at 1 row; and a sweep
- * of the k split at 1 row. Timing as {@link OpsBench}: medians of CUDA-event-timed launches, and 20
- * launches back to back ("b2b", as a replayed decode graph runs them), weights rotating over copies
- * larger than twice the L2 cache.
+ * 6144x4096 fused qkv, 14336x4096 gate or up, 4096x14336 down_proj), 4-bit, group 128, at decode (1
+ * to 64) and prefill (96 to 512) row counts: the mixed-input GEMM in GB/s of the bytes it must move
+ * (packed codes, scales and zeros, x and out) and in % of the copy ceiling measured in the same run
+ * (decode goal: at least 80 % up to 16 rows); the bf16 matmul on the same shape and rows (the GEMV
+ * kernel up to 8 rows, cuBLAS above) and the quantized path's speedup over it (goal at 1 row:
+ * 3.2x); the dequantize + cuBLAS path, its ratio to bf16 (prefill goal: at most 1.5x), and the row
+ * count from which it beats the GEMM (the crossover the backend's {@code
+ * kernelj.quant.denseFromRows} should be set to); a sweep of the dense path's slice size ({@code
+ * kernelj.quant.denseSliceBytes}) at 512 rows; 8-bit and act-order at 1 row; and a sweep of the k
+ * split at 1 row. Timing as {@link OpsBench}: medians of CUDA-event-timed launches, and 20 launches
+ * back to back ("b2b", as a replayed decode graph runs them), weights rotating over copies larger
+ * than twice the L2 cache.
  *
  * <p>Usage: {@code QuantGemmBench [--json PATH] [--reps N]}.
  */
 public final class QuantGemmBench {
   static final int[][] SHAPES = {{4096, 4096}, {6144, 4096}, {14336, 4096}, {4096, 14336}};
-  static final int[] ROWS = {1, 8, 16, 32, 64};
-  static final int[] CROSSOVER_ROWS = {16, 32, 64, 96, 128, 192, 256, 384, 512};
+  static final int[] ROWS = {1, 8, 16, 32, 64, 96, 128, 192, 256, 384, 512};
+  static final long[] SLICE_BYTES = {8L << 20, 16L << 20, 32L << 20, 64L << 20, 256L << 20};
 
   private final OpsBench bench;
   private final CudaOps ops;
@@ -100,7 +103,7 @@ public final class QuantGemmBench {
         quantized.denseFromRows());
     System.out.printf(
         Locale.ROOT,
-        "%-24s %5s %9s %9s %8s %7s %9s %8s %9s%n",
+        "%-24s %5s %9s %9s %8s %7s %9s %8s %9s %10s%n",
         "case",
         "rows",
         "1-launch",
@@ -109,7 +112,8 @@ public final class QuantGemmBench {
         "copy%",
         "bf16 us",
         "speedup",
-        "dense us");
+        "dense us",
+        "dense/bf16");
     warmUp();
     for (int[] nk : SHAPES) {
       shape(nk[0], nk[1]);
@@ -147,32 +151,33 @@ public final class QuantGemmBench {
     Case act = new Case(n, k, 4, 128, true);
     Tensor[] dense = bench.rotating(DType.BF16, n, k);
     try {
-      for (int m : ROWS) {
-        row(q4, m, dense, true);
-      }
-      row(q8, 1, null, false);
-      row(act, 1, null, false);
       int crossover = -1;
-      for (int m : CROSSOVER_ROWS) {
-        double gemm = q4.b2b(m, false);
-        double viaDense = q4.b2b(m, true);
-        System.out.printf(
-            Locale.ROOT,
-            "%-24s %5d  gemm %9.1f us  dense+cuBLAS %9.1f us%n",
-            q4.name,
-            m,
-            gemm,
-            viaDense);
-        entry(q4.name + " crossover", m, gemm, Double.NaN, Double.NaN, viaDense);
-        if (crossover < 0 && viaDense < gemm) {
+      for (int m : ROWS) {
+        double[] gemmAndDense = row(q4, m, dense, true);
+        if (crossover < 0 && gemmAndDense[1] < gemmAndDense[0]) {
           crossover = m;
         }
       }
+      row(q8, 1, null, false);
+      row(act, 1, null, false);
       System.out.printf(
           Locale.ROOT,
           "%-24s crossover: dequantize + cuBLAS wins from %s rows%n",
           q4.name,
-          crossover < 0 ? "beyond " + CROSSOVER_ROWS[CROSSOVER_ROWS.length - 1] : crossover);
+          crossover < 0 ? "beyond " + ROWS[ROWS.length - 1] : crossover);
+      StringBuilder line = new StringBuilder(q4.name + " m=512 dense+cuBLAS us by slice:");
+      for (long bytes : SLICE_BYTES) {
+        double us = q4.b2bDense(512, bytes);
+        line.append(String.format(Locale.ROOT, "  %d MiB %.1f", bytes >> 20, us));
+        entry(
+            q4.name + " dense slice " + (bytes >> 20) + " MiB",
+            512,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            us);
+      }
+      System.out.println(line);
     } finally {
       OpsBench.close(dense);
       q4.close();
@@ -181,7 +186,8 @@ public final class QuantGemmBench {
     }
   }
 
-  private void row(Case c, int m, Tensor[] dense, boolean withDense) {
+  /** One table row; returns the GEMM's and the dense path's back-to-back microseconds. */
+  private double[] row(Case c, int m, Tensor[] dense, boolean withDense) {
     try (Tensor x = ops.empty(DType.BF16, m, c.k);
         Tensor out = ops.empty(DType.BF16, m, c.n)) {
       ops.fill(x, 0.25f);
@@ -194,9 +200,10 @@ public final class QuantGemmBench {
         bf16 = bench.backToBackMicros(rep -> ops.matmul(out, x, dense[rep % dense.length]));
       }
       double viaDense = withDense ? c.b2b(m, true) : Double.NaN;
+      double best = Double.isNaN(viaDense) ? b2b : Math.min(b2b, viaDense);
       System.out.printf(
           Locale.ROOT,
-          "%-24s %5d %9.1f %9.1f %8.0f %6.1f%% %9s %8s %9s%n",
+          "%-24s %5d %9.1f %9.1f %8.0f %6.1f%% %9s %8s %9s %10s%n",
           c.name,
           m,
           single,
@@ -204,11 +211,16 @@ public final class QuantGemmBench {
           gbps,
           100 * gbps / copyGbps,
           Double.isNaN(bf16) ? "-" : String.format(Locale.ROOT, "%.1f", bf16),
-          Double.isNaN(bf16) ? "-" : String.format(Locale.ROOT, "%.2fx", bf16 / b2b),
-          Double.isNaN(viaDense) ? "-" : String.format(Locale.ROOT, "%.1f", viaDense));
+          Double.isNaN(bf16) ? "-" : String.format(Locale.ROOT, "%.2fx", bf16 / best),
+          Double.isNaN(viaDense) ? "-" : String.format(Locale.ROOT, "%.1f", viaDense),
+          Double.isNaN(viaDense) || Double.isNaN(bf16)
+              ? "-"
+              : String.format(Locale.ROOT, "%.2fx", viaDense / bf16));
       entry(c.name, m, b2b, gbps, bf16, viaDense);
+      return new double[] {b2b, viaDense};
     } catch (RuntimeException e) {
       System.out.println(c.name + " m=" + m + " FAILED: " + e);
+      return new double[] {Double.NaN, Double.NaN};
     }
   }
 
@@ -317,6 +329,18 @@ public final class QuantGemmBench {
                 quantized.runGemm(out, x, next(rep), 0);
               }
             });
+      }
+    }
+
+    /**
+     * Back-to-back microseconds at {@code m} rows by dequantize + cuBLAS in slices of {@code
+     * bytes}.
+     */
+    double b2bDense(int m, long bytes) {
+      try (Tensor x = ops.empty(DType.BF16, m, k);
+          Tensor out = ops.empty(DType.BF16, m, n)) {
+        ops.fill(x, 0.25f);
+        return bench.backToBackMicros(rep -> quantized.runDense(out, x, next(rep), bytes));
       }
     }
 

@@ -18,9 +18,11 @@ import dev.kernelj.ops.kernels.quant.QuantMatmulChecks;
  * The quantized matmul of {@link CudaOps}. Act-order weights first gather x into their packed input
  * order (scratch). Up to {@link #denseFromRows} rows run the mixed-input GEMM, 64 rows per launch;
  * from there on the weight is dequantized, a slice of rows at a time into a scratch of at most
- * {@value #DENSE_SCRATCH_BYTES} bytes, and multiplied by cuBLAS, which wins once the tensor cores
- * rather than the weight stream bound the time. The crossover is a measured figure ({@code
- * QuantGemmBench}); {@code -Dkernelj.quant.denseFromRows=N} sets it.
+ * {@code -Dkernelj.quant.denseSliceBytes} (default {@value #DENSE_SCRATCH_BYTES}) bytes, and
+ * multiplied by cuBLAS, which wins once the tensor cores rather than the weight stream bound the
+ * time. A slice that fits in L2 lets cuBLAS read what the dequantization just wrote from L2 rather
+ * than from memory, at the price of more launches; {@code QuantGemmBench} sweeps it. The crossover
+ * is a measured figure ({@code QuantGemmBench}); {@code -Dkernelj.quant.denseFromRows=N} sets it.
  */
 public final class QuantizedMatmulOps {
   /** Dense scratch per slice of rows (64 MiB: 8192 rows of 4096 bf16). */
@@ -33,6 +35,7 @@ public final class QuantizedMatmulOps {
   private final StreamRef stream;
   private final int multiprocessors;
   private final int denseFromRows;
+  private final long denseSliceBytes;
 
   QuantizedMatmulOps(
       Residency.OnDevice residency, DevicePort port, LoadedKernels kernels, DeviceScratch scratch) {
@@ -43,6 +46,7 @@ public final class QuantizedMatmulOps {
     this.stream = port.stream();
     this.multiprocessors = port.multiprocessorCount();
     this.denseFromRows = Integer.getInteger("kernelj.quant.denseFromRows", 128);
+    this.denseSliceBytes = Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
   }
 
   /** Rows of x from which the dequantize + cuBLAS path is taken. */
@@ -54,7 +58,7 @@ public final class QuantizedMatmulOps {
   public void run(Tensor out, Tensor x, QuantizedMatrix w) {
     QuantMatmulChecks.Rows rows = check(out, x, w);
     if (rows.m() >= denseFromRows) {
-      dense(out, x, w, rows);
+      dense(out, x, w, rows, denseSliceBytes);
     } else {
       gemm(out, x, w, rows, 0);
     }
@@ -67,7 +71,12 @@ public final class QuantizedMatmulOps {
 
   /** Dequantize + cuBLAS whatever the row count. */
   public void runDense(Tensor out, Tensor x, QuantizedMatrix w) {
-    dense(out, x, w, check(out, x, w));
+    dense(out, x, w, check(out, x, w), denseSliceBytes);
+  }
+
+  /** Dequantize + cuBLAS through slices of at most {@code sliceBytes} of dense weight. */
+  public void runDense(Tensor out, Tensor x, QuantizedMatrix w, long sliceBytes) {
+    dense(out, x, w, check(out, x, w), sliceBytes);
   }
 
   private QuantMatmulChecks.Rows check(Tensor out, Tensor x, QuantizedMatrix w) {
@@ -141,7 +150,8 @@ public final class QuantizedMatmulOps {
     }
   }
 
-  private void dense(Tensor out, Tensor x, QuantizedMatrix w, QuantMatmulChecks.Rows rows) {
+  private void dense(
+      Tensor out, Tensor x, QuantizedMatrix w, QuantMatmulChecks.Rows rows, long sliceBytes) {
     int m = rows.m();
     if (m == 0) {
       return;
@@ -152,7 +162,7 @@ public final class QuantizedMatmulOps {
     Tensor in = gemmInput(x, w, m, rows.ldx());
     int kp = geo.packedInputs();
     long perRow = (long) kp * t.byteSize();
-    int slice = (int) Math.max(16, Math.min(geo.rows(), DENSE_SCRATCH_BYTES / perRow) / 16 * 16);
+    int slice = (int) Math.max(16, Math.min(geo.rows(), sliceBytes / perRow) / 16 * 16);
     Tensor dense = scratch.tensor("quant.dense", t, (long) slice * kp, false);
     for (int row0 = 0; row0 < geo.rows(); row0 += slice) {
       int count = Math.min(slice, geo.rows() - row0);

@@ -136,10 +136,8 @@ public final class HostEmulator {
     if (call.launch().grid().y() != 1
         || call.launch().grid().z() != 1
         || call.launch().block().y() != 1
-        || call.launch().block().z() != 1
-        || call.launch().sharedBytes() != 0) {
-      throw new IllegalArgumentException(
-          "the emulator runs 1-D launches without dynamic shared memory: " + call.launch());
+        || call.launch().block().z() != 1) {
+      throw new IllegalArgumentException("the emulator runs 1-D launches: " + call.launch());
     }
     command.add(String.valueOf(call.launch().grid().x()));
     command.add(String.valueOf(call.launch().block().x()));
@@ -161,8 +159,13 @@ public final class HostEmulator {
     Path in = dir.resolve("in.bin");
     Path out = dir.resolve("out.bin");
     Files.write(in, encode());
+    ProcessBuilder builder = new ProcessBuilder(command);
+    // Dynamic shared memory (kj_host_shim.h's KJ_DYNAMIC_SHARED): the launch's size.
+    builder
+        .environment()
+        .put("KJ_DYNAMIC_SHARED_BYTES", String.valueOf(call.launch().sharedBytes()));
     Process p =
-        new ProcessBuilder(command)
+        builder
             .redirectInput(in.toFile())
             .redirectOutput(out.toFile())
             .redirectError(dir.resolve("err.txt").toFile())

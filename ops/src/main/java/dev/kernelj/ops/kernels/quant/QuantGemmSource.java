@@ -1,6 +1,7 @@
 package dev.kernelj.ops.kernels.quant;
 
 import dev.kernelj.ops.kernels.CudaPrelude;
+import dev.kernelj.ops.kernels.MmaSource;
 
 /**
  * The CUDA C of {@link QuantGemm}, apart from its launch code so that both stay readable.
@@ -57,31 +58,14 @@ final class QuantGemmSource {
 
   static final String SOURCE =
       CudaPrelude.PRELUDE
+          + MmaSource.MMA
           + """
       namespace kj_q {
 
       constexpr int WARPS = 8;
       constexpr int THREADS = 32 * WARPS;
 
-      /* ---- tensor-core step and the register dequantization ---- */
-
-      template <typename T> __device__ __forceinline__ void mma(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1);
-      template <> __device__ __forceinline__ void mma<__half>(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-      #if defined(__CUDA_ARCH__)
-        asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-      #elif defined(KJ_HOST_EMULATION)
-        kj_host_mma_m16n8k16(d, a, b0, b1, false);
-      #endif
-      }
-      template <> __device__ __forceinline__ void mma<__nv_bfloat16>(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-      #if defined(__CUDA_ARCH__)
-        asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]) : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-      #elif defined(KJ_HOST_EMULATION)
-        kj_host_mma_m16n8k16(d, a, b0, b1, true);
-      #endif
-      }
+      /* ---- the register dequantization (the tensor-core step is kj::mma, MmaSource) ---- */
 
       template <typename T> __device__ __forceinline__ unsigned sub2(unsigned a, unsigned b);
       template <> __device__ __forceinline__ unsigned sub2<__half>(unsigned a, unsigned b) {
@@ -422,7 +406,7 @@ final class QuantGemmSource {
                   unsigned a[4];
                   Dequant<T, BITS>::step(wv, s, gr, a);
       #pragma unroll
-                  for (int r = 0; r < MT; ++r) mma<T>(part[r], a, xv[s][r].x, xv[s][r].y);
+                  for (int r = 0; r < MT; ++r) kj::mma<T>(part[r], a, xv[s][r].x, xv[s][r].y);
                   ++sig;
                 }
               }

@@ -14,13 +14,14 @@ import dev.kernelj.ops.kernels.RecordingKernels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Batch-invariant mode on the CPU, through a port that records instead of running: every matmul,
- * one row or hundreds, goes to one batch-invariant GEMM whose plan key (everything but the row
- * count) is the same for every batch; decode attention is cut into the same partitions for one
- * sequence and for 64. The bits themselves are proved on a GPU ({@link
+ * one row or hundreds, goes to the fixed-order GEMM with one split of k for the weight, or, for
+ * operands that GEMM does not take, to one pinned cuBLASLt algorithm whose plan key (everything but
+ * the row count) is the same for every batch; decode attention is cut into the same partitions for
+ * one sequence and for 64. The bits themselves are proved on a GPU ({@link
  * BatchInvariantMatmulGpuTest}, {@link BatchInvariantDecodeGpuTest}).
  */
 class BatchInvariantModeTest {
@@ -47,17 +48,43 @@ class BatchInvariantModeTest {
     assertEquals(List.of(), port.invariantGemms);
   }
 
-  @ParameterizedTest(name = "x {0}")
-  @ValueSource(strings = {"BF16", "F32"})
-  void everyRowCountMeetsOneInvariantGemmOfTheSameKey(DType xType) {
+  @Test
+  void everyRowCountMeetsTheFixedOrderGemmWithOneSplitOfK() {
     CudaOps ops = new CudaOps(port, new OpsOptions(true, 96, 256));
     Tensor w = weights(ops);
+    int[] rows = {1, 2, 8, 9, 16, 17, 64, 65, 256, 2048};
+    Object splits = null;
+    for (int m : rows) {
+      port.launches.clear();
+      ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(DType.BF16, m, 128), w);
+      List<String> kernels = port.launches.stream().map(RecordingKernels.Call::kernel).toList();
+      String tile = m <= 16 ? "s" : m <= 64 ? "m" : "l";
+      // 64 weight rows on the fake port's one SM: k (two granules) is split in two, then reduced
+      assertEquals(List.of("kj_igemm_bf16_f32_" + tile, "kj_ireduce_f32"), kernels, "m = " + m);
+      List<Object> args = port.launches.get(0).args();
+      Object split = args.get(args.size() - 1);
+      if (splits == null) {
+        splits = split;
+      }
+      assertEquals(splits, split, "the split of k does not follow the row count");
+    }
+    assertEquals(2, splits);
+    assertEquals(List.of(), port.gemms, "nothing through the per-shape cuBLAS plans");
+    assertEquals(List.of(), port.invariantGemms, "nothing through the pinned cuBLASLt algorithm");
+  }
+
+  /** Operands the fixed-order GEMM does not take: f32 x (cast first), k not a multiple of 64. */
+  @ParameterizedTest(name = "x {0}, k {1}")
+  @CsvSource({"F32, 128", "BF16, 96"})
+  void otherOperandsMeetOnePinnedCublasLtAlgorithmOfTheSameKey(DType xType, int k) {
+    CudaOps ops = new CudaOps(port, new OpsOptions(true, 96, 256));
+    Tensor w = ops.empty(DType.BF16, 64, k);
     int[] rows = {1, 2, 8, 9, 17, 256, 2048};
     for (int m : rows) {
       port.launches.clear();
-      ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(xType, m, 128), w);
+      ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(xType, m, k), w);
       List<String> kernels = port.launches.stream().map(RecordingKernels.Call::kernel).toList();
-      assertTrue(kernels.stream().noneMatch(k -> k.contains("gemv")), "no GEMV: " + kernels);
+      assertTrue(kernels.stream().noneMatch(n -> n.contains("gemv")), "no GEMV: " + kernels);
       assertEquals(xType == DType.F32 ? 1 : 0, kernels.size(), "only the cast to bf16");
     }
     assertEquals(List.of(), port.gemms, "nothing through the per-shape cuBLAS plans");
@@ -67,7 +94,7 @@ class BatchInvariantModeTest {
       GemmCall c = port.invariantGemms.get(i);
       assertEquals(rows[i], c.n(), "the tokens are cuBLAS's columns");
       assertEquals(
-          List.of(first.transA(), first.transB(), 64, 128, 128L, DType.BF16, DType.F32),
+          List.of(first.transA(), first.transB(), 64, k, (long) k, DType.BF16, DType.F32),
           List.of(c.transA(), c.transB(), c.m(), c.k(), c.lda(), c.abType(), c.cType()));
       assertEquals(96, port.planColumns.get(i));
     }

@@ -86,6 +86,7 @@ public final class CudaOps implements Ops {
   private final PinnedUploads uploads;
   private final QuantizedMatmulOps quantized;
   private final InvariantMatmulOps invariant;
+  private volatile boolean capturing;
 
   /** The backend on {@code port} with the default options. */
   public CudaOps(DevicePort port) {
@@ -106,7 +107,7 @@ public final class CudaOps implements Ops {
     this.ropeKvAppend = new RopeKvAppendOps(residency, kernels, stream);
     this.uploads = new PinnedUploads(port);
     this.quantized = new QuantizedMatmulOps(residency, port, kernels, scratch);
-    this.invariant = new InvariantMatmulOps(port, kernels, scratch);
+    this.invariant = new InvariantMatmulOps(this, port, kernels, scratch);
   }
 
   /** Opens device {@code ordinal} through the first registered {@link DevicePort.Provider}. */
@@ -190,11 +191,19 @@ public final class CudaOps implements Ops {
   /** Empty where the port cannot capture (a test port); the caller then runs the body itself. */
   @Override
   public Optional<CapturedGraph> captureGraph(Runnable body) {
+    capturing = true;
     try {
       return Optional.of(port.captureGraph(body));
     } catch (UnsupportedOperationException e) {
       return Optional.empty();
+    } finally {
+      capturing = false;
     }
+  }
+
+  /** Whether {@link #captureGraph} is recording (nothing may wait for the device then). */
+  boolean capturing() {
+    return capturing;
   }
 
   // ---------------------------------------------------------------- memory
@@ -511,8 +520,9 @@ public final class CudaOps implements Ops {
     if (m == 0 || mnk[1] == 0) {
       return;
     }
-    // Batch-invariant: no GEMV below some row count; one fixed-order GEMM for every count (ours, or
-    // a pinned cuBLASLt algorithm for the operands ours does not take).
+    // Batch-invariant: no GEMV below some row count; one summation order for every count (our
+    // GEMM for few rows and the pinned cuBLASLt algorithm for many, which agree bit for bit; or
+    // one of them for every count).
     if (options.batchInvariant() && invariant.tryRun(out, x, w, m, mnk[1], mnk[2])) {
       return;
     }
@@ -549,6 +559,16 @@ public final class CudaOps implements Ops {
       gemm.accept(
           BlasMatmul.plan(out, xw, w, m, mnk[1], mnk[2], mnk[2], w.rowStride(), out.rowStride()));
     }
+  }
+
+  /**
+   * The pinned cuBLASLt product of batch-invariant mode for x and w of one dtype ({@link
+   * InvariantMatmulOps} compares its own GEMM against it).
+   */
+  void pinnedInvariantMatmul(Tensor out, Tensor x, Tensor w, int m, int n, int k) {
+    port.gemmBatchInvariant(
+        BlasMatmul.plan(out, x, w, m, n, k, x.rowStride(), w.rowStride(), out.rowStride()),
+        options.gemmPlanRows());
   }
 
   @Override

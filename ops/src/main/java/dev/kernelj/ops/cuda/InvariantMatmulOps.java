@@ -4,36 +4,74 @@ import dev.kernelj.dsl.DType;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.invariant.InvariantGemm;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * The batch-invariant matmul of {@link CudaOps}: KernelJ's own fixed-order GEMM ({@link
- * InvariantGemm}) where it takes the operands (f16/bf16 x and w of one type, k a multiple of 64,
- * 16-byte aligned rows), which is most of a model's projections, and otherwise the pinned cuBLASLt
- * algorithm. Either way a weight meets one path for every row count, so the bits of a row never
- * depend on the batch. {@code -Dkernelj.invariantGemm=cublaslt} sends every shape to cuBLASLt (for
- * benchmarks that compare the two).
+ * The batch-invariant matmul of {@link CudaOps}: every weight meets one summation order for every
+ * row count, so the bits of a row never depend on the batch.
+ *
+ * <p>KernelJ's fixed-order GEMM ({@link InvariantGemm}) with k unsplit — 16-input tensor-core steps
+ * in ascending order into one f32 accumulator — gives the same bits as the pinned cuBLASLt
+ * algorithm (one k split): measured on an H200 for every projection of Llama-3-8B and Llama-3.2-1B
+ * at 1 to 256 rows (InvariantGemmProbe). So the two share one order: up to {@code fewRows} rows of
+ * x the GEMM of our own, which streams the weight with a block per 16 of its rows, and above that
+ * cuBLASLt's kernel, which is the faster one once the tensor cores bound the time. That the two
+ * agree is not assumed: the first call of each weight shape computes its first rows both ways and
+ * compares the bits, and a shape where they differ (another GPU or library) runs our GEMM for every
+ * row count, with k split by the weight's shape so that few rows still stream it.
+ *
+ * <p>Operands our GEMM does not take (f32 x, k not a multiple of 64, unaligned rows) run the pinned
+ * cuBLASLt algorithm for every row count. For benchmarks and probes: {@code
+ * -Dkernelj.invariantGemm=cublaslt} sends every shape to cuBLASLt, {@code =own} every shape to our
+ * GEMM with k split by shape, {@code -Dkernelj.invariantGemm.splits=N} fixes that split, {@code
+ * -Dkernelj.invariantGemm.fewRows=N} moves the crossover.
  */
 public final class InvariantMatmulOps {
+  /** Rows of x up to which a shape whose order cuBLASLt shares runs our GEMM (measured, H200). */
+  static final int DEFAULT_FEW_ROWS = 64;
+
+  /** Rows compared by the first call of a shape. */
+  static final int CHECKED_ROWS = 8;
+
+  /** How a weight shape is multiplied in this mode, decided by its first call. */
+  enum Order {
+    /** k unsplit: our GEMM up to fewRows rows, the pinned cuBLASLt algorithm above. */
+    SHARED_WITH_CUBLASLT,
+    /** Our GEMM for every row count, k split by the weight's shape. */
+    OWN
+  }
+
+  private record ShapeKey(int n, int k, long ldw, DType x, DType out) {}
+
+  private final CudaOps ops;
   private final LoadedKernels kernels;
   private final DeviceScratch scratch;
   private final StreamRef stream;
   private final int multiprocessors;
-  private final boolean ownKernel;
+  private final String mode;
+  private final int forcedSplits;
+  private final int fewRows;
+  private final Map<ShapeKey, Order> orders = new HashMap<>();
 
-  InvariantMatmulOps(DevicePort port, LoadedKernels kernels, DeviceScratch scratch) {
+  InvariantMatmulOps(CudaOps ops, DevicePort port, LoadedKernels kernels, DeviceScratch scratch) {
+    this.ops = ops;
     this.kernels = kernels;
     this.scratch = scratch;
     this.stream = port.stream();
     this.multiprocessors = port.multiprocessorCount();
-    this.ownKernel = !"cublaslt".equals(System.getProperty("kernelj.invariantGemm"));
+    this.mode = System.getProperty("kernelj.invariantGemm", "auto");
+    this.forcedSplits = Integer.getInteger("kernelj.invariantGemm.splits", 0);
+    this.fewRows = Integer.getInteger("kernelj.invariantGemm.fewRows", DEFAULT_FEW_ROWS);
   }
 
   /**
-   * {@code out[m, n] = x[m, k] · w[n, k]ᵀ} by {@link InvariantGemm} when it takes the operands;
-   * false (nothing launched) when the caller must use the pinned cuBLASLt algorithm.
+   * {@code out[m, n] = x[m, k] · w[n, k]ᵀ} by our GEMM when this shape's order says so; false
+   * (nothing launched) when the caller must run the pinned cuBLASLt algorithm.
    */
   boolean tryRun(Tensor out, Tensor x, Tensor w, int m, int n, int k) {
-    if (!ownKernel
+    if ("cublaslt".equals(mode)
         || !InvariantGemm.supports(
             x.dtype(),
             w.dtype(),
@@ -45,7 +83,46 @@ public final class InvariantMatmulOps {
             w.rowStride())) {
       return false;
     }
-    int splits = InvariantGemm.splits(n, k, multiprocessors);
+    ShapeKey key = new ShapeKey(n, k, w.rowStride(), x.dtype(), out.dtype());
+    Order order = orders.get(key);
+    if (order == null) {
+      order = decide(out, x, w, m, n, k);
+      orders.put(key, order);
+    }
+    if (order == Order.SHARED_WITH_CUBLASLT) {
+      if (m > fewRows) {
+        return false;
+      }
+      own(out, x, w, m, n, k, 1);
+      return true;
+    }
+    int splits =
+        forcedSplits > 0
+            ? Math.min(forcedSplits, k / InvariantGemm.GRANULE)
+            : InvariantGemm.splits(n, k, multiprocessors);
+    own(out, x, w, m, n, k, splits);
+    return true;
+  }
+
+  /** The order of a new shape: shared with cuBLASLt when its first rows agree bit for bit. */
+  private Order decide(Tensor out, Tensor x, Tensor w, int m, int n, int k) {
+    if ("own".equals(mode) || forcedSplits > 0 || ops.capturing()) {
+      return Order
+          .OWN; // (a graph capture cannot wait for a comparison; the engine runs eagerly first)
+    }
+    int rows = Math.min(m, CHECKED_ROWS);
+    Tensor xs = x.slice(0, 0, rows);
+    try (Tensor mine = ops.empty(out.dtype(), rows, n);
+        Tensor theirs = ops.empty(out.dtype(), rows, n)) {
+      own(mine, xs, w, rows, n, k, 1);
+      ops.pinnedInvariantMatmul(theirs, xs, w, rows, n, k);
+      float[] a = ops.toHost(mine).toFloatArray();
+      float[] b = ops.toHost(theirs).toFloatArray();
+      return Arrays.equals(a, b) ? Order.SHARED_WITH_CUBLASLT : Order.OWN;
+    }
+  }
+
+  private void own(Tensor out, Tensor x, Tensor w, int m, int n, int k, int splits) {
     Tensor partials =
         splits == 1
             ? null
@@ -65,6 +142,5 @@ public final class InvariantMatmulOps {
         w.rowStride(),
         out.rowStride(),
         splits);
-    return true;
   }
 }

@@ -18,11 +18,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Batch-invariant mode on the CPU, through a port that records instead of running: every matmul,
- * one row or hundreds, goes to the fixed-order GEMM with one split of k for the weight, or, for
- * operands that GEMM does not take, to one pinned cuBLASLt algorithm whose plan key (everything but
- * the row count) is the same for every batch; decode attention is cut into the same partitions for
- * one sequence and for 64. The bits themselves are proved on a GPU ({@link
- * BatchInvariantMatmulGpuTest}, {@link BatchInvariantDecodeGpuTest}).
+ * one row or hundreds, meets one summation order: our GEMM with k unsplit for few rows and the
+ * pinned cuBLASLt algorithm for many (after the first call checked that they agree), our GEMM with
+ * one split of k for every row count in "own" mode, or, for operands our GEMM does not take, one
+ * pinned cuBLASLt algorithm whose plan key (everything but the row count) is the same for every
+ * batch; decode attention is cut into the same partitions for one sequence and for 64. The bits
+ * themselves are proved on a GPU ({@link BatchInvariantMatmulGpuTest}, {@link
+ * BatchInvariantDecodeGpuTest}).
  */
 class BatchInvariantModeTest {
   private final FakePort port = new FakePort();
@@ -49,28 +51,55 @@ class BatchInvariantModeTest {
   }
 
   @Test
-  void everyRowCountMeetsTheFixedOrderGemmWithOneSplitOfK() {
+  void aShapeWhoseOrderCublasLtSharesRunsOurGemmForFewRowsAndCublasLtForMany() {
     CudaOps ops = new CudaOps(port, new OpsOptions(true, 96, 256));
     Tensor w = weights(ops);
-    int[] rows = {1, 2, 8, 9, 16, 17, 64, 65, 256, 2048};
-    Object splits = null;
-    for (int m : rows) {
+    // The first call compares its rows both ways (the fake port reads back equal zeros).
+    port.launches.clear();
+    ops.matmul(ops.empty(DType.F32, 3, 64), ops.empty(DType.BF16, 3, 128), w);
+    assertEquals(List.of("kj_igemm_bf16_f32_f", "kj_igemm_bf16_f32_f"), kernels());
+    assertEquals(1, port.invariantGemms.size(), "the comparison's cuBLASLt product");
+    for (int m : new int[] {1, 2, 8, 9, 16, 17, 64}) {
       port.launches.clear();
       ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(DType.BF16, m, 128), w);
-      List<String> kernels = port.launches.stream().map(RecordingKernels.Call::kernel).toList();
+      assertEquals(List.of("kj_igemm_bf16_f32_f"), kernels(), "m = " + m);
+      List<Object> args = port.launches.get(0).args();
+      assertEquals(1, args.get(args.size() - 1), "k unsplit, as cuBLASLt's kernel sums it");
+    }
+    for (int m : new int[] {65, 256, 2048}) {
+      port.launches.clear();
+      ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(DType.BF16, m, 128), w);
+      assertEquals(List.of(), kernels(), "m = " + m + " goes to the pinned algorithm");
+    }
+    assertEquals(4, port.invariantGemms.size());
+    assertEquals(List.of(), port.gemms, "nothing through the per-shape cuBLAS plans");
+  }
+
+  @Test
+  void ownModeRunsOurGemmWithOneSplitOfKForEveryRowCount() {
+    CudaOps ops;
+    System.setProperty("kernelj.invariantGemm", "own");
+    try {
+      ops = new CudaOps(port, new OpsOptions(true, 96, 256));
+    } finally {
+      System.clearProperty("kernelj.invariantGemm");
+    }
+    Tensor w = weights(ops);
+    for (int m : new int[] {1, 2, 8, 9, 16, 17, 64, 65, 256, 2048}) {
+      port.launches.clear();
+      ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(DType.BF16, m, 128), w);
       String tile = m <= 16 ? "s" : m <= 64 ? "m" : "l";
       // 64 weight rows on the fake port's one SM: k (two granules) is split in two, then reduced
-      assertEquals(List.of("kj_igemm_bf16_f32_" + tile, "kj_ireduce_f32"), kernels, "m = " + m);
+      assertEquals(List.of("kj_igemm_bf16_f32_" + tile, "kj_ireduce_f32"), kernels(), "m = " + m);
       List<Object> args = port.launches.get(0).args();
-      Object split = args.get(args.size() - 1);
-      if (splits == null) {
-        splits = split;
-      }
-      assertEquals(splits, split, "the split of k does not follow the row count");
+      assertEquals(2, args.get(args.size() - 1), "the split of k does not follow the row count");
     }
-    assertEquals(2, splits);
-    assertEquals(List.of(), port.gemms, "nothing through the per-shape cuBLAS plans");
+    assertEquals(List.of(), port.gemms);
     assertEquals(List.of(), port.invariantGemms, "nothing through the pinned cuBLASLt algorithm");
+  }
+
+  private List<String> kernels() {
+    return port.launches.stream().map(RecordingKernels.Call::kernel).toList();
   }
 
   /** Operands the fixed-order GEMM does not take: f32 x (cast first), k not a multiple of 64. */

@@ -39,6 +39,9 @@ public final class InvariantGemm {
   /** Weight rows per block of the few-row tile, the one whose block count decides the split. */
   static final int FEW_ROWS_TILE = 64;
 
+  /** Rows of x up to which an unsplit k takes the one-warp tile. */
+  static final int FEW_ROWS_MAX = 64;
+
   /** Most k ranges; more would spend more on partial sums than the blocks gain. */
   static final int MAX_SPLITS = 8;
 
@@ -47,6 +50,7 @@ public final class InvariantGemm {
 
   /** A tile shape: rows of the weight and of x per block, threads, shared memory. */
   enum Tile {
+    F(16, 16, 32, InvariantGemmKernels.SHARED_F),
     S(64, 16, 128, InvariantGemmKernels.SHARED_S),
     M(128, 64, 256, InvariantGemmKernels.SHARED_M),
     L(128, 128, 256, InvariantGemmKernels.SHARED_L);
@@ -63,7 +67,15 @@ public final class InvariantGemm {
       this.sharedBytes = sharedBytes;
     }
 
-    static Tile forRows(int m) {
+    /**
+     * The tile for {@code m} rows: with k unsplit, one warp per 16 weight rows up to {@value
+     * #FEW_ROWS_MAX} rows of x (the most blocks, so the weight streams even when k gives no
+     * parallelism); else 64 weight rows x 16 rows of x, 128 x 64, 128 x 128 as rows grow.
+     */
+    static Tile forRows(int m, int splits) {
+      if (splits == 1 && m <= FEW_ROWS_MAX) {
+        return F;
+      }
       return m <= 16 ? S : m <= 64 ? M : L;
     }
   }
@@ -156,7 +168,7 @@ public final class InvariantGemm {
           "partials",
           "needs " + partialFloats(m, n, splits) + " f32 for " + splits + " splits");
     }
-    Tile tile = Tile.forRows(m);
+    Tile tile = Tile.forRows(m, splits);
     long blocks =
         (long) ((n + tile.weightRows - 1) / tile.weightRows)
             * ((m + tile.xRows - 1) / tile.xRows)
@@ -207,7 +219,7 @@ public final class InvariantGemm {
 
   /** The three tiles of one (element, output) pair. */
   record GemmEntry<T extends Element, O extends Element>(
-      Class<T> t, Class<O> o, GemmFn<T, O> s, GemmFn<T, O> m, GemmFn<T, O> l)
+      Class<T> t, Class<O> o, GemmFn<T, O> f, GemmFn<T, O> s, GemmFn<T, O> m, GemmFn<T, O> l)
       implements Instantiations.Entry {
     @Override
     public List<DType> dtypes() {
@@ -231,6 +243,7 @@ public final class InvariantGemm {
         int splits) {
       GemmFn<T, O> fn =
           switch (tile) {
+            case F -> f;
             case S -> s;
             case M -> m;
             case L -> l;
@@ -287,24 +300,28 @@ public final class InvariantGemm {
           new GemmEntry<>(
               BF16.class,
               BF16.class,
+              InvariantGemmKernels.Cuda::kj_igemm_bf16_f,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_s,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_m,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_l),
           new GemmEntry<>(
               BF16.class,
               F32.class,
+              InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_f,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_s,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_m,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_l),
           new GemmEntry<>(
               F16.class,
               F16.class,
+              InvariantGemmKernels.Cuda::kj_igemm_f16_f,
               InvariantGemmKernels.Cuda::kj_igemm_f16_s,
               InvariantGemmKernels.Cuda::kj_igemm_f16_m,
               InvariantGemmKernels.Cuda::kj_igemm_f16_l),
           new GemmEntry<>(
               F16.class,
               F32.class,
+              InvariantGemmKernels.Cuda::kj_igemm_f16_f32_f,
               InvariantGemmKernels.Cuda::kj_igemm_f16_f32_s,
               InvariantGemmKernels.Cuda::kj_igemm_f16_f32_m,
               InvariantGemmKernels.Cuda::kj_igemm_f16_f32_l));

@@ -12,12 +12,18 @@ import dev.kernelj.dsl.Ptr;
 /**
  * The entry points of {@link InvariantGemm}: the templates of {@link InvariantGemmSource} with one
  * {@code @Global} per instantiation — element type (bf16, f16) x output (the element type, or f32
- * for logits) x tile ({@code s}: 64 weight rows x 16 rows of x, 4 warps, 4 stages; {@code m}: 128 x
- * 64, 8 warps, 3 stages; {@code l}: 128 x 128, 8 warps, 3 stages; all with 64-input k blocks) — and
- * the reduction of split partials per output type.
+ * for logits) x tile ({@code f}: 16 weight rows x 16 rows of x, one warp, 8 stages; {@code s}: 64
+ * weight rows x 16 rows of x, 4 warps, 4 stages; {@code m}: 128 x 64, 8 warps, 3 stages; {@code l}:
+ * 128 x 128, 8 warps, 3 stages; all with 64-input k blocks) — and the reduction of split partials
+ * per output type.
  */
 public final class InvariantGemmKernels {
   private InvariantGemmKernels() {}
+
+  /**
+   * Dynamic shared memory of the {@code f} tiles: 8 stages x (16 + 16) rows x (64 + 8) x 2 bytes.
+   */
+  static final int SHARED_F = 8 * (16 + 16) * 72 * 2;
 
   /**
    * Dynamic shared memory of the {@code s} tiles: 4 stages x (64 + 16) rows x (64 + 8) x 2 bytes.
@@ -40,6 +46,23 @@ public final class InvariantGemmKernels {
       __global__ void kj_ireduce(O* out, const float* partials, int m, int n, long long ldo, int splits) { kj_ig::ireduce<O>(out, partials, m, n, ldo, splits); }
       """)
   public interface Cuda {
+    @Global(
+        value = "kj_igemm<__nv_bfloat16, __nv_bfloat16, 16, 16, 1, 1, 64, 8>",
+        maxDynamicSharedBytes = SHARED_F)
+    void kj_igemm_bf16_f(
+        Launch l,
+        Ptr<BF16> out,
+        Ptr<F32> partials,
+        ConstPtr<BF16> x,
+        ConstPtr<BF16> w,
+        int m,
+        int n,
+        int k,
+        long ldx,
+        long ldw,
+        long ldo,
+        int splits);
+
     @Global(
         value = "kj_igemm<__nv_bfloat16, __nv_bfloat16, 64, 16, 4, 1, 64, 4>",
         maxDynamicSharedBytes = SHARED_S)
@@ -80,6 +103,23 @@ public final class InvariantGemmKernels {
     void kj_igemm_bf16_l(
         Launch l,
         Ptr<BF16> out,
+        Ptr<F32> partials,
+        ConstPtr<BF16> x,
+        ConstPtr<BF16> w,
+        int m,
+        int n,
+        int k,
+        long ldx,
+        long ldw,
+        long ldo,
+        int splits);
+
+    @Global(
+        value = "kj_igemm<__nv_bfloat16, float, 16, 16, 1, 1, 64, 8>",
+        maxDynamicSharedBytes = SHARED_F)
+    void kj_igemm_bf16_f32_f(
+        Launch l,
+        Ptr<F32> out,
         Ptr<F32> partials,
         ConstPtr<BF16> x,
         ConstPtr<BF16> w,
@@ -143,6 +183,23 @@ public final class InvariantGemmKernels {
         int splits);
 
     @Global(
+        value = "kj_igemm<__half, __half, 16, 16, 1, 1, 64, 8>",
+        maxDynamicSharedBytes = SHARED_F)
+    void kj_igemm_f16_f(
+        Launch l,
+        Ptr<F16> out,
+        Ptr<F32> partials,
+        ConstPtr<F16> x,
+        ConstPtr<F16> w,
+        int m,
+        int n,
+        int k,
+        long ldx,
+        long ldw,
+        long ldo,
+        int splits);
+
+    @Global(
         value = "kj_igemm<__half, __half, 64, 16, 4, 1, 64, 4>",
         maxDynamicSharedBytes = SHARED_S)
     void kj_igemm_f16_s(
@@ -182,6 +239,23 @@ public final class InvariantGemmKernels {
     void kj_igemm_f16_l(
         Launch l,
         Ptr<F16> out,
+        Ptr<F32> partials,
+        ConstPtr<F16> x,
+        ConstPtr<F16> w,
+        int m,
+        int n,
+        int k,
+        long ldx,
+        long ldw,
+        long ldo,
+        int splits);
+
+    @Global(
+        value = "kj_igemm<__half, float, 16, 16, 1, 1, 64, 8>",
+        maxDynamicSharedBytes = SHARED_F)
+    void kj_igemm_f16_f32_f(
+        Launch l,
+        Ptr<F32> out,
         Ptr<F32> partials,
         ConstPtr<F16> x,
         ConstPtr<F16> w,

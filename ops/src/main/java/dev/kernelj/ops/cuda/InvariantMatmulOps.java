@@ -6,30 +6,37 @@ import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.invariant.InvariantGemm;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The batch-invariant matmul of {@link CudaOps}: every weight meets one summation order for every
- * row count, so the bits of a row never depend on the batch.
+ * row count, so the bits of a row never depend on the batch. Three ways to get there, chosen by
+ * {@code -Dkernelj.invariantGemm}:
  *
- * <p>KernelJ's fixed-order GEMM ({@link InvariantGemm}) with k unsplit — 16-input tensor-core steps
- * in ascending order into one f32 accumulator — gives the same bits as the pinned cuBLASLt
- * algorithm (one k split): measured on an H200 for every projection of Llama-3-8B and Llama-3.2-1B
- * at 1 to 256 rows (InvariantGemmProbe). So the two share one order: up to {@code fewRows} rows of
- * x the GEMM of our own, which streams the weight with a block per 16 of its rows, and above that
- * cuBLASLt's kernel, which is the faster one once the tensor cores bound the time. That the two
- * agree is not assumed: the first call of each weight shape computes its first rows both ways and
- * compares the bits, and a shape where they differ (another GPU or library) runs our GEMM for every
- * row count, with k split by the weight's shape so that few rows still stream it.
+ * <ul>
+ *   <li>{@code cublaslt} (the default): one pinned cuBLASLt algorithm without a k split per weight
+ *       shape, for every row count. The fastest above a few dozen rows, where the step time of a
+ *       busy server goes; at few rows 1.2–2.3x the GEMV (measured on an H200, BENCHMARKS.md).
+ *   <li>{@code own}: KernelJ's fixed-order GEMM ({@link InvariantGemm}) for every row count, k
+ *       split by the weight's shape: close to the GEMV at few rows, 1.5–3x cuBLASLt from 128 rows.
+ *   <li>{@code shared}: both, in one order. Our GEMM with k unsplit gives the pinned cuBLASLt
+ *       algorithm's bits (measured on an H200 for every projection of Llama-3-8B and Llama-3.2-1B
+ *       at 1 to 256 rows, {@code InvariantGemmProbe}), so it takes up to {@code fewRows} rows and
+ *       cuBLASLt the rest. The first call of each weight shape computes its first rows both ways
+ *       and compares the bits; a shape where they differ (another GPU or library) runs {@code own}.
+ *       With k unsplit our GEMM has too little parallelism to beat cuBLASLt at few rows yet (one
+ *       chain of tensor-core steps per output), so this is the basis for a faster few-row kernel,
+ *       not a default.
+ * </ul>
  *
  * <p>Operands our GEMM does not take (f32 x, k not a multiple of 64, unaligned rows) run the pinned
- * cuBLASLt algorithm for every row count. For benchmarks and probes: {@code
- * -Dkernelj.invariantGemm=cublaslt} sends every shape to cuBLASLt, {@code =own} every shape to our
- * GEMM with k split by shape, {@code -Dkernelj.invariantGemm.splits=N} fixes that split, {@code
- * -Dkernelj.invariantGemm.fewRows=N} moves the crossover.
+ * cuBLASLt algorithm for every row count in every mode. For probes, {@code
+ * -Dkernelj.invariantGemm.splits=N} fixes our GEMM's split of k and {@code
+ * -Dkernelj.invariantGemm.fewRows=N} moves the crossover of {@code shared}.
  */
 public final class InvariantMatmulOps {
-  /** Rows of x up to which a shape whose order cuBLASLt shares runs our GEMM (measured, H200). */
+  /** Rows of x up to which a shape whose order cuBLASLt shares runs our GEMM ({@code shared}). */
   static final int DEFAULT_FEW_ROWS = 64;
 
   /** Rows compared by the first call of a shape. */
@@ -61,7 +68,11 @@ public final class InvariantMatmulOps {
     this.scratch = scratch;
     this.stream = port.stream();
     this.multiprocessors = port.multiprocessorCount();
-    this.mode = System.getProperty("kernelj.invariantGemm", "auto");
+    this.mode = System.getProperty("kernelj.invariantGemm", "cublaslt");
+    if (!List.of("cublaslt", "own", "shared").contains(mode)) {
+      throw new IllegalArgumentException(
+          "-Dkernelj.invariantGemm must be cublaslt, own or shared, not " + mode);
+    }
     this.forcedSplits = Integer.getInteger("kernelj.invariantGemm.splits", 0);
     this.fewRows = Integer.getInteger("kernelj.invariantGemm.fewRows", DEFAULT_FEW_ROWS);
   }

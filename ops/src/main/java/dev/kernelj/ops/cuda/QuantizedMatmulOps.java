@@ -25,6 +25,12 @@ import dev.kernelj.ops.kernels.quant.QuantMatmulChecks;
  * is a measured figure ({@code QuantGemmBench}); {@code -Dkernelj.quant.denseFromRows=N} sets it.
  */
 public final class QuantizedMatmulOps {
+  /**
+   * Rows from which dequantize + cuBLAS is taken: where it won for the Llama-3-8B shapes on an H200
+   * (QuantGemmBench, 2026-12-03: from 64 rows, from 32 for 4096x14336).
+   */
+  static final int DEFAULT_DENSE_FROM_ROWS = 64;
+
   /** Dense scratch per slice of rows (64 MiB: 8192 rows of 4096 bf16). */
   static final long DENSE_SCRATCH_BYTES = 64L << 20;
 
@@ -45,7 +51,7 @@ public final class QuantizedMatmulOps {
     this.scratch = scratch;
     this.stream = port.stream();
     this.multiprocessors = port.multiprocessorCount();
-    this.denseFromRows = Integer.getInteger("kernelj.quant.denseFromRows", 128);
+    this.denseFromRows = Integer.getInteger("kernelj.quant.denseFromRows", DEFAULT_DENSE_FROM_ROWS);
     this.denseSliceBytes = Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
   }
 

@@ -18,12 +18,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Batch-invariant mode on the CPU, through a port that records instead of running: every matmul,
- * one row or hundreds, meets one summation order: our GEMM with k unsplit for few rows and the
- * pinned cuBLASLt algorithm for many (after the first call checked that they agree), our GEMM with
- * one split of k for every row count in "own" mode, or, for operands our GEMM does not take, one
- * pinned cuBLASLt algorithm whose plan key (everything but the row count) is the same for every
- * batch; decode attention is cut into the same partitions for one sequence and for 64. The bits
- * themselves are proved on a GPU ({@link BatchInvariantMatmulGpuTest}, {@link
+ * one row or hundreds, meets one summation order: by default (and for operands our GEMM does not
+ * take) one pinned cuBLASLt algorithm whose plan key (everything but the row count) is the same for
+ * every batch; in "own" mode our GEMM with one split of k for every row count; in "shared" mode our
+ * GEMM with k unsplit for few rows and the pinned algorithm for many, after the first call checked
+ * that they agree; decode attention is cut into the same partitions for one sequence and for 64.
+ * The bits themselves are proved on a GPU ({@link BatchInvariantMatmulGpuTest}, {@link
  * BatchInvariantDecodeGpuTest}).
  */
 class BatchInvariantModeTest {
@@ -51,8 +51,21 @@ class BatchInvariantModeTest {
   }
 
   @Test
-  void aShapeWhoseOrderCublasLtSharesRunsOurGemmForFewRowsAndCublasLtForMany() {
+  void byDefaultEveryRowCountMeetsThePinnedCublasLtAlgorithm() {
     CudaOps ops = new CudaOps(port, new OpsOptions(true, 96, 256));
+    Tensor w = weights(ops);
+    int[] rows = {1, 8, 9, 64, 65, 2048};
+    for (int m : rows) {
+      port.launches.clear();
+      ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(DType.BF16, m, 128), w);
+      assertEquals(List.of(), kernels(), "m = " + m);
+    }
+    assertEquals(rows.length, port.invariantGemms.size());
+  }
+
+  @Test
+  void sharedModeRunsOurGemmForFewRowsAndCublasLtForManyAfterCheckingTheyAgree() {
+    CudaOps ops = withMode("shared");
     Tensor w = weights(ops);
     // The first call compares its rows both ways (the fake port reads back equal zeros).
     port.launches.clear();
@@ -77,13 +90,7 @@ class BatchInvariantModeTest {
 
   @Test
   void ownModeRunsOurGemmWithOneSplitOfKForEveryRowCount() {
-    CudaOps ops;
-    System.setProperty("kernelj.invariantGemm", "own");
-    try {
-      ops = new CudaOps(port, new OpsOptions(true, 96, 256));
-    } finally {
-      System.clearProperty("kernelj.invariantGemm");
-    }
+    CudaOps ops = withMode("own");
     Tensor w = weights(ops);
     for (int m : new int[] {1, 2, 8, 9, 16, 17, 64, 65, 256, 2048}) {
       port.launches.clear();
@@ -96,6 +103,22 @@ class BatchInvariantModeTest {
     }
     assertEquals(List.of(), port.gemms);
     assertEquals(List.of(), port.invariantGemms, "nothing through the pinned cuBLASLt algorithm");
+  }
+
+  @Test
+  void anUnknownModeIsRefusedWithTheChoices() {
+    var e = assertThrows(IllegalArgumentException.class, () -> withMode("fast"));
+    assertTrue(e.getMessage().contains("cublaslt, own or shared"), e.getMessage());
+  }
+
+  /** Batch-invariant ops with {@code -Dkernelj.invariantGemm=mode} (read when the ops are made). */
+  private CudaOps withMode(String mode) {
+    System.setProperty("kernelj.invariantGemm", mode);
+    try {
+      return new CudaOps(port, new OpsOptions(true, 96, 256));
+    } finally {
+      System.clearProperty("kernelj.invariantGemm");
+    }
   }
 
   private List<String> kernels() {

@@ -15,10 +15,7 @@ import dev.kernelj.dsl.Ptr;
  * {@code @Global} per instantiation ({@link QuantGemm} holds the typed tables that find one by the
  * activations' dtype). GEMM: activation dtype x code width x rows of x covered ({@code m8}: 1 to 8
  * rows, one mma column tile; {@code m16}, {@code m32}, {@code m64}: 2, 4, 8 tiles), with the loads
- * in flight per warp ({@code U}) lowered as the accumulators grow, and the blocks per SM the
- * registers must allow ({@code MINB} of {@code __launch_bounds__}: 2 at 8 rows, where ptxas needs
- * 118-120 registers without spilling; 1 above, where more would spill). {@link QuantGemmPlan} sizes
- * the persistent grid by the same figures ({@code registerBlocks}). The packed codes and scales are
+ * in flight per warp ({@code U}) lowered as the accumulators grow. The packed codes and scales are
  * the I32 tensors of a {@link dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the
  * 32-bit words they are.
  */
@@ -29,17 +26,15 @@ public final class QuantGemmKernels {
       source =
           QuantGemmSource.SOURCE
               + """
-      template <typename T, int BITS, int MT, int U, int MINB>
-      __global__ void __launch_bounds__(kj_q::THREADS, MINB) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
+      template <typename T, int BITS, int MT, int U>
+      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       template <typename T>
       __global__ void kj_qgather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) { kj_q::gather<T>(out, x, map, m, kp, ldx, ldo); }
       template <typename T, int BITS>
       __global__ void kj_qdequant(T* dense, const int* w, const int* meta, int row0, int rows, int ktiles, int group_steps, int chunks, long long ldd, int scale_bf16) { kj_q::dequant<T, BITS>(dense, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), row0, rows, ktiles, group_steps, chunks, ldd, scale_bf16); }
       """)
   public interface Cuda {
-    @Global(
-        value = "kj_qgemm<__nv_bfloat16, 4, 1, 8, 2>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__nv_bfloat16, 4, 1, 8>")
     void kj_qgemm_bf16_w4_m8(
         Launch l,
         Ptr<BF16> out,
@@ -59,9 +54,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__nv_bfloat16, 4, 2, 8, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__nv_bfloat16, 4, 2, 8>")
     void kj_qgemm_bf16_w4_m16(
         Launch l,
         Ptr<BF16> out,
@@ -81,9 +74,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__nv_bfloat16, 4, 4, 4, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__nv_bfloat16, 4, 4, 4>")
     void kj_qgemm_bf16_w4_m32(
         Launch l,
         Ptr<BF16> out,
@@ -103,9 +94,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__nv_bfloat16, 4, 8, 2, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__nv_bfloat16, 4, 8, 2>")
     void kj_qgemm_bf16_w4_m64(
         Launch l,
         Ptr<BF16> out,
@@ -125,9 +114,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__nv_bfloat16, 8, 1, 8, 2>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__nv_bfloat16, 8, 1, 8>")
     void kj_qgemm_bf16_w8_m8(
         Launch l,
         Ptr<BF16> out,
@@ -147,9 +134,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__nv_bfloat16, 8, 2, 8, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__nv_bfloat16, 8, 2, 4>")
     void kj_qgemm_bf16_w8_m16(
         Launch l,
         Ptr<BF16> out,
@@ -169,9 +154,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__nv_bfloat16, 8, 4, 4, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__nv_bfloat16, 8, 4, 4>")
     void kj_qgemm_bf16_w8_m32(
         Launch l,
         Ptr<BF16> out,
@@ -191,9 +174,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__nv_bfloat16, 8, 8, 2, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__nv_bfloat16, 8, 8, 2>")
     void kj_qgemm_bf16_w8_m64(
         Launch l,
         Ptr<BF16> out,
@@ -213,9 +194,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__half, 4, 1, 8, 2>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__half, 4, 1, 8>")
     void kj_qgemm_f16_w4_m8(
         Launch l,
         Ptr<F16> out,
@@ -235,9 +214,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__half, 4, 2, 8, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__half, 4, 2, 8>")
     void kj_qgemm_f16_w4_m16(
         Launch l,
         Ptr<F16> out,
@@ -257,9 +234,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__half, 4, 4, 4, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__half, 4, 4, 4>")
     void kj_qgemm_f16_w4_m32(
         Launch l,
         Ptr<F16> out,
@@ -279,9 +254,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__half, 4, 8, 2, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__half, 4, 8, 2>")
     void kj_qgemm_f16_w4_m64(
         Launch l,
         Ptr<F16> out,
@@ -301,9 +274,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__half, 8, 1, 8, 2>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__half, 8, 1, 8>")
     void kj_qgemm_f16_w8_m8(
         Launch l,
         Ptr<F16> out,
@@ -323,9 +294,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__half, 8, 2, 8, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__half, 8, 2, 4>")
     void kj_qgemm_f16_w8_m16(
         Launch l,
         Ptr<F16> out,
@@ -345,9 +314,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__half, 8, 4, 4, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__half, 8, 4, 4>")
     void kj_qgemm_f16_w8_m32(
         Launch l,
         Ptr<F16> out,
@@ -367,9 +334,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global(
-        value = "kj_qgemm<__half, 8, 8, 2, 1>",
-        maxDynamicSharedBytes = QuantGemmSource.MAX_X_STAGE_BYTES)
+    @Global("kj_qgemm<__half, 8, 8, 2>")
     void kj_qgemm_f16_w8_m64(
         Launch l,
         Ptr<F16> out,

@@ -8,34 +8,28 @@ import dev.kernelj.ops.kernels.MmaSource;
  *
  * <p><b>GEMM</b> ({@code qgemm}). The weight is the mma's A operand (16 rows per tile), x the B
  * operand (8 of its rows per {@code m16n8k16}; {@code MT} such column tiles cover up to 64 rows),
- * so one 16-byte weight load serves every row of x. The grid is persistent ({@link QuantGemmPlan}
- * sizes it to what the SMs hold): a block keeps one split of k and walks row tiles of the weight;
- * its 8 warps each stream a contiguous run of each row tile's 512-byte k-tiles ({@link
- * QuantLayout}) with {@code U} loads in flight, and the ring of loads runs on across row tiles, so
- * the next tile's weights are loading while the block adds up the current one. Up to 16 rows, x is
- * staged once per block in dynamic shared memory (swizzled, conflict-free fragment loads); above,
- * it is read through L1. Each 32-bit word is dequantized in registers into the mma's A fragment and
- * multiplied. Dequantization is exact: a code is OR-ed into the mantissa of a magic number ({@code
- * 1024 + q} as f16, {@code 128 + q} as bf16; 8-bit bf16 through {@code 2^23 + q} in f32) and {@code
- * magic + zero} subtracted, giving {@code q - zero} as a small integer. The products accumulate per
- * group in f32 ({@code part}); at each group boundary the group's scale (f32) multiplies the
- * group's sum into {@code acc}. So the only roundings are f32 additions and the final store, and
- * scales never touch the tensor cores.
+ * so one 16-byte weight load serves every row of x. A block is one row tile of the weight and 8
+ * warps; each warp streams a contiguous run of the tile's 512-byte k-tiles ({@link QuantLayout})
+ * with {@code U} loads in flight, dequantizes each 32-bit word in registers into the mma's A
+ * fragment and multiplies. Dequantization is exact: a code is OR-ed into the mantissa of a magic
+ * number ({@code 1024 + q} as f16, {@code 128 + q} as bf16; 8-bit bf16 through {@code 2^23 + q} in
+ * f32) and {@code magic + zero} subtracted, giving {@code q - zero} as a small integer. The
+ * products accumulate per group in f32 ({@code part}); at each group boundary the group's scale
+ * (f32) multiplies the group's sum into {@code acc}. So the only roundings are f32 additions and
+ * the final store, and scales never touch the tensor cores.
  *
  * <p>Scales and zeros come in 512-byte chunks of 8 groups, one load per chunk and warp, the next
  * chunk prefetched while the current one is used; a lane gets its two rows' values by shuffle.
  * Weight and meta loads are issued before {@code griddepcontrol.wait}, so when the launch overlaps
  * the previous kernel (programmatic dependent launch) the weight stream starts during that kernel's
  * tail. The warps' sums are added through shared memory in a fixed order; with {@code splits > 1}
- * (short weights: too few row tiles to fill the GPU; long rows: a block's k range is at most 4096
- * inputs, so that 16 rows of x fit in shared memory) the blocks of one row tile split k, leave f32
+ * (short weights: too few row tiles to fill the GPU) the blocks of one row tile split k, leave f32
  * partials and the last block to finish (an atomic ticket per row tile, reset to 0 afterwards) adds
- * them in split order. Results are deterministic, and as the k partition depends only on the
- * weight's shape and the SM count, a row's result does not depend on how many rows the call has.
+ * them in split order. Results are deterministic.
  *
  * <p><b>Gather</b> ({@code gather}): the activations in the weight's packed input order
  * (act-order). <b>Dequantize</b> ({@code dequant}): dense rows for the cuBLAS path above the
- * crossover, written with coalesced 16-byte stores.
+ * crossover.
  *
  * <p>Under {@code KJ_HOST_EMULATION} (the ops tests' host emulator) the mma is the emulator's
  * software one and the cache-hinted load a plain one.
@@ -48,13 +42,6 @@ final class QuantGemmSource {
 
   /** Warps per block, splitting each block's k range ({@code kj_q::WARPS}). */
   static final int WARPS = 8;
-
-  /**
-   * Most dynamic shared memory a GEMM launch takes for its staged x slice: 128 KiB, so that 16 rows
-   * of a 4096-input k range fit, and with the largest static part (32 KiB of warp sums at 64 rows)
-   * it stays within the 163 KiB an A100 gives one block (227 KiB on Hopper).
-   */
-  static final int MAX_X_STAGE_BYTES = 128 * 1024;
 
   static final String SOURCE =
       CudaPrelude.PRELUDE
@@ -151,130 +138,17 @@ final class QuantGemmSource {
       #endif
       }
 
-      /* x as the B operand, one lane's 8 bytes (4 consecutive inputs of row 8 r + g) per mma.
-         Up to 16 rows (MT <= 2, decode) x is staged: the block's k range of every row of x sits in dynamic shared
-         memory, copied once per launch and reused for every row tile the block visits; the planner splits k so that
-         a block's range is at most 4096 inputs (128 KiB at 16 rows). A row is `rowlen` elements (the range rounded up
-         to 64) and its 8-byte chunks are XOR-swizzled by (row & 3) << 2 within each 128-byte line, so the 32 lanes of
-         one fragment load (rows g = 0..7, chunks 4t..4t+3 of a step) touch each bank once per 128 bytes. Above 16 rows
-         (prefill-sized calls, where the tensor cores and not the weight stream bound the time) x is read from global
-         memory through L1, as the blocks of an SM read the same x. */
-      template <typename T, int MT, bool STAGED> struct XSource;
-      template <typename T, int MT> struct XSource<T, MT, true> {
-        const T* lane;   // row g, chunk t of the staged slice
-        int rowlen, kbase, gx;
-        bool has_row[MT];
-        __device__ __forceinline__ uint2 load(int r, int k) const {
-          if (!has_row[r]) return make_uint2(0u, 0u);
-          const int a = (k - kbase) >> 4;  // 16-input step within the slice: chunks 4a..4a+3
-          return *reinterpret_cast<const uint2*>(lane + 8 * r * rowlen + 16 * (a ^ gx));
-        }
-      };
-      template <typename T, int MT> struct XSource<T, MT, false> {
-        const T* row[MT];  // rows 8 r + g, offset by 4 t
-        bool has_row[MT];
-        int lim;           // kx - 4 t: the lane's chunk is inside the matrix while k < lim
-        __device__ __forceinline__ uint2 load(int r, int k) const {
-          if (has_row[r] && k < lim) return __ldg(reinterpret_cast<const uint2*>(row[r] + k));
-          return make_uint2(0u, 0u);
-        }
-      };
-
-      /* 8 bytes global -> shared without a register round trip (sm_80+); a plain copy under host emulation. */
-      __device__ __forceinline__ void copy8_async(void* dst, const void* src) {
-      #if defined(__CUDA_ARCH__)
-        const unsigned d = (unsigned)__cvta_generic_to_shared(dst);
-        asm volatile("cp.async.ca.shared.global [%0], [%1], 8;" :: "r"(d), "l"(src) : "memory");
-      #else
-        std::memcpy(dst, src, 8);
-      #endif
-      }
-      __device__ __forceinline__ void copies_done() {
-      #if defined(__CUDA_ARCH__)
-        asm volatile("cp.async.wait_all;" ::: "memory");
-      #endif
+      /* 4 consecutive x elements (8 bytes) as the B fragment pair; zero outside the matrix. */
+      template <typename T> __device__ __forceinline__ uint2 load_x(const T* row, int k, int kx, bool has_row) {
+        if (has_row && k < kx) return __ldg(reinterpret_cast<const uint2*>(row + k));
+        return make_uint2(0u, 0u);
       }
 
-      /* The block's dynamic shared memory as 16-byte words (one untyped declaration for every instantiation: a typed
-         extern __shared__ array would clash between them). The host emulator's shim defines its own. */
-      #ifndef KJ_DYNAMIC_SHARED
-      #define KJ_DYNAMIC_SHARED(name) extern __shared__ uint4 name[]
-      #endif
-
-      /* The warps' sums of one row tile, added in warp order (deterministic); with splits > 1 each block leaves f32
-         partials and the last block of the row tile (an atomic ticket, reset to 0 afterwards for the next launch and
-         graph replay) adds them in split order. acc[r]: weight rows g (0, 1) and g + 8 (2, 3) of the tile, x rows
-         8 r + 2 t (0, 2) and 8 r + 2 t + 1 (1, 3). The first barrier keeps `red` until every thread has read the
-         previous row tile's sums out of it. */
-      template <typename T, int MT>
-      __device__ __forceinline__ void reduce_tile(float (&red)[WARPS][16][8 * MT], unsigned* last_block, const float (&acc)[MT][4],
-                                                  T* out, float* partials, unsigned* counters, int nt, int split, int splits,
-                                                  int m, int n, long long ldo, int warp, int g, int t) {
-        constexpr int TOK = 8 * MT;
-        __syncthreads();
-      #pragma unroll
-        for (int r = 0; r < MT; ++r) {
-          red[warp][g][8 * r + 2 * t] = acc[r][0];
-          red[warp][g][8 * r + 2 * t + 1] = acc[r][1];
-          red[warp][g + 8][8 * r + 2 * t] = acc[r][2];
-          red[warp][g + 8][8 * r + 2 * t + 1] = acc[r][3];
-        }
-        __syncthreads();
-        const int n0 = nt * 16;
-        const int cells = 16 * min(m, TOK);
-        if (splits == 1) {
-          for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-            const int row = idx & 15, tok = idx >> 4;
-            float s = 0.f;
-      #pragma unroll
-            for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
-            if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
-          }
-          return;
-        }
-        float* mine = partials + ((size_t)nt * splits + split) * (16 * TOK);
-        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-          const int row = idx & 15, tok = idx >> 4;
-          float s = 0.f;
-      #pragma unroll
-          for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
-          mine[idx] = s;
-        }
-        __threadfence();
-        __syncthreads();
-        if (threadIdx.x == 0) *last_block = atomicAdd(counters + nt, 1u) == (unsigned)(splits - 1);
-        __syncthreads();
-        if (!*last_block) return;
-        __threadfence();
-        const float* all = partials + (size_t)nt * splits * (16 * TOK);
-        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-          const int row = idx & 15, tok = idx >> 4;
-          float s = 0.f;
-          for (int q = 0; q < splits; ++q) s += __ldcg(all + (size_t)q * (16 * TOK) + idx);
-          if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
-        }
-        if (threadIdx.x == 0) counters[nt] = 0u;
-      }
-
-      /* The group state of a warp at the first step of its k range in one row tile: group, step in group, meta chunk. */
-      struct GroupCursor { int grp, sig, chunk; };
+      template <int MT> struct Acc { float v[MT][4]; };
 
       /* The mixed-input GEMM: out[r, n] = sum_g scale(g, n) * sum_{k in g} (code(n, k) - zero(g, n)) * x[r, k].
-
-         Work item = (16-row weight tile nt, split of k). The k range of a split, and each warp's contiguous run of
-         k-tiles within it, depend only on the weight's shape and `splits` (chosen from the shape and the GPU), never
-         on m, so every output is summed in the same order whatever the number of rows in the call (batch invariance),
-         and from run to run (the warps' sums are added in a fixed order).
-
-         The grid is persistent: block b keeps split b % splits and walks the row tiles b / splits, + gridDim / splits,
-         ... . Each warp sees its work as one stream of 16-byte tile loads over all the row tiles it visits, U loads in
-         flight, and the ring of loads runs on across row tiles: the next row tile's first tiles are already loading
-         while the block adds up the current one (barriers, shared memory, the store). A launch with one block per row
-         tile spent most of each block's life in its first load's latency and its reduction. Positions of a row tile in
-         the ring are padded to a multiple of U (a slot past the warp's tiles loads nothing), so slot i of the register
-         ring is always buf[i] and the loop stays fully unrolled.
-
-         Layout and launch: QuantGemm.java / QuantGemmPlan.java / QuantLayout.java. */
+         Grid: one block per (16-row weight tile, split of k), block 8 warps; each warp streams a contiguous run
+         of 16-byte tiles. Layout and launch: QuantGemm.java / QuantLayout.java. */
       template <typename T, int BITS, int MT, int U>
       __device__ __forceinline__ void qgemm(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, float* partials,
                                             unsigned* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks,
@@ -284,78 +158,38 @@ final class QuantGemmSource {
         constexpr int TOK = 8 * MT;                // x rows this instantiation covers
         __shared__ float red[WARPS][16][TOK];
         __shared__ unsigned last_block;
-        KJ_DYNAMIC_SHARED(kj_dynamic_smem);
-        T* const xstage = reinterpret_cast<T*>(kj_dynamic_smem);
         const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
-        const int rtiles = (n + 15) >> 4;
-        const int split = blockIdx.x % splits, nt_step = gridDim.x / splits;
+        const int nt = blockIdx.x / splits, split = blockIdx.x - nt * splits;
         const int per_split = (ktiles + splits - 1) / splits;
         const int kb_block = min(ktiles, split * per_split), ke_block = min(ktiles, kb_block + per_split);
         const int len = ke_block - kb_block, per_warp = (len + WARPS - 1) / WARPS;
         const int kb = kb_block + min(len, warp * per_warp), ke = kb_block + min(len, (warp + 1) * per_warp);
-        const int wlen = ke - kb;                              // this warp's tiles per row tile
-        const int slots = (wlen + U - 1) / U * U;              // ... padded to the ring
-        const uint4* wp = reinterpret_cast<const uint4*>(wwords) + (size_t)kb * 32 + lane;
-        const uint4* mp = reinterpret_cast<const uint4*>(mwords) + lane;
-        const int nt0 = blockIdx.x / splits;
-
-        /* The ring's first U loads, and the first row tile's meta, before waiting for the previous kernel: weights and
-           meta are never written by earlier kernels (x and out are). */
-        uint4 buf[U];
+        const uint4* wp = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
+        const uint4* mp = reinterpret_cast<const uint4*>(mwords) + (size_t)nt * chunks * 32 + lane;
+        const T* xrow[MT];
+        bool has_row[MT];
       #pragma unroll
-        for (int i = 0; i < U; ++i) if (i < wlen && nt0 < rtiles) buf[i] = load_w(wp + ((size_t)nt0 * ktiles + i) * 32);
-        GroupCursor cur0;
-        cur0.grp = kb * SPT / group_steps;
-        cur0.sig = kb * SPT - cur0.grp * group_steps;
-        cur0.chunk = cur0.grp >> 3;
-        const bool chunk2 = cur0.chunk + 1 < chunks;
-        uint4 mfirst = make_uint4(0u, 0u, 0u, 0u), msecond = make_uint4(0u, 0u, 0u, 0u);
-        if (wlen > 0 && nt0 < rtiles) {
-          mfirst = __ldg(mp + ((size_t)nt0 * chunks + cur0.chunk) * 32);
-          if (chunk2) msecond = __ldg(mp + ((size_t)nt0 * chunks + cur0.chunk + 1) * 32);
+        for (int i = 0; i < MT; ++i) {
+          has_row[i] = 8 * i + g < m;
+          xrow[i] = x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 4 * t;
         }
-        KJ_GRID_WAIT();
+        float acc[MT][4], part[MT][4];
+      #pragma unroll
+        for (int i = 0; i < MT; ++i)
+      #pragma unroll
+          for (int r = 0; r < 4; ++r) acc[i][r] = part[i][r] = 0.f;
 
-        constexpr bool STAGED = MT <= 2;
-        XSource<T, MT, STAGED> xs;
+        if (kb < ke) {
+          uint4 buf[U];
       #pragma unroll
-        for (int i = 0; i < MT; ++i) xs.has_row[i] = 8 * i + g < m;
-        if constexpr (STAGED) {
-          /* Every row of x over the block's k range, zero past kx, while the ring's first loads are in flight. */
-          const int kbase = kb_block * KT, rowlen = (len * KT + 63) / 64 * 64, cpr = rowlen >> 2;
-          for (int idx = threadIdx.x; idx < m * cpr; idx += THREADS) {
-            const int row = idx / cpr, c = idx - row * cpr, col = kbase + 4 * c;
-            T* dst = xstage + row * rowlen + 4 * (c ^ ((row & 3) << 2));
-            if (col < kx) copy8_async(dst, x + (long long)row * ldx + col);
-            else *reinterpret_cast<uint2*>(dst) = make_uint2(0u, 0u);
-          }
-          xs.lane = xstage + g * rowlen + 4 * t;
-          xs.rowlen = rowlen;
-          xs.kbase = kbase;
-          xs.gx = g & 3;
-          copies_done();
-          __syncthreads();
-        } else {
-          xs.lim = kx - 4 * t;
-      #pragma unroll
-          for (int i = 0; i < MT; ++i) xs.row[i] = x + (xs.has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 4 * t;
-        }
-
-        for (int nt = nt0; nt < rtiles; nt += nt_step) {
-          const int nt_next = nt + nt_step;
-          /* This row tile's meta chunks (prefetched), and the next row tile's first two, loading during this one. */
-          uint4 mcur = mfirst, mnext = msecond;
-          if (wlen > 0 && nt_next < rtiles) {
-            mfirst = __ldg(mp + ((size_t)nt_next * chunks + cur0.chunk) * 32);
-            if (chunk2) msecond = __ldg(mp + ((size_t)nt_next * chunks + cur0.chunk + 1) * 32);
-          }
-          const uint4* mtile = mp + (size_t)nt * chunks * 32;
-          int grp = cur0.grp, sig = cur0.sig, chunk = cur0.chunk;
-          float acc[MT][4], part[MT][4];
-      #pragma unroll
-          for (int i = 0; i < MT; ++i)
-      #pragma unroll
-            for (int r = 0; r < 4; ++r) acc[i][r] = part[i][r] = 0.f;
+          for (int i = 0; i < U; ++i) if (kb + i < ke) buf[i] = load_w(wp + (size_t)(kb + i) * 32);
+          /* The group of the first step, and the meta chunks (8 groups each) around it. */
+          int step = kb * SPT;
+          int grp = step / group_steps, sig = step - grp * group_steps;
+          int chunk = grp >> 3;
+          uint4 mcur = __ldg(mp + (size_t)chunk * 32);
+          uint4 mnext = chunk + 1 < chunks ? __ldg(mp + (size_t)(chunk + 1) * 32) : make_uint4(0u, 0u, 0u, 0u);
+          KJ_GRID_WAIT();  // weights and meta are never written by earlier kernels; x and out are
           Group gr;
           {
             const int j = grp & 7, src = g * 4 + (j >> 1);
@@ -363,24 +197,18 @@ final class QuantGemmSource {
             const unsigned v1 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.w : mcur.y, src);
             decode_group<T, BITS>(gr, v0, v1, scale_bf16 != 0);
           }
-          for (int base = 0; base < slots; base += U) {
+          for (int base = kb; base < ke; base += U) {
       #pragma unroll
             for (int i = 0; i < U; ++i) {
-              const int pos = base + i;
-              const uint4 wv = buf[i];
-              /* Refill slot i with the tile U positions on: later in this row tile, or early in the next one. */
-              {
-                int tn = pos + U, ntn = nt;
-                if (tn >= slots) { tn -= slots; ntn = nt_next; }
-                if (tn < wlen && ntn < rtiles) buf[i] = load_w(wp + ((size_t)ntn * ktiles + tn) * 32);
-              }
-              if (pos < wlen) {
-                const int k0 = (kb + pos) * KT;
+              const int kt = base + i;
+              if (kt < ke) {
+                const uint4 wv = buf[i];
+                if (kt + U < ke) buf[i] = load_w(wp + (size_t)(kt + U) * 32);
                 uint2 xv[SPT][MT];
       #pragma unroll
                 for (int s = 0; s < SPT; ++s)
       #pragma unroll
-                  for (int r = 0; r < MT; ++r) xv[s][r] = xs.load(r, k0 + 16 * s);
+                  for (int r = 0; r < MT; ++r) xv[s][r] = load_x(xrow[r], kt * KT + 16 * s, kx - 4 * t, has_row[r]);
       #pragma unroll
                 for (int s = 0; s < SPT; ++s) {
                   if (sig == group_steps) {
@@ -396,7 +224,7 @@ final class QuantGemmSource {
                     if ((grp >> 3) != chunk) {
                       ++chunk;
                       mcur = mnext;
-                      if (chunk + 1 < chunks) mnext = __ldg(mtile + (size_t)(chunk + 1) * 32);
+                      if (chunk + 1 < chunks) mnext = __ldg(mp + (size_t)(chunk + 1) * 32);
                     }
                     const int j = grp & 7, src = g * 4 + (j >> 1);
                     const unsigned v0 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.z : mcur.x, src);
@@ -417,12 +245,57 @@ final class QuantGemmSource {
             acc[r][0] += part[r][0] * gr.s0; acc[r][1] += part[r][1] * gr.s0;
             acc[r][2] += part[r][2] * gr.s1; acc[r][3] += part[r][3] * gr.s1;
           }
-          /* The next kernel may start its prologue once every block is on its last row tile (not earlier: its
-             blocks must not take the SM room of blocks of this grid that are still to start). */
-          if (nt_next >= rtiles) KJ_GRID_LAUNCH_DEPENDENTS();
-          reduce_tile<T, MT>(red, &last_block, acc, out, partials, counters, nt, split, splits, m, n, ldo, warp, g, t);
         }
+
+        KJ_GRID_WAIT();  // (again for warps without tiles: every thread waits before it writes)
+        KJ_GRID_LAUNCH_DEPENDENTS();
+        /* acc[r]: weight rows g (0, 1) and g + 8 (2, 3) of the tile, x rows 8 r + 2 t (0, 2) and 8 r + 2 t + 1 (1, 3).
+           The warps' sums are added in a fixed order, so results do not vary from run to run. */
+      #pragma unroll
+        for (int r = 0; r < MT; ++r) {
+          red[warp][g][8 * r + 2 * t] = acc[r][0];
+          red[warp][g][8 * r + 2 * t + 1] = acc[r][1];
+          red[warp][g + 8][8 * r + 2 * t] = acc[r][2];
+          red[warp][g + 8][8 * r + 2 * t + 1] = acc[r][3];
+        }
+        __syncthreads();
+        const int n0 = nt * 16;
+        const int cells = 16 * min(m, TOK);
+        if (splits == 1) {
+          for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+            const int row = idx & 15, tok = idx >> 4;
+            float s = 0.f;
+      #pragma unroll
+            for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
+            if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
+          }
+          return;
+        }
+        /* Split k: each block leaves its tile's partial sums; the last block of the tile adds them in split order. */
+        float* mine = partials + ((size_t)nt * splits + split) * (16 * TOK);
+        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+          const int row = idx & 15, tok = idx >> 4;
+          float s = 0.f;
+      #pragma unroll
+          for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
+          mine[idx] = s;
+        }
+        __threadfence();
+        __syncthreads();
+        if (threadIdx.x == 0) last_block = atomicAdd(counters + nt, 1u) == (unsigned)(splits - 1);
+        __syncthreads();
+        if (!last_block) return;
+        __threadfence();
+        const float* all = partials + (size_t)nt * splits * (16 * TOK);
+        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+          const int row = idx & 15, tok = idx >> 4;
+          float s = 0.f;
+          for (int q = 0; q < splits; ++q) s += __ldcg(all + (size_t)q * (16 * TOK) + idx);
+          if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
+        }
+        if (threadIdx.x == 0) counters[nt] = 0u;  // ready for the next launch (and graph replay)
       }
+
 
       /* x'[r, j] = x[r, map[j]], or 0 where map[j] < 0: the activations in the weight's packed input order (act-order
          groups made contiguous, short groups padded). Grid-stride over rows x kp. */

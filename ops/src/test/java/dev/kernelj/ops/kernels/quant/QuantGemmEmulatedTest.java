@@ -31,38 +31,18 @@ class QuantGemmEmulatedTest {
     assumeTrue(why == null, () -> "host emulation skipped: " + why);
   }
 
-  /**
-   * {@code sms}: the SM count the plan sizes its persistent grid for; 1 leaves each block several
-   * row tiles, so the load ring runs on across row tiles (tiles per warp that do not fill the ring,
-   * warps without tiles) and a block stages x once for all of them.
-   */
-  @ParameterizedTest(name = "{0} {1}-bit {2}x{3} group {4} act-order {5} m={6} splits {7} sms {8}")
+  @ParameterizedTest(name = "{0} {1}-bit {2}x{3} group {4} act-order {5} m={6} splits {7}")
   @CsvSource({
-    "BF16, 4, 32, 256, 32, false, 1, 1, 132",
-    "F16, 4, 24, 192, 64, true, 3, 1, 132",
-    "BF16, 4, 16, 1088, 16, false, 2, 1, 132",
-    "BF16, 8, 32, 128, 32, true, 9, 1, 132",
-    "F16, 8, 20, 96, -1, false, 1, 1, 132",
-    "BF16, 4, 48, 512, 128, false, 17, 3, 132",
-    "F16, 8, 16, 256, 64, false, 40, 2, 132",
-    "BF16, 4, 80, 1088, 64, false, 5, 1, 1",
-    "F16, 4, 72, 2080, 32, false, 16, 1, 1",
-    "BF16, 8, 56, 1056, 32, true, 12, 1, 1",
-    "F16, 8, 64, 640, 64, false, 8, 2, 1",
-    "BF16, 4, 96, 1024, 128, false, 3, 3, 1",
-    "BF16, 4, 40, 352, 32, false, 33, 1, 1",
-    "F16, 4, 48, 9216, 128, false, 2, 1, 1"
+    "BF16, 4, 32, 256, 32, false, 1, 1",
+    "F16, 4, 24, 192, 64, true, 3, 1",
+    "BF16, 4, 16, 1088, 16, false, 2, 1",
+    "BF16, 8, 32, 128, 32, true, 9, 1",
+    "F16, 8, 20, 96, -1, false, 1, 1",
+    "BF16, 4, 48, 512, 128, false, 17, 3",
+    "F16, 8, 16, 256, 64, false, 40, 2"
   })
   void gemmMatchesItsTwin(
-      DType t,
-      int bits,
-      int rows,
-      int inputs,
-      int groupSize,
-      boolean actOrder,
-      int m,
-      int splits,
-      int sms)
+      DType t, int bits, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)
       throws Exception {
     SplittableRandom random = new SplittableRandom(rows * 7L + inputs + m);
     QuantFixture f =
@@ -97,9 +77,8 @@ class QuantGemmEmulatedTest {
           inputs,
           kx);
     }
-    QuantGemmPlan plan = QuantGemmPlan.of(m, f.geo, sms, splits, StreamRef.DEFAULT);
-    int rangeSplits = QuantGemmPlan.rangeSplits(f.geo.kTiles(), QuantLayout.tileK(bits));
-    assertEquals(Math.max(splits, rangeSplits), plan.splits());
+    QuantGemmPlan plan = QuantGemmPlan.of(m, f.geo, 132, splits, StreamRef.DEFAULT);
+    assertEquals(splits, plan.splits());
     long ldo = rows + 3;
     float[] poisoned = new float[m * (int) ldo];
     java.util.Arrays.fill(poisoned, Float.NaN);
@@ -134,12 +113,7 @@ class QuantGemmEmulatedTest {
           assertTrue(Float.isNaN(actual[at]), "column " + c + " past the matrix was written");
           continue;
         }
-        // The twin sums in double, the kernel in f32: where the exact sum lies within f32's error
-        // of
-        // a rounding midpoint of T, the two round to neighbours (one in ~1000 outputs at 2000
-        // inputs). One unit in T's last place allows that flip and nothing larger.
-        float rounded = DTypes.round(t, Math.abs(expected[at]));
-        double tol = Math.ulp(rounded) * (t == DType.F16 ? 1 << 13 : 1 << 16) + 1e-6;
+        double tol = 2 * Math.ulp(DTypes.round(t, Math.abs(expected[at]))) + 1e-6;
         if (!(Math.abs(actual[at] - expected[at]) <= tol)) {
           fail("out[" + i + "][" + c + "] = " + actual[at] + ", expected " + expected[at]);
         }
@@ -147,61 +121,6 @@ class QuantGemmEmulatedTest {
     }
     for (float c : emu.values(counters)) {
       assertEquals(0, Float.floatToRawIntBits(c), "split tickets are reset for the next launch");
-    }
-  }
-
-  /**
-   * Batch invariance: the first rows of x give bit-identical outputs in calls of 1, 8, 13 (staged
-   * x, one and two column tiles) and 40 rows (x from global memory, five column tiles), on a k
-   * range long enough to be split for staging; the persistent grid differs between the calls too.
-   */
-  @ParameterizedTest(name = "{0} {1}-bit 48x{2}")
-  @CsvSource({"BF16, 4, 4224", "F16, 8, 4160"})
-  void rowResultsDoNotDependOnTheRowCount(DType t, int bits, int inputs) throws Exception {
-    SplittableRandom random = new SplittableRandom(inputs + bits);
-    int rows = 48;
-    QuantFixture f =
-        new QuantFixture(
-            random, bits, rows, inputs, 64, false, t == DType.BF16, QuantFixture.Kind.RANDOM);
-    float[] x = QuantGemmReferenceTest.activations(random, 40, inputs, t);
-    HostEmulator emu = HostEmulator.of(QuantGemmKernels.Cuda.class, "KJ_QUANT");
-    long dx = emu.buffer(t, x);
-    long dcodes = emu.intBuffer(f.codeWords);
-    long dmeta = emu.intBuffer(f.metaWords);
-    float[] first = null;
-    for (int m : new int[] {1, 8, 13, 40}) {
-      RecordingKernels<QuantGemmKernels.Cuda> rec =
-          RecordingKernels.of(QuantGemmKernels.Cuda.class);
-      QuantGemmPlan plan = QuantGemmPlan.of(m, f.geo, m == 1 ? 1 : 2, 0, StreamRef.DEFAULT);
-      assertTrue(plan.splits() > 1, "the k range is split for staging");
-      long dout = emu.buffer(t, new float[m * rows]);
-      long partials = emu.buffer(DType.F32, new float[(int) Math.max(1, plan.partialFloats())]);
-      long counters = emu.intBuffer(new int[Math.max(1, plan.counters())]);
-      QuantGemm.gemm(
-          rec.kernels(),
-          plan,
-          f.geo,
-          FakeTensors.at(t, dout),
-          FakeTensors.at(t, dx),
-          FakeTensors.at(DType.I32, dcodes),
-          FakeTensors.at(DType.I32, dmeta),
-          FakeTensors.at(DType.F32, partials),
-          FakeTensors.at(DType.I32, counters),
-          m,
-          inputs,
-          rows);
-      emu.run(rec.single());
-      float[] out = emu.values(dout);
-      if (first == null) {
-        first = out;
-        continue;
-      }
-      for (int c = 0; c < rows; c++) {
-        assertEquals(
-            Float.floatToRawIntBits(first[c]),
-            Float.floatToRawIntBits(out[c]),
-            "row 0, column " + c + " at m=" + m);
-      }
     }
   }
 

@@ -20,13 +20,16 @@ import java.util.List;
  * in their type or f32): every row of {@code out} has the same bits whatever {@code m} is and
  * whatever the other rows of x hold, because the order of each sum depends only on the weight's
  * shape and the GPU ({@link #splits}); see {@link InvariantGemmSource}. One kernel family serves
- * one row and two thousand: tiles of 16 rows of x up to 16 rows, 64 up to 64, 128 above.
+ * one row and two thousand: a one-warp tile of 16 weight rows while k is unsplit and rows are few,
+ * else tiles of 16, 64 or 128 rows of x.
  *
  * <p>Why a kernel of our own: cuBLASLt's bits for a row change with the row count (its heuristic
  * picks a split of k by shape), and the GEMV the default mode uses for few rows sums in yet another
- * order. Pinning one cuBLASLt algorithm without a k split keeps the bits but leaves a decode step
- * of few rows with too few blocks to stream the weight (1.6–2.2x the GEMV's time, measured on an
- * H200); here a fixed split of k keeps that step fast and the order fixed.
+ * order. Pinning one cuBLASLt algorithm without a k split keeps the bits but gives few rows too few
+ * blocks to stream the weight. With k split by shape this GEMM is within 1.1x of the GEMV at 1-8
+ * rows on an H200, but at 2-2.8x cuBLASLt from 256 rows ({@code mma.sync} against Hopper's {@code
+ * wgmma}); with k unsplit it gives exactly cuBLASLt's bits. {@code
+ * dev.kernelj.ops.cuda.InvariantMatmulOps} decides where it runs.
  */
 public final class InvariantGemm {
   private InvariantGemm() {}

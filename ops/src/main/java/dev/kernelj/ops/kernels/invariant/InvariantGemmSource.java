@@ -13,9 +13,10 @@ import dev.kernelj.ops.kernels.MmaSource;
  * x as B, both read from shared memory in PTX's canonical fragment layout); then the ranges' sums
  * added in range order and rounded once. {@code splits} depends on the weight's shape and the GPU,
  * never on the rows of x, and nothing else in that order does either: the tile sizes, warps and
- * pipeline depth of the three instantiations ({@code s} for up to 16 rows, {@code m} up to 64,
- * {@code l} above) only decide which block computes an element, not how. So a row of x gets the
- * same bits in a call of 1 row and of 2,048, whatever the other rows hold.
+ * pipeline depth of the four instantiations ({@code f}, one warp per 16 weight rows, for few rows
+ * with k unsplit; {@code s} for up to 16 rows, {@code m} up to 64, {@code l} above) only decide
+ * which block computes an element, not how. So a row of x gets the same bits in a call of 1 row and
+ * of 2,048, whatever the other rows hold.
  *
  * <p><b>The kernel</b> is a multistage GEMM: each block owns {@code BW} weight rows x {@code BT}
  * rows of x for one k range; {@code STAGES - 1} k blocks of both tiles are in flight at a time

@@ -97,22 +97,22 @@ final class InvariantGemmSource {
       #endif
       }
 
-      /* Shared memory of one instantiation: STAGES x (BW + BT) rows of BK inputs, rows padded by 16 bytes so that
-         the 8 rows one ldmatrix reads fall in different banks. */
-      template <typename T, int BW, int BT, int BK, int STAGES> struct Smem {
+      /* Rows of the shared tiles are BK inputs padded by 16 bytes, so that the 8 rows one ldmatrix reads fall in
+         different banks. The block's dynamic shared memory holds STAGES x (BW + BT) such rows (InvariantGemmKernels). */
+      template <int BK> struct Smem {
         static constexpr int LD = BK + 8;
-        static constexpr int BYTES = STAGES * (BW + BT) * LD * (int)sizeof(T);
       };
 
       /* out[r, j] (or the partial of k range blockIdx.z) for the block's BW x BT tile; see InvariantGemmSource.java. */
       template <typename T, typename O, int BW, int BT, int WW, int WT, int BK, int STAGES>
       __device__ __forceinline__ void igemm(O* out, float* partials, const T* x, const T* w, int m, int n, int k,
                                             long long ldx, long long ldw, long long ldo, int splits) {
-        constexpr int THREADS = 32 * WW * WT, LD = Smem<T, BW, BT, BK, STAGES>::LD, CHUNKS = BK / 8;
+        constexpr int THREADS = 32 * WW * WT, LD = Smem<BK>::LD, CHUNKS = BK / 8;
         constexpr int MI = BW / WW / 16, NI = BT / WT / 8;
         static_assert(MI >= 1 && NI % 2 == 0 && GRANULE % BK == 0, "tile shape");
       #if defined(KJ_HOST_EMULATION)
-        __shared__ __align__(128) unsigned char smem_raw[Smem<T, BW, BT, BK, STAGES>::BYTES];
+        KJ_DYNAMIC_SHARED(smem_words);  // the emulator's buffer of the launch's size
+        unsigned char* smem_raw = reinterpret_cast<unsigned char*>(smem_words);
       #else
         extern __shared__ __align__(128) unsigned char smem_raw[];
       #endif

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kernelj.dsl.DType;
-import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.kernels.FakeTensors;
@@ -125,11 +124,7 @@ class InvariantGemmEmulatedTest {
     assertEquals(
         splits > 1 ? 2 : 1, rec.calls().size(), "a reduction launch exactly when k is split");
     for (RecordingKernels.Call call : rec.calls()) {
-      // Dynamic shared memory is a static array of the instantiation's size in the emulated source.
-      Launch l = call.launch();
-      emu.run(
-          new RecordingKernels.Call(
-              call.kernel(), new Launch(l.grid(), l.block(), 0, l.stream()), call.args()));
+      emu.run(call);
     }
     return emu.values(dout);
   }

@@ -97,17 +97,13 @@ final class InvariantGemmSource {
       #endif
       }
 
-      /* Rows of the shared tiles are BK inputs padded by 16 bytes, so that the 8 rows one ldmatrix reads fall in
-         different banks. The block's dynamic shared memory holds STAGES x (BW + BT) such rows (InvariantGemmKernels). */
-      template <int BK> struct Smem {
-        static constexpr int LD = BK + 8;
-      };
-
       /* out[r, j] (or the partial of k range blockIdx.z) for the block's BW x BT tile; see InvariantGemmSource.java. */
       template <typename T, typename O, int BW, int BT, int WW, int WT, int BK, int STAGES>
       __device__ __forceinline__ void igemm(O* out, float* partials, const T* x, const T* w, int m, int n, int k,
                                             long long ldx, long long ldw, long long ldo, int splits) {
-        constexpr int THREADS = 32 * WW * WT, LD = Smem<BK>::LD, CHUNKS = BK / 8;
+        /* Shared tile rows are BK inputs padded by 16 bytes, so that the 8 rows one ldmatrix reads fall in different
+           banks; the block's dynamic shared memory holds STAGES x (BW + BT) of them (InvariantGemmKernels). */
+        constexpr int THREADS = 32 * WW * WT, LD = BK + 8, CHUNKS = BK / 8;
         constexpr int MI = BW / WW / 16, NI = BT / WT / 8;
         static_assert(MI >= 1 && NI % 2 == 0 && GRANULE % BK == 0, "tile shape");
       #if defined(KJ_HOST_EMULATION)

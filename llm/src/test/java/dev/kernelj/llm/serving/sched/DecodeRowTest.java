@@ -64,14 +64,7 @@ class DecodeRowTest {
   /** Schedules, runs and commits one step; returns what was scheduled. */
   private ScheduledBatch step() {
     ScheduledBatch step = scheduler.schedule();
-    model.execute(step, result);
-    scheduler.commit(step, result.tokens);
-    for (int e = 0; e < step.size(); e++) {
-      Sequence s = step.sequence(e);
-      if (step.samples(e) && s.generated() == s.maxTokens()) {
-        scheduler.finish(s);
-      }
-    }
+    SchedulerHarness.executeAndCommit(scheduler, model, step, result);
     return step;
   }
 

@@ -111,6 +111,16 @@ final class SchedulerHarness {
         }
       }
     }
+    executeAndCommit(scheduler, model, step, result);
+    steps++;
+  }
+
+  /**
+   * Runs {@code step} on {@code model}, commits its tokens and finishes the sequences that reached
+   * their maximum, as the engine's step driver does.
+   */
+  static void executeAndCommit(
+      Scheduler scheduler, PagedTokenModel model, ScheduledBatch step, StepResult result) {
     model.execute(step, result);
     scheduler.commit(step, result.tokens);
     for (int e = 0; e < step.size(); e++) {
@@ -119,7 +129,6 @@ final class SchedulerHarness {
         scheduler.finish(s);
       }
     }
-    steps++;
   }
 
   /** A scored entry covers prompt positions from its start; a scored prompt is never cached. */

@@ -188,11 +188,14 @@ public final class QuantGemm {
 
   /**
    * The GEMM instantiations of one activation dtype, by {@link #variant}: 4-bit then 8-bit codes,
-   * each for 1, 2, 4 and 8 column tiles.
+   * each for 1, 2, 4 and 8 column tiles, then the one-row kernels that stage x (4-bit, 8-bit).
    */
   record GemmKernel<T extends Element>(Class<T> t, List<GemmFn<T>> variants)
       implements Instantiations.OfElement {
-    static int variant(int bits, int columnTiles) {
+    static int variant(int bits, int columnTiles, boolean stagedX) {
+      if (stagedX) {
+        return bits == 4 ? 8 : 9;
+      }
       return (bits == 4 ? 0 : 4) + Integer.numberOfTrailingZeros(columnTiles);
     }
 
@@ -210,7 +213,7 @@ public final class QuantGemm {
         long ldx,
         long ldo) {
       variants
-          .get(variant(geo.bits(), plan.columnTiles()))
+          .get(variant(geo.bits(), plan.columnTiles(), plan.stagedX()))
           .launch(
               k,
               plan.launch(),
@@ -325,7 +328,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m8,
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m16,
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m32,
-                  QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m64)),
+                  QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m64,
+                  QuantGemmKernels.Cuda::kj_qgemm_bf16_w4_m1,
+                  QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m1)),
           new GemmKernel<>(
               F16.class,
               List.of(
@@ -336,7 +341,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m8,
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m16,
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m32,
-                  QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m64)));
+                  QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m64,
+                  QuantGemmKernels.Cuda::kj_qgemm_f16_w4_m1,
+                  QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m1)));
 
   static final Instantiations<GatherKernel<?>> GATHER =
       Instantiations.of(

@@ -13,11 +13,11 @@ import dev.kernelj.dsl.Ptr;
 /**
  * The entry points of {@link QuantGemm}: the kernel templates of {@link QuantGemmSource} with one
  * {@code @Global} per instantiation ({@link QuantGemm} holds the typed tables that find one by the
- * activations' dtype). GEMM: activation dtype x code width x rows of x covered ({@code m8}: 1 to 8
- * rows, one mma column tile; {@code m16}, {@code m32}, {@code m64}: 2, 4, 8 tiles), with the loads
- * in flight per warp ({@code U}) lowered as the accumulators grow. The packed codes and scales are
- * the I32 tensors of a {@link dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the
- * 32-bit words they are.
+ * activations' dtype). GEMM: activation dtype x code width x rows of x covered ({@code m1}: one
+ * row, x staged in shared memory; {@code m8}: 1 to 8 rows, one mma column tile; {@code m16}, {@code
+ * m32}, {@code m64}: 2, 4, 8 tiles), with the loads in flight per warp ({@code U}) lowered as the
+ * accumulators grow. The packed codes and scales are the I32 tensors of a {@link
+ * dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the 32-bit words they are.
  */
 public final class QuantGemmKernels {
   private QuantGemmKernels() {}
@@ -26,15 +26,15 @@ public final class QuantGemmKernels {
       source =
           QuantGemmSource.SOURCE
               + """
-      template <typename T, int BITS, int MT, int U>
-      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
+      template <typename T, int BITS, int MT, int U, bool STAGED>
+      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U, STAGED>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       template <typename T>
       __global__ void kj_qgather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) { kj_q::gather<T>(out, x, map, m, kp, ldx, ldo); }
       template <typename T, int BITS>
       __global__ void kj_qdequant(T* dense, const int* w, const int* meta, int row0, int rows, int ktiles, int group_steps, int chunks, long long ldd, int scale_bf16) { kj_q::dequant<T, BITS>(dense, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), row0, rows, ktiles, group_steps, chunks, ldd, scale_bf16); }
       """)
   public interface Cuda {
-    @Global("kj_qgemm<__nv_bfloat16, 4, 1, 8>")
+    @Global("kj_qgemm<__nv_bfloat16, 4, 1, 8, false>")
     void kj_qgemm_bf16_w4_m8(
         Launch l,
         Ptr<BF16> out,
@@ -54,7 +54,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__nv_bfloat16, 4, 2, 8>")
+    @Global("kj_qgemm<__nv_bfloat16, 4, 2, 8, false>")
     void kj_qgemm_bf16_w4_m16(
         Launch l,
         Ptr<BF16> out,
@@ -74,7 +74,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__nv_bfloat16, 4, 4, 4>")
+    @Global("kj_qgemm<__nv_bfloat16, 4, 4, 4, false>")
     void kj_qgemm_bf16_w4_m32(
         Launch l,
         Ptr<BF16> out,
@@ -94,7 +94,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__nv_bfloat16, 4, 8, 2>")
+    @Global("kj_qgemm<__nv_bfloat16, 4, 8, 2, false>")
     void kj_qgemm_bf16_w4_m64(
         Launch l,
         Ptr<BF16> out,
@@ -114,7 +114,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__nv_bfloat16, 8, 1, 8>")
+    @Global("kj_qgemm<__nv_bfloat16, 8, 1, 8, false>")
     void kj_qgemm_bf16_w8_m8(
         Launch l,
         Ptr<BF16> out,
@@ -134,7 +134,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__nv_bfloat16, 8, 2, 4>")
+    @Global("kj_qgemm<__nv_bfloat16, 8, 2, 4, false>")
     void kj_qgemm_bf16_w8_m16(
         Launch l,
         Ptr<BF16> out,
@@ -154,7 +154,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__nv_bfloat16, 8, 4, 4>")
+    @Global("kj_qgemm<__nv_bfloat16, 8, 4, 4, false>")
     void kj_qgemm_bf16_w8_m32(
         Launch l,
         Ptr<BF16> out,
@@ -174,7 +174,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__nv_bfloat16, 8, 8, 2>")
+    @Global("kj_qgemm<__nv_bfloat16, 8, 8, 2, false>")
     void kj_qgemm_bf16_w8_m64(
         Launch l,
         Ptr<BF16> out,
@@ -194,7 +194,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__half, 4, 1, 8>")
+    @Global("kj_qgemm<__half, 4, 1, 8, false>")
     void kj_qgemm_f16_w4_m8(
         Launch l,
         Ptr<F16> out,
@@ -214,7 +214,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__half, 4, 2, 8>")
+    @Global("kj_qgemm<__half, 4, 2, 8, false>")
     void kj_qgemm_f16_w4_m16(
         Launch l,
         Ptr<F16> out,
@@ -234,7 +234,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__half, 4, 4, 4>")
+    @Global("kj_qgemm<__half, 4, 4, 4, false>")
     void kj_qgemm_f16_w4_m32(
         Launch l,
         Ptr<F16> out,
@@ -254,7 +254,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__half, 4, 8, 2>")
+    @Global("kj_qgemm<__half, 4, 8, 2, false>")
     void kj_qgemm_f16_w4_m64(
         Launch l,
         Ptr<F16> out,
@@ -274,7 +274,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__half, 8, 1, 8>")
+    @Global("kj_qgemm<__half, 8, 1, 8, false>")
     void kj_qgemm_f16_w8_m8(
         Launch l,
         Ptr<F16> out,
@@ -294,7 +294,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__half, 8, 2, 4>")
+    @Global("kj_qgemm<__half, 8, 2, 4, false>")
     void kj_qgemm_f16_w8_m16(
         Launch l,
         Ptr<F16> out,
@@ -314,7 +314,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__half, 8, 4, 4>")
+    @Global("kj_qgemm<__half, 8, 4, 4, false>")
     void kj_qgemm_f16_w8_m32(
         Launch l,
         Ptr<F16> out,
@@ -334,8 +334,96 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qgemm<__half, 8, 8, 2>")
+    @Global("kj_qgemm<__half, 8, 8, 2, false>")
     void kj_qgemm_f16_w8_m64(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qgemm<__nv_bfloat16, 4, 1, 4, true>",
+        maxDynamicSharedBytes = QuantGemmSource.X_SHARED_MAX)
+    void kj_qgemm_bf16_w4_m1(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qgemm<__nv_bfloat16, 8, 1, 4, true>",
+        maxDynamicSharedBytes = QuantGemmSource.X_SHARED_MAX)
+    void kj_qgemm_bf16_w8_m1(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qgemm<__half, 4, 1, 4, true>",
+        maxDynamicSharedBytes = QuantGemmSource.X_SHARED_MAX)
+    void kj_qgemm_f16_w4_m1(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qgemm<__half, 8, 1, 4, true>",
+        maxDynamicSharedBytes = QuantGemmSource.X_SHARED_MAX)
+    void kj_qgemm_f16_w8_m1(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,

@@ -7,17 +7,27 @@ import dev.kernelj.dsl.StreamRef;
  * How one call of the quantized GEMM runs: which instantiation ({@code columnTiles} of 8 x rows),
  * how many blocks split each row tile's k range, and the scratch the split needs.
  *
- * @param launch grid {@code rowTiles * splits} blocks of {@value QuantGemmSource#THREADS} threads
+ * @param launch grid {@code rowTiles * splits} blocks of {@value QuantGemmSource#THREADS} threads,
+ *     with the dynamic shared memory that stages the block's slice of x
  * @param columnTiles 1, 2, 4 or 8: the kernel covers {@code 8 * columnTiles} rows of x
  * @param splits blocks per row tile (1: no split, no scratch)
  * @param partialFloats f32 scratch for the split partials (0 without a split)
  * @param counters u32 tickets, one per row tile, zero before and after the launch (0 without a
  *     split)
+ * @param stagedX whether the launch is the one-row kernel that stages x in shared memory
  */
 public record QuantGemmPlan(
-    Launch launch, int columnTiles, int splits, long partialFloats, int counters) {
+    Launch launch, int columnTiles, int splits, long partialFloats, int counters, boolean stagedX) {
   /** Most rows of x one launch covers. */
   public static final int MAX_ROWS = 64;
+
+  /**
+   * Rows of x up to which the kernel stages the block's slice of x in shared memory (the {@code m1}
+   * instantiations of QuantGemmKernels). Measured on an H200 (qgemm_bench.cu): at one row, staging
+   * gains 10-30 % on Llama-3-8B shapes; at 8 rows, every block copying 8 rows of x before it starts
+   * costs more than it saves (17-23 % of copy against 21-33 % for per-tile loads).
+   */
+  static final int STAGED_ROWS = 1;
 
   /**
    * Row tiles below which k is split: fewer than this many blocks leave too few loads in flight to
@@ -37,15 +47,32 @@ public record QuantGemmPlan(
     }
     int columnTiles = m <= 8 ? 1 : m <= 16 ? 2 : m <= 32 ? 4 : 8;
     int rowTiles = geo.rowTiles();
-    int chosen = splits > 0 ? splits : defaultSplits(rowTiles, geo.kTiles(), multiprocessors);
-    chosen = Math.max(1, Math.min(chosen, geo.kTiles()));
+    int kTiles = geo.kTiles();
+    int chosen = splits > 0 ? splits : defaultSplits(rowTiles, kTiles, multiprocessors);
+    chosen = Math.max(1, Math.min(chosen, kTiles));
+    int tileK = QuantLayout.tileK(geo.bits());
+    boolean staged = m <= STAGED_ROWS;
+    // More splits when the block's slice of x would not fit the shared memory it is staged in.
+    while (staged
+        && chosen < kTiles
+        && sharedBytes(m, kTiles, chosen, tileK) > QuantGemmSource.X_SHARED_MAX) {
+      chosen++;
+    }
     Launch launch =
         Launch.grid(rowTiles * chosen)
             .block(QuantGemmSource.THREADS)
+            .shared(staged ? (int) sharedBytes(m, kTiles, chosen, tileK) : 0)
             .on(stream)
             .overlappingPrevious();
     long partials = chosen == 1 ? 0 : (long) rowTiles * chosen * 16 * 8 * columnTiles;
-    return new QuantGemmPlan(launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles);
+    return new QuantGemmPlan(
+        launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles, staged);
+  }
+
+  /** Shared memory for {@code m} rows of x over one split's k-tiles (QuantGemmSource#x_stride). */
+  static long sharedBytes(int m, int kTiles, int splits, int tileK) {
+    int tilesPerSplit = (kTiles + splits - 1) / splits;
+    return QuantGemmSource.xSharedBytes(m, tilesPerSplit, tileK);
   }
 
   /**

@@ -11,12 +11,18 @@ import dev.kernelj.ops.kernels.MmaSource;
  * so one 16-byte weight load serves every row of x. A block is one row tile of the weight and 8
  * warps; each warp streams a contiguous run of the tile's 512-byte k-tiles ({@link QuantLayout})
  * with {@code U} loads in flight, dequantizes each 32-bit word in registers into the mma's A
- * fragment and multiplies. Dequantization is exact: a code is OR-ed into the mantissa of a magic
- * number ({@code 1024 + q} as f16, {@code 128 + q} as bf16; 8-bit bf16 through {@code 2^23 + q} in
- * f32) and {@code magic + zero} subtracted, giving {@code q - zero} as a small integer. The
- * products accumulate per group in f32 ({@code part}); at each group boundary the group's scale
- * (f32) multiplies the group's sum into {@code acc}. So the only roundings are f32 additions and
- * the final store, and scales never touch the tensor cores.
+ * fragment and multiplies. For one row of x ({@code STAGED}, the decode of one sequence) the block
+ * first copies its slice of x into shared memory, so that the loop reads B fragments with shared
+ * loads: per tile, the global loads with their bounds checks and 64-bit addresses took about 50
+ * instructions, as many as the dequantization and the mmas (SASS of sm_90). For more rows every
+ * block copying its rows of x before it starts measured slower than the per-tile loads (the loads
+ * of x and of the weight overlap there). With staging, consecutive mma steps alternate between two
+ * accumulators, so that one mma does not wait for the one before it. Dequantization is exact: a
+ * code is OR-ed into the mantissa of a magic number ({@code 1024 + q} as f16, {@code 128 + q} as
+ * bf16; 8-bit bf16 through {@code 2^23 + q} in f32) and {@code magic + zero} subtracted, giving
+ * {@code q - zero} as a small integer. The products accumulate per group in f32 ({@code part}); at
+ * each group boundary the group's scale (f32) multiplies the group's sum into {@code acc}. So the
+ * only roundings are f32 additions and the final store, and scales never touch the tensor cores.
  *
  * <p>Scales and zeros come in 512-byte chunks of 8 groups, one load per chunk and warp, the next
  * chunk prefetched while the current one is used; a lane gets its two rows' values by shuffle.
@@ -42,6 +48,21 @@ final class QuantGemmSource {
 
   /** Warps per block, splitting each block's k range ({@code kj_q::WARPS}). */
   static final int WARPS = 8;
+
+  /**
+   * Most dynamic shared memory a GEMM launch stages x in: the plan splits k further when a slice
+   * would not fit. 72 KiB holds 8 rows of a 4096-input slice, or one row of 36,000 inputs, and
+   * leaves room for three blocks per SM.
+   */
+  static final int X_SHARED_MAX = 72 * 1024;
+
+  /** Padding of a staged x row, in elements ({@code kj_q::x_stride}). */
+  static final int X_ROW_PAD = 16;
+
+  /** Bytes of dynamic shared memory for {@code rows} rows of x over {@code tiles} k-tiles. */
+  static long xSharedBytes(int rows, int tiles, int tileK) {
+    return (long) rows * ((long) tiles * tileK + X_ROW_PAD) * 2;
+  }
 
   static final String SOURCE =
       CudaPrelude.PRELUDE
@@ -93,12 +114,22 @@ final class QuantGemmSource {
 
       /* The A fragment (rows g, g+8 of the 16-row tile; 4 consecutive k) of mma step j of a lane's 16 bytes, as q - zero, exact in T. */
       template <typename T, int BITS> struct Dequant;
+      /* (w & mask) | bits in one three-input LOP3 (the compiler emits an AND and an OR for the expression). */
+      __device__ __forceinline__ unsigned and_or(unsigned w, unsigned mask, unsigned bits) {
+      #if defined(__CUDA_ARCH__)
+        unsigned r;
+        asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(r) : "r"(w), "r"(mask), "r"(bits));
+        return r;
+      #else
+        return (w & mask) | bits;
+      #endif
+      }
       template <typename T> struct Dequant<T, 4> {
         static __device__ __forceinline__ void step(const uint4& wv, int j, const Group& gr, unsigned (&a)[4]) {
           const unsigned w = j == 0 ? wv.x : j == 1 ? wv.y : j == 2 ? wv.z : wv.w;
           constexpr unsigned M2 = Magic<T>::BITS * 0x10001u;
       #pragma unroll
-          for (int p = 0; p < 4; ++p) a[p] = sub2<T>(((w >> (4 * p)) & 0x000F000Fu) | M2, (p & 1) ? gr.zm1 : gr.zm0);
+          for (int p = 0; p < 4; ++p) a[p] = sub2<T>(and_or(w >> (4 * p), 0x000F000Fu, M2), (p & 1) ? gr.zm1 : gr.zm0);
         }
       };
       template <> struct Dequant<__half, 8> {
@@ -138,24 +169,48 @@ final class QuantGemmSource {
       #endif
       }
 
-      /* 4 consecutive x elements (8 bytes) as the B fragment pair; zero outside the matrix. */
+      /* 4 consecutive x elements (8 bytes) as the B fragment pair, from global memory; zero outside the matrix. */
       template <typename T> __device__ __forceinline__ uint2 load_x(const T* row, int k, int kx, bool has_row) {
         if (has_row && k < kx) return __ldg(reinterpret_cast<const uint2*>(row + k));
         return make_uint2(0u, 0u);
       }
 
-      template <int MT> struct Acc { float v[MT][4]; };
+      /* Elements of a staged row of x: the block's k range plus 16, so that rows start 32 bytes apart modulo 128 and
+         the 8 rows of an mma's B fragment load fall into different banks. */
+      __host__ __device__ constexpr int x_stride(int tiles, int tile_k) { return tiles * tile_k + 16; }
+
+      /* x[0, rows) x [k0, k0 + span) into shared memory, rows x_stride apart, zero past kx; 8-byte pieces (ldx and kx are
+         multiples of 4, QuantGemm checks). */
+      template <typename T>
+      __device__ __forceinline__ void stage_x(T* xs, const T* x, int rows, int k0, int span, int kx, int stride, long long ldx) {
+        const int pieces = span / 4;
+        for (int i = threadIdx.x; i < rows * pieces; i += THREADS) {
+          const int r = i / pieces, c = 4 * (i - r * pieces);
+          uint2 v = make_uint2(0u, 0u);
+          if (k0 + c < kx) v = __ldg(reinterpret_cast<const uint2*>(x + (long long)r * ldx + k0 + c));
+          *reinterpret_cast<uint2*>(xs + r * stride + c) = v;
+        }
+      }
 
       /* The mixed-input GEMM: out[r, n] = sum_g scale(g, n) * sum_{k in g} (code(n, k) - zero(g, n)) * x[r, k].
          Grid: one block per (16-row weight tile, split of k), block 8 warps; each warp streams a contiguous run
-         of 16-byte tiles. Layout and launch: QuantGemm.java / QuantLayout.java. */
-      template <typename T, int BITS, int MT, int U>
+         of 16-byte tiles. STAGED (one row of x): the block's slice of x waits in dynamic shared memory (x_stride);
+         otherwise each tile's x is loaded from global memory. Layout and launch:
+         QuantGemm.java / QuantLayout.java. */
+      template <typename T, int BITS, int MT, int U, bool STAGED>
       __device__ __forceinline__ void qgemm(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, float* partials,
                                             unsigned* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks,
                                             long long ldx, long long ldo, int scale_bf16, int splits) {
         constexpr int SPT = BITS == 4 ? 4 : 2;     // mma k-steps per 16-byte tile
         constexpr int KT = 16 * SPT;               // k per tile
         constexpr int TOK = 8 * MT;                // x rows this instantiation covers
+      #if defined(KJ_HOST_EMULATION)
+        KJ_DYNAMIC_SHARED(smem_words);  // the emulator's buffer of the launch's size
+        T* xs = reinterpret_cast<T*>(smem_words);
+      #else
+        extern __shared__ __align__(16) unsigned char qgemm_smem[];
+        T* xs = reinterpret_cast<T*>(qgemm_smem);
+      #endif
         __shared__ float red[WARPS][16][TOK];
         __shared__ unsigned last_block;
         const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
@@ -166,30 +221,48 @@ final class QuantGemmSource {
         const int kb = kb_block + min(len, warp * per_warp), ke = kb_block + min(len, (warp + 1) * per_warp);
         const uint4* wp = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
         const uint4* mp = reinterpret_cast<const uint4*>(mwords) + (size_t)nt * chunks * 32 + lane;
-        const T* xrow[MT];
+        const int rows = min(m, TOK), stride = x_stride(per_split, KT);
+
+        /* Weights and meta are never written by earlier kernels: their first loads go out before the grid wait. */
+        uint4 buf[U];
+      #pragma unroll
+        for (int i = 0; i < U; ++i) if (kb + i < ke) buf[i] = load_w(wp + (size_t)(kb + i) * 32);
+        int grp = 0, sig = 0, chunk = 0;
+        uint4 mcur = make_uint4(0u, 0u, 0u, 0u), mnext = mcur;
+        if (kb < ke) {
+          const int step = kb * SPT;
+          grp = step / group_steps;
+          sig = step - grp * group_steps;
+          chunk = grp >> 3;
+          mcur = __ldg(mp + (size_t)chunk * 32);
+          if (chunk + 1 < chunks) mnext = __ldg(mp + (size_t)(chunk + 1) * 32);
+        }
+        KJ_GRID_WAIT();  // x and out are
+        if (STAGED) {
+          stage_x<T>(xs, x, rows, kb_block * KT, len * KT, kx, stride, ldx);
+          __syncthreads();
+        }
+        /* Staged: lanes of rows past m read the last real row (their mma columns are never stored). Not staged: the
+           row in global memory, and zeros past m. */
+        const T* xr[MT];
         bool has_row[MT];
       #pragma unroll
         for (int i = 0; i < MT; ++i) {
           has_row[i] = 8 * i + g < m;
-          xrow[i] = x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 4 * t;
+          xr[i] = STAGED ? xs + min(8 * i + g, rows - 1) * stride + 4 * t
+                         : x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 4 * t;
         }
-        float acc[MT][4], part[MT][4];
+
+        /* One row: consecutive steps alternate between two partial sums, so an mma does not wait for the one before
+           it (measured with the staging; the per-tile path keeps the one chain it was measured with). */
+        constexpr int CHAINS = STAGED ? 2 : 1;
+        float acc[MT][4], part[2][MT][4];
       #pragma unroll
         for (int i = 0; i < MT; ++i)
       #pragma unroll
-          for (int r = 0; r < 4; ++r) acc[i][r] = part[i][r] = 0.f;
+          for (int r = 0; r < 4; ++r) acc[i][r] = part[0][i][r] = part[1][i][r] = 0.f;
 
         if (kb < ke) {
-          uint4 buf[U];
-      #pragma unroll
-          for (int i = 0; i < U; ++i) if (kb + i < ke) buf[i] = load_w(wp + (size_t)(kb + i) * 32);
-          /* The group of the first step, and the meta chunks (8 groups each) around it. */
-          int step = kb * SPT;
-          int grp = step / group_steps, sig = step - grp * group_steps;
-          int chunk = grp >> 3;
-          uint4 mcur = __ldg(mp + (size_t)chunk * 32);
-          uint4 mnext = chunk + 1 < chunks ? __ldg(mp + (size_t)(chunk + 1) * 32) : make_uint4(0u, 0u, 0u, 0u);
-          KJ_GRID_WAIT();  // weights and meta are never written by earlier kernels; x and out are
           Group gr;
           {
             const int j = grp & 7, src = g * 4 + (j >> 1);
@@ -204,20 +277,25 @@ final class QuantGemmSource {
               if (kt < ke) {
                 const uint4 wv = buf[i];
                 if (kt + U < ke) buf[i] = load_w(wp + (size_t)(kt + U) * 32);
+                const int off = (kt - kb_block) * KT;
                 uint2 xv[SPT][MT];
       #pragma unroll
                 for (int s = 0; s < SPT; ++s)
       #pragma unroll
-                  for (int r = 0; r < MT; ++r) xv[s][r] = load_x(xrow[r], kt * KT + 16 * s, kx - 4 * t, has_row[r]);
+                  for (int r = 0; r < MT; ++r)
+                    xv[s][r] = STAGED ? *reinterpret_cast<const uint2*>(xr[r] + off + 16 * s)
+                                      : load_x(xr[r], kt * KT + 16 * s, kx - 4 * t, has_row[r]);
       #pragma unroll
                 for (int s = 0; s < SPT; ++s) {
                   if (sig == group_steps) {
                     /* Group boundary: fold the finished group in with its scales, then fetch the next group's. */
       #pragma unroll
                     for (int r = 0; r < MT; ++r) {
-                      acc[r][0] += part[r][0] * gr.s0; acc[r][1] += part[r][1] * gr.s0;
-                      acc[r][2] += part[r][2] * gr.s1; acc[r][3] += part[r][3] * gr.s1;
-                      part[r][0] = part[r][1] = part[r][2] = part[r][3] = 0.f;
+      #pragma unroll
+                      for (int q = 0; q < 4; ++q) {
+                        acc[r][q] += (part[0][r][q] + part[1][r][q]) * (q < 2 ? gr.s0 : gr.s1);
+                        part[0][r][q] = part[1][r][q] = 0.f;
+                      }
                     }
                     sig = 0;
                     ++grp;
@@ -234,20 +312,18 @@ final class QuantGemmSource {
                   unsigned a[4];
                   Dequant<T, BITS>::step(wv, s, gr, a);
       #pragma unroll
-                  for (int r = 0; r < MT; ++r) kj::mma<T>(part[r], a, xv[s][r].x, xv[s][r].y);
+                  for (int r = 0; r < MT; ++r) kj::mma<T>(part[s % CHAINS][r], a, xv[s][r].x, xv[s][r].y);
                   ++sig;
                 }
               }
             }
           }
       #pragma unroll
-          for (int r = 0; r < MT; ++r) {
-            acc[r][0] += part[r][0] * gr.s0; acc[r][1] += part[r][1] * gr.s0;
-            acc[r][2] += part[r][2] * gr.s1; acc[r][3] += part[r][3] * gr.s1;
-          }
+          for (int r = 0; r < MT; ++r)
+      #pragma unroll
+            for (int q = 0; q < 4; ++q) acc[r][q] += (part[0][r][q] + part[1][r][q]) * (q < 2 ? gr.s0 : gr.s1);
         }
 
-        KJ_GRID_WAIT();  // (again for warps without tiles: every thread waits before it writes)
         KJ_GRID_LAUNCH_DEPENDENTS();
         /* acc[r]: weight rows g (0, 1) and g + 8 (2, 3) of the tile, x rows 8 r + 2 t (0, 2) and 8 r + 2 t + 1 (1, 3).
            The warps' sums are added in a fixed order, so results do not vary from run to run. */
@@ -260,7 +336,7 @@ final class QuantGemmSource {
         }
         __syncthreads();
         const int n0 = nt * 16;
-        const int cells = 16 * min(m, TOK);
+        const int cells = 16 * rows;
         if (splits == 1) {
           for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
             const int row = idx & 15, tok = idx >> 4;

@@ -1,0 +1,336 @@
+// Standalone check-and-time harness for the quantized GEMM's CUDA C (not built by Maven; see
+// build_qgemm_bench.sh). Times the production kernel (kj_qgemm, exactly as QuantGemmKernels carries it)
+// against the layouts of qgemm_variants.cuh on Llama-3-8B projection shapes, 4-bit group 128.
+//
+// 1. Agreement: every variant's output against the production kernel's on the same random packed
+//    weights (any 32-bit word is a valid set of codes; scales random, zeros 0..15), outputs poisoned
+//    with NaN before each run; the worst |difference| relative to max |output| is printed and must be
+//    below 1e-2 (the sums differ only in order; bf16 output rounding dominates).
+// 2. Ceiling: device-to-device copy bandwidth (read + write counted), 256 MiB as OpsBench does, and
+//    a kernel that only reads the same packed bytes.
+// 3. Time: 50 back-to-back launches between two events, launched with programmatic stream
+//    serialization as the Java launcher does; the packed weights rotate over copies totalling more
+//    than 3x L2 so they stream from HBM. Bytes = codes + scales + x + out.
+//
+// Usage: qgemm_bench [--shape NxK] [--rows M] [--variant SUBSTRING] [--reps R]
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <algorithm>
+#include <string>
+#include <vector>
+#include "qgemm_source.cu"
+#include "qgemm_variants.cuh"
+
+typedef __nv_bfloat16 bf16;
+#define CK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) { \
+  fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorName(e_), __FILE__, __LINE__, cudaGetErrorString(e_)); exit(2); } } while (0)
+
+struct Problem {
+  int m, n, k, row_tiles, ktiles, chunks, group_steps;
+  size_t code_words, meta_words;
+};
+static Problem problem(int m, int n, int k) {
+  Problem p;
+  p.m = m; p.n = n; p.k = k;
+  p.row_tiles = (n + 15) / 16;
+  p.ktiles = k / 64;
+  p.group_steps = 128 / 16;
+  p.chunks = (k / 128 + 7) / 8;
+  p.code_words = (size_t)p.row_tiles * p.ktiles * 128;
+  p.meta_words = (size_t)p.row_tiles * p.chunks * 128;
+  return p;
+}
+
+static const int kMaxStagedBytes = 160 * 1024;
+typedef void (*Kern)(bf16*, const bf16*, const unsigned*, const unsigned*, float*, unsigned*, int, int, int, int, int, int,
+                     long long, long long, int, int);
+__global__ void prod_adapter_dummy() {}
+
+struct Variant {
+  std::string name;
+  int rt, threads;  // row tiles per block, threads per block
+  int mt;           // column tiles: rows covered = 8 * mt
+  Kern kern;
+  bool staged_x = false;  // qs: x of the block's k range in dynamic shared memory
+};
+
+// The production instantiations as QuantGemmKernels declares them: one row stages x (m1), more rows do not.
+template <int MT, int U, bool STAGED>
+static Variant production() {
+  auto k = kj_qgemm<bf16, 4, MT, U, STAGED>;
+  if (STAGED) CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxStagedBytes));
+  char name[64];
+  snprintf(name, sizeof name, "PRODUCTION U%d%s", U, STAGED ? " smem-x" : "");
+  return Variant{name, 1, 256, MT, reinterpret_cast<Kern>(k), STAGED};
+}
+// Dynamic shared memory of a launch that stages x (the production kernel and qs): QuantGemmPlan.sharedBytes.
+static size_t staged_bytes(int m, int mt, int ktiles, int splits) {
+  return (size_t)std::min(m, 8 * mt) * kj_q::x_stride((ktiles + splits - 1) / splits, 64) * 2;
+}
+static const size_t kProductionShared = 72 * 1024;  // QuantGemmSource.X_SHARED_MAX
+template <int MT, int U, int RT, int KW, bool XPF>
+static Variant variant() {
+  char name[96];
+  snprintf(name, sizeof name, "U%d RT%d KW%d %s", U, RT, KW, XPF ? "xpf" : "x-inline");
+  return Variant{name, RT, 32 * RT * KW, MT, reinterpret_cast<Kern>(kj_qv::qv<bf16, 4, MT, U, RT, KW, XPF>)};
+}
+
+template <int MT, int U, int RT, int KW>
+static Variant staged() {
+  char name[96];
+  snprintf(name, sizeof name, "U%d RT%d KW%d smem-x lop3 2acc", U, RT, KW);
+  auto k = kj_qv::qs<bf16, MT, U, RT, KW>;
+  CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxStagedBytes));
+  return Variant{name, RT, 32 * RT * KW, MT, reinterpret_cast<Kern>(k), true};
+}
+
+static std::vector<Variant> variants_for(int mt, int m) {
+  std::vector<Variant> v;
+#define ADD(MT_, ...) if (mt == MT_) v.push_back(variant<MT_, __VA_ARGS__>());
+#define ADDS(MT_, ...) if (mt == MT_) v.push_back(staged<MT_, __VA_ARGS__>());
+  if (mt == 1) {
+    v.push_back(m == 1 ? production<1, 4, true>() : production<1, 8, false>());
+    ADD(1, 4, 1, 8, true);
+    ADD(1, 4, 2, 4, true);
+    ADDS(1, 8, 1, 8);
+    ADDS(1, 4, 1, 8);
+    ADDS(1, 8, 1, 4);
+    ADDS(1, 4, 2, 4);
+    ADDS(1, 8, 2, 4);
+    ADDS(1, 8, 4, 2);
+    ADDS(1, 16, 1, 4);
+  } else if (mt == 2) {
+    v.push_back(production<2, 8, false>());
+    ADD(2, 4, 2, 4, true);
+    ADDS(2, 8, 1, 8);
+    ADDS(2, 4, 1, 8);
+    ADDS(2, 8, 1, 4);
+    ADDS(2, 4, 2, 4);
+  }
+#undef ADD
+#undef ADDS
+  return v;
+}
+
+__global__ void fill_words(unsigned* p, size_t count, unsigned seed) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count; i += (size_t)gridDim.x * blockDim.x) {
+    unsigned h = (unsigned)i * 2654435761u ^ seed * 97531u; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13; h *= 3266489917u; h ^= h >> 16;
+    p[i] = h;
+  }
+}
+// Meta words: bf16 scale in [2^-9, 2^-7) (positive), zero 0..15 in the high half.
+__global__ void fill_meta(unsigned* p, size_t count, unsigned seed) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count; i += (size_t)gridDim.x * blockDim.x) {
+    unsigned h = (unsigned)i * 2246822519u ^ seed * 3266489917u; h ^= h >> 13; h *= 2654435761u; h ^= h >> 16;
+    const float s = (1.f + (h & 0xffff) / 65536.f) * (1.f / 512.f) * (1 << ((h >> 16) & 1));
+    unsigned bits = __float_as_uint(s) >> 16;
+    p[i] = ((h >> 20) & 15u) << 16 | bits;
+  }
+}
+__global__ void fill_x(bf16* p, size_t count, unsigned seed) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count; i += (size_t)gridDim.x * blockDim.x) {
+    unsigned h = (unsigned)i * 2654435761u ^ seed * 97531u; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
+    p[i] = __float2bfloat16_rn(((h & 0xffffff) / 16777216.f) * 2.f - 1.f);
+  }
+}
+__global__ void poison(bf16* p, size_t count) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count; i += (size_t)gridDim.x * blockDim.x)
+    p[i] = __ushort_as_bfloat16((unsigned short)0x7fc1);
+}
+__global__ void __launch_bounds__(512) read_only(const uint4* p, size_t count, unsigned* sink) {
+  uint4 acc = make_uint4(0u, 0u, 0u, 0u);
+  const size_t stride = (size_t)gridDim.x * blockDim.x;
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count; i += stride) {
+    uint4 v = kj_q::load_w(p + i);
+    acc.x ^= v.x; acc.y ^= v.y; acc.z ^= v.z; acc.w ^= v.w;
+  }
+  if ((acc.x ^ acc.y ^ acc.z ^ acc.w) == 0x9e3779b9u) *sink = acc.x;
+}
+
+static int g_sms;
+static cudaStream_t g_stream;
+
+static void launch(const Variant& v, const Problem& p, int splits, bf16* out, const bf16* x, const unsigned* w, const unsigned* meta,
+                   float* partials, unsigned* counters) {
+  const int blocks = (p.row_tiles + v.rt - 1) / v.rt * splits;
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3(blocks);
+  cfg.blockDim = dim3(v.threads);
+  if (v.staged_x) cfg.dynamicSmemBytes = staged_bytes(p.m, v.mt, p.ktiles, splits);
+  cfg.stream = g_stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  CK(cudaLaunchKernelEx(&cfg, v.kern, out, x, w, meta, partials, counters, p.m, p.n, p.k, p.ktiles, p.group_steps, p.chunks,
+                        (long long)p.k, (long long)p.n, 1, splits));
+}
+
+static float max_abs_host(const std::vector<uint16_t>& h, bool* nan) {
+  float mx = 0.f;
+  *nan = false;
+  for (uint16_t b : h) {
+    uint32_t u = (uint32_t)b << 16; float f; memcpy(&f, &u, 4);
+    if (!(f == f)) *nan = true; else mx = std::max(mx, fabsf(f));
+  }
+  return mx;
+}
+
+int main(int argc, char** argv) {
+  std::string only_shape, only_variant;
+  int only_rows = 0, reps = 50;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--shape" && i + 1 < argc) only_shape = argv[++i];
+    else if (a == "--rows" && i + 1 < argc) only_rows = atoi(argv[++i]);
+    else if (a == "--variant" && i + 1 < argc) only_variant = argv[++i];
+    else if (a == "--reps" && i + 1 < argc) reps = atoi(argv[++i]);
+    else { fprintf(stderr, "usage: qgemm_bench [--shape NxK] [--rows M] [--variant SUBSTRING] [--reps R]\n"); return 2; }
+  }
+  cudaDeviceProp prop;
+  CK(cudaGetDeviceProperties(&prop, 0));
+  g_sms = prop.multiProcessorCount;
+  CK(cudaStreamCreateWithFlags(&g_stream, cudaStreamNonBlocking));
+  printf("device %s, %d SMs, L2 %d MB\n", prop.name, g_sms, prop.l2CacheSize >> 20);
+  cudaEvent_t e0, e1;
+  CK(cudaEventCreate(&e0));
+  CK(cudaEventCreate(&e1));
+
+  // Copy ceiling.
+  const size_t copy_bytes = 256u << 20;
+  void *ca, *cb;
+  CK(cudaMalloc(&ca, copy_bytes));
+  CK(cudaMalloc(&cb, copy_bytes));
+  CK(cudaMemsetAsync(ca, 1, copy_bytes, g_stream));
+  for (int i = 0; i < 3; ++i) CK(cudaMemcpyAsync(cb, ca, copy_bytes, cudaMemcpyDeviceToDevice, g_stream));
+  CK(cudaEventRecord(e0, g_stream));
+  for (int i = 0; i < 10; ++i) CK(cudaMemcpyAsync(cb, ca, copy_bytes, cudaMemcpyDeviceToDevice, g_stream));
+  CK(cudaEventRecord(e1, g_stream));
+  CK(cudaEventSynchronize(e1));
+  float copy_ms;
+  CK(cudaEventElapsedTime(&copy_ms, e0, e1));
+  const double copy_gbs = 2.0 * copy_bytes * 10 / (copy_ms * 1e-3) / 1e9;
+  printf("copy ceiling %.0f GB/s (read + write)\n", copy_gbs);
+  CK(cudaFree(ca));
+  CK(cudaFree(cb));
+  unsigned* sink;
+  CK(cudaMalloc(&sink, 4));
+
+  const int shapes[][2] = {{4096, 4096}, {6144, 4096}, {14336, 4096}, {4096, 14336}, {28672, 4096}};
+  const int rows_list[] = {1, 8, 16};
+  int failures = 0;
+  for (auto& s : shapes) {
+    char sname[32];
+    snprintf(sname, sizeof sname, "%dx%d", s[0], s[1]);
+    if (!only_shape.empty() && only_shape != sname) continue;
+    const Problem p1 = problem(1, s[0], s[1]);
+    const size_t wbytes = p1.code_words * 4 + p1.meta_words * 4;
+    const int copies = (int)std::max<size_t>(1, (3 * (size_t)prop.l2CacheSize + wbytes - 1) / wbytes + 1);
+    std::vector<unsigned*> w(copies), meta(copies);
+    for (int c = 0; c < copies; ++c) {
+      CK(cudaMalloc(&w[c], p1.code_words * 4));
+      CK(cudaMalloc(&meta[c], p1.meta_words * 4));
+      fill_words<<<1024, 256, 0, g_stream>>>(w[c], p1.code_words, 17 + c);
+      fill_meta<<<1024, 256, 0, g_stream>>>(meta[c], p1.meta_words, 29 + c);
+    }
+    bf16 *x, *out, *ref;
+    CK(cudaMalloc(&x, (size_t)16 * s[1] * 2));
+    CK(cudaMalloc(&out, (size_t)16 * s[0] * 2));
+    CK(cudaMalloc(&ref, (size_t)16 * s[0] * 2));
+    fill_x<<<256, 256, 0, g_stream>>>(x, (size_t)16 * s[1], 5);
+    float* partials;
+    unsigned* counters;
+    CK(cudaMalloc(&partials, (size_t)p1.row_tiles * 64 * 16 * 16 * 4));
+    CK(cudaMalloc(&counters, (size_t)p1.row_tiles * 4));
+    CK(cudaMemsetAsync(counters, 0, (size_t)p1.row_tiles * 4, g_stream));
+
+    // Read-only floor over the same packed bytes.
+    {
+      for (int i = 0; i < 3; ++i) read_only<<<g_sms * 4, 512, 0, g_stream>>>((const uint4*)w[i % copies], p1.code_words / 4, sink);
+      CK(cudaEventRecord(e0, g_stream));
+      for (int i = 0; i < reps; ++i) read_only<<<g_sms * 4, 512, 0, g_stream>>>((const uint4*)w[i % copies], p1.code_words / 4, sink);
+      CK(cudaEventRecord(e1, g_stream));
+      CK(cudaEventSynchronize(e1));
+      float ms;
+      CK(cudaEventElapsedTime(&ms, e0, e1));
+      const double us = ms * 1e3 / reps;
+      printf("\n%s 4-bit g128: codes %.1f MB, %d weight copies; read-only floor %.2f us = %.1f %% of copy\n", sname,
+             p1.code_words * 4 / 1e6, copies, us, 100.0 * p1.code_words * 4 / (us * 1e-6) / 1e9 / copy_gbs);
+    }
+    for (int m : rows_list) {
+      if (only_rows && m != only_rows) continue;
+      const Problem p = problem(m, s[0], s[1]);
+      const int mt = m <= 8 ? 1 : 2;
+      const double bytes = p.code_words * 4.0 + p.meta_words * 4.0 + 2.0 * m * (s[0] + s[1]);
+      std::vector<Variant> vs = variants_for(mt, m);
+      // The production launch as QuantGemmPlan.of makes it, as the reference output.
+      int prod_splits = p.row_tiles >= 1.5 * g_sms ? 1
+          : std::max(1, std::min((2 * g_sms + p.row_tiles - 1) / p.row_tiles, std::max(1, p.ktiles / 8)));
+      while (m == 1 && prod_splits < p.ktiles && staged_bytes(m, mt, p.ktiles, prod_splits) > kProductionShared) ++prod_splits;
+      poison<<<256, 256, 0, g_stream>>>(ref, (size_t)16 * s[0]);
+      launch(vs[0], p, prod_splits, ref, x, w[0], meta[0], partials, counters);
+      CK(cudaStreamSynchronize(g_stream));
+      std::vector<uint16_t> href((size_t)m * s[0]), hout((size_t)m * s[0]);
+      CK(cudaMemcpy(href.data(), ref, href.size() * 2, cudaMemcpyDeviceToHost));
+      bool ref_nan;
+      const float ref_max = max_abs_host(href, &ref_nan);
+      printf("  m=%d  (production splits %d; max |out| %.3g%s)\n", m, prod_splits, ref_max, ref_nan ? ", NaN!" : "");
+      if (ref_nan) ++failures;
+      for (const Variant& v : vs) {
+        if (!only_variant.empty() && v.name.find(only_variant) == std::string::npos) continue;
+        const int blocks1 = (p.row_tiles + v.rt - 1) / v.rt;
+        const int most = std::max(1, p.ktiles / 8);
+        std::string line;
+        double best_us = 1e30;
+        int best_split = 0;
+        for (int splits : {1, 2, 3, 4, 6, 8}) {
+          if (splits > most) break;
+          if (splits > 1 && blocks1 * splits > 8 * g_sms) break;
+          if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, splits) > (size_t)kMaxStagedBytes) continue;
+          poison<<<256, 256, 0, g_stream>>>(out, (size_t)16 * s[0]);
+          launch(v, p, splits, out, x, w[0], meta[0], partials, counters);
+          CK(cudaStreamSynchronize(g_stream));
+          CK(cudaMemcpy(hout.data(), out, hout.size() * 2, cudaMemcpyDeviceToHost));
+          double worst = 0;
+          bool bad = false;
+          for (size_t i = 0; i < hout.size(); ++i) {
+            uint32_t a = (uint32_t)hout[i] << 16, b = (uint32_t)href[i] << 16;
+            float fa, fb;
+            memcpy(&fa, &a, 4);
+            memcpy(&fb, &b, 4);
+            if (!(fa == fa)) { bad = true; break; }
+            worst = std::max(worst, (double)fabsf(fa - fb) / ref_max);
+          }
+          if (bad || worst > 1e-2) {
+            printf("    %-28s splits %d: WRONG (%s, worst rel %.3g)\n", v.name.c_str(), splits, bad ? "NaN" : "differs", worst);
+            ++failures;
+            continue;
+          }
+          for (int i = 0; i < 3; ++i) launch(v, p, splits, out, x, w[i % copies], meta[i % copies], partials, counters);
+          CK(cudaEventRecord(e0, g_stream));
+          for (int i = 0; i < reps; ++i) launch(v, p, splits, out, x, w[i % copies], meta[i % copies], partials, counters);
+          CK(cudaEventRecord(e1, g_stream));
+          CK(cudaEventSynchronize(e1));
+          float ms;
+          CK(cudaEventElapsedTime(&ms, e0, e1));
+          const double us = ms * 1e3 / reps;
+          char cell[48];
+          snprintf(cell, sizeof cell, " s%d %.2fus", splits, us);
+          line += cell;
+          if (us < best_us) { best_us = us; best_split = splits; }
+        }
+        if (best_split)
+          printf("    %-28s best %6.2f us = %5.1f %% of copy (splits %d) |%s\n", v.name.c_str(), best_us,
+                 100.0 * bytes / (best_us * 1e-6) / 1e9 / copy_gbs, best_split, line.c_str());
+      }
+    }
+    for (int c = 0; c < copies; ++c) { CK(cudaFree(w[c])); CK(cudaFree(meta[c])); }
+    CK(cudaFree(x)); CK(cudaFree(out)); CK(cudaFree(ref)); CK(cudaFree(partials)); CK(cudaFree(counters));
+  }
+  printf("\n%s\n", failures ? "FAILURES" : "all variants agree with the production kernel");
+  return failures ? 1 : 0;
+}

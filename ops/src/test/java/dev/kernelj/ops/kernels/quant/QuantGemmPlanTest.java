@@ -1,0 +1,74 @@
+package dev.kernelj.ops.kernels.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kernelj.dsl.StreamRef;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The plan stages each block's slice of x in shared memory, splitting k where a slice would not
+ * fit.
+ */
+class QuantGemmPlanTest {
+  private static final int SMS = 132;
+
+  @ParameterizedTest(name = "{0}-bit {1}x{2}, m={3}: splits {4}")
+  @CsvSource({
+    // Enough row tiles for one block each, and the one row of x fits whole.
+    "4, 14336, 4096, 1, 1",
+    "4, 4096, 14336, 1, 1",
+    // 65,536 inputs (131 KB of x) do not: k is cut until a slice fits 72 KiB.
+    "4, 4096, 65536, 1, 2",
+    "8, 4096, 65536, 1, 2",
+  })
+  void splitsUntilTheSliceOfXFits(int bits, int rows, int inputs, int m, int splits) {
+    QuantGeometry geo = QuantGeometry.of(bits, rows, plain(bits, inputs), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    assertEquals(splits, plan.splits());
+    assertTrue(plan.stagedX());
+    int tileK = QuantLayout.tileK(bits);
+    int perSplit = (geo.kTiles() + splits - 1) / splits;
+    long bytes = (long) m * (perSplit * tileK + QuantGemmSource.X_ROW_PAD) * 2;
+    assertEquals(bytes, plan.launch().sharedBytes());
+    assertTrue(bytes <= QuantGemmSource.X_SHARED_MAX, bytes + " bytes of shared memory");
+    if (splits > 1) {
+      int fewer = (geo.kTiles() + splits - 2) / (splits - 1);
+      assertTrue(
+          (long) m * (fewer * tileK + QuantGemmSource.X_ROW_PAD) * 2 > QuantGemmSource.X_SHARED_MAX
+              || splits == QuantGemmPlan.defaultSplits(geo.rowTiles(), geo.kTiles(), SMS),
+          "one split fewer would have fitted");
+    }
+  }
+
+  @ParameterizedTest(
+      name = "{0} rows of x over 4096 inputs: x read from global memory, no shared memory")
+  @CsvSource({"17", "40", "64"})
+  void manyRowsAreNotStaged(int m) {
+    QuantGeometry geo = QuantGeometry.of(4, 14336, plain(4, 4096), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    assertEquals(1, plan.splits());
+    assertEquals(0, plan.launch().sharedBytes());
+    assertTrue(!plan.stagedX());
+  }
+
+  /** Groups of 128 consecutive inputs, as plain GPTQ checkpoints have them. */
+  private static InputOrder plain(int bits, int inputs) {
+    int[] groups = new int[inputs];
+    for (int i = 0; i < inputs; i++) {
+      groups[i] = i / 128;
+    }
+    return InputOrder.of(bits, groups, inputs / 128, 128);
+  }
+
+  @ParameterizedTest(name = "a short weight ({0} rows) still splits to fill {1} SMs")
+  @CsvSource({"1024, 132", "2048, 132"})
+  void shortWeightsSplitForParallelism(int rows, int sms) {
+    QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, 4096), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(1, geo, sms, 0, StreamRef.DEFAULT);
+    assertEquals(QuantGemmPlan.defaultSplits(geo.rowTiles(), geo.kTiles(), sms), plan.splits());
+    assertTrue(plan.splits() > 1);
+    assertEquals((long) plan.splits() * geo.rowTiles() * 16 * 8, plan.partialFloats());
+  }
+}

@@ -14,18 +14,17 @@ import dev.kernelj.dsl.StreamRef;
  * @param partialFloats f32 scratch for the split partials (0 without a split)
  * @param counters u32 tickets, one per row tile, zero before and after the launch (0 without a
  *     split)
- * @param stagedX whether the launch is the one-row kernel that stages x in shared memory
  */
 public record QuantGemmPlan(
-    Launch launch, int columnTiles, int splits, long partialFloats, int counters, boolean stagedX) {
+    Launch launch, int columnTiles, int splits, long partialFloats, int counters) {
   /** Most rows of x one launch covers. */
   public static final int MAX_ROWS = 64;
 
   /**
    * Rows of x up to which the kernel stages the block's slice of x in shared memory (the {@code m1}
-   * instantiations of QuantGemmKernels). Measured on an H200 (qgemm_bench.cu): at one row, staging
-   * gains 10-30 % on Llama-3-8B shapes; at 8 rows, every block copying 8 rows of x before it starts
-   * costs more than it saves (17-23 % of copy against 21-33 % for per-tile loads).
+   * instantiations of QuantGemmKernels). Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md): at
+   * one row staging made the Llama-3-8B shapes 12-65 % faster; at 8 and 16 rows every block copying
+   * its rows of x before it starts was slower than the per-tile loads on every shape.
    */
   static final int STAGED_ROWS = 1;
 
@@ -65,8 +64,12 @@ public record QuantGemmPlan(
             .on(stream)
             .overlappingPrevious();
     long partials = chosen == 1 ? 0 : (long) rowTiles * chosen * 16 * 8 * columnTiles;
-    return new QuantGemmPlan(
-        launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles, staged);
+    return new QuantGemmPlan(launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles);
+  }
+
+  /** Whether the launch is the one-row kernel that stages x (it is the one with shared memory). */
+  public boolean stagedX() {
+    return launch.sharedBytes() > 0;
   }
 
   /** Shared memory for {@code m} rows of x over one split's k-tiles (QuantGemmSource#x_stride). */

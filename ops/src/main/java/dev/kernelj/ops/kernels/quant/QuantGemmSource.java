@@ -51,8 +51,7 @@ final class QuantGemmSource {
 
   /**
    * Most dynamic shared memory a GEMM launch stages x in: the plan splits k further when a slice
-   * would not fit. 72 KiB holds 8 rows of a 4096-input slice, or one row of 36,000 inputs, and
-   * leaves room for three blocks per SM.
+   * would not fit. 72 KiB holds one row of 36,000 inputs and leaves room for three blocks per SM.
    */
   static final int X_SHARED_MAX = 72 * 1024;
 
@@ -175,6 +174,23 @@ final class QuantGemmSource {
         return make_uint2(0u, 0u);
       }
 
+      /* Folds a finished group into acc: its partial sums (CHAINS of them, added in chain order) times the group's
+         scales (rows g: s0, rows g + 8: s1), and clears them for the next group. */
+      template <int MT, int CHAINS>
+      __device__ __forceinline__ void fold_group(float (&acc)[MT][4], float (&part)[CHAINS][MT][4], const Group& gr) {
+      #pragma unroll
+        for (int r = 0; r < MT; ++r)
+      #pragma unroll
+          for (int q = 0; q < 4; ++q) {
+            float sum = part[0][r][q];
+      #pragma unroll
+            for (int c = 1; c < CHAINS; ++c) sum += part[c][r][q];
+            acc[r][q] += sum * (q < 2 ? gr.s0 : gr.s1);
+      #pragma unroll
+            for (int c = 0; c < CHAINS; ++c) part[c][r][q] = 0.f;
+          }
+      }
+
       /* Elements of a staged row of x: the block's k range plus 16, so that rows start 32 bytes apart modulo 128 and
          the 8 rows of an mma's B fragment load fall into different banks. */
       __host__ __device__ constexpr int x_stride(int tiles, int tile_k) { return tiles * tile_k + 16; }
@@ -237,7 +253,7 @@ final class QuantGemmSource {
           mcur = __ldg(mp + (size_t)chunk * 32);
           if (chunk + 1 < chunks) mnext = __ldg(mp + (size_t)(chunk + 1) * 32);
         }
-        KJ_GRID_WAIT();  // x and out are
+        KJ_GRID_WAIT();  // x and out may belong to the kernel before
         if (STAGED) {
           stage_x<T>(xs, x, rows, kb_block * KT, len * KT, kx, stride, ldx);
           __syncthreads();
@@ -256,11 +272,15 @@ final class QuantGemmSource {
         /* One row: consecutive steps alternate between two partial sums, so an mma does not wait for the one before
            it (measured with the staging; the per-tile path keeps the one chain it was measured with). */
         constexpr int CHAINS = STAGED ? 2 : 1;
-        float acc[MT][4], part[2][MT][4];
+        float acc[MT][4], part[CHAINS][MT][4];
       #pragma unroll
         for (int i = 0; i < MT; ++i)
       #pragma unroll
-          for (int r = 0; r < 4; ++r) acc[i][r] = part[0][i][r] = part[1][i][r] = 0.f;
+          for (int r = 0; r < 4; ++r) {
+            acc[i][r] = 0.f;
+      #pragma unroll
+            for (int c = 0; c < CHAINS; ++c) part[c][i][r] = 0.f;
+          }
 
         if (kb < ke) {
           Group gr;
@@ -289,14 +309,7 @@ final class QuantGemmSource {
                 for (int s = 0; s < SPT; ++s) {
                   if (sig == group_steps) {
                     /* Group boundary: fold the finished group in with its scales, then fetch the next group's. */
-      #pragma unroll
-                    for (int r = 0; r < MT; ++r) {
-      #pragma unroll
-                      for (int q = 0; q < 4; ++q) {
-                        acc[r][q] += (part[0][r][q] + part[1][r][q]) * (q < 2 ? gr.s0 : gr.s1);
-                        part[0][r][q] = part[1][r][q] = 0.f;
-                      }
-                    }
+                    fold_group<MT, CHAINS>(acc, part, gr);
                     sig = 0;
                     ++grp;
                     if ((grp >> 3) != chunk) {
@@ -318,10 +331,7 @@ final class QuantGemmSource {
               }
             }
           }
-      #pragma unroll
-          for (int r = 0; r < MT; ++r)
-      #pragma unroll
-            for (int q = 0; q < 4; ++q) acc[r][q] += (part[0][r][q] + part[1][r][q]) * (q < 2 ? gr.s0 : gr.s1);
+          fold_group<MT, CHAINS>(acc, part, gr);
         }
 
         KJ_GRID_LAUNCH_DEPENDENTS();

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <string>
 #include <vector>
+#include "bench_common.cuh"
 #include "qgemm_source.cu"
 #include "qgemm_variants.cuh"
 
@@ -160,16 +161,14 @@ static float max_abs_host(const std::vector<uint16_t>& h, bool* nan) {
 }
 
 int main(int argc, char** argv) {
-  std::string only_shape, only_variant;
-  int only_rows = 0, reps = 50;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--shape" && i + 1 < argc) only_shape = argv[++i];
-    else if (a == "--rows" && i + 1 < argc) only_rows = atoi(argv[++i]);
-    else if (a == "--variant" && i + 1 < argc) only_variant = argv[++i];
-    else if (a == "--reps" && i + 1 < argc) reps = atoi(argv[++i]);
-    else { fprintf(stderr, "usage: qgemm_bench [--shape NxK] [--rows M] [--variant SUBSTRING] [--reps R]\n"); return 2; }
+  BenchArgs args;
+  if (!parse_bench_args(argc, argv, &args)) {
+    fprintf(stderr, "usage: %s [--shape NxK] [--rows M] [--variant SUBSTRING] [--reps R]\n", argv[0]);
+    return 2;
   }
+  const std::string& only_shape = args.shape;
+  const std::string& only_variant = args.variant;
+  const int only_rows = args.rows, reps = args.reps;
   cudaDeviceProp prop;
   CK(cudaGetDeviceProperties(&prop, 0));
   g_sms = prop.multiProcessorCount;
@@ -180,22 +179,8 @@ int main(int argc, char** argv) {
   CK(cudaEventCreate(&e1));
 
   // Copy ceiling.
-  const size_t copy_bytes = 256u << 20;
-  void *ca, *cb;
-  CK(cudaMalloc(&ca, copy_bytes));
-  CK(cudaMalloc(&cb, copy_bytes));
-  CK(cudaMemsetAsync(ca, 1, copy_bytes, g_stream));
-  for (int i = 0; i < 3; ++i) CK(cudaMemcpyAsync(cb, ca, copy_bytes, cudaMemcpyDeviceToDevice, g_stream));
-  CK(cudaEventRecord(e0, g_stream));
-  for (int i = 0; i < 10; ++i) CK(cudaMemcpyAsync(cb, ca, copy_bytes, cudaMemcpyDeviceToDevice, g_stream));
-  CK(cudaEventRecord(e1, g_stream));
-  CK(cudaEventSynchronize(e1));
-  float copy_ms;
-  CK(cudaEventElapsedTime(&copy_ms, e0, e1));
-  const double copy_gbs = 2.0 * copy_bytes * 10 / (copy_ms * 1e-3) / 1e9;
+  const double copy_gbs = copy_ceiling_gbs(g_stream);
   printf("copy ceiling %.0f GB/s (read + write)\n", copy_gbs);
-  CK(cudaFree(ca));
-  CK(cudaFree(cb));
   unsigned* sink;
   CK(cudaMalloc(&sink, 4));
 

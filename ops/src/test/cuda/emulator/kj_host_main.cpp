@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
 #ifdef KJ_IGEMM
 #define KJ_IG(name, T, O, ...) KJ_RUN(name, (kj_igemm<T, O, __VA_ARGS__>), ((O*)buf(3), (float*)buf(4), (const T*)buf(5), (const T*)buf(6), I(7), I(8), I(9), L(10), L(11), L(12), I(13)))
 // (the template arguments of InvariantGemmKernels' @Global strings)
-#define KJ_IG_TILES(sfx, T, O) KJ_IG(kj_igemm_##sfx##_f, T, O, 16, 16, 1, 1, 64, 8) KJ_IG(kj_igemm_##sfx##_s, T, O, 64, 16, 4, 1, 64, 4) KJ_IG(kj_igemm_##sfx##_m, T, O, 128, 64, 4, 2, 64, 3) KJ_IG(kj_igemm_##sfx##_l, T, O, 128, 128, 2, 4, 64, 3)
+#define KJ_IG_FEW(name, T, O, ...) KJ_RUN(name, (kj_igemm_few<T, O, __VA_ARGS__>), ((O*)buf(3), (const T*)buf(4), (const T*)buf(5), I(6), I(7), I(8), L(9), L(10), L(11)))
+#define KJ_IG_TILES(sfx, T, O) KJ_IG_FEW(kj_igemm_##sfx##_few8, T, O, 2, 8, 128, 6) KJ_IG_FEW(kj_igemm_##sfx##_few16, T, O, 4, 16, 128, 4) KJ_IG(kj_igemm_##sfx##_s, T, O, 64, 16, 4, 1, 64, 4) KJ_IG(kj_igemm_##sfx##_m, T, O, 128, 64, 4, 2, 64, 3) KJ_IG(kj_igemm_##sfx##_l, T, O, 128, 128, 2, 4, 64, 3)
   KJ_IG_TILES(bf16, __nv_bfloat16, __nv_bfloat16) KJ_IG_TILES(bf16_f32, __nv_bfloat16, float)
   KJ_IG_TILES(f16, __half, __half) KJ_IG_TILES(f16_f32, __half, float)
   KJ_RUN(kj_ireduce_bf16, kj_ireduce<__nv_bfloat16>, ((__nv_bfloat16*)buf(3), (const float*)buf(4), I(5), I(6), L(7), I(8)))

@@ -30,7 +30,7 @@ import java.util.Random;
  */
 public final class InvarianceBench {
   static final String USAGE = "usage: InvarianceBench [--out DIR] [--reps N]";
-  private static final int[] ROWS = {1, 8, 32, 64, 128, 256, 512, 2048};
+  private static final int[] ROWS = {1, 8, 16, 32, 64, 128, 256, 512, 2048};
   private static final int[] DECODE_BATCHES = {1, 8, 64, 256};
   private static final int[] DECODE_CONTEXTS = {512, 4096};
 

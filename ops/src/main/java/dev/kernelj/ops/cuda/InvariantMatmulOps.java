@@ -15,19 +15,17 @@ import java.util.Map;
  * {@code -Dkernelj.invariantGemm}:
  *
  * <ul>
- *   <li>{@code cublaslt} (the default): one pinned cuBLASLt algorithm without a k split per weight
- *       shape, for every row count. The fastest above a few dozen rows, where the step time of a
- *       busy server goes; at few rows 1.2–2.3x the GEMV (measured on an H200, BENCHMARKS.md).
- *   <li>{@code own}: KernelJ's fixed-order GEMM ({@link InvariantGemm}) for every row count, k
- *       split by the weight's shape: close to the GEMV at few rows, 1.5–3x cuBLASLt from 128 rows.
- *   <li>{@code shared}: both, in one order. Our GEMM with k unsplit gives the pinned cuBLASLt
- *       algorithm's bits (measured on an H200 for every projection of Llama-3-8B and Llama-3.2-1B
- *       at 1 to 256 rows, {@code InvariantGemmProbe}), so it takes up to {@code fewRows} rows and
- *       cuBLASLt the rest. The first call of each weight shape computes its first rows both ways
- *       and compares the bits; a shape where they differ (another GPU or library) runs {@code own}.
- *       With k unsplit our GEMM has too little parallelism to beat cuBLASLt at few rows yet (one
- *       chain of tensor-core steps per output), so this is the basis for a faster few-row kernel,
- *       not a default.
+ *   <li>{@code shared} (the default): our GEMM ({@link InvariantGemm}) with k unsplit up to {@code
+ *       fewRows} rows (16), one pinned cuBLASLt algorithm without a k split above. The two give the
+ *       same bits: measured on an H200 for every projection of Llama-3-8B and Llama-3.2-1B at 1 to
+ *       256 rows ({@code InvariantGemmProbe}), and checked here at the first call of each weight
+ *       shape, which computes its first rows both ways; a shape where they differ (another GPU or
+ *       library), or whose first call comes inside a graph capture, runs the pinned algorithm for
+ *       every row count. Our few-row tiles are the faster at 1-16 rows, cuBLASLt from a few dozen
+ *       (H200, BENCHMARKS.md).
+ *   <li>{@code cublaslt}: the pinned cuBLASLt algorithm for every row count.
+ *   <li>{@code own}: our GEMM for every row count, k split by the weight's shape: close to the GEMV
+ *       at few rows, 1.5–3x cuBLASLt from 128 rows.
  * </ul>
  *
  * <p>Operands our GEMM does not take (f32 x, k not a multiple of 64, unaligned rows) run the pinned
@@ -37,7 +35,7 @@ import java.util.Map;
  */
 public final class InvariantMatmulOps {
   /** Rows of x up to which a shape whose order cuBLASLt shares runs our GEMM ({@code shared}). */
-  static final int DEFAULT_FEW_ROWS = 64;
+  static final int DEFAULT_FEW_ROWS = 16;
 
   /** Rows compared by the first call of a shape. */
   static final int CHECKED_ROWS = 8;
@@ -47,7 +45,9 @@ public final class InvariantMatmulOps {
     /** k unsplit: our GEMM up to fewRows rows, the pinned cuBLASLt algorithm above. */
     SHARED_WITH_CUBLASLT,
     /** Our GEMM for every row count, k split by the weight's shape. */
-    OWN
+    OWN,
+    /** The pinned cuBLASLt algorithm for every row count. */
+    CUBLASLT
   }
 
   private record ShapeKey(int n, int k, long ldw, DType x, DType out) {}
@@ -68,7 +68,7 @@ public final class InvariantMatmulOps {
     this.scratch = scratch;
     this.stream = port.stream();
     this.multiprocessors = port.multiprocessorCount();
-    this.mode = System.getProperty("kernelj.invariantGemm", "cublaslt");
+    this.mode = System.getProperty("kernelj.invariantGemm", "shared");
     if (!List.of("cublaslt", "own", "shared").contains(mode)) {
       throw new IllegalArgumentException(
           "-Dkernelj.invariantGemm must be cublaslt, own or shared, not " + mode);
@@ -100,6 +100,9 @@ public final class InvariantMatmulOps {
       order = decide(out, x, w, m, n, k);
       orders.put(key, order);
     }
+    if (order == Order.CUBLASLT) {
+      return false;
+    }
     if (order == Order.SHARED_WITH_CUBLASLT) {
       if (m > fewRows) {
         return false;
@@ -115,11 +118,17 @@ public final class InvariantMatmulOps {
     return true;
   }
 
-  /** The order of a new shape: shared with cuBLASLt when its first rows agree bit for bit. */
+  /**
+   * The order of a new shape: shared with cuBLASLt when its first rows agree bit for bit, else the
+   * pinned algorithm alone ({@code own}: our GEMM alone).
+   */
   private Order decide(Tensor out, Tensor x, Tensor w, int m, int n, int k) {
-    if ("own".equals(mode) || forcedSplits > 0 || ops.capturing()) {
+    if ("own".equals(mode) || forcedSplits > 0) {
+      return Order.OWN;
+    }
+    if (ops.capturing()) {
       return Order
-          .OWN; // (a graph capture cannot wait for a comparison; the engine runs eagerly first)
+          .CUBLASLT; // a capture cannot wait for a comparison; the engines run eagerly first
     }
     int rows = Math.min(m, CHECKED_ROWS);
     Tensor xs = x.slice(0, 0, rows);
@@ -129,7 +138,7 @@ public final class InvariantMatmulOps {
       ops.pinnedInvariantMatmul(theirs, xs, w, rows, n, k);
       float[] a = ops.toHost(mine).toFloatArray();
       float[] b = ops.toHost(theirs).toFloatArray();
-      return Arrays.equals(a, b) ? Order.SHARED_WITH_CUBLASLT : Order.OWN;
+      return Arrays.equals(a, b) ? Order.SHARED_WITH_CUBLASLT : Order.CUBLASLT;
     }
   }
 

@@ -51,8 +51,8 @@ class BatchInvariantModeTest {
   }
 
   @Test
-  void byDefaultEveryRowCountMeetsThePinnedCublasLtAlgorithm() {
-    CudaOps ops = new CudaOps(port, new OpsOptions(true, 96, 256));
+  void inCublasLtModeEveryRowCountMeetsThePinnedCublasLtAlgorithm() {
+    CudaOps ops = withMode("cublaslt");
     Tensor w = weights(ops);
     int[] rows = {1, 8, 9, 64, 65, 2048};
     for (int m : rows) {
@@ -64,28 +64,45 @@ class BatchInvariantModeTest {
   }
 
   @Test
-  void sharedModeRunsOurGemmForFewRowsAndCublasLtForManyAfterCheckingTheyAgree() {
-    CudaOps ops = withMode("shared");
+  void byDefaultFewRowsRunOurGemmAndManyCublasLtAfterCheckingTheyAgree() {
+    CudaOps ops = new CudaOps(port, new OpsOptions(true, 96, 256));
     Tensor w = weights(ops);
     // The first call compares its rows both ways (the fake port reads back equal zeros).
     port.launches.clear();
     ops.matmul(ops.empty(DType.F32, 3, 64), ops.empty(DType.BF16, 3, 128), w);
-    assertEquals(List.of("kj_igemm_bf16_f32_f", "kj_igemm_bf16_f32_f"), kernels());
+    assertEquals(List.of("kj_igemm_bf16_f32_few8", "kj_igemm_bf16_f32_few8"), kernels());
     assertEquals(1, port.invariantGemms.size(), "the comparison's cuBLASLt product");
-    for (int m : new int[] {1, 2, 8, 9, 16, 17, 64}) {
+    for (int m : new int[] {1, 2, 8, 9, 16}) {
       port.launches.clear();
       ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(DType.BF16, m, 128), w);
-      assertEquals(List.of("kj_igemm_bf16_f32_f"), kernels(), "m = " + m);
-      List<Object> args = port.launches.get(0).args();
-      assertEquals(1, args.get(args.size() - 1), "k unsplit, as cuBLASLt's kernel sums it");
+      // the few-row kernels, which never split k (as cuBLASLt's kernel sums it)
+      String tile = m <= 8 ? "few8" : "few16";
+      assertEquals(List.of("kj_igemm_bf16_f32_" + tile), kernels(), "m = " + m);
     }
-    for (int m : new int[] {65, 256, 2048}) {
+    for (int m : new int[] {17, 64, 65, 256, 2048}) {
       port.launches.clear();
       ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(DType.BF16, m, 128), w);
       assertEquals(List.of(), kernels(), "m = " + m + " goes to the pinned algorithm");
     }
-    assertEquals(4, port.invariantGemms.size());
+    assertEquals(6, port.invariantGemms.size());
     assertEquals(List.of(), port.gemms, "nothing through the per-shape cuBLAS plans");
+  }
+
+  @Test
+  void aShapeWhoseBitsDifferFromCublasLtsRunsThePinnedAlgorithmForEveryRowCount() {
+    port.invariantGemmsReadBackOnes = true;
+    CudaOps ops = new CudaOps(port, new OpsOptions(true, 96, 256));
+    Tensor w = weights(ops);
+    port.launches.clear();
+    ops.matmul(ops.empty(DType.F32, 3, 64), ops.empty(DType.BF16, 3, 128), w);
+    assertEquals(List.of("kj_igemm_bf16_f32_few8"), kernels(), "only the comparison's own rows");
+    int[] rows = {1, 8, 16, 17, 2048};
+    for (int m : rows) {
+      port.launches.clear();
+      ops.matmul(ops.empty(DType.F32, m, 64), ops.empty(DType.BF16, m, 128), w);
+      assertEquals(List.of(), kernels(), "m = " + m);
+    }
+    assertEquals(2 + rows.length, port.invariantGemms.size(), "the comparison's, then every call");
   }
 
   @Test

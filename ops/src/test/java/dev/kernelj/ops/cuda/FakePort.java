@@ -80,9 +80,19 @@ public class FakePort implements DevicePort {
     queued.add("h2d");
   }
 
+  /** When set, reading back what a batch-invariant GEMM wrote gives bytes of 1, not zeros. */
+  boolean invariantGemmsReadBackOnes;
+
+  private final java.util.Set<Long> invariantOutputs = new java.util.HashSet<>();
+
   @Override
   public void copyDeviceToHostAsync(ByteBuffer dst, long src, long bytes) {
     queued.add("d2h");
+    if (invariantGemmsReadBackOnes && invariantOutputs.contains(src)) {
+      for (int i = 0; i < bytes; i++) {
+        dst.put(dst.position() + i, (byte) 1);
+      }
+    }
   }
 
   @Override
@@ -135,6 +145,7 @@ public class FakePort implements DevicePort {
   @Override
   public void gemmBatchInvariant(GemmCall call, int planColumns) {
     invariantGemms.add(call);
+    invariantOutputs.add(call.c());
     this.planColumns.add(planColumns);
     queued.add("gemm invariant");
   }

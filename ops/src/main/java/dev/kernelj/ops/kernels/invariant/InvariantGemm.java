@@ -20,7 +20,7 @@ import java.util.List;
  * in their type or f32): every row of {@code out} has the same bits whatever {@code m} is and
  * whatever the other rows of x hold, because the order of each sum depends only on the weight's
  * shape and the GPU ({@link #splits}); see {@link InvariantGemmSource}. One kernel family serves
- * one row and two thousand: a one-warp tile of 16 weight rows while k is unsplit and rows are few,
+ * one row and two thousand: few-row tiles of 8 or 16 rows of x while k is unsplit and rows are few,
  * else tiles of 16, 64 or 128 rows of x.
  *
  * <p>Why a kernel of our own: cuBLASLt's bits for a row change with the row count (its heuristic
@@ -28,8 +28,9 @@ import java.util.List;
  * order. Pinning one cuBLASLt algorithm without a k split keeps the bits but gives few rows too few
  * blocks to stream the weight. With k split by shape this GEMM is within 1.1x of the GEMV at 1-8
  * rows on an H200, but at 2-2.8x cuBLASLt from 256 rows ({@code mma.sync} against Hopper's {@code
- * wgmma}); with k unsplit it gives exactly cuBLASLt's bits. {@code
- * dev.kernelj.ops.cuda.InvariantMatmulOps} decides where it runs.
+ * wgmma}); with k unsplit it gives exactly cuBLASLt's bits, and its few-row tiles beat the pinned
+ * algorithm at 1-16 rows (BENCHMARKS.md). {@code dev.kernelj.ops.cuda.InvariantMatmulOps} decides
+ * where it runs.
  */
 public final class InvariantGemm {
   private InvariantGemm() {}
@@ -42,8 +43,8 @@ public final class InvariantGemm {
   /** Weight rows per block of the few-row tile, the one whose block count decides the split. */
   static final int FEW_ROWS_TILE = 64;
 
-  /** Rows of x up to which an unsplit k takes the one-warp tile. */
-  static final int FEW_ROWS_MAX = 64;
+  /** Rows of x up to which an unsplit k takes a few-row tile. */
+  static final int FEW_ROWS_MAX = 16;
 
   /** Most k ranges; more would spend more on partial sums than the blocks gain. */
   static final int MAX_SPLITS = 8;
@@ -53,7 +54,8 @@ public final class InvariantGemm {
 
   /** A tile shape: rows of the weight and of x per block, threads, shared memory. */
   enum Tile {
-    F(16, 16, 32, InvariantGemmKernels.SHARED_F),
+    FEW8(32, 8, 64, InvariantGemmKernels.SHARED_FEW8),
+    FEW16(64, 16, 128, InvariantGemmKernels.SHARED_FEW16),
     S(64, 16, 128, InvariantGemmKernels.SHARED_S),
     M(128, 64, 256, InvariantGemmKernels.SHARED_M),
     L(128, 128, 256, InvariantGemmKernels.SHARED_L);
@@ -71,13 +73,14 @@ public final class InvariantGemm {
     }
 
     /**
-     * The tile for {@code m} rows: with k unsplit, one warp per 16 weight rows up to {@value
-     * #FEW_ROWS_MAX} rows of x (the most blocks, so the weight streams even when k gives no
-     * parallelism); else 64 weight rows x 16 rows of x, 128 x 64, 128 x 128 as rows grow.
+     * The tile for {@code m} rows: with k unsplit, up to {@value #FEW_ROWS_MAX} rows of x, the
+     * few-row layouts (a warp per 16 weight rows, 2 or 4 warps a block: many blocks, so the weight
+     * streams even when k gives no parallelism); else 64 weight rows x 16 rows of x, 128 x 64, 128
+     * x 128 as rows grow.
      */
     static Tile forRows(int m, int splits) {
       if (splits == 1 && m <= FEW_ROWS_MAX) {
-        return F;
+        return m <= 8 ? FEW8 : FEW16;
       }
       return m <= 16 ? S : m <= 64 ? M : L;
     }
@@ -182,6 +185,10 @@ public final class InvariantGemm {
             .shared(tile.sharedBytes)
             .on(stream);
     GemmEntry<?, ?> gemm = GEMM.get(x.dtype(), out.dtype());
+    if (tile == Tile.FEW8 || tile == Tile.FEW16) {
+      gemm.launchFew(kernels, tile, l, out, x, w, m, n, k, ldx, ldw, ldo);
+      return;
+    }
     // With one k range the kernel never touches the partials; it still takes a pointer.
     Ptr<F32> p = splits > 1 ? partials.ptr(F32.class) : Ptr.ofAddress(out.address(), F32.class);
     gemm.launch(kernels, tile, l, out, p, x, w, m, n, k, ldx, ldw, ldo, splits);
@@ -220,9 +227,31 @@ public final class InvariantGemm {
         int splits);
   }
 
-  /** The three tiles of one (element, output) pair. */
+  @FunctionalInterface
+  interface FewFn<T extends Element, O extends Element> {
+    void launch(
+        InvariantGemmKernels.Cuda k,
+        Launch l,
+        Ptr<O> out,
+        ConstPtr<T> x,
+        ConstPtr<T> w,
+        int m,
+        int n,
+        int kIn,
+        long ldx,
+        long ldw,
+        long ldo);
+  }
+
+  /** The five tiles of one (element, output) pair. */
   record GemmEntry<T extends Element, O extends Element>(
-      Class<T> t, Class<O> o, GemmFn<T, O> f, GemmFn<T, O> s, GemmFn<T, O> m, GemmFn<T, O> l)
+      Class<T> t,
+      Class<O> o,
+      FewFn<T, O> few8,
+      FewFn<T, O> few16,
+      GemmFn<T, O> s,
+      GemmFn<T, O> m,
+      GemmFn<T, O> l)
       implements Instantiations.Entry {
     @Override
     public List<DType> dtypes() {
@@ -246,7 +275,7 @@ public final class InvariantGemm {
         int splits) {
       GemmFn<T, O> fn =
           switch (tile) {
-            case F -> f;
+            case FEW8, FEW16 -> throw new IllegalArgumentException("a few-row tile: launchFew");
             case S -> s;
             case M -> m;
             case L -> l;
@@ -265,6 +294,23 @@ public final class InvariantGemm {
           ldw,
           ldo,
           splits);
+    }
+
+    void launchFew(
+        InvariantGemmKernels.Cuda k,
+        Tile tile,
+        Launch launch,
+        Tensor out,
+        Tensor x,
+        Tensor w,
+        int rows,
+        int n,
+        int kIn,
+        long ldx,
+        long ldw,
+        long ldo) {
+      (tile == Tile.FEW8 ? few8 : few16)
+          .launch(k, launch, out.ptr(o), x.constPtr(t), w.constPtr(t), rows, n, kIn, ldx, ldw, ldo);
     }
   }
 
@@ -303,28 +349,32 @@ public final class InvariantGemm {
           new GemmEntry<>(
               BF16.class,
               BF16.class,
-              InvariantGemmKernels.Cuda::kj_igemm_bf16_f,
+              InvariantGemmKernels.Cuda::kj_igemm_bf16_few8,
+              InvariantGemmKernels.Cuda::kj_igemm_bf16_few16,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_s,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_m,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_l),
           new GemmEntry<>(
               BF16.class,
               F32.class,
-              InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_f,
+              InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_few8,
+              InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_few16,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_s,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_m,
               InvariantGemmKernels.Cuda::kj_igemm_bf16_f32_l),
           new GemmEntry<>(
               F16.class,
               F16.class,
-              InvariantGemmKernels.Cuda::kj_igemm_f16_f,
+              InvariantGemmKernels.Cuda::kj_igemm_f16_few8,
+              InvariantGemmKernels.Cuda::kj_igemm_f16_few16,
               InvariantGemmKernels.Cuda::kj_igemm_f16_s,
               InvariantGemmKernels.Cuda::kj_igemm_f16_m,
               InvariantGemmKernels.Cuda::kj_igemm_f16_l),
           new GemmEntry<>(
               F16.class,
               F32.class,
-              InvariantGemmKernels.Cuda::kj_igemm_f16_f32_f,
+              InvariantGemmKernels.Cuda::kj_igemm_f16_f32_few8,
+              InvariantGemmKernels.Cuda::kj_igemm_f16_f32_few16,
               InvariantGemmKernels.Cuda::kj_igemm_f16_f32_s,
               InvariantGemmKernels.Cuda::kj_igemm_f16_f32_m,
               InvariantGemmKernels.Cuda::kj_igemm_f16_f32_l));

@@ -12,18 +12,26 @@ import dev.kernelj.dsl.Ptr;
 /**
  * The entry points of {@link InvariantGemm}: the templates of {@link InvariantGemmSource} with one
  * {@code @Global} per instantiation — element type (bf16, f16) x output (the element type, or f32
- * for logits) x tile ({@code f}: 16 weight rows x 16 rows of x, one warp, 8 stages; {@code s}: 64
- * weight rows x 16 rows of x, 4 warps, 4 stages; {@code m}: 128 x 64, 8 warps, 3 stages; {@code l}:
- * 128 x 128, 8 warps, 3 stages; all with 64-input k blocks) — and the reduction of split partials
- * per output type.
+ * for logits) x tile (k unsplit, {@code igemm_few}: {@code few8}, 32 weight rows x 8 rows of x, 2
+ * warps, 6 stages, and {@code few16}, 64 x 16, 4 warps, 4 stages, both with 128-input k blocks;
+ * {@code igemm} with 64-input k blocks: {@code s}, 64 weight rows x 16 rows of x, 4 warps, 4
+ * stages; {@code m}: 128 x 64, 8 warps, 3 stages; {@code l}: 128 x 128, 8 warps, 3 stages) — and
+ * the reduction of split partials per output type.
  */
 public final class InvariantGemmKernels {
   private InvariantGemmKernels() {}
 
   /**
-   * Dynamic shared memory of the {@code f} tiles: 8 stages x (16 + 16) rows x (64 + 8) x 2 bytes.
+   * Dynamic shared memory of the {@code few8} tiles: 6 stages x (32 + 8) rows x (128 + 8) x 2
+   * bytes.
    */
-  static final int SHARED_F = 8 * (16 + 16) * 72 * 2;
+  static final int SHARED_FEW8 = 6 * (32 + 8) * 136 * 2;
+
+  /**
+   * Dynamic shared memory of the {@code few16} tiles: 4 stages x (64 + 16) rows x (128 + 8) x 2
+   * bytes.
+   */
+  static final int SHARED_FEW16 = 4 * (64 + 16) * 136 * 2;
 
   /**
    * Dynamic shared memory of the {@code s} tiles: 4 stages x (64 + 16) rows x (64 + 8) x 2 bytes.
@@ -42,17 +50,18 @@ public final class InvariantGemmKernels {
               + """
       template <typename T, typename O, int BW, int BT, int WW, int WT, int BK, int STAGES>
       __global__ void __launch_bounds__(32 * WW * WT) kj_igemm(O* out, float* partials, const T* x, const T* w, int m, int n, int k, long long ldx, long long ldw, long long ldo, int splits) { kj_ig::igemm<T, O, BW, BT, WW, WT, BK, STAGES>(out, partials, x, w, m, n, k, ldx, ldw, ldo, splits); }
+      template <typename T, typename O, int WARPS, int BT, int BK, int STAGES>
+      __global__ void __launch_bounds__(32 * WARPS) kj_igemm_few(O* out, const T* x, const T* w, int m, int n, int k, long long ldx, long long ldw, long long ldo) { kj_ig::igemm_few<T, O, WARPS, BT, BK, STAGES>(out, x, w, m, n, k, ldx, ldw, ldo); }
       template <typename O>
       __global__ void kj_ireduce(O* out, const float* partials, int m, int n, long long ldo, int splits) { kj_ig::ireduce<O>(out, partials, m, n, ldo, splits); }
       """)
   public interface Cuda {
     @Global(
-        value = "kj_igemm<__nv_bfloat16, __nv_bfloat16, 16, 16, 1, 1, 64, 8>",
-        maxDynamicSharedBytes = SHARED_F)
-    void kj_igemm_bf16_f(
+        value = "kj_igemm_few<__nv_bfloat16, __nv_bfloat16, 2, 8, 128, 6>",
+        maxDynamicSharedBytes = SHARED_FEW8)
+    void kj_igemm_bf16_few8(
         Launch l,
         Ptr<BF16> out,
-        Ptr<F32> partials,
         ConstPtr<BF16> x,
         ConstPtr<BF16> w,
         int m,
@@ -60,8 +69,22 @@ public final class InvariantGemmKernels {
         int k,
         long ldx,
         long ldw,
-        long ldo,
-        int splits);
+        long ldo);
+
+    @Global(
+        value = "kj_igemm_few<__nv_bfloat16, __nv_bfloat16, 4, 16, 128, 4>",
+        maxDynamicSharedBytes = SHARED_FEW16)
+    void kj_igemm_bf16_few16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<BF16> w,
+        int m,
+        int n,
+        int k,
+        long ldx,
+        long ldw,
+        long ldo);
 
     @Global(
         value = "kj_igemm<__nv_bfloat16, __nv_bfloat16, 64, 16, 4, 1, 64, 4>",
@@ -115,12 +138,11 @@ public final class InvariantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_igemm<__nv_bfloat16, float, 16, 16, 1, 1, 64, 8>",
-        maxDynamicSharedBytes = SHARED_F)
-    void kj_igemm_bf16_f32_f(
+        value = "kj_igemm_few<__nv_bfloat16, float, 2, 8, 128, 6>",
+        maxDynamicSharedBytes = SHARED_FEW8)
+    void kj_igemm_bf16_f32_few8(
         Launch l,
         Ptr<F32> out,
-        Ptr<F32> partials,
         ConstPtr<BF16> x,
         ConstPtr<BF16> w,
         int m,
@@ -128,8 +150,22 @@ public final class InvariantGemmKernels {
         int k,
         long ldx,
         long ldw,
-        long ldo,
-        int splits);
+        long ldo);
+
+    @Global(
+        value = "kj_igemm_few<__nv_bfloat16, float, 4, 16, 128, 4>",
+        maxDynamicSharedBytes = SHARED_FEW16)
+    void kj_igemm_bf16_f32_few16(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<BF16> x,
+        ConstPtr<BF16> w,
+        int m,
+        int n,
+        int k,
+        long ldx,
+        long ldw,
+        long ldo);
 
     @Global(
         value = "kj_igemm<__nv_bfloat16, float, 64, 16, 4, 1, 64, 4>",
@@ -183,12 +219,11 @@ public final class InvariantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_igemm<__half, __half, 16, 16, 1, 1, 64, 8>",
-        maxDynamicSharedBytes = SHARED_F)
-    void kj_igemm_f16_f(
+        value = "kj_igemm_few<__half, __half, 2, 8, 128, 6>",
+        maxDynamicSharedBytes = SHARED_FEW8)
+    void kj_igemm_f16_few8(
         Launch l,
         Ptr<F16> out,
-        Ptr<F32> partials,
         ConstPtr<F16> x,
         ConstPtr<F16> w,
         int m,
@@ -196,8 +231,22 @@ public final class InvariantGemmKernels {
         int k,
         long ldx,
         long ldw,
-        long ldo,
-        int splits);
+        long ldo);
+
+    @Global(
+        value = "kj_igemm_few<__half, __half, 4, 16, 128, 4>",
+        maxDynamicSharedBytes = SHARED_FEW16)
+    void kj_igemm_f16_few16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<F16> w,
+        int m,
+        int n,
+        int k,
+        long ldx,
+        long ldw,
+        long ldo);
 
     @Global(
         value = "kj_igemm<__half, __half, 64, 16, 4, 1, 64, 4>",
@@ -251,12 +300,11 @@ public final class InvariantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_igemm<__half, float, 16, 16, 1, 1, 64, 8>",
-        maxDynamicSharedBytes = SHARED_F)
-    void kj_igemm_f16_f32_f(
+        value = "kj_igemm_few<__half, float, 2, 8, 128, 6>",
+        maxDynamicSharedBytes = SHARED_FEW8)
+    void kj_igemm_f16_f32_few8(
         Launch l,
         Ptr<F32> out,
-        Ptr<F32> partials,
         ConstPtr<F16> x,
         ConstPtr<F16> w,
         int m,
@@ -264,8 +312,22 @@ public final class InvariantGemmKernels {
         int k,
         long ldx,
         long ldw,
-        long ldo,
-        int splits);
+        long ldo);
+
+    @Global(
+        value = "kj_igemm_few<__half, float, 4, 16, 128, 4>",
+        maxDynamicSharedBytes = SHARED_FEW16)
+    void kj_igemm_f16_f32_few16(
+        Launch l,
+        Ptr<F32> out,
+        ConstPtr<F16> x,
+        ConstPtr<F16> w,
+        int m,
+        int n,
+        int k,
+        long ldx,
+        long ldw,
+        long ldo);
 
     @Global(
         value = "kj_igemm<__half, float, 64, 16, 4, 1, 64, 4>",

@@ -12,18 +12,20 @@ import dev.kernelj.ops.kernels.MmaSource;
  * and takes one {@code mma.m16n8k16} per 16 inputs in ascending order (the weight as the A operand,
  * x as B, both read from shared memory in PTX's canonical fragment layout); then the ranges' sums
  * added in range order and rounded once. {@code splits} depends on the weight's shape and the GPU,
- * never on the rows of x, and nothing else in that order does either: the tile sizes, warps and
- * pipeline depth of the four instantiations ({@code f}, one warp per 16 weight rows, for few rows
- * with k unsplit; {@code s} for up to 16 rows, {@code m} up to 64, {@code l} above) only decide
- * which block computes an element, not how. So a row of x gets the same bits in a call of 1 row and
- * of 2,048, whatever the other rows hold.
+ * never on the rows of x, and nothing else in that order does either: the kernels and their tile
+ * sizes, warps and pipeline depth ({@code igemm_few}'s two tiles for up to 8 and 16 rows with k
+ * unsplit; {@code igemm}'s {@code s} for up to 16 rows, {@code m} up to 64, {@code l} above) only
+ * decide which block computes an element, not how. So a row of x gets the same bits in a call of 1
+ * row and of 2,048, whatever the other rows hold.
  *
  * <p><b>The kernel</b> is a multistage GEMM: each block owns {@code BW} weight rows x {@code BT}
  * rows of x for one k range; {@code STAGES - 1} k blocks of both tiles are in flight at a time
  * ({@code cp.async}, zero-filled past the matrix edges), fragments come by {@code ldmatrix} (plain
  * 32-bit shared loads in the host emulator, which give the same registers). With one range the
  * block stores its results; with more it stores f32 partials ({@code [splits][m][n]}) and {@code
- * ireduce} adds them in range order.
+ * ireduce} adds them in range order. {@code igemm_few} is the same chain for few rows and one
+ * range, laid out to stream the weight when its rows are all the parallelism there is (k blocks of
+ * 128, copy addresses computed once per thread, no copies for rows of x past m).
  */
 final class InvariantGemmSource {
   private InvariantGemmSource() {}
@@ -201,6 +203,126 @@ final class InvariantGemmSource {
           for (int q = 0; q < splits; ++q) s += partials[q * cells + i];
           out[row * ldo + col] = kj::from_f32<O>(s);
         }
+      }
+
+      /* The B fragments of two consecutive 16-input steps of an 8-row tile (rows row0 .. row0 + 7, k0 .. k0 + 31) of
+         a [rows][ld] shared tile holding x: b[0], b[1] for k0 .. k0 + 15, b[2], b[3] for k0 + 16 .. k0 + 31. */
+      template <typename T> __device__ __forceinline__ void frag_b_k32(unsigned (&b)[4], const T* tile, int ld, int row0, int k0, int lane) {
+      #if defined(__CUDA_ARCH__)
+        const T* p = tile + (row0 + (lane & 7)) * ld + k0 + (lane >> 3) * 8;
+        const unsigned s = (unsigned)__cvta_generic_to_shared(p);
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                     : "=r"(b[0]), "=r"(b[1]), "=r"(b[2]), "=r"(b[3]) : "r"(s));
+      #else
+        const int g = lane >> 2, t = lane & 3;
+        for (int i = 0; i < 4; ++i) b[i] = pair_at(tile + (row0 + g) * ld + k0 + 2 * t + 8 * i);
+      #endif
+      }
+
+      /* out[r, j] for up to 16 rows of x with k unsplit: the order of igemm with one k range (one f32 chain of
+         mma.m16n8k16 steps per output, 16 inputs a step in ascending order), laid out for streaming the weight when
+         its rows are the only parallelism. Each warp owns 16 weight rows (the A operand) and keeps one chain per 8
+         rows of x in registers, the block WARPS x 16 weight rows and BT rows of x; consecutive blocks share a weight
+         tile (x tiles fastest). Every thread copies one fixed 16-byte column of a stage's rows, from pointers
+         computed once; rows of x past m are zeroed once, never copied, and the stages are BK = 128 inputs deep
+         (half the barriers and waits of igemm's 64). */
+      template <typename T, typename O, int WARPS, int BT, int BK, int STAGES>
+      __device__ __forceinline__ void igemm_few(O* out, const T* x, const T* w, int m, int n, int k,
+                                                long long ldx, long long ldw, long long ldo) {
+        constexpr int THREADS = 32 * WARPS, BW = 16 * WARPS, LD = BK + 8, CHUNKS = BK / 8, NI = BT / 8;
+        constexpr int ROW_STEP = THREADS / CHUNKS, W_COPIES = BW / ROW_STEP, X_COPIES = BT / ROW_STEP;
+        static_assert(THREADS % CHUNKS == 0 && BW % ROW_STEP == 0 && BT % ROW_STEP == 0 && BT % 8 == 0 && BK % 32 == 0,
+                      "tile shape");
+      #if defined(KJ_HOST_EMULATION)
+        KJ_DYNAMIC_SHARED(smem_words);
+        unsigned char* smem_raw = reinterpret_cast<unsigned char*>(smem_words);
+      #else
+        extern __shared__ __align__(128) unsigned char smem_raw[];
+      #endif
+        T* ws = reinterpret_cast<T*>(smem_raw);
+        T* xs = ws + STAGES * BW * LD;
+        const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+        const int mtiles = (m + BT - 1) / BT;
+        const int n0 = (blockIdx.x / mtiles) * BW, r0 = (blockIdx.x % mtiles) * BT;
+        const int kblocks = (k + BK - 1) / BK;
+
+        /* This thread copies column chunk q of the tiles' rows row0 + i * ROW_STEP. */
+        const int q = tid % CHUNKS, row0 = tid / CHUNKS;
+        const T* wsrc = w + (long long)min(n0 + row0, n - 1) * ldw + q * 8;
+        const T* xsrc = x + (long long)min(r0 + row0, m - 1) * ldx + q * 8;
+        unsigned wlive = 0, xlive = 0;
+      #pragma unroll
+        for (int i = 0; i < W_COPIES; ++i) wlive |= (n0 + row0 + i * ROW_STEP < n ? 1u : 0u) << i;
+      #pragma unroll
+        for (int i = 0; i < X_COPIES; ++i) {
+          if (r0 + row0 + i * ROW_STEP < m) {
+            xlive |= 1u << i;
+          } else {  // a row past m: zero in every stage, never copied
+            const uint4 zero = {0u, 0u, 0u, 0u};
+            for (int s = 0; s < STAGES; ++s) *reinterpret_cast<uint4*>(xs + s * BT * LD + (row0 + i * ROW_STEP) * LD + q * 8) = zero;
+          }
+        }
+
+        /* A copy that would read past the matrix zero-fills from a valid address instead. */
+        auto load = [&](int slot, int kb) {
+          const int k0 = kb * BK;
+          const bool kin = k0 + q * 8 < k;
+          T* wd = ws + slot * BW * LD + row0 * LD + q * 8;
+          T* xd = xs + slot * BT * LD + row0 * LD + q * 8;
+      #pragma unroll
+          for (int i = 0; i < W_COPIES; ++i) {
+            const bool ok = kin && (wlive >> i & 1u);
+            cp16(wd + i * ROW_STEP * LD, ok ? wsrc + i * ROW_STEP * ldw + k0 : w, ok);
+          }
+      #pragma unroll
+          for (int i = 0; i < X_COPIES; ++i)
+            if (xlive >> i & 1u) cp16(xd + i * ROW_STEP * LD, kin ? xsrc + i * ROW_STEP * ldx + k0 : x, kin);
+        };
+
+        float acc[NI][4];
+      #pragma unroll
+        for (int j = 0; j < NI; ++j)
+      #pragma unroll
+          for (int e = 0; e < 4; ++e) acc[j][e] = 0.f;
+
+      #pragma unroll
+        for (int s = 0; s < STAGES - 1; ++s) {
+          if (s < kblocks) load(s, s);
+          cp_commit();
+        }
+        for (int kb = 0; kb < kblocks; ++kb) {
+          cp_wait<STAGES - 2>();
+          __syncthreads();
+          if (kb + STAGES - 1 < kblocks) load((kb + STAGES - 1) % STAGES, kb + STAGES - 1);
+          cp_commit();
+          const T* wt = ws + (kb % STAGES) * BW * LD;
+          const T* xt = xs + (kb % STAGES) * BT * LD;
+          const int steps = min(BK, k - kb * BK) / 16;  // k is a multiple of 64: a last block may be short
+      #pragma unroll
+          for (int kk = 0; kk < BK; kk += 32) {
+            if (kk / 16 >= steps) break;
+            unsigned a0[4], a1[4], b[NI][4];
+            frag_a(a0, wt, LD, warp * 16, kk, lane);
+            frag_a(a1, wt, LD, warp * 16, kk + 16, lane);
+      #pragma unroll
+            for (int j = 0; j < NI; ++j) frag_b_k32(b[j], xt, LD, 8 * j, kk, lane);
+      #pragma unroll
+            for (int j = 0; j < NI; ++j) kj::mma<T>(acc[j], a0, b[j][0], b[j][1]);
+      #pragma unroll
+            for (int j = 0; j < NI; ++j) kj::mma<T>(acc[j], a1, b[j][2], b[j][3]);
+          }
+        }
+        cp_wait<0>();
+
+        const int g = lane >> 2, t = lane & 3;
+      #pragma unroll
+        for (int j = 0; j < NI; ++j)
+      #pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int col = n0 + warp * 16 + g + (e >> 1) * 8;
+            const int row = r0 + 8 * j + 2 * t + (e & 1);
+            if (col < n && row < m) out[row * ldo + col] = kj::from_f32<O>(acc[j][e]);
+          }
       }
 
       }  // namespace kj_ig

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * mma.sync}, plain shared loads in place of {@code ldmatrix}), launched exactly as {@link
  * InvariantGemm} launches it: results against a float64 product of the same rounded inputs, no
  * write outside the output, and — the point of the kernel — every row with the same bits whether it
- * came alone, in the 16-row tile, the 64-row tile or the 128-row tile, at any split of k.
+ * came alone, in a few-row tile (k unsplit), the 16-row tile, the 64-row tile or the 128-row tile,
+ * at any split of k.
  */
 class InvariantGemmEmulatedTest {
   @BeforeEach
@@ -80,8 +81,10 @@ class InvariantGemmEmulatedTest {
       }
     }
 
-    // The same rows in calls of 1 row (16-row tile), 17 rows (64-row tile) and alone at the end.
-    for (int rows : new int[] {1, 5, 17}) {
+    // The same rows in calls of 1 and 5 rows (the 8-row few-row tile with k unsplit, else the
+    // 16-row
+    // tile), 12 rows (the 16-row few-row tile), 17 rows (the 64-row tile) and alone at the end.
+    for (int rows : new int[] {1, 5, 12, 17}) {
       float[] part = run(t, outType, Arrays.copyOf(x, rows * k), rows, w, n, k, ldo, splits);
       for (int r = 0; r < rows; r++) {
         assertSameBits(all, r, part, r, n, ldo, "row " + r + " of " + rows + " vs of " + ALL_ROWS);

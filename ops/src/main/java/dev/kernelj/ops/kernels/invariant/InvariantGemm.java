@@ -40,8 +40,8 @@ public final class InvariantGemm {
   /** Inputs per k granule: k must be a multiple. */
   public static final int GRANULE = InvariantGemmSource.GRANULE;
 
-  /** Weight rows per block of the few-row tile, the one whose block count decides the split. */
-  static final int FEW_ROWS_TILE = 64;
+  /** Weight rows per block of the {@code s} tile, whose block count decides the split of k. */
+  static final int SPLIT_TILE_ROWS = 64;
 
   /** Rows of x up to which an unsplit k takes a few-row tile. */
   static final int FEW_ROWS_MAX = 16;
@@ -49,7 +49,7 @@ public final class InvariantGemm {
   /** Most k ranges; more would spend more on partial sums than the blocks gain. */
   static final int MAX_SPLITS = 8;
 
-  /** Blocks of the few-row tile per SM from which k is not split. */
+  /** Blocks of the {@code s} tile per SM from which k is not split. */
   static final double UNSPLIT_BLOCKS_PER_SM = 1.5;
 
   /** A tile shape: rows of the weight and of x per block, threads, shared memory. */
@@ -105,11 +105,11 @@ public final class InvariantGemm {
 
   /**
    * The k ranges for a weight of {@code n} rows and {@code k} inputs on {@code multiprocessors}
-   * SMs: 1 when the few-row tile already has about 1.5 blocks per SM, else enough for about two, at
-   * most {@value #MAX_SPLITS} and one granule each. Independent of the rows of x by design.
+   * SMs: 1 when the {@code s} tile already has about 1.5 blocks per SM, else enough for about two,
+   * at most {@value #MAX_SPLITS} and one granule each. Independent of the rows of x by design.
    */
   public static int splits(int n, int k, int multiprocessors) {
-    int tiles = (n + FEW_ROWS_TILE - 1) / FEW_ROWS_TILE;
+    int tiles = (n + SPLIT_TILE_ROWS - 1) / SPLIT_TILE_ROWS;
     if (tiles >= UNSPLIT_BLOCKS_PER_SM * multiprocessors) {
       return 1;
     }

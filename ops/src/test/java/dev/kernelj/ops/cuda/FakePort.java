@@ -6,7 +6,9 @@ import dev.kernelj.ops.kernels.GemmCall;
 import dev.kernelj.ops.kernels.RecordingKernels;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A device port without a device: hands out fake addresses and records what would have been queued,
@@ -83,7 +85,7 @@ public class FakePort implements DevicePort {
   /** When set, reading back what a batch-invariant GEMM wrote gives bytes of 1, not zeros. */
   boolean invariantGemmsReadBackOnes;
 
-  private final java.util.Set<Long> invariantOutputs = new java.util.HashSet<>();
+  private final Set<Long> invariantOutputs = new HashSet<>();
 
   @Override
   public void copyDeviceToHostAsync(ByteBuffer dst, long src, long bytes) {

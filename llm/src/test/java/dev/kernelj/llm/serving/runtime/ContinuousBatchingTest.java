@@ -112,6 +112,19 @@ class ContinuousBatchingTest {
     return outputs;
   }
 
+  /** Submits every request before reading any, so that they overlap; returns what each got. */
+  static List<int[]> allAtOnce(ServingEngine e, List<ServeRequest> requests) throws Exception {
+    List<RequestHandle> handles = new ArrayList<>();
+    for (ServeRequest r : requests) {
+      handles.add(e.submit(r));
+    }
+    List<int[]> outputs = new ArrayList<>();
+    for (RequestHandle h : handles) {
+      outputs.add(Served.drain(h).tokens());
+    }
+    return outputs;
+  }
+
   /** Submits every request from its own thread after a random pause; returns what each got. */
   static List<int[]> together(ServingEngine e, List<ServeRequest> requests, long seed)
       throws Exception {
@@ -155,9 +168,10 @@ class ContinuousBatchingTest {
   @Test
   void aTinyPoolPreemptsAndStillLosesNothing() throws Exception {
     // 12 blocks of 4 tokens: room for one request of up to 48 tokens, so several at once preempt.
+    // They are submitted together: with random pauses they could finish one by one on a fast host.
     ContinuousBatchingEngine tiny = open(small().numKvBlocks(12).prefixCaching(false));
     List<ServeRequest> requests = mixedRequests(8, 3);
-    List<int[]> mixed = together(tiny, requests, 4);
+    List<int[]> mixed = allAtOnce(tiny, requests);
     assertTrue(tiny.stats().preemptions() > 0, "no preemption: " + tiny.stats());
     ContinuousBatchingEngine roomy = open(small().maxNumSeqs(1).maxNumBatchedTokens(64));
     List<int[]> solo = alone(roomy, requests);

@@ -53,10 +53,7 @@ static bool run_igemm(const Args& a, int splits, float* partials) {
   return true;
 }
 
-template <typename O, int WARPS, int BT, int BK, int STAGES>
-__global__ void __launch_bounds__(32 * WARPS) bench_few(O* out, const bf16* x, const bf16* w, int m, int n, int k) {
-  kj_ig::igemm_few<bf16, O, WARPS, BT, BK, STAGES>(out, x, w, m, n, k, k, k, n);
-}
+// Layouts of kj_igemm_few, the entry point InvariantGemmKernels declares (its @Globals instantiate two of them).
 template <int WARPS, int BT, int BK, int STAGES>
 static Variant few() {
   char name[64];
@@ -65,13 +62,13 @@ static Variant few() {
     const int smem = STAGES * (16 * WARPS + BT) * (BK + 8) * 2;
     const int blocks = (a.n + 16 * WARPS - 1) / (16 * WARPS) * ((a.m + BT - 1) / BT);
     if (a.f32out) {
-      auto kern = bench_few<float, WARPS, BT, BK, STAGES>;
+      auto kern = kj_igemm_few<bf16, float, WARPS, BT, BK, STAGES>;
       CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-      kern<<<blocks, 32 * WARPS, smem, g_stream>>>((float*)a.out, a.x, a.w, a.m, a.n, a.k);
+      kern<<<blocks, 32 * WARPS, smem, g_stream>>>((float*)a.out, a.x, a.w, a.m, a.n, a.k, a.k, a.k, a.n);
     } else {
-      auto kern = bench_few<bf16, WARPS, BT, BK, STAGES>;
+      auto kern = kj_igemm_few<bf16, bf16, WARPS, BT, BK, STAGES>;
       CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-      kern<<<blocks, 32 * WARPS, smem, g_stream>>>((bf16*)a.out, a.x, a.w, a.m, a.n, a.k);
+      kern<<<blocks, 32 * WARPS, smem, g_stream>>>((bf16*)a.out, a.x, a.w, a.m, a.n, a.k, a.k, a.k, a.n);
     }
     return true;
   }, true};

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the quantized-GEMM harness into .qgemmbench/ at the repository root (git-ignored), from the
-# CUDA C that QuantGemmKernels carries plus the experimental layouts of qgemm_variants.cuh. Builds where
+# CUDA C that QuantGemmKernels carries. Builds where
 # nvcc is (here or on the GPU machine, whose image has it); prints the registers of each kernel for sm_90.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,5 +13,5 @@ if ! nvcc -O3 -arch=sm_90 -std=c++17 -I"$out" -I"$here" -Xptxas -warn-spills -cu
   grep -v "^ptxas info" "$out/build.log" >&2
   exit 1
 fi
-awk '/Compiling entry function/ { name = $7 } /Used/ && name ~ /q(v|gemm)/ { print name, $5, "registers" }' "$out/build.log" \
+awk '/Compiling entry function/ { name = $7 } /Used/ && name ~ /q(gemm|stream)/ { print name, $5, "registers" }' "$out/build.log" \
   | sed -E 's/_Z[0-9]+//' | sort -u

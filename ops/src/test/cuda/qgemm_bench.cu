@@ -1,6 +1,7 @@
 // Standalone check-and-time harness for the quantized GEMM's CUDA C (not built by Maven; see
-// build_qgemm_bench.sh). Times the production kernel (kj_qgemm, exactly as QuantGemmKernels carries it)
-// against the layouts of qgemm_variants.cuh on Llama-3-8B projection shapes, 4-bit group 128.
+// build_qgemm_bench.sh). Times the production kernels exactly as QuantGemmKernels carries them (kj_qgemm;
+// for one row also the streaming kj_qstream with 1 and 2 row tiles a block) on Llama-3-8B projection shapes,
+// 4-bit group 128.
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
 //    weights (any 32-bit word is a valid set of codes; scales random, zeros 0..15), outputs poisoned
@@ -23,7 +24,6 @@
 #include <vector>
 #include "bench_common.cuh"
 #include "qgemm_source.cu"
-#include "qgemm_variants.cuh"
 
 typedef __nv_bfloat16 bf16;
 #define CK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) { \
@@ -55,6 +55,8 @@ struct Variant {
   int mt;           // column tiles: rows covered = 8 * mt
   Kern kern;
   bool staged_x = false;  // x of the block's k range in dynamic shared memory (the production m1 kernel)
+  int ring = 0;           // bytes of dynamic shared memory before x: qstream's rings
+  bool whole_k = false;   // qstream: no k split; x staged over all of k
 };
 
 // The production instantiations as QuantGemmKernels declares them: one row stages x (m1), more rows do not.
@@ -71,27 +73,32 @@ static size_t staged_bytes(int m, int mt, int ktiles, int splits) {
   return (size_t)std::min(m, 8 * mt) * kj_q::x_stride((ktiles + splits - 1) / splits, 64) * 2;
 }
 static const size_t kProductionShared = 72 * 1024;  // QuantGemmSource.X_SHARED_MAX
-template <int MT, int U, int RT, int KW, bool XPF>
-static Variant variant() {
-  char name[96];
-  snprintf(name, sizeof name, "U%d RT%d KW%d %s", U, RT, KW, XPF ? "xpf" : "x-inline");
-  return Variant{name, RT, 32 * RT * KW, MT, reinterpret_cast<Kern>(kj_qv::qv<bf16, 4, MT, U, RT, KW, XPF>)};
+
+// The streaming one-row kernel (QuantStreamSource) as QuantGemmKernels declares it: RT row tiles a block.
+template <int RT>
+static Variant stream() {
+  auto k = kj_qstream<bf16, RT, 8 / RT>;
+  const int ring = kj_qs::RING_BYTES;
+  CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, ring + 96 * 1024));
+  char name[64];
+  snprintf(name, sizeof name, "PRODUCTION qstream RT%d", RT);
+  Variant v{name, RT, 256, 1, reinterpret_cast<Kern>(k), true};
+  v.ring = ring;
+  v.whole_k = true;
+  return v;
 }
 
 static std::vector<Variant> variants_for(int mt, int m) {
   std::vector<Variant> v;
-#define ADD(MT_, ...) if (mt == MT_) v.push_back(variant<MT_, __VA_ARGS__>());
   if (mt == 1) {
     v.push_back(m == 1 ? production<1, 4, true>() : production<1, 8, false>());
-    ADD(1, 8, 1, 8, false);  // the layout of the kernel before x was staged, as a same-run reference
-    ADD(1, 4, 1, 8, true);
-    ADD(1, 4, 2, 4, true);
+    if (m == 1) {
+      v.push_back(stream<1>());
+      v.push_back(stream<2>());
+    }
   } else if (mt == 2) {
     v.push_back(production<2, 8, false>());
-    ADD(2, 8, 1, 8, false);
-    ADD(2, 4, 2, 4, true);
   }
-#undef ADD
   return v;
 }
 
@@ -135,11 +142,13 @@ static cudaStream_t g_stream;
 
 static void launch(const Variant& v, const Problem& p, int splits, bf16* out, const bf16* x, const unsigned* w, const unsigned* meta,
                    float* partials, unsigned* counters) {
-  const int blocks = (p.row_tiles + v.rt - 1) / v.rt * splits;
+  int blocks = (p.row_tiles + v.rt - 1) / v.rt * splits;
+  size_t smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, splits) : 0);
+  if (v.whole_k) smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, 1) : 0);
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(blocks);
   cfg.blockDim = dim3(v.threads);
-  if (v.staged_x) cfg.dynamicSmemBytes = staged_bytes(p.m, v.mt, p.ktiles, splits);
+  cfg.dynamicSmemBytes = smem;
   cfg.stream = g_stream;
   cudaLaunchAttribute attr[1];
   attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
@@ -254,7 +263,8 @@ int main(int argc, char** argv) {
         for (int splits : {1, 2, 3, 4, 6, 8}) {
           if (splits > most) break;
           if (splits > 1 && blocks1 * splits > 8 * g_sms) break;
-          if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, splits) > (size_t)kMaxStagedBytes) continue;
+          if (v.whole_k && splits > 1) break;
+          if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, v.whole_k ? 1 : splits) > (size_t)(v.ring ? 96 * 1024 : kMaxStagedBytes)) continue;
           poison<<<256, 256, 0, g_stream>>>(out, (size_t)16 * s[0]);
           launch(v, p, splits, out, x, w[0], meta[0], partials, counters);
           CK(cudaStreamSynchronize(g_stream));

@@ -20,9 +20,10 @@ import java.util.List;
  * The mixed-input matmul for quantized weights: {@code out[r, n] = sum_k x[r, k] * W[n, k]} with W
  * given as 4- or 8-bit codes, a scale and a zero point per group ({@link QuantLayout}), x and out
  * in f16 or bf16 (one dtype), f32 accumulation. Three kernels ({@link QuantGemmKernels}, CUDA C in
- * {@link QuantGemmSource}): the GEMM itself for 1 to 64 rows per launch, the gather that puts x in
- * the weight's packed input order (act-order), and the dequantization into dense rows for cuBLAS
- * when many rows make a tensor-core GEMM on a dense weight the faster path. Each entry point takes
+ * {@link QuantGemmSource}): the GEMM itself for 1 to 64 rows per launch (one row of a wide 4-bit
+ * weight through the streaming kernel of {@link QuantStreamSource}), the gather that puts x in the
+ * weight's packed input order (act-order), and the dequantization into dense rows for cuBLAS when
+ * many rows make a tensor-core GEMM on a dense weight the faster path. Each entry point takes
  * tensors and finds its instantiation in a typed table by the activations' dtype. The reference
  * twins are in {@link QuantGemmReference}.
  */
@@ -188,11 +189,15 @@ public final class QuantGemm {
 
   /**
    * The GEMM instantiations of one activation dtype, by {@link #variant}: 4-bit then 8-bit codes,
-   * each for 1, 2, 4 and 8 column tiles, then the one-row kernels that stage x (4-bit, 8-bit).
+   * each for 1, 2, 4 and 8 column tiles, then the one-row kernels that stage x (4-bit, 8-bit), then
+   * the streaming one-row kernel with 1 and 2 row tiles a block.
    */
   record GemmKernel<T extends Element>(Class<T> t, List<GemmFn<T>> variants)
       implements Instantiations.OfElement {
-    static int variant(int bits, int columnTiles, boolean stagedX) {
+    static int variant(int bits, int columnTiles, boolean stagedX, int streamRowTiles) {
+      if (streamRowTiles > 0) {
+        return 9 + streamRowTiles;
+      }
       if (stagedX) {
         return bits == 4 ? 8 : 9;
       }
@@ -213,7 +218,7 @@ public final class QuantGemm {
         long ldx,
         long ldo) {
       variants
-          .get(variant(geo.bits(), plan.columnTiles(), plan.stagedX()))
+          .get(variant(geo.bits(), plan.columnTiles(), plan.stagedX(), plan.streamRowTiles()))
           .launch(
               k,
               plan.launch(),
@@ -330,7 +335,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m32,
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m64,
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w4_m1,
-                  QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m1)),
+                  QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m1,
+                  QuantGemmKernels.Cuda::kj_qstream_bf16_rt1,
+                  QuantGemmKernels.Cuda::kj_qstream_bf16_rt2)),
           new GemmKernel<>(
               F16.class,
               List.of(
@@ -343,7 +350,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m32,
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m64,
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w4_m1,
-                  QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m1)));
+                  QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m1,
+                  QuantGemmKernels.Cuda::kj_qstream_f16_rt1,
+                  QuantGemmKernels.Cuda::kj_qstream_f16_rt2)));
 
   static final Instantiations<GatherKernel<?>> GATHER =
       Instantiations.of(

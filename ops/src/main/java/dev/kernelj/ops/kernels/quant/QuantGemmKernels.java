@@ -16,7 +16,8 @@ import dev.kernelj.dsl.Ptr;
  * activations' dtype). GEMM: activation dtype x code width x rows of x covered ({@code m1}: one
  * row, x staged in shared memory; {@code m8}: 1 to 8 rows, one mma column tile; {@code m16}, {@code
  * m32}, {@code m64}: 2, 4, 8 tiles), with the loads in flight per warp ({@code U}) lowered as the
- * accumulators grow. The packed codes and scales are the I32 tensors of a {@link
+ * accumulators grow; {@code kj_qstream}: the one-row streaming kernel of {@link QuantStreamSource}
+ * with 1 or 2 row tiles a block. The packed codes and scales are the I32 tensors of a {@link
  * dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the 32-bit words they are.
  */
 public final class QuantGemmKernels {
@@ -25,9 +26,13 @@ public final class QuantGemmKernels {
   @Kernel(
       source =
           QuantGemmSource.SOURCE
+              + QuantStreamSource.SOURCE
               + """
       template <typename T, int BITS, int MT, int U, bool STAGED>
       __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U, STAGED>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
+      /* The one-row streaming kernel, with kj_qgemm's parameters (it reads neither the split scratch nor the strides). */
+      template <typename T, int RT, int KW>
+      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qstream(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qs::qstream<T, RT, KW>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16); }
       template <typename T>
       __global__ void kj_qgather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) { kj_q::gather<T>(out, x, map, m, kp, ldx, ldo); }
       template <typename T, int BITS>
@@ -424,6 +429,94 @@ public final class QuantGemmKernels {
         value = "kj_qgemm<__half, 8, 1, 4, true>",
         maxDynamicSharedBytes = QuantGemmSource.X_SHARED_MAX)
     void kj_qgemm_f16_w8_m1(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qstream<__nv_bfloat16, 1, 8>",
+        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
+    void kj_qstream_bf16_rt1(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qstream<__nv_bfloat16, 2, 4>",
+        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
+    void kj_qstream_bf16_rt2(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qstream<__half, 1, 8>",
+        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
+    void kj_qstream_f16_rt1(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qstream<__half, 2, 4>",
+        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
+    void kj_qstream_f16_rt2(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,

@@ -14,9 +14,16 @@ import dev.kernelj.dsl.StreamRef;
  * @param partialFloats f32 scratch for the split partials (0 without a split)
  * @param counters u32 tickets, one per row tile, zero before and after the launch (0 without a
  *     split)
+ * @param streamRowTiles 0: the GEMM kernel; 1 or 2: the one-row streaming kernel ({@link
+ *     QuantStreamSource}) with that many row tiles a block
  */
 public record QuantGemmPlan(
-    Launch launch, int columnTiles, int splits, long partialFloats, int counters) {
+    Launch launch,
+    int columnTiles,
+    int splits,
+    long partialFloats,
+    int counters,
+    int streamRowTiles) {
   /** Most rows of x one launch covers. */
   public static final int MAX_ROWS = 64;
 
@@ -35,8 +42,17 @@ public record QuantGemmPlan(
   static final double BLOCKS_PER_SM = 1.5;
 
   /**
+   * Row tiles below which the streaming kernel puts one row tile in a block (8 warps splitting k),
+   * as a multiple of the SM count; above, two (4 warps each). Measured on an H200 (qgemm_bench.cu,
+   * BENCHMARKS.md): one per block was best for Llama-3-8B's fused qkv (384 row tiles) and down
+   * projection (256), two for gate/up (1,792) and 14336 x 4096 (896).
+   */
+  static final int STREAM_PAIRS_FROM_ROW_TILES_PER_SM = 3;
+
+  /**
    * The plan for {@code m} (1 to 64) rows of x on a GPU with {@code multiprocessors} SMs; {@code
-   * splits} overrides the chosen split when positive (the benchmark sweeps it).
+   * splits} overrides the chosen split when positive (the benchmark sweeps it) and then always
+   * plans the GEMM kernel.
    */
   public static QuantGemmPlan of(
       int m, QuantGeometry geo, int multiprocessors, int splits, StreamRef stream) {
@@ -47,6 +63,16 @@ public record QuantGemmPlan(
     int columnTiles = m <= 8 ? 1 : m <= 16 ? 2 : m <= 32 ? 4 : 8;
     int rowTiles = geo.rowTiles();
     int kTiles = geo.kTiles();
+    if (splits <= 0 && streams(m, geo, multiprocessors)) {
+      int perBlock = rowTiles < STREAM_PAIRS_FROM_ROW_TILES_PER_SM * multiprocessors ? 1 : 2;
+      Launch launch =
+          Launch.grid((rowTiles + perBlock - 1) / perBlock)
+              .block(QuantGemmSource.THREADS)
+              .shared((int) QuantStreamSource.sharedBytes(kTiles))
+              .on(stream)
+              .overlappingPrevious();
+      return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock);
+    }
     int chosen = splits > 0 ? splits : defaultSplits(rowTiles, kTiles, multiprocessors);
     chosen = Math.max(1, Math.min(chosen, kTiles));
     int tileK = QuantLayout.tileK(geo.bits());
@@ -64,12 +90,24 @@ public record QuantGemmPlan(
             .on(stream)
             .overlappingPrevious();
     long partials = chosen == 1 ? 0 : (long) rowTiles * chosen * 16 * 8 * columnTiles;
-    return new QuantGemmPlan(launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles);
+    return new QuantGemmPlan(launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles, 0);
   }
 
-  /** Whether the launch is the one-row kernel that stages x (it is the one with shared memory). */
+  /**
+   * Whether one row of x goes through the streaming kernel: 4-bit codes, groups of whole 64-input
+   * tiles, enough row tiles to fill the GPU without splitting k, and x that fits its shared memory.
+   */
+  static boolean streams(int m, QuantGeometry geo, int multiprocessors) {
+    return m == 1
+        && geo.bits() == 4
+        && geo.groupSize() % QuantLayout.tileK(4) == 0
+        && defaultSplits(geo.rowTiles(), geo.kTiles(), multiprocessors) == 1
+        && QuantStreamSource.sharedBytes(geo.kTiles()) <= QuantStreamSource.SHARED_MAX;
+  }
+
+  /** Whether the launch is the GEMM's one-row kernel that stages x (not the streaming one). */
   public boolean stagedX() {
-    return launch.sharedBytes() > 0;
+    return streamRowTiles == 0 && launch.sharedBytes() > 0;
   }
 
   /** Shared memory for {@code m} rows of x over one split's k-tiles (QuantGemmSource#x_stride). */

@@ -16,13 +16,20 @@ import dev.kernelj.ops.kernels.MmaSource;
  * loads: per tile, the global loads with their bounds checks and 64-bit addresses took about 50
  * instructions, as many as the dequantization and the mmas (SASS of sm_90). For more rows every
  * block copying its rows of x before it starts measured slower than the per-tile loads (the loads
- * of x and of the weight overlap there). With staging, consecutive mma steps alternate between two
- * accumulators, so that one mma does not wait for the one before it. Dequantization is exact: a
- * code is OR-ed into the mantissa of a magic number ({@code 1024 + q} as f16, {@code 128 + q} as
- * bf16; 8-bit bf16 through {@code 2^23 + q} in f32) and {@code magic + zero} subtracted, giving
- * {@code q - zero} as a small integer. The products accumulate per group in f32 ({@code part}); at
- * each group boundary the group's scale (f32) multiplies the group's sum into {@code acc}. So the
- * only roundings are f32 additions and the final store, and scales never touch the tensor cores.
+ * of x and of the weight overlap there). Dequantization is exact. 8-bit: a code is OR-ed into the
+ * mantissa of a magic number ({@code 1024 + q} as f16; bf16 through {@code 2^23 + q} in f32) and
+ * {@code magic + zero} subtracted, giving {@code q - zero} as a small integer; with staging,
+ * consecutive mma steps alternate between two accumulators, so that one mma does not wait for the
+ * one before it. 4-bit: the OR alone gives {@code offset + q} (one LOP3 per code pair, no
+ * subtraction: the dequantization was most of the loop's instructions), and each step's second mma,
+ * with the constant A fragment {@code -(offset + zero)}, takes the offset off in the f32 sum
+ * ({@code Offset4}); the two mmas feed two accumulators. The products accumulate per group in f32
+ * ({@code part}); at each group boundary the group's scale (f32) multiplies the group's sum into
+ * {@code acc}. So the only roundings are f32 additions and the final store, and scales never touch
+ * the tensor cores. (4-bit: the two partial sums run up to about {@code 1040 sum |x|} before they
+ * cancel, so their f32 noise is some 1e-4 of {@code sum |w x|}, against the 2^-9 that rounding each
+ * weight to bf16 costs the dequantize + cuBLAS path; QuantFixture.offsetRounding bounds it in the
+ * tests.)
  *
  * <p>Scales and zeros come in 512-byte chunks of 8 groups, one load per chunk and warp, the next
  * chunk prefetched while the current one is used; a lane gets its two rows' values by shuffle.
@@ -89,29 +96,8 @@ final class QuantGemmSource {
       template <> struct Magic<__half> { static constexpr unsigned BITS = 0x6400u; };
       template <> struct Magic<__nv_bfloat16> { static constexpr unsigned BITS = 0x4300u; };
 
-      /* Scale and zero of the two weight rows (g and g + 8) a thread holds in the current group. */
-      struct Group {
-        float s0, s1;      // scales as f32
-        unsigned zm0, zm1; // magic + zero in both halves of a T pair (4-bit, and 8-bit f16)
-        float zf0, zf1;    // 2^23 + zero (8-bit bf16, dequantized through f32)
-      };
-
-      template <typename T, int BITS> __device__ __forceinline__ void decode_group(Group& gr, unsigned v0, unsigned v1, bool scale_bf16) {
-        const unsigned z0 = v0 >> 16, z1 = v1 >> 16;
-        if (scale_bf16) {
-          gr.s0 = __uint_as_float((v0 & 0xFFFFu) << 16);
-          gr.s1 = __uint_as_float((v1 & 0xFFFFu) << 16);
-        } else {
-          gr.s0 = __half2float(__ushort_as_half((unsigned short)(v0 & 0xFFFFu)));
-          gr.s1 = __half2float(__ushort_as_half((unsigned short)(v1 & 0xFFFFu)));
-        }
-        gr.zm0 = (Magic<T>::BITS + z0) * 0x10001u;
-        gr.zm1 = (Magic<T>::BITS + z1) * 0x10001u;
-        gr.zf0 = 8388608.f + (float)z0;
-        gr.zf1 = 8388608.f + (float)z1;
-      }
-
-      /* The A fragment (rows g, g+8 of the 16-row tile; 4 consecutive k) of mma step j of a lane's 16 bytes, as q - zero, exact in T. */
+      /* The A fragment (rows g, g+8 of the 16-row tile; 4 consecutive k) of mma step j of a lane's 16 bytes, exact in T: q - zero
+         (8-bit), or offset + q with OFFSET_MMA (4-bit, Offset4). */
       template <typename T, int BITS> struct Dequant;
       /* (w & mask) | bits in one three-input LOP3 (the compiler emits an AND and an OR for the expression). */
       __device__ __forceinline__ unsigned and_or(unsigned w, unsigned mask, unsigned bits) {
@@ -123,15 +109,71 @@ final class QuantGemmSource {
         return (w & mask) | bits;
       #endif
       }
-      template <typename T> struct Dequant<T, 4> {
-        static __device__ __forceinline__ void step(const uint4& wv, int j, const Group& gr, unsigned (&a)[4]) {
-          const unsigned w = j == 0 ? wv.x : j == 1 ? wv.y : j == 2 ? wv.z : wv.w;
-          constexpr unsigned M2 = Magic<T>::BITS * 0x10001u;
+
+      /* Scale and zero of the two weight rows (g and g + 8) a thread holds in the current group. */
+      struct Group {
+        float s0, s1;      // scales as f32
+        unsigned zm0, zm1; // magic + zero in both halves of a T pair (8-bit f16)
+        float zf0, zf1;    // 2^23 + zero (8-bit bf16, dequantized through f32)
+        unsigned c[4];     // 4-bit: the offset mma's A fragment, -(offset + zero) of rows g, g + 8, g, g + 8
+      };
+
+      /* 4-bit codes: the A fragment is offset + q straight from the LOP3s, and a second mma with the constant A
+         fragment -(offset + zero) (Group::c) takes offset and zero off in f32: sum (off + q) x - sum (off + z) x.
+         f16: rows g (the low nibble of each byte) OR-ed into 0x6400 read 1024 + q; rows g + 8 (the high nibble) OR-ed
+         in place into 0x5400 read 64 + q, as that exponent's mantissa unit is 1/16: one shift and four LOP3s a word.
+         bf16's 7 mantissa bits leave no room for the second trick: three shifts, all rows into 0x4300 (128 + q). */
+      template <typename T> struct Offset4;
+      template <> struct Offset4<__half> {
+        static __device__ __forceinline__ void codes(unsigned w, unsigned (&a)[4]) {
+          const unsigned w8 = w >> 8;
+          a[0] = and_or(w, 0x000F000Fu, 0x64006400u);
+          a[1] = and_or(w, 0x00F000F0u, 0x54005400u);
+          a[2] = and_or(w8, 0x000F000Fu, 0x64006400u);
+          a[3] = and_or(w8, 0x00F000F0u, 0x54005400u);
+        }
+        /* -(1024 + z0) and -(64 + z1) as f16 pairs: exact for any 4-bit zero (at most 16). */
+        static __device__ __forceinline__ unsigned neg0(unsigned z) { return (0xE400u + z) * 0x10001u; }
+        static __device__ __forceinline__ unsigned neg1(unsigned z) { return (0xD400u + 16u * z) * 0x10001u; }
+      };
+      template <> struct Offset4<__nv_bfloat16> {
+        static __device__ __forceinline__ void codes(unsigned w, unsigned (&a)[4]) {
       #pragma unroll
-          for (int p = 0; p < 4; ++p) a[p] = sub2<T>(and_or(w >> (4 * p), 0x000F000Fu, M2), (p & 1) ? gr.zm1 : gr.zm0);
+          for (int p = 0; p < 4; ++p) a[p] = and_or(w >> (4 * p), 0x000F000Fu, 0x43004300u);
+        }
+        static __device__ __forceinline__ unsigned neg0(unsigned z) { return (0xC300u + z) * 0x10001u; }
+        static __device__ __forceinline__ unsigned neg1(unsigned z) { return (0xC300u + z) * 0x10001u; }
+      };
+
+      template <typename T, int BITS> __device__ __forceinline__ void decode_group(Group& gr, unsigned v0, unsigned v1, bool scale_bf16) {
+        const unsigned z0 = v0 >> 16, z1 = v1 >> 16;
+        if (scale_bf16) {
+          gr.s0 = __uint_as_float((v0 & 0xFFFFu) << 16);
+          gr.s1 = __uint_as_float((v1 & 0xFFFFu) << 16);
+        } else {
+          gr.s0 = __half2float(__ushort_as_half((unsigned short)(v0 & 0xFFFFu)));
+          gr.s1 = __half2float(__ushort_as_half((unsigned short)(v1 & 0xFFFFu)));
+        }
+        if (BITS == 4) {
+          gr.c[0] = gr.c[2] = Offset4<T>::neg0(z0);
+          gr.c[1] = gr.c[3] = Offset4<T>::neg1(z1);
+        } else {
+          gr.zm0 = (Magic<T>::BITS + z0) * 0x10001u;
+          gr.zm1 = (Magic<T>::BITS + z1) * 0x10001u;
+          gr.zf0 = 8388608.f + (float)z0;
+          gr.zf1 = 8388608.f + (float)z1;
+        }
+      }
+
+      /* 4-bit: offset + q (Offset4); the step's second mma takes offset and zero off (OFFSET_MMA). */
+      template <typename T> struct Dequant<T, 4> {
+        static constexpr bool OFFSET_MMA = true;
+        static __device__ __forceinline__ void step(const uint4& wv, int j, const Group&, unsigned (&a)[4]) {
+          Offset4<T>::codes(j == 0 ? wv.x : j == 1 ? wv.y : j == 2 ? wv.z : wv.w, a);
         }
       };
       template <> struct Dequant<__half, 8> {
+        static constexpr bool OFFSET_MMA = false;
         static __device__ __forceinline__ void step(const uint4& wv, int j, const Group& gr, unsigned (&a)[4]) {
           const unsigned w0 = j == 0 ? wv.x : wv.z, w1 = j == 0 ? wv.y : wv.w;
           a[0] = sub2<__half>(__byte_perm(w0, 0x64646464u, 0x5240), gr.zm0);
@@ -141,6 +183,7 @@ final class QuantGemmSource {
         }
       };
       template <> struct Dequant<__nv_bfloat16, 8> {
+        static constexpr bool OFFSET_MMA = false;
         static __device__ __forceinline__ unsigned pair(unsigned w, int lo, int hi, float zf) {
           const float a = __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7440 | lo)) - zf;
           const float b = __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7440 | hi)) - zf;
@@ -269,9 +312,12 @@ final class QuantGemmSource {
                          : x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 4 * t;
         }
 
-        /* One row: consecutive steps alternate between two partial sums, so an mma does not wait for the one before
-           it (measured with the staging; the per-tile path keeps the one chain it was measured with). */
-        constexpr int CHAINS = STAGED ? 2 : 1;
+        /* 4-bit: the code mmas sum into part[0], the offset mmas into part[1], so the step's two mmas do not wait for
+           each other. 8-bit, one row: consecutive steps alternate between two partial sums, so an mma does not wait
+           for the one before it (measured with the staging; the per-tile path keeps the one chain it was measured
+           with). */
+        constexpr bool OFFSET_MMA = Dequant<T, BITS>::OFFSET_MMA;
+        constexpr int CHAINS = OFFSET_MMA || STAGED ? 2 : 1;
         float acc[MT][4], part[CHAINS][MT][4];
       #pragma unroll
         for (int i = 0; i < MT; ++i)
@@ -284,12 +330,25 @@ final class QuantGemmSource {
 
         if (kb < ke) {
           Group gr;
-          {
+          auto decode = [&]() {
             const int j = grp & 7, src = g * 4 + (j >> 1);
             const unsigned v0 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.z : mcur.x, src);
             const unsigned v1 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.w : mcur.y, src);
             decode_group<T, BITS>(gr, v0, v1, scale_bf16 != 0);
-          }
+          };
+          /* Group boundary: fold the finished group in with its scales, then fetch the next group's. */
+          auto next_group = [&]() {
+            fold_group<MT, CHAINS>(acc, part, gr);
+            sig = 0;
+            ++grp;
+            if ((grp >> 3) != chunk) {
+              ++chunk;
+              mcur = mnext;
+              if (chunk + 1 < chunks) mnext = __ldg(mp + (size_t)(chunk + 1) * 32);
+            }
+            decode();
+          };
+          decode();
           for (int base = kb; base < ke; base += U) {
       #pragma unroll
             for (int i = 0; i < U; ++i) {
@@ -305,28 +364,34 @@ final class QuantGemmSource {
                   for (int r = 0; r < MT; ++r)
                     xv[s][r] = STAGED ? *reinterpret_cast<const uint2*>(xr[r] + off + 16 * s)
                                       : load_x(xr[r], kt * KT + 16 * s, kx - 4 * t, has_row[r]);
-      #pragma unroll
-                for (int s = 0; s < SPT; ++s) {
-                  if (sig == group_steps) {
-                    /* Group boundary: fold the finished group in with its scales, then fetch the next group's. */
-                    fold_group<MT, CHAINS>(acc, part, gr);
-                    sig = 0;
-                    ++grp;
-                    if ((grp >> 3) != chunk) {
-                      ++chunk;
-                      mcur = mnext;
-                      if (chunk + 1 < chunks) mnext = __ldg(mp + (size_t)(chunk + 1) * 32);
-                    }
-                    const int j = grp & 7, src = g * 4 + (j >> 1);
-                    const unsigned v0 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.z : mcur.x, src);
-                    const unsigned v1 = __shfl_sync(0xffffffffu, (j & 1) ? mcur.w : mcur.y, src);
-                    decode_group<T, BITS>(gr, v0, v1, scale_bf16 != 0);
-                  }
+                auto step = [&](int s) {
                   unsigned a[4];
                   Dequant<T, BITS>::step(wv, s, gr, a);
       #pragma unroll
-                  for (int r = 0; r < MT; ++r) kj::mma<T>(part[s % CHAINS][r], a, xv[s][r].x, xv[s][r].y);
-                  ++sig;
+                  for (int r = 0; r < MT; ++r) {
+                    if (OFFSET_MMA) {
+                      kj::mma<T>(part[0][r], a, xv[s][r].x, xv[s][r].y);
+                      kj::mma<T>(part[CHAINS - 1][r], gr.c, xv[s][r].x, xv[s][r].y);
+                    } else {
+                      kj::mma<T>(part[s % CHAINS][r], a, xv[s][r].x, xv[s][r].y);
+                    }
+                  }
+                };
+                /* Groups of whole tiles (every checkpoint's group of 32 or more 8-bit or 64 or more 4-bit inputs)
+                   change only between tiles: one check a tile, and the tile's steps run straight. Smaller groups
+                   check every step. */
+                if (sig == group_steps) next_group();
+                if (sig + SPT <= group_steps) {
+      #pragma unroll
+                  for (int s = 0; s < SPT; ++s) step(s);
+                  sig += SPT;
+                } else {
+      #pragma unroll
+                  for (int s = 0; s < SPT; ++s) {
+                    if (sig == group_steps) next_group();
+                    step(s);
+                    ++sig;
+                  }
                 }
               }
             }

@@ -18,6 +18,7 @@ public final class QuantFixture {
   public final int rows;
   public final int inputs;
   final int groups;
+  final int groupInputs;
   final boolean scaleBf16;
   final byte[][] codes;
   final float[][] scales;
@@ -52,6 +53,7 @@ public final class QuantFixture {
     this.inputs = inputs;
     this.scaleBf16 = scaleBf16;
     int gs = groupSize == -1 ? inputs : groupSize;
+    this.groupInputs = gs;
     this.groups = (inputs + gs - 1) / gs;
     int maxq = (1 << bits) - 1;
     groupIndex = new int[inputs];
@@ -178,6 +180,26 @@ public final class QuantFixture {
     QuantGemmReference.gather(
         out, 0, order.packedInputs(), x, 0, inputs, m, order.map(), 0, order.packedInputs());
     return out;
+  }
+
+  /**
+   * What the 4-bit GEMM's offset adds to the f32 rounding of output {@code [xRow, row]}: its code
+   * mmas sum {@code (offset + q) x} and its offset mmas {@code -(offset + zero) x}, offset at most
+   * 1024 (QuantGemmSource's Offset4), so a group's two partial sums run up to {@code 1040 sum |x|}
+   * before they cancel. A first-order bound on the rounding of {@code 4 * steps + 32} f32 additions
+   * per group at that magnitude (truncating or round-to-nearest; the host emulator's mma adds its
+   * 16 products one by one), times the group's scale. 8-bit codes carry no offset: 0.
+   */
+  public double offsetRounding(float[] x, int xRow, int row) {
+    if (bits != 4) {
+      return 0;
+    }
+    int steps = groupInputs / QuantLayout.STEP_K + 1;
+    double weighted = 0;
+    for (int k = 0; k < inputs; k++) {
+      weighted += Math.abs(scales[groupIndex[k]][row] * x[xRow * inputs + k]);
+    }
+    return 1040 * weighted * (4 * steps + 32) * 0x1p-23;
   }
 
   /** Largest |W| . |x| row sum: the scale errors are measured against. */

@@ -1,6 +1,7 @@
 package dev.kernelj.ops.kernels.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.StreamRef;
@@ -9,16 +10,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The plan stages each block's slice of x in shared memory, splitting k where a slice would not
- * fit.
+ * fit, and sends one row through a wide 4-bit weight to the streaming kernel.
  */
 class QuantGemmPlanTest {
   private static final int SMS = 132;
 
   @ParameterizedTest(name = "{0}-bit {1}x{2}, m={3}: splits {4}")
   @CsvSource({
-    // Enough row tiles for one block each, and the one row of x fits whole.
-    "4, 14336, 4096, 1, 1",
-    "4, 4096, 14336, 1, 1",
+    // Enough row tiles for one block each, and the one row of x fits whole (8-bit: 4-bit codes
+    // of such weights stream, below).
+    "8, 14336, 4096, 1, 1",
+    "8, 4096, 14336, 1, 1",
     // 65,536 inputs (131 KB of x) do not: k is cut until a slice fits 72 KiB.
     "4, 4096, 65536, 1, 2",
     "8, 4096, 65536, 1, 2",
@@ -40,6 +42,40 @@ class QuantGemmPlanTest {
               || splits == QuantGemmPlan.defaultSplits(geo.rowTiles(), geo.kTiles(), SMS),
           "one split fewer would have fitted");
     }
+  }
+
+  @ParameterizedTest(name = "one row through a 4-bit {0}x{1}: streamed, {2} row tile(s) a block")
+  @CsvSource({"28672, 4096, 2", "14336, 4096, 2", "6144, 4096, 1", "4096, 14336, 1"})
+  void oneRowOfAWideFourBitWeightStreams(int rows, int inputs, int perBlock) {
+    QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(1, geo, SMS, 0, StreamRef.DEFAULT);
+    assertEquals(perBlock, plan.streamRowTiles());
+    assertEquals(1, plan.splits());
+    assertEquals(0, plan.partialFloats());
+    assertFalse(plan.stagedX());
+    assertEquals((geo.rowTiles() + perBlock - 1) / perBlock, plan.launch().grid().x());
+    long bytes = QuantStreamSource.RING_BYTES + (long) (inputs + QuantGemmSource.X_ROW_PAD) * 2;
+    assertEquals(bytes, plan.launch().sharedBytes());
+  }
+
+  @ParameterizedTest(name = "{0}: the GEMM kernel")
+  @CsvSource({
+    "two rows, 2, 4, 14336, 128, 0",
+    "8-bit codes, 1, 8, 14336, 128, 0",
+    "groups of 32 inputs, 1, 4, 14336, 32, 0",
+    "too few row tiles to fill the GPU, 1, 4, 2048, 128, 0",
+    "a split asked for, 1, 4, 14336, 128, 1",
+  })
+  void whatTheStreamingKernelDoesNotCoverGoesToTheGemm(
+      String what, int m, int bits, int rows, int groupSize, int splits) {
+    int[] groups = new int[4096];
+    for (int i = 0; i < groups.length; i++) {
+      groups[i] = i / groupSize;
+    }
+    InputOrder order = InputOrder.of(bits, groups, 4096 / groupSize, groupSize);
+    QuantGeometry geo = QuantGeometry.of(bits, rows, order, true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, splits, StreamRef.DEFAULT);
+    assertEquals(0, plan.streamRowTiles());
   }
 
   @ParameterizedTest(

@@ -29,8 +29,8 @@ final class SseResponse {
   ByteBuffer out;
   SseLoadClient.Call call;
   private State state;
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream events = new ByteArrayOutputStream();
+  private final Bytes line = new Bytes();
+  private final Bytes events = new Bytes();
   private long left; // bytes left in this chunk, or of a sized body
   private int status;
   private boolean keepAlive;
@@ -131,43 +131,83 @@ final class SseResponse {
     state = chunked ? State.CHUNK_SIZE : left > 0 ? State.SIZED : State.DONE;
   }
 
-  /** Classifies the complete events buffered so far (200 only); returns the token events. */
+  /**
+   * Classifies the complete events buffered so far (200 only), in place: a client that made strings
+   * of every event would load the garbage collector the server shares in this JVM. Returns the
+   * token events.
+   */
   private int events(long now) {
     if (status != 200) {
       return 0;
     }
-    byte[] buf = events.toByteArray();
+    byte[] buf = events.buffer();
+    int size = events.size();
     int tokens = 0;
     int from = 0;
-    for (int cut = indexOf(buf, from); cut >= 0; cut = indexOf(buf, from)) {
-      String event = new String(buf, from, cut - from, StandardCharsets.UTF_8).strip();
+    for (int cut = indexOf(buf, size, from); cut >= 0; cut = indexOf(buf, size, from)) {
+      int start = from;
       from = cut + 2;
-      if (!event.startsWith("data: ")) {
+      while (start < cut && (buf[start] == '\r' || buf[start] == '\n')) {
+        start++; // the blank line before an event
+      }
+      if (!startsWith(buf, start, cut, DATA)) {
         continue;
       }
-      event = event.substring(6);
-      if (event.equals("[DONE]")) {
+      start += DATA.length;
+      if (startsWith(buf, start, cut, DONE)) {
         call.endNanos = now;
-      } else if (event.startsWith("{\"error\"")) {
-        call.error = event;
-      } else if (!event.contains("\"choices\":[]")) {
+      } else if (startsWith(buf, start, cut, ERROR)) {
+        call.error = new String(buf, start, cut - start, StandardCharsets.UTF_8);
+      } else if (find(buf, start, cut, NO_CHOICES) < 0) {
         tokens++;
-      } else if (event.contains("\"usage\"")) {
-        int at = event.indexOf("\"completion_tokens\":") + 20;
-        int end = at;
-        while (end < event.length() && Character.isDigit(event.charAt(end))) {
-          end++;
+      } else {
+        int at = find(buf, start, cut, COMPLETION_TOKENS);
+        if (at >= 0) {
+          int value = 0;
+          for (int i = at + COMPLETION_TOKENS.length; i < cut && Character.isDigit(buf[i]); i++) {
+            value = value * 10 + (buf[i] - '0');
+          }
+          call.usageTokens = value;
         }
-        call.usageTokens = Integer.parseInt(event.substring(at, end));
       }
     }
-    events.reset();
-    events.write(buf, from, buf.length - from);
+    events.keepFrom(from);
     return tokens;
   }
 
-  private static int indexOf(byte[] buf, int from) {
-    for (int i = from; i + 1 < buf.length; i++) {
+  private static final byte[] DATA = ascii("data: ");
+  private static final byte[] DONE = ascii("[DONE]");
+  private static final byte[] ERROR = ascii("{\"error\"");
+  private static final byte[] NO_CHOICES = ascii("\"choices\":[]");
+  private static final byte[] COMPLETION_TOKENS = ascii("\"completion_tokens\":");
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static boolean startsWith(byte[] buf, int from, int end, byte[] prefix) {
+    if (end - from < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (buf[from + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int find(byte[] buf, int from, int end, byte[] what) {
+    for (int i = from; i + what.length <= end; i++) {
+      if (startsWith(buf, i, end, what)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int indexOf(byte[] buf, int size, int from) {
+    for (int i = from; i + 1 < size; i++) {
       if (buf[i] == '\n' && buf[i + 1] == '\n') {
         return i;
       }
@@ -175,13 +215,27 @@ final class SseResponse {
     return -1;
   }
 
-  private static boolean endsWith(ByteArrayOutputStream out, String tail) {
-    if (out.size() < tail.length()) {
+  /** A byte buffer whose contents are read in place. */
+  private static final class Bytes extends ByteArrayOutputStream {
+    byte[] buffer() {
+      return buf;
+    }
+
+    /** Drops the bytes before {@code from}. */
+    void keepFrom(int from) {
+      System.arraycopy(buf, from, buf, 0, count - from);
+      count -= from;
+    }
+  }
+
+  private static boolean endsWith(Bytes out, String tail) {
+    int size = out.size();
+    if (size < tail.length()) {
       return false;
     }
-    byte[] b = out.toByteArray(); // header lines are short
+    byte[] b = out.buffer();
     for (int i = 0; i < tail.length(); i++) {
-      if (b[b.length - tail.length() + i] != tail.charAt(i)) {
+      if (b[size - tail.length() + i] != tail.charAt(i)) {
         return false;
       }
     }

@@ -2,6 +2,7 @@ package dev.kernelj.llm.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kernelj.llm.serving.Completion;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -128,17 +129,33 @@ final class Exchange {
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
   }
 
-  /** Sends {@code data: <json>} and a blank line, flushed. */
+  /**
+   * Sends {@code data: <json>} and a blank line, flushed. Not while the stream's {@link
+   * EventWriter} has a write in flight.
+   */
   void sendEvent(byte[] json) {
-    byte[] frame = new byte[SSE_DATA.length + json.length + SSE_END.length];
-    System.arraycopy(SSE_DATA, 0, frame, 0, SSE_DATA.length);
-    System.arraycopy(json, 0, frame, SSE_DATA.length, json.length);
-    System.arraycopy(SSE_END, 0, frame, SSE_DATA.length + json.length, SSE_END.length);
+    ByteArrayOutputStream frame = new ByteArrayOutputStream(json.length + 8);
+    frame(frame, json);
     try {
-      write(false, frame);
+      write(false, frame.toByteArray());
     } catch (IOException e) {
       throw new ClientGoneException(e);
     }
+  }
+
+  /** Appends the event {@code data: <json>} and its blank line to {@code out}. */
+  static void frame(ByteArrayOutputStream out, byte[] json) {
+    out.write(SSE_DATA, 0, SSE_DATA.length);
+    out.write(json, 0, json.length);
+    out.write(SSE_END, 0, SSE_END.length);
+  }
+
+  /**
+   * A writer of the event stream's chunks that does not block the thread that queues them (after
+   * {@link #startEventStream}); {@code onIdle} runs when its writes are done or one failed.
+   */
+  EventWriter eventWriter(Runnable onIdle) {
+    return new EventWriter(response, onIdle);
   }
 
   /** Sends OpenAI's {@code data: [DONE]} and ends the stream. */

@@ -27,7 +27,8 @@ public final class OpenAiServer implements AutoCloseable {
   private static final long WRITE_OUT_MILLIS = 5_000;
 
   private final ServerConfig config;
-  private final ServerState state = new ServerState();
+  private final DeltaPump pump;
+  private final ServerState state;
   private final Server jetty;
   private final PeekingServerConnector connector;
   private final ApiDispatcher dispatcher;
@@ -35,6 +36,8 @@ public final class OpenAiServer implements AutoCloseable {
 
   public OpenAiServer(ServerConfig config) {
     this.config = config;
+    this.pump = new DeltaPump(config.streamThreads());
+    this.state = new ServerState(pump);
     QueuedThreadPool threads = new QueuedThreadPool(config.maxThreads(), 8);
     threads.setName("kernelj-http");
     threads.setDaemon(true);
@@ -132,6 +135,8 @@ public final class OpenAiServer implements AutoCloseable {
       jetty.stop();
     } catch (Exception e) {
       config.log().accept("kernelj: note: the HTTP server did not stop cleanly: " + e);
+    } finally {
+      pump.close();
     }
   }
 

@@ -20,6 +20,12 @@ final class HttpFigures {
 
   private HttpFigures() {}
 
+  private static double percentile(double[] values, int count, double p) {
+    double[] sorted = java.util.Arrays.copyOf(values, count);
+    java.util.Arrays.sort(sorted);
+    return count == 0 ? 0 : sorted[(int) Math.min(count - 1, Math.round(p / 100 * (count - 1)))];
+  }
+
   /** The TTFTs the server's access lines report (from its handler's entry). */
   static Distribution accessTtft(List<String> lines) {
     double[] ttft = new double[lines.size()];
@@ -39,7 +45,8 @@ final class HttpFigures {
       ServingStats before,
       ServingStats after,
       List<RequestHandle> handles,
-      List<String> accessLines) {
+      List<String> accessLines,
+      String cpu) {
     int n = calls.size();
     double[] ttft = new double[n];
     double[] toEngine = new double[n];
@@ -79,9 +86,10 @@ final class HttpFigures {
     String where =
         String.format(
             Locale.ROOT,
-            "TTFT medians: send -> engine %.2f ms, engine's own %.2f ms, first token -> client read"
+            "TTFT medians: send -> engine %.2f ms (p90 %.2f), engine's own %.2f ms, first token -> client read"
                 + " %.2f ms (p99 %.2f); handler entry -> first token (access log) %.2f ms",
             Distribution.of(toEngine, split).median(),
+            percentile(toEngine, split, 90),
             Distribution.of(inEngine, split).median(),
             Distribution.of(toClient, split).median(),
             Distribution.of(toClient, split).p99(),
@@ -95,6 +103,6 @@ final class HttpFigures {
         steps,
         steps == 0 ? 0 : stepNanos / 1e6 / steps,
         steps == 0 ? 0 : hostNanos / 1e3 / steps,
-        where);
+        where + "\n    " + cpu);
   }
 }

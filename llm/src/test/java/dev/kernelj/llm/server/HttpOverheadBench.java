@@ -148,6 +148,7 @@ public final class HttpOverheadBench {
           calls.add(new SseLoadClient.Call(SseLoadClient.post("/v1/completions", hostPort, body)));
         }
         ServingStats before = engine.stats();
+        ThreadCpu cpu = ThreadCpu.now();
         long start = System.nanoTime();
         List<CompletableFuture<SseLoadClient.Call>> done = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
@@ -161,7 +162,13 @@ public final class HttpOverheadBench {
         long nanos = System.nanoTime() - start;
         ServingStats after = engine.stats();
         return HttpFigures.of(
-            calls, nanos, before, after, recording.byPrompt(drawn.prompts()), List.copyOf(lines));
+            calls,
+            nanos,
+            before,
+            after,
+            recording.byPrompt(drawn.prompts()),
+            List.copyOf(lines),
+            ThreadCpu.now().since(cpu, 8));
       }
     } finally {
       accessLog.close();

@@ -6,6 +6,7 @@ import dev.kernelj.llm.serving.FinishReason;
 import dev.kernelj.llm.serving.RequestHandle;
 import dev.kernelj.llm.serving.ServeRequest;
 import dev.kernelj.llm.serving.ServingEngine;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -80,6 +81,7 @@ final class ChoiceRun implements AutoCloseable {
     }
     pump.register(this, handles);
     long nextCheck = System.nanoTime() + CHECK_NANOS;
+    long written = -1;
     while (!settled()) {
       LockSupport.parkNanos(this, CHECK_NANOS);
       if (Thread.interrupted()) {
@@ -87,9 +89,13 @@ final class ChoiceRun implements AutoCloseable {
       }
       long now = System.nanoTime();
       if (now - nextCheck >= 0 && !settled()) {
-        if (exchange.clientGone()) {
+        // A stream whose writes go through needs no look at the socket: if its client has left,
+        // a write fails soon.
+        long w = out == null ? -1 : out.written();
+        if ((out == null || w == written) && exchange.clientGone()) {
           throw new ClientGoneException(null);
         }
+        written = w;
         nextCheck = now + CHECK_NANOS;
       }
     }
@@ -122,17 +128,18 @@ final class ChoiceRun implements AutoCloseable {
   }
 
   /**
-   * Reads every choice's new deltas, queues their chunks and starts writing them (a pump thread,
-   * after the engine announced deltas); never throws: a failure settles the run for the handler.
+   * Reads every choice's new deltas, queues their chunks (made with the pump thread's {@code
+   * encoder}) and starts writing them (a pump thread, after the engine announced deltas); never
+   * throws: a failure settles the run for the handler.
    */
-  synchronized void pump() {
+  synchronized void pump(EventEncoder encoder) {
     if (settled || closed) {
       return;
     }
     try {
       for (int i = 0; i < handles.size() && failedChoice < 0; i++) {
         if (!finished[i]) {
-          read(i);
+          read(i, encoder);
         }
       }
       if (out != null) {
@@ -144,7 +151,7 @@ final class ChoiceRun implements AutoCloseable {
     settle();
   }
 
-  private void read(int i) throws InterruptedException {
+  private void read(int i, EventEncoder encoder) throws InterruptedException, IOException {
     RequestHandle h = handles.get(i);
     for (Delta d = h.poll(0, TimeUnit.NANOSECONDS); d != null; ) {
       if (d.tokenIds().length > 0) {
@@ -155,10 +162,7 @@ final class ChoiceRun implements AutoCloseable {
       }
       // an aborted choice ends in an error, not a finish reason
       if (format != null && d.finishReason() != FinishReason.CANCELLED) {
-        byte[] chunk = format.deltaChunk(i, d);
-        if (chunk != null) {
-          out.add(chunk);
-        }
+        encoder.encode(format, i, d, out);
       }
       if (d.finishReason() != null) {
         finished[i] = true;

@@ -51,6 +51,7 @@ final class DeltaPump implements AutoCloseable {
   private static final class Worker {
     final Thread thread;
     final ConcurrentLinkedQueue<ChoiceRun> ready = new ConcurrentLinkedQueue<>();
+    final EventEncoder encoder = new EventEncoder();
     volatile boolean parked;
 
     Worker(String name) {
@@ -81,7 +82,7 @@ final class DeltaPump implements AutoCloseable {
           continue;
         }
         run.queued.set(false); // deltas from now on queue it again
-        run.pump();
+        run.pump(encoder);
       }
     }
   }

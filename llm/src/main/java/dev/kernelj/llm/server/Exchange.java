@@ -85,7 +85,8 @@ final class Exchange {
       throw tooLarge(declared + " bytes");
     }
     try (InputStream in = Request.asInputStream(request)) {
-      byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+      // One byte past the declared length finds a body longer than declared (it is not read).
+      byte[] bytes = in.readNBytes(declared >= 0 ? (int) declared + 1 : maxBodyBytes + 1);
       if (bytes.length > maxBodyBytes) {
         throw tooLarge("more than " + maxBodyBytes + " bytes");
       }
@@ -135,7 +136,7 @@ final class Exchange {
    */
   void sendEvent(byte[] json) {
     ByteArrayOutputStream frame = new ByteArrayOutputStream(json.length + 8);
-    frame(frame, json);
+    frame(frame, json, json.length);
     try {
       write(false, frame.toByteArray());
     } catch (IOException e) {
@@ -143,10 +144,13 @@ final class Exchange {
     }
   }
 
-  /** Appends the event {@code data: <json>} and its blank line to {@code out}. */
-  static void frame(ByteArrayOutputStream out, byte[] json) {
+  /**
+   * Appends the event {@code data: <json>} and its blank line to {@code out}, {@code json} being
+   * {@code bytes[0, length)}.
+   */
+  static void frame(ByteArrayOutputStream out, byte[] json, int length) {
     out.write(SSE_DATA, 0, SSE_DATA.length);
-    out.write(json, 0, json.length);
+    out.write(json, 0, length);
     out.write(SSE_END, 0, SSE_END.length);
   }
 

@@ -45,6 +45,10 @@ public final class OpenAiServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    // Jetty's per-connection cache of header fields (1,024 entries, tens of KB a connection) pays
+    // only for clients that send many headers over long-lived connections; a burst of 500 new
+    // connections made it most of what the request threads allocated.
+    http.setHeaderCacheSize(0);
     connector = new PeekingServerConnector(jetty, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());

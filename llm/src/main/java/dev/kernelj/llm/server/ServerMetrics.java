@@ -4,6 +4,7 @@ import dev.kernelj.llm.serving.Completion;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.serving.ServingStats;
 import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -48,6 +49,7 @@ final class ServerMetrics {
   private final Counter requestSuccess;
   private final Histogram timeToFirstToken;
   private final Histogram interTokenLatency;
+  private final DistributionDataPoint modelInterTokenLatency; // its one series, found once
   private final Histogram endToEnd;
   private final Histogram requestPromptTokens;
   private final Histogram requestGenerationTokens;
@@ -99,6 +101,7 @@ final class ServerMetrics {
         histogram("time_to_first_token_seconds", "Time to first token.", TTFT_BUCKETS);
     interTokenLatency =
         histogram("inter_token_latency_seconds", "Time between output tokens.", ITL_BUCKETS);
+    modelInterTokenLatency = interTokenLatency.labelValues(model);
     endToEnd =
         histogram(
             "e2e_request_latency_seconds", "Request latency, arrival to finish.", E2E_BUCKETS);
@@ -138,7 +141,7 @@ final class ServerMetrics {
 
   /** Records one gap between successive deltas of a request. */
   void interTokenLatency(long nanos) {
-    interTokenLatency.labelValues(model).observe(nanos / 1e9);
+    modelInterTokenLatency.observe(nanos / 1e9);
   }
 
   /** Records a finished request. */

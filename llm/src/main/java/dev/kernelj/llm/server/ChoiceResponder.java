@@ -37,10 +37,7 @@ final class ChoiceResponder {
       List<Completion> done = run.run(exchange, format, metrics, state.pump());
       Usage usage = Usage.of(done, params.n());
       exchange.record().finished(done, usage);
-      if (params.includeUsage()) {
-        exchange.sendEvent(format.usageChunk(usage));
-      }
-      exchange.endEventStream();
+      exchange.endEventStream(params.includeUsage() ? format.usageChunk(usage) : null);
     }
   }
 }

@@ -22,6 +22,7 @@ import org.eclipse.jetty.util.Blocker;
 final class Exchange {
   private static final byte[] SSE_DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SSE_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SSE_DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final Request request;
   private final Response response;
@@ -164,8 +165,21 @@ final class Exchange {
 
   /** Sends OpenAI's {@code data: [DONE]} and ends the stream. */
   void endEventStream() {
+    endEventStream(null);
+  }
+
+  /**
+   * Sends the event {@code data: <lastJson>} (unless null) and OpenAI's {@code data: [DONE]}, in
+   * one write, and ends the stream.
+   */
+  void endEventStream(byte[] lastJson) {
+    ByteArrayOutputStream end = new ByteArrayOutputStream(256);
+    if (lastJson != null) {
+      frame(end, lastJson, lastJson.length);
+    }
+    end.writeBytes(SSE_DONE);
     try {
-      write(true, "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
+      write(true, end.toByteArray());
     } catch (IOException e) {
       throw new ClientGoneException(e);
     }

@@ -18,16 +18,13 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The choices of one HTTP request (prompts x n) in flight on the engine. {@link #run} hands them to
  * a {@link DeltaPump} thread, which reads every choice's deltas as they come ({@link #pump}) and,
- * when streaming, queues their chunks on the response's {@link EventWriter}; the handler thread
- * meanwhile sleeps, checks now and then that the client is still there, and returns the completions
- * in choice order once every choice has finished and its chunks are written. Closing it cancels
- * whatever has not finished, so a client that leaves, a write that fails or an error in between
- * frees the engine's work at once.
+ * when streaming, queues their chunks on the response's {@link EventWriter}; the pump's watch
+ * thread looks now and then whether the client is still there ({@link #watch}). The handler thread
+ * meanwhile sleeps, and returns the completions in choice order once every choice has finished and
+ * its chunks are written. Closing it cancels whatever has not finished, so a client that leaves, a
+ * write that fails or an error in between frees the engine's work at once.
  */
 final class ChoiceRun implements AutoCloseable {
-  /** Longest sleep of the handler thread before the client is checked again. */
-  private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
   /** Whether the run waits on its pump thread's queue (set and cleared by {@link DeltaPump}). */
   final AtomicBoolean queued = new AtomicBoolean();
 
@@ -44,6 +41,10 @@ final class ChoiceRun implements AutoCloseable {
   private Throwable pumpFailure;
   private boolean settled; // nothing more to read or write: the handler thread takes over
   private boolean closed;
+  private Exchange exchange;
+  private DeltaPump pump;
+  private volatile boolean clientGone;
+  private long writtenAtLastLook = -1; // the watch thread's
 
   private ChoiceRun(int count) {
     this.finished = new boolean[count];
@@ -79,25 +80,17 @@ final class ChoiceRun implements AutoCloseable {
       this.metrics = metrics;
       this.waiter = Thread.currentThread();
     }
+    this.exchange = exchange;
+    this.pump = pump;
     pump.register(this, handles);
-    long nextCheck = System.nanoTime() + CHECK_NANOS;
-    long written = -1;
-    while (!settled()) {
-      LockSupport.parkNanos(this, CHECK_NANOS);
+    while (!settled() && !clientGone) {
+      LockSupport.park(this); // until settled, or the watch saw the client leave
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
-      long now = System.nanoTime();
-      if (now - nextCheck >= 0 && !settled()) {
-        // A stream whose writes go through needs no look at the socket: if its client has left,
-        // a write fails soon.
-        long w = out == null ? -1 : out.written();
-        if ((out == null || w == written) && exchange.clientGone()) {
-          throw new ClientGoneException(null);
-        }
-        written = w;
-        nextCheck = now + CHECK_NANOS;
-      }
+    }
+    if (clientGone) {
+      throw new ClientGoneException(null);
     }
     if (out != null && out.failure() != null) {
       throw new ClientGoneException(out.failure());
@@ -197,6 +190,25 @@ final class ChoiceRun implements AutoCloseable {
     return settled;
   }
 
+  /**
+   * Looks whether the client has left (the pump's watch thread, every {@link
+   * DeltaPump#WATCH_MILLIS}); a stream whose writes go through needs no look at its socket: when
+   * its client leaves, a write fails.
+   */
+  void watch() {
+    synchronized (this) {
+      if (settled || closed) {
+        return;
+      }
+    }
+    long written = out == null ? -1 : out.written();
+    if ((out == null || written == writtenAtLastLook) && exchange.clientGone()) {
+      clientGone = true;
+      LockSupport.unpark(waiter);
+    }
+    writtenAtLastLook = written;
+  }
+
   private static Completion result(RequestHandle h) throws InterruptedException {
     try {
       return h.completion().get();
@@ -210,6 +222,9 @@ final class ChoiceRun implements AutoCloseable {
   public void close() {
     synchronized (this) {
       closed = true; // a pump thread still holding the run finishes first, and then leaves it
+    }
+    if (pump != null) {
+      pump.unregister(this);
     }
     for (int i = 0; i < handles.size(); i++) {
       if (!finished[i]) {

@@ -43,7 +43,7 @@ final class ChoiceRun implements AutoCloseable {
   private boolean closed;
   private Exchange exchange;
   private DeltaPump pump;
-  private volatile boolean clientGone;
+  private volatile boolean clientGone; // the watch thread saw the client leave
   private long writtenAtLastLook = -1; // the watch thread's
 
   private ChoiceRun(int count) {
@@ -75,13 +75,13 @@ final class ChoiceRun implements AutoCloseable {
       Exchange exchange, ChoiceFormat stream, ServerMetrics metrics, DeltaPump pump)
       throws InterruptedException {
     synchronized (this) {
+      this.exchange = exchange;
       this.format = stream;
       this.out = stream == null ? null : exchange.eventWriter(this::settle);
       this.metrics = metrics;
+      this.pump = pump;
       this.waiter = Thread.currentThread();
     }
-    this.exchange = exchange;
-    this.pump = pump;
     pump.register(this, handles);
     while (!settled() && !clientGone) {
       LockSupport.park(this); // until settled, or the watch saw the client leave

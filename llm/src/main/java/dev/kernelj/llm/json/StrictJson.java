@@ -158,32 +158,42 @@ public final class StrictJson {
       }
       case START_ARRAY -> {
         ArrayNode array = NODES.arrayNode();
-        while (parser.nextToken() != JsonToken.END_ARRAY) {
-          array.add(readValue(parser, JsonProblems.index(path, array.size()), errors));
+        for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+          // A scalar cannot fail: the path, a string per element of a long token-id prompt, is
+          // made only for values that can.
+          JsonNode scalar = scalar(parser, t);
+          array.add(
+              scalar != null
+                  ? scalar
+                  : readValue(parser, JsonProblems.index(path, array.size()), errors));
         }
         return array;
       }
-      case VALUE_STRING -> {
-        return TextNode.valueOf(parser.getText());
+      default -> {
+        JsonNode scalar = scalar(parser, token);
+        if (scalar == null) {
+          throw errors.at(path, "malformed JSON: unexpected " + token, null);
+        }
+        return scalar;
       }
-      case VALUE_NUMBER_INT -> {
-        return switch (parser.getNumberType()) {
-          case INT -> IntNode.valueOf(parser.getIntValue());
-          case LONG -> LongNode.valueOf(parser.getLongValue());
-          default -> BigIntegerNode.valueOf(parser.getBigIntegerValue());
-        };
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        return DecimalNode.valueOf(parser.getDecimalValue());
-      }
-      case VALUE_TRUE, VALUE_FALSE -> {
-        return BooleanNode.valueOf(token == JsonToken.VALUE_TRUE);
-      }
-      case VALUE_NULL -> {
-        return NullNode.getInstance();
-      }
-      default -> throw errors.at(path, "malformed JSON: unexpected " + token, null);
     }
+  }
+
+  /** The scalar value of {@code token}, the parser's current token; null when it is none. */
+  private static JsonNode scalar(JsonParser parser, JsonToken token) throws IOException {
+    return switch (token) {
+      case VALUE_STRING -> TextNode.valueOf(parser.getText());
+      case VALUE_NUMBER_INT ->
+          switch (parser.getNumberType()) {
+            case INT -> IntNode.valueOf(parser.getIntValue());
+            case LONG -> LongNode.valueOf(parser.getLongValue());
+            default -> BigIntegerNode.valueOf(parser.getBigIntegerValue());
+          };
+      case VALUE_NUMBER_FLOAT -> DecimalNode.valueOf(parser.getDecimalValue());
+      case VALUE_TRUE, VALUE_FALSE -> BooleanNode.valueOf(token == JsonToken.VALUE_TRUE);
+      case VALUE_NULL -> NullNode.getInstance();
+      default -> null;
+    };
   }
 
   /** A short description of a JSON value's kind for error messages: "a string", "an array", ... */

@@ -1,6 +1,5 @@
 package dev.kernelj.llm.server;
 
-import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -38,16 +37,21 @@ final class AccessLog {
       line.append(" completion_tokens=").append(r.completionTokens);
     }
     if (r.firstTokenNanos != 0) {
-      line.append(" ttft_ms=").append(millis(r.firstTokenNanos - exchange.startNanos()));
+      millis(line.append(" ttft_ms="), r.firstTokenNanos - exchange.startNanos());
     }
-    line.append(" total_ms=").append(millis(now - exchange.startNanos()));
+    millis(line.append(" total_ms="), now - exchange.startNanos());
     if (logPrompts && r.prompt != null) {
       line.append(" prompt=").append(Json.quoted(r.prompt));
     }
     sink.accept(line.toString());
   }
 
-  private static String millis(long nanos) {
-    return String.format(Locale.ROOT, "%.1f", Math.max(0, nanos) / 1e6);
+  /**
+   * Appends {@code nanos} as milliseconds with one decimal, rounded half up (String.format builds a
+   * locale's number symbols on every call: microseconds a line).
+   */
+  static StringBuilder millis(StringBuilder line, long nanos) {
+    long tenths = (Math.max(0, nanos) + 50_000) / 100_000;
+    return line.append(tenths / 10).append('.').append(tenths % 10);
   }
 }

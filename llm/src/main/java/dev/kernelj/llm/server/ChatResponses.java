@@ -83,21 +83,23 @@ final class ChatResponses implements ChoiceFormat {
   }
 
   @Override
-  public byte[] deltaChunk(int index, Delta d) {
+  public boolean writeDeltaChunk(int index, Delta d, JsonGenerator g) throws IOException {
     boolean hasText = !d.text().isEmpty();
     boolean hasLogprobs = withLogprobs && !d.logprobs().isEmpty();
     if (!hasText && !hasLogprobs && d.finishReason() == null) {
-      return null;
+      return false;
     }
-    return chunk(
+    writeChunk(
+        g,
         index,
-        g -> {
+        delta -> {
           if (hasText) {
-            g.writeStringField("content", d.text());
+            delta.writeStringField("content", d.text());
           }
         },
         hasLogprobs ? d.logprobs() : null,
         d.finishReason());
+    return true;
   }
 
   @Override
@@ -107,25 +109,32 @@ final class ChatResponses implements ChoiceFormat {
 
   private byte[] chunk(
       int index, Json.Writer delta, List<TokenLogprob> chunkLogprobs, FinishReason finish) {
-    return Json.bytes(
-        g -> {
-          g.writeStartObject();
-          chunk.write(g);
-          g.writeArrayFieldStart("choices");
-          g.writeStartObject();
-          g.writeNumberField("index", index);
-          g.writeObjectFieldStart("delta");
-          delta.write(g);
-          g.writeEndObject();
-          writeLogprobs(g, chunkLogprobs);
-          Json.stringOrNull(g, "finish_reason", finish == null ? null : finishReason(finish));
-          g.writeEndObject();
-          g.writeEndArray();
-          if (usageInChunks) {
-            g.writeNullField("usage");
-          }
-          g.writeEndObject();
-        });
+    return Json.bytes(g -> writeChunk(g, index, delta, chunkLogprobs, finish));
+  }
+
+  private void writeChunk(
+      JsonGenerator g,
+      int index,
+      Json.Writer delta,
+      List<TokenLogprob> chunkLogprobs,
+      FinishReason finish)
+      throws IOException {
+    g.writeStartObject();
+    chunk.write(g);
+    g.writeArrayFieldStart("choices");
+    g.writeStartObject();
+    g.writeNumberField("index", index);
+    g.writeObjectFieldStart("delta");
+    delta.write(g);
+    g.writeEndObject();
+    writeLogprobs(g, chunkLogprobs);
+    Json.stringOrNull(g, "finish_reason", finish == null ? null : finishReason(finish));
+    g.writeEndObject();
+    g.writeEndArray();
+    if (usageInChunks) {
+      g.writeNullField("usage");
+    }
+    g.writeEndObject();
   }
 
   private void writeLogprobs(JsonGenerator g, List<TokenLogprob> lps) throws IOException {

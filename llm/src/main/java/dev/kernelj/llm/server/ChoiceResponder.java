@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * Runs the choices of a chat or text completion and answers in the endpoint's {@link ChoiceFormat}:
- * a 200 event stream (chunks as deltas arrive, the usage chunk when asked for, {@code [DONE]}) or
- * one JSON body once every choice has finished. Submission comes first, so a rejected request still
- * gets its own status code.
+ * a 200 event stream (chunks as deltas arrive, written by the {@link DeltaPump}; the usage chunk
+ * when asked for, {@code [DONE]}) or one JSON body once every choice has finished. Submission comes
+ * first, so a rejected request still gets its own status code.
  */
 final class ChoiceResponder {
   private ChoiceResponder() {}
@@ -24,7 +24,7 @@ final class ChoiceResponder {
     ServerMetrics metrics = state.metrics();
     try (ChoiceRun run = ChoiceRun.submit(model.engine(), requests)) {
       if (!params.stream()) {
-        List<Completion> done = run.run(exchange, (i, d) -> {}, metrics);
+        List<Completion> done = run.run(exchange, null, metrics, state.pump());
         Usage usage = Usage.of(done, params.n());
         exchange.record().finished(done, usage);
         exchange.sendJson(200, format.whole(done, usage));
@@ -34,22 +34,10 @@ final class ChoiceResponder {
       for (byte[] chunk : format.openingChunks()) {
         exchange.sendEvent(chunk);
       }
-      List<Completion> done =
-          run.run(
-              exchange,
-              (i, d) -> {
-                byte[] chunk = format.deltaChunk(i, d);
-                if (chunk != null) {
-                  exchange.sendEvent(chunk);
-                }
-              },
-              metrics);
+      List<Completion> done = run.run(exchange, format, metrics, state.pump());
       Usage usage = Usage.of(done, params.n());
       exchange.record().finished(done, usage);
-      if (params.includeUsage()) {
-        exchange.sendEvent(format.usageChunk(usage));
-      }
-      exchange.endEventStream();
+      exchange.endEventStream(params.includeUsage() ? format.usageChunk(usage) : null);
     }
   }
 }

@@ -6,37 +6,50 @@ import dev.kernelj.llm.serving.FinishReason;
 import dev.kernelj.llm.serving.RequestHandle;
 import dev.kernelj.llm.serving.ServeRequest;
 import dev.kernelj.llm.serving.ServingEngine;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The choices of one HTTP request (prompts x n) in flight on the engine. {@link #run} reads every
- * choice's deltas as they come, hands them to a listener (the streaming writer, or nothing), checks
- * now and then that the client is still there, and returns the completions in choice order. Closing
- * it cancels whatever has not finished, so a client that leaves, a write that fails or an error in
- * between frees the engine's work at once.
+ * The choices of one HTTP request (prompts x n) in flight on the engine. {@link #run} hands them to
+ * a {@link DeltaPump} thread, which reads every choice's deltas as they come ({@link #pump}) and,
+ * when streaming, queues their chunks on the response's {@link EventWriter}; the pump's watch
+ * thread looks now and then whether the client is still there ({@link #watch}). The handler thread
+ * meanwhile sleeps, and returns the completions in choice order once every choice has finished and
+ * its chunks are written. Closing it cancels whatever has not finished, so a client that leaves, a
+ * write that fails or an error in between frees the engine's work at once.
  */
 final class ChoiceRun implements AutoCloseable {
-  /** Longest wait on one choice before the client is checked again. */
-  private static final long CHECK_MILLIS = 100;
-
-  /** Longest wait on one of several choices before the others are looked at again. */
-  private static final long ROTATE_MILLIS = 2;
-
-  /** Receives the deltas of each choice in order. */
-  @FunctionalInterface
-  interface Listener {
-    void onDelta(int choice, Delta delta);
-  }
+  /** Whether the run waits on its pump thread's queue (set and cleared by {@link DeltaPump}). */
+  final AtomicBoolean queued = new AtomicBoolean();
 
   private final List<RequestHandle> handles = new ArrayList<>();
   private final boolean[] finished;
+  private final long[] lastDelta;
+  private int live;
+  // Set by run() before the pump starts; then read and written by the pump under this lock.
+  private ChoiceFormat format; // null when the response is not streamed
+  private EventWriter out; // null when the response is not streamed
+  private ServerMetrics metrics;
+  private Thread waiter;
+  private int failedChoice = -1;
+  private Throwable pumpFailure;
+  private boolean settled; // nothing more to read or write: the handler thread takes over
+  private boolean closed;
+  private Exchange exchange;
+  private DeltaPump pump;
+  private volatile boolean clientGone; // the watch thread saw the client leave
+  private long writtenAtLastLook = -1; // the watch thread's
 
   private ChoiceRun(int count) {
     this.finished = new boolean[count];
+    this.lastDelta = new long[count];
+    this.live = count;
   }
 
   /** Submits every request; when one is rejected, cancels those already submitted and rethrows. */
@@ -53,48 +66,46 @@ final class ChoiceRun implements AutoCloseable {
     }
   }
 
-  /** Drives every choice to its end; see the class comment. */
-  List<Completion> run(Exchange exchange, Listener listener, ServerMetrics metrics)
+  /**
+   * Drives every choice to its end; see the class comment.
+   *
+   * @param stream where {@code format}'s delta chunks go; null to send nothing until the end
+   */
+  List<Completion> run(
+      Exchange exchange, ChoiceFormat stream, ServerMetrics metrics, DeltaPump pump)
       throws InterruptedException {
-    long[] lastDelta = new long[handles.size()];
-    int live = handles.size();
-    long nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHECK_MILLIS);
-    while (live > 0) {
-      for (int i = 0; i < handles.size(); i++) {
-        if (finished[i]) {
-          continue;
-        }
-        RequestHandle h = handles.get(i);
-        long wait = live == 1 ? CHECK_MILLIS : i == firstLive() ? ROTATE_MILLIS : 0;
-        for (Delta d = h.poll(wait, TimeUnit.MILLISECONDS);
-            d != null;
-            d = h.poll(0, TimeUnit.MILLISECONDS)) {
-          if (d.tokenIds().length > 0) {
-            if (lastDelta[i] != 0) {
-              metrics.interTokenLatency(d.nanoTime() - lastDelta[i]);
-            }
-            lastDelta[i] = d.nanoTime();
-          }
-          if (d.finishReason() != FinishReason.CANCELLED) {
-            listener.onDelta(i, d); // an aborted choice ends in an error, not a finish reason
-          }
-          if (d.finishReason() != null) {
-            finished[i] = true;
-            live--;
-            break;
-          }
-        }
-        if (!finished[i] && h.completion().isCompletedExceptionally()) {
-          result(h); // throws the engine's failure
-        }
+    synchronized (this) {
+      this.exchange = exchange;
+      this.format = stream;
+      this.out = stream == null ? null : exchange.eventWriter(this::settle);
+      this.metrics = metrics;
+      this.pump = pump;
+      this.waiter = Thread.currentThread();
+    }
+    pump.register(this, handles);
+    while (!settled() && !clientGone) {
+      LockSupport.park(this); // until settled, or the watch saw the client leave
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
       }
-      long now = System.nanoTime();
-      if (live > 0 && now >= nextCheck) {
-        if (exchange.clientGone()) {
-          throw new ClientGoneException(null);
-        }
-        nextCheck = now + TimeUnit.MILLISECONDS.toNanos(CHECK_MILLIS);
-      }
+    }
+    if (clientGone) {
+      throw new ClientGoneException(null);
+    }
+    if (out != null && out.failure() != null) {
+      throw new ClientGoneException(out.failure());
+    }
+    if (pumpFailure instanceof RuntimeException e) {
+      throw e;
+    }
+    if (pumpFailure instanceof Error e) {
+      throw e;
+    }
+    if (pumpFailure != null) {
+      throw new CompletionException(pumpFailure);
+    }
+    if (failedChoice >= 0) {
+      result(handles.get(failedChoice)); // throws the engine's failure
     }
     List<Completion> completions = new ArrayList<>();
     for (RequestHandle h : handles) {
@@ -109,13 +120,93 @@ final class ChoiceRun implements AutoCloseable {
     return completions;
   }
 
-  private int firstLive() {
-    for (int i = 0; i < finished.length; i++) {
-      if (!finished[i]) {
-        return i;
+  /**
+   * Reads every choice's new deltas, queues their chunks (made with the pump thread's {@code
+   * encoder}) and starts writing them (a pump thread, after the engine announced deltas); never
+   * throws: a failure settles the run for the handler.
+   */
+  synchronized void pump(EventEncoder encoder) {
+    if (settled || closed) {
+      return;
+    }
+    try {
+      for (int i = 0; i < handles.size() && failedChoice < 0; i++) {
+        if (!finished[i]) {
+          read(i, encoder);
+        }
+      }
+      if (out != null) {
+        out.flush();
+      }
+    } catch (Throwable t) {
+      pumpFailure = t; // the handler rethrows it: an error response as if it had thrown itself
+    }
+    settle();
+  }
+
+  private void read(int i, EventEncoder encoder) throws InterruptedException, IOException {
+    RequestHandle h = handles.get(i);
+    for (Delta d = h.poll(0, TimeUnit.NANOSECONDS); d != null; ) {
+      if (d.tokenIds().length > 0) {
+        if (lastDelta[i] != 0) {
+          metrics.interTokenLatency(d.nanoTime() - lastDelta[i]);
+        }
+        lastDelta[i] = d.nanoTime();
+      }
+      // an aborted choice ends in an error, not a finish reason
+      if (format != null && d.finishReason() != FinishReason.CANCELLED) {
+        encoder.encode(format, i, d, out);
+      }
+      if (d.finishReason() != null) {
+        finished[i] = true;
+        live--;
+        return;
+      }
+      d = h.poll(0, TimeUnit.NANOSECONDS);
+    }
+    if (h.completion().isCompletedExceptionally()) {
+      failedChoice = i; // its deltas before the failure are read
+    }
+  }
+
+  /**
+   * Hands the run back to the handler thread once nothing more will be read or written: every
+   * choice finished (or one failed, or the pump failed) and the chunks are written, or a write
+   * failed.
+   */
+  private synchronized void settle() {
+    if (settled || closed) {
+      return;
+    }
+    boolean done = (live == 0 || failedChoice >= 0) && (out == null || out.idle());
+    boolean failed = pumpFailure != null && (out == null || !out.writing());
+    if (done || failed || out != null && out.failure() != null) {
+      settled = true;
+      LockSupport.unpark(waiter);
+    }
+  }
+
+  private synchronized boolean settled() {
+    return settled;
+  }
+
+  /**
+   * Looks whether the client has left (the pump's watch thread, every {@link
+   * DeltaPump#WATCH_MILLIS}); a stream whose writes go through needs no look at its socket: when
+   * its client leaves, a write fails.
+   */
+  void watch() {
+    synchronized (this) {
+      if (settled || closed) {
+        return;
       }
     }
-    return -1;
+    long written = out == null ? -1 : out.written();
+    if ((out == null || written == writtenAtLastLook) && exchange.clientGone()) {
+      clientGone = true;
+      LockSupport.unpark(waiter);
+    }
+    writtenAtLastLook = written;
   }
 
   private static Completion result(RequestHandle h) throws InterruptedException {
@@ -129,6 +220,12 @@ final class ChoiceRun implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true; // a pump thread still holding the run finishes first, and then leaves it
+    }
+    if (pump != null) {
+      pump.unregister(this);
+    }
     for (int i = 0; i < handles.size(); i++) {
       if (!finished[i]) {
         handles.get(i).cancel();

@@ -84,7 +84,9 @@ final class CompletionPrompts {
     }
     int[] ids = new int[list.size()];
     for (int i = 0; i < ids.length; i++) {
-      long id = RequestFields.asLong(list.get(i), param + "[" + i + "]");
+      JsonNode item = list.get(i);
+      // the parameter's name is made only for an error: a string per id costs a long prompt
+      long id = item.isInt() ? item.intValue() : RequestFields.asLong(item, param + "[" + i + "]");
       if (id < 0 || id >= model.vocabSize()) {
         throw ApiException.badRequest(
             param,

@@ -105,12 +105,13 @@ final class CompletionResponses implements ChoiceFormat {
    * possible stop string): vLLM streams those too, and benchmarks time tokens by chunks.
    */
   @Override
-  public byte[] deltaChunk(int index, Delta d) {
+  public boolean writeDeltaChunk(int index, Delta d, JsonGenerator g) throws IOException {
     boolean hasTokens = d.tokenIds().length > 0;
     if (d.text().isEmpty() && !hasTokens && d.finishReason() == null) {
-      return null;
+      return false;
     }
-    return chunk(index, d.text(), withLogprobs && hasTokens ? d : null, d.finishReason());
+    writeChunk(g, index, d.text(), withLogprobs && hasTokens ? d : null, d.finishReason());
+    return true;
   }
 
   @Override
@@ -119,30 +120,33 @@ final class CompletionResponses implements ChoiceFormat {
   }
 
   private byte[] chunk(int index, String text, Delta withLogprobs, FinishReason finish) {
-    return Json.bytes(
-        g -> {
-          g.writeStartObject();
-          header.write(g);
-          g.writeArrayFieldStart("choices");
-          g.writeStartObject();
-          g.writeNumberField("index", index);
-          g.writeStringField("text", text);
-          if (withLogprobs == null) {
-            g.writeNullField("logprobs");
-          } else {
-            g.writeFieldName("logprobs");
-            textOffsets[index] =
-                logprobs.writeCompletion(
-                    g, withLogprobs.tokenIds(), withLogprobs.logprobs(), textOffsets[index]);
-          }
-          Json.stringOrNull(
-              g, "finish_reason", finish == null ? null : ChatResponses.finishReason(finish));
-          g.writeEndObject();
-          g.writeEndArray();
-          if (usageInChunks) {
-            g.writeNullField("usage");
-          }
-          g.writeEndObject();
-        });
+    return Json.bytes(g -> writeChunk(g, index, text, withLogprobs, finish));
+  }
+
+  private void writeChunk(
+      JsonGenerator g, int index, String text, Delta withLogprobs, FinishReason finish)
+      throws IOException {
+    g.writeStartObject();
+    header.write(g);
+    g.writeArrayFieldStart("choices");
+    g.writeStartObject();
+    g.writeNumberField("index", index);
+    g.writeStringField("text", text);
+    if (withLogprobs == null) {
+      g.writeNullField("logprobs");
+    } else {
+      g.writeFieldName("logprobs");
+      textOffsets[index] =
+          logprobs.writeCompletion(
+              g, withLogprobs.tokenIds(), withLogprobs.logprobs(), textOffsets[index]);
+    }
+    Json.stringOrNull(
+        g, "finish_reason", finish == null ? null : ChatResponses.finishReason(finish));
+    g.writeEndObject();
+    g.writeEndArray();
+    if (usageInChunks) {
+      g.writeNullField("usage");
+    }
+    g.writeEndObject();
   }
 }

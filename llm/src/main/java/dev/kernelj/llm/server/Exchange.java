@@ -2,6 +2,7 @@ package dev.kernelj.llm.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kernelj.llm.serving.Completion;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -21,6 +22,7 @@ import org.eclipse.jetty.util.Blocker;
 final class Exchange {
   private static final byte[] SSE_DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SSE_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SSE_DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final Request request;
   private final Response response;
@@ -84,7 +86,8 @@ final class Exchange {
       throw tooLarge(declared + " bytes");
     }
     try (InputStream in = Request.asInputStream(request)) {
-      byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+      // One byte past the declared length finds a body longer than declared (it is not read).
+      byte[] bytes = in.readNBytes(declared >= 0 ? (int) declared + 1 : maxBodyBytes + 1);
       if (bytes.length > maxBodyBytes) {
         throw tooLarge("more than " + maxBodyBytes + " bytes");
       }
@@ -128,23 +131,55 @@ final class Exchange {
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
   }
 
-  /** Sends {@code data: <json>} and a blank line, flushed. */
+  /**
+   * Sends {@code data: <json>} and a blank line, flushed. Not while the stream's {@link
+   * EventWriter} has a write in flight.
+   */
   void sendEvent(byte[] json) {
-    byte[] frame = new byte[SSE_DATA.length + json.length + SSE_END.length];
-    System.arraycopy(SSE_DATA, 0, frame, 0, SSE_DATA.length);
-    System.arraycopy(json, 0, frame, SSE_DATA.length, json.length);
-    System.arraycopy(SSE_END, 0, frame, SSE_DATA.length + json.length, SSE_END.length);
+    ByteArrayOutputStream frame = new ByteArrayOutputStream(json.length + 8);
+    frame(frame, json, json.length);
     try {
-      write(false, frame);
+      write(false, frame.toByteArray());
     } catch (IOException e) {
       throw new ClientGoneException(e);
     }
   }
 
+  /**
+   * Appends the event {@code data: <json>} and its blank line to {@code out}, {@code json} being
+   * {@code bytes[0, length)}.
+   */
+  static void frame(ByteArrayOutputStream out, byte[] json, int length) {
+    out.write(SSE_DATA, 0, SSE_DATA.length);
+    out.write(json, 0, length);
+    out.write(SSE_END, 0, SSE_END.length);
+  }
+
+  /**
+   * A writer of the event stream's chunks that does not block the thread that queues them (after
+   * {@link #startEventStream}); {@code onIdle} runs when its writes are done or one failed.
+   */
+  EventWriter eventWriter(Runnable onIdle) {
+    return new EventWriter(response, onIdle);
+  }
+
   /** Sends OpenAI's {@code data: [DONE]} and ends the stream. */
   void endEventStream() {
+    endEventStream(null);
+  }
+
+  /**
+   * Sends the event {@code data: <lastJson>} (unless null) and OpenAI's {@code data: [DONE]}, in
+   * one write, and ends the stream.
+   */
+  void endEventStream(byte[] lastJson) {
+    ByteArrayOutputStream end = new ByteArrayOutputStream(256);
+    if (lastJson != null) {
+      frame(end, lastJson, lastJson.length);
+    }
+    end.writeBytes(SSE_DONE);
     try {
-      write(true, "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
+      write(true, end.toByteArray());
     } catch (IOException e) {
       throw new ClientGoneException(e);
     }

@@ -27,7 +27,8 @@ public final class OpenAiServer implements AutoCloseable {
   private static final long WRITE_OUT_MILLIS = 5_000;
 
   private final ServerConfig config;
-  private final ServerState state = new ServerState();
+  private final DeltaPump pump;
+  private final ServerState state;
   private final Server jetty;
   private final PeekingServerConnector connector;
   private final ApiDispatcher dispatcher;
@@ -35,6 +36,8 @@ public final class OpenAiServer implements AutoCloseable {
 
   public OpenAiServer(ServerConfig config) {
     this.config = config;
+    this.pump = new DeltaPump(config.streamThreads());
+    this.state = new ServerState(pump);
     QueuedThreadPool threads = new QueuedThreadPool(config.maxThreads(), 8);
     threads.setName("kernelj-http");
     threads.setDaemon(true);
@@ -42,6 +45,10 @@ public final class OpenAiServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    // Jetty's per-connection cache of request header fields (a trie of 1,024 entries) cost each
+    // new connection ~18 KB here; it pays for clients that repeat many headers over long-lived
+    // connections, not for a burst of new connections that send a few.
+    http.setHeaderCacheSize(0);
     connector = new PeekingServerConnector(jetty, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());
@@ -132,6 +139,8 @@ public final class OpenAiServer implements AutoCloseable {
       jetty.stop();
     } catch (Exception e) {
       config.log().accept("kernelj: note: the HTTP server did not stop cleanly: " + e);
+    } finally {
+      pump.close();
     }
   }
 

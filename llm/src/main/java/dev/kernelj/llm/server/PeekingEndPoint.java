@@ -24,6 +24,7 @@ final class PeekingEndPoint extends SocketChannelEndPoint {
 
   private final Executor executor;
   private ByteBuffer stash; // flush mode; bytes read by a peek, not yet given to the connection
+  private ByteBuffer peek; // what a peek reads into: mostly nothing, so it is kept
 
   PeekingEndPoint(
       SocketChannel channel,
@@ -72,15 +73,18 @@ final class PeekingEndPoint extends SocketChannelEndPoint {
     if (isFillInterested() || (stash != null && stash.remaining() >= PEEK_BYTES)) {
       return false;
     }
-    ByteBuffer read = ByteBuffer.allocate(PEEK_BYTES);
+    if (peek == null) {
+      peek = ByteBuffer.allocate(PEEK_BYTES);
+    }
+    peek.clear();
     try {
-      int n = getChannel().read(read);
+      int n = getChannel().read(peek);
       if (n < 0) {
         return true;
       }
       if (n > 0) {
-        read.flip();
-        stash = stash == null ? read : concat(stash, read);
+        peek.flip();
+        stash = stash == null ? ByteBuffer.allocate(n).put(peek).flip() : concat(stash, peek);
       }
       return false;
     } catch (IOException e) {

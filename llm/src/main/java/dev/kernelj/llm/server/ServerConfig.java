@@ -13,7 +13,9 @@ import java.util.function.Consumer;
  * @param logPrompts whether access lines include the prompt text
  * @param graceMillis on shutdown, how long in-flight requests may take to finish before they are
  *     aborted
- * @param maxThreads most HTTP threads; each in-flight request holds one while it streams
+ * @param maxThreads most HTTP threads; each in-flight request holds one (asleep while it streams)
+ * @param streamThreads threads that read the engine's output and write the streams ({@link
+ *     DeltaPump})
  * @param log receives the access lines and the server's notes (one line each)
  */
 public record ServerConfig(
@@ -24,6 +26,7 @@ public record ServerConfig(
     boolean logPrompts,
     long graceMillis,
     int maxThreads,
+    int streamThreads,
     Consumer<String> log) {
   public static final int DEFAULT_MAX_BODY_BYTES = 32 << 20;
   public static final long DEFAULT_GRACE_MILLIS = 30_000;
@@ -33,7 +36,7 @@ public record ServerConfig(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is not in [0, 65535]");
     }
-    if (maxBodyBytes < 1 || graceMillis < 0 || maxThreads < 8) {
+    if (maxBodyBytes < 1 || graceMillis < 0 || maxThreads < 8 || streamThreads < 1) {
       throw new IllegalArgumentException(
           "max body bytes "
               + maxBodyBytes
@@ -41,12 +44,17 @@ public record ServerConfig(
               + graceMillis
               + " ms >= 0, max threads "
               + maxThreads
-              + " >= 8");
+              + " >= 8, stream threads "
+              + streamThreads
+              + " >= 1");
     }
     apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
   }
 
-  /** Local, port 8000, no key, 32 MiB bodies, prompts unlogged, 30 s grace, to stderr. */
+  /**
+   * Local, port 8000, no key, 32 MiB bodies, prompts unlogged, 30 s grace, stream threads by the
+   * cores ({@link DeltaPump#defaultThreads}), to stderr.
+   */
   public static ServerConfig defaults() {
     return new ServerConfig(
         "127.0.0.1",
@@ -56,41 +64,52 @@ public record ServerConfig(
         false,
         DEFAULT_GRACE_MILLIS,
         DEFAULT_MAX_THREADS,
+        DeltaPump.defaultThreads(),
         System.err::println);
   }
 
   public ServerConfig withHost(String h) {
     return new ServerConfig(
-        h, port, apiKey, maxBodyBytes, logPrompts, graceMillis, maxThreads, log);
+        h, port, apiKey, maxBodyBytes, logPrompts, graceMillis, maxThreads, streamThreads, log);
   }
 
   public ServerConfig withPort(int p) {
     return new ServerConfig(
-        host, p, apiKey, maxBodyBytes, logPrompts, graceMillis, maxThreads, log);
+        host, p, apiKey, maxBodyBytes, logPrompts, graceMillis, maxThreads, streamThreads, log);
   }
 
   public ServerConfig withApiKey(String k) {
-    return new ServerConfig(host, port, k, maxBodyBytes, logPrompts, graceMillis, maxThreads, log);
+    return new ServerConfig(
+        host, port, k, maxBodyBytes, logPrompts, graceMillis, maxThreads, streamThreads, log);
   }
 
   public ServerConfig withMaxBodyBytes(int b) {
-    return new ServerConfig(host, port, apiKey, b, logPrompts, graceMillis, maxThreads, log);
+    return new ServerConfig(
+        host, port, apiKey, b, logPrompts, graceMillis, maxThreads, streamThreads, log);
   }
 
   public ServerConfig withLogPrompts(boolean l) {
-    return new ServerConfig(host, port, apiKey, maxBodyBytes, l, graceMillis, maxThreads, log);
+    return new ServerConfig(
+        host, port, apiKey, maxBodyBytes, l, graceMillis, maxThreads, streamThreads, log);
   }
 
   public ServerConfig withGraceMillis(long g) {
-    return new ServerConfig(host, port, apiKey, maxBodyBytes, logPrompts, g, maxThreads, log);
+    return new ServerConfig(
+        host, port, apiKey, maxBodyBytes, logPrompts, g, maxThreads, streamThreads, log);
   }
 
   public ServerConfig withMaxThreads(int t) {
-    return new ServerConfig(host, port, apiKey, maxBodyBytes, logPrompts, graceMillis, t, log);
+    return new ServerConfig(
+        host, port, apiKey, maxBodyBytes, logPrompts, graceMillis, t, streamThreads, log);
+  }
+
+  public ServerConfig withStreamThreads(int t) {
+    return new ServerConfig(
+        host, port, apiKey, maxBodyBytes, logPrompts, graceMillis, maxThreads, t, log);
   }
 
   public ServerConfig withLog(Consumer<String> l) {
     return new ServerConfig(
-        host, port, apiKey, maxBodyBytes, logPrompts, graceMillis, maxThreads, l);
+        host, port, apiKey, maxBodyBytes, logPrompts, graceMillis, maxThreads, streamThreads, l);
   }
 }

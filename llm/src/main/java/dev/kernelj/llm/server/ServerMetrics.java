@@ -4,6 +4,8 @@ import dev.kernelj.llm.serving.Completion;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.serving.ServingStats;
 import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -48,6 +50,7 @@ final class ServerMetrics {
   private final Counter requestSuccess;
   private final Histogram timeToFirstToken;
   private final Histogram interTokenLatency;
+  private volatile Series series; // the model's series, looked up at the first use
   private final Histogram endToEnd;
   private final Histogram requestPromptTokens;
   private final Histogram requestGenerationTokens;
@@ -136,23 +139,50 @@ final class ServerMetrics {
         .register(registry);
   }
 
+  /**
+   * The data points of the model's series, looked up once: a label lookup builds a list and hashes
+   * it, on every token for the inter-token histogram. They appear in the exposition together, at
+   * the first request's first token.
+   */
+  private final class Series {
+    final DistributionDataPoint interTokenLatency =
+        ServerMetrics.this.interTokenLatency.labelValues(model);
+    final CounterDataPoint promptTokens = ServerMetrics.this.promptTokens.labelValues(model);
+    final CounterDataPoint generationTokens =
+        ServerMetrics.this.generationTokens.labelValues(model);
+    final DistributionDataPoint requestPromptTokens =
+        ServerMetrics.this.requestPromptTokens.labelValues(model);
+    final DistributionDataPoint requestGenerationTokens =
+        ServerMetrics.this.requestGenerationTokens.labelValues(model);
+    final DistributionDataPoint endToEnd = ServerMetrics.this.endToEnd.labelValues(model);
+  }
+
+  private Series series() {
+    Series s = series;
+    if (s == null) {
+      series = s = new Series(); // two threads may both make one: the same data points
+    }
+    return s;
+  }
+
   /** Records one gap between successive deltas of a request. */
   void interTokenLatency(long nanos) {
-    interTokenLatency.labelValues(model).observe(nanos / 1e9);
+    series().interTokenLatency.observe(nanos / 1e9);
   }
 
   /** Records a finished request. */
   void finished(Completion c) {
+    Series s = series();
     int generated = c.tokenIds().length;
-    promptTokens.labelValues(model).inc(c.promptTokens());
-    generationTokens.labelValues(model).inc(generated);
+    s.promptTokens.inc(c.promptTokens());
+    s.generationTokens.inc(generated);
     requestSuccess.labelValues(model, c.finishReason().name().toLowerCase(Locale.ROOT)).inc();
-    requestPromptTokens.labelValues(model).observe(c.promptTokens());
-    requestGenerationTokens.labelValues(model).observe(generated);
+    s.requestPromptTokens.observe(c.promptTokens());
+    s.requestGenerationTokens.observe(generated);
     if (c.firstTokenNanos() != 0) {
       timeToFirstToken.labelValues(model).observe((c.firstTokenNanos() - c.arrivalNanos()) / 1e9);
     }
-    endToEnd.labelValues(model).observe((c.finishNanos() - c.arrivalNanos()) / 1e9);
+    s.endToEnd.observe((c.finishNanos() - c.arrivalNanos()) / 1e9);
   }
 
   /** The Prometheus text exposition of every metric, the engine's state read now. */

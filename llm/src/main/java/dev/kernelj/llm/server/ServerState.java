@@ -1,13 +1,24 @@
 package dev.kernelj.llm.server;
 
 /**
- * What the handlers share: the served model once it is loaded, its metrics, and whether the server
- * is draining. Requests that need the model get a 503 while it loads and while the server stops.
+ * What the handlers share: the served model once it is loaded, its metrics, the threads that stream
+ * output, and whether the server is draining. Requests that need the model get a 503 while it loads
+ * and while the server stops.
  */
 final class ServerState {
+  private final DeltaPump pump;
   private volatile ServedModel model;
   private volatile ServerMetrics metrics;
   private volatile boolean draining;
+
+  ServerState(DeltaPump pump) {
+    this.pump = pump;
+  }
+
+  /** The threads that stream the generations' output. */
+  DeltaPump pump() {
+    return pump;
+  }
 
   void ready(ServedModel m) {
     metrics = new ServerMetrics(m.engine(), m.name());

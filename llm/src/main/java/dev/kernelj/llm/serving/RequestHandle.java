@@ -24,6 +24,15 @@ public interface RequestHandle {
   CompletableFuture<Completion> completion();
 
   /**
+   * Runs {@code listener} each time deltas are queued for this request and when it ends, instead of
+   * waking a thread blocked in {@link #poll}: for a consumer that reads many requests from a few
+   * threads (and then polls with a zero timeout). The listener runs on an engine thread, so it must
+   * be quick and must not block: it hands the reading to another thread. When deltas are queued or
+   * the request has ended already, it runs once at once too. Set it once, before reading.
+   */
+  void onDeltas(Runnable listener);
+
+  /**
    * Cancels the request: it stops within one scheduler step and its KV blocks go back to the pool.
    * Idempotent; a finished request is left as it is.
    */

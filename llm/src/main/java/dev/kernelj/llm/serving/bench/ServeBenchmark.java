@@ -27,20 +27,12 @@ public final class ServeBenchmark {
   /** Runs {@code w} against {@code engine}, whose token ids are below {@code vocab}. */
   public static ServeResult run(ServingEngine engine, int vocab, ServeWorkload w)
       throws InterruptedException {
-    Random random = new Random(w.seed());
-    int[] prefix = random.ints(w.prefixLen(), 0, vocab).toArray();
+    Drawn drawn = draw(w, vocab);
     List<ServeRequest> requests = new ArrayList<>();
-    double[] arrivals = new double[w.numPrompts()];
-    double at = 0;
     for (int i = 0; i < w.numPrompts(); i++) {
-      int[] prompt = java.util.Arrays.copyOf(prefix, prefix.length + w.draw(random, w.inputLen()));
-      for (int j = prefix.length; j < prompt.length; j++) {
-        prompt[j] = random.nextInt(vocab);
-      }
-      requests.add(request(prompt, w.draw(random, w.outputLen())));
-      arrivals[i] = at;
-      at += w.gap(random);
+      requests.add(request(drawn.prompts().get(i), drawn.outputLens()[i]));
     }
+    double[] arrivals = drawn.arrivals();
     warmUp(engine, vocab, w);
     ServingStats before = engine.stats();
     List<RequestHandle> handles = new ArrayList<>();
@@ -67,6 +59,40 @@ public final class ServeBenchmark {
     long end = System.nanoTime();
     return ServeResult.of(w, collect(handles), end - start, before, engine.stats());
   }
+
+  /**
+   * What {@code w} sends, drawn from its seed: each request's prompt (ids below {@code vocab}), its
+   * output length and its arrival in seconds from the start. The same workload over HTTP sends
+   * these.
+   */
+  public static Drawn draw(ServeWorkload w, int vocab) {
+    Random random = new Random(w.seed());
+    int[] prefix = random.ints(w.prefixLen(), 0, vocab).toArray();
+    List<int[]> prompts = new ArrayList<>();
+    int[] outputLens = new int[w.numPrompts()];
+    double[] arrivals = new double[w.numPrompts()];
+    double at = 0;
+    for (int i = 0; i < w.numPrompts(); i++) {
+      int[] prompt = java.util.Arrays.copyOf(prefix, prefix.length + w.draw(random, w.inputLen()));
+      for (int j = prefix.length; j < prompt.length; j++) {
+        prompt[j] = random.nextInt(vocab);
+      }
+      prompts.add(prompt);
+      outputLens[i] = w.draw(random, w.outputLen());
+      arrivals[i] = at;
+      at += w.gap(random);
+    }
+    return new Drawn(List.copyOf(prompts), outputLens, arrivals);
+  }
+
+  /**
+   * The requests of a workload.
+   *
+   * @param prompts each request's prompt token ids
+   * @param outputLens each request's tokens to generate (EOS ignored)
+   * @param arrivals each request's arrival, seconds after the first
+   */
+  public record Drawn(List<int[]> prompts, int[] outputLens, double[] arrivals) {}
 
   private static ServeRequest request(int[] prompt, int maxTokens) {
     return new ServeRequest(

@@ -13,8 +13,10 @@ import java.util.concurrent.locks.LockSupport;
  * consumer; the completion future; cancellation passed back to the engine.
  *
  * <p>Queuing a delta does not wake the reader: the scheduler thread queues a whole step's deltas
- * and {@link DeltaWakeups} wakes their readers from another thread ({@link #wake}). The last delta
- * and a failure wake the reader at once.
+ * (the last delta of a request that ends in the step included) and {@link DeltaWakeups} wakes their
+ * readers from another thread ({@link #wake}). A request that ends outside a step (cancelled,
+ * failed) wakes its reader at once. A reader is a thread blocked in {@link #poll}, or the {@link
+ * #onDeltas} listener.
  */
 final class ServingHandle implements RequestHandle {
   private final String id;
@@ -24,6 +26,7 @@ final class ServingHandle implements RequestHandle {
   private volatile boolean ended; // the last delta was queued, or the request failed
   private boolean drained; // the consumer has taken the last delta
   private volatile Thread reader; // the consumer while it waits in poll
+  private volatile Runnable listener; // woken instead of a reader when set
 
   ServingHandle(String id, Runnable canceller) {
     this.id = id;
@@ -98,6 +101,16 @@ final class ServingHandle implements RequestHandle {
   }
 
   @Override
+  public void onDeltas(Runnable l) {
+    listener = java.util.Objects.requireNonNull(l, "listener");
+    // Looked at after publishing the listener: a delta queued before a wake() that saw none is
+    // announced here.
+    if (!deltas.isEmpty() || ended) {
+      l.run();
+    }
+  }
+
+  @Override
   public void cancel() {
     if (!ended) {
       canceller.run();
@@ -111,19 +124,33 @@ final class ServingHandle implements RequestHandle {
     deltas.add(d);
   }
 
-  /** Unparks the reader if it waits (any thread). */
+  /** Runs the listener, or unparks the reader if it waits (any thread). */
   void wake() {
+    Runnable l = listener;
+    if (l != null) {
+      l.run();
+      return;
+    }
     Thread t = reader;
     if (t != null) {
       LockSupport.unpark(t);
     }
   }
 
+  /** Queues the last delta, completes, and wakes the reader at once. */
   void finish(Delta last, Completion result) {
+    finishInStep(last, result);
+    wake();
+  }
+
+  /**
+   * Queues the last delta and completes without waking the reader: the scheduler thread hands this
+   * handle to {@link DeltaWakeups} with the step's others.
+   */
+  void finishInStep(Delta last, Completion result) {
     deltas.add(last);
     ended = true;
     completion.complete(result);
-    wake();
   }
 
   void fail(RuntimeException error) {

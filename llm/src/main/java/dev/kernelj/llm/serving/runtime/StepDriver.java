@@ -2,6 +2,7 @@ package dev.kernelj.llm.serving.runtime;
 
 import dev.kernelj.llm.engine.EngineException;
 import dev.kernelj.llm.engine.SampledTokens;
+import dev.kernelj.llm.serving.Completion;
 import dev.kernelj.llm.serving.Delta;
 import dev.kernelj.llm.serving.ServingStats;
 import dev.kernelj.llm.serving.kv.BlockPool;
@@ -75,7 +76,7 @@ final class StepDriver {
     if (!live.contains(r)) {
       return;
     }
-    end(r, r.output.cancel(System.nanoTime()));
+    end(r, r.output.cancel(System.nanoTime()), false);
     publish();
   }
 
@@ -134,11 +135,11 @@ final class StepDriver {
     }
     Delta d = r.output.accept(token, result.logprobs[entry], now);
     if (d.finishReason() != null) {
-      end(r, d);
+      end(r, d, true);
     } else {
       r.handle.push(d);
-      pushed.add(r.handle);
     }
+    pushed.add(r.handle); // woken with the step's others, off this thread
   }
 
   private void account(long start) {
@@ -157,16 +158,24 @@ final class StepDriver {
     }
   }
 
-  private void end(RequestState r, Delta last) {
+  /**
+   * Ends {@code r} with {@code last}; within a step its reader is woken with the step's others,
+   * else at once.
+   */
+  private void end(RequestState r, Delta last, boolean inStep) {
     started(r);
     scheduler.finish(r.sequence);
     live.remove(r);
     publish(); // a caller that has its completion sees it counted out of the stats
     Sequence s = r.sequence;
-    r.handle.finish(
-        last,
+    Completion done =
         r.output.completion(
-            s.cachedPromptTokens(), r.arrivalNanos, r.firstTokenNanos, last.nanoTime()));
+            s.cachedPromptTokens(), r.arrivalNanos, r.firstTokenNanos, last.nanoTime());
+    if (inStep) {
+      r.handle.finishInStep(last, done);
+    } else {
+      r.handle.finish(last, done);
+    }
   }
 
   private void fail(RequestState r, RuntimeException error) {

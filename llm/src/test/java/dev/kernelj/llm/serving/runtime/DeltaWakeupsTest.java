@@ -13,12 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
  * Deltas are queued without waking their reader and woken once per step from another thread: a
  * reader parked in a long poll still gets each token within a step, a delta queued but never woken
- * is found when the poll times out (not lost), and the last delta wakes the reader at once.
+ * is found when the poll times out (not lost), and the last delta wakes the reader at once (within
+ * a step, with the step's others). A listener stands in for a reader.
  */
 class DeltaWakeupsTest {
   private static Delta token(int id) {
@@ -96,6 +98,37 @@ class DeltaWakeupsTest {
     List<Delta> all = read.get(5, TimeUnit.SECONDS);
     assertEquals(2, all.size());
     assertEquals(FinishReason.LENGTH, all.get(1).finishReason());
+  }
+
+  @Test
+  void aListenerRunsInsteadOfAReaderForQueuedWokenAndLastDeltas() throws Exception {
+    ServingHandle h = new ServingHandle("r", () -> {});
+    AtomicInteger runs = new AtomicInteger();
+    h.push(token(1));
+    h.onDeltas(runs::incrementAndGet);
+    assertEquals(1, runs.get(), "a delta queued before the listener is announced at once");
+    h.push(token(2));
+    h.wake();
+    assertEquals(2, runs.get());
+    h.finishInStep(last(), completion());
+    assertEquals(2, runs.get(), "a finish within a step waits for the step's wake-up");
+    h.wake();
+    assertEquals(3, runs.get());
+    assertEquals(1, h.poll(0, TimeUnit.SECONDS).tokenIds()[0]);
+    assertEquals(2, h.poll(0, TimeUnit.SECONDS).tokenIds()[0]);
+    assertEquals(FinishReason.LENGTH, h.poll(0, TimeUnit.SECONDS).finishReason());
+    assertNull(h.poll(0, TimeUnit.SECONDS));
+
+    ServingHandle ended = new ServingHandle("e", () -> {});
+    ended.fail(new IllegalStateException("boom"));
+    AtomicInteger told = new AtomicInteger();
+    ended.onDeltas(told::incrementAndGet);
+    assertEquals(1, told.get(), "a request that has ended is announced at once");
+  }
+
+  private static Completion completion() {
+    return new Completion(
+        new int[] {1, 2}, "", List.of(), FinishReason.LENGTH, 1, 0, 0, 0, 0, List.of());
   }
 
   @Test

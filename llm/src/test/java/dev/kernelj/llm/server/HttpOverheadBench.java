@@ -1,0 +1,249 @@
+package dev.kernelj.llm.server;
+
+import dev.kernelj.llm.engine.SamplingSettings;
+import dev.kernelj.llm.serving.ServingStats;
+import dev.kernelj.llm.serving.bench.Distribution;
+import dev.kernelj.llm.serving.bench.ServeBenchmark;
+import dev.kernelj.llm.serving.bench.ServeResult;
+import dev.kernelj.llm.serving.bench.ServeWorkload;
+import dev.kernelj.llm.serving.runtime.ContinuousBatchingEngine;
+import dev.kernelj.llm.serving.runtime.StandInEngine;
+import dev.kernelj.llm.tokenizer.Tokenizer;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * What HTTP costs the serving engine, with no GPU: the same workload ({@link ServeWorkload}, vLLM's
+ * random dataset) served by a {@link StandInEngine} whose steps take a fixed "device" time, once in
+ * process as {@code kernelj bench --serve} submits it ({@link ServeBenchmark}) and once through the
+ * real {@link OpenAiServer} driven by a lean streaming client ({@link SseLoadClient}: token-id
+ * prompts to {@code /v1/completions}, {@code ignore_eos}, streamed with usage, as {@code
+ * serve_bench.py} sends them). Prints each way's output tok/s, median TTFT and the engine's own
+ * step time (steps, host time per step), and over HTTP where the TTFT goes: client send to engine
+ * arrival, the engine's own TTFT, first token to the client's read (one JVM, one clock).
+ *
+ * <pre>
+ * java -cp 'bundle/lib/*:bundle/test/llm-test-classes' dev.kernelj.llm.server.HttpOverheadBench \
+ *     [--prompts 500] [--input-len 128] [--output-len 128] [--rate inf] [--step-us 4000]
+ *     [--token-ns 0] [--wait spin|sleep] [--rounds 3] [--mode both|local|http]
+ *     [--client-threads 2] [--max-num-seqs 256] [--max-num-batched-tokens 2048]
+ *     [--tokenizer DIR] [--access-log FILE]
+ * </pre>
+ */
+public final class HttpOverheadBench {
+  private static final int VOCAB = 128_256;
+
+  private HttpOverheadBench() {}
+
+  public static void main(String[] args) throws Exception {
+    BenchOptions o = BenchOptions.parse(args);
+    Tokenizer tokenizer = o.tokenizer() == null ? null : Tokenizer.fromDirectory(o.tokenizer());
+    ServeWorkload w =
+        new ServeWorkload(o.prompts(), o.inputLen(), o.outputLen(), 0, 0, o.rate(), 0, o.seed());
+    System.out.printf(
+        Locale.ROOT,
+        "%d prompts %d/%d at %s/s, step %d us + %d ns/token (%s), %d cores, %s tokenizer%n",
+        w.numPrompts(),
+        w.inputLen(),
+        w.outputLen(),
+        Double.isInfinite(o.rate()) ? "inf" : o.rate(),
+        o.stepMicros(),
+        o.tokenNanos(),
+        o.waitMode(),
+        Runtime.getRuntime().availableProcessors(),
+        tokenizer == null ? "no" : "a");
+    Figures local = null;
+    Figures http = null;
+    for (int round = 0; round < o.rounds(); round++) {
+      if (!o.mode().equals("http")) {
+        local = local(o, tokenizer, w);
+        System.out.println(local.line("in process", round));
+      }
+      if (!o.mode().equals("local")) {
+        http = http(o, tokenizer, w);
+        System.out.println(http.line("HTTP      ", round));
+      }
+    }
+    if (local != null && http != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "HTTP against in process (last round): %.1f %% of the output tok/s, step %+.3f ms,"
+              + " host per step %+.1f us, median TTFT %+.2f ms%n",
+          100 * http.tokensPerSecond() / local.tokensPerSecond(),
+          http.stepMs() - local.stepMs(),
+          http.hostMicrosPerStep() - local.hostMicrosPerStep(),
+          http.ttftMs().median() - local.ttftMs().median());
+    }
+  }
+
+  private static ContinuousBatchingEngine engine(BenchOptions o, Tokenizer t, ServeWorkload w) {
+    int len = Math.max(512, w.longestRequest());
+    int blocks = (o.prompts() + 256) * ((len + 15) / 16) + 1024;
+    return StandInEngine.open(
+        o.serving(),
+        t,
+        VOCAB,
+        len,
+        blocks,
+        TimeUnit.MICROSECONDS.toNanos(o.stepMicros()),
+        o.tokenNanos(),
+        o.waitMode());
+  }
+
+  private static Figures local(BenchOptions o, Tokenizer t, ServeWorkload w) throws Exception {
+    try (ContinuousBatchingEngine engine = engine(o, t, w)) {
+      ServeResult r = ServeBenchmark.run(engine, VOCAB, w);
+      return new Figures(
+          r.completed(),
+          r.unfinished(),
+          r.outputThroughput(),
+          r.ttftMs(),
+          r.itlMs(),
+          r.steps(),
+          r.meanStepMs(),
+          r.meanStepMs() * r.hostFraction() * 1e3,
+          null);
+    }
+  }
+
+  private static Figures http(BenchOptions o, Tokenizer t, ServeWorkload w) throws Exception {
+    PrintStream accessLog = new PrintStream(new FileOutputStream(o.accessLog()), true);
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Consumer<String> log =
+        line -> {
+          accessLog.println(line); // the server's cost of writing its log, as in production
+          lines.add(line);
+        };
+    try (ContinuousBatchingEngine engine = engine(o, t, w);
+        OpenAiServer server = new OpenAiServer(ServerConfig.defaults().withPort(0).withLog(log))) {
+      server.start();
+      RecordingEngine recording = new RecordingEngine(engine);
+      server.ready(
+          new ServedModel(
+              "bench",
+              recording,
+              t,
+              null,
+              SamplingSettings.greedy(),
+              VOCAB,
+              "stand-in",
+              System.currentTimeMillis() / 1000));
+      try (SseLoadClient client =
+          new SseLoadClient("127.0.0.1", server.port(), o.clientThreads())) {
+        String hostPort = "127.0.0.1:" + server.port();
+        warmUp(client, hostPort, w);
+        recording.clear();
+        lines.clear();
+        ServeBenchmark.Drawn drawn = ServeBenchmark.draw(w, VOCAB);
+        List<SseLoadClient.Call> calls = new ArrayList<>();
+        for (int i = 0; i < w.numPrompts(); i++) {
+          String body = body(drawn.prompts().get(i), drawn.outputLens()[i]);
+          calls.add(new SseLoadClient.Call(SseLoadClient.post("/v1/completions", hostPort, body)));
+        }
+        ServingStats before = engine.stats();
+        ThreadCpu cpu = ThreadCpu.now();
+        long start = System.nanoTime();
+        List<CompletableFuture<SseLoadClient.Call>> done = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+          long wait = start + (long) (drawn.arrivals()[i] * 1e9) - System.nanoTime();
+          if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+          }
+          done.add(client.send(calls.get(i)));
+        }
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+        long nanos = System.nanoTime() - start;
+        ServingStats after = engine.stats();
+        return HttpFigures.of(
+            calls,
+            nanos,
+            before,
+            after,
+            recording.byPrompt(drawn.prompts()),
+            List.copyOf(lines),
+            ThreadCpu.now().since(cpu, 8));
+      }
+    } finally {
+      accessLog.close();
+    }
+  }
+
+  /**
+   * As {@link ServeBenchmark} warms up in process: a batch as large as the workload's concurrency
+   * (at most 256) of short prompts whose output lengths differ by one; here it also brings the
+   * server's request path to compiled code.
+   */
+  private static void warmUp(SseLoadClient client, String hostPort, ServeWorkload w) {
+    int count = Math.min(256, w.numPrompts());
+    List<CompletableFuture<SseLoadClient.Call>> done = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int[] prompt = new java.util.Random(i).ints(8, 0, VOCAB).toArray();
+      String body = body(prompt, 2 + i);
+      done.add(
+          client.send(
+              new SseLoadClient.Call(SseLoadClient.post("/v1/completions", hostPort, body))));
+    }
+    for (CompletableFuture<SseLoadClient.Call> f : done) {
+      SseLoadClient.Call c = f.join();
+      if (c.error != null) {
+        throw new IllegalStateException("a warm-up request failed: " + c.error);
+      }
+    }
+  }
+
+  /** serve_bench.py's request body. */
+  private static String body(int[] prompt, int maxTokens) {
+    StringBuilder b = new StringBuilder(prompt.length * 7 + 200);
+    b.append("{\"model\":\"bench\",\"prompt\":[");
+    for (int i = 0; i < prompt.length; i++) {
+      b.append(i == 0 ? "" : ",").append(prompt[i]);
+    }
+    return b.append("],\"max_tokens\":")
+        .append(maxTokens)
+        .append(",\"temperature\":0,\"ignore_eos\":true,\"stream\":true,")
+        .append("\"stream_options\":{\"include_usage\":true}}")
+        .toString();
+  }
+
+  /**
+   * One way's figures.
+   *
+   * @param split over HTTP, where the median TTFT goes; null in process
+   */
+  record Figures(
+      int completed,
+      int failed,
+      double tokensPerSecond,
+      Distribution ttftMs,
+      Distribution itlMs,
+      long steps,
+      double stepMs,
+      double hostMicrosPerStep,
+      String split) {
+    String line(String where, int round) {
+      return String.format(
+          Locale.ROOT,
+          "%s round %d: %d ok, %d failed, %.0f out tok/s, TTFT median %.2f ms p99 %.2f, ITL"
+              + " median %.2f ms, %d steps of %.3f ms (host %.1f us)%s",
+          where,
+          round,
+          completed,
+          failed,
+          tokensPerSecond,
+          ttftMs.median(),
+          ttftMs.p99(),
+          itlMs.median(),
+          steps,
+          stepMs,
+          hostMicrosPerStep,
+          split == null ? "" : "\n    " + split);
+    }
+  }
+}

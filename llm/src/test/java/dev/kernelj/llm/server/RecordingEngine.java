@@ -1,0 +1,64 @@
+package dev.kernelj.llm.server;
+
+import dev.kernelj.llm.serving.RequestHandle;
+import dev.kernelj.llm.serving.ServeRequest;
+import dev.kernelj.llm.serving.ServingEngine;
+import dev.kernelj.llm.serving.ServingStats;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A {@link ServingEngine} that passes everything to another and keeps each submitted request's
+ * handle by its prompt, so a benchmark can look up the engine's own times of what it sent.
+ */
+final class RecordingEngine implements ServingEngine {
+  private final ServingEngine engine;
+  private final Map<String, RequestHandle> handles = new ConcurrentHashMap<>();
+
+  RecordingEngine(ServingEngine engine) {
+    this.engine = engine;
+  }
+
+  void clear() {
+    handles.clear();
+  }
+
+  /** The handle of each prompt, in order (null where none was submitted). */
+  List<RequestHandle> byPrompt(List<int[]> prompts) {
+    List<RequestHandle> out = new ArrayList<>();
+    for (int[] p : prompts) {
+      out.add(handles.get(Arrays.toString(p)));
+    }
+    return out;
+  }
+
+  @Override
+  public RequestHandle submit(ServeRequest request) {
+    RequestHandle h = engine.submit(request);
+    handles.put(Arrays.toString(request.promptIds()), h);
+    return h;
+  }
+
+  @Override
+  public ServingStats stats() {
+    return engine.stats();
+  }
+
+  @Override
+  public int maxModelLength() {
+    return engine.maxModelLength();
+  }
+
+  @Override
+  public void shutdown(long graceMillis) {
+    engine.shutdown(graceMillis);
+  }
+
+  @Override
+  public void close() {
+    engine.close();
+  }
+}

@@ -211,9 +211,9 @@ final class QuantGemmSource {
       #endif
       }
 
-      /* 4 consecutive x elements (8 bytes) as the B fragment pair, from global memory; zero past the row's end. */
-      template <typename T> __device__ __forceinline__ uint2 load_x(const T* row, int k, int kx) {
-        if (k < kx) return __ldg(reinterpret_cast<const uint2*>(row + k));
+      /* 4 consecutive x elements (8 bytes) as the B fragment pair, from global memory; zero outside the matrix. */
+      template <typename T> __device__ __forceinline__ uint2 load_x(const T* row, int k, int kx, bool has_row) {
+        if (has_row && k < kx) return __ldg(reinterpret_cast<const uint2*>(row + k));
         return make_uint2(0u, 0u);
       }
 
@@ -301,13 +301,15 @@ final class QuantGemmSource {
           stage_x<T>(xs, x, rows, kb_block * KT, len * KT, kx, stride, ldx);
           __syncthreads();
         }
-        /* Lanes of rows past m read the last real row (their mma columns are never stored): in shared memory when
-           staged, else in global memory. */
+        /* Staged: lanes of rows past m read the last real row (their mma columns are never stored). Not staged: the
+           row in global memory, and zeros past m. */
         const T* xr[MT];
+        bool has_row[MT];
       #pragma unroll
         for (int i = 0; i < MT; ++i) {
-          const int row = min(8 * i + g, rows - 1);
-          xr[i] = STAGED ? xs + row * stride + 4 * t : x + (long long)row * ldx + 4 * t;
+          has_row[i] = 8 * i + g < m;
+          xr[i] = STAGED ? xs + min(8 * i + g, rows - 1) * stride + 4 * t
+                         : x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 4 * t;
         }
 
         /* 4-bit: the code mmas sum into part[0], the offset mmas into part[1], so the step's two mmas do not wait for
@@ -355,22 +357,13 @@ final class QuantGemmSource {
                 const uint4 wv = buf[i];
                 if (kt + U < ke) buf[i] = load_w(wp + (size_t)(kt + U) * 32);
                 const int off = (kt - kb_block) * KT;
-                /* Not staged: a tile wholly inside the row loads without bounds checks (all but the last of a row
-                   whose length is not a multiple of the tile). */
                 uint2 xv[SPT][MT];
-                const bool inside = (kt + 1) * KT <= kx;
       #pragma unroll
                 for (int s = 0; s < SPT; ++s)
       #pragma unroll
-                  for (int r = 0; r < MT; ++r) {
-                    if (STAGED) {
-                      xv[s][r] = *reinterpret_cast<const uint2*>(xr[r] + off + 16 * s);
-                    } else if (inside) {
-                      xv[s][r] = __ldg(reinterpret_cast<const uint2*>(xr[r] + kt * KT + 16 * s));
-                    } else {
-                      xv[s][r] = load_x(xr[r], kt * KT + 16 * s, kx - 4 * t);
-                    }
-                  }
+                  for (int r = 0; r < MT; ++r)
+                    xv[s][r] = STAGED ? *reinterpret_cast<const uint2*>(xr[r] + off + 16 * s)
+                                      : load_x(xr[r], kt * KT + 16 * s, kx - 4 * t, has_row[r]);
                 auto step = [&](int s) {
                   unsigned a[4];
                   Dequant<T, BITS>::step(wv, s, gr, a);

@@ -16,8 +16,9 @@ package dev.kernelj.ops.kernels.quant;
  * block over all of k. Group boundaries are checked once per tile, so the group size must be a
  * multiple of the tile's 64 inputs; k is not split across blocks.
  *
- * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md): Llama-3-8B's gate/up (28672 x 4096) 27.2
- * against {@code qgemm}'s 37.9 us, down (4096 x 14336) 15.5 against 18.4.
+ * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md): Llama-3-8B's gate/up (28672 x 4096) 27.3
+ * against {@code qgemm}'s 39.7 us, down (4096 x 14336) 15.4 against 19.8, qkv (6144 x 4096) 8.8
+ * against 12.4.
  *
  * <p>Under {@code KJ_HOST_EMULATION} the copies are plain synchronous ones.
  */

@@ -73,13 +73,14 @@ static size_t staged_bytes(int m, int mt, int ktiles, int splits) {
   return (size_t)std::min(m, 8 * mt) * kj_q::x_stride((ktiles + splits - 1) / splits, 64) * 2;
 }
 static const size_t kProductionShared = 72 * 1024;  // QuantGemmSource.X_SHARED_MAX
+static const int kStreamXShared = 96 * 1024;         // QuantStreamSource.SHARED_MAX less its rings
 
 // The streaming one-row kernel (QuantStreamSource) as QuantGemmKernels declares it: RT row tiles a block.
 template <int RT>
 static Variant stream() {
   auto k = kj_qstream<bf16, RT, 8 / RT>;
   const int ring = kj_qs::RING_BYTES;
-  CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, ring + 96 * 1024));
+  CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, ring + kStreamXShared));
   char name[64];
   snprintf(name, sizeof name, "PRODUCTION qstream RT%d", RT);
   Variant v{name, RT, 256, 1, reinterpret_cast<Kern>(k), true};
@@ -264,7 +265,7 @@ int main(int argc, char** argv) {
           if (splits > most) break;
           if (splits > 1 && blocks1 * splits > 8 * g_sms) break;
           if (v.whole_k && splits > 1) break;
-          if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, v.whole_k ? 1 : splits) > (size_t)(v.ring ? 96 * 1024 : kMaxStagedBytes)) continue;
+          if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, v.whole_k ? 1 : splits) > (size_t)(v.ring ? kStreamXShared : kMaxStagedBytes)) continue;
           poison<<<256, 256, 0, g_stream>>>(out, (size_t)16 * s[0]);
           launch(v, p, splits, out, x, w[0], meta[0], partials, counters);
           CK(cudaStreamSynchronize(g_stream));

@@ -130,7 +130,8 @@ final class QuantStreamSource {
         __syncthreads();
         const T* xr = xs + 4 * t;  // every lane reads row 0: columns 2t, 2t + 1 of the mma's 8 are the same row
 
-        float acc[4] = {0.f, 0.f, 0.f, 0.f}, part[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
+        /* One mma column tile; part[0]: the code mmas, part[1]: the offset mmas (as qgemm's 4-bit chains). */
+        float acc[1][4] = {{0.f, 0.f, 0.f, 0.f}}, part[2][1][4] = {{{0.f, 0.f, 0.f, 0.f}}, {{0.f, 0.f, 0.f, 0.f}}};
         Group gr;
         gr.s0 = gr.s1 = 0.f;
         int sig = group_steps, reset = sig_start;  // the first tile opens its group
@@ -147,11 +148,7 @@ final class QuantStreamSource {
               for (int s = 0; s < SPT; ++s) xv[s] = *reinterpret_cast<const uint2*>(xr + off + 16 * s);
               if (sig == group_steps) {
                 /* Group boundary: fold the finished group in with its scales, then decode the next group's meta. */
-      #pragma unroll
-                for (int q = 0; q < 4; ++q) {
-                  acc[q] += (part[0][q] + part[1][q]) * (q < 2 ? gr.s0 : gr.s1);
-                  part[0][q] = part[1][q] = 0.f;
-                }
+                fold_group<1, 2>(acc, part, gr);
                 const uint2 mv = mslot[i * 32];
                 decode_group<T, 4>(gr, mv.x, mv.y, scale_bf16 != 0);
                 sig = reset;
@@ -161,21 +158,21 @@ final class QuantStreamSource {
               for (int s = 0; s < SPT; ++s) {
                 unsigned a[4];
                 Offset4<T>::codes(s == 0 ? wv.x : s == 1 ? wv.y : s == 2 ? wv.z : wv.w, a);
-                kj::mma<T>(part[0], a, xv[s].x, xv[s].y);
-                kj::mma<T>(part[1], gr.c, xv[s].x, xv[s].y);
+                kj::mma<T>(part[0][0], a, xv[s].x, xv[s].y);
+                kj::mma<T>(part[1][0], gr.c, xv[s].x, xv[s].y);
               }
               sig += SPT;
             }
           }
         }
-      #pragma unroll
-        for (int q = 0; q < 4; ++q) acc[q] += (part[0][q] + part[1][q]) * (q < 2 ? gr.s0 : gr.s1);
+        fold_group<1, 2>(acc, part, gr);
         cp_wait<0>();
         KJ_GRID_LAUNCH_DEPENDENTS();
-        /* acc[0], acc[2]: column 2t (x row 0) of weight rows g and g + 8. The warps' sums are added in a fixed order. */
+        /* acc[0][0], acc[0][2]: column 2t (x row 0) of weight rows g and g + 8. The warps' sums are added in a fixed
+           order. */
         if (t == 0) {
-          red[warp][g] = acc[0];
-          red[warp][g + 8] = acc[2];
+          red[warp][g] = acc[0][0];
+          red[warp][g + 8] = acc[0][2];
         }
         __syncthreads();
         if (threadIdx.x < RT * 16) {

@@ -94,15 +94,30 @@ public final class LlamaModel implements AutoCloseable {
       ops.rmsNormResidual(s.h, s.x, s.o, w.mlpNorm(), eps); // x += o; h [T, hidden]
       ops.linear(s.gateUp, s.h, w.wGateUp()); // [gate | up] [T, 2 * intermediate]
       ops.swiglu(s.act, s.gate, s.up); // act [T, intermediate]
-      ops.linear(s.o, s.act, w.wDown()); // o [T, hidden]
-      ops.residualAdd(s.x, s.o); // x [T, hidden]
+      ops.linear(s.o, s.act, w.wDown()); // o [T, hidden]: added into x by the next norm
     }
+    ops.residualAdd(s.x, s.o); // x [T, hidden]: the last layer's MLP output
 
     // ---- head: logits of every row, or only of the last token of a prefill
     int tokens = s.tokens();
     Tensor rows = s.logitRows() == tokens ? s.x : s.x.slice(0, tokens - 1, tokens); // [L, hidden]
     ops.rmsNorm(s.hLogits, rows, weights.finalNorm(), eps); // hLogits [L, hidden]
     ops.matmul(s.logits, s.hLogits, weights.lmHead()); // logits F32 [L, vocab]
+  }
+
+  /**
+   * {@code h = rmsNorm(x)} before layer {@code l}'s attention. From the second layer on, the
+   * previous layer's MLP output {@code o} is added into {@code x} first, by the same launch (the
+   * residual add folded into the norm: one kernel a layer less); after the last layer the forward
+   * pass adds it by itself. Both round {@code x + o} once to the activation dtype, so the bits are
+   * those of a separate add.
+   */
+  private void attentionNorm(Tensor h, Tensor x, Tensor o, int l, LayerWeights w) {
+    if (l == 0) {
+      ops.rmsNorm(h, x, w.attentionNorm(), eps);
+    } else {
+      ops.rmsNormResidual(h, x, o, w.attentionNorm(), eps);
+    }
   }
 
   /**
@@ -114,7 +129,7 @@ public final class LlamaModel implements AutoCloseable {
     int heads = config.numHeads();
     int kvHeads = config.numKvHeads();
     int headDim = config.headDim();
-    ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps); // h [T, hidden]
+    attentionNorm(s.h, s.x, s.o, l, w); // h [T, hidden]
     linear(s.q, s.h, w.wq(), w.bq()); // q [T, heads * headDim]
     linear(s.k, s.h, w.wk(), w.bk()); // k [T, kvHeads * headDim]
     linear(s.v, s.h, w.wv(), w.bv()); // v [T, kvHeads * headDim]
@@ -143,7 +158,7 @@ public final class LlamaModel implements AutoCloseable {
     int batch = s.tokens();
     int heads = config.numHeads();
     int headDim = config.headDim();
-    ops.rmsNorm(s.h, s.x, w.attentionNorm(), eps); // h [B, hidden]
+    attentionNorm(s.h, s.x, s.o, l, w); // h [B, hidden]
     linear(s.qkv, s.h, w.wqkv(), w.bqkv()); // qkv [B, (heads + 2 kvHeads) * headDim]
     Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
     Tensor q = s.q.view(batch, heads, headDim);
@@ -199,7 +214,7 @@ public final class LlamaModel implements AutoCloseable {
     ops.embedding(x, weights.embedding(), ids);
     for (int l = 0; l < config.numLayers(); l++) {
       LayerWeights w = weights.layers().get(l);
-      ops.rmsNorm(h, x, w.attentionNorm(), eps);
+      attentionNorm(h, x, o, l, w);
       linear(qkv, h, w.wqkv(), w.bqkv());
       Tensor q3 = q.view(t, heads, headDim);
       Tensor qkv3 = qkv.view(t, heads + 2 * config.numKvHeads(), headDim);
@@ -222,9 +237,9 @@ public final class LlamaModel implements AutoCloseable {
       ops.rmsNormResidual(h, x, o, w.mlpNorm(), eps);
       ops.linear(gateUp, h, w.wGateUp());
       ops.swiglu(act, gateUp.slice(1, 0, inter), gateUp.slice(1, inter, 2 * inter));
-      ops.linear(o, act, w.wDown());
-      ops.residualAdd(x, o);
+      ops.linear(o, act, w.wDown()); // added into x by the next norm
     }
+    ops.residualAdd(x, o);
     int rows = b.logitRows();
     if (rows > 0) {
       Tensor picked = s.hLogits.slice(0, 0, rows); // [L, hidden]: the sampled rows, gathered

@@ -163,14 +163,33 @@ async def client_share(base_url, model, items, t0, max_concurrency):
         return await asyncio.gather(*(one(session, *item) for item in items))
 
 
+def cpu_set(text):
+    """CPUs as taskset lists them: "0-7,12" -> {0, ..., 7, 12}; None for None."""
+    if not text:
+        return None
+    cpus = set()
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        cpus.update(range(int(low), int(high or low) + 1))
+    return cpus
+
+
+def pinned(cpus):
+    """A preexec_fn that keeps a child process on cpus (None: anywhere)."""
+    return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+
+
 def client_process(job):
+    *share, cpus = job
+    if cpus:
+        os.sched_setaffinity(0, cpus)
     try:
         import uvloop  # a faster event loop where installed (the GPU machine has it)
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
-    return asyncio.run(client_share(*job))
+    return asyncio.run(client_share(*share))
 
 
 def run_load(args, base_url, dataset):
@@ -187,7 +206,9 @@ def run_load(args, base_url, dataset):
                 await send(session, base_url, args.model, prompt[:8], 4)
 
     asyncio.run(warmup())
-    procs = max(1, min(args.client_procs or default_client_procs(len(dataset)), len(dataset)))
+    client_cpus = cpu_set(args.client_cpus)
+    procs = args.client_procs or default_client_procs(len(dataset), client_cpus)
+    procs = max(1, min(procs, len(dataset)))
     if args.max_concurrency:
         procs = min(procs, args.max_concurrency)  # each process keeps a cap of at least one
     offsets = arrival_offsets(len(dataset), args.request_rate, args.seed)
@@ -198,16 +219,18 @@ def run_load(args, base_url, dataset):
     context = multiprocessing.get_context("fork")
     with context.Pool(procs) as pool:
         t0 = time.monotonic() + 0.5  # every process is forked and waiting before the first send
-        jobs = [(base_url, args.model, items[p::procs], t0, caps[p]) for p in range(procs)]
+        jobs = [(base_url, args.model, items[p::procs], t0, caps[p], client_cpus) for p in range(procs)]
         shares = pool.map(client_process, jobs)
     done = sorted((r for share in shares for r in share), key=lambda r: r[0])
     duration = max(end for _, _, end in done) - t0
     return [r for _, r, _ in done], duration
 
 
-def default_client_procs(requests):
-    """One process per 64 requests, leaving two cores to the server, at most 12."""
-    return max(1, min(12, (os.cpu_count() or 4) - 2, math.ceil(requests / 64)))
+def default_client_procs(requests, cpus):
+    """One process per 64 requests, at most 12: on the client's CPUs when given, else leaving two
+    cores to the server."""
+    cores = len(cpus) if cpus else (os.cpu_count() or 4) - 2
+    return max(1, min(12, cores, math.ceil(requests / 64)))
 
 
 def report(args, results, duration, extra):
@@ -282,7 +305,8 @@ def start_server(args):
                "--served-model-name", args.model] + args.serve_arg
     started = time.perf_counter()
     log = open(args.server_log, "w")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True,
+                               preexec_fn=pinned(cpu_set(args.server_cpus)))
     first = process.stdout.readline().strip()
     if " at http" not in first:
         process.kill()
@@ -326,10 +350,25 @@ def http_bench(args):
         dataset = random_dataset(args.num_prompts, args.input_len, args.output_len, args.range_ratio,
                                  args.prefix_len, vocab_of(args), args.seed)
         results, duration = run_load(args, base_url, dataset)
-        return report(args, results, duration, extra)
     finally:
         if process is not None:
             stop_server(process)
+    if process is not None:
+        ttft = server_ttft(args.server_log)[args.warmup:]  # the warm-up requests came first
+        if ttft:
+            extra["server median TTFT, handler entry -> first token (ms)"] = round(percentile(ttft, 50), 2)
+    return report(args, results, duration, extra)
+
+
+def server_ttft(log):
+    """The TTFTs (ms) of the server's access lines for /v1/completions, from its handler's entry:
+    the client's TTFT less this is what the client and the network took."""
+    found = []
+    with open(log, errors="replace") as f:
+        for line in f:
+            if "/v1/completions" in line and " ttft_ms=" in line:
+                found.append(float(line.split(" ttft_ms=")[1].split()[0]))
+    return found
 
 
 # ---------------------------------------------------------------- the suite: in process and over HTTP
@@ -361,7 +400,7 @@ LOAD_DEFAULTS = {"range_ratio": 0.0, "prefix_len": 0, "request_rate": float("inf
 def kernelj(args, command, timeout):
     cmd = [args.java, *args.jvm_arg, "-cp", args.classpath, "dev.kernelj.llm.cli.KernelJ", *command]
     start = time.time()
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=pinned(cpu_set(args.server_cpus)))
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-3000:]}")
     return json.loads(r.stdout), time.time() - start
@@ -497,6 +536,8 @@ def main():
     p.add_argument("--warmup", type=int, default=2, help="short requests before the measured run")
     p.add_argument("--client-procs", type=int, default=0,
                    help="client processes sending the load (default: one per 64 requests, at most 12)")
+    p.add_argument("--client-cpus", help="CPUs of the client processes, as taskset lists them (0-7,12)")
+    p.add_argument("--server-cpus", help="CPUs of kernelj serve and of the suite's in-process runs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also write the result here")
     p.add_argument("--java", help="start kernelj (serve, bench) with this java")

@@ -1,5 +1,6 @@
 package dev.kernelj.llm.server;
 
+import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.serving.runtime.StandInEngine;
 import java.nio.file.Path;
@@ -10,7 +11,9 @@ import java.util.Set;
 
 /**
  * The command line of {@link HttpOverheadBench}: {@code --name value} pairs, each with a default
- * (the 1B shape's load: 500 prompts of 128/128 at once, 4 ms steps).
+ * (the 1B shape's load: 500 prompts of 128/128 at once, 4 ms steps). With {@code --model DIR} the
+ * engine is the real one on that model ({@code --device}, default cuda; {@code --max-model-len})
+ * and the step options do not apply.
  */
 record BenchOptions(
     int prompts,
@@ -27,7 +30,10 @@ record BenchOptions(
     int maxNumSeqs,
     int maxNumBatchedTokens,
     Path tokenizer,
-    String accessLog) {
+    String accessLog,
+    Path model,
+    Device device,
+    int maxModelLen) {
   private static final Set<String> NAMES =
       Set.of(
           "prompts",
@@ -44,7 +50,10 @@ record BenchOptions(
           "max-num-seqs",
           "max-num-batched-tokens",
           "tokenizer",
-          "access-log");
+          "access-log",
+          "model",
+          "device",
+          "max-model-len");
 
   static BenchOptions parse(String[] args) {
     Map<String, String> v = new HashMap<>();
@@ -76,14 +85,28 @@ record BenchOptions(
         Integer.parseInt(v.getOrDefault("max-num-seqs", "256")),
         Integer.parseInt(v.getOrDefault("max-num-batched-tokens", "2048")),
         v.containsKey("tokenizer") ? Path.of(v.get("tokenizer")) : null,
-        v.getOrDefault("access-log", "/dev/null"));
+        v.getOrDefault("access-log", "/dev/null"),
+        v.containsKey("model") ? Path.of(v.get("model")) : null,
+        Device.parse(v.getOrDefault("device", "cuda")),
+        Integer.parseInt(v.getOrDefault("max-model-len", "0")));
   }
 
+  /**
+   * The scheduler's options; with {@code --model} also the device and the model length, as {@code
+   * kernelj serve} and {@code bench --serve} take them.
+   */
   ServingOptions serving() {
-    return ServingOptions.builder()
-        .maxNumSeqs(maxNumSeqs)
-        .maxNumBatchedTokens(maxNumBatchedTokens)
-        .maxWaiting(Math.max(10_000, prompts))
-        .build();
+    ServingOptions.Builder b =
+        ServingOptions.builder()
+            .maxNumSeqs(maxNumSeqs)
+            .maxNumBatchedTokens(maxNumBatchedTokens)
+            .maxWaiting(Math.max(10_000, prompts));
+    if (model != null) {
+      b.device(device);
+      if (maxModelLen > 0) {
+        b.maxModelLen(maxModelLen);
+      }
+    }
+    return b.build();
   }
 }

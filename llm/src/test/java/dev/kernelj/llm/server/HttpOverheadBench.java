@@ -34,8 +34,12 @@ import java.util.function.Consumer;
  *     [--prompts 500] [--input-len 128] [--output-len 128] [--rate inf] [--step-us 4000]
  *     [--token-ns 0] [--wait spin|sleep] [--rounds 3] [--mode both|local|http]
  *     [--client-threads 2] [--max-num-seqs 256] [--max-num-batched-tokens 2048]
- *     [--tokenizer DIR] [--access-log FILE]
+ *     [--tokenizer DIR] [--access-log FILE] [--model DIR [--device cuda] [--max-model-len N]]
  * </pre>
+ *
+ * <p>With {@code --model} the engine is the real one on that model (on the GPU by default): the
+ * same comparison as {@code serve_bench.py --suite}, with this lean client in the server's JVM
+ * instead of Python client processes beside it, and the TTFT split on one clock.
  */
 public final class HttpOverheadBench {
   private static final int VOCAB = 128_256;
@@ -59,6 +63,10 @@ public final class HttpOverheadBench {
         o.waitMode(),
         Runtime.getRuntime().availableProcessors(),
         tokenizer == null ? "no" : "a");
+    if (o.model() != null) {
+      System.out.println(
+          "engine: the model in " + o.model() + " on " + o.device() + " (not the stand-in)");
+    }
     Figures local = null;
     Figures http = null;
     for (int round = 0; round < o.rounds(); round++) {
@@ -83,7 +91,11 @@ public final class HttpOverheadBench {
     }
   }
 
+  /** The stand-in engine, or with {@code --model} the real one on that model. */
   private static ContinuousBatchingEngine engine(BenchOptions o, Tokenizer t, ServeWorkload w) {
+    if (o.model() != null) {
+      return ContinuousBatchingEngine.open(o.model(), o.serving());
+    }
     int len = Math.max(512, w.longestRequest());
     int blocks = (o.prompts() + 256) * ((len + 15) / 16) + 1024;
     return StandInEngine.open(
@@ -97,9 +109,14 @@ public final class HttpOverheadBench {
         o.waitMode());
   }
 
+  /** Token ids of the random prompts are drawn below this. */
+  private static int vocab(ContinuousBatchingEngine engine) {
+    return engine.config() == null ? VOCAB : engine.config().vocabSize();
+  }
+
   private static Figures local(BenchOptions o, Tokenizer t, ServeWorkload w) throws Exception {
     try (ContinuousBatchingEngine engine = engine(o, t, w)) {
-      ServeResult r = ServeBenchmark.run(engine, VOCAB, w);
+      ServeResult r = ServeBenchmark.run(engine, vocab(engine), w);
       return new Figures(
           r.completed(),
           r.unfinished(),
@@ -129,19 +146,19 @@ public final class HttpOverheadBench {
           new ServedModel(
               "bench",
               recording,
-              t,
+              o.model() == null ? t : engine.tokenizer(),
               null,
               SamplingSettings.greedy(),
-              VOCAB,
-              "stand-in",
+              vocab(engine),
+              engine.deviceName(),
               System.currentTimeMillis() / 1000));
       try (SseLoadClient client =
           new SseLoadClient("127.0.0.1", server.port(), o.clientThreads())) {
         String hostPort = "127.0.0.1:" + server.port();
-        warmUp(client, hostPort, w);
+        warmUp(client, hostPort, w, vocab(engine), engine.maxModelLength());
         recording.clear();
         lines.clear();
-        ServeBenchmark.Drawn drawn = ServeBenchmark.draw(w, VOCAB);
+        ServeBenchmark.Drawn drawn = ServeBenchmark.draw(w, vocab(engine));
         List<SseLoadClient.Call> calls = new ArrayList<>();
         for (int i = 0; i < w.numPrompts(); i++) {
           String body = body(drawn.prompts().get(i), drawn.outputLens()[i]);
@@ -177,15 +194,16 @@ public final class HttpOverheadBench {
 
   /**
    * As {@link ServeBenchmark} warms up in process: a batch as large as the workload's concurrency
-   * (at most 256) of short prompts whose output lengths differ by one; here it also brings the
-   * server's request path to compiled code.
+   * (at most 256) of short prompts whose output lengths differ by one (within the model length);
+   * here it also brings the server's request path to compiled code.
    */
-  private static void warmUp(SseLoadClient client, String hostPort, ServeWorkload w) {
+  private static void warmUp(
+      SseLoadClient client, String hostPort, ServeWorkload w, int vocab, int maxModelLength) {
     int count = Math.min(256, w.numPrompts());
     List<CompletableFuture<SseLoadClient.Call>> done = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      int[] prompt = new java.util.Random(i).ints(8, 0, VOCAB).toArray();
-      String body = body(prompt, 2 + i);
+      int[] prompt = new java.util.Random(i).ints(8, 0, vocab).toArray();
+      String body = body(prompt, Math.min(2 + i, Math.max(2, maxModelLength - prompt.length)));
       done.add(
           client.send(
               new SseLoadClient.Call(SseLoadClient.post("/v1/completions", hostPort, body))));

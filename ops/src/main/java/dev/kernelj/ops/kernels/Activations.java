@@ -72,6 +72,8 @@ public final class Activations {
         const long long stride = (long long)gridDim.x * blockDim.x;
         const bool vec = cols % 8 == 0 && ldg % 8 == 0 && ldu % 8 == 0 && ldo % 8 == 0
             && kj::aligned16(out) && kj::aligned16(gate) && kj::aligned16(up);
+        KJ_GRID_WAIT();  // launched to overlap the kernel before (programmatic dependent launch)
+        KJ_GRID_LAUNCH_DEPENDENTS();
         if (vec) {
           const long long perRow = cols / 8, total = perRow * rows;
           for (long long g = tid; g < total; g += stride) {
@@ -246,7 +248,7 @@ public final class Activations {
     if (rows == 0 || cols == 0) {
       return;
     }
-    Launch l = LaunchMath.elementwise((long) rows * cols, stream);
+    Launch l = LaunchMath.elementwise((long) rows * cols, stream).overlappingPrevious();
     SWIGLU.get(gate.dtype()).launch(k, l, out, gate, up, rows, cols, ldg, ldu, ldo);
   }
 

@@ -14,12 +14,14 @@ import dev.kernelj.ops.Tensor;
  *
  * <p>How it runs ({@link #plan}): a row is read from memory once and kept in registers, up to
  * {@value #CHUNKS_PER_THREAD} 16-byte chunks of 8 elements per thread, all loads of a thread in
- * flight together (the weight's too), then one reduction and the writes. Rows of up to {@value
- * #WARP_ROW_MAX_COLS} elements take one warp each, four rows per block, reduced with warp shuffles
- * only; longer rows take one block of {@code ceil(cols / 8 / 4)} threads (128 for a hidden size of
- * 4096) with a shuffle plus a 32-float shared reduction. Rows that are not 16-byte aligned, not a
- * multiple of 8 long, or longer than 1024 threads' registers hold fall back to two passes over
- * global memory in the same kernel.
+ * flight together, then one reduction and the writes. The launch overlaps the kernel before
+ * (programmatic dependent launch): the weight's loads, which no earlier kernel writes, go out
+ * before the kernel waits for that one, and the kernel lets the next one start its own prologue at
+ * once. Rows of up to {@value #WARP_ROW_MAX_COLS} elements take one warp each, four rows per block,
+ * reduced with warp shuffles only; longer rows take one block of {@code ceil(cols / 8 / 4)} threads
+ * (128 for a hidden size of 4096) with a shuffle plus a 32-float shared reduction. Rows that are
+ * not 16-byte aligned, not a multiple of 8 long, or longer than 1024 threads' registers hold fall
+ * back to two passes over global memory in the same kernel.
  */
 public final class RmsNorm {
   private RmsNorm() {}
@@ -44,13 +46,17 @@ public final class RmsNorm {
     if (cols <= WARP_ROW_MAX_COLS) {
       int blocks = (int) (((long) rows + WARP_ROWS_PER_BLOCK - 1) / WARP_ROWS_PER_BLOCK);
       return new Plan(
-          Launch.grid(Math.max(1, blocks)).block(32 * WARP_ROWS_PER_BLOCK).on(stream),
+          Launch.grid(Math.max(1, blocks))
+              .block(32 * WARP_ROWS_PER_BLOCK)
+              .on(stream)
+              .overlappingPrevious(),
           WARP_ROWS_PER_BLOCK);
     }
     long chunks = (cols + 7L) / 8;
     long threads = (chunks + CHUNKS_PER_THREAD - 1) / CHUNKS_PER_THREAD;
     threads = Math.min(1024, Math.max(32, (threads + 31) / 32 * 32));
-    return new Plan(Launch.grid(Math.max(1, rows)).block((int) threads).on(stream), 1);
+    return new Plan(
+        Launch.grid(Math.max(1, rows)).block((int) threads).on(stream).overlappingPrevious(), 1);
   }
 
   /** {@code rows} rows of {@code cols}; x, out rows {@code ldx}, {@code ldo} elements apart. */

@@ -42,7 +42,17 @@ public final class RmsNormKernels {
         float ss = 0.f;
         if (in_registers) {
           float v[MAX_CHUNKS][8];
-          float a[MAX_CHUNKS][8];   // the residual, then the weight
+          float r[MAX_CHUNKS][8];   // the residual
+          float g[MAX_CHUNKS][8];   // the weight
+          /* The weight is never written by earlier kernels: its loads go out before the grid wait, so they overlap
+             the kernel before (programmatic dependent launch). */
+      #pragma unroll
+          for (int k = 0; k < MAX_CHUNKS; ++k) {
+            const int c = (lane + k * group) * 8;
+            if (c < cols) kj::load8(w + c, g[k]);
+          }
+          KJ_GRID_WAIT();
+          KJ_GRID_LAUNCH_DEPENDENTS();
           /* Every load of this thread first, so they are all in flight at once; out may be x, but each
              element is read and written by the same thread, reads first. */
       #pragma unroll
@@ -50,7 +60,7 @@ public final class RmsNormKernels {
             const int c = (lane + k * group) * 8;
             if (c < cols) {
               kj::load8(xr + c, v[k]);
-              if (FUSED) kj::load8(rr + c, a[k]); else kj::load8(w + c, a[k]);
+              if (FUSED) kj::load8(rr + c, r[k]);
             }
           }
       #pragma unroll
@@ -59,9 +69,8 @@ public final class RmsNormKernels {
             if (c < cols) {
               if (FUSED) {
       #pragma unroll
-                for (int e = 0; e < 8; ++e) v[k][e] = kj::round_as<T>(a[k][e] + v[k][e]);
+                for (int e = 0; e < 8; ++e) v[k][e] = kj::round_as<T>(r[k][e] + v[k][e]);
                 kj::store8(rr + c, v[k]);
-                kj::load8(w + c, a[k]);
               }
       #pragma unroll
               for (int e = 0; e < 8; ++e) ss += v[k][e] * v[k][e];
@@ -73,12 +82,14 @@ public final class RmsNormKernels {
             const int c = (lane + k * group) * 8;
             if (c < cols) {
       #pragma unroll
-              for (int e = 0; e < 8; ++e) v[k][e] = v[k][e] * inv * a[k][e];
+              for (int e = 0; e < 8; ++e) v[k][e] = v[k][e] * inv * g[k][e];
               kj::store8(o + c, v[k]);
             }
           }
           return;
         }
+        KJ_GRID_WAIT();
+        KJ_GRID_LAUNCH_DEPENDENTS();
         /* Two passes over global memory; each thread re-reads only the elements it wrote. */
         const bool vec = cols % 8 == 0 && kj::aligned16(xr) && kj::aligned16(o) && kj::aligned16(w) && (!FUSED || kj::aligned16(rr));
         if (vec) {

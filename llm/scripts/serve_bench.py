@@ -357,7 +357,20 @@ def http_bench(args):
         ttft = server_ttft(args.server_log)[args.warmup:]  # the warm-up requests came first
         if ttft:
             extra["server median TTFT, handler entry -> first token (ms)"] = round(percentile(ttft, 50), 2)
+        extra.update(server_steps(args.server_log))
     return report(args, results, duration, extra)
+
+
+def server_steps(log):
+    """The engine's mean step time and host share from the line kernelj serve logs when it stops
+    (its whole run, the warm-up's few steps included), under bench --serve's JSON keys."""
+    with open(log, errors="replace") as f:
+        for line in f:
+            if line.startswith("kernelj: stopped:") and " steps of " in line:
+                step = float(line.split(" steps of ")[1].split()[0])
+                host = float(line.split("(")[-1].split("%")[0]) / 100
+                return {"mean_step_ms": step, "host_fraction": host}
+    return {}
 
 
 def server_ttft(log):

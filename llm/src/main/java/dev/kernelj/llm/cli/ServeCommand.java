@@ -8,6 +8,7 @@ import dev.kernelj.llm.server.ShutdownSignals;
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.serving.ServingStats;
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -113,11 +114,30 @@ public final class ServeCommand implements Callable<Integer> {
                 + " s)");
         err.flush();
         server.shutdown();
+        err.println(stoppedLine(opened.engine().stats()));
+        err.flush();
       } finally {
         opened.engine().close();
       }
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * What the engine did while serving, for the log: requests, tokens and its steps (the mean step
+   * time is the figure to set beside {@code kernelj bench --serve}'s at the same load).
+   */
+  static String stoppedLine(ServingStats s) {
+    return String.format(
+        Locale.ROOT,
+        "kernelj: stopped: %d requests finished, %d prompt and %d generated tokens, %d steps of"
+            + " %.3f ms mean (%.1f%% host)",
+        s.finishedRequests(),
+        s.promptTokens(),
+        s.generationTokens(),
+        s.steps(),
+        s.meanStepMillis(),
+        100 * s.hostFraction());
   }
 
   /** Checks every value's range (a usage error naming the option), before anything starts. */

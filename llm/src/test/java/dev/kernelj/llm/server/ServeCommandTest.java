@@ -109,6 +109,9 @@ class ServeCommandTest {
       assertTrue(
           log.contains("\"POST /v1/completions\" 200 prompt_tokens=5 completion_tokens=60"), log);
       assertTrue(log.contains("kernelj: stopping"), log);
+      // the engine's summary, after the in-flight request finished: its 60 tokens are counted
+      assertTrue(
+          log.contains("kernelj: stopped: 1 requests finished, 5 prompt and 60 generated"), log);
     } finally {
       serve.destroyForcibly();
     }

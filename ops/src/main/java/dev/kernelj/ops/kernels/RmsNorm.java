@@ -14,14 +14,14 @@ import dev.kernelj.ops.Tensor;
  *
  * <p>How it runs ({@link #plan}): a row is read from memory once and kept in registers, up to
  * {@value #CHUNKS_PER_THREAD} 16-byte chunks of 8 elements per thread, all loads of a thread in
- * flight together, then one reduction and the writes. The launch overlaps the kernel before
- * (programmatic dependent launch): the weight's loads, which no earlier kernel writes, go out
- * before the kernel waits for that one, and the kernel lets the next one start its own prologue at
- * once. Rows of up to {@value #WARP_ROW_MAX_COLS} elements take one warp each, four rows per block,
- * reduced with warp shuffles only; longer rows take one block of {@code ceil(cols / 8 / 4)} threads
- * (128 for a hidden size of 4096) with a shuffle plus a 32-float shared reduction. Rows that are
- * not 16-byte aligned, not a multiple of 8 long, or longer than 1024 threads' registers hold fall
- * back to two passes over global memory in the same kernel.
+ * flight together (the weight's too), then one reduction and the writes. The launch overlaps the
+ * kernel before (programmatic dependent launch): it starts during that kernel's end, waits for it
+ * before it reads anything (the weight may be that kernel's output as well), and lets the next
+ * kernel start at once. Rows of up to {@value #WARP_ROW_MAX_COLS} elements take one warp each, four
+ * rows per block, reduced with warp shuffles only; longer rows take one block of {@code ceil(cols /
+ * 8 / 4)} threads (128 for a hidden size of 4096) with a shuffle plus a 32-float shared reduction.
+ * Rows that are not 16-byte aligned, not a multiple of 8 long, or longer than 1024 threads'
+ * registers hold fall back to two passes over global memory in the same kernel.
  */
 public final class RmsNorm {
   private RmsNorm() {}

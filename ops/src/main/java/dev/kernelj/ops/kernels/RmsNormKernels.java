@@ -44,23 +44,19 @@ public final class RmsNormKernels {
           float v[MAX_CHUNKS][8];
           float r[MAX_CHUNKS][8];   // the residual
           float g[MAX_CHUNKS][8];   // the weight
-          /* The weight is never written by earlier kernels: its loads go out before the grid wait, so they overlap
-             the kernel before (programmatic dependent launch). */
-      #pragma unroll
-          for (int k = 0; k < MAX_CHUNKS; ++k) {
-            const int c = (lane + k * group) * 8;
-            if (c < cols) kj::load8(w + c, g[k]);
-          }
+          /* Launched to overlap the kernel before (programmatic dependent launch): nothing is read before it is done,
+             since the weight may be that kernel's output too. */
           KJ_GRID_WAIT();
           KJ_GRID_LAUNCH_DEPENDENTS();
-          /* Every load of this thread first, so they are all in flight at once; out may be x, but each
-             element is read and written by the same thread, reads first. */
+          /* Every load of this thread first (the weight's with the row's), so they are all in flight at once; out may
+             be x, but each element is read and written by the same thread, reads first. */
       #pragma unroll
           for (int k = 0; k < MAX_CHUNKS; ++k) {
             const int c = (lane + k * group) * 8;
             if (c < cols) {
               kj::load8(xr + c, v[k]);
               if (FUSED) kj::load8(rr + c, r[k]);
+              kj::load8(w + c, g[k]);
             }
           }
       #pragma unroll

@@ -167,7 +167,6 @@ public final class ServeCommand implements Callable<Integer> {
         .withApiKey(apiKey)
         .withLogPrompts(logPrompts)
         .withGraceMillis((long) (shutdownGrace * 1000))
-        .withMaxThreads(handlerThreads())
         .withLog(
             line -> {
               synchronized (err) {
@@ -175,15 +174,6 @@ public final class ServeCommand implements Callable<Integer> {
                 err.flush();
               }
             });
-  }
-
-  /**
-   * Enough threads for every request the engine holds (running and waiting, each blocks one while
-   * it streams) and some to answer health, metrics and rejections meanwhile.
-   */
-  private int handlerThreads() {
-    long wanted = (long) scheduler.maxNumSeqs + maxWaiting + 64;
-    return (int) Math.max(ServerConfig.DEFAULT_MAX_THREADS, Math.min(wanted, 65_536));
   }
 
   private static String startupLine(

@@ -12,8 +12,9 @@ import org.eclipse.jetty.util.Callback;
 /**
  * The Jetty handler in front of the routes: checks the API key, finds the route, runs it on this
  * (blocking) thread, turns any failure into an OpenAI error response through {@link ApiErrors} (an
- * error event if a stream had begun), and writes the access line. Counts the requests in flight for
- * a graceful stop.
+ * error event if a stream had begun), and writes the access line. A route that {@linkplain
+ * Exchange#defer defers} its request (a generation, while the engine works on it) ends it later
+ * through {@link Exchange#finish}, the same way. Counts the requests in flight for a graceful stop.
  */
 final class ApiDispatcher extends Handler.Abstract {
   private static final String OPEN_PATH = "/health";
@@ -39,24 +40,40 @@ final class ApiDispatcher extends Handler.Abstract {
     // A generation may write nothing for a long time (queued, or a long non-streamed answer).
     request.addIdleTimeoutListener(timeout -> false);
     inFlight.incrementAndGet();
-    int status = 500;
+    exchange.finisher(failure -> finish(exchange, callback, failure));
+    Throwable failure = null;
     try {
       if (!exchange.path().equals(OPEN_PATH)) {
         checkKey(exchange);
       }
       routes.find(exchange.method(), exchange.path()).handle(exchange);
-      status = exchange.status();
-      callback.succeeded();
-    } catch (ClientGoneException gone) {
-      status = AccessLog.CLIENT_CLOSED;
-      callback.failed(gone);
-    } catch (Throwable failure) {
-      status = respond(exchange, failure, callback);
+      if (exchange.deferred()) {
+        return true; // ended later, on another thread, through exchange.finish
+      }
+    } catch (Throwable t) {
+      failure = t;
+    }
+    finish(exchange, callback, failure);
+    return true;
+  }
+
+  /** Completes the response ({@code failure} null) or answers with the failure, then logs it. */
+  private void finish(Exchange exchange, Callback callback, Throwable failure) {
+    int status = 500;
+    try {
+      if (failure == null) {
+        status = exchange.status();
+        callback.succeeded();
+      } else if (failure instanceof ClientGoneException gone) {
+        status = AccessLog.CLIENT_CLOSED;
+        callback.failed(gone);
+      } else {
+        status = respond(exchange, failure, callback);
+      }
     } finally {
       inFlight.decrementAndGet();
       accessLog.log(exchange, status);
     }
-    return true;
   }
 
   private int respond(Exchange exchange, Throwable failure, Callback callback) {

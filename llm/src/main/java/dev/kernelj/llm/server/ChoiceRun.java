@@ -13,16 +13,17 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 
 /**
- * The choices of one HTTP request (prompts x n) in flight on the engine. {@link #run} hands them to
- * a {@link DeltaPump} thread, which reads every choice's deltas as they come ({@link #pump}) and,
- * when streaming, queues their chunks on the response's {@link EventWriter}; the pump's watch
- * thread looks now and then whether the client is still there ({@link #watch}). The handler thread
- * meanwhile sleeps, and returns the completions in choice order once every choice has finished and
- * its chunks are written. Closing it cancels whatever has not finished, so a client that leaves, a
- * write that fails or an error in between frees the engine's work at once.
+ * The choices of one HTTP request (prompts x n) in flight on the engine. {@link #start} hands them
+ * to a {@link DeltaPump} thread, which reads every choice's deltas as they come ({@link #pump})
+ * and, when streaming, queues their chunks on the response's {@link EventWriter}; the pump's watch
+ * thread looks now and then whether the client is still there ({@link #watch}). No thread waits for
+ * the run meanwhile: once every choice has finished and its chunks are written (or the client left,
+ * or something failed) the run calls its {@code onSettled} once, and {@link #finish} then gives the
+ * completions in choice order, or throws what ended the run. Closing it cancels whatever has not
+ * finished, so a client that leaves, a write that fails or an error in between frees the engine's
+ * work at once.
  */
 final class ChoiceRun implements AutoCloseable {
   /** Whether the run waits on its pump thread's queue (set and cleared by {@link DeltaPump}). */
@@ -36,10 +37,11 @@ final class ChoiceRun implements AutoCloseable {
   private ChoiceFormat format; // null when the response is not streamed
   private EventWriter out; // null when the response is not streamed
   private ServerMetrics metrics;
-  private Thread waiter;
+  private Runnable onSettled;
+  private boolean fired; // onSettled has run
   private int failedChoice = -1;
   private Throwable pumpFailure;
-  private boolean settled; // nothing more to read or write: the handler thread takes over
+  private boolean settled; // nothing more to read or write: finish() takes over
   private boolean closed;
   private Exchange exchange;
   private DeltaPump pump;
@@ -67,26 +69,38 @@ final class ChoiceRun implements AutoCloseable {
   }
 
   /**
-   * Drives every choice to its end; see the class comment.
+   * Starts driving every choice to its end and returns; see the class comment.
    *
    * @param stream where {@code format}'s delta chunks go; null to send nothing until the end
+   * @param onSettled runs once, on a pump thread, the watch thread or the thread that completed the
+   *     last write, when the run is over: then {@link #finish}. It must not block.
    */
-  List<Completion> run(
-      Exchange exchange, ChoiceFormat stream, ServerMetrics metrics, DeltaPump pump)
-      throws InterruptedException {
+  void start(
+      Exchange exchange,
+      ChoiceFormat stream,
+      ServerMetrics metrics,
+      DeltaPump pump,
+      Runnable onSettled) {
     synchronized (this) {
       this.exchange = exchange;
       this.format = stream;
       this.out = stream == null ? null : exchange.eventWriter(this::settle);
       this.metrics = metrics;
       this.pump = pump;
-      this.waiter = Thread.currentThread();
+      this.onSettled = onSettled;
     }
     pump.register(this, handles);
-    while (!settled() && !clientGone) {
-      LockSupport.park(this); // until settled, or the watch saw the client leave
-      if (Thread.interrupted()) {
-        throw new InterruptedException();
+  }
+
+  /**
+   * The completions in choice order, once {@code onSettled} has run; throws {@link
+   * ClientGoneException} when the client left or a write failed, the engine's failure of a choice,
+   * or a 503 when the server aborted the request on its way down.
+   */
+  List<Completion> finish() throws InterruptedException {
+    synchronized (this) {
+      if (!fired) {
+        throw new IllegalStateException("the run has not settled");
       }
     }
     if (clientGone) {
@@ -170,9 +184,8 @@ final class ChoiceRun implements AutoCloseable {
   }
 
   /**
-   * Hands the run back to the handler thread once nothing more will be read or written: every
-   * choice finished (or one failed, or the pump failed) and the chunks are written, or a write
-   * failed.
+   * Ends the run for {@link #finish} once nothing more will be read or written: every choice
+   * finished (or one failed, or the pump failed) and the chunks are written, or a write failed.
    */
   private synchronized void settle() {
     if (settled || closed) {
@@ -182,12 +195,16 @@ final class ChoiceRun implements AutoCloseable {
     boolean failed = pumpFailure != null && (out == null || !out.writing());
     if (done || failed || out != null && out.failure() != null) {
       settled = true;
-      LockSupport.unpark(waiter);
+      fire();
     }
   }
 
-  private synchronized boolean settled() {
-    return settled;
+  /** Runs {@code onSettled}, the first time only. */
+  private synchronized void fire() {
+    if (!fired) {
+      fired = true;
+      onSettled.run();
+    }
   }
 
   /**
@@ -204,7 +221,7 @@ final class ChoiceRun implements AutoCloseable {
     long written = out == null ? -1 : out.written();
     if ((out == null || written == writtenAtLastLook) && exchange.clientGone()) {
       clientGone = true;
-      LockSupport.unpark(waiter);
+      fire();
     }
     writtenAtLastLook = written;
   }

@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
@@ -30,6 +32,8 @@ final class Exchange {
   private final long startNanos = System.nanoTime();
   private int status;
   private boolean committed;
+  private boolean deferred;
+  private Consumer<Throwable> finisher;
   private final AccessRecord record = new AccessRecord();
 
   Exchange(Request request, Response response, int maxBodyBytes) {
@@ -69,6 +73,40 @@ final class Exchange {
 
   boolean committed() {
     return committed;
+  }
+
+  /**
+   * What ends the request: its dispatcher's status, access line and completion ({@link #finish}).
+   */
+  void finisher(Consumer<Throwable> f) {
+    this.finisher = f;
+  }
+
+  /**
+   * Marks the request as going on after its handler returns: the dispatcher then leaves it open,
+   * and {@link #finish} ends it later, from any thread. A handler defers as its last step and
+   * throws nothing after.
+   */
+  void defer() {
+    deferred = true;
+  }
+
+  boolean deferred() {
+    return deferred;
+  }
+
+  /**
+   * Ends a deferred request: the response is complete when {@code failure} is null, else {@code
+   * failure} becomes the error response (an error event once a stream has begun), as if the handler
+   * had thrown it.
+   */
+  void finish(Throwable failure) {
+    finisher.accept(failure);
+  }
+
+  /** The server's threads, for work that may block (writing to a client). */
+  Executor executor() {
+    return request.getComponents().getExecutor();
   }
 
   /** The body as a JSON tree; 413 past the size limit, 400 when it is not strict JSON. */

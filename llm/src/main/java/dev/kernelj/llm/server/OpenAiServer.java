@@ -23,6 +23,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }</pre>
  */
 public final class OpenAiServer implements AutoCloseable {
+  /**
+   * Connections the listening socket queues before they are accepted (Linux caps it at
+   * net.core.somaxconn, 4096 by default).
+   */
+  static final int ACCEPT_QUEUE = 4096;
+
   /** After the grace period, how long handlers get to write their last bytes. */
   private static final long WRITE_OUT_MILLIS = 5_000;
 
@@ -56,7 +62,7 @@ public final class OpenAiServer implements AutoCloseable {
     // Room for a burst of connections: Java's default listen backlog is 50, and a SYN beyond it is
     // dropped and resent by the client after 1 s, then 3 s: 500 clients connecting at once waited
     // seconds before their requests reached the server (the kernel caps this at somaxconn).
-    connector.setAcceptQueueSize(config.maxThreads());
+    connector.setAcceptQueueSize(ACCEPT_QUEUE);
     jetty.addConnector(connector);
     jetty.setStopTimeout(1000);
     dispatcher = new ApiDispatcher(routes(), config);

@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  * @param logPrompts whether access lines include the prompt text
  * @param graceMillis on shutdown, how long in-flight requests may take to finish before they are
  *     aborted
- * @param maxThreads most HTTP threads; each in-flight request holds one (asleep while it streams)
+ * @param maxThreads most HTTP threads: they read requests and write whole answers and the ends of
+ *     streams; a request holds none while the engine works on it ({@link ChoiceResponder})
  * @param streamThreads threads that read the engine's output and write the streams ({@link
  *     DeltaPump})
  * @param log receives the access lines and the server's notes (one line each)

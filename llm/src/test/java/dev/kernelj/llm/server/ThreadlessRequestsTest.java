@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class ThreadlessRequestsTest {
   private static final int VOCAB = 1000;
   private static final int REQUESTS = 48;
-  private static final int TOKENS = 300;
+  private static final int TOKENS =
+      1000; // 2 s at 2 ms steps: every request arrives while the first still runs
 
   @Test
   void moreGenerationsRunAtOnceThanTheServerHasThreads() throws Exception {

@@ -51,22 +51,25 @@ public final class HttpOverheadBench {
     Tokenizer tokenizer = o.tokenizer() == null ? null : Tokenizer.fromDirectory(o.tokenizer());
     ServeWorkload w =
         new ServeWorkload(o.prompts(), o.inputLen(), o.outputLen(), 0, 0, o.rate(), 0, o.seed());
+    String engine =
+        o.model() != null
+            ? "the model in " + o.model() + " on " + o.device()
+            : String.format(
+                Locale.ROOT,
+                "stand-in steps of %d us + %d ns/token (%s), %s tokenizer",
+                o.stepMicros(),
+                o.tokenNanos(),
+                o.waitMode(),
+                tokenizer == null ? "no" : "a");
     System.out.printf(
         Locale.ROOT,
-        "%d prompts %d/%d at %s/s, step %d us + %d ns/token (%s), %d cores, %s tokenizer%n",
+        "%d prompts %d/%d at %s/s, %d cores; engine: %s%n",
         w.numPrompts(),
         w.inputLen(),
         w.outputLen(),
         Double.isInfinite(o.rate()) ? "inf" : o.rate(),
-        o.stepMicros(),
-        o.tokenNanos(),
-        o.waitMode(),
         Runtime.getRuntime().availableProcessors(),
-        tokenizer == null ? "no" : "a");
-    if (o.model() != null) {
-      System.out.println(
-          "engine: the model in " + o.model() + " on " + o.device() + " (not the stand-in)");
-    }
+        engine);
     Figures local = null;
     Figures http = null;
     for (int round = 0; round < o.rounds(); round++) {

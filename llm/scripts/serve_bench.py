@@ -354,34 +354,28 @@ def http_bench(args):
         if process is not None:
             stop_server(process)
     if process is not None:
-        ttft = server_ttft(args.server_log)[args.warmup:]  # the warm-up requests came first
-        if ttft:
-            extra["server median TTFT, handler entry -> first token (ms)"] = round(percentile(ttft, 50), 2)
-        extra.update(server_steps(args.server_log))
+        extra.update(server_figures(args.server_log, args.warmup))
     return report(args, results, duration, extra)
 
 
-def server_steps(log):
-    """The engine's mean step time and host share from the line kernelj serve logs when it stops
-    (its whole run, the warm-up's few steps included), under bench --serve's JSON keys."""
-    with open(log, errors="replace") as f:
-        for line in f:
-            if line.startswith("kernelj: stopped:") and " steps of " in line:
-                step = float(line.split(" steps of ")[1].split()[0])
-                host = float(line.split("(")[-1].split("%")[0]) / 100
-                return {"mean_step_ms": step, "host_fraction": host}
-    return {}
-
-
-def server_ttft(log):
-    """The TTFTs (ms) of the server's access lines for /v1/completions, from its handler's entry:
-    the client's TTFT less this is what the client and the network took."""
-    found = []
+def server_figures(log, warmup):
+    """What the server's log says of the run, in one read: the median TTFT of its access lines for
+    /v1/completions, from its handler's entry, past the warmup requests that came first (the
+    client's TTFT less this is what the client and the network took); and the engine's mean step
+    time and host share from the line kernelj serve logs when it stops (its whole run, the
+    warm-up's few steps included), under bench --serve's JSON keys."""
+    ttft, figures = [], {}
     with open(log, errors="replace") as f:
         for line in f:
             if "/v1/completions" in line and " ttft_ms=" in line:
-                found.append(float(line.split(" ttft_ms=")[1].split()[0]))
-    return found
+                ttft.append(float(line.split(" ttft_ms=")[1].split()[0]))
+            elif line.startswith("kernelj: stopped:") and " steps of " in line:
+                figures["mean_step_ms"] = float(line.split(" steps of ")[1].split()[0])
+                figures["host_fraction"] = float(line.split("(")[-1].split("%")[0]) / 100
+    ttft = ttft[warmup:]
+    if ttft:
+        figures["server median TTFT, handler entry -> first token (ms)"] = round(percentile(ttft, 50), 2)
+    return figures
 
 
 # ---------------------------------------------------------------- the suite: in process and over HTTP

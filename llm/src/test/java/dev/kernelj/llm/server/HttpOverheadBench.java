@@ -14,8 +14,9 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -135,7 +136,8 @@ public final class HttpOverheadBench {
 
   private static Figures http(BenchOptions o, Tokenizer t, ServeWorkload w) throws Exception {
     PrintStream accessLog = new PrintStream(new FileOutputStream(o.accessLog()), true);
-    List<String> lines = new CopyOnWriteArrayList<>();
+    // Not a CopyOnWriteArrayList: each line would copy all before it, on the server's threads.
+    Queue<String> lines = new ConcurrentLinkedQueue<>();
     Consumer<String> log =
         line -> {
           accessLog.println(line); // the server's cost of writing its log, as in production

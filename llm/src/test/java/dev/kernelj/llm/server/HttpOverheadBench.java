@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * prompts to {@code /v1/completions}, {@code ignore_eos}, streamed with usage, as {@code
  * serve_bench.py} sends them). Prints each way's output tok/s, median TTFT and the engine's own
  * step time (steps, host time per step), and over HTTP where the TTFT goes: client send to engine
- * arrival, the engine's own TTFT, first token to the client's read (one JVM, one clock).
+ * arrival (split at the client's socket write of the request), the engine's own TTFT, first token
+ * to the client's read (one JVM, one clock).
  *
  * <pre>
  * java -cp 'bundle/lib/*:bundle/test/llm-test-classes' dev.kernelj.llm.server.HttpOverheadBench \

@@ -1,6 +1,7 @@
 package dev.kernelj.llm.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kernelj.llm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,12 +16,42 @@ final class CompletionPrompts {
   static final int MAX_PROMPTS = 1024;
 
   /**
-   * One prompt.
-   *
-   * @param text its text, as {@code echo} returns it
-   * @param ids its tokens
+   * One prompt: its tokens, and its text as {@code echo} and {@code --log-prompts} show it. A
+   * prompt of token ids is decoded only when its text is asked for: most requests (a benchmark's,
+   * an agent's) never ask, and decoding every prompt cost each of them a pass over its tokens on
+   * the request thread.
    */
-  record Prompt(String text, int[] ids) {}
+  static final class Prompt {
+    private final int[] ids;
+    private final Tokenizer decoder; // decodes the ids when the text is asked for
+    private String text;
+
+    /** A prompt given as text. */
+    Prompt(String text, int[] ids) {
+      this.text = text;
+      this.ids = ids;
+      this.decoder = null;
+    }
+
+    /** A prompt given as token ids, decoded by {@code tokenizer} when asked (none: no text). */
+    private Prompt(int[] ids, Tokenizer tokenizer) {
+      this.ids = ids;
+      this.decoder = tokenizer;
+      this.text = tokenizer == null ? "" : null;
+    }
+
+    int[] ids() {
+      return ids;
+    }
+
+    /** The prompt's text (special tokens kept when it was given as ids). */
+    synchronized String text() {
+      if (text == null) {
+        text = decoder.decode(ids, false);
+      }
+      return text;
+    }
+  }
 
   private CompletionPrompts() {}
 
@@ -101,7 +132,6 @@ final class CompletionPrompts {
       }
       ids[i] = (int) id;
     }
-    String text = model.tokenizer() == null ? "" : model.tokenizer().decode(ids, false);
-    return new Prompt(text, ids);
+    return new Prompt(ids, model.tokenizer());
   }
 }

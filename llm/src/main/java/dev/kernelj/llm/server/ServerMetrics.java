@@ -1,6 +1,7 @@
 package dev.kernelj.llm.server;
 
 import dev.kernelj.llm.serving.Completion;
+import dev.kernelj.llm.serving.FinishReason;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.serving.ServingStats;
 import io.prometheus.metrics.config.EscapingScheme;
@@ -15,6 +16,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -51,6 +53,10 @@ final class ServerMetrics {
   private final Histogram timeToFirstToken;
   private final Histogram interTokenLatency;
   private volatile Series series; // the model's series, looked up at the first use
+  private volatile DistributionDataPoint ttft; // looked up at the first first token
+  // Looked up at each reason's first use: a label lookup builds a list and hashes it.
+  private final AtomicReferenceArray<CounterDataPoint> successByReason =
+      new AtomicReferenceArray<>(FinishReason.values().length);
   private final Histogram endToEnd;
   private final Histogram requestPromptTokens;
   private final Histogram requestGenerationTokens;
@@ -165,6 +171,28 @@ final class ServerMetrics {
     return s;
   }
 
+  /**
+   * The TTFT series, looked up at its first observation (not with {@link Series}: it appears in the
+   * exposition only once a request has had a first token).
+   */
+  private DistributionDataPoint ttft() {
+    DistributionDataPoint p = ttft;
+    if (p == null) {
+      ttft = p = timeToFirstToken.labelValues(model); // two threads may both look: the same point
+    }
+    return p;
+  }
+
+  /** The success counter of requests that finished for {@code reason}, looked up once. */
+  private CounterDataPoint success(FinishReason reason) {
+    CounterDataPoint p = successByReason.get(reason.ordinal());
+    if (p == null) {
+      p = requestSuccess.labelValues(model, reason.name().toLowerCase(Locale.ROOT));
+      successByReason.set(reason.ordinal(), p);
+    }
+    return p;
+  }
+
   /** Records one gap between successive deltas of a request. */
   void interTokenLatency(long nanos) {
     series().interTokenLatency.observe(nanos / 1e9);
@@ -176,11 +204,11 @@ final class ServerMetrics {
     int generated = c.tokenIds().length;
     s.promptTokens.inc(c.promptTokens());
     s.generationTokens.inc(generated);
-    requestSuccess.labelValues(model, c.finishReason().name().toLowerCase(Locale.ROOT)).inc();
+    success(c.finishReason()).inc();
     s.requestPromptTokens.observe(c.promptTokens());
     s.requestGenerationTokens.observe(generated);
     if (c.firstTokenNanos() != 0) {
-      timeToFirstToken.labelValues(model).observe((c.firstTokenNanos() - c.arrivalNanos()) / 1e9);
+      ttft().observe((c.firstTokenNanos() - c.arrivalNanos()) / 1e9);
     }
     s.endToEnd.observe((c.finishNanos() - c.arrivalNanos()) / 1e9);
   }

@@ -50,6 +50,8 @@ final class HttpFigures {
     int n = calls.size();
     double[] ttft = new double[n];
     double[] toEngine = new double[n];
+    double[] clientSend = new double[n];
+    double[] serverIntake = new double[n];
     double[] inEngine = new double[n];
     double[] toClient = new double[n];
     int gaps = 0;
@@ -75,6 +77,8 @@ final class HttpFigures {
       if (h != null && h.completion().isDone() && !h.completion().isCompletedExceptionally()) {
         Completion done = h.completion().join();
         toEngine[split] = (done.arrivalNanos() - c.sendNanos) / 1e6;
+        clientSend[split] = (c.writtenNanos - c.sendNanos) / 1e6;
+        serverIntake[split] = (done.arrivalNanos() - c.writtenNanos) / 1e6;
         inEngine[split] = (done.firstTokenNanos() - done.arrivalNanos()) / 1e6;
         toClient[split] = (c.firstNanos - done.firstTokenNanos()) / 1e6;
         split++;
@@ -86,10 +90,16 @@ final class HttpFigures {
     String where =
         String.format(
             Locale.ROOT,
-            "TTFT medians: send -> engine %.2f ms (p90 %.2f), engine's own %.2f ms, first token -> client read"
-                + " %.2f ms (p99 %.2f); handler entry -> first token (access log) %.2f ms",
+            "TTFT medians: send -> engine %.2f ms (p90 %.2f; in the client, send -> request written"
+                + " %.2f, p90 %.2f; then written -> engine %.2f, p90 %.2f), engine's own %.2f ms,"
+                + " first token -> client read %.2f ms (p99 %.2f); handler entry -> first token"
+                + " (access log) %.2f ms",
             Distribution.of(toEngine, split).median(),
             percentile(toEngine, split, 90),
+            Distribution.of(clientSend, split).median(),
+            percentile(clientSend, split, 90),
+            Distribution.of(serverIntake, split).median(),
+            percentile(serverIntake, split, 90),
             Distribution.of(inEngine, split).median(),
             Distribution.of(toClient, split).median(),
             Distribution.of(toClient, split).p99(),

@@ -14,8 +14,9 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -27,7 +28,8 @@ import java.util.function.Consumer;
  * prompts to {@code /v1/completions}, {@code ignore_eos}, streamed with usage, as {@code
  * serve_bench.py} sends them). Prints each way's output tok/s, median TTFT and the engine's own
  * step time (steps, host time per step), and over HTTP where the TTFT goes: client send to engine
- * arrival, the engine's own TTFT, first token to the client's read (one JVM, one clock).
+ * arrival (split at the client's socket write of the request), the engine's own TTFT, first token
+ * to the client's read (one JVM, one clock).
  *
  * <pre>
  * java -cp 'bundle/lib/*:bundle/test/llm-test-classes' dev.kernelj.llm.server.HttpOverheadBench \
@@ -135,7 +137,8 @@ public final class HttpOverheadBench {
 
   private static Figures http(BenchOptions o, Tokenizer t, ServeWorkload w) throws Exception {
     PrintStream accessLog = new PrintStream(new FileOutputStream(o.accessLog()), true);
-    List<String> lines = new CopyOnWriteArrayList<>();
+    // Not a CopyOnWriteArrayList: each line would copy all before it, on the server's threads.
+    Queue<String> lines = new ConcurrentLinkedQueue<>();
     Consumer<String> log =
         line -> {
           accessLog.println(line); // the server's cost of writing its log, as in production

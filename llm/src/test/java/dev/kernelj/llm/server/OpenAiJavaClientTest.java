@@ -335,6 +335,44 @@ class OpenAiJavaClientTest {
     return true;
   }
 
+  /**
+   * Prompts of token ids are decoded only when their text is needed: echo returns each prompt's
+   * decoding (special tokens kept) before its continuation, whole and streamed.
+   */
+  @Test
+  void completionsEchoTokenIdPromptsAsTheirText() throws Exception {
+    int[] first = oracle.textIds("tokens in");
+    int[] second = oracle.textIds("other tokens");
+    List<List<Long>> prompts =
+        List.of(
+            java.util.Arrays.stream(first).asLongStream().boxed().toList(),
+            java.util.Arrays.stream(second).asLongStream().boxed().toList());
+    CompletionCreateParams params =
+        CompletionCreateParams.builder()
+            .model(TestServer.MODEL_NAME)
+            .prompt(CompletionCreateParams.Prompt.ofArrayOfTokenArrays(prompts))
+            .echo(true)
+            .maxTokens(3)
+            .temperature(0.0)
+            .build();
+    List<CompletionChoice> choices = client.completions().create(params).choices();
+    String[] expected = new String[2];
+    int i = 0;
+    for (int[] ids : new int[][] {first, second}) {
+      expected[i] = oracle.tokenizer().decode(ids, false) + oracle.greedy(ids, 3).text();
+      assertEquals(expected[i], choices.get(i).text());
+      i++;
+    }
+    StringBuilder[] streamed = {new StringBuilder(), new StringBuilder()};
+    try (StreamResponse<Completion> stream = client.completions().createStreaming(params)) {
+      stream.stream()
+          .flatMap(c -> c.choices().stream())
+          .forEach(c -> streamed[(int) c.index()].append(c.text()));
+    }
+    assertEquals(expected[0], streamed[0].toString());
+    assertEquals(expected[1], streamed[1].toString());
+  }
+
   @Test
   void completionsStreamTheSameText() {
     CompletionCreateParams params =

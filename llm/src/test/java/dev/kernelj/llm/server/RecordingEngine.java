@@ -4,8 +4,8 @@ import dev.kernelj.llm.serving.RequestHandle;
 import dev.kernelj.llm.serving.ServeRequest;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.serving.ServingStats;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RecordingEngine implements ServingEngine {
   private final ServingEngine engine;
-  private final Map<String, RequestHandle> handles = new ConcurrentHashMap<>();
+  // Keyed by the prompt's ids (an IntBuffer compares its contents): their text, Arrays.toString,
+  // was
+  // a string of ~800 characters per request, built and hashed on the server's request thread and so
+  // counted as the server's cost.
+  private final Map<IntBuffer, RequestHandle> handles = new ConcurrentHashMap<>();
 
   RecordingEngine(ServingEngine engine) {
     this.engine = engine;
@@ -30,7 +34,7 @@ final class RecordingEngine implements ServingEngine {
   List<RequestHandle> byPrompt(List<int[]> prompts) {
     List<RequestHandle> out = new ArrayList<>();
     for (int[] p : prompts) {
-      out.add(handles.get(Arrays.toString(p)));
+      out.add(handles.get(IntBuffer.wrap(p)));
     }
     return out;
   }
@@ -38,7 +42,7 @@ final class RecordingEngine implements ServingEngine {
   @Override
   public RequestHandle submit(ServeRequest request) {
     RequestHandle h = engine.submit(request);
-    handles.put(Arrays.toString(request.promptIds()), h);
+    handles.put(IntBuffer.wrap(request.promptIds()), h);
     return h;
   }
 

@@ -26,6 +26,7 @@ final class SseLoadClient implements AutoCloseable {
     final byte[] request;
     final CompletableFuture<Call> done = new CompletableFuture<>();
     long sendNanos;
+    long writtenNanos; // the last byte of the request handed to the socket
     long firstNanos;
     long lastNanos;
     long endNanos;
@@ -176,7 +177,12 @@ final class SseLoadClient implements AutoCloseable {
 
     private void write(SseResponse conn) throws IOException {
       conn.channel.write(conn.out);
-      conn.key.interestOps(conn.out.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+      if (conn.out.hasRemaining()) {
+        conn.key.interestOps(SelectionKey.OP_WRITE);
+      } else {
+        conn.call.writtenNanos = System.nanoTime();
+        conn.key.interestOps(SelectionKey.OP_READ);
+      }
     }
 
     private void read(SseResponse conn) throws IOException {

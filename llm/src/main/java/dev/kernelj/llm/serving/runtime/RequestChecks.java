@@ -62,10 +62,9 @@ final class RequestChecks {
       throw invalid("stop strings need the model's tokenizer.json, which this model has not");
     }
     long total = (long) prompt.length + r.maxTokens();
-    String asked = "the prompt of " + prompt.length + " tokens + max tokens " + r.maxTokens();
     if (total > m.maxModelLen()) {
       throw tooLong(
-          asked + " = " + total + " exceeds the model length of " + m.maxModelLen() + " tokens");
+          asked(r) + " = " + total + " exceeds the model length of " + m.maxModelLen() + " tokens");
     }
     // The last generated token is never fed back, so it needs no cache slot.
     long blocks = (total - 1 + m.blockSize() - 1) / m.blockSize();
@@ -74,12 +73,17 @@ final class RequestChecks {
           String.format(
               java.util.Locale.ROOT,
               "%s needs %d KV blocks of %d tokens, but the whole pool has %d (%d tokens)",
-              asked,
+              asked(r),
               blocks,
               m.blockSize(),
               m.numBlocks(),
               (long) m.numBlocks() * m.blockSize()));
     }
+  }
+
+  /** The sizes a too-long request asked for (made only for its error: every request is checked). */
+  private static String asked(ServeRequest r) {
+    return "the prompt of " + r.promptIds().length + " tokens + max tokens " + r.maxTokens();
   }
 
   private static RequestRejectedException tooLong(String message) {

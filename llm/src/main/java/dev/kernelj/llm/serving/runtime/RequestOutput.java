@@ -34,17 +34,35 @@ final class RequestOutput {
 
   RequestOutput(ServeRequest request, Set<Integer> modelEosIds, Tokenizer tokenizer) {
     this.request = request;
-    java.util.stream.IntStream ids = request.stopTokenIds().stream().mapToInt(Integer::intValue);
-    if (!request.ignoreEos()) {
-      ids =
-          java.util.stream.IntStream.concat(ids, modelEosIds.stream().mapToInt(Integer::intValue));
-    }
-    this.stopIds = ids.distinct().sorted().toArray();
+    this.stopIds = stopIds(request.stopTokenIds(), request.ignoreEos() ? Set.of() : modelEosIds);
     this.decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
     this.stopper = new TextStopper(request.stopStrings());
     this.logprobs = request.logprobs() >= 0 ? new ArrayList<>() : List.of();
     this.promptLogprobs =
         new TokenLogprob[request.promptLogprobs() >= 0 ? request.promptIds().length - 1 : 0];
+  }
+
+  /**
+   * The request's stop ids and the model's EOS ids, sorted, each once (a loop, not a stream
+   * pipeline: this runs on the submitting thread for every request).
+   */
+  private static int[] stopIds(Set<Integer> requested, Set<Integer> eos) {
+    int[] ids = new int[requested.size() + eos.size()];
+    int n = 0;
+    for (int id : requested) {
+      ids[n++] = id;
+    }
+    for (int id : eos) {
+      ids[n++] = id;
+    }
+    Arrays.sort(ids);
+    int distinct = 0;
+    for (int i = 0; i < n; i++) {
+      if (distinct == 0 || ids[i] != ids[distinct - 1]) {
+        ids[distinct++] = ids[i];
+      }
+    }
+    return distinct == ids.length ? ids : Arrays.copyOf(ids, distinct);
   }
 
   /**

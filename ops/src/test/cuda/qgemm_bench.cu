@@ -13,9 +13,12 @@
 //    serialization as the Java launcher does; the packed weights rotate over copies totalling more
 //    than 3x L2 so they stream from HBM. Bytes = codes + scales + x + out.
 //
+// Rows of x: 1, 8, 16, 32 and 64 (the GEMM's instantiations for 8, 16, 32 and 64).
+//
 // Usage: qgemm_bench [--shape NxK] [--rows M] [--variant SUBSTRING] [--reps R]
 #include <cuda_runtime.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +102,10 @@ static std::vector<Variant> variants_for(int mt, int m) {
     }
   } else if (mt == 2) {
     v.push_back(production<2, 8, false>());
+  } else if (mt == 4) {
+    v.push_back(production<4, 4, false>());
+  } else {
+    v.push_back(production<8, 2, false>());
   }
   return v;
 }
@@ -195,7 +202,7 @@ int main(int argc, char** argv) {
   CK(cudaMalloc(&sink, 4));
 
   const int shapes[][2] = {{4096, 4096}, {6144, 4096}, {14336, 4096}, {4096, 14336}, {28672, 4096}};
-  const int rows_list[] = {1, 8, 16};
+  const int rows_list[] = {1, 8, 16, 32, 64};
   int failures = 0;
   for (auto& s : shapes) {
     char sname[32];
@@ -212,13 +219,13 @@ int main(int argc, char** argv) {
       fill_meta<<<1024, 256, 0, g_stream>>>(meta[c], p1.meta_words, 29 + c);
     }
     bf16 *x, *out, *ref;
-    CK(cudaMalloc(&x, (size_t)16 * s[1] * 2));
-    CK(cudaMalloc(&out, (size_t)16 * s[0] * 2));
-    CK(cudaMalloc(&ref, (size_t)16 * s[0] * 2));
-    fill_x<<<256, 256, 0, g_stream>>>(x, (size_t)16 * s[1], 5);
+    CK(cudaMalloc(&x, (size_t)64 * s[1] * 2));
+    CK(cudaMalloc(&out, (size_t)64 * s[0] * 2));
+    CK(cudaMalloc(&ref, (size_t)64 * s[0] * 2));
+    fill_x<<<256, 256, 0, g_stream>>>(x, (size_t)64 * s[1], 5);
     float* partials;
     unsigned* counters;
-    CK(cudaMalloc(&partials, (size_t)p1.row_tiles * 64 * 16 * 16 * 4));
+    CK(cudaMalloc(&partials, (size_t)p1.row_tiles * 8 * 16 * 64 * 4));
     CK(cudaMalloc(&counters, (size_t)p1.row_tiles * 4));
     CK(cudaMemsetAsync(counters, 0, (size_t)p1.row_tiles * 4, g_stream));
 
@@ -238,14 +245,14 @@ int main(int argc, char** argv) {
     for (int m : rows_list) {
       if (only_rows && m != only_rows) continue;
       const Problem p = problem(m, s[0], s[1]);
-      const int mt = m <= 8 ? 1 : 2;
+      const int mt = m <= 8 ? 1 : m <= 16 ? 2 : m <= 32 ? 4 : 8;
       const double bytes = p.code_words * 4.0 + p.meta_words * 4.0 + 2.0 * m * (s[0] + s[1]);
       std::vector<Variant> vs = variants_for(mt, m);
       // The production launch as QuantGemmPlan.of makes it, as the reference output.
       int prod_splits = p.row_tiles >= 1.5 * g_sms ? 1
           : std::max(1, std::min((2 * g_sms + p.row_tiles - 1) / p.row_tiles, std::max(1, p.ktiles / 8)));
       while (m == 1 && prod_splits < p.ktiles && staged_bytes(m, mt, p.ktiles, prod_splits) > kProductionShared) ++prod_splits;
-      poison<<<256, 256, 0, g_stream>>>(ref, (size_t)16 * s[0]);
+      poison<<<256, 256, 0, g_stream>>>(ref, (size_t)64 * s[0]);
       launch(vs[0], p, prod_splits, ref, x, w[0], meta[0], partials, counters);
       CK(cudaStreamSynchronize(g_stream));
       std::vector<uint16_t> href((size_t)m * s[0]), hout((size_t)m * s[0]);
@@ -266,7 +273,7 @@ int main(int argc, char** argv) {
           if (splits > 1 && blocks1 * splits > 8 * g_sms) break;
           if (v.whole_k && splits > 1) break;
           if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, v.whole_k ? 1 : splits) > (size_t)(v.ring ? kStreamXShared : kMaxStagedBytes)) continue;
-          poison<<<256, 256, 0, g_stream>>>(out, (size_t)16 * s[0]);
+          poison<<<256, 256, 0, g_stream>>>(out, (size_t)64 * s[0]);
           launch(v, p, splits, out, x, w[0], meta[0], partials, counters);
           CK(cudaStreamSynchronize(g_stream));
           CK(cudaMemcpy(hout.data(), out, hout.size() * 2, cudaMemcpyDeviceToHost));

@@ -4,13 +4,14 @@ import java.util.Arrays;
 
 /**
  * The order in which a quantized weight's inputs are packed, chosen so that every group is a run of
- * consecutive packed inputs of one length, a multiple of the mma's 16-input step. Then the GEMM
- * reads one scale and zero per group and step instead of gathering them per element.
+ * consecutive packed inputs of one length, a multiple of a pair of mma steps (32 inputs, {@link
+ * QuantLayout#PAIR_K}). Then the GEMM reads one scale and zero per group and step instead of
+ * gathering them per element.
  *
- * <p>Plain checkpoints (groups {@code i / groupSize}, a multiple of 16) keep the inputs in order:
+ * <p>Plain checkpoints (groups {@code i / groupSize}, a multiple of 32) keep the inputs in order:
  * no map, the kernel reads x as it is. Otherwise (GPTQ act-order, where {@code g_idx} is not
  * monotonic, or groups of another length) the inputs are sorted by group, stably, and each group is
- * padded with empty inputs to the longest group's length rounded up to 16; {@link #map()} then
+ * padded with empty inputs to the longest group's length rounded up to 32; {@link #map()} then
  * lists, for each packed input, the original input it holds or -1 for padding, and the activations
  * are permuted once per call ({@code x'[j] = x[map[j]]}, 0 for padding) before the GEMM, as exllama
  * and Marlin do. For GPTQ act-order checkpoints every group has exactly {@code groupSize} inputs,
@@ -18,7 +19,7 @@ import java.util.Arrays;
  *
  * @param inFeatures inputs of the layer (columns of x)
  * @param packedInputs inputs of the packed form, a multiple of the tile's 64 (4-bit) or 32 (8-bit)
- * @param groupSize packed inputs per group: a multiple of 16, or {@code packedInputs} when there is
+ * @param groupSize packed inputs per group: a multiple of 32, or {@code packedInputs} when there is
  *     one group
  * @param groupCount groups
  * @param map the original input of each packed input, -1 for padding; null when packed input {@code
@@ -60,7 +61,7 @@ public record InputOrder(
     if (groupCount == 1) {
       return new InputOrder(k, padded, padded, 1, null);
     }
-    if (monotonic && groupSize > 0 && groupSize % QuantLayout.STEP_K == 0) {
+    if (monotonic && groupSize > 0 && groupSize % QuantLayout.PAIR_K == 0) {
       boolean regular = true;
       for (int g = 0; g < groupCount - 1; g++) {
         regular &= runs[g] == groupSize;
@@ -71,7 +72,7 @@ public record InputOrder(
       }
     }
     int longest = Arrays.stream(runs).max().orElse(0);
-    int packedGroup = roundUp(Math.max(longest, 1), QuantLayout.STEP_K);
+    int packedGroup = roundUp(Math.max(longest, 1), QuantLayout.PAIR_K);
     int packed = roundUp(groupCount * packedGroup, tileK);
     if (packed > MAX_PADDING_FACTOR * padded) {
       throw new IllegalArgumentException(

@@ -211,10 +211,14 @@ final class QuantGemmSource {
       #endif
       }
 
-      /* 4 consecutive x elements (8 bytes) as the B fragment pair, from global memory; zero outside the matrix. */
-      template <typename T> __device__ __forceinline__ uint2 load_x(const T* row, int k, int kx, bool has_row) {
-        if (has_row && k < kx) return __ldg(reinterpret_cast<const uint2*>(row + k));
-        return make_uint2(0u, 0u);
+      /* 8 consecutive x elements (16 bytes): a lane's B fragments of both steps of a pair (QuantLayout.stepInput), from
+         global memory; zero outside the matrix (kx is a multiple of 4). x16: 16-byte aligned rows, one load. */
+      template <typename T> __device__ __forceinline__ uint4 load_x_pair(const T* row, int k, int kx, bool has_row, bool x16) {
+        if (!has_row || k >= kx) return make_uint4(0u, 0u, 0u, 0u);
+        if (x16 && k + 8 <= kx) return __ldg(reinterpret_cast<const uint4*>(row + k));
+        const uint2 lo = __ldg(reinterpret_cast<const uint2*>(row + k));
+        const uint2 hi = k + 4 < kx ? __ldg(reinterpret_cast<const uint2*>(row + k + 4)) : make_uint2(0u, 0u);
+        return make_uint4(lo.x, lo.y, hi.x, hi.y);
       }
 
       /* Folds a finished group into acc: its partial sums (CHAINS of them, added in chain order) times the group's
@@ -302,15 +306,16 @@ final class QuantGemmSource {
           __syncthreads();
         }
         /* Staged: lanes of rows past m read the last real row (their mma columns are never stored). Not staged: the
-           row in global memory, and zeros past m. */
+           row in global memory, and zeros past m. Either way from the lane's 8 inputs of each pair of steps on. */
         const T* xr[MT];
         bool has_row[MT];
       #pragma unroll
         for (int i = 0; i < MT; ++i) {
           has_row[i] = 8 * i + g < m;
-          xr[i] = STAGED ? xs + min(8 * i + g, rows - 1) * stride + 4 * t
-                         : x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 4 * t;
+          xr[i] = STAGED ? xs + min(8 * i + g, rows - 1) * stride + 8 * t
+                         : x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 8 * t;
         }
+        const bool x16 = ((reinterpret_cast<unsigned long long>(x) | (unsigned long long)ldx * sizeof(T)) & 15) == 0;
 
         /* 4-bit: the code mmas sum into part[0], the offset mmas into part[1], so the step's two mmas do not wait for
            each other. 8-bit, one row: consecutive steps alternate between two partial sums, so an mma does not wait
@@ -357,13 +362,17 @@ final class QuantGemmSource {
                 const uint4 wv = buf[i];
                 if (kt + U < ke) buf[i] = load_w(wp + (size_t)(kt + U) * 32);
                 const int off = (kt - kb_block) * KT;
+                /* One 16-byte load a row and pair of steps: the first step's fragment, then the second's. */
                 uint2 xv[SPT][MT];
       #pragma unroll
-                for (int s = 0; s < SPT; ++s)
+                for (int h = 0; h < SPT / 2; ++h)
       #pragma unroll
-                  for (int r = 0; r < MT; ++r)
-                    xv[s][r] = STAGED ? *reinterpret_cast<const uint2*>(xr[r] + off + 16 * s)
-                                      : load_x(xr[r], kt * KT + 16 * s, kx - 4 * t, has_row[r]);
+                  for (int r = 0; r < MT; ++r) {
+                    const uint4 v = STAGED ? *reinterpret_cast<const uint4*>(xr[r] + off + 32 * h)
+                                           : load_x_pair(xr[r], kt * KT + 32 * h, kx - 8 * t, has_row[r], x16);
+                    xv[2 * h][r] = make_uint2(v.x, v.y);
+                    xv[2 * h + 1][r] = make_uint2(v.z, v.w);
+                  }
                 auto step = [&](int s) {
                   unsigned a[4];
                   Dequant<T, BITS>::step(wv, s, gr, a);
@@ -463,8 +472,8 @@ final class QuantGemmSource {
 
       /* The dense weight rows [row0, row0 + rows) of a packed matrix, (code - zero) * scale rounded once to T, row-major
          with row stride ldd, for the cuBLAS path above the crossover. One thread per (rows g and g + 8 of a row tile,
-         8 consecutive inputs): it reads the two lanes' words that hold those codes (the 8 inputs are the 4 of lane
-         (g, 2h) and the 4 of lane (g, 2h + 1)) and the two rows' meta (adjacent words), and writes two 16-byte stores.
+         8 consecutive inputs): those are lane (g, t)'s inputs of both steps of a pair (QuantLayout.stepInput); it reads
+         that lane's words of the two steps and the two rows' meta (adjacent words), and writes two 16-byte stores.
          Consecutive threads take consecutive inputs, so a warp's stores are 512 contiguous bytes of each of two rows
          (the element-by-element stores of one tile slot per thread scattered 2-byte writes over 8 rows). */
       template <typename T, int BITS>
@@ -477,21 +486,22 @@ final class QuantGemmSource {
           const int seg = (int)(i % segs);
           const long long pair = i / segs;
           const int g = (int)(pair & 7), nt = nt0 + (int)(pair >> 3);
-          const int k0 = 8 * seg, kt = k0 / KT, s = (k0 % KT) / 16, h = (k0 % 16) / 8;
-          const int grp = (kt * SPT + s) / group_steps, j = grp & 7;
+          const int k0 = 8 * seg, kt = k0 / KT, sp = (k0 % KT) / 32, t = (k0 % 32) / 8;  // sp: the tile's step pair
+          const int grp = (kt * SPT + 2 * sp) / group_steps, j = grp & 7;  // groups are whole pairs
           uint2 mv = make_uint2(0u, 0u);  // padding past the last chunk
           if ((grp >> 3) < chunks)
             mv = __ldg(reinterpret_cast<const uint2*>(mwords + (((size_t)nt * chunks + (grp >> 3)) * 32 + g * 4 + (j >> 1)) * 4 + (j & 1) * 2));
-          const unsigned* lanes = wwords + (((size_t)nt * ktiles + kt) * 32 + g * 4 + 2 * h) * 4;
-          /* wa[l][0..1]: the words of step s of lanes (g, 2h + l): 4-bit one word, 8-bit two (pairs 0-1, then 2-3). */
+          const unsigned* lane = wwords + (((size_t)nt * ktiles + kt) * 32 + g * 4 + t) * 4;
+          /* wa[l][0..1]: lane (g, t)'s words of step 2 sp + l: 4-bit one word, 8-bit two (pairs 0-1, then 2-3). */
           unsigned wa[2][2];
       #pragma unroll
           for (int l = 0; l < 2; ++l) {
+            const int s = 2 * sp + l;
             if (BITS == 4) {
-              wa[l][0] = __ldg(lanes + 4 * l + s);
+              wa[l][0] = __ldg(lane + s);
               wa[l][1] = 0u;
             } else {
-              const uint2 v = __ldg(reinterpret_cast<const uint2*>(lanes + 4 * l + 2 * s));
+              const uint2 v = __ldg(reinterpret_cast<const uint2*>(lane + 2 * s));
               wa[l][0] = v.x;
               wa[l][1] = v.y;
             }

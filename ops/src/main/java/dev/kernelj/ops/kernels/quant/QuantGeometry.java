@@ -9,7 +9,7 @@ package dev.kernelj.ops.kernels.quant;
  * @param gemmInputs columns of x the GEMM reads: the layer's inputs, or the packed inputs when the
  *     activations are permuted first ({@link InputOrder#gemmInputs()})
  * @param packedInputs packed inputs, a multiple of {@link QuantLayout#tileK}
- * @param groupSize packed inputs per group, a multiple of 16
+ * @param groupSize packed inputs per group, a multiple of 32 ({@link QuantLayout#PAIR_K})
  * @param groupCount groups
  * @param scaleBf16 whether the meta words hold bf16 scales (else f16)
  */
@@ -27,8 +27,8 @@ public record QuantGeometry(
         || gemmInputs < 1
         || gemmInputs > packedInputs
         || packedInputs % tileK != 0
-        || groupSize < QuantLayout.STEP_K
-        || groupSize % QuantLayout.STEP_K != 0
+        || groupSize < QuantLayout.PAIR_K
+        || groupSize % QuantLayout.PAIR_K != 0
         || groupCount < 1) {
       throw new IllegalArgumentException(
           "inconsistent quantized weight: "

@@ -105,7 +105,7 @@ public final class QuantPacker {
             for (int kt = 0; kt < kTiles; kt++) {
               int base = ((nt * kTiles + kt) * QuantLayout.LANES + lane) * 4;
               for (int s = 0; s < QuantLayout.stepsPerTile(bits); s++) {
-                int first = kt * tileK + QuantLayout.STEP_K * s + 4 * t; // 4 consecutive inputs
+                int first = kt * tileK + QuantLayout.stepInput(s, t); // 4 consecutive inputs
                 int a = fourCodes(bits, rowWords, rowOffsets, rows, realWords, rowA, first);
                 int b = fourCodes(bits, rowWords, rowOffsets, rows, realWords, rowB, first);
                 if (bits == 4) {

@@ -128,7 +128,7 @@ final class QuantStreamSource {
         const int stride = x_stride(ktiles, KT);
         stage_x<T>(xs, x, 1, 0, ktiles * KT, kx, stride, 0);
         __syncthreads();
-        const T* xr = xs + 4 * t;  // every lane reads row 0: columns 2t, 2t + 1 of the mma's 8 are the same row
+        const T* xr = xs + 8 * t;  // every lane reads row 0: columns 2t, 2t + 1 of the mma's 8 are the same row
 
         /* One mma column tile; part[0]: the code mmas, part[1]: the offset mmas (as qgemm's 4-bit chains). */
         float acc[1][4] = {{0.f, 0.f, 0.f, 0.f}}, part[2][1][4] = {{{0.f, 0.f, 0.f, 0.f}}, {{0.f, 0.f, 0.f, 0.f}}};
@@ -143,9 +143,13 @@ final class QuantStreamSource {
               cp_wait<U - 1>();  // this lane's copies of tile kt + i have landed
               const uint4 wv = wslot[i * 32];
               const int off = (kt + i) * KT;
-              uint2 xv[SPT];
+              uint2 xv[SPT];  // one 16-byte load a pair of steps (QuantLayout.stepInput)
       #pragma unroll
-              for (int s = 0; s < SPT; ++s) xv[s] = *reinterpret_cast<const uint2*>(xr + off + 16 * s);
+              for (int h = 0; h < SPT / 2; ++h) {
+                const uint4 v = *reinterpret_cast<const uint4*>(xr + off + 32 * h);
+                xv[2 * h] = make_uint2(v.x, v.y);
+                xv[2 * h + 1] = make_uint2(v.z, v.w);
+              }
               if (sig == group_steps) {
                 /* Group boundary: fold the finished group in with its scales, then decode the next group's meta. */
                 fold_group<1, 2>(acc, part, gr);

@@ -39,7 +39,10 @@ class QuantGemmEmulatedTest {
     "BF16, 8, 32, 128, 32, true, 9, 1",
     "F16, 8, 20, 96, -1, false, 1, 1",
     "BF16, 4, 48, 512, 128, false, 17, 3",
-    "F16, 8, 16, 256, 64, false, 40, 2"
+    "F16, 8, 16, 256, 64, false, 40, 2",
+    // Rows of x 8-byte but not 16-byte aligned, the last pair of steps half past the inputs.
+    "BF16, 8, 24, 100, -1, false, 3, 1",
+    "F16, 4, 32, 1092, -1, false, 5, 1"
   })
   void gemmMatchesItsTwin(
       DType t, int bits, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)

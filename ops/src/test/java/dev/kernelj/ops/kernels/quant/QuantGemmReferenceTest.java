@@ -84,12 +84,12 @@ class QuantGemmReferenceTest {
   void unevenGroupsArePaddedAndPathologicalOnesRefused() {
     int[] g = {0, 0, 0, 1, 1, 0, 2, 2};
     InputOrder order = InputOrder.of(4, g, 3, 2);
-    assertEquals(16, order.groupSize());
-    assertEquals(64, order.packedInputs());
+    assertEquals(32, order.groupSize()); // groups are whole pairs of mma steps
+    assertEquals(128, order.packedInputs());
     assertEquals(0, order.map()[0]);
     assertEquals(5, order.map()[3]);
     assertEquals(-1, order.map()[4]);
-    assertEquals(3, order.map()[16]);
+    assertEquals(3, order.map()[32]);
     int[] lopsided = new int[1024];
     for (int i = 0; i < 64; i++) {
       lopsided[i] = 1 + i;
@@ -104,7 +104,7 @@ class QuantGemmReferenceTest {
     "4, 48, 256, 128, false, false, RANDOM, 1",
     "4, 40, 320, 32, true, false, RANDOM, 5",
     "4, 16, 64, -1, false, true, RANDOM, 8",
-    "4, 33, 136, 8, false, false, RANDOM, 3",
+    "4, 33, 136, 16, false, false, RANDOM, 3",
     "4, 64, 512, 64, true, true, EXTREME_SCALES, 16",
     "4, 17, 384, 128, false, false, ZERO_GROUPS, 2",
     "8, 48, 256, 128, false, false, RANDOM, 1",

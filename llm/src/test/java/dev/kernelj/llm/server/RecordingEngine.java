@@ -16,10 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RecordingEngine implements ServingEngine {
   private final ServingEngine engine;
-  // Keyed by the prompt's ids (an IntBuffer compares its contents): their text, Arrays.toString,
-  // was
-  // a string of ~800 characters per request, built and hashed on the server's request thread and so
-  // counted as the server's cost.
+  // Keyed by the prompt's ids (an IntBuffer compares its contents). Their text (Arrays.toString,
+  // ~800 characters a request) was built and hashed on the server's request thread, and so counted
+  // as the server's cost.
   private final Map<IntBuffer, RequestHandle> handles = new ConcurrentHashMap<>();
 
   RecordingEngine(ServingEngine engine) {

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 class ThreadlessRequestsTest {
   private static final int VOCAB = 1000;
   private static final int REQUESTS = 48;
-  private static final int TOKENS =
-      1000; // 2 s at 2 ms steps: every request arrives while the first still runs
+  // 2 s at 2 ms steps: every request arrives while the first still runs.
+  private static final int TOKENS = 1000;
 
   @Test
   void moreGenerationsRunAtOnceThanTheServerHasThreads() throws Exception {

@@ -79,6 +79,38 @@ final class QuantStreamSource {
       #endif
       }
 
+      /* One 512-byte tile of the weight against the staged row of x at xt: when sig says the tile opens a group, the
+         finished group is folded in with its scales and the next group's meta (at meta) decoded; then the tile's four
+         mma steps, part[0] the code mmas and part[1] the offset mmas (as qgemm's 4-bit chains). */
+      template <typename T>
+      __device__ __forceinline__ void stream_tile(const uint4& wv, const T* xt, const uint2* meta, float (&acc)[1][4],
+                                                  float (&part)[2][1][4], Group& gr, int& sig, int& reset, int group_steps,
+                                                  int scale_bf16) {
+        constexpr int SPT = 4;
+        uint2 xv[SPT];  // one 16-byte load a pair of steps (QuantLayout.stepInput)
+      #pragma unroll
+        for (int h = 0; h < SPT / 2; ++h) {
+          const uint4 v = *reinterpret_cast<const uint4*>(xt + 32 * h);
+          xv[2 * h] = make_uint2(v.x, v.y);
+          xv[2 * h + 1] = make_uint2(v.z, v.w);
+        }
+        if (sig == group_steps) {
+          fold_group<1, 2>(acc, part, gr);
+          const uint2 mv = *meta;
+          decode_group<T, 4>(gr, mv.x, mv.y, scale_bf16 != 0);
+          sig = reset;
+          reset = 0;
+        }
+      #pragma unroll
+        for (int s = 0; s < SPT; ++s) {
+          unsigned a[4];
+          Offset4<T>::codes(s == 0 ? wv.x : s == 1 ? wv.y : s == 2 ? wv.z : wv.w, a);
+          kj::mma<T>(part[0][0], a, xv[s].x, xv[s].y);
+          kj::mma<T>(part[1][0], gr.c, xv[s].x, xv[s].y);
+        }
+        sig += SPT;
+      }
+
       /* out[0, n) = the one row of x times the 4-bit weight; see QuantStreamSource.java. */
       template <typename T, int RT, int KW>
       __device__ __forceinline__ void qstream(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, int n, int kx,
@@ -130,7 +162,7 @@ final class QuantStreamSource {
         __syncthreads();
         const T* xr = xs + 8 * t;  // every lane reads row 0: columns 2t, 2t + 1 of the mma's 8 are the same row
 
-        /* One mma column tile; part[0]: the code mmas, part[1]: the offset mmas (as qgemm's 4-bit chains). */
+        /* One mma column tile; part[0]: the code mmas, part[1]: the offset mmas (stream_tile). */
         float acc[1][4] = {{0.f, 0.f, 0.f, 0.f}}, part[2][1][4] = {{{0.f, 0.f, 0.f, 0.f}}, {{0.f, 0.f, 0.f, 0.f}}};
         Group gr;
         gr.s0 = gr.s1 = 0.f;
@@ -142,30 +174,7 @@ final class QuantStreamSource {
               issue((i + U - 1) % U, kt + i + U - 1 < ke);
               cp_wait<U - 1>();  // this lane's copies of tile kt + i have landed
               const uint4 wv = wslot[i * 32];
-              const int off = (kt + i) * KT;
-              uint2 xv[SPT];  // one 16-byte load a pair of steps (QuantLayout.stepInput)
-      #pragma unroll
-              for (int h = 0; h < SPT / 2; ++h) {
-                const uint4 v = *reinterpret_cast<const uint4*>(xr + off + 32 * h);
-                xv[2 * h] = make_uint2(v.x, v.y);
-                xv[2 * h + 1] = make_uint2(v.z, v.w);
-              }
-              if (sig == group_steps) {
-                /* Group boundary: fold the finished group in with its scales, then decode the next group's meta. */
-                fold_group<1, 2>(acc, part, gr);
-                const uint2 mv = mslot[i * 32];
-                decode_group<T, 4>(gr, mv.x, mv.y, scale_bf16 != 0);
-                sig = reset;
-                reset = 0;
-              }
-      #pragma unroll
-              for (int s = 0; s < SPT; ++s) {
-                unsigned a[4];
-                Offset4<T>::codes(s == 0 ? wv.x : s == 1 ? wv.y : s == 2 ? wv.z : wv.w, a);
-                kj::mma<T>(part[0][0], a, xv[s].x, xv[s].y);
-                kj::mma<T>(part[1][0], gr.c, xv[s].x, xv[s].y);
-              }
-              sig += SPT;
+              stream_tile<T>(wv, xr + (kt + i) * KT, mslot + i * 32, acc, part, gr, sig, reset, group_steps, scale_bf16);
             }
           }
         }

@@ -1,7 +1,8 @@
 // Standalone check-and-time harness for the quantized GEMM's CUDA C (not built by Maven; see
 // build_qgemm_bench.sh). Times the production kernels exactly as QuantGemmKernels carries them (kj_qgemm;
 // for one row also the streaming kj_qstream with 1 and 2 row tiles a block) on Llama-3-8B projection shapes,
-// 4-bit group 128; for one row also the persistent candidate of qstream_persist.cuh, at 1 to 4 blocks an SM.
+// 4-bit group 128; for one row also the persistent candidate of qstream_persist.cuh, at 1 to 4 blocks an SM,
+// and for 8 and 16 rows the few-row candidate of qfew_candidate.cuh (2 or 4 row tiles a warp, one chain).
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
 //    weights (any 32-bit word is a valid set of codes; scales random, zeros 0..15), outputs poisoned
@@ -28,6 +29,7 @@
 #include "bench_common.cuh"
 #include "qgemm_source.cu"
 #include "qstream_persist.cuh"
+#include "qfew_candidate.cuh"
 
 typedef __nv_bfloat16 bf16;
 #define CK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) { \
@@ -108,6 +110,15 @@ static Variant persist(int per_sm) {
   return v;
 }
 
+// The few-row candidate (qfew_candidate.cuh): RW row tiles a warp (and a block), U tiles of each in flight.
+template <int MT, int RW, int U>
+static Variant few() {
+  auto k = kj_qf::kj_qfew<bf16, MT, RW, U>;
+  char name[64];
+  snprintf(name, sizeof name, "FEW RW%d U%d", RW, U);
+  return Variant{name, RW, 256, MT, reinterpret_cast<Kern>(k)};
+}
+
 static std::vector<Variant> variants_for(int mt, int m) {
   std::vector<Variant> v;
   if (mt == 1) {
@@ -116,9 +127,14 @@ static std::vector<Variant> variants_for(int mt, int m) {
       v.push_back(stream<1>());
       v.push_back(stream<2>());
       for (int per_sm = 1; per_sm <= 4; ++per_sm) v.push_back(persist(per_sm));
+    } else {
+      v.push_back(few<1, 2, 3>());
+      v.push_back(few<1, 4, 2>());
     }
   } else if (mt == 2) {
     v.push_back(production<2, 8, false>());
+    v.push_back(few<2, 2, 3>());
+    v.push_back(few<2, 4, 2>());
   } else if (mt == 4) {
     v.push_back(production<4, 4, false>());
   } else {

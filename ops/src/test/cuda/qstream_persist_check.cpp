@@ -1,4 +1,4 @@
-// CPU check of qstream_persist.cuh under the host emulator (build_qstream_persist_check.sh): the persistent
+// CPU check of qstream_persist.cuh under the host emulator (build_candidate_checks.sh): the persistent
 // candidate must give exactly the production one-row kernel's bits (kj_qstream with 1 row tile and 8 warps a
 // block splits k the same way and adds in the same order), for grids smaller than, equal to and larger than
 // the row-tile count, a last row tile half empty, groups of one tile, two tiles and all of k, and warps whose k
@@ -6,6 +6,7 @@
 #include "kj_host_shim.h"
 #include "qgemm_source.cu"
 #include "qstream_persist.cuh"
+#include "candidate_fixture.h"
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -13,11 +14,6 @@
 
 typedef __nv_bfloat16 bf16;
 
-static unsigned mix(unsigned i, unsigned seed) {
-  unsigned h = i * 2654435761u ^ seed * 97531u;
-  h ^= h >> 15; h *= 2246822519u; h ^= h >> 13; h *= 3266489917u; h ^= h >> 16;
-  return h;
-}
 
 static std::vector<unsigned short> run(bool persist, int grid, int n, int k, int group, const std::vector<unsigned>& w,
                                        const std::vector<unsigned>& meta, const std::vector<bf16>& x) {
@@ -48,20 +44,10 @@ int main() {
   int failures = 0;
   for (const Case& c : cases) {
     const int ntiles = (c.n + 15) / 16, ktiles = c.k / 64, chunks = (c.k / c.group + 7) / 8;
-    std::vector<unsigned> w((size_t)ntiles * ktiles * 128), meta((size_t)ntiles * chunks * 128);
-    for (size_t i = 0; i < w.size(); ++i) w[i] = mix((unsigned)i, 17);
-    for (size_t i = 0; i < meta.size(); ++i) {
-      const unsigned h = mix((unsigned)i, 29);
-      const float s = (1.f + (h & 0xffff) / 65536.f) * (1.f / 512.f);
-      unsigned bits;
-      std::memcpy(&bits, &s, 4);
-      meta[i] = ((h >> 20) & 15u) << 16 | bits >> 16;  // bf16 scale, zero 0..15
-    }
-    std::vector<bf16> x(c.k);
-    for (int i = 0; i < c.k; ++i) x[i] = __float2bfloat16_rn((mix(i, 5) & 0xffffff) / 16777216.f * 2.f - 1.f);
-    const std::vector<unsigned short> want = run(false, 0, c.n, c.k, c.group, w, meta, x);
+    const CandidateFixture f(ntiles, ktiles, chunks, c.k);
+    const std::vector<unsigned short> want = run(false, 0, c.n, c.k, c.group, f.w, f.meta, f.x);
     for (int grid : c.grids) {
-      const std::vector<unsigned short> got = run(true, grid, c.n, c.k, c.group, w, meta, x);
+      const std::vector<unsigned short> got = run(true, grid, c.n, c.k, c.group, f.w, f.meta, f.x);
       int wrong = 0, first = -1;
       for (size_t i = 0; i < got.size(); ++i)
         if (got[i] != want[i]) { ++wrong; if (first < 0) first = (int)i; }

@@ -1,0 +1,216 @@
+// A few-row candidate of the 4-bit GEMM (kj_q::qgemm in QuantGemmSource), timed by qgemm_bench beside it;
+// KernelJ does not use it. Why: at 8-16 rows of x, qgemm's warp streams one weight tile a step and loads the
+// B fragments of every row of x for it, so the L1 pipe carries 2-4 bytes of x for each byte of weight and
+// runs near full (ncu: L1/TEX 73 %, DRAM 22 % at 16 rows; BENCHMARKS.md, seventh session). Here each warp
+// streams RW weight row tiles side by side over the same k range, so each fragment of x it loads feeds RW
+// weight tiles: RW times less x traffic a weight byte.
+//
+// The registers that buys come from the 4-bit path's second accumulator chain: qgemm runs an offset mma per
+// step (codes as offset + q, then a constant fragment -(offset + zero)), which doubles the accumulators.
+// Here one sub2 a register takes offset + zero off before the mma (exact: both are small integers in the
+// half type, as the 8-bit path does), so there is one chain: RW x MT x 4 partial sums and as many folded.
+// Group meta (scale and zero of the lane's rows g and g + 8, 8 bytes) is read straight from global memory,
+// one group ahead. Split k across blocks as qgemm does (partial sums, the last block of a tile adds them): the
+// same tail as qgemm's over RW row tiles, to be shared with it if the candidate is taken.
+//
+// Requires groups of whole 64-input tiles and 4-bit codes. Not yet run on a GPU; qfew_candidate_check.cpp
+// checks it against qgemm on the CPU emulator.
+namespace kj_qf {
+using namespace kj_q;
+
+/* One 32-bit word of 4-bit codes as the A fragment of (q - zero): Offset4's LOP3s give offset + q, and
+   zp holds offset + zero in the same halves. */
+template <typename T>
+__device__ __forceinline__ void codes_minus_zero(unsigned w, const unsigned (&zp)[4], unsigned (&a)[4]) {
+  Offset4<T>::codes(w, a);
+#pragma unroll
+  for (int j = 0; j < 4; ++j) a[j] = sub2<T>(a[j], zp[j]);
+}
+
+template <typename T, int MT, int RW, int U>
+__global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qfew(T* out, const T* x, const unsigned* wwords, const unsigned* mwords,
+                                                          float* partials, unsigned* counters, int m, int n, int kx,
+                                                          int ktiles, int group_steps, int chunks, long long ldx,
+                                                          long long ldo, int scale_bf16, int splits) {
+  constexpr int SPT = 4, KT = 64, TOK = 8 * MT, ROWS = 16 * RW;
+  __shared__ float red[WARPS][ROWS][TOK];
+  __shared__ unsigned last_block;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+  const int tiles = (n + 15) / 16;
+  const int bt = blockIdx.x / splits, split = blockIdx.x - bt * splits, nt0 = bt * RW;
+  const int per_split = (ktiles + splits - 1) / splits;
+  const int kb_block = min(ktiles, split * per_split), ke_block = min(ktiles, kb_block + per_split);
+  const int len = ke_block - kb_block, per_warp = (len + WARPS - 1) / WARPS;
+  const int kb = kb_block + min(len, warp * per_warp), ke = kb_block + min(len, (warp + 1) * per_warp);
+  const int groups = (ktiles * SPT + group_steps - 1) / group_steps;
+
+  /* Row tiles past the matrix read the block's first (their sums are never stored). */
+  const uint4* wp[RW];
+  const unsigned char* mb[RW];
+#pragma unroll
+  for (int r = 0; r < RW; ++r) {
+    const int nt = nt0 + r < tiles ? nt0 + r : nt0;
+    wp[r] = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
+    mb[r] = reinterpret_cast<const unsigned char*>(mwords) + (size_t)nt * chunks * 512 + g * 64;
+  }
+  auto meta = [&](int r, int grp) {
+    return __ldg(reinterpret_cast<const uint2*>(mb[r] + (grp >> 3) * 512 + (grp & 7) * 8));
+  };
+
+  /* Weights and meta are never written by earlier kernels: their first loads go out before the grid wait. */
+  uint4 buf[U][RW];
+#pragma unroll
+  for (int i = 0; i < U; ++i)
+#pragma unroll
+    for (int r = 0; r < RW; ++r)
+      if (kb + i < ke) buf[i][r] = load_w(wp[r] + (size_t)(kb + i) * 32);
+  int grp = kb * SPT / group_steps, sig = kb * SPT - grp * group_steps;
+  uint2 mnow[RW], mnext[RW];
+#pragma unroll
+  for (int r = 0; r < RW; ++r) {
+    mnow[r] = kb < ke ? meta(r, grp) : make_uint2(0u, 0u);
+    mnext[r] = kb < ke && grp + 1 < groups ? meta(r, grp + 1) : make_uint2(0u, 0u);
+  }
+  KJ_GRID_WAIT();  // x and out may belong to the kernel before
+
+  const T* xr[MT];
+  bool has_row[MT];
+#pragma unroll
+  for (int i = 0; i < MT; ++i) {
+    has_row[i] = 8 * i + g < m;
+    xr[i] = x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 8 * t;
+  }
+  const bool x16 = ((reinterpret_cast<unsigned long long>(x) | (unsigned long long)ldx * sizeof(T)) & 15) == 0;
+
+  float acc[RW][MT][4], part[RW][MT][4];
+#pragma unroll
+  for (int r = 0; r < RW; ++r)
+#pragma unroll
+    for (int i = 0; i < MT; ++i)
+#pragma unroll
+      for (int q = 0; q < 4; ++q) acc[r][i][q] = part[r][i][q] = 0.f;
+
+  if (kb < ke) {
+    float s0[RW], s1[RW];
+    unsigned zp[RW][4];
+    auto decode = [&]() {
+#pragma unroll
+      for (int r = 0; r < RW; ++r) {
+        Group gr;
+        decode_group<T, 4>(gr, mnow[r].x, mnow[r].y, scale_bf16 != 0);
+        s0[r] = gr.s0;
+        s1[r] = gr.s1;
+#pragma unroll
+        for (int j = 0; j < 4; ++j) zp[r][j] = gr.c[j] ^ 0x80008000u;  // offset + zero: c with its signs flipped
+      }
+    };
+    auto fold = [&]() {
+#pragma unroll
+      for (int r = 0; r < RW; ++r)
+#pragma unroll
+        for (int i = 0; i < MT; ++i)
+#pragma unroll
+          for (int q = 0; q < 4; ++q) {
+            acc[r][i][q] += part[r][i][q] * (q < 2 ? s0[r] : s1[r]);
+            part[r][i][q] = 0.f;
+          }
+    };
+    decode();
+    for (int base = kb; base < ke; base += U) {
+#pragma unroll
+      for (int i = 0; i < U; ++i) {
+        const int kt = base + i;
+        if (kt < ke) {
+          uint4 wv[RW];
+#pragma unroll
+          for (int r = 0; r < RW; ++r) {
+            wv[r] = buf[i][r];
+            if (kt + U < ke) buf[i][r] = load_w(wp[r] + (size_t)(kt + U) * 32);
+          }
+          uint2 xv[SPT][MT];
+#pragma unroll
+          for (int h = 0; h < SPT / 2; ++h)
+#pragma unroll
+            for (int c = 0; c < MT; ++c) {
+              const uint4 v = load_x_pair(xr[c], kt * KT + 32 * h, kx - 8 * t, has_row[c], x16);
+              xv[2 * h][c] = make_uint2(v.x, v.y);
+              xv[2 * h + 1][c] = make_uint2(v.z, v.w);
+            }
+          if (sig == group_steps) {
+            /* Group boundary (between tiles: groups are whole tiles): fold, take the next group's meta, fetch the
+               one after it. */
+            fold();
+            sig = 0;
+            ++grp;
+#pragma unroll
+            for (int r = 0; r < RW; ++r) {
+              mnow[r] = mnext[r];
+              if (grp + 1 < groups) mnext[r] = meta(r, grp + 1);
+            }
+            decode();
+          }
+#pragma unroll
+          for (int s = 0; s < SPT; ++s)
+#pragma unroll
+            for (int r = 0; r < RW; ++r) {
+              unsigned a[4];
+              codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, zp[r], a);
+#pragma unroll
+              for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][c], a, xv[s][c].x, xv[s][c].y);
+            }
+          sig += SPT;
+        }
+      }
+    }
+    fold();
+  }
+
+  KJ_GRID_LAUNCH_DEPENDENTS();
+  /* acc[r][c]: weight rows 16 r + g (0, 1) and 16 r + g + 8 (2, 3), x rows 8 c + 2 t (0, 2) and 8 c + 2 t + 1
+     (1, 3). The warps' sums are added in a fixed order. */
+#pragma unroll
+  for (int r = 0; r < RW; ++r)
+#pragma unroll
+    for (int c = 0; c < MT; ++c) {
+      red[warp][16 * r + g][8 * c + 2 * t] = acc[r][c][0];
+      red[warp][16 * r + g][8 * c + 2 * t + 1] = acc[r][c][1];
+      red[warp][16 * r + g + 8][8 * c + 2 * t] = acc[r][c][2];
+      red[warp][16 * r + g + 8][8 * c + 2 * t + 1] = acc[r][c][3];
+    }
+  __syncthreads();
+  const int n0 = nt0 * 16, rows = min(m, TOK), cells = ROWS * rows;
+  if (splits == 1) {
+    for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+      const int row = idx % ROWS, tok = idx / ROWS;
+      float s = 0.f;
+#pragma unroll
+      for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
+      if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
+    }
+    return;
+  }
+  /* Split k: each block leaves its partial sums; the last block of the row tiles adds them in split order. */
+  float* mine = partials + ((size_t)bt * splits + split) * (ROWS * TOK);
+  for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+    const int row = idx % ROWS, tok = idx / ROWS;
+    float s = 0.f;
+#pragma unroll
+    for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
+    mine[idx] = s;
+  }
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) last_block = atomicAdd(counters + bt, 1u) == (unsigned)(splits - 1);
+  __syncthreads();
+  if (!last_block) return;
+  __threadfence();
+  const float* all = partials + (size_t)bt * splits * (ROWS * TOK);
+  for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+    const int row = idx % ROWS, tok = idx / ROWS;
+    float s = 0.f;
+    for (int q = 0; q < splits; ++q) s += __ldcg(all + (size_t)q * (ROWS * TOK) + idx);
+    if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
+  }
+  if (threadIdx.x == 0) counters[bt] = 0u;  // ready for the next launch
+}
+}  // namespace kj_qf

@@ -239,7 +239,8 @@ public final class HostEmulator {
     return null;
   }
 
-  private static Path cudaInclude() {
+  /** The directory of CUDA's headers (cuda_bf16.h), or null where there is none. */
+  public static Path cudaInclude() {
     List<Path> candidates = new ArrayList<>();
     Path nvcc = Nvcc.find();
     if (nvcc != null) {

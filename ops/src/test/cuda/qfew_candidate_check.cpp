@@ -22,7 +22,8 @@ template <int MT, int RW, int U>
 static int check(int m, int n, int k, int group, int splits) {
   const int tiles = (n + 15) / 16, ktiles = k / 64, group_steps = group / 16, chunks = (k / group + 7) / 8;
   const CandidateFixture f(tiles, ktiles, chunks, (size_t)m * k);
-  const std::vector<unsigned>&w = f.w, &meta = f.meta;
+  const std::vector<unsigned>& w = f.w;
+  const std::vector<unsigned>& meta = f.meta;
   const std::vector<bf16>& x = f.x;
   std::vector<float> partials((size_t)tiles * 8 * 16 * 64);
   std::vector<unsigned> counters(tiles, 0u);

@@ -14,7 +14,6 @@
 
 typedef __nv_bfloat16 bf16;
 
-
 static std::vector<unsigned short> run(bool persist, int grid, int n, int k, int group, const std::vector<unsigned>& w,
                                        const std::vector<unsigned>& meta, const std::vector<bf16>& x) {
   const int ktiles = k / 64, group_steps = group / 16, chunks = (k / group + 7) / 8, ntiles = (n + 15) / 16;

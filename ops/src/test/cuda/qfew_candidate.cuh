@@ -10,8 +10,8 @@
 // Here one sub2 a register takes offset + zero off before the mma (exact: both are small integers in the
 // half type, as the 8-bit path does), so there is one chain: RW x MT x 4 partial sums and as many folded.
 // Group meta (scale and zero of the lane's rows g and g + 8, 8 bytes) is read straight from global memory,
-// one group ahead. Split k across blocks as qgemm does (partial sums, the last block of a tile adds them): the
-// same tail as qgemm's over RW row tiles, to be shared with it if the candidate is taken.
+// one group ahead. Split k across blocks as qgemm does, through its kj_q::store_tile (partial sums, the last
+// block of the row tiles adds them).
 //
 // Requires groups of whole 64-input tiles and 4-bit codes. Not yet run on a GPU; qfew_candidate_check.cpp
 // checks it against qgemm on the CPU emulator.
@@ -19,7 +19,7 @@ namespace kj_qf {
 using namespace kj_q;
 
 /* One 32-bit word of 4-bit codes as the A fragment of (q - zero): Offset4's LOP3s give offset + q, and
-   zp holds offset + zero in the same halves. */
+   zp holds offset + zero in the same halves (a Group's c with its signs flipped). */
 template <typename T>
 __device__ __forceinline__ void codes_minus_zero(unsigned w, const unsigned (&zp)[4], unsigned (&a)[4]) {
   Offset4<T>::codes(w, a);
@@ -82,38 +82,29 @@ __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qfew(T* out, const T* x, 
   }
   const bool x16 = ((reinterpret_cast<unsigned long long>(x) | (unsigned long long)ldx * sizeof(T)) & 15) == 0;
 
-  float acc[RW][MT][4], part[RW][MT][4];
+  float acc[RW][MT][4], part[RW][1][MT][4];  // part[r]: row tile r's one chain (fold_group's CHAINS = 1)
 #pragma unroll
   for (int r = 0; r < RW; ++r)
 #pragma unroll
     for (int i = 0; i < MT; ++i)
 #pragma unroll
-      for (int q = 0; q < 4; ++q) acc[r][i][q] = part[r][i][q] = 0.f;
+      for (int q = 0; q < 4; ++q) acc[r][i][q] = part[r][0][i][q] = 0.f;
 
   if (kb < ke) {
-    float s0[RW], s1[RW];
-    unsigned zp[RW][4];
+    /* Each row tile's group: scales as decode_group gives them, and c turned into +(offset + zero) (its signs
+       flipped) for codes_minus_zero. */
+    Group gr[RW];
     auto decode = [&]() {
 #pragma unroll
       for (int r = 0; r < RW; ++r) {
-        Group gr;
-        decode_group<T, 4>(gr, mnow[r].x, mnow[r].y, scale_bf16 != 0);
-        s0[r] = gr.s0;
-        s1[r] = gr.s1;
+        decode_group<T, 4>(gr[r], mnow[r].x, mnow[r].y, scale_bf16 != 0);
 #pragma unroll
-        for (int j = 0; j < 4; ++j) zp[r][j] = gr.c[j] ^ 0x80008000u;  // offset + zero: c with its signs flipped
+        for (int j = 0; j < 4; ++j) gr[r].c[j] ^= 0x80008000u;
       }
     };
     auto fold = [&]() {
 #pragma unroll
-      for (int r = 0; r < RW; ++r)
-#pragma unroll
-        for (int i = 0; i < MT; ++i)
-#pragma unroll
-          for (int q = 0; q < 4; ++q) {
-            acc[r][i][q] += part[r][i][q] * (q < 2 ? s0[r] : s1[r]);
-            part[r][i][q] = 0.f;
-          }
+      for (int r = 0; r < RW; ++r) fold_group<MT, 1>(acc[r], part[r], gr[r]);
     };
     decode();
     for (int base = kb; base < ke; base += U) {
@@ -154,9 +145,9 @@ __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qfew(T* out, const T* x, 
 #pragma unroll
             for (int r = 0; r < RW; ++r) {
               unsigned a[4];
-              codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, zp[r], a);
+              codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, gr[r].c, a);
 #pragma unroll
-              for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][c], a, xv[s][c].x, xv[s][c].y);
+              for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][0][c], a, xv[s][c].x, xv[s][c].y);
             }
           sig += SPT;
         }
@@ -178,39 +169,6 @@ __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qfew(T* out, const T* x, 
       red[warp][16 * r + g + 8][8 * c + 2 * t + 1] = acc[r][c][3];
     }
   __syncthreads();
-  const int n0 = nt0 * 16, rows = min(m, TOK), cells = ROWS * rows;
-  if (splits == 1) {
-    for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-      const int row = idx % ROWS, tok = idx / ROWS;
-      float s = 0.f;
-#pragma unroll
-      for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
-      if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
-    }
-    return;
-  }
-  /* Split k: each block leaves its partial sums; the last block of the row tiles adds them in split order. */
-  float* mine = partials + ((size_t)bt * splits + split) * (ROWS * TOK);
-  for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-    const int row = idx % ROWS, tok = idx / ROWS;
-    float s = 0.f;
-#pragma unroll
-    for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
-    mine[idx] = s;
-  }
-  __threadfence();
-  __syncthreads();
-  if (threadIdx.x == 0) last_block = atomicAdd(counters + bt, 1u) == (unsigned)(splits - 1);
-  __syncthreads();
-  if (!last_block) return;
-  __threadfence();
-  const float* all = partials + (size_t)bt * splits * (ROWS * TOK);
-  for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-    const int row = idx % ROWS, tok = idx / ROWS;
-    float s = 0.f;
-    for (int q = 0; q < splits; ++q) s += __ldcg(all + (size_t)q * (ROWS * TOK) + idx);
-    if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
-  }
-  if (threadIdx.x == 0) counters[bt] = 0u;  // ready for the next launch
+  store_tile<T, ROWS, TOK>(out, red, last_block, partials, counters, bt, split, splits, min(m, TOK), nt0 * 16, n, ldo);
 }
 }  // namespace kj_qf

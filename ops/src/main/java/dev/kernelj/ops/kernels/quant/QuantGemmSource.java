@@ -255,6 +255,50 @@ final class QuantGemmSource {
         }
       }
 
+      /* The block's sums into out: red holds each warp's for ROWS weight rows from n0 by TOK rows of x (the first
+         `rows` real), added over the warps in warp order. Split k: each block leaves its partial sums, and the last
+         block of the tile (counter `tile`, reset for the next launch and graph replay) adds them in split order. */
+      template <typename T, int ROWS, int TOK>
+      __device__ __forceinline__ void store_tile(T* out, float (&red)[WARPS][ROWS][TOK], unsigned& last_block, float* partials,
+                                                 unsigned* counters, int tile, int split, int splits, int rows, int n0, int n,
+                                                 long long ldo) {
+        constexpr int SHIFT = ROWS == 16 ? 4 : ROWS == 32 ? 5 : 6;  // cell idx: row idx % ROWS, x row idx / ROWS
+        static_assert(1 << SHIFT == ROWS, "ROWS is 16, 32 or 64");
+        const int cells = ROWS * rows;
+        if (splits == 1) {
+          for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+            const int row = idx & (ROWS - 1), tok = idx >> SHIFT;
+            float s = 0.f;
+      #pragma unroll
+            for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
+            if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
+          }
+          return;
+        }
+        float* mine = partials + ((size_t)tile * splits + split) * (ROWS * TOK);
+        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+          const int row = idx & (ROWS - 1), tok = idx >> SHIFT;
+          float s = 0.f;
+      #pragma unroll
+          for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
+          mine[idx] = s;
+        }
+        __threadfence();
+        __syncthreads();
+        if (threadIdx.x == 0) last_block = atomicAdd(counters + tile, 1u) == (unsigned)(splits - 1);
+        __syncthreads();
+        if (!last_block) return;
+        __threadfence();
+        const float* all = partials + (size_t)tile * splits * (ROWS * TOK);
+        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
+          const int row = idx & (ROWS - 1), tok = idx >> SHIFT;
+          float s = 0.f;
+          for (int q = 0; q < splits; ++q) s += __ldcg(all + (size_t)q * (ROWS * TOK) + idx);
+          if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
+        }
+        if (threadIdx.x == 0) counters[tile] = 0u;
+      }
+
       /* The mixed-input GEMM: out[r, n] = sum_g scale(g, n) * sum_{k in g} (code(n, k) - zero(g, n)) * x[r, k].
          Grid: one block per (16-row weight tile, split of k), block 8 warps; each warp streams a contiguous run
          of 16-byte tiles. STAGED (one row of x): the block's slice of x waits in dynamic shared memory (x_stride);
@@ -419,41 +463,7 @@ final class QuantGemmSource {
           red[warp][g + 8][8 * r + 2 * t + 1] = acc[r][3];
         }
         __syncthreads();
-        const int n0 = nt * 16;
-        const int cells = 16 * rows;
-        if (splits == 1) {
-          for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-            const int row = idx & 15, tok = idx >> 4;
-            float s = 0.f;
-      #pragma unroll
-            for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
-            if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
-          }
-          return;
-        }
-        /* Split k: each block leaves its tile's partial sums; the last block of the tile adds them in split order. */
-        float* mine = partials + ((size_t)nt * splits + split) * (16 * TOK);
-        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-          const int row = idx & 15, tok = idx >> 4;
-          float s = 0.f;
-      #pragma unroll
-          for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
-          mine[idx] = s;
-        }
-        __threadfence();
-        __syncthreads();
-        if (threadIdx.x == 0) last_block = atomicAdd(counters + nt, 1u) == (unsigned)(splits - 1);
-        __syncthreads();
-        if (!last_block) return;
-        __threadfence();
-        const float* all = partials + (size_t)nt * splits * (16 * TOK);
-        for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
-          const int row = idx & 15, tok = idx >> 4;
-          float s = 0.f;
-          for (int q = 0; q < splits; ++q) s += __ldcg(all + (size_t)q * (16 * TOK) + idx);
-          if (n0 + row < n) out[tok * ldo + n0 + row] = kj::from_f32<T>(s);
-        }
-        if (threadIdx.x == 0) counters[nt] = 0u;  // ready for the next launch (and graph replay)
+        store_tile<T, 16, TOK>(out, red, last_block, partials, counters, nt, split, splits, rows, nt * 16, n, ldo);
       }
 
 

@@ -1,8 +1,8 @@
 // Standalone check-and-time harness for the quantized GEMM's CUDA C (not built by Maven; see
 // build_qgemm_bench.sh). Times the production kernels exactly as QuantGemmKernels carries them (kj_qgemm;
 // for one row also the streaming kj_qstream with 1 and 2 row tiles a block) on Llama-3-8B projection shapes,
-// 4-bit group 128; for one row also the persistent candidate of qstream_persist.cuh, at 1 to 4 blocks an SM,
-// and for 8 and 16 rows the few-row candidate of qfew_candidate.cuh (2 or 4 row tiles a warp, one chain).
+// 4-bit group 128; for 8 and 16 rows also the few-row kj_qfew (QuantFewSource) at the row tiles a warp and
+// loads in flight that production uses (RW2 U3) and others.
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
 //    weights (any 32-bit word is a valid set of codes; scales random, zeros 0..15), outputs poisoned
@@ -28,8 +28,6 @@
 #include <vector>
 #include "bench_common.cuh"
 #include "qgemm_source.cu"
-#include "qstream_persist.cuh"
-#include "qfew_candidate.cuh"
 
 typedef __nv_bfloat16 bf16;
 #define CK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) { \
@@ -63,7 +61,6 @@ struct Variant {
   bool staged_x = false;  // x of the block's k range in dynamic shared memory (the production m1 kernel)
   int ring = 0;           // bytes of dynamic shared memory before x: qstream's rings
   bool whole_k = false;   // qstream: no k split; x staged over all of k
-  int persist = 0;        // kj_qstream_persist: the grid is this many blocks an SM (at most one a row tile)
 };
 
 // The production instantiations as QuantGemmKernels declares them: one row stages x (m1), more rows do not.
@@ -96,26 +93,12 @@ static Variant stream() {
   return v;
 }
 
-// The persistent candidate (qstream_persist.cuh): a grid of `per_sm` blocks an SM walks the row tiles.
-static Variant persist(int per_sm) {
-  auto k = kj_qp::kj_qstream_persist<bf16>;
-  const int ring = kj_qs::RING_BYTES;
-  CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, ring + kStreamXShared));
-  char name[64];
-  snprintf(name, sizeof name, "PERSIST qstream %d/SM", per_sm);
-  Variant v{name, 1, 256, 1, reinterpret_cast<Kern>(k), true};
-  v.ring = ring;
-  v.whole_k = true;
-  v.persist = per_sm;
-  return v;
-}
-
-// The few-row candidate (qfew_candidate.cuh): RW row tiles a warp (and a block), U tiles of each in flight.
+// The few-row kernel (QuantFewSource): RW row tiles a warp (and a block), U tiles of each in flight.
 template <int MT, int RW, int U>
 static Variant few() {
-  auto k = kj_qf::kj_qfew<bf16, MT, RW, U>;
+  auto k = kj_qfew<bf16, MT, RW, U>;
   char name[64];
-  snprintf(name, sizeof name, "FEW RW%d U%d", RW, U);
+  snprintf(name, sizeof name, "%s RW%d U%d", RW == 2 && U == 3 ? "PRODUCTION few" : "few", RW, U);
   return Variant{name, RW, 256, MT, reinterpret_cast<Kern>(k)};
 }
 
@@ -126,17 +109,21 @@ static std::vector<Variant> variants_for(int mt, int m) {
     if (m == 1) {
       v.push_back(stream<1>());
       v.push_back(stream<2>());
-      for (int per_sm = 1; per_sm <= 4; ++per_sm) v.push_back(persist(per_sm));
     } else {
+      v.push_back(few<1, 2, 2>());
       v.push_back(few<1, 2, 3>());
+      v.push_back(few<1, 2, 4>());
       v.push_back(few<1, 4, 2>());
     }
   } else if (mt == 2) {
     v.push_back(production<2, 8, false>());
+    v.push_back(few<2, 2, 2>());
     v.push_back(few<2, 2, 3>());
+    v.push_back(few<2, 2, 4>());
     v.push_back(few<2, 4, 2>());
   } else if (mt == 4) {
     v.push_back(production<4, 4, false>());
+    v.push_back(few<4, 2, 2>());
   } else {
     v.push_back(production<8, 2, false>());
   }
@@ -184,7 +171,6 @@ static cudaStream_t g_stream;
 static void launch(const Variant& v, const Problem& p, int splits, bf16* out, const bf16* x, const unsigned* w, const unsigned* meta,
                    float* partials, unsigned* counters) {
   int blocks = (p.row_tiles + v.rt - 1) / v.rt * splits;
-  if (v.persist) blocks = std::min(p.row_tiles, g_sms * v.persist);
   size_t smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, splits) : 0);
   if (v.whole_k) smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, 1) : 0);
   cudaLaunchConfig_t cfg = {};
@@ -235,7 +221,7 @@ int main(int argc, char** argv) {
   unsigned* sink;
   CK(cudaMalloc(&sink, 4));
 
-  const int shapes[][2] = {{4096, 4096}, {6144, 4096}, {14336, 4096}, {4096, 14336}, {28672, 4096}};
+  const int shapes[][2] = {{4096, 4096}, {6144, 4096}, {14336, 4096}, {4096, 14336}, {28672, 4096}, {2048, 2048}, {3072, 2048}, {16384, 2048}, {2048, 8192}};
   const int rows_list[] = {1, 8, 16, 32, 64};
   int failures = 0;
   for (auto& s : shapes) {
@@ -297,7 +283,6 @@ int main(int argc, char** argv) {
       if (ref_nan) ++failures;
       for (const Variant& v : vs) {
         if (!only_variant.empty() && v.name.find(only_variant) == std::string::npos) continue;
-        if (v.persist && p.ktiles % kj_q::WARPS != 0) continue;  // its warps must split k evenly
         const int blocks1 = (p.row_tiles + v.rt - 1) / v.rt;
         const int most = std::max(1, p.ktiles / 8);
         std::string line;

@@ -125,10 +125,10 @@ class TypedDispatchTest {
     Tensor out = ops.empty(DType.BF16, 70, 48);
     port.launches.clear();
     ops.quantized().runGemm(out, x, w, 0); // (70 rows would take dequantize + cuBLAS by default)
-    // 70 rows: 64 in the first launch (8 column tiles), 6 in the second (1 tile), each on views
-    // that start at its first row.
+    // 70 rows: 64 in the first launch (8 column tiles), 6 in the second (the few-row kernel, 1
+    // tile: its 2 blocks fill the fake port's SMs), each on views that start at its first row.
     assertEquals(
-        List.of("kj_qgemm_bf16_w4_m64", "kj_qgemm_bf16_w4_m8"),
+        List.of("kj_qgemm_bf16_w4_m64", "kj_qfew_bf16_m8"),
         port.launches.stream().map(RecordingKernels.Call::kernel).toList());
     List<String> second = pointers(port.launches.get(1));
     assertEquals(

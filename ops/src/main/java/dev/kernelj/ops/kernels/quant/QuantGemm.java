@@ -190,18 +190,22 @@ public final class QuantGemm {
   /**
    * The GEMM instantiations of one activation dtype, by {@link #variant}: 4-bit then 8-bit codes,
    * each for 1, 2, 4 and 8 column tiles, then the one-row kernels that stage x (4-bit, 8-bit), then
-   * the streaming one-row kernel with 1 and 2 row tiles a block.
+   * the streaming one-row kernel with 1 and 2 row tiles a block, then the few-row kernel for 1 and
+   * 2 column tiles.
    */
   record GemmKernel<T extends Element>(Class<T> t, List<GemmFn<T>> variants)
       implements Instantiations.OfElement {
-    static int variant(int bits, int columnTiles, boolean stagedX, int streamRowTiles) {
-      if (streamRowTiles > 0) {
-        return 9 + streamRowTiles;
+    static int variant(QuantGemmPlan plan, int bits) {
+      if (plan.fewRowTiles() > 0) {
+        return 11 + plan.columnTiles();
       }
-      if (stagedX) {
+      if (plan.streamRowTiles() > 0) {
+        return 9 + plan.streamRowTiles();
+      }
+      if (plan.stagedX()) {
         return bits == 4 ? 8 : 9;
       }
-      return (bits == 4 ? 0 : 4) + Integer.numberOfTrailingZeros(columnTiles);
+      return (bits == 4 ? 0 : 4) + Integer.numberOfTrailingZeros(plan.columnTiles());
     }
 
     void launch(
@@ -218,7 +222,7 @@ public final class QuantGemm {
         long ldx,
         long ldo) {
       variants
-          .get(variant(geo.bits(), plan.columnTiles(), plan.stagedX(), plan.streamRowTiles()))
+          .get(variant(plan, geo.bits()))
           .launch(
               k,
               plan.launch(),
@@ -337,7 +341,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w4_m1,
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m1,
                   QuantGemmKernels.Cuda::kj_qstream_bf16_rt1,
-                  QuantGemmKernels.Cuda::kj_qstream_bf16_rt2)),
+                  QuantGemmKernels.Cuda::kj_qstream_bf16_rt2,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_m8,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_m16)),
           new GemmKernel<>(
               F16.class,
               List.of(
@@ -352,7 +358,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w4_m1,
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m1,
                   QuantGemmKernels.Cuda::kj_qstream_f16_rt1,
-                  QuantGemmKernels.Cuda::kj_qstream_f16_rt2)));
+                  QuantGemmKernels.Cuda::kj_qstream_f16_rt2,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_m8,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_m16)));
 
   static final Instantiations<GatherKernel<?>> GATHER =
       Instantiations.of(

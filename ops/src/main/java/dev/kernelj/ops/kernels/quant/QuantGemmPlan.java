@@ -14,8 +14,10 @@ import dev.kernelj.dsl.StreamRef;
  * @param partialFloats f32 scratch for the split partials (0 without a split)
  * @param counters u32 tickets, one per row tile, zero before and after the launch (0 without a
  *     split)
- * @param streamRowTiles 0: the GEMM kernel; 1 or 2: the one-row streaming kernel ({@link
+ * @param streamRowTiles 0: another kernel; 1 or 2: the one-row streaming kernel ({@link
  *     QuantStreamSource}) with that many row tiles a block
+ * @param fewRowTiles 0: another kernel; {@value QuantFewSource#ROW_TILES}: the few-row kernel
+ *     ({@link QuantFewSource}) with that many row tiles a block
  */
 public record QuantGemmPlan(
     Launch launch,
@@ -23,7 +25,8 @@ public record QuantGemmPlan(
     int splits,
     long partialFloats,
     int counters,
-    int streamRowTiles) {
+    int streamRowTiles,
+    int fewRowTiles) {
   /** Most rows of x one launch covers. */
   public static final int MAX_ROWS = 64;
 
@@ -50,6 +53,17 @@ public record QuantGemmPlan(
   static final int STREAM_PAIRS_FROM_ROW_TILES_PER_SM = 3;
 
   /**
+   * Fewest 64-input tiles each warp of the few-row kernel must keep when its blocks split k (too
+   * few blocks of 2 row tiles to give each SM one): with fewer, the split's tail (partials, a
+   * second pass) and the kernel's longer start are not paid back. Measured on an H200
+   * (qgemm_bench.cu, BENCHMARKS.md, ninth session), at 8 and 16 rows: split 2 ways, 4096 x 14336
+   * (14 tiles a warp) was 9-26 % faster than the GEMM kernel, 4096 x 4096 (4) 9-16 % slower; 2048 x
+   * 8192 (3 ways, 5 tiles), 3072 x 2048 and 2048 x 2048 were slower too. Without a split every
+   * shape measured was faster, 16384 x 2048 (4 tiles a warp) included.
+   */
+  static final int FEW_MIN_TILES_PER_WARP_SPLIT = 8;
+
+  /**
    * The plan for {@code m} (1 to 64) rows of x on a GPU with {@code multiprocessors} SMs; {@code
    * splits} overrides the chosen split when positive (the benchmark sweeps it) and then always
    * plans the GEMM kernel.
@@ -71,7 +85,13 @@ public record QuantGemmPlan(
               .shared((int) QuantStreamSource.sharedBytes(kTiles))
               .on(stream)
               .overlappingPrevious();
-      return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock);
+      return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock, 0);
+    }
+    if (splits <= 0) {
+      int few = fewSplits(m, geo, multiprocessors);
+      if (few > 0) {
+        return few(m, geo, few, stream);
+      }
     }
     int chosen = splits > 0 ? splits : defaultSplits(rowTiles, kTiles, multiprocessors);
     chosen = Math.max(1, Math.min(chosen, kTiles));
@@ -90,7 +110,70 @@ public record QuantGemmPlan(
             .on(stream)
             .overlappingPrevious();
     long partials = chosen == 1 ? 0 : (long) rowTiles * chosen * 16 * 8 * columnTiles;
-    return new QuantGemmPlan(launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles, 0);
+    return new QuantGemmPlan(
+        launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles, 0, 0);
+  }
+
+  /**
+   * The few-row kernel's plan for {@code m} (1 to 16) rows with k split {@code splits} ways (1 to
+   * the k-tiles); {@link #of} chooses it by itself, tests and benchmarks force it here.
+   */
+  public static QuantGemmPlan few(int m, QuantGeometry geo, int splits, StreamRef stream) {
+    if (!fewFits(m, geo)) {
+      throw new IllegalArgumentException(
+          "the few-row kernel takes 1 to 16 rows and 4-bit codes in groups of whole 64-input"
+              + " tiles, not "
+              + m
+              + " rows of a "
+              + geo.bits()
+              + "-bit weight in groups of "
+              + geo.groupSize());
+    }
+    int columnTiles = m <= 8 ? 1 : 2;
+    int chosen = Math.max(1, Math.min(splits, geo.kTiles()));
+    int blocks = fewBlocks(geo);
+    Launch launch =
+        Launch.grid(blocks * chosen)
+            .block(QuantGemmSource.THREADS)
+            .on(stream)
+            .overlappingPrevious();
+    long partials =
+        chosen == 1 ? 0 : (long) blocks * chosen * 16 * QuantFewSource.ROW_TILES * 8 * columnTiles;
+    return new QuantGemmPlan(
+        launch,
+        columnTiles,
+        chosen,
+        partials,
+        chosen == 1 ? 0 : blocks,
+        0,
+        QuantFewSource.ROW_TILES);
+  }
+
+  /**
+   * k splits for the few-row kernel, or 0 where the GEMM kernel is the better choice: 2 to 16 rows
+   * and 4-bit codes in groups of whole tiles; a block an SM or more, or else k split until there
+   * is, each warp keeping {@link #FEW_MIN_TILES_PER_WARP_SPLIT} tiles.
+   */
+  static int fewSplits(int m, QuantGeometry geo, int multiprocessors) {
+    if (m < 2 || !fewFits(m, geo)) {
+      return 0;
+    }
+    int blocks = fewBlocks(geo);
+    if (blocks >= multiprocessors) {
+      return 1;
+    }
+    int splits = (multiprocessors + blocks - 1) / blocks;
+    boolean longEnough =
+        geo.kTiles() >= (long) splits * QuantGemmSource.WARPS * FEW_MIN_TILES_PER_WARP_SPLIT;
+    return longEnough ? splits : 0;
+  }
+
+  private static boolean fewFits(int m, QuantGeometry geo) {
+    return m >= 1 && m <= 16 && geo.bits() == 4 && geo.groupSize() % QuantLayout.tileK(4) == 0;
+  }
+
+  private static int fewBlocks(QuantGeometry geo) {
+    return (geo.rowTiles() + QuantFewSource.ROW_TILES - 1) / QuantFewSource.ROW_TILES;
   }
 
   /**
@@ -107,7 +190,7 @@ public record QuantGemmPlan(
 
   /** Whether the launch is the GEMM's one-row kernel that stages x (not the streaming one). */
   public boolean stagedX() {
-    return streamRowTiles == 0 && launch.sharedBytes() > 0;
+    return streamRowTiles == 0 && fewRowTiles == 0 && launch.sharedBytes() > 0;
   }
 
   /** Shared memory for {@code m} rows of x over one split's k-tiles (QuantGemmSource#x_stride). */

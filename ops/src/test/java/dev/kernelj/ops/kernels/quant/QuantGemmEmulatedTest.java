@@ -48,16 +48,7 @@ class QuantGemmEmulatedTest {
       DType t, int bits, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)
       throws Exception {
     SplittableRandom random = new SplittableRandom(rows * 7L + inputs + m);
-    QuantFixture f =
-        new QuantFixture(
-            random,
-            bits,
-            rows,
-            inputs,
-            groupSize,
-            actOrder,
-            t == DType.BF16,
-            QuantFixture.Kind.RANDOM);
+    QuantFixture f = fixture(random, t, bits, rows, inputs, groupSize, actOrder);
     float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
     QuantGemmPlan plan = QuantGemmPlan.of(m, f.geo, 132, splits, StreamRef.DEFAULT);
     assertEquals(splits, plan.splits());
@@ -81,20 +72,51 @@ class QuantGemmEmulatedTest {
       DType t, int rows, int inputs, int groupSize, boolean actOrder, int perBlock)
       throws Exception {
     SplittableRandom random = new SplittableRandom(rows * 5L + inputs);
-    QuantFixture f =
-        new QuantFixture(
-            random,
-            4,
-            rows,
-            inputs,
-            groupSize,
-            actOrder,
-            t == DType.BF16,
-            QuantFixture.Kind.RANDOM);
+    QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
     float[] x = QuantGemmReferenceTest.activations(random, 1, inputs, t);
     QuantGemmPlan plan = QuantGemmPlan.of(1, f.geo, 1, 0, StreamRef.DEFAULT);
     assertEquals(perBlock, plan.streamRowTiles());
     runAgainstTwin(t, f, x, 1, plan);
+  }
+
+  /**
+   * 2 to 16 rows through the few-row kernel (two row tiles a block): a last block whose second row
+   * tile lies past the matrix, a last row tile half empty, groups of one tile, two tiles and all of
+   * k, warp ranges that start mid-group and cross several group boundaries, act-order, and k split
+   * across blocks.
+   */
+  @ParameterizedTest(name = "{0} few rows {1}x{2} group {3} act-order {4} m={5} splits {6}")
+  @CsvSource({
+    "BF16, 100, 1024, 128, false, 8, 1",
+    "F16, 100, 1024, -1, false, 16, 2",
+    "BF16, 181, 4096, 64, false, 13, 1",
+    "F16, 48, 512, 128, true, 5, 3",
+    "BF16, 37, 2048, 128, false, 2, 4",
+    "F16, 64, 4096, 128, false, 9, 2"
+  })
+  void fewRowsMatchTheirTwin(
+      DType t, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(rows * 3L + inputs + m);
+    QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
+    float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
+    QuantGemmPlan plan = QuantGemmPlan.few(m, f.geo, splits, StreamRef.DEFAULT);
+    assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles());
+    assertEquals(splits, plan.splits());
+    runAgainstTwin(t, f, x, m, plan);
+  }
+
+  /** Random codes and scales (bf16 scales with bf16 activations, else f16). */
+  private static QuantFixture fixture(
+      SplittableRandom random,
+      DType t,
+      int bits,
+      int rows,
+      int inputs,
+      int groupSize,
+      boolean actOrder) {
+    return new QuantFixture(
+        random, bits, rows, inputs, groupSize, actOrder, t == DType.BF16, QuantFixture.Kind.RANDOM);
   }
 
   /** Launches the plan's GEMM as QuantGemm does and compares every output with the twin's. */

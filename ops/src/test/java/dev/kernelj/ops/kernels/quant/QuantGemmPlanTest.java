@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The plan stages each block's slice of x in shared memory, splitting k where a slice would not
- * fit, and sends one row through a wide 4-bit weight to the streaming kernel.
+ * fit, sends one row through a wide 4-bit weight to the streaming kernel and 2 to 16 rows through a
+ * long enough one to the few-row kernel.
  */
 class QuantGemmPlanTest {
   private static final int SMS = 132;
@@ -75,6 +76,57 @@ class QuantGemmPlanTest {
     InputOrder order = InputOrder.of(bits, groups, 4096 / groupSize, groupSize);
     QuantGeometry geo = QuantGeometry.of(bits, rows, order, true);
     QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, splits, StreamRef.DEFAULT);
+    assertEquals(0, plan.streamRowTiles());
+  }
+
+  @ParameterizedTest(name = "4-bit {0}x{1}, m={2}: the few-row kernel, k split {3} ways")
+  @CsvSource({
+    "6144, 4096, 8, 1",
+    "28672, 4096, 16, 1",
+    "14336, 4096, 2, 1",
+    // 512 blocks: no split, however short k (4 tiles a warp).
+    "16384, 2048, 8, 1",
+    // 128 blocks of two row tiles: split to fill 132 SMs, 14 tiles a warp left.
+    "4096, 14336, 8, 2",
+    "4096, 14336, 12, 2",
+  })
+  void twoToSixteenRowsOfAFourBitWeightTakeTheFewRowKernel(
+      int rows, int inputs, int m, int splits) {
+    QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles());
+    assertEquals(0, plan.streamRowTiles());
+    assertFalse(plan.stagedX());
+    assertEquals(splits, plan.splits());
+    assertEquals(m <= 8 ? 1 : 2, plan.columnTiles());
+    int blocks = (geo.rowTiles() + 1) / 2;
+    assertEquals(blocks * splits, plan.launch().grid().x());
+    assertEquals(0, plan.launch().sharedBytes());
+    assertEquals(splits == 1 ? 0 : blocks, plan.counters());
+    assertEquals(
+        splits == 1 ? 0 : (long) blocks * splits * 32 * 8 * plan.columnTiles(),
+        plan.partialFloats());
+  }
+
+  @ParameterizedTest(name = "{0}: the GEMM kernel")
+  @CsvSource({
+    "too few tiles a warp once split to fill the GPU, 8, 4, 4096, 4096, 128",
+    "too few blocks and a short k, 16, 4, 3072, 2048, 128",
+    "one row, 1, 4, 2048, 4096, 128",
+    "17 rows, 17, 4, 14336, 4096, 128",
+    "8-bit codes, 8, 8, 14336, 4096, 128",
+    "groups of 32 inputs, 8, 4, 14336, 4096, 32",
+  })
+  void whatTheFewRowKernelDoesNotCoverGoesToTheGemm(
+      String what, int m, int bits, int rows, int inputs, int groupSize) {
+    int[] groups = new int[inputs];
+    for (int i = 0; i < groups.length; i++) {
+      groups[i] = i / groupSize;
+    }
+    InputOrder order = InputOrder.of(bits, groups, inputs / groupSize, groupSize);
+    QuantGeometry geo = QuantGeometry.of(bits, rows, order, true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    assertEquals(0, plan.fewRowTiles());
     assertEquals(0, plan.streamRowTiles());
   }
 

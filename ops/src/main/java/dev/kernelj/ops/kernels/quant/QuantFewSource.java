@@ -1,0 +1,196 @@
+package dev.kernelj.ops.kernels.quant;
+
+/**
+ * The CUDA C of the few-row GEMM ({@code kj_qf::few}): 4-bit weights against 2 to 16 rows of x, the
+ * decode of a small batch. Same packed layout ({@link QuantLayout}) and the same results as {@link
+ * QuantGemmSource}'s {@code qgemm} up to the order of f32 additions.
+ *
+ * <p>Why a second kernel: at 8 to 16 rows {@code qgemm}'s warp streams one weight row tile and
+ * loads the B fragments of every row of x for each of its tiles, so the L1 pipe carries 2 to 4
+ * bytes of x for each byte of weight and runs near full (ncu on an H200: L1/TEX 73 %, DRAM 22 % at
+ * 16 rows). Here a warp streams {@code RW} row tiles side by side over the same k range and each
+ * fragment of x it loads feeds all of them: {@code RW} times less x traffic a weight byte.
+ *
+ * <p>The registers that costs come from the 4-bit path's second accumulator chain: {@code qgemm}
+ * runs an offset mma per step ({@code Offset4}: codes as {@code offset + q}, then a constant A
+ * fragment {@code -(offset + zero)}). Here one {@code sub2} a register takes {@code offset + zero}
+ * off the codes before the mma (exact: both are small integers in the half type, as the 8-bit path
+ * does), so there is one chain. A lane reads its group meta (scale and zero of its rows g and g +
+ * 8, 8 bytes) straight from global memory one group ahead. k is split across blocks as {@code
+ * qgemm} splits it, through the same {@code kj_q::store_tile}.
+ *
+ * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, ninth session), 2 row tiles and 3 loads in
+ * flight: at 8 rows Llama-3-8B's qkv (6144 x 4096) 9.9 against {@code qgemm}'s 13.0 us, down (4096
+ * x 14336, k split 2 ways) 17.2 against 23.1, gate/up (28672 x 4096) 33.2 against 39.9; at 16 rows
+ * 12.6 / 16.5, 21.4 / 23.5, 42.1 / 51.6. Slower where a block has too few tiles to stream: 4096 x
+ * 4096 (128 blocks, 8 tiles a warp) 8.6 against 7.4 at 8 rows, so {@link QuantGemmPlan} keeps
+ * {@code qgemm} there.
+ */
+final class QuantFewSource {
+  private QuantFewSource() {}
+
+  /** Weight row tiles a block (and each of its warps) streams side by side. */
+  static final int ROW_TILES = 2;
+
+  static final String SOURCE =
+      """
+      namespace kj_qf {
+      using namespace kj_q;
+
+      /* One 32-bit word of 4-bit codes as the A fragment of (q - zero): Offset4's LOP3s give offset + q, and
+         zp holds offset + zero in the same halves (a Group's c with its signs flipped). */
+      template <typename T>
+      __device__ __forceinline__ void codes_minus_zero(unsigned w, const unsigned (&zp)[4], unsigned (&a)[4]) {
+        Offset4<T>::codes(w, a);
+      #pragma unroll
+        for (int j = 0; j < 4; ++j) a[j] = sub2<T>(a[j], zp[j]);
+      }
+
+      /* out[r, n] as qgemm gives it, for up to 8 MT rows of x: RW row tiles a block and a warp, U k-tiles of each in
+         flight; groups of whole 64-input tiles, 4-bit codes. Grid: ceil(row tiles / RW) x splits blocks of THREADS. */
+      template <typename T, int MT, int RW, int U>
+      __device__ __forceinline__ void few(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, float* partials,
+                                          unsigned* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks,
+                                          long long ldx, long long ldo, int scale_bf16, int splits) {
+        constexpr int SPT = 4, KT = 64, TOK = 8 * MT, ROWS = 16 * RW;
+        __shared__ float red[WARPS][ROWS][TOK];
+        __shared__ unsigned last_block;
+        const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+        const int tiles = (n + 15) / 16;
+        const int bt = blockIdx.x / splits, split = blockIdx.x - bt * splits, nt0 = bt * RW;
+        const int per_split = (ktiles + splits - 1) / splits;
+        const int kb_block = min(ktiles, split * per_split), ke_block = min(ktiles, kb_block + per_split);
+        const int len = ke_block - kb_block, per_warp = (len + WARPS - 1) / WARPS;
+        const int kb = kb_block + min(len, warp * per_warp), ke = kb_block + min(len, (warp + 1) * per_warp);
+        const int groups = (ktiles * SPT + group_steps - 1) / group_steps;
+
+        /* Row tiles past the matrix read the block's first (their sums are never stored). */
+        const uint4* wp[RW];
+        const unsigned char* mb[RW];
+      #pragma unroll
+        for (int r = 0; r < RW; ++r) {
+          const int nt = nt0 + r < tiles ? nt0 + r : nt0;
+          wp[r] = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
+          mb[r] = reinterpret_cast<const unsigned char*>(mwords) + (size_t)nt * chunks * 512 + g * 64;
+        }
+        auto meta = [&](int r, int grp) {
+          return __ldg(reinterpret_cast<const uint2*>(mb[r] + (grp >> 3) * 512 + (grp & 7) * 8));
+        };
+
+        /* Weights and meta are never written by earlier kernels: their first loads go out before the grid wait. */
+        uint4 buf[U][RW];
+      #pragma unroll
+        for (int i = 0; i < U; ++i)
+      #pragma unroll
+          for (int r = 0; r < RW; ++r)
+            if (kb + i < ke) buf[i][r] = load_w(wp[r] + (size_t)(kb + i) * 32);
+        int grp = kb * SPT / group_steps, sig = kb * SPT - grp * group_steps;
+        uint2 mnow[RW], mnext[RW];
+      #pragma unroll
+        for (int r = 0; r < RW; ++r) {
+          mnow[r] = kb < ke ? meta(r, grp) : make_uint2(0u, 0u);
+          mnext[r] = kb < ke && grp + 1 < groups ? meta(r, grp + 1) : make_uint2(0u, 0u);
+        }
+        KJ_GRID_WAIT();  // x and out may belong to the kernel before
+
+        const T* xr[MT];
+        bool has_row[MT];
+      #pragma unroll
+        for (int i = 0; i < MT; ++i) {
+          has_row[i] = 8 * i + g < m;
+          xr[i] = x + (has_row[i] ? (long long)(8 * i + g) * ldx : 0) + 8 * t;
+        }
+        const bool x16 = ((reinterpret_cast<unsigned long long>(x) | (unsigned long long)ldx * sizeof(T)) & 15) == 0;
+
+        float acc[RW][MT][4], part[RW][1][MT][4];  // part[r]: row tile r's one chain (fold_group's CHAINS = 1)
+      #pragma unroll
+        for (int r = 0; r < RW; ++r)
+      #pragma unroll
+          for (int i = 0; i < MT; ++i)
+      #pragma unroll
+            for (int q = 0; q < 4; ++q) acc[r][i][q] = part[r][0][i][q] = 0.f;
+
+        if (kb < ke) {
+          /* Each row tile's group: scales as decode_group gives them, and c turned into +(offset + zero) (its signs
+             flipped) for codes_minus_zero. */
+          Group gr[RW];
+          auto decode = [&]() {
+      #pragma unroll
+            for (int r = 0; r < RW; ++r) {
+              decode_group<T, 4>(gr[r], mnow[r].x, mnow[r].y, scale_bf16 != 0);
+      #pragma unroll
+              for (int j = 0; j < 4; ++j) gr[r].c[j] ^= 0x80008000u;
+            }
+          };
+          auto fold = [&]() {
+      #pragma unroll
+            for (int r = 0; r < RW; ++r) fold_group<MT, 1>(acc[r], part[r], gr[r]);
+          };
+          decode();
+          for (int base = kb; base < ke; base += U) {
+      #pragma unroll
+            for (int i = 0; i < U; ++i) {
+              const int kt = base + i;
+              if (kt < ke) {
+                uint4 wv[RW];
+      #pragma unroll
+                for (int r = 0; r < RW; ++r) {
+                  wv[r] = buf[i][r];
+                  if (kt + U < ke) buf[i][r] = load_w(wp[r] + (size_t)(kt + U) * 32);
+                }
+                uint2 xv[SPT][MT];
+      #pragma unroll
+                for (int h = 0; h < SPT / 2; ++h)
+      #pragma unroll
+                  for (int c = 0; c < MT; ++c) {
+                    const uint4 v = load_x_pair(xr[c], kt * KT + 32 * h, kx - 8 * t, has_row[c], x16);
+                    xv[2 * h][c] = make_uint2(v.x, v.y);
+                    xv[2 * h + 1][c] = make_uint2(v.z, v.w);
+                  }
+                if (sig == group_steps) {
+                  /* Group boundary (between tiles: groups are whole tiles): fold, take the next group's meta, fetch the
+                     one after it. */
+                  fold();
+                  sig = 0;
+                  ++grp;
+      #pragma unroll
+                  for (int r = 0; r < RW; ++r) {
+                    mnow[r] = mnext[r];
+                    if (grp + 1 < groups) mnext[r] = meta(r, grp + 1);
+                  }
+                  decode();
+                }
+      #pragma unroll
+                for (int s = 0; s < SPT; ++s)
+      #pragma unroll
+                  for (int r = 0; r < RW; ++r) {
+                    unsigned a[4];
+                    codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, gr[r].c, a);
+      #pragma unroll
+                    for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][0][c], a, xv[s][c].x, xv[s][c].y);
+                  }
+                sig += SPT;
+              }
+            }
+          }
+          fold();
+        }
+
+        KJ_GRID_LAUNCH_DEPENDENTS();
+        /* acc[r][c]: weight rows 16 r + g (0, 1) and 16 r + g + 8 (2, 3), x rows 8 c + 2 t (0, 2) and 8 c + 2 t + 1
+           (1, 3). The warps' sums are added in a fixed order. */
+      #pragma unroll
+        for (int r = 0; r < RW; ++r)
+      #pragma unroll
+          for (int c = 0; c < MT; ++c) {
+            red[warp][16 * r + g][8 * c + 2 * t] = acc[r][c][0];
+            red[warp][16 * r + g][8 * c + 2 * t + 1] = acc[r][c][1];
+            red[warp][16 * r + g + 8][8 * c + 2 * t] = acc[r][c][2];
+            red[warp][16 * r + g + 8][8 * c + 2 * t + 1] = acc[r][c][3];
+          }
+        __syncthreads();
+        store_tile<T, ROWS, TOK>(out, red, last_block, partials, counters, bt, split, splits, min(m, TOK), nt0 * 16, n, ldo);
+      }
+      }  // namespace kj_qf
+      """;
+}

@@ -1,8 +1,8 @@
 // Standalone check-and-time harness for the quantized GEMM's CUDA C (not built by Maven; see
 // build_qgemm_bench.sh). Times the production kernels exactly as QuantGemmKernels carries them (kj_qgemm;
 // for one row also the streaming kj_qstream with 1 and 2 row tiles a block) on Llama-3-8B projection shapes,
-// 4-bit group 128; for 8 and 16 rows also the few-row kj_qfew (QuantFewSource) at the row tiles a warp and
-// loads in flight that production uses (RW2 U3) and others.
+// 4-bit group 128; for 8, 16 and 32 rows also the few-row kj_qfew (QuantFewSource) at the row tiles a warp and
+// loads in flight that production uses (RW2, U3 and at 32 rows U2) and others.
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
 //    weights (any 32-bit word is a valid set of codes; scales random, zeros 0..15), outputs poisoned
@@ -98,7 +98,7 @@ template <int MT, int RW, int U>
 static Variant few() {
   auto k = kj_qfew<bf16, MT, RW, U>;
   char name[64];
-  snprintf(name, sizeof name, "%s RW%d U%d", RW == 2 && U == 3 ? "PRODUCTION few" : "few", RW, U);
+  snprintf(name, sizeof name, "%s RW%d U%d", RW == 2 && U == (MT == 4 ? 2 : 3) ? "PRODUCTION few" : "few", RW, U);
   return Variant{name, RW, 256, MT, reinterpret_cast<Kern>(k)};
 }
 

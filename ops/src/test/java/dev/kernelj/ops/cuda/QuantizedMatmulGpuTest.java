@@ -42,7 +42,7 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 6144, 4096, 128, true, RANDOM, 16, 0",
     "GEMM, BF16, 4, 4096, 14336, 128, false, RANDOM, 8, 0",
     "GEMM, BF16, 4, 1000, 1088, 32, true, EXTREME_SCALES, 3, 0",
-    // 2-16 rows of a 4-bit weight with enough row tiles or a long enough k: the few-row kernel
+    // 2-32 rows of a 4-bit weight with enough row tiles or a long enough k: the few-row kernel
     // (QuantFewSource); 4112 rows are 129 blocks of two row tiles, the last one half past the
     // matrix, with k split 2 ways.
     "GEMM, BF16, 4, 6144, 4096, 128, false, EXTREME_SCALES, 8, 0",
@@ -50,6 +50,10 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 4112, 8192, 64, true, ZERO_GROUPS, 13, 0",
     "GEMM, F16, 4, 16384, 2048, 128, false, RANDOM, 2, 0",
     "GRAPH, BF16, 4, 14336, 4096, 128, false, RANDOM, 16, 0",
+    // 17-32 rows: 3088 rows are 97 blocks, the last one half past the matrix.
+    "GEMM, BF16, 4, 4096, 4096, 128, false, RANDOM, 32, 0",
+    "GEMM, F16, 4, 3088, 2048, 128, true, ZERO_GROUPS, 27, 0",
+    "GRAPH, BF16, 4, 14336, 4096, 64, false, EXTREME_SCALES, 20, 0",
     "GEMM, BF16, 4, 4112, 4160, 64, false, ZERO_GROUPS, 17, 0",
     "GEMM, BF16, 4, 528, 2048, -1, false, RANDOM, 32, 0",
     "GEMM, BF16, 4, 272, 1024, 128, true, RANDOM, 64, 0",

@@ -1,7 +1,7 @@
 package dev.kernelj.ops.kernels.quant;
 
 /**
- * The CUDA C of the few-row GEMM ({@code kj_qf::few}): 4-bit weights against 2 to 16 rows of x, the
+ * The CUDA C of the few-row GEMM ({@code kj_qf::few}): 4-bit weights against 2 to 32 rows of x, the
  * decode of a small batch. Same packed layout ({@link QuantLayout}) and the same results as {@link
  * QuantGemmSource}'s {@code qgemm} up to the order of f32 additions.
  *
@@ -22,9 +22,12 @@ package dev.kernelj.ops.kernels.quant;
  * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, ninth session), 2 row tiles and 3 loads in
  * flight: at 8 rows Llama-3-8B's qkv (6144 x 4096) 9.9 against {@code qgemm}'s 13.0 us, down (4096
  * x 14336, k split 2 ways) 17.2 against 23.1, gate/up (28672 x 4096) 33.2 against 39.9; at 16 rows
- * 12.6 / 16.5, 21.4 / 23.5, 42.1 / 51.6. Slower where a block has too few tiles to stream: 4096 x
- * 4096 (128 blocks, 8 tiles a warp) 8.6 against 7.4 at 8 rows, so {@link QuantGemmPlan} keeps
- * {@code qgemm} there.
+ * 12.6 / 16.5, 21.4 / 23.5, 42.1 / 51.6; Llama-3.2-1B's gate/up (16384 x 2048) 12.3 / 15.5 and 16.7
+ * / 19.4. Slower with fewer blocks than SMs and a k too short to split: 4096 x 4096 (128 blocks)
+ * 8.6 against 7.4 at 8 rows, so {@link QuantGemmPlan} keeps {@code qgemm} there. At 32 rows (2
+ * loads in flight: the accumulators take the registers) {@code qgemm} falls to 12 % of copy and
+ * this kernel wins with fewer blocks: 4096 x 4096 15.4 against 19.2 us, down 36.8 against 53.1 (no
+ * split), gate/up 100.2 against 126.6.
  */
 final class QuantFewSource {
   private QuantFewSource() {}

@@ -190,14 +190,14 @@ public final class QuantGemm {
   /**
    * The GEMM instantiations of one activation dtype, by {@link #variant}: 4-bit then 8-bit codes,
    * each for 1, 2, 4 and 8 column tiles, then the one-row kernels that stage x (4-bit, 8-bit), then
-   * the streaming one-row kernel with 1 and 2 row tiles a block, then the few-row kernel for 1 and
-   * 2 column tiles.
+   * the streaming one-row kernel with 1 and 2 row tiles a block, then the few-row kernel for 1, 2
+   * and 4 column tiles.
    */
   record GemmKernel<T extends Element>(Class<T> t, List<GemmFn<T>> variants)
       implements Instantiations.OfElement {
     static int variant(QuantGemmPlan plan, int bits) {
       if (plan.fewRowTiles() > 0) {
-        return 11 + plan.columnTiles();
+        return 12 + Integer.numberOfTrailingZeros(plan.columnTiles());
       }
       if (plan.streamRowTiles() > 0) {
         return 9 + plan.streamRowTiles();
@@ -343,7 +343,8 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qstream_bf16_rt1,
                   QuantGemmKernels.Cuda::kj_qstream_bf16_rt2,
                   QuantGemmKernels.Cuda::kj_qfew_bf16_m8,
-                  QuantGemmKernels.Cuda::kj_qfew_bf16_m16)),
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_m16,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_m32)),
           new GemmKernel<>(
               F16.class,
               List.of(
@@ -360,7 +361,8 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qstream_f16_rt1,
                   QuantGemmKernels.Cuda::kj_qstream_f16_rt2,
                   QuantGemmKernels.Cuda::kj_qfew_f16_m8,
-                  QuantGemmKernels.Cuda::kj_qfew_f16_m16)));
+                  QuantGemmKernels.Cuda::kj_qfew_f16_m16,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_m32)));
 
   static final Instantiations<GatherKernel<?>> GATHER =
       Instantiations.of(

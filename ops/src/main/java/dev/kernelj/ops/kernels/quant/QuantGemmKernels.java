@@ -579,6 +579,26 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
+    @Global("kj_qfew<__nv_bfloat16, 4, 2, 2>")
+    void kj_qfew_bf16_m32(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
     @Global("kj_qfew<__half, 1, 2, 3>")
     void kj_qfew_f16_m8(
         Launch l,
@@ -601,6 +621,26 @@ public final class QuantGemmKernels {
 
     @Global("kj_qfew<__half, 2, 2, 3>")
     void kj_qfew_f16_m16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__half, 4, 2, 2>")
+    void kj_qfew_f16_m32(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,

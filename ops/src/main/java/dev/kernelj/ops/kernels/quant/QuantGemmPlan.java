@@ -64,6 +64,16 @@ public record QuantGemmPlan(
   static final int FEW_MIN_TILES_PER_WARP_SPLIT = 8;
 
   /**
+   * Blocks of the few-row kernel, as a fraction of the SMs, from which it takes 17 to 32 rows
+   * (without a k split). At 32 rows the GEMM kernel carries twice the x of 16 and falls to 12 % of
+   * copy, so the few-row kernel wins with fewer blocks than at 16 rows. Measured on an H200
+   * (qgemm_bench.cu, BENCHMARKS.md, ninth session): 96 blocks (3072 x 2048) and more were 7-31 %
+   * faster than the GEMM kernel but for 6144 x 4096 (4 % slower); 64 blocks (2048 x 2048, 2048 x
+   * 8192) were 36-60 % slower.
+   */
+  static final double FEW_WIDE_BLOCKS_PER_SM = 0.7;
+
+  /**
    * The plan for {@code m} (1 to 64) rows of x on a GPU with {@code multiprocessors} SMs; {@code
    * splits} overrides the chosen split when positive (the benchmark sweeps it) and then always
    * plans the GEMM kernel.
@@ -115,13 +125,13 @@ public record QuantGemmPlan(
   }
 
   /**
-   * The few-row kernel's plan for {@code m} (1 to 16) rows with k split {@code splits} ways (1 to
+   * The few-row kernel's plan for {@code m} (1 to 32) rows with k split {@code splits} ways (1 to
    * the k-tiles); {@link #of} chooses it by itself, tests and benchmarks force it here.
    */
   public static QuantGemmPlan few(int m, QuantGeometry geo, int splits, StreamRef stream) {
     if (!fewFits(m, geo)) {
       throw new IllegalArgumentException(
-          "the few-row kernel takes 1 to 16 rows and 4-bit codes in groups of whole 64-input"
+          "the few-row kernel takes 1 to 32 rows and 4-bit codes in groups of whole 64-input"
               + " tiles, not "
               + m
               + " rows of a "
@@ -129,7 +139,7 @@ public record QuantGemmPlan(
               + "-bit weight in groups of "
               + geo.groupSize());
     }
-    int columnTiles = m <= 8 ? 1 : 2;
+    int columnTiles = m <= 8 ? 1 : m <= 16 ? 2 : 4;
     int chosen = Math.max(1, Math.min(splits, geo.kTiles()));
     int blocks = fewBlocks(geo);
     Launch launch =
@@ -150,15 +160,19 @@ public record QuantGemmPlan(
   }
 
   /**
-   * k splits for the few-row kernel, or 0 where the GEMM kernel is the better choice: 2 to 16 rows
-   * and 4-bit codes in groups of whole tiles; a block an SM or more, or else k split until there
-   * is, each warp keeping {@link #FEW_MIN_TILES_PER_WARP_SPLIT} tiles.
+   * k splits for the few-row kernel, or 0 where the GEMM kernel is the better choice: 2 to 32 rows
+   * and 4-bit codes in groups of whole tiles; up to 16 rows, a block an SM or more, or else k split
+   * until there is, each warp keeping {@link #FEW_MIN_TILES_PER_WARP_SPLIT} tiles; above, {@link
+   * #FEW_WIDE_BLOCKS_PER_SM} and no split.
    */
   static int fewSplits(int m, QuantGeometry geo, int multiprocessors) {
     if (m < 2 || !fewFits(m, geo)) {
       return 0;
     }
     int blocks = fewBlocks(geo);
+    if (m > 16) {
+      return blocks >= FEW_WIDE_BLOCKS_PER_SM * multiprocessors ? 1 : 0;
+    }
     if (blocks >= multiprocessors) {
       return 1;
     }
@@ -169,7 +183,7 @@ public record QuantGemmPlan(
   }
 
   private static boolean fewFits(int m, QuantGeometry geo) {
-    return m >= 1 && m <= 16 && geo.bits() == 4 && geo.groupSize() % QuantLayout.tileK(4) == 0;
+    return m >= 1 && m <= 32 && geo.bits() == 4 && geo.groupSize() % QuantLayout.tileK(4) == 0;
   }
 
   private static int fewBlocks(QuantGeometry geo) {

@@ -80,7 +80,7 @@ class QuantGemmEmulatedTest {
   }
 
   /**
-   * 2 to 16 rows through the few-row kernel (two row tiles a block): a last block whose second row
+   * 2 to 32 rows through the few-row kernel (two row tiles a block): a last block whose second row
    * tile lies past the matrix, a last row tile half empty, groups of one tile, two tiles and all of
    * k, warp ranges that start mid-group and cross several group boundaries, act-order, and k split
    * across blocks.
@@ -92,7 +92,9 @@ class QuantGemmEmulatedTest {
     "BF16, 181, 4096, 64, false, 13, 1",
     "F16, 48, 512, 128, true, 5, 3",
     "BF16, 37, 2048, 128, false, 2, 4",
-    "F16, 64, 4096, 128, false, 9, 2"
+    "F16, 64, 4096, 128, false, 9, 2",
+    "BF16, 100, 1024, 128, false, 25, 1",
+    "F16, 37, 512, 64, true, 32, 2"
   })
   void fewRowsMatchTheirTwin(
       DType t, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)

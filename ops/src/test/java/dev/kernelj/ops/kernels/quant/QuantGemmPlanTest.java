@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The plan stages each block's slice of x in shared memory, splitting k where a slice would not
- * fit, sends one row through a wide 4-bit weight to the streaming kernel and 2 to 16 rows through a
+ * fit, sends one row through a wide 4-bit weight to the streaming kernel and 2 to 32 rows through a
  * long enough one to the few-row kernel.
  */
 class QuantGemmPlanTest {
@@ -89,8 +89,11 @@ class QuantGemmPlanTest {
     // 128 blocks of two row tiles: split to fill 132 SMs, 14 tiles a warp left.
     "4096, 14336, 8, 2",
     "4096, 14336, 12, 2",
+    // 17-32 rows: no split, from 0.7 blocks an SM (128 here).
+    "4096, 4096, 32, 1",
+    "4096, 14336, 20, 1",
   })
-  void twoToSixteenRowsOfAFourBitWeightTakeTheFewRowKernel(
+  void twoToThirtyTwoRowsOfAFourBitWeightTakeTheFewRowKernel(
       int rows, int inputs, int m, int splits) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
     QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
@@ -98,7 +101,7 @@ class QuantGemmPlanTest {
     assertEquals(0, plan.streamRowTiles());
     assertFalse(plan.stagedX());
     assertEquals(splits, plan.splits());
-    assertEquals(m <= 8 ? 1 : 2, plan.columnTiles());
+    assertEquals(m <= 8 ? 1 : m <= 16 ? 2 : 4, plan.columnTiles());
     int blocks = (geo.rowTiles() + 1) / 2;
     assertEquals(blocks * splits, plan.launch().grid().x());
     assertEquals(0, plan.launch().sharedBytes());
@@ -113,7 +116,8 @@ class QuantGemmPlanTest {
     "too few tiles a warp once split to fill the GPU, 8, 4, 4096, 4096, 128",
     "too few blocks and a short k, 16, 4, 3072, 2048, 128",
     "one row, 1, 4, 2048, 4096, 128",
-    "17 rows, 17, 4, 14336, 4096, 128",
+    "33 rows, 33, 4, 14336, 4096, 128",
+    "32 rows on 64 blocks, 32, 4, 2048, 2048, 128",
     "8-bit codes, 8, 8, 14336, 4096, 128",
     "groups of 32 inputs, 8, 4, 14336, 4096, 32",
   })

@@ -84,7 +84,7 @@ public record QuantGemmPlan(
       throw new IllegalArgumentException(
           "the quantized GEMM takes 1 to " + MAX_ROWS + " rows of x per launch, not " + m);
     }
-    int columnTiles = m <= 8 ? 1 : m <= 16 ? 2 : m <= 32 ? 4 : 8;
+    int columnTiles = columnTiles(m);
     int rowTiles = geo.rowTiles();
     int kTiles = geo.kTiles();
     if (splits <= 0 && streams(m, geo, multiprocessors)) {
@@ -119,9 +119,24 @@ public record QuantGemmPlan(
             .shared(staged ? (int) sharedBytes(m, kTiles, chosen, tileK) : 0)
             .on(stream)
             .overlappingPrevious();
-    long partials = chosen == 1 ? 0 : (long) rowTiles * chosen * 16 * 8 * columnTiles;
+    return split(launch, columnTiles, chosen, rowTiles, QuantLayout.TILE_ROWS, 0);
+  }
+
+  /**
+   * A plan whose grid is {@code tiles} output tiles of {@code tileRows} weight rows, each split
+   * {@code splits} ways: one f32 partial a tile row and row of x per split, one ticket a tile
+   * ({@code kj_q::store_tile}), none without a split.
+   */
+  private static QuantGemmPlan split(
+      Launch launch, int columnTiles, int splits, int tiles, int tileRows, int fewRowTiles) {
+    long partials = splits == 1 ? 0 : (long) tiles * splits * tileRows * 8 * columnTiles;
     return new QuantGemmPlan(
-        launch, columnTiles, chosen, partials, chosen == 1 ? 0 : rowTiles, 0, 0);
+        launch, columnTiles, splits, partials, splits == 1 ? 0 : tiles, 0, fewRowTiles);
+  }
+
+  /** Column tiles of 8 rows of x the instantiation for {@code m} rows covers: 1, 2, 4 or 8. */
+  private static int columnTiles(int m) {
+    return m <= 8 ? 1 : m <= 16 ? 2 : m <= 32 ? 4 : 8;
   }
 
   /**
@@ -139,7 +154,6 @@ public record QuantGemmPlan(
               + "-bit weight in groups of "
               + geo.groupSize());
     }
-    int columnTiles = m <= 8 ? 1 : m <= 16 ? 2 : 4;
     int chosen = Math.max(1, Math.min(splits, geo.kTiles()));
     int blocks = fewBlocks(geo);
     Launch launch =
@@ -147,16 +161,8 @@ public record QuantGemmPlan(
             .block(QuantGemmSource.THREADS)
             .on(stream)
             .overlappingPrevious();
-    long partials =
-        chosen == 1 ? 0 : (long) blocks * chosen * 16 * QuantFewSource.ROW_TILES * 8 * columnTiles;
-    return new QuantGemmPlan(
-        launch,
-        columnTiles,
-        chosen,
-        partials,
-        chosen == 1 ? 0 : blocks,
-        0,
-        QuantFewSource.ROW_TILES);
+    int rows = QuantLayout.TILE_ROWS * QuantFewSource.ROW_TILES;
+    return split(launch, columnTiles(m), chosen, blocks, rows, QuantFewSource.ROW_TILES);
   }
 
   /**

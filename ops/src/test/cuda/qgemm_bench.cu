@@ -172,7 +172,8 @@ static void launch(const Variant& v, const Problem& p, int splits, bf16* out, co
                    float* partials, unsigned* counters) {
   int blocks = (p.row_tiles + v.rt - 1) / v.rt * splits;
   size_t smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, splits) : 0);
-  if (v.whole_k) smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, 1) : 0);
+  // qstream: x over all of k and a float sum of each tile of it (QuantStreamSource.sharedBytes)
+  if (v.whole_k) smem = v.ring + staged_bytes(p.m, v.mt, p.ktiles, 1) + 4 * (size_t)p.ktiles;
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(blocks);
   cfg.blockDim = dim3(v.threads);

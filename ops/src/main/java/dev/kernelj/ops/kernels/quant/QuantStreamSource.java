@@ -4,21 +4,27 @@ package dev.kernelj.ops.kernels.quant;
  * The CUDA C of the one-row streaming kernel ({@code qstream}): the decode of one sequence through
  * a 4-bit weight with many row tiles, where {@link QuantGemmSource}'s {@code qgemm} spent most of
  * its instructions on bookkeeping around the work. Same packed layout ({@link QuantLayout}), same
- * arithmetic (the {@code Offset4} codes and the offset mma, the group's scale on the group's f32
- * sum), so it gives {@code qgemm}'s sums in a different order only across warps.
+ * codes ({@code Offset4}: {@code offset + q} straight from the LOP3s), the group's scale on the
+ * group's f32 sum.
  *
  * <p>A block is {@code RT} row tiles x {@code KW} warps splitting k (8 warps in all). Each lane
- * copies its own 16 bytes of each weight tile and its own 8 bytes of that tile's group meta (scale
- * and zero of its rows g and g + 8, at byte {@code (grp / 8) * 512 + (grp % 8) * 8 + g * 64} of the
- * row tile's meta chunks) with {@code cp.async} into a ring of {@code U} slots in shared memory,
- * and reads back only what it copied: {@code U - 1} tiles in flight without holding registers and
- * without barriers, no shuffles, copy addresses advanced by adds. The row of x is staged once per
- * block over all of k. Group boundaries are checked once per tile, so the group size must be a
- * multiple of the tile's 64 inputs; k is not split across blocks.
+ * copies its own 16 bytes of each weight tile, and for a tile that opens a group its own 8 bytes of
+ * the group's meta (scale and zero of its rows g and g + 8, at byte {@code (grp / 8) * 512 + (grp %
+ * 8) * 8 + g * 64} of the row tile's meta chunks), with {@code cp.async} into a ring of {@code U}
+ * slots in shared memory, and reads back only what it copied: {@code U - 1} tiles in flight without
+ * holding registers and without barriers, no shuffles, copy addresses advanced by adds. The row of
+ * x is staged once per block over all of k, together with each 64-input tile's sum of it.
  *
- * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md): Llama-3-8B's gate/up (28672 x 4096) 27.3
- * against {@code qgemm}'s 39.7 us, down (4096 x 14336) 15.4 against 19.8, qkv (6144 x 4096) 8.8
- * against 12.4.
+ * <p>One row makes every column of the mma the same row of x, so the offset and the zero come off a
+ * group's sum without a second mma chain: {@code sum (offset + q) x - (offset + zero) sum x}, with
+ * {@code sum x} added up from the staged tile sums (where {@code qgemm} runs a second mma a step
+ * with the constant A fragment {@code -(offset + zero)}). Both leave f32 noise at the size of the
+ * offset sums. Group boundaries are checked once per tile, so the group size must be a multiple of
+ * the tile's 64 inputs; k is not split across blocks.
+ *
+ * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, tenth session): Llama-3-8B's gate/up
+ * (28672 x 4096) 22.4 us, 66 % of copy (with the second mma chain, a meta copy every tile and a
+ * bounds check on every tile: 27.2), down (4096 x 14336) 12.9 (15.2), qkv (6144 x 4096) 8.0 (8.7).
  *
  * <p>Under {@code KJ_HOST_EMULATION} the copies are plain synchronous ones.
  */
@@ -34,12 +40,17 @@ final class QuantStreamSource {
   /** Bytes of a block's rings: per warp and slot, 512 of weights and 256 of meta. */
   static final int RING_BYTES = WARPS * SLOTS * (512 + 256);
 
-  /** Most dynamic shared memory a launch takes: the rings and one staged row of x. */
+  /**
+   * Most dynamic shared memory a launch takes: the rings, one staged row of x and its tile sums.
+   */
   static final int SHARED_MAX = RING_BYTES + 96 * 1024;
 
-  /** Dynamic shared memory of a launch over {@code kTiles} 64-input tiles. */
+  /**
+   * Dynamic shared memory of a launch over {@code kTiles} 64-input tiles: the rings, the staged row
+   * of x and an f32 sum of each tile of it.
+   */
   static long sharedBytes(int kTiles) {
-    return RING_BYTES + QuantGemmSource.xSharedBytes(1, kTiles, 64);
+    return RING_BYTES + QuantGemmSource.xSharedBytes(1, kTiles, 64) + 4L * kTiles;
   }
 
   static final String SOURCE =
@@ -50,22 +61,23 @@ final class QuantStreamSource {
       constexpr int U = 8;
       constexpr int RING_BYTES = WARPS * U * (512 + 256);
 
-      /* 16 (weights, L2 only, 256-byte L2 fetches) or 8 (meta) bytes global -> shared, in flight until cp_wait. The
-         "memory" clobbers keep a slot's shared loads after the wait for it and before the copy that refills it. */
-      __device__ __forceinline__ void cp16(void* smem, const void* gmem) {
+      /* 16 (weights, L2 only, 256-byte L2 fetches) or 8 (meta) bytes global -> shared when `on`, in flight until cp_wait:
+         predicated in the PTX, so that a copy skipped costs no branch. The "memory" clobbers keep a slot's shared loads
+         after the wait for it and before the copy that refills it. */
+      __device__ __forceinline__ void cp16(void* smem, const void* gmem, bool on) {
       #if defined(__CUDA_ARCH__)
-        asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16;"
-                     :: "r"((unsigned)__cvta_generic_to_shared(smem)), "l"(gmem) : "memory");
+        asm volatile("{ .reg .pred p; setp.ne.b32 p, %2, 0; @p cp.async.cg.shared.global.L2::256B [%0], [%1], 16; }"
+                     :: "r"((unsigned)__cvta_generic_to_shared(smem)), "l"(gmem), "r"((int)on) : "memory");
       #else
-        *reinterpret_cast<uint4*>(smem) = *reinterpret_cast<const uint4*>(gmem);
+        if (on) *reinterpret_cast<uint4*>(smem) = *reinterpret_cast<const uint4*>(gmem);
       #endif
       }
-      __device__ __forceinline__ void cp8(void* smem, const void* gmem) {
+      __device__ __forceinline__ void cp8(void* smem, const void* gmem, bool on) {
       #if defined(__CUDA_ARCH__)
-        asm volatile("cp.async.ca.shared.global [%0], [%1], 8;"
-                     :: "r"((unsigned)__cvta_generic_to_shared(smem)), "l"(gmem) : "memory");
+        asm volatile("{ .reg .pred p; setp.ne.b32 p, %2, 0; @p cp.async.ca.shared.global [%0], [%1], 8; }"
+                     :: "r"((unsigned)__cvta_generic_to_shared(smem)), "l"(gmem), "r"((int)on) : "memory");
       #else
-        *reinterpret_cast<uint2*>(smem) = *reinterpret_cast<const uint2*>(gmem);
+        if (on) *reinterpret_cast<uint2*>(smem) = *reinterpret_cast<const uint2*>(gmem);
       #endif
       }
       __device__ __forceinline__ void cp_commit() {
@@ -79,13 +91,75 @@ final class QuantStreamSource {
       #endif
       }
 
-      /* One 512-byte tile of the weight against the staged row of x at xt: when sig says the tile opens a group, the
-         finished group is folded in with its scales and the next group's meta (at meta) decoded; then the tile's four
-         mma steps, part[0] the code mmas and part[1] the offset mmas (as qgemm's 4-bit chains). */
+      /* f32 values of what the 4-bit codes carry besides q (Offset4): offset + zero of rows g and g + 8 is ROW_G + z0 and
+         ROW_G8 + z1. */
+      template <typename T> struct CodeOffset;
+      template <> struct CodeOffset<__half> { static constexpr float ROW_G = 1024.f, ROW_G8 = 64.f; };
+      template <> struct CodeOffset<__nv_bfloat16> { static constexpr float ROW_G = 128.f, ROW_G8 = 128.f; };
+
+      /* The sum of the two T values packed in v, in f32. */
+      template <typename T> __device__ __forceinline__ float pair_sum(unsigned v) {
+        const T* h = reinterpret_cast<const T*>(&v);
+        return kj::to_f32(h[0]) + kj::to_f32(h[1]);
+      }
+
+      /* The row of x into shared memory (zero from kx up to ktiles * 64 inputs), and each 64-input tile's sum of it in f32
+         into sums[ktiles]: 16 threads a tile, 4 inputs each (8-byte pieces: kx is a multiple of 4, QuantGemm checks),
+         added in a fixed tree. A thread's loads of a round go out together; every thread runs the same rounds, as the
+         shuffles need whole warps. */
       template <typename T>
-      __device__ __forceinline__ void stream_tile(const uint4& wv, const T* xt, const uint2* meta, float (&acc)[1][4],
-                                                  float (&part)[2][1][4], Group& gr, int& sig, int& reset, int group_steps,
-                                                  int scale_bf16) {
+      __device__ __forceinline__ void stage_x_sums(T* xs, float* sums, const T* x, int ktiles, int kx) {
+        constexpr int LOADS = 4;
+        const int pieces = ktiles * 16;
+        for (int i0 = 0; i0 < pieces; i0 += LOADS * THREADS) {
+          uint2 v[LOADS];
+      #pragma unroll
+          for (int j = 0; j < LOADS; ++j) {
+            const int i = i0 + j * THREADS + threadIdx.x;
+            v[j] = make_uint2(0u, 0u);
+            if (i < pieces && 4 * i < kx) v[j] = __ldg(reinterpret_cast<const uint2*>(x + 4 * i));
+          }
+      #pragma unroll
+          for (int j = 0; j < LOADS; ++j) {
+            const int i = i0 + j * THREADS + threadIdx.x;
+            if (i < pieces) *reinterpret_cast<uint2*>(xs + 4 * i) = v[j];
+            float s = pair_sum<T>(v[j].x) + pair_sum<T>(v[j].y);
+      #pragma unroll
+            for (int o = 1; o < 16; o <<= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+            if (i < pieces && (i & 15) == 0) sums[i >> 4] = s;
+          }
+        }
+      }
+
+      /* A warp's running sums over its current group: the code mmas' chain (part: rows g, g + 8 in [0], [2]; the mma's
+         columns are all the one row of x) and the sum of x over the same inputs. */
+      struct Run {
+        float part[4];
+        float xsum;
+      };
+
+      /* Folds the finished group into acc0 (row g) and acc1 (row g + 8): sum (offset + q) x - (offset + zero) sum x, times
+         the group's scale; then opens the next group (scale and offset + zero from the meta words at meta). */
+      template <typename T>
+      __device__ __forceinline__ void next_group(Run& run, float& acc0, float& acc1, Group& gr, float& c0, float& c1,
+                                                 const uint2* meta, int scale_bf16) {
+        acc0 += gr.s0 * fmaf(-c0, run.xsum, run.part[0]);
+        acc1 += gr.s1 * fmaf(-c1, run.xsum, run.part[2]);
+      #pragma unroll
+        for (int q = 0; q < 4; ++q) run.part[q] = 0.f;
+        run.xsum = 0.f;
+        const uint2 mv = *meta;
+        decode_group<T, 4>(gr, mv.x, mv.y, scale_bf16 != 0);
+        c0 = CodeOffset<T>::ROW_G + (float)(mv.x >> 16);
+        c1 = CodeOffset<T>::ROW_G8 + (float)(mv.y >> 16);
+      }
+
+      /* One 512-byte tile of the weight against the staged row of x at xt (its sum: xsum): when sig says the tile opens a
+         group, the finished one is folded in and the next one's meta decoded; then the tile's four code mmas. */
+      template <typename T>
+      __device__ __forceinline__ void stream_tile(const uint4& wv, const T* xt, float xsum, const uint2* meta, Run& run,
+                                                  float& acc0, float& acc1, Group& gr, float& c0, float& c1, int& sig,
+                                                  int& reset, int group_steps, int scale_bf16) {
         constexpr int SPT = 4;
         uint2 xv[SPT];  // one 16-byte load a pair of steps (QuantLayout.stepInput)
       #pragma unroll
@@ -95,18 +169,16 @@ final class QuantStreamSource {
           xv[2 * h + 1] = make_uint2(v.z, v.w);
         }
         if (sig == group_steps) {
-          fold_group<1, 2>(acc, part, gr);
-          const uint2 mv = *meta;
-          decode_group<T, 4>(gr, mv.x, mv.y, scale_bf16 != 0);
+          next_group<T>(run, acc0, acc1, gr, c0, c1, meta, scale_bf16);
           sig = reset;
           reset = 0;
         }
+        run.xsum += xsum;
       #pragma unroll
         for (int s = 0; s < SPT; ++s) {
           unsigned a[4];
           Offset4<T>::codes(s == 0 ? wv.x : s == 1 ? wv.y : s == 2 ? wv.z : wv.w, a);
-          kj::mma<T>(part[0][0], a, xv[s].x, xv[s].y);
-          kj::mma<T>(part[1][0], gr.c, xv[s].x, xv[s].y);
+          kj::mma<T>(run.part, a, xv[s].x, xv[s].y);
         }
         sig += SPT;
       }
@@ -134,58 +206,70 @@ final class QuantStreamSource {
         uint4* wslot = reinterpret_cast<uint4*>(smem) + warp * U * 32 + lane;
         uint2* mslot = reinterpret_cast<uint2*>(smem + WARPS * U * 512) + warp * U * 32 + lane;
         T* xs = reinterpret_cast<T*>(smem + RING_BYTES);
+        float* xsums = reinterpret_cast<float*>(xs + x_stride(ktiles, KT));
 
-        /* The copy cursor: the next tile's weights, and the meta of its group (igrp, isig steps into it). */
+        /* The copy cursor: the next tile's weights, the meta of its group (igrp at msrc, isig steps into it), and whether
+           it opens a group for this warp (the first tile does): only those tiles copy meta. */
         const uint4* wsrc = reinterpret_cast<const uint4*>(wwords) + ((size_t)(live ? nt : 0) * ktiles + kb) * 32 + lane;
-        const unsigned char* mbase = reinterpret_cast<const unsigned char*>(mwords) + (size_t)(live ? nt : 0) * chunks * 512 + g * 64;
         int igrp = kb * SPT / group_steps, isig = kb * SPT - igrp * group_steps;
+        const unsigned char* msrc = reinterpret_cast<const unsigned char*>(mwords) + (size_t)(live ? nt : 0) * chunks * 512
+                                    + g * 64 + (igrp >> 3) * 512 + (igrp & 7) * 8;
         const int sig_start = isig;
+        bool opens = true;
         auto issue = [&](int slot, bool valid) {
-          if (valid) {
-            cp16(wslot + slot * 32, wsrc);
-            cp8(mslot + slot * 32, mbase + (igrp >> 3) * 512 + (igrp & 7) * 8);
-          }
+          cp16(wslot + slot * 32, wsrc, valid);
+          cp8(mslot + slot * 32, msrc, valid && opens);
           cp_commit();
           wsrc += 32;
           isig += SPT;
-          if (isig >= group_steps) {
+          opens = isig >= group_steps;
+          if (opens) {
             isig = 0;
             ++igrp;
+            msrc += (igrp & 7) != 0 ? 8 : 512 - 7 * 8;  // the next group's 8 bytes; every 8 groups, the next chunk
           }
         };
         /* Weights and meta are never written by earlier kernels: their first copies go out before the grid wait. */
       #pragma unroll
         for (int i = 0; i < U - 1; ++i) issue(i, kb + i < ke);
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
-        const int stride = x_stride(ktiles, KT);
-        stage_x<T>(xs, x, 1, 0, ktiles * KT, kx, stride, 0);
+        stage_x_sums<T>(xs, xsums, x, ktiles, kx);
         __syncthreads();
         const T* xr = xs + 8 * t;  // every lane reads row 0: columns 2t, 2t + 1 of the mma's 8 are the same row
 
-        /* One mma column tile; part[0]: the code mmas, part[1]: the offset mmas (stream_tile). */
-        float acc[1][4] = {{0.f, 0.f, 0.f, 0.f}}, part[2][1][4] = {{{0.f, 0.f, 0.f, 0.f}}, {{0.f, 0.f, 0.f, 0.f}}};
+        Run run = {{0.f, 0.f, 0.f, 0.f}, 0.f};
+        float acc0 = 0.f, acc1 = 0.f, c0 = 0.f, c1 = 0.f;
         Group gr;
         gr.s0 = gr.s1 = 0.f;
         int sig = group_steps, reset = sig_start;  // the first tile opens its group
-        for (int kt = kb; kt < ke; kt += U) {
+        /* Whole rounds of U tiles without bounds checks, then the last tiles (fewer than U, nothing left to copy). */
+        int kt = kb;
+        for (; kt + U <= ke; kt += U) {
       #pragma unroll
           for (int i = 0; i < U; ++i) {
-            if (kt + i < ke) {
-              issue((i + U - 1) % U, kt + i + U - 1 < ke);
-              cp_wait<U - 1>();  // this lane's copies of tile kt + i have landed
-              const uint4 wv = wslot[i * 32];
-              stream_tile<T>(wv, xr + (kt + i) * KT, mslot + i * 32, acc, part, gr, sig, reset, group_steps, scale_bf16);
-            }
+            issue((i + U - 1) % U, kt + i + U - 1 < ke);
+            cp_wait<U - 1>();  // this lane's copies of tile kt + i have landed
+            stream_tile<T>(wslot[i * 32], xr + (kt + i) * KT, xsums[kt + i], mslot + i * 32, run, acc0, acc1, gr, c0, c1, sig,
+                           reset, group_steps, scale_bf16);
           }
         }
-        fold_group<1, 2>(acc, part, gr);
+      #pragma unroll
+        for (int i = 0; i < U - 1; ++i) {
+          if (kt + i < ke) {
+            issue((i + U - 1) % U, false);
+            cp_wait<U - 1>();
+            stream_tile<T>(wslot[i * 32], xr + (kt + i) * KT, xsums[kt + i], mslot + i * 32, run, acc0, acc1, gr, c0, c1, sig,
+                           reset, group_steps, scale_bf16);
+          }
+        }
+        acc0 += gr.s0 * fmaf(-c0, run.xsum, run.part[0]);
+        acc1 += gr.s1 * fmaf(-c1, run.xsum, run.part[2]);
         cp_wait<0>();
         KJ_GRID_LAUNCH_DEPENDENTS();
-        /* acc[0][0], acc[0][2]: column 2t (x row 0) of weight rows g and g + 8. The warps' sums are added in a fixed
-           order. */
+        /* The warps' sums are added in a fixed order. */
         if (t == 0) {
-          red[warp][g] = acc[0][0];
-          red[warp][g + 8] = acc[0][2];
+          red[warp][g] = acc0;
+          red[warp][g + 8] = acc1;
         }
         __syncthreads();
         if (threadIdx.x < RT * 16) {

@@ -59,14 +59,20 @@ class QuantGemmEmulatedTest {
   /**
    * One row through the streaming kernel: one SM makes any weight of two or more row tiles "wide
    * enough"; three row tiles put two in a block, the second block half empty; 192 inputs leave most
-   * warps without a tile.
+   * warps without a tile; 1152 inputs in groups of two tiles start three warps mid-group and cross
+   * from one 8-group chunk of meta to the next; 2112 and 4224 inputs give warps a whole round of 8
+   * tiles and a rest.
    */
   @ParameterizedTest(name = "{0} streamed {1}x{2} group {3} act-order {4}: {5} row tile(s) a block")
   @CsvSource({
     "BF16, 48, 512, 128, false, 2",
     "F16, 24, 192, 64, true, 1",
     "F16, 40, 320, -1, false, 2",
-    "BF16, 32, 1088, 64, false, 1"
+    "BF16, 32, 1088, 64, false, 1",
+    "BF16, 32, 1152, 128, false, 1",
+    "F16, 32, 1152, 128, true, 1",
+    "BF16, 48, 2112, 64, false, 2",
+    "F16, 32, 4224, 128, true, 1"
   })
   void streamMatchesItsTwin(
       DType t, int rows, int inputs, int groupSize, boolean actOrder, int perBlock)

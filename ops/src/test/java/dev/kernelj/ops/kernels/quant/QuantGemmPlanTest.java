@@ -55,7 +55,10 @@ class QuantGemmPlanTest {
     assertEquals(0, plan.partialFloats());
     assertFalse(plan.stagedX());
     assertEquals((geo.rowTiles() + perBlock - 1) / perBlock, plan.launch().grid().x());
-    long bytes = QuantStreamSource.RING_BYTES + (long) (inputs + QuantGemmSource.X_ROW_PAD) * 2;
+    long bytes =
+        QuantStreamSource.RING_BYTES
+            + (long) (inputs + QuantGemmSource.X_ROW_PAD) * 2
+            + 4L * (inputs / 64);
     assertEquals(bytes, plan.launch().sharedBytes());
   }
 

@@ -1,7 +1,8 @@
 // Runs one op kernel of KernelJ on the CPU through kj_host_shim.h, for the CPU tests that check the
 // CUDA C against the Java reference twins (HostEmulatedKernelsTest). The op's CUDA C is included as
 // KJ_SOURCE. Protocol:
-//   argv: kernel-name grid block arg...   arg = b<N> (buffer N), i<int>, l<long>, f<float>
+//   argv: kernel-name grid block arg...   arg = b<N> (buffer N), b<N>+<B> (B bytes into it), i<int>,
+//         l<long>, f<float>
 //   stdin: buffer count, then per buffer: type (0 f32, 1 f16, 2 bf16, 3 i32), element count, values
 //          as little-endian f32 (i32 for type 3)
 //   stdout: every buffer again, same encoding, after the launch.
@@ -15,7 +16,12 @@ struct Buffer { int type; long long n; void* data; };
 static std::vector<Buffer> buffers;
 static std::vector<std::string> args;
 
-static void* buf(int a) { return buffers.at(std::atoi(args.at(a).c_str() + 1)).data; }
+static void* buf(int a) {
+  char* rest;
+  const long index = std::strtol(args.at(a).c_str() + 1, &rest, 10);
+  const long offset = *rest == '+' ? std::strtol(rest + 1, nullptr, 10) : 0;
+  return (char*)buffers.at(index).data + offset;
+}
 static int I(int a) { return std::atoi(args.at(a).c_str() + 1); }
 static long long L(int a) { return std::atoll(args.at(a).c_str() + 1); }
 static float F(int a) { return std::strtof(args.at(a).c_str() + 1, nullptr); }
@@ -78,7 +84,7 @@ int main(int argc, char** argv) {
   KJ_RUN(kj_qstream_##sfx##_rt1, (kj_qstream<T, 1, 8>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qstream_##sfx##_rt2, (kj_qstream<T, 2, 4>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qfew_##sfx##_m8, (kj_qfew<T, 1, 2, 3>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
-  KJ_RUN(kj_qfew_##sfx##_m16, (kj_qfew<T, 2, 2, 3>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
+  KJ_RUN(kj_qfew_##sfx##_m16, (kj_qfew<T, 2, 2, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qfew_##sfx##_m32, (kj_qfew<T, 4, 2, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qgather_##sfx, kj_qgather<T>, ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), I(6), I(7), L(8), L(9))) \
   KJ_RUN(kj_qdequant_##sfx##_w4, (kj_qdequant<T, 4>), ((T*)buf(3), (const int*)buf(4), (const int*)buf(5), I(6), I(7), I(8), I(9), I(10), L(11), I(12))) \

@@ -48,6 +48,26 @@ class CudaSourcesCompileTest {
     return null;
   }
 
+  /**
+   * Host references to every template instance the interface's {@code @Global}s name, so that nvcc
+   * compiles (and checks for spills) the kernels that run, not only the templates.
+   */
+  static String instantiations(Class<?> kernelInterface) {
+    StringBuilder out = new StringBuilder("\n");
+    int n = 0;
+    for (java.lang.reflect.Method m : kernelInterface.getMethods()) {
+      dev.kernelj.dsl.Global global = m.getAnnotation(dev.kernelj.dsl.Global.class);
+      if (global != null && global.value().contains("<")) {
+        out.append("static void* const kj_instance_")
+            .append(n++)
+            .append(" = (void*)&")
+            .append(global.value())
+            .append(";\n");
+      }
+    }
+    return out.toString();
+  }
+
   @ParameterizedTest
   @MethodSource("kernelInterfaces")
   void compilesForSm80AndSm90(Class<?> kernelInterface) throws IOException, InterruptedException {
@@ -56,7 +76,8 @@ class CudaSourcesCompileTest {
     Kernel kernel = kernelInterface.getAnnotation(Kernel.class);
     Path dir = Files.createTempDirectory("kj-ops-nvcc");
     Path source = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
-    Files.writeString(source, kernel.source(), StandardCharsets.UTF_8);
+    Files.writeString(
+        source, kernel.source() + instantiations(kernelInterface), StandardCharsets.UTF_8);
     Path log = dir.resolve("nvcc.log");
     Process p =
         new ProcessBuilder(

@@ -143,8 +143,7 @@ public final class HostEmulator {
     command.add(String.valueOf(call.launch().block().x()));
     for (Object arg : call.args()) {
       if (arg instanceof ConstPtr<?> p) {
-        int index = indexOf(p.address());
-        command.add("b" + index);
+        command.add(bufferArgument(p.address()));
       } else if (arg instanceof Integer i) {
         command.add("i" + i);
       } else if (arg instanceof Long l) {
@@ -178,10 +177,16 @@ public final class HostEmulator {
     decode(Files.readAllBytes(out));
   }
 
-  private int indexOf(long address) {
+  /** {@code b<index>}, or {@code b<index>+<bytes>} for an address inside a buffer (a view). */
+  private String bufferArgument(long address) {
     for (int i = 0; i < buffers.size(); i++) {
-      if (buffers.get(i).address == address) {
-        return i;
+      Buffer b = buffers.get(i);
+      long offset = address - b.address;
+      if (offset == 0) {
+        return "b" + i;
+      }
+      if (offset > 0 && offset < (long) b.values.length * b.type.byteSize()) {
+        return "b" + i + "+" + offset;
       }
     }
     throw new IllegalArgumentException(

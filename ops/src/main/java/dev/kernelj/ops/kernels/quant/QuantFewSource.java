@@ -19,15 +19,20 @@ package dev.kernelj.ops.kernels.quant;
  * 8, 8 bytes) straight from global memory one group ahead. k is split across blocks as {@code
  * qgemm} splits it, through the same {@code kj_q::store_tile}.
  *
- * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, ninth session), 2 row tiles and 3 loads in
- * flight: at 8 rows Llama-3-8B's qkv (6144 x 4096) 9.9 against {@code qgemm}'s 13.0 us, down (4096
- * x 14336, k split 2 ways) 17.2 against 23.1, gate/up (28672 x 4096) 33.2 against 39.9; at 16 rows
- * 12.6 / 16.5, 21.4 / 23.5, 42.1 / 51.6; Llama-3.2-1B's gate/up (16384 x 2048) 12.3 / 15.5 and 16.7
- * / 19.4. Slower with fewer blocks than SMs and a k too short to split: 4096 x 4096 (128 blocks)
- * 8.6 against 7.4 at 8 rows, so {@link QuantGemmPlan} keeps {@code qgemm} there. At 32 rows (2
- * loads in flight: the accumulators take the registers) {@code qgemm} falls to 12 % of copy and
- * this kernel wins with fewer blocks: 4096 x 4096 15.4 against 19.2 us, down 36.8 against 53.1 (no
- * split), gate/up 100.2 against 126.6.
+ * <p>When x's rows are 16-byte aligned and the warp's k range holds whole tiles of x (always, for
+ * contiguous activations), x is read with plain 16-byte loads, rows past m reading row 0 (their
+ * sums are never stored), and whole rounds of {@code U} tiles run without bounds checks; otherwise
+ * every load is checked.
+ *
+ * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, tenth session), 2 row tiles a warp, 3
+ * loads in flight at 8 rows and 2 from 16 rows (two blocks an SM up to 16 rows, {@code
+ * blocks_per_sm}): at 8 rows Llama-3-8B's qkv (6144 x 4096) 8.7 against {@code qgemm}'s 13.1 us,
+ * down (4096 x 14336, k split 2 ways) 15.7 against 23.3, gate/up (28672 x 4096) 28.1 against 40.0;
+ * at 16 rows 11.0 / 16.6, 18.6 / 23.4, 37.2 / 51.6. Slower with fewer blocks than SMs and a k too
+ * short to split: 4096 x 4096 (128 blocks) 7.9 against 7.4 at 8 rows, so {@link QuantGemmPlan}
+ * keeps {@code qgemm} there. At 32 rows (the accumulators take the registers) {@code qgemm} falls
+ * to 12 % of copy and this kernel wins with fewer blocks: 4096 x 4096 13.6 against 19.2 us, down
+ * 30.9 against 53.3 (no split), gate/up 86.6 against 126.7.
  */
 final class QuantFewSource {
   private QuantFewSource() {}
@@ -39,6 +44,15 @@ final class QuantFewSource {
       """
       namespace kj_qf {
       using namespace kj_q;
+
+      /* Up to 16 rows (MT 2) two blocks an SM: without the bound the 16-row kernel takes 168 registers and one block, 7 to
+         12 % slower on the 8B shapes (H200); with it 128 and no spills at 2 loads in flight (3 spill). 32 rows need their
+         registers. */
+      constexpr int blocks_per_sm(int mt) { return mt > 2 ? 1 : 2; }
+
+      /* Compile-time flags for a generic lambda's variants. */
+      struct kj_true { static constexpr bool value = true; };
+      struct kj_false { static constexpr bool value = false; };
 
       /* One 32-bit word of 4-bit codes as the A fragment of (q - zero): Offset4's LOP3s give offset + q, and
          zp holds offset + zero in the same halves (a Group's c with its signs flipped). */
@@ -129,51 +143,65 @@ final class QuantFewSource {
       #pragma unroll
             for (int r = 0; r < RW; ++r) fold_group<MT, 1>(acc[r], part[r], gr[r]);
           };
-          decode();
-          for (int base = kb; base < ke; base += U) {
+          /* Tile kt (slot i of the loads in flight) into the chains. FAST: whole tiles of 16-byte aligned rows, so x loads
+             go without checks; rows past m read row 0 (their sums are never stored). */
+          auto tile = [&](const int kt, const int i, auto fast) {
+            uint4 wv[RW];
       #pragma unroll
-            for (int i = 0; i < U; ++i) {
-              const int kt = base + i;
-              if (kt < ke) {
-                uint4 wv[RW];
+            for (int r = 0; r < RW; ++r) {
+              wv[r] = buf[i][r];
+              if (kt + U < ke) buf[i][r] = load_w(wp[r] + (size_t)(kt + U) * 32);
+            }
+            uint2 xv[SPT][MT];
       #pragma unroll
-                for (int r = 0; r < RW; ++r) {
-                  wv[r] = buf[i][r];
-                  if (kt + U < ke) buf[i][r] = load_w(wp[r] + (size_t)(kt + U) * 32);
-                }
-                uint2 xv[SPT][MT];
+            for (int h = 0; h < SPT / 2; ++h)
       #pragma unroll
-                for (int h = 0; h < SPT / 2; ++h)
-      #pragma unroll
-                  for (int c = 0; c < MT; ++c) {
-                    const uint4 v = load_x_pair(xr[c], kt * KT + 32 * h, kx - 8 * t, has_row[c], x16);
-                    xv[2 * h][c] = make_uint2(v.x, v.y);
-                    xv[2 * h + 1][c] = make_uint2(v.z, v.w);
-                  }
-                if (sig == group_steps) {
-                  /* Group boundary (between tiles: groups are whole tiles): fold, take the next group's meta, fetch the
-                     one after it. */
-                  fold();
-                  sig = 0;
-                  ++grp;
-      #pragma unroll
-                  for (int r = 0; r < RW; ++r) {
-                    mnow[r] = mnext[r];
-                    if (grp + 1 < groups) mnext[r] = meta(r, grp + 1);
-                  }
-                  decode();
-                }
-      #pragma unroll
-                for (int s = 0; s < SPT; ++s)
-      #pragma unroll
-                  for (int r = 0; r < RW; ++r) {
-                    unsigned a[4];
-                    codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, gr[r].c, a);
-      #pragma unroll
-                    for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][0][c], a, xv[s][c].x, xv[s][c].y);
-                  }
-                sig += SPT;
+              for (int c = 0; c < MT; ++c) {
+                const uint4 v = decltype(fast)::value ? __ldg(reinterpret_cast<const uint4*>(xr[c] + kt * KT + 32 * h))
+                                                      : load_x_pair(xr[c], kt * KT + 32 * h, kx - 8 * t, has_row[c], x16);
+                xv[2 * h][c] = make_uint2(v.x, v.y);
+                xv[2 * h + 1][c] = make_uint2(v.z, v.w);
               }
+            if (sig == group_steps) {
+              /* Group boundary (between tiles: groups are whole tiles): fold, take the next group's meta, fetch the
+                 one after it. */
+              fold();
+              sig = 0;
+              ++grp;
+      #pragma unroll
+              for (int r = 0; r < RW; ++r) {
+                mnow[r] = mnext[r];
+                if (grp + 1 < groups) mnext[r] = meta(r, grp + 1);
+              }
+              decode();
+            }
+      #pragma unroll
+            for (int s = 0; s < SPT; ++s)
+      #pragma unroll
+              for (int r = 0; r < RW; ++r) {
+                unsigned a[4];
+                codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, gr[r].c, a);
+      #pragma unroll
+                for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][0][c], a, xv[s][c].x, xv[s][c].y);
+              }
+            sig += SPT;
+          };
+          decode();
+          if (x16 && (long long)ke * KT <= kx) {
+            /* Whole rounds of U tiles without bounds checks, then the rest. */
+            int base = kb;
+            for (; base + U <= ke; base += U) {
+      #pragma unroll
+              for (int i = 0; i < U; ++i) tile(base + i, i, kj_true{});
+            }
+      #pragma unroll
+            for (int i = 0; i < U - 1; ++i)
+              if (base + i < ke) tile(base + i, i, kj_true{});
+          } else {
+            for (int base = kb; base < ke; base += U) {
+      #pragma unroll
+              for (int i = 0; i < U; ++i)
+                if (base + i < ke) tile(base + i, i, kj_false{});
             }
           }
           fold();

@@ -34,9 +34,9 @@ public final class QuantGemmKernels {
       /* The one-row streaming kernel, with kj_qgemm's parameters (it reads neither the split scratch nor the strides). */
       template <typename T, int RT, int KW>
       __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qstream(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qs::qstream<T, RT, KW>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16); }
-      /* The few-row kernel, with kj_qgemm's parameters. */
+      /* The few-row kernel, with kj_qgemm's parameters (blocks an SM: kj_qf::blocks_per_sm). */
       template <typename T, int MT, int RW, int U>
-      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
+      __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       template <typename T>
       __global__ void kj_qgather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) { kj_q::gather<T>(out, x, map, m, kp, ldx, ldo); }
       template <typename T, int BITS>
@@ -559,7 +559,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qfew<__nv_bfloat16, 2, 2, 3>")
+    @Global("kj_qfew<__nv_bfloat16, 2, 2, 2>")
     void kj_qfew_bf16_m16(
         Launch l,
         Ptr<BF16> out,
@@ -619,7 +619,7 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qfew<__half, 2, 2, 3>")
+    @Global("kj_qfew<__half, 2, 2, 2>")
     void kj_qfew_f16_m16(
         Launch l,
         Ptr<F16> out,

@@ -114,6 +114,20 @@ class QuantGemmEmulatedTest {
     runAgainstTwin(t, f, x, m, plan);
   }
 
+  /**
+   * x rows 8 bytes off a 16-byte boundary (a view into a larger buffer) take the few-row kernel's
+   * checked loads instead of its 16-byte ones.
+   */
+  @ParameterizedTest(name = "{0} few rows, x misaligned: m={1}")
+  @CsvSource({"BF16, 8", "F16, 13"})
+  void fewRowsReadMisalignedX(DType t, int m) throws Exception {
+    SplittableRandom random = new SplittableRandom(m);
+    QuantFixture f = fixture(random, t, 4, 100, 1024, 128, false);
+    float[] x = QuantGemmReferenceTest.activations(random, m, 1024, t);
+    QuantGemmPlan plan = QuantGemmPlan.few(m, f.geo, 1, StreamRef.DEFAULT);
+    runAgainstTwin(t, f, x, m, plan, 4);
+  }
+
   /** Random codes and scales (bf16 scales with bf16 activations, else f16). */
   private static QuantFixture fixture(
       SplittableRandom random,
@@ -127,13 +141,23 @@ class QuantGemmEmulatedTest {
         random, bits, rows, inputs, groupSize, actOrder, t == DType.BF16, QuantFixture.Kind.RANDOM);
   }
 
-  /** Launches the plan's GEMM as QuantGemm does and compares every output with the twin's. */
   private static void runAgainstTwin(DType t, QuantFixture f, float[] x, int m, QuantGemmPlan plan)
       throws Exception {
+    runAgainstTwin(t, f, x, m, plan, 0);
+  }
+
+  /**
+   * Launches the plan's GEMM as QuantGemm does and compares every output with the twin's; x starts
+   * {@code xOffset} elements into its buffer.
+   */
+  private static void runAgainstTwin(
+      DType t, QuantFixture f, float[] x, int m, QuantGemmPlan plan, int xOffset) throws Exception {
     int rows = f.rows;
     HostEmulator emu = HostEmulator.of(QuantGemmKernels.Cuda.class, "KJ_QUANT");
     RecordingKernels<QuantGemmKernels.Cuda> rec = RecordingKernels.of(QuantGemmKernels.Cuda.class);
-    long dx = emu.buffer(t, x);
+    float[] padded = new float[xOffset + x.length];
+    System.arraycopy(x, 0, padded, xOffset, x.length);
+    long dx = emu.buffer(t, padded) + (long) xOffset * t.byteSize();
     long dcodes = emu.intBuffer(f.codeWords);
     long dmeta = emu.intBuffer(f.metaWords);
     int kx = f.geo.gemmInputs();

@@ -138,13 +138,19 @@ final class QuantStreamSource {
         float xsum;
       };
 
-      /* Folds the finished group into acc0 (row g) and acc1 (row g + 8): sum (offset + q) x - (offset + zero) sum x, times
-         the group's scale; then opens the next group (scale and offset + zero from the meta words at meta). */
+      /* Folds the group into acc0 (row g) and acc1 (row g + 8): sum (offset + q) x - (offset + zero) sum x, times the
+         group's scale. */
+      __device__ __forceinline__ void fold_run(const Run& run, float& acc0, float& acc1, const Group& gr, float c0, float c1) {
+        acc0 += gr.s0 * fmaf(-c0, run.xsum, run.part[0]);
+        acc1 += gr.s1 * fmaf(-c1, run.xsum, run.part[2]);
+      }
+
+      /* Folds the finished group in (fold_run), then opens the next group (scale and offset + zero from the meta words at
+         meta). */
       template <typename T>
       __device__ __forceinline__ void next_group(Run& run, float& acc0, float& acc1, Group& gr, float& c0, float& c1,
                                                  const uint2* meta, int scale_bf16) {
-        acc0 += gr.s0 * fmaf(-c0, run.xsum, run.part[0]);
-        acc1 += gr.s1 * fmaf(-c1, run.xsum, run.part[2]);
+        fold_run(run, acc0, acc1, gr, c0, c1);
       #pragma unroll
         for (int q = 0; q < 4; ++q) run.part[q] = 0.f;
         run.xsum = 0.f;
@@ -262,8 +268,7 @@ final class QuantStreamSource {
                            reset, group_steps, scale_bf16);
           }
         }
-        acc0 += gr.s0 * fmaf(-c0, run.xsum, run.part[0]);
-        acc1 += gr.s1 * fmaf(-c1, run.xsum, run.part[2]);
+        fold_run(run, acc0, acc1, gr, c0, c1);
         cp_wait<0>();
         KJ_GRID_LAUNCH_DEPENDENTS();
         /* The warps' sums are added in a fixed order. */

@@ -2,6 +2,7 @@ package dev.kernelj.llm.server;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -136,6 +137,12 @@ public final class OpenAiServer implements AutoCloseable {
         Thread.currentThread().interrupt();
         break;
       }
+    }
+    // What is still connected now are clients' idle keep-alive connections (an OpenAI SDK keeps a
+    // pool of them) and answers past the write-out time: Jetty's graceful stop would wait its stop
+    // timeout for them to close and then report the stop as failed.
+    for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+      endPoint.close();
     }
     stopQuietly();
   }

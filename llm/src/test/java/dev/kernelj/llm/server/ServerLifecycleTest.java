@@ -188,6 +188,44 @@ class ServerLifecycleTest {
   }
 
   @Test
+  void shutdownClosesIdleKeepAliveConnectionsWithoutWaiting() throws Exception {
+    TestServer s = TestServer.start(dir);
+    URI uri = URI.create(s.url());
+    try (Socket idle = new Socket(uri.getHost(), uri.getPort())) {
+      idle.setSoTimeout(10_000);
+      idle.getOutputStream()
+          .write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      InputStream in = idle.getInputStream();
+      String head = readHead(in);
+      assertTrue(head.startsWith("HTTP/1.1 200"), head);
+      assertFalse(head.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), head);
+      int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *([0-9]+).*", "$1"));
+      assertEquals(length, in.readNBytes(length).length);
+      // The connection now idles, kept alive, as an OpenAI SDK's pool keeps it.
+      long start = System.nanoTime();
+      s.close();
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertEquals(-1, in.read(), "the server closed the idle connection");
+      assertTrue(millis < 900, "shutdown took " + millis + " ms with one idle connection open");
+      assertFalse(
+          s.log.stream().anyMatch(l -> l.contains("did not stop cleanly")), s.log.toString());
+    }
+  }
+
+  /** Reads an HTTP response's status line and headers, through the blank line. */
+  static String readHead(InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        fail("the connection closed inside the response head: " + head);
+      }
+      head.append((char) b);
+    }
+    return head.toString();
+  }
+
+  @Test
   void accessLinesCountTokensAndKeepPromptsOutUnlessAsked() throws Exception {
     for (boolean logPrompts : new boolean[] {false, true}) {
       try (TestServer s =

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kernelj.llm.serving.ServingEngine;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -198,7 +200,7 @@ class ServerLifecycleTest {
       InputStream in = idle.getInputStream();
       String head = readHead(in);
       assertTrue(head.startsWith("HTTP/1.1 200"), head);
-      assertFalse(head.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), head);
+      assertFalse(head.toLowerCase(Locale.ROOT).contains("connection: close"), head);
       int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *([0-9]+).*", "$1"));
       assertEquals(length, in.readNBytes(length).length);
       // The connection now idles, kept alive, as an OpenAI SDK's pool keeps it.
@@ -213,7 +215,7 @@ class ServerLifecycleTest {
   }
 
   /** Reads an HTTP response's status line and headers, through the blank line. */
-  static String readHead(InputStream in) throws java.io.IOException {
+  static String readHead(InputStream in) throws IOException {
     StringBuilder head = new StringBuilder();
     while (!head.toString().endsWith("\r\n\r\n")) {
       int b = in.read();

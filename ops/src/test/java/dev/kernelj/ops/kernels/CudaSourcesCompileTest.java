@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.Kernel;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +57,8 @@ class CudaSourcesCompileTest {
   static String instantiations(Class<?> kernelInterface) {
     StringBuilder out = new StringBuilder("\n");
     int n = 0;
-    for (java.lang.reflect.Method m : kernelInterface.getMethods()) {
-      dev.kernelj.dsl.Global global = m.getAnnotation(dev.kernelj.dsl.Global.class);
+    for (Method m : kernelInterface.getMethods()) {
+      Global global = m.getAnnotation(Global.class);
       if (global != null && global.value().contains("<")) {
         out.append("static void* const kj_instance_")
             .append(n++)

@@ -132,7 +132,9 @@ final class QuantGemmSource {
           a[2] = and_or(w8, 0x000F000Fu, 0x64006400u);
           a[3] = and_or(w8, 0x00F000F0u, 0x54005400u);
         }
-        /* -(1024 + z0) and -(64 + z1) as f16 pairs: exact for any 4-bit zero (at most 16). */
+        /* offset + zero of rows g and g + 8 in f32 is ROW_G + z0 and ROW_G8 + z1; neg0 and neg1 give their negatives as
+           f16 pairs: exact for any 4-bit zero (at most 16). */
+        static constexpr float ROW_G = 1024.f, ROW_G8 = 64.f;
         static __device__ __forceinline__ unsigned neg0(unsigned z) { return (0xE400u + z) * 0x10001u; }
         static __device__ __forceinline__ unsigned neg1(unsigned z) { return (0xD400u + 16u * z) * 0x10001u; }
       };
@@ -141,6 +143,7 @@ final class QuantGemmSource {
       #pragma unroll
           for (int p = 0; p < 4; ++p) a[p] = and_or(w >> (4 * p), 0x000F000Fu, 0x43004300u);
         }
+        static constexpr float ROW_G = 128.f, ROW_G8 = 128.f;
         static __device__ __forceinline__ unsigned neg0(unsigned z) { return (0xC300u + z) * 0x10001u; }
         static __device__ __forceinline__ unsigned neg1(unsigned z) { return (0xC300u + z) * 0x10001u; }
       };

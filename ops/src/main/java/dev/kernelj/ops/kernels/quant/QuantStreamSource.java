@@ -91,12 +91,6 @@ final class QuantStreamSource {
       #endif
       }
 
-      /* f32 values of what the 4-bit codes carry besides q (Offset4): offset + zero of rows g and g + 8 is ROW_G + z0 and
-         ROW_G8 + z1. */
-      template <typename T> struct CodeOffset;
-      template <> struct CodeOffset<__half> { static constexpr float ROW_G = 1024.f, ROW_G8 = 64.f; };
-      template <> struct CodeOffset<__nv_bfloat16> { static constexpr float ROW_G = 128.f, ROW_G8 = 128.f; };
-
       /* The sum of the two T values packed in v, in f32. */
       template <typename T> __device__ __forceinline__ float pair_sum(unsigned v) {
         const T* h = reinterpret_cast<const T*>(&v);
@@ -156,8 +150,8 @@ final class QuantStreamSource {
         run.xsum = 0.f;
         const uint2 mv = *meta;
         decode_group<T, 4>(gr, mv.x, mv.y, scale_bf16 != 0);
-        c0 = CodeOffset<T>::ROW_G + (float)(mv.x >> 16);
-        c1 = CodeOffset<T>::ROW_G8 + (float)(mv.y >> 16);
+        c0 = Offset4<T>::ROW_G + (float)(mv.x >> 16);  // offset + zero, as Offset4's codes carry them
+        c1 = Offset4<T>::ROW_G8 + (float)(mv.y >> 16);
       }
 
       /* One 512-byte tile of the weight against the staged row of x at xt (its sum: xsum): when sig says the tile opens a

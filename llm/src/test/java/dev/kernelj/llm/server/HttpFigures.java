@@ -46,7 +46,8 @@ final class HttpFigures {
       ServingStats after,
       List<RequestHandle> handles,
       List<String> accessLines,
-      String cpu) {
+      String cpu,
+      long startNanos) {
     int n = calls.size();
     double[] ttft = new double[n];
     double[] toEngine = new double[n];
@@ -113,6 +114,7 @@ final class HttpFigures {
         steps,
         steps == 0 ? 0 : stepNanos / 1e6 / steps,
         steps == 0 ? 0 : hostNanos / 1e3 / steps,
-        where + "\n    " + cpu);
+        where + "\n    " + cpu,
+        BurstTimeline.of(handles, startNanos));
   }
 }

@@ -1,6 +1,7 @@
 package dev.kernelj.llm.server;
 
 import dev.kernelj.llm.engine.SamplingSettings;
+import dev.kernelj.llm.serving.RequestHandle;
 import dev.kernelj.llm.serving.ServingStats;
 import dev.kernelj.llm.serving.bench.Distribution;
 import dev.kernelj.llm.serving.bench.ServeBenchmark;
@@ -29,7 +30,8 @@ import java.util.function.Consumer;
  * serve_bench.py} sends them). Prints each way's output tok/s, median TTFT and the engine's own
  * step time (steps, host time per step), and over HTTP where the TTFT goes: client send to engine
  * arrival (split at the client's socket write of the request), the engine's own TTFT, first token
- * to the client's read (one JVM, one clock).
+ * to the client's read (one JVM, one clock); and each way, the engine's view of the burst ({@link
+ * BurstTimeline}).
  *
  * <pre>
  * java -cp 'bundle/lib/*:bundle/test/llm-test-classes' dev.kernelj.llm.server.HttpOverheadBench \
@@ -159,7 +161,13 @@ public final class HttpOverheadBench {
 
   private static Figures local(BenchOptions o, Tokenizer t, ServeWorkload w) throws Exception {
     try (ContinuousBatchingEngine engine = engine(o, t, w)) {
-      ServeResult r = ServeBenchmark.run(engine, vocab(engine), w);
+      RecordingEngine recording = new RecordingEngine(engine);
+      ServeResult r = ServeBenchmark.run(recording, vocab(engine), w);
+      List<RequestHandle> handles =
+          recording.byPrompt(ServeBenchmark.draw(w, vocab(engine)).prompts());
+      // ServeBenchmark submits the first request as its clock starts.
+      long zero =
+          handles.stream().mapToLong(h -> h.completion().join().arrivalNanos()).min().orElse(0);
       return new Figures(
           r.completed(),
           r.unfinished(),
@@ -169,7 +177,8 @@ public final class HttpOverheadBench {
           r.steps(),
           r.meanStepMs(),
           r.meanStepMs() * r.hostFraction() * 1e3,
-          null);
+          null,
+          BurstTimeline.of(handles, zero));
     }
   }
 
@@ -229,7 +238,8 @@ public final class HttpOverheadBench {
             after,
             recording.byPrompt(drawn.prompts()),
             List.copyOf(lines),
-            ThreadCpu.now().since(cpu, 8));
+            ThreadCpu.now().since(cpu, 8),
+            start);
       }
     } finally {
       accessLog.close();
@@ -278,6 +288,7 @@ public final class HttpOverheadBench {
    * One way's figures.
    *
    * @param split over HTTP, where the median TTFT goes; null in process
+   * @param timeline the engine's view of the burst ({@link BurstTimeline})
    */
   record Figures(
       int completed,
@@ -288,12 +299,13 @@ public final class HttpOverheadBench {
       long steps,
       double stepMs,
       double hostMicrosPerStep,
-      String split) {
+      String split,
+      String timeline) {
     String line(String where, int round) {
       return String.format(
           Locale.ROOT,
           "%s round %d: %d ok, %d failed, %.0f out tok/s, TTFT median %.2f ms p99 %.2f, ITL"
-              + " median %.2f ms, %d steps of %.3f ms (host %.1f us)%s",
+              + " median %.2f ms, %d steps of %.3f ms (host %.1f us)%s%n    %s",
           where,
           round,
           completed,
@@ -305,7 +317,8 @@ public final class HttpOverheadBench {
           steps,
           stepMs,
           hostMicrosPerStep,
-          split == null ? "" : "\n    " + split);
+          split == null ? "" : "\n    " + split,
+          timeline);
     }
   }
 }

@@ -31,7 +31,9 @@ final class StepDriver {
   private final int vocabSize;
   private final Set<RequestState> live = new LinkedHashSet<>();
   private final DeltaWakeups wakeups;
-  private final List<ServingHandle> pushed = new ArrayList<>(); // this step's, woken together
+  // This step's handles, woken together after it: those given their first token first.
+  private final List<ServingHandle> firstTokens = new ArrayList<>();
+  private final List<ServingHandle> pushed = new ArrayList<>();
   private long stepNanos;
   private long hostNanos;
   private int peakUsed;
@@ -119,7 +121,9 @@ final class StepDriver {
         deliver(r, result.tokens[e], e, now);
       }
     }
-    wakeups.wake(pushed);
+    firstTokens.addAll(pushed);
+    wakeups.wake(firstTokens);
+    firstTokens.clear();
     pushed.clear();
     account(start);
   }
@@ -130,7 +134,8 @@ final class StepDriver {
       fail(r, new EngineException(SampledTokens.problem(token, vocabSize, where)));
       return;
     }
-    if (r.firstTokenNanos == 0) {
+    boolean first = r.firstTokenNanos == 0;
+    if (first) {
       r.firstTokenNanos = now;
     }
     Delta d = r.output.accept(token, result.logprobs[entry], now);
@@ -139,7 +144,10 @@ final class StepDriver {
     } else {
       r.handle.push(d);
     }
-    pushed.add(r.handle); // woken with the step's others, off this thread
+    // Woken with the step's others, off this thread. Running sequences come first in a step and
+    // the ones it admitted last, so in step order a burst's first tokens would be written after
+    // every stream's next token; a first token is the latency a client waits on.
+    (first ? firstTokens : pushed).add(r.handle);
   }
 
   private void account(long start) {

@@ -135,18 +135,7 @@ class DeltaWakeupsTest {
   void streamingReadersOfTheEngineGetEveryTokenWithinAStep() throws Exception {
     // Steps of ~80 ms (20 ms a row, 4 rows); readers poll with a 30 s timeout, so a token left for
     // its reader to find would wait for the last delta's wake-up: up to 11 steps, ~900 ms.
-    StepFailureTest.Scripted slow =
-        new StepFailureTest.Scripted(
-            -1,
-            step -> {
-              try {
-                Thread.sleep(20);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              return 5;
-            });
-    try (ContinuousBatchingEngine engine = StepFailureTest.engine(slow)) {
+    try (ContinuousBatchingEngine engine = StepFailureTest.engine(StepFailureTest.sleeping(20))) {
       List<RequestHandle> handles = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         handles.add(engine.submit(StepFailureTest.request(12)));
@@ -176,5 +165,51 @@ class DeltaWakeupsTest {
             "a token reached its reader steps after the step that made it");
       }
     }
+  }
+
+  @Test
+  void aStepWakesTheReadersOfFirstTokensBeforeThoseOfLaterOnes() throws Exception {
+    // A step runs the running sequences before those it admits, so in step order a burst's first
+    // tokens would be written after every running stream's next one.
+    try (ContinuousBatchingEngine engine = StepFailureTest.engine(StepFailureTest.sleeping(20))) {
+      // (request, step time of a delta it read) in the order the wake-ups came
+      List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+      RequestHandle running = engine.submit(StepFailureTest.request(40));
+      listen(running, "running", order);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (order.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      RequestHandle admitted = engine.submit(StepFailureTest.request(3));
+      listen(admitted, "admitted", order);
+      admitted.completion().get(10, TimeUnit.SECONDS);
+      running.cancel();
+      running.completion().get(10, TimeUnit.SECONDS);
+
+      List<String> seen = List.copyOf(order);
+      String first = seen.stream().filter(e -> e.startsWith("admitted@")).findFirst().orElseThrow();
+      String sameStep = "running@" + first.substring(first.indexOf('@') + 1);
+      assertTrue(
+          seen.contains(sameStep), "the running request had a token in that step too: " + seen);
+      assertTrue(
+          seen.indexOf(first) < seen.indexOf(sameStep),
+          "a first token is woken after a running stream's token of the same step: " + seen);
+    }
+  }
+
+  /** Records "{@code name}@{step time}" for each delta, as its wake-ups come. */
+  private static void listen(RequestHandle h, String name, List<String> order) {
+    h.onDeltas(
+        () -> {
+          try {
+            for (Delta d; (d = h.poll(0, TimeUnit.SECONDS)) != null; ) {
+              if (d.tokenIds().length > 0) {
+                order.add(name + "@" + d.nanoTime());
+              }
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
   }
 }

@@ -51,6 +51,20 @@ class StepFailureTest {
     public void close() {}
   }
 
+  /** Samples token 5 for every row, sleeping {@code millis} a row first. */
+  static Scripted sleeping(long millis) {
+    return new Scripted(
+        -1,
+        step -> {
+          try {
+            Thread.sleep(millis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return 5;
+        });
+  }
+
   static ContinuousBatchingEngine engine(StepExecutor executor) {
     ServingOptions options = ServingOptions.builder().maxNumSeqs(4).build();
     ServedModel model = new ServedModel(100, Set.of(), null, 64, 32, 4, "scripted");
@@ -95,16 +109,7 @@ class StepFailureTest {
   @Test
   void aCancelRightAfterSubmitIsNeverLost() throws Exception {
     // One millisecond a step: a request of 60 tokens cannot finish before its cancel is seen.
-    IntUnaryOperator slow =
-        step -> {
-          try {
-            Thread.sleep(1);
-          } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-          }
-          return 5;
-        };
-    try (ContinuousBatchingEngine e = engine(new Scripted(-1, slow))) {
+    try (ContinuousBatchingEngine e = engine(sleeping(1))) {
       for (int i = 0; i < 100; i++) {
         RequestHandle h = e.submit(request(60));
         h.cancel();

@@ -10,6 +10,7 @@ import dev.kernelj.llm.serving.Delta;
 import dev.kernelj.llm.serving.FinishReason;
 import dev.kernelj.llm.serving.RequestHandle;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -173,7 +174,7 @@ class DeltaWakeupsTest {
     // tokens would be written after every running stream's next one.
     try (ContinuousBatchingEngine engine = StepFailureTest.engine(StepFailureTest.sleeping(20))) {
       // (request, step time of a delta it read) in the order the wake-ups came
-      List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<String> order = Collections.synchronizedList(new ArrayList<>());
       RequestHandle running = engine.submit(StepFailureTest.request(40));
       listen(running, "running", order);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

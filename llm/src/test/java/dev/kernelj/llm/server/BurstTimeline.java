@@ -15,14 +15,16 @@ import java.util.Locale;
  * engine, apart from the trip to the client and back: under a burst, mostly whether the first step
  * ran with all the prompts a step takes or with the few that had arrived, which costs the median
  * request one more prefill step.
+ *
+ * @param stepsToMedian the steps that gave first tokens up to the median request's (0 when none
+ *     did)
+ * @param line all of it, for a log
  */
-final class BurstTimeline {
+record BurstTimeline(int stepsToMedian, String line) {
   private static final int SHOWN_STEPS = 24;
 
-  private BurstTimeline() {}
-
-  /** One line; {@code zeroNanos} is the burst's start on {@link System#nanoTime}'s clock. */
-  static String of(List<RequestHandle> handles, long zeroNanos) {
+  /** {@code zeroNanos} is the burst's start on {@link System#nanoTime}'s clock. */
+  static BurstTimeline of(List<RequestHandle> handles, long zeroNanos) {
     long[] arrivals = new long[handles.size()];
     long[] firsts = new long[handles.size()];
     int n = 0;
@@ -38,7 +40,7 @@ final class BurstTimeline {
       firsts[n++] = c.firstTokenNanos();
     }
     if (n == 0) {
-      return "engine timeline: no request finished";
+      return new BurstTimeline(0, "engine timeline: no request finished");
     }
     arrivals = Arrays.copyOf(arrivals, n);
     firsts = Arrays.copyOf(firsts, n);
@@ -46,7 +48,6 @@ final class BurstTimeline {
     Arrays.sort(firsts);
     long median = firsts[(n - 1) / 2];
     long[] stepEnds = Arrays.stream(firsts).filter(t -> t <= median).distinct().toArray();
-    long stepsBefore = stepEnds.length;
     // A burst's median is some 17 prefill steps in; at a Poisson load it is dozens.
     StringBuilder ends = new StringBuilder();
     for (int i = 0; i < Math.min(SHOWN_STEPS, stepEnds.length); i++) {
@@ -55,18 +56,20 @@ final class BurstTimeline {
     if (stepEnds.length > SHOWN_STEPS) {
       ends.append(" ... ").append(String.format(Locale.ROOT, "%.2f", ms(median - zeroNanos)));
     }
-    return String.format(
-        Locale.ROOT,
-        "engine timeline from the burst's start: arrivals first %.2f ms, median %.2f, last %.2f;"
-            + " first tokens first %.2f ms, median %.2f (from step %d of those giving any;"
-            + " those steps ended at%s ms)",
-        ms(arrivals[0] - zeroNanos),
-        ms(arrivals[(n - 1) / 2] - zeroNanos),
-        ms(arrivals[n - 1] - zeroNanos),
-        ms(firsts[0] - zeroNanos),
-        ms(median - zeroNanos),
-        stepsBefore,
-        ends);
+    String line =
+        String.format(
+            Locale.ROOT,
+            "engine timeline from the burst's start: arrivals first %.2f ms, median %.2f, last %.2f;"
+                + " first tokens first %.2f ms, median %.2f (from step %d of those giving any;"
+                + " those steps ended at%s ms)",
+            ms(arrivals[0] - zeroNanos),
+            ms(arrivals[(n - 1) / 2] - zeroNanos),
+            ms(arrivals[n - 1] - zeroNanos),
+            ms(firsts[0] - zeroNanos),
+            ms(median - zeroNanos),
+            stepEnds.length,
+            ends);
+    return new BurstTimeline(stepEnds.length, line);
   }
 
   private static double ms(long nanos) {

@@ -76,7 +76,8 @@ public final class HttpOverheadBench {
         engine);
     Figures local = null;
     Figures http = null;
-    // Per warm round: tok/s share, median TTFT difference, mean TTFT difference.
+    // Per warm round: tok/s share, median and mean TTFT differences, HTTP's extra prefill steps
+    // to the median first token.
     List<double[]> warm = new ArrayList<>();
     for (int round = 0; round < o.rounds(); round++) {
       if (!o.mode().equals("http")) {
@@ -102,7 +103,13 @@ public final class HttpOverheadBench {
             median,
             mean);
         if (round > 0) {
-          warm.add(new double[] {share, median, mean});
+          warm.add(
+              new double[] {
+                share,
+                median,
+                mean,
+                http.timeline().stepsToMedian() - local.timeline().stepsToMedian()
+              });
         }
       }
     }
@@ -123,6 +130,26 @@ public final class HttpOverheadBench {
           mean(warm, 1),
           median(warm, 1),
           mean(warm, 2));
+      // Which prefill step gave the median request its first token decides most of a round's
+      // difference (BurstTimeline): group the rounds by how many more steps HTTP needed.
+      StringBuilder byStep = new StringBuilder();
+      for (int more = -1; more <= 1; more++) {
+        final int m = more;
+        List<double[]> rows = warm.stream().filter(r -> Math.signum(r[3]) == m).toList();
+        if (!rows.isEmpty()) {
+          byStep.append(
+              String.format(
+                  Locale.ROOT,
+                  "%s %s: %d rounds, TTFT median difference %+.2f ms (mean)",
+                  byStep.length() == 0 ? "" : ";",
+                  m < 0 ? "fewer over HTTP" : m == 0 ? "as many" : "more over HTTP",
+                  rows.size(),
+                  mean(rows, 1)));
+        }
+      }
+      System.out.println(
+          "by prefill steps to the median request's first token, HTTP against in process:"
+              + byStep);
     }
   }
 
@@ -300,7 +327,7 @@ public final class HttpOverheadBench {
       double stepMs,
       double hostMicrosPerStep,
       String split,
-      String timeline) {
+      BurstTimeline timeline) {
     String line(String where, int round) {
       return String.format(
           Locale.ROOT,
@@ -318,7 +345,7 @@ public final class HttpOverheadBench {
           stepMs,
           hostMicrosPerStep,
           split == null ? "" : "\n    " + split,
-          timeline);
+          timeline.line());
     }
   }
 }

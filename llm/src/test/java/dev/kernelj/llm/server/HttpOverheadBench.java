@@ -133,8 +133,7 @@ public final class HttpOverheadBench {
       // Which prefill step gave the median request its first token decides most of a round's
       // difference (BurstTimeline): group the rounds by how many more steps HTTP needed.
       StringBuilder byStep = new StringBuilder();
-      for (int more = -1; more <= 1; more++) {
-        final int m = more;
+      for (int m : new int[] {-1, 0, 1}) {
         List<double[]> rows = warm.stream().filter(r -> Math.signum(r[3]) == m).toList();
         if (!rows.isEmpty()) {
           byStep.append(

@@ -2,7 +2,9 @@
 // build_qgemm_bench.sh). Times the production kernels exactly as QuantGemmKernels carries them (kj_qgemm;
 // for one row also the streaming kj_qstream with 1 and 2 row tiles a block) on Llama-3-8B projection shapes,
 // 4-bit group 128; for 8, 16 and 32 rows also the few-row kj_qfew (QuantFewSource) at the row tiles a warp and
-// loads in flight that production uses (RW2, U3 and at 32 rows U2) and others.
+// loads in flight that production uses (RW2, U3 and at 32 rows U2) and others, and at 16 and 32 rows the few-row
+// kernel with x shared by the block, kj_qfewx (QuantFewSharedXSource), at splits up to 24. Each time is followed by
+// the blocks an SM that the launch's registers and shared memory allow.
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
 //    weights (any 32-bit word is a valid set of codes; scales random, zeros 0..15), outputs poisoned
@@ -61,6 +63,7 @@ struct Variant {
   bool staged_x = false;  // x of the block's k range in dynamic shared memory (the production m1 kernel)
   int ring = 0;           // bytes of dynamic shared memory before x: qstream's rings
   bool whole_k = false;   // qstream: no k split; x staged over all of k
+  bool fewx = false;      // kj_qfewx: x of the block's k range staged for all its warps
 };
 
 // The production instantiations as QuantGemmKernels declares them: one row stages x (m1), more rows do not.
@@ -102,6 +105,21 @@ static Variant few() {
   return Variant{name, RW, 256, MT, reinterpret_cast<Kern>(k)};
 }
 
+// The few-row kernel with x shared by the block (QuantFewSharedXSource): 16 row tiles a block, U tiles in flight.
+template <int MT, int U>
+static Variant fewx() {
+  auto k = kj_qfewx<bf16, MT, U>;
+  CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxStagedBytes));
+  char name[64];
+  snprintf(name, sizeof name, "%s U%d", U == 2 ? "PRODUCTION fewx" : "fewx", U);
+  Variant v{name, kj_qfx::ROW_TILES, 256, MT, reinterpret_cast<Kern>(k)};
+  v.fewx = true;
+  return v;
+}
+static size_t fewx_bytes(int mt, int ktiles, int splits) {
+  return (size_t)8 * mt * kj_qfx::x_stride((ktiles + splits - 1) / splits) * 2;
+}
+
 static std::vector<Variant> variants_for(int mt, int m) {
   std::vector<Variant> v;
   if (mt == 1) {
@@ -121,9 +139,12 @@ static std::vector<Variant> variants_for(int mt, int m) {
     v.push_back(few<2, 2, 3>());
     v.push_back(few<2, 2, 4>());
     v.push_back(few<2, 4, 2>());
+    v.push_back(fewx<2, 2>());
+    v.push_back(fewx<2, 3>());
   } else if (mt == 4) {
     v.push_back(production<4, 4, false>());
     v.push_back(few<4, 2, 2>());
+    v.push_back(fewx<4, 2>());
   } else {
     v.push_back(production<8, 2, false>());
   }
@@ -168,12 +189,18 @@ __global__ void __launch_bounds__(512) read_only(const uint4* p, size_t count, u
 static int g_sms;
 static cudaStream_t g_stream;
 
-static void launch(const Variant& v, const Problem& p, int splits, bf16* out, const bf16* x, const unsigned* w, const unsigned* meta,
-                   float* partials, unsigned* counters) {
-  int blocks = (p.row_tiles + v.rt - 1) / v.rt * splits;
+static size_t smem_of(const Variant& v, const Problem& p, int splits) {
   size_t smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, splits) : 0);
   // qstream: x over all of k and a float sum of each tile of it (QuantStreamSource.sharedBytes)
   if (v.whole_k) smem = v.ring + staged_bytes(p.m, v.mt, p.ktiles, 1) + 4 * (size_t)p.ktiles;
+  if (v.fewx) smem = fewx_bytes(v.mt, p.ktiles, splits);
+  return smem;
+}
+
+static void launch(const Variant& v, const Problem& p, int splits, bf16* out, const bf16* x, const unsigned* w, const unsigned* meta,
+                   float* partials, unsigned* counters) {
+  int blocks = (p.row_tiles + v.rt - 1) / v.rt * splits;
+  const size_t smem = smem_of(v, p, splits);
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(blocks);
   cfg.blockDim = dim3(v.threads);
@@ -246,7 +273,7 @@ int main(int argc, char** argv) {
     fill_x<<<256, 256, 0, g_stream>>>(x, (size_t)64 * s[1], 5);
     float* partials;
     unsigned* counters;
-    CK(cudaMalloc(&partials, (size_t)p1.row_tiles * 8 * 16 * 64 * 4));
+    CK(cudaMalloc(&partials, (size_t)p1.row_tiles * 32 * 16 * 64 * 4));  // fewx at 32 rows: up to 24 splits of 16 row tiles
     CK(cudaMalloc(&counters, (size_t)p1.row_tiles * 4));
     CK(cudaMemsetAsync(counters, 0, (size_t)p1.row_tiles * 4, g_stream));
 
@@ -285,13 +312,15 @@ int main(int argc, char** argv) {
       for (const Variant& v : vs) {
         if (!only_variant.empty() && v.name.find(only_variant) == std::string::npos) continue;
         const int blocks1 = (p.row_tiles + v.rt - 1) / v.rt;
-        const int most = std::max(1, p.ktiles / 8);
+        const int most = std::max(1, p.ktiles / (v.fewx ? 2 : 8));
         std::string line;
         double best_us = 1e30;
         int best_split = 0;
-        for (int splits : {1, 2, 3, 4, 6, 8}) {
+        for (int splits : {1, 2, 3, 4, 6, 8, 12, 16, 24}) {
           if (splits > most) break;
+          if (!v.fewx && splits > 8) break;
           if (splits > 1 && blocks1 * splits > 8 * g_sms) break;
+          if (v.fewx && fewx_bytes(v.mt, p.ktiles, splits) > (size_t)kMaxStagedBytes) continue;
           if (v.whole_k && splits > 1) break;
           if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, v.whole_k ? 1 : splits) > (size_t)(v.ring ? kStreamXShared : kMaxStagedBytes)) continue;
           poison<<<256, 256, 0, g_stream>>>(out, (size_t)64 * s[0]);
@@ -322,7 +351,9 @@ int main(int argc, char** argv) {
           CK(cudaEventElapsedTime(&ms, e0, e1));
           const double us = ms * 1e3 / reps;
           char cell[48];
-          snprintf(cell, sizeof cell, " s%d %.2fus", splits, us);
+          int per_sm = 0;
+          CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, v.kern, v.threads, smem_of(v, p, splits)));
+          snprintf(cell, sizeof cell, " s%d %.2fus/%d", splits, us, per_sm);
           line += cell;
           if (us < best_us) { best_us = us; best_split = splits; }
         }

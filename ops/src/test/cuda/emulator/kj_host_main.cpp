@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
   KJ_RUN(kj_qfew_##sfx##_m8, (kj_qfew<T, 1, 2, 3>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qfew_##sfx##_m16, (kj_qfew<T, 2, 2, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qfew_##sfx##_m32, (kj_qfew<T, 4, 2, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
+  KJ_RUN(kj_qfewx_##sfx##_m16, (kj_qfewx<T, 2, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
+  KJ_RUN(kj_qfewx_##sfx##_m32, (kj_qfewx<T, 4, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qgather_##sfx, kj_qgather<T>, ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), I(6), I(7), L(8), L(9))) \
   KJ_RUN(kj_qdequant_##sfx##_w4, (kj_qdequant<T, 4>), ((T*)buf(3), (const int*)buf(4), (const int*)buf(5), I(6), I(7), I(8), I(9), I(10), L(11), I(12))) \
   KJ_RUN(kj_qdequant_##sfx##_w8, (kj_qdequant<T, 8>), ((T*)buf(3), (const int*)buf(4), (const int*)buf(5), I(6), I(7), I(8), I(9), I(10), L(11), I(12)))

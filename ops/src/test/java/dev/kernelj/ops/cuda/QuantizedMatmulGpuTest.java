@@ -50,6 +50,12 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 4112, 8192, 64, true, ZERO_GROUPS, 13, 0",
     "GEMM, F16, 4, 16384, 2048, 128, false, RANDOM, 2, 0",
     "GRAPH, BF16, 4, 14336, 4096, 128, false, RANDOM, 16, 0",
+    // 9-32 rows of a wide weight: the few-row kernel with x shared by the block
+    // (QuantFewSharedXSource); 6160 rows are 25 blocks of 16 row tiles, the last holding one, k
+    // split 5 ways on 132 SMs; 16400 rows: 65 blocks, split 4 ways. 14336 x 4096 at 16 and 20 rows
+    // (below) takes it too.
+    "GEMM, F16, 4, 6160, 4096, 128, true, ZERO_GROUPS, 29, 0",
+    "GEMM, BF16, 4, 16400, 2048, 64, false, EXTREME_SCALES, 12, 0",
     // 17-32 rows: 3088 rows are 97 blocks, the last one half past the matrix.
     "GEMM, BF16, 4, 4096, 4096, 128, false, RANDOM, 32, 0",
     "GEMM, F16, 4, 3088, 2048, 128, true, ZERO_GROUPS, 27, 0",

@@ -17,8 +17,11 @@ import dev.kernelj.dsl.Ptr;
  * row, x staged in shared memory; {@code m8}: 1 to 8 rows, one mma column tile; {@code m16}, {@code
  * m32}, {@code m64}: 2, 4, 8 tiles), with the loads in flight per warp ({@code U}) lowered as the
  * accumulators grow; {@code kj_qstream}: the one-row streaming kernel of {@link QuantStreamSource}
- * with 1 or 2 row tiles a block. The packed codes and scales are the I32 tensors of a {@link
- * dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the 32-bit words they are.
+ * with 1 or 2 row tiles a block; {@code kj_qfew}: the few-row kernel of {@link QuantFewSource}
+ * ({@code m8}, {@code m16}, {@code m32}); {@code kj_qfewx}: the few-row kernel with x shared by the
+ * block of {@link QuantFewSharedXSource} ({@code m16}, {@code m32}). The packed codes and scales
+ * are the I32 tensors of a {@link dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the
+ * 32-bit words they are.
  */
 public final class QuantGemmKernels {
   private QuantGemmKernels() {}
@@ -28,6 +31,7 @@ public final class QuantGemmKernels {
           QuantGemmSource.SOURCE
               + QuantStreamSource.SOURCE
               + QuantFewSource.SOURCE
+              + QuantFewSharedXSource.SOURCE
               + """
       template <typename T, int BITS, int MT, int U, bool STAGED>
       __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U, STAGED>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
@@ -37,6 +41,9 @@ public final class QuantGemmKernels {
       /* The few-row kernel, with kj_qgemm's parameters (blocks an SM: kj_qf::blocks_per_sm). */
       template <typename T, int MT, int RW, int U>
       __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
+      /* The few-row kernel with x shared by the block's 8 warps, with kj_qgemm's parameters. */
+      template <typename T, int MT, int U>
+      __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfewx(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qfx::fewx<T, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       template <typename T>
       __global__ void kj_qgather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) { kj_q::gather<T>(out, x, map, m, kp, ldx, ldo); }
       template <typename T, int BITS>
@@ -641,6 +648,94 @@ public final class QuantGemmKernels {
 
     @Global("kj_qfew<__half, 4, 2, 2>")
     void kj_qfew_f16_m32(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qfewx<__nv_bfloat16, 2, 2>",
+        maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
+    void kj_qfewx_bf16_m16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qfewx<__nv_bfloat16, 4, 2>",
+        maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
+    void kj_qfewx_bf16_m32(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qfewx<__half, 2, 2>",
+        maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
+    void kj_qfewx_f16_m16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qfewx<__half, 4, 2>",
+        maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
+    void kj_qfewx_f16_m32(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,

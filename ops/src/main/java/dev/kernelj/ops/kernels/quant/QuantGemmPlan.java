@@ -17,7 +17,9 @@ import dev.kernelj.dsl.StreamRef;
  * @param streamRowTiles 0: another kernel; 1 or 2: the one-row streaming kernel ({@link
  *     QuantStreamSource}) with that many row tiles a block
  * @param fewRowTiles 0: another kernel; {@value QuantFewSource#ROW_TILES}: the few-row kernel
- *     ({@link QuantFewSource}) with that many row tiles a block
+ *     ({@link QuantFewSource}) with that many row tiles a block; {@value
+ *     QuantFewSharedXSource#ROW_TILES}: the few-row kernel with x shared by the block ({@link
+ *     QuantFewSharedXSource})
  */
 public record QuantGemmPlan(
     Launch launch,
@@ -74,6 +76,23 @@ public record QuantGemmPlan(
   static final double FEW_WIDE_BLOCKS_PER_SM = 0.7;
 
   /**
+   * Tiles (row tiles x 64-input tiles) from which 17 to 32 rows take the few-row kernel with x
+   * shared by the block (12 MiB of 4-bit codes, Llama-3-8B's fused qkv). Measured on an H200
+   * (qgemm_bench.cu, BENCHMARKS.md, thirteenth session), against the few-row kernel at 32 rows:
+   * 6144 x 4096 (24,576 tiles) 29 % faster, 4096 x 14336 8 %, 14336 x 4096, 28672 x 4096 and 16384
+   * x 2048 36-47 %; 4096 x 4096 (16,384) 6 % slower, 3072 x 2048 and 2048 x 8192 slower or level.
+   */
+  static final long FEW_SHARED_X_MIN_TILES = 24_576;
+
+  /**
+   * Blocks of 16 row tiles, as a fraction of the SMs, from which 9 to 16 rows take the few-row
+   * kernel with x shared by the block. Measured on an H200 (same session), at 16 rows: 56 blocks
+   * and more (14336 x 4096, 16384 x 2048, 28672 x 4096) 3.5-13 % faster than the few-row kernel; 24
+   * (6144 x 4096) and 16 (4096 x 14336, 4096 x 4096) slower or level.
+   */
+  static final double FEW_SHARED_X_BLOCKS_PER_SM = 0.4;
+
+  /**
    * The plan for {@code m} (1 to 64) rows of x on a GPU with {@code multiprocessors} SMs; {@code
    * splits} overrides the chosen split when positive (the benchmark sweeps it) and then always
    * plans the GEMM kernel.
@@ -98,6 +117,10 @@ public record QuantGemmPlan(
       return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock, 0);
     }
     if (splits <= 0) {
+      int shared = fewSharedXSplits(m, geo, multiprocessors);
+      if (shared > 0) {
+        return fewSharedX(m, geo, shared, stream);
+      }
       int few = fewSplits(m, geo, multiprocessors);
       if (few > 0) {
         return few(m, geo, few, stream);
@@ -186,6 +209,79 @@ public record QuantGemmPlan(
     boolean longEnough =
         geo.kTiles() >= (long) splits * QuantGemmSource.WARPS * FEW_MIN_TILES_PER_WARP_SPLIT;
     return longEnough ? splits : 0;
+  }
+
+  /**
+   * The plan of the few-row kernel with x shared by the block for {@code m} (9 to 32) rows with k
+   * split at least {@code splits} ways: more where a split's rows of x would not fit the block's
+   * share of an SM's shared memory ({@link QuantFewSharedXSource#SHARED_MAX} over the blocks an SM
+   * its registers allow). {@link #of} chooses it by itself, tests and benchmarks force it here.
+   */
+  public static QuantGemmPlan fewSharedX(int m, QuantGeometry geo, int splits, StreamRef stream) {
+    if (m <= 8 || !fewFits(m, geo)) {
+      throw new IllegalArgumentException(
+          "the few-row kernel with x shared takes 9 to 32 rows and 4-bit codes in groups of whole"
+              + " 64-input tiles, not "
+              + m
+              + " rows of a "
+              + geo.bits()
+              + "-bit weight in groups of "
+              + geo.groupSize());
+    }
+    int columnTiles = columnTiles(m);
+    int kTiles = geo.kTiles();
+    long limit = QuantFewSharedXSource.SHARED_MAX / fewSharedXBlocksPerSm(m);
+    int chosen = Math.max(1, Math.min(splits, kTiles));
+    while (chosen < kTiles && fewSharedXBytes(columnTiles, kTiles, chosen) > limit) {
+      chosen++;
+    }
+    int blocks = fewSharedXBlocks(geo);
+    Launch launch =
+        Launch.grid(blocks * chosen)
+            .block(QuantGemmSource.THREADS)
+            .shared((int) fewSharedXBytes(columnTiles, kTiles, chosen))
+            .on(stream)
+            .overlappingPrevious();
+    int rows = QuantLayout.TILE_ROWS * QuantFewSharedXSource.ROW_TILES;
+    return split(launch, columnTiles, chosen, blocks, rows, QuantFewSharedXSource.ROW_TILES);
+  }
+
+  /**
+   * k splits for the few-row kernel with x shared by the block, or 0 where another kernel is the
+   * better choice: 9 to 32 rows of a 4-bit weight in groups of whole tiles, from {@link
+   * #FEW_SHARED_X_BLOCKS_PER_SM} up to 16 rows, from {@link #FEW_SHARED_X_MIN_TILES} above; split
+   * until the blocks fill the SMs once at the blocks an SM the kernel runs (2 up to 16 rows, 1
+   * above), each split keeping two tiles or more.
+   */
+  static int fewSharedXSplits(int m, QuantGeometry geo, int multiprocessors) {
+    if (m <= 8 || !fewFits(m, geo)) {
+      return 0;
+    }
+    int blocks = fewSharedXBlocks(geo);
+    boolean wide =
+        m > 16
+            ? (long) geo.rowTiles() * geo.kTiles() >= FEW_SHARED_X_MIN_TILES
+            : blocks >= FEW_SHARED_X_BLOCKS_PER_SM * multiprocessors;
+    if (!wide) {
+      return 0;
+    }
+    int splits = Math.max(1, fewSharedXBlocksPerSm(m) * multiprocessors / blocks);
+    return Math.min(splits, Math.max(1, geo.kTiles() / 2));
+  }
+
+  /** Blocks an SM the kernel's launch bounds give it ({@code kj_qf::blocks_per_sm}). */
+  private static int fewSharedXBlocksPerSm(int m) {
+    return m <= 16 ? 2 : 1;
+  }
+
+  private static int fewSharedXBlocks(QuantGeometry geo) {
+    int perBlock = QuantFewSharedXSource.ROW_TILES;
+    return (geo.rowTiles() + perBlock - 1) / perBlock;
+  }
+
+  /** Shared memory of a split: the instantiation's 8 rows a column tile over its k-tiles. */
+  private static long fewSharedXBytes(int columnTiles, int kTiles, int splits) {
+    return QuantFewSharedXSource.sharedBytes(8 * columnTiles, (kTiles + splits - 1) / splits);
   }
 
   private static boolean fewFits(int m, QuantGeometry geo) {

@@ -128,6 +128,42 @@ class QuantGemmEmulatedTest {
     runAgainstTwin(t, f, x, m, plan, 4);
   }
 
+  /**
+   * 9 to 32 rows through the few-row kernel with x shared by the block (16 row tiles a block): a
+   * last block mostly past the matrix with its last row tile half empty, groups of one tile, two
+   * tiles and all of k, act-order, k split evenly and not, one block split 16 ways, and x rows 8
+   * bytes off a 16-byte boundary (the 8-byte copies).
+   */
+  @ParameterizedTest(
+      name = "{0} x shared {1}x{2} group {3} act-order {4} m={5} splits {6} x at +{7}")
+  @CsvSource({
+    "BF16, 300, 1024, 128, false, 16, 1, 0",
+    "F16, 260, 2048, 64, true, 13, 3, 0",
+    "BF16, 513, 512, -1, false, 32, 2, 0",
+    "F16, 256, 1024, 128, false, 9, 5, 0",
+    "BF16, 100, 4096, 128, false, 25, 16, 0",
+    "BF16, 300, 1024, 128, true, 11, 2, 4",
+    "F16, 40, 512, 64, false, 30, 1, 4"
+  })
+  void sharedXRowsMatchTheirTwin(
+      DType t,
+      int rows,
+      int inputs,
+      int groupSize,
+      boolean actOrder,
+      int m,
+      int splits,
+      int xOffset)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(rows * 5L + inputs + m);
+    QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
+    float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
+    QuantGemmPlan plan = QuantGemmPlan.fewSharedX(m, f.geo, splits, StreamRef.DEFAULT);
+    assertEquals(QuantFewSharedXSource.ROW_TILES, plan.fewRowTiles());
+    assertEquals(splits, plan.splits());
+    runAgainstTwin(t, f, x, m, plan, xOffset);
+  }
+
   /** Random codes and scales (bf16 scales with bf16 activations, else f16). */
   private static QuantFixture fixture(
       SplittableRandom random,

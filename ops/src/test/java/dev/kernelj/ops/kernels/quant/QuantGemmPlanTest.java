@@ -62,6 +62,50 @@ class QuantGemmPlanTest {
     assertEquals(bytes, plan.launch().sharedBytes());
   }
 
+  @ParameterizedTest(name = "4-bit {0}x{1}, m={2}: x shared by the block, k split {3} ways")
+  @CsvSource({
+    // 9-16 rows, from 0.4 blocks of 16 row tiles an SM: split to fill 132 SMs twice.
+    "28672, 4096, 16, 2",
+    "14336, 4096, 9, 4",
+    "16384, 2048, 12, 4",
+    // 17-32 rows, from 24,576 tiles: split to fill them once; 28672 x 4096 splits once more so
+    // that 32 rows of a split's x fit 144 KiB.
+    "28672, 4096, 32, 2",
+    "14336, 4096, 17, 2",
+    "6144, 4096, 24, 5",
+    "4096, 14336, 32, 8",
+  })
+  void wideWeightsShareXAcrossTheBlock(int rows, int inputs, int m, int splits) {
+    QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    assertEquals(QuantFewSharedXSource.ROW_TILES, plan.fewRowTiles());
+    assertFalse(plan.stagedX());
+    assertEquals(splits, plan.splits());
+    int columnTiles = m <= 16 ? 2 : 4;
+    assertEquals(columnTiles, plan.columnTiles());
+    int blocks = (geo.rowTiles() + 15) / 16;
+    assertEquals(blocks * splits, plan.launch().grid().x());
+    int tilesPerSplit = (geo.kTiles() + splits - 1) / splits;
+    assertEquals(8 * columnTiles * (tilesPerSplit * 64 + 32) * 2, plan.launch().sharedBytes());
+    assertTrue(plan.launch().sharedBytes() <= QuantFewSharedXSource.SHARED_MAX / (m <= 16 ? 2 : 1));
+    assertEquals(splits == 1 ? 0 : blocks, plan.counters());
+    assertEquals(
+        splits == 1 ? 0 : (long) blocks * splits * 256 * 8 * columnTiles, plan.partialFloats());
+  }
+
+  @ParameterizedTest(name = "{0}: the few-row kernel, x not shared")
+  @CsvSource({
+    "9-16 rows on 24 blocks of 16 row tiles, 16, 6144, 4096",
+    "9-16 rows on 16 blocks, 12, 4096, 14336",
+    "17-32 rows over 16384 tiles, 32, 4096, 4096",
+    "17-32 rows over 12288 tiles, 32, 3072, 4096",
+  })
+  void smallerWeightsKeepTheFewRowKernel(String what, int m, int rows, int inputs) {
+    QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles());
+  }
+
   @ParameterizedTest(name = "{0}: the GEMM kernel")
   @CsvSource({
     "two rows, 2, 4, 14336, 128, 0",
@@ -85,7 +129,7 @@ class QuantGemmPlanTest {
   @ParameterizedTest(name = "4-bit {0}x{1}, m={2}: the few-row kernel, k split {3} ways")
   @CsvSource({
     "6144, 4096, 8, 1",
-    "28672, 4096, 16, 1",
+    "6144, 4096, 16, 1",
     "14336, 4096, 2, 1",
     // 512 blocks: no split, however short k (4 tiles a warp).
     "16384, 2048, 8, 1",
@@ -94,7 +138,7 @@ class QuantGemmPlanTest {
     "4096, 14336, 12, 2",
     // 17-32 rows: no split, from 0.7 blocks an SM (128 here).
     "4096, 4096, 32, 1",
-    "4096, 14336, 20, 1",
+    "3072, 4096, 20, 1",
   })
   void twoToThirtyTwoRowsOfAFourBitWeightTakeTheFewRowKernel(
       int rows, int inputs, int m, int splits) {
@@ -139,7 +183,7 @@ class QuantGemmPlanTest {
 
   @ParameterizedTest(
       name = "{0} rows of x over 4096 inputs: x read from global memory, no shared memory")
-  @CsvSource({"17", "40", "64"})
+  @CsvSource({"33", "40", "64"})
   void manyRowsAreNotStaged(int m) {
     QuantGeometry geo = QuantGeometry.of(4, 14336, plain(4, 4096), true);
     QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);

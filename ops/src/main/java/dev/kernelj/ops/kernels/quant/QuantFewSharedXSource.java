@@ -2,10 +2,10 @@ package dev.kernelj.ops.kernels.quant;
 
 /**
  * The CUDA C of the few-row GEMM with x shared by the block ({@code kj_qfx::fewx}): 4-bit weights
- * against 9 to 32 rows of x through wide weights. Same packed layout ({@link QuantLayout}), same
- * per-warp loop and arithmetic as {@link QuantFewSource}'s {@code few} (two row tiles a warp, one
- * accumulator chain, the group's scale on its f32 sum), and so the same results up to the order of
- * the f32 additions across k.
+ * against 9 to 32 rows of x through wide weights. Same packed layout ({@link QuantLayout}) and the
+ * same per-warp loop as {@link QuantFewSource}'s {@code few} ({@code kj_qf::run_tiles}: two row
+ * tiles a warp, one accumulator chain, the group's scale on its f32 sum), and so the same results
+ * up to the order of the f32 additions across k.
  *
  * <p>What differs is the block. In {@code few} the 8 warps of a block split k over the same two row
  * tiles, so every warp loads its own fragments of x from global memory in its loop, and every block
@@ -144,29 +144,9 @@ final class QuantFewSharedXSource {
       #pragma unroll
             for (int q = 0; q < 4; ++q) acc[r][c][q] = part[r][0][c][q] = 0.f;
 
-        if (kb < ke) {
-          Group gr[RW];
-          auto decode = [&]() {
-      #pragma unroll
-            for (int r = 0; r < RW; ++r) {
-              decode_group<T, 4>(gr[r], mnow[r].x, mnow[r].y, scale_bf16 != 0);
-      #pragma unroll
-              for (int j = 0; j < 4; ++j) gr[r].c[j] ^= 0x80008000u;
-            }
-          };
-          auto fold = [&]() {
-      #pragma unroll
-            for (int r = 0; r < RW; ++r) fold_group<MT, 1>(acc[r], part[r], gr[r]);
-          };
-          /* Tile kt (slot i of the loads in flight) into the chains. */
-          auto tile = [&](const int kt, const int i) {
-            uint4 wv[RW];
-      #pragma unroll
-            for (int r = 0; r < RW; ++r) {
-              wv[r] = buf[i][r];
-              if (kt + U < ke) buf[i][r] = load_w(wp[r] + (size_t)(kt + U) * 32);
-            }
-            uint2 xv[SPT][MT];
+        if (kb < ke)
+          kj_qf::run_tiles<T, MT, RW, U>(acc, part, buf, wp, mnow, mnext, kb, ke, grp, sig, group_steps, groups, scale_bf16, true, meta,
+                                         [&](const int kt, uint2 (&xv)[SPT][MT], auto) {
       #pragma unroll
             for (int h = 0; h < SPT / 2; ++h)
       #pragma unroll
@@ -175,39 +155,7 @@ final class QuantFewSharedXSource {
                 xv[2 * h][c] = make_uint2(v.x, v.y);
                 xv[2 * h + 1][c] = make_uint2(v.z, v.w);
               }
-            if (sig == group_steps) {
-              fold();
-              sig = 0;
-              ++grp;
-      #pragma unroll
-              for (int r = 0; r < RW; ++r) {
-                mnow[r] = mnext[r];
-                if (grp + 1 < groups) mnext[r] = meta(r, grp + 1);
-              }
-              decode();
-            }
-      #pragma unroll
-            for (int s = 0; s < SPT; ++s)
-      #pragma unroll
-              for (int r = 0; r < RW; ++r) {
-                unsigned a[4];
-                kj_qf::codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, gr[r].c, a);
-      #pragma unroll
-                for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][0][c], a, xv[s][c].x, xv[s][c].y);
-              }
-            sig += SPT;
-          };
-          decode();
-          int base = kb;
-          for (; base + U <= ke; base += U) {
-      #pragma unroll
-            for (int i = 0; i < U; ++i) tile(base + i, i);
-          }
-      #pragma unroll
-          for (int i = 0; i < U - 1; ++i)
-            if (base + i < ke) tile(base + i, i);
-          fold();
-        }
+          });
         KJ_GRID_LAUNCH_DEPENDENTS();
 
         /* acc[r][c]: weight rows 16 (nt0 + r) + g (q 0, 1) and + 8 (q 2, 3); x rows 8 c + 2 t (q 0, 2) and + 1 (q 1, 3). */

@@ -17,7 +17,9 @@ package dev.kernelj.ops.kernels.quant;
  * off the codes before the mma (exact: both are small integers in the half type, as the 8-bit path
  * does), so there is one chain. A lane reads its group meta (scale and zero of its rows g and g +
  * 8, 8 bytes) straight from global memory one group ahead. k is split across blocks as {@code
- * qgemm} splits it, through the same {@code kj_q::store_tile}.
+ * qgemm} splits it, through the same {@code kj_q::store_tile}. The warp's loop over its tiles,
+ * {@code run_tiles}, takes the loads of x as a function: {@link QuantFewSharedXSource}'s kernel
+ * runs the same loop on x staged in shared memory.
  *
  * <p>When x's rows are 16-byte aligned and the warp's k range holds whole tiles of x (always, for
  * contiguous activations), x is read with plain 16-byte loads, rows past m reading row 0 (their
@@ -61,6 +63,86 @@ final class QuantFewSource {
         Offset4<T>::codes(w, a);
       #pragma unroll
         for (int j = 0; j < 4; ++j) a[j] = sub2<T>(a[j], zp[j]);
+      }
+
+      /* One warp's run over k-tiles [kb, ke) of RW row tiles against 8 MT rows of x into acc (part: each row tile's
+         chain of the group in progress, zero before), U tiles of each in flight
+         (the first U already loaded into buf; mnow and mnext hold the meta of groups grp and grp + 1): the loop that few
+         and kj_qfx::fewx share. load_x(kt, xv, fast) fills tile kt's B fragments; FAST (whole tiles, no bounds checks)
+         runs whole rounds of U tiles and then the rest, otherwise every tile is checked. */
+      template <typename T, int MT, int RW, int U, typename Meta, typename LoadX>
+      __device__ __forceinline__ void run_tiles(float (&acc)[RW][MT][4], float (&part)[RW][1][MT][4], uint4 (&buf)[U][RW],
+                                                const uint4* (&wp)[RW], uint2 (&mnow)[RW], uint2 (&mnext)[RW], int kb, int ke,
+                                                int& grp, int& sig, int group_steps, int groups, int scale_bf16, bool fast,
+                                                const Meta& meta, const LoadX& load_x) {
+        constexpr int SPT = 4;
+        /* Each row tile's group: scales as decode_group gives them, and c turned into +(offset + zero) (its signs
+           flipped) for codes_minus_zero. */
+        Group gr[RW];
+        auto decode = [&]() {
+      #pragma unroll
+          for (int r = 0; r < RW; ++r) {
+            decode_group<T, 4>(gr[r], mnow[r].x, mnow[r].y, scale_bf16 != 0);
+      #pragma unroll
+            for (int j = 0; j < 4; ++j) gr[r].c[j] ^= 0x80008000u;
+          }
+        };
+        auto fold = [&]() {
+      #pragma unroll
+          for (int r = 0; r < RW; ++r) fold_group<MT, 1>(acc[r], part[r], gr[r]);
+        };
+        /* Tile kt (slot i of the loads in flight) into the chains. */
+        auto tile = [&](const int kt, const int i, auto fast_tag) {
+          uint4 wv[RW];
+      #pragma unroll
+          for (int r = 0; r < RW; ++r) {
+            wv[r] = buf[i][r];
+            if (kt + U < ke) buf[i][r] = load_w(wp[r] + (size_t)(kt + U) * 32);
+          }
+          uint2 xv[SPT][MT];
+          load_x(kt, xv, fast_tag);
+          if (sig == group_steps) {
+            /* Group boundary (between tiles: groups are whole tiles): fold, take the next group's meta, fetch the
+               one after it. */
+            fold();
+            sig = 0;
+            ++grp;
+      #pragma unroll
+            for (int r = 0; r < RW; ++r) {
+              mnow[r] = mnext[r];
+              if (grp + 1 < groups) mnext[r] = meta(r, grp + 1);
+            }
+            decode();
+          }
+      #pragma unroll
+          for (int s = 0; s < SPT; ++s)
+      #pragma unroll
+            for (int r = 0; r < RW; ++r) {
+              unsigned a[4];
+              codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, gr[r].c, a);
+      #pragma unroll
+              for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][0][c], a, xv[s][c].x, xv[s][c].y);
+            }
+          sig += SPT;
+        };
+        decode();
+        if (fast) {
+          int base = kb;
+          for (; base + U <= ke; base += U) {
+      #pragma unroll
+            for (int i = 0; i < U; ++i) tile(base + i, i, kj_true{});
+          }
+      #pragma unroll
+          for (int i = 0; i < U - 1; ++i)
+            if (base + i < ke) tile(base + i, i, kj_true{});
+        } else {
+          for (int base = kb; base < ke; base += U) {
+      #pragma unroll
+            for (int i = 0; i < U; ++i)
+              if (base + i < ke) tile(base + i, i, kj_false{});
+          }
+        }
+        fold();
       }
 
       /* out[r, n] as qgemm gives it, for up to 8 MT rows of x: RW row tiles a block and a warp, U k-tiles of each in
@@ -127,32 +209,11 @@ final class QuantFewSource {
       #pragma unroll
             for (int q = 0; q < 4; ++q) acc[r][i][q] = part[r][0][i][q] = 0.f;
 
-        if (kb < ke) {
-          /* Each row tile's group: scales as decode_group gives them, and c turned into +(offset + zero) (its signs
-             flipped) for codes_minus_zero. */
-          Group gr[RW];
-          auto decode = [&]() {
-      #pragma unroll
-            for (int r = 0; r < RW; ++r) {
-              decode_group<T, 4>(gr[r], mnow[r].x, mnow[r].y, scale_bf16 != 0);
-      #pragma unroll
-              for (int j = 0; j < 4; ++j) gr[r].c[j] ^= 0x80008000u;
-            }
-          };
-          auto fold = [&]() {
-      #pragma unroll
-            for (int r = 0; r < RW; ++r) fold_group<MT, 1>(acc[r], part[r], gr[r]);
-          };
-          /* Tile kt (slot i of the loads in flight) into the chains. FAST: whole tiles of 16-byte aligned rows, so x loads
-             go without checks; rows past m read row 0 (their sums are never stored). */
-          auto tile = [&](const int kt, const int i, auto fast) {
-            uint4 wv[RW];
-      #pragma unroll
-            for (int r = 0; r < RW; ++r) {
-              wv[r] = buf[i][r];
-              if (kt + U < ke) buf[i][r] = load_w(wp[r] + (size_t)(kt + U) * 32);
-            }
-            uint2 xv[SPT][MT];
+        /* FAST: rows of x 16-byte aligned and whole tiles of it in the warp's range, so x loads go without checks; rows
+           past m read row 0 (their sums are never stored). */
+        if (kb < ke)
+          run_tiles<T, MT, RW, U>(acc, part, buf, wp, mnow, mnext, kb, ke, grp, sig, group_steps, groups, scale_bf16,
+                                  x16 && (long long)ke * KT <= kx, meta, [&](const int kt, uint2 (&xv)[SPT][MT], auto fast) {
       #pragma unroll
             for (int h = 0; h < SPT / 2; ++h)
       #pragma unroll
@@ -162,50 +223,7 @@ final class QuantFewSource {
                 xv[2 * h][c] = make_uint2(v.x, v.y);
                 xv[2 * h + 1][c] = make_uint2(v.z, v.w);
               }
-            if (sig == group_steps) {
-              /* Group boundary (between tiles: groups are whole tiles): fold, take the next group's meta, fetch the
-                 one after it. */
-              fold();
-              sig = 0;
-              ++grp;
-      #pragma unroll
-              for (int r = 0; r < RW; ++r) {
-                mnow[r] = mnext[r];
-                if (grp + 1 < groups) mnext[r] = meta(r, grp + 1);
-              }
-              decode();
-            }
-      #pragma unroll
-            for (int s = 0; s < SPT; ++s)
-      #pragma unroll
-              for (int r = 0; r < RW; ++r) {
-                unsigned a[4];
-                codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, gr[r].c, a);
-      #pragma unroll
-                for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][0][c], a, xv[s][c].x, xv[s][c].y);
-              }
-            sig += SPT;
-          };
-          decode();
-          if (x16 && (long long)ke * KT <= kx) {
-            /* Whole rounds of U tiles without bounds checks, then the rest. */
-            int base = kb;
-            for (; base + U <= ke; base += U) {
-      #pragma unroll
-              for (int i = 0; i < U; ++i) tile(base + i, i, kj_true{});
-            }
-      #pragma unroll
-            for (int i = 0; i < U - 1; ++i)
-              if (base + i < ke) tile(base + i, i, kj_true{});
-          } else {
-            for (int base = kb; base < ke; base += U) {
-      #pragma unroll
-              for (int i = 0; i < U; ++i)
-                if (base + i < ke) tile(base + i, i, kj_false{});
-            }
-          }
-          fold();
-        }
+          });
 
         KJ_GRID_LAUNCH_DEPENDENTS();
         /* acc[r][c]: weight rows 16 r + g (0, 1) and 16 r + g + 8 (2, 3), x rows 8 c + 2 t (0, 2) and 8 c + 2 t + 1

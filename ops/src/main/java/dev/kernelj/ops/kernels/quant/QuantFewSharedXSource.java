@@ -10,21 +10,20 @@ package dev.kernelj.ops.kernels.quant;
  * <p>What differs is the block. In {@code few} the 8 warps of a block split k over the same two row
  * tiles, so every warp loads its own fragments of x from global memory in its loop, and every block
  * is short-lived (a few tiles a warp). Here the 8 warps sit side by side over 16 row tiles and walk
- * the same k range: the block copies that range of x into shared memory once ({@code cp.async}, all
- * pieces in flight, then one barrier), and every warp reads its B fragments there. k is split
- * across blocks instead ({@code splits}); the last block of a tile adds the partials in split order
- * with every load of a thread in flight at once (a loop of dependent loads per cell made the split
- * cost ~10 us on an H200).
+ * the same k range: the block copies that range of x into shared memory once (then one barrier),
+ * and every warp reads its B fragments there. k is split across blocks instead ({@code splits});
+ * the last block of a tile adds the partials in split order with every load of a thread in flight
+ * at once (a loop of dependent loads per cell made the split cost ~10 us on an H200).
  *
  * <p>Shared memory: {@code 8 * MT} rows of the split's k range, each row padded by 32 elements so
  * that rows start 64 bytes apart modulo 128 and a quarter warp's 16-byte loads (rows g and g + 1, t
  * = 0..3) fall into different banks.
  *
  * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, thirteenth session), µs against {@code
- * few}: at 32 rows Llama-3-8B's gate/up (28672 x 4096) 55.3 against 86.4, 14336 x 4096 29.9 against
- * 49.5, qkv (6144 x 4096) 17.9 against 25.3, down (4096 x 14336) 28.5 against 30.8, Llama-3.2-1B's
- * gate/up (16384 x 2048) 18.5 against 35.1; at 16 rows gate/up 35.5 against 37.2, 14336 x 4096 20.0
- * against 20.7, 16384 x 2048 12.7 against 14.6. Slower where the weight is small (4096 x 4096, 3072
+ * few}: at 32 rows Llama-3-8B's gate/up (28672 x 4096) 54.2 against 86.4, 14336 x 4096 27.9 against
+ * 49.6, qkv (6144 x 4096) 17.4 against 25.3, down (4096 x 14336) 27.7 against 30.9, Llama-3.2-1B's
+ * gate/up (16384 x 2048) 16.9 against 35.1; at 16 rows gate/up 31.2 against 37.2, 14336 x 4096 18.5
+ * against 20.8, 16384 x 2048 12.1 against 14.6. Slower where the weight is small (4096 x 4096, 3072
  * x 2048 at 32 rows; qkv and down at 16 rows): {@link QuantGemmPlan} keeps {@code few} there.
  */
 final class QuantFewSharedXSource {
@@ -107,8 +106,9 @@ final class QuantFewSharedXSource {
         }
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
 
-        /* x[0, TOK) x [kb, ke) tiles into shared memory, rows past m and inputs past kx as zeros: 16-byte copies where
-           x's rows are 16-byte aligned and kx a multiple of 8, else 8-byte ones (ldx and kx are multiples of 4). */
+        /* x[0, TOK) x [kb, ke) tiles into shared memory, rows past m and inputs past kx as zeros: 16-byte pieces where
+           x's rows are 16-byte aligned and kx a multiple of 8, else 8-byte ones (ldx and kx are multiples of 4). Plain
+           loads and stores: through cp.async the kernel was 2-13 % slower on an H200 (BENCHMARKS.md). */
         const int stride = x_stride(per_split), span = (ke - kb) * KT, k0 = kb * KT, rows = min(m, TOK);
         const bool x16 = ((reinterpret_cast<unsigned long long>(x) | (unsigned long long)ldx * sizeof(T)) & 15) == 0 && kx % 8 == 0;
         if (x16) {
@@ -116,20 +116,20 @@ final class QuantFewSharedXSource {
           for (int i = threadIdx.x; i < TOK * pieces; i += THREADS) {
             const int r = i / pieces, c = 8 * (i - r * pieces);
             T* dst = xs + r * stride + c;
-            if (r < rows && k0 + c < kx) kj_qs::cp16(dst, x + (long long)r * ldx + k0 + c, true);
-            else *reinterpret_cast<uint4*>(dst) = make_uint4(0u, 0u, 0u, 0u);
+            uint4 v = make_uint4(0u, 0u, 0u, 0u);
+            if (r < rows && k0 + c < kx) v = __ldg(reinterpret_cast<const uint4*>(x + (long long)r * ldx + k0 + c));
+            *reinterpret_cast<uint4*>(dst) = v;
           }
         } else {
           const int pieces = span / 4;
           for (int i = threadIdx.x; i < TOK * pieces; i += THREADS) {
             const int r = i / pieces, c = 4 * (i - r * pieces);
             T* dst = xs + r * stride + c;
-            if (r < rows && k0 + c < kx) kj_qs::cp8(dst, x + (long long)r * ldx + k0 + c, true);
-            else *reinterpret_cast<uint2*>(dst) = make_uint2(0u, 0u);
+            uint2 v = make_uint2(0u, 0u);
+            if (r < rows && k0 + c < kx) v = __ldg(reinterpret_cast<const uint2*>(x + (long long)r * ldx + k0 + c));
+            *reinterpret_cast<uint2*>(dst) = v;
           }
         }
-        kj_qs::cp_commit();
-        kj_qs::cp_wait<0>();
         __syncthreads();
 
         const T* xr[MT];

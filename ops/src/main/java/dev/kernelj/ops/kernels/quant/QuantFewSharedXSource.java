@@ -77,33 +77,13 @@ final class QuantFewSharedXSource {
         const int kb = min(ktiles, split * per_split), ke = min(ktiles, kb + per_split);
         const int groups = (ktiles * SPT + group_steps - 1) / group_steps;
 
-        /* Row tiles past the matrix read the block's first (their sums are never stored). */
         const uint4* wp[RW];
         const unsigned char* mb[RW];
-      #pragma unroll
-        for (int r = 0; r < RW; ++r) {
-          const int nt = nt0 + r < tiles ? nt0 + r : bt * ROW_TILES;
-          wp[r] = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
-          mb[r] = reinterpret_cast<const unsigned char*>(mwords) + (size_t)nt * chunks * 512 + g * 64;
-        }
-        auto meta = [&](int r, int grp) {
-          return __ldg(reinterpret_cast<const uint2*>(mb[r] + (grp >> 3) * 512 + (grp & 7) * 8));
-        };
-
-        /* Weights and meta are never written by earlier kernels: their first loads go out before the grid wait. */
         uint4 buf[U][RW];
-      #pragma unroll
-        for (int i = 0; i < U; ++i)
-      #pragma unroll
-          for (int r = 0; r < RW; ++r)
-            if (kb + i < ke) buf[i][r] = load_w(wp[r] + (size_t)(kb + i) * 32);
-        int grp = kb * SPT / group_steps, sig = kb * SPT - grp * group_steps;
+        int grp, sig;
         uint2 mnow[RW], mnext[RW];
-      #pragma unroll
-        for (int r = 0; r < RW; ++r) {
-          mnow[r] = kb < ke ? meta(r, grp) : make_uint2(0u, 0u);
-          mnext[r] = kb < ke && grp + 1 < groups ? meta(r, grp + 1) : make_uint2(0u, 0u);
-        }
+        kj_qf::start_tiles<RW, U>(wwords, mwords, nt0, bt * ROW_TILES, tiles, ktiles, chunks, kb, ke, group_steps, groups, wp, mb,
+                                  buf, grp, sig, mnow, mnext);
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
 
         /* x[0, TOK) x [kb, ke) tiles into shared memory, rows past m and inputs past kx as zeros: 16-byte pieces where
@@ -145,7 +125,7 @@ final class QuantFewSharedXSource {
             for (int q = 0; q < 4; ++q) acc[r][c][q] = part[r][0][c][q] = 0.f;
 
         if (kb < ke)
-          kj_qf::run_tiles<T, MT, RW, U>(acc, part, buf, wp, mnow, mnext, kb, ke, grp, sig, group_steps, groups, scale_bf16, true, meta,
+          kj_qf::run_tiles<T, MT, RW, U>(acc, part, buf, wp, mb, mnow, mnext, kb, ke, grp, sig, group_steps, groups, scale_bf16, true,
                                          [&](const int kt, uint2 (&xv)[SPT][MT], auto) {
       #pragma unroll
             for (int h = 0; h < SPT / 2; ++h)
@@ -172,7 +152,7 @@ final class QuantFewSharedXSource {
           return;
         }
         /* Split k: each block leaves its partials (cell tok * BROWS + row of the block's rows); the last block of the tile
-           (counter bt, reset for the next launch and graph replay) adds them in split order. */
+           (last_of_split, counter bt) adds them in split order. */
         float* mine = partials + ((size_t)bt * splits + split) * (BROWS * TOK);
       #pragma unroll
         for (int r = 0; r < RW; ++r)
@@ -181,12 +161,7 @@ final class QuantFewSharedXSource {
       #pragma unroll
             for (int q = 0; q < 4; ++q)
               mine[(8 * c + 2 * t + (q & 1)) * BROWS + 16 * (warp * RW + r) + g + 8 * (q >> 1)] = acc[r][c][q];
-        __threadfence();
-        __syncthreads();
-        if (threadIdx.x == 0) last_block = atomicAdd(counters + bt, 1u) == (unsigned)(splits - 1);
-        __syncthreads();
-        if (!last_block) return;
-        __threadfence();
+        if (!last_of_split(counters, bt, splits, last_block)) return;
         const float* all = partials + (size_t)bt * splits * (BROWS * TOK);
         const int n0 = bt * BROWS;
         constexpr int PER = BROWS * TOK / THREADS;

@@ -65,16 +65,53 @@ final class QuantFewSource {
         for (int j = 0; j < 4; ++j) a[j] = sub2<T>(a[j], zp[j]);
       }
 
+      /* Group grp's meta (scale and zero of the lane's rows g and g + 8, 8 bytes) from mb, the lane's place in its row tile's
+         meta chunks. */
+      __device__ __forceinline__ uint2 group_meta(const unsigned char* mb, int grp) {
+        return __ldg(reinterpret_cast<const uint2*>(mb + (grp >> 3) * 512 + (grp & 7) * 8));
+      }
+
+      /* A warp's start on row tiles nt0 .. nt0 + RW - 1 over k-tiles [kb, ke): each row tile's weight and meta pointers
+         (row tiles past the matrix read row tile `inside`, and their sums are never stored), the first U tiles loaded
+         into buf, and the meta of the first group (grp, sig steps into it) and the next. Weights and meta are never
+         written by earlier kernels, so all of this goes out before the grid wait. */
+      template <int RW, int U>
+      __device__ __forceinline__ void start_tiles(const unsigned* wwords, const unsigned* mwords, int nt0, int inside, int tiles,
+                                                  int ktiles, int chunks, int kb, int ke, int group_steps, int groups,
+                                                  const uint4* (&wp)[RW], const unsigned char* (&mb)[RW], uint4 (&buf)[U][RW],
+                                                  int& grp, int& sig, uint2 (&mnow)[RW], uint2 (&mnext)[RW]) {
+        constexpr int SPT = 4;
+        const int lane = threadIdx.x & 31, g = lane >> 2;
+      #pragma unroll
+        for (int r = 0; r < RW; ++r) {
+          const int nt = nt0 + r < tiles ? nt0 + r : inside;
+          wp[r] = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
+          mb[r] = reinterpret_cast<const unsigned char*>(mwords) + (size_t)nt * chunks * 512 + g * 64;
+        }
+      #pragma unroll
+        for (int i = 0; i < U; ++i)
+      #pragma unroll
+          for (int r = 0; r < RW; ++r)
+            if (kb + i < ke) buf[i][r] = load_w(wp[r] + (size_t)(kb + i) * 32);
+        grp = kb * SPT / group_steps;
+        sig = kb * SPT - grp * group_steps;
+      #pragma unroll
+        for (int r = 0; r < RW; ++r) {
+          mnow[r] = kb < ke ? group_meta(mb[r], grp) : make_uint2(0u, 0u);
+          mnext[r] = kb < ke && grp + 1 < groups ? group_meta(mb[r], grp + 1) : make_uint2(0u, 0u);
+        }
+      }
+
       /* One warp's run over k-tiles [kb, ke) of RW row tiles against 8 MT rows of x into acc (part: each row tile's
          chain of the group in progress, zero before), U tiles of each in flight (the first U already loaded into buf;
          mnow and mnext hold the meta of groups grp and grp + 1): the loop that few and kj_qfx::fewx share.
          load_x(kt, xv, fast) fills tile kt's B fragments; FAST (whole tiles, no bounds checks) runs whole rounds of U
          tiles and then the rest, otherwise every tile is checked. */
-      template <typename T, int MT, int RW, int U, typename Meta, typename LoadX>
+      template <typename T, int MT, int RW, int U, typename LoadX>
       __device__ __forceinline__ void run_tiles(float (&acc)[RW][MT][4], float (&part)[RW][1][MT][4], uint4 (&buf)[U][RW],
-                                                const uint4* (&wp)[RW], uint2 (&mnow)[RW], uint2 (&mnext)[RW], int kb, int ke,
-                                                int& grp, int& sig, int group_steps, int groups, int scale_bf16, bool fast,
-                                                const Meta& meta, const LoadX& load_x) {
+                                                const uint4* (&wp)[RW], const unsigned char* (&mb)[RW], uint2 (&mnow)[RW],
+                                                uint2 (&mnext)[RW], int kb, int ke, int& grp, int& sig, int group_steps,
+                                                int groups, int scale_bf16, bool fast, const LoadX& load_x) {
         constexpr int SPT = 4;
         /* Each row tile's group: scales as decode_group gives them, and c turned into +(offset + zero) (its signs
            flipped) for codes_minus_zero. */
@@ -110,7 +147,7 @@ final class QuantFewSource {
       #pragma unroll
             for (int r = 0; r < RW; ++r) {
               mnow[r] = mnext[r];
-              if (grp + 1 < groups) mnext[r] = meta(r, grp + 1);
+              if (grp + 1 < groups) mnext[r] = group_meta(mb[r], grp + 1);
             }
             decode();
           }
@@ -163,33 +200,13 @@ final class QuantFewSource {
         const int kb = kb_block + min(len, warp * per_warp), ke = kb_block + min(len, (warp + 1) * per_warp);
         const int groups = (ktiles * SPT + group_steps - 1) / group_steps;
 
-        /* Row tiles past the matrix read the block's first (their sums are never stored). */
         const uint4* wp[RW];
         const unsigned char* mb[RW];
-      #pragma unroll
-        for (int r = 0; r < RW; ++r) {
-          const int nt = nt0 + r < tiles ? nt0 + r : nt0;
-          wp[r] = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
-          mb[r] = reinterpret_cast<const unsigned char*>(mwords) + (size_t)nt * chunks * 512 + g * 64;
-        }
-        auto meta = [&](int r, int grp) {
-          return __ldg(reinterpret_cast<const uint2*>(mb[r] + (grp >> 3) * 512 + (grp & 7) * 8));
-        };
-
-        /* Weights and meta are never written by earlier kernels: their first loads go out before the grid wait. */
         uint4 buf[U][RW];
-      #pragma unroll
-        for (int i = 0; i < U; ++i)
-      #pragma unroll
-          for (int r = 0; r < RW; ++r)
-            if (kb + i < ke) buf[i][r] = load_w(wp[r] + (size_t)(kb + i) * 32);
-        int grp = kb * SPT / group_steps, sig = kb * SPT - grp * group_steps;
+        int grp, sig;
         uint2 mnow[RW], mnext[RW];
-      #pragma unroll
-        for (int r = 0; r < RW; ++r) {
-          mnow[r] = kb < ke ? meta(r, grp) : make_uint2(0u, 0u);
-          mnext[r] = kb < ke && grp + 1 < groups ? meta(r, grp + 1) : make_uint2(0u, 0u);
-        }
+        start_tiles<RW, U>(wwords, mwords, nt0, nt0, tiles, ktiles, chunks, kb, ke, group_steps, groups, wp, mb, buf, grp, sig,
+                           mnow, mnext);
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
 
         const T* xr[MT];
@@ -212,8 +229,8 @@ final class QuantFewSource {
         /* FAST: rows of x 16-byte aligned and whole tiles of it in the warp's range, so x loads go without checks; rows
            past m read row 0 (their sums are never stored). */
         if (kb < ke)
-          run_tiles<T, MT, RW, U>(acc, part, buf, wp, mnow, mnext, kb, ke, grp, sig, group_steps, groups, scale_bf16,
-                                  x16 && (long long)ke * KT <= kx, meta, [&](const int kt, uint2 (&xv)[SPT][MT], auto fast) {
+          run_tiles<T, MT, RW, U>(acc, part, buf, wp, mb, mnow, mnext, kb, ke, grp, sig, group_steps, groups, scale_bf16,
+                                  x16 && (long long)ke * KT <= kx, [&](const int kt, uint2 (&xv)[SPT][MT], auto fast) {
       #pragma unroll
             for (int h = 0; h < SPT / 2; ++h)
       #pragma unroll

@@ -258,6 +258,19 @@ final class QuantGemmSource {
         }
       }
 
+      /* Split k: called by every block of tile `tile` once it has left its partials; true in the last of the `splits`
+         blocks to arrive, after all of them are visible. That block resets counters[tile] to zero when done, for the
+         next launch and graph replay. */
+      __device__ __forceinline__ bool last_of_split(unsigned* counters, int tile, int splits, unsigned& last_block) {
+        __threadfence();
+        __syncthreads();
+        if (threadIdx.x == 0) last_block = atomicAdd(counters + tile, 1u) == (unsigned)(splits - 1);
+        __syncthreads();
+        if (!last_block) return false;
+        __threadfence();
+        return true;
+      }
+
       /* The block's sums into out: red holds each warp's for ROWS weight rows from n0 by TOK rows of x (the first
          `rows` real), added over the warps in warp order. Split k: each block leaves its partial sums, and the last
          block of the tile (counter `tile`, reset for the next launch and graph replay) adds them in split order. */
@@ -286,12 +299,7 @@ final class QuantGemmSource {
           for (int w = 0; w < WARPS; ++w) s += red[w][row][tok];
           mine[idx] = s;
         }
-        __threadfence();
-        __syncthreads();
-        if (threadIdx.x == 0) last_block = atomicAdd(counters + tile, 1u) == (unsigned)(splits - 1);
-        __syncthreads();
-        if (!last_block) return;
-        __threadfence();
+        if (!last_of_split(counters, tile, splits, last_block)) return;
         const float* all = partials + (size_t)tile * splits * (ROWS * TOK);
         for (int idx = threadIdx.x; idx < cells; idx += THREADS) {
           const int row = idx & (ROWS - 1), tok = idx >> SHIFT;

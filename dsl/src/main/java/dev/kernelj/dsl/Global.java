@@ -31,7 +31,9 @@ public @interface Global {
   /**
    * Largest dynamic shared memory, in bytes, a launch may ask for. Above 48 KiB the runtime raises
    * the function's limit once at load ({@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES}); 0
-   * means the default 48 KiB limit. Checked before every launch.
+   * means the default 48 KiB limit. On a device that gives a block less (99 KiB on sm_86 and sm_89,
+   * counting the kernel's static shared memory) the limit is what the device gives: the kernel
+   * still loads, and a launch that asks for more is refused. Checked before every launch.
    */
   int maxDynamicSharedBytes() default 0;
 }

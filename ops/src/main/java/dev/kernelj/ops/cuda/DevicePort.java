@@ -3,6 +3,7 @@ package dev.kernelj.ops.cuda;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.CapturedGraph;
 import dev.kernelj.ops.kernels.GemmCall;
+import dev.kernelj.ops.kernels.GpuLimits;
 import java.nio.ByteBuffer;
 
 /**
@@ -19,6 +20,18 @@ public interface DevicePort extends AutoCloseable {
 
   /** Streaming multiprocessors on the device. */
   int multiprocessorCount();
+
+  /** The most shared memory one block may take (the device's opt-in maximum), in bytes. */
+  int sharedMemoryPerBlock();
+
+  /** Shared memory of one SM, which its resident blocks divide, in bytes. */
+  int sharedMemoryPerMultiprocessor();
+
+  /** The SM count and shared memory that launch plans size themselves by. */
+  default GpuLimits limits() {
+    return new GpuLimits(
+        multiprocessorCount(), sharedMemoryPerBlock(), sharedMemoryPerMultiprocessor());
+  }
 
   /** L2 cache size in bytes (benchmarks rotate inputs larger than this). */
   long l2CacheBytes();

@@ -9,6 +9,7 @@ import dev.kernelj.ops.Residency;
 import dev.kernelj.ops.Shape;
 import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.BlasMatmul;
+import dev.kernelj.ops.kernels.GpuLimits;
 import dev.kernelj.ops.kernels.quant.QuantGemm;
 import dev.kernelj.ops.kernels.quant.QuantGemmPlan;
 import dev.kernelj.ops.kernels.quant.QuantGeometry;
@@ -39,7 +40,7 @@ public final class QuantizedMatmulOps {
   private final LoadedKernels kernels;
   private final DeviceScratch scratch;
   private final StreamRef stream;
-  private final int multiprocessors;
+  private final GpuLimits gpu;
   private final int denseFromRows;
   private final long denseSliceBytes;
 
@@ -50,7 +51,7 @@ public final class QuantizedMatmulOps {
     this.kernels = kernels;
     this.scratch = scratch;
     this.stream = port.stream();
-    this.multiprocessors = port.multiprocessorCount();
+    this.gpu = port.limits();
     this.denseFromRows = Integer.getInteger("kernelj.quant.denseFromRows", DEFAULT_DENSE_FROM_ROWS);
     this.denseSliceBytes = Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
   }
@@ -134,7 +135,7 @@ public final class QuantizedMatmulOps {
     Tensor in = gemmInput(x, w, m, rows.ldx());
     for (int r0 = 0; r0 < m; r0 += QuantGemmPlan.MAX_ROWS) {
       int count = Math.min(QuantGemmPlan.MAX_ROWS, m - r0);
-      QuantGemmPlan plan = QuantGemmPlan.of(count, geo, multiprocessors, splits, stream);
+      QuantGemmPlan plan = QuantGemmPlan.of(count, geo, gpu, splits, stream);
       Tensor partials =
           scratch.tensor("quant.partials", DType.F32, Math.max(1, plan.partialFloats()), false);
       // The kernel leaves its tickets at zero again, so the scratch is zeroed only when made.

@@ -35,6 +35,16 @@ public class FakePort implements DevicePort {
     return 1 << 20;
   }
 
+  @Override
+  public int sharedMemoryPerBlock() {
+    return 227 * 1024; // an H100's
+  }
+
+  @Override
+  public int sharedMemoryPerMultiprocessor() {
+    return 228 * 1024;
+  }
+
   /**
    * A launcher that records each launch ({@code "launch <method>"} in {@link #queued}, the call in
    * {@link #launches}) instead of running it, so CPU tests see which kernel instantiation the

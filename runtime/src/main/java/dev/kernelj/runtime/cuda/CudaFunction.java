@@ -69,8 +69,7 @@ public final class CudaFunction implements KernelFunction {
             attribute(CuConstants.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES),
             context
                 .device()
-                .attribute(CuConstants.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
-            name);
+                .attribute(CuConstants.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN));
     if (shared.raiseTo() > 0) {
       context.ensureCurrent();
       Driver.check(

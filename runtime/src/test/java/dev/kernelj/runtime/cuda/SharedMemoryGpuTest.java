@@ -89,4 +89,36 @@ class SharedMemoryGpuTest {
     assertTrue(
         e.getMessage().contains("32768 bytes of static shared memory count too"), e.getMessage());
   }
+
+  @Test
+  void aDeclarationAboveTheDeviceLoadsWithTheDevicesLimit() {
+    // 512 KiB is more than any current GPU gives a block: the kernel loads all the same, its
+    // limit is the device's, and a launch above that limit is refused before it reaches the driver.
+    LoadedKernelModule m =
+        ctx.load(
+            Gpu.source(
+                Kernels.class,
+                SOURCE + "\n// above the device",
+                new KernelBinding("both", "both", new int[] {8}, 0, 512 * 1024)));
+    CudaFunction f = m.cudaFunction(0);
+    int optIn =
+        ctx.device()
+            .attribute(
+                dev.kernelj.runtime.driver.CuConstants
+                    .CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+    assertEquals(optIn - 32 * 1024, f.maxDynamicSharedBytes());
+    try (DeviceBuffer<F32> out = ctx.allocate(F32.class, 1)) {
+      ParamBlock p = f.params();
+      synchronized (p) {
+        p.putPointer(0, out, "out");
+        f.launch(Launch.grid(1).block(256).shared(f.maxDynamicSharedBytes()));
+        IllegalArgumentException e =
+            assertThrows(
+                IllegalArgumentException.class,
+                () -> f.launch(Launch.grid(1).block(256).shared(f.maxDynamicSharedBytes() + 16)));
+        assertTrue(e.getMessage().contains("size the launch by the device"), e.getMessage());
+      }
+      assertEquals(255f + 510f, out.toFloatArray()[0]);
+    }
+  }
 }

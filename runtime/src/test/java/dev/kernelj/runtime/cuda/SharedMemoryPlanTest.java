@@ -1,24 +1,29 @@
 package dev.kernelj.runtime.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The dynamic shared memory limit counts the kernel's static shared memory. */
+/**
+ * The dynamic shared memory limit counts the kernel's static shared memory and never exceeds what
+ * the device gives a block.
+ */
 class SharedMemoryPlanTest {
   private static final int OPT_IN = 227 * 1024; // an H100's maximum per block
+  private static final int SM89_OPT_IN = 99 * 1024; // an L40S's or RTX 4090's
 
   @Test
   void withoutADeclarationTheDefaultLeavesRoomForStaticMemory() {
-    SharedMemoryPlan plan = SharedMemoryPlan.of(0, 16 * 1024, OPT_IN, "k");
+    SharedMemoryPlan plan = SharedMemoryPlan.of(0, 16 * 1024, OPT_IN);
     assertEquals(32 * 1024, plan.dynamicLimit());
     assertEquals(0, plan.raiseTo());
   }
 
   @Test
   void aDeclarationThatFitsBesideStaticMemoryNeedsNoRaise() {
-    SharedMemoryPlan plan = SharedMemoryPlan.of(32 * 1024, 16 * 1024, OPT_IN, "k");
+    SharedMemoryPlan plan = SharedMemoryPlan.of(32 * 1024, 16 * 1024, OPT_IN);
     assertEquals(32 * 1024, plan.dynamicLimit());
     assertEquals(0, plan.raiseTo());
   }
@@ -26,27 +31,44 @@ class SharedMemoryPlanTest {
   @Test
   void aDeclarationAbove48KiBInTotalRaisesTheLimit() {
     // 40 KiB dynamic + 16 KiB static exceed the 48 KiB default although 40 KiB alone does not.
-    SharedMemoryPlan plan = SharedMemoryPlan.of(40 * 1024, 16 * 1024, OPT_IN, "k");
+    SharedMemoryPlan plan = SharedMemoryPlan.of(40 * 1024, 16 * 1024, OPT_IN);
     assertEquals(40 * 1024, plan.dynamicLimit());
     assertEquals(40 * 1024, plan.raiseTo());
   }
 
   @Test
-  void aDeclarationThatCannotFitIsRefusedWithTheLargestThatDoes() {
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> SharedMemoryPlan.of(220 * 1024, 16 * 1024, OPT_IN, "test.K.k (k)"));
+  void aDeclarationLargerThanTheDeviceGivesIsCappedAtTheDevice() {
+    // An sm_89 GPU gives a block 99 KiB; a kernel declared for a Hopper's 144 KiB still loads.
+    SharedMemoryPlan plan = SharedMemoryPlan.of(144 * 1024, 512, SM89_OPT_IN);
+    assertEquals(SM89_OPT_IN - 512, plan.dynamicLimit());
+    assertEquals(SM89_OPT_IN - 512, plan.raiseTo());
+    assertTrue(plan.cappedByDevice());
     assertEquals(
-        "test.K.k (k): maxDynamicSharedBytes = 225280 plus the kernel's 16384 bytes of static"
-            + " shared memory exceed the 232448 bytes of shared memory this device gives one block;"
-            + " declare at most 216064",
-        e.getMessage());
+        "test.K.k (k): 110000 bytes of dynamic shared memory exceed the 100864 this device gives"
+            + " one block of this kernel: 101376 bytes a block (the kernel's own 512 bytes of"
+            + " static shared memory count too), less than the 147456 declared; size the launch by"
+            + " the device",
+        plan.refusal("test.K.k (k)", 110_000));
+  }
+
+  @Test
+  void staticMemoryAboveTheDeviceLeavesTheDefaultLimit() {
+    SharedMemoryPlan plan = SharedMemoryPlan.of(64 * 1024, 60 * 1024, 56 * 1024);
+    assertEquals(0, plan.dynamicLimit());
+    assertEquals(0, plan.raiseTo());
+  }
+
+  @Test
+  void aDeclarationTheDeviceCoversIsNotCapped() {
+    SharedMemoryPlan plan = SharedMemoryPlan.of(144 * 1024, 512, OPT_IN);
+    assertEquals(144 * 1024, plan.dynamicLimit());
+    assertEquals(144 * 1024, plan.raiseTo());
+    assertFalse(plan.cappedByDevice());
   }
 
   @Test
   void aRefusedLaunchMentionsStaticMemory() {
-    SharedMemoryPlan plan = SharedMemoryPlan.of(0, 1024, OPT_IN, "k");
+    SharedMemoryPlan plan = SharedMemoryPlan.of(0, 1024, OPT_IN);
     assertEquals(
         "k: 48200 bytes of dynamic shared memory exceed the limit of 48128 (the kernel's own 1024"
             + " bytes of static shared memory count too); declare a higher maxDynamicSharedBytes"

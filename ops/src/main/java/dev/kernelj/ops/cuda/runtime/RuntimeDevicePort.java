@@ -42,6 +42,8 @@ public final class RuntimeDevicePort implements DevicePort {
   private final String deviceName;
   private final int multiprocessors;
   private final long l2Bytes;
+  private final int sharedPerBlock;
+  private final int sharedPerMultiprocessor;
   private final RuntimeGemm gemm;
   private final Map<Long, Long> allocations = new ConcurrentHashMap<>();
   private final Map<ByteBuffer, PinnedBuffer> pinned = new IdentityHashMap<>();
@@ -55,6 +57,10 @@ public final class RuntimeDevicePort implements DevicePort {
     this.deviceName = device.name();
     this.multiprocessors = device.smCount();
     this.l2Bytes = device.attribute(CuConstants.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
+    this.sharedPerBlock =
+        device.attribute(CuConstants.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+    this.sharedPerMultiprocessor =
+        device.attribute(CuConstants.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR);
     this.allocator = context.allocator();
     this.stream = context.createNonBlockingStream();
     this.memory = new StreamMemory(stream);
@@ -89,6 +95,16 @@ public final class RuntimeDevicePort implements DevicePort {
   @Override
   public long l2CacheBytes() {
     return l2Bytes;
+  }
+
+  @Override
+  public int sharedMemoryPerBlock() {
+    return sharedPerBlock;
+  }
+
+  @Override
+  public int sharedMemoryPerMultiprocessor() {
+    return sharedPerMultiprocessor;
   }
 
   @Override

@@ -42,6 +42,9 @@ final class QuantFewSharedXSource {
    */
   static final int SHARED_MAX = 144 * 1024;
 
+  /** The kernel's static shared memory: the split's {@code last_block} flag. */
+  static final int STATIC_BYTES = 4;
+
   /** Dynamic shared memory for {@code rows} rows of x over {@code tiles} 64-input tiles. */
   static long sharedBytes(int rows, int tiles) {
     return (long) rows * ((long) tiles * QuantLayout.tileK(4) + X_ROW_PAD) * 2;

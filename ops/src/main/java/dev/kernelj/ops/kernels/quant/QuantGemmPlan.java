@@ -2,6 +2,7 @@ package dev.kernelj.ops.kernels.quant;
 
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.kernels.GpuLimits;
 
 /**
  * How one call of the quantized GEMM runs: which instantiation ({@code columnTiles} of 8 x rows),
@@ -93,12 +94,12 @@ public record QuantGemmPlan(
   static final double FEW_SHARED_X_BLOCKS_PER_SM = 0.4;
 
   /**
-   * The plan for {@code m} (1 to 64) rows of x on a GPU with {@code multiprocessors} SMs; {@code
+   * The plan for {@code m} (1 to 64) rows of x on {@code gpu}, its SMs and shared memory; {@code
    * splits} overrides the chosen split when positive (the benchmark sweeps it) and then always
    * plans the GEMM kernel.
    */
   public static QuantGemmPlan of(
-      int m, QuantGeometry geo, int multiprocessors, int splits, StreamRef stream) {
+      int m, QuantGeometry geo, GpuLimits gpu, int splits, StreamRef stream) {
     if (m < 1 || m > MAX_ROWS) {
       throw new IllegalArgumentException(
           "the quantized GEMM takes 1 to " + MAX_ROWS + " rows of x per launch, not " + m);
@@ -106,7 +107,8 @@ public record QuantGemmPlan(
     int columnTiles = columnTiles(m);
     int rowTiles = geo.rowTiles();
     int kTiles = geo.kTiles();
-    if (splits <= 0 && streams(m, geo, multiprocessors)) {
+    int multiprocessors = gpu.multiprocessors();
+    if (splits <= 0 && streams(m, geo, gpu)) {
       int perBlock = rowTiles < STREAM_PAIRS_FROM_ROW_TILES_PER_SM * multiprocessors ? 1 : 2;
       Launch launch =
           Launch.grid((rowTiles + perBlock - 1) / perBlock)
@@ -119,7 +121,7 @@ public record QuantGemmPlan(
     if (splits <= 0) {
       int shared = fewSharedXSplits(m, geo, multiprocessors);
       if (shared > 0) {
-        return fewSharedX(m, geo, shared, stream);
+        return fewSharedX(m, geo, shared, gpu, stream);
       }
       int few = fewSplits(m, geo, multiprocessors);
       if (few > 0) {
@@ -130,10 +132,10 @@ public record QuantGemmPlan(
     chosen = Math.max(1, Math.min(chosen, kTiles));
     int tileK = QuantLayout.tileK(geo.bits());
     boolean staged = m <= STAGED_ROWS;
+    int xLimit =
+        gpu.dynamicShared(QuantGemmSource.X_SHARED_MAX, 1, QuantGemmSource.STAGED_STATIC_BYTES);
     // More splits when the block's slice of x would not fit the shared memory it is staged in.
-    while (staged
-        && chosen < kTiles
-        && sharedBytes(m, kTiles, chosen, tileK) > QuantGemmSource.X_SHARED_MAX) {
+    while (staged && chosen < kTiles && sharedBytes(m, kTiles, chosen, tileK) > xLimit) {
       chosen++;
     }
     Launch launch =
@@ -215,9 +217,11 @@ public record QuantGemmPlan(
    * The plan of the few-row kernel with x shared by the block for {@code m} (9 to 32) rows with k
    * split at least {@code splits} ways: more where a split's rows of x would not fit the block's
    * share of an SM's shared memory ({@link QuantFewSharedXSource#SHARED_MAX} over the blocks an SM
-   * its registers allow). {@link #of} chooses it by itself, tests and benchmarks force it here.
+   * its registers allow, and no more than {@code gpu}'s SM and block give). {@link #of} chooses it
+   * by itself, tests and benchmarks force it here.
    */
-  public static QuantGemmPlan fewSharedX(int m, QuantGeometry geo, int splits, StreamRef stream) {
+  public static QuantGemmPlan fewSharedX(
+      int m, QuantGeometry geo, int splits, GpuLimits gpu, StreamRef stream) {
     if (m <= 8 || !fewFits(m, geo)) {
       throw new IllegalArgumentException(
           "the few-row kernel with x shared takes 9 to 32 rows and 4-bit codes in groups of whole"
@@ -230,7 +234,12 @@ public record QuantGemmPlan(
     }
     int columnTiles = columnTiles(m);
     int kTiles = geo.kTiles();
-    long limit = QuantFewSharedXSource.SHARED_MAX / fewSharedXBlocksPerSm(m);
+    int blocksPerSm = fewSharedXBlocksPerSm(m);
+    long limit =
+        gpu.dynamicShared(
+            QuantFewSharedXSource.SHARED_MAX / blocksPerSm,
+            blocksPerSm,
+            QuantFewSharedXSource.STATIC_BYTES);
     int chosen = Math.max(1, Math.min(splits, kTiles));
     while (chosen < kTiles && fewSharedXBytes(columnTiles, kTiles, chosen) > limit) {
       chosen++;
@@ -294,14 +303,16 @@ public record QuantGemmPlan(
 
   /**
    * Whether one row of x goes through the streaming kernel: 4-bit codes, groups of whole 64-input
-   * tiles, enough row tiles to fill the GPU without splitting k, and x that fits its shared memory.
+   * tiles, enough row tiles to fill the GPU without splitting k, and rings and x that fit the
+   * shared memory of a block.
    */
-  static boolean streams(int m, QuantGeometry geo, int multiprocessors) {
+  static boolean streams(int m, QuantGeometry geo, GpuLimits gpu) {
     return m == 1
         && geo.bits() == 4
         && geo.groupSize() % QuantLayout.tileK(4) == 0
-        && defaultSplits(geo.rowTiles(), geo.kTiles(), multiprocessors) == 1
-        && QuantStreamSource.sharedBytes(geo.kTiles()) <= QuantStreamSource.SHARED_MAX;
+        && defaultSplits(geo.rowTiles(), geo.kTiles(), gpu.multiprocessors()) == 1
+        && QuantStreamSource.sharedBytes(geo.kTiles())
+            <= gpu.dynamicShared(QuantStreamSource.SHARED_MAX, 1, QuantStreamSource.STATIC_BYTES);
   }
 
   /** Whether the launch is the GEMM's one-row kernel that stages x (not the streaming one). */

@@ -62,6 +62,12 @@ final class QuantGemmSource {
    */
   static final int X_SHARED_MAX = 72 * 1024;
 
+  /**
+   * Static shared memory of the instantiation that stages x (8 rows of x): {@code
+   * red[WARPS][16][8]} f32 and the split's {@code last_block} flag.
+   */
+  static final int STAGED_STATIC_BYTES = WARPS * 16 * 8 * 4 + 4;
+
   /** Padding of a staged x row, in elements ({@code kj_q::x_stride}). */
   static final int X_ROW_PAD = 16;
 

@@ -45,6 +45,9 @@ final class QuantStreamSource {
    */
   static final int SHARED_MAX = RING_BYTES + 96 * 1024;
 
+  /** The kernel's static shared memory: {@code red[WARPS][16]}, f32. */
+  static final int STATIC_BYTES = WARPS * 16 * 4;
+
   /**
    * Dynamic shared memory of a launch over {@code kTiles} 64-input tiles: the rings, the staged row
    * of x and an f32 sum of each tile of it.

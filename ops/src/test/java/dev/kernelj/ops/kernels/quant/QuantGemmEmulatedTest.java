@@ -9,6 +9,7 @@ import dev.kernelj.dsl.DType;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.kernels.FakeTensors;
+import dev.kernelj.ops.kernels.GpuLimits;
 import dev.kernelj.ops.kernels.HostEmulator;
 import dev.kernelj.ops.kernels.RecordingKernels;
 import java.util.SplittableRandom;
@@ -25,6 +26,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * and outputs that must stay untouched outside the matrix.
  */
 class QuantGemmEmulatedTest {
+  /** An H200's SMs and shared memory, and a GPU of one such SM. */
+  private static final GpuLimits H200 = new GpuLimits(132, 227 * 1024, 228 * 1024);
+
+  private static final GpuLimits ONE_SM = new GpuLimits(1, 227 * 1024, 228 * 1024);
+
   @BeforeEach
   void requireCompiler() {
     String why = HostEmulator.unavailableReason();
@@ -50,7 +56,7 @@ class QuantGemmEmulatedTest {
     SplittableRandom random = new SplittableRandom(rows * 7L + inputs + m);
     QuantFixture f = fixture(random, t, bits, rows, inputs, groupSize, actOrder);
     float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
-    QuantGemmPlan plan = QuantGemmPlan.of(m, f.geo, 132, splits, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, f.geo, H200, splits, StreamRef.DEFAULT);
     assertEquals(splits, plan.splits());
     assertEquals(0, plan.streamRowTiles());
     runAgainstTwin(t, f, x, m, plan);
@@ -80,7 +86,7 @@ class QuantGemmEmulatedTest {
     SplittableRandom random = new SplittableRandom(rows * 5L + inputs);
     QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
     float[] x = QuantGemmReferenceTest.activations(random, 1, inputs, t);
-    QuantGemmPlan plan = QuantGemmPlan.of(1, f.geo, 1, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(1, f.geo, ONE_SM, 0, StreamRef.DEFAULT);
     assertEquals(perBlock, plan.streamRowTiles());
     runAgainstTwin(t, f, x, 1, plan);
   }
@@ -158,7 +164,7 @@ class QuantGemmEmulatedTest {
     SplittableRandom random = new SplittableRandom(rows * 5L + inputs + m);
     QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
     float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
-    QuantGemmPlan plan = QuantGemmPlan.fewSharedX(m, f.geo, splits, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.fewSharedX(m, f.geo, splits, H200, StreamRef.DEFAULT);
     assertEquals(QuantFewSharedXSource.ROW_TILES, plan.fewRowTiles());
     assertEquals(splits, plan.splits());
     runAgainstTwin(t, f, x, m, plan, xOffset);

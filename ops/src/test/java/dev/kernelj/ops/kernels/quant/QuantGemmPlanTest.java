@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.StreamRef;
+import dev.kernelj.ops.kernels.GpuLimits;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class QuantGemmPlanTest {
   private static final int SMS = 132;
+  private static final GpuLimits H200 = new GpuLimits(SMS, 227 * 1024, 228 * 1024);
 
   @ParameterizedTest(name = "{0}-bit {1}x{2}, m={3}: splits {4}")
   @CsvSource({
@@ -28,7 +30,7 @@ class QuantGemmPlanTest {
   })
   void splitsUntilTheSliceOfXFits(int bits, int rows, int inputs, int m, int splits) {
     QuantGeometry geo = QuantGeometry.of(bits, rows, plain(bits, inputs), true);
-    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(splits, plan.splits());
     assertTrue(plan.stagedX());
     int tileK = QuantLayout.tileK(bits);
@@ -49,7 +51,7 @@ class QuantGemmPlanTest {
   @CsvSource({"28672, 4096, 2", "14336, 4096, 2", "6144, 4096, 1", "4096, 14336, 1"})
   void oneRowOfAWideFourBitWeightStreams(int rows, int inputs, int perBlock) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
-    QuantGemmPlan plan = QuantGemmPlan.of(1, geo, SMS, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(1, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(perBlock, plan.streamRowTiles());
     assertEquals(1, plan.splits());
     assertEquals(0, plan.partialFloats());
@@ -77,7 +79,7 @@ class QuantGemmPlanTest {
   })
   void wideWeightsShareXAcrossTheBlock(int rows, int inputs, int m, int splits) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
-    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(QuantFewSharedXSource.ROW_TILES, plan.fewRowTiles());
     assertFalse(plan.stagedX());
     assertEquals(splits, plan.splits());
@@ -102,7 +104,7 @@ class QuantGemmPlanTest {
   })
   void smallerWeightsKeepTheFewRowKernel(String what, int m, int rows, int inputs) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
-    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles());
   }
 
@@ -122,7 +124,7 @@ class QuantGemmPlanTest {
     }
     InputOrder order = InputOrder.of(bits, groups, 4096 / groupSize, groupSize);
     QuantGeometry geo = QuantGeometry.of(bits, rows, order, true);
-    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, splits, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, splits, StreamRef.DEFAULT);
     assertEquals(0, plan.streamRowTiles());
   }
 
@@ -143,7 +145,7 @@ class QuantGemmPlanTest {
   void twoToThirtyTwoRowsOfAFourBitWeightTakeTheFewRowKernel(
       int rows, int inputs, int m, int splits) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
-    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles());
     assertEquals(0, plan.streamRowTiles());
     assertFalse(plan.stagedX());
@@ -176,7 +178,7 @@ class QuantGemmPlanTest {
     }
     InputOrder order = InputOrder.of(bits, groups, inputs / groupSize, groupSize);
     QuantGeometry geo = QuantGeometry.of(bits, rows, order, true);
-    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(0, plan.fewRowTiles());
     assertEquals(0, plan.streamRowTiles());
   }
@@ -186,7 +188,7 @@ class QuantGemmPlanTest {
   @CsvSource({"33", "40", "64"})
   void manyRowsAreNotStaged(int m) {
     QuantGeometry geo = QuantGeometry.of(4, 14336, plain(4, 4096), true);
-    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, SMS, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(1, plan.splits());
     assertEquals(0, plan.launch().sharedBytes());
     assertTrue(!plan.stagedX());
@@ -205,9 +207,63 @@ class QuantGemmPlanTest {
   @CsvSource({"1024, 132", "2048, 132"})
   void shortWeightsSplitForParallelism(int rows, int sms) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, 4096), true);
-    QuantGemmPlan plan = QuantGemmPlan.of(1, geo, sms, 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan =
+        QuantGemmPlan.of(1, geo, new GpuLimits(sms, 227 * 1024, 228 * 1024), 0, StreamRef.DEFAULT);
     assertEquals(QuantGemmPlan.defaultSplits(geo.rowTiles(), geo.kTiles(), sms), plan.splits());
     assertTrue(plan.splits() > 1);
     assertEquals((long) plan.splits() * geo.rowTiles() * 16 * 8, plan.partialFloats());
+  }
+
+  /**
+   * Static shared memory of the kernel a plan launches, as its CUDA C declares it (the launch's
+   * dynamic shared memory comes on top).
+   */
+  private static int staticBytes(QuantGemmPlan plan) {
+    if (plan.streamRowTiles() > 0) {
+      return QuantStreamSource.STATIC_BYTES;
+    }
+    if (plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES) {
+      return QuantFewSharedXSource.STATIC_BYTES;
+    }
+    return plan.stagedX() ? QuantGemmSource.STAGED_STATIC_BYTES : 0;
+  }
+
+  @ParameterizedTest(name = "{0}: every plan fits a block and its blocks an SM")
+  @CsvSource({
+    // name, SMs, opt-in bytes a block, bytes an SM
+    "H200, 132, 232448, 233472",
+    "A100, 108, 166912, 167936",
+    "L40S (sm_89), 142, 101376, 102400",
+    "RTX 3090 (sm_86), 82, 101376, 102400",
+  })
+  void plansFitTheSharedMemoryOfTheGpu(String gpu, int sms, int perBlock, int perSm) {
+    GpuLimits limits = new GpuLimits(sms, perBlock, perSm);
+    int[][] shapes = {
+      {4096, 4096}, {6144, 4096}, {28672, 4096}, {4096, 14336}, {16384, 2048}, {4096, 28672}
+    };
+    for (int[] shape : shapes) {
+      QuantGeometry geo = QuantGeometry.of(4, shape[0], plain(4, shape[1]), true);
+      for (int m = 1; m <= QuantGemmPlan.MAX_ROWS; m++) {
+        QuantGemmPlan plan = QuantGemmPlan.of(m, geo, limits, 0, StreamRef.DEFAULT);
+        String what = gpu + ", " + shape[0] + "x" + shape[1] + ", m=" + m + ": " + plan;
+        int perLaunchBlock = plan.launch().sharedBytes() + staticBytes(plan);
+        assertTrue(perLaunchBlock <= perBlock, what);
+        // x shared by the block runs two blocks an SM up to 16 rows: both must fit.
+        int blocks = plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES && m <= 16 ? 2 : 1;
+        assertTrue(blocks * (perLaunchBlock + GpuLimits.RESERVED_PER_BLOCK) <= perSm, what);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0} rows of 28672x4096: x shared, split further on a 99 KiB GPU")
+  @CsvSource({"16", "32"})
+  void smallerSharedMemorySplitsKFurther(int m) {
+    QuantGeometry geo = QuantGeometry.of(4, 28672, plain(4, 4096), true);
+    QuantGemmPlan hopper = QuantGemmPlan.fewSharedX(m, geo, 1, H200, StreamRef.DEFAULT);
+    QuantGemmPlan ada =
+        QuantGemmPlan.fewSharedX(
+            m, geo, 1, new GpuLimits(SMS, 99 * 1024, 100 * 1024), StreamRef.DEFAULT);
+    assertTrue(ada.splits() > hopper.splits(), hopper + " / " + ada);
+    assertTrue(ada.launch().sharedBytes() < hopper.launch().sharedBytes());
   }
 }

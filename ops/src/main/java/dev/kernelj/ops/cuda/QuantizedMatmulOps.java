@@ -32,8 +32,17 @@ public final class QuantizedMatmulOps {
    */
   static final int DEFAULT_DENSE_FROM_ROWS = 64;
 
-  /** Dense scratch per slice of rows (64 MiB: 8192 rows of 4096 bf16). */
-  static final long DENSE_SCRATCH_BYTES = 64L << 20;
+  /**
+   * Dense scratch per slice of rows (256 MiB: the whole of every Llama-3-8B projection in bf16, the
+   * fused gate/up's 28672 x 4096 included). Measured on an H200 (QuantGemmBench and {@code kernelj
+   * bench}, BENCHMARKS.md, fourteenth session): at 512 rows down_proj (4096 x 14336) took 114 us in
+   * one slice against 138 us in two of 64 MiB, whose narrower cuBLAS GEMMs leave SMs idle; the
+   * other shapes were level; slices small enough to stay in L2 (8-16 MiB) were slower on every
+   * shape. Time to first token of a 512-token prompt, 8B shape: 17.7-18.2 ms against 19.1. The
+   * scratch is as large as the largest slice a prefill needs (235 MB for that model), taken at the
+   * first one from the memory the engine's budget leaves free.
+   */
+  static final long DENSE_SCRATCH_BYTES = 256L << 20;
 
   private final Residency.OnDevice residency;
   private final DevicePort port;

@@ -54,7 +54,12 @@ public final class Nvcc {
     String source = kernelInterface.getAnnotation(Kernel.class).source();
     Path dir = Files.createTempDirectory("kj-ops-ptxas");
     Path file = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
-    Files.writeString(file, source, StandardCharsets.UTF_8);
+    // Template kernels are compiled as the @Globals instantiate them; ptxas names those entries
+    // by their mangled names.
+    Files.writeString(
+        file,
+        source + CudaSourcesCompileTest.instantiations(kernelInterface),
+        StandardCharsets.UTF_8);
     Path log = dir.resolve("ptxas.log");
     Process p =
         new ProcessBuilder(

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.Kernel;
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,49 +34,16 @@ class CudaSourcesCompileTest {
         dev.kernelj.ops.kernels.quant.QuantGemmKernels.Cuda.class);
   }
 
-  static Path nvcc() {
-    for (String candidate :
-        List.of(
-            System.getenv().getOrDefault("KERNELJ_NVCC", ""),
-            "/usr/local/bin/nvcc",
-            "/usr/local/cuda/bin/nvcc")) {
-      if (!candidate.isEmpty() && Files.isExecutable(Path.of(candidate))) {
-        return Path.of(candidate);
-      }
-    }
-    return null;
-  }
-
-  /**
-   * Host references to every template instance the interface's {@code @Global}s name, so that nvcc
-   * compiles (and checks for spills) the kernels that run, not only the templates.
-   */
-  static String instantiations(Class<?> kernelInterface) {
-    StringBuilder out = new StringBuilder("\n");
-    int n = 0;
-    for (Method m : kernelInterface.getMethods()) {
-      Global global = m.getAnnotation(Global.class);
-      if (global != null && global.value().contains("<")) {
-        out.append("static void* const kj_instance_")
-            .append(n++)
-            .append(" = (void*)&")
-            .append(global.value())
-            .append(";\n");
-      }
-    }
-    return out.toString();
-  }
-
   @ParameterizedTest
   @MethodSource("kernelInterfaces")
   void compilesForSm80AndSm90(Class<?> kernelInterface) throws IOException, InterruptedException {
-    Path nvcc = nvcc();
+    Path nvcc = Nvcc.find();
     assumeTrue(nvcc != null, "nvcc not found (set KERNELJ_NVCC); CUDA C compile check skipped");
     Kernel kernel = kernelInterface.getAnnotation(Kernel.class);
     Path dir = Files.createTempDirectory("kj-ops-nvcc");
     Path source = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
     Files.writeString(
-        source, kernel.source() + instantiations(kernelInterface), StandardCharsets.UTF_8);
+        source, kernel.source() + Nvcc.instantiations(kernelInterface), StandardCharsets.UTF_8);
     Path log = dir.resolve("nvcc.log");
     Process p =
         new ProcessBuilder(

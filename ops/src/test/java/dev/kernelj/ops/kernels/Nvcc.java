@@ -3,11 +3,14 @@ package dev.kernelj.ops.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kernelj.dsl.Global;
 import dev.kernelj.dsl.Kernel;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +33,9 @@ public final class Nvcc {
   private static final Pattern USED = Pattern.compile("Used (\\d+) registers");
   private static final Pattern SMEM = Pattern.compile("(\\d+) bytes smem");
 
+  /** ptxas reports by nvcc, kernel interface and arch. */
+  private static final Map<String, Map<String, Usage>> COMPILED = new HashMap<>();
+
   /** The nvcc to use ({@code KERNELJ_NVCC}, then the usual places), or null when there is none. */
   public static Path find() {
     for (String candidate :
@@ -47,19 +53,28 @@ public final class Nvcc {
   /**
    * Compiles the {@code @Kernel} source of {@code kernelInterface} to a cubin for {@code arch}
    * (e.g. {@code sm_90}) and returns each entry function's usage by its CUDA name; fails the test
-   * with nvcc's output when it does not compile.
+   * with nvcc's output when it does not compile. Each source is compiled once per arch and run: the
+   * tests ask again for every launch they check.
    */
-  public static Map<String, Usage> resourceUsage(Path nvcc, Class<?> kernelInterface, String arch)
+  public static synchronized Map<String, Usage> resourceUsage(
+      Path nvcc, Class<?> kernelInterface, String arch) throws IOException, InterruptedException {
+    String key = nvcc + " " + kernelInterface.getName() + " " + arch;
+    Map<String, Usage> known = COMPILED.get(key);
+    if (known == null) {
+      known = compile(nvcc, kernelInterface, arch);
+      COMPILED.put(key, known);
+    }
+    return known;
+  }
+
+  private static Map<String, Usage> compile(Path nvcc, Class<?> kernelInterface, String arch)
       throws IOException, InterruptedException {
     String source = kernelInterface.getAnnotation(Kernel.class).source();
     Path dir = Files.createTempDirectory("kj-ops-ptxas");
     Path file = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
     // Template kernels are compiled as the @Globals instantiate them; ptxas names those entries
     // by their mangled names.
-    Files.writeString(
-        file,
-        source + CudaSourcesCompileTest.instantiations(kernelInterface),
-        StandardCharsets.UTF_8);
+    Files.writeString(file, source + instantiations(kernelInterface), StandardCharsets.UTF_8);
     Path log = dir.resolve("ptxas.log");
     Process p =
         new ProcessBuilder(
@@ -82,7 +97,27 @@ public final class Nvcc {
         0,
         p.exitValue(),
         "nvcc failed on " + kernelInterface.getName() + " for " + arch + ":\n" + output);
-    return parse(output);
+    return Map.copyOf(parse(output));
+  }
+
+  /**
+   * Host references to every template instance the interface's {@code @Global}s name, so that nvcc
+   * compiles (and checks for spills) the kernels that run, not only the templates.
+   */
+  public static String instantiations(Class<?> kernelInterface) {
+    StringBuilder out = new StringBuilder("\n");
+    int n = 0;
+    for (Method m : kernelInterface.getMethods()) {
+      Global global = m.getAnnotation(Global.class);
+      if (global != null && global.value().contains("<")) {
+        out.append("static void* const kj_instance_")
+            .append(n++)
+            .append(" = (void*)&")
+            .append(global.value())
+            .append(";\n");
+      }
+    }
+    return out.toString();
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kernelj.dsl.Kernel;
+import dev.kernelj.ops.kernels.Nvcc;
 import dev.kernelj.ops.kernels.sampling.SamplingKernels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,16 +34,7 @@ class AttentionAndSamplingCompileTest {
   @ParameterizedTest
   @MethodSource("kernelInterfaces")
   void compilesForSm80AndSm90WithoutSpillsOnSm90(Class<?> kernelInterface) throws Exception {
-    Path nvcc =
-        List.of(
-                System.getenv().getOrDefault("KERNELJ_NVCC", ""),
-                "/usr/local/bin/nvcc",
-                "/usr/local/cuda/bin/nvcc")
-            .stream()
-            .filter(c -> !c.isEmpty() && Files.isExecutable(Path.of(c)))
-            .map(Path::of)
-            .findFirst()
-            .orElse(null);
+    Path nvcc = Nvcc.find();
     assumeTrue(nvcc != null, "nvcc not found (set KERNELJ_NVCC); CUDA C compile check skipped");
     String source = kernelInterface.getAnnotation(Kernel.class).source();
     Path dir = Files.createTempDirectory("kj-attention-nvcc");

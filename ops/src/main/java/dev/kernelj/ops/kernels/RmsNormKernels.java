@@ -24,6 +24,9 @@ public final class RmsNormKernels {
               + """
       namespace kj_rms {
       constexpr int MAX_CHUNKS = 4;   // RmsNorm.CHUNKS_PER_THREAD
+      /* RmsNorm.ROW_BLOCK_MAX_THREADS: the bound keeps ptxas at 128 registers a thread, so that a block of that many
+         threads fits an SM's 64 K registers (without it a 1024-thread launch would be refused). */
+      constexpr int MAX_THREADS = 512;
 
       /* rows_per_block > 1: each warp owns a row (no block barrier anywhere); 1: the block owns it. */
       template <typename T, bool FUSED>
@@ -130,9 +133,9 @@ public final class RmsNormKernels {
       }  // namespace kj_rms
 
       template <typename T>
-      __global__ void kj_rmsnorm(T* out, const T* x, const T* w, int rows, int cols, long long ldx, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<T, false>(out, nullptr, x, w, rows, cols, ldx, 0, ldo, eps, rows_per_block); }
+      __global__ void __launch_bounds__(kj_rms::MAX_THREADS) kj_rmsnorm(T* out, const T* x, const T* w, int rows, int cols, long long ldx, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<T, false>(out, nullptr, x, w, rows, cols, ldx, 0, ldo, eps, rows_per_block); }
       template <typename T>
-      __global__ void kj_rmsnorm_residual(T* out, T* residual, const T* x, const T* w, int rows, int cols, long long ldx, long long ldr, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<T, true>(out, residual, x, w, rows, cols, ldx, ldr, ldo, eps, rows_per_block); }
+      __global__ void __launch_bounds__(kj_rms::MAX_THREADS) kj_rmsnorm_residual(T* out, T* residual, const T* x, const T* w, int rows, int cols, long long ldx, long long ldr, long long ldo, float eps, int rows_per_block) { kj_rms::rmsnorm<T, true>(out, residual, x, w, rows, cols, ldx, ldr, ldo, eps, rows_per_block); }
       """)
   public interface Cuda {
     @Global("kj_rmsnorm<float>")

@@ -55,7 +55,8 @@ class HostEmulatedKernelsTest {
     "F16, 2, 5120, 0, true, false", "F32, 33, 1, 0, true, false", "BF16, 9, 64, 0, false, true",
     "BF16, 6, 1000, 8, true, false", "F32, 5, 1024, 0, true, true",
         "BF16, 2, 40000, 0, true, false",
-    "BF16, 3, 2048, 3, false, false", "F16, 4, 8192, 0, false, true"
+    "BF16, 3, 2048, 3, false, false", "F16, 4, 8192, 0, false, true",
+        "BF16, 2, 16384, 0, true, false"
   })
   void rmsNormMatchesItsTwin(DType t, int rows, int cols, int pad, boolean fused, boolean inPlace)
       throws Exception {

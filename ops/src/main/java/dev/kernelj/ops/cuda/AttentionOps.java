@@ -118,7 +118,8 @@ final class AttentionOps {
         options.batchInvariant()
             ? PagedDecodeAttention.Plan.fixed(shape, capacity, options.decodePartitionTokens())
             : PagedDecodeAttention.Plan.choose(shape, capacity, port.multiprocessorCount());
-    PagedDecodeAttention.partitionLaunch(shape, plan, stream);
+    int warps = PagedDecodeAttention.warps(shape, port.sharedMemoryPerBlock());
+    PagedDecodeAttention.partitionLaunch(shape, plan, warps, stream);
     PagedDecodeAttention.Workspace workspace = null;
     if (plan.maxPartitions() > 1) {
       // One buffer, three 256-byte aligned parts: the partial outputs, maxima and sums.
@@ -145,7 +146,8 @@ final class AttentionOps {
         out.ptr(BF16.class),
         workspace,
         shape,
-        plan);
+        plan,
+        warps);
   }
 
   void append(Tensor kCache, Tensor vCache, Tensor k, Tensor v, Tensor slots) {

@@ -65,6 +65,11 @@ public final class DeviceSession implements AutoCloseable {
     return context.device().smCount();
   }
 
+  /** The most shared memory one block may take (the device's opt-in maximum), in bytes. */
+  public int sharedMemoryPerBlock() {
+    return context.device().maxSharedMemoryPerBlockOptin();
+  }
+
   /** The device's name. */
   public String deviceName() {
     return context.device().name();

@@ -252,24 +252,53 @@ public final class PagedDecodeAttention {
   }
 
   /**
-   * Launch of the partition kernel: (partitions, kv heads x head chunks, batch) blocks of 128
-   * threads.
+   * Warps a partition block runs on a device that gives a block {@code sharedPerBlock} bytes of
+   * shared memory: 8 at head dim 128 where their K/V stages fit (H100, H200), otherwise 4.
+   */
+  public static int warps(Shape shape, int sharedPerBlock) {
+    return shape.headDim() == 128
+            && PagedDecodeAttentionKernels.WIDE_SHARED_BYTES_D128 <= sharedPerBlock
+        ? 8
+        : 4;
+  }
+
+  /**
+   * Launch of the four-warp partition kernel: (partitions, kv heads x head chunks, batch) blocks of
+   * 128 threads.
    */
   public static Launch partitionLaunch(Shape shape, Plan plan, StreamRef stream) {
+    return partitionLaunch(shape, plan, 4, stream);
+  }
+
+  /**
+   * Launch of the partition kernel of {@code warps} warps (4, or 8 at head dim 128): (partitions,
+   * kv heads x head chunks, batch) blocks of 32 threads a warp.
+   */
+  public static Launch partitionLaunch(Shape shape, Plan plan, int warps, StreamRef stream) {
+    if (warps != 4 && !(warps == 8 && shape.headDim() == 128)) {
+      throw new IllegalArgumentException(
+          OP
+              + ": warps must be 4, or 8 at head dim 128; got "
+              + warps
+              + " at head dim "
+              + shape.headDim());
+    }
     long y = (long) shape.nKvHeads() * shape.headChunks();
     if (y > 65535) {
       throw new IllegalArgumentException(
           OP + ": " + y + " head blocks exceed the grid's y limit 65535");
     }
     int shared =
-        shape.headDim() == 128
-            ? PagedDecodeAttentionKernels.SHARED_BYTES_D128
-            : PagedDecodeAttentionKernels.SHARED_BYTES_D64;
+        warps == 8
+            ? PagedDecodeAttentionKernels.WIDE_SHARED_BYTES_D128
+            : shape.headDim() == 128
+                ? PagedDecodeAttentionKernels.SHARED_BYTES_D128
+                : PagedDecodeAttentionKernels.SHARED_BYTES_D64;
     // Both kernels overlap the tail of the kernel before them and wait for it first
     // (griddepcontrol).
     return new Launch(
         Dim3.of(plan.maxPartitions(), (int) y, shape.batch()),
-        Dim3.of(PagedDecodeAttentionKernels.THREADS),
+        Dim3.of(32 * warps),
         shared,
         stream,
         true);
@@ -282,8 +311,8 @@ public final class PagedDecodeAttention {
   }
 
   /**
-   * Enqueues decode attention. {@code workspace} may be null when {@code plan.maxPartitions()} is
-   * 1.
+   * Enqueues decode attention with partition blocks of {@code warps} (4 or 8; {@link #warps}
+   * chooses for a device). {@code workspace} may be null when {@code plan.maxPartitions()} is 1.
    */
   public void forward(
       StreamRef stream,
@@ -295,7 +324,8 @@ public final class PagedDecodeAttention {
       Ptr<BF16> out,
       Workspace workspace,
       Shape shape,
-      Plan plan) {
+      Plan plan,
+      int warps) {
     LaunchChecks.pointer(OP, "q", q, DType.BF16);
     LaunchChecks.pointer(OP, "kCache", kCache, DType.BF16);
     LaunchChecks.pointer(OP, "vCache", vCache, DType.BF16);
@@ -312,49 +342,31 @@ public final class PagedDecodeAttention {
     Ptr<F32> partialOut = split ? workspace.partialOut() : Ptr.ofAddress(0L, F32.class);
     Ptr<F32> partialMax = split ? workspace.partialMax() : partialOut;
     Ptr<F32> partialSum = split ? workspace.partialSum() : partialOut;
-    Launch launch = partitionLaunch(shape, plan, stream);
+    Launch launch = partitionLaunch(shape, plan, warps, stream);
     float scaleLog2 = (float) (shape.scale() * LOG2_E);
-    if (shape.headDim() == 128) {
-      kernels.decodeD128(
-          launch,
-          q,
-          kCache,
-          vCache,
-          blockTables,
-          contextLens,
-          out,
-          partialOut,
-          partialMax,
-          partialSum,
-          shape.nHeads(),
-          shape.nKvHeads(),
-          shape.blockSize(),
-          shape.maxBlocksPerSeq(),
-          plan.partitionSize(),
-          plan.maxPartitions(),
-          scaleLog2,
-          shape.window());
-    } else {
-      kernels.decodeD64(
-          launch,
-          q,
-          kCache,
-          vCache,
-          blockTables,
-          contextLens,
-          out,
-          partialOut,
-          partialMax,
-          partialSum,
-          shape.nHeads(),
-          shape.nKvHeads(),
-          shape.blockSize(),
-          shape.maxBlocksPerSeq(),
-          plan.partitionSize(),
-          plan.maxPartitions(),
-          scaleLog2,
-          shape.window());
-    }
+    PartitionKernel kernel =
+        shape.headDim() == 128
+            ? (warps == 8 ? kernels::decodeD128Wide : kernels::decodeD128)
+            : kernels::decodeD64;
+    kernel.launch(
+        launch,
+        q,
+        kCache,
+        vCache,
+        blockTables,
+        contextLens,
+        out,
+        partialOut,
+        partialMax,
+        partialSum,
+        shape.nHeads(),
+        shape.nKvHeads(),
+        shape.blockSize(),
+        shape.maxBlocksPerSeq(),
+        plan.partitionSize(),
+        plan.maxPartitions(),
+        scaleLog2,
+        shape.window());
     if (split) {
       kernels.reduce(
           reduceLaunch(shape, stream),
@@ -456,5 +468,29 @@ public final class PagedDecodeAttention {
     }
     long row = (long) block * s.blockSize() + token % s.blockSize();
     return (int) ((row * s.nKvHeads() + kvHead) * s.headDim());
+  }
+
+  /** The parameters every partition kernel takes ({@link PagedDecodeAttentionKernels}). */
+  @FunctionalInterface
+  private interface PartitionKernel {
+    void launch(
+        Launch launch,
+        ConstPtr<BF16> q,
+        ConstPtr<BF16> kCache,
+        ConstPtr<BF16> vCache,
+        ConstPtr<I32> blockTables,
+        ConstPtr<I32> contextLens,
+        Ptr<BF16> out,
+        Ptr<F32> partialOut,
+        Ptr<F32> partialMax,
+        Ptr<F32> partialSum,
+        int nHeads,
+        int nKvHeads,
+        int blockSize,
+        int maxBlocksPerSeq,
+        int partitionSize,
+        int maxPartitions,
+        float scaleLog2,
+        int window);
   }
 }

@@ -28,15 +28,25 @@ import dev.kernelj.ops.kernels.PtxPrelude;
  * partitionSize ..} counted from that first one: the grid, planned for at most {@code window}
  * tokens, stays fixed while the window slides with the lengths.
  *
- * <p>How it runs: one block (4 warps) handles one partition of one sequence for up to 16 query
+ * <p>How it runs: one block (4 or 8 warps) handles one partition of one sequence for up to 16 query
  * heads that share one kv head, so each K/V row is read from memory once for the whole group. The
  * query heads are the M dimension of tensor-core products ({@code mma.sync.m16n8k16} bf16, rows
  * past the group are zero): each warp streams its own 16-token tiles of K and V into shared memory
  * with {@code cp.async}, several tiles in flight, and keeps an online softmax and a 16 x headDim
  * output in registers, so the memory system never waits on arithmetic and no barrier stops the
  * block until the end. Page lookups use a multiply-shift division by the block size, computed once.
- * The four warps merge their partial results through shared memory; with a single partition the
- * kernel writes the bf16 output itself, otherwise the reduce kernel combines the partitions.
+ * The warps merge their partial results through shared memory; with a single partition the kernel
+ * writes the bf16 output itself, otherwise the reduce kernel combines the partitions.
+ *
+ * <p>At head dim 128, eight warps ({@code _w8}) run twice the tiles of a partition at once for
+ * twice the shared memory (193 KiB); {@link PagedDecodeAttention#warps} takes them where the device
+ * gives a block that much (H100, H200). Measured on an H200 ({@code kernelj bench}, GPTQ 8B shape,
+ * 512-token prompts, fifteenth session): batch-16 decode, one partition of ~580 tokens a block,
+ * +5.2 % (4,649 against 4,420 tok/s, three pairs in one call) and +4.3 % (two pairs in another);
+ * batch 1 (partitions of 64 tokens) level. More stages a warp instead (5, four tiles in flight)
+ * moved nothing: the warps' own chains of dependent steps (scores, softmax, P V) bound a block, not
+ * the bytes in flight. Eight warps at head dim 64 were level on a Llama-3.2-1B shape (bf16, batch 1
+ * and 16) and are not built.
  */
 @Kernel(
     source =
@@ -48,8 +58,6 @@ import dev.kernelj.ops.kernels.PtxPrelude;
     #ifndef KJ_DECODE_STAGES
     #define KJ_DECODE_STAGES 3    // tiles per warp in shared memory: two in flight while one is used
     #endif
-    constexpr int WARPS = 4;
-    constexpr int THREADS = WARPS * 32;
     constexpr int MAX_GROUP = 16;             // query heads per block: one m16 tile
     constexpr int TILE = 16;                  // tokens per warp step (the k of the P V product)
     constexpr int STAGES = KJ_DECODE_STAGES;
@@ -66,7 +74,8 @@ import dev.kernelj.ops.kernels.PtxPrelude;
       __device__ __forceinline__ uint32_t div(uint32_t n) const { return (__umulhi(n, magic) + n) >> shift; }
     };
 
-    template <int D>
+    // WARPS 4 or 8 (PagedDecodeAttention.warps): each warp owns its stages, so 8 warps take twice the shared memory.
+    template <int D, int WARPS>
     __device__ __forceinline__ void decode_partition(
         const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k_cache,
         const __nv_bfloat16* __restrict__ v_cache, const int* __restrict__ block_tables,
@@ -79,6 +88,7 @@ import dev.kernelj.ops.kernels.PtxPrelude;
       asm volatile("griddepcontrol.wait;" ::: "memory");
       asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
+      constexpr int THREADS = WARPS * 32;
       constexpr int CHUNKS = D / 8;                    // 16-byte pieces of one cache row
       constexpr int ROW_STEP = 32 / CHUNKS;            // tile rows one pass of the warp copies
       constexpr int ROWS_PER_LANE = TILE / ROW_STEP;
@@ -332,13 +342,14 @@ import dev.kernelj.ops.kernels.PtxPrelude;
 
     }  // namespace kj_decode
 
+    // Four warps a block; the _w8 entry eight (PagedDecodeAttention.warps picks it where its stages fit).
     extern "C" __global__ void __launch_bounds__(128) paged_decode_attention_d64(
         const __nv_bfloat16* q, const __nv_bfloat16* k_cache, const __nv_bfloat16* v_cache,
         const int* block_tables, const int* context_lens, __nv_bfloat16* out,
         float* partial_out, float* partial_max, float* partial_sum,
         int n_heads, int n_kv_heads, int block_size, int max_blocks_per_seq,
         int partition_size, int max_partitions, float scale_log2, int window) {
-      kj_decode::decode_partition<64>(q, k_cache, v_cache, block_tables, context_lens, out, partial_out, partial_max,
+      kj_decode::decode_partition<64, 4>(q, k_cache, v_cache, block_tables, context_lens, out, partial_out, partial_max,
           partial_sum, n_heads, n_kv_heads, block_size, max_blocks_per_seq, partition_size, max_partitions, scale_log2, window);
     }
 
@@ -348,7 +359,17 @@ import dev.kernelj.ops.kernels.PtxPrelude;
         float* partial_out, float* partial_max, float* partial_sum,
         int n_heads, int n_kv_heads, int block_size, int max_blocks_per_seq,
         int partition_size, int max_partitions, float scale_log2, int window) {
-      kj_decode::decode_partition<128>(q, k_cache, v_cache, block_tables, context_lens, out, partial_out, partial_max,
+      kj_decode::decode_partition<128, 4>(q, k_cache, v_cache, block_tables, context_lens, out, partial_out, partial_max,
+          partial_sum, n_heads, n_kv_heads, block_size, max_blocks_per_seq, partition_size, max_partitions, scale_log2, window);
+    }
+
+    extern "C" __global__ void __launch_bounds__(256) paged_decode_attention_d128_w8(
+        const __nv_bfloat16* q, const __nv_bfloat16* k_cache, const __nv_bfloat16* v_cache,
+        const int* block_tables, const int* context_lens, __nv_bfloat16* out,
+        float* partial_out, float* partial_max, float* partial_sum,
+        int n_heads, int n_kv_heads, int block_size, int max_blocks_per_seq,
+        int partition_size, int max_partitions, float scale_log2, int window) {
+      kj_decode::decode_partition<128, 8>(q, k_cache, v_cache, block_tables, context_lens, out, partial_out, partial_max,
           partial_sum, n_heads, n_kv_heads, block_size, max_blocks_per_seq, partition_size, max_partitions, scale_log2, window);
     }
 
@@ -360,8 +381,11 @@ import dev.kernelj.ops.kernels.PtxPrelude;
     }
     """)
 public interface PagedDecodeAttentionKernels {
-  /** Threads per block of the partition kernels. */
+  /** Threads per block of the partition kernels {@link #decodeD64} and {@link #decodeD128}. */
   int THREADS = 128;
+
+  /** Threads per block of the eight-warp partition kernel {@link #decodeD128Wide}. */
+  int WIDE_THREADS = 256;
 
   /**
    * Query heads one block handles (one m16 tile); larger GQA groups are split over several blocks.
@@ -379,6 +403,9 @@ public interface PagedDecodeAttentionKernels {
   /** Bytes after the K/V stages: each warp's running max and sum for the 16 query heads, in f32. */
   int MERGE_STAT_BYTES = 2 * (THREADS / 32) * MAX_GROUP * 4;
 
+  /** {@link #MERGE_STAT_BYTES} of the eight-warp kernel. */
+  int WIDE_MERGE_STAT_BYTES = 2 * (WIDE_THREADS / 32) * MAX_GROUP * 4;
+
   /**
    * Dynamic shared memory of the head-dim-128 partition kernel: per warp, STAGES K and V tiles of
    * 16 rows, then the merge statistics. The kernel declares no static shared memory.
@@ -390,6 +417,13 @@ public interface PagedDecodeAttentionKernels {
    * statistics: above the 48 KiB default, so the runtime raises the function's limit at load).
    */
   int SHARED_BYTES_D64 = (THREADS / 32) * STAGES * 2 * 16 * 64 * 2 + MERGE_STAT_BYTES;
+
+  /**
+   * Dynamic shared memory of the eight-warp head-dim-128 kernel, 193 KiB: Hopper gives a block that
+   * much, an A100 and the sm_86/sm_89 GPUs do not.
+   */
+  int WIDE_SHARED_BYTES_D128 =
+      (WIDE_THREADS / 32) * STAGES * 2 * 16 * 128 * 2 + WIDE_MERGE_STAT_BYTES;
 
   @Global(
       value = "paged_decode_attention_d64",
@@ -420,6 +454,30 @@ public interface PagedDecodeAttentionKernels {
       maxThreadsPerBlock = THREADS,
       maxDynamicSharedBytes = SHARED_BYTES_D128)
   void decodeD128(
+      Launch launch,
+      ConstPtr<BF16> q,
+      ConstPtr<BF16> kCache,
+      ConstPtr<BF16> vCache,
+      ConstPtr<I32> blockTables,
+      ConstPtr<I32> contextLens,
+      Ptr<BF16> out,
+      Ptr<F32> partialOut,
+      Ptr<F32> partialMax,
+      Ptr<F32> partialSum,
+      int nHeads,
+      int nKvHeads,
+      int blockSize,
+      int maxBlocksPerSeq,
+      int partitionSize,
+      int maxPartitions,
+      float scaleLog2,
+      int window);
+
+  @Global(
+      value = "paged_decode_attention_d128_w8",
+      maxThreadsPerBlock = WIDE_THREADS,
+      maxDynamicSharedBytes = WIDE_SHARED_BYTES_D128)
+  void decodeD128Wide(
       Launch launch,
       ConstPtr<BF16> q,
       ConstPtr<BF16> kCache,

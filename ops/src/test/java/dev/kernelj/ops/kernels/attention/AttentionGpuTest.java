@@ -99,7 +99,8 @@ class AttentionGpuTest {
 
   /**
    * The decode kernels against the reference on the case's caches rounded to bf16, with the plan
-   * {@code planFor} picks; the workspace is passed always, or only when the plan splits.
+   * {@code planFor} picks, in blocks of four warps and of eight where the device takes them; the
+   * workspace is passed always, or only when the plan splits.
    */
   private static void pagedDecodeMatches(
       PagedDecodeAttentionTest.PagedCase c,
@@ -114,25 +115,32 @@ class AttentionGpuTest {
     PagedDecodeAttention.reference(q, kCache, vCache, c.tables(), lens, expected, shape);
     try (GpuTestBed gpu = GpuTestBed.open()) {
       var plan = planFor.apply(gpu);
-      var ws =
-          new PagedDecodeAttention.Workspace(
-              gpu.poisoned(F32.class, plan.partialOutElements(shape)),
-              gpu.poisoned(F32.class, plan.partialStatElements(shape)),
-              gpu.poisoned(F32.class, plan.partialStatElements(shape)));
-      Ptr<BF16> out = gpu.poisoned(BF16.class, q.length);
-      new PagedDecodeAttention(gpu.load(PagedDecodeAttentionKernels.class))
-          .forward(
-              StreamRef.DEFAULT,
-              gpu.uploadBf16(q),
-              gpu.uploadBf16(kCache),
-              gpu.uploadBf16(vCache),
-              gpu.upload(I32.class, c.tables()),
-              gpu.upload(I32.class, lens),
-              out,
-              alwaysWorkspace || plan.maxPartitions() > 1 ? ws : null,
-              shape,
-              plan);
-      assertClose(gpu.downloadBf16(out, q.length), expected, "decode " + shape + " " + plan);
+      var op = new PagedDecodeAttention(gpu.load(PagedDecodeAttentionKernels.class));
+      int most = PagedDecodeAttention.warps(shape, gpu.sharedMemoryPerBlock());
+      for (int warps = 4; warps <= most; warps *= 2) {
+        var ws =
+            new PagedDecodeAttention.Workspace(
+                gpu.poisoned(F32.class, plan.partialOutElements(shape)),
+                gpu.poisoned(F32.class, plan.partialStatElements(shape)),
+                gpu.poisoned(F32.class, plan.partialStatElements(shape)));
+        Ptr<BF16> out = gpu.poisoned(BF16.class, q.length);
+        op.forward(
+            StreamRef.DEFAULT,
+            gpu.uploadBf16(q),
+            gpu.uploadBf16(kCache),
+            gpu.uploadBf16(vCache),
+            gpu.upload(I32.class, c.tables()),
+            gpu.upload(I32.class, lens),
+            out,
+            alwaysWorkspace || plan.maxPartitions() > 1 ? ws : null,
+            shape,
+            plan,
+            warps);
+        assertClose(
+            gpu.downloadBf16(out, q.length),
+            expected,
+            "decode " + shape + " " + plan + ", " + warps + " warps");
+      }
     }
   }
 

@@ -38,6 +38,11 @@ public final class GpuTestBed implements AutoCloseable {
     return session.multiprocessors();
   }
 
+  /** The most shared memory one block may take (the device's opt-in maximum), in bytes. */
+  public int sharedMemoryPerBlock() {
+    return session.sharedMemoryPerBlock();
+  }
+
   /**
    * A buffer whose elements are all NaN (floating) or -1 (integers), so an unwritten output shows.
    */

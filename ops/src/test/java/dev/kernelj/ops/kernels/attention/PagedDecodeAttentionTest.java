@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kernelj.dsl.BF16;
 import dev.kernelj.dsl.F32;
 import dev.kernelj.dsl.I32;
+import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.Ptr;
 import dev.kernelj.dsl.StreamRef;
 import java.util.ArrayList;
@@ -178,7 +179,8 @@ class PagedDecodeAttentionTest {
             bf,
             new PagedDecodeAttention.Workspace(f32, f32, f32),
             shape,
-            new PagedDecodeAttention.Plan(64, 5));
+            new PagedDecodeAttention.Plan(64, 5),
+            4);
     assertEquals(
         List.of("d128", "reduce"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
     List<Object> partition = fake.calls.get(0).args();
@@ -250,7 +252,8 @@ class PagedDecodeAttentionTest {
             bf,
             null,
             shape,
-            new PagedDecodeAttention.Plan(512, 1));
+            new PagedDecodeAttention.Plan(512, 1),
+            4);
     assertEquals(List.of("d64"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
     assertEquals(1, fake.calls.get(0).launch().grid().x());
     assertEquals(
@@ -269,7 +272,8 @@ class PagedDecodeAttentionTest {
             bf,
             ws,
             shape,
-            new PagedDecodeAttention.Plan(64, 8));
+            new PagedDecodeAttention.Plan(64, 8),
+            4);
     assertEquals(
         List.of("d64", "reduce"), fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
     assertEquals(8, fake.calls.get(0).launch().grid().x());
@@ -292,9 +296,48 @@ class PagedDecodeAttentionTest {
                         bf,
                         null,
                         shape,
-                        new PagedDecodeAttention.Plan(64, 8)));
+                        new PagedDecodeAttention.Plan(64, 8),
+                        4));
     assertTrue(e.getMessage().contains("needs a workspace"), e.getMessage());
     assertTrue(noWorkspace.calls.isEmpty());
+  }
+
+  @Test
+  void eightWarpsRunTheWideKernelsWhereTheirStagesFit() {
+    var d128 = PagedDecodeAttention.Shape.of(2, 32, 8, 128, 64, 16, 32);
+    var d64 = PagedDecodeAttention.Shape.of(2, 16, 2, 64, 64, 16, 32);
+    // Opt-in shared memory a block: H100/H200, A100, sm_86/sm_89.
+    assertEquals(8, PagedDecodeAttention.warps(d128, 227 * 1024));
+    assertEquals(4, PagedDecodeAttention.warps(d128, 163 * 1024));
+    assertEquals(4, PagedDecodeAttention.warps(d64, 227 * 1024));
+
+    Ptr<BF16> bf = Ptr.ofAddress(0x1000, BF16.class);
+    Ptr<I32> i32 = Ptr.ofAddress(0x2000, I32.class);
+    Ptr<F32> f32 = Ptr.ofAddress(0x3000, F32.class);
+    var ws = new PagedDecodeAttention.Workspace(f32, f32, f32);
+    var fake = new RecordingKernels.Decode();
+    var op = new PagedDecodeAttention(fake);
+    var split = new PagedDecodeAttention.Plan(64, 8);
+    op.forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, ws, d128, split, 8);
+    op.forward(StreamRef.DEFAULT, bf, bf, bf, i32, i32, bf, ws, d64, split, 4);
+    assertEquals(
+        List.of("d128w8", "reduce", "d64", "reduce"),
+        fake.calls.stream().map(RecordingKernels.Call::kernel).toList());
+    Launch wide = fake.calls.get(0).launch();
+    assertEquals(PagedDecodeAttentionKernels.WIDE_THREADS, wide.threadsPerBlock());
+    assertEquals(PagedDecodeAttentionKernels.WIDE_SHARED_BYTES_D128, wide.sharedBytes());
+    assertEquals(8, wide.grid().x());
+    assertEquals(
+        PagedDecodeAttentionKernels.SHARED_BYTES_D64, fake.calls.get(2).launch().sharedBytes());
+    for (var shape : List.of(d64, d128)) {
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  PagedDecodeAttention.partitionLaunch(
+                      shape, split, shape == d64 ? 8 : 6, StreamRef.DEFAULT));
+      assertTrue(e.getMessage().contains("warps must be 4, or 8 at head dim 128"), e.getMessage());
+    }
   }
 
   @Test

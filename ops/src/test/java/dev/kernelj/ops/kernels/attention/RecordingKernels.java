@@ -84,20 +84,18 @@ final class RecordingKernels {
         int maxPartitions,
         float scaleLog2,
         int window) {
-      calls.add(
-          new Call(
-              "d64",
-              launch,
-              List.of(
-                  partialOut,
-                  nHeads,
-                  nKvHeads,
-                  blockSize,
-                  maxBlocksPerSeq,
-                  partitionSize,
-                  maxPartitions,
-                  scaleLog2,
-                  window)));
+      add(
+          "d64",
+          launch,
+          partialOut,
+          nHeads,
+          nKvHeads,
+          blockSize,
+          maxBlocksPerSeq,
+          partitionSize,
+          maxPartitions,
+          scaleLog2,
+          window);
     }
 
     @Override
@@ -120,9 +118,69 @@ final class RecordingKernels {
         int maxPartitions,
         float scaleLog2,
         int window) {
+      add(
+          "d128",
+          launch,
+          partialOut,
+          nHeads,
+          nKvHeads,
+          blockSize,
+          maxBlocksPerSeq,
+          partitionSize,
+          maxPartitions,
+          scaleLog2,
+          window);
+    }
+
+    @Override
+    public void decodeD128Wide(
+        Launch launch,
+        ConstPtr<BF16> q,
+        ConstPtr<BF16> kCache,
+        ConstPtr<BF16> vCache,
+        ConstPtr<I32> blockTables,
+        ConstPtr<I32> contextLens,
+        Ptr<BF16> out,
+        Ptr<F32> partialOut,
+        Ptr<F32> partialMax,
+        Ptr<F32> partialSum,
+        int nHeads,
+        int nKvHeads,
+        int blockSize,
+        int maxBlocksPerSeq,
+        int partitionSize,
+        int maxPartitions,
+        float scaleLog2,
+        int window) {
+      add(
+          "d128w8",
+          launch,
+          partialOut,
+          nHeads,
+          nKvHeads,
+          blockSize,
+          maxBlocksPerSeq,
+          partitionSize,
+          maxPartitions,
+          scaleLog2,
+          window);
+    }
+
+    private void add(
+        String kernel,
+        Launch launch,
+        Ptr<F32> partialOut,
+        int nHeads,
+        int nKvHeads,
+        int blockSize,
+        int maxBlocksPerSeq,
+        int partitionSize,
+        int maxPartitions,
+        float scaleLog2,
+        int window) {
       calls.add(
           new Call(
-              "d128",
+              kernel,
               launch,
               List.of(
                   partialOut,

@@ -1,5 +1,6 @@
 package dev.kernelj.ops.kernels.attention;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -13,7 +14,10 @@ import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -67,6 +71,31 @@ class SharedMemoryBudgetTest {
   @MethodSource("launches")
   void launchFitsTheLimitTheRuntimeSets(Class<?> kernels, String method, Launch launch)
       throws Exception {
+    assertFits(kernels, method, launch, OPT_IN.keySet());
+  }
+
+  /**
+   * The eight-warp decode kernel fits every GPU {@link PagedDecodeAttention#warps} takes it on: the
+   * H100/H200 only (193 KiB of stages).
+   */
+  @Test
+  void eightWarpsFitWhereTheyAreChosen() throws Exception {
+    var shape = PagedDecodeAttention.Shape.of(2, 32, 8, 128, 300, 16, 150);
+    var plan = new PagedDecodeAttention.Plan(256, 4);
+    Set<String> wide = new TreeSet<>();
+    for (Map.Entry<String, Integer> arch : OPT_IN.entrySet()) {
+      if (PagedDecodeAttention.warps(shape, arch.getValue()) == 8) {
+        wide.add(arch.getKey());
+      }
+    }
+    assertEquals(Set.of("sm_90"), wide, "GPUs given eight warps");
+    Launch launch = PagedDecodeAttention.partitionLaunch(shape, plan, 8, StreamRef.DEFAULT);
+    assertEquals(256, launch.block().x());
+    assertFits(PagedDecodeAttentionKernels.class, "decodeD128Wide", launch, wide);
+  }
+
+  private static void assertFits(Class<?> kernels, String method, Launch launch, Set<String> archs)
+      throws Exception {
     Path nvcc = Nvcc.find();
     assumeTrue(
         nvcc != null, "nvcc not found (set KERNELJ_NVCC); static shared memory cannot be measured");
@@ -77,7 +106,7 @@ class SharedMemoryBudgetTest {
             .orElseThrow();
     Global global = m.getAnnotation(Global.class);
     assertNotNull(global, method + " has no @Global");
-    for (String arch : OPT_IN.keySet()) {
+    for (String arch : archs) {
       Nvcc.Usage usage = Nvcc.resourceUsage(nvcc, kernels, arch).get(global.value());
       assertNotNull(usage, "ptxas reported no entry " + global.value() + " for " + arch);
       int declared = global.maxDynamicSharedBytes();

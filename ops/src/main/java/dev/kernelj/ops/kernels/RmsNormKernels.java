@@ -24,8 +24,8 @@ public final class RmsNormKernels {
               + """
       namespace kj_rms {
       constexpr int MAX_CHUNKS = 4;   // RmsNorm.CHUNKS_PER_THREAD
-      /* RmsNorm.ROW_BLOCK_MAX_THREADS: the bound keeps ptxas at 128 registers a thread, so that a block of that many
-         threads fits an SM's 64 K registers (without it a 1024-thread launch would be refused). */
+      /* RmsNorm.ROW_BLOCK_MAX_THREADS: under this bound ptxas keeps to 128 registers a thread, so that a block of that
+         many threads fits an SM's 64 K registers (RmsNormRegistersTest). */
       constexpr int MAX_THREADS = 512;
 
       /* rows_per_block > 1: each warp owns a row (no block barrier anywhere); 1: the block owns it. */

@@ -311,8 +311,9 @@ public final class PagedDecodeAttention {
   }
 
   /**
-   * Enqueues decode attention with partition blocks of {@code warps} (4 or 8; {@link #warps}
-   * chooses for a device). {@code workspace} may be null when {@code plan.maxPartitions()} is 1.
+   * Enqueues decode attention with partition blocks of {@code warps} warps (4, or 8 at head dim
+   * 128; {@link #warps} chooses for a device). {@code workspace} may be null when {@code
+   * plan.maxPartitions()} is 1.
    */
   public void forward(
       StreamRef stream,

@@ -119,7 +119,7 @@ final class AttentionOps {
             ? PagedDecodeAttention.Plan.fixed(shape, capacity, options.decodePartitionTokens())
             : PagedDecodeAttention.Plan.choose(shape, capacity, port.multiprocessorCount());
     int warps = PagedDecodeAttention.warps(shape, port.sharedMemoryPerBlock());
-    PagedDecodeAttention.partitionLaunch(shape, plan, warps, stream);
+    PagedDecodeAttention.partitionLaunch(shape, plan, warps, stream); // refuses bad grids first
     PagedDecodeAttention.Workspace workspace = null;
     if (plan.maxPartitions() > 1) {
       // One buffer, three 256-byte aligned parts: the partial outputs, maxima and sums.

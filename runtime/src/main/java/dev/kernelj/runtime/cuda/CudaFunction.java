@@ -67,9 +67,7 @@ public final class CudaFunction implements KernelFunction {
         SharedMemoryPlan.of(
             binding.maxDynamicSharedBytes(),
             attribute(CuConstants.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES),
-            context
-                .device()
-                .attribute(CuConstants.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN));
+            context.device().maxSharedMemoryPerBlockOptin());
     if (shared.raiseTo() > 0) {
       context.ensureCurrent();
       Driver.check(

@@ -57,8 +57,7 @@ public final class RuntimeDevicePort implements DevicePort {
     this.deviceName = device.name();
     this.multiprocessors = device.smCount();
     this.l2Bytes = device.attribute(CuConstants.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
-    this.sharedPerBlock =
-        device.attribute(CuConstants.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+    this.sharedPerBlock = device.maxSharedMemoryPerBlockOptin();
     this.sharedPerMultiprocessor =
         device.attribute(CuConstants.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR);
     this.allocator = context.allocator();

@@ -263,14 +263,6 @@ public final class PagedDecodeAttention {
   }
 
   /**
-   * Launch of the four-warp partition kernel: (partitions, kv heads x head chunks, batch) blocks of
-   * 128 threads.
-   */
-  public static Launch partitionLaunch(Shape shape, Plan plan, StreamRef stream) {
-    return partitionLaunch(shape, plan, 4, stream);
-  }
-
-  /**
    * Launch of the partition kernel of {@code warps} warps (4, or 8 at head dim 128): (partitions,
    * kv heads x head chunks, batch) blocks of 32 threads a warp.
    */

@@ -345,13 +345,13 @@ class PagedDecodeAttentionTest {
     var mqa = PagedDecodeAttention.Shape.of(1, 32, 1, 128, 8, 16, 8);
     var launch =
         PagedDecodeAttention.partitionLaunch(
-            mqa, new PagedDecodeAttention.Plan(128, 1), StreamRef.DEFAULT);
+            mqa, new PagedDecodeAttention.Plan(128, 1), 4, StreamRef.DEFAULT);
     assertEquals(2, launch.grid().y());
     assertEquals(PagedDecodeAttentionKernels.SHARED_BYTES_D128, launch.sharedBytes());
     var group20 = PagedDecodeAttention.Shape.of(1, 40, 2, 64, 8, 16, 8);
     var launch64 =
         PagedDecodeAttention.partitionLaunch(
-            group20, new PagedDecodeAttention.Plan(128, 1), StreamRef.DEFAULT);
+            group20, new PagedDecodeAttention.Plan(128, 1), 4, StreamRef.DEFAULT);
     assertEquals(4, launch64.grid().y());
     assertEquals(PagedDecodeAttentionKernels.SHARED_BYTES_D64, launch64.sharedBytes());
   }

@@ -46,11 +46,11 @@ class SharedMemoryBudgetTest {
         Arguments.of(
             PagedDecodeAttentionKernels.class,
             "decodeD64",
-            PagedDecodeAttention.partitionLaunch(d64, plan, StreamRef.DEFAULT)),
+            PagedDecodeAttention.partitionLaunch(d64, plan, 4, StreamRef.DEFAULT)),
         Arguments.of(
             PagedDecodeAttentionKernels.class,
             "decodeD128",
-            PagedDecodeAttention.partitionLaunch(d128, plan, StreamRef.DEFAULT)),
+            PagedDecodeAttention.partitionLaunch(d128, plan, 4, StreamRef.DEFAULT)),
         Arguments.of(
             PagedDecodeAttentionKernels.class,
             "reduce",

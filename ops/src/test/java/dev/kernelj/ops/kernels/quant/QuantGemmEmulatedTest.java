@@ -27,9 +27,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class QuantGemmEmulatedTest {
   /** An H200's SMs and shared memory, and a GPU of one such SM. */
-  private static final GpuLimits H200 = new GpuLimits(132, 227 * 1024, 228 * 1024);
+  private static final GpuLimits H200 = QuantGemmPlanTest.H200;
 
-  private static final GpuLimits ONE_SM = new GpuLimits(1, 227 * 1024, 228 * 1024);
+  private static final GpuLimits ONE_SM = QuantGemmPlanTest.withSms(1);
 
   @BeforeEach
   void requireCompiler() {

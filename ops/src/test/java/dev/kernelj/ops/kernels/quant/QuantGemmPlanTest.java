@@ -16,7 +16,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class QuantGemmPlanTest {
   private static final int SMS = 132;
-  private static final GpuLimits H200 = new GpuLimits(SMS, 227 * 1024, 228 * 1024);
+
+  /** An H200's SMs and shared memory (a block, an SM). */
+  static final GpuLimits H200 = new GpuLimits(SMS, 227 * 1024, 228 * 1024);
 
   @ParameterizedTest(name = "{0}-bit {1}x{2}, m={3}: splits {4}")
   @CsvSource({
@@ -207,8 +209,7 @@ class QuantGemmPlanTest {
   @CsvSource({"1024, 132", "2048, 132"})
   void shortWeightsSplitForParallelism(int rows, int sms) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, 4096), true);
-    QuantGemmPlan plan =
-        QuantGemmPlan.of(1, geo, new GpuLimits(sms, 227 * 1024, 228 * 1024), 0, StreamRef.DEFAULT);
+    QuantGemmPlan plan = QuantGemmPlan.of(1, geo, withSms(sms), 0, StreamRef.DEFAULT);
     assertEquals(QuantGemmPlan.defaultSplits(geo.rowTiles(), geo.kTiles(), sms), plan.splits());
     assertTrue(plan.splits() > 1);
     assertEquals((long) plan.splits() * geo.rowTiles() * 16 * 8, plan.partialFloats());
@@ -265,5 +266,10 @@ class QuantGemmPlanTest {
             m, geo, 1, new GpuLimits(SMS, 99 * 1024, 100 * 1024), StreamRef.DEFAULT);
     assertTrue(ada.splits() > hopper.splits(), hopper + " / " + ada);
     assertTrue(ada.launch().sharedBytes() < hopper.launch().sharedBytes());
+  }
+
+  /** {@link #H200}'s shared memory with {@code sms} SMs. */
+  static GpuLimits withSms(int sms) {
+    return new GpuLimits(sms, H200.sharedPerBlock(), H200.sharedPerMultiprocessor());
   }
 }

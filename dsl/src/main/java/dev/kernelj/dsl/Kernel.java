@@ -34,8 +34,13 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface Kernel {
-  /** CUDA C source text. Empty when {@link #resource()} is used. */
-  String source() default "";
+  /**
+   * CUDA C source text, usually one text block; several parts are joined in order. A Java string
+   * constant holds at most 65,535 bytes of UTF-8 in a class file, so a source longer than that
+   * comes as several parts ({@code source = {A.SOURCE + B.SOURCE, C.SOURCE}}), each shorter. Empty
+   * when {@link #resource()} is used.
+   */
+  String[] source() default {};
 
   /**
    * Resource file holding the CUDA C, relative to the interface's package (or absolute with '/').

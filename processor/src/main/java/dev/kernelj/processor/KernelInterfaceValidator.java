@@ -162,7 +162,8 @@ final class KernelInterfaceValidator {
 
   private Optional<String> readSource(
       TypeElement type, AnnotationMirror mirror, Kernel kernel, String packageName) {
-    boolean hasSource = !kernel.source().isEmpty();
+    String source = String.join("", kernel.source());
+    boolean hasSource = !source.isEmpty();
     boolean hasResource = !kernel.resource().isEmpty();
     if (hasSource && hasResource) {
       reporter.error(
@@ -188,7 +189,7 @@ final class KernelInterfaceValidator {
       return Optional.empty();
     }
     if (hasSource) {
-      return Optional.of(kernel.source());
+      return Optional.of(source);
     }
     CudaSourceReader.ResourcePath path =
         CudaSourceReader.ResourcePath.resolve(packageName, kernel.resource());

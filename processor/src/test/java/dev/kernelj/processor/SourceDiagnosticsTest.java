@@ -121,6 +121,33 @@ class SourceDiagnosticsTest {
         .onLine(4);
   }
 
+  /**
+   * A source in parts (one string constant holds at most 64 KiB) is read as the parts joined in
+   * order: the kernel in the second part takes its parameter type from a macro the first defines,
+   * and the method is checked against it.
+   */
+  @Test
+  void sourcePartsAreJoinedInOrder() {
+    assertThat(compile(scaleInParts("int n"))).succeededWithoutWarnings();
+    Compilation wrong = compile(scaleInParts("long n"));
+    assertThat(wrong).failed();
+    assertThat(wrong).hadErrorContaining("'n'");
+  }
+
+  private static JavaFileObject scaleInParts(String javaCount) {
+    return source(
+        "test.K",
+        "package test;",
+        "import dev.kernelj.dsl.*;",
+        "@Kernel(source = {",
+        "    \"#define COUNT int\\n\",",
+        "    \"extern \\\"C\\\" __global__ void scale(COUNT n, float* x) { x[0] *= n; }\\n\"",
+        "})",
+        "interface K {",
+        "  void scale(Launch launch, " + javaCount + ", Ptr<F32> x);",
+        "}");
+  }
+
   @Test
   void unreadableCudaNamesTheCudaLine() {
     JavaFileObject source =

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.kernelj.dsl.Kernel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,11 +38,12 @@ class CudaSourcesCompileTest {
   void compilesForSm80AndSm90(Class<?> kernelInterface) throws IOException, InterruptedException {
     Path nvcc = Nvcc.find();
     assumeTrue(nvcc != null, "nvcc not found (set KERNELJ_NVCC); CUDA C compile check skipped");
-    Kernel kernel = kernelInterface.getAnnotation(Kernel.class);
     Path dir = Files.createTempDirectory("kj-ops-nvcc");
     Path source = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
     Files.writeString(
-        source, kernel.source() + Nvcc.instantiations(kernelInterface), StandardCharsets.UTF_8);
+        source,
+        Nvcc.source(kernelInterface) + Nvcc.instantiations(kernelInterface),
+        StandardCharsets.UTF_8);
     Path log = dir.resolve("nvcc.log");
     Process p =
         new ProcessBuilder(

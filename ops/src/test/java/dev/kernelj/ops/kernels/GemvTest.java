@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.DType;
-import dev.kernelj.dsl.Kernel;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.DTypes;
@@ -290,7 +289,7 @@ class GemvTest {
   /** The launch math's block shapes are the CUDA C's; a drift would skip or double-write rows. */
   @Test
   void javaConstantsMatchTheCudaSource() {
-    String source = GemvKernels.Cuda.class.getAnnotation(Kernel.class).source();
+    String source = Nvcc.source(GemvKernels.Cuda.class);
     int tiles = define(source, "GEMV_MMA_TILES"), warps = define(source, "GEMV_MMA_WARPS");
     assertEquals(GemvSource.MMA_ROWS_PER_BLOCK, 16 * tiles);
     assertEquals(GemvSource.MMA_THREADS, 32 * warps);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
-import dev.kernelj.dsl.Kernel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -77,8 +76,7 @@ public final class HostEmulator {
     if (bin == null) {
       Path dir = Files.createTempDirectory("kj-host-emulator");
       Path source = dir.resolve("kernel.cu.h");
-      Files.writeString(
-          source, kernelInterface.getAnnotation(Kernel.class).source(), StandardCharsets.UTF_8);
+      Files.writeString(source, Nvcc.source(kernelInterface), StandardCharsets.UTF_8);
       bin = dir.resolve("emulator");
       Path log = dir.resolve("g++.log");
       Process p =

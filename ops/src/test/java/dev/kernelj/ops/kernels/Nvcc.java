@@ -69,7 +69,7 @@ public final class Nvcc {
 
   private static Map<String, Usage> compile(Path nvcc, Class<?> kernelInterface, String arch)
       throws IOException, InterruptedException {
-    String source = kernelInterface.getAnnotation(Kernel.class).source();
+    String source = source(kernelInterface);
     Path dir = Files.createTempDirectory("kj-ops-ptxas");
     Path file = dir.resolve(kernelInterface.getName().replace('$', '_') + ".cu");
     // Template kernels are compiled as the @Globals instantiate them; ptxas names those entries
@@ -98,6 +98,13 @@ public final class Nvcc {
         p.exitValue(),
         "nvcc failed on " + kernelInterface.getName() + " for " + arch + ":\n" + output);
     return Map.copyOf(parse(output));
+  }
+
+  /**
+   * The CUDA C of a {@code @Kernel} interface: its source parts joined, as the processor reads it.
+   */
+  public static String source(Class<?> kernelInterface) {
+    return String.join("", kernelInterface.getAnnotation(Kernel.class).source());
   }
 
   /**

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.kernelj.dsl.Kernel;
 import dev.kernelj.ops.kernels.Nvcc;
 import dev.kernelj.ops.kernels.sampling.SamplingKernels;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +35,7 @@ class AttentionAndSamplingCompileTest {
   void compilesForSm80AndSm90WithoutSpillsOnSm90(Class<?> kernelInterface) throws Exception {
     Path nvcc = Nvcc.find();
     assumeTrue(nvcc != null, "nvcc not found (set KERNELJ_NVCC); CUDA C compile check skipped");
-    String source = kernelInterface.getAnnotation(Kernel.class).source();
+    String source = Nvcc.source(kernelInterface);
     Path dir = Files.createTempDirectory("kj-attention-nvcc");
     Path file = dir.resolve(kernelInterface.getSimpleName() + ".cu");
     Files.writeString(file, source, StandardCharsets.UTF_8);

@@ -3,7 +3,8 @@
 // for one row also the streaming kj_qstream with 1 and 2 row tiles a block) on Llama-3-8B projection shapes,
 // 4-bit group 128; for 8, 16 and 32 rows also the few-row kj_qfew (QuantFewSource) at the row tiles a warp and
 // loads in flight that production uses (RW2, U3 and at 32 rows U2) and others, and at 16 and 32 rows the few-row
-// kernel with x shared by the block, kj_qfewx (QuantFewSharedXSource), at splits up to 24. Each time is followed by
+// kernel with x shared by the block, kj_qfewx (QuantFewSharedXSource), at ring depths 3 to 6 and splits up to 24
+// (and at 8 rows at 4 and 8, which production does not use). Each time is followed by
 // the blocks an SM that the launch's registers and shared memory allow.
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
@@ -105,15 +106,18 @@ static Variant few() {
   return Variant{name, RW, 256, MT, reinterpret_cast<Kern>(k)};
 }
 
-// The few-row kernel with x shared by the block (QuantFewSharedXSource): 16 row tiles a block, U tiles in flight.
+// The few-row kernel with x shared by the block (QuantFewSharedXSource): 16 row tiles a block, weights through
+// cp.async rings of U slots; the rings, then x of the block's k range, in dynamic shared memory.
+static const int kMaxRingShared = 220 * 1024;  // QuantFewSharedXSource.SHARED_MAX
 template <int MT, int U>
 static Variant fewx() {
   auto k = kj_qfewx<bf16, MT, U>;
-  CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxStagedBytes));
+  CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxRingShared));
   char name[64];
-  snprintf(name, sizeof name, "%s U%d", U == 2 ? "PRODUCTION fewx" : "fewx", U);
+  snprintf(name, sizeof name, "%s U%d", (MT == 2 && U == 3) || (MT == 4 && U == 4) ? "PRODUCTION fewx" : "fewx", U);
   Variant v{name, kj_qfx::ROW_TILES, 256, MT, reinterpret_cast<Kern>(k)};
   v.fewx = true;
+  v.ring = kj_qfx::ring_bytes(U);
   return v;
 }
 static size_t fewx_bytes(int mt, int ktiles, int splits) {
@@ -132,6 +136,8 @@ static std::vector<Variant> variants_for(int mt, int m) {
       v.push_back(few<1, 2, 3>());
       v.push_back(few<1, 2, 4>());
       v.push_back(few<1, 4, 2>());
+      v.push_back(fewx<1, 4>());
+      v.push_back(fewx<1, 8>());
     }
   } else if (mt == 2) {
     v.push_back(production<2, 8, false>());
@@ -139,12 +145,13 @@ static std::vector<Variant> variants_for(int mt, int m) {
     v.push_back(few<2, 2, 3>());
     v.push_back(few<2, 2, 4>());
     v.push_back(few<2, 4, 2>());
-    v.push_back(fewx<2, 2>());
     v.push_back(fewx<2, 3>());
+    v.push_back(fewx<2, 4>());
   } else if (mt == 4) {
     v.push_back(production<4, 4, false>());
     v.push_back(few<4, 2, 2>());
-    v.push_back(fewx<4, 2>());
+    v.push_back(fewx<4, 4>());
+    v.push_back(fewx<4, 6>());
   } else {
     v.push_back(production<8, 2, false>());
   }
@@ -193,7 +200,7 @@ static size_t smem_of(const Variant& v, const Problem& p, int splits) {
   size_t smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, splits) : 0);
   // qstream: x over all of k and a float sum of each tile of it (QuantStreamSource.sharedBytes)
   if (v.whole_k) smem = v.ring + staged_bytes(p.m, v.mt, p.ktiles, 1) + 4 * (size_t)p.ktiles;
-  if (v.fewx) smem = fewx_bytes(v.mt, p.ktiles, splits);
+  if (v.fewx) smem = v.ring + fewx_bytes(v.mt, p.ktiles, splits);
   return smem;
 }
 
@@ -320,7 +327,7 @@ int main(int argc, char** argv) {
           if (splits > most) break;
           if (!v.fewx && splits > 8) break;
           if (splits > 1 && blocks1 * splits > 8 * g_sms) break;
-          if (v.fewx && fewx_bytes(v.mt, p.ktiles, splits) > (size_t)kMaxStagedBytes) continue;
+          if (v.fewx && smem_of(v, p, splits) > (size_t)kMaxRingShared) continue;
           if (v.whole_k && splits > 1) break;
           if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, v.whole_k ? 1 : splits) > (size_t)(v.ring ? kStreamXShared : kMaxStagedBytes)) continue;
           poison<<<256, 256, 0, g_stream>>>(out, (size_t)64 * s[0]);

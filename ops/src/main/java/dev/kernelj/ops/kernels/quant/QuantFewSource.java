@@ -17,9 +17,8 @@ package dev.kernelj.ops.kernels.quant;
  * off the codes before the mma (exact: both are small integers in the half type, as the 8-bit path
  * does), so there is one chain. A lane reads its group meta (scale and zero of its rows g and g +
  * 8, 8 bytes) straight from global memory one group ahead. k is split across blocks as {@code
- * qgemm} splits it, through the same {@code kj_q::store_tile}. The warp's loop over its tiles,
- * {@code run_tiles}, takes the loads of x as a function: {@link QuantFewSharedXSource}'s kernel
- * runs the same loop on x staged in shared memory.
+ * qgemm} splits it, through the same {@code kj_q::store_tile}. {@link QuantFewSharedXSource}'s
+ * kernel takes off the zero the same way ({@code codes_minus_zero}), on x staged in shared memory.
  *
  * <p>When x's rows are 16-byte aligned and the warp's k range holds whole tiles of x (always, for
  * contiguous activations), x is read with plain 16-byte loads, rows past m reading row 0 (their
@@ -72,11 +71,11 @@ final class QuantFewSource {
       }
 
       /* A warp's start on row tiles nt0 .. nt0 + RW - 1 over k-tiles [kb, ke): each row tile's weight and meta pointers
-         (row tiles past the matrix read row tile `inside`, and their sums are never stored), the first U tiles loaded
+         (row tiles past the matrix read row tile nt0, and their sums are never stored), the first U tiles loaded
          into buf, and the meta of the first group (grp, sig steps into it) and the next. Weights and meta are never
          written by earlier kernels, so all of this goes out before the grid wait. */
       template <int RW, int U>
-      __device__ __forceinline__ void start_tiles(const unsigned* wwords, const unsigned* mwords, int nt0, int inside, int tiles,
+      __device__ __forceinline__ void start_tiles(const unsigned* wwords, const unsigned* mwords, int nt0, int tiles,
                                                   int ktiles, int chunks, int kb, int ke, int group_steps, int groups,
                                                   const uint4* (&wp)[RW], const unsigned char* (&mb)[RW], uint4 (&buf)[U][RW],
                                                   int& grp, int& sig, uint2 (&mnow)[RW], uint2 (&mnext)[RW]) {
@@ -84,7 +83,7 @@ final class QuantFewSource {
         const int lane = threadIdx.x & 31, g = lane >> 2;
       #pragma unroll
         for (int r = 0; r < RW; ++r) {
-          const int nt = nt0 + r < tiles ? nt0 + r : inside;
+          const int nt = nt0 + r < tiles ? nt0 + r : nt0;
           wp[r] = reinterpret_cast<const uint4*>(wwords) + (size_t)nt * ktiles * 32 + lane;
           mb[r] = reinterpret_cast<const unsigned char*>(mwords) + (size_t)nt * chunks * 512 + g * 64;
         }
@@ -104,8 +103,7 @@ final class QuantFewSource {
 
       /* One warp's run over k-tiles [kb, ke) of RW row tiles against 8 MT rows of x into acc (part: each row tile's
          chain of the group in progress, zero before), U tiles of each in flight (the first U already loaded into buf;
-         mnow and mnext hold the meta of groups grp and grp + 1): the loop that few and kj_qfx::fewx share.
-         load_x(kt, xv, fast) fills tile kt's B fragments; FAST (whole tiles, no bounds checks) runs whole rounds of U
+         mnow and mnext hold the meta of groups grp and grp + 1). load_x(kt, xv, fast) fills tile kt's B fragments; FAST (whole tiles, no bounds checks) runs whole rounds of U
          tiles and then the rest, otherwise every tile is checked. */
       template <typename T, int MT, int RW, int U, typename LoadX>
       __device__ __forceinline__ void run_tiles(float (&acc)[RW][MT][4], float (&part)[RW][1][MT][4], uint4 (&buf)[U][RW],
@@ -205,7 +203,7 @@ final class QuantFewSource {
         uint4 buf[U][RW];
         int grp, sig;
         uint2 mnow[RW], mnext[RW];
-        start_tiles<RW, U>(wwords, mwords, nt0, nt0, tiles, ktiles, chunks, kb, ke, group_steps, groups, wp, mb, buf, grp, sig,
+        start_tiles<RW, U>(wwords, mwords, nt0, tiles, ktiles, chunks, kb, ke, group_steps, groups, wp, mb, buf, grp, sig,
                            mnow, mnext);
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
 

@@ -27,12 +27,11 @@ public final class QuantGemmKernels {
   private QuantGemmKernels() {}
 
   @Kernel(
-      source =
-          QuantGemmSource.SOURCE
-              + QuantStreamSource.SOURCE
-              + QuantFewSource.SOURCE
-              + QuantFewSharedXSource.SOURCE
-              + """
+      source = {
+        QuantGemmSource.SOURCE + QuantStreamSource.SOURCE,
+        QuantFewSource.SOURCE
+            + QuantFewSharedXSource.SOURCE
+            + """
       template <typename T, int BITS, int MT, int U, bool STAGED>
       __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U, STAGED>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       /* The one-row streaming kernel, with kj_qgemm's parameters (it reads neither the split scratch nor the strides). */
@@ -48,7 +47,8 @@ public final class QuantGemmKernels {
       __global__ void kj_qgather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) { kj_q::gather<T>(out, x, map, m, kp, ldx, ldo); }
       template <typename T, int BITS>
       __global__ void kj_qdequant(T* dense, const int* w, const int* meta, int row0, int rows, int ktiles, int group_steps, int chunks, long long ldd, int scale_bf16) { kj_q::dequant<T, BITS>(dense, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), row0, rows, ktiles, group_steps, chunks, ldd, scale_bf16); }
-      """)
+      """
+      })
   public interface Cuda {
     @Global("kj_qgemm<__nv_bfloat16, 4, 1, 8, false>")
     void kj_qgemm_bf16_w4_m8(
@@ -667,7 +667,7 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_qfewx<__nv_bfloat16, 2, 2>",
+        value = "kj_qfewx<__nv_bfloat16, 2, " + QuantFewSharedXSource.SLOTS_M16 + ">",
         maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
     void kj_qfewx_bf16_m16(
         Launch l,
@@ -689,7 +689,7 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_qfewx<__nv_bfloat16, 4, 2>",
+        value = "kj_qfewx<__nv_bfloat16, 4, " + QuantFewSharedXSource.SLOTS_M32 + ">",
         maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
     void kj_qfewx_bf16_m32(
         Launch l,
@@ -711,7 +711,7 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_qfewx<__half, 2, 2>",
+        value = "kj_qfewx<__half, 2, " + QuantFewSharedXSource.SLOTS_M16 + ">",
         maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
     void kj_qfewx_f16_m16(
         Launch l,
@@ -733,7 +733,7 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_qfewx<__half, 4, 2>",
+        value = "kj_qfewx<__half, 4, " + QuantFewSharedXSource.SLOTS_M32 + ">",
         maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
     void kj_qfewx_f16_m32(
         Launch l,

@@ -215,10 +215,10 @@ public record QuantGemmPlan(
 
   /**
    * The plan of the few-row kernel with x shared by the block for {@code m} (9 to 32) rows with k
-   * split at least {@code splits} ways: more where a split's rows of x would not fit the block's
-   * share of an SM's shared memory ({@link QuantFewSharedXSource#SHARED_MAX} over the blocks an SM
-   * its registers allow, and no more than {@code gpu}'s SM and block give). {@link #of} chooses it
-   * by itself, tests and benchmarks force it here.
+   * split at least {@code splits} ways: more where the rings and a split's rows of x would not fit
+   * the block's share of an SM's shared memory (the SM's over the blocks an SM its registers allow,
+   * no more than {@code gpu}'s block gives, nor {@link QuantFewSharedXSource#SHARED_MAX}). {@link
+   * #of} chooses it by itself, tests and benchmarks force it here.
    */
   public static QuantGemmPlan fewSharedX(
       int m, QuantGeometry geo, int splits, GpuLimits gpu, StreamRef stream) {
@@ -237,9 +237,7 @@ public record QuantGemmPlan(
     int blocksPerSm = fewSharedXBlocksPerSm(m);
     long limit =
         gpu.dynamicShared(
-            QuantFewSharedXSource.SHARED_MAX / blocksPerSm,
-            blocksPerSm,
-            QuantFewSharedXSource.STATIC_BYTES);
+            QuantFewSharedXSource.SHARED_MAX, blocksPerSm, QuantFewSharedXSource.STATIC_BYTES);
     int chosen = Math.max(1, Math.min(splits, kTiles));
     while (chosen < kTiles && fewSharedXBytes(columnTiles, kTiles, chosen) > limit) {
       chosen++;
@@ -288,9 +286,9 @@ public record QuantGemmPlan(
     return (geo.rowTiles() + perBlock - 1) / perBlock;
   }
 
-  /** Shared memory of a split: the instantiation's 8 rows a column tile over its k-tiles. */
+  /** Shared memory of a split: the rings and the instantiation's rows of x over its k-tiles. */
   private static long fewSharedXBytes(int columnTiles, int kTiles, int splits) {
-    return QuantFewSharedXSource.sharedBytes(8 * columnTiles, (kTiles + splits - 1) / splits);
+    return QuantFewSharedXSource.sharedBytes(columnTiles, (kTiles + splits - 1) / splits);
   }
 
   private static boolean fewFits(int m, QuantGeometry geo) {

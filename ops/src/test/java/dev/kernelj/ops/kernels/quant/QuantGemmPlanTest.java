@@ -73,7 +73,7 @@ class QuantGemmPlanTest {
     "14336, 4096, 9, 4",
     "16384, 2048, 12, 4",
     // 17-32 rows, from 24,576 tiles: split to fill them once; 28672 x 4096 splits once more so
-    // that 32 rows of a split's x fit 144 KiB.
+    // that the rings and 32 rows of a split's x fit a block.
     "28672, 4096, 32, 2",
     "14336, 4096, 17, 2",
     "6144, 4096, 24, 5",
@@ -90,8 +90,10 @@ class QuantGemmPlanTest {
     int blocks = (geo.rowTiles() + 15) / 16;
     assertEquals(blocks * splits, plan.launch().grid().x());
     int tilesPerSplit = (geo.kTiles() + splits - 1) / splits;
-    assertEquals(8 * columnTiles * (tilesPerSplit * 64 + 32) * 2, plan.launch().sharedBytes());
-    assertTrue(plan.launch().sharedBytes() <= QuantFewSharedXSource.SHARED_MAX / (m <= 16 ? 2 : 1));
+    // Per warp and slot, 512 bytes of codes and 256 of meta for each of its two row tiles.
+    int rings = 8 * (m <= 16 ? 3 : 4) * 2 * (512 + 256);
+    assertEquals(
+        rings + 8 * columnTiles * (tilesPerSplit * 64 + 32) * 2, plan.launch().sharedBytes());
     assertEquals(splits == 1 ? 0 : blocks, plan.counters());
     assertEquals(
         splits == 1 ? 0 : (long) blocks * splits * 256 * 8 * columnTiles, plan.partialFloats());

@@ -275,16 +275,16 @@ final class QuantFewSharedXSource {
           for (int c = 0; c < MT; ++c)
       #pragma unroll
             for (int q = 0; q < 4; ++q) acc[r][c][q] = part[r][0][c][q] = 0.f;
+        /* Each row tile's group: scales as decode_group gives them, and c turned into +(offset + zero) (its signs flipped)
+           for codes_minus_zero. The first tile opens its group (sig), so the scales folded before it are zeros. */
         Group gr[RW];
       #pragma unroll
         for (int r = 0; r < RW; ++r) gr[r].s0 = gr[r].s1 = 0.f;
+        int sig = group_steps, reset = sig_start;
         auto fold = [&]() {
       #pragma unroll
           for (int r = 0; r < RW; ++r) fold_group<MT, 1>(acc[r], part[r], gr[r]);
         };
-        /* Each row tile's group: scales as decode_group gives them, and c turned into +(offset + zero) (its signs flipped)
-           for codes_minus_zero. The first tile opens its group, so the scales folded before it are zeros. */
-        int sig = group_steps, reset = sig_start;
 
         /* Tile kt from ring slot i into the chains. */
         auto tile = [&](const int kt, const int i) {

@@ -103,8 +103,8 @@ final class QuantFewSource {
 
       /* One warp's run over k-tiles [kb, ke) of RW row tiles against 8 MT rows of x into acc (part: each row tile's
          chain of the group in progress, zero before), U tiles of each in flight (the first U already loaded into buf;
-         mnow and mnext hold the meta of groups grp and grp + 1). load_x(kt, xv, fast) fills tile kt's B fragments; FAST (whole tiles, no bounds checks) runs whole rounds of U
-         tiles and then the rest, otherwise every tile is checked. */
+         mnow and mnext hold the meta of groups grp and grp + 1). load_x(kt, xv, fast) fills tile kt's B fragments; FAST
+         (whole tiles, no bounds checks) runs whole rounds of U tiles and then the rest, otherwise every tile is checked. */
       template <typename T, int MT, int RW, int U, typename LoadX>
       __device__ __forceinline__ void run_tiles(float (&acc)[RW][MT][4], float (&part)[RW][1][MT][4], uint4 (&buf)[U][RW],
                                                 const uint4* (&wp)[RW], const unsigned char* (&mb)[RW], uint2 (&mnow)[RW],

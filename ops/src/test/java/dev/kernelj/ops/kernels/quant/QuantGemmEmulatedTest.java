@@ -137,8 +137,9 @@ class QuantGemmEmulatedTest {
   /**
    * 9 to 32 rows through the few-row kernel with x shared by the block (16 row tiles a block): a
    * last block mostly past the matrix with its last row tile half empty, groups of one tile, two
-   * tiles and all of k, act-order, k split evenly and not, one block split 16 ways, and x rows 8
-   * bytes off a 16-byte boundary (the 8-byte copies).
+   * tiles and all of k, act-order, k split evenly and not, one block split 16 ways, splits that
+   * start mid-group, splits of whole rounds of the weight ring and with tiles left over, and x rows
+   * 8 bytes off a 16-byte boundary (the 8-byte copies).
    */
   @ParameterizedTest(
       name = "{0} x shared {1}x{2} group {3} act-order {4} m={5} splits {6} x at +{7}")
@@ -149,7 +150,12 @@ class QuantGemmEmulatedTest {
     "F16, 256, 1024, 128, false, 9, 5, 0",
     "BF16, 100, 4096, 128, false, 25, 16, 0",
     "BF16, 300, 1024, 128, true, 11, 2, 4",
-    "F16, 40, 512, 64, false, 30, 1, 4"
+    "F16, 40, 512, 64, false, 30, 1, 4",
+    // Splits of 7 tiles starting mid-group (groups of two tiles), 3 and 4 ring slots: whole
+    // rounds then the rest; 7 tiles in one split at 4 slots: one round and three left.
+    "F16, 96, 1216, 128, false, 12, 3, 0",
+    "BF16, 48, 1216, 128, true, 31, 3, 0",
+    "F16, 72, 448, 64, false, 20, 1, 0"
   })
   void sharedXRowsMatchTheirTwin(
       DType t,

@@ -233,8 +233,7 @@ final class QuantFewSharedXSource {
         for (int r = 0; r < RW; ++r) {
           const int nt = nt0 + r < tiles ? nt0 + r : bt * ROW_TILES;
           wsrc[r] = reinterpret_cast<const uint4*>(wwords) + ((size_t)nt * ktiles + kb) * 32 + lane;
-          msrc[r] = reinterpret_cast<const unsigned char*>(mwords) + (size_t)nt * chunks * 512 + g * 64 + (igrp >> 3) * 512
-                    + (igrp & 7) * 8;
+          msrc[r] = reinterpret_cast<const unsigned char*>(mwords) + (size_t)nt * chunks * 512 + g * 64 + meta_byte(igrp);
         }
         bool opens = true;
         auto issue = [&](int slot, bool valid) {
@@ -250,9 +249,8 @@ final class QuantFewSharedXSource {
           if (opens) {
             isig = 0;
             ++igrp;
-            const int step = (igrp & 7) != 0 ? 8 : 512 - 7 * 8;  // the next group's 8 bytes; every 8 groups, the next chunk
       #pragma unroll
-            for (int r = 0; r < RW; ++r) msrc[r] += step;
+            for (int r = 0; r < RW; ++r) msrc[r] += meta_step(igrp);
           }
         };
         /* Weights and meta are never written by earlier kernels: their first copies go out before the grid wait. */

@@ -67,7 +67,7 @@ final class QuantFewSource {
       /* Group grp's meta (scale and zero of the lane's rows g and g + 8, 8 bytes) from mb, the lane's place in its row tile's
          meta chunks. */
       __device__ __forceinline__ uint2 group_meta(const unsigned char* mb, int grp) {
-        return __ldg(reinterpret_cast<const uint2*>(mb + (grp >> 3) * 512 + (grp & 7) * 8));
+        return __ldg(reinterpret_cast<const uint2*>(mb + meta_byte(grp)));
       }
 
       /* A warp's start on row tiles nt0 .. nt0 + RW - 1 over k-tiles [kb, ke): each row tile's weight and meta pointers

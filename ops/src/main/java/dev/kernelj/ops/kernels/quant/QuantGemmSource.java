@@ -221,6 +221,12 @@ final class QuantGemmSource {
       #endif
       }
 
+      /* Byte offset of group grp's meta in a row tile's 512-byte chunks of 8 groups (QuantLayout.metaSlot) for rows 0 and
+         8; a lane's rows g and g + 8 (8 bytes) are g * 64 further. */
+      __host__ __device__ constexpr int meta_byte(int grp) { return (grp >> 3) * 512 + (grp & 7) * 8; }
+      /* meta_byte(grp) - meta_byte(grp - 1): the next 8 bytes, or across to the next chunk every 8 groups. */
+      __host__ __device__ constexpr int meta_step(int grp) { return (grp & 7) != 0 ? 8 : 512 - 7 * 8; }
+
       /* 8 consecutive x elements (16 bytes): a lane's B fragments of both steps of a pair (QuantLayout.stepInput), from
          global memory; zero outside the matrix (kx is a multiple of 4). x16: 16-byte aligned rows, one load. */
       template <typename T> __device__ __forceinline__ uint4 load_x_pair(const T* row, int k, int kx, bool has_row, bool x16) {

@@ -216,7 +216,7 @@ final class QuantStreamSource {
         const uint4* wsrc = reinterpret_cast<const uint4*>(wwords) + ((size_t)(live ? nt : 0) * ktiles + kb) * 32 + lane;
         int igrp = kb * SPT / group_steps, isig = kb * SPT - igrp * group_steps;
         const unsigned char* msrc = reinterpret_cast<const unsigned char*>(mwords) + (size_t)(live ? nt : 0) * chunks * 512
-                                    + g * 64 + (igrp >> 3) * 512 + (igrp & 7) * 8;
+                                    + g * 64 + meta_byte(igrp);
         const int sig_start = isig;
         bool opens = true;
         auto issue = [&](int slot, bool valid) {
@@ -229,7 +229,7 @@ final class QuantStreamSource {
           if (opens) {
             isig = 0;
             ++igrp;
-            msrc += (igrp & 7) != 0 ? 8 : 512 - 7 * 8;  // the next group's 8 bytes; every 8 groups, the next chunk
+            msrc += meta_step(igrp);
           }
         };
         /* Weights and meta are never written by earlier kernels: their first copies go out before the grid wait. */

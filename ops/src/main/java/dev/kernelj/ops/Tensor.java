@@ -80,6 +80,23 @@ public final class Tensor implements AutoCloseable {
     return t;
   }
 
+  /**
+   * An i32 host tensor over {@code values} itself, not a copy: writes to either show in the other.
+   * For handing an array just built (a repacked weight, gigabytes over a model) to {@link
+   * Ops#upload} without copying it once more on the way.
+   */
+  public static Tensor wrapInts(int[] values, int... dims) {
+    Shape shape = Shape.of(dims);
+    checkLength(values.length, shape);
+    return new Tensor(
+        DType.I32,
+        shape,
+        shape.contiguousStrides(),
+        0,
+        new TensorStorage.Host(null, values, null),
+        true);
+  }
+
   /** An i8 or u8 host tensor holding {@code values} (copied) in row-major order. */
   public static Tensor fromBytes(DType dtype, byte[] values, int... dims) {
     if (dtype != DType.I8 && dtype != DType.U8) {

@@ -68,6 +68,20 @@ class TensorTest {
   }
 
   @Test
+  void wrappedIntsAreTheCallersArrayAndMustFillTheShape() {
+    int[] values = {1, 2, 3, 4, 5, 6};
+    Tensor t = Tensor.wrapInts(values, 2, 3);
+    values[4] = -9;
+    assertArrayEquals(new int[] {1, 2, 3, 4, -9, 6}, t.toIntArray(), "no copy was taken");
+    Tensor copied = Tensor.fromInts(values, 2, 3);
+    values[0] = 7;
+    assertEquals(1, copied.toIntArray()[0], "fromInts still copies");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Tensor.wrapInts(values, 4, 2));
+    assertTrue(e.getMessage().contains("6 values given for shape"), e.getMessage());
+  }
+
+  @Test
   void hostTensorsHaveNoDeviceAddress() {
     Tensor t = iota(2);
     assertThrows(IllegalStateException.class, t::address);

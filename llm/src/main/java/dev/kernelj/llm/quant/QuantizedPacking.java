@@ -103,8 +103,8 @@ final class QuantizedPacking {
     Tensor dm = null;
     Tensor map = null;
     try {
-      dc = ops.upload(Tensor.fromInts(codes, codes.length));
-      dm = ops.upload(Tensor.fromInts(meta, meta.length));
+      dc = ops.upload(Tensor.wrapInts(codes, codes.length));
+      dm = ops.upload(Tensor.wrapInts(meta, meta.length));
       if (order.permuted()) {
         map = ops.upload(Tensor.fromInts(order.map(), order.map().length));
       }

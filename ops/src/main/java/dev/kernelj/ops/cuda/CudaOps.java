@@ -69,7 +69,7 @@ public final class CudaOps implements Ops {
         options.batchInvariant());
   }
 
-  /** Host bytes staged per pinned transfer. */
+  /** Host bytes staged per pinned download ({@link #toHost}). */
   private static final int STAGING_BYTES = 32 << 20;
 
   private final DevicePort port;
@@ -216,6 +216,12 @@ public final class CudaOps implements Ops {
     return Tensor.onDevice(dtype, s, new DeviceAllocation(address, bytes, this, port::free));
   }
 
+  /**
+   * Encodes the host tensor's elements straight into the pinned staging buffers that {@link
+   * #copyFromHost} streams through (kept across calls, filled while the previous chunk's copy
+   * runs). Returns once the host tensor has been read; the last copy may still be queued, ahead of
+   * anything later queued on the stream.
+   */
   @Override
   public Tensor upload(Tensor host) {
     if (!host.isHost()) {
@@ -223,7 +229,16 @@ public final class CudaOps implements Ops {
     }
     Tensor src = host.isContiguous() ? host : host.contiguousCopy();
     Tensor dst = empty(src.dtype(), src.shape().toArray());
-    transfer(src, dst, true);
+    int size = src.dtype().byteSize();
+    try {
+      uploads.copy(
+          dst.address(),
+          src.numel() * size,
+          (from, chunk) -> HostEncoding.encode(src, from / size, chunk.remaining() / size, chunk));
+    } catch (RuntimeException | Error e) {
+      dst.close();
+      throw e;
+    }
     return dst;
   }
 
@@ -232,37 +247,22 @@ public final class CudaOps implements Ops {
     residency.require("toHost", "tensor", tensor);
     OpChecks.contiguous("toHost", "tensor", tensor);
     Tensor out = Tensor.zeros(tensor.dtype(), tensor.shape().toArray());
-    transfer(out, tensor, false);
-    return out;
-  }
-
-  /**
-   * Moves a contiguous tensor through a pinned staging buffer in chunks; synchronous when it
-   * returns.
-   */
-  private void transfer(Tensor host, Tensor device, boolean toDevice) {
-    int size = host.dtype().byteSize();
-    long total = host.numel();
+    int size = out.dtype().byteSize();
+    long total = out.numel();
     int perChunk = STAGING_BYTES / size;
     ByteBuffer staging = port.allocatePinned((long) Math.min(total, perChunk) * size + 16);
     try {
       for (long from = 0; from < total; from += perChunk) {
         int count = (int) Math.min(perChunk, total - from);
-        long address = device.address() + from * size;
         staging.clear();
-        if (toDevice) {
-          HostEncoding.encode(host, from, count, staging);
-          port.copyHostToDeviceAsync(address, staging, (long) count * size);
-          port.synchronize();
-        } else {
-          port.copyDeviceToHostAsync(staging, address, (long) count * size);
-          port.synchronize();
-          HostEncoding.decode(staging, host, from, count);
-        }
+        port.copyDeviceToHostAsync(staging, tensor.address() + from * size, (long) count * size);
+        port.synchronize();
+        HostEncoding.decode(staging, out, from, count);
       }
     } finally {
       port.freePinned(staging);
     }
+    return out;
   }
 
   @Override

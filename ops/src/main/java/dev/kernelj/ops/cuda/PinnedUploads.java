@@ -44,6 +44,16 @@ final class PinnedUploads implements AutoCloseable {
     this.port = port;
   }
 
+  /** Writes bytes of a source, from byte {@code from} on, into a staged chunk. */
+  interface Source {
+    /**
+     * Fills {@code chunk} from its position 0 to its limit with the source's bytes {@code from ..
+     * from + chunk.remaining() - 1}. Parts of one chunk may be written concurrently; {@code from}
+     * and the part's length are multiples of 16 bytes except at the source's end.
+     */
+    void write(long from, ByteBuffer chunk);
+  }
+
   /**
    * Queues a copy of {@code src}'s remaining bytes to device address {@code dst}; returns once
    * every byte has left {@code src} (the last chunk's DMA may still be queued).
@@ -53,19 +63,28 @@ final class PinnedUploads implements AutoCloseable {
       port.copyHostToDeviceAsync(dst, src.slice(), src.remaining());
       return;
     }
-    ByteBuffer in = src.duplicate();
-    long address = dst;
-    while (in.hasRemaining()) {
-      int n = Math.min(CHUNK_BYTES, in.remaining());
+    int start = src.position();
+    copy(
+        dst,
+        src.remaining(),
+        (from, chunk) -> chunk.put(src.slice(start + (int) from, chunk.remaining())));
+  }
+
+  /**
+   * Queues a copy of {@code bytes} bytes that {@code source} writes to device address {@code dst}:
+   * for host data that must be encoded on the way (a host tensor's elements). Returns once the
+   * source has written every byte.
+   */
+  synchronized void copy(long dst, long bytes, Source source) {
+    for (long from = 0; from < bytes; from += CHUNK_BYTES) {
+      int n = (int) Math.min(CHUNK_BYTES, bytes - from);
       int i = next;
       next ^= 1;
       ByteBuffer buffer = ready(i);
-      fill(buffer, in.slice(in.position(), n));
-      in.position(in.position() + n);
-      port.copyHostToDeviceAsync(address, buffer, n);
+      fill(buffer, from, n, source);
+      port.copyHostToDeviceAsync(dst + from, buffer, n);
       port.recordEvent(drained[i]);
       pending[i] = true;
-      address += n;
     }
   }
 
@@ -89,21 +108,22 @@ final class PinnedUploads implements AutoCloseable {
     return staging[i];
   }
 
-  private static void fill(ByteBuffer buffer, ByteBuffer part) {
-    int n = part.remaining();
+  /** Has {@code source} write bytes {@code from .. from + n - 1} into {@code buffer}'s first n. */
+  private static void fill(ByteBuffer buffer, long from, int n, Source source) {
     if (n < PARALLEL_FILL_BYTES || FILL_THREADS == 1) {
-      buffer.clear().put(part);
+      source.write(from, buffer.slice(0, n));
       return;
     }
-    int slice = (n + FILL_THREADS - 1) / FILL_THREADS;
+    // Parts of whole 16-byte units, so that no element of any dtype straddles two parts.
+    int part = ((n + FILL_THREADS - 1) / FILL_THREADS + 15) & ~15;
     IntStream.range(0, FILL_THREADS)
         .parallel()
         .forEach(
             t -> {
-              int from = t * slice;
-              int length = Math.min(slice, n - from);
+              int at = t * part;
+              int length = Math.min(part, n - at);
               if (length > 0) {
-                buffer.slice(from, length).put(part.slice(part.position() + from, length));
+                source.write(from + at, buffer.slice(at, length));
               }
             });
   }

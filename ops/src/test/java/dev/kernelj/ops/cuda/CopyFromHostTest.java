@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.BFloat16;
+import dev.kernelj.ops.Float16;
 import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.Tensor;
@@ -113,6 +114,54 @@ class CopyFromHostTest {
     System.arraycopy(tail, 0, expected, head.length + big.length, tail.length);
     assertArrayEquals(expected, port.read(fused.address(), expected.length));
     assertEquals(2, port.pinnedAllocations, "two staging buffers, reused across chunks and copies");
+    cuda.close();
+    assertEquals(0, port.pinnedLive, "staging buffers freed on close");
+  }
+
+  @Test
+  void uploadEncodesEveryDtypeThroughTheKeptStagingBuffers() {
+    LazyDevice port = new LazyDevice(48 << 20);
+    CudaOps cuda = new CudaOps(port);
+    Random random = new Random(7);
+    // More than two chunks of i32, so a staging buffer is refilled while the other is queued.
+    int[] ints = random.ints(2 * PinnedUploads.CHUNK_BYTES / 4 + 1_001).toArray();
+    float[] floats = new float[3 * 5];
+    for (int i = 0; i < floats.length; i++) {
+      floats[i] = (float) random.nextGaussian() * 100;
+    }
+    floats[3] = Float.NaN;
+    byte[] bytes = randomBytes(random, 13);
+
+    Tensor i32 = cuda.upload(Tensor.wrapInts(ints, ints.length));
+    Tensor f32 = cuda.upload(Tensor.fromFloats(DType.F32, floats, 3, 5).slice(0, 1, 3));
+    Tensor bf16 = cuda.upload(Tensor.fromFloats(DType.BF16, floats, 3, 5));
+    Tensor f16 = cuda.upload(Tensor.fromFloats(DType.F16, floats, 3, 5).slice(1, 1, 4));
+    Tensor i8 = cuda.upload(Tensor.fromBytes(DType.I8, bytes, 13));
+    cuda.synchronize();
+
+    ByteBuffer expected = littleEndian(ints.length * 4);
+    expected.asIntBuffer().put(ints);
+    assertArrayEquals(expected.array(), port.read(i32.address(), ints.length * 4), "i32");
+    expected = littleEndian(10 * 4);
+    for (int i = 5; i < 15; i++) {
+      expected.putFloat(floats[i]);
+    }
+    assertArrayEquals(expected.array(), port.read(f32.address(), 40), "f32 from a row slice");
+    expected = littleEndian(15 * 2);
+    for (float f : floats) {
+      expected.putShort(BFloat16.fromFloat(f));
+    }
+    assertArrayEquals(expected.array(), port.read(bf16.address(), 30), "bf16");
+    expected = littleEndian(9 * 2);
+    for (int r = 0; r < 3; r++) {
+      for (int c = 1; c < 4; c++) {
+        expected.putShort(Float16.fromFloat(floats[r * 5 + c]));
+      }
+    }
+    assertArrayEquals(
+        expected.array(), port.read(f16.address(), 18), "f16 from a strided column slice");
+    assertArrayEquals(bytes, port.read(i8.address(), 13), "i8");
+    assertEquals(2, port.pinnedAllocations, "five uploads, one pair of staging buffers");
     cuda.close();
     assertEquals(0, port.pinnedLive, "staging buffers freed on close");
   }

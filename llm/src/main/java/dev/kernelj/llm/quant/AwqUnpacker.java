@@ -82,6 +82,7 @@ final class AwqUnpacker {
     for (int i = 0; i < in; i++) {
       groupIndex[i] = i / groupSize;
     }
-    return new QuantizedWeight(4, in, out, groupSize, groups, codes, scales, zeros, groupIndex);
+    return new QuantizedWeight(
+        4, in, out, groupSize, groups, codes, false, scales, zeros, groupIndex);
   }
 }

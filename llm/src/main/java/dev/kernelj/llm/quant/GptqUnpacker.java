@@ -21,7 +21,8 @@ import java.util.stream.IntStream;
  * </ul>
  *
  * {@code groups = ceil(in / group_size)}, or 1 for {@code group_size = -1}. Codes are stored in the
- * original input order even with act-order, so the canonical layout is qweight transposed.
+ * original input order even with act-order; {@link QuantizedWeight} keeps {@code qweight} as stored
+ * (input-major).
  */
 final class GptqUnpacker {
   private GptqUnpacker() {}
@@ -57,34 +58,32 @@ final class GptqUnpacker {
     Layer.expectShape(scalesView, new long[] {groups, out}, layout);
     int[] groupIndex = groupIndex(layer, config, in, groupSize, groups);
 
+    // Kept as stored, input-major: the repack reads each word once from there (QuantizedWeight's
+    // strides), so no transpose of a billion words over an 8B model.
     int[] stored = qweight.toIntArray();
-    int[] codes = new int[stored.length];
-    // Canonical [out][in / p] is qweight [in / p][out] transposed; the bit order within a word is
-    // the same. Blocks of outputs in parallel: an 8B model has a billion words to move.
-    IntStream.range(0, (out + 63) / 64)
-        .parallel()
-        .forEach(
-            block -> {
-              int end = Math.min(out, block * 64 + 64);
-              for (int w = 0; w < rows; w++) {
-                for (int o = block * 64; o < end; o++) {
-                  codes[o * rows + w] = stored[w * out + o];
-                }
-              }
-            });
     int[] qzeros = qzerosView.toIntArray();
     float[] rawScales = scalesView.toFloatArray();
     float[] scales = new float[out * groups];
     float[] zeros = new float[out * groups];
     int zeroWords = out / perWord;
-    for (int g = 0; g < groups; g++) {
-      for (int o = 0; o < out; o++) {
-        int storedZero = (qzeros[g * zeroWords + o / perWord] >>> ((o % perWord) * bits)) & mask;
-        zeros[o * groups + g] = config.zeroFormat().zeroPoint(storedZero);
-        scales[o * groups + g] = rawScales[g * out + o];
-      }
-    }
-    return new QuantizedWeight(bits, in, out, groupSize, groups, codes, scales, zeros, groupIndex);
+    GptqZeroFormat zeroFormat = config.zeroFormat();
+    // [groups][out] to [out][groups], blocks of outputs in parallel like the repack after it.
+    IntStream.range(0, (out + 63) / 64)
+        .parallel()
+        .forEach(
+            block -> {
+              int end = Math.min(out, block * 64 + 64);
+              for (int g = 0; g < groups; g++) {
+                for (int o = block * 64; o < end; o++) {
+                  int word = qzeros[g * zeroWords + o / perWord];
+                  zeros[o * groups + g] =
+                      zeroFormat.zeroPoint((word >>> ((o % perWord) * bits)) & mask);
+                  scales[o * groups + g] = rawScales[g * out + o];
+                }
+              }
+            });
+    return new QuantizedWeight(
+        bits, in, out, groupSize, groups, stored, true, scales, zeros, groupIndex);
   }
 
   private static int[] groupIndex(

@@ -72,15 +72,17 @@ final class QuantizedPacking {
           QuantPacker.packCodes(
               bits, rows, order, (row, input) -> w[blockOf[row]].code(rowInBlock[row], input));
     } else {
-      // Whole words of the canonical rows (qweight transposed), the fast path for plain layouts.
+      // Whole words of each row, wherever its block keeps them: the fast path for plain layouts.
       int[][] arrays = new int[rows][];
       int[] offsets = new int[rows];
+      int[] strides = new int[rows];
       for (int row = 0; row < rows; row++) {
         QuantizedWeight block = w[blockOf[row]];
         arrays[row] = block.packedCodes();
-        offsets[row] = rowInBlock[row] * block.wordsPerRow();
+        offsets[row] = block.rowStart(rowInBlock[row]);
+        strides[row] = block.wordStride();
       }
-      codes = QuantPacker.packRowWords(bits, rows, order, arrays, offsets);
+      codes = QuantPacker.packRowWords(bits, rows, order, arrays, offsets, strides);
     }
     int[] meta =
         QuantPacker.packMeta(

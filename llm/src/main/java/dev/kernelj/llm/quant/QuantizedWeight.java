@@ -5,18 +5,20 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 
 /**
- * One quantized linear layer's weight in KernelJ's canonical layout, whatever checkpoint format it
- * came from. Represents the matrix {@code W[out][in]} of {@code y = W x} (PyTorch's {@code
+ * One quantized linear layer's weight in a format-neutral form, whatever checkpoint format it came
+ * from. Represents the matrix {@code W[out][in]} of {@code y = W x} (PyTorch's {@code
  * nn.Linear.weight} layout) with {@code W[o][i] = (code(o, i) - zero(o, group(i))) * scale(o,
  * group(i))}.
  *
- * <p>Layout, chosen for a GEMV that gives each output row to one warp and streams along the input:
+ * <p>Layout (the repack into the GEMM's tiles reads it, {@code QuantizedPacking}):
  *
  * <ul>
- *   <li>{@code packedCodes}: int32 words {@code [out][in / codesPerWord]}, row-major. Word {@code
- *       (o, w)} holds the codes of inputs {@code w*codesPerWord .. w*codesPerWord + codesPerWord -
- *       1}, the first in the lowest bits (code of input {@code i} at bit {@code (i % codesPerWord)
- *       * bits}). This is the transpose of GPTQ's {@code qweight}, and AWQ's interleaving undone.
+ *   <li>{@code packedCodes}: int32 words, {@code in / codesPerWord} per output. Word {@code (o, w)}
+ *       holds the codes of inputs {@code w*codesPerWord .. w*codesPerWord + codesPerWord - 1}, the
+ *       first in the lowest bits (code of input {@code i} at bit {@code (i % codesPerWord) *
+ *       bits}), and sits at {@code o * rowStride + w * wordStride}: row-major {@code [out][in /
+ *       codesPerWord]} (AWQ's interleaving undone), or GPTQ's {@code qweight} as stored, {@code [in
+ *       / codesPerWord][out]}, which saves the repack a transpose of every word.
  *   <li>{@code scales}, {@code zeros}: float {@code [out][groups]}, row-major. Zeros are real zero
  *       points (GPTQ v1's minus-one already undone), as floats so a kernel can fold {@code zero *
  *       scale} once.
@@ -35,6 +37,8 @@ public final class QuantizedWeight {
   private final int groupSize;
   private final int groupCount;
   private final int[] packedCodes;
+  private final int rowStride;
+  private final int wordStride;
   private final float[] scales;
   private final float[] zeros;
   private final int[] groupIndex;
@@ -45,7 +49,9 @@ public final class QuantizedWeight {
    * @param outFeatures outputs
    * @param groupSize inputs per group as configured ({@code inFeatures} for a single group)
    * @param groupCount number of groups
-   * @param packedCodes {@code [out][in / (32 / bits)]}
+   * @param packedCodes {@code [out][in / (32 / bits)]}, or {@code [in / (32 / bits)][out]} (GPTQ's
+   *     {@code qweight}) when {@code inputMajor}
+   * @param inputMajor which of the two layouts {@code packedCodes} has
    * @param scales {@code [out][groupCount]}
    * @param zeros {@code [out][groupCount]}
    * @param groupIndex {@code [in]}, each in {@code [0, groupCount)}
@@ -58,6 +64,7 @@ public final class QuantizedWeight {
       int groupSize,
       int groupCount,
       int[] packedCodes,
+      boolean inputMajor,
       float[] scales,
       float[] zeros,
       int[] groupIndex) {
@@ -96,6 +103,8 @@ public final class QuantizedWeight {
     this.groupSize = groupSize;
     this.groupCount = groupCount;
     this.packedCodes = packedCodes;
+    this.rowStride = inputMajor ? 1 : inFeatures / perWord;
+    this.wordStride = inputMajor ? outFeatures : 1;
     this.scales = scales;
     this.zeros = zeros;
     this.groupIndex = groupIndex;
@@ -123,6 +132,16 @@ public final class QuantizedWeight {
     return inFeatures / codesPerWord();
   }
 
+  /** Index in {@link #packedCodes()} of output {@code o}'s first word. */
+  public int rowStart(int o) {
+    return o * rowStride;
+  }
+
+  /** Distance in {@link #packedCodes()} between consecutive words of an output. */
+  public int wordStride() {
+    return wordStride;
+  }
+
   /** Number of inputs (columns of W). */
   public int inFeatures() {
     return inFeatures;
@@ -143,7 +162,10 @@ public final class QuantizedWeight {
     return groupCount;
   }
 
-  /** The packed codes {@code [out][in / codesPerWord]} (shared, not a copy). */
+  /**
+   * The packed codes (shared, not a copy); word {@code w} of output {@code o} at {@code rowStart(o)
+   * + w * wordStride()}.
+   */
   public int[] packedCodes() {
     return packedCodes;
   }
@@ -166,7 +188,7 @@ public final class QuantizedWeight {
   /** The code of {@code W[o][i]}, in {@code [0, 2^bits)}. */
   public int code(int o, int i) {
     int perWord = codesPerWord();
-    int word = packedCodes[o * wordsPerRow() + i / perWord];
+    int word = packedCodes[o * rowStride + (i / perWord) * wordStride];
     return (word >>> ((i % perWord) * bits)) & ((1 << bits) - 1);
   }
 
@@ -238,14 +260,27 @@ public final class QuantizedWeight {
         && q.outFeatures == outFeatures
         && q.groupSize == groupSize
         && q.groupCount == groupCount
-        && Arrays.equals(q.packedCodes, packedCodes)
+        && sameCodes(q)
         && Arrays.equals(q.scales, scales)
         && Arrays.equals(q.zeros, zeros)
         && Arrays.equals(q.groupIndex, groupIndex);
   }
 
+  /** Whether {@code q} holds the same words as this, in whichever layout each keeps them. */
+  private boolean sameCodes(QuantizedWeight q) {
+    for (int o = 0; o < outFeatures; o++) {
+      for (int w = 0; w < wordsPerRow(); w++) {
+        if (packedCodes[rowStart(o) + w * wordStride]
+            != q.packedCodes[q.rowStart(o) + w * q.wordStride]) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   @Override
   public int hashCode() {
-    return Arrays.hashCode(packedCodes) * 31 + Arrays.hashCode(scales);
+    return Arrays.hashCode(scales) * 31 + Arrays.hashCode(zeros);
   }
 }

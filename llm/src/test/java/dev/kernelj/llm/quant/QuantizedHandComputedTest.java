@@ -50,9 +50,43 @@ class QuantizedHandComputedTest {
         assertEquals(((o + i) % 16 - 8) * 0.5f, dense[o * 8 + i], "W[" + o + "][" + i + "]");
       }
     }
-    // Canonical words are qweight's columns: row 0 of the canonical layout is 0x76543210.
-    assertEquals(0x76543210, w.packedCodes()[0]);
+    // An output's words are qweight's column: output 0's first word is 0x76543210.
+    assertEquals(0x76543210, w.packedCodes()[w.rowStart(0)]);
     assertEquals(8f, w.zero(3, 0));
+  }
+
+  @Test
+  void inputMajorWordsAreTheSameWeightAsRowMajorOnes() {
+    // 3 outputs x 24 inputs of 4-bit codes: 3 words per output, word (o, w) = 0x100 * o + w.
+    int out = 3;
+    int words = 3;
+    int[] rowMajor = new int[out * words];
+    int[] inputMajor = new int[out * words];
+    for (int o = 0; o < out; o++) {
+      for (int w = 0; w < words; w++) {
+        rowMajor[o * words + w] = 0x100 * o + w;
+        inputMajor[w * out + o] = 0x100 * o + w;
+      }
+    }
+    float[] scales = {1, 2, 3};
+    float[] zeros = {8, 8, 8};
+    int[] groups = new int[24];
+    QuantizedWeight a =
+        new QuantizedWeight(4, 24, out, 24, 1, rowMajor, false, scales, zeros, groups);
+    QuantizedWeight b =
+        new QuantizedWeight(4, 24, out, 24, 1, inputMajor, true, scales, zeros, groups);
+    assertEquals(a, b);
+    assertEquals(a.hashCode(), b.hashCode());
+    for (int o = 0; o < out; o++) {
+      for (int i = 0; i < 24; i++) {
+        assertEquals(a.code(o, i), b.code(o, i), "code(" + o + ", " + i + ")");
+      }
+      assertEquals(0x100 * o + 2, b.packedCodes()[b.rowStart(o) + 2 * b.wordStride()]);
+    }
+    assertEquals(1, b.code(2, 8), "input 8 is nibble 0 of word 1 = 0x201");
+    assertEquals(2, b.code(2, 10), "input 10 is nibble 2 of word 1");
+    inputMajor[1 * out + 2] ^= 1 << 4;
+    assertTrue(!a.equals(b), "a changed word of output 2 is seen");
   }
 
   @Test

@@ -1,12 +1,13 @@
 package dev.kernelj.ops.kernels.quant;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
  * Writes a quantized weight into the packed form of {@link QuantLayout}: the codes tile by tile,
  * the scales and zeros chunk by chunk. The sources are read through small interfaces, so a loader
  * can pack straight from a checkpoint's own words without building an intermediate matrix. Row
- * tiles are packed in parallel.
+ * tiles are packed in parallel, so the sources are read from several threads at once.
  */
 public final class QuantPacker {
   private QuantPacker() {}
@@ -77,19 +78,23 @@ public final class QuantPacker {
 
   /**
    * {@link #packCodes} for inputs kept in order ({@code order.map() == null}) from codes already
-   * packed along the input, {@code 32 / bits} per int with the first in the lowest bits (GPTQ's
-   * {@code qweight} transposed): row {@code r}'s words start at {@code rowWords[r][rowOffsets[r]]}.
-   * Whole words move with shifts and a table instead of one call per code: what loading a
-   * 7-billion-weight model needs.
+   * packed along the input, {@code 32 / bits} per int with the first in the lowest bits: word
+   * {@code w} of row {@code r} is {@code rowWords[r][rowOffsets[r] + w * wordStrides[r]]} (stride 1
+   * for rows stored whole, the row count for GPTQ's {@code qweight} as stored). Whole words move
+   * with shifts and a table instead of one call per code: what loading a 7-billion-weight model
+   * needs.
    */
   public static int[] packRowWords(
-      int bits, int rows, InputOrder order, int[][] rowWords, int[] rowOffsets) {
+      int bits, int rows, InputOrder order, int[][] rowWords, int[] rowOffsets, int[] wordStrides) {
     if (order.permuted()) {
       throw new IllegalArgumentException("row words are packed only in the inputs' own order");
     }
     int tileK = QuantLayout.tileK(bits);
     int kTiles = order.packedInputs() / tileK;
-    int realWords = order.inFeatures() / (32 / bits);
+    int perWord = 32 / bits;
+    int tileWordsPerRow = tileK / perWord; // 8 for both widths
+    int realWords = order.inFeatures() / perWord;
+    int steps = QuantLayout.stepsPerTile(bits);
     int[] words = new int[Math.toIntExact(codeWords(bits, rows, order.packedInputs()))];
     IntStream tiles = IntStream.range(0, QuantLayout.rowTiles(rows));
     if ((long) rows * order.packedInputs() > 1 << 20) {
@@ -97,23 +102,41 @@ public final class QuantPacker {
     }
     tiles.forEach(
         nt -> {
-          for (int lane = 0; lane < QuantLayout.LANES; lane++) {
-            int g = lane / 4;
-            int t = lane % 4;
-            int rowA = nt * QuantLayout.TILE_ROWS + g;
-            int rowB = rowA + 8;
-            for (int kt = 0; kt < kTiles; kt++) {
-              int base = ((nt * kTiles + kt) * QuantLayout.LANES + lane) * 4;
-              for (int s = 0; s < QuantLayout.stepsPerTile(bits); s++) {
-                int first = kt * tileK + QuantLayout.stepInput(s, t); // 4 consecutive inputs
-                int a = fourCodes(bits, rowWords, rowOffsets, rows, realWords, rowA, first);
-                int b = fourCodes(bits, rowWords, rowOffsets, rows, realWords, rowB, first);
+          int firstRow = nt * QuantLayout.TILE_ROWS;
+          int tileRows = Math.min(QuantLayout.TILE_ROWS, rows - firstRow);
+          // The tile's 16 rows x 8 words of one input tile, gathered first (rows inner: one cache
+          // line per word when the words are stored input-major), zero past the matrix.
+          int[] gathered = new int[QuantLayout.TILE_ROWS * tileWordsPerRow];
+          for (int kt = 0; kt < kTiles; kt++) {
+            int firstWord = kt * tileWordsPerRow;
+            int tileWords = Math.max(0, Math.min(tileWordsPerRow, realWords - firstWord));
+            Arrays.fill(gathered, 0);
+            for (int j = 0; j < tileWords; j++) {
+              for (int r = 0; r < tileRows; r++) {
+                int row = firstRow + r;
+                gathered[r * tileWordsPerRow + j] =
+                    rowWords[row][rowOffsets[row] + (firstWord + j) * wordStrides[row]];
+              }
+            }
+            int base = (nt * kTiles + kt) * QuantLayout.TILE_WORDS;
+            for (int lane = 0; lane < QuantLayout.LANES; lane++) {
+              int rowA = (lane / 4) * tileWordsPerRow;
+              int rowB = rowA + 8 * tileWordsPerRow;
+              int out = base + lane * 4;
+              for (int s = 0; s < steps; s++) {
+                int first = QuantLayout.stepInput(s, lane % 4); // 4 consecutive inputs
+                int j = first / perWord;
                 if (bits == 4) {
-                  words[base + s] = SPREAD[a] | SPREAD[b] << 4;
+                  int shift = 4 * (first % 8);
+                  int a = gathered[rowA + j] >>> shift;
+                  int b = gathered[rowB + j] >>> shift;
+                  words[out + s] = spread(a & 0xFFFF) | spread(b & 0xFFFF) << 4;
                 } else {
-                  words[base + 2 * s] =
+                  int a = gathered[rowA + j];
+                  int b = gathered[rowB + j];
+                  words[out + 2 * s] =
                       bytes(a, 0) | bytes(b, 0) << 8 | bytes(a, 1) << 16 | bytes(b, 1) << 24;
-                  words[base + 2 * s + 1] =
+                  words[out + 2 * s + 1] =
                       bytes(a, 2) | bytes(b, 2) << 8 | bytes(a, 3) << 16 | bytes(b, 3) << 24;
                 }
               }
@@ -125,34 +148,15 @@ public final class QuantPacker {
 
   /**
    * Nibbles {@code n0..n3} (bits 0-15) placed as the layout's 4-bit step word wants a row's codes:
-   * n0 at bit 0, n1 at 16, n2 at 8, n3 at 24 (the other row's go 4 bits higher).
+   * n0 at bit 0, n1 at 16, n2 at 8, n3 at 24 (the other row's go 4 bits higher). The shift copies
+   * n1 to bit 16 and n3 to bit 24; the mask keeps n0 and n2 where they were.
    */
-  private static final int[] SPREAD = new int[1 << 16];
-
-  static {
-    for (int v = 0; v < SPREAD.length; v++) {
-      SPREAD[v] =
-          (v & 0xF) | ((v >> 4) & 0xF) << 16 | ((v >> 8) & 0xF) << 8 | ((v >> 12) & 0xF) << 24;
-    }
+  static int spread(int nibbles) {
+    return (nibbles | nibbles << 12) & 0x0F0F0F0F;
   }
 
   private static int bytes(int word, int i) {
     return (word >>> (8 * i)) & 0xFF;
-  }
-
-  /** The codes of inputs {@code first .. first + 3} of a row (0 outside the matrix), packed. */
-  private static int fourCodes(
-      int bits, int[][] rowWords, int[] rowOffsets, int rows, int realWords, int row, int first) {
-    if (row >= rows) {
-      return 0;
-    }
-    int perWord = 32 / bits;
-    int word = first / perWord;
-    if (word >= realWords) {
-      return 0;
-    }
-    int w = rowWords[row][rowOffsets[row] + word];
-    return bits == 4 ? (w >>> (4 * (first % 8))) & 0xFFFF : w;
   }
 
   /** The packed scales and zeros of a weight with {@code rows} rows, {@link #metaWords} long. */
@@ -160,18 +164,23 @@ public final class QuantPacker {
     int groups = order.groupCount();
     int chunks = QuantLayout.chunks(groups);
     int[] words = new int[Math.toIntExact(metaWords(rows, groups))];
-    for (int nt = 0; nt < QuantLayout.rowTiles(rows); nt++) {
-      for (int g = 0; g < groups; g++) {
-        int base = (nt * chunks + g / QuantLayout.GROUPS_PER_CHUNK) * QuantLayout.TILE_WORDS;
-        for (int r = 0; r < QuantLayout.TILE_ROWS; r++) {
-          int row = nt * QuantLayout.TILE_ROWS + r;
-          if (row < rows) {
-            words[base + QuantLayout.metaSlot(g % QuantLayout.GROUPS_PER_CHUNK, r)] =
-                QuantLayout.metaWord(meta.scaleBits(g, row), meta.zero(g, row));
-          }
-        }
-      }
+    IntStream tiles = IntStream.range(0, QuantLayout.rowTiles(rows));
+    if ((long) rows * groups > 1 << 16) {
+      tiles = tiles.parallel();
     }
+    tiles.forEach(
+        nt -> {
+          for (int g = 0; g < groups; g++) {
+            int base = (nt * chunks + g / QuantLayout.GROUPS_PER_CHUNK) * QuantLayout.TILE_WORDS;
+            for (int r = 0; r < QuantLayout.TILE_ROWS; r++) {
+              int row = nt * QuantLayout.TILE_ROWS + r;
+              if (row < rows) {
+                words[base + QuantLayout.metaSlot(g % QuantLayout.GROUPS_PER_CHUNK, r)] =
+                    QuantLayout.metaWord(meta.scaleBits(g, row), meta.zero(g, row));
+              }
+            }
+          }
+        });
     return words;
   }
 

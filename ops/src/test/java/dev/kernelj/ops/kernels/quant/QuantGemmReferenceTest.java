@@ -191,9 +191,18 @@ class QuantGemmReferenceTest {
     assertThrows(IllegalArgumentException.class, () -> f.geo.rows(8, 40));
   }
 
-  @ParameterizedTest(name = "{0}-bit {1}x{2}: whole-word packing equals code-by-code packing")
-  @CsvSource({"4, 40, 200", "4, 16, 64", "8, 33, 100", "8, 64, 4096"})
-  void rowWordsPackLikeCodes(int bits, int rows, int inputs) {
+  @ParameterizedTest(
+      name = "{0}-bit {1}x{2}, input-major {3}: whole-word packing equals code-by-code packing")
+  @CsvSource({
+    "4, 40, 200, false",
+    "4, 16, 64, false",
+    "8, 33, 100, false",
+    "8, 64, 4096, false",
+    "4, 40, 200, true",
+    "4, 48, 4096, true",
+    "8, 33, 100, true"
+  })
+  void rowWordsPackLikeCodes(int bits, int rows, int inputs, boolean inputMajor) {
     SplittableRandom random = new SplittableRandom(rows + inputs);
     int perWord = 32 / bits;
     int[] canonical = new int[rows * inputs / perWord];
@@ -203,11 +212,20 @@ class QuantGemmReferenceTest {
     int[] groups = new int[inputs];
     InputOrder order = InputOrder.of(bits, groups, 1, -1);
     int wordsPerRow = inputs / perWord;
+    // Input-major: the same words stored as GPTQ's qweight, [in / perWord][rows].
+    int[] transposed = new int[canonical.length];
+    for (int r = 0; r < rows; r++) {
+      for (int w = 0; w < wordsPerRow; w++) {
+        transposed[w * rows + r] = canonical[r * wordsPerRow + w];
+      }
+    }
     int[][] arrays = new int[rows][];
     int[] offsets = new int[rows];
+    int[] strides = new int[rows];
     for (int r = 0; r < rows; r++) {
-      arrays[r] = canonical;
-      offsets[r] = r * wordsPerRow;
+      arrays[r] = inputMajor ? transposed : canonical;
+      offsets[r] = inputMajor ? r : r * wordsPerRow;
+      strides[r] = inputMajor ? rows : 1;
     }
     int mask = (1 << bits) - 1;
     int[] byCode =
@@ -217,7 +235,8 @@ class QuantGemmReferenceTest {
             order,
             (row, in) ->
                 (canonical[row * wordsPerRow + in / perWord] >>> (bits * (in % perWord))) & mask);
-    assertArrayEquals(byCode, QuantPacker.packRowWords(bits, rows, order, arrays, offsets));
+    assertArrayEquals(
+        byCode, QuantPacker.packRowWords(bits, rows, order, arrays, offsets, strides));
   }
 
   static float[] activations(SplittableRandom random, int m, int k, DType t) {

@@ -66,24 +66,17 @@ final class QuantizedPacking {
     boolean bf16 = first.scaleBf16();
     int bits = first.weight().bits();
     InputOrder order = first.order();
-    int[] codes;
-    if (order.permuted()) {
-      codes =
-          QuantPacker.packCodes(
-              bits, rows, order, (row, input) -> w[blockOf[row]].code(rowInBlock[row], input));
-    } else {
-      // Whole words of each row, wherever its block keeps them: the fast path for plain layouts.
-      int[][] arrays = new int[rows][];
-      int[] offsets = new int[rows];
-      int[] strides = new int[rows];
-      for (int row = 0; row < rows; row++) {
-        QuantizedWeight block = w[blockOf[row]];
-        arrays[row] = block.packedCodes();
-        offsets[row] = block.rowStart(rowInBlock[row]);
-        strides[row] = block.wordStride();
-      }
-      codes = QuantPacker.packRowWords(bits, rows, order, arrays, offsets, strides);
+    // Whole words of each row, wherever its block keeps them.
+    int[][] arrays = new int[rows][];
+    int[] offsets = new int[rows];
+    int[] strides = new int[rows];
+    for (int row = 0; row < rows; row++) {
+      QuantizedWeight block = w[blockOf[row]];
+      arrays[row] = block.packedCodes();
+      offsets[row] = block.rowStart(rowInBlock[row]);
+      strides[row] = block.wordStride();
     }
+    int[] codes = QuantPacker.packRowWords(bits, rows, order, arrays, offsets, strides);
     int[] meta =
         QuantPacker.packMeta(
             rows,

@@ -77,18 +77,15 @@ public final class QuantPacker {
   }
 
   /**
-   * {@link #packCodes} for inputs kept in order ({@code order.map() == null}) from codes already
-   * packed along the input, {@code 32 / bits} per int with the first in the lowest bits: word
-   * {@code w} of row {@code r} is {@code rowWords[r][rowOffsets[r] + w * wordStrides[r]]} (stride 1
-   * for rows stored whole, the row count for GPTQ's {@code qweight} as stored). Whole words move
-   * with shifts and a table instead of one call per code: what loading a 7-billion-weight model
-   * needs.
+   * {@link #packCodes} from codes already packed along the input, {@code 32 / bits} per int with
+   * the first in the lowest bits: word {@code w} of row {@code r} is {@code
+   * rowWords[r][rowOffsets[r] + w * wordStrides[r]]} (stride 1 for rows stored whole, the row count
+   * for GPTQ's {@code qweight} as stored). Each tile's words are gathered first (whole words when
+   * the inputs keep their order, code by code along {@link InputOrder#map()} otherwise), then moved
+   * into the layout with shifts: what loading a 7-billion-weight model needs.
    */
   public static int[] packRowWords(
       int bits, int rows, InputOrder order, int[][] rowWords, int[] rowOffsets, int[] wordStrides) {
-    if (order.permuted()) {
-      throw new IllegalArgumentException("row words are packed only in the inputs' own order");
-    }
     int tileK = QuantLayout.tileK(bits);
     int kTiles = order.packedInputs() / tileK;
     int perWord = 32 / bits;
@@ -108,14 +105,19 @@ public final class QuantPacker {
           // line per word when the words are stored input-major), zero past the matrix.
           int[] gathered = new int[QuantLayout.TILE_ROWS * tileWordsPerRow];
           for (int kt = 0; kt < kTiles; kt++) {
-            int firstWord = kt * tileWordsPerRow;
-            int tileWords = Math.max(0, Math.min(tileWordsPerRow, realWords - firstWord));
             Arrays.fill(gathered, 0);
-            for (int j = 0; j < tileWords; j++) {
-              for (int r = 0; r < tileRows; r++) {
-                int row = firstRow + r;
-                gathered[r * tileWordsPerRow + j] =
-                    rowWords[row][rowOffsets[row] + (firstWord + j) * wordStrides[row]];
+            if (order.permuted()) {
+              gatherPermuted(
+                  bits, order, kt, firstRow, tileRows, rowWords, rowOffsets, wordStrides, gathered);
+            } else {
+              int firstWord = kt * tileWordsPerRow;
+              int tileWords = Math.max(0, Math.min(tileWordsPerRow, realWords - firstWord));
+              for (int j = 0; j < tileWords; j++) {
+                for (int r = 0; r < tileRows; r++) {
+                  int row = firstRow + r;
+                  gathered[r * tileWordsPerRow + j] =
+                      rowWords[row][rowOffsets[row] + (firstWord + j) * wordStrides[row]];
+                }
               }
             }
             int base = (nt * kTiles + kt) * QuantLayout.TILE_WORDS;
@@ -144,6 +146,42 @@ public final class QuantPacker {
           }
         });
     return words;
+  }
+
+  /**
+   * Input tile {@code kt} of a row tile's rows for a permuted order: each packed input's code taken
+   * from the word holding its original input and placed where in-order words would hold it (0 for
+   * padding).
+   */
+  private static void gatherPermuted(
+      int bits,
+      InputOrder order,
+      int kt,
+      int firstRow,
+      int tileRows,
+      int[][] rowWords,
+      int[] rowOffsets,
+      int[] wordStrides,
+      int[] gathered) {
+    int tileK = QuantLayout.tileK(bits);
+    int perWord = 32 / bits;
+    int tileWordsPerRow = tileK / perWord;
+    int mask = (1 << bits) - 1;
+    for (int kk = 0; kk < tileK; kk++) {
+      int input = order.input(kt * tileK + kk);
+      if (input < 0) {
+        continue;
+      }
+      int word = input / perWord;
+      int shift = bits * (input % perWord);
+      int at = kk / perWord;
+      int placed = bits * (kk % perWord);
+      for (int r = 0; r < tileRows; r++) {
+        int row = firstRow + r;
+        int code = (rowWords[row][rowOffsets[row] + word * wordStrides[row]] >>> shift) & mask;
+        gathered[r * tileWordsPerRow + at] |= code << placed;
+      }
+    }
   }
 
   /**

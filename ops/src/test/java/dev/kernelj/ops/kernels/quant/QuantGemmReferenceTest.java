@@ -192,25 +192,54 @@ class QuantGemmReferenceTest {
   }
 
   @ParameterizedTest(
-      name = "{0}-bit {1}x{2}, input-major {3}: whole-word packing equals code-by-code packing")
+      name =
+          "{0}-bit {1}x{2}, input-major {3}, {4} act-order groups: whole-word packing equals"
+              + " code-by-code packing")
   @CsvSource({
-    "4, 40, 200, false",
-    "4, 16, 64, false",
-    "8, 33, 100, false",
-    "8, 64, 4096, false",
-    "4, 40, 200, true",
-    "4, 48, 4096, true",
-    "8, 33, 100, true"
+    "4, 40, 200, false, 0",
+    "4, 16, 64, false, 0",
+    "8, 33, 100, false, 0",
+    "8, 64, 4096, false, 0",
+    "4, 40, 200, true, 0",
+    "4, 48, 4096, true, 0",
+    "8, 33, 100, true, 0",
+    "4, 40, 256, true, 8",
+    "4, 17, 512, false, 4",
+    "8, 33, 128, true, 4",
+    "8, 48, 96, false, 3"
   })
-  void rowWordsPackLikeCodes(int bits, int rows, int inputs, boolean inputMajor) {
+  void rowWordsPackLikeCodes(int bits, int rows, int inputs, boolean inputMajor, int actGroups) {
     SplittableRandom random = new SplittableRandom(rows + inputs);
     int perWord = 32 / bits;
     int[] canonical = new int[rows * inputs / perWord];
     for (int i = 0; i < canonical.length; i++) {
       canonical[i] = random.nextInt();
     }
-    int[] groups = new int[inputs];
-    InputOrder order = InputOrder.of(bits, groups, 1, -1);
+    InputOrder order;
+    if (actGroups == 0) {
+      order = InputOrder.of(bits, new int[inputs], 1, -1);
+    } else {
+      // g_idx as act-order writes it: equal groups, inputs shuffled among them; one input moved
+      // to the next group, so that the groups are uneven and padded.
+      int[] groups = new int[inputs];
+      for (int i = 0; i < inputs; i++) {
+        groups[i] = i * actGroups / inputs;
+      }
+      for (int i = inputs - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = groups[i];
+        groups[i] = groups[j];
+        groups[j] = t;
+      }
+      for (int i = 0; i < inputs; i++) {
+        if (groups[i] == 0) {
+          groups[i] = 1;
+          break;
+        }
+      }
+      order = InputOrder.of(bits, groups, actGroups, inputs / actGroups);
+      assertTrue(order.permuted());
+    }
     int wordsPerRow = inputs / perWord;
     // Input-major: the same words stored as GPTQ's qweight, [in / perWord][rows].
     int[] transposed = new int[canonical.length];

@@ -91,7 +91,19 @@ public final class QuantPacker {
     int perWord = 32 / bits;
     int tileWordsPerRow = tileK / perWord; // 8 for both widths
     int realWords = order.inFeatures() / perWord;
+    // Where each lane's step reads in the gathered words (rows g and g + 8 of the tile, 4
+    // consecutive inputs): the word of row g, and the shift of its first input's code.
     int steps = QuantLayout.stepsPerTile(bits);
+    int[] stepWord = new int[QuantLayout.LANES * steps];
+    int[] stepShift = new int[QuantLayout.LANES * steps];
+    for (int lane = 0; lane < QuantLayout.LANES; lane++) {
+      for (int s = 0; s < steps; s++) {
+        int first = QuantLayout.stepInput(s, lane % 4);
+        stepWord[lane * steps + s] = (lane / 4) * tileWordsPerRow + first / perWord;
+        stepShift[lane * steps + s] = bits * (first % perWord);
+      }
+    }
+    int otherRow = 8 * tileWordsPerRow;
     int[] words = new int[Math.toIntExact(codeWords(bits, rows, order.packedInputs()))];
     IntStream tiles = IntStream.range(0, QuantLayout.rowTiles(rows));
     if ((long) rows * order.packedInputs() > 1 << 20) {
@@ -105,13 +117,17 @@ public final class QuantPacker {
           // line per word when the words are stored input-major), zero past the matrix.
           int[] gathered = new int[QuantLayout.TILE_ROWS * tileWordsPerRow];
           for (int kt = 0; kt < kTiles; kt++) {
-            Arrays.fill(gathered, 0);
+            int firstWord = kt * tileWordsPerRow;
+            int tileWords = Math.max(0, Math.min(tileWordsPerRow, realWords - firstWord));
+            if (order.permuted()
+                || tileRows < QuantLayout.TILE_ROWS
+                || tileWords < tileWordsPerRow) {
+              Arrays.fill(gathered, 0);
+            }
             if (order.permuted()) {
               gatherPermuted(
                   bits, order, kt, firstRow, tileRows, rowWords, rowOffsets, wordStrides, gathered);
             } else {
-              int firstWord = kt * tileWordsPerRow;
-              int tileWords = Math.max(0, Math.min(tileWordsPerRow, realWords - firstWord));
               for (int j = 0; j < tileWords; j++) {
                 for (int r = 0; r < tileRows; r++) {
                   int row = firstRow + r;
@@ -120,27 +136,23 @@ public final class QuantPacker {
                 }
               }
             }
-            int base = (nt * kTiles + kt) * QuantLayout.TILE_WORDS;
-            for (int lane = 0; lane < QuantLayout.LANES; lane++) {
-              int rowA = (lane / 4) * tileWordsPerRow;
-              int rowB = rowA + 8 * tileWordsPerRow;
-              int out = base + lane * 4;
-              for (int s = 0; s < steps; s++) {
-                int first = QuantLayout.stepInput(s, lane % 4); // 4 consecutive inputs
-                int j = first / perWord;
-                if (bits == 4) {
-                  int shift = 4 * (first % 8);
-                  int a = gathered[rowA + j] >>> shift;
-                  int b = gathered[rowB + j] >>> shift;
-                  words[out + s] = spread(a & 0xFFFF) | spread(b & 0xFFFF) << 4;
-                } else {
-                  int a = gathered[rowA + j];
-                  int b = gathered[rowB + j];
-                  words[out + 2 * s] =
-                      bytes(a, 0) | bytes(b, 0) << 8 | bytes(a, 1) << 16 | bytes(b, 1) << 24;
-                  words[out + 2 * s + 1] =
-                      bytes(a, 2) | bytes(b, 2) << 8 | bytes(a, 3) << 16 | bytes(b, 3) << 24;
-                }
+            int out = (nt * kTiles + kt) * QuantLayout.TILE_WORDS;
+            if (bits == 4) {
+              // One word per step: 4 codes of row g and 4 of row g + 8, interleaved by nibble.
+              for (int i = 0; i < stepWord.length; i++) {
+                int a = gathered[stepWord[i]] >>> stepShift[i];
+                int b = gathered[stepWord[i] + otherRow] >>> stepShift[i];
+                words[out + i] = spread(a & 0xFFFF) | spread(b & 0xFFFF) << 4;
+              }
+            } else {
+              // Two words per step: the 4 codes of row g and of row g + 8, byte by byte.
+              for (int i = 0; i < stepWord.length; i++) {
+                int a = gathered[stepWord[i]];
+                int b = gathered[stepWord[i] + otherRow];
+                words[out + 2 * i] =
+                    bytes(a, 0) | bytes(b, 0) << 8 | bytes(a, 1) << 16 | bytes(b, 1) << 24;
+                words[out + 2 * i + 1] =
+                    bytes(a, 2) | bytes(b, 2) << 8 | bytes(a, 3) << 16 | bytes(b, 3) << 24;
               }
             }
           }

@@ -3,6 +3,7 @@ package dev.kernelj.llm.safetensors;
 import dev.kernelj.llm.util.ModelFiles;
 import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * The weights of a model directory: one {@code model.safetensors}, or shards listed by {@code
- * model.safetensors.index.json}. Tensor names are looked up across all shards.
+ * The weights of a model directory: shards listed by {@code model.safetensors.index.json}, else one
+ * {@code model.safetensors}, else every {@code *.safetensors} file in the directory (AutoGPTQ names
+ * its file {@code gptq_model-4bit-128g.safetensors}; vLLM and transformers take any such name too).
+ * Tensor names are looked up across all shards.
  *
  * <p>Every shard's header is validated on open; a shard named by the index but absent, a tensor the
  * index puts in a shard that lacks it, and a tensor present in two shards are errors naming the
@@ -78,10 +83,42 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
     if (ModelFiles.isPresent(single)) {
       return fromFiles(location, null, List.of(single));
     }
+    List<Path> found = filesEndingIn(location, ".safetensors");
+    if (!found.isEmpty()) {
+      return fromFiles(location, null, found);
+    }
+    List<Path> pickles = filesEndingIn(location, ".bin");
+    pickles.addAll(filesEndingIn(location, ".pt"));
     throw new ModelFormatException(
         location,
         "(model directory)",
-        "holds neither " + SINGLE_FILE_NAME + " nor " + ShardIndex.FILE_NAME);
+        "holds no safetensors weights (no "
+            + ShardIndex.FILE_NAME
+            + ", "
+            + SINGLE_FILE_NAME
+            + " or other *.safetensors file)"
+            + (pickles.isEmpty()
+                ? ""
+                : "; "
+                    + pickles.get(0).getFileName()
+                    + (pickles.size() > 1 ? " and " + (pickles.size() - 1) + " more" : "")
+                    + " are PyTorch pickles, which KernelJ does not read: save the model with"
+                    + " save_pretrained(dir, safe_serialization=True)"));
+  }
+
+  /**
+   * The entries of {@code dir} but directories whose names end in {@code suffix}, sorted by name (a
+   * broken link among them is kept, so that opening it names it).
+   */
+  private static List<Path> filesEndingIn(Path dir, String suffix) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries
+          .filter(f -> f.getFileName().toString().endsWith(suffix) && !Files.isDirectory(f))
+          .sorted()
+          .collect(Collectors.toCollection(ArrayList::new));
+    } catch (IOException e) {
+      throw ModelFiles.unreadable(dir, e);
+    }
   }
 
   private static long countTensorsIn(ShardIndex index, String shard) {

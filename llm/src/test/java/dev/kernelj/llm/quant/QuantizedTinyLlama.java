@@ -177,7 +177,13 @@ final class QuantizedTinyLlama {
         }
       }
     }
-    writer.write(dir.resolve("model.safetensors"));
+    if (layout.method() == QuantMethod.GPTQ && layout.separateConfigFile()) {
+      // AutoGPTQ's own file name beside its quantize_config.json, as its releases have them.
+      Files.delete(dir.resolve("model.safetensors"));
+      writer.write(dir.resolve(autoGptqBaseName(layout) + ".safetensors"));
+    } else {
+      writer.write(dir.resolve("model.safetensors"));
+    }
     writeConfig(dir, layout);
     return new TinyLlama.Written(dir, spec, weights);
   }
@@ -209,7 +215,15 @@ final class QuantizedTinyLlama {
         + (layout.downProjBits() > 0
             ? " \"dynamic\": {\"+:.*down_proj\": {\"bits\": " + layout.downProjBits() + "}},"
             : "")
+        + (layout.separateConfigFile()
+            ? " \"model_file_base_name\": \"" + autoGptqBaseName(layout) + "\","
+            : "")
         + " \"meta\": {\"quantizer\": [\"kernelj-tests\"]}}";
+  }
+
+  /** AutoGPTQ's {@code model_file_base_name}, e.g. {@code gptq_model-4bit-128g}. */
+  static String autoGptqBaseName(Layout layout) {
+    return "gptq_model-" + layout.bits() + "bit-" + layout.groupSize() + "g";
   }
 
   private static void writeConfig(Path dir, Layout layout) throws IOException {

@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,15 +109,54 @@ class SafetensorsCheckpointTest {
   }
 
   @Test
-  void emptyDirectoryIsExplained() {
+  void emptyDirectoryIsExplained() throws IOException {
     ModelFormatException e =
         assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
     assertTrue(
-        e.getMessage().contains("model.safetensors") && e.getMessage().contains(dir.toString()));
+        e.getMessage().contains("holds no safetensors weights")
+            && e.getMessage().contains("model.safetensors")
+            && e.getMessage().contains(dir.toString()),
+        e.getMessage());
     ModelFormatException absent =
         assertThrows(
             ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir.resolve("nope")));
     assertTrue(absent.getMessage().contains("not found"), absent.getMessage());
+
+    Files.write(dir.resolve("pytorch_model.bin"), new byte[] {0x50, 0x4b});
+    ModelFormatException pickle =
+        assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
+    assertTrue(
+        pickle.getMessage().contains("pytorch_model.bin are PyTorch pickles")
+            && pickle.getMessage().contains("safe_serialization=True"),
+        pickle.getMessage());
+  }
+
+  @Test
+  void anyNamedSafetensorsFilesAreTheWeightsWithoutIndexOrModelSafetensors() throws IOException {
+    // AutoGPTQ's file name, and a second file with the rest, as an unindexed split would have.
+    Path model = Files.createDirectories(dir.resolve("gptq"));
+    new SafetensorsWriter()
+        .addF32("a", new long[] {2}, new float[] {1, 2})
+        .write(model.resolve("gptq_model-4bit-128g.safetensors"));
+    new SafetensorsWriter()
+        .addF32("b", new long[] {1}, new float[] {3})
+        .write(model.resolve("extra.safetensors"));
+    Files.createDirectories(model.resolve("dir.safetensors"));
+    Files.writeString(model.resolve("model.safetensors.incomplete"), "partial download");
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(model)) {
+      assertEquals(
+          List.of("extra.safetensors", "gptq_model-4bit-128g.safetensors"),
+          checkpoint.files().stream().map(f -> f.path().getFileName().toString()).toList());
+      assertArrayEquals(new float[] {1, 2}, checkpoint.tensor("a").toFloatArray());
+      assertArrayEquals(new float[] {3}, checkpoint.tensor("b").toFloatArray());
+    }
+    // model.safetensors, when present, is the only file read.
+    new SafetensorsWriter()
+        .addF32("c", new long[] {1}, new float[] {4})
+        .write(model.resolve("model.safetensors"));
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(model)) {
+      assertEquals(List.of("c"), List.copyOf(checkpoint.tensorNames()));
+    }
   }
 
   @Test

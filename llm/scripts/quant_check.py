@@ -224,6 +224,7 @@ def run_bench(args, results):
     print(f"8B GPTQ 4-bit g128: weights {weights / 1e9:.2f} GB on the GPU; b1 {q['b1']['decode_tok_s_per_stream']:.1f}"
           f" tok/s = {100 * q['b1']['decode_tok_s_per_stream'] / roofline:.1f}% of the {roofline:.0f} tok/s roofline;"
           f" b16 {q['b16']['decode_tok_s_total']:.1f} tok/s total; TTFT(512) {q['b1']['ttft_ms']:.1f} ms", flush=True)
+    print(f"8B GPTQ load (b1 run): {q['b1'].get('load')}", flush=True)
     if args.bf16:
         bf_dir = os.path.join(args.models_dir or args.out, "llama-3-8b-shape")
         start = time.time()
@@ -236,6 +237,7 @@ def run_bench(args, results):
               f" {q['b1']['decode_tok_s_per_stream'] / b['b1']['decode_tok_s_per_stream']:.2f}x, b16"
               f" {q['b16']['decode_tok_s_total'] / b['b16']['decode_tok_s_total']:.2f}x (goal >= 2.5x), TTFT"
               f" {q['b1']['ttft_ms'] / b['b1']['ttft_ms']:.2f}x (goal <= 1.5x)", flush=True)
+        print(f"8B bf16 load (b1 run): {b['b1'].get('load')}", flush=True)
 
 
 def main():

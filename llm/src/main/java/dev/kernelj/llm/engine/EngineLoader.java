@@ -70,14 +70,7 @@ final class EngineLoader {
       MemoryBudget budget = new MemoryBudget(ops.memory(), options.gpuMemoryUtilization());
       try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
         QuantizationConfig quantization =
-            ModelCheck.weights(modelDir, config, checkpoint).orElse(null);
-        BackendSupport.checkQuantized(quantization, activation, caps);
-        budget.requireRoomFor(
-            quantization != null
-                ? QuantizedFootprint.loadedBytes(
-                    checkpoint, quantization, caps.elementBytes(activation))
-                : estimateWeightBytes(checkpoint, activation, caps),
-            "weights");
+            checkWeights(modelDir, config, checkpoint, activation, caps, budget);
         weightsStart = System.nanoTime();
         configNanos += weightsStart - checkpointStart; // the checkpoint's headers count as config
         weights =
@@ -181,6 +174,32 @@ final class EngineLoader {
       }
       throw e;
     }
+  }
+
+  /**
+   * Checks a checkpoint before its weights load: its tensors against config.json and its
+   * quantization settings ({@link ModelCheck#weights}), the quantization against the backend, and
+   * the bytes the weights will take against the budget. Both loaders, the static-batch engine's and
+   * the serving engine's, call this, so that a model one of them runs the other runs too.
+   *
+   * @return the checkpoint's quantization, null when it is not quantized
+   */
+  static QuantizationConfig checkWeights(
+      Path modelDir,
+      ModelConfig config,
+      SafetensorsCheckpoint checkpoint,
+      DType activation,
+      Capabilities caps,
+      MemoryBudget budget) {
+    QuantizationConfig quantization = ModelCheck.weights(modelDir, config, checkpoint).orElse(null);
+    BackendSupport.checkQuantized(quantization, activation, caps);
+    budget.requireRoomFor(
+        quantization != null
+            ? QuantizedFootprint.loadedBytes(
+                checkpoint, quantization, caps.elementBytes(activation))
+            : estimateWeightBytes(checkpoint, activation, caps),
+        "weights");
+    return quantization;
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.kernelj.llm.model.MixedBatch;
 import dev.kernelj.llm.model.PagedKvCache;
 import dev.kernelj.llm.model.StepBuffers;
 import dev.kernelj.llm.model.WeightLoader;
+import dev.kernelj.llm.quant.QuantizationConfig;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.tokenizer.Tokenizer;
@@ -61,11 +62,12 @@ final class ServingLoader {
       MemoryBudget budget = new MemoryBudget(ops.memory(), options.gpuMemoryUtilization());
       LlamaWeights weights;
       try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(modelDir)) {
-        ModelCheck.weights(modelDir, config, checkpoint);
-        budget.requireRoomFor(
-            EngineLoader.estimateWeightBytes(checkpoint, activation, caps), "weights");
+        QuantizationConfig quantization =
+            EngineLoader.checkWeights(modelDir, config, checkpoint, activation, caps, budget);
         weights =
-            parts.keep(WeightLoader.load(checkpoint, config, activation, ops, options.progress()));
+            parts.keep(
+                WeightLoader.load(
+                    checkpoint, config, quantization, activation, ops, options.progress()));
       }
       LlamaModel model = new LlamaModel(config, ops, weights, activation);
 

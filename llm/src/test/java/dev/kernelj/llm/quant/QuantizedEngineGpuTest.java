@@ -1,5 +1,6 @@
 package dev.kernelj.llm.quant;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.DType;
@@ -7,12 +8,20 @@ import dev.kernelj.llm.engine.Device;
 import dev.kernelj.llm.engine.Engine;
 import dev.kernelj.llm.engine.EngineOptions;
 import dev.kernelj.llm.engine.LogitsTrace;
+import dev.kernelj.llm.engine.SamplingSettings;
 import dev.kernelj.llm.model.TinyLlama;
+import dev.kernelj.llm.serving.ServeRequest;
+import dev.kernelj.llm.serving.ServingEngine;
+import dev.kernelj.llm.serving.ServingOptions;
+import dev.kernelj.llm.serving.TokenLogprob;
 import dev.kernelj.ops.cuda.CudaOps;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Quantized tiny models on the CUDA engine (mixed-input GEMM in the decode steps, eager and as CUDA
  * graphs; dequantize + cuBLAS in a prefill longer than the crossover) against the reference engine
- * at bf16 fed the same tokens, for each checkpoint layout.
+ * at bf16 fed the same tokens, for each checkpoint layout; and the serving engine ({@code kernelj
+ * serve}) scoring a prompt of a quantized model in chunks as the CPU serving engine does.
  */
 @Tag("gpu")
 class QuantizedEngineGpuTest {
@@ -47,6 +57,49 @@ class QuantizedEngineGpuTest {
         Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER_UNSHARED, TinyLlama.LLAMA_H64),
         Arguments.of(QuantizedTinyLlama.GPTQ_8BIT, TinyLlama.MISTRAL_H64),
         Arguments.of(QuantizedTinyLlama.AWQ, TinyLlama.TIED_H128));
+  }
+
+  static Stream<Arguments> servingCases() {
+    return Stream.of(
+        Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER, TinyLlama.GQA4_H64),
+        Arguments.of(QuantizedTinyLlama.AWQ, TinyLlama.TIED_H128));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("servingCases")
+  void servingScoresPromptsInChunksAsTheCpuServingEngine(
+      QuantizedTinyLlama.Layout layout, TinyLlama.Spec spec) throws Exception {
+    Path model = QuantizedTinyLlama.write(dir.resolve(layout.name()), spec, layout, 3).dir();
+    int[] prompt = new Random(12).ints(50, 0, TinyLlama.VOCAB).toArray();
+    ServeRequest scored =
+        new ServeRequest(
+            null, prompt, SamplingSettings.greedy(), 4, List.of(), Set.of(), true, -1, 5);
+    ServingOptions common = ServingOptions.builder().maxModelLen(128).blockSize(16).build();
+    List<TokenLogprob> gpu;
+    try (ServingEngine e =
+        ServingEngine.open(
+            model,
+            common.toBuilder()
+                .device(Device.CUDA)
+                .activation(DType.BF16)
+                .gpuMemoryUtilization(0.3)
+                .maxNumSeqs(8)
+                .maxNumBatchedTokens(32)
+                .build())) {
+      gpu = e.submit(scored).completion().get(120, TimeUnit.SECONDS).promptLogprobs();
+    }
+    List<TokenLogprob> cpu;
+    try (ServingEngine e =
+        ServingEngine.open(model, common.toBuilder().device(Device.CPU).numKvBlocks(16).build())) {
+      cpu = e.submit(scored).completion().get(120, TimeUnit.SECONDS).promptLogprobs();
+    }
+    assertEquals(prompt.length - 1, gpu.size());
+    for (int p = 0; p < cpu.size(); p++) {
+      assertEquals(prompt[p + 1], gpu.get(p).tokenId());
+      // bf16 activations against f32, as CudaServingTest allows for the dense model
+      double want = cpu.get(p).logprob();
+      assertEquals(want, gpu.get(p).logprob(), 0.08 + Math.abs(want) / 128, "position " + p);
+    }
   }
 
   @ParameterizedTest(name = "{0} {1}")

@@ -46,6 +46,49 @@ class QuantizationConfigReaderTest {
     assertEquals(GptqZeroFormat.STORED_MINUS_ONE, q.zeroFormat());
   }
 
+  /**
+   * The settings as the tools that make Hub checkpoints write them, with their extra keys and
+   * nulls: transformers' GPTQConfig (optimum), GPTQModel, and transformers' AwqConfig.
+   */
+  @Test
+  void settingsAsTheQuantizersWriteThem() throws IOException {
+    config(
+        """
+                {"bits": 4, "group_size": 128, "desc_act": false, "sym": true, "damp_percent": 0.1,
+                 "true_sequential": true, "use_exllama": true, "exllama_config": {"version": 1},
+                 "max_input_length": null, "tokenizer": null, "dataset": null, "use_cuda_fp16": false,
+                 "module_name_preceding_first_block": null, "model_seqlen": null, "batch_size": 1,
+                 "block_name_to_quantize": null, "pad_token_id": null, "cache_block_outputs": true,
+                 "modules_in_block_to_quantize": null, "checkpoint_format": "gptq", "meta": null,
+                 "backend": null, "quant_method": "gptq"}""");
+    QuantizationConfig optimum = QuantizationConfigReader.read(dir).orElseThrow();
+    assertEquals(QuantMethod.GPTQ, optimum.method());
+    assertEquals(128, optimum.groupSize());
+    assertFalse(optimum.descAct());
+
+    config(
+        """
+                {"bits": 4, "dynamic": null, "group_size": 32, "desc_act": true, "sym": false,
+                 "lm_head": false, "quant_method": "gptq", "checkpoint_format": "gptq_v2",
+                 "pack_dtype": "int32", "meta": {"quantizer": ["gptqmodel:2.0.0"],
+                 "uri": "https://github.com/modelcloud/gptqmodel", "damp_percent": 0.05,
+                 "damp_auto_increment": 0.0025, "static_groups": false, "true_sequential": true,
+                 "mse": 0.0}}""");
+    QuantizationConfig gptqModel = QuantizationConfigReader.read(dir).orElseThrow();
+    assertEquals(32, gptqModel.groupSize());
+    assertTrue(gptqModel.descAct());
+    assertEquals(GptqZeroFormat.EXACT, gptqModel.zeroFormat());
+
+    config(
+        """
+                {"bits": 4, "group_size": 128, "modules_to_not_convert": null, "quant_method": "awq",
+                 "version": "gemm", "zero_point": true, "backend": "autoawq", "do_fuse": false,
+                 "fuse_max_seq_len": null, "modules_to_fuse": null, "exllama_config": null}""");
+    QuantizationConfig awq = QuantizationConfigReader.read(dir).orElseThrow();
+    assertEquals(QuantMethod.AWQ, awq.method());
+    assertEquals(128, awq.groupSize());
+  }
+
   @Test
   void gptqV2AndGroupMinusOneInQuantizeConfigJson() throws IOException {
     config(null);

@@ -5,6 +5,7 @@ import dev.kernelj.llm.quant.ForeignQuantization;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.SafetensorsDType;
 import dev.kernelj.llm.safetensors.TensorInfo;
+import dev.kernelj.llm.safetensors.TensorView;
 import dev.kernelj.llm.util.ModelFormatException;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -16,10 +17,11 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a checkpoint's tensors against what the engine will load for its configuration, from the
- * headers alone: every tensor present with the shape config.json implies and a dtype its role can
- * take, quantized (GPTQ/AWQ) layers only where the model directory has quantization settings, and
- * nothing the engine would silently ignore that changes the result (a bias it does not apply,
- * decoder layers beyond {@code num_hidden_layers}).
+ * headers (and the values of biases the engine does not apply): every tensor present with the shape
+ * config.json implies and a dtype its role can take, quantized (GPTQ/AWQ) layers only where the
+ * model directory has quantization settings, and nothing the engine would silently ignore that
+ * changes the result (a nonzero bias it does not apply, decoder layers beyond {@code
+ * num_hidden_layers}).
  */
 final class WeightCheck {
   /** Dtypes an unquantized weight may be stored in (converted to the activation dtype on load). */
@@ -31,6 +33,9 @@ final class WeightCheck {
   /** The tensors of a GPTQ/AWQ layer, which its loader checks against the layer's shapes. */
   private static final List<String> QUANTIZED_PARTS =
       List.of(".qweight", ".qzeros", ".scales", ".g_idx");
+
+  /** The largest unused bias read to see whether it is all zeros (a 1M-output layer's, in f32). */
+  private static final long MAX_BIAS_BYTES = 4L << 20;
 
   private final ModelConfig config;
   private final boolean quantized;
@@ -146,9 +151,9 @@ final class WeightCheck {
   }
 
   /**
-   * Tensors the engine would skip although they change the result: biases it does not apply and
-   * layers past {@code num_hidden_layers}. Other extras (e.g. rotary {@code inv_freq} buffers of
-   * old checkpoints) are harmless and allowed.
+   * Tensors the engine would skip although they change the result: nonzero biases it does not apply
+   * and layers past {@code num_hidden_layers}. Other extras (e.g. rotary {@code inv_freq} buffers
+   * of old checkpoints) are harmless and allowed.
    */
   private void refuseWhatWouldBeIgnored() {
     for (String name : checkpoint.tensorNames()) {
@@ -164,16 +169,31 @@ final class WeightCheck {
                 + config.numLayers()
                 + " in config.json); the checkpoint and the config disagree");
       }
-      if (name.endsWith(".bias")) {
+      // GPTQ-for-LLaMa's layers keep a bias buffer of zeros whether the model has biases or not,
+      // and checkpoints it made carry them: skipping zeros changes nothing.
+      if (name.endsWith(".bias") && !allZero(checkpoint.tensor(name))) {
         throw new ModelFormatException(
             checkpoint.fileOf(name).path(),
             name,
-            "is a bias the engine does not apply"
+            "is a nonzero bias the engine does not apply"
                 + (name.contains("self_attn.") && !config.attentionBias()
                     ? " (config.json does not set attention_bias)"
                     : ""));
       }
     }
+  }
+
+  /** Whether every value of a floating tensor of bias size is zero (a NaN is not). */
+  private static boolean allZero(TensorView tensor) {
+    if (!FLOATS.contains(tensor.dtype()) || tensor.byteLength() > MAX_BIAS_BYTES) {
+      return false;
+    }
+    for (float v : tensor.toFloatArray()) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean fitsInt(String digits, int layers) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -186,8 +187,8 @@ class HostileModelFilesTest {
             "model.layers.1",
             "beyond num_hidden_layers"),
         new Row(
-            "a bias the engine does not apply",
-            m -> add(m, "model.layers.0.self_attn.o_proj.bias", 64),
+            "a nonzero bias the engine does not apply",
+            m -> add(m, "model.layers.0.self_attn.o_proj.bias", 64, 0.25f),
             "o_proj.bias",
             "does not apply"),
         new Row(
@@ -393,15 +394,18 @@ class HostileModelFilesTest {
   }
 
   private static void drop(Path model, String tensor) throws Exception {
-    rewrite(model, tensor, -1);
+    rewrite(model, tensor, -1, 0);
   }
 
-  private static void add(Path model, String tensor, int length) throws Exception {
-    rewrite(model, tensor, length);
+  private static void add(Path model, String tensor, int length, float value) throws Exception {
+    rewrite(model, tensor, length, value);
   }
 
-  /** The checkpoint again without {@code tensor} (length -1) or with an extra F32 vector. */
-  private static void rewrite(Path model, String tensor, int length) throws Exception {
+  /**
+   * The checkpoint again without {@code tensor} (length -1) or with an extra F32 vector of {@code
+   * value}.
+   */
+  private static void rewrite(Path model, String tensor, int length, float value) throws Exception {
     Path file = model.resolve("model.safetensors");
     SafetensorsWriter writer = new SafetensorsWriter();
     try (var st = dev.kernelj.llm.safetensors.SafetensorsFile.open(file)) {
@@ -412,7 +416,9 @@ class HostileModelFilesTest {
       }
     }
     if (length >= 0) {
-      writer.addF32(tensor, new long[] {length}, new float[length]);
+      float[] values = new float[length];
+      Arrays.fill(values, value);
+      writer.addF32(tensor, new long[] {length}, values);
     }
     writer.write(file);
   }

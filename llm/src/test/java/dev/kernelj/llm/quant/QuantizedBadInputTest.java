@@ -1,5 +1,6 @@
 package dev.kernelj.llm.quant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,11 +12,18 @@ import dev.kernelj.llm.engine.EngineOptions;
 import dev.kernelj.llm.engine.LogitsTrace;
 import dev.kernelj.llm.model.Float64Llama;
 import dev.kernelj.llm.model.TinyLlama;
+import dev.kernelj.llm.safetensors.SafetensorsFile;
+import dev.kernelj.llm.safetensors.SafetensorsWriter;
+import dev.kernelj.llm.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -133,6 +141,71 @@ class QuantizedBadInputTest {
     Path m = model(QuantizedTinyLlama.GPTQ_V1_SYM);
     Files.delete(m.resolve(QuantizationConfigReader.GPTQ_FILE));
     assertOneLineError(logits(m), "q_proj.weight", "no quantization settings");
+  }
+
+  /**
+   * GPTQ-for-LLaMa kept a bias buffer of zeros in every quantized layer, and its checkpoints carry
+   * them for models without biases: zeros are skipped (the logits do not change), a nonzero one the
+   * engine would not apply is named.
+   */
+  @Test
+  void zeroBiasesOfQuantizedLayersAreSkippedANonzeroOneIsNamed() throws Exception {
+    Path m = model(QuantizedTinyLlama.GPTQ_V2_ASYM);
+    assertEquals(0, logits(m).code());
+    byte[] plain = Files.readAllBytes(m.resolve("logits.bin"));
+    Files.delete(m.resolve("logits.bin"));
+    Map<String, Integer> outputs = new LinkedHashMap<>();
+    for (int l = 0; l < TinyLlama.LLAMA.layers(); l++) {
+      for (String projection : QuantizedTinyLlama.PROJECTIONS) {
+        String module = "model.layers." + l + "." + projection;
+        outputs.put(module + ".bias", rowsOf(m, module));
+      }
+    }
+    withBiases(m, outputs, "model.layers.1.mlp.down_proj.bias", 0f);
+    Run zeros = logits(m);
+    assertEquals(0, zeros.code(), zeros.err());
+    assertArrayEquals(plain, Files.readAllBytes(m.resolve("logits.bin")), "zero biases skipped");
+    Files.delete(m.resolve("logits.bin"));
+
+    withBiases(m, outputs, "model.layers.1.mlp.down_proj.bias", 0.5f);
+    assertOneLineError(
+        logits(m), "model.layers.1.mlp.down_proj.bias", "nonzero bias the engine does not apply");
+  }
+
+  /** Output rows of a quantized module: qweight's columns (GPTQ packs along the input). */
+  private static int rowsOf(Path model, String module) throws IOException {
+    try (SafetensorsFile st = SafetensorsFile.open(model.resolve("model.safetensors"))) {
+      return (int) st.tensor(module + ".qweight").shape()[1];
+    }
+  }
+
+  /**
+   * Rewrites the checkpoint with an f16 bias of zeros for every module in {@code biases} (name to
+   * rows), except {@code odd}, which holds {@code value}.
+   */
+  private static void withBiases(Path model, Map<String, Integer> biases, String odd, float value)
+      throws IOException {
+    Path file = model.resolve("model.safetensors");
+    SafetensorsWriter writer = new SafetensorsWriter();
+    try (SafetensorsFile st = SafetensorsFile.open(file)) {
+      for (TensorInfo info : st.tensors()) {
+        if (biases.containsKey(info.name())) {
+          continue;
+        }
+        ByteBuffer raw = st.tensor(info.name()).buffer();
+        byte[] bytes = new byte[raw.remaining()];
+        raw.duplicate().get(bytes);
+        writer.add(info.name(), info.dtype(), info.shape(), bytes);
+      }
+    }
+    for (Map.Entry<String, Integer> bias : biases.entrySet()) {
+      float[] values = new float[bias.getValue()];
+      if (bias.getKey().equals(odd)) {
+        Arrays.fill(values, value);
+      }
+      writer.addF16(bias.getKey(), new long[] {values.length}, values);
+    }
+    writer.write(file);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.kernelj.ops;
 
 import dev.kernelj.dsl.DType;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -192,6 +193,17 @@ public interface Ops extends AutoCloseable {
         column += part.outFeatures();
       }
     }
+  }
+
+  /**
+   * Takes now the scratch memory that {@link #linear} through any of {@code weights} needs for up
+   * to {@code rows} rows of x in {@code dtype} (on CUDA: a quantized weight's dequantized slice,
+   * its gathered x and its split partials), so that no step allocates it later and the engine
+   * counts it against its memory budget at load. Returns the bytes now held for it; 0 where a
+   * backend needs none.
+   */
+  default long reserveLinearScratch(List<LinearWeight> weights, int rows, DType dtype) {
+    return 0;
   }
 
   // ---------------------------------------------------------------- RoPE + KV cache (decode)

@@ -98,7 +98,9 @@ final class EngineLoader {
       long stepBytes =
           StepBuffers.decodeBytes(config, activation, maxBatch, blocksPerSeq) * 2
               + StepBuffers.decodeBytes(config, activation, maxContext, 1)
-              + sampler.reservedBytes();
+              + sampler.reservedBytes()
+              + ops.reserveLinearScratch(
+                  weights.projections(), Math.max(maxContext, maxBatch), activation);
       int blocks =
           KvCacheSizing.blocks(
               config,

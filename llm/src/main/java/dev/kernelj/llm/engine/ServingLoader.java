@@ -88,7 +88,8 @@ final class ServingLoader {
       long workspace =
           stepBufferBytes(config, activation, tokens, seqs, width, bs)
               + sampler.reservedBytes()
-              + BatchStepRunner.scoringBytes(seqs);
+              + BatchStepRunner.scoringBytes(seqs)
+              + ops.reserveLinearScratch(weights.projections(), Math.max(tokens, seqs), activation);
       long kvBudget = budget.remainingAfter(weights.bytes() + workspace);
       int blocks =
           poolBlocks(

@@ -32,6 +32,11 @@ public record LlamaWeights(
         + layers.stream().flatMap(LayerWeights::projections).mapToLong(LinearWeight::bytes).sum();
   }
 
+  /** Every layer's projections (q/k/v, o, gate/up, down), as the forward pass runs them. */
+  public List<LinearWeight> projections() {
+    return layers.stream().flatMap(LayerWeights::projections).toList();
+  }
+
   private Stream<Tensor> all() {
     Stream<Tensor> head =
         tied() ? Stream.of(embedding, finalNorm) : Stream.of(embedding, finalNorm, lmHead);

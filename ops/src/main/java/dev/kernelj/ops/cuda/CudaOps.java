@@ -9,6 +9,7 @@ import dev.kernelj.ops.DTypes;
 import dev.kernelj.ops.DeviceAllocation;
 import dev.kernelj.ops.Float16;
 import dev.kernelj.ops.HostEncoding;
+import dev.kernelj.ops.LinearWeight;
 import dev.kernelj.ops.MemoryInfo;
 import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.Ops;
@@ -19,6 +20,7 @@ import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.SamplingParams;
 import dev.kernelj.ops.Shape;
 import dev.kernelj.ops.SoftmaxMask;
+import dev.kernelj.ops.StackedWeight;
 import dev.kernelj.ops.StepIo;
 import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.TokenSampler;
@@ -37,7 +39,9 @@ import dev.kernelj.ops.kernels.Softmax;
 import dev.kernelj.ops.kernels.quant.QuantLayout;
 import dev.kernelj.ops.kernels.sampling.Sampling;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -574,6 +578,23 @@ public final class CudaOps implements Ops {
   @Override
   public void quantizedMatmul(Tensor out, Tensor x, QuantizedMatrix w) {
     quantized.run(out, x, w);
+  }
+
+  @Override
+  public long reserveLinearScratch(List<LinearWeight> weights, int rows, DType dtype) {
+    List<QuantizedMatrix> matrices = new ArrayList<>();
+    for (LinearWeight w : weights) {
+      quantizedParts(w, matrices);
+    }
+    return quantized.reserve(matrices, rows, dtype);
+  }
+
+  private static void quantizedParts(LinearWeight w, List<QuantizedMatrix> into) {
+    if (w instanceof QuantizedMatrix q) {
+      into.add(q);
+    } else if (w instanceof StackedWeight stacked) {
+      stacked.parts().forEach(part -> quantizedParts(part, into));
+    }
   }
 
   /** The quantized matmul with its paths exposed (for benchmarks that compare them). */

@@ -14,6 +14,11 @@ import dev.kernelj.ops.kernels.quant.QuantGemm;
 import dev.kernelj.ops.kernels.quant.QuantGemmPlan;
 import dev.kernelj.ops.kernels.quant.QuantGeometry;
 import dev.kernelj.ops.kernels.quant.QuantMatmulChecks;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The quantized matmul of {@link CudaOps}. Act-order weights first gather x into their packed input
@@ -39,10 +44,21 @@ public final class QuantizedMatmulOps {
    * one slice against 138 us in two of 64 MiB, whose narrower cuBLAS GEMMs leave SMs idle; the
    * other shapes were level; slices small enough to stay in L2 (8-16 MiB) were slower on every
    * shape. Time to first token of a 512-token prompt, 8B shape: 17.7-18.2 ms against 19.1. The
-   * scratch is as large as the largest slice a prefill needs (235 MB for that model), taken at the
-   * first one from the memory the engine's budget leaves free.
+   * scratch is as large as the largest slice a prefill needs (235 MB for that model); the engines
+   * take it at load ({@link #reserve}) and count it in their memory budget.
    */
   static final long DENSE_SCRATCH_BYTES = 256L << 20;
+
+  /** Scratch purposes ({@link DeviceScratch}): x gathered into an act-order weight's order. */
+  private static final String GATHERED_X = "quant.x";
+
+  /** A slice of the weight dequantized for cuBLAS. */
+  private static final String DENSE = "quant.dense";
+
+  /** The split GEMM's f32 partials and its per-tile tickets (zeroed when made). */
+  private static final String PARTIALS = "quant.partials";
+
+  private static final String COUNTERS = "quant.counters";
 
   private final Residency.OnDevice residency;
   private final DevicePort port;
@@ -128,7 +144,7 @@ public final class QuantizedMatmulOps {
       return x;
     }
     int kp = w.geometry().packedInputs();
-    Tensor gathered = scratch.tensor("quant.x", x.dtype(), (long) m * kp, false);
+    Tensor gathered = scratch.tensor(GATHERED_X, x.dtype(), (long) m * kp, false);
     QuantGemm.gather(kernels.quantGemm(), stream, gathered, x, w.inputMap(), m, kp, ldx, kp);
     return gathered;
   }
@@ -146,10 +162,9 @@ public final class QuantizedMatmulOps {
       int count = Math.min(QuantGemmPlan.MAX_ROWS, m - r0);
       QuantGemmPlan plan = QuantGemmPlan.of(count, geo, gpu, splits, stream);
       Tensor partials =
-          scratch.tensor("quant.partials", DType.F32, Math.max(1, plan.partialFloats()), false);
+          scratch.tensor(PARTIALS, DType.F32, Math.max(1, plan.partialFloats()), false);
       // The kernel leaves its tickets at zero again, so the scratch is zeroed only when made.
-      Tensor counters =
-          scratch.tensor("quant.counters", DType.I32, Math.max(1, plan.counters()), true);
+      Tensor counters = scratch.tensor(COUNTERS, DType.I32, Math.max(1, plan.counters()), true);
       QuantGemm.gemm(
           kernels.quantGemm(),
           plan,
@@ -166,6 +181,50 @@ public final class QuantizedMatmulOps {
     }
   }
 
+  /**
+   * Allocates the scratch that {@link #run} takes for up to {@code rows} rows of {@code dtype} x
+   * through any of {@code weights}, each buffer at the largest size any of them asks for, so that
+   * no run grows one (a grown buffer's predecessor stays allocated for graphs that name it).
+   * Returns the bytes of those buffers.
+   */
+  long reserve(List<QuantizedMatrix> weights, int rows, DType dtype) {
+    Map<String, Long> need = new TreeMap<>();
+    Set<QuantGeometry> planned = new HashSet<>();
+    int size = dtype.byteSize();
+    for (QuantizedMatrix w : weights) {
+      QuantGeometry geo = w.geometry();
+      long kp = geo.packedInputs();
+      if (w.permuted()) {
+        need.merge(GATHERED_X, rows * kp * size, Math::max);
+      }
+      if (rows >= denseFromRows) {
+        need.merge(DENSE, denseSliceRows(geo, size, denseSliceBytes) * kp * size, Math::max);
+      }
+      // The GEMM path's launches take 1 to 64 rows each; the plans, and so the partials, depend
+      // only on the row count and the geometry.
+      if (planned.add(geo)) {
+        int most = Math.min(Math.min(rows, denseFromRows - 1), QuantGemmPlan.MAX_ROWS);
+        for (int m = 1; m <= most; m++) {
+          QuantGemmPlan plan = QuantGemmPlan.of(m, geo, gpu, 0, stream);
+          need.merge(PARTIALS, 4L * Math.max(1, plan.partialFloats()), Math::max);
+          need.merge(COUNTERS, 4L * Math.max(1, plan.counters()), Math::max);
+        }
+      }
+    }
+    long held = 0;
+    for (Map.Entry<String, Long> e : need.entrySet()) {
+      scratch.get(e.getKey(), e.getValue(), e.getKey().equals(COUNTERS));
+      held += DeviceScratch.aligned(e.getValue());
+    }
+    return held;
+  }
+
+  /** Rows of the weight dequantized at a time: a multiple of 16 within {@code sliceBytes}. */
+  private static int denseSliceRows(QuantGeometry geo, int elementBytes, long sliceBytes) {
+    long perRow = (long) geo.packedInputs() * elementBytes;
+    return (int) Math.max(16, Math.min(geo.rows(), sliceBytes / perRow) / 16 * 16);
+  }
+
   private void dense(
       Tensor out, Tensor x, QuantizedMatrix w, QuantMatmulChecks.Rows rows, long sliceBytes) {
     int m = rows.m();
@@ -177,9 +236,8 @@ public final class QuantizedMatmulOps {
     long ldx = w.permuted() ? geo.packedInputs() : rows.ldx();
     Tensor in = gemmInput(x, w, m, rows.ldx());
     int kp = geo.packedInputs();
-    long perRow = (long) kp * t.byteSize();
-    int slice = (int) Math.max(16, Math.min(geo.rows(), sliceBytes / perRow) / 16 * 16);
-    Tensor dense = scratch.tensor("quant.dense", t, (long) slice * kp, false);
+    int slice = denseSliceRows(geo, t.byteSize(), sliceBytes);
+    Tensor dense = scratch.tensor(DENSE, t, (long) slice * kp, false);
     for (int row0 = 0; row0 < geo.rows(); row0 += slice) {
       int count = Math.min(slice, geo.rows() - row0);
       QuantGemm.dequantize(

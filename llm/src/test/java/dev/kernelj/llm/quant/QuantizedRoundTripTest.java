@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kernelj.dsl.DType;
+import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.SafetensorsFile;
 import dev.kernelj.llm.safetensors.SafetensorsWriter;
+import dev.kernelj.ops.reference.ReferenceOps;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,6 +106,47 @@ class QuantizedRoundTripTest {
     assertEquals(bits, w.bits());
     assertMatches(q, original, w);
     return w;
+  }
+
+  /**
+   * A quantized LM head (GPTQModel's {@code lm_head: true}) is dequantized into a dense tensor for
+   * the logits matmul: in slices of rows, each value the quantizer's own dequantization.
+   */
+  @Test
+  void aQuantizedHeadDequantizesToTheQuantizersValuesAcrossSlices() throws IOException {
+    int vocab = 264; // 264 x 4096 inputs: the loader's 1M-value slices cut it in two
+    int hidden = 4096;
+    Random random = new Random(11);
+    List<Integer> order = new ArrayList<>(IntStream.range(0, hidden).boxed().toList());
+    Collections.shuffle(order, random);
+    ReferenceQuantizer.Quantized q =
+        ReferenceQuantizer.gptq(
+            randomWeights(random, vocab, hidden),
+            4,
+            128,
+            true,
+            order.stream().mapToInt(Integer::intValue).toArray());
+    SafetensorsWriter writer = new SafetensorsWriter();
+    ReferencePacker.addGptq(writer, "lm_head", q, false, true);
+    Path file = dir.resolve("model.safetensors");
+    writer.write(file);
+    QuantizationConfig config =
+        config(QuantMethod.GPTQ, 4, 128, true, true, GptqZeroFormat.STORED_MINUS_ONE);
+    float[] head;
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(file)) {
+      QuantizedProjectionLoader loader =
+          new QuantizedProjectionLoader(checkpoint, config, new ReferenceOps());
+      assertTrue(loader.isQuantized("lm_head"));
+      head = loader.dequantized("lm_head", vocab, hidden, DType.F32).toFloatArray();
+    }
+    for (int o = 0; o < vocab; o++) {
+      for (int i = 0; i < hidden; i++) {
+        assertEquals(
+            Float.floatToIntBits(q.dequantized(o, i)),
+            Float.floatToIntBits(head[o * hidden + i]),
+            "lm_head[" + o + "][" + i + "]");
+      }
+    }
   }
 
   private QuantizedWeight load(SafetensorsWriter writer, QuantizationConfig config)

@@ -3,7 +3,9 @@ package dev.kernelj.llm.safetensors;
 import dev.kernelj.llm.util.ModelFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.nio.file.Path;
+import java.util.stream.IntStream;
 
 /**
  * A tensor of a safetensors file: its name, dtype and shape, and its bytes as a read-only
@@ -186,7 +188,7 @@ public final class TensorView {
     ByteBuffer b = buffer();
     int[] out = new int[checkedCount("an int[]")];
     switch (info.dtype()) {
-      case I32 -> b.asIntBuffer().get(out);
+      case I32 -> copyInts(b.asIntBuffer(), out);
       case I16 -> {
         for (int i = 0; i < out.length; i++) {
           out[i] = b.getShort(i * 2);
@@ -219,6 +221,29 @@ public final class TensorView {
               file, "tensor '" + name() + "'", "dtype " + dtype() + " is not an integer type");
     }
     return out;
+  }
+
+  /** Elements per part when a large int tensor is copied by several threads. */
+  private static final int PARALLEL_COPY_INTS = 1 << 20;
+
+  /**
+   * {@code src} into {@code out}, in 4 MiB parts on several threads when it is larger: a quantized
+   * model's packed weights are gigabytes of int32, and one thread's copy out of a mapped file (page
+   * faults included) would be the slowest step of its load.
+   */
+  private static void copyInts(IntBuffer src, int[] out) {
+    int parts = (out.length + PARALLEL_COPY_INTS - 1) / PARALLEL_COPY_INTS;
+    if (parts <= 1) {
+      src.get(0, out, 0, out.length);
+      return;
+    }
+    IntStream.range(0, parts)
+        .parallel()
+        .forEach(
+            p -> {
+              int from = p * PARALLEL_COPY_INTS;
+              src.get(from, out, from, Math.min(PARALLEL_COPY_INTS, out.length - from));
+            });
   }
 
   private int checkedCount(String what) {

@@ -17,6 +17,22 @@ class SafetensorsRoundTripTest {
   @TempDir Path dir;
 
   @Test
+  void aLargeInt32TensorReadsBackWholeFromItsParallelParts() throws IOException {
+    // Past the 1M-element parts toIntArray copies on several threads, with a partial last part,
+    // and behind a small tensor so that it starts at an odd place in the mapped file.
+    int[] ints = new java.util.Random(4).ints(3 * (1 << 20) + 5).toArray();
+    Path file = dir.resolve("ints.safetensors");
+    new SafetensorsWriter()
+        .addI32("small", new long[] {1}, new int[] {9})
+        .addI32("qweight", new long[] {ints.length}, ints)
+        .write(file);
+    try (SafetensorsFile st = SafetensorsFile.open(file)) {
+      assertArrayEquals(ints, st.tensor("qweight").toIntArray());
+      assertArrayEquals(new int[] {9}, st.tensor("small").toIntArray());
+    }
+  }
+
+  @Test
   void everyWriterTypeReadsBack() throws IOException {
     float[] values = {1.5f, -2.25f, 0f, 3.140625f, 65504f, -0.0009765625f};
     Path file = dir.resolve("model.safetensors");

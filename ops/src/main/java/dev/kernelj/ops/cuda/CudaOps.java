@@ -231,6 +231,7 @@ public final class CudaOps implements Ops {
     if (!host.isHost()) {
       throw new OpArgumentException("upload", "host", host + " is not a host tensor");
     }
+    requireNotCapturing("upload");
     Tensor src = host.isContiguous() ? host : host.contiguousCopy();
     Tensor dst = empty(src.dtype(), src.shape().toArray());
     int size = src.dtype().byteSize();
@@ -284,7 +285,21 @@ public final class CudaOps implements Ops {
   public void copyFromHost(Tensor dst, ByteBuffer bytes) {
     residency.require("copyFromHost", "dst", dst);
     OpChecks.copyFromHost(dst, bytes);
+    requireNotCapturing("copyFromHost");
     uploads.copy(dst.address(), bytes);
+  }
+
+  /**
+   * Host copies go through staging buffers that are refilled after each copy: captured in a graph,
+   * a replay would copy whatever a staging buffer holds by then.
+   */
+  private void requireNotCapturing(String op) {
+    if (capturing) {
+      throw new IllegalStateException(
+          op
+              + ": a copy from host memory cannot be captured in a CUDA graph (a replay would copy"
+              + " whatever its staging buffer holds then); copy before capturing");
+    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.BFloat16;
+import dev.kernelj.ops.CapturedGraph;
 import dev.kernelj.ops.Float16;
 import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.Ops;
@@ -164,6 +165,41 @@ class CopyFromHostTest {
     assertEquals(2, port.pinnedAllocations, "five uploads, one pair of staging buffers");
     cuda.close();
     assertEquals(0, port.pinnedLive, "staging buffers freed on close");
+  }
+
+  @Test
+  void hostCopiesInsideAGraphCaptureAreRefusedBeforeAnythingIsQueued() {
+    FakePort port =
+        new FakePort() {
+          @Override
+          public CapturedGraph captureGraph(Runnable body) {
+            body.run();
+            return new CapturedGraph() {
+              @Override
+              public void replay() {}
+
+              @Override
+              public void close() {}
+            };
+          }
+        };
+    CudaOps cuda = new CudaOps(port);
+    Tensor dst = cuda.empty(DType.F32, 4);
+    port.queued.clear();
+    IllegalStateException upload =
+        assertThrows(
+            IllegalStateException.class,
+            () -> cuda.captureGraph(() -> cuda.upload(Tensor.zeros(DType.F32, 4))));
+    assertTrue(
+        upload.getMessage().startsWith("upload: a copy from host memory"), upload.getMessage());
+    IllegalStateException copy =
+        assertThrows(
+            IllegalStateException.class,
+            () -> cuda.captureGraph(() -> cuda.copyFromHost(dst, littleEndian(16))));
+    assertTrue(copy.getMessage().startsWith("copyFromHost:"), copy.getMessage());
+    assertEquals(List.of(), port.queued, "nothing reached the stream");
+    cuda.upload(Tensor.zeros(DType.F32, 4)); // and outside a capture it copies
+    assertTrue(port.queued.contains("h2d"));
   }
 
   private static byte[] randomBytes(Random random, int n) {

@@ -22,13 +22,15 @@ import java.util.TreeMap;
 
 /**
  * The quantized matmul of {@link CudaOps}. Act-order weights first gather x into their packed input
- * order (scratch). Up to {@link #denseFromRows} rows run the mixed-input GEMM, 64 rows per launch;
- * from there on the weight is dequantized, a slice of rows at a time into a scratch of at most
- * {@code -Dkernelj.quant.denseSliceBytes} (default {@value #DENSE_SCRATCH_BYTES}) bytes, and
- * multiplied by cuBLAS, which wins once the tensor cores rather than the weight stream bound the
- * time. A slice that fits in L2 lets cuBLAS read what the dequantization just wrote from L2 rather
- * than from memory, at the price of more launches; {@code QuantGemmBench} sweeps it. The crossover
- * is a measured figure ({@code QuantGemmBench}); {@code -Dkernelj.quant.denseFromRows=N} sets it.
+ * order (scratch). Up to {@link #denseFromRows} rows run the mixed-input GEMM, in launches of 32
+ * rows where the few-row kernels take the weight and 64 elsewhere ({@link
+ * QuantGemmPlan#launchRows}); from there on the weight is dequantized, a slice of rows at a time
+ * into a scratch of at most {@code -Dkernelj.quant.denseSliceBytes} (default {@value
+ * #DENSE_SCRATCH_BYTES}) bytes, and multiplied by cuBLAS, which wins once the tensor cores rather
+ * than the weight stream bound the time. A slice that fits in L2 lets cuBLAS read what the
+ * dequantization just wrote from L2 rather than from memory, at the price of more launches; {@code
+ * QuantGemmBench} sweeps it. The crossover is a measured figure ({@code QuantGemmBench}); {@code
+ * -Dkernelj.quant.denseFromRows=N} sets it.
  */
 public final class QuantizedMatmulOps {
   /**
@@ -158,8 +160,11 @@ public final class QuantizedMatmulOps {
     QuantGeometry geo = w.geometry();
     long ldx = w.permuted() ? geo.packedInputs() : rows.ldx();
     Tensor in = gemmInput(x, w, m, rows.ldx());
-    for (int r0 = 0; r0 < m; r0 += QuantGemmPlan.MAX_ROWS) {
-      int count = Math.min(QuantGemmPlan.MAX_ROWS, m - r0);
+    for (int r0 = 0, count; r0 < m; r0 += count) {
+      count =
+          splits > 0
+              ? Math.min(QuantGemmPlan.MAX_ROWS, m - r0)
+              : QuantGemmPlan.launchRows(m - r0, geo, gpu);
       QuantGemmPlan plan = QuantGemmPlan.of(count, geo, gpu, splits, stream);
       Tensor partials =
           scratch.tensor(PARTIALS, DType.F32, Math.max(1, plan.partialFloats()), false);

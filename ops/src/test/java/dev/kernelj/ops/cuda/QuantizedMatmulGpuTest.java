@@ -63,6 +63,11 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 4112, 4160, 64, false, ZERO_GROUPS, 17, 0",
     "GEMM, BF16, 4, 528, 2048, -1, false, RANDOM, 32, 0",
     "GEMM, BF16, 4, 272, 1024, 128, true, RANDOM, 64, 0",
+    // 33-63 rows of a weight the few-row kernels take: launches of 32 rows and the rest
+    // (QuantGemmPlan.launchRows), on row views of x and out; act-order gathers all rows first.
+    "GEMM, BF16, 4, 14336, 4096, 128, false, RANDOM, 48, 0",
+    "AUTO, F16, 4, 6144, 4096, 128, true, ZERO_GROUPS, 63, 0",
+    "GRAPH, BF16, 4, 4096, 4096, 128, false, EXTREME_SCALES, 33, 0",
     "GEMM, BF16, 4, 64, 4096, 128, false, RANDOM, 2, 0",
     "GEMM, BF16, 4, 256, 2048, 64, false, RANDOM, 9, 5",
     "GEMM, BF16, 8, 4096, 4096, 128, false, RANDOM, 1, 0",

@@ -125,20 +125,24 @@ class TypedDispatchTest {
     Tensor out = ops.empty(DType.BF16, 70, 48);
     port.launches.clear();
     ops.quantized().runGemm(out, x, w, 0); // (70 rows would take dequantize + cuBLAS by default)
-    // 70 rows: 64 in the first launch (8 column tiles), 6 in the second (the few-row kernel, 1
-    // tile: its 2 blocks fill the fake port's SMs), each on views that start at its first row.
+    // 70 rows: 32, 32 and 6, each launch on views that start at its first row. The few-row kernel
+    // takes 32 rows of this weight (its 2 blocks fill the fake port's SM), so no launch takes the
+    // GEMM kernel's 64-row instantiation.
     assertEquals(
-        List.of("kj_qgemm_bf16_w4_m64", "kj_qfew_bf16_m8"),
+        List.of("kj_qfew_bf16_m32", "kj_qfew_bf16_m32", "kj_qfew_bf16_m8"),
         port.launches.stream().map(RecordingKernels.Call::kernel).toList());
-    List<String> second = pointers(port.launches.get(1));
+    List<String> third = pointers(port.launches.get(2));
     assertEquals(
         List.of(
             "BF16@" + Long.toHexString(out.address() + 64 * 48 * 2),
             "BF16@" + Long.toHexString(x.address() + 64 * 256 * 2),
             at(w.codes()),
             at(w.meta())),
-        second.subList(0, 4));
-    assertEquals(List.of(64, 6), List.of(port.launches.get(0).arg(6), port.launches.get(1).arg(6)));
+        third.subList(0, 4));
+    assertEquals(
+        "BF16@" + Long.toHexString(x.address() + 32 * 256 * 2),
+        pointers(port.launches.get(1)).get(1));
+    assertEquals(List.of(32, 32, 6), port.launches.stream().map(c -> (Integer) c.arg(6)).toList());
   }
 
   @Test

@@ -93,6 +93,28 @@ public record QuantGemmPlan(
    */
   static final double FEW_SHARED_X_BLOCKS_PER_SM = 0.4;
 
+  /** Most rows the few-row kernels cover in one launch. */
+  static final int FEW_MAX_ROWS = 32;
+
+  /**
+   * Rows of x the next launch covers when {@code m} (1 or more) remain: at most {@link
+   * #FEW_MAX_ROWS} where the few-row kernels take that many rows of this weight, else at most
+   * {@link #MAX_ROWS}. Past 32 rows only the GEMM kernel's 64-row instantiation is left, and on
+   * every Llama-3-8B shape it is slower than the few-row kernels run twice: on an H200
+   * (BENCHMARKS.md, fourteenth session, one build) at 64 rows gate/up took 240.4 us against 54.6 at
+   * 32, 14336 x 4096 121.1 against 28.0, qkv 53.3 against 17.5, o 36.1 against 13.7 and down 101.3
+   * against 27.9. So 33 to 63 rows (a decode batch of that size) go as 32 and the rest.
+   */
+  public static int launchRows(int m, QuantGeometry geo, GpuLimits gpu) {
+    if (m > FEW_MAX_ROWS) {
+      int sms = gpu.multiprocessors();
+      if (fewSharedXSplits(FEW_MAX_ROWS, geo, sms) > 0 || fewSplits(FEW_MAX_ROWS, geo, sms) > 0) {
+        return FEW_MAX_ROWS;
+      }
+    }
+    return Math.min(m, MAX_ROWS);
+  }
+
   /**
    * The plan for {@code m} (1 to 64) rows of x on {@code gpu}, its SMs and shared memory; {@code
    * splits} overrides the chosen split when positive (the benchmark sweeps it) and then always

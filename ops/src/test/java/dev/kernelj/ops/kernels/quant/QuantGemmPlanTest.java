@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.kernels.GpuLimits;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -229,6 +230,37 @@ class QuantGemmPlanTest {
       return QuantFewSharedXSource.STATIC_BYTES;
     }
     return plan.stagedX() ? QuantGemmSource.STAGED_STATIC_BYTES : 0;
+  }
+
+  @ParameterizedTest(name = "{0}x{1}, {2} rows: launches of {3}")
+  @CsvSource({
+    // 33 to 63 rows of the 8B shapes go as 32 and the rest: the few-row kernels take 32 rows
+    "28672, 4096, 48, 32",
+    "6144, 4096, 33, 32",
+    "4096, 4096, 63, 32",
+    "4096, 14336, 40, 32",
+    "28672, 4096, 32, 32",
+    "28672, 4096, 20, 20",
+    "28672, 4096, 100, 32",
+    // a weight too small for the few-row kernels at 32 rows keeps the GEMM kernel's 64
+    "512, 1024, 48, 48",
+    "512, 1024, 100, 64"
+  })
+  void launchRowsCapAtThirtyTwoWhereTheFewRowKernelsTakeTheWeight(
+      int n, int k, int m, int expected) {
+    QuantGeometry geo = QuantGeometry.of(4, n, plain(4, k), true);
+    assertEquals(expected, QuantGemmPlan.launchRows(m, geo, H200));
+    if (expected == 32) {
+      QuantGemmPlan plan = QuantGemmPlan.of(32, geo, H200, 0, StreamRef.DEFAULT);
+      assertTrue(plan.fewRowTiles() > 0, "32 rows of " + n + "x" + k + " take " + plan);
+    }
+  }
+
+  @Test
+  void eightBitWeightsKeepTheGemmKernelsSixtyFourRows() {
+    QuantGeometry geo = QuantGeometry.of(8, 28672, plain(8, 4096), true);
+    assertEquals(48, QuantGemmPlan.launchRows(48, geo, H200));
+    assertEquals(64, QuantGemmPlan.launchRows(70, geo, H200));
   }
 
   @ParameterizedTest(name = "{0}: every plan fits a block and its blocks an SM")

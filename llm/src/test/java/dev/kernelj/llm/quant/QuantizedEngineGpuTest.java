@@ -112,8 +112,8 @@ class QuantizedEngineGpuTest {
             .withMaxContext(256)
             .withActivation(DType.BF16)
             .withGpuMemoryUtilization(0.3);
-    // 140 prompt tokens: the prefill's projections take the dequantize + cuBLAS path (from 128
-    // rows); each decode step takes the GEMM kernel.
+    // 140 prompt tokens: the prefill's projections take the dequantize + cuBLAS path (from 65
+    // rows); each decode step takes the GEMM kernels.
     for (int promptLength : new int[] {20, 140}) {
       int[] prompt = new Random(promptLength).ints(promptLength, 0, TinyLlama.VOCAB).toArray();
       int steps = 24;

@@ -34,10 +34,16 @@ import java.util.TreeMap;
  */
 public final class QuantizedMatmulOps {
   /**
-   * Rows from which dequantize + cuBLAS is taken: where it won for the Llama-3-8B shapes on an H200
-   * (QuantGemmBench, 2026-12-03: from 64 rows, from 32 for 4096x14336).
+   * Rows from which dequantize + cuBLAS is taken. It won from 64 rows for the Llama-3-8B shapes on
+   * an H200 (QuantGemmBench, 2026-12-03) while 64 rows ran as one launch of the GEMM kernel. Since
+   * 33 to 64 rows run as launches of 32 ({@link QuantGemmPlan#launchRows}), the GEMM path is the
+   * faster at 64 rows on each of the four shapes measured both ways in one session (fourteenth,
+   * BENCHMARKS.md): two 32-row launches against dequantize + cuBLAS, o 27.4 against 32.4 us, qkv
+   * 35.0 against 36.8, 14336 x 4096 56.0 against 85.7, down 55.8 against 90.1. So a decode step of
+   * 64 sequences stays on the GEMM; from 65 rows, dequantize + cuBLAS as measured. (To re-measure
+   * with QuantGemmBench, whose crossover column now times the launches of 32.)
    */
-  static final int DEFAULT_DENSE_FROM_ROWS = 64;
+  static final int DEFAULT_DENSE_FROM_ROWS = 65;
 
   /**
    * Dense scratch per slice of rows (256 MiB: the whole of every Llama-3-8B projection in bf16, the

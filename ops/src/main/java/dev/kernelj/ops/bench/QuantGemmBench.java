@@ -97,10 +97,13 @@ public final class QuantGemmBench {
     System.out.printf(
         Locale.ROOT,
         "Quantized matmul on %s; copy ceiling %.0f GB/s (1 GiB, read + write); crossover setting"
-            + " now %d rows%n",
+            + " now %d rows (for weights the few-row kernels take: %s)%n",
         ops.port().deviceName(),
         copyGbps,
-        quantized.denseFromRows());
+        quantized.denseFromRows(),
+        Integer.getInteger("kernelj.quant.denseFromRows") != null
+            ? "the same"
+            : Integer.toString(QuantizedMatmulOps.FEW_DENSE_FROM_ROWS));
     System.out.printf(
         Locale.ROOT,
         "%-24s %5s %9s %9s %8s %7s %9s %8s %9s %10s%n",

@@ -34,16 +34,21 @@ import java.util.TreeMap;
  */
 public final class QuantizedMatmulOps {
   /**
-   * Rows from which dequantize + cuBLAS is taken. It won from 64 rows for the Llama-3-8B shapes on
-   * an H200 (QuantGemmBench, 2026-12-03) while 64 rows ran as one launch of the GEMM kernel. Since
-   * 33 to 64 rows run as launches of 32 ({@link QuantGemmPlan#launchRows}), the GEMM path is the
-   * faster at 64 rows on each of the four shapes measured both ways in one session (fourteenth,
-   * BENCHMARKS.md): two 32-row launches against dequantize + cuBLAS, o 27.4 against 32.4 us, qkv
-   * 35.0 against 36.8, 14336 x 4096 56.0 against 85.7, down 55.8 against 90.1. So a decode step of
-   * 64 sequences stays on the GEMM; from 65 rows, dequantize + cuBLAS as measured. (To re-measure
-   * with QuantGemmBench, whose crossover column now times the launches of 32.)
+   * Rows from which dequantize + cuBLAS is taken for a weight whose GEMM path runs 64 rows as one
+   * launch of the GEMM kernel: where it won for the Llama-3-8B shapes on an H200 (QuantGemmBench,
+   * 2026-12-03).
    */
-  static final int DEFAULT_DENSE_FROM_ROWS = 65;
+  static final int DEFAULT_DENSE_FROM_ROWS = 64;
+
+  /**
+   * The same for a weight the few-row kernels take, whose GEMM path runs 33 to 64 rows as launches
+   * of 32 ({@link QuantGemmPlan#launchRows}). On each of the four Llama-3-8B shapes measured both
+   * ways in one session (fourteenth, BENCHMARKS.md, H200), two 32-row launches beat dequantize +
+   * cuBLAS at 64 rows: o 27.4 against 32.4 us, qkv 35.0 against 36.8, 14336 x 4096 56.0 against
+   * 85.7, down 55.8 against 90.1. So a decode step of 64 sequences stays on the GEMM path. (Not
+   * measured end to end yet; QuantGemmBench's crossover column times the launches of 32.)
+   */
+  public static final int FEW_DENSE_FROM_ROWS = 65;
 
   /**
    * Dense scratch per slice of rows (256 MiB: the whole of every Llama-3-8B projection in bf16, the
@@ -74,7 +79,10 @@ public final class QuantizedMatmulOps {
   private final DeviceScratch scratch;
   private final StreamRef stream;
   private final GpuLimits gpu;
+
+  /** {@code -Dkernelj.quant.denseFromRows}, which sets the crossover for every weight; 0: unset. */
   private final int denseFromRows;
+
   private final long denseSliceBytes;
 
   QuantizedMatmulOps(
@@ -85,19 +93,33 @@ public final class QuantizedMatmulOps {
     this.scratch = scratch;
     this.stream = port.stream();
     this.gpu = port.limits();
-    this.denseFromRows = Integer.getInteger("kernelj.quant.denseFromRows", DEFAULT_DENSE_FROM_ROWS);
+    this.denseFromRows = Integer.getInteger("kernelj.quant.denseFromRows", 0);
     this.denseSliceBytes = Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
   }
 
-  /** Rows of x from which the dequantize + cuBLAS path is taken. */
+  /**
+   * Rows of x from which the dequantize + cuBLAS path is taken for weights the few-row kernels do
+   * not take (the property's value when set).
+   */
   public int denseFromRows() {
-    return denseFromRows;
+    return denseFromRows > 0 ? denseFromRows : DEFAULT_DENSE_FROM_ROWS;
+  }
+
+  /** Rows of x from which {@link #run} takes dequantize + cuBLAS for {@code w}. */
+  public int denseFromRows(QuantizedMatrix w) {
+    if (denseFromRows > 0) {
+      return denseFromRows;
+    }
+    boolean launchesOf32 =
+        QuantGemmPlan.launchRows(QuantGemmPlan.MAX_ROWS, w.geometry(), gpu)
+            < QuantGemmPlan.MAX_ROWS;
+    return launchesOf32 ? FEW_DENSE_FROM_ROWS : DEFAULT_DENSE_FROM_ROWS;
   }
 
   /** {@code out = x . W^T} by the path the row count picks. */
   public void run(Tensor out, Tensor x, QuantizedMatrix w) {
     QuantMatmulChecks.Rows rows = check(out, x, w);
-    if (rows.m() >= denseFromRows) {
+    if (rows.m() >= denseFromRows(w)) {
       dense(out, x, w, rows, denseSliceBytes);
     } else {
       gemm(out, x, w, rows, 0);
@@ -208,13 +230,14 @@ public final class QuantizedMatmulOps {
       if (w.permuted()) {
         need.merge(GATHERED_X, rows * kp * size, Math::max);
       }
-      if (rows >= denseFromRows) {
+      int denseFrom = denseFromRows(w);
+      if (rows >= denseFrom) {
         need.merge(DENSE, denseSliceRows(geo, size, denseSliceBytes) * kp * size, Math::max);
       }
       // The GEMM path's launches take 1 to 64 rows each; the plans, and so the partials, depend
       // only on the row count and the geometry.
       if (planned.add(geo)) {
-        int most = Math.min(Math.min(rows, denseFromRows - 1), QuantGemmPlan.MAX_ROWS);
+        int most = Math.min(Math.min(rows, denseFrom - 1), QuantGemmPlan.MAX_ROWS);
         for (int m = 1; m <= most; m++) {
           QuantGemmPlan plan = QuantGemmPlan.of(m, geo, gpu, 0, stream);
           need.merge(PARTIALS, 4L * Math.max(1, plan.partialFloats()), Math::max);

@@ -146,6 +146,37 @@ class TypedDispatchTest {
   }
 
   @Test
+  void sixtyFourRowsStayOnTheGemmPathWhereTheyRunAsTwoLaunchesOf32() {
+    // The few-row kernel takes 32 rows of this 4-bit weight: 64 rows are two of its launches,
+    // faster than dequantize + cuBLAS; 65 rows take dequantize + cuBLAS.
+    QuantizedMatrix w4 =
+        new QuantFixture(
+                new SplittableRandom(7), 4, 48, 256, 64, false, false, QuantFixture.Kind.RANDOM)
+            .on(ops);
+    assertEquals(65, ops.quantized().denseFromRows(w4));
+    assertEquals(List.of("kj_qfew_bf16_m32", "kj_qfew_bf16_m32"), launchesOf(64, w4, 256, 48));
+    assertEquals(List.of("kj_qdequant_bf16_w4"), launchesOf(65, w4, 256, 48));
+    assertTrue(port.queued.contains("gemm"), "cuBLAS multiplies the dequantized weight");
+    // An 8-bit weight has only the GEMM kernel's 64-row launch: dequantize + cuBLAS from 64.
+    QuantizedMatrix w8 =
+        new QuantFixture(
+                new SplittableRandom(8), 8, 48, 256, 64, false, false, QuantFixture.Kind.RANDOM)
+            .on(ops);
+    assertEquals(64, ops.quantized().denseFromRows(w8));
+    assertEquals(List.of("kj_qdequant_bf16_w8"), launchesOf(64, w8, 256, 48));
+  }
+
+  /** The kernels one {@code quantizedMatmul} of {@code m} rows through {@code w} launches. */
+  private List<String> launchesOf(int m, QuantizedMatrix w, int inputs, int outputs) {
+    Tensor x = ops.empty(DType.BF16, m, inputs);
+    Tensor out = ops.empty(DType.BF16, m, outputs);
+    port.launches.clear();
+    port.queued.clear();
+    ops.quantizedMatmul(out, x, w);
+    return port.launches.stream().map(RecordingKernels.Call::kernel).toList();
+  }
+
+  @Test
   void anActOrderWeightGathersXFirstAndF32IsRefusedBeforeAnyLaunch() {
     QuantFixture f =
         new QuantFixture(

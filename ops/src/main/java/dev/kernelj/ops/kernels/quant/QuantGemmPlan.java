@@ -103,7 +103,7 @@ public record QuantGemmPlan(
    * every Llama-3-8B shape it is slower than the few-row kernels run twice: on an H200
    * (BENCHMARKS.md, fourteenth session, one build) at 64 rows gate/up took 240.4 us against 54.6 at
    * 32, 14336 x 4096 121.1 against 28.0, qkv 53.3 against 17.5, o 36.1 against 13.7 and down 101.3
-   * against 27.9. So 33 to 63 rows (a decode batch of that size) go as 32 and the rest.
+   * against 27.9. So 33 to 64 rows (a decode batch of that size) go as 32 and the rest.
    */
   public static int launchRows(int m, QuantGeometry geo, GpuLimits gpu) {
     if (m > FEW_MAX_ROWS) {

@@ -199,7 +199,7 @@ def _build_8b(out_dir, quantized):
 
 def bench_model(args, model_dir):
     entry = {}
-    for batch in (1, 16):
+    for batch in sorted({1, 16} | set(args.bench_batches)):
         out, _, wall = parity.kernelj(args, "bench", "--model", model_dir, "--device", "cuda", "--batch-size",
                                       str(batch), "--prompt-len", "512", "--gen-len", str(args.bench_gen),
                                       "--max-context", str(512 + args.bench_gen + 16), "--json")
@@ -225,6 +225,8 @@ def run_bench(args, results):
           f" tok/s = {100 * q['b1']['decode_tok_s_per_stream'] / roofline:.1f}% of the {roofline:.0f} tok/s roofline;"
           f" b16 {q['b16']['decode_tok_s_total']:.1f} tok/s total; TTFT(512) {q['b1']['ttft_ms']:.1f} ms", flush=True)
     print(f"8B GPTQ load (b1 run): {q['b1'].get('load')}", flush=True)
+    for batch in args.bench_batches:
+        print(f"8B GPTQ b{batch}: {q[f'b{batch}']['decode_tok_s_total']:.1f} tok/s total", flush=True)
     if args.bf16:
         bf_dir = os.path.join(args.models_dir or args.out, "llama-3-8b-shape")
         start = time.time()
@@ -238,6 +240,9 @@ def run_bench(args, results):
               f" {q['b16']['decode_tok_s_total'] / b['b16']['decode_tok_s_total']:.2f}x (goal >= 2.5x), TTFT"
               f" {q['b1']['ttft_ms'] / b['b1']['ttft_ms']:.2f}x (goal <= 1.5x)", flush=True)
         print(f"8B bf16 load (b1 run): {b['b1'].get('load')}", flush=True)
+        for batch in args.bench_batches:
+            print(f"8B bf16 b{batch}: {b[f'b{batch}']['decode_tok_s_total']:.1f} tok/s total; quantized/bf16"
+                  f" {q[f'b{batch}']['decode_tok_s_total'] / b[f'b{batch}']['decode_tok_s_total']:.2f}x", flush=True)
 
 
 def main():
@@ -256,6 +261,8 @@ def main():
     p.add_argument("--bench", action="store_true")
     p.add_argument("--bf16", action="store_true", help="also bench the bf16 8B shape for the ratios")
     p.add_argument("--bench-gen", type=int, default=128)
+    p.add_argument("--bench-batches", type=lambda v: [int(b) for b in v.split(",") if b], default=[],
+                   help="batch sizes to bench besides 1 and 16, comma-separated (e.g. 32,48,64)")
     args = p.parse_args()
     results = {"device": torch.cuda.get_device_name(), "parity": {}, "bench": {}}
     start = time.time()

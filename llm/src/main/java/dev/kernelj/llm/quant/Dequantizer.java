@@ -1,8 +1,11 @@
 package dev.kernelj.llm.quant;
 
+import java.util.stream.IntStream;
+
 /**
- * The reference dequantizer: the float matrix a quantized weight stands for. Slow and simple on
- * purpose; GPU kernels are tested against it.
+ * The reference dequantizer: the float matrix a quantized weight stands for, one float expression a
+ * weight. Simple on purpose; GPU kernels are tested against it, and a quantized LM head is loaded
+ * through it.
  */
 public final class Dequantizer {
   private Dequantizer() {}
@@ -12,13 +15,24 @@ public final class Dequantizer {
    * nn.Linear.weight} layout), {@code W[o][i] = (code - zero) * scale} computed in float.
    */
   public static float[] toFloat(QuantizedWeight w) {
-    int in = w.inFeatures();
-    float[] out = new float[Math.multiplyExact(w.outFeatures(), in)];
-    for (int o = 0; o < w.outFeatures(); o++) {
-      for (int i = 0; i < in; i++) {
-        out[o * in + i] = w.weight(o, i);
-      }
-    }
+    float[] out = new float[Math.multiplyExact(w.outFeatures(), w.inFeatures())];
+    rows(w, 0, w.outFeatures(), out);
     return out;
+  }
+
+  /**
+   * Rows {@code [from, to)} of {@code W} into {@code out}, row-major from its start, as {@link
+   * #toFloat} computes them. Rows in parallel: a quantized Llama 3 head is half a billion weights.
+   */
+  public static void rows(QuantizedWeight w, int from, int to, float[] out) {
+    int in = w.inFeatures();
+    IntStream.range(from, to)
+        .parallel()
+        .forEach(
+            o -> {
+              for (int i = 0; i < in; i++) {
+                out[(o - from) * in + i] = w.weight(o, i);
+              }
+            });
   }
 }

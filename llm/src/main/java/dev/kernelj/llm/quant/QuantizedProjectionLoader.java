@@ -13,7 +13,6 @@ import dev.kernelj.ops.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
-import java.util.stream.IntStream;
 
 /**
  * Loads the linear layers of a GPTQ or AWQ checkpoint into a backend: each module's {@code
@@ -94,16 +93,7 @@ public final class QuantizedProjectionLoader {
       for (int r0 = 0; r0 < rows; r0 += step) {
         int r1 = Math.min(rows, r0 + step);
         float[] values = new float[(r1 - r0) * inputs];
-        int first = r0;
-        // Rows in parallel: a quantized Llama 3 head is half a billion weights.
-        IntStream.range(r0, r1)
-            .parallel()
-            .forEach(
-                r -> {
-                  for (int i = 0; i < inputs; i++) {
-                    values[(r - first) * inputs + i] = w.weight(r, i);
-                  }
-                });
+        Dequantizer.rows(w, r0, r1, values);
         try (Tensor part = ops.upload(Tensor.fromFloats(dtype, values, r1 - r0, inputs))) {
           ops.copy(out.slice(0, r0, r1), part);
         }

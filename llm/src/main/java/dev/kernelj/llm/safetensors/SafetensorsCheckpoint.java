@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -87,8 +86,7 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
     if (!found.isEmpty()) {
       return fromFiles(location, null, found);
     }
-    List<Path> pickles = filesEndingIn(location, ".bin");
-    pickles.addAll(filesEndingIn(location, ".pt"));
+    List<Path> pickles = filesEndingIn(location, ".bin", ".pt");
     throw new ModelFormatException(
         location,
         "(model directory)",
@@ -107,15 +105,18 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
   }
 
   /**
-   * The entries of {@code dir} but directories whose names end in {@code suffix}, sorted by name (a
-   * broken link among them is kept, so that opening it names it).
+   * The entries of {@code dir} but directories whose names end in one of {@code suffixes}, sorted
+   * by name (a broken link among them is kept, so that opening it names it).
    */
-  private static List<Path> filesEndingIn(Path dir, String suffix) {
+  private static List<Path> filesEndingIn(Path dir, String... suffixes) {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries
-          .filter(f -> f.getFileName().toString().endsWith(suffix) && !Files.isDirectory(f))
+          .filter(
+              f ->
+                  Stream.of(suffixes).anyMatch(f.getFileName().toString()::endsWith)
+                      && !Files.isDirectory(f))
           .sorted()
-          .collect(Collectors.toCollection(ArrayList::new));
+          .toList();
     } catch (IOException e) {
       throw ModelFiles.unreadable(dir, e);
     }

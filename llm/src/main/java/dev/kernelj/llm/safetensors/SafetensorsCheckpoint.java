@@ -99,8 +99,10 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
                 ? ""
                 : "; "
                     + pickles.get(0).getFileName()
-                    + (pickles.size() > 1 ? " and " + (pickles.size() - 1) + " more" : "")
-                    + " are PyTorch pickles, which KernelJ does not read: save the model with"
+                    + (pickles.size() > 1
+                        ? " and " + (pickles.size() - 1) + " more are PyTorch pickles"
+                        : " is a PyTorch pickle")
+                    + ", which KernelJ does not read: save the model with"
                     + " save_pretrained(dir, safe_serialization=True)"));
   }
 

@@ -126,9 +126,15 @@ class SafetensorsCheckpointTest {
     ModelFormatException pickle =
         assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
     assertTrue(
-        pickle.getMessage().contains("pytorch_model.bin are PyTorch pickles")
+        pickle.getMessage().contains("pytorch_model.bin is a PyTorch pickle, which KernelJ")
             && pickle.getMessage().contains("safe_serialization=True"),
         pickle.getMessage());
+    Files.write(dir.resolve("pytorch_model-00002.bin"), new byte[] {0x50, 0x4b});
+    ModelFormatException two =
+        assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
+    assertTrue(
+        two.getMessage().contains("pytorch_model-00002.bin and 1 more are PyTorch pickles"),
+        two.getMessage());
   }
 
   @Test

@@ -114,7 +114,7 @@ static Variant fewx() {
   auto k = kj_qfewx<bf16, MT, U>;
   CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxRingShared));
   char name[64];
-  snprintf(name, sizeof name, "%s U%d", (MT == 2 && U == 3) || (MT == 4 && U == 4) ? "PRODUCTION fewx" : "fewx", U);
+  snprintf(name, sizeof name, "%s U%d", (MT == 1 && U == 8) || (MT == 2 && U == 3) || (MT == 4 && U == 4) ? "PRODUCTION fewx" : "fewx", U);
   Variant v{name, kj_qfx::ROW_TILES, 256, MT, reinterpret_cast<Kern>(k)};
   v.fewx = true;
   v.ring = kj_qfx::ring_bytes(U);

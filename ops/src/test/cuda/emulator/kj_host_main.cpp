@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   KJ_ROPE_RUN(kj_rope_vec_f32, kj_rope_vec, float) KJ_ROPE_RUN(kj_rope_vec_f16, kj_rope_vec, __half) KJ_ROPE_RUN(kj_rope_vec_bf16, kj_rope_vec, __nv_bfloat16)
 #endif
 #ifdef KJ_QUANT
+// (the template arguments of QuantGemmKernels' @Global strings: production ring depths included)
 #define KJ_QG(name, T, B, MT, U, S) KJ_RUN(name, (kj_qgemm<T, B, MT, U, S>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18)))
 #define KJ_QG_ALL(sfx, T) KJ_QG(kj_qgemm_##sfx##_w4_m8, T, 4, 1, 8, false) KJ_QG(kj_qgemm_##sfx##_w4_m16, T, 4, 2, 8, false) KJ_QG(kj_qgemm_##sfx##_w4_m32, T, 4, 4, 4, false) KJ_QG(kj_qgemm_##sfx##_w4_m64, T, 4, 8, 2, false) \
   KJ_QG(kj_qgemm_##sfx##_w8_m8, T, 8, 1, 8, false) KJ_QG(kj_qgemm_##sfx##_w8_m16, T, 8, 2, 4, false) KJ_QG(kj_qgemm_##sfx##_w8_m32, T, 8, 4, 4, false) KJ_QG(kj_qgemm_##sfx##_w8_m64, T, 8, 8, 2, false) \
@@ -86,8 +87,9 @@ int main(int argc, char** argv) {
   KJ_RUN(kj_qfew_##sfx##_m8, (kj_qfew<T, 1, 2, 3>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qfew_##sfx##_m16, (kj_qfew<T, 2, 2, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qfew_##sfx##_m32, (kj_qfew<T, 4, 2, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
-  KJ_RUN(kj_qfewx_##sfx##_m16, (kj_qfewx<T, 2, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
-  KJ_RUN(kj_qfewx_##sfx##_m32, (kj_qfewx<T, 4, 2>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
+  KJ_RUN(kj_qfewx_##sfx##_m8, (kj_qfewx<T, 1, 8>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
+  KJ_RUN(kj_qfewx_##sfx##_m16, (kj_qfewx<T, 2, 3>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
+  KJ_RUN(kj_qfewx_##sfx##_m32, (kj_qfewx<T, 4, 4>), ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), (const int*)buf(6), (float*)buf(7), (int*)buf(8), I(9), I(10), I(11), I(12), I(13), I(14), L(15), L(16), I(17), I(18))) \
   KJ_RUN(kj_qgather_##sfx, kj_qgather<T>, ((T*)buf(3), (const T*)buf(4), (const int*)buf(5), I(6), I(7), L(8), L(9))) \
   KJ_RUN(kj_qdequant_##sfx##_w4, (kj_qdequant<T, 4>), ((T*)buf(3), (const int*)buf(4), (const int*)buf(5), I(6), I(7), I(8), I(9), I(10), L(11), I(12))) \
   KJ_RUN(kj_qdequant_##sfx##_w8, (kj_qdequant<T, 8>), ((T*)buf(3), (const int*)buf(4), (const int*)buf(5), I(6), I(7), I(8), I(9), I(10), L(11), I(12)))

@@ -56,6 +56,10 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     // (below) takes it too.
     "GEMM, F16, 4, 6160, 4096, 128, true, ZERO_GROUPS, 29, 0",
     "GEMM, BF16, 4, 16400, 2048, 64, false, EXTREME_SCALES, 12, 0",
+    // 2-8 rows of a weight with 0.8 blocks of 16 row tiles an SM or more take it as well: 28688
+    // rows are 113 blocks, the last holding one row tile.
+    "GEMM, BF16, 4, 28688, 4096, 128, true, EXTREME_SCALES, 8, 0",
+    "GRAPH, F16, 4, 28672, 4096, 64, false, ZERO_GROUPS, 3, 0",
     // 17-32 rows: 3088 rows are 97 blocks, the last one half past the matrix.
     "GEMM, BF16, 4, 4096, 4096, 128, false, RANDOM, 32, 0",
     "GEMM, F16, 4, 3088, 2048, 128, true, ZERO_GROUPS, 27, 0",

@@ -127,9 +127,10 @@ class TypedDispatchTest {
     ops.quantized().runGemm(out, x, w, 0); // (70 rows would take dequantize + cuBLAS by default)
     // 70 rows: 32, 32 and 6, each launch on views that start at its first row. The few-row kernel
     // takes 32 rows of this weight (its 2 blocks fill the fake port's SM), so no launch takes the
-    // GEMM kernel's 64-row instantiation.
+    // GEMM kernel's 64-row instantiation; the last 6 share x across a block of 16 row tiles, one
+    // block for the one SM.
     assertEquals(
-        List.of("kj_qfew_bf16_m32", "kj_qfew_bf16_m32", "kj_qfew_bf16_m8"),
+        List.of("kj_qfew_bf16_m32", "kj_qfew_bf16_m32", "kj_qfewx_bf16_m8"),
         port.launches.stream().map(RecordingKernels.Call::kernel).toList());
     List<String> third = pointers(port.launches.get(2));
     assertEquals(

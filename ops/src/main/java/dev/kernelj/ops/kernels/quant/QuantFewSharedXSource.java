@@ -2,7 +2,7 @@ package dev.kernelj.ops.kernels.quant;
 
 /**
  * The CUDA C of the few-row GEMM with x shared by the block ({@code kj_qfx::fewx}): 4-bit weights
- * against 9 to 32 rows of x through wide weights. Same packed layout ({@link QuantLayout}) and the
+ * against 2 to 32 rows of x through wide weights. Same packed layout ({@link QuantLayout}) and the
  * same arithmetic as {@link QuantFewSource}'s {@code few} (two row tiles a warp, the zero taken off
  * the codes before the mma, one accumulator chain, the group's scale on its f32 sum), and so the
  * same results up to the order of the f32 additions across k.
@@ -45,6 +45,13 @@ final class QuantFewSharedXSource {
   /** Elements a staged row of x is padded by (see the class comment). */
   static final int X_ROW_PAD = 32;
 
+  /**
+   * Ring slots ({@code U}) of the 1-8 row instantiation (one block an SM: the rings alone take 96
+   * KiB). On an H200 (qgemm_bench.cu, BENCHMARKS.md, sixteenth session) gate/up at 8 rows took
+   * 23.67 us at eight slots against {@code few}'s 27.82 (no other shape was recorded at 8 rows).
+   */
+  static final int SLOTS_M8 = 8;
+
   /** Ring slots ({@code U}) of the 9-16 row instantiations (two blocks an SM). */
   static final int SLOTS_M16 = 3;
 
@@ -63,9 +70,9 @@ final class QuantFewSharedXSource {
    */
   static final int STATIC_BYTES = 16;
 
-  /** The ring slots of the instantiation for {@code columnTiles} column tiles (2 or 4). */
+  /** The ring slots of the instantiation for {@code columnTiles} column tiles (1, 2 or 4). */
   static int slots(int columnTiles) {
-    return columnTiles <= 2 ? SLOTS_M16 : SLOTS_M32;
+    return columnTiles == 1 ? SLOTS_M8 : columnTiles == 2 ? SLOTS_M16 : SLOTS_M32;
   }
 
   /**

@@ -191,13 +191,13 @@ public final class QuantGemm {
    * The GEMM instantiations of one activation dtype, by {@link #variant}: 4-bit then 8-bit codes,
    * each for 1, 2, 4 and 8 column tiles, then the one-row kernels that stage x (4-bit, 8-bit), then
    * the streaming one-row kernel with 1 and 2 row tiles a block, then the few-row kernel for 1, 2
-   * and 4 column tiles, then the few-row kernel with x shared by the block for 2 and 4.
+   * and 4 column tiles, then the few-row kernel with x shared by the block for 1, 2 and 4.
    */
   record GemmKernel<T extends Element>(Class<T> t, List<GemmFn<T>> variants)
       implements Instantiations.OfElement {
     static int variant(QuantGemmPlan plan, int bits) {
       if (plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES) {
-        return plan.columnTiles() == 2 ? 15 : 16;
+        return 15 + Integer.numberOfTrailingZeros(plan.columnTiles());
       }
       if (plan.fewRowTiles() > 0) {
         return 12 + Integer.numberOfTrailingZeros(plan.columnTiles());
@@ -348,6 +348,7 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qfew_bf16_m8,
                   QuantGemmKernels.Cuda::kj_qfew_bf16_m16,
                   QuantGemmKernels.Cuda::kj_qfew_bf16_m32,
+                  QuantGemmKernels.Cuda::kj_qfewx_bf16_m8,
                   QuantGemmKernels.Cuda::kj_qfewx_bf16_m16,
                   QuantGemmKernels.Cuda::kj_qfewx_bf16_m32)),
           new GemmKernel<>(
@@ -368,6 +369,7 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qfew_f16_m8,
                   QuantGemmKernels.Cuda::kj_qfew_f16_m16,
                   QuantGemmKernels.Cuda::kj_qfew_f16_m32,
+                  QuantGemmKernels.Cuda::kj_qfewx_f16_m8,
                   QuantGemmKernels.Cuda::kj_qfewx_f16_m16,
                   QuantGemmKernels.Cuda::kj_qfewx_f16_m32)));
 

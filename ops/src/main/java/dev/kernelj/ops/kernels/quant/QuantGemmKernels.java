@@ -19,9 +19,9 @@ import dev.kernelj.dsl.Ptr;
  * accumulators grow; {@code kj_qstream}: the one-row streaming kernel of {@link QuantStreamSource}
  * with 1 or 2 row tiles a block; {@code kj_qfew}: the few-row kernel of {@link QuantFewSource}
  * ({@code m8}, {@code m16}, {@code m32}); {@code kj_qfewx}: the few-row kernel with x shared by the
- * block of {@link QuantFewSharedXSource} ({@code m16}, {@code m32}). The packed codes and scales
- * are the I32 tensors of a {@link dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the
- * 32-bit words they are.
+ * block of {@link QuantFewSharedXSource} ({@code m8}, {@code m16}, {@code m32}). The packed codes
+ * and scales are the I32 tensors of a {@link dev.kernelj.ops.QuantizedMatrix}; the wrappers read
+ * them as the 32-bit words they are.
  */
 public final class QuantGemmKernels {
   private QuantGemmKernels() {}
@@ -667,6 +667,28 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
+        value = "kj_qfewx<__nv_bfloat16, 1, " + QuantFewSharedXSource.SLOTS_M8 + ">",
+        maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
+    void kj_qfewx_bf16_m8(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
         value = "kj_qfewx<__nv_bfloat16, 2, " + QuantFewSharedXSource.SLOTS_M16 + ">",
         maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
     void kj_qfewx_bf16_m16(
@@ -695,6 +717,28 @@ public final class QuantGemmKernels {
         Launch l,
         Ptr<BF16> out,
         ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qfewx<__half, 1, " + QuantFewSharedXSource.SLOTS_M8 + ">",
+        maxDynamicSharedBytes = QuantFewSharedXSource.SHARED_MAX)
+    void kj_qfewx_f16_m8(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
         ConstPtr<I32> w,
         ConstPtr<I32> meta,
         Ptr<F32> partials,

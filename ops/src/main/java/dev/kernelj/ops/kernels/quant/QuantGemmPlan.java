@@ -93,6 +93,15 @@ public record QuantGemmPlan(
    */
   static final double FEW_SHARED_X_BLOCKS_PER_SM = 0.4;
 
+  /**
+   * Blocks of 16 row tiles, as a fraction of the SMs, from which 2 to 8 rows take the few-row
+   * kernel with x shared by the block. Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md,
+   * sixteenth session): gate/up (112 blocks) at 8 rows 23.67 us against the few-row kernel's 27.82.
+   * No narrower weight was recorded at 8 rows, so 14336 x 4096 (56 blocks) keeps the few-row kernel
+   * until one is.
+   */
+  static final double FEW_SHARED_X_BLOCKS_PER_SM_M8 = 0.8;
+
   /** Most rows the few-row kernels cover in one launch. */
   static final int FEW_MAX_ROWS = 32;
 
@@ -108,7 +117,7 @@ public record QuantGemmPlan(
   public static int launchRows(int m, QuantGeometry geo, GpuLimits gpu) {
     if (m > FEW_MAX_ROWS) {
       int sms = gpu.multiprocessors();
-      if (fewSharedXSplits(FEW_MAX_ROWS, geo, sms) > 0 || fewSplits(FEW_MAX_ROWS, geo, sms) > 0) {
+      if (fewSharedXSplits(FEW_MAX_ROWS, geo, gpu) > 0 || fewSplits(FEW_MAX_ROWS, geo, sms) > 0) {
         return FEW_MAX_ROWS;
       }
     }
@@ -141,7 +150,7 @@ public record QuantGemmPlan(
       return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock, 0);
     }
     if (splits <= 0) {
-      int shared = fewSharedXSplits(m, geo, multiprocessors);
+      int shared = fewSharedXSplits(m, geo, gpu);
       if (shared > 0) {
         return fewSharedX(m, geo, shared, gpu, stream);
       }
@@ -236,7 +245,7 @@ public record QuantGemmPlan(
   }
 
   /**
-   * The plan of the few-row kernel with x shared by the block for {@code m} (9 to 32) rows with k
+   * The plan of the few-row kernel with x shared by the block for {@code m} (1 to 32) rows with k
    * split at least {@code splits} ways: more where the rings and a split's rows of x would not fit
    * the block's share of an SM's shared memory (the SM's over the blocks an SM its registers allow,
    * no more than {@code gpu}'s block gives, nor {@link QuantFewSharedXSource#SHARED_MAX}). {@link
@@ -244,9 +253,9 @@ public record QuantGemmPlan(
    */
   public static QuantGemmPlan fewSharedX(
       int m, QuantGeometry geo, int splits, GpuLimits gpu, StreamRef stream) {
-    if (m <= 8 || !fewFits(m, geo)) {
+    if (!fewFits(m, geo)) {
       throw new IllegalArgumentException(
-          "the few-row kernel with x shared takes 9 to 32 rows and 4-bit codes in groups of whole"
+          "the few-row kernel with x shared takes 1 to 32 rows and 4-bit codes in groups of whole"
               + " 64-input tiles, not "
               + m
               + " rows of a "
@@ -256,10 +265,7 @@ public record QuantGemmPlan(
     }
     int columnTiles = columnTiles(m);
     int kTiles = geo.kTiles();
-    int blocksPerSm = fewSharedXBlocksPerSm(m);
-    long limit =
-        gpu.dynamicShared(
-            QuantFewSharedXSource.SHARED_MAX, blocksPerSm, QuantFewSharedXSource.STATIC_BYTES);
+    long limit = fewSharedXLimit(m, gpu);
     int chosen = Math.max(1, Math.min(splits, kTiles));
     while (chosen < kTiles && fewSharedXBytes(columnTiles, kTiles, chosen) > limit) {
       chosen++;
@@ -277,30 +283,50 @@ public record QuantGemmPlan(
 
   /**
    * k splits for the few-row kernel with x shared by the block, or 0 where another kernel is the
-   * better choice: 9 to 32 rows of a 4-bit weight in groups of whole tiles, from {@link
-   * #FEW_SHARED_X_BLOCKS_PER_SM} up to 16 rows, from {@link #FEW_SHARED_X_MIN_TILES} above; split
-   * until the blocks fill the SMs once at the blocks an SM the kernel runs (2 up to 16 rows, 1
-   * above), each split keeping two tiles or more.
+   * better choice: 2 to 32 rows of a 4-bit weight in groups of whole tiles, from {@link
+   * #FEW_SHARED_X_BLOCKS_PER_SM_M8} up to 8 rows, from {@link #FEW_SHARED_X_BLOCKS_PER_SM} up to
+   * 16, from {@link #FEW_SHARED_X_MIN_TILES} above; split until the blocks fill the SMs once at the
+   * blocks an SM the kernel runs, each split keeping two tiles or more. Up to 8 rows, only where
+   * that split's x fits beside the rings: on a GPU with 99 KiB a block the rings leave room for two
+   * tiles of x, and splitting k that far would cost more than the ring saves.
    */
-  static int fewSharedXSplits(int m, QuantGeometry geo, int multiprocessors) {
-    if (m <= 8 || !fewFits(m, geo)) {
+  static int fewSharedXSplits(int m, QuantGeometry geo, GpuLimits gpu) {
+    if (m < 2 || !fewFits(m, geo)) {
       return 0;
     }
+    int multiprocessors = gpu.multiprocessors();
     int blocks = fewSharedXBlocks(geo);
     boolean wide =
         m > 16
             ? (long) geo.rowTiles() * geo.kTiles() >= FEW_SHARED_X_MIN_TILES
-            : blocks >= FEW_SHARED_X_BLOCKS_PER_SM * multiprocessors;
+            : blocks
+                >= (m > 8 ? FEW_SHARED_X_BLOCKS_PER_SM : FEW_SHARED_X_BLOCKS_PER_SM_M8)
+                    * multiprocessors;
     if (!wide) {
       return 0;
     }
     int splits = Math.max(1, fewSharedXBlocksPerSm(m) * multiprocessors / blocks);
-    return Math.min(splits, Math.max(1, geo.kTiles() / 2));
+    splits = Math.min(splits, Math.max(1, geo.kTiles() / 2));
+    if (m <= 8 && fewSharedXBytes(1, geo.kTiles(), splits) > fewSharedXLimit(m, gpu)) {
+      return 0;
+    }
+    return splits;
   }
 
-  /** Blocks an SM the kernel's launch bounds give it ({@code kj_qf::blocks_per_sm}). */
-  private static int fewSharedXBlocksPerSm(int m) {
-    return m <= 16 ? 2 : 1;
+  /** Dynamic shared memory a block of the kernel for {@code m} rows may take on {@code gpu}. */
+  private static long fewSharedXLimit(int m, GpuLimits gpu) {
+    return gpu.dynamicShared(
+        QuantFewSharedXSource.SHARED_MAX,
+        fewSharedXBlocksPerSm(m),
+        QuantFewSharedXSource.STATIC_BYTES);
+  }
+
+  /**
+   * Blocks an SM the kernel runs: two from 9 to 16 rows ({@code kj_qf::blocks_per_sm}), one above
+   * (registers) and up to 8 rows (the eight-slot rings take 96 KiB).
+   */
+  static int fewSharedXBlocksPerSm(int m) {
+    return m > 8 && m <= 16 ? 2 : 1;
   }
 
   private static int fewSharedXBlocks(QuantGeometry geo) {

@@ -135,7 +135,7 @@ class QuantGemmEmulatedTest {
   }
 
   /**
-   * 9 to 32 rows through the few-row kernel with x shared by the block (16 row tiles a block): a
+   * 1 to 32 rows through the few-row kernel with x shared by the block (16 row tiles a block): a
    * last block mostly past the matrix with its last row tile half empty, groups of one tile, two
    * tiles and all of k, act-order, k split evenly and not, one block split 16 ways, splits that
    * start mid-group, splits of whole rounds of the weight ring and with tiles left over, and x rows
@@ -155,7 +155,13 @@ class QuantGemmEmulatedTest {
     // rounds then the rest; 7 tiles in one split at 4 slots: one round and three left.
     "F16, 96, 1216, 128, false, 12, 3, 0",
     "BF16, 48, 1216, 128, true, 31, 3, 0",
-    "F16, 72, 448, 64, false, 20, 1, 0"
+    "F16, 72, 448, 64, false, 20, 1, 0",
+    // 1-8 rows, eight ring slots: 16 tiles (two rounds); 19 tiles split 10 and 9 (a round and
+    // the rest); 7 tiles (no whole round); one row; x 8 bytes off.
+    "BF16, 300, 1024, 128, false, 8, 1, 0",
+    "F16, 96, 1216, 128, true, 5, 2, 0",
+    "BF16, 40, 448, 64, false, 3, 1, 4",
+    "F16, 260, 2048, 64, false, 1, 3, 0"
   })
   void sharedXRowsMatchTheirTwin(
       DType t,

@@ -69,6 +69,10 @@ class QuantGemmPlanTest {
 
   @ParameterizedTest(name = "4-bit {0}x{1}, m={2}: x shared by the block, k split {3} ways")
   @CsvSource({
+    // 2-8 rows, from 0.8 blocks of 16 row tiles an SM (112 here): one block an SM, no split.
+    "28672, 4096, 8, 1",
+    "28672, 4096, 2, 1",
+    "28672, 4096, 5, 1",
     // 9-16 rows, from 0.4 blocks of 16 row tiles an SM: split to fill 132 SMs twice.
     "28672, 4096, 16, 2",
     "14336, 4096, 9, 4",
@@ -86,13 +90,13 @@ class QuantGemmPlanTest {
     assertEquals(QuantFewSharedXSource.ROW_TILES, plan.fewRowTiles());
     assertFalse(plan.stagedX());
     assertEquals(splits, plan.splits());
-    int columnTiles = m <= 16 ? 2 : 4;
+    int columnTiles = m <= 8 ? 1 : m <= 16 ? 2 : 4;
     assertEquals(columnTiles, plan.columnTiles());
     int blocks = (geo.rowTiles() + 15) / 16;
     assertEquals(blocks * splits, plan.launch().grid().x());
     int tilesPerSplit = (geo.kTiles() + splits - 1) / splits;
     // Per warp and slot, 512 bytes of codes and 256 of meta for each of its two row tiles.
-    int rings = 8 * (m <= 16 ? 3 : 4) * 2 * (512 + 256);
+    int rings = 8 * (m <= 8 ? 8 : m <= 16 ? 3 : 4) * 2 * (512 + 256);
     assertEquals(
         rings + 8 * columnTiles * (tilesPerSplit * 64 + 32) * 2, plan.launch().sharedBytes());
     assertEquals(splits == 1 ? 0 : blocks, plan.counters());
@@ -102,6 +106,7 @@ class QuantGemmPlanTest {
 
   @ParameterizedTest(name = "{0}: the few-row kernel, x not shared")
   @CsvSource({
+    "2-8 rows on 56 blocks of 16 row tiles, 8, 14336, 4096",
     "9-16 rows on 24 blocks of 16 row tiles, 16, 6144, 4096",
     "9-16 rows on 16 blocks, 12, 4096, 14336",
     "17-32 rows over 16384 tiles, 32, 4096, 4096",
@@ -284,7 +289,8 @@ class QuantGemmPlanTest {
         int perLaunchBlock = plan.launch().sharedBytes() + staticBytes(plan);
         assertTrue(perLaunchBlock <= perBlock, what);
         // x shared by the block runs two blocks an SM up to 16 rows: both must fit.
-        int blocks = plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES && m <= 16 ? 2 : 1;
+        int blocks =
+            plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES && m > 8 && m <= 16 ? 2 : 1;
         assertTrue(blocks * (perLaunchBlock + GpuLimits.RESERVED_PER_BLOCK) <= perSm, what);
       }
     }
@@ -300,6 +306,17 @@ class QuantGemmPlanTest {
             m, geo, 1, new GpuLimits(SMS, 99 * 1024, 100 * 1024), StreamRef.DEFAULT);
     assertTrue(ada.splits() > hopper.splits(), hopper + " / " + ada);
     assertTrue(ada.launch().sharedBytes() < hopper.launch().sharedBytes());
+  }
+
+  @Test
+  void eightRowsKeepTheFewRowKernelWhereTheRingsLeaveNoRoomForX() {
+    QuantGeometry geo = QuantGeometry.of(4, 28672, plain(4, 4096), true);
+    GpuLimits ampere = new GpuLimits(82, 101376, 102400);
+    assertEquals(
+        QuantFewSharedXSource.ROW_TILES,
+        QuantGemmPlan.of(8, geo, H200, 0, StreamRef.DEFAULT).fewRowTiles());
+    QuantGemmPlan plan = QuantGemmPlan.of(8, geo, ampere, 0, StreamRef.DEFAULT);
+    assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles(), plan.toString());
   }
 
   /** {@link #H200}'s shared memory with {@code sms} SMs. */

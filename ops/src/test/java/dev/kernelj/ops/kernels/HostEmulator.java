@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.ConstPtr;
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.Global;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 public final class HostEmulator {
   private static final Path EMULATOR_DIR = Path.of("src/test/cuda/emulator");
   private static final Map<String, Path> BINARIES = new HashMap<>();
+  private static final Map<String, AssertionError> BROKEN = new HashMap<>();
 
   /** One buffer: its element type and its values (ints travel as their f32 bit patterns). */
   static final class Buffer {
@@ -68,41 +71,100 @@ public final class HostEmulator {
 
   /**
    * An emulator of {@code kernelInterface}'s kernels; {@code define} selects the dispatch table in
-   * kj_host_main.cpp.
+   * kj_host_table.h. A table that failed to build or to match fails every later call at once.
    */
   public static synchronized HostEmulator of(Class<?> kernelInterface, String define)
       throws IOException, InterruptedException {
+    AssertionError broken = BROKEN.get(define);
+    if (broken != null) {
+      throw broken;
+    }
     Path bin = BINARIES.get(define);
     if (bin == null) {
-      Path dir = Files.createTempDirectory("kj-host-emulator");
-      Path source = dir.resolve("kernel.cu.h");
-      Files.writeString(source, Nvcc.source(kernelInterface), StandardCharsets.UTF_8);
-      bin = dir.resolve("emulator");
-      Path log = dir.resolve("g++.log");
-      Process p =
-          new ProcessBuilder(
-                  gxx().toString(),
-                  "-std=c++20",
-                  "-O1",
-                  "-pthread",
-                  "-I" + cudaInclude(),
-                  "-I" + EMULATOR_DIR.toAbsolutePath(),
-                  "-D" + define,
-                  "-DKJ_SOURCE=\"" + source + "\"",
-                  EMULATOR_DIR.resolve("kj_host_main.cpp").toAbsolutePath().toString(),
-                  "-o",
-                  bin.toString())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
-      assertTrue(p.waitFor(300, TimeUnit.SECONDS), "g++ timed out on " + kernelInterface.getName());
-      assertEquals(
-          0,
-          p.exitValue(),
-          "g++ failed on " + kernelInterface.getName() + ":\n" + Files.readString(log));
+      try {
+        bin = build(kernelInterface, define);
+      } catch (AssertionError e) {
+        BROKEN.put(define, e);
+        throw e;
+      }
       BINARIES.put(define, bin);
     }
     return new HostEmulator(bin);
+  }
+
+  private static Path build(Class<?> kernelInterface, String define)
+      throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory("kj-host-emulator");
+    Path source = dir.resolve("kernel.cu.h");
+    Files.writeString(source, Nvcc.source(kernelInterface), StandardCharsets.UTF_8);
+    Path bin = dir.resolve("emulator");
+    Path log = dir.resolve("g++.log");
+    Process p =
+        new ProcessBuilder(
+                gxx().toString(),
+                "-std=c++20",
+                "-O1",
+                "-pthread",
+                "-I" + cudaInclude(),
+                "-I" + EMULATOR_DIR.toAbsolutePath(),
+                "-D" + define,
+                "-DKJ_SOURCE=\"" + source + "\"",
+                EMULATOR_DIR.resolve("kj_host_main.cpp").toAbsolutePath().toString(),
+                "-o",
+                bin.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "g++ timed out on " + kernelInterface.getName());
+    assertEquals(
+        0,
+        p.exitValue(),
+        "g++ failed on " + kernelInterface.getName() + ":\n" + Files.readString(log));
+    checkTable(kernelInterface, bin);
+    return bin;
+  }
+
+  /**
+   * Fails unless every kernel of the emulator's table is a method of {@code kernelInterface} whose
+   * {@code @Global} names the same instantiation: a table that runs other template arguments than
+   * the GPU does would test code that never ships.
+   */
+  private static void checkTable(Class<?> kernelInterface, Path bin)
+      throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(bin.toString(), "--list").redirectErrorStream(true).start();
+    String listing = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the emulator's --list timed out");
+    assertEquals(0, p.exitValue(), "the emulator's --list failed: " + listing);
+    Map<String, String> declared = new HashMap<>();
+    for (Method m : kernelInterface.getMethods()) {
+      Global g = m.getAnnotation(Global.class);
+      declared.put(m.getName(), g == null || g.value().isEmpty() ? m.getName() : g.value());
+    }
+    int checked = 0;
+    for (String line : listing.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] parts = line.split("\t", 2);
+      String name = parts[0];
+      String kernel = parts[1].strip();
+      if (kernel.startsWith("(") && kernel.endsWith(")")) {
+        kernel = kernel.substring(1, kernel.length() - 1);
+      }
+      assertTrue(
+          declared.containsKey(name),
+          "the emulator's table names " + name + ", which " + kernelInterface.getName() + " lacks");
+      assertEquals(
+          withoutSpaces(declared.get(name)),
+          withoutSpaces(kernel),
+          "the emulator's table runs another instantiation for " + name + " than its @Global");
+      checked++;
+    }
+    assertTrue(checked > 0, "the emulator's table lists no kernel of " + kernelInterface.getName());
+  }
+
+  private static String withoutSpaces(String s) {
+    return s.replaceAll("\\s+", "");
   }
 
   /**

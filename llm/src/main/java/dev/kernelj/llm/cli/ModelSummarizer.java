@@ -103,6 +103,11 @@ final class ModelSummarizer {
             ? QuantizedFootprint.loadedBytes(checkpoint, quant, cpu ? 4 : 2)
             : cpu ? 4 * parameterCount(checkpoint, null) : checkpoint.tensorBytes();
     Long twin = quant == null ? null : QuantizedFootprint.denseTwinBytes(checkpoint, quant, 2);
+    // The CUDA quantized matmul's scratch, taken at load; the reference backend needs none.
+    Long scratch =
+        quant == null || cpu
+            ? null
+            : QuantizedFootprint.matmulScratchBytes(checkpoint, quant, tokens, 2);
     long kv = Math.multiplyExact(tokens, perToken);
     return new ModelSummary(
         modelDir.toString(),
@@ -133,7 +138,8 @@ final class ModelSummarizer {
             tokens,
             perToken,
             kv,
-            weights + kv,
+            scratch,
+            weights + kv + (scratch == null ? 0 : scratch),
             twin));
   }
 

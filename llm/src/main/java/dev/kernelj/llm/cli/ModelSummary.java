@@ -87,7 +87,10 @@ public record ModelSummary(
    * @param kvCacheTokens tokens the KV cache estimate is for
    * @param kvCacheBytesPerToken K and V over all layers for one token
    * @param kvCacheBytes {@code kvCacheTokens * kvCacheBytesPerToken}
-   * @param totalBytes weights plus KV cache
+   * @param matmulScratchBytes for a quantized model on a GPU, the most scratch its matmul takes for
+   *     that many tokens (the act-order gather of x, the dequantized slice from 64 rows); null
+   *     otherwise
+   * @param totalBytes weights plus KV cache plus that scratch
    * @param bf16TwinWeightsBytes for a quantized model, what the same weights take in bf16; null
    *     otherwise
    */
@@ -98,6 +101,7 @@ public record ModelSummary(
       long kvCacheTokens,
       long kvCacheBytesPerToken,
       long kvCacheBytes,
+      Long matmulScratchBytes,
       long totalBytes,
       Long bf16TwinWeightsBytes) {}
 }

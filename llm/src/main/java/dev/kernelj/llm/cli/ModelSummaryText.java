@@ -84,6 +84,14 @@ final class ModelSummaryText {
             m.kvCacheTokens(),
             m.kvCacheDtype(),
             ByteSizes.format(m.kvCacheBytesPerToken())));
+    if (m.matmulScratchBytes() != null && m.matmulScratchBytes() > 0) {
+      line(
+          out,
+          "",
+          "quantized matmul scratch up to "
+              + ByteSizes.format(m.matmulScratchBytes())
+              + " (act-order gather, dequantized slice for prefill)");
+    }
     line(out, "", "total " + ByteSizes.format(m.totalBytes()));
     return out.toString();
   }

@@ -2,7 +2,10 @@ package dev.kernelj.llm.quant;
 
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.TensorInfo;
+import dev.kernelj.ops.cuda.QuantizedMatmulOps;
 import dev.kernelj.ops.kernels.quant.QuantLayout;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a quantized checkpoint's weights take once loaded, read from the tensor headers alone: the
@@ -36,6 +39,64 @@ public final class QuantizedFootprint {
     }
     return total;
   }
+
+  /**
+   * The most scratch the CUDA quantized matmul takes when a call can bring {@code rows} rows of x
+   * of {@code elementBytes} each: the act-order gather of x for the widest permuted weight, and
+   * from 64 rows the dense slice of the largest weight ({@link
+   * QuantizedMatmulOps#denseScratchBound}), q/k/v and gate/up counted as the one matrix the loader
+   * fuses them into. A quantized LM head is dequantized at load and takes none.
+   */
+  public static long matmulScratchBytes(
+      SafetensorsCheckpoint checkpoint, QuantizationConfig quant, long rows, int elementBytes) {
+    int m = (int) Math.min(Integer.MAX_VALUE, rows);
+    long gather = 0;
+    Map<String, long[]> fused = new TreeMap<>(); // outputs and packed inputs per fused matrix
+    for (String name : checkpoint.tensorNames()) {
+      TensorInfo info = checkpoint.info(name);
+      String module = moduleOf(checkpoint, name);
+      if (module == null
+          || module.equals("lm_head")
+          || !name.endsWith(".qweight")
+          || info.rank() != 2) {
+        continue;
+      }
+      long[] io = inputsOutputs(info, quant);
+      int tileK = QuantLayout.tileK(quant.bits());
+      int packedInputs = (int) ((io[0] + tileK - 1) / tileK * tileK);
+      if (quant.descAct() && checkpoint.contains(module + ".g_idx")) {
+        gather = Math.max(gather, (long) m * packedInputs * elementBytes);
+      }
+      long[] matrix = fused.computeIfAbsent(fusedName(module), k -> new long[2]);
+      matrix[0] += io[1];
+      matrix[1] = Math.max(matrix[1], packedInputs);
+    }
+    long dense = 0;
+    for (long[] matrix : fused.values()) {
+      dense =
+          Math.max(
+              dense,
+              QuantizedMatmulOps.denseScratchBound(
+                  (int) matrix[0], (int) matrix[1], m, elementBytes));
+    }
+    return gather + dense;
+  }
+
+  /** The matrix a projection is loaded into: q/k/v and gate/up of a layer are fused. */
+  private static String fusedName(String module) {
+    for (String[] group : FUSED) {
+      for (String member : group) {
+        if (module.endsWith("." + member)) {
+          return module.substring(0, module.length() - member.length()) + group[0];
+        }
+      }
+    }
+    return module;
+  }
+
+  private static final String[][] FUSED = {
+    {"q_proj", "k_proj", "v_proj"}, {"gate_proj", "up_proj"}
+  };
 
   /** Bytes of the unquantized twin: every parameter at {@code denseBytes}. */
   public static long denseTwinBytes(

@@ -13,8 +13,12 @@ import dev.kernelj.llm.model.TinyLlama;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** What {@code kernelj info} and the engine say a quantized model takes. */
 class QuantizedInfoTest {
@@ -62,6 +66,40 @@ class QuantizedInfoTest {
           words <= packed - dense / 2 && words >= packed - dense / 2 - mapsShared,
           "packed words on the host are the GPU's: " + words + " vs " + (packed - dense / 2));
     }
+  }
+
+  @ParameterizedTest(name = "context {0}")
+  @CsvSource({"128", "32"})
+  void infoCountsTheQuantizedMatmulScratchInTheGpuTotal(int context) throws Exception {
+    TinyLlama.Written model =
+        QuantizedTinyLlama.write(
+            dir.resolve("q"), TinyLlama.LLAMA, QuantizedTinyLlama.GPTQ_ACT_ORDER, 1);
+    JsonObject memory = infoMemory(model.dir(), "--context", String.valueOf(context));
+    TinyLlama.Spec s = TinyLlama.LLAMA;
+    // Act-order: x gathered for the widest weight, down_proj's 96 inputs padded to the 64-input
+    // tile. From 64 rows, the largest fused matrix (gate/up, 2 x 96 rows of 64 inputs) in bf16.
+    long gather = (long) context * 128 * 2;
+    long dense = context >= 64 ? 2L * s.intermediate() * s.hidden() * 2 : 0;
+    assertEquals(gather + dense, memory.get("matmul_scratch_bytes").getAsLong());
+    assertEquals(
+        memory.get("weights_bytes").getAsLong()
+            + memory.get("kv_cache_bytes").getAsLong()
+            + gather
+            + dense,
+        memory.get("total_bytes").getAsLong());
+    JsonObject cpu = infoMemory(model.dir(), "--device", "cpu");
+    assertTrue(!cpu.has("matmul_scratch_bytes") || cpu.get("matmul_scratch_bytes").isJsonNull());
+  }
+
+  private static JsonObject infoMemory(Path model, String... options) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    List<String> args = new ArrayList<>(List.of("info", "--model", model.toString(), "--json"));
+    args.addAll(List.of(options));
+    int code =
+        KernelJ.execute(args.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+    assertEquals(0, code, err.toString());
+    return JsonParser.parseString(out.toString()).getAsJsonObject().getAsJsonObject("memory");
   }
 
   @Test

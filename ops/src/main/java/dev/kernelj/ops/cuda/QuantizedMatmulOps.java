@@ -255,8 +255,31 @@ public final class QuantizedMatmulOps {
 
   /** Rows of the weight dequantized at a time: a multiple of 16 within {@code sliceBytes}. */
   private static int denseSliceRows(QuantGeometry geo, int elementBytes, long sliceBytes) {
-    long perRow = (long) geo.packedInputs() * elementBytes;
-    return (int) Math.max(16, Math.min(geo.rows(), sliceBytes / perRow) / 16 * 16);
+    return denseSliceRows(geo.rows(), geo.packedInputs(), elementBytes, sliceBytes);
+  }
+
+  private static int denseSliceRows(int rows, int packedInputs, int elementBytes, long sliceBytes) {
+    long perRow = (long) packedInputs * elementBytes;
+    return (int) Math.max(16, Math.min(rows, sliceBytes / perRow) / 16 * 16);
+  }
+
+  /**
+   * The most dense scratch {@link #reserve} takes on any GPU for a weight of {@code rows} outputs
+   * over {@code packedInputs} packed inputs when a call can bring {@code m} rows of x of {@code
+   * elementBytes} each: a slice of the dequantized weight from {@link #DEFAULT_DENSE_FROM_ROWS}
+   * rows (the crossover of the weights the few-row kernels do not take, the lower one) or {@code
+   * -Dkernelj.quant.denseFromRows}, none below. {@code kernelj info} counts it before a GPU is
+   * there to ask.
+   */
+  public static long denseScratchBound(int rows, int packedInputs, int m, int elementBytes) {
+    int from = Integer.getInteger("kernelj.quant.denseFromRows", 0);
+    if (m < (from > 0 ? from : DEFAULT_DENSE_FROM_ROWS)) {
+      return 0;
+    }
+    long slice = Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
+    return (long) denseSliceRows(rows, packedInputs, elementBytes, slice)
+        * packedInputs
+        * elementBytes;
   }
 
   private void dense(

@@ -100,7 +100,7 @@ final class EngineLoader {
               + StepBuffers.decodeBytes(config, activation, maxContext, 1)
               + sampler.reservedBytes()
               + ops.reserveLinearScratch(
-                  weights.projections(), Math.max(maxContext, maxBatch), activation);
+                  weights.multipliedByLlamaModel(), Math.max(maxContext, maxBatch), activation);
       int blocks =
           KvCacheSizing.blocks(
               config,

@@ -175,4 +175,9 @@ public final class LayerWeights {
   Stream<LinearWeight> projections() {
     return Stream.of(wqkv, wo, wGateUp, wDown);
   }
+
+  /** The projections and the q/k/v row blocks that a prompt's prefill multiplies by. */
+  Stream<LinearWeight> multiplied() {
+    return Stream.of(wqkv, wq, wk, wv, wo, wGateUp, wDown);
+  }
 }

@@ -37,6 +37,15 @@ public record LlamaWeights(
     return layers.stream().flatMap(LayerWeights::projections).toList();
   }
 
+  /**
+   * Every weight {@link LlamaModel}'s forward pass multiplies by: the projections, and the q/k/v
+   * row blocks of the fused weight that a prompt's prefill runs one by one (views: their plans, and
+   * so the scratch they need, can differ from the fused weight's).
+   */
+  public List<LinearWeight> multipliedByLlamaModel() {
+    return layers.stream().flatMap(LayerWeights::multiplied).toList();
+  }
+
   private Stream<Tensor> all() {
     Stream<Tensor> head =
         tied() ? Stream.of(embedding, finalNorm) : Stream.of(embedding, finalNorm, lmHead);

@@ -14,6 +14,7 @@ import dev.kernelj.llm.config.ModelConfigReader;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
+import dev.kernelj.ops.LinearWeight;
 import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.cuda.CudaOps;
 import dev.kernelj.ops.cuda.DevicePort;
@@ -56,6 +57,29 @@ class WeightLoaderTest {
       at += p.length;
     }
     return out;
+  }
+
+  @Test
+  void theWeightsTheModelMultipliesByAreTheProjectionsAndThePrefillsRowBlocks() throws IOException {
+    TinyLlama.Written m = TinyLlama.write(dir.resolve("mult"), TinyLlama.LLAMA, 3);
+    try (LlamaWeights w = load(m.dir(), DType.F32, new ReferenceOps())) {
+      List<LinearWeight> multiplied = w.multipliedByLlamaModel();
+      assertEquals(7 * TinyLlama.LLAMA.layers(), multiplied.size());
+      for (LayerWeights layer : w.layers()) {
+        for (LinearWeight each :
+            List.of(
+                layer.wqkv(),
+                layer.wq(),
+                layer.wk(),
+                layer.wv(),
+                layer.wo(),
+                layer.wGateUp(),
+                layer.wDown())) {
+          assertTrue(multiplied.stream().anyMatch(x -> x == each), "missing " + each);
+        }
+      }
+      assertTrue(multiplied.containsAll(w.projections()));
+    }
   }
 
   @Test

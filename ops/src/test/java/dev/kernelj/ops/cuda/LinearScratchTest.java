@@ -107,6 +107,43 @@ class LinearScratchTest {
     assertTrue(allocationsOfRuns(setup()) > 0, "the check above could not fail");
   }
 
+  /**
+   * A row view of a fused weight (the static engine's prefill multiplies by q, k and v one by one)
+   * is planned on its own geometry: 32 row tiles of an 8-bit weight split k where the fused 320 do
+   * not, so its partials must be reserved for the view itself.
+   */
+  @Test
+  void aRowViewIsReservedOnItsOwnGeometry() {
+    for (boolean withView : new boolean[] {false, true}) {
+      CountingPort port = new CountingPort();
+      CudaOps ops = new CudaOps(port);
+      QuantizedMatrix fused =
+          new QuantFixture(
+                  new SplittableRandom(1),
+                  8,
+                  5120,
+                  4096,
+                  128,
+                  false,
+                  false,
+                  QuantFixture.Kind.RANDOM)
+              .on(ops);
+      QuantizedMatrix wk = fused.rows(4096, 4608);
+      List<LinearWeight> reserved = withView ? List.of(fused, wk) : List.of(fused);
+      ops.reserveLinearScratch(reserved, 256, DType.BF16);
+      Tensor out = ops.empty(DType.BF16, 20, 512);
+      Tensor x = ops.empty(DType.BF16, 20, 4096);
+      int before = port.allocations;
+      ops.quantizedMatmul(out, x, wk); // a 20-token prefill's k
+      int allocated = port.allocations - before;
+      if (withView) {
+        assertEquals(0, allocated, "the view's scratch was reserved");
+      } else {
+        assertTrue(allocated > 0, "the fused weight's reservation does not cover its view");
+      }
+    }
+  }
+
   @Test
   void theReferenceBackendReservesNothing() {
     assertEquals(0, new ReferenceOps().reserveLinearScratch(List.of(), 64, DType.F32));

@@ -323,7 +323,8 @@ public record QuantGemmPlan(
 
   /**
    * Blocks an SM the kernel runs: two from 9 to 16 rows ({@code kj_qf::blocks_per_sm}), one above
-   * (registers) and up to 8 rows (the eight-slot rings take 96 KiB).
+   * (registers) and up to 8 rows (the eight-slot rings take 96 KiB; the launch bounds would allow
+   * two, and the 1-8 row kernel takes 90 registers under them).
    */
   static int fewSharedXBlocksPerSm(int m) {
     return m > 8 && m <= 16 ? 2 : 1;

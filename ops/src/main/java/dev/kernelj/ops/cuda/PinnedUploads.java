@@ -1,7 +1,10 @@
 package dev.kernelj.ops.cuda;
 
 import java.nio.ByteBuffer;
-import java.util.stream.IntStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * Host-to-device copies of raw bytes through two page-locked staging buffers used in turn: while
@@ -40,8 +43,17 @@ final class PinnedUploads implements AutoCloseable {
   private final boolean[] pending = new boolean[2];
   private int next;
 
+  /** Parts a large chunk is filled in, each on a thread of the common pool. */
+  private final int fillThreads;
+
   PinnedUploads(DevicePort port) {
+    this(port, FILL_THREADS);
+  }
+
+  /** With {@code fillThreads} parts a large chunk (tests: the 2-core CI machine fills in one). */
+  PinnedUploads(DevicePort port, int fillThreads) {
     this.port = port;
+    this.fillThreads = fillThreads;
   }
 
   /** Writes bytes of a source, from byte {@code from} on, into a staged chunk. */
@@ -81,7 +93,7 @@ final class PinnedUploads implements AutoCloseable {
       int i = next;
       next ^= 1;
       ByteBuffer buffer = ready(i);
-      fill(buffer, from, n, source);
+      fill(buffer, from, n, source, fillThreads);
       port.copyHostToDeviceAsync(dst + from, buffer, n);
       port.recordEvent(drained[i]);
       pending[i] = true;
@@ -109,23 +121,42 @@ final class PinnedUploads implements AutoCloseable {
   }
 
   /** Has {@code source} write bytes {@code from .. from + n - 1} into {@code buffer}'s first n. */
-  private static void fill(ByteBuffer buffer, long from, int n, Source source) {
-    if (n < PARALLEL_FILL_BYTES || FILL_THREADS == 1) {
+  private static void fill(ByteBuffer buffer, long from, int n, Source source, int threads) {
+    if (n < PARALLEL_FILL_BYTES || threads == 1) {
       source.write(from, buffer.slice(0, n));
       return;
     }
     // Parts of whole 16-byte units, so that no element of any dtype straddles two parts.
-    int part = ((n + FILL_THREADS - 1) / FILL_THREADS + 15) & ~15;
-    IntStream.range(0, FILL_THREADS)
-        .parallel()
-        .forEach(
-            t -> {
-              int at = t * part;
-              int length = Math.min(part, n - at);
-              if (length > 0) {
-                source.write(from + at, buffer.slice(at, length));
-              }
-            });
+    int part = ((n + threads - 1) / threads + 15) & ~15;
+    // Each part keeps what it threw; every part is waited for before the first is rethrown, as
+    // the source threw it: a part still writing after the throw would write into a buffer that is
+    // reused or freed next.
+    List<ForkJoinTask<?>> parts = new ArrayList<>();
+    Throwable[] failures = new Throwable[threads];
+    for (int t = 0; t < threads && t * part < n; t++) {
+      int index = t;
+      int at = t * part;
+      int length = Math.min(part, n - at);
+      parts.add(
+          ForkJoinPool.commonPool()
+              .submit(
+                  () -> {
+                    try {
+                      source.write(from + at, buffer.slice(at, length));
+                    } catch (RuntimeException | Error e) {
+                      failures[index] = e;
+                    }
+                  }));
+    }
+    parts.forEach(ForkJoinTask::join);
+    for (Throwable failure : failures) {
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+    }
   }
 
   /** Waits for queued copies out of the buffers, then frees them and their events. */

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -286,6 +287,54 @@ class CopyFromHostTest {
 
     byte[] read(long address, int length) {
       return Arrays.copyOfRange(memory, (int) (address - BASE), (int) (address - BASE) + length);
+    }
+  }
+
+  /**
+   * Chunks filled in four parts on the pool's threads (the CI machine's two cores fill in one):
+   * every byte lands where it belongs, a short last part and a partial last chunk included.
+   */
+  @Test
+  void aChunkFilledInParallelPartsArrivesWhole() {
+    LazyDevice port = new LazyDevice(40 << 20);
+    byte[] bytes = randomBytes(new Random(7), PinnedUploads.CHUNK_BYTES + (5 << 20) + 40);
+    long dst = port.allocate(bytes.length);
+    try (PinnedUploads uploads = new PinnedUploads(port, 4)) {
+      uploads.copy(dst, ByteBuffer.wrap(bytes));
+      port.synchronize();
+      assertArrayEquals(bytes, port.read(dst, bytes.length));
+    }
+  }
+
+  /**
+   * A part of a chunk that fails is thrown only after the other parts have finished writing: the
+   * buffer is reused or freed next, so a part still running would write into it.
+   */
+  @Test
+  void aFailingPartWaitsForTheOtherPartsBeforeItIsThrown() {
+    FakePort port = new FakePort();
+    AtomicInteger finished = new AtomicInteger();
+    try (PinnedUploads uploads = new PinnedUploads(port, 4)) {
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  uploads.copy(
+                      port.allocate(PinnedUploads.CHUNK_BYTES),
+                      PinnedUploads.CHUNK_BYTES,
+                      (from, chunk) -> {
+                        if (from == PinnedUploads.CHUNK_BYTES / 4) {
+                          throw new IllegalStateException("the source failed");
+                        }
+                        try {
+                          Thread.sleep(200);
+                        } catch (InterruptedException ie) {
+                          Thread.currentThread().interrupt();
+                        }
+                        finished.incrementAndGet();
+                      }));
+      assertEquals(3, finished.get(), "every other part had finished when the failure was thrown");
+      assertEquals("the source failed", e.getMessage(), "the source's own exception");
     }
   }
 }

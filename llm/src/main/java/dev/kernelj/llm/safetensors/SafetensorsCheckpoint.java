@@ -82,11 +82,14 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
     if (ModelFiles.isPresent(single)) {
       return fromFiles(location, null, List.of(single));
     }
-    List<Path> found = filesEndingIn(location, ".safetensors");
+    List<Path> safetensors = filesEndingIn(location, ".safetensors");
+    List<Path> found = safetensors.stream().filter(f -> !isAdapter(f)).toList();
     if (!found.isEmpty()) {
       return fromFiles(location, null, found);
     }
-    List<Path> pickles = filesEndingIn(location, ".bin", ".pt");
+    List<Path> pickles =
+        filesEndingIn(location, ".bin", ".pt").stream().filter(f -> !isAdapter(f)).toList();
+    List<Path> adapters = safetensors.stream().filter(SafetensorsCheckpoint::isAdapter).toList();
     throw new ModelFormatException(
         location,
         "(model directory)",
@@ -103,7 +106,18 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
                         ? " and " + (pickles.size() - 1) + " more are PyTorch pickles"
                         : " is a PyTorch pickle")
                     + ", which KernelJ does not read: save the model with"
-                    + " save_pretrained(dir, safe_serialization=True)"));
+                    + " save_pretrained(dir, safe_serialization=True)")
+            + (adapters.isEmpty()
+                ? ""
+                : "; "
+                    + adapters.get(0).getFileName()
+                    + " is a PEFT adapter, not a model: merge it into its base model"
+                    + " (merge_and_unload) and save that"));
+  }
+
+  /** A PEFT adapter's weights ({@code adapter_model.safetensors} or {@code .bin}). */
+  private static boolean isAdapter(Path file) {
+    return file.getFileName().toString().startsWith("adapter_model.");
   }
 
   /**

@@ -135,6 +135,18 @@ class SafetensorsCheckpointTest {
     assertTrue(
         two.getMessage().contains("pytorch_model-00002.bin and 1 more are PyTorch pickles"),
         two.getMessage());
+
+    // A PEFT adapter beside the pickles is neither taken for the weights nor counted as a pickle.
+    new SafetensorsWriter()
+        .addF32("base_model.model.lora_A.weight", new long[] {1}, new float[] {1})
+        .write(dir.resolve("adapter_model.safetensors"));
+    Files.write(dir.resolve("adapter_model.bin"), new byte[] {0x50, 0x4b});
+    ModelFormatException adapter =
+        assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
+    assertTrue(
+        adapter.getMessage().contains("and 1 more are PyTorch pickles")
+            && adapter.getMessage().contains("adapter_model.safetensors is a PEFT adapter"),
+        adapter.getMessage());
   }
 
   @Test

@@ -134,16 +134,23 @@ def run_parity(args, results):
 
 def build_8b_gptq(out_dir):
     """Llama-3-8B shape, GPTQ 4-bit group 128 (v1, symmetric), random codes; bf16 embedding/head/norms."""
-    _build_8b(out_dir, quantized=True)
+    _build_8b(out_dir, bits=4)
+
+
+def build_8b_gptq8(out_dir):
+    """The same shape in GPTQ 8-bit group 128 as AutoGPTQ's Int8 releases are: a float16 model (f16
+    activations, embedding, head and norms)."""
+    _build_8b(out_dir, bits=8, dtype=torch.float16)
 
 
 def build_8b_bf16(out_dir):
     """The same shape in bf16 with random weights (std 0.02), drawn on the GPU where there is one: the
     bf16 baseline of the quantized benchmarks in a fraction of make_models.py's time."""
-    _build_8b(out_dir, quantized=False)
+    _build_8b(out_dir, bits=None)
 
 
-def _build_8b(out_dir, quantized):
+def _build_8b(out_dir, bits, dtype=torch.bfloat16):
+    quantized = bits is not None
     if os.path.exists(os.path.join(out_dir, "config.json")):
         return
     cls, _, kwargs = make_models.bench_specs()["llama-3-8b-shape"]
@@ -153,9 +160,9 @@ def _build_8b(out_dir, quantized):
     config_path = os.path.join(out_dir, "config.json")
     config = json.load(open(config_path))
     config["architectures"] = ["LlamaForCausalLM"]
-    config.setdefault("torch_dtype", "bfloat16")
+    config["torch_dtype"] = "float16" if dtype == torch.float16 else "bfloat16"
     if quantized:
-        config["quantization_config"] = qf.gptq_config(4, 128, False, True, False)
+        config["quantization_config"] = qf.gptq_config(bits, 128, False, True, False)
     json.dump(config, open(config_path, "w"), indent=1)
     gen = torch.Generator().manual_seed(8)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -173,23 +180,23 @@ def _build_8b(out_dir, quantized):
             index.update({k: file for k in shard})
             shard, n = {}, n + 1
 
-    shard["model.embed_tokens.weight"] = (torch.randn(vocab, h, generator=gen) * 0.02).bfloat16()
-    shard["lm_head.weight"] = (torch.randn(vocab, h, generator=gen) * 0.02).bfloat16()
-    shard["model.norm.weight"] = torch.ones(h, dtype=torch.bfloat16)
+    shard["model.embed_tokens.weight"] = (torch.randn(vocab, h, generator=gen) * 0.02).to(dtype)
+    shard["lm_head.weight"] = (torch.randn(vocab, h, generator=gen) * 0.02).to(dtype)
+    shard["model.norm.weight"] = torch.ones(h, dtype=dtype)
     flush()
     shapes = {"self_attn.q_proj": (h, h), "self_attn.k_proj": (kv, h), "self_attn.v_proj": (kv, h),
               "self_attn.o_proj": (h, h), "mlp.gate_proj": (inter, h), "mlp.up_proj": (inter, h),
               "mlp.down_proj": (h, inter)}
     for layer in range(kwargs["num_hidden_layers"]):
         p = f"model.layers.{layer}."
-        shard[p + "input_layernorm.weight"] = torch.ones(h, dtype=torch.bfloat16)
-        shard[p + "post_attention_layernorm.weight"] = torch.ones(h, dtype=torch.bfloat16)
+        shard[p + "input_layernorm.weight"] = torch.ones(h, dtype=dtype)
+        shard[p + "post_attention_layernorm.weight"] = torch.ones(h, dtype=dtype)
         for module, (o, i) in shapes.items():
             if not quantized:
                 w = torch.randn(o, i, generator=dense_gen, device=device) * 0.02
-                shard[f"{p}{module}.weight"] = w.bfloat16().cpu()
+                shard[f"{p}{module}.weight"] = w.to(dtype).cpu()
                 continue
-            for suffix, t in qf.random_gptq_module(o, i, 4, 128, rng).items():
+            for suffix, t in qf.random_gptq_module(o, i, bits, 128, rng).items():
                 shard[f"{p}{module}.{suffix}"] = torch.from_numpy(t)
         if layer % 8 == 7:
             flush()

@@ -86,7 +86,7 @@ static const int kStreamXShared = 96 * 1024;         // QuantStreamSource.SHARED
 // The streaming one-row kernel (QuantStreamSource) as QuantGemmKernels declares it: RT row tiles a block.
 template <int RT>
 static Variant stream() {
-  auto k = kj_qstream<bf16, RT, 8 / RT>;
+  auto k = kj_qstream<bf16, 4, RT, 8 / RT>;
   const int ring = kj_qs::RING_BYTES;
   CK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, ring + kStreamXShared));
   char name[64];

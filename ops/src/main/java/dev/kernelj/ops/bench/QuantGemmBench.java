@@ -26,10 +26,10 @@ import java.util.SplittableRandom;
  * 3.2x); the dequantize + cuBLAS path, its ratio to bf16 (prefill goal: at most 1.5x), and the row
  * count from which it beats the GEMM (the crossover the backend's {@code
  * kernelj.quant.denseFromRows} should be set to); a sweep of the dense path's slice size ({@code
- * kernelj.quant.denseSliceBytes}) at 512 rows; 8-bit and act-order at 1 row; and a sweep of the k
- * split at 1 row. Timing as {@link OpsBench}: medians of CUDA-event-timed launches, and 20 launches
- * back to back ("b2b", as a replayed decode graph runs them), weights rotating over copies larger
- * than twice the L2 cache.
+ * kernelj.quant.denseSliceBytes}) at 512 rows; 8-bit and act-order at 1 row, 4- and 8-bit with f16
+ * activations at 1 row; and a sweep of the k split at 1 row. Timing as {@link OpsBench}: medians of
+ * CUDA-event-timed launches, and 20 launches back to back ("b2b", as a replayed decode graph runs
+ * them), weights rotating over copies larger than twice the L2 cache.
  *
  * <p>Usage: {@code QuantGemmBench [--json PATH] [--reps N]}.
  */
@@ -162,6 +162,9 @@ public final class QuantGemmBench {
         }
       }
       row(q8, 1, null, false);
+      // f16 activations, as AutoGPTQ's checkpoints (torch_dtype float16) run: other codes.
+      row(q4, 1, null, false, DType.F16);
+      row(q8, 1, null, false, DType.F16);
       row(act, 1, null, false);
       System.out.printf(
           Locale.ROOT,
@@ -191,8 +194,14 @@ public final class QuantGemmBench {
 
   /** One table row; returns the GEMM's and the dense path's back-to-back microseconds. */
   private double[] row(Case c, int m, Tensor[] dense, boolean withDense) {
-    try (Tensor x = ops.empty(DType.BF16, m, c.k);
-        Tensor out = ops.empty(DType.BF16, m, c.n)) {
+    return row(c, m, dense, withDense, DType.BF16);
+  }
+
+  /** One table row with activations of {@code xType} (named " f16x" when not bf16). */
+  private double[] row(Case c, int m, Tensor[] dense, boolean withDense, DType xType) {
+    String name = xType == DType.BF16 ? c.name : c.name + " f16x";
+    try (Tensor x = ops.empty(xType, m, c.k);
+        Tensor out = ops.empty(xType, m, c.n)) {
       ops.fill(x, 0.25f);
       double single = bench.medianMicros(rep -> quantized.runGemm(out, x, c.next(rep), 0));
       double b2b = bench.backToBackMicros(rep -> quantized.runGemm(out, x, c.next(rep), 0));
@@ -207,7 +216,7 @@ public final class QuantGemmBench {
       System.out.printf(
           Locale.ROOT,
           "%-24s %5d %9.1f %9.1f %8.0f %6.1f%% %9s %8s %9s %10s%n",
-          c.name,
+          name,
           m,
           single,
           b2b,
@@ -219,10 +228,10 @@ public final class QuantGemmBench {
           Double.isNaN(viaDense) || Double.isNaN(bf16)
               ? "-"
               : String.format(Locale.ROOT, "%.2fx", viaDense / bf16));
-      entry(c.name, m, b2b, gbps, bf16, viaDense);
+      entry(name, m, b2b, gbps, bf16, viaDense);
       return new double[] {b2b, viaDense};
     } catch (RuntimeException e) {
-      System.out.println(c.name + " m=" + m + " FAILED: " + e);
+      System.out.println(name + " m=" + m + " FAILED: " + e);
       return new double[] {Double.NaN, Double.NaN};
     }
   }

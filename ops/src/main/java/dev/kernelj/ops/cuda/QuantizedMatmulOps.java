@@ -234,10 +234,11 @@ public final class QuantizedMatmulOps {
       if (rows >= denseFrom) {
         need.merge(DENSE, denseSliceRows(geo, size, denseSliceBytes) * kp * size, Math::max);
       }
-      // The GEMM path's launches take 1 to 64 rows each; the plans, and so the partials, depend
-      // only on the row count and the geometry.
+      // The GEMM path's launches take 1 to 64 rows each (32 where the few-row kernels take the
+      // weight); the plans, and so the partials, depend only on the row count and the geometry.
       if (planned.add(geo)) {
-        int most = Math.min(Math.min(rows, denseFrom - 1), QuantGemmPlan.MAX_ROWS);
+        int widest = QuantGemmPlan.launchRows(QuantGemmPlan.MAX_ROWS, geo, gpu);
+        int most = Math.min(Math.min(rows, denseFrom - 1), widest);
         for (int m = 1; m <= most; m++) {
           QuantGemmPlan plan = QuantGemmPlan.of(m, geo, gpu, 0, stream);
           need.merge(PARTIALS, 4L * Math.max(1, plan.partialFloats()), Math::max);

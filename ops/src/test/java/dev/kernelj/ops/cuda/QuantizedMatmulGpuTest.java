@@ -74,7 +74,11 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GRAPH, BF16, 4, 4096, 4096, 128, false, EXTREME_SCALES, 33, 0",
     "GEMM, BF16, 4, 64, 4096, 128, false, RANDOM, 2, 0",
     "GEMM, BF16, 4, 256, 2048, 64, false, RANDOM, 9, 5",
+    // One row of an 8-bit weight with enough row tiles streams (QuantStreamSource): bf16's exact
+    // codes, f16's over 1024 (act-order, groups of one tile, two row tiles a block).
     "GEMM, BF16, 8, 4096, 4096, 128, false, RANDOM, 1, 0",
+    "GEMM, F16, 8, 14336, 4096, 128, true, EXTREME_SCALES, 1, 0",
+    "GRAPH, F16, 8, 4096, 14336, 32, false, ZERO_GROUPS, 1, 0",
     "GEMM, BF16, 8, 2064, 1024, 32, true, EXTREME_SCALES, 12, 0",
     "GEMM, F16, 4, 1000, 1088, 32, true, RANDOM, 3, 0",
     "GEMM, BF16, 8, 520, 4100, -1, false, ZERO_GROUPS, 40, 3",

@@ -17,11 +17,11 @@ import dev.kernelj.dsl.Ptr;
  * row, x staged in shared memory; {@code m8}: 1 to 8 rows, one mma column tile; {@code m16}, {@code
  * m32}, {@code m64}: 2, 4, 8 tiles), with the loads in flight per warp ({@code U}) lowered as the
  * accumulators grow; {@code kj_qstream}: the one-row streaming kernel of {@link QuantStreamSource}
- * with 1 or 2 row tiles a block; {@code kj_qfew}: the few-row kernel of {@link QuantFewSource}
- * ({@code m8}, {@code m16}, {@code m32}); {@code kj_qfewx}: the few-row kernel with x shared by the
- * block of {@link QuantFewSharedXSource} ({@code m8}, {@code m16}, {@code m32}). The packed codes
- * and scales are the I32 tensors of a {@link dev.kernelj.ops.QuantizedMatrix}; the wrappers read
- * them as the 32-bit words they are.
+ * for 4- and 8-bit codes with 1 or 2 row tiles a block; {@code kj_qfew}: the few-row kernel of
+ * {@link QuantFewSource} ({@code m8}, {@code m16}, {@code m32}); {@code kj_qfewx}: the few-row
+ * kernel with x shared by the block of {@link QuantFewSharedXSource} ({@code m8}, {@code m16},
+ * {@code m32}). The packed codes and scales are the I32 tensors of a {@link
+ * dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the 32-bit words they are.
  */
 public final class QuantGemmKernels {
   private QuantGemmKernels() {}
@@ -35,8 +35,8 @@ public final class QuantGemmKernels {
       template <typename T, int BITS, int MT, int U, bool STAGED>
       __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U, STAGED>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       /* The one-row streaming kernel, with kj_qgemm's parameters (it reads neither the split scratch nor the strides). */
-      template <typename T, int RT, int KW>
-      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qstream(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qs::qstream<T, RT, KW>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16); }
+      template <typename T, int BITS, int RT, int KW>
+      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qstream(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qs::qstream<T, BITS, RT, KW>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16); }
       /* The few-row kernel, with kj_qgemm's parameters (blocks an SM: kj_qf::blocks_per_sm). */
       template <typename T, int MT, int RW, int U>
       __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
@@ -459,9 +459,9 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_qstream<__nv_bfloat16, 1, 8>",
+        value = "kj_qstream<__nv_bfloat16, 4, 1, 8>",
         maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_bf16_rt1(
+    void kj_qstream_bf16_w4_rt1(
         Launch l,
         Ptr<BF16> out,
         ConstPtr<BF16> x,
@@ -481,9 +481,9 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_qstream<__nv_bfloat16, 2, 4>",
+        value = "kj_qstream<__nv_bfloat16, 4, 2, 4>",
         maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_bf16_rt2(
+    void kj_qstream_bf16_w4_rt2(
         Launch l,
         Ptr<BF16> out,
         ConstPtr<BF16> x,
@@ -503,9 +503,9 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_qstream<__half, 1, 8>",
+        value = "kj_qstream<__half, 4, 1, 8>",
         maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_f16_rt1(
+    void kj_qstream_f16_w4_rt1(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,
@@ -525,9 +525,97 @@ public final class QuantGemmKernels {
         int splits);
 
     @Global(
-        value = "kj_qstream<__half, 2, 4>",
+        value = "kj_qstream<__half, 4, 2, 4>",
         maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_f16_rt2(
+    void kj_qstream_f16_w4_rt2(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qstream<__nv_bfloat16, 8, 1, 8>",
+        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
+    void kj_qstream_bf16_w8_rt1(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qstream<__nv_bfloat16, 8, 2, 4>",
+        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
+    void kj_qstream_bf16_w8_rt2(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qstream<__half, 8, 1, 8>",
+        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
+    void kj_qstream_f16_w8_rt1(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global(
+        value = "kj_qstream<__half, 8, 2, 4>",
+        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
+    void kj_qstream_f16_w8_rt2(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,

@@ -144,7 +144,7 @@ public record QuantGemmPlan(
       Launch launch =
           Launch.grid((rowTiles + perBlock - 1) / perBlock)
               .block(QuantGemmSource.THREADS)
-              .shared((int) QuantStreamSource.sharedBytes(kTiles))
+              .shared((int) QuantStreamSource.sharedBytes(kTiles, geo.bits()))
               .on(stream)
               .overlappingPrevious();
       return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock, 0);
@@ -349,16 +349,15 @@ public record QuantGemmPlan(
   }
 
   /**
-   * Whether one row of x goes through the streaming kernel: 4-bit codes, groups of whole 64-input
-   * tiles, enough row tiles to fill the GPU without splitting k, and rings and x that fit the
-   * shared memory of a block.
+   * Whether one row of x goes through the streaming kernel: groups of whole tiles (64 inputs of
+   * 4-bit codes, 32 of 8-bit: every 8-bit group), enough row tiles to fill the GPU without
+   * splitting k, and rings and x that fit the shared memory of a block.
    */
   static boolean streams(int m, QuantGeometry geo, GpuLimits gpu) {
     return m == 1
-        && geo.bits() == 4
-        && geo.groupSize() % QuantLayout.tileK(4) == 0
+        && geo.groupSize() % QuantLayout.tileK(geo.bits()) == 0
         && defaultSplits(geo.rowTiles(), geo.kTiles(), gpu.multiprocessors()) == 1
-        && QuantStreamSource.sharedBytes(geo.kTiles())
+        && QuantStreamSource.sharedBytes(geo.kTiles(), geo.bits())
             <= gpu.dynamicShared(QuantStreamSource.SHARED_MAX, 1, QuantStreamSource.STATIC_BYTES);
   }
 

@@ -2,10 +2,12 @@ package dev.kernelj.ops.kernels.quant;
 
 /**
  * The CUDA C of the one-row streaming kernel ({@code qstream}): the decode of one sequence through
- * a 4-bit weight with many row tiles, where {@link QuantGemmSource}'s {@code qgemm} spent most of
- * its instructions on bookkeeping around the work. Same packed layout ({@link QuantLayout}), same
- * codes ({@code Offset4}: {@code offset + q} straight from the LOP3s), the group's scale on the
- * group's f32 sum.
+ * a 4- or 8-bit weight with many row tiles, where {@link QuantGemmSource}'s {@code qgemm} spent
+ * most of its instructions on bookkeeping around the work. Same packed layout ({@link
+ * QuantLayout}), codes as {@code offset + q} exact in the activations' type ({@code Offset4}'s
+ * LOP3s for 4-bit; one PRMT a pair for 8-bit f16; 8-bit bf16 takes {@code q - zero} through f32, as
+ * {@code qgemm} does, with no offset), the group's scale on the group's f32 sum. A tile is 512
+ * bytes either way: 64 inputs of 4-bit codes, 32 of 8-bit.
  *
  * <p>A block is {@code RT} row tiles x {@code KW} warps splitting k (8 warps in all). Each lane
  * copies its own 16 bytes of each weight tile, and for a tile that opens a group its own 8 bytes of
@@ -22,9 +24,11 @@ package dev.kernelj.ops.kernels.quant;
  * offset sums. Group boundaries are checked once per tile, so the group size must be a multiple of
  * the tile's 64 inputs; k is not split across blocks.
  *
- * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, tenth session): Llama-3-8B's gate/up
- * (28672 x 4096) 22.4 us, 66 % of copy (with the second mma chain, a meta copy every tile and a
- * bounds check on every tile: 27.2), down (4096 x 14336) 12.9 (15.2), qkv (6144 x 4096) 8.0 (8.7).
+ * <p>Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, tenth session), 4-bit: Llama-3-8B's
+ * gate/up (28672 x 4096) 22.4 us, 66 % of copy (with the second mma chain, a meta copy every tile
+ * and a bounds check on every tile: 27.2), down (4096 x 14336) 12.9 (15.2), qkv (6144 x 4096) 8.0
+ * (8.7). The 8-bit instantiations follow the same structure and have not run on a GPU yet; the
+ * 8-bit GEMM kernel they replace at one row measured 30-43 % of copy (first session).
  *
  * <p>Under {@code KJ_HOST_EMULATION} the copies are plain synchronous ones.
  */
@@ -49,11 +53,13 @@ final class QuantStreamSource {
   static final int STATIC_BYTES = WARPS * 16 * 4;
 
   /**
-   * Dynamic shared memory of a launch over {@code kTiles} 64-input tiles: the rings, the staged row
-   * of x and an f32 sum of each tile of it.
+   * Dynamic shared memory of a launch over {@code kTiles} tiles of {@code bits}-bit codes: the
+   * rings, the staged row of x and an f32 sum of each tile of it.
    */
-  static long sharedBytes(int kTiles) {
-    return RING_BYTES + QuantGemmSource.xSharedBytes(1, kTiles, 64) + 4L * kTiles;
+  static long sharedBytes(int kTiles, int bits) {
+    return RING_BYTES
+        + QuantGemmSource.xSharedBytes(1, kTiles, QuantLayout.tileK(bits))
+        + 4L * kTiles;
   }
 
   static final String SOURCE =
@@ -100,14 +106,14 @@ final class QuantStreamSource {
         return kj::to_f32(h[0]) + kj::to_f32(h[1]);
       }
 
-      /* The row of x into shared memory (zero from kx up to ktiles * 64 inputs), and each 64-input tile's sum of it in f32
-         into sums[ktiles]: 16 threads a tile, 4 inputs each (8-byte pieces: kx is a multiple of 4, QuantGemm checks),
+      /* The row of x into shared memory (zero from kx up to ktiles * KT inputs), and each KT-input tile's sum of it in f32
+         into sums[ktiles]: KT / 4 threads a tile, 4 inputs each (8-byte pieces: kx is a multiple of 4, QuantGemm checks),
          added in a fixed tree. A thread's loads of a round go out together; every thread runs the same rounds, as the
          shuffles need whole warps. */
-      template <typename T>
+      template <typename T, int KT>
       __device__ __forceinline__ void stage_x_sums(T* xs, float* sums, const T* x, int ktiles, int kx) {
-        constexpr int LOADS = 4;
-        const int pieces = ktiles * 16;
+        constexpr int LOADS = 4, PER_TILE = KT / 4;
+        const int pieces = ktiles * PER_TILE;
         for (int i0 = 0; i0 < pieces; i0 += LOADS * THREADS) {
           uint2 v[LOADS];
       #pragma unroll
@@ -122,11 +128,41 @@ final class QuantStreamSource {
             if (i < pieces) *reinterpret_cast<uint2*>(xs + 4 * i) = v[j];
             float s = pair_sum<T>(v[j].x) + pair_sum<T>(v[j].y);
       #pragma unroll
-            for (int o = 1; o < 16; o <<= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-            if (i < pieces && (i & 15) == 0) sums[i >> 4] = s;
+            for (int o = 1; o < PER_TILE; o <<= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+            if (i < pieces && i % PER_TILE == 0) sums[i / PER_TILE] = s;
           }
         }
       }
+
+      /* The A fragment of mma step s of a lane's 16 bytes as (offset + q) exact in T, and the offset + zero that comes off
+         with the group's sum of x. 4-bit: Offset4's LOP3s (offsets ROW_G and ROW_G8). 8-bit f16: one PRMT a pair under the
+         exponent of 1024 (offset 1024 for both rows). 8-bit bf16 (7 mantissa bits hold no 8-bit code over an offset): the
+         exact q - zero through f32, as Dequant gives it, and no offset. */
+      template <typename T, int BITS> struct StreamCodes {
+        static __device__ __forceinline__ void step(const uint4& wv, int s, const Group&, unsigned (&a)[4]) {
+          Offset4<T>::codes(s == 0 ? wv.x : s == 1 ? wv.y : s == 2 ? wv.z : wv.w, a);
+        }
+        static __device__ __forceinline__ float offset0(unsigned z) { return Offset4<T>::ROW_G + (float)z; }
+        static __device__ __forceinline__ float offset1(unsigned z) { return Offset4<T>::ROW_G8 + (float)z; }
+      };
+      template <> struct StreamCodes<__half, 8> {
+        static __device__ __forceinline__ void step(const uint4& wv, int s, const Group&, unsigned (&a)[4]) {
+          const unsigned w0 = s == 0 ? wv.x : wv.z, w1 = s == 0 ? wv.y : wv.w;
+          a[0] = __byte_perm(w0, 0x64646464u, 0x5240);
+          a[1] = __byte_perm(w0, 0x64646464u, 0x5341);
+          a[2] = __byte_perm(w1, 0x64646464u, 0x5240);
+          a[3] = __byte_perm(w1, 0x64646464u, 0x5341);
+        }
+        static __device__ __forceinline__ float offset0(unsigned z) { return 1024.f + (float)z; }
+        static __device__ __forceinline__ float offset1(unsigned z) { return 1024.f + (float)z; }
+      };
+      template <> struct StreamCodes<__nv_bfloat16, 8> {
+        static __device__ __forceinline__ void step(const uint4& wv, int s, const Group& gr, unsigned (&a)[4]) {
+          Dequant<__nv_bfloat16, 8>::step(wv, s, gr, a);
+        }
+        static __device__ __forceinline__ float offset0(unsigned) { return 0.f; }
+        static __device__ __forceinline__ float offset1(unsigned) { return 0.f; }
+      };
 
       /* A warp's running sums over its current group: the code mmas' chain (part: rows g, g + 8 in [0], [2]; the mma's
          columns are all the one row of x) and the sum of x over the same inputs. */
@@ -144,7 +180,7 @@ final class QuantStreamSource {
 
       /* Folds the finished group in (fold_run), then opens the next group (scale and offset + zero from the meta words at
          meta). */
-      template <typename T>
+      template <typename T, int BITS>
       __device__ __forceinline__ void next_group(Run& run, float& acc0, float& acc1, Group& gr, float& c0, float& c1,
                                                  const uint2* meta, int scale_bf16) {
         fold_run(run, acc0, acc1, gr, c0, c1);
@@ -152,18 +188,19 @@ final class QuantStreamSource {
         for (int q = 0; q < 4; ++q) run.part[q] = 0.f;
         run.xsum = 0.f;
         const uint2 mv = *meta;
-        decode_group<T, 4>(gr, mv.x, mv.y, scale_bf16 != 0);
-        c0 = Offset4<T>::ROW_G + (float)(mv.x >> 16);  // offset + zero, as Offset4's codes carry them
-        c1 = Offset4<T>::ROW_G8 + (float)(mv.y >> 16);
+        decode_group<T, BITS>(gr, mv.x, mv.y, scale_bf16 != 0);
+        c0 = StreamCodes<T, BITS>::offset0(mv.x >> 16);  // offset + zero, as the codes carry them
+        c1 = StreamCodes<T, BITS>::offset1(mv.y >> 16);
       }
 
       /* One 512-byte tile of the weight against the staged row of x at xt (its sum: xsum): when sig says the tile opens a
-         group, the finished one is folded in and the next one's meta decoded; then the tile's four code mmas. */
-      template <typename T>
+         group, the finished one is folded in and the next one's meta decoded; then the tile's code mmas (four 4-bit steps,
+         two 8-bit). */
+      template <typename T, int BITS>
       __device__ __forceinline__ void stream_tile(const uint4& wv, const T* xt, float xsum, const uint2* meta, Run& run,
                                                   float& acc0, float& acc1, Group& gr, float& c0, float& c1, int& sig,
                                                   int& reset, int group_steps, int scale_bf16) {
-        constexpr int SPT = 4;
+        constexpr int SPT = BITS == 4 ? 4 : 2;
         uint2 xv[SPT];  // one 16-byte load a pair of steps (QuantLayout.stepInput)
       #pragma unroll
         for (int h = 0; h < SPT / 2; ++h) {
@@ -172,7 +209,7 @@ final class QuantStreamSource {
           xv[2 * h + 1] = make_uint2(v.z, v.w);
         }
         if (sig == group_steps) {
-          next_group<T>(run, acc0, acc1, gr, c0, c1, meta, scale_bf16);
+          next_group<T, BITS>(run, acc0, acc1, gr, c0, c1, meta, scale_bf16);
           sig = reset;
           reset = 0;
         }
@@ -180,18 +217,18 @@ final class QuantStreamSource {
       #pragma unroll
         for (int s = 0; s < SPT; ++s) {
           unsigned a[4];
-          Offset4<T>::codes(s == 0 ? wv.x : s == 1 ? wv.y : s == 2 ? wv.z : wv.w, a);
+          StreamCodes<T, BITS>::step(wv, s, gr, a);
           kj::mma<T>(run.part, a, xv[s].x, xv[s].y);
         }
         sig += SPT;
       }
 
-      /* out[0, n) = the one row of x times the 4-bit weight; see QuantStreamSource.java. */
-      template <typename T, int RT, int KW>
+      /* out[0, n) = the one row of x times the 4- or 8-bit weight; see QuantStreamSource.java. */
+      template <typename T, int BITS, int RT, int KW>
       __device__ __forceinline__ void qstream(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, int n, int kx,
                                               int ktiles, int group_steps, int chunks, int scale_bf16) {
         static_assert(RT * KW == WARPS, "the x staging loop strides by THREADS");
-        constexpr int SPT = 4, KT = 64;
+        constexpr int SPT = BITS == 4 ? 4 : 2, KT = 16 * SPT;
       #if defined(KJ_HOST_EMULATION)
         KJ_DYNAMIC_SHARED(smem_words);
         unsigned char* smem = reinterpret_cast<unsigned char*>(smem_words);
@@ -236,7 +273,7 @@ final class QuantStreamSource {
       #pragma unroll
         for (int i = 0; i < U - 1; ++i) issue(i, kb + i < ke);
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
-        stage_x_sums<T>(xs, xsums, x, ktiles, kx);
+        stage_x_sums<T, KT>(xs, xsums, x, ktiles, kx);
         __syncthreads();
         const T* xr = xs + 8 * t;  // every lane reads row 0: columns 2t, 2t + 1 of the mma's 8 are the same row
 
@@ -252,7 +289,7 @@ final class QuantStreamSource {
           for (int i = 0; i < U; ++i) {
             issue((i + U - 1) % U, kt + i + U - 1 < ke);
             cp_wait<U - 1>();  // this lane's copies of tile kt + i have landed
-            stream_tile<T>(wslot[i * 32], xr + (kt + i) * KT, xsums[kt + i], mslot + i * 32, run, acc0, acc1, gr, c0, c1, sig,
+            stream_tile<T, BITS>(wslot[i * 32], xr + (kt + i) * KT, xsums[kt + i], mslot + i * 32, run, acc0, acc1, gr, c0, c1, sig,
                            reset, group_steps, scale_bf16);
           }
         }
@@ -261,7 +298,7 @@ final class QuantStreamSource {
           if (kt + i < ke) {
             issue((i + U - 1) % U, false);
             cp_wait<U - 1>();
-            stream_tile<T>(wslot[i * 32], xr + (kt + i) * KT, xsums[kt + i], mslot + i * 32, run, acc0, acc1, gr, c0, c1, sig,
+            stream_tile<T, BITS>(wslot[i * 32], xr + (kt + i) * KT, xsums[kt + i], mslot + i * 32, run, acc0, acc1, gr, c0, c1, sig,
                            reset, group_steps, scale_bf16);
           }
         }

@@ -183,23 +183,23 @@ public final class QuantFixture {
   }
 
   /**
-   * What the 4-bit GEMM's offset adds to the f32 rounding of output {@code [xRow, row]}: its code
-   * mmas sum {@code (offset + q) x} and its offset mmas {@code -(offset + zero) x}, offset at most
-   * 1024 (QuantGemmSource's Offset4), so a group's two partial sums run up to {@code 1040 sum |x|}
-   * before they cancel. A first-order bound on the rounding of {@code 4 * steps + 32} f32 additions
-   * per group at that magnitude (truncating or round-to-nearest; the host emulator's mma adds its
-   * 16 products one by one), times the group's scale. 8-bit codes carry no offset: 0.
+   * What a code offset adds to the f32 rounding of output {@code [xRow, row]}: the kernels sum
+   * {@code (offset + q) x} and take {@code (offset + zero) sum x} off, so a group's partial sums
+   * run up to {@code (offset + zero) sum |x|} before they cancel. 4-bit: offset at most 1024 and
+   * zero at most 16 (QuantGemmSource's Offset4). 8-bit: the one-row streaming kernel's f16 codes
+   * carry 1024 and zeros reach 256 (the GEMM kernel's 8-bit codes carry none, which this bound then
+   * overstates). A first-order bound on the rounding of {@code 4 * steps + 32} f32 additions per
+   * group at that magnitude (truncating or round-to-nearest; the host emulator's mma adds its 16
+   * products one by one), times the group's scale.
    */
   public double offsetRounding(float[] x, int xRow, int row) {
-    if (bits != 4) {
-      return 0;
-    }
+    int offset = bits == 4 ? 1040 : 1280;
     int steps = groupInputs / QuantLayout.STEP_K + 1;
     double weighted = 0;
     for (int k = 0; k < inputs; k++) {
       weighted += Math.abs(scales[groupIndex[k]][row] * x[xRow * inputs + k]);
     }
-    return 1040 * weighted * (4 * steps + 32) * 0x1p-23;
+    return offset * weighted * (4 * steps + 32) * 0x1p-23;
   }
 
   /** Largest |W| . |x| row sum: the scale errors are measured against. */

@@ -69,22 +69,32 @@ class QuantGemmEmulatedTest {
    * from one 8-group chunk of meta to the next; 2112 and 4224 inputs give warps a whole round of 8
    * tiles and a rest.
    */
-  @ParameterizedTest(name = "{0} streamed {1}x{2} group {3} act-order {4}: {5} row tile(s) a block")
+  @ParameterizedTest(
+      name = "{0} {1}-bit streamed {2}x{3} group {4} act-order {5}: {6} row tile(s) a block")
   @CsvSource({
-    "BF16, 48, 512, 128, false, 2",
-    "F16, 24, 192, 64, true, 1",
-    "F16, 40, 320, -1, false, 2",
-    "BF16, 32, 1088, 64, false, 1",
-    "BF16, 32, 1152, 128, false, 1",
-    "F16, 32, 1152, 128, true, 1",
-    "BF16, 48, 2112, 64, false, 2",
-    "F16, 32, 4224, 128, true, 1"
+    "BF16, 4, 48, 512, 128, false, 2",
+    "F16, 4, 24, 192, 64, true, 1",
+    "F16, 4, 40, 320, -1, false, 2",
+    "BF16, 4, 32, 1088, 64, false, 1",
+    "BF16, 4, 32, 1152, 128, false, 1",
+    "F16, 4, 32, 1152, 128, true, 1",
+    "BF16, 4, 48, 2112, 64, false, 2",
+    "F16, 4, 32, 4224, 128, true, 1",
+    // 8-bit: 32-input tiles (f16 codes over 1024, bf16 exact q - zero), groups of one tile and of
+    // four, a group of all of k, rounds of 8 tiles and a rest, act-order, a half-empty block.
+    "F16, 8, 48, 512, 128, false, 2",
+    "BF16, 8, 48, 512, 128, false, 2",
+    "F16, 8, 24, 96, 32, true, 1",
+    "BF16, 8, 40, 320, -1, false, 2",
+    "F16, 8, 32, 1152, 128, true, 1",
+    "BF16, 8, 32, 2112, 64, true, 1",
+    "F16, 8, 48, 4224, 128, false, 2"
   })
   void streamMatchesItsTwin(
-      DType t, int rows, int inputs, int groupSize, boolean actOrder, int perBlock)
+      DType t, int bits, int rows, int inputs, int groupSize, boolean actOrder, int perBlock)
       throws Exception {
-    SplittableRandom random = new SplittableRandom(rows * 5L + inputs);
-    QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
+    SplittableRandom random = new SplittableRandom(rows * 5L + inputs + bits);
+    QuantFixture f = fixture(random, t, bits, rows, inputs, groupSize, actOrder);
     float[] x = QuantGemmReferenceTest.activations(random, 1, inputs, t);
     QuantGemmPlan plan = QuantGemmPlan.of(1, f.geo, ONE_SM, 0, StreamRef.DEFAULT);
     assertEquals(perBlock, plan.streamRowTiles());

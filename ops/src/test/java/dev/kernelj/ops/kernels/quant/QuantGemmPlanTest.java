@@ -23,11 +23,8 @@ class QuantGemmPlanTest {
 
   @ParameterizedTest(name = "{0}-bit {1}x{2}, m={3}: splits {4}")
   @CsvSource({
-    // Enough row tiles for one block each, and the one row of x fits whole (8-bit: 4-bit codes
-    // of such weights stream, below).
-    "8, 14336, 4096, 1, 1",
-    "8, 4096, 14336, 1, 1",
-    // 65,536 inputs (131 KB of x) do not: k is cut until a slice fits 72 KiB.
+    // 65,536 inputs (131 KB of x) do not stream (x beside the rings would not fit a block): k is
+    // cut until a slice fits 72 KiB.
     "4, 4096, 65536, 1, 2",
     "8, 4096, 65536, 1, 2",
   })
@@ -50,10 +47,18 @@ class QuantGemmPlanTest {
     }
   }
 
-  @ParameterizedTest(name = "one row through a 4-bit {0}x{1}: streamed, {2} row tile(s) a block")
-  @CsvSource({"28672, 4096, 2", "14336, 4096, 2", "6144, 4096, 1", "4096, 14336, 1"})
-  void oneRowOfAWideFourBitWeightStreams(int rows, int inputs, int perBlock) {
-    QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
+  @ParameterizedTest(name = "one row through a {0}-bit {1}x{2}: streamed, {3} row tile(s) a block")
+  @CsvSource({
+    "4, 28672, 4096, 2",
+    "4, 14336, 4096, 2",
+    "4, 6144, 4096, 1",
+    "4, 4096, 14336, 1",
+    "8, 28672, 4096, 2",
+    "8, 6144, 4096, 1",
+    "8, 4096, 14336, 1"
+  })
+  void oneRowOfAWideWeightStreams(int bits, int rows, int inputs, int perBlock) {
+    QuantGeometry geo = QuantGeometry.of(bits, rows, plain(bits, inputs), true);
     QuantGemmPlan plan = QuantGemmPlan.of(1, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(perBlock, plan.streamRowTiles());
     assertEquals(1, plan.splits());
@@ -63,7 +68,7 @@ class QuantGemmPlanTest {
     long bytes =
         QuantStreamSource.RING_BYTES
             + (long) (inputs + QuantGemmSource.X_ROW_PAD) * 2
-            + 4L * (inputs / 64);
+            + 4L * (inputs / QuantLayout.tileK(bits));
     assertEquals(bytes, plan.launch().sharedBytes());
   }
 
@@ -121,8 +126,8 @@ class QuantGemmPlanTest {
   @ParameterizedTest(name = "{0}: the GEMM kernel")
   @CsvSource({
     "two rows, 2, 4, 14336, 128, 0",
-    "8-bit codes, 1, 8, 14336, 128, 0",
     "groups of 32 inputs, 1, 4, 14336, 32, 0",
+    "8-bit codes on too few row tiles, 1, 8, 2048, 128, 0",
     "too few row tiles to fill the GPU, 1, 4, 2048, 128, 0",
     "a split asked for, 1, 4, 14336, 128, 1",
   })
@@ -282,16 +287,19 @@ class QuantGemmPlanTest {
       {4096, 4096}, {6144, 4096}, {28672, 4096}, {4096, 14336}, {16384, 2048}, {4096, 28672}
     };
     for (int[] shape : shapes) {
-      QuantGeometry geo = QuantGeometry.of(4, shape[0], plain(4, shape[1]), true);
-      for (int m = 1; m <= QuantGemmPlan.MAX_ROWS; m++) {
-        QuantGemmPlan plan = QuantGemmPlan.of(m, geo, limits, 0, StreamRef.DEFAULT);
-        String what = gpu + ", " + shape[0] + "x" + shape[1] + ", m=" + m + ": " + plan;
-        int perLaunchBlock = plan.launch().sharedBytes() + staticBytes(plan);
-        assertTrue(perLaunchBlock <= perBlock, what);
-        // x shared by the block runs two blocks an SM up to 16 rows: both must fit.
-        int blocks =
-            plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES && m > 8 && m <= 16 ? 2 : 1;
-        assertTrue(blocks * (perLaunchBlock + GpuLimits.RESERVED_PER_BLOCK) <= perSm, what);
+      for (int bits : new int[] {4, 8}) {
+        QuantGeometry geo = QuantGeometry.of(bits, shape[0], plain(bits, shape[1]), true);
+        for (int m = 1; m <= QuantGemmPlan.MAX_ROWS; m++) {
+          QuantGemmPlan plan = QuantGemmPlan.of(m, geo, limits, 0, StreamRef.DEFAULT);
+          String what =
+              gpu + ", " + bits + "-bit " + shape[0] + "x" + shape[1] + ", m=" + m + ": " + plan;
+          int perLaunchBlock = plan.launch().sharedBytes() + staticBytes(plan);
+          assertTrue(perLaunchBlock <= perBlock, what);
+          // x shared by the block runs two blocks an SM up to 16 rows: both must fit.
+          int blocks =
+              plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES && m > 8 && m <= 16 ? 2 : 1;
+          assertTrue(blocks * (perLaunchBlock + GpuLimits.RESERVED_PER_BLOCK) <= perSm, what);
+        }
       }
     }
   }

@@ -137,6 +137,12 @@ def build_8b_gptq(out_dir):
     _build_8b(out_dir, bits=4)
 
 
+def build_8b_gptq_f16(out_dir):
+    """The same shape in GPTQ 4-bit group 128 as AutoGPTQ's releases are: a float16 model (f16
+    activations, embedding, head and norms), whose kernels take other codes than bf16's."""
+    _build_8b(out_dir, bits=4, dtype=torch.float16)
+
+
 def build_8b_gptq8(out_dir):
     """The same shape in GPTQ 8-bit group 128 as AutoGPTQ's Int8 releases are: a float16 model (f16
     activations, embedding, head and norms)."""

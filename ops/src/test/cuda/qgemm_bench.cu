@@ -100,7 +100,7 @@ static Variant stream() {
 // The few-row kernel (QuantFewSource): RW row tiles a warp (and a block), U tiles of each in flight.
 template <int MT, int RW, int U>
 static Variant few() {
-  auto k = kj_qfew<bf16, MT, RW, U>;
+  auto k = kj_qfew<bf16, 4, MT, RW, U>;
   char name[64];
   snprintf(name, sizeof name, "%s RW%d U%d", RW == 2 && U == (MT == 1 ? 3 : 2) ? "PRODUCTION few" : "few", RW, U);
   return Variant{name, RW, 256, MT, reinterpret_cast<Kern>(k)};

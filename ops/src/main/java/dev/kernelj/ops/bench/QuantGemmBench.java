@@ -26,10 +26,11 @@ import java.util.SplittableRandom;
  * 3.2x); the dequantize + cuBLAS path, its ratio to bf16 (prefill goal: at most 1.5x), and the row
  * count from which it beats the GEMM (the crossover the backend's {@code
  * kernelj.quant.denseFromRows} should be set to); a sweep of the dense path's slice size ({@code
- * kernelj.quant.denseSliceBytes}) at 512 rows; 8-bit and act-order at 1 row, 4- and 8-bit with f16
- * activations at 1 row; and a sweep of the k split at 1 row. Timing as {@link OpsBench}: medians of
- * CUDA-event-timed launches, and 20 launches back to back ("b2b", as a replayed decode graph runs
- * them), weights rotating over copies larger than twice the L2 cache.
+ * kernelj.quant.denseSliceBytes}) at 512 rows; 8-bit at 1, 8, 16 and 32 rows, act-order at 1 row,
+ * 4- and 8-bit with f16 activations at 1 row (8-bit also at 16); and a sweep of the k split at 1
+ * row. Timing as {@link OpsBench}: medians of CUDA-event-timed launches, and 20 launches back to
+ * back ("b2b", as a replayed decode graph runs them), weights rotating over copies larger than
+ * twice the L2 cache.
  *
  * <p>Usage: {@code QuantGemmBench [--json PATH] [--reps N]}.
  */
@@ -161,10 +162,13 @@ public final class QuantGemmBench {
           crossover = m;
         }
       }
-      row(q8, 1, null, false);
+      for (int m : new int[] {1, 8, 16, 32}) {
+        row(q8, m, null, false);
+      }
       // f16 activations, as AutoGPTQ's checkpoints (torch_dtype float16) run: other codes.
       row(q4, 1, null, false, DType.F16);
       row(q8, 1, null, false, DType.F16);
+      row(q8, 16, null, false, DType.F16);
       row(act, 1, null, false);
       System.out.printf(
           Locale.ROOT,

@@ -79,6 +79,12 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 8, 4096, 4096, 128, false, RANDOM, 1, 0",
     "GEMM, F16, 8, 14336, 4096, 128, true, EXTREME_SCALES, 1, 0",
     "GRAPH, F16, 8, 4096, 14336, 32, false, ZERO_GROUPS, 1, 0",
+    // 2-32 rows of an 8-bit weight through the few-row kernel (QuantFewSource): 192 blocks, 128
+    // split 2 ways, 17-32 rows without a split; 48 rows as 32 and 16, act-order.
+    "GEMM, F16, 8, 6144, 4096, 128, false, RANDOM, 8, 0",
+    "GEMM, BF16, 8, 4096, 4096, 64, true, EXTREME_SCALES, 12, 0",
+    "GRAPH, BF16, 8, 14336, 4096, 128, false, ZERO_GROUPS, 32, 0",
+    "AUTO, F16, 8, 6144, 4096, 128, true, RANDOM, 48, 0",
     "GEMM, BF16, 8, 2064, 1024, 32, true, EXTREME_SCALES, 12, 0",
     "GEMM, F16, 4, 1000, 1088, 32, true, RANDOM, 3, 0",
     "GEMM, BF16, 8, 520, 4100, -1, false, ZERO_GROUPS, 40, 3",

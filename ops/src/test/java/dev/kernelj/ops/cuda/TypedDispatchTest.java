@@ -130,7 +130,7 @@ class TypedDispatchTest {
     // GEMM kernel's 64-row instantiation; the last 6 share x across a block of 16 row tiles, one
     // block for the one SM.
     assertEquals(
-        List.of("kj_qfew_bf16_m32", "kj_qfew_bf16_m32", "kj_qfewx_bf16_m8"),
+        List.of("kj_qfew_bf16_w4_m32", "kj_qfew_bf16_w4_m32", "kj_qfewx_bf16_m8"),
         port.launches.stream().map(RecordingKernels.Call::kernel).toList());
     List<String> third = pointers(port.launches.get(2));
     assertEquals(
@@ -155,16 +155,26 @@ class TypedDispatchTest {
                 new SplittableRandom(7), 4, 48, 256, 64, false, false, QuantFixture.Kind.RANDOM)
             .on(ops);
     assertEquals(65, ops.quantized().denseFromRows(w4));
-    assertEquals(List.of("kj_qfew_bf16_m32", "kj_qfew_bf16_m32"), launchesOf(64, w4, 256, 48));
+    assertEquals(
+        List.of("kj_qfew_bf16_w4_m32", "kj_qfew_bf16_w4_m32"), launchesOf(64, w4, 256, 48));
     assertEquals(List.of("kj_qdequant_bf16_w4"), launchesOf(65, w4, 256, 48));
     assertTrue(port.queued.contains("gemm"), "cuBLAS multiplies the dequantized weight");
-    // An 8-bit weight has only the GEMM kernel's 64-row launch: dequantize + cuBLAS from 64.
+    // The same for an 8-bit weight.
     QuantizedMatrix w8 =
         new QuantFixture(
                 new SplittableRandom(8), 8, 48, 256, 64, false, false, QuantFixture.Kind.RANDOM)
             .on(ops);
-    assertEquals(64, ops.quantized().denseFromRows(w8));
-    assertEquals(List.of("kj_qdequant_bf16_w8"), launchesOf(64, w8, 256, 48));
+    assertEquals(65, ops.quantized().denseFromRows(w8));
+    assertEquals(
+        List.of("kj_qfew_bf16_w8_m32", "kj_qfew_bf16_w8_m32"), launchesOf(64, w8, 256, 48));
+    // 4-bit codes in groups of 32 inputs (half a tile) have only the GEMM kernel's 64-row launch:
+    // dequantize + cuBLAS from 64.
+    QuantizedMatrix g32 =
+        new QuantFixture(
+                new SplittableRandom(9), 4, 48, 256, 32, false, false, QuantFixture.Kind.RANDOM)
+            .on(ops);
+    assertEquals(64, ops.quantized().denseFromRows(g32));
+    assertEquals(List.of("kj_qdequant_bf16_w4"), launchesOf(64, g32, 256, 48));
   }
 
   /** The kernels one {@code quantizedMatmul} of {@code m} rows through {@code w} launches. */
@@ -188,7 +198,7 @@ class TypedDispatchTest {
     port.launches.clear();
     ops.quantizedMatmul(out, x, w);
     assertEquals(
-        List.of("kj_qgather_f16", "kj_qgemm_f16_w8_m8"),
+        List.of("kj_qgather_f16", "kj_qfew_f16_w8_m8"),
         port.launches.stream().map(RecordingKernels.Call::kernel).toList());
     List<String> gather = pointers(port.launches.get(0));
     assertEquals(List.of(at(x), at(w.inputMap())), gather.subList(1, 3));

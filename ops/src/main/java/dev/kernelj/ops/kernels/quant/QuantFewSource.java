@@ -1,9 +1,9 @@
 package dev.kernelj.ops.kernels.quant;
 
 /**
- * The CUDA C of the few-row GEMM ({@code kj_qf::few}): 4-bit weights against 2 to 32 rows of x, the
- * decode of a small batch. Same packed layout ({@link QuantLayout}) and the same results as {@link
- * QuantGemmSource}'s {@code qgemm} up to the order of f32 additions.
+ * The CUDA C of the few-row GEMM ({@code kj_qf::few}): 4- and 8-bit weights against 2 to 32 rows of
+ * x, the decode of a small batch. Same packed layout ({@link QuantLayout}) and the same results as
+ * {@link QuantGemmSource}'s {@code qgemm} up to the order of f32 additions.
  *
  * <p>Why a second kernel: at 8 to 16 rows {@code qgemm}'s warp streams one weight row tile and
  * loads the B fragments of every row of x for each of its tiles, so the L1 pipe carries 2 to 4
@@ -19,6 +19,8 @@ package dev.kernelj.ops.kernels.quant;
  * 8, 8 bytes) straight from global memory one group ahead. k is split across blocks as {@code
  * qgemm} splits it, through the same {@code kj_q::store_tile}. {@link QuantFewSharedXSource}'s
  * kernel takes off the zero the same way ({@code codes_minus_zero}), on x staged in shared memory.
+ * 8-bit codes come as {@code qgemm}'s do ({@code Dequant}: {@code q - zero} exact in the half
+ * type), 32 inputs a 512-byte tile; that instantiation has not run on a GPU yet.
  *
  * <p>When x's rows are 16-byte aligned and the warp's k range holds whole tiles of x (always, for
  * contiguous activations), x is read with plain 16-byte loads, rows past m reading row 0 (their
@@ -64,6 +66,16 @@ final class QuantFewSource {
         for (int j = 0; j < 4; ++j) a[j] = sub2<T>(a[j], zp[j]);
       }
 
+      /* The A fragment (q - zero, exact in T) of mma step s of a lane's 16 bytes: 4-bit through codes_minus_zero with
+         gr.c (+(offset + zero), signs flipped at decode), 8-bit as Dequant gives it. */
+      template <typename T, int BITS>
+      __device__ __forceinline__ void step_codes(const uint4& wv, int s, const Group& gr, unsigned (&a)[4]) {
+        if (BITS == 4)
+          codes_minus_zero<T>(s == 0 ? wv.x : s == 1 ? wv.y : s == 2 ? wv.z : wv.w, gr.c, a);
+        else
+          Dequant<T, 8>::step(wv, s, gr, a);
+      }
+
       /* Group grp's meta (scale and zero of the lane's rows g and g + 8, 8 bytes) from mb, the lane's place in its row tile's
          meta chunks. */
       __device__ __forceinline__ uint2 group_meta(const unsigned char* mb, int grp) {
@@ -74,12 +86,11 @@ final class QuantFewSource {
          (row tiles past the matrix read row tile nt0, and their sums are never stored), the first U tiles loaded
          into buf, and the meta of the first group (grp, sig steps into it) and the next. Weights and meta are never
          written by earlier kernels, so all of this goes out before the grid wait. */
-      template <int RW, int U>
+      template <int SPT, int RW, int U>
       __device__ __forceinline__ void start_tiles(const unsigned* wwords, const unsigned* mwords, int nt0, int tiles,
                                                   int ktiles, int chunks, int kb, int ke, int group_steps, int groups,
                                                   const uint4* (&wp)[RW], const unsigned char* (&mb)[RW], uint4 (&buf)[U][RW],
                                                   int& grp, int& sig, uint2 (&mnow)[RW], uint2 (&mnext)[RW]) {
-        constexpr int SPT = 4;
         const int lane = threadIdx.x & 31, g = lane >> 2;
       #pragma unroll
         for (int r = 0; r < RW; ++r) {
@@ -105,21 +116,23 @@ final class QuantFewSource {
          chain of the group in progress, zero before), U tiles of each in flight (the first U already loaded into buf;
          mnow and mnext hold the meta of groups grp and grp + 1). load_x(kt, xv, fast) fills tile kt's B fragments; FAST
          (whole tiles, no bounds checks) runs whole rounds of U tiles and then the rest, otherwise every tile is checked. */
-      template <typename T, int MT, int RW, int U, typename LoadX>
+      template <typename T, int BITS, int MT, int RW, int U, typename LoadX>
       __device__ __forceinline__ void run_tiles(float (&acc)[RW][MT][4], float (&part)[RW][1][MT][4], uint4 (&buf)[U][RW],
                                                 const uint4* (&wp)[RW], const unsigned char* (&mb)[RW], uint2 (&mnow)[RW],
                                                 uint2 (&mnext)[RW], int kb, int ke, int& grp, int& sig, int group_steps,
                                                 int groups, int scale_bf16, bool fast, const LoadX& load_x) {
-        constexpr int SPT = 4;
-        /* Each row tile's group: scales as decode_group gives them, and c turned into +(offset + zero) (its signs
-           flipped) for codes_minus_zero. */
+        constexpr int SPT = BITS == 4 ? 4 : 2;
+        /* Each row tile's group: scales as decode_group gives them, and (4-bit) c turned into +(offset + zero) (its
+           signs flipped) for codes_minus_zero. */
         Group gr[RW];
         auto decode = [&]() {
       #pragma unroll
           for (int r = 0; r < RW; ++r) {
-            decode_group<T, 4>(gr[r], mnow[r].x, mnow[r].y, scale_bf16 != 0);
+            decode_group<T, BITS>(gr[r], mnow[r].x, mnow[r].y, scale_bf16 != 0);
+            if (BITS == 4) {
       #pragma unroll
-            for (int j = 0; j < 4; ++j) gr[r].c[j] ^= 0x80008000u;
+              for (int j = 0; j < 4; ++j) gr[r].c[j] ^= 0x80008000u;
+            }
           }
         };
         auto fold = [&]() {
@@ -154,7 +167,7 @@ final class QuantFewSource {
       #pragma unroll
             for (int r = 0; r < RW; ++r) {
               unsigned a[4];
-              codes_minus_zero<T>(s == 0 ? wv[r].x : s == 1 ? wv[r].y : s == 2 ? wv[r].z : wv[r].w, gr[r].c, a);
+              step_codes<T, BITS>(wv[r], s, gr[r], a);
       #pragma unroll
               for (int c = 0; c < MT; ++c) kj::mma<T>(part[r][0][c], a, xv[s][c].x, xv[s][c].y);
             }
@@ -181,12 +194,13 @@ final class QuantFewSource {
       }
 
       /* out[r, n] as qgemm gives it, for up to 8 MT rows of x: RW row tiles a block and a warp, U k-tiles of each in
-         flight; groups of whole 64-input tiles, 4-bit codes. Grid: ceil(row tiles / RW) x splits blocks of THREADS. */
-      template <typename T, int MT, int RW, int U>
+         flight; groups of whole tiles (64 inputs of 4-bit codes, 32 of 8-bit). Grid: ceil(row tiles / RW) x splits blocks
+         of THREADS. */
+      template <typename T, int BITS, int MT, int RW, int U>
       __device__ __forceinline__ void few(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, float* partials,
                                           unsigned* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks,
                                           long long ldx, long long ldo, int scale_bf16, int splits) {
-        constexpr int SPT = 4, KT = 64, TOK = 8 * MT, ROWS = 16 * RW;
+        constexpr int SPT = BITS == 4 ? 4 : 2, KT = 16 * SPT, TOK = 8 * MT, ROWS = 16 * RW;
         __shared__ float red[WARPS][ROWS][TOK];
         __shared__ unsigned last_block;
         const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
@@ -203,7 +217,7 @@ final class QuantFewSource {
         uint4 buf[U][RW];
         int grp, sig;
         uint2 mnow[RW], mnext[RW];
-        start_tiles<RW, U>(wwords, mwords, nt0, tiles, ktiles, chunks, kb, ke, group_steps, groups, wp, mb, buf, grp, sig,
+        start_tiles<SPT, RW, U>(wwords, mwords, nt0, tiles, ktiles, chunks, kb, ke, group_steps, groups, wp, mb, buf, grp, sig,
                            mnow, mnext);
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
 
@@ -225,10 +239,11 @@ final class QuantFewSource {
             for (int q = 0; q < 4; ++q) acc[r][i][q] = part[r][0][i][q] = 0.f;
 
         /* FAST: rows of x 16-byte aligned and whole tiles of it in the warp's range, so x loads go without checks; rows
-           past m read row 0 (their sums are never stored). */
+           past m read row 0 (their sums are never stored). xv is uint2[SPT][MT], taken as auto&: CUDA 13.0's cudafe++
+           crashes (segmentation fault) on a generic lambda's parameter of an array type that depends on BITS. */
         if (kb < ke)
-          run_tiles<T, MT, RW, U>(acc, part, buf, wp, mb, mnow, mnext, kb, ke, grp, sig, group_steps, groups, scale_bf16,
-                                  x16 && (long long)ke * KT <= kx, [&](const int kt, uint2 (&xv)[SPT][MT], auto fast) {
+          run_tiles<T, BITS, MT, RW, U>(acc, part, buf, wp, mb, mnow, mnext, kb, ke, grp, sig, group_steps, groups, scale_bf16,
+                                  x16 && (long long)ke * KT <= kx, [&](const int kt, auto& xv, auto fast) {
       #pragma unroll
             for (int h = 0; h < SPT / 2; ++h)
       #pragma unroll

@@ -192,7 +192,8 @@ public final class QuantGemm {
    * each for 1, 2, 4 and 8 column tiles, then the one-row kernels that stage x (4-bit, 8-bit), then
    * the streaming one-row kernel with 1 and 2 row tiles a block, then the few-row kernel for 1, 2
    * and 4 column tiles, then the few-row kernel with x shared by the block for 1, 2 and 4, then the
-   * streaming kernel for 8-bit codes with 1 and 2 row tiles a block.
+   * streaming kernel for 8-bit codes with 1 and 2 row tiles a block, then the few-row kernel for
+   * 8-bit codes for 1, 2 and 4 column tiles.
    */
   record GemmKernel<T extends Element>(Class<T> t, List<GemmFn<T>> variants)
       implements Instantiations.OfElement {
@@ -201,7 +202,7 @@ public final class QuantGemm {
         return 15 + Integer.numberOfTrailingZeros(plan.columnTiles());
       }
       if (plan.fewRowTiles() > 0) {
-        return 12 + Integer.numberOfTrailingZeros(plan.columnTiles());
+        return (bits == 4 ? 12 : 20) + Integer.numberOfTrailingZeros(plan.columnTiles());
       }
       if (plan.streamRowTiles() > 0) {
         return (bits == 4 ? 9 : 17) + plan.streamRowTiles();
@@ -346,14 +347,17 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qgemm_bf16_w8_m1,
                   QuantGemmKernels.Cuda::kj_qstream_bf16_w4_rt1,
                   QuantGemmKernels.Cuda::kj_qstream_bf16_w4_rt2,
-                  QuantGemmKernels.Cuda::kj_qfew_bf16_m8,
-                  QuantGemmKernels.Cuda::kj_qfew_bf16_m16,
-                  QuantGemmKernels.Cuda::kj_qfew_bf16_m32,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w4_m8,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w4_m16,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w4_m32,
                   QuantGemmKernels.Cuda::kj_qfewx_bf16_m8,
                   QuantGemmKernels.Cuda::kj_qfewx_bf16_m16,
                   QuantGemmKernels.Cuda::kj_qfewx_bf16_m32,
                   QuantGemmKernels.Cuda::kj_qstream_bf16_w8_rt1,
-                  QuantGemmKernels.Cuda::kj_qstream_bf16_w8_rt2)),
+                  QuantGemmKernels.Cuda::kj_qstream_bf16_w8_rt2,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m8,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m16,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m32)),
           new GemmKernel<>(
               F16.class,
               List.of(
@@ -369,14 +373,17 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qgemm_f16_w8_m1,
                   QuantGemmKernels.Cuda::kj_qstream_f16_w4_rt1,
                   QuantGemmKernels.Cuda::kj_qstream_f16_w4_rt2,
-                  QuantGemmKernels.Cuda::kj_qfew_f16_m8,
-                  QuantGemmKernels.Cuda::kj_qfew_f16_m16,
-                  QuantGemmKernels.Cuda::kj_qfew_f16_m32,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w4_m8,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w4_m16,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w4_m32,
                   QuantGemmKernels.Cuda::kj_qfewx_f16_m8,
                   QuantGemmKernels.Cuda::kj_qfewx_f16_m16,
                   QuantGemmKernels.Cuda::kj_qfewx_f16_m32,
                   QuantGemmKernels.Cuda::kj_qstream_f16_w8_rt1,
-                  QuantGemmKernels.Cuda::kj_qstream_f16_w8_rt2)));
+                  QuantGemmKernels.Cuda::kj_qstream_f16_w8_rt2,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w8_m8,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w8_m16,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w8_m32)));
 
   static final Instantiations<GatherKernel<?>> GATHER =
       Instantiations.of(

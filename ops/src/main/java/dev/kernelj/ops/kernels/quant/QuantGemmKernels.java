@@ -38,8 +38,8 @@ public final class QuantGemmKernels {
       template <typename T, int BITS, int RT, int KW>
       __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qstream(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qs::qstream<T, BITS, RT, KW>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16); }
       /* The few-row kernel, with kj_qgemm's parameters (blocks an SM: kj_qf::blocks_per_sm). */
-      template <typename T, int MT, int RW, int U>
-      __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
+      template <typename T, int BITS, int MT, int RW, int U>
+      __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, BITS, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       /* The few-row kernel with x shared by the block's 8 warps, with kj_qgemm's parameters. */
       template <typename T, int MT, int U>
       __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfewx(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qfx::fewx<T, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
@@ -634,8 +634,8 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qfew<__nv_bfloat16, 1, 2, 3>")
-    void kj_qfew_bf16_m8(
+    @Global("kj_qfew<__nv_bfloat16, 4, 1, 2, 3>")
+    void kj_qfew_bf16_w4_m8(
         Launch l,
         Ptr<BF16> out,
         ConstPtr<BF16> x,
@@ -654,8 +654,8 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qfew<__nv_bfloat16, 2, 2, 2>")
-    void kj_qfew_bf16_m16(
+    @Global("kj_qfew<__nv_bfloat16, 4, 2, 2, 2>")
+    void kj_qfew_bf16_w4_m16(
         Launch l,
         Ptr<BF16> out,
         ConstPtr<BF16> x,
@@ -674,8 +674,8 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qfew<__nv_bfloat16, 4, 2, 2>")
-    void kj_qfew_bf16_m32(
+    @Global("kj_qfew<__nv_bfloat16, 4, 4, 2, 2>")
+    void kj_qfew_bf16_w4_m32(
         Launch l,
         Ptr<BF16> out,
         ConstPtr<BF16> x,
@@ -694,8 +694,8 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qfew<__half, 1, 2, 3>")
-    void kj_qfew_f16_m8(
+    @Global("kj_qfew<__half, 4, 1, 2, 3>")
+    void kj_qfew_f16_w4_m8(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,
@@ -714,8 +714,8 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qfew<__half, 2, 2, 2>")
-    void kj_qfew_f16_m16(
+    @Global("kj_qfew<__half, 4, 2, 2, 2>")
+    void kj_qfew_f16_w4_m16(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,
@@ -734,8 +734,128 @@ public final class QuantGemmKernels {
         int scaleBf16,
         int splits);
 
-    @Global("kj_qfew<__half, 4, 2, 2>")
-    void kj_qfew_f16_m32(
+    @Global("kj_qfew<__half, 4, 4, 2, 2>")
+    void kj_qfew_f16_w4_m32(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__nv_bfloat16, 8, 1, 2, 3>")
+    void kj_qfew_bf16_w8_m8(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__nv_bfloat16, 8, 2, 2, 2>")
+    void kj_qfew_bf16_w8_m16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__nv_bfloat16, 8, 4, 2, 2>")
+    void kj_qfew_bf16_w8_m32(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__half, 8, 1, 2, 3>")
+    void kj_qfew_f16_w8_m8(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__half, 8, 2, 2, 2>")
+    void kj_qfew_f16_w8_m16(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__half, 8, 4, 2, 2>")
+    void kj_qfew_f16_w8_m32(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,

@@ -202,8 +202,8 @@ public record QuantGemmPlan(
   public static QuantGemmPlan few(int m, QuantGeometry geo, int splits, StreamRef stream) {
     if (!fewFits(m, geo)) {
       throw new IllegalArgumentException(
-          "the few-row kernel takes 1 to 32 rows and 4-bit codes in groups of whole 64-input"
-              + " tiles, not "
+          "the few-row kernel takes 1 to 32 rows and codes in groups of whole tiles (64 inputs"
+              + " of 4-bit codes, 32 of 8-bit), not "
               + m
               + " rows of a "
               + geo.bits()
@@ -223,8 +223,9 @@ public record QuantGemmPlan(
 
   /**
    * k splits for the few-row kernel, or 0 where the GEMM kernel is the better choice: 2 to 32 rows
-   * and 4-bit codes in groups of whole tiles; up to 16 rows, a block an SM or more, or else k split
-   * until there is, each warp keeping {@link #FEW_MIN_TILES_PER_WARP_SPLIT} tiles; above, {@link
+   * and codes in groups of whole tiles (8-bit ones by the 4-bit measurements, in tiles of the same
+   * 512 bytes; not measured yet); up to 16 rows, a block an SM or more, or else k split until there
+   * is, each warp keeping {@link #FEW_MIN_TILES_PER_WARP_SPLIT} tiles; above, {@link
    * #FEW_WIDE_BLOCKS_PER_SM} and no split.
    */
   static int fewSplits(int m, QuantGeometry geo, int multiprocessors) {
@@ -253,7 +254,7 @@ public record QuantGemmPlan(
    */
   public static QuantGemmPlan fewSharedX(
       int m, QuantGeometry geo, int splits, GpuLimits gpu, StreamRef stream) {
-    if (!fewFits(m, geo)) {
+    if (!sharedXFits(m, geo)) {
       throw new IllegalArgumentException(
           "the few-row kernel with x shared takes 1 to 32 rows and 4-bit codes in groups of whole"
               + " 64-input tiles, not "
@@ -291,7 +292,7 @@ public record QuantGemmPlan(
    * tiles of x, and splitting k that far would cost more than the ring saves.
    */
   static int fewSharedXSplits(int m, QuantGeometry geo, GpuLimits gpu) {
-    if (m < 2 || !fewFits(m, geo)) {
+    if (m < 2 || !sharedXFits(m, geo)) {
       return 0;
     }
     int multiprocessors = gpu.multiprocessors();
@@ -340,8 +341,14 @@ public record QuantGemmPlan(
     return QuantFewSharedXSource.sharedBytes(columnTiles, (kTiles + splits - 1) / splits);
   }
 
+  /** Whether the few-row kernel takes the weight: groups of whole tiles, 4- or 8-bit codes. */
   private static boolean fewFits(int m, QuantGeometry geo) {
-    return m >= 1 && m <= 32 && geo.bits() == 4 && geo.groupSize() % QuantLayout.tileK(4) == 0;
+    return m >= 1 && m <= 32 && geo.groupSize() % QuantLayout.tileK(geo.bits()) == 0;
+  }
+
+  /** Whether the few-row kernel with x shared takes the weight: that, and 4-bit codes. */
+  private static boolean sharedXFits(int m, QuantGeometry geo) {
+    return fewFits(m, geo) && geo.bits() == 4;
   }
 
   private static int fewBlocks(QuantGeometry geo) {

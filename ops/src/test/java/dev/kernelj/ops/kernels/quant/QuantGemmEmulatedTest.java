@@ -107,22 +107,30 @@ class QuantGemmEmulatedTest {
    * k, warp ranges that start mid-group and cross several group boundaries, act-order, and k split
    * across blocks.
    */
-  @ParameterizedTest(name = "{0} few rows {1}x{2} group {3} act-order {4} m={5} splits {6}")
+  @ParameterizedTest(name = "{0} {1}-bit few rows {2}x{3} group {4} act-order {5} m={6} splits {7}")
   @CsvSource({
-    "BF16, 100, 1024, 128, false, 8, 1",
-    "F16, 100, 1024, -1, false, 16, 2",
-    "BF16, 181, 4096, 64, false, 13, 1",
-    "F16, 48, 512, 128, true, 5, 3",
-    "BF16, 37, 2048, 128, false, 2, 4",
-    "F16, 64, 4096, 128, false, 9, 2",
-    "BF16, 100, 1024, 128, false, 25, 1",
-    "F16, 37, 512, 64, true, 32, 2"
+    "BF16, 4, 100, 1024, 128, false, 8, 1",
+    "F16, 4, 100, 1024, -1, false, 16, 2",
+    "BF16, 4, 181, 4096, 64, false, 13, 1",
+    "F16, 4, 48, 512, 128, true, 5, 3",
+    "BF16, 4, 37, 2048, 128, false, 2, 4",
+    "F16, 4, 64, 4096, 128, false, 9, 2",
+    "BF16, 4, 100, 1024, 128, false, 25, 1",
+    "F16, 4, 37, 512, 64, true, 32, 2",
+    // 8-bit: 32-input tiles, groups of one tile, of four and of all of k, warps starting
+    // mid-group, act-order, k split, every column-tile count.
+    "BF16, 8, 100, 1024, 128, false, 8, 1",
+    "F16, 8, 100, 1024, 32, true, 16, 2",
+    "BF16, 8, 181, 2048, -1, false, 13, 1",
+    "F16, 8, 48, 544, 64, false, 5, 3",
+    "BF16, 8, 37, 512, 128, true, 27, 2",
+    "F16, 8, 64, 4096, 128, false, 32, 1"
   })
   void fewRowsMatchTheirTwin(
-      DType t, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)
+      DType t, int bits, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)
       throws Exception {
-    SplittableRandom random = new SplittableRandom(rows * 3L + inputs + m);
-    QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
+    SplittableRandom random = new SplittableRandom(rows * 3L + inputs + m + bits);
+    QuantFixture f = fixture(random, t, bits, rows, inputs, groupSize, actOrder);
     float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
     QuantGemmPlan plan = QuantGemmPlan.few(m, f.geo, splits, StreamRef.DEFAULT);
     assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles());

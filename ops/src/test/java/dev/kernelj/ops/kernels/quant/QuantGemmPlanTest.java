@@ -182,7 +182,7 @@ class QuantGemmPlanTest {
     "one row, 1, 4, 2048, 4096, 128",
     "33 rows, 33, 4, 14336, 4096, 128",
     "32 rows on 64 blocks, 32, 4, 2048, 2048, 128",
-    "8-bit codes, 8, 8, 14336, 4096, 128",
+    "8-bit codes on too few blocks and a short k, 16, 8, 3072, 2048, 128",
     "groups of 32 inputs, 8, 4, 14336, 4096, 32",
   })
   void whatTheFewRowKernelDoesNotCoverGoesToTheGemm(
@@ -266,11 +266,33 @@ class QuantGemmPlanTest {
     }
   }
 
+  @ParameterizedTest(name = "8-bit {0}x{1}, m={2}: the few-row kernel, k split {3} ways")
+  @CsvSource({
+    "28672, 4096, 16, 1",
+    "6144, 4096, 8, 1",
+    // 128 blocks of two row tiles: split to fill 132 SMs; 8-bit tiles are 32 inputs, so 4096
+    // inputs leave each warp 8 tiles (the same 512-byte tiles the 4-bit rule counts).
+    "4096, 4096, 8, 2",
+    "4096, 14336, 12, 2",
+    "4096, 4096, 32, 1",
+  })
+  void eightBitWeightsTakeTheFewRowKernel(int rows, int inputs, int m, int splits) {
+    QuantGeometry geo = QuantGeometry.of(8, rows, plain(8, inputs), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
+    assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles(), plan.toString());
+    assertEquals(splits, plan.splits());
+    assertEquals(m <= 8 ? 1 : m <= 16 ? 2 : 4, plan.columnTiles());
+    // ... and so 33 to 64 rows of such a weight run as launches of 32 and the rest.
+    assertEquals(32, QuantGemmPlan.launchRows(48, geo, H200));
+  }
+
   @Test
-  void eightBitWeightsKeepTheGemmKernelsSixtyFourRows() {
+  void eightBitWeightsNeverShareXAcrossTheBlock() {
     QuantGeometry geo = QuantGeometry.of(8, 28672, plain(8, 4096), true);
-    assertEquals(48, QuantGemmPlan.launchRows(48, geo, H200));
-    assertEquals(64, QuantGemmPlan.launchRows(70, geo, H200));
+    for (int m = 2; m <= 32; m++) {
+      QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
+      assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles(), "m=" + m + ": " + plan);
+    }
   }
 
   @ParameterizedTest(name = "{0}: every plan fits a block and its blocks an SM")

@@ -41,12 +41,14 @@ public final class QuantizedMatmulOps {
   static final int DEFAULT_DENSE_FROM_ROWS = 64;
 
   /**
-   * The same for a weight the few-row kernels take, whose GEMM path runs 33 to 64 rows as launches
-   * of 32 ({@link QuantGemmPlan#launchRows}). On each of the four Llama-3-8B shapes measured both
-   * ways in one session (fourteenth, BENCHMARKS.md, H200), two 32-row launches beat dequantize +
-   * cuBLAS at 64 rows: o 27.4 against 32.4 us, qkv 35.0 against 36.8, 14336 x 4096 56.0 against
-   * 85.7, down 55.8 against 90.1. So a decode step of 64 sequences stays on the GEMM path. (Not
-   * measured end to end yet; QuantGemmBench's crossover column times the launches of 32.)
+   * The same for a 4-bit weight the few-row kernels take, whose GEMM path runs 33 to 64 rows as
+   * launches of 32 ({@link QuantGemmPlan#launchRows}). On each of the four Llama-3-8B shapes
+   * measured both ways in one session (fourteenth, BENCHMARKS.md, H200), two 32-row launches beat
+   * dequantize + cuBLAS at 64 rows: o 27.4 against 32.4 us, qkv 35.0 against 36.8, 14336 x 4096
+   * 56.0 against 85.7, down 55.8 against 90.1. So a decode step of 64 sequences stays on the GEMM
+   * path. (Not measured end to end yet; QuantGemmBench's crossover column times the launches of
+   * 32.) An 8-bit weight streams twice the bytes through those launches and keeps 64 until it is
+   * measured.
    */
   public static final int FEW_DENSE_FROM_ROWS = 65;
 
@@ -113,7 +115,7 @@ public final class QuantizedMatmulOps {
     boolean launchesOf32 =
         QuantGemmPlan.launchRows(QuantGemmPlan.MAX_ROWS, w.geometry(), gpu)
             < QuantGemmPlan.MAX_ROWS;
-    return launchesOf32 ? FEW_DENSE_FROM_ROWS : DEFAULT_DENSE_FROM_ROWS;
+    return launchesOf32 && w.geometry().bits() == 4 ? FEW_DENSE_FROM_ROWS : DEFAULT_DENSE_FROM_ROWS;
   }
 
   /** {@code out = x . W^T} by the path the row count picks. */

@@ -91,6 +91,7 @@ public final class QuantPacker {
     int perWord = 32 / bits;
     int tileWordsPerRow = tileK / perWord; // 8 for both widths
     int realWords = order.inFeatures() / perWord;
+    int storedWords = (order.inFeatures() + perWord - 1) / perWord; // the last one maybe partial
     // Where each lane's step reads in the gathered words (rows g and g + 8 of the tile, 4
     // consecutive inputs): the word of row g, and the shift of its first input's code.
     int steps = QuantLayout.stepsPerTile(bits);
@@ -116,6 +117,12 @@ public final class QuantPacker {
           // The tile's 16 rows x 8 words of one input tile, gathered first (rows inner: one cache
           // line per word when the words are stored input-major), zero past the matrix.
           int[] gathered = new int[QuantLayout.TILE_ROWS * tileWordsPerRow];
+          // A permuted order reads the codes of an input tile from words all over the row: the
+          // row tile's words are copied out once, in storage order, and read from there.
+          int[] staged =
+              order.permuted()
+                  ? stageRows(firstRow, tileRows, storedWords, rowWords, rowOffsets, wordStrides)
+                  : null;
           for (int kt = 0; kt < kTiles; kt++) {
             int firstWord = kt * tileWordsPerRow;
             int tileWords = Math.max(0, Math.min(tileWordsPerRow, realWords - firstWord));
@@ -125,8 +132,7 @@ public final class QuantPacker {
               Arrays.fill(gathered, 0);
             }
             if (order.permuted()) {
-              gatherPermuted(
-                  bits, order, kt, firstRow, tileRows, rowWords, rowOffsets, wordStrides, gathered);
+              gatherPermuted(bits, order, kt, tileRows, staged, gathered);
             } else {
               for (int j = 0; j < tileWords; j++) {
                 for (int r = 0; r < tileRows; r++) {
@@ -161,20 +167,35 @@ public final class QuantPacker {
   }
 
   /**
-   * Input tile {@code kt} of a row tile's rows for a permuted order: each packed input's code taken
-   * from the word holding its original input and placed where in-order words would hold it (0 for
-   * padding).
+   * The {@code words} words of rows {@code firstRow .. firstRow + tileRows - 1}, word by word
+   * ({@code staged[w * 16 + r]}), read word index outer and row inner: for GPTQ's input-major
+   * {@code qweight} that walks the memory in order, and a code's 16 rows sit in one cache line.
    */
-  private static void gatherPermuted(
-      int bits,
-      InputOrder order,
-      int kt,
+  private static int[] stageRows(
       int firstRow,
       int tileRows,
+      int words,
       int[][] rowWords,
       int[] rowOffsets,
-      int[] wordStrides,
-      int[] gathered) {
+      int[] wordStrides) {
+    int[] staged = new int[words * QuantLayout.TILE_ROWS];
+    for (int w = 0; w < words; w++) {
+      for (int r = 0; r < tileRows; r++) {
+        int row = firstRow + r;
+        staged[w * QuantLayout.TILE_ROWS + r] =
+            rowWords[row][rowOffsets[row] + w * wordStrides[row]];
+      }
+    }
+    return staged;
+  }
+
+  /**
+   * Input tile {@code kt} of a row tile's rows for a permuted order: each packed input's code taken
+   * from the staged word holding its original input ({@link #stageRows}) and placed where in-order
+   * words would hold it (0 for padding).
+   */
+  private static void gatherPermuted(
+      int bits, InputOrder order, int kt, int tileRows, int[] staged, int[] gathered) {
     int tileK = QuantLayout.tileK(bits);
     int perWord = 32 / bits;
     int tileWordsPerRow = tileK / perWord;
@@ -184,13 +205,12 @@ public final class QuantPacker {
       if (input < 0) {
         continue;
       }
-      int word = input / perWord;
       int shift = bits * (input % perWord);
       int at = kk / perWord;
       int placed = bits * (kk % perWord);
+      int from = input / perWord * QuantLayout.TILE_ROWS;
       for (int r = 0; r < tileRows; r++) {
-        int row = firstRow + r;
-        int code = (rowWords[row][rowOffsets[row] + word * wordStrides[row]] >>> shift) & mask;
+        int code = (staged[from + r] >>> shift) & mask;
         gathered[r * tileWordsPerRow + at] |= code << placed;
       }
     }

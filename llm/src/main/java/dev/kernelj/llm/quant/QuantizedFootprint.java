@@ -62,8 +62,7 @@ public final class QuantizedFootprint {
         continue;
       }
       long[] io = inputsOutputs(info, quant);
-      int tileK = QuantLayout.tileK(quant.bits());
-      int packedInputs = (int) ((io[0] + tileK - 1) / tileK * tileK);
+      int packedInputs = (int) packedInputs(quant.bits(), io[0]);
       if (quant.descAct() && checkpoint.contains(module + ".g_idx")) {
         gather = Math.max(gather, (long) m * packedInputs * elementBytes);
       }
@@ -118,10 +117,16 @@ public final class QuantizedFootprint {
   public static long packedBytes(int bits, long rows, long inputs, int groups, boolean permuted) {
     int tileK = QuantLayout.tileK(bits);
     long rowTiles = (rows + QuantLayout.TILE_ROWS - 1) / QuantLayout.TILE_ROWS;
-    long packedInputs = (inputs + tileK - 1) / tileK * tileK;
+    long packedInputs = packedInputs(bits, inputs);
     long codes = rowTiles * (packedInputs / tileK) * QuantLayout.TILE_WORDS * 4;
     long meta = rowTiles * QuantLayout.chunks(Math.max(1, groups)) * QuantLayout.TILE_WORDS * 4;
     return codes + meta + (permuted ? packedInputs * 4 : 0);
+  }
+
+  /** Inputs of the packed form (without act-order padding): whole tiles of the code width. */
+  private static long packedInputs(int bits, long inputs) {
+    int tileK = QuantLayout.tileK(bits);
+    return (inputs + tileK - 1) / tileK * tileK;
   }
 
   /** The quantized module a tensor belongs to ({@code x.qweight} and its siblings), or null. */

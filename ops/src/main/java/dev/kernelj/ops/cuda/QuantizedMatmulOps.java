@@ -95,8 +95,8 @@ public final class QuantizedMatmulOps {
     this.scratch = scratch;
     this.stream = port.stream();
     this.gpu = port.limits();
-    this.denseFromRows = Integer.getInteger("kernelj.quant.denseFromRows", 0);
-    this.denseSliceBytes = Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
+    this.denseFromRows = denseFromRowsProperty();
+    this.denseSliceBytes = denseSliceBytesProperty();
   }
 
   /**
@@ -275,14 +275,23 @@ public final class QuantizedMatmulOps {
    * there to ask.
    */
   public static long denseScratchBound(int rows, int packedInputs, int m, int elementBytes) {
-    int from = Integer.getInteger("kernelj.quant.denseFromRows", 0);
+    int from = denseFromRowsProperty();
     if (m < (from > 0 ? from : DEFAULT_DENSE_FROM_ROWS)) {
       return 0;
     }
-    long slice = Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
-    return (long) denseSliceRows(rows, packedInputs, elementBytes, slice)
+    return (long) denseSliceRows(rows, packedInputs, elementBytes, denseSliceBytesProperty())
         * packedInputs
         * elementBytes;
+  }
+
+  /** {@code -Dkernelj.quant.denseFromRows}, the crossover for every weight; 0 when unset. */
+  private static int denseFromRowsProperty() {
+    return Integer.getInteger("kernelj.quant.denseFromRows", 0);
+  }
+
+  /** {@code -Dkernelj.quant.denseSliceBytes}, or {@link #DENSE_SCRATCH_BYTES}. */
+  private static long denseSliceBytesProperty() {
+    return Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
   }
 
   private void dense(

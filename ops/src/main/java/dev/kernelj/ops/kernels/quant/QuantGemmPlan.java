@@ -96,9 +96,10 @@ public record QuantGemmPlan(
   /**
    * Blocks of 16 row tiles, as a fraction of the SMs, from which 2 to 8 rows take the few-row
    * kernel with x shared by the block. Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md,
-   * sixteenth session): gate/up (112 blocks) at 8 rows 23.67 us against the few-row kernel's 27.82.
-   * No narrower weight was recorded at 8 rows, so 14336 x 4096 (56 blocks) keeps the few-row kernel
-   * until one is.
+   * sixteenth and nineteenth sessions): gate/up (112 blocks) at 8 rows 23.92 us against the few-row
+   * kernel's 27.90. Narrower weights gained 3-4.5 % at most (14336 x 4096, 56 blocks; 4096 x 14336,
+   * 16 blocks at 8 splits) and qkv (6144 x 4096, 24 blocks) lost 37 %, so they keep the few-row
+   * kernel.
    */
   static final double FEW_SHARED_X_BLOCKS_PER_SM_M8 = 0.8;
 

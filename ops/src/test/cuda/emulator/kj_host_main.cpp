@@ -19,6 +19,7 @@ static std::vector<Buffer> buffers;
 static std::vector<std::string> args;
 
 static void* buf(int a) {
+  if (args.at(a) == "n") return nullptr;  // a null pointer argument
   char* rest;
   const long index = std::strtol(args.at(a).c_str() + 1, &rest, 10);
   const long offset = *rest == '+' ? std::strtol(rest + 1, nullptr, 10) : 0;

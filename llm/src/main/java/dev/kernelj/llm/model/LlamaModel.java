@@ -91,8 +91,8 @@ public final class LlamaModel implements AutoCloseable {
       ops.linear(s.o, s.attn, w.wo()); // o [T, hidden]
 
       // ---- MLP block: x += down(silu(gate) * up) on h = rmsNorm(x + o)
-      ops.rmsNormResidual(s.h, s.x, s.o, w.mlpNorm(), eps); // x += o; h [T, hidden]
-      ops.linear(s.gateUp, s.h, w.wGateUp()); // [gate | up] [T, 2 * intermediate]
+      // x += o; [gate | up] [T, 2 * intermediate] of h = rmsNorm(x) (h: scratch)
+      ops.rmsNormLinear(s.gateUp, s.h, s.x, s.o, w.mlpNorm(), eps, w.wGateUp());
       ops.swiglu(s.act, s.gate, s.up); // act [T, intermediate]
       ops.linear(s.o, s.act, w.wDown()); // o [T, hidden]: added into x by the next norm
     }
@@ -117,6 +117,17 @@ public final class LlamaModel implements AutoCloseable {
       ops.rmsNorm(h, x, w.attentionNorm(), eps);
     } else {
       ops.rmsNormResidual(h, x, o, w.attentionNorm(), eps);
+    }
+  }
+
+  /**
+   * {@link #attentionNorm}, then the fused q/k/v projection of its output into {@code qkv} (plus
+   * the bias): the norm may run inside the projection's launch, leaving {@code h} unwritten.
+   */
+  private void normedQkv(Tensor qkv, Tensor h, Tensor x, Tensor o, int l, LayerWeights w) {
+    ops.rmsNormLinear(qkv, h, x, l == 0 ? null : o, w.attentionNorm(), eps, w.wqkv());
+    if (w.bqkv() != null) {
+      ops.add(qkv, qkv, w.bqkv());
     }
   }
 
@@ -158,8 +169,7 @@ public final class LlamaModel implements AutoCloseable {
     int batch = s.tokens();
     int heads = config.numHeads();
     int headDim = config.headDim();
-    attentionNorm(s.h, s.x, s.o, l, w); // h [B, hidden]
-    linear(s.qkv, s.h, w.wqkv(), w.bqkv()); // qkv [B, (heads + 2 kvHeads) * headDim]
+    normedQkv(s.qkv, s.h, s.x, s.o, l, w); // qkv [B, (heads + 2 kvHeads) * headDim]
     Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
     Tensor q = s.q.view(batch, heads, headDim);
     ops.ropeKvAppend(
@@ -214,8 +224,7 @@ public final class LlamaModel implements AutoCloseable {
     ops.embedding(x, weights.embedding(), ids);
     for (int l = 0; l < config.numLayers(); l++) {
       LayerWeights w = weights.layers().get(l);
-      attentionNorm(h, x, o, l, w);
-      linear(qkv, h, w.wqkv(), w.bqkv());
+      normedQkv(qkv, h, x, o, l, w);
       Tensor q3 = q.view(t, heads, headDim);
       Tensor qkv3 = qkv.view(t, heads + 2 * config.numKvHeads(), headDim);
       ops.ropeKvAppend(q3, cache.keys(l), cache.values(l), qkv3, positions, slots, rope);
@@ -234,8 +243,7 @@ public final class LlamaModel implements AutoCloseable {
         chunkAttention(s, cache, l, b, c, q, attn, tables);
       }
       ops.linear(o, attn, w.wo());
-      ops.rmsNormResidual(h, x, o, w.mlpNorm(), eps);
-      ops.linear(gateUp, h, w.wGateUp());
+      ops.rmsNormLinear(gateUp, h, x, o, w.mlpNorm(), eps, w.wGateUp());
       ops.swiglu(act, gateUp.slice(1, 0, inter), gateUp.slice(1, inter, 2 * inter));
       ops.linear(o, act, w.wDown()); // added into x by the next norm
     }

@@ -147,7 +147,7 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     }
   }
 
-  private static void compare(
+  static void compare(
       String what, DType t, QuantFixture f, float[] xs, int m, Tensor expected, Tensor wide) {
     int rows = f.rows;
     double magnitude = f.magnitude(xs, m);

@@ -237,8 +237,14 @@ public final class HostEmulator {
     decode(Files.readAllBytes(out));
   }
 
-  /** {@code b<index>}, or {@code b<index>+<bytes>} for an address inside a buffer (a view). */
+  /**
+   * {@code b<index>}, or {@code b<index>+<bytes>} for an address inside a buffer (a view); {@code
+   * n} for a null pointer.
+   */
   private String bufferArgument(long address) {
+    if (address == 0) {
+      return "n";
+    }
     for (int i = 0; i < buffers.size(); i++) {
       Buffer b = buffers.get(i);
       long offset = address - b.address;

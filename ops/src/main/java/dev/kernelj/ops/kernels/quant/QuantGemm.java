@@ -21,11 +21,11 @@ import java.util.List;
  * given as 4- or 8-bit codes, a scale and a zero point per group ({@link QuantLayout}), x and out
  * in f16 or bf16 (one dtype), f32 accumulation. Three kernels ({@link QuantGemmKernels}, CUDA C in
  * {@link QuantGemmSource}): the GEMM itself for 1 to 64 rows per launch (one row of a wide 4-bit
- * weight through the streaming kernel of {@link QuantStreamSource}), the gather that puts x in the
- * weight's packed input order (act-order), and the dequantization into dense rows for cuBLAS when
- * many rows make a tensor-core GEMM on a dense weight the faster path. Each entry point takes
- * tensors and finds its instantiation in a typed table by the activations' dtype. The reference
- * twins are in {@link QuantGemmReference}.
+ * weight through the streaming kernel of {@link QuantStreamSource}, which can also do the RMSNorm
+ * before the projection), the gather that puts x in the weight's packed input order (act-order),
+ * and the dequantization into dense rows for cuBLAS when many rows make a tensor-core GEMM on a
+ * dense weight the faster path. Each entry point takes tensors and finds its instantiation in a
+ * typed table by the activations' dtype. The reference twins are in {@link QuantGemmReference}.
  */
 public final class QuantGemm {
   private QuantGemm() {}
@@ -85,6 +85,60 @@ public final class QuantGemm {
       throw new OpArgumentException(OP, "m", m + " rows for a plan of " + 8 * plan.columnTiles());
     }
     GEMM.get(t).launch(k, plan, geo, out, x, codes, meta, partials, counters, m, ldx, ldo);
+  }
+
+  /**
+   * Whether {@link #streamNormed} takes one row of {@code inputs} inputs through a weight of {@code
+   * geo} under {@code plan}: a streaming plan, inputs the kernel's own (not gathered or padded),
+   * and at most {@link QuantStreamSource#NORM_MAX_INPUTS} of them.
+   */
+  public static boolean normFuses(QuantGemmPlan plan, QuantGeometry geo, long inputs) {
+    return plan.streamRowTiles() > 0
+        && geo.gemmInputs() == inputs
+        && inputs <= QuantStreamSource.NORM_MAX_INPUTS;
+  }
+
+  /**
+   * One row through the streaming kernel with its RMSNorm done in the kernel: {@code residual +=
+   * delta} rounded to the activations' dtype (no add when delta is null), then {@code out =
+   * (rmsNorm(residual) * normWeight) . W^T}, as {@code rmsNormResidual} and the GEMM would give but
+   * for the order of the sum of squares. {@code ticket}: one i32, zero, left zero. Every vector is
+   * contiguous and 8-byte aligned; {@link #normFuses} holds for the plan.
+   */
+  public static void streamNormed(
+      QuantGemmKernels.Cuda k,
+      QuantGemmPlan plan,
+      QuantGeometry geo,
+      Tensor out,
+      Tensor residual,
+      Tensor delta,
+      Tensor normWeight,
+      float eps,
+      Tensor ticket,
+      Tensor codes,
+      Tensor meta) {
+    DType t = residual.dtype();
+    requireActivation(OP, t);
+    if (!normFuses(plan, geo, geo.gemmInputs())) {
+      throw new OpArgumentException(
+          OP,
+          "plan",
+          "the norm runs in the one-row streaming kernel only, over at most "
+              + QuantStreamSource.NORM_MAX_INPUTS
+              + " inputs");
+    }
+    LaunchMath.requireAddress(OP, "out", out);
+    requireAligned(OP, "residual", residual, 8);
+    if (delta != null) {
+      requireAligned(OP, "delta", delta, 8);
+    }
+    requireAligned(OP, "norm weight", normWeight, 8);
+    LaunchMath.requireAddress(OP, "ticket", ticket);
+    requireAligned(OP, "codes", codes, 16);
+    requireAligned(OP, "meta", meta, 16);
+    STREAM_NORM
+        .get(t)
+        .launch(k, plan, geo, out, residual, delta, normWeight, eps, ticket, codes, meta);
   }
 
   /**
@@ -251,6 +305,67 @@ public final class QuantGemm {
   }
 
   @FunctionalInterface
+  interface StreamNormFn<T extends Element> {
+    void launch(
+        QuantGemmKernels.Cuda k,
+        Launch l,
+        Ptr<T> out,
+        Ptr<T> residual,
+        ConstPtr<T> delta,
+        ConstPtr<T> normWeight,
+        float eps,
+        Ptr<I32> ticket,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        int scaleBf16);
+  }
+
+  /**
+   * The {@code kj_qstream_norm} instantiations of one activation dtype: 4-bit codes with 1 and 2
+   * row tiles a block, then 8-bit likewise.
+   */
+  record StreamNormKernel<T extends Element>(Class<T> t, List<StreamNormFn<T>> variants)
+      implements Instantiations.OfElement {
+    void launch(
+        QuantGemmKernels.Cuda k,
+        QuantGemmPlan plan,
+        QuantGeometry geo,
+        Tensor out,
+        Tensor residual,
+        Tensor delta,
+        Tensor normWeight,
+        float eps,
+        Tensor ticket,
+        Tensor codes,
+        Tensor meta) {
+      variants
+          .get((geo.bits() == 4 ? 0 : 2) + plan.streamRowTiles() - 1)
+          .launch(
+              k,
+              plan.launch(),
+              out.ptr(t),
+              residual.ptr(t),
+              delta == null ? ConstPtr.ofAddress(0, t) : delta.constPtr(t),
+              normWeight.constPtr(t),
+              eps,
+              ticket.ptr(I32.class),
+              codes.constPtr(I32.class),
+              meta.constPtr(I32.class),
+              geo.rows(),
+              geo.gemmInputs(),
+              geo.kTiles(),
+              geo.groupSize() / QuantLayout.STEP_K,
+              geo.chunks(),
+              geo.scaleBf16() ? 1 : 0);
+    }
+  }
+
+  @FunctionalInterface
   interface GatherFn<T extends Element> {
     void launch(
         QuantGemmKernels.Cuda k,
@@ -384,6 +499,25 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qfew_f16_w8_m8,
                   QuantGemmKernels.Cuda::kj_qfew_f16_w8_m16,
                   QuantGemmKernels.Cuda::kj_qfew_f16_w8_m32)));
+
+  static final Instantiations<StreamNormKernel<?>> STREAM_NORM =
+      Instantiations.of(
+          "quantizedMatmul",
+          "x",
+          new StreamNormKernel<>(
+              BF16.class,
+              List.of(
+                  QuantGemmKernels.Cuda::kj_qstream_norm_bf16_w4_rt1,
+                  QuantGemmKernels.Cuda::kj_qstream_norm_bf16_w4_rt2,
+                  QuantGemmKernels.Cuda::kj_qstream_norm_bf16_w8_rt1,
+                  QuantGemmKernels.Cuda::kj_qstream_norm_bf16_w8_rt2)),
+          new StreamNormKernel<>(
+              F16.class,
+              List.of(
+                  QuantGemmKernels.Cuda::kj_qstream_norm_f16_w4_rt1,
+                  QuantGemmKernels.Cuda::kj_qstream_norm_f16_w4_rt2,
+                  QuantGemmKernels.Cuda::kj_qstream_norm_f16_w8_rt1,
+                  QuantGemmKernels.Cuda::kj_qstream_norm_f16_w8_rt2)));
 
   static final Instantiations<GatherKernel<?>> GATHER =
       Instantiations.of(

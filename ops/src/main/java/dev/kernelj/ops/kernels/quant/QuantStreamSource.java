@@ -30,6 +30,12 @@ package dev.kernelj.ops.kernels.quant;
  * (8.7). The 8-bit instantiations follow the same structure and have not run on a GPU yet; the
  * 8-bit GEMM kernel they replace at one row measured 30-43 % of copy (first session).
  *
+ * <p>{@code kj_qstream_norm} is the same kernel with the RMSNorm before the projection (and the
+ * residual add before the norm) done while x is staged: each block reads the residual row, the row
+ * to add and the norm's weight, sums the squares across the block and stages the normed row, so
+ * that a decode layer launches no norm kernel of its own at one row. The residual is read by every
+ * block and written once, by the last block to have read it (a ticket in global memory).
+ *
  * <p>Under {@code KJ_HOST_EMULATION} the copies are plain synchronous ones.
  */
 final class QuantStreamSource {
@@ -48,6 +54,12 @@ final class QuantStreamSource {
    * Most dynamic shared memory a launch takes: the rings, one staged row of x and its tile sums.
    */
   static final int SHARED_MAX = RING_BYTES + 96 * 1024;
+
+  /**
+   * Most inputs {@code kj_qstream_norm} takes: each thread holds up to 8 pieces of 4 inputs of the
+   * row in registers between the sum of squares and the staging ({@code kj_qs::NORM_PIECES}).
+   */
+  static final int NORM_MAX_INPUTS = 8 * 4 * QuantGemmSource.THREADS;
 
   /** The kernel's static shared memory: {@code red[WARPS][16]}, f32. */
   static final int STATIC_BYTES = WARPS * 16 * 4;
@@ -131,6 +143,98 @@ final class QuantStreamSource {
             for (int o = 1; o < PER_TILE; o <<= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
             if (i < pieces && i % PER_TILE == 0) sums[i / PER_TILE] = s;
           }
+        }
+      }
+
+      /* Pieces of 4 inputs a thread of stage_norm_sums: up to NORM_PIECES * 4 * THREADS inputs (QuantStreamSource.NORM_MAX_INPUTS). */
+      constexpr int NORM_PIECES = 8;
+
+      /* The four T values packed in v, as floats. */
+      template <typename T> __device__ __forceinline__ void unpack4(uint2 v, float (&f)[4]) {
+        const T* h = reinterpret_cast<const T*>(&v);
+      #pragma unroll
+        for (int e = 0; e < 4; ++e) f[e] = kj::to_f32(h[e]);
+      }
+      template <typename T> __device__ __forceinline__ uint2 pack4(const float (&f)[4]) {
+        uint2 v;
+        T* h = reinterpret_cast<T*>(&v);
+      #pragma unroll
+        for (int e = 0; e < 4; ++e) h[e] = kj::from_f32<T>(f[e]);
+        return v;
+      }
+
+      /* stage_x_sums for a row that is first normed, as RmsNorm's fused kernel forms it: v = resid + delta rounded to T
+         (delta null: v = resid), h = v * rsqrt(mean(v^2) + eps) * g in f32, rounded to T; h and each KT-input tile's sum of
+         it go to shared memory. The last block to take a ticket (after its reads of resid have landed) writes v back to
+         resid and resets the ticket: every block has read resid by then, and none reads it later. The block's warp sums
+         go through red[w][0] and the ticket's outcome through red[0][1]; both are free until the main loop. */
+      template <typename T, int KT>
+      __device__ __forceinline__ void stage_norm_sums(T* xs, float* sums, T* resid, const T* delta, const T* g, float eps,
+                                                      unsigned* ticket, float (&red)[WARPS][16], int ktiles, int kx) {
+        constexpr int PER_TILE = KT / 4;
+        const int pieces = ktiles * PER_TILE, lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+        uint2 rv[NORM_PIECES], dv[NORM_PIECES], gv[NORM_PIECES];
+      #pragma unroll
+        for (int j = 0; j < NORM_PIECES; ++j) {  // the row's loads first, all in flight together
+          const int i = j * THREADS + threadIdx.x;
+          rv[j] = dv[j] = make_uint2(0u, 0u);
+          if (4 * i < kx) {
+            rv[j] = *reinterpret_cast<const uint2*>(resid + 4 * i);
+            if (delta != nullptr) dv[j] = __ldg(reinterpret_cast<const uint2*>(delta + 4 * i));
+          }
+        }
+        float ss = 0.f;
+      #pragma unroll
+        for (int j = 0; j < NORM_PIECES; ++j) {
+          float v[4], d[4];
+          unpack4<T>(rv[j], v);
+          unpack4<T>(dv[j], d);
+      #pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            if (delta != nullptr) v[e] = kj::round_as<T>(v[e] + d[e]);
+            ss += v[e] * v[e];
+          }
+          rv[j] = pack4<T>(v);  // exact: v is a T value; packed, it holds half the registers until the staging
+        }
+        /* The weight's loads once delta's registers are free (fewer live at once: no spills on sm_80); they land while
+           the block adds up its squares. */
+      #pragma unroll
+        for (int j = 0; j < NORM_PIECES; ++j) {
+          const int i = j * THREADS + threadIdx.x;
+          gv[j] = 4 * i < kx ? __ldg(reinterpret_cast<const uint2*>(g + 4 * i)) : make_uint2(0u, 0u);
+        }
+        ss = kj::warp_sum(ss);
+        if (lane == 0) red[warp][0] = ss;
+        __syncthreads();  // the warp sums are in, and this block's reads of resid have landed (ss depends on them)
+        if (threadIdx.x == 0) red[0][1] = delta != nullptr && atomicAdd(ticket, 1u) == gridDim.x - 1 ? 1.f : 0.f;
+        float total = 0.f;
+      #pragma unroll
+        for (int w = 0; w < WARPS; ++w) total += red[w][0];
+        const float inv = rsqrtf(total / (float)kx + eps);
+        __syncthreads();
+        if (red[0][1] != 0.f) {
+      #pragma unroll
+          for (int j = 0; j < NORM_PIECES; ++j) {
+            const int i = j * THREADS + threadIdx.x;
+            if (4 * i < kx) *reinterpret_cast<uint2*>(resid + 4 * i) = rv[j];
+          }
+          if (threadIdx.x == 0) *ticket = 0u;
+        }
+      #pragma unroll
+        for (int j = 0; j < NORM_PIECES; ++j) {
+          if (j * THREADS >= pieces) break;  // the same for the whole block, so the shuffles below stay whole-warp
+          const int i = j * THREADS + threadIdx.x;
+          float v[4], gf[4];
+          unpack4<T>(rv[j], v);
+          unpack4<T>(gv[j], gf);
+      #pragma unroll
+          for (int e = 0; e < 4; ++e) v[e] = v[e] * inv * gf[e];
+          const uint2 h = pack4<T>(v);
+          if (i < pieces) *reinterpret_cast<uint2*>(xs + 4 * i) = h;
+          float s = pair_sum<T>(h.x) + pair_sum<T>(h.y);
+      #pragma unroll
+          for (int o = 1; o < PER_TILE; o <<= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+          if (i < pieces && i % PER_TILE == 0) sums[i / PER_TILE] = s;
         }
       }
 
@@ -223,10 +327,12 @@ final class QuantStreamSource {
         sig += SPT;
       }
 
-      /* out[0, n) = the one row of x times the 4- or 8-bit weight; see QuantStreamSource.java. */
-      template <typename T, int BITS, int RT, int KW>
+      /* out[0, n) = the one row of x times the 4- or 8-bit weight; see QuantStreamSource.java. NORM: the row is x's own
+         rmsNorm with weight norm_w, after x += delta when delta is not null (stage_norm_sums; x is written, ticket counts). */
+      template <typename T, int BITS, int RT, int KW, bool NORM>
       __device__ __forceinline__ void qstream(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, int n, int kx,
-                                              int ktiles, int group_steps, int chunks, int scale_bf16) {
+                                              int ktiles, int group_steps, int chunks, int scale_bf16, T* resid, const T* delta,
+                                              const T* norm_w, float eps, unsigned* ticket) {
         static_assert(RT * KW == WARPS, "the x staging loop strides by THREADS");
         constexpr int SPT = BITS == 4 ? 4 : 2, KT = 16 * SPT;
       #if defined(KJ_HOST_EMULATION)
@@ -273,7 +379,11 @@ final class QuantStreamSource {
       #pragma unroll
         for (int i = 0; i < U - 1; ++i) issue(i, kb + i < ke);
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
-        stage_x_sums<T, KT>(xs, xsums, x, ktiles, kx);
+        if (NORM) {
+          stage_norm_sums<T, KT>(xs, xsums, resid, delta, norm_w, eps, ticket, red, ktiles, kx);
+        } else {
+          stage_x_sums<T, KT>(xs, xsums, x, ktiles, kx);
+        }
         __syncthreads();
         const T* xr = xs + 8 * t;  // every lane reads row 0: columns 2t, 2t + 1 of the mma's 8 are the same row
 

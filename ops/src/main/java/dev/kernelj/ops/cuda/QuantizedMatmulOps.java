@@ -92,6 +92,12 @@ public final class QuantizedMatmulOps {
 
   private final long denseSliceBytes;
 
+  /**
+   * {@code -Dkernelj.quant.fuseNorm=false} turns {@link #runNormed} off (the norm kernel and the
+   * matmul apart), to compare the two in one build.
+   */
+  private final boolean fuseNorm = !"false".equals(System.getProperty("kernelj.quant.fuseNorm"));
+
   QuantizedMatmulOps(
       Residency.OnDevice residency, DevicePort port, LoadedKernels kernels, DeviceScratch scratch) {
     this.residency = residency;
@@ -137,15 +143,15 @@ public final class QuantizedMatmulOps {
    * {@code residual += delta} (no add when delta is null), then {@code out = (rmsNorm(residual) *
    * normWeight) . W^T}, in one launch where one row goes through the streaming kernel ({@link
    * QuantGemm#streamNormed}): a single row of x, W not act-order, the kernel's input count, every
-   * vector 8-byte aligned. Returns false, with nothing launched or changed, anywhere else; the
-   * caller then runs the norm and the matmul apart. The arguments' shapes are the caller's to check
-   * (as {@code rmsNormResidual}'s).
+   * vector 8-byte aligned (and {@code kernelj.quant.fuseNorm} not false). Returns false, with
+   * nothing launched or changed, anywhere else; the caller then runs the norm and the matmul apart.
+   * The arguments' shapes are the caller's to check (as {@code rmsNormResidual}'s).
    */
   public boolean runNormed(
       Tensor out, Tensor residual, Tensor delta, Tensor normWeight, float eps, QuantizedMatrix w) {
     QuantMatmulChecks.Rows rows = check(out, residual, w);
     QuantGeometry geo = w.geometry();
-    if (rows.m() != 1 || w.permuted()) {
+    if (!fuseNorm || rows.m() != 1 || w.permuted()) {
       return false;
     }
     QuantGemmPlan plan = QuantGemmPlan.of(1, geo, gpu, 0, stream);

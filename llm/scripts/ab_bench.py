@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A/B of two KernelJ builds in one run: `kernelj bench` on the same models and batch sizes, alternating.
 
-The builds differ only in their class paths: --baseline-classpath puts an older build's jars first
-(.ci/gpu-bundle --baseline REV makes them, in bundle/baseline/), so the same bundle runs both. Each
+The builds differ in their class paths: --baseline-classpath puts an older build's jars first
+(.ci/gpu-bundle --baseline REV makes them, in bundle/baseline/), so the same bundle runs both; or in JVM
+options: --baseline-jvm-opt=-D... runs one build both ways (e.g. -Dkernelj.quant.fuseNorm=false). Each
 repeat runs the two builds back to back, and the order flips on every repeat, so that a drift of the
 machine (clocks, temperature) over the run falls on both alike. Prints a Markdown table of decode
 tok/s (summed over the batch) and time to first token per run, with the change of the means, and
@@ -20,9 +21,9 @@ import sys
 import time
 
 
-def bench(args, classpath, model, batch):
+def bench(args, classpath, jvm_opts, model, batch):
     """One `kernelj bench --json` run; its JSON object, with the process's wall time added."""
-    cmd = [args.java, "-cp", classpath, "dev.kernelj.llm.cli.KernelJ", "bench", "--model", model,
+    cmd = [args.java, *jvm_opts, "-cp", classpath, "dev.kernelj.llm.cli.KernelJ", "bench", "--model", model,
            "--device", args.device, "--batch-size", str(batch), "--prompt-len", str(args.prompt_len),
            "--gen-len", str(args.gen_len), "--max-context", str(args.prompt_len + args.gen_len + 16),
            "--json"]
@@ -58,7 +59,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--java", required=True)
     p.add_argument("--classpath", required=True, help="the build under test")
-    p.add_argument("--baseline-classpath", required=True, help="the build to compare with")
+    p.add_argument("--baseline-classpath", help="the build to compare with (default: --classpath)")
+    p.add_argument("--baseline-jvm-opt", action="append", default=[],
+                   help="a JVM option of the baseline runs (repeatable), as --baseline-jvm-opt=-Dkernelj.quant.fuseNorm=false"
+                        " to compare two paths of one build")
     p.add_argument("--model", action="append", required=True, help="a model directory (repeatable)")
     p.add_argument("--batches", default="1,16", help="comma-separated batch sizes (default 1,16)")
     p.add_argument("--repeats", type=int, default=2, help="runs of each build per model and batch (default 2)")
@@ -75,7 +79,10 @@ def main():
     if not batches or min(batches) < 1 or args.repeats < 1:
         p.error("--batches needs sizes of at least 1, --repeats at least 1")
 
-    builds = {"current": args.classpath, "baseline": args.baseline_classpath}
+    if not args.baseline_classpath and not args.baseline_jvm_opt:
+        p.error("give --baseline-classpath, --baseline-jvm-opt or both: the baseline must differ")
+    builds = {"current": (args.classpath, []),
+              "baseline": (args.baseline_classpath or args.classpath, args.baseline_jvm_opt)}
     rows = []
     for model in args.model:
         for batch in batches:
@@ -83,7 +90,7 @@ def main():
             for repeat in range(args.repeats):
                 order = ["current", "baseline"] if repeat % 2 == 0 else ["baseline", "current"]
                 for build in order:
-                    result = bench(args, builds[build], model, batch)
+                    result = bench(args, *builds[build], model, batch)
                     row[build].append(result)
                     print(f"{row['model']} b{batch} {build}: {result['decode_tok_s_total']:.1f} tok/s,"
                           f" TTFT {result['ttft_ms']:.2f} ms", flush=True)

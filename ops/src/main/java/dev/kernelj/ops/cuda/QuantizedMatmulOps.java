@@ -145,7 +145,7 @@ public final class QuantizedMatmulOps {
    * QuantGemm#streamNormed}): a single row of x, W not act-order, the kernel's input count, every
    * vector 8-byte aligned (and {@code kernelj.quant.fuseNorm} not false). Returns false, with
    * nothing launched or changed, anywhere else; the caller then runs the norm and the matmul apart.
-   * The arguments' shapes are the caller's to check (as {@code rmsNormResidual}'s).
+   * The arguments' shapes and dtypes are the caller's to check (as {@code rmsNormResidual}'s).
    */
   public boolean runNormed(
       Tensor out, Tensor residual, Tensor delta, Tensor normWeight, float eps, QuantizedMatrix w) {
@@ -157,7 +157,7 @@ public final class QuantizedMatmulOps {
     QuantGemmPlan plan = QuantGemmPlan.of(1, geo, gpu, 0, stream);
     if (!QuantGemm.normFuses(plan, geo, w.inFeatures())
         || !eightByteAligned(residual)
-        || delta != null && (!eightByteAligned(delta) || delta.dtype() != residual.dtype())
+        || delta != null && !eightByteAligned(delta)
         || !eightByteAligned(normWeight)) {
       return false;
     }

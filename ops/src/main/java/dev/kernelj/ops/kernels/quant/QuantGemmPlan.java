@@ -107,6 +107,15 @@ public record QuantGemmPlan(
   static final int FEW_MAX_ROWS = 32;
 
   /**
+   * Most rows of an 8-bit weight the few-row kernel takes; more go to the GEMM kernel. Measured on
+   * an H200 (BENCHMARKS.md, twentieth session): GPTQ 8-bit 8B-shaped decode at batch 32 was 3.4 %
+   * faster with the GEMM kernel (the few-row kernel's 32-row 8-bit launch takes twice its 16-row
+   * time: 14336 x 4096 60.8 us against 29.5), where at 8 and 16 rows the few-row kernel was 25-31 %
+   * faster (nineteenth session).
+   */
+  static final int FEW_MAX_ROWS_8BIT = 16;
+
+  /**
    * Rows of x the next launch covers when {@code m} (1 or more) remain: at most {@link
    * #FEW_MAX_ROWS} where the few-row kernels take that many rows of this weight, else at most
    * {@link #MAX_ROWS}. Past 32 rows only the GEMM kernel's 64-row instantiation is left, and on
@@ -226,12 +235,12 @@ public record QuantGemmPlan(
    * k splits for the few-row kernel, or 0 where the GEMM kernel is the better choice: 2 to 32 rows
    * and codes in groups of whole tiles (8-bit ones by the 4-bit measurements, in tiles of the same
    * 512 bytes: on an H200 that took 8B-shaped 8-bit decode 31 % faster at batch 8 and 25 % at 16
-   * than the GEMM kernel, nineteenth session); up to 16 rows, a block an SM or more, or else k
-   * split until there is, each warp keeping {@link #FEW_MIN_TILES_PER_WARP_SPLIT} tiles; above,
-   * {@link #FEW_WIDE_BLOCKS_PER_SM} and no split.
+   * than the GEMM kernel, nineteenth session; 8-bit only up to {@link #FEW_MAX_ROWS_8BIT}); up to
+   * 16 rows, a block an SM or more, or else k split until there is, each warp keeping {@link
+   * #FEW_MIN_TILES_PER_WARP_SPLIT} tiles; above, {@link #FEW_WIDE_BLOCKS_PER_SM} and no split.
    */
   static int fewSplits(int m, QuantGeometry geo, int multiprocessors) {
-    if (m < 2 || !fewFits(m, geo)) {
+    if (m < 2 || m > FEW_MAX_ROWS_8BIT && geo.bits() == 8 || !fewFits(m, geo)) {
       return 0;
     }
     int blocks = fewBlocks(geo);

@@ -274,22 +274,31 @@ class QuantGemmPlanTest {
     // inputs leave each warp 8 tiles (the same 512-byte tiles the 4-bit rule counts).
     "4096, 4096, 8, 2",
     "4096, 14336, 12, 2",
-    "4096, 4096, 32, 1",
   })
   void eightBitWeightsTakeTheFewRowKernel(int rows, int inputs, int m, int splits) {
     QuantGeometry geo = QuantGeometry.of(8, rows, plain(8, inputs), true);
     QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
     assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles(), plan.toString());
     assertEquals(splits, plan.splits());
-    assertEquals(m <= 8 ? 1 : m <= 16 ? 2 : 4, plan.columnTiles());
-    // ... and so 33 to 64 rows of such a weight run as launches of 32 and the rest.
-    assertEquals(32, QuantGemmPlan.launchRows(48, geo, H200));
+    assertEquals(m <= 8 ? 1 : 2, plan.columnTiles());
+  }
+
+  @ParameterizedTest(name = "8-bit {0}x{1}: 17 to 64 rows take the GEMM kernel, in launches of 64")
+  @CsvSource({"28672, 4096", "14336, 4096", "6144, 4096", "4096, 4096", "4096, 14336"})
+  void eightBitWeightsAboveSixteenRowsTakeTheGemmKernel(int rows, int inputs) {
+    QuantGeometry geo = QuantGeometry.of(8, rows, plain(8, inputs), true);
+    for (int m = 17; m <= QuantGemmPlan.MAX_ROWS; m++) {
+      QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
+      assertEquals(0, plan.fewRowTiles(), "m=" + m + ": " + plan);
+      assertEquals(0, plan.streamRowTiles(), "m=" + m + ": " + plan);
+      assertEquals(m, QuantGemmPlan.launchRows(m, geo, H200));
+    }
   }
 
   @Test
   void eightBitWeightsNeverShareXAcrossTheBlock() {
     QuantGeometry geo = QuantGeometry.of(8, 28672, plain(8, 4096), true);
-    for (int m = 2; m <= 32; m++) {
+    for (int m = 2; m <= 16; m++) {
       QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
       assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles(), "m=" + m + ": " + plan);
     }

@@ -93,10 +93,12 @@ public final class QuantizedMatmulOps {
   private final long denseSliceBytes;
 
   /**
-   * {@code -Dkernelj.quant.fuseNorm=false} turns {@link #runNormed} off (the norm kernel and the
-   * matmul apart), to compare the two in one build.
+   * Whether {@link #runNormed} launches the streaming kernel with the norm inside: off unless
+   * {@code -Dkernelj.quant.fuseNorm=true}. On an H200 (BENCHMARKS.md, twentieth session) both
+   * versions of that kernel made GPTQ 8B batch-1 decode 6-9 % slower than the norm kernel and the
+   * matmul apart, so the fused path waits for a profile that says why.
    */
-  private final boolean fuseNorm = !"false".equals(System.getProperty("kernelj.quant.fuseNorm"));
+  private volatile boolean fuseNorm = "true".equals(System.getProperty("kernelj.quant.fuseNorm"));
 
   QuantizedMatmulOps(
       Residency.OnDevice residency, DevicePort port, LoadedKernels kernels, DeviceScratch scratch) {
@@ -143,10 +145,16 @@ public final class QuantizedMatmulOps {
    * {@code residual += delta} (no add when delta is null), then {@code out = (rmsNorm(residual) *
    * normWeight) . W^T}, in one launch where one row goes through the streaming kernel ({@link
    * QuantGemm#streamNormed}): a single row of x, W not act-order, the kernel's input count, every
-   * vector 8-byte aligned (and {@code kernelj.quant.fuseNorm} not false). Returns false, with
-   * nothing launched or changed, anywhere else; the caller then runs the norm and the matmul apart.
-   * The arguments' shapes and dtypes are the caller's to check (as {@code rmsNormResidual}'s).
+   * vector 8-byte aligned, and the fused path turned on ({@link #fuseNorm(boolean)}). Returns
+   * false, with nothing launched or changed, anywhere else; the caller then runs the norm and the
+   * matmul apart. The arguments' shapes and dtypes are the caller's to check (as {@code
+   * rmsNormResidual}'s).
    */
+  /** Turns the fused norm of {@link #runNormed} on or off (its tests and benchmarks take it). */
+  public void fuseNorm(boolean on) {
+    fuseNorm = on;
+  }
+
   public boolean runNormed(
       Tensor out, Tensor residual, Tensor delta, Tensor normWeight, float eps, QuantizedMatrix w) {
     QuantMatmulChecks.Rows rows = check(out, residual, w);

@@ -1,6 +1,7 @@
 package dev.kernelj.ops.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.CapturedGraph;
@@ -9,6 +10,9 @@ import dev.kernelj.ops.QuantizedMatrix;
 import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.quant.QuantFixture;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -22,6 +26,42 @@ import org.junit.jupiter.params.provider.CsvSource;
  * QuantizedMatmulGpuTest} compares a GEMM, with h's rounding noise folded into its magnitude.
  */
 class QuantizedNormLinearGpuTest extends CudaGpuTest {
+  /** The fused path is off by default (it measured slower); these tests turn it on. */
+  @BeforeEach
+  void fuseTheNorm() {
+    if (cuda != null) {
+      cuda.quantized().fuseNorm(true);
+    }
+  }
+
+  @AfterEach
+  void leaveItOff() {
+    if (cuda != null) {
+      cuda.quantized().fuseNorm(false);
+    }
+  }
+
+  /** Turned off, one row that the fused kernel would take runs the norm and the matmul apart. */
+  @Test
+  void runsApartWhenTheFusedPathIsOff() {
+    cuda.quantized().fuseNorm(false);
+    SplittableRandom random = new SplittableRandom(5);
+    DType t = DType.BF16;
+    QuantFixture f =
+        new QuantFixture(random, 4, 6144, 4096, 128, false, true, QuantFixture.Kind.RANDOM);
+    QuantizedMatrix w = f.on(cuda);
+    try (Tensor residual = cuda.upload(Tensor.fromFloats(t, values(random, t, 4096, 3), 1, 4096));
+        Tensor delta = cuda.upload(Tensor.fromFloats(t, values(random, t, 4096, 1), 1, 4096));
+        Tensor normWeight = cuda.upload(Tensor.fromFloats(t, values(random, t, 4096, 1), 4096));
+        Tensor h = poisoned(t, 1, 4096);
+        Tensor out = poisoned(t, 1, 6144)) {
+      cuda.rmsNormLinear(out, h, residual, delta, normWeight, 1e-5f, w);
+      assertFalse(Float.isNaN(cuda.toHost(h).getFloat(0, 0)), "the norm kernel wrote h");
+    } finally {
+      w.close();
+    }
+  }
+
   @ParameterizedTest(name = "{0} {1}-bit {2}x{3} group {4} act-order {5} m={6} add {7}: fused {8}")
   @CsvSource({
     // Llama-3-8B's qkv and gate/up (one and two row tiles a block), 8-bit, the first layer's norm.

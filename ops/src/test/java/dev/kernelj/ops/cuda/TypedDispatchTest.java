@@ -159,15 +159,16 @@ class TypedDispatchTest {
         List.of("kj_qfew_bf16_w4_m32", "kj_qfew_bf16_w4_m32"), launchesOf(64, w4, 256, 48));
     assertEquals(List.of("kj_qdequant_bf16_w4"), launchesOf(65, w4, 256, 48));
     assertTrue(port.queued.contains("gemm"), "cuBLAS multiplies the dequantized weight");
-    // An 8-bit weight runs 33-63 rows as 32 and the rest too, but takes dequantize + cuBLAS from
-    // 64 (its launches move twice the bytes; not measured against each other yet).
+    // An 8-bit weight takes the few-row kernel up to 16 rows only: 17-63 rows are one launch of
+    // the GEMM kernel, and from 64 dequantize + cuBLAS (its launches move twice the bytes).
     QuantizedMatrix w8 =
         new QuantFixture(
                 new SplittableRandom(8), 8, 48, 256, 64, false, false, QuantFixture.Kind.RANDOM)
             .on(ops);
     assertEquals(64, ops.quantized().denseFromRows(w8));
-    assertEquals(
-        List.of("kj_qfew_bf16_w8_m32", "kj_qfew_bf16_w8_m32"), launchesOf(63, w8, 256, 48));
+    assertEquals(List.of("kj_qfew_bf16_w8_m16"), launchesOf(16, w8, 256, 48));
+    assertEquals(List.of("kj_qgemm_bf16_w8_m32"), launchesOf(17, w8, 256, 48));
+    assertEquals(List.of("kj_qgemm_bf16_w8_m64"), launchesOf(63, w8, 256, 48));
     assertEquals(List.of("kj_qdequant_bf16_w8"), launchesOf(64, w8, 256, 48));
     // 4-bit codes in groups of 32 inputs (half a tile) have only the GEMM kernel's 64-row launch:
     // dequantize + cuBLAS from 64.

@@ -38,8 +38,10 @@ package dev.kernelj.ops.kernels.quant;
  * block and written once, by the last block to have read it (a ticket in global memory), after its
  * main loop. The norm's weight is copied into shared memory before the grid wait and the ticket's
  * atomic is not waited for until then, so the staging costs one global round trip, as plain x's
- * does: the first version loaded the weight after the row and waited on the ticket before its main
- * loop, and on an H200 lost 8 % of GPTQ 8B batch-1 decode to the separate norm (twentieth session).
+ * does. On an H200 (BENCHMARKS.md, twentieth session) this version and the first (the weight loaded
+ * after the row, the ticket waited on before the main loop) both made GPTQ 8B batch-1 decode 6-9 %
+ * slower than the norm kernel and the projection apart, so {@code QuantizedMatmulOps} takes it only
+ * when asked to.
  *
  * <p>Under {@code KJ_HOST_EMULATION} the copies are plain synchronous ones.
  */

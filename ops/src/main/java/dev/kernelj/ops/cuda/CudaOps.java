@@ -609,7 +609,8 @@ public final class CudaOps implements Ops {
       Tensor weight,
       float eps,
       LinearWeight w) {
-    if (!options.batchInvariant() && w instanceof QuantizedMatrix q) {
+    // Off by default: then the norm and the matmul check their own arguments, once.
+    if (!options.batchInvariant() && quantized.fusesNorm() && w instanceof QuantizedMatrix q) {
       OpChecks.norm("rmsNormLinear", h, residual, weight);
       if (delta != null) {
         OpChecks.sameDtype("rmsNormLinear", "delta", delta, residual);

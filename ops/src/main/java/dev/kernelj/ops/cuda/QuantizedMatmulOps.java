@@ -155,6 +155,11 @@ public final class QuantizedMatmulOps {
     fuseNorm = on;
   }
 
+  /** Whether {@link #runNormed} may fuse at all: false means it always returns false. */
+  public boolean fusesNorm() {
+    return fuseNorm;
+  }
+
   public boolean runNormed(
       Tensor out, Tensor residual, Tensor delta, Tensor normWeight, float eps, QuantizedMatrix w) {
     QuantMatmulChecks.Rows rows = check(out, residual, w);

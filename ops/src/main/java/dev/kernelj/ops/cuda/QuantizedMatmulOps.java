@@ -141,15 +141,6 @@ public final class QuantizedMatmulOps {
     }
   }
 
-  /**
-   * {@code residual += delta} (no add when delta is null), then {@code out = (rmsNorm(residual) *
-   * normWeight) . W^T}, in one launch where one row goes through the streaming kernel ({@link
-   * QuantGemm#streamNormed}): a single row of x, W not act-order, the kernel's input count, every
-   * vector 8-byte aligned, and the fused path turned on ({@link #fuseNorm(boolean)}). Returns
-   * false, with nothing launched or changed, anywhere else; the caller then runs the norm and the
-   * matmul apart. The arguments' shapes and dtypes are the caller's to check (as {@code
-   * rmsNormResidual}'s).
-   */
   /** Turns the fused norm of {@link #runNormed} on or off (its tests and benchmarks take it). */
   public void fuseNorm(boolean on) {
     fuseNorm = on;
@@ -160,6 +151,15 @@ public final class QuantizedMatmulOps {
     return fuseNorm;
   }
 
+  /**
+   * {@code residual += delta} (no add when delta is null), then {@code out = (rmsNorm(residual) *
+   * normWeight) . W^T}, in one launch where one row goes through the streaming kernel ({@link
+   * QuantGemm#streamNormed}): a single row of x, W not act-order, the kernel's input count, every
+   * vector 8-byte aligned, and the fused path turned on ({@link #fuseNorm(boolean)}). Returns
+   * false, with nothing launched or changed, anywhere else; the caller then runs the norm and the
+   * matmul apart. The arguments' shapes and dtypes are the caller's to check (as {@code
+   * rmsNormResidual}'s).
+   */
   public boolean runNormed(
       Tensor out, Tensor residual, Tensor delta, Tensor normWeight, float eps, QuantizedMatrix w) {
     QuantMatmulChecks.Rows rows = check(out, residual, w);

@@ -271,7 +271,8 @@ final class QuantStreamSource {
           const int i = j * THREADS + threadIdx.x;
           if (4 * i < kx) {
             const uint2 r = *reinterpret_cast<const uint2*>(resid + 4 * i);
-            *reinterpret_cast<uint2*>(resid + 4 * i) = add_pieces<T>(r, __ldg(reinterpret_cast<const uint2*>(delta + 4 * i)), true);
+            const uint2 d = __ldg(reinterpret_cast<const uint2*>(delta + 4 * i));
+            *reinterpret_cast<uint2*>(resid + 4 * i) = add_pieces<T>(r, d, true);
           }
         }
         if (threadIdx.x == 0) *ticket = 0u;

@@ -283,7 +283,7 @@ class QuantGemmPlanTest {
     assertEquals(m <= 8 ? 1 : 2, plan.columnTiles());
   }
 
-  @ParameterizedTest(name = "8-bit {0}x{1}: 17 to 64 rows take the GEMM kernel, in launches of 64")
+  @ParameterizedTest(name = "8-bit {0}x{1}: 17 to 64 rows take the GEMM kernel, in one launch")
   @CsvSource({"28672, 4096", "14336, 4096", "6144, 4096", "4096, 4096", "4096, 14336"})
   void eightBitWeightsAboveSixteenRowsTakeTheGemmKernel(int rows, int inputs) {
     QuantGeometry geo = QuantGeometry.of(8, rows, plain(8, inputs), true);

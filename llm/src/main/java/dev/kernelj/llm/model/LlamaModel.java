@@ -126,9 +126,7 @@ public final class LlamaModel implements AutoCloseable {
    */
   private void normedQkv(Tensor qkv, Tensor h, Tensor x, Tensor o, int l, LayerWeights w) {
     ops.rmsNormLinear(qkv, h, x, l == 0 ? null : o, w.attentionNorm(), eps, w.wqkv());
-    if (w.bqkv() != null) {
-      ops.add(qkv, qkv, w.bqkv());
-    }
+    addBias(qkv, w.bqkv());
   }
 
   /**
@@ -303,6 +301,11 @@ public final class LlamaModel implements AutoCloseable {
   /** {@code out = x . w^T (+ bias)}, by the kernel of w's type (dense or quantized). */
   private void linear(Tensor out, Tensor x, LinearWeight w, Tensor bias) {
     ops.linear(out, x, w);
+    addBias(out, bias);
+  }
+
+  /** {@code out += bias} row by row, where the projection has a bias (Qwen2's q/k/v). */
+  private void addBias(Tensor out, Tensor bias) {
     if (bias != null) {
       ops.add(out, out, bias);
     }

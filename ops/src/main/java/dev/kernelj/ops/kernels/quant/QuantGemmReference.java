@@ -17,12 +17,26 @@ import java.util.stream.IntStream;
 public final class QuantGemmReference {
   private QuantGemmReference() {}
 
-  /** The decoded codes and meta of one row tile. */
-  private record Tile(byte[][] codes, float[][] scales, int[][] zeros) {}
+  /**
+   * The decoded codes and meta of one row tile: code {@code (r, j)} at {@code codes[r * stride +
+   * j]}, {@code stride} the packed inputs.
+   */
+  private record Tile(byte[] codes, int stride, float[][] scales, int[][] zeros) {}
+
+  /** Weight rows whose sums one pass over a row of x carries side by side. */
+  private static final int ROWS_AT_ONCE = 4;
+
+  /** Rows of x a pass over a tile's codes covers, so that they stay in cache meanwhile. */
+  private static final int X_ROWS_AT_ONCE = 16;
 
   /**
    * The GEMM over {@code m} rows of x ({@code geo.gemmInputs()} columns, already gathered when the
    * weight is permuted) into {@code out [m, geo.rows()]}.
+   *
+   * <p>Each output is its own chain of f64 additions in input order, so the result does not depend
+   * on how the loops are arranged: four weight rows go side by side (four independent chains keep
+   * the adder busy where one would wait on its own latency), over blocks of x's rows that stay in
+   * cache while a tile's codes are read.
    */
   public static void gemm(
       DType outType,
@@ -42,34 +56,73 @@ public final class QuantGemmReference {
     if ((long) m * geo.rows() * geo.gemmInputs() > 1 << 20) {
       tiles = tiles.parallel();
     }
-    int kx = geo.gemmInputs();
-    int groupSize = geo.groupSize();
+    int[] places = codePlaces(geo);
     tiles.forEach(
         nt -> {
-          Tile tile = decode(geo, codes, codesOff, meta, metaOff, nt);
-          for (int r = 0; r < QuantLayout.TILE_ROWS; r++) {
-            int row = nt * QuantLayout.TILE_ROWS + r;
-            if (row >= geo.rows()) {
-              break;
-            }
-            byte[] c = tile.codes()[r];
-            for (int i = 0; i < m; i++) {
-              int xRow = Math.toIntExact(xOff + i * ldx);
-              double sum = 0;
-              for (int g = 0; g < geo.groupCount(); g++) {
-                int from = g * groupSize;
-                int to = Math.min(kx, from + groupSize);
-                int zero = tile.zeros()[g][r];
-                double part = 0;
-                for (int j = from; j < to; j++) {
-                  part += (double) ((c[j] & 0xFF) - zero) * x[xRow + j];
+          Tile tile = decode(geo, places, codes, codesOff, meta, metaOff, nt);
+          for (int i0 = 0; i0 < m; i0 += X_ROWS_AT_ONCE) {
+            for (int r = 0; r < QuantLayout.TILE_ROWS; r += ROWS_AT_ONCE) {
+              for (int i = i0; i < Math.min(m, i0 + X_ROWS_AT_ONCE); i++) {
+                double[] sums = new double[ROWS_AT_ONCE];
+                fourRows(tile, r, geo, x, Math.toIntExact(xOff + i * ldx), sums);
+                for (int q = 0; q < ROWS_AT_ONCE; q++) {
+                  int row = nt * QuantLayout.TILE_ROWS + r + q;
+                  if (row < geo.rows()) {
+                    out[Math.toIntExact(outOff + i * ldo + row)] =
+                        DTypes.round(outType, (float) sums[q]);
+                  }
                 }
-                sum += part * tile.scales()[g][r];
               }
-              out[Math.toIntExact(outOff + i * ldo + row)] = DTypes.round(outType, (float) sum);
             }
           }
         });
+  }
+
+  /**
+   * The sums of tile rows {@code r .. r + 3} against one row of x: {@code sum_g scale * sum_j (code
+   * - zero) * x[j]}, each in f64 in input order. Rows past the matrix hold code 0 and scale 0.
+   */
+  private static void fourRows(
+      Tile tile, int r, QuantGeometry geo, float[] x, int xRow, double[] sums) {
+    byte[] c = tile.codes();
+    int at0 = r * tile.stride();
+    int at1 = at0 + tile.stride();
+    int at2 = at1 + tile.stride();
+    int at3 = at2 + tile.stride();
+    int kx = geo.gemmInputs();
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    for (int g = 0; g < geo.groupCount(); g++) {
+      int from = g * geo.groupSize();
+      int to = Math.min(kx, from + geo.groupSize());
+      int[] zeros = tile.zeros()[g];
+      int z0 = zeros[r];
+      int z1 = zeros[r + 1];
+      int z2 = zeros[r + 2];
+      int z3 = zeros[r + 3];
+      double p0 = 0;
+      double p1 = 0;
+      double p2 = 0;
+      double p3 = 0;
+      for (int j = from; j < to; j++) {
+        double v = x[xRow + j];
+        p0 += (double) ((c[at0 + j] & 0xFF) - z0) * v;
+        p1 += (double) ((c[at1 + j] & 0xFF) - z1) * v;
+        p2 += (double) ((c[at2 + j] & 0xFF) - z2) * v;
+        p3 += (double) ((c[at3 + j] & 0xFF) - z3) * v;
+      }
+      float[] scales = tile.scales()[g];
+      s0 += p0 * scales[r];
+      s1 += p1 * scales[r + 1];
+      s2 += p2 * scales[r + 2];
+      s3 += p3 * scales[r + 3];
+    }
+    sums[0] = s0;
+    sums[1] = s1;
+    sums[2] = s2;
+    sums[3] = s3;
   }
 
   /**
@@ -112,8 +165,9 @@ public final class QuantGemmReference {
       int metaOff,
       int row0,
       int rows) {
+    int[] places = codePlaces(geo);
     for (int nt = row0 / QuantLayout.TILE_ROWS; nt * QuantLayout.TILE_ROWS < row0 + rows; nt++) {
-      Tile tile = decode(geo, codes, codesOff, meta, metaOff, nt);
+      Tile tile = decode(geo, places, codes, codesOff, meta, metaOff, nt);
       for (int r = 0; r < QuantLayout.TILE_ROWS; r++) {
         int row = nt * QuantLayout.TILE_ROWS + r;
         if (row < row0 || row >= row0 + rows) {
@@ -123,27 +177,50 @@ public final class QuantGemmReference {
           int g = j / geo.groupSize();
           float scale = g < geo.groupCount() ? tile.scales()[g][r] : 0f;
           int zero = g < geo.groupCount() ? tile.zeros()[g][r] : 0;
-          float value = ((tile.codes()[r][j] & 0xFF) - zero) * scale;
+          float value = ((tile.codes()[r * tile.stride() + j] & 0xFF) - zero) * scale;
           dense[Math.toIntExact(denseOff + (row - row0) * ldd + j)] = DTypes.round(outType, value);
         }
       }
     }
   }
 
-  /** Codes, scales and zeros of row tile {@code nt}, read back from the packed words. */
-  private static Tile decode(
-      QuantGeometry geo, int[] codes, int codesOff, int[] meta, int metaOff, int nt) {
+  /**
+   * Where each code of a tile's words goes in a decoded {@link Tile}: entry {@code word * (32 /
+   * bits) + position} (the code at bit {@code position * bits}) holds {@code r * packedInputs +
+   * kk}, the inverse of {@link QuantLayout#codeSlot}.
+   */
+  private static int[] codePlaces(QuantGeometry geo) {
     int bits = geo.bits();
     int tileK = QuantLayout.tileK(bits);
+    int[] places = new int[QuantLayout.TILE_WORDS * (32 / bits)];
+    for (int r = 0; r < QuantLayout.TILE_ROWS; r++) {
+      for (int kk = 0; kk < tileK; kk++) {
+        int slot = QuantLayout.codeSlot(bits, r, kk);
+        places[(slot >>> 8) * (32 / bits) + (slot & 0xFF) / bits] = r * geo.packedInputs() + kk;
+      }
+    }
+    return places;
+  }
+
+  /**
+   * Codes, scales and zeros of row tile {@code nt}, read back from the packed words word by word
+   * ({@code places}: {@link #codePlaces}).
+   */
+  private static Tile decode(
+      QuantGeometry geo, int[] places, int[] codes, int codesOff, int[] meta, int metaOff, int nt) {
+    int bits = geo.bits();
+    int tileK = QuantLayout.tileK(bits);
+    int perWord = 32 / bits;
     int mask = (1 << bits) - 1;
-    byte[][] c = new byte[QuantLayout.TILE_ROWS][geo.packedInputs()];
+    byte[] c = new byte[QuantLayout.TILE_ROWS * geo.packedInputs()];
     long tileBase = codesOff + nt * geo.codeWordsPerRowTile();
     for (int kt = 0; kt < geo.kTiles(); kt++) {
       int base = Math.toIntExact(tileBase + (long) kt * QuantLayout.TILE_WORDS);
-      for (int r = 0; r < QuantLayout.TILE_ROWS; r++) {
-        for (int kk = 0; kk < tileK; kk++) {
-          int slot = QuantLayout.codeSlot(bits, r, kk);
-          c[r][kt * tileK + kk] = (byte) ((codes[base + (slot >>> 8)] >>> (slot & 0xFF)) & mask);
+      int first = kt * tileK;
+      for (int w = 0; w < QuantLayout.TILE_WORDS; w++) {
+        int word = codes[base + w];
+        for (int p = 0; p < perWord; p++) {
+          c[places[w * perWord + p] + first] = (byte) ((word >>> (p * bits)) & mask);
         }
       }
     }
@@ -162,6 +239,6 @@ public final class QuantGemmReference {
         zeros[g][r] = word >>> 16;
       }
     }
-    return new Tile(c, scales, zeros);
+    return new Tile(c, geo.packedInputs(), scales, zeros);
   }
 }

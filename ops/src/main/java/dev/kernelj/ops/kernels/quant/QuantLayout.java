@@ -117,6 +117,22 @@ public final class QuantLayout {
     return (lane * 4 + word) << 8 | shift;
   }
 
+  /**
+   * {@link #codeSlot} for every row and input of a tile: entry {@code r * tileK(bits) + kk}. For
+   * loops that visit every code of many tiles, which the slot's arithmetic would otherwise
+   * dominate.
+   */
+  public static int[] codeSlots(int bits) {
+    int tileK = tileK(bits);
+    int[] slots = new int[TILE_ROWS * tileK];
+    for (int r = 0; r < TILE_ROWS; r++) {
+      for (int kk = 0; kk < tileK; kk++) {
+        slots[r * tileK + kk] = codeSlot(bits, r, kk);
+      }
+    }
+    return slots;
+  }
+
   /** Index of the meta word of group {@code j} (0..7) of a chunk for tile row {@code r}. */
   public static int metaSlot(int j, int r) {
     int lane = (r % 8) * 4 + (j >> 1);

@@ -28,12 +28,7 @@ public final class QuantPacker {
   public static int[] packCodes(int bits, int rows, InputOrder order, Codes codes) {
     int tileK = QuantLayout.tileK(bits);
     int kTiles = order.packedInputs() / tileK;
-    int[] slots = new int[QuantLayout.TILE_ROWS * tileK];
-    for (int r = 0; r < QuantLayout.TILE_ROWS; r++) {
-      for (int kk = 0; kk < tileK; kk++) {
-        slots[r * tileK + kk] = QuantLayout.codeSlot(bits, r, kk);
-      }
-    }
+    int[] slots = QuantLayout.codeSlots(bits);
     int mask = (1 << bits) - 1;
     int[] words = new int[Math.toIntExact(codeWords(bits, rows, order.packedInputs()))];
     IntStream tiles = IntStream.range(0, QuantLayout.rowTiles(rows));

@@ -15,7 +15,8 @@ import java.util.stream.IntStream;
  *       {@code 8c + j} sits in nibble {@code REVERSE[j]}, {@code REVERSE = [0, 4, 1, 5, 2, 6, 3,
  *       7]}.
  *   <li>{@code qzeros} int32 {@code [in / group_size, out / 8]}: the same interleaving; zero points
- *       are stored as they are (no minus one).
+ *       are stored as they are (no minus one). A group size of -1 is one group of all inputs, as
+ *       AutoAWQ's {@code WQLinear_GEMM} reads it.
  *   <li>{@code scales} f16 {@code [in / group_size, out]}.
  * </ul>
  */
@@ -31,7 +32,7 @@ final class AwqUnpacker {
     int in = QuantizedLinearReader.dimension(qweight, qShape[0], "in_features");
     int words = QuantizedLinearReader.dimension(qweight, qShape[1], "qweight columns");
     int out = QuantizedLinearReader.dimension(qweight, (long) words * 8, "out_features");
-    int groupSize = config.groupSize();
+    int groupSize = config.effectiveGroupSize(in);
     if (in % groupSize != 0 || in % 8 != 0) {
       throw Layer.error(
           qweight,

@@ -9,19 +9,19 @@ import java.util.regex.PatternSyntaxException;
 /**
  * Reads GPTQModel's {@code dynamic} setting: an object whose keys are module-name patterns, {@code
  * "-:pattern"} for modules left unquantized and {@code "+:pattern"} or {@code "pattern"} for
- * modules with their own {@code bits} or {@code group_size}. Excluding patterns are tried first, as
- * GPTQModel orders them.
+ * modules with their own {@code bits} or {@code group_size}. The entries keep their written order:
+ * like GPTQModel (and vLLM), a module takes the first entry that matches it.
  */
 final class DynamicReader {
   private DynamicReader() {}
 
-  static List<ModuleOverride> read(JsonFields q) {
+  /** The entries of {@code q}'s {@code dynamic}, for a checkpoint of {@code method}. */
+  static List<ModuleOverride> read(JsonFields q, QuantMethod method) {
     JsonFields dynamic = q.objectOrNull("dynamic");
     if (dynamic == null) {
       return List.of();
     }
-    List<ModuleOverride> exclusions = new ArrayList<>();
-    List<ModuleOverride> others = new ArrayList<>();
+    List<ModuleOverride> overrides = new ArrayList<>();
     for (String key : dynamic.keys()) {
       boolean exclude = key.startsWith("-:");
       String regex = key.startsWith("-:") || key.startsWith("+:") ? key.substring(2) : key;
@@ -36,18 +36,16 @@ final class DynamicReader {
       int groupSize = 0;
       if (entry != null && !exclude) {
         bits = entry.intOr("bits", 0);
-        if (bits != 0 && bits != 4 && bits != 8) {
-          throw entry.error(
-              "bits", "GPTQ with " + bits + " bits is not supported; supported: 4, 8");
+        if (bits != 0 && !QuantizationConfigReader.supportsBits(method, bits)) {
+          throw entry.error("bits", QuantizationConfigReader.unsupportedBits(method, bits));
         }
         groupSize = entry.intOr("group_size", 0);
         if (groupSize < -1) {
           throw entry.error("group_size", "must be -1 (one group) or positive but is " + groupSize);
         }
       }
-      (exclude ? exclusions : others).add(new ModuleOverride(pattern, exclude, bits, groupSize));
+      overrides.add(new ModuleOverride(pattern, exclude, bits, groupSize));
     }
-    exclusions.addAll(others);
-    return exclusions;
+    return overrides;
   }
 }

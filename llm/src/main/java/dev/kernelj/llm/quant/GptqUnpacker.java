@@ -13,8 +13,8 @@ import java.util.stream.IntStream;
  *       {@code W[o][i]} is at bit {@code (i % p) * b} of {@code qweight[i / p][o]}.
  *   <li>{@code qzeros} int32 {@code [groups, out / p]}: packed along the OUTPUT dimension; the
  *       stored zero of output {@code o} in group {@code g} is at bit {@code (o % p) * b} of {@code
- *       qzeros[g][o / p]}, and is the zero point minus one unless {@code checkpoint_format} is
- *       {@code gptq_v2} (see {@link GptqZeroFormat}).
+ *       qzeros[g][o / p]}, and is the zero point minus one (taken off the whole word) unless {@code
+ *       checkpoint_format} is {@code gptq_v2} (see {@link GptqZeroFormat}).
  *   <li>{@code scales} f16 {@code [groups, out]}.
  *   <li>{@code g_idx} int32 {@code [in]}: the group of each input, in the inputs' original order
  *       (needed with {@code desc_act}; when absent, {@code i / group_size}).
@@ -75,9 +75,8 @@ final class GptqUnpacker {
               int end = Math.min(out, block * 64 + 64);
               for (int g = 0; g < groups; g++) {
                 for (int o = block * 64; o < end; o++) {
-                  int word = qzeros[g * zeroWords + o / perWord];
-                  zeros[o * groups + g] =
-                      zeroFormat.zeroPoint((word >>> ((o % perWord) * bits)) & mask);
+                  int word = zeroFormat.zeroWord(qzeros[g * zeroWords + o / perWord], bits);
+                  zeros[o * groups + g] = (word >>> ((o % perWord) * bits)) & mask;
                   scales[o * groups + g] = rawScales[g * out + o];
                 }
               }

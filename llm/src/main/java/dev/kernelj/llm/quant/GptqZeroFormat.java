@@ -5,20 +5,31 @@ package dev.kernelj.llm.quant;
  *
  * <p>The original GPTQ-for-LLaMa / AutoGPTQ writers subtract one before packing ("v1", {@code
  * checkpoint_format} {@code "gptq"} or absent), so a symmetric 4-bit checkpoint stores 7
- * (0x77777777 words) for a zero point of 8, and readers add the one back. GPTQModel's {@code
- * "gptq_v2"} stores the zero point itself.
+ * (0x77777777 words) for a zero point of 8. GPTQModel, which quantizes in v2 and converts on save,
+ * subtracts one from every field of a word at once ({@code qzeros -= 0x11111111}, 0x01010101 for
+ * 8-bit), so a zero point of 0 borrows from the field above it; its reader adds the same word back.
+ * Reading words that way gives the same zero points wherever none is 0, and the right ones where
+ * one is. GPTQModel's {@code "gptq_v2"} stores the zero point itself.
  */
 public enum GptqZeroFormat {
-  /**
-   * Stored value + 1 is the zero point (AutoGPTQ's v1 format; readers add one, as exllama and vLLM
-   * do).
-   */
+  /** Stored word + one in every field is the zero points' word (v1). */
   STORED_MINUS_ONE,
   /** Stored value is the zero point (GPTQModel's gptq_v2; AWQ). */
   EXACT;
 
-  /** The real zero point for a stored value. */
-  public int zeroPoint(int stored) {
-    return this == STORED_MINUS_ONE ? stored + 1 : stored;
+  /**
+   * The word of zero points, {@code bits} bits a field, that a stored {@code qzeros} word holds.
+   */
+  public int zeroWord(int stored, int bits) {
+    return this == STORED_MINUS_ONE ? stored + ones(bits) : stored;
+  }
+
+  /** A word with 1 in each field of {@code bits} bits: what v1 took off every zero point. */
+  static int ones(int bits) {
+    int ones = 0;
+    for (int shift = 0; shift < 32; shift += bits) {
+      ones |= 1 << shift;
+    }
+    return ones;
   }
 }

@@ -17,7 +17,7 @@ import java.util.List;
  * @param zeroFormat how stored GPTQ zero points relate to real ones (AWQ: {@link
  *     GptqZeroFormat#EXACT})
  * @param modulesNotConverted module names left unquantized ({@code modules_to_not_convert})
- * @param overrides GPTQModel's per-module {@code dynamic} settings, excluding patterns first
+ * @param overrides GPTQModel's per-module {@code dynamic} settings, in their written order
  */
 public record QuantizationConfig(
     Path source,

@@ -66,7 +66,7 @@ public final class QuantizationConfigReader {
     }
     return switch (method) {
       case GPTQ -> gptq(q, bits, bitsKey, groupSize);
-      case AWQ -> awq(q, bits, bitsKey, groupSize, groupKey);
+      case AWQ -> awq(q, bits, bitsKey, groupSize);
     };
   }
 
@@ -89,9 +89,34 @@ public final class QuantizationConfigReader {
         "quant_method", "unsupported quantization method \"" + name + "\"; supported: gptq, awq");
   }
 
+  /** Whether the kernels take {@code method} weights of {@code bits} bits. */
+  static boolean supportsBits(QuantMethod method, int bits) {
+    return method == QuantMethod.GPTQ ? bits == 4 || bits == 8 : bits == 4;
+  }
+
+  /** What is wrong with {@code bits} for {@code method}. */
+  static String unsupportedBits(QuantMethod method, int bits) {
+    return method.configName().toUpperCase(Locale.ROOT)
+        + " with "
+        + bits
+        + " bits is not supported; supported: "
+        + (method == QuantMethod.GPTQ ? "4, 8" : "4");
+  }
+
   private static QuantizationConfig gptq(JsonFields q, int bits, String bitsKey, int groupSize) {
-    if (bits != 4 && bits != 8) {
-      throw q.error(bitsKey, "GPTQ with " + bits + " bits is not supported; supported: 4, 8");
+    if (!supportsBits(QuantMethod.GPTQ, bits)) {
+      throw q.error(bitsKey, unsupportedBits(QuantMethod.GPTQ, bits));
+    }
+    if (q.has("rotation")) {
+      // GPTQModel's rotated checkpoints: down_proj's weights expect their input turned by a
+      // Hadamard (or random orthogonal) transform at run time, which no kernel here applies.
+      throw q.error(
+          "rotation",
+          "\""
+              + q.stringOr("rotation", "")
+              + "\": checkpoints quantized with GPTQModel's rotation need that transform applied to"
+              + " down_proj's input at run time, which KernelJ does not do; supported: rotation"
+              + " null or absent");
     }
     if (q.booleanOr("is_marlin_format", false)) {
       throw q.error(
@@ -129,16 +154,12 @@ public final class QuantizationConfigReader {
         q.booleanOr("sym", true),
         zeros,
         q.stringListOrEmpty("modules_to_not_convert"),
-        DynamicReader.read(q));
+        DynamicReader.read(q, QuantMethod.GPTQ));
   }
 
-  private static QuantizationConfig awq(
-      JsonFields q, int bits, String bitsKey, int groupSize, String groupKey) {
-    if (bits != 4) {
-      throw q.error(bitsKey, "AWQ with " + bits + " bits is not supported; supported: 4");
-    }
-    if (groupSize == -1) {
-      throw q.error(groupKey, "AWQ needs a positive group size");
+  private static QuantizationConfig awq(JsonFields q, int bits, String bitsKey, int groupSize) {
+    if (!supportsBits(QuantMethod.AWQ, bits)) {
+      throw q.error(bitsKey, unsupportedBits(QuantMethod.AWQ, bits));
     }
     String version = q.stringOr("version", "gemm");
     if (!version.equalsIgnoreCase("gemm")) {
@@ -163,6 +184,7 @@ public final class QuantizationConfigReader {
         false,
         false,
         GptqZeroFormat.EXACT,
-        q.stringListOrEmpty("modules_to_not_convert"));
+        q.stringListOrEmpty("modules_to_not_convert"),
+        DynamicReader.read(q, QuantMethod.AWQ));
   }
 }

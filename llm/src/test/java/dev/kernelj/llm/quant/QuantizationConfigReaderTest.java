@@ -11,6 +11,7 @@ import dev.kernelj.llm.util.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +24,10 @@ class QuantizationConfigReaderTest {
         dir.resolve("config.json"),
         quantizationConfig == null
             ? base
-            : base.replaceFirst("\\{", "{\"quantization_config\": " + quantizationConfig + ",\n"));
+            : base.replaceFirst(
+                "\\{",
+                Matcher.quoteReplacement(
+                    "{\"quantization_config\": " + quantizationConfig + ",\n")));
   }
 
   @Test
@@ -70,7 +74,7 @@ class QuantizationConfigReaderTest {
         """
                 {"bits": 4, "dynamic": null, "group_size": 32, "desc_act": true, "sym": false,
                  "lm_head": false, "quant_method": "gptq", "checkpoint_format": "gptq_v2",
-                 "pack_dtype": "int32", "meta": {"quantizer": ["gptqmodel:2.0.0"],
+                 "pack_dtype": "int32", "rotation": null, "meta": {"quantizer": ["gptqmodel:2.0.0"],
                  "uri": "https://github.com/modelcloud/gptqmodel", "damp_percent": 0.05,
                  "damp_auto_increment": 0.0025, "static_groups": false, "true_sequential": true,
                  "mse": 0.0}}""");
@@ -119,8 +123,72 @@ class QuantizationConfigReaderTest {
     assertEquals(QuantMethod.AWQ, q.method());
   }
 
+  /**
+   * GPTQModel (and vLLM) give a module the first {@code dynamic} entry that matches it, in written
+   * order, whether it includes or excludes.
+   */
+  @Test
+  void dynamicEntriesApplyInWrittenOrder() throws IOException {
+    String down8 = "\"+:.*down_proj\": {\"bits\": 8}";
+    String layer0Dense = "\"-:model\\\\.layers\\\\.0\\\\..*\": {}";
+    config(
+        "{\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": 128, \"dynamic\": {"
+            + down8
+            + ", "
+            + layer0Dense
+            + "}}");
+    QuantizationConfig q = QuantizationConfigReader.read(dir).orElseThrow();
+    assertEquals(8, q.forModule("model.layers.0.mlp.down_proj").bits());
+    assertEquals(8, q.forModule("model.layers.1.mlp.down_proj").bits());
+    assertTrue(q.overrides().get(1).exclude());
+    assertTrue(q.overrides().get(1).matches("model.layers.0.mlp.up_proj"));
+    assertEquals(q, q.forModule("model.layers.0.mlp.up_proj"));
+
+    config(
+        "{\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": 128, \"dynamic\": {"
+            + layer0Dense
+            + ", "
+            + down8
+            + "}}");
+    QuantizationConfig swapped = QuantizationConfigReader.read(dir).orElseThrow();
+    assertEquals(swapped, swapped.forModule("model.layers.0.mlp.down_proj"));
+    assertEquals(8, swapped.forModule("model.layers.1.mlp.down_proj").bits());
+  }
+
+  /** GPTQModel writes {@code dynamic} for AWQ too; its bits stay AWQ's. */
+  @Test
+  void awqTakesDynamicGroupSizesAndOneGroup() throws IOException {
+    config(
+        """
+                {"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm",
+                 "zero_point": true, "dynamic": {"+:.*down_proj": {"group_size": 32}}}""");
+    QuantizationConfig q = QuantizationConfigReader.read(dir).orElseThrow();
+    assertEquals(32, q.forModule("model.layers.3.mlp.down_proj").groupSize());
+    assertEquals(128, q.forModule("model.layers.3.mlp.up_proj").groupSize());
+
+    config(
+        "{\"quant_method\": \"awq\", \"bits\": 4, \"group_size\": -1, \"version\":"
+            + " \"gemm\", \"zero_point\": true}");
+    QuantizationConfig channel = QuantizationConfigReader.read(dir).orElseThrow();
+    assertEquals(-1, channel.groupSize());
+    assertEquals(4096, channel.effectiveGroupSize(4096));
+
+    config(
+        "{\"quant_method\": \"awq\", \"bits\": 4, \"group_size\": 128, \"version\":"
+            + " \"gemm\", \"dynamic\": {\"+:.*down_proj\": {\"bits\": 8}}}");
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> QuantizationConfigReader.read(dir));
+    assertTrue(e.field().endsWith("bits"), e.getMessage());
+    assertTrue(e.getMessage().contains("AWQ with 8 bits"), e.getMessage());
+  }
+
   @Test
   void unsupportedSettingsAreNamed() throws IOException {
+    assertRejected(
+        "{\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": 128, \"rotation\":"
+            + " \"hadamard\"}",
+        "quantization_config.rotation",
+        "down_proj");
     assertRejected("{\"quant_method\": \"fp8\"}", "quantization_config.quant_method", "gptq, awq");
     assertRejected(
         "{\"quant_method\": \"gptq\", \"bits\": 3, \"group_size\": 128}",

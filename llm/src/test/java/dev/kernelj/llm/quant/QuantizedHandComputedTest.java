@@ -89,6 +89,49 @@ class QuantizedHandComputedTest {
     assertTrue(!a.equals(b), "a changed word of output 2 is seen");
   }
 
+  /**
+   * GPTQModel writes v1 zeros by taking one off the whole word (0x11111111 for 4-bit, 0x01010101
+   * for 8-bit), so a zero point of 0 borrows from the field above it; reading must add the word
+   * back, not one to each field. Outputs 0..7 here have zero points {0, 5, 9, 3, 15, 1, 7, 0}.
+   */
+  @Test
+  void gptqV1ZerosOfZeroBorrowFromTheFieldAbove() {
+    int[] zeros4 = {0, 5, 9, 3, 15, 1, 7, 0};
+    int exact4 = 0;
+    for (int o = 0; o < 8; o++) {
+      exact4 |= zeros4[o] << (4 * o);
+    }
+    QuantizedWeight w4 = readV1Zeros(4, exact4 - 0x11111111);
+    for (int o = 0; o < 8; o++) {
+      assertEquals(zeros4[o], w4.zero(o, 0), "4-bit zero point of output " + o);
+    }
+    int[] zeros8 = {0, 200, 0, 255};
+    int exact8 = 0;
+    for (int o = 0; o < 4; o++) {
+      exact8 |= zeros8[o] << (8 * o);
+    }
+    QuantizedWeight w8 = readV1Zeros(8, exact8 - 0x01010101);
+    for (int o = 0; o < 4; o++) {
+      assertEquals(zeros8[o], w8.zero(o, 0), "8-bit zero point of output " + o);
+    }
+  }
+
+  /** A one-group v1 layer of {@code 32 / bits} outputs whose qzeros word is {@code stored}. */
+  private QuantizedWeight readV1Zeros(int bits, int stored) {
+    int outputs = 32 / bits;
+    float[] scales = new float[outputs];
+    Arrays.fill(scales, 1f);
+    SafetensorsWriter writer =
+        new SafetensorsWriter()
+            .addI32(P + ".qweight", new long[] {1, outputs}, new int[outputs])
+            .addI32(P + ".qzeros", new long[] {1, 1}, new int[] {stored})
+            .addF16(P + ".scales", new long[] {1, outputs}, scales);
+    return read(
+        writer,
+        QuantizedRoundTripTest.config(
+            QuantMethod.GPTQ, bits, -1, false, false, GptqZeroFormat.STORED_MINUS_ONE));
+  }
+
   @Test
   void gptqV2ZerosAreStoredAsIs() {
     SafetensorsWriter writer =

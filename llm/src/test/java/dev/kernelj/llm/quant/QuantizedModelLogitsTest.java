@@ -43,6 +43,7 @@ class QuantizedModelLogitsTest {
         Arguments.of(QuantizedTinyLlama.GPTQ_8BIT_CHANNEL, TinyLlama.WIDE_Q, 2e-4),
         Arguments.of(QuantizedTinyLlama.AWQ, TinyLlama.MISTRAL, 2e-4),
         Arguments.of(QuantizedTinyLlama.AWQ_FILE, TinyLlama.QWEN2, 2e-4),
+        Arguments.of(QuantizedTinyLlama.AWQ_CHANNEL, TinyLlama.LLAMA, 2e-4),
         // As released: f16 (GPTQ) or bf16 embeddings, norms, biases and LM head.
         Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER, TinyLlama.QWEN2.withDtype("F16"), 1e-2),
         Arguments.of(QuantizedTinyLlama.AWQ, TinyLlama.LLAMA.withDtype("BF16"), 3e-2));

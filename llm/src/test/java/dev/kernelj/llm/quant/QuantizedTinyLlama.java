@@ -93,6 +93,9 @@ final class QuantizedTinyLlama {
       new Layout("gptq-8bit-per-channel", QuantMethod.GPTQ, 8, -1, true, false, true, true, true);
   static final Layout AWQ =
       new Layout("awq-gemm-4bit-g32", QuantMethod.AWQ, 4, 32, false, false, false, false, false);
+  static final Layout AWQ_CHANNEL =
+      new Layout(
+          "awq-gemm-4bit-per-channel", QuantMethod.AWQ, 4, -1, false, false, false, false, false);
   static final Layout AWQ_FILE =
       new Layout(
           "awq-gemm-4bit-g16-quant-config",
@@ -140,7 +143,7 @@ final class QuantizedTinyLlama {
         }
         ReferenceQuantizer.Quantized q;
         if (layout.method() == QuantMethod.AWQ) {
-          q = ReferenceQuantizer.awq(rows, layout.groupSize());
+          q = ReferenceQuantizer.awq(rows, layout.groupSize() == -1 ? in : layout.groupSize());
           ReferencePacker.addAwq(writer, module, q);
         } else {
           int[] order =

@@ -5,7 +5,8 @@ import dev.kernelj.llm.safetensors.SafetensorsWriter;
 /**
  * Packs {@link ReferenceQuantizer.Quantized} exactly as the tools write checkpoints, written
  * independently of the unpackers under test: GPTQ as AutoGPTQ's {@code QuantLinear.pack} (codes
- * along the input, zeros along the output, stored zero minus one for the v1 format), AWQ as
+ * along the input, zeros along the output), v1 zeros as GPTQModel converts them (one taken off each
+ * whole word, so a zero point of 0 borrows; the same words as AutoGPTQ's where none is 0), AWQ as
  * AutoAWQ's {@code WQLinear_GEMM.from_linear} (along the output in the order 0, 2, 4, 6, 1, 3, 5,
  * 7).
  */
@@ -34,11 +35,13 @@ final class ReferencePacker {
     int[] qzeros = new int[q.groups() * zeroWords];
     for (int g = 0; g < q.groups(); g++) {
       for (int o = 0; o < q.out(); o++) {
-        int stored = v2 ? q.zeros()[g][o] : q.zeros()[g][o] - 1;
-        if (stored < 0) {
-          throw new IllegalStateException("zero point 0 cannot be stored in GPTQ v1 format");
-        }
-        qzeros[g * zeroWords + o / pack] |= stored << (q.bits() * (o % pack));
+        qzeros[g * zeroWords + o / pack] |= q.zeros()[g][o] << (q.bits() * (o % pack));
+      }
+    }
+    if (!v2) {
+      int ones = q.bits() == 4 ? 0x11111111 : 0x01010101;
+      for (int i = 0; i < qzeros.length; i++) {
+        qzeros[i] -= ones;
       }
     }
     writer.addI32(prefix + ".qweight", new long[] {q.in() / pack, q.out()}, qweight);

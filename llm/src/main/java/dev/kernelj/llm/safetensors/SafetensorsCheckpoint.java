@@ -1,5 +1,7 @@
 package dev.kernelj.llm.safetensors;
 
+import dev.kernelj.llm.json.JsonFields;
+import dev.kernelj.llm.json.StrictJson;
 import dev.kernelj.llm.util.ModelFiles;
 import dev.kernelj.llm.util.ModelFormatException;
 import dev.kernelj.llm.util.ProgressListener;
@@ -49,8 +51,17 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
   }
 
   /**
+   * AutoGPTQ's settings file, whose {@code model_file_base_name} names the weights' file (AutoGPTQ
+   * loads that file alone, and may leave repacked copies of it beside it, such as {@code
+   * autogptq_model_gptq_marlin.safetensors}).
+   */
+  private static final String AUTOGPTQ_CONFIG = "quantize_config.json";
+
+  /**
    * Opens the weights at {@code location}: a model directory (sharded or not) or a single {@code
-   * .safetensors} file.
+   * .safetensors} file. A directory's weights are its index's shards, else {@code
+   * model.safetensors}, else the file {@code quantize_config.json}'s {@code model_file_base_name}
+   * names when there are several, else every {@code *.safetensors} file.
    */
   public static SafetensorsCheckpoint open(Path location) {
     if (Files.isRegularFile(location)) {
@@ -84,6 +95,12 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
     }
     List<Path> safetensors = filesEndingIn(location, ".safetensors");
     List<Path> found = safetensors.stream().filter(f -> !isAdapter(f)).toList();
+    if (found.size() > 1) {
+      Optional<Path> named = autoGptqWeights(location);
+      if (named.isPresent() && found.contains(named.get())) {
+        return fromFiles(location, null, List.of(named.get()));
+      }
+    }
     if (!found.isEmpty()) {
       return fromFiles(location, null, found);
     }
@@ -113,6 +130,24 @@ public final class SafetensorsCheckpoint implements TensorLookup, AutoCloseable 
                     + adapters.get(0).getFileName()
                     + " is a PEFT adapter, not a model: merge it into its base model"
                     + " (merge_and_unload) and save that"));
+  }
+
+  /** The file {@code quantize_config.json}'s {@code model_file_base_name} names, if any. */
+  private static Optional<Path> autoGptqWeights(Path dir) {
+    Path config = dir.resolve(AUTOGPTQ_CONFIG);
+    if (!ModelFiles.isPresent(config)) {
+      return Optional.empty();
+    }
+    JsonFields fields =
+        JsonFields.of(
+            StrictJson.parseObject(
+                ModelFiles.readSmall(config, ModelFiles.MAX_SMALL_FILE), config, "(root)"),
+            config);
+    String base = fields.stringOr("model_file_base_name", "");
+    if (base.isEmpty() || base.contains("/") || base.contains("\\") || base.contains("\0")) {
+      return Optional.empty();
+    }
+    return Optional.of(dir.resolve(base + ".safetensors"));
   }
 
   /** A PEFT adapter's weights ({@code adapter_model.safetensors} or {@code .bin}). */

@@ -177,6 +177,34 @@ class SafetensorsCheckpointTest {
     }
   }
 
+  /**
+   * AutoGPTQ loads the file its quantize_config.json names and may leave repacked copies of it in
+   * the directory (with use_marlin, autogptq_model_gptq_marlin.safetensors): the named file is the
+   * checkpoint. Without the name, both files are read and the duplicate tensor is refused.
+   */
+  @Test
+  void autoGptqBaseNameChoosesAmongSeveralFiles() throws IOException {
+    Path model = Files.createDirectories(dir.resolve("autogptq"));
+    new SafetensorsWriter()
+        .addF32("x", new long[] {1}, new float[] {1})
+        .write(model.resolve("gptq_model-4bit-128g.safetensors"));
+    new SafetensorsWriter()
+        .addF32("x", new long[] {1}, new float[] {2})
+        .write(model.resolve("autogptq_model_gptq_marlin.safetensors"));
+    assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
+    Files.writeString(
+        model.resolve("quantize_config.json"),
+        "{\"bits\": 4, \"group_size\": 128, \"model_file_base_name\": \"gptq_model-4bit-128g\"}");
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(model)) {
+      assertEquals(1, checkpoint.files().size());
+      assertArrayEquals(new float[] {1}, checkpoint.tensor("x").toFloatArray());
+    }
+    // A name that matches no file leaves the choice as it was.
+    Files.writeString(
+        model.resolve("quantize_config.json"), "{\"model_file_base_name\": \"model\"}");
+    assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(model));
+  }
+
   @Test
   void tensorInTwoShardsIsRejected() throws IOException {
     Path model = Files.createDirectories(dir.resolve("dup"));

@@ -27,14 +27,15 @@ public final class QuantizedFootprint {
       if (module == null) {
         total += info.elementCount() * denseBytes;
       } else if (name.endsWith(".qweight") && info.rank() == 2) {
-        long[] io = inputsOutputs(info, quant);
+        QuantizationConfig own = quant.forModule(module);
+        long[] io = inputsOutputs(info, own);
         if (module.equals("lm_head")) {
           total += io[0] * io[1] * denseBytes;
           continue;
         }
-        int groups = groups(checkpoint, module, io[0], quant);
-        boolean permuted = quant.descAct() && checkpoint.contains(module + ".g_idx");
-        total += packedBytes(quant.bits(), io[1], io[0], groups, permuted);
+        int groups = groups(checkpoint, module, io[0], own);
+        boolean permuted = own.descAct() && checkpoint.contains(module + ".g_idx");
+        total += packedBytes(own.bits(), io[1], io[0], groups, permuted);
       }
     }
     return total;
@@ -61,9 +62,10 @@ public final class QuantizedFootprint {
           || info.rank() != 2) {
         continue;
       }
-      long[] io = inputsOutputs(info, quant);
-      int packedInputs = (int) packedInputs(quant.bits(), io[0]);
-      if (quant.descAct() && checkpoint.contains(module + ".g_idx")) {
+      QuantizationConfig own = quant.forModule(module);
+      long[] io = inputsOutputs(info, own);
+      int packedInputs = (int) packedInputs(own.bits(), io[0]);
+      if (own.descAct() && checkpoint.contains(module + ".g_idx")) {
         gather = Math.max(gather, (long) m * packedInputs * elementBytes);
       }
       long[] matrix = fused.computeIfAbsent(fusedName(module), k -> new long[2]);
@@ -106,7 +108,7 @@ public final class QuantizedFootprint {
       if (moduleOf(checkpoint, name) == null) {
         total += info.elementCount() * denseBytes;
       } else if (name.endsWith(".qweight") && info.rank() == 2) {
-        long[] io = inputsOutputs(info, quant);
+        long[] io = inputsOutputs(info, quant.forModule(moduleOf(checkpoint, name)));
         total += io[0] * io[1] * denseBytes;
       }
     }
@@ -140,7 +142,7 @@ public final class QuantizedFootprint {
     return null;
   }
 
-  /** {@code {inputs, outputs}} of a qweight as the method packs it. */
+  /** {@code {inputs, outputs}} of a qweight as its module's method and bits pack it. */
   private static long[] inputsOutputs(TensorInfo qweight, QuantizationConfig quant) {
     long[] s = qweight.shape();
     int perWord = 32 / quant.bits();

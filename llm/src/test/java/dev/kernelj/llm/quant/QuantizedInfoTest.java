@@ -29,29 +29,11 @@ class QuantizedInfoTest {
     TinyLlama.Written model =
         QuantizedTinyLlama.write(
             dir.resolve("q"), TinyLlama.LLAMA, QuantizedTinyLlama.GPTQ_ACT_ORDER, 1);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        KernelJ.execute(
-            new String[] {"info", "--model", model.dir().toString(), "--json"},
-            new PrintWriter(out),
-            new PrintWriter(err));
-    assertEquals(0, code, err.toString());
-    JsonObject memory =
-        JsonParser.parseString(out.toString()).getAsJsonObject().getAsJsonObject("memory");
+    JsonObject memory = infoMemory(model.dir());
     long packed = memory.get("weights_bytes").getAsLong();
     long twin = memory.get("bf16_twin_weights_bytes").getAsLong();
-    // Every parameter in bf16: embedding, LM head, norms and the seven projections per layer.
     TinyLlama.Spec s = TinyLlama.LLAMA;
-    long q = (long) s.heads() * s.headDim();
-    long kv = (long) s.kvHeads() * s.headDim();
-    long perLayer =
-        s.hidden() * (q + 2 * kv)
-            + q * s.hidden()
-            + 3L * s.hidden() * s.intermediate()
-            + 2L * s.hidden();
-    long params = 2L * TinyLlama.VOCAB * s.hidden() + s.layers() * perLayer + s.hidden();
-    assertEquals(2 * params, twin);
+    assertEquals(bf16TwinBytes(s), twin);
     assertTrue(packed < twin, packed + " vs " + twin);
     try (Engine engine =
         Engine.open(
@@ -65,6 +47,55 @@ class QuantizedInfoTest {
       assertTrue(
           words <= packed - dense / 2 && words >= packed - dense / 2 - mapsShared,
           "packed words on the host are the GPU's: " + words + " vs " + (packed - dense / 2));
+    }
+  }
+
+  /** The {@code memory} object of {@code kernelj info --json} on {@code modelDir}. */
+  private static JsonObject infoMemory(Path modelDir) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        KernelJ.execute(
+            new String[] {"info", "--model", modelDir.toString(), "--json"},
+            new PrintWriter(out),
+            new PrintWriter(err));
+    assertEquals(0, code, err.toString());
+    return JsonParser.parseString(out.toString()).getAsJsonObject().getAsJsonObject("memory");
+  }
+
+  /** Every parameter in bf16: embedding, LM head, norms and the seven projections per layer. */
+  private static long bf16TwinBytes(TinyLlama.Spec s) {
+    long q = (long) s.heads() * s.headDim();
+    long kv = (long) s.kvHeads() * s.headDim();
+    long perLayer =
+        s.hidden() * (q + 2 * kv)
+            + q * s.hidden()
+            + 3L * s.hidden() * s.intermediate()
+            + 2L * s.hidden();
+    return 2 * (2L * TinyLlama.VOCAB * s.hidden() + s.layers() * perLayer + s.hidden());
+  }
+
+  /**
+   * A module with its own bits ({@code dynamic}) packs more inputs a word or fewer: info reads its
+   * shape with its bits, so the twin and the packed size match what the engine loads.
+   */
+  @Test
+  void infoReadsEachModuleWithItsOwnBits() throws Exception {
+    QuantizedTinyLlama.Layout layout = QuantizedTinyLlama.GPTQ_V2_ASYM.withDownProjBits(8);
+    TinyLlama.Written model =
+        QuantizedTinyLlama.write(dir.resolve(layout.name()), TinyLlama.LLAMA, layout, 2);
+    JsonObject memory = infoMemory(model.dir());
+    assertEquals(bf16TwinBytes(TinyLlama.LLAMA), memory.get("bf16_twin_weights_bytes").getAsLong());
+    try (Engine engine =
+        Engine.open(
+            model.dir(), EngineOptions.defaults().withDevice(Device.CPU).withMaxContext(16))) {
+      TinyLlama.Spec s = TinyLlama.LLAMA;
+      long dense =
+          4L * (2L * TinyLlama.VOCAB * s.hidden() + s.layers() * 2L * s.hidden() + s.hidden());
+      assertEquals(
+          memory.get("weights_bytes").getAsLong() - dense / 2,
+          engine.weightBytes() - dense,
+          "packed words on the host are what info counts");
     }
   }
 

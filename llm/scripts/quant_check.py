@@ -79,7 +79,7 @@ def quantize_model(base_dir, out_dir, method, bits, group, sym, v2, act_order, s
             twin[name] = qf.dequantize(codes, scales, zeros, g_idx)
         else:
             packed = qf.pack_gptq(codes, scales, zeros, g_idx, bits, v2)
-            twin[name] = qf.dequantize(codes, scales, qf.effective_zeros(zeros, v2), g_idx)
+            twin[name] = qf.dequantize(codes, scales, zeros, g_idx)
         twin[name] = torch.from_numpy(twin[name])
         for suffix, t in packed.items():
             out[f"{module}.{suffix}"] = torch.from_numpy(np.ascontiguousarray(t))

@@ -8,8 +8,9 @@ one), codes chosen without calibration: how codes are chosen does not matter to 
 the dequantized twin is computed from the very codes, scales and zeros written. Layouts:
   * GPTQ (AutoGPTQ/GPTQModel): qweight int32 [in / (32 / bits), out], code of input i in bits
     (i % p) * bits of row i / p; qzeros int32 [groups, out / p] packed along the output, holding
-    zero - 1 for checkpoint_format "gptq" (v1; a zero point of 0 is stored as 0, read back as 1) and
-    zero for "gptq_v2"; scales f16 [groups, out]; g_idx int32 [in]. Act-order: inputs quantized in
+    the zeros for "gptq_v2" and, for checkpoint_format "gptq" (v1), those words minus 0x11111111
+    (0x01010101 for 8-bit) as GPTQModel converts them, so a zero point of 0 borrows from the field
+    above it; scales f16 [groups, out]; g_idx int32 [in]. Act-order: inputs quantized in
     a permuted order, groups are runs of that order, g_idx[i] = position of i in the order //
     group_size.
   * AWQ GEMM (AutoAWQ): qweight int32 [in, out / 8] and qzeros int32 [groups, out / 8] packed along
@@ -19,6 +20,7 @@ the dequantized twin is computed from the very codes, scales and zeros written. 
 import numpy as np
 
 AWQ_ORDER = [0, 2, 4, 6, 1, 3, 5, 7]
+V1_ONES = {4: 0x11111111, 8: 0x01010101}  # what v1 takes off each qzeros word
 
 
 def to_int32(words):
@@ -72,9 +74,10 @@ def pack_gptq(codes, scales, zeros, g_idx, bits, v2):
     p = 32 // bits
     c = codes.T.reshape(inputs // p, p, out)
     qweight = sum(c[:, j, :] << (bits * j) for j in range(p))
-    stored = zeros if v2 else np.maximum(zeros - 1, 0)
-    z = stored.reshape(zeros.shape[0], out // p, p)
+    z = zeros.reshape(zeros.shape[0], out // p, p)
     qzeros = sum(z[:, :, j] << (bits * j) for j in range(p))
+    if not v2:
+        qzeros = qzeros - V1_ONES[bits]
     return {"qweight": to_int32(qweight), "qzeros": to_int32(qzeros), "scales": scales.astype(np.float16),
             "g_idx": g_idx.astype(np.int32)}
 
@@ -86,11 +89,6 @@ def pack_awq(codes, scales, zeros):
     z = zeros.reshape(zeros.shape[0], out // 8, 8)
     qzeros = sum(z[:, :, AWQ_ORDER[k]] << (4 * k) for k in range(8))
     return {"qweight": to_int32(qweight), "qzeros": to_int32(qzeros), "scales": scales.astype(np.float16)}
-
-
-def effective_zeros(zeros, v2):
-    """The zero points a reader recovers: v1 stores max(zero - 1, 0) and adds one back."""
-    return zeros if v2 else np.maximum(zeros, 1)
 
 
 def gptq_config(bits, group_size, desc_act, sym, v2):

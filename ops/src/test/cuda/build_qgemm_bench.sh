@@ -13,5 +13,5 @@ if ! nvcc -O3 -arch=sm_90 -std=c++17 -I"$out" -I"$here" -Xptxas -warn-spills -cu
   grep -v "^ptxas info" "$out/build.log" >&2
   exit 1
 fi
-awk '/Compiling entry function/ { name = $7 } /Used/ && name ~ /q(gemm|stream|few)/ { print name, $5, "registers" }' "$out/build.log" \
+awk '/Compiling entry function/ { name = $7 } /Used/ && name ~ /(q(gemm|stream|few)|few_bounded|fewx_bounded)/ { print name, $5, "registers" }' "$out/build.log" \
   | sed -E 's/_Z[0-9]+//' | sort -u

@@ -4,6 +4,7 @@ import dev.kernelj.llm.check.ModelCheck;
 import dev.kernelj.llm.config.ModelConfig;
 import dev.kernelj.llm.config.ModelConfigReader;
 import dev.kernelj.llm.config.RopeScaling;
+import dev.kernelj.llm.quant.ModuleOverride;
 import dev.kernelj.llm.quant.QuantMethod;
 import dev.kernelj.llm.quant.QuantizationConfig;
 import dev.kernelj.llm.quant.QuantizationConfigReader;
@@ -189,7 +190,24 @@ final class ModelSummarizer {
         quant.groupSize(),
         quant.descAct(),
         quant.sym(),
-        zeros);
+        zeros,
+        quant.overrides().stream().map(ModelSummarizer::describe).toList());
+  }
+
+  /** One {@code dynamic} entry: its pattern and what it changes. */
+  static String describe(ModuleOverride o) {
+    String pattern = o.pattern().pattern();
+    if (o.exclude()) {
+      return pattern + ": not quantized";
+    }
+    List<String> changes = new ArrayList<>();
+    if (o.bits() > 0) {
+      changes.add(o.bits() + "-bit");
+    }
+    if (o.groupSize() != 0) {
+      changes.add("group size " + (o.groupSize() == -1 ? "-1 (one group)" : o.groupSize()));
+    }
+    return pattern + ": " + (changes.isEmpty() ? "as the checkpoint" : String.join(", ", changes));
   }
 
   static String describe(RopeScaling scaling) {

@@ -62,6 +62,8 @@ public record ModelSummary(
    * @param actOrder GPTQ desc_act
    * @param symmetric symmetric zero point
    * @param zeroFormat how zero points are stored
+   * @param dynamic GPTQModel's per-module settings, in the order they apply, as {@code "pattern:
+   *     8-bit"}, {@code "pattern: group size 32"} or {@code "pattern: not quantized"}
    */
   public record Quantization(
       String method,
@@ -69,7 +71,12 @@ public record ModelSummary(
       int groupSize,
       boolean actOrder,
       boolean symmetric,
-      String zeroFormat) {}
+      String zeroFormat,
+      List<String> dynamic) {
+    public Quantization {
+      dynamic = List.copyOf(dynamic);
+    }
+  }
 
   /**
    * @param file file name within the model directory

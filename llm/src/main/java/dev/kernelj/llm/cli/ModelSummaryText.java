@@ -101,14 +101,17 @@ final class ModelSummaryText {
       return "none";
     }
     return String.format(
-        Locale.ROOT,
-        "%s %d-bit, group size %s, act-order %s, %s, zeros %s",
-        q.method().toUpperCase(Locale.ROOT),
-        q.bits(),
-        q.groupSize() == -1 ? "-1 (one group)" : q.groupSize(),
-        q.actOrder() ? "yes" : "no",
-        q.symmetric() ? "symmetric" : "asymmetric",
-        q.zeroFormat());
+            Locale.ROOT,
+            "%s %d-bit, group size %s, act-order %s, %s, zeros %s",
+            q.method().toUpperCase(Locale.ROOT),
+            q.bits(),
+            q.groupSize() == -1 ? "-1 (one group)" : q.groupSize(),
+            q.actOrder() ? "yes" : "no",
+            q.symmetric() ? "symmetric" : "asymmetric",
+            q.zeroFormat())
+        + (q.dynamic().isEmpty()
+            ? ""
+            : "; per module (dynamic): " + String.join("; ", q.dynamic()));
   }
 
   private static String humanCount(long n) {

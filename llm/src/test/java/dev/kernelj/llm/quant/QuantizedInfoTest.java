@@ -86,6 +86,18 @@ class QuantizedInfoTest {
         QuantizedTinyLlama.write(dir.resolve(layout.name()), TinyLlama.LLAMA, layout, 2);
     JsonObject memory = infoMemory(model.dir());
     assertEquals(bf16TwinBytes(TinyLlama.LLAMA), memory.get("bf16_twin_weights_bytes").getAsLong());
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        KernelJ.execute(
+            new String[] {"info", "--model", model.dir().toString()},
+            new PrintWriter(out),
+            new PrintWriter(err));
+    assertEquals(0, code, err.toString());
+    assertTrue(
+        out.toString().contains("GPTQ 4-bit")
+            && out.toString().contains("(dynamic): .*down_proj: 8-bit"),
+        out.toString());
     try (Engine engine =
         Engine.open(
             model.dir(), EngineOptions.defaults().withDevice(Device.CPU).withMaxContext(16))) {

@@ -56,7 +56,8 @@ class QuantizedEngineGpuTest {
         Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER, TinyLlama.GQA4_H64),
         Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER_UNSHARED, TinyLlama.LLAMA_H64),
         Arguments.of(QuantizedTinyLlama.GPTQ_8BIT, TinyLlama.MISTRAL_H64),
-        Arguments.of(QuantizedTinyLlama.AWQ, TinyLlama.TIED_H128));
+        Arguments.of(QuantizedTinyLlama.AWQ, TinyLlama.TIED_H128),
+        Arguments.of(QuantizedTinyLlama.AWQ_CHANNEL, TinyLlama.LLAMA_H64));
   }
 
   static Stream<Arguments> servingCases() {

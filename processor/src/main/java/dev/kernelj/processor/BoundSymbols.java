@@ -11,10 +11,11 @@ import java.util.Set;
 
 /**
  * Reads what nvcc produced for each binding from the PTX of every architecture: the symbol of each
- * C++ kernel and instantiation (through the precompiler's marker variables), and whether a kernel
- * of that symbol is there at all. A binding whose kernel no architecture has, or whose symbol
- * differs between architectures, cannot be loaded; both are reported here, at build time, rather
- * than as a missing function at load.
+ * C++ kernel and instantiation (through the precompiler's marker variables), whether a kernel of
+ * that symbol is there at all, and the parameters it takes ({@link PtxParams}). A binding whose
+ * kernel no architecture has, or whose symbol differs between architectures, cannot be loaded; one
+ * whose compiled parameters the Java method does not fit would be launched wrong. All three are
+ * reported here, at build time, rather than as a missing function or garbage at run time.
  */
 final class BoundSymbols {
   /**
@@ -91,7 +92,57 @@ final class BoundSymbols {
         }
       }
     }
+    for (KernelMethodModel method : model.methods()) {
+      String symbol = lowered.get(method.nameExpression());
+      for (Map.Entry<Integer, String> ptx : entryPtxByArch.entrySet()) {
+        Optional<List<PtxParams.Param>> compiled =
+            symbol == null ? Optional.empty() : PtxParams.of(ptx.getValue(), symbol);
+        Optional<String> mismatch = compiled.flatMap(params -> mismatch(method, params));
+        if (mismatch.isPresent()) {
+          return problem(
+              Diagnostic.COMPILED_PARAMS,
+              "nvcc compiled "
+                  + what(model, method)
+                  + " for sm_"
+                  + ptx.getKey()
+                  + " with other parameters than the declaration KernelJ checked: "
+                  + mismatch.get()
+                  + ". The source reads differently to nvcc and to KernelJ (a preprocessor"
+                  + " condition on a macro from a header, or a type name resolved another way);"
+                  + " what nvcc compiled is what runs, so make the Java method match it, or write"
+                  + " the declaration without that condition or alias");
+        }
+      }
+    }
     return new Result(lowered, Optional.empty());
+  }
+
+  /** How the Java method's parameters disagree with the compiled ones, if they do. */
+  static Optional<String> mismatch(KernelMethodModel method, List<PtxParams.Param> compiled) {
+    List<KernelParamModel> params = method.params();
+    if (params.size() != compiled.size()) {
+      return Optional.of(
+          "its kernel takes "
+              + compiled.size()
+              + (compiled.size() == 1 ? " parameter" : " parameters")
+              + ", but the Java method passes "
+              + params.size());
+    }
+    for (int i = 0; i < params.size(); i++) {
+      KernelParamModel param = params.get(i);
+      if (!PtxParams.fits(param.type(), compiled.get(i))) {
+        return Optional.of(
+            "parameter "
+                + (i + 1)
+                + " ('"
+                + param.name()
+                + "') is "
+                + param.type().javaSpelling()
+                + " in Java, but the compiled kernel takes a "
+                + compiled.get(i).describe());
+      }
+    }
+    return Optional.empty();
   }
 
   /**

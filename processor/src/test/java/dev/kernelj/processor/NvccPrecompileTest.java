@@ -206,6 +206,38 @@ class NvccPrecompileTest {
         .isEqualTo("one");
   }
 
+  /**
+   * KernelJ's checker takes an identifier it does not know in {@code #if} as 0, as the C
+   * preprocessor does, but INT_MAX comes from a header nvcc reads: the two compile different
+   * branches. nvcc's PTX says which parameters the kernel really takes.
+   */
+  @Test
+  void parametersNvccCompiledDifferentlyFailTheBuild() {
+    JavaFileObject source =
+        source(
+            "test.Branch",
+            "package test;",
+            "import dev.kernelj.dsl.*;",
+            "@Kernel(source = \"\"\"",
+            "    #include <climits>",
+            "    #if INT_MAX > 100",
+            "    extern \"C\" __global__ void k(float* x, float a) { x[0] = a; }",
+            "    #else",
+            "    extern \"C\" __global__ void k(float* x, int a) { x[0] = a; }",
+            "    #endif",
+            "    \"\"\")",
+            "interface Branch {",
+            "  void k(Launch launch, Ptr<F32> x, int a);",
+            "}");
+    Compilation compilation = compileWithNvcc(List.of(), source);
+    CompilationSubject.assertThat(compilation).hadErrorCount(1);
+    CompilationSubject.assertThat(compilation)
+        .hadErrorContaining(
+            "[KernelCompiledParams] nvcc compiled 'k' (bound by test.Branch.k) for sm_80 with other"
+                + " parameters than the declaration KernelJ checked: parameter 2 ('a') is int in"
+                + " Java, but the compiled kernel takes a 32-bit float.");
+  }
+
   @Test
   void rejectedCudaIsAKernelCompileError() {
     JavaFileObject source =

@@ -63,7 +63,12 @@ public enum Diagnostic {
    */
   METHOD_SHAPE("KernelMethodShape"),
   /** The CUDA compiler rejected the source at build time. */
-  COMPILE("KernelCompile");
+  COMPILE("KernelCompile"),
+  /**
+   * The kernel nvcc compiled takes other parameters than the declaration KernelJ checked (its PTX
+   * disagrees in count, size or float against integer): the source reads differently to the two.
+   */
+  COMPILED_PARAMS("KernelCompiledParams");
 
   private final String tag;
 

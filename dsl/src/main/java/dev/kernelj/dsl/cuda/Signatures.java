@@ -1,15 +1,38 @@
 package dev.kernelj.dsl.cuda;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * When two {@code __global__} declarations declare the same function: same namespace and name, the
  * same kinds of template parameters, and the same parameter types once template parameters are
  * named by position ({@code template <typename T> f(T*)} and {@code template <typename U> f(U*)}
- * are one template).
+ * are one template). As in C++, a by-value parameter's own {@code const} is not part of the type
+ * ({@code f(const int n)} declares {@code f(int)}), and a type has one name however it is spelled:
+ * {@code unsigned} is {@code unsigned int}, and the standard typedefs name the types glibc gives
+ * them on 64-bit Linux ({@code size_t} is {@code unsigned long}).
  */
 public final class Signatures {
   private Signatures() {}
+
+  /**
+   * The standard typedefs, as glibc's headers declare them for x86-64 and aarch64 (LP64): what nvcc
+   * sees on Linux.
+   */
+  private static final Map<String, String> TYPEDEFS =
+      Map.ofEntries(
+          Map.entry("size_t", "unsigned long"),
+          Map.entry("ptrdiff_t", "long"),
+          Map.entry("intptr_t", "long"),
+          Map.entry("uintptr_t", "unsigned long"),
+          Map.entry("int8_t", "signed char"),
+          Map.entry("uint8_t", "unsigned char"),
+          Map.entry("int16_t", "short"),
+          Map.entry("uint16_t", "unsigned short"),
+          Map.entry("int32_t", "int"),
+          Map.entry("uint32_t", "unsigned int"),
+          Map.entry("int64_t", "long"),
+          Map.entry("uint64_t", "unsigned long"));
 
   /** Whether {@code a} and {@code b} declare the same function. */
   public static boolean same(CudaKernel a, CudaKernel b) {
@@ -31,14 +54,63 @@ public final class Signatures {
     s.append(">(");
     for (int i = 0; i < k.params().size(); i++) {
       CudaType t = k.params().get(i).type();
-      String base = t.base();
+      String base = canonical(t.base());
       for (int p = 0; p < tps.size(); p++) {
         if (!tps.get(p).name().isEmpty() && base.equals(tps.get(p).name())) {
           base = "#" + p;
         }
       }
-      s.append(i == 0 ? "" : ", ").append(t.withBase(base));
+      boolean byValue = !t.isPointer() && !t.reference();
+      CudaType keyed =
+          new CudaType(base, t.pointeeConst() && !byValue, t.pointerLevel(), false, t.reference());
+      s.append(i == 0 ? "" : ", ").append(keyed);
     }
     return s.append(")").toString();
+  }
+
+  /**
+   * One spelling per type: integer types by their keywords in a fixed order ({@code int unsigned}
+   * and {@code unsigned} are {@code unsigned int}, {@code long int} is {@code long}), the standard
+   * typedefs (also as {@code std::...}) by the types they name; anything else as written.
+   */
+  static String canonical(String base) {
+    String name = base.startsWith("std::") ? base.substring(5) : base;
+    String typedef = TYPEDEFS.get(name);
+    if (typedef != null) {
+      return typedef;
+    }
+    int signed = 0;
+    int unsigned = 0;
+    int shorts = 0;
+    int longs = 0;
+    int ints = 0;
+    int chars = 0;
+    for (String word : base.split(" ")) {
+      switch (word) {
+        case "signed" -> signed++;
+        case "unsigned" -> unsigned++;
+        case "short" -> shorts++;
+        case "long" -> longs++;
+        case "int" -> ints++;
+        case "char" -> chars++;
+        default -> {
+          return base;
+        }
+      }
+    }
+    if (signed + unsigned > 1 || ints > 1 || chars > 1 || shorts > 1 || longs > 2) {
+      return base;
+    }
+    if (chars == 1) {
+      if (ints + shorts + longs > 0) {
+        return base;
+      }
+      return unsigned == 1 ? "unsigned char" : signed == 1 ? "signed char" : "char";
+    }
+    String width = shorts == 1 ? "short" : longs == 1 ? "long" : longs == 2 ? "long long" : "int";
+    if (shorts == 1 && longs > 0) {
+      return base;
+    }
+    return unsigned == 1 ? "unsigned " + width : width;
   }
 }

@@ -42,6 +42,48 @@ class CudaDeclarationParserTest {
     assertEquals(List.of("n", "a", "x", "y"), k.params().stream().map(CudaParam::name).toList());
   }
 
+  /**
+   * A declaration and its definition are one kernel however their parameter types are spelled: a
+   * by-value parameter's own const, {@code unsigned} for {@code unsigned int}, {@code size_t} for
+   * {@code unsigned long}. Types that differ in C++ stay overloads.
+   */
+  @Test
+  void aDeclarationAndItsDefinitionAreOneKernelWhateverTheSpelling() {
+    String[][] same = {
+      {"float* x, int n", "float* x, const int n"},
+      {"unsigned u, long int l", "unsigned int u, long l"},
+      {"size_t count, std::uint32_t v", "unsigned long count, unsigned int v"},
+      {"const float* __restrict__ x", "float const* x"},
+    };
+    for (String[] pair : same) {
+      List<CudaKernel> kernels =
+          CudaSource.parse(
+                  "extern \"C\" __global__ void k("
+                      + pair[0]
+                      + ");\nextern \"C\" __global__ void k("
+                      + pair[1]
+                      + ") {}\n")
+              .kernels();
+      assertEquals(1, kernels.size(), () -> pair[0] + " / " + pair[1] + ": " + kernels);
+    }
+    String[][] overloads = {
+      {"long n", "long long n"},
+      {"float* x", "const float* x"},
+      {"char c", "signed char c"},
+      {"int n", "unsigned n"},
+    };
+    for (String[] pair : overloads) {
+      List<CudaKernel> kernels =
+          CudaSource.parse(
+                  "__global__ void k(" + pair[0] + ") {}\n__global__ void k(" + pair[1] + ") {}\n")
+              .kernels();
+      assertEquals(2, kernels.size(), () -> pair[0] + " / " + pair[1] + ": " + kernels);
+    }
+    assertEquals("unsigned long long", Signatures.canonical("long unsigned long int"));
+    assertEquals("short", Signatures.canonical("signed short int"));
+    assertEquals("my_t", Signatures.canonical("my_t"));
+  }
+
   @Test
   void constInEitherPositionAndTopLevelConst() {
     CudaKernel k =

@@ -207,6 +207,34 @@ class NvccPrecompileTest {
   }
 
   /**
+   * A variadic template kernel: the pack's parameter is one Java parameter per argument of the
+   * instantiation, and nvcc's compiled parameters agree.
+   */
+  @Test
+  void aParameterPackTakesOneJavaParameterPerArgument() throws IOException {
+    Compilation compilation =
+        compileWithNvcc(
+            List.of(),
+            source(
+                "test.Pack",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(source = \"\"\"",
+                "    template <typename... Ts> __global__ void fill(float* out, Ts... args) {",
+                "      out[0] = (float)sizeof...(args);",
+                "    }",
+                "    \"\"\")",
+                "interface Pack {",
+                "  @Global(\"fill<float, int>\") void fill2(Launch launch, Ptr<F32> out, float a, int b);",
+                "  @Global(\"fill<double>\") void fill1(Launch launch, Ptr<F32> out, double a);",
+                "}"));
+    CompilationSubject.assertThat(compilation).succeededWithoutWarnings();
+    Properties properties = properties(compilation, "Pack.kernelj.properties");
+    assertThat(properties.getProperty("lowered.fill<float, int>"))
+        .startsWith("_Z4fillIJfiEEvPfDpT_");
+  }
+
+  /**
    * KernelJ's checker takes an identifier it does not know in {@code #if} as 0, as the C
    * preprocessor does, but INT_MAX comes from a header nvcc reads: the two compile different
    * branches. nvcc's PTX says which parameters the kernel really takes.

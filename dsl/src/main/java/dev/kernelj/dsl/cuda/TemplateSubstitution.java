@@ -1,12 +1,15 @@
 package dev.kernelj.dsl.cuda;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Puts template arguments into a template kernel's parameter types; see {@link
- * CudaKernel#paramsFor}.
+ * CudaKernel#paramsFor}. A type parameter pack ({@code typename... Ts}) takes the arguments left
+ * after the others, and a parameter of the pack's type ({@code Ts... args}) becomes one parameter
+ * per argument ({@code args[0]}, {@code args[1]}, ...), as the instantiation has them.
  */
 final class TemplateSubstitution {
   private TemplateSubstitution() {}
@@ -26,8 +29,19 @@ final class TemplateSubstitution {
     }
     Map<String, String> spelled = new HashMap<>();
     Map<String, CudaType> types = new HashMap<>();
+    TemplateParam typePack =
+        pack && kindOfPack(tparams.get(tparams.size() - 1)).isEmpty()
+            ? tparams.get(tparams.size() - 1)
+            : null;
+    List<String> packArgs =
+        typePack == null
+            ? List.of()
+            : args.subList(Math.min(args.size(), tparams.size() - 1), args.size());
     for (int i = 0; i < tparams.size(); i++) {
       TemplateParam tp = tparams.get(i);
+      if (tp == typePack) {
+        continue;
+      }
       String arg =
           i < args.size() ? args.get(i) : spelled.getOrDefault(tp.defaultArg(), tp.defaultArg());
       spelled.put(tp.name(), arg);
@@ -35,15 +49,45 @@ final class TemplateSubstitution {
         types.put(tp.name(), typeOf(arg));
       }
     }
-    return kernel.params().stream()
-        .map(
-            p -> {
-              CudaType argType = types.get(p.type().base());
-              return argType == null
-                  ? p
-                  : new CudaParam(replace(p.type(), argType), p.name(), p.defaultValue());
-            })
-        .toList();
+    List<CudaParam> out = new ArrayList<>();
+    for (CudaParam p : kernel.params()) {
+      String element = withoutEllipsis(p.type().base());
+      if (typePack != null && !typePack.name().isEmpty() && element.equals(typePack.name())) {
+        CudaType written = p.type().withBase(element);
+        String name = withoutEllipsis(p.name());
+        for (int j = 0; j < packArgs.size(); j++) {
+          out.add(new CudaParam(replace(written, typeOf(packArgs.get(j))), name + "[" + j + "]"));
+        }
+        continue;
+      }
+      CudaType argType = types.get(p.type().base());
+      out.add(
+          argType == null
+              ? p
+              : new CudaParam(replace(p.type(), argType), p.name(), p.defaultValue()));
+    }
+    return out;
+  }
+
+  /** {@code Ts ...} (a pack expansion as the declarator reads it) without its {@code ...}. */
+  private static String withoutEllipsis(String text) {
+    String t = text.strip();
+    if (t.endsWith("...")) {
+      t = t.substring(0, t.length() - 3).strip();
+    }
+    if (t.startsWith("...")) {
+      t = t.substring(3).strip();
+    }
+    return t;
+  }
+
+  /**
+   * For a pack, the kind of its elements when they are values ({@code "int"} for {@code int...
+   * Ns}); empty for a type pack ({@code typename... Ts}).
+   */
+  private static String kindOfPack(TemplateParam tp) {
+    String element = tp.kind().substring(0, tp.kind().length() - 3).strip();
+    return element.equals("typename") || element.equals("class") ? "" : element;
   }
 
   /**

@@ -25,6 +25,22 @@ class TemplateSubstitutionTest {
     assertEquals(true, params.get(0).type().restrict());
   }
 
+  /** A type pack's parameter becomes one parameter per argument of the pack. */
+  @Test
+  void aTypePackExpandsIntoOneParameterPerArgument() {
+    CudaKernel k = kernel("template <typename... Ts> __global__ void k(int n, Ts... args) {}");
+    assertEquals(
+        List.of("int n", "float args[0]", "int args[1]"),
+        spelled(k.paramsFor(List.of("float", "int"))));
+    CudaKernel pointers =
+        kernel(
+            "template <typename T, typename... Ts> __global__ void k(T* out, const Ts*... in) {}");
+    assertEquals(
+        List.of("float* out", "const float* in[0]", "const double* in[1]"),
+        spelled(pointers.paramsFor(List.of("float", "float", "double"))));
+    assertEquals(List.of("float* out"), spelled(pointers.paramsFor(List.of("float"))));
+  }
+
   @Test
   void qualifiedAndPointerArguments() {
     CudaKernel k = kernel("template <class T> __global__ void f(T* x, T a) {}");

@@ -206,6 +206,25 @@ class NvccPrecompileTest {
         .isEqualTo("one");
   }
 
+  /** nvcc gives a static kernel a C++ symbol even inside extern "C" (internal linkage). */
+  @Test
+  void aStaticKernelInExternCIsBoundByItsMangledSymbol() throws IOException {
+    Compilation compilation =
+        compileWithNvcc(
+            List.of(),
+            source(
+                "test.Static",
+                "package test;",
+                "import dev.kernelj.dsl.*;",
+                "@Kernel(source = \"extern \\\"C\\\" { static __global__ void b(float* x) { x[0] = 1; } }\")",
+                "interface Static {",
+                "  void b(Launch launch, Ptr<F32> x);",
+                "}"));
+    CompilationSubject.assertThat(compilation).succeededWithoutWarnings();
+    assertThat(properties(compilation, "Static.kernelj.properties").getProperty("lowered.b"))
+        .isEqualTo("_Z1bPf");
+  }
+
   /**
    * A variadic template kernel: the pack's parameter is one Java parameter per argument of the
    * instantiation, and nvcc's compiled parameters agree.

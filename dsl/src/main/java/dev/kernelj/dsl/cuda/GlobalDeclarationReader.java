@@ -139,6 +139,10 @@ final class GlobalDeclarationReader {
       return Result.nothing(next);
     }
     String declaration = TokenText.join(tokens.subList(start, close + 1));
+    // A static kernel has internal linkage, which C language linkage does not apply to: nvcc
+    // gives it a C++ symbol even inside extern "C" (_Z1kPf, not k).
+    boolean internal =
+        tokens.subList(start, nameIndex).stream().anyMatch(t -> t.isIdentifier("static"));
     List<String> hidden = new ArrayList<>();
     List<CudaParam> params =
         new ParameterListReader(tokens, templateParams, context).read(open, close, name, hidden);
@@ -149,7 +153,7 @@ final class GlobalDeclarationReader {
             templateParams,
             params,
             launchBounds,
-            externC,
+            externC && !internal,
             defined,
             tokens.get(start).line(),
             declaration,

@@ -84,6 +84,22 @@ class CudaDeclarationParserTest {
     assertEquals("my_t", Signatures.canonical("my_t"));
   }
 
+  /** A static kernel has internal linkage, so extern "C" does not give it a plain symbol. */
+  @Test
+  void staticKernelsInExternCKeepTheirCxxSymbol() {
+    List<CudaKernel> kernels =
+        CudaSource.parse(
+                """
+                extern "C" {
+                  static __global__ void a(float* x) {}
+                  __global__ static void b(float* x) {}
+                  __global__ void c(float* x) {}
+                }
+                """)
+            .kernels();
+    assertEquals(List.of(false, false, true), kernels.stream().map(CudaKernel::externC).toList());
+  }
+
   @Test
   void constInEitherPositionAndTopLevelConst() {
     CudaKernel k =

@@ -217,7 +217,8 @@ final class CudaDeclarationParser {
 
   /**
    * {@code typedef <type> NAME;}: remembered when it aliases a type a parameter can have (not a
-   * struct body, array or function type); returns the index after the ';'.
+   * struct body, array or function type); with several declarators ({@code typedef float real,
+   * *real_ptr;}) each one is. Returns the index after the ';'.
    */
   private int typedef(int i) {
     int end = i + 1;
@@ -232,16 +233,38 @@ final class CudaDeclarationParser {
       }
     }
     if (simple && end > i + 2) {
-      try {
-        CudaParam alias = DeclaratorParser.parameter(tokens.subList(i + 1, end), "a typedef");
-        if (!alias.name().isEmpty()) {
-          aliases.add(scope(), alias.name(), alias.type());
+      List<List<CudaToken>> declarators =
+          TokenGroups.splitTopLevel(tokens, i + 1, end, "a typedef");
+      List<CudaToken> first = declarators.get(0);
+      List<CudaToken> specifiers = first.subList(0, specifierCount(first));
+      for (int d = 0; d < declarators.size(); d++) {
+        List<CudaToken> declaration = new ArrayList<>(specifiers);
+        declaration.addAll(
+            d == 0 ? first.subList(specifiers.size(), first.size()) : declarators.get(d));
+        try {
+          CudaParam alias = DeclaratorParser.parameter(declaration, "a typedef");
+          if (!alias.name().isEmpty()) {
+            aliases.add(scope(), alias.name(), alias.type());
+          }
+        } catch (CudaParseException e) {
+          // Not a type KernelJ reads; the name stays a declared type and nothing more.
         }
-      } catch (CudaParseException e) {
-        // Not a type KernelJ reads; the name stays a declared type and nothing more.
       }
     }
     return end + 1;
+  }
+
+  /**
+   * The type specifiers a typedef's declarators share: the tokens of its first declarator before
+   * its first {@code *} or {@code &}, or all but its name.
+   */
+  private static int specifierCount(List<CudaToken> first) {
+    for (int k = 0; k < first.size(); k++) {
+      if (first.get(k).isPunct("*") || first.get(k).isPunct("&") || first.get(k).isPunct("&&")) {
+        return k;
+      }
+    }
+    return Math.max(0, first.size() - 1);
   }
 
   /**

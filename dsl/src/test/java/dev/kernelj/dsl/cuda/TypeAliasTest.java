@@ -36,4 +36,19 @@ class TypeAliasTest {
     assertEquals(List.of("real*"), params(s, 2)); // the template parameter shadows the alias
     assertEquals(List.of("__half*", "Pair"), params(s, 3));
   }
+
+  /** One typedef of several declarators declares each of them over the same specifiers. */
+  @Test
+  void aTypedefOfSeveralDeclaratorsDeclaresEach() {
+    CudaSource s =
+        CudaSource.parse(
+            """
+            typedef float real, *real_ptr;
+            typedef const unsigned int cu, *cu_ptr, **cu_pp;
+            __global__ void k(real* x, real_ptr y, real z) {}
+            __global__ void c(cu a, cu_ptr b) {}
+            """);
+    assertEquals(List.of("float*", "float*", "float"), params(s, 0));
+    assertEquals(List.of("const unsigned int", "const unsigned int*"), params(s, 1));
+  }
 }

@@ -50,7 +50,7 @@ final class CudaDeclarationParser {
   private final Deque<Scope> scopes = new ArrayDeque<>();
   private final Namespaces namespaces = new Namespaces();
   private final Set<String> declaredTypes = new HashSet<>();
-  private final TypeAliases aliases = new TypeAliases();
+  private final TypeAliases aliases = new TypeAliases(namespaces);
   private final List<CudaKernel> kernels = new ArrayList<>();
   private final List<Specialization> specializations = new ArrayList<>();
   private final List<MacroUse> hiddenMacros = new ArrayList<>();

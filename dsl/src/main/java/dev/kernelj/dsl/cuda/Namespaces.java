@@ -2,6 +2,7 @@ package dev.kernelj.dsl.cuda;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,13 @@ final class Namespaces {
   }
 
   private final Map<List<String>, Info> infos = new HashMap<>();
+
+  /**
+   * The using-directives whose namespace is being looked up: resolving one from the scope it is
+   * written in must not consult it again ({@code namespace d { using namespace cfg; }} looks for
+   * cfg in d, whose directives include this one).
+   */
+  private final Set<Written> resolving = new HashSet<>();
 
   Namespaces() {
     infos.put(List.of(), new Info());
@@ -102,6 +110,35 @@ final class Namespaces {
     return ns == null ? List.of() : qualified(ns, name, members, new LinkedHashSet<>());
   }
 
+  /**
+   * Lookup of a name as written in {@code written.scope()}: with a qualifier, in the namespace the
+   * qualifier names from that scope; without one, in that scope and then each enclosing one, each
+   * with its using-declarations and the namespaces its using-directives nominate; the first scope
+   * where the name is found decides.
+   */
+  <T> List<T> lookupFrom(Written written, Members<T> members) {
+    List<String> parts = written.parts();
+    String name = parts.get(parts.size() - 1);
+    if (parts.size() > 1) {
+      List<String> ns =
+          namespace(
+              new Written(parts.subList(0, parts.size() - 1), written.rooted(), written.scope()));
+      return ns == null ? List.of() : qualified(ns, name, members, new LinkedHashSet<>());
+    }
+    if (written.rooted()) {
+      return qualified(List.of(), name, members, new LinkedHashSet<>());
+    }
+    for (List<String> scope = written.scope(); ; scope = scope.subList(0, scope.size() - 1)) {
+      List<T> found =
+          infos.containsKey(scope)
+              ? qualified(scope, name, members, new LinkedHashSet<>())
+              : List.of();
+      if (!found.isEmpty() || scope.isEmpty()) {
+        return found;
+      }
+    }
+  }
+
   /** The namespace a written qualifier denotes, or null when there is none. */
   List<String> namespace(Written written) {
     List<String> current = null;
@@ -122,6 +159,18 @@ final class Namespaces {
     return current;
   }
 
+  /** The namespace a using-directive nominates, or null (also while it is being resolved). */
+  private List<String> nominated(Written directive) {
+    if (!resolving.add(directive)) {
+      return null;
+    }
+    try {
+      return namespace(directive);
+    } finally {
+      resolving.remove(directive);
+    }
+  }
+
   /** Namespace {@code name} as a member of {@code ns}: a child, an alias, or through using. */
   private List<String> member(List<String> ns, String name, Set<List<String>> visited) {
     if (!visited.add(ns)) {
@@ -139,7 +188,7 @@ final class Namespaces {
     }
     for (List<String> scope : inlineSet(ns)) {
       for (Written directive : infos.get(scope).usingDirectives) {
-        List<String> nominated = namespace(directive);
+        List<String> nominated = nominated(directive);
         if (nominated != null) {
           List<String> found = member(nominated, name, visited);
           if (found != null) {
@@ -165,7 +214,7 @@ final class Namespaces {
     }
     for (List<String> scope : inlineSet(ns)) {
       for (Written directive : infos.get(scope).usingDirectives) {
-        List<String> nominated = namespace(directive);
+        List<String> nominated = nominated(directive);
         if (nominated != null) {
           found.addAll(qualified(nominated, name, members, visited));
         }
@@ -226,7 +275,7 @@ final class Namespaces {
         }
         seen.add(scope);
         for (Written directive : infos.get(scope).usingDirectives) {
-          List<String> nominated = namespace(directive);
+          List<String> nominated = nominated(directive);
           if (nominated != null && !seen.contains(nominated)) {
             todo.add(nominated);
           }

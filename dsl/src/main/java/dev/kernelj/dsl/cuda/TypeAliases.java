@@ -9,13 +9,20 @@ import java.util.Map;
 /**
  * {@code typedef} and {@code using} aliases declared at namespace scope, so that a parameter
  * written {@code real* x} after {@code typedef float real;} is checked as the {@code float*} it is.
- * A name is looked up from the kernel's namespace outward, as C++ does for an unqualified name; a
- * qualified one ({@code f16::real}) in the namespace it names.
+ * Names are looked up as C++ does ({@link Namespaces#lookupFrom}): an unqualified one from the
+ * kernel's namespace outward, through using-declarations ({@code using cfg::real;}) and
+ * using-directives ({@code using namespace cfg;}); a qualified one ({@code f16::real}, {@code
+ * fp::real} for {@code namespace fp = f16;}) in the namespace its qualifier names from there.
  */
 final class TypeAliases {
   private static final int MAX_DEPTH = 16;
 
   private final Map<List<String>, Map<String, CudaType>> byScope = new HashMap<>();
+  private final Namespaces namespaces;
+
+  TypeAliases(Namespaces namespaces) {
+    this.namespaces = namespaces;
+  }
 
   void add(List<String> scope, String name, CudaType type) {
     byScope.computeIfAbsent(scope, s -> new HashMap<>()).put(name, type);
@@ -38,19 +45,21 @@ final class TypeAliases {
   }
 
   private CudaType find(String base, List<String> scope) {
-    if (base.contains("::")) {
-      List<String> parts = new ArrayList<>(Arrays.asList(base.split("::", -1)));
-      if (parts.get(0).isEmpty()) {
-        parts.remove(0);
-      }
-      String name = parts.remove(parts.size() - 1);
-      return byScope.getOrDefault(parts, Map.of()).get(name);
+    List<String> parts = new ArrayList<>(Arrays.asList(base.split("::", -1)));
+    boolean rooted = parts.size() > 1 && parts.get(0).isEmpty();
+    if (rooted) {
+      parts.remove(0);
     }
-    for (List<String> s = scope; ; s = s.subList(0, s.size() - 1)) {
-      CudaType t = byScope.getOrDefault(s, Map.of()).get(base);
-      if (t != null || s.isEmpty()) {
-        return t;
-      }
+    if (parts.stream().anyMatch(p -> p.isBlank() || p.contains(" ") || p.contains("<"))) {
+      return null; // a builtin spelled in words, a template-id: no alias of ours
     }
+    List<CudaType> found =
+        namespaces.lookupFrom(
+            new Namespaces.Written(parts, rooted, scope),
+            (ns, name) -> {
+              CudaType t = byScope.getOrDefault(ns, Map.of()).get(name);
+              return t == null ? List.of() : List.of(t);
+            });
+    return found.isEmpty() ? null : found.get(0);
   }
 }

@@ -51,4 +51,32 @@ class TypeAliasTest {
     assertEquals(List.of("float*", "float*", "float"), params(s, 0));
     assertEquals(List.of("const unsigned int", "const unsigned int*"), params(s, 1));
   }
+
+  /**
+   * Aliases are found as C++ finds them: through using-declarations and using-directives, a
+   * namespace alias, and a qualifier looked up from the kernel's namespace outward (so {@code
+   * b::real} inside namespace a is a::b::real when that exists).
+   */
+  @Test
+  void aliasesAreFoundThroughUsingAndNamespaceAliases() {
+    CudaSource s =
+        CudaSource.parse(
+            """
+            typedef float real;
+            namespace cfg { typedef double real; }
+            namespace n { using cfg::real; __global__ void k0(real* x, int count) {} }
+            namespace b { typedef float real; }
+            namespace a {
+              namespace b { typedef double real; }
+              __global__ void k1(b::real* x) {}
+            }
+            namespace d { using namespace cfg; __global__ void k2(real* x) {} }
+            namespace fp = cfg;
+            __global__ void k3(fp::real* x, real* y, ::b::real* z) {}
+            """);
+    assertEquals(List.of("double*", "int"), params(s, 0));
+    assertEquals(List.of("double*"), params(s, 1));
+    assertEquals(List.of("double*"), params(s, 2));
+    assertEquals(List.of("double*", "float*", "float*"), params(s, 3));
+  }
 }

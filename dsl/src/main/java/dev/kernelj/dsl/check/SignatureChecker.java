@@ -19,7 +19,7 @@ final class SignatureChecker {
     if (r.problem() != null) {
       return new SignatureCheck(Optional.empty(), List.of(r.problem()));
     }
-    return matched(javaParams, binding, r.kernel(), new ArrayList<>());
+    return matched(javaParams, binding, r.kernel(), source, new ArrayList<>());
   }
 
   static SignatureCheck check(
@@ -28,15 +28,21 @@ final class SignatureChecker {
     if (outcome.kernel() == null) {
       return new SignatureCheck(Optional.empty(), outcome.problems());
     }
-    return matched(javaParams, binding, outcome.kernel(), new ArrayList<>(outcome.problems()));
+    return matched(
+        javaParams,
+        binding,
+        outcome.kernel(),
+        program.primary().source(),
+        new ArrayList<>(outcome.problems()));
   }
 
   private static SignatureCheck matched(
       List<JavaParam> javaParams,
       NameExpression binding,
       CudaKernel kernel,
+      CudaSource source,
       List<Problem> problems) {
-    List<CudaParam> params = kernel.paramsFor(binding.templateArgs());
+    List<CudaParam> params = source.paramsFor(kernel, binding.templateArgs());
     String quote = Quote.of(kernel, binding.templateArgs());
     List<Problem> found = ParamMatcher.match(javaParams, params, kernel.qualifiedName(), quote);
     boolean errors = found.stream().anyMatch(Problem::error);

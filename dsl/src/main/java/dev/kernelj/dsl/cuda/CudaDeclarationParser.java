@@ -67,6 +67,7 @@ final class CudaDeclarationParser {
     return new CudaSource(
         parser.kernels,
         parser.namespaces,
+        parser.aliases,
         parser.specializations,
         parser.hiddenMacros,
         pp.skippedGlobals());

@@ -15,15 +15,18 @@ public final class CudaSource {
   private final List<Specialization> specializations;
   private final List<MacroUse> hiddenMacros;
   private final List<SkippedKernel> skippedKernels;
+  private final TypeAliases aliases;
 
   CudaSource(
       List<CudaKernel> kernels,
       Namespaces namespaces,
+      TypeAliases aliases,
       List<Specialization> specializations,
       List<MacroUse> hiddenMacros,
       List<SkippedKernel> skippedKernels) {
     this.kernels = List.copyOf(kernels);
     this.namespaces = namespaces;
+    this.aliases = aliases;
     this.specializations = List.copyOf(specializations);
     this.hiddenMacros = List.copyOf(hiddenMacros);
     this.skippedKernels = List.copyOf(skippedKernels);
@@ -32,6 +35,21 @@ public final class CudaSource {
   /** A source of these kernels and nothing else (for tests and fakes). */
   public CudaSource(List<CudaKernel> kernels) {
     this(kernels, withNamespacesOf(kernels), List.of(), List.of(), List.of());
+  }
+
+  private CudaSource(
+      List<CudaKernel> kernels,
+      Namespaces namespaces,
+      List<Specialization> specializations,
+      List<MacroUse> hiddenMacros,
+      List<SkippedKernel> skippedKernels) {
+    this(
+        kernels,
+        namespaces,
+        new TypeAliases(namespaces),
+        specializations,
+        hiddenMacros,
+        skippedKernels);
   }
 
   private static Namespaces withNamespacesOf(List<CudaKernel> kernels) {
@@ -97,6 +115,16 @@ public final class CudaSource {
             kernels.stream()
                 .filter(k -> k.name().equals(name) && k.namespace().equals(ns))
                 .toList());
+  }
+
+  /**
+   * The parameters of {@code kernel}'s instantiation with {@code templateArgs} ({@link
+   * CudaKernel#paramsFor}), an argument that names a type alias read as what it aliases, looked up
+   * at global scope from the end of the source, where the name expression is.
+   */
+  public List<CudaParam> paramsFor(CudaKernel kernel, List<String> templateArgs) {
+    return TemplateSubstitution.substitute(
+        kernel, templateArgs, t -> aliases.resolve(t, List.of()));
   }
 
   /**

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Puts template arguments into a template kernel's parameter types; see {@link
@@ -15,6 +16,12 @@ final class TemplateSubstitution {
   private TemplateSubstitution() {}
 
   static List<CudaParam> substitute(CudaKernel kernel, List<String> args) {
+    return substitute(kernel, args, UnaryOperator.identity());
+  }
+
+  /** {@link #substitute(CudaKernel, List)} with each type argument read through {@code aliases}. */
+  static List<CudaParam> substitute(
+      CudaKernel kernel, List<String> args, UnaryOperator<CudaType> aliases) {
     List<TemplateParam> tparams = kernel.templateParams();
     boolean pack = !tparams.isEmpty() && tparams.get(tparams.size() - 1).isPack();
     if (args.size() > tparams.size() && !pack) {
@@ -46,7 +53,7 @@ final class TemplateSubstitution {
           i < args.size() ? args.get(i) : spelled.getOrDefault(tp.defaultArg(), tp.defaultArg());
       spelled.put(tp.name(), arg);
       if (tp.isType() && !tp.name().isEmpty() && !arg.isEmpty()) {
-        types.put(tp.name(), typeOf(arg));
+        types.put(tp.name(), aliases.apply(typeOf(arg)));
       }
     }
     List<CudaParam> out = new ArrayList<>();
@@ -56,7 +63,9 @@ final class TemplateSubstitution {
         CudaType written = p.type().withBase(element);
         String name = withoutEllipsis(p.name());
         for (int j = 0; j < packArgs.size(); j++) {
-          out.add(new CudaParam(replace(written, typeOf(packArgs.get(j))), name + "[" + j + "]"));
+          out.add(
+              new CudaParam(
+                  replace(written, aliases.apply(typeOf(packArgs.get(j)))), name + "[" + j + "]"));
         }
         continue;
       }

@@ -52,6 +52,22 @@ class SignatureCheckerTest {
     assertFalse(c.hasErrors());
   }
 
+  /** A template argument that names a type alias is read as the type it aliases. */
+  @Test
+  void templateArgumentsNamingAliasesAreResolved() {
+    CudaSource src =
+        CudaSource.parse(
+            """
+            typedef float real;
+            namespace cfg { using real = double; }
+            template <class T> __global__ void k(T* x, T a) {}
+            """);
+    assertEquals(List.of(), check(src, "k<real>", ptr(DType.F32), scalar(DType.F32)).problems());
+    assertEquals(
+        List.of(), check(src, "k<cfg::real>", ptr(DType.F64), scalar(DType.F64)).problems());
+    assertTrue(check(src, "k<cfg::real>", ptr(DType.F32), scalar(DType.F32)).hasErrors());
+  }
+
   @Test
   void unknownNameListsKernelsAndSuggestsTheClosest() {
     CudaSource src =

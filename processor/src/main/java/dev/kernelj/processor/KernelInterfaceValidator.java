@@ -208,7 +208,9 @@ final class KernelInterfaceValidator {
               + " in "
               + tried
               + "; put the file beside the interface's .java or under src/main/resources/"
-              + packageDirectory(packageName),
+              + packageDirectory(packageName)
+              + " (javac finds a file beside the .java through its source path: Maven and"
+              + " Gradle pass one; plain javac needs -sourcepath)",
           type,
           mirror,
           "resource");

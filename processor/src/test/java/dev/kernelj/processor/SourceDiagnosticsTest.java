@@ -41,7 +41,8 @@ class SourceDiagnosticsTest {
         .hadErrorContaining(
             "[KernelSource] resource \"missing.cu\" of Relu not found: looked for test/res/missing.cu"
                 + " in SOURCE_PATH, CLASS_OUTPUT, CLASS_PATH; put the file beside the interface's .java or under"
-                + " src/main/resources/test/res/")
+                + " src/main/resources/test/res/ (javac finds a file beside the .java through its"
+                + " source path: Maven and Gradle pass one; plain javac needs -sourcepath)")
         .inFile(source)
         .onLine(4);
   }

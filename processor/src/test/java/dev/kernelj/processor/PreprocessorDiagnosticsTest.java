@@ -47,8 +47,10 @@ class PreprocessorDiagnosticsTest {
         kernel(cuda, "", "void old_scale(Launch launch, Ptr<F32> x, float a);"),
         "[KernelUnknownName] no __global__ function named 'old_scale' in the code the compiler sees:"
             + " 'old_scale' is declared at line 2 inside a branch the preprocessor skips (#ifdef"
-            + " USE_OLD_SCALE at line 1), so nvcc and NVRTC never compile it; enable that branch (or"
-            + " move the kernel out of it). The CUDA source declares: scale",
+            + " USE_OLD_SCALE at line 1), so nvcc and NVRTC never compile it, unless a header the"
+            + " source includes defines what that condition tests (KernelJ does not read headers:"
+            + " give it with @Kernel(defines = ...)); enable that branch (or move the kernel out of"
+            + " it). The CUDA source declares: scale",
         firstMemberLine(cuda));
   }
 

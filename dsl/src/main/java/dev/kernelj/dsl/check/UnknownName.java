@@ -59,7 +59,9 @@ final class UnknownName {
               + s.branch()
               + " at line "
               + s.branchLine()
-              + "), so nvcc and NVRTC never compile it; enable that branch (or move the kernel out of it)"
+              + "), so nvcc and NVRTC never compile it, unless a header the source includes"
+              + " defines what that condition tests (KernelJ does not read headers: give it with"
+              + " @Kernel(defines = ...)); enable that branch (or move the kernel out of it)"
               + declaredSuffix(declared));
     }
 

@@ -135,6 +135,18 @@ final class KernelInterfaceValidator {
         break;
       }
     }
+    if (type.getModifiers().contains(Modifier.SEALED)) {
+      reporter.error(
+          Diagnostic.METHOD_SHAPE,
+          "@Kernel interface "
+              + type.getSimpleName()
+              + " is sealed, so it permits only the classes it lists, and the launcher KernelJ"
+              + " generates must implement it; drop sealed",
+          type,
+          kernelMirror,
+          null);
+      ok = false;
+    }
     if (!type.getTypeParameters().isEmpty()) {
       reporter.error(
           Diagnostic.METHOD_SHAPE,

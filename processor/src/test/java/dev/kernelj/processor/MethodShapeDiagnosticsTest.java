@@ -140,6 +140,25 @@ class MethodShapeDiagnosticsTest {
   }
 
   @Test
+  void sealedInterface() {
+    JavaFileObject source =
+        source(
+            "test.K",
+            "package test;",
+            "import dev.kernelj.dsl.*;",
+            "@Kernel(source = \"extern \\\"C\\\" __global__ void f(int n) {}\")",
+            "sealed interface K permits Impl {",
+            "  void f(Launch launch, int n);",
+            "}",
+            "non-sealed abstract class Impl implements K {}");
+    assertOneError(
+        source,
+        "[KernelMethodShape] @Kernel interface K is sealed, so it permits only the classes it lists,"
+            + " and the launcher KernelJ generates must implement it; drop sealed",
+        3);
+  }
+
+  @Test
   void inheritedAbstractMethod() {
     JavaFileObject base =
         source(

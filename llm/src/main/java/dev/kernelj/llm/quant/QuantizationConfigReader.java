@@ -132,6 +132,19 @@ public final class QuantizationConfigReader {
     }
     String formatKey =
         !q.has("checkpoint_format") && q.has("format") ? "format" : "checkpoint_format";
+    if (q.has("checkpoint_format")
+        && q.has("format")
+        && !q.stringOr("format", "").equalsIgnoreCase(q.stringOr("checkpoint_format", ""))) {
+      // GPTQModel writes both with one value; which one a reader should believe is not known.
+      throw q.error(
+          "format",
+          "\""
+              + q.stringOr("format", "")
+              + "\" disagrees with checkpoint_format \""
+              + q.stringOr("checkpoint_format", "")
+              + "\"; the zero points are read differently in the two, so the checkpoint's packing"
+              + " is ambiguous");
+    }
     String format = q.stringOr(formatKey, "gptq").toLowerCase(Locale.ROOT);
     GptqZeroFormat zeros =
         switch (format) {

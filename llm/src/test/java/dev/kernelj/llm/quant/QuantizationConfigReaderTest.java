@@ -185,6 +185,11 @@ class QuantizationConfigReaderTest {
   @Test
   void unsupportedSettingsAreNamed() throws IOException {
     assertRejected(
+        "{\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": 128, \"format\":"
+            + " \"gptq_v2\", \"checkpoint_format\": \"gptq\"}",
+        "quantization_config.format",
+        "disagrees with checkpoint_format");
+    assertRejected(
         "{\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": 128, \"rotation\":"
             + " \"hadamard\"}",
         "quantization_config.rotation",

@@ -49,7 +49,8 @@ final class KernelResolver {
       int count = binding.templateArgs().size();
       List<CudaKernel> fitting = templates.stream().filter(k -> accepts(k, count)).toList();
       if (fitting.size() == 1) {
-        return new Resolution(fitting.get(0), null);
+        Problem value = valueForType(binding, fitting.get(0));
+        return value != null ? new Resolution(null, value) : new Resolution(fitting.get(0), null);
       }
       if (fitting.size() > 1) {
         return fail(Diagnostic.OVERLOAD, overloaded(binding.text(), fitting));
@@ -118,6 +119,43 @@ final class KernelResolver {
   }
 
   /** {@code template <typename T, int BLOCK = 256>}. */
+  /**
+   * A value (a number, {@code true}, {@code false}) given for a type template parameter, which
+   * would otherwise read as a type of that name; null when every argument fits its kind.
+   */
+  private static Problem valueForType(NameExpression binding, CudaKernel template) {
+    List<String> args = binding.templateArgs();
+    List<TemplateParam> tps = template.templateParams();
+    for (int i = 0; i < args.size(); i++) {
+      TemplateParam last = tps.get(tps.size() - 1);
+      TemplateParam tp = i < tps.size() ? tps.get(i) : last.isPack() ? last : null;
+      if (tp == null) {
+        break;
+      }
+      String arg = args.get(i).strip();
+      boolean value = arg.matches("[-+]?[0-9.].*") || arg.equals("true") || arg.equals("false");
+      if ((tp.isType() || tp.kind().startsWith("typename") || tp.kind().startsWith("class"))
+          && value) {
+        return fail(
+                Diagnostic.TEMPLATE,
+                "'"
+                    + binding.text()
+                    + "' gives the value "
+                    + arg
+                    + " for "
+                    + (tp.name().isEmpty() ? "template parameter " + (i + 1) : tp.name())
+                    + ", a type parameter of __global__ '"
+                    + template.qualifiedName()
+                    + "' ("
+                    + templateHeader(template)
+                    + "); give a type such as float. "
+                    + Quote.of(template))
+            .problem();
+      }
+    }
+    return null;
+  }
+
   static String templateHeader(CudaKernel k) {
     return k.templateParams().stream()
         .map(TemplateParam::toString)

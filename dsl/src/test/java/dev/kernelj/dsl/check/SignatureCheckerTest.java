@@ -69,6 +69,23 @@ class SignatureCheckerTest {
   }
 
   @Test
+  void aValueForATypeParameterIsATemplateProblem() {
+    CudaSource src =
+        CudaSource.parse(
+            "template <typename T, int N> __global__ void k(T* x) {}\n"
+                + "template <typename... Ts> __global__ void v(int n, Ts... a) {}\n");
+    Problem p = single(check(src, "k<4, 4>", ptr(DType.F32)));
+    assertEquals(Diagnostic.TEMPLATE, p.diagnostic());
+    assertTrue(
+        p.message()
+            .startsWith("'k<4, 4>' gives the value 4 for T, a type parameter of __global__ 'k'"),
+        p.message());
+    assertEquals(List.of(), check(src, "k<float, 4>", ptr(DType.F32)).problems());
+    Problem pack = single(check(src, "v<float, 1.5f>", scalar(DType.I32), scalar(DType.F32)));
+    assertTrue(pack.message().contains("gives the value 1.5f for Ts"), pack.message());
+  }
+
+  @Test
   void unknownNameListsKernelsAndSuggestsTheClosest() {
     CudaSource src =
         CudaSource.parse("__global__ void saxpy(int n) {}\n__global__ void scale(int n) {}");

@@ -79,6 +79,25 @@ class ArchDiagnosticsTest {
         .onLine(firstMemberLine(cuda));
   }
 
+  /** Variants written through one alias name quote the types the alias resolves to. */
+  @Test
+  void variantsThroughAnAliasQuoteTheResolvedTypes() {
+    List<String> cuda =
+        List.of(
+            "#include <cuda_bf16.h>",
+            "#if __CUDA_ARCH__ >= 800",
+            "typedef __nv_bfloat16 act_t;",
+            "#else",
+            "typedef __half act_t;",
+            "#endif",
+            "extern \"C\" __global__ void k(act_t* x) {}");
+    Compilation compilation = compile(kernel(cuda, "", "void k(Launch launch, Ptr<BF16> x);"));
+    assertThat(compilation)
+        .hadErrorContaining("extern \"C\" __global__ void k(act_t* x) [as k(__nv_bfloat16* x)]");
+    assertThat(compilation)
+        .hadErrorContaining("extern \"C\" __global__ void k(act_t* x) [as k(__half* x)]");
+  }
+
   @Test
   void aKernelMissingForOneBuiltArchitectureIsAWarning() {
     List<String> cuda =

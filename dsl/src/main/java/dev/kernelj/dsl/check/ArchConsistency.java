@@ -41,7 +41,7 @@ final class ArchConsistency {
     java.util.Map<String, List<CudaProgram.View>> seen = new java.util.LinkedHashMap<>();
     java.util.Map<String, String> declarations = new java.util.HashMap<>();
     seen.computeIfAbsent(Signatures.key(kernel), k -> new ArrayList<>()).add(views.get(base));
-    declarations.put(Signatures.key(kernel), kernel.declaration());
+    declarations.put(Signatures.key(kernel), resolved(kernel));
     List<CudaProgram.View> missing = new ArrayList<>();
     for (int i = 0; i < views.size(); i++) {
       CudaProgram.View v = views.get(i);
@@ -52,7 +52,7 @@ final class ArchConsistency {
       if (r.kernel() != null) {
         String key = Signatures.key(r.kernel());
         seen.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
-        declarations.putIfAbsent(key, r.kernel().declaration());
+        declarations.putIfAbsent(key, resolved(r.kernel()));
       } else if (v.built()) {
         if (r.problem().diagnostic() == Diagnostic.UNKNOWN_NAME) {
           missing.add(v);
@@ -145,5 +145,19 @@ final class ArchConsistency {
                     + " build's architectures too, or build for an architecture that has it"
                     + " (-Akernelj.archs). "
                     + Quote.of(elsewhere))));
+  }
+
+  /**
+   * The declaration as messages quote it, with its parameter types as the aliases they are written
+   * with resolve ({@code k(act_t* x)} reads the same in every variant; {@code k(__half* x)} does
+   * not).
+   */
+  private static String resolved(CudaKernel k) {
+    String params =
+        k.params().stream().map(p -> p.type() + " " + p.name()).collect(Collectors.joining(", "));
+    String resolved = k.qualifiedName() + "(" + params + ")";
+    return k.declaration().contains(resolved.substring(k.qualifiedName().length()))
+        ? k.declaration()
+        : k.declaration() + " [as " + resolved + "]";
   }
 }

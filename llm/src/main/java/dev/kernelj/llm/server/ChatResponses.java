@@ -6,7 +6,6 @@ import dev.kernelj.llm.serving.Delta;
 import dev.kernelj.llm.serving.FinishReason;
 import dev.kernelj.llm.serving.TokenLogprob;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,6 +13,11 @@ import java.util.Locale;
  * The JSON of one chat completion: the whole {@code chat.completion} object, or the {@code
  * chat.completion.chunk}s of its stream (a role chunk per choice, content chunks, a finish chunk
  * per choice, then the usage chunk when asked for), as OpenAI writes them.
+ *
+ * <p>A choice's role goes out in the chunk of its first token, not when the stream opens: clients
+ * such as vLLM's benchmark take the first chunk that has choices as the first token, and a role
+ * sent before the request was even scheduled made the queue and the prefill look like the first
+ * inter-token gap. vLLM's server sends it with the first engine output likewise.
  */
 final class ChatResponses implements ChoiceFormat {
   private final ResponseHeader whole;
@@ -22,6 +26,9 @@ final class ChatResponses implements ChoiceFormat {
   private final LogprobsJson logprobs;
   private final boolean withLogprobs;
   private final boolean usageInChunks;
+
+  /** Which choices' role chunks went out (written by the one thread that pumps this stream). */
+  private final boolean[] opened;
 
   ChatResponses(
       String model,
@@ -35,6 +42,7 @@ final class ChatResponses implements ChoiceFormat {
     this.logprobs = logprobs;
     this.withLogprobs = withLogprobs;
     this.usageInChunks = usageInChunks;
+    this.opened = new boolean[choices];
   }
 
   @Override
@@ -64,24 +72,16 @@ final class ChatResponses implements ChoiceFormat {
         });
   }
 
-  /** The first chunk of every choice: the assistant role, empty content. */
+  /** Nothing: each choice's role chunk goes out with its first token ({@link #writeDeltaChunk}). */
   @Override
   public List<byte[]> openingChunks() {
-    List<byte[]> out = new ArrayList<>();
-    for (int i = 0; i < choices; i++) {
-      out.add(
-          chunk(
-              i,
-              g -> {
-                g.writeStringField("role", "assistant");
-                g.writeStringField("content", "");
-              },
-              null,
-              null));
-    }
-    return out;
+    return List.of();
   }
 
+  /**
+   * The chunk of one delta. A choice's first one also carries the assistant role (and content, ""
+   * when the delta has no text), as OpenAI's first chunk does.
+   */
   @Override
   public boolean writeDeltaChunk(int index, Delta d, JsonGenerator g) throws IOException {
     boolean hasText = !d.text().isEmpty();
@@ -89,11 +89,16 @@ final class ChatResponses implements ChoiceFormat {
     if (!hasText && !hasLogprobs && d.finishReason() == null) {
       return false;
     }
+    boolean first = !opened[index];
+    opened[index] = true;
     writeChunk(
         g,
         index,
         delta -> {
-          if (hasText) {
+          if (first) {
+            delta.writeStringField("role", "assistant");
+          }
+          if (hasText || first) {
             delta.writeStringField("content", d.text());
           }
         },

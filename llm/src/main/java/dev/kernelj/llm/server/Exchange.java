@@ -46,8 +46,16 @@ final class Exchange {
     return request.getMethod();
   }
 
+  /**
+   * The decoded path, empty segments folded ({@code //v1/models} from a base URL with a trailing
+   * slash is {@code /v1/models}) and a trailing slash dropped.
+   */
   String path() {
-    return Request.getPathInContext(request);
+    String path = Request.getPathInContext(request);
+    if (path.contains("//")) {
+      path = path.replaceAll("/{2,}", "/");
+    }
+    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 
   String header(String name) {

@@ -39,7 +39,9 @@ final class InfoHandlers {
 
   void model(Exchange exchange) throws IOException {
     ServedModel model = state.model();
-    String id = exchange.path().substring(MODELS.length() + 1);
+    // A slash in the id comes encoded from clients that encode path parameters (openai-node);
+    // Jetty decodes the rest of the path but leaves %2F, which would split it.
+    String id = exchange.path().substring(MODELS.length() + 1).replaceAll("%2[Ff]", "/");
     ServerState.checkModel(id, model);
     exchange.sendJson(200, Json.bytes(g -> writeModel(g, model)));
   }

@@ -2,6 +2,7 @@ package dev.kernelj.llm.server;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -56,6 +57,14 @@ public final class OpenAiServer implements AutoCloseable {
     // new connection ~18 KB here; it pays for clients that repeat many headers over long-lived
     // connections, not for a burst of new connections that send a few.
     http.setHeaderCacheSize(0);
+    // Paths as clients build them: %2F in a model name (openai-node encodes the id of
+    // models.retrieve("org/model")), and an empty segment from a base URL with a trailing slash
+    // (//v1/...). Exchange.path folds the latter away.
+    http.setUriCompliance(
+        UriCompliance.DEFAULT.with(
+            "kernelj",
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
+            UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
     connector = new PeekingServerConnector(jetty, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());
@@ -66,6 +75,7 @@ public final class OpenAiServer implements AutoCloseable {
     connector.setAcceptQueueSize(ACCEPT_QUEUE);
     jetty.addConnector(connector);
     jetty.setStopTimeout(1000);
+    jetty.setErrorHandler(new JsonErrorHandler());
     dispatcher = new ApiDispatcher(routes(), config);
     jetty.setHandler(dispatcher);
   }

@@ -55,6 +55,52 @@ class ErrorResponsesTest {
     return RawHttp.post(server.url() + path, body);
   }
 
+  /**
+   * Paths as clients build them: a base URL with a trailing slash doubles a slash, a route may end
+   * in one, openai-node encodes the slash of a model id ({@code models.retrieve("org/m")}); and
+   * what Jetty refuses before the routes is OpenAI's error object too, not Jetty's HTML page.
+   */
+  @Test
+  void pathsAsClientsBuildThem() throws Exception {
+    HttpResponse<String> doubled = post("/" + CHAT, "{\"max_tokens\": 1, " + MESSAGES + "}");
+    assertEquals(200, doubled.statusCode(), doubled.body());
+    assertEquals(200, RawHttp.get(server.url() + "/v1/models/").statusCode());
+
+    OpenAiServer named = new OpenAiServer(ServerConfig.defaults().withPort(0));
+    named.start();
+    ServingEngineFactory.Opened opened =
+        ServingEngineFactory.CONTINUOUS_BATCHING.open(
+            TestServer.writeModel(dir), TestServer.cpuOptions());
+    try {
+      named.ready(ServedModel.of("org/tiny-chat", opened));
+      HttpResponse<String> r = RawHttp.get(named.url() + "/v1/models/org%2Ftiny-chat");
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals("org/tiny-chat", RawHttp.json(r).get("id").asText());
+    } finally {
+      named.shutdown();
+      opened.engine().close();
+    }
+
+    String raw = rawRequest("GET /v1/models/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertTrue(raw.startsWith("HTTP/1.1 400"), raw);
+    assertTrue(raw.contains("Content-Type: application/json"), raw);
+    String body = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+    JsonNode error = RawHttp.JSON.readTree(body).get("error");
+    assertEquals("invalid_request_error", error.get("type").asText(), body);
+    assertTrue(error.get("message").asText().startsWith("Bad Request"), body);
+  }
+
+  /** {@code request} written as is on a new connection; the whole response. */
+  private static String rawRequest(String request) throws Exception {
+    java.net.URI url = java.net.URI.create(server.url());
+    try (java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort())) {
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return new String(
+          socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   @Test
   void malformedJsonIsA400() throws Exception {
     JsonNode e = error(post(CHAT, "{\"messages\": [}"), 400);

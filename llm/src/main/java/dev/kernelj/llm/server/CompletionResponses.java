@@ -94,7 +94,7 @@ final class CompletionResponses implements ChoiceFormat {
     List<byte[]> out = new ArrayList<>();
     for (int i = 0; echo && i < textOffsets.length; i++) {
       String text = prompts.get(i / n).text();
-      textOffsets[i] = text.length();
+      textOffsets[i] = text.codePointCount(0, text.length());
       out.add(chunk(i, text, null, null));
     }
     return out;

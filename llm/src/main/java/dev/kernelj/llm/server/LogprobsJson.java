@@ -93,9 +93,15 @@ final class LogprobsJson {
         g.writeNull();
         continue;
       }
+      // Keyed by text, as OpenAI's object is: two tokens that decode alike (byte tokens of a
+      // partial character, both U+FFFD) keep the first, the likelier, and JSON keys stay unique.
       g.writeStartObject();
+      java.util.Set<String> keys = new java.util.HashSet<>();
       for (int j = 0; j < lp.topIds().length; j++) {
-        g.writeNumberField(text(lp.topIds()[j]), finite(lp.topLogprobs()[j]));
+        String key = text(lp.topIds()[j]);
+        if (keys.add(key)) {
+          g.writeNumberField(key, finite(lp.topLogprobs()[j]));
+        }
       }
       g.writeEndObject();
     }
@@ -104,7 +110,7 @@ final class LogprobsJson {
     int offset = textOffset;
     for (String t : texts) {
       g.writeNumber(offset);
-      offset += t.length();
+      offset += t.codePointCount(0, t.length()); // characters as Python's len counts them
     }
     g.writeEndArray();
     g.writeEndObject();

@@ -39,7 +39,12 @@ final class ChatCompletionsHandler implements ApiHandler {
     int promptTokens = prompt.ids().length;
     int maxTokens =
         TokenBudget.resolve(
-            params.maxTokens(), promptTokens, model.engine().maxModelLength(), -1, "messages");
+            params.maxTokens(),
+            promptTokens,
+            model.engine().maxModelLength(),
+            -1,
+            "messages",
+            GenerationParams.maxTokensField(f));
     exchange.record().promptTokens = promptTokens;
     exchange.record().prompt = logPrompts ? prompt.text() : null;
 

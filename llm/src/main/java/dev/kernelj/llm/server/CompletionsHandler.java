@@ -55,7 +55,8 @@ final class CompletionsHandler implements ApiHandler {
               p.ids().length,
               model.engine().maxModelLength(),
               DEFAULT_MAX_TOKENS,
-              "prompt");
+              "prompt",
+              GenerationParams.maxTokensField(f));
       promptTokens += p.ids().length;
       for (int i = 0; i < params.n(); i++) {
         requests.add(params.request(p.ids(), maxTokens, i, lp, echo ? lp : -1));

@@ -124,8 +124,13 @@ record GenerationParams(
         includeUsage);
   }
 
+  /** The field that carried the completion's length: the newer name when the request used it. */
+  static String maxTokensField(RequestFields f) {
+    return f.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+  }
+
   private static Integer maxTokens(RequestFields f) {
-    String field = f.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+    String field = maxTokensField(f);
     Integer max = f.integer(field);
     if (max != null) {
       require(max >= 1, f, field, "must be >= 1", max);
@@ -140,8 +145,20 @@ record GenerationParams(
       throw ApiException.badRequest("logit_bias", "logit_bias is not supported");
     }
     JsonNode tools = f.value("tools");
-    if (tools != null && !(tools.isArray() && tools.isEmpty())) {
-      throw ApiException.badRequest("tools", "tools are not supported");
+    JsonNode toolChoice = f.value("tool_choice");
+    boolean noTools =
+        toolChoice != null && toolChoice.isTextual() && toolChoice.asText().equals("none");
+    if (tools != null && !(tools.isArray() && tools.isEmpty()) && !noTools) {
+      throw ApiException.badRequest(
+          "tools", "tools are not supported (tool_choice \"none\" runs without them)");
+    }
+    // The deprecated forms of tools: an error too, not an answer that silently ignores them.
+    JsonNode functions = f.value("functions");
+    JsonNode functionCall = f.value("function_call");
+    boolean noFunctions =
+        functionCall != null && functionCall.isTextual() && functionCall.asText().equals("none");
+    if (functions != null && !(functions.isArray() && functions.isEmpty()) && !noFunctions) {
+      throw ApiException.badRequest("functions", "functions are not supported");
     }
     RequestFields format = f.object("response_format");
     if (format != null && !"text".equals(format.string("type"))) {

@@ -8,10 +8,16 @@ final class TokenBudget {
    * The {@code max_tokens} to use: the request's when it fits the context with the prompt (else a
    * 400 giving both numbers, as vLLM words it), or when absent the endpoint's default ({@code
    * fallback}, -1 for everything the context has left) within the room left. A prompt that fills
-   * the context is an error of {@code promptParam}, the field that carried it.
+   * the context is an error of {@code promptParam}, the field that carried it; a length that does
+   * not fit, of {@code maxTokensParam}.
    */
   static int resolve(
-      Integer requested, int promptTokens, int maxModelLength, int fallback, String promptParam) {
+      Integer requested,
+      int promptTokens,
+      int maxModelLength,
+      int fallback,
+      String promptParam,
+      String maxTokensParam) {
     if (promptTokens >= maxModelLength) {
       throw ApiException.badRequest(
           promptParam,
@@ -27,7 +33,7 @@ final class TokenBudget {
     }
     if ((long) promptTokens + requested > maxModelLength) {
       throw ApiException.badRequest(
-          "max_tokens",
+          maxTokensParam,
           "This model's maximum context length is "
               + maxModelLength
               + " tokens. However, you requested "

@@ -145,6 +145,9 @@ class ErrorResponsesTest {
         "\"top_logprobs\": 2|top_logprobs",
         "\"stream_options\": {\"include_usage\": true}|stream_options",
         "\"logit_bias\": {\"5\": 10}|logit_bias",
+        "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]|tools",
+        "\"functions\": [{\"name\": \"f\"}]|functions",
+        "\"functions\": [{\"name\": \"f\"}], \"function_call\": \"auto\"|functions",
       })
   void wrongTypesAndOutOfRangeValuesNameTheField(String field, String param) throws Exception {
     JsonNode e = error(post(CHAT, "{" + field + ", " + MESSAGES + "}"), 400);
@@ -197,6 +200,9 @@ class ErrorResponsesTest {
     assertTrue(message.contains("512") && message.contains("515"), message);
     assertTrue(
         message.contains("5 in the prompt") && message.contains("510 in the completion"), message);
+    assertEquals("max_tokens", e.get("param").asText());
+    JsonNode newer = error(post(CHAT, "{\"max_completion_tokens\": 5000, " + MESSAGES + "}"), 400);
+    assertEquals("max_completion_tokens", newer.get("param").asText(), newer.toString());
     StringBuilder longPrompt = new StringBuilder();
     for (int i = 0; i < 600; i++) {
       longPrompt.append(i == 0 ? "" : ", ").append(65);
@@ -239,6 +245,20 @@ class ErrorResponsesTest {
                 + "}");
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(2, RawHttp.json(r).get("usage").get("completion_tokens").asInt());
+  }
+
+  /** Tools (or functions) a request says not to call are no reason to refuse it. */
+  @Test
+  void toolsThatMayNotBeCalledAreAccepted() throws Exception {
+    String tool = "{\"type\": \"function\", \"function\": {\"name\": \"f\"}}";
+    for (String fields :
+        List.of(
+            "\"tools\": [" + tool + "], \"tool_choice\": \"none\"",
+            "\"functions\": [{\"name\": \"f\"}], \"function_call\": \"none\"",
+            "\"tools\": []")) {
+      HttpResponse<String> r = post(CHAT, "{\"max_tokens\": 1, " + fields + ", " + MESSAGES + "}");
+      assertEquals(200, r.statusCode(), fields + ": " + r.body());
+    }
   }
 
   @Test

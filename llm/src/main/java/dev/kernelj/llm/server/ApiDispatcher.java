@@ -43,6 +43,10 @@ final class ApiDispatcher extends Handler.Abstract {
     exchange.finisher(failure -> finish(exchange, callback, failure));
     Throwable failure = null;
     try {
+      if (exchange.allowCrossOrigin()) {
+        finish(exchange, callback, null); // a CORS preflight, answered
+        return true;
+      }
       if (!exchange.path().equals(OPEN_PATH)) {
         checkKey(exchange);
       }

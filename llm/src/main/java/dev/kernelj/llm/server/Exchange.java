@@ -151,6 +151,33 @@ final class Exchange {
         "the request body of " + size + " exceeds the limit of " + maxBodyBytes + " bytes");
   }
 
+  /**
+   * Cross-origin access for browser clients, as vLLM allows it by default: any origin may call the
+   * API (a key, when the server has one, is still needed). Returns whether the request is a CORS
+   * preflight ({@code OPTIONS} with {@code Access-Control-Request-Method}), which is then answered
+   * here, 204 and nothing else: it carries no key, and the browser sends the real request after it.
+   */
+  boolean allowCrossOrigin() throws IOException {
+    if (header("Origin") == null) {
+      return false;
+    }
+    response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    if (!method().equals("OPTIONS") || header("Access-Control-Request-Method") == null) {
+      return false;
+    }
+    String headers = header("Access-Control-Request-Headers");
+    response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS");
+    response
+        .getHeaders()
+        .put(HttpHeader.ACCESS_CONTROL_ALLOW_HEADERS, headers == null ? "*" : headers);
+    response.getHeaders().put(HttpHeader.ACCESS_CONTROL_MAX_AGE, 600);
+    this.status = 204;
+    this.committed = true;
+    response.setStatus(204);
+    write(true, new byte[0]);
+    return true;
+  }
+
   void sendJson(int status, byte[] json) throws IOException {
     send(status, "application/json", json);
   }

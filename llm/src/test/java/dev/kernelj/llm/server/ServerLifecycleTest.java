@@ -82,6 +82,45 @@ class ServerLifecycleTest {
     }
   }
 
+  /**
+   * Browser clients: a CORS preflight is answered 204 without the key (a browser sends none with
+   * it), and the requests after it carry Access-Control-Allow-Origin; the key still guards them.
+   */
+  @Test
+  void browsersMayCallTheApiAcrossOrigins() throws Exception {
+    try (TestServer s =
+        TestServer.start(dir, c -> c.withApiKey("s3cret"), TestServer.cpuOptions())) {
+      HttpRequest preflight =
+          HttpRequest.newBuilder(URI.create(s.url() + CHAT))
+              .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+              .header("Origin", "http://localhost:3000")
+              .header("Access-Control-Request-Method", "POST")
+              .header("Access-Control-Request-Headers", "authorization, content-type")
+              .build();
+      HttpResponse<String> p =
+          HttpClient.newHttpClient().send(preflight, HttpResponse.BodyHandlers.ofString());
+      assertEquals(204, p.statusCode(), p.body());
+      assertEquals("*", p.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+      assertTrue(
+          p.headers().firstValue("Access-Control-Allow-Methods").orElse("").contains("POST"));
+      assertEquals(
+          "authorization, content-type",
+          p.headers().firstValue("Access-Control-Allow-Headers").orElse(""));
+
+      HttpResponse<String> keyed =
+          RawHttp.post(
+              s.url() + CHAT, SHORT, "Authorization", "Bearer s3cret", "Origin", "http://a.b");
+      assertEquals(200, keyed.statusCode(), keyed.body());
+      assertEquals("*", keyed.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+      HttpResponse<String> unkeyed = RawHttp.post(s.url() + CHAT, SHORT, "Origin", "http://a.b");
+      assertEquals(401, unkeyed.statusCode());
+      assertEquals("*", unkeyed.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+      HttpResponse<String> plain =
+          RawHttp.post(s.url() + CHAT, SHORT, "Authorization", "Bearer s3cret");
+      assertTrue(plain.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+    }
+  }
+
   @Test
   void anOversizedBodyIs413() throws Exception {
     try (TestServer s =

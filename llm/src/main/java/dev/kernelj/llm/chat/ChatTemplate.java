@@ -82,6 +82,9 @@ public final class ChatTemplate {
     jinjava.registerFunction(
         new ELFunctionDefinition(
             "", "range", TemplateFunctions.class, "range", Object.class, Object[].class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
+            "", JinjaSourceRewriter.MACRO_TICK, TemplateFunctions.class, "macroCall"));
     jinjava.registerFilter(new PythonToJsonFilter());
     TemplateScan.check(source, name -> jinjava.getGlobalContext().getFilter(name) != null);
     this.jinjavaSource = JinjaSourceRewriter.rewrite(source);
@@ -166,6 +169,7 @@ public final class ChatTemplate {
     context.put("add_generation_prompt", addGenerationPrompt);
     TemplateFunctions.CLOCK.set(clock);
     TemplateFunctions.RANGE_LEFT.get()[0] = TemplateFunctions.RANGE_BUDGET;
+    TemplateFunctions.MACRO_CALLS_LEFT.get()[0] = TemplateFunctions.MACRO_CALL_BUDGET;
     RenderResult result;
     try {
       result = jinjava.renderForResult(jinjavaSource, context);
@@ -176,6 +180,10 @@ public final class ChatTemplate {
       throw new ChatTemplateException("cannot render the chat template: " + e.getMessage());
     } finally {
       TemplateFunctions.CLOCK.remove();
+    }
+    String spent = TemplateFunctions.macroBudgetSpent();
+    if (spent != null) {
+      throw new ChatTemplateException("cannot render the chat template: " + spent);
     }
     // Jinjava reports a broken macro (a recursion cycle) as a warning and renders nothing there.
     List<TemplateError> fatal =

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * Rewrites the few Jinja2 constructs of Hugging Face chat templates that Jinjava parses
- * differently, into equivalents it handles:
+ * differently, into equivalents it handles, and counts macro calls:
  *
  * <ul>
  *   <li>{@code seq[::-1]} (Python's reversed slice, a parse error in Jinjava) becomes {@code
@@ -22,11 +22,59 @@ final class JinjaSourceRewriter {
   private static final Pattern NAMED_ARGUMENT =
       Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=)(?!=)(.*)$", Pattern.DOTALL);
 
+  /**
+   * Macro tags, opening ({@code {% macro f(x) %}}, group 2 "macro") or closing ({@code {%- endmacro
+   * %}}), with their whitespace control: group 1 the {@code -} after {@code {%}, group 3 the {@code
+   * -} before {@code %}}.
+   */
+  private static final Pattern MACRO_TAG =
+      Pattern.compile("\\{%(-?)\\s*(macro|endmacro)\\b[^%]*?(-?)%\\}", Pattern.DOTALL);
+
+  /** The function each macro's body is guarded by; registered by {@link ChatTemplate}. */
+  static final String MACRO_TICK = "__kernelj_macro_call";
+
   private JinjaSourceRewriter() {}
 
   static String rewrite(String template) {
     String s = REVERSED_SLICE.matcher(template).replaceAll("|reverse");
-    return parenthesizeNamespaceArguments(s);
+    return countMacroCalls(parenthesizeNamespaceArguments(s));
+  }
+
+  /**
+   * Wraps each macro's body in {@code {% if __kernelj_macro_call() %}...{% endif %}}: every call
+   * counts against the render's budget ({@link TemplateFunctions#macroCall}), and past it a call
+   * renders nothing and calls nothing, so a macro that calls itself twice unwinds at once instead
+   * of making 2^32 calls. The new tags take the whitespace control of the tags they stand beside,
+   * so the text a macro renders is unchanged. Where the macro tags do not pair (a broken template),
+   * every opening tag is guarded all the same and the missing ends are added at the end: what
+   * Jinjava makes of such a template is an error or a render, but never an unbounded one.
+   */
+  static String countMacroCalls(String s) {
+    Matcher m = MACRO_TAG.matcher(s);
+    StringBuilder out = new StringBuilder(s.length() + 64);
+    int depth = 0;
+    int copied = 0;
+    while (m.find()) {
+      boolean opening = m.group(2).equals("macro");
+      if (!opening && depth == 0) {
+        continue; // an end without its macro: left to Jinjava to report
+      }
+      depth += opening ? 1 : -1;
+      out.append(s, copied, m.start());
+      if (opening) {
+        out.append(m.group())
+            .append("{%")
+            .append(m.group(3).isEmpty() ? " " : "- ")
+            .append("if " + MACRO_TICK + "() ")
+            .append(m.group(3))
+            .append("%}");
+      } else {
+        out.append("{%").append(m.group(1)).append(" endif %}").append(m.group());
+      }
+      copied = m.end();
+    }
+    out.append(s.substring(copied));
+    return out.append("{% endif %}".repeat(depth)).toString();
   }
 
   private static String parenthesizeNamespaceArguments(String s) {

@@ -34,6 +34,35 @@ public final class TemplateFunctions {
 
   static final ThreadLocal<Clock> CLOCK = ThreadLocal.withInitial(Clock::systemDefaultZone);
 
+  /**
+   * Macro calls one render may make: a budget on work that loops and output size do not bound, such
+   * as a macro that calls itself twice (2^32 calls at the recursion limit, hours of rendering). A
+   * real template's macros run a few times a message.
+   */
+  static final int MACRO_CALL_BUDGET = 20_000;
+
+  /** Macro calls the render running on this thread may still make. */
+  static final ThreadLocal<int[]> MACRO_CALLS_LEFT =
+      ThreadLocal.withInitial(() -> new int[] {MACRO_CALL_BUDGET});
+
+  /**
+   * Counts one macro call (each macro's body is guarded by it, {@link JinjaSourceRewriter}): true
+   * while the render is within its budget; past it false, so the call renders nothing and the
+   * render ends with an error ({@link #macroBudgetSpent}).
+   */
+  public static boolean macroCall() {
+    return --MACRO_CALLS_LEFT.get()[0] >= 0;
+  }
+
+  /** The error of a render that ran past its macro budget, or null. */
+  static String macroBudgetSpent() {
+    return MACRO_CALLS_LEFT.get()[0] >= 0
+        ? null
+        : "the template makes more than "
+            + MACRO_CALL_BUDGET
+            + " macro calls in one render (a macro that calls itself more than once?)";
+  }
+
   /** Items {@code range()} may still produce in the render running on this thread. */
   static final ThreadLocal<int[]> RANGE_LEFT = ThreadLocal.withInitial(() -> new int[1]);
 

@@ -1,6 +1,7 @@
 package dev.kernelj.dsl.check;
 
 import dev.kernelj.dsl.DType;
+import dev.kernelj.dsl.cuda.ArithmeticTypes;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,66 +58,27 @@ public final class CTypes {
   }
 
   /**
-   * Counts the arithmetic keywords and works out the type they make together, as a C compiler does.
+   * The element type of an arithmetic type's spelling ({@link ArithmeticTypes}): {@code char} is
+   * signed on every target CUDA supports, and {@code long} is 64 bits (LP64).
    */
+  private static final Map<String, DType> ARITHMETIC =
+      Map.ofEntries(
+          Map.entry("float", DType.F32),
+          Map.entry("double", DType.F64),
+          Map.entry("bool", DType.BOOL),
+          Map.entry("char", DType.I8),
+          Map.entry("signed char", DType.I8),
+          Map.entry("unsigned char", DType.U8),
+          Map.entry("short", DType.I16),
+          Map.entry("unsigned short", DType.U16),
+          Map.entry("int", DType.I32),
+          Map.entry("unsigned int", DType.U32),
+          Map.entry("long", DType.I64),
+          Map.entry("unsigned long", DType.U64),
+          Map.entry("long long", DType.I64),
+          Map.entry("unsigned long long", DType.U64));
+
   private static Optional<DType> arithmetic(String[] words) {
-    int signed = 0,
-        unsigned = 0,
-        shorts = 0,
-        longs = 0,
-        ints = 0,
-        chars = 0,
-        floats = 0,
-        doubles = 0,
-        bools = 0;
-    for (String w : words) {
-      switch (w) {
-        case "signed" -> signed++;
-        case "unsigned" -> unsigned++;
-        case "short" -> shorts++;
-        case "long" -> longs++;
-        case "int" -> ints++;
-        case "char" -> chars++;
-        case "float" -> floats++;
-        case "double" -> doubles++;
-        case "bool" -> bools++;
-        default -> {
-          return Optional.empty();
-        }
-      }
-    }
-    int total = words.length;
-    if (total == 1 && floats == 1) {
-      return Optional.of(DType.F32);
-    }
-    if (total == 1 && doubles == 1) {
-      return Optional.of(DType.F64);
-    }
-    if (total == 1 && bools == 1) {
-      return Optional.of(DType.BOOL);
-    }
-    if (floats + doubles + bools > 0
-        || signed + unsigned > 1
-        || ints > 1
-        || chars > 1
-        || shorts > 1
-        || longs > 2) {
-      return Optional.empty();
-    }
-    boolean isUnsigned = unsigned == 1;
-    if (chars == 1) {
-      // char is signed on every target CUDA supports; "signed char" says so explicitly.
-      return shorts + longs + ints == 0
-          ? Optional.of(isUnsigned ? DType.U8 : DType.I8)
-          : Optional.empty();
-    }
-    if (shorts == 1) {
-      return longs == 0 ? Optional.of(isUnsigned ? DType.U16 : DType.I16) : Optional.empty();
-    }
-    if (longs > 0) {
-      // LP64: long and long long are both 64 bits.
-      return Optional.of(isUnsigned ? DType.U64 : DType.I64);
-    }
-    return Optional.of(isUnsigned ? DType.U32 : DType.I32);
+    return ArithmeticTypes.canonical(words).map(ARITHMETIC::get);
   }
 }

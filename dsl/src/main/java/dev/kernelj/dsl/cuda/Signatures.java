@@ -69,9 +69,9 @@ public final class Signatures {
   }
 
   /**
-   * One spelling per type: integer types by their keywords in a fixed order ({@code int unsigned}
-   * and {@code unsigned} are {@code unsigned int}, {@code long int} is {@code long}), the standard
-   * typedefs (also as {@code std::...}) by the types they name; anything else as written.
+   * One spelling per type: arithmetic keywords as {@link ArithmeticTypes} spells them ({@code int
+   * unsigned} and {@code unsigned} are {@code unsigned int}, {@code long int} is {@code long}), the
+   * standard typedefs (also as {@code std::...}) by the types they name; anything else as written.
    */
   static String canonical(String base) {
     String name = base.startsWith("std::") ? base.substring(5) : base;
@@ -79,38 +79,6 @@ public final class Signatures {
     if (typedef != null) {
       return typedef;
     }
-    int signed = 0;
-    int unsigned = 0;
-    int shorts = 0;
-    int longs = 0;
-    int ints = 0;
-    int chars = 0;
-    for (String word : base.split(" ")) {
-      switch (word) {
-        case "signed" -> signed++;
-        case "unsigned" -> unsigned++;
-        case "short" -> shorts++;
-        case "long" -> longs++;
-        case "int" -> ints++;
-        case "char" -> chars++;
-        default -> {
-          return base;
-        }
-      }
-    }
-    if (signed + unsigned > 1 || ints > 1 || chars > 1 || shorts > 1 || longs > 2) {
-      return base;
-    }
-    if (chars == 1) {
-      if (ints + shorts + longs > 0) {
-        return base;
-      }
-      return unsigned == 1 ? "unsigned char" : signed == 1 ? "signed char" : "char";
-    }
-    String width = shorts == 1 ? "short" : longs == 1 ? "long" : longs == 2 ? "long long" : "int";
-    if (shorts == 1 && longs > 0) {
-      return base;
-    }
-    return unsigned == 1 ? "unsigned " + width : width;
+    return ArithmeticTypes.canonical(base.split(" ")).orElse(base);
   }
 }

@@ -24,12 +24,12 @@ public enum GptqZeroFormat {
     return this == STORED_MINUS_ONE ? stored + ones(bits) : stored;
   }
 
-  /** A word with 1 in each field of {@code bits} bits: what v1 took off every zero point. */
+  /**
+   * A word with 1 in each field of {@code bits} bits (a divisor of 32): what v1 took off every zero
+   * point. All ones divided by one field's all ones ({@code 0xFFFFFFFF / 0xF = 0x11111111}), so the
+   * unpacker's loop over every output and group pays a division, not a loop.
+   */
   static int ones(int bits) {
-    int ones = 0;
-    for (int shift = 0; shift < 32; shift += bits) {
-      ones |= 1 << shift;
-    }
-    return ones;
+    return (int) (0xFFFFFFFFL / ((1L << bits) - 1));
   }
 }

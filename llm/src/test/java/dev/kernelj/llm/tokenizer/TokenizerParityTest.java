@@ -19,9 +19,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Exact parity with HF tokenizers (the Rust core, through DJL) on the real tokenizer files of Llama
- * 3, Qwen3, Mistral and Llama 2, plus variants of them that exercise GPT-2's ByteLevel regex and
- * the Metaspace pre-tokenizer on real vocabularies: every corpus string must encode to the same ids
- * (with and without special tokens) and decode to the same text.
+ * 3 and 3.2, Qwen2.5 and Qwen3, Mistral, Mistral Nemo (Tekken), Llama 2, DeepSeek V3 (the tokenizer
+ * of the R1 distills), Yi, InternLM2, Gemma 3 and GPT-4o, plus variants that exercise GPT-2's
+ * ByteLevel regex and the Metaspace pre-tokenizer on real vocabularies: every corpus string must
+ * encode to the same ids (with and without special tokens) and decode to the same text.
  */
 class TokenizerParityTest {
 
@@ -34,6 +35,14 @@ class TokenizerParityTest {
         named("qwen3", TestTokenizers::qwen3),
         named("mistral", TestTokenizers::mistral),
         named("llama2", TestTokenizers::llama2),
+        named("qwen2_5", () -> TestTokenizers.lenmlPackage("qwen2_5")),
+        named("mistral_nemo", () -> TestTokenizers.lenmlPackage("mistral_nemo")),
+        named("deepseek_v3", () -> TestTokenizers.lenmlPackage("deepseek_v3")),
+        named("yi", () -> TestTokenizers.lenmlPackage("yi")),
+        named("internlm2", () -> TestTokenizers.lenmlPackage("internlm2")),
+        named("gemma3", () -> TestTokenizers.lenmlPackage("gemma3")),
+        named("llama3_2", () -> TestTokenizers.lenmlPackage("llama3_2")),
+        named("gpt4o", () -> TestTokenizers.lenmlPackage("gpt4o")),
         named(
             "llama3 vocab + GPT-2 ByteLevel regex",
             () ->

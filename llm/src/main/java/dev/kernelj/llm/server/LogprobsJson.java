@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * Logprobs in the two shapes OpenAI uses: chat's {@code {"content": [{"token", "logprob", "bytes",
  * "top_logprobs"}]}} and the completions API's {@code {"tokens", "token_logprobs", "top_logprobs",
- * "text_offset"}}. A token's text is its own decoding (special tokens kept); {@code -inf} is
- * written as -9999, as vLLM does, since JSON has no infinity.
+ * "text_offset"}}. A token's text is its own decoding (special tokens kept), and its bytes are
+ * {@link Tokenizer#tokenBytes} (raw for a token that holds part of a character, as OpenAI's are);
+ * {@code -inf} is written as -9999, as vLLM does, since JSON has no infinity.
  */
 final class LogprobsJson {
   private static final float FLOOR = -9999f;
@@ -52,7 +53,9 @@ final class LogprobsJson {
     g.writeStringField("token", text);
     g.writeNumberField("logprob", finite(logprob));
     g.writeArrayFieldStart("bytes");
-    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+    byte[] bytes =
+        tokenizer == null ? text.getBytes(StandardCharsets.UTF_8) : tokenizer.tokenBytes(id);
+    for (byte b : bytes) {
       g.writeNumber(b & 0xff);
     }
     g.writeEndArray();

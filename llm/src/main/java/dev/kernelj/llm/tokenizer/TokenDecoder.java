@@ -19,6 +19,26 @@ sealed interface TokenDecoder {
     return String.join("", decodeChain(tokens));
   }
 
+  /**
+   * The bytes of a token that stands for bytes rather than text (GPT-2's byte characters where a
+   * ByteLevel step decodes, {@code <0xNN>} where a ByteFallback step does), or null for any other
+   * token or decoder.
+   */
+  static byte[] rawBytes(TokenDecoder decoder, String token) {
+    if (decoder instanceof Sequence sequence) {
+      for (TokenDecoder step : sequence.steps()) {
+        byte[] bytes = rawBytes(step, token);
+        if (bytes != null) return bytes;
+      }
+    } else if (decoder instanceof ByteLevel) {
+      return ByteLevel.bytesOf(token);
+    } else if (decoder instanceof ByteFallback) {
+      int b = ByteFallback.byteToken(token);
+      if (b >= 0) return new byte[] {(byte) b};
+    }
+    return null;
+  }
+
   /** Runs each decoder on the output of the previous one. */
   record Sequence(List<TokenDecoder> steps) implements TokenDecoder {
     public List<String> decodeChain(List<String> tokens) {
@@ -37,6 +57,12 @@ sealed interface TokenDecoder {
         }
       }
       return List.of(Utf8.decodeLossy(bytes.toByteArray(), bytes.size()));
+    }
+
+    /** The bytes of a token made only of GPT-2's byte characters, or null. */
+    static byte[] bytesOf(String token) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(token.length());
+      return appendByteLevel(token, bytes) ? bytes.toByteArray() : null;
     }
 
     private static boolean appendByteLevel(String token, ByteArrayOutputStream bytes) {

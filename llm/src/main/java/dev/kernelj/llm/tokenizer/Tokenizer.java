@@ -2,6 +2,7 @@ package dev.kernelj.llm.tokenizer;
 
 import dev.kernelj.llm.util.ModelFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -240,6 +241,22 @@ public final class Tokenizer {
     if (id < 0 || id >= vocabSize) return null;
     AddedToken added = addedById[id];
     return added != null ? added.content() : json.model().token(id);
+  }
+
+  /**
+   * The bytes one token stands for, as OpenAI's logprobs {@code bytes} give them: its text decoded
+   * alone, as UTF-8; but a token holding part of a character (a byte-level or {@code <0xNN>} token)
+   * decodes alone to U+FFFD, so such a token gives its own bytes, and the bytes of consecutive
+   * tokens join into the generated text.
+   */
+  public byte[] tokenBytes(int id) {
+    String text = decode(new int[] {id}, false);
+    String raw = tokenText(id);
+    if (raw != null && text.indexOf('\uFFFD') >= 0 && json.decoder() != null) {
+      byte[] bytes = TokenDecoder.rawBytes(json.decoder(), raw);
+      if (bytes != null) return bytes;
+    }
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Whether an id is a special added token (what {@code skipSpecial} drops). */

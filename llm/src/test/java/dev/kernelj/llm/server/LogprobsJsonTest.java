@@ -73,4 +73,29 @@ class LogprobsJsonTest {
     assertEquals(whole.codePointCount(0, whole.length()) - 1, last, offsets.toString());
     assertTrue(emoji.length >= 1);
   }
+
+  /**
+   * Chat's logprobs give each token's bytes: the bytes of an emoji's byte tokens join into the
+   * emoji, where each token's text alone is U+FFFD.
+   */
+  @Test
+  void chatBytesOfPartialTokensJoinIntoTheCharacter() throws Exception {
+    Tokenizer tokenizer = Tokenizer.fromDirectory(TestServer.writeModel(dir));
+    LogprobsJson json = new LogprobsJson(tokenizer);
+    int[] emoji = tokenizer.encode("\uD83D\uDE00", false);
+    assertTrue(emoji.length > 1, "the tiny vocabulary splits the emoji into byte tokens");
+    List<TokenLogprob> lps = new ArrayList<>();
+    for (int id : emoji) lps.add(new TokenLogprob(id, -1f, new int[] {id}, new float[] {-1f}));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = JsonLimits.generator(out)) {
+      json.writeChat(g, lps);
+    }
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
+    for (JsonNode entry : new ObjectMapper().readTree(out.toByteArray()).get("content")) {
+      assertEquals("\uFFFD", entry.get("token").asText());
+      assertEquals(entry.get("bytes"), entry.get("top_logprobs").get(0).get("bytes"));
+      for (JsonNode b : entry.get("bytes")) joined.write(b.asInt());
+    }
+    assertEquals("\uD83D\uDE00", joined.toString(java.nio.charset.StandardCharsets.UTF_8));
+  }
 }

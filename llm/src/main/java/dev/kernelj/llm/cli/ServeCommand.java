@@ -1,5 +1,6 @@
 package dev.kernelj.llm.cli;
 
+import dev.kernelj.llm.chat.tools.ToolCallFormat;
 import dev.kernelj.llm.server.OpenAiServer;
 import dev.kernelj.llm.server.ServedModel;
 import dev.kernelj.llm.server.ServerConfig;
@@ -76,6 +77,14 @@ public final class ServeCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   int maxWaiting;
 
+  @Option(
+      names = "--tool-call-parser",
+      paramLabel = "NAME",
+      description =
+          "How replies write tool calls: hermes, llama3_json, mistral, or none to refuse tools"
+              + " (default: recognised from the chat template).")
+  String toolCallParser;
+
   @Option(names = "--log-prompts", description = "Include prompts in the access log lines.")
   boolean logPrompts;
 
@@ -104,7 +113,7 @@ public final class ServeCommand implements Callable<Integer> {
       server.start();
       ServingEngineFactory.Opened opened = ENGINES.open(engineOptions.model, options);
       try {
-        server.ready(ServedModel.of(name, opened));
+        server.ready(withToolCalls(ServedModel.of(name, opened)));
         out.println(startupLine(server, name, opened));
         out.flush();
         stop.await();
@@ -140,6 +149,13 @@ public final class ServeCommand implements Callable<Integer> {
         100 * s.hostFraction());
   }
 
+  /** The model with the tool-call format {@code --tool-call-parser} names, if it names one. */
+  private ServedModel withToolCalls(ServedModel model) {
+    if (toolCallParser == null) return model;
+    return model.withToolCallFormat(
+        toolCallParser.equals("none") ? null : ToolCallFormat.named(toolCallParser));
+  }
+
   /** Checks every value's range (a usage error naming the option), before anything starts. */
   private void validate() {
     engineOptions.validate();
@@ -151,6 +167,13 @@ public final class ServeCommand implements Callable<Integer> {
         servedModelName == null || !servedModelName.isBlank(),
         "--served-model-name must not be empty");
     OptionChecks.atLeast(spec, "--max-waiting", maxWaiting, 1);
+    if (toolCallParser != null && !toolCallParser.equals("none")) {
+      try {
+        ToolCallFormat.named(toolCallParser);
+      } catch (IllegalArgumentException e) {
+        OptionChecks.require(spec, false, "--tool-call-parser: " + e.getMessage() + " or none");
+      }
+    }
     OptionChecks.require(
         spec,
         shutdownGrace >= 0 && shutdownGrace <= MAX_GRACE_SECONDS,

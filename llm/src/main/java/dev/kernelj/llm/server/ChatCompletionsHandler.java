@@ -35,7 +35,8 @@ final class ChatCompletionsHandler implements ApiHandler {
         throw ApiException.badRequest("top_logprobs", "top_logprobs needs logprobs: true");
       }
     }
-    ChatPrompts.Rendered prompt = ChatPrompts.render(f, model);
+    ToolRequest tools = ToolRequest.read(f, model);
+    ChatPrompts.Rendered prompt = ChatPrompts.render(f, model, tools);
     int promptTokens = prompt.ids().length;
     int maxTokens =
         TokenBudget.resolve(
@@ -59,7 +60,8 @@ final class ChatCompletionsHandler implements ApiHandler {
             params.n(),
             new LogprobsJson(model.tokenizer()),
             logprobs,
-            params.includeUsage());
+            params.includeUsage(),
+            tools);
     ChoiceResponder.respond(exchange, state, requests, params, format);
   }
 }

@@ -1,6 +1,8 @@
 package dev.kernelj.llm.server;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.kernelj.llm.chat.tools.ToolCall;
+import dev.kernelj.llm.chat.tools.ToolCallParser;
 import dev.kernelj.llm.serving.Completion;
 import dev.kernelj.llm.serving.Delta;
 import dev.kernelj.llm.serving.FinishReason;
@@ -18,8 +20,15 @@ import java.util.Locale;
  * such as vLLM's benchmark take the first chunk that has choices as the first token, and a role
  * sent before the request was even scheduled made the queue and the prefill look like the first
  * inter-token gap. vLLM's server sends it with the first engine output likewise.
+ *
+ * <p>When the request offers tools, each choice's text goes through a {@link ToolCallParser}: text
+ * that may be a call is held back from the stream, and the calls go out in the choice's last chunk
+ * (finish reason {@code tool_calls}), or the held text as content when it was no call after all.
  */
 final class ChatResponses implements ChoiceFormat {
+  /** The finish reason of a reply that calls tools. */
+  private static final String TOOL_CALLS = "tool_calls";
+
   private final ResponseHeader whole;
   private final ResponseHeader chunk;
   private final int choices;
@@ -30,12 +39,19 @@ final class ChatResponses implements ChoiceFormat {
   /** Which choices' role chunks went out (written by the one thread that pumps this stream). */
   private final boolean[] opened;
 
+  /** The request's tools, or null. */
+  private final ToolRequest tools;
+
+  /** Each streamed choice's reader of calls (null entries without tools). */
+  private final ToolCallParser[] parsers;
+
   ChatResponses(
       String model,
       int choices,
       LogprobsJson logprobs,
       boolean withLogprobs,
-      boolean usageInChunks) {
+      boolean usageInChunks,
+      ToolRequest tools) {
     this.whole = ResponseHeader.now("chatcmpl-", "chat.completion", model);
     this.chunk = whole.as("chat.completion.chunk");
     this.choices = choices;
@@ -43,6 +59,11 @@ final class ChatResponses implements ChoiceFormat {
     this.withLogprobs = withLogprobs;
     this.usageInChunks = usageInChunks;
     this.opened = new boolean[choices];
+    this.tools = tools;
+    this.parsers = new ToolCallParser[choices];
+    for (int i = 0; tools != null && i < choices; i++) {
+      parsers[i] = tools.parser();
+    }
   }
 
   @Override
@@ -56,13 +77,24 @@ final class ChatResponses implements ChoiceFormat {
             Completion c = done.get(i);
             g.writeStartObject();
             g.writeNumberField("index", i);
+            ToolCallParser.Result reply =
+                tools == null
+                    ? new ToolCallParser.Result(c.text(), List.of())
+                    : ToolCallParser.parse(
+                        tools.format(), tools.names(), tools.parallel(), c.text());
+            boolean calls = !reply.calls().isEmpty();
             g.writeObjectFieldStart("message");
             g.writeStringField("role", "assistant");
-            g.writeStringField("content", c.text());
+            Json.stringOrNull(
+                g, "content", calls && reply.content().isEmpty() ? null : reply.content());
             g.writeNullField("refusal");
+            if (calls) {
+              writeToolCalls(g, reply.calls(), false);
+            }
             g.writeEndObject();
             writeLogprobs(g, withLogprobs ? c.logprobs() : null);
-            g.writeStringField("finish_reason", finishReason(c.finishReason()));
+            g.writeStringField(
+                "finish_reason", calls ? TOOL_CALLS : finishReason(c.finishReason()));
             g.writeEndObject();
           }
           g.writeEndArray();
@@ -84,11 +116,24 @@ final class ChatResponses implements ChoiceFormat {
    */
   @Override
   public boolean writeDeltaChunk(int index, Delta d, JsonGenerator g) throws IOException {
-    boolean hasText = !d.text().isEmpty();
+    String text = d.text();
+    List<ToolCall> calls = List.of();
+    ToolCallParser parser = parsers[index];
+    if (parser != null) {
+      text = parser.accept(text);
+      if (d.finishReason() != null) {
+        ToolCallParser.Result end = parser.finish();
+        text += end.content();
+        calls = end.calls();
+      }
+    }
+    boolean hasText = !text.isEmpty();
     boolean hasLogprobs = withLogprobs && !d.logprobs().isEmpty();
     if (!hasText && !hasLogprobs && d.finishReason() == null) {
       return false;
     }
+    String content = text;
+    List<ToolCall> toolCalls = calls;
     boolean first = !opened[index];
     opened[index] = true;
     writeChunk(
@@ -99,12 +144,41 @@ final class ChatResponses implements ChoiceFormat {
             delta.writeStringField("role", "assistant");
           }
           if (hasText || first) {
-            delta.writeStringField("content", d.text());
+            delta.writeStringField("content", content);
+          }
+          if (!toolCalls.isEmpty()) {
+            writeToolCalls(delta, toolCalls, true);
           }
         },
         hasLogprobs ? d.logprobs() : null,
-        d.finishReason());
+        d.finishReason() == null
+            ? null
+            : toolCalls.isEmpty() ? finishReason(d.finishReason()) : TOOL_CALLS);
     return true;
+  }
+
+  /**
+   * A message's {@code tool_calls}; in a stream each call also carries its {@code index}, by which
+   * clients put the pieces of a call together (here every call comes whole, in one chunk).
+   */
+  private static void writeToolCalls(JsonGenerator g, List<ToolCall> calls, boolean indexed)
+      throws IOException {
+    g.writeArrayFieldStart("tool_calls");
+    for (int k = 0; k < calls.size(); k++) {
+      ToolCall call = calls.get(k);
+      g.writeStartObject();
+      if (indexed) {
+        g.writeNumberField("index", k);
+      }
+      g.writeStringField("id", call.id());
+      g.writeStringField("type", "function");
+      g.writeObjectFieldStart("function");
+      g.writeStringField("name", call.name());
+      g.writeStringField("arguments", call.arguments());
+      g.writeEndObject();
+      g.writeEndObject();
+    }
+    g.writeEndArray();
   }
 
   @Override
@@ -112,17 +186,12 @@ final class ChatResponses implements ChoiceFormat {
     return Usage.chunk(chunk, usage);
   }
 
-  private byte[] chunk(
-      int index, Json.Writer delta, List<TokenLogprob> chunkLogprobs, FinishReason finish) {
-    return Json.bytes(g -> writeChunk(g, index, delta, chunkLogprobs, finish));
-  }
-
   private void writeChunk(
       JsonGenerator g,
       int index,
       Json.Writer delta,
       List<TokenLogprob> chunkLogprobs,
-      FinishReason finish)
+      String finish)
       throws IOException {
     g.writeStartObject();
     chunk.write(g);
@@ -133,7 +202,7 @@ final class ChatResponses implements ChoiceFormat {
     delta.write(g);
     g.writeEndObject();
     writeLogprobs(g, chunkLogprobs);
-    Json.stringOrNull(g, "finish_reason", finish == null ? null : finishReason(finish));
+    Json.stringOrNull(g, "finish_reason", finish);
     g.writeEndObject();
     g.writeEndArray();
     if (usageInChunks) {

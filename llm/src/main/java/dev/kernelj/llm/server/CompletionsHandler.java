@@ -26,6 +26,11 @@ final class CompletionsHandler implements ApiHandler {
     ServedModel model = request.model();
     RequestFields f = request.fields();
     GenerationParams params = request.params();
+    if (f.has("tools") || f.has("functions")) {
+      String field = f.has("tools") ? "tools" : "functions";
+      throw ApiException.badRequest(
+          field, field + " are for /v1/chat/completions; a text completion calls no tools");
+    }
     Integer logprobs = f.integer("logprobs");
     if (logprobs != null) {
       GenerationParams.require(

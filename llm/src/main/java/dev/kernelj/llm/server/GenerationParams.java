@@ -144,22 +144,6 @@ record GenerationParams(
     if (bias != null && !(bias.isObject() && bias.isEmpty())) {
       throw ApiException.badRequest("logit_bias", "logit_bias is not supported");
     }
-    JsonNode tools = f.value("tools");
-    JsonNode toolChoice = f.value("tool_choice");
-    boolean noTools =
-        toolChoice != null && toolChoice.isTextual() && toolChoice.asText().equals("none");
-    if (tools != null && !(tools.isArray() && tools.isEmpty()) && !noTools) {
-      throw ApiException.badRequest(
-          "tools", "tools are not supported (tool_choice \"none\" runs without them)");
-    }
-    // The deprecated forms of tools: an error too, not an answer that silently ignores them.
-    JsonNode functions = f.value("functions");
-    JsonNode functionCall = f.value("function_call");
-    boolean noFunctions =
-        functionCall != null && functionCall.isTextual() && functionCall.asText().equals("none");
-    if (functions != null && !(functions.isArray() && functions.isEmpty()) && !noFunctions) {
-      throw ApiException.badRequest("functions", "functions are not supported");
-    }
     RequestFields format = f.object("response_format");
     if (format != null && !"text".equals(format.string("type"))) {
       throw ApiException.badRequest(

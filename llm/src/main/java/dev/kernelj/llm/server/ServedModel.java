@@ -1,6 +1,7 @@
 package dev.kernelj.llm.server;
 
 import dev.kernelj.llm.chat.ChatTemplate;
+import dev.kernelj.llm.chat.tools.ToolCallFormat;
 import dev.kernelj.llm.engine.SamplingSettings;
 import dev.kernelj.llm.serving.ServingEngine;
 import dev.kernelj.llm.tokenizer.Tokenizer;
@@ -18,6 +19,8 @@ import dev.kernelj.llm.tokenizer.Tokenizer;
  * @param vocabSize token ids must be below this
  * @param device the backend's name
  * @param createdSeconds when the model was loaded (epoch seconds), as {@code /v1/models} reports it
+ * @param tools how chat requests with {@code tools} are rendered and their replies read; null when
+ *     the model takes no tools
  */
 public record ServedModel(
     String name,
@@ -27,7 +30,40 @@ public record ServedModel(
     SamplingSettings defaults,
     int vocabSize,
     String device,
-    long createdSeconds) {
+    long createdSeconds,
+    ChatTools tools) {
+
+  /** A served model whose tool-call format, if any, is recognised from its chat template. */
+  public ServedModel(
+      String name,
+      ServingEngine engine,
+      Tokenizer tokenizer,
+      ChatTemplate chatTemplate,
+      SamplingSettings defaults,
+      int vocabSize,
+      String device,
+      long createdSeconds) {
+    this(
+        name,
+        engine,
+        tokenizer,
+        chatTemplate,
+        defaults,
+        vocabSize,
+        device,
+        createdSeconds,
+        ChatTools.of(tokenizer, chatTemplate, null));
+  }
+
+  /**
+   * The same model with its replies' tool calls read in {@code format} ({@code
+   * --tool-call-parser}), or with no tools when {@code format} is null.
+   */
+  public ServedModel withToolCallFormat(ToolCallFormat format) {
+    ChatTools named = format == null ? null : ChatTools.of(tokenizer, chatTemplate, format);
+    return new ServedModel(
+        name, engine, tokenizer, chatTemplate, defaults, vocabSize, device, createdSeconds, named);
+  }
 
   /** The served model of an opened engine. */
   public static ServedModel of(String name, ServingEngineFactory.Opened opened) {

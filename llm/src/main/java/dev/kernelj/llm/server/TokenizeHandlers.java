@@ -21,7 +21,7 @@ final class TokenizeHandlers {
     ServerState.checkModel(f.string("model"), model);
     int[] ids;
     if (f.has("messages")) {
-      ids = ChatPrompts.render(f, model).ids();
+      ids = ChatPrompts.render(f, model, ToolRequest.read(f, model)).ids();
     } else {
       String prompt = f.string("prompt");
       if (prompt == null) {

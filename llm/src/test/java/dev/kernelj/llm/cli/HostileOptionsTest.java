@@ -119,6 +119,11 @@ class HostileOptionsTest {
         row("serve", "--shutdown-grace NaN", "--shutdown-grace"),
         row("serve", "--shutdown-grace Infinity", "--shutdown-grace"),
         row("serve", "--port notanumber", "--port"),
+        row(
+            "serve",
+            "--tool-call-parser pythonic",
+            "--tool-call-parser: unknown tool-call format 'pythonic'; one of hermes, llama3_json,"
+                + " mistral or none"),
         row("info", "--context 0", "--context must be at least 1"),
         row("info", "--context 99999999999", "--context must be 1 to 2147483647"),
         row("info", "--device tpu", "--device must be cuda, cpu or auto"),

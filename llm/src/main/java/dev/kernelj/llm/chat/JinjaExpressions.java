@@ -1,0 +1,344 @@
+package dev.kernelj.llm.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Rewrites the expressions of one tag, where Jinjava parses Jinja2 differently, into equivalents it
+ * reads the Jinja2 way:
+ *
+ * <ul>
+ *   <li>string literals: Python's escapes ({@code \u00e9}, {@code \x41}, a backslash before a
+ *       newline, an unknown {@code \d} kept as it is) are decoded and written back with the few
+ *       escapes Jinjava reads;
+ *   <li>{@code not}: Jinja2 binds it looser than comparisons ({@code not a == b} is {@code not (a
+ *       == b)}), Jinjava tighter, so its operand is parenthesised;
+ *   <li>slices ({@code l[:n+1]}, {@code l[::2]}, {@code s[::-1]}) become {@code __kernelj_slice(l,
+ *       none, n+1, none)}, Python's slice semantics;
+ *   <li>a dict literal in parentheses, {@code ({'a': 1, 'b': 2})}, which Jinjava reads as a list of
+ *       one, loses the parentheses.
+ * </ul>
+ */
+final class JinjaExpressions {
+
+  /** The function slices become; registered by {@link ChatTemplate}. */
+  static final String SLICE = "__kernelj_slice";
+
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "and",
+          "or",
+          "not",
+          "in",
+          "is",
+          "if",
+          "else",
+          "elif",
+          "for",
+          "set",
+          "macro",
+          "call",
+          "filter",
+          "recursive",
+          "import",
+          "include",
+          "from",
+          "as",
+          "with",
+          "without",
+          "context",
+          "do",
+          "print",
+          "block",
+          "extends");
+
+  private enum Kind {
+    STRING,
+    NAME,
+    NUMBER,
+    OP,
+    SPACE
+  }
+
+  private record Tok(Kind kind, String text) {
+    boolean is(String s) {
+      return (kind == Kind.OP || kind == Kind.NAME) && text.equals(s);
+    }
+
+    /** Whether an expression can end with this token (so a "(" or "[" after it is a postfix). */
+    boolean endsOperand() {
+      return switch (kind) {
+        case STRING, NUMBER -> true;
+        case NAME -> !KEYWORDS.contains(text);
+        case OP -> text.equals(")") || text.equals("]") || text.equals("}");
+        case SPACE -> false;
+      };
+    }
+  }
+
+  private JinjaExpressions() {}
+
+  /** The body of a tag, rewritten; unchanged where nothing applies. */
+  static String rewrite(String body) {
+    List<Tok> toks = tokens(body);
+    if (toks == null) return body; // something this lexer does not read: left to Jinjava
+    toks = unwrapDicts(slices(toks));
+    StringBuilder out = new StringBuilder(body.length() + 16);
+    emit(toks, 0, toks.size(), out);
+    return out.toString();
+  }
+
+  // ------------------------------------------------------------------------- tokens
+
+  private static List<Tok> tokens(String s) {
+    List<Tok> out = new ArrayList<>();
+    int i = 0;
+    while (i < s.length()) {
+      char c = s.charAt(i);
+      int start = i;
+      if (Character.isWhitespace(c)) {
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+        out.add(new Tok(Kind.SPACE, s.substring(start, i)));
+      } else if (c == '\'' || c == '"') {
+        i++;
+        while (i < s.length() && s.charAt(i) != c) i += s.charAt(i) == '\\' ? 2 : 1;
+        if (i >= s.length()) return null;
+        i++;
+        out.add(new Tok(Kind.STRING, s.substring(start, i)));
+      } else if (Character.isLetter(c) || c == '_') {
+        while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_')) {
+          i++;
+        }
+        out.add(new Tok(Kind.NAME, s.substring(start, i)));
+      } else if (Character.isDigit(c)) {
+        while (i < s.length()
+            && (Character.isLetterOrDigit(s.charAt(i))
+                || s.charAt(i) == '.' && i + 1 < s.length() && Character.isDigit(s.charAt(i + 1))
+                || (s.charAt(i) == '+' || s.charAt(i) == '-')
+                    && (s.charAt(i - 1) == 'e' || s.charAt(i - 1) == 'E'))) {
+          i++;
+        }
+        out.add(new Tok(Kind.NUMBER, s.substring(start, i)));
+      } else {
+        String two = i + 1 < s.length() ? s.substring(i, i + 2) : "";
+        int length =
+            switch (two) {
+              case "==", "!=", "<=", ">=", "//", "**" -> 2;
+              default -> 1;
+            };
+        i += length;
+        out.add(new Tok(Kind.OP, s.substring(start, i)));
+      }
+    }
+    return out;
+  }
+
+  private static int prev(List<Tok> toks, int i) {
+    for (int j = i - 1; j >= 0; j--) if (toks.get(j).kind != Kind.SPACE) return j;
+    return -1;
+  }
+
+  private static int next(List<Tok> toks, int i) {
+    for (int j = i + 1; j < toks.size(); j++) if (toks.get(j).kind != Kind.SPACE) return j;
+    return -1;
+  }
+
+  /** The bracket closing the one at {@code open}, or -1. */
+  private static int closing(List<Tok> toks, int open) {
+    int depth = 0;
+    for (int j = open; j < toks.size(); j++) {
+      Tok t = toks.get(j);
+      if (t.kind != Kind.OP) continue;
+      if (t.text.equals("(") || t.text.equals("[") || t.text.equals("{")) depth++;
+      else if (t.text.equals(")") || t.text.equals("]") || t.text.equals("}")) {
+        if (--depth == 0) return j;
+      }
+    }
+    return -1;
+  }
+
+  /** The bracket opening the one at {@code close}, or -1. */
+  private static int opening(List<Tok> toks, int close) {
+    int depth = 0;
+    for (int j = close; j >= 0; j--) {
+      Tok t = toks.get(j);
+      if (t.kind != Kind.OP) continue;
+      if (t.text.equals(")") || t.text.equals("]") || t.text.equals("}")) depth++;
+      else if (t.text.equals("(") || t.text.equals("[") || t.text.equals("{")) {
+        if (--depth == 0) return j;
+      }
+    }
+    return -1;
+  }
+
+  // ------------------------------------------------------------------------- slices
+
+  /** Every {@code x[a:b:c]} as {@code __kernelj_slice(x, a, b, c)}. */
+  private static List<Tok> slices(List<Tok> toks) {
+    for (int guard = 0; guard < 1000; guard++) {
+      int at = firstSlice(toks);
+      if (at < 0) return toks;
+      int close = closing(toks, at);
+      int start = operandStart(toks, prev(toks, at));
+      List<List<Tok>> parts = new ArrayList<>();
+      List<Tok> part = new ArrayList<>();
+      int depth = 0;
+      for (int j = at + 1; j < close; j++) {
+        Tok t = toks.get(j);
+        if (t.kind == Kind.OP && (t.is("(") || t.is("[") || t.is("{"))) depth++;
+        if (t.kind == Kind.OP && (t.is(")") || t.is("]") || t.is("}"))) depth--;
+        if (depth == 0 && t.is(":")) {
+          parts.add(part);
+          part = new ArrayList<>();
+        } else {
+          part.add(t);
+        }
+      }
+      parts.add(part);
+      while (parts.size() < 3) parts.add(new ArrayList<>());
+      List<Tok> call = new ArrayList<>();
+      call.add(new Tok(Kind.NAME, SLICE));
+      call.add(new Tok(Kind.OP, "("));
+      call.addAll(toks.subList(start, at));
+      for (List<Tok> p : parts) {
+        call.add(new Tok(Kind.OP, ","));
+        boolean blank = p.stream().allMatch(t -> t.kind == Kind.SPACE);
+        if (blank) call.add(new Tok(Kind.NAME, "none"));
+        else call.addAll(p);
+      }
+      call.add(new Tok(Kind.OP, ")"));
+      List<Tok> out = new ArrayList<>(toks.subList(0, start));
+      out.addAll(call);
+      out.addAll(toks.subList(close + 1, toks.size()));
+      toks = out;
+    }
+    return toks;
+  }
+
+  /** The first "[" that subscripts an operand with a top-level ":" inside, or -1. */
+  private static int firstSlice(List<Tok> toks) {
+    for (int i = 0; i < toks.size(); i++) {
+      if (!toks.get(i).is("[")) continue;
+      int before = prev(toks, i);
+      if (before < 0 || !toks.get(before).endsOperand()) continue;
+      int close = closing(toks, i);
+      if (close < 0) return -1;
+      int depth = 0;
+      for (int j = i + 1; j < close; j++) {
+        Tok t = toks.get(j);
+        if (t.is("(") || t.is("[") || t.is("{")) depth++;
+        else if (t.is(")") || t.is("]") || t.is("}")) depth--;
+        else if (depth == 0 && t.is(":")) return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Where the operand (a postfix chain: names, attributes, calls, subscripts) ending at {@code end}
+   * starts.
+   */
+  private static int operandStart(List<Tok> toks, int end) {
+    Tok t = toks.get(end);
+    int start = t.kind == Kind.OP ? opening(toks, end) : end;
+    if (start < 0) return end;
+    int before = prev(toks, start);
+    if (before < 0) return start;
+    Tok b = toks.get(before);
+    if (b.is(".")) {
+      int owner = prev(toks, before);
+      return owner < 0 ? start : operandStart(toks, owner);
+    }
+    boolean postfix = toks.get(start).is("(") || toks.get(start).is("[");
+    return postfix && b.endsOperand() ? operandStart(toks, before) : start;
+  }
+
+  // ------------------------------------------------------------------------- ({...})
+
+  private static List<Tok> unwrapDicts(List<Tok> toks) {
+    List<Tok> out = new ArrayList<>(toks);
+    for (int i = 0; i < out.size(); i++) {
+      if (!out.get(i).is("(")) continue;
+      int before = prev(out, i);
+      if (before >= 0 && out.get(before).endsOperand()) continue; // a call
+      int dict = next(out, i);
+      if (dict < 0 || !out.get(dict).is("{")) continue;
+      int dictEnd = closing(out, dict);
+      int close = dictEnd < 0 ? -1 : next(out, dictEnd);
+      if (close < 0 || !out.get(close).is(")")) continue;
+      out.set(close, new Tok(Kind.SPACE, ""));
+      out.set(i, new Tok(Kind.SPACE, ""));
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------- not, strings
+
+  private static void emit(List<Tok> toks, int from, int to, StringBuilder out) {
+    for (int i = from; i < to; i++) {
+      Tok t = toks.get(i);
+      if (t.kind == Kind.STRING) {
+        out.append(literal(t.text));
+      } else if (t.is("not") && isUnaryNot(toks, i)) {
+        int end = notOperandEnd(toks, i + 1, to);
+        out.append("not (");
+        emit(toks, i + 1, end, out);
+        out.append(')');
+        i = end - 1;
+      } else if (t.is("+") || t.is("-")) {
+        // Jinjava fails on "n+1" inside brackets ("[n+1]", "f(n+1)"); " + " it reads.
+        out.append(' ').append(t.text).append(' ');
+      } else {
+        out.append(t.text);
+      }
+    }
+  }
+
+  /** Not the {@code not} of {@code is not} or of {@code not in}. */
+  private static boolean isUnaryNot(List<Tok> toks, int i) {
+    int before = prev(toks, i);
+    int after = next(toks, i);
+    if (before >= 0 && toks.get(before).is("is")) return false;
+    return after >= 0 && !toks.get(after).is("in");
+  }
+
+  /** Where a unary {@code not}'s operand ends: at and/or/if/else or a bracket it did not open. */
+  private static int notOperandEnd(List<Tok> toks, int from, int to) {
+    int depth = 0;
+    for (int j = from; j < to; j++) {
+      Tok t = toks.get(j);
+      if (t.is("(") || t.is("[") || t.is("{")) depth++;
+      else if (t.is(")") || t.is("]") || t.is("}")) {
+        if (depth-- == 0) return j;
+      } else if (depth == 0
+          && (t.is("and") || t.is("or") || t.is("if") || t.is("else") || t.is(",") || t.is(":"))) {
+        return j;
+      }
+    }
+    return to;
+  }
+
+  /** A string literal with Python's escapes decoded, written back with those Jinjava reads. */
+  static String literal(String token) {
+    char quote = token.charAt(0);
+    String raw = token.substring(1, token.length() - 1);
+    if (raw.indexOf('\\') < 0 && raw.indexOf('\n') < 0) return token;
+    String value = PythonStrings.unescape(raw);
+    StringBuilder out = new StringBuilder(value.length() + 8).append(quote);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c == quote) out.append('\\');
+          out.append(c);
+        }
+      }
+    }
+    return out.append(quote).toString();
+  }
+}

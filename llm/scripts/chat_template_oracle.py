@@ -75,6 +75,9 @@ FEATURES = {
                   {"a": [], "b": [1]}),
     "loop_neighbours": ("{% for x in l %}{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }};{% endfor %}",
                         {"l": ["a", "b", "c"]}),
+    "python_iterables": ("{% for v in [s, d, l, n] %}{% if v is iterable %}I{% endif %}{% if v is sequence %}S"
+                         "{% endif %};{% endfor %}{{ s | tojson if s is iterable else s }}|{{ 'a' + d.missing|trim }}",
+                         {"s": "{\"t\": 21}", "d": {"k": 1}, "l": [1], "n": 1}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

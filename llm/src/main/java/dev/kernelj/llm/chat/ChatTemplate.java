@@ -96,6 +96,7 @@ public final class ChatTemplate {
         new ELFunctionDefinition(
             "", JinjaSourceRewriter.MACRO_TICK, TemplateFunctions.class, "macroCall"));
     registerSequenceFunctions(jinjava);
+    PythonTests.register(jinjava);
     jinjava.registerFilter(new PythonToJsonFilter());
     TemplateScan.check(source, name -> jinjava.getGlobalContext().getFilter(name) != null);
     this.jinjavaSource = JinjaSourceRewriter.rewrite(source);

@@ -78,6 +78,12 @@ FEATURES = {
     "python_iterables": ("{% for v in [s, d, l, n] %}{% if v is iterable %}I{% endif %}{% if v is sequence %}S"
                          "{% endif %};{% endfor %}{{ s | tojson if s is iterable else s }}|{{ 'a' + d.missing|trim }}",
                          {"s": "{\"t\": 21}", "d": {"k": 1}, "l": [1], "n": 1}),
+    "tojson_options": ("{{ d|tojson }}|{{ d|tojson(indent=2) }}|{{ d|tojson(separators=(',', ':')) }}|"
+                       "{{ d|tojson(sort_keys=true) }}|{{ d|tojson(ensure_ascii=true) }}|{{ d|tojson(true, 1) }}",
+                       {"d": {"z": "caf\u00e9 \U0001F600", "a": [1, 2.5, 1e-05, 1e16, 1e7, -0.0, None, True]}}),
+    "python_printing": ("{{ d }}|{{ l }}|{{ d.e }}|{{ q }}",
+                        {"d": {"type": "string", "n": None, "t": True, "f": 0.5, "e": ["c", "f"]},
+                         "l": [{"a": "it's"}, "x\ny", 1e-05], "q": ["say \"hi\"", "it's \"x\""]}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

@@ -11,7 +11,6 @@ import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,10 +174,9 @@ public final class ChatTemplate {
       Clock clock) {
     Map<String, Object> context = new HashMap<>(TemplateFunctions.GLOBALS);
     context.putAll(tokens);
-    context.putAll(extraVariables);
-    List<Map<String, Object>> copies = new ArrayList<>();
-    for (Map<String, ?> m : messages) copies.add(new HashMap<>(m));
-    context.put("messages", copies);
+    extraVariables.forEach((k, v) -> context.put(k, PythonValues.of(v)));
+    // Copies (templates may change them), whose maps and lists print as Python's.
+    context.put("messages", PythonValues.of(messages));
     context.put("add_generation_prompt", addGenerationPrompt);
     TemplateFunctions.CLOCK.set(clock);
     TemplateFunctions.RANGE_LEFT.get()[0] = TemplateFunctions.RANGE_BUDGET;
@@ -297,8 +295,14 @@ public final class ChatTemplate {
     return new ChatTemplateException("cannot render the chat template: " + detail);
   }
 
-  /** transformers' {@code tojson}: Python's json.dumps with ensure_ascii=False, optional indent. */
+  /**
+   * transformers' {@code tojson}: Python's {@code json.dumps(x, ensure_ascii=False, indent=None,
+   * separators=None, sort_keys=False)}, each option by name or in that order.
+   */
   private static final class PythonToJsonFilter implements Filter {
+    private static final List<String> OPTIONS =
+        List.of("ensure_ascii", "indent", "separators", "sort_keys");
+
     @Override
     public String getName() {
       return "tojson";
@@ -306,15 +310,40 @@ public final class ChatTemplate {
 
     @Override
     public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      return PythonJson.dumps(var, args.length > 0 ? Integer.valueOf(args[0]) : null);
+      return filter(var, interpreter, args, Map.of());
     }
 
     @Override
     public Object filter(
         Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
-      Object indent =
-          kwargs.containsKey("indent") ? kwargs.get("indent") : args.length > 0 ? args[0] : null;
-      return PythonJson.dumps(var, indent == null ? null : ((Number) toNumber(indent)).intValue());
+      Object[] option = new Object[OPTIONS.size()];
+      for (int i = 0; i < option.length; i++) {
+        option[i] =
+            kwargs.containsKey(OPTIONS.get(i))
+                ? kwargs.get(OPTIONS.get(i))
+                : i < args.length ? args[i] : null;
+      }
+      Integer indent =
+          option[1] == null ? null : Integer.valueOf(((Number) toNumber(option[1])).intValue());
+      PythonJson.Options defaults = PythonJson.Options.of(indent);
+      String items = defaults.itemSeparator();
+      String keys = defaults.keySeparator();
+      if (option[2] != null) {
+        List<Object> pair = TemplateSequences.items(option[2]);
+        if (pair.size() != 2) {
+          throw new IllegalArgumentException("tojson: separators must be two strings");
+        }
+        items = String.valueOf(pair.get(0));
+        keys = String.valueOf(pair.get(1));
+      }
+      return PythonJson.dumps(
+          var, new PythonJson.Options(truthy(option[0]), indent, items, keys, truthy(option[3])));
+    }
+
+    private static boolean truthy(Object o) {
+      return o instanceof Boolean b
+          ? b
+          : o instanceof Number n ? n.doubleValue() != 0 : o != null && !o.toString().isEmpty();
     }
 
     private static Object toNumber(Object o) {

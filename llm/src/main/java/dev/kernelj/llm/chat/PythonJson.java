@@ -1,24 +1,55 @@
 package dev.kernelj.llm.chat;
 
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Python's {@code json.dumps(value, ensure_ascii=False)} output, which is what transformers' {@code
- * tojson} filter writes into prompts: {@code ", "} and {@code ": "} separators, keys in insertion
- * order, non-ASCII text unescaped.
+ * Python's {@code json.dumps}, which is what transformers' {@code tojson} filter writes into
+ * prompts: by default {@code ", "} and {@code ": "} separators ({@code ","} and {@code ": "} with
+ * an indent), keys in insertion order, non-ASCII text unescaped, floats as Python prints them
+ * ({@code 1e-05}, {@code 10000000.0}); with transformers' options {@code ensure_ascii}, {@code
+ * indent}, {@code separators} and {@code sort_keys}.
  */
 final class PythonJson {
+
+  /**
+   * {@code json.dumps}' options.
+   *
+   * @param ensureAscii escape non-ASCII characters as {@code \\uXXXX}
+   * @param indent spaces per level, or null for one line
+   * @param itemSeparator between items
+   * @param keySeparator between a key and its value
+   * @param sortKeys write each object's keys in sorted order
+   */
+  record Options(
+      boolean ensureAscii,
+      Integer indent,
+      String itemSeparator,
+      String keySeparator,
+      boolean sortKeys) {
+
+    /** transformers' defaults, with {@code indent}. */
+    static Options of(Integer indent) {
+      return new Options(false, indent, indent == null ? ", " : ",", ": ", false);
+    }
+  }
 
   private PythonJson() {}
 
   static String dumps(Object value, Integer indent) {
+    return dumps(value, Options.of(indent));
+  }
+
+  static String dumps(Object value, Options options) {
     StringBuilder out = new StringBuilder();
-    write(value, indent, 0, out);
+    write(value, options, 0, out);
     return out.toString();
   }
 
-  private static void write(Object v, Integer indent, int depth, StringBuilder out) {
+  private static void write(Object v, Options o, int depth, StringBuilder out) {
     if (v == null) {
       out.append("null");
     } else if (v instanceof Boolean b) {
@@ -26,35 +57,61 @@ final class PythonJson {
     } else if (v instanceof Double || v instanceof Float) {
       double d = ((Number) v).doubleValue();
       out.append(
-          d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e16
-              ? String.valueOf((long) d) + ".0"
-              : String.valueOf(d));
+          Double.isNaN(d)
+              ? "NaN"
+              : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : floatRepr(d));
     } else if (v instanceof Number n) {
       out.append(n);
     } else if (v instanceof CharSequence s) {
-      string(s.toString(), out);
+      string(s.toString(), o.ensureAscii, out);
     } else if (v instanceof Map<?, ?> map) {
+      List<Map.Entry<?, ?>> entries = new ArrayList<>(map.entrySet());
+      if (o.sortKeys)
+        entries.sort((a, b) -> String.valueOf(a.getKey()).compareTo(String.valueOf(b.getKey())));
       container(
           '{',
           '}',
-          map.entrySet().iterator(),
-          indent,
+          entries.iterator(),
+          o,
           depth,
           out,
-          (e, o) -> {
+          (e, w) -> {
             Map.Entry<?, ?> entry = (Map.Entry<?, ?>) e;
-            string(String.valueOf(entry.getKey()), o);
-            o.append(": ");
-            write(entry.getValue(), indent, depth + 1, o);
+            string(String.valueOf(entry.getKey()), o.ensureAscii, w);
+            w.append(o.keySeparator);
+            write(entry.getValue(), o, depth + 1, w);
           });
     } else if (v instanceof Iterable<?> list) {
-      container(
-          '[', ']', list.iterator(), indent, depth, out, (e, o) -> write(e, indent, depth + 1, o));
+      container('[', ']', list.iterator(), o, depth, out, (e, w) -> write(e, o, depth + 1, w));
     } else if (v instanceof Object[] array) {
-      write(java.util.Arrays.asList(array), indent, depth, out);
+      write(java.util.Arrays.asList(array), o, depth, out);
     } else {
-      string(v.toString(), out);
+      string(v.toString(), o.ensureAscii, out);
     }
+  }
+
+  /**
+   * Python's {@code repr} of a finite float: the shortest digits that read back the same, in
+   * positional notation for exponents -4 to 15 ({@code 0.0001}, {@code 1e+16}), else scientific
+   * with at least two exponent digits ({@code 1e-05}, {@code 1.5e+20}).
+   */
+  static String floatRepr(double d) {
+    if (d == 0) return 1 / d < 0 ? "-0.0" : "0.0";
+    BigDecimal shortest = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+    String digits = shortest.unscaledValue().toString();
+    int exponent = digits.length() - 1 - shortest.scale(); // of the first digit
+    String sign = d < 0 ? "-" : "";
+    if (exponent >= -4 && exponent < 16) {
+      String plain = shortest.toPlainString();
+      return sign + (plain.contains(".") ? plain : plain + ".0");
+    }
+    String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+    return sign
+        + mantissa
+        + "e"
+        + (exponent < 0 ? "-" : "+")
+        + (Math.abs(exponent) < 10 ? "0" : "")
+        + Math.abs(exponent);
   }
 
   private interface ItemWriter {
@@ -65,23 +122,23 @@ final class PythonJson {
       char open,
       char close,
       Iterator<?> items,
-      Integer indent,
+      Options o,
       int depth,
       StringBuilder out,
       ItemWriter writer) {
     out.append(open);
     boolean first = true;
     while (items.hasNext()) {
-      if (!first) out.append(indent == null ? ", " : ",");
-      if (indent != null) out.append('\n').append(" ".repeat(indent * (depth + 1)));
+      if (!first) out.append(o.itemSeparator);
+      if (o.indent != null) out.append('\n').append(" ".repeat(o.indent * (depth + 1)));
       writer.write(items.next(), out);
       first = false;
     }
-    if (indent != null && !first) out.append('\n').append(" ".repeat(indent * depth));
+    if (o.indent != null && !first) out.append('\n').append(" ".repeat(o.indent * depth));
     out.append(close);
   }
 
-  private static void string(String s, StringBuilder out) {
+  private static void string(String s, boolean ascii, StringBuilder out) {
     out.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -94,7 +151,7 @@ final class PythonJson {
         case '\b' -> out.append("\\b");
         case '\f' -> out.append("\\f");
         default -> {
-          if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
+          if (c < 0x20 || ascii && c > 0x7e) out.append(String.format("\\u%04x", (int) c));
           else out.append(c);
         }
       }

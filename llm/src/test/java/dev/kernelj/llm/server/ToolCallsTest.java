@@ -23,17 +23,32 @@ import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import dev.kernelj.llm.chat.ChatTemplate;
 import dev.kernelj.llm.engine.SamplingSettings;
 import dev.kernelj.llm.tokenizer.Tokenizer;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Tool calling through the official OpenAI Java SDK: the tools reach the chat template, a reply in
+ * Tool calling through the official OpenAI Java SDK and LangChain4j: the tools reach the chat template, a reply in
  * the model's format comes back as tool_calls (whole and streamed), and the conversation with the
  * call and its result renders for the next turn. The engine is scripted, since a tiny random model
  * writes no calls.
@@ -257,6 +272,78 @@ class ToolCallsTest {
     assertEquals(
         "messages[1].tool_calls[0].function.arguments",
         RawHttp.json(r).get("error").get("param").asText());
+  }
+
+  private ChatRequest langChainWeather(ChatMessage... more) {
+    List<ChatMessage> messages = new ArrayList<>();
+    messages.add(UserMessage.from("Weather in Oslo?"));
+    messages.addAll(List.of(more));
+    return ChatRequest.builder()
+        .messages(messages)
+        .toolSpecifications(
+            ToolSpecification.builder()
+                .name("get_weather")
+                .description("Current weather")
+                .parameters(
+                    JsonObjectSchema.builder()
+                        .addStringProperty("city")
+                        .required(List.of("city"))
+                        .build())
+                .build())
+        .build();
+  }
+
+  /** LangChain4j's OpenAI models: the call, then the conversation with its result. */
+  @Test
+  void langChain4jCallsTheToolAndSendsItsResultBack() throws Exception {
+    start(TEMPLATE, REPLY);
+    OpenAiChatModel model =
+        OpenAiChatModel.builder()
+            .baseUrl(server.url() + "/v1")
+            .apiKey("unused")
+            .modelName("tools")
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    AiMessage ai = model.chat(langChainWeather()).aiMessage();
+    assertTrue(ai.hasToolExecutionRequests(), ai.toString());
+    ToolExecutionRequest call = ai.toolExecutionRequests().get(0);
+    assertEquals("get_weather", call.name());
+    assertEquals("{\"city\":\"Oslo\"}", call.arguments());
+
+    model.chat(langChainWeather(ai, ToolExecutionResultMessage.from(call, "sunny")));
+    assertTrue(
+        lastPrompt()
+            .endsWith(
+                "get_weather {\"city\": \"Oslo\"}]<|tool|>sunny(" + call.id() + ")<|assistant|>"),
+        lastPrompt());
+
+    OpenAiStreamingChatModel streaming =
+        OpenAiStreamingChatModel.builder()
+            .baseUrl(server.url() + "/v1")
+            .apiKey("unused")
+            .modelName("tools")
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+    streaming.chat(
+        langChainWeather(),
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(String partial) {}
+
+          @Override
+          public void onCompleteResponse(ChatResponse r) {
+            done.complete(r);
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            done.completeExceptionally(error);
+          }
+        });
+    AiMessage streamed = done.get(30, TimeUnit.SECONDS).aiMessage();
+    assertEquals("get_weather", streamed.toolExecutionRequests().get(0).name());
+    assertEquals("{\"city\":\"Oslo\"}", streamed.toolExecutionRequests().get(0).arguments());
   }
 
   private static final String TOOL =

@@ -84,6 +84,12 @@ FEATURES = {
     "python_printing": ("{{ d }}|{{ l }}|{{ d.e }}|{{ q }}",
                         {"d": {"type": "string", "n": None, "t": True, "f": 0.5, "e": ["c", "f"]},
                          "l": [{"a": "it's"}, "x\ny", 1e-05], "q": ["say \"hi\"", "it's \"x\""]}),
+    "python_truth": ("{% for m in ms %}{% if m.content %}[{{ m.content }}]{% else %}(none){% endif %}"
+                     "{{ 'T' if m.content and not m.missing else 'F' }}{% endfor %}"
+                     "{% set t = x | default(false) %}{% if t or l %}bad{% elif not t and not l %}ok{% endif %}"
+                     "{{ d | default('dd') }}{{ '' | default('e', true) }}",
+                     {"ms": [{"content": "false"}, {"content": "False"}, {"content": ""}, {"content": "0"}],
+                      "l": []}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

@@ -227,6 +227,9 @@ public final class ChatTemplate {
             "", JinjaSourceRewriter.ITEMS, TemplateSequences.class, "items", Object.class));
     jinjava.registerFunction(
         new ELFunctionDefinition(
+            "", JinjaExpressions.TRUTHY, TemplateFunctions.class, "truthy", Object.class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
             "",
             JinjaSourceRewriter.PICK,
             TemplateSequences.class,

@@ -22,6 +22,9 @@ import java.util.Set;
  */
 final class JinjaExpressions {
 
+  /** The function conditions' operands are wrapped in; registered by {@link ChatTemplate}. */
+  static final String TRUTHY = "__kernelj_truthy";
+
   /** The function slices become; registered by {@link ChatTemplate}. */
   static final String SLICE = "__kernelj_slice";
 
@@ -83,7 +86,7 @@ final class JinjaExpressions {
   static String rewrite(String body) {
     List<Tok> toks = tokens(body);
     if (toks == null) return body; // something this lexer does not read: left to Jinjava
-    toks = unwrapDicts(slices(toks));
+    toks = ternaries(ifCondition(unwrapDicts(slices(toks))));
     StringBuilder out = new StringBuilder(body.length() + 16);
     emit(toks, 0, toks.size(), out);
     return out.toString();
@@ -252,6 +255,123 @@ final class JinjaExpressions {
     }
     boolean postfix = toks.get(start).is("(") || toks.get(start).is("[");
     return postfix && b.endsOperand() ? operandStart(toks, before) : start;
+  }
+
+  // ------------------------------------------------------------------------- conditions
+
+  /**
+   * An {@code if} or {@code elif} tag with its condition's operands tested for Python truth:
+   * Jinjava counts the string "false" as false, so a message that is exactly "false" dropped out of
+   * templates that ask {@code {% if message['content'] %}}.
+   */
+  private static List<Tok> ifCondition(List<Tok> toks) {
+    int first = next(toks, -1);
+    if (first < 0 || !(toks.get(first).is("if") || toks.get(first).is("elif"))) return toks;
+    List<Tok> out = new ArrayList<>(toks.subList(0, first + 1));
+    out.add(new Tok(Kind.SPACE, " "));
+    out.addAll(condition(toks.subList(first + 1, toks.size())));
+    return out;
+  }
+
+  /** Each {@code a if c else b} with its condition {@code c} tested for Python truth. */
+  private static List<Tok> ternaries(List<Tok> toks) {
+    List<Tok> out = new ArrayList<>(toks);
+    for (int i = 0; i < out.size(); i++) {
+      if (!out.get(i).is("if")) continue;
+      int before = prev(out, i);
+      if (before < 0 || !out.get(before).endsOperand()) continue; // a tag's own "if"
+      int end = ternaryConditionEnd(out, i + 1);
+      List<Tok> rewritten = new ArrayList<>(out.subList(0, i + 1));
+      List<Tok> cond = new ArrayList<>();
+      cond.add(new Tok(Kind.SPACE, " "));
+      cond.addAll(condition(out.subList(i + 1, end)));
+      cond.add(new Tok(Kind.SPACE, " "));
+      rewritten.addAll(cond);
+      rewritten.addAll(out.subList(end, out.size()));
+      out = rewritten;
+      i += cond.size();
+    }
+    return out;
+  }
+
+  /** Where a ternary's condition from {@code from} ends: at its else, or its bracket's end. */
+  private static int ternaryConditionEnd(List<Tok> toks, int from) {
+    int depth = 0;
+    for (int j = from; j < toks.size(); j++) {
+      Tok t = toks.get(j);
+      if (t.is("(") || t.is("[") || t.is("{")) depth++;
+      else if (t.is(")") || t.is("]") || t.is("}")) {
+        if (depth-- == 0) return j;
+      } else if (depth == 0 && (t.is("else") || t.is(",") || t.is(":"))) {
+        return j;
+      }
+    }
+    return toks.size();
+  }
+
+  /** A condition, with each operand of its and/or/not wrapped in the truth test. */
+  static List<Tok> condition(List<Tok> toks) {
+    List<Tok> out = new ArrayList<>();
+    List<List<Tok>> ors = split(toks, "or");
+    for (int o = 0; o < ors.size(); o++) {
+      if (o > 0) out.addAll(word("or"));
+      List<List<Tok>> ands = split(ors.get(o), "and");
+      for (int a = 0; a < ands.size(); a++) {
+        if (a > 0) out.addAll(word("and"));
+        out.addAll(operand(ands.get(a)));
+      }
+    }
+    return out;
+  }
+
+  private static List<Tok> operand(List<Tok> toks) {
+    int first = next(toks, -1);
+    List<Tok> out = new ArrayList<>();
+    if (first < 0) return toks;
+    int last = prev(toks, toks.size());
+    if (toks.get(first).is("not") && isUnaryNot(toks, first)) {
+      out.add(new Tok(Kind.NAME, "not"));
+      out.add(new Tok(Kind.SPACE, " "));
+      out.add(new Tok(Kind.OP, "("));
+      out.addAll(condition(toks.subList(first + 1, toks.size())));
+      out.add(new Tok(Kind.OP, ")"));
+      return out;
+    }
+    if (toks.get(first).is("(") && closing(toks, first) == last) {
+      out.add(new Tok(Kind.OP, "("));
+      out.addAll(condition(toks.subList(first + 1, last)));
+      out.add(new Tok(Kind.OP, ")"));
+      return out;
+    }
+    out.add(new Tok(Kind.NAME, TRUTHY));
+    out.add(new Tok(Kind.OP, "("));
+    out.addAll(toks.subList(first, last + 1));
+    out.add(new Tok(Kind.OP, ")"));
+    return out;
+  }
+
+  private static List<Tok> word(String keyword) {
+    return List.of(new Tok(Kind.SPACE, " "), new Tok(Kind.NAME, keyword), new Tok(Kind.SPACE, " "));
+  }
+
+  /** {@code toks} split at each {@code word} outside brackets (and outside a nested ternary). */
+  private static List<List<Tok>> split(List<Tok> toks, String word) {
+    List<List<Tok>> parts = new ArrayList<>();
+    int depth = 0;
+    int start = 0;
+    boolean ternary = false;
+    for (int j = 0; j < toks.size(); j++) {
+      Tok t = toks.get(j);
+      if (t.is("(") || t.is("[") || t.is("{")) depth++;
+      else if (t.is(")") || t.is("]") || t.is("}")) depth--;
+      else if (depth == 0 && t.is("if")) ternary = true;
+      else if (depth == 0 && !ternary && t.is(word)) {
+        parts.add(toks.subList(start, j));
+        start = j + 1;
+      }
+    }
+    parts.add(toks.subList(start, toks.size()));
+    return parts;
   }
 
   // ------------------------------------------------------------------------- ({...})

@@ -23,6 +23,8 @@ final class PythonTests {
     jinjava.getGlobalContext().registerExpTest(new Named("sequence", PythonTests::sequence));
     Filter trim = jinjava.getGlobalContext().getFilter("trim");
     jinjava.getGlobalContext().registerFilter(new NullAsEmpty(trim));
+    jinjava.getGlobalContext().registerFilter(new Default("default"));
+    jinjava.getGlobalContext().registerFilter(new Default("d"));
   }
 
   static boolean iterable(Object v) {
@@ -49,6 +51,36 @@ final class PythonTests {
     @Override
     public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
       return test.test(var);
+    }
+  }
+
+  /**
+   * Jinja2's {@code default(value, default_value='', boolean=false)}: the default when the value is
+   * undefined (or, with {@code boolean}, false), as the value it is: Jinjava's gave the text of its
+   * argument, so {@code x | default(false)} was the string "false".
+   */
+  private record Default(String name) implements Filter {
+    @Override
+    public String getName() {
+      return name;
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      return filter(var, interpreter, args, Map.of());
+    }
+
+    @Override
+    public Object filter(
+        Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+      Object fallback =
+          kwargs.containsKey("default_value")
+              ? kwargs.get("default_value")
+              : args.length > 0 ? args[0] : "";
+      Object bool =
+          kwargs.containsKey("boolean") ? kwargs.get("boolean") : args.length > 1 ? args[1] : null;
+      boolean onFalse = bool != null && TemplateFunctions.truthy(bool);
+      return var == null || onFalse && !TemplateFunctions.truthy(var) ? fallback : var;
     }
   }
 

@@ -87,6 +87,21 @@ public final class TemplateFunctions {
     }
   }
 
+  /**
+   * Python's truth of a value, which the rewritten conditions test ({@link JinjaExpressions}):
+   * Jinjava's own counts the string "false" as false.
+   */
+  public static boolean truthy(Object v) {
+    if (v == null) return false;
+    if (v instanceof Boolean b) return b;
+    if (v instanceof Number n) return n.doubleValue() != 0;
+    if (v instanceof CharSequence s) return s.length() > 0;
+    if (v instanceof java.util.Collection<?> c) return !c.isEmpty();
+    if (v instanceof Map<?, ?> m) return !m.isEmpty();
+    if (v.getClass().isArray()) return java.lang.reflect.Array.getLength(v) > 0;
+    return true;
+  }
+
   /** {@code raise_exception(message)}: aborts rendering with the template's own message. */
   public static Object raiseException(String message) {
     throw new TemplateRaisedException(message);

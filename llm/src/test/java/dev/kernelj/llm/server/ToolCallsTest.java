@@ -48,10 +48,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Tool calling through the official OpenAI Java SDK and LangChain4j: the tools reach the chat template, a reply in
- * the model's format comes back as tool_calls (whole and streamed), and the conversation with the
- * call and its result renders for the next turn. The engine is scripted, since a tiny random model
- * writes no calls.
+ * Tool calling through the official OpenAI Java SDK and LangChain4j: the tools reach the chat
+ * template, a reply in the model's format comes back as tool_calls (whole and streamed), and the
+ * conversation with the call and its result renders for the next turn. The engine is scripted,
+ * since a tiny random model writes no calls.
  */
 class ToolCallsTest {
   /** A Hermes-style template: tools listed, calls and results written back, as Qwen's does. */

@@ -90,6 +90,9 @@ FEATURES = {
                      "{{ d | default('dd') }}{{ '' | default('e', true) }}",
                      {"ms": [{"content": "false"}, {"content": "False"}, {"content": ""}, {"content": "0"}],
                       "l": []}),
+    "equality_with_booleans": ("{% set f = false %}{% for v in ['False', 'false', '', f, none, true, 'True'] %}"
+                               "{% if v == false %}F{% elif v != true %}n{% else %}T{% endif %}{% endfor %}"
+                               "{% if false == f and true != f %}!{% endif %}", {}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

@@ -173,6 +173,7 @@ public final class ChatTemplate {
       Map<String, ?> extraVariables,
       Clock clock) {
     Map<String, Object> context = new HashMap<>(TemplateFunctions.GLOBALS);
+    context.putAll(PythonBool.VARIABLES);
     context.putAll(tokens);
     extraVariables.forEach((k, v) -> context.put(k, PythonValues.of(v)));
     // Copies (templates may change them), whose maps and lists print as Python's.

@@ -406,6 +406,8 @@ final class JinjaExpressions {
         emit(toks, i + 1, end, out);
         out.append(')');
         i = end - 1;
+      } else if (isBooleanLiteral(t) && comparedByEquality(toks, i)) {
+        out.append(PythonBool.variable(t.text.equalsIgnoreCase("true")));
       } else if (t.is("+") || t.is("-")) {
         // Jinjava fails on "n+1" inside brackets ("[n+1]", "f(n+1)"); " + " it reads.
         out.append(' ').append(t.text).append(' ');
@@ -413,6 +415,22 @@ final class JinjaExpressions {
         out.append(t.text);
       }
     }
+  }
+
+  private static boolean isBooleanLiteral(Tok t) {
+    return t.kind == Kind.NAME
+        && (t.text.equals("true")
+            || t.text.equals("false")
+            || t.text.equals("True")
+            || t.text.equals("False"));
+  }
+
+  /** Whether the token at {@code i} is an operand of {@code ==} or {@code !=}. */
+  private static boolean comparedByEquality(List<Tok> toks, int i) {
+    int before = prev(toks, i);
+    int after = next(toks, i);
+    return before >= 0 && (toks.get(before).is("==") || toks.get(before).is("!="))
+        || after >= 0 && (toks.get(after).is("==") || toks.get(after).is("!="));
   }
 
   /** Not the {@code not} of {@code is not} or of {@code not in}. */

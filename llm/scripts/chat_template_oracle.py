@@ -93,6 +93,11 @@ FEATURES = {
     "equality_with_booleans": ("{% set f = false %}{% for v in ['False', 'false', '', f, none, true, 'True'] %}"
                                "{% if v == false %}F{% elif v != true %}n{% else %}T{% endif %}{% endfor %}"
                                "{% if false == f and true != f %}!{% endif %}", {}),
+    "builtins_jinjava_lacked": ("[{{ t|indent(2) }}][{{ t|indent(2, first=true) }}][{{ t|indent(width=1, blank=true) }}]"
+                                "{{ [3, 1, 2]|min }}{{ ['b', 'A', 'c']|max }}{{ [1, 2,]|length }}"
+                                "{{ 'a,b,c'.rsplit(',', 1)|join('|') }}{{ 'abc'.rfind('c') }}{{ 'x-y'.removeprefix('x') }}"
+                                "{{ 'a' ~ 'b\\nc'.splitlines()|join('/') }}{{ 'aB'.swapcase() }}{{ '5'.zfill(3) }}",
+                                {"t": "a\nb\n\nc\n"}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

@@ -95,7 +95,7 @@ public final class ChatTemplate {
         new ELFunctionDefinition(
             "", JinjaSourceRewriter.MACRO_TICK, TemplateFunctions.class, "macroCall"));
     registerSequenceFunctions(jinjava);
-    PythonTests.register(jinjava);
+    JinjaBuiltins.register(jinjava);
     jinjava.registerFilter(new PythonToJsonFilter());
     TemplateScan.check(source, name -> jinjava.getGlobalContext().getFilter(name) != null);
     this.jinjavaSource = JinjaSourceRewriter.rewrite(source);

@@ -86,7 +86,7 @@ final class JinjaExpressions {
   static String rewrite(String body) {
     List<Tok> toks = tokens(body);
     if (toks == null) return body; // something this lexer does not read: left to Jinjava
-    toks = ternaries(ifCondition(unwrapDicts(slices(toks))));
+    toks = ternaries(ifCondition(unwrapDicts(slices(trailingCommas(toks)))));
     StringBuilder out = new StringBuilder(body.length() + 16);
     emit(toks, 0, toks.size(), out);
     return out.toString();
@@ -372,6 +372,21 @@ final class JinjaExpressions {
     }
     parts.add(toks.subList(start, toks.size()));
     return parts;
+  }
+
+  // ------------------------------------------------------------------------- [a, b,]
+
+  /** A comma before {@code ]} or {@code }} dropped: Jinja2 allows it, Jinjava fails on it. */
+  private static List<Tok> trailingCommas(List<Tok> toks) {
+    List<Tok> out = new ArrayList<>(toks);
+    for (int i = 0; i < out.size(); i++) {
+      if (!out.get(i).is(",")) continue;
+      int after = next(out, i);
+      if (after >= 0 && (out.get(after).is("]") || out.get(after).is("}"))) {
+        out.set(i, new Tok(Kind.SPACE, ""));
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------- ({...})

@@ -96,8 +96,38 @@ final class PythonStrings {
 
   static Object call(String s, String name, Object[] a) {
     return switch (name) {
-      case "startswith" -> a.length == 1 ? anyMatch(a[0], s::startsWith) : NOT_HANDLED;
+      case "startswith" ->
+          a.length == 1
+              ? anyMatch(a[0], s::startsWith)
+              : a.length == 2 ? anyMatch(a[0], from(s, a[1])::startsWith) : NOT_HANDLED;
       case "endswith" -> a.length == 1 ? anyMatch(a[0], s::endsWith) : NOT_HANDLED;
+      case "removeprefix" ->
+          a.length == 1
+              ? (s.startsWith(a[0].toString()) ? s.substring(a[0].toString().length()) : s)
+              : NOT_HANDLED;
+      case "removesuffix" ->
+          a.length == 1 && !a[0].toString().isEmpty()
+              ? (s.endsWith(a[0].toString())
+                  ? s.substring(0, s.length() - a[0].toString().length())
+                  : s)
+              : NOT_HANDLED;
+      case "rsplit" ->
+          a.length == 2 && a[0] != null
+              ? rsplit(s, a[0].toString(), ((Number) a[1]).intValue())
+              : a.length <= 1 ? call(s, "split", a) : NOT_HANDLED;
+      case "splitlines" -> a.length == 0 ? splitLines(s) : NOT_HANDLED;
+      case "swapcase" -> a.length == 0 ? swapCase(s) : NOT_HANDLED;
+      case "rfind" -> a.length == 1 ? (long) s.lastIndexOf(a[0].toString()) : NOT_HANDLED;
+      case "index", "rindex" -> a.length == 1 ? index(s, a[0].toString(), name) : NOT_HANDLED;
+      case "zfill" -> a.length == 1 ? zfill(s, ((Number) a[0]).intValue()) : NOT_HANDLED;
+      case "isalpha" ->
+          a.length == 0
+              ? !s.isEmpty() && s.codePoints().allMatch(Character::isLetter)
+              : NOT_HANDLED;
+      case "isalnum" ->
+          a.length == 0
+              ? !s.isEmpty() && s.codePoints().allMatch(Character::isLetterOrDigit)
+              : NOT_HANDLED;
       case "strip" -> a.length <= 1 ? strip(s, chars(a), true, true) : NOT_HANDLED;
       case "lstrip" -> a.length <= 1 ? strip(s, chars(a), true, false) : NOT_HANDLED;
       case "rstrip" -> a.length <= 1 ? strip(s, chars(a), false, true) : NOT_HANDLED;
@@ -136,6 +166,68 @@ final class PythonStrings {
           a.length == 0 ? !s.isEmpty() && s.chars().allMatch(Character::isDigit) : NOT_HANDLED;
       default -> NOT_HANDLED;
     };
+  }
+
+  /** {@code s[start:]}, as Python's {@code startswith(prefix, start)} looks at it. */
+  private static String from(String s, Object start) {
+    int i = ((Number) start).intValue();
+    if (i < 0) i = Math.max(0, s.length() + i);
+    return i >= s.length() ? "" : s.substring(i);
+  }
+
+  private static List<String> rsplit(String s, String sep, int maxSplit) {
+    if (sep.isEmpty()) throw new IllegalArgumentException("empty separator");
+    List<String> parts = new ArrayList<>();
+    int end = s.length();
+    int at;
+    while ((maxSplit < 0 || parts.size() < maxSplit)
+        && (at = s.lastIndexOf(sep, end - sep.length())) >= 0
+        && end - sep.length() >= 0) {
+      parts.add(0, s.substring(at + sep.length(), end));
+      end = at;
+    }
+    parts.add(0, s.substring(0, end));
+    return parts;
+  }
+
+  static List<String> splitLines(String s) {
+    List<String> lines = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\n' || c == '\r') {
+        lines.add(s.substring(start, i));
+        if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') i++;
+        start = i + 1;
+      }
+    }
+    if (start < s.length()) lines.add(s.substring(start));
+    return lines;
+  }
+
+  private static String swapCase(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    s.codePoints()
+        .forEach(
+            c ->
+                out.appendCodePoint(
+                    Character.isUpperCase(c)
+                        ? Character.toLowerCase(c)
+                        : Character.isLowerCase(c) ? Character.toUpperCase(c) : c));
+    return out.toString();
+  }
+
+  private static long index(String s, String sub, String name) {
+    int at = name.equals("index") ? s.indexOf(sub) : s.lastIndexOf(sub);
+    if (at < 0) throw new IllegalArgumentException("substring not found");
+    return at;
+  }
+
+  private static String zfill(String s, int width) {
+    if (s.length() >= width) return s;
+    boolean sign = !s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+');
+    String zeros = "0".repeat(width - s.length());
+    return sign ? s.charAt(0) + zeros + s.substring(1) : zeros + s;
   }
 
   private static boolean anyMatch(Object prefixes, java.util.function.Predicate<String> test) {

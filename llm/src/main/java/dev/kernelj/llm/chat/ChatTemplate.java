@@ -303,18 +303,13 @@ public final class ChatTemplate {
    * transformers' {@code tojson}: Python's {@code json.dumps(x, ensure_ascii=False, indent=None,
    * separators=None, sort_keys=False)}, each option by name or in that order.
    */
-  private static final class PythonToJsonFilter implements Filter {
+  private static final class PythonToJsonFilter implements ValueFilter {
     private static final List<String> OPTIONS =
         List.of("ensure_ascii", "indent", "separators", "sort_keys");
 
     @Override
     public String getName() {
       return "tojson";
-    }
-
-    @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      return filter(var, interpreter, args, Map.of());
     }
 
     @Override

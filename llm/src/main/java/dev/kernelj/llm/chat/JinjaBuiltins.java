@@ -36,28 +36,19 @@ final class JinjaBuiltins {
    * {@code first}) gets {@code width} spaces (or the string {@code width}), blank lines none
    * (unless {@code blank}). Jinjava's indented blank lines and took neither option.
    */
-  private static final class Indent implements Filter {
+  private static final class Indent implements ValueFilter {
     @Override
     public String getName() {
       return "indent";
     }
 
     @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      Object[] values = new Object[args.length];
-      for (int i = 0; i < args.length; i++) {
-        values[i] = args[i] != null && args[i].matches("-?\\d+") ? Long.valueOf(args[i]) : args[i];
-      }
-      return filter(var, interpreter, values, Map.of());
-    }
-
-    @Override
     public Object filter(
         Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
-      Object width = option(args, kwargs, 0, "width", 4L);
+      Object width = ValueFilter.option(args, kwargs, 0, "width", 4L);
       String indent = width instanceof Number n ? " ".repeat(n.intValue()) : String.valueOf(width);
-      boolean first = TemplateFunctions.truthy(option(args, kwargs, 1, "first", false));
-      boolean blank = TemplateFunctions.truthy(option(args, kwargs, 2, "blank", false));
+      boolean first = TemplateFunctions.truthy(ValueFilter.option(args, kwargs, 1, "first", false));
+      boolean blank = TemplateFunctions.truthy(ValueFilter.option(args, kwargs, 2, "blank", false));
       // Jinja2 appends a newline first, so that a trailing newline survives splitlines().
       java.util.List<String> lines =
           PythonStrings.splitLines(String.valueOf(var == null ? "" : var) + "\n");
@@ -75,22 +66,17 @@ final class JinjaBuiltins {
   }
 
   /** Jinja2's {@code min} and {@code max}: strings compared ignoring case unless asked. */
-  private record Extreme(String name, int sign) implements Filter {
+  private record Extreme(String name, int sign) implements ValueFilter {
     @Override
     public String getName() {
       return name;
     }
 
     @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      return filter(var, interpreter, args, Map.of());
-    }
-
-    @Override
     public Object filter(
         Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
       boolean caseSensitive =
-          TemplateFunctions.truthy(option(args, kwargs, 0, "case_sensitive", false));
+          TemplateFunctions.truthy(ValueFilter.option(args, kwargs, 0, "case_sensitive", false));
       Object best = null;
       for (Object item : TemplateSequences.items(var)) {
         if (best == null || sign * compare(item, best, caseSensitive) > 0) best = item;
@@ -106,12 +92,6 @@ final class JinjaBuiltins {
       String t = String.valueOf(b);
       return caseSensitive ? s.compareTo(t) : s.compareToIgnoreCase(t);
     }
-  }
-
-  private static Object option(
-      Object[] args, Map<String, Object> kwargs, int position, String name, Object otherwise) {
-    if (kwargs.containsKey(name)) return kwargs.get(name);
-    return position < args.length && args[position] != null ? args[position] : otherwise;
   }
 
   static boolean iterable(Object v) {
@@ -146,15 +126,10 @@ final class JinjaBuiltins {
    * undefined (or, with {@code boolean}, false), as the value it is: Jinjava's gave the text of its
    * argument, so {@code x | default(false)} was the string "false".
    */
-  private record Default(String name) implements Filter {
+  private record Default(String name) implements ValueFilter {
     @Override
     public String getName() {
       return name;
-    }
-
-    @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      return filter(var, interpreter, args, Map.of());
     }
 
     @Override

@@ -2,7 +2,8 @@
 """Builds random-weight Llama-family model directories with transformers' own classes (no network).
 
 Small bf16 models for parity, all with head dims the CUDA attention kernels take (64 or 128):
-Llama, Mistral (also with a 16-token sliding window), Qwen2 (qkv bias), and odd variants: GQA ratio
+Llama, Mistral (also with a 16-token sliding window), Qwen2 (qkv bias), Qwen3 (q/k head norms; with
+transformers 4.51 or later), and odd variants: GQA ratio
 4, tied embeddings with Llama 3 rope scaling and one kv head (MQA), and head_dim 128 set explicitly (query width 512 on a hidden size of
 256). With --bench also Llama-3.2-1B-shaped and Llama-3-8B-shaped bf16 models for speed. Each
 directory gets config.json, generation_config.json, model.safetensors (sharded for the big ones),
@@ -47,6 +48,11 @@ import transformers
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM, Qwen2Config,
                           Qwen2ForCausalLM)
+
+try:  # Qwen3 needs transformers 4.51 or later
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+except ImportError:
+    Qwen3Config = Qwen3ForCausalLM = None
 
 BOS, EOS = "<s>", "</s>"
 
@@ -113,6 +119,10 @@ def small_specs(vocab):
         # A window far shorter than prompt + steps: KernelJ's sliding-window masking against transformers'.
         "mistral-window": (MistralConfig, MistralForCausalLM, dict(common, sliding_window=16, **rope(1e6))),
         "qwen2": (Qwen2Config, Qwen2ForCausalLM, dict(common, use_sliding_window=False, **rope(1e6))),
+        # q_norm/k_norm on every head; a head dim (128) that is not hidden / heads, as in Qwen3-0.6B.
+        **({"qwen3": (Qwen3Config, Qwen3ForCausalLM, dict(common, head_dim=128, use_sliding_window=False,
+                                                          attention_bias=False, **rope(1e6)))}
+           if Qwen3Config is not None else {}),
         "llama-gqa4": (LlamaConfig, LlamaForCausalLM, dict(common, hidden_size=512, num_attention_heads=8,
                        num_key_value_heads=2, **rope(10000.0))),
         "llama32-tied": (LlamaConfig, LlamaForCausalLM, dict(common, tie_word_embeddings=True, num_key_value_heads=1,

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from transformers import AutoModelForCausalLM
 
-SMALL = ["llama", "mistral", "mistral-window", "qwen2", "llama-gqa4", "llama32-tied", "llama-head128"]
+SMALL = ["llama", "mistral", "mistral-window", "qwen2", "qwen3", "llama-gqa4", "llama32-tied", "llama-head128"]
 BENCH = ["llama-3.2-1b-shape", "llama-3-8b-shape"]
 
 

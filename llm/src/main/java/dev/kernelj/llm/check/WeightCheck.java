@@ -77,6 +77,10 @@ final class WeightCheck {
         require(p + "self_attn.k_proj.bias", kvDim);
         require(p + "self_attn.v_proj.bias", kvDim);
       }
+      if (config.qkNorm()) {
+        require(p + "self_attn.q_norm.weight", config.headDim());
+        require(p + "self_attn.k_norm.weight", config.headDim());
+      }
       linear(p + "self_attn.o_proj", hidden, qDim);
       require(p + "post_attention_layernorm.weight", hidden);
       linear(p + "mlp.gate_proj", inter, hidden);
@@ -151,9 +155,9 @@ final class WeightCheck {
   }
 
   /**
-   * Tensors the engine would skip although they change the result: nonzero biases it does not apply
-   * and layers past {@code num_hidden_layers}. Other extras (e.g. rotary {@code inv_freq} buffers
-   * of old checkpoints) are harmless and allowed.
+   * Tensors the engine would skip although they change the result: nonzero biases and norms it does
+   * not apply, and layers past {@code num_hidden_layers}. Other extras (e.g. rotary {@code
+   * inv_freq} buffers of old checkpoints) are harmless and allowed.
    */
   private void refuseWhatWouldBeIgnored() {
     for (String name : checkpoint.tensorNames()) {
@@ -168,6 +172,16 @@ final class WeightCheck {
             "belongs to a decoder layer beyond num_hidden_layers ("
                 + config.numLayers()
                 + " in config.json); the checkpoint and the config disagree");
+      }
+      if (name.endsWith("_norm.weight") || name.endsWith("layernorm.weight")) {
+        throw new ModelFormatException(
+            checkpoint.fileOf(name).path(),
+            name,
+            "is a norm the engine does not apply to a "
+                + config.architecture().huggingFaceName()
+                + (name.contains("q_norm") || name.contains("k_norm")
+                    ? " (q_norm and k_norm are Qwen3's: is config.json's architectures right?)"
+                    : ""));
       }
       // GPTQ-for-LLaMa's layers keep a bias buffer of zeros whether the model has biases or not,
       // and checkpoints it made carry them: skipping zeros changes nothing.

@@ -10,7 +10,12 @@ public enum Architecture {
   /** Mistral 7B family: Llama-shaped, optionally with sliding-window attention. */
   MISTRAL("MistralForCausalLM"),
   /** Qwen2 and Qwen2.5: Llama-shaped with biases on the q, k and v projections. */
-  QWEN2("Qwen2ForCausalLM");
+  QWEN2("Qwen2ForCausalLM"),
+  /**
+   * Qwen3 (dense): Qwen2 without the q/k/v biases, with an RMSNorm over each head of q and of k
+   * ({@code q_norm}, {@code k_norm}) before RoPE.
+   */
+  QWEN3("Qwen3ForCausalLM");
 
   private final String huggingFaceName;
 

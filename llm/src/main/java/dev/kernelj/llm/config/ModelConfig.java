@@ -7,7 +7,8 @@ import java.util.List;
  * ModelConfigReader}), with the sampling defaults of {@code generation_config.json}.
  *
  * @param architecture model family
- * @param modelType {@code model_type} as written ({@code llama}, {@code mistral}, {@code qwen2})
+ * @param modelType {@code model_type} as written ({@code llama}, {@code mistral}, {@code qwen2},
+ *     {@code qwen3})
  * @param hiddenSize model width
  * @param intermediateSize MLP width
  * @param numLayers decoder layers
@@ -56,6 +57,14 @@ public record ModelConfig(
     GenerationConfig generation) {
   public ModelConfig {
     eosTokenIds = List.copyOf(eosTokenIds);
+  }
+
+  /**
+   * Whether each head of q and of k is RMS-normed ({@code self_attn.q_norm}, {@code k_norm},
+   * weights of {@code headDim}) before RoPE, as in Qwen3.
+   */
+  public boolean qkNorm() {
+    return architecture == Architecture.QWEN3;
   }
 
   /** Query heads per key/value head. */

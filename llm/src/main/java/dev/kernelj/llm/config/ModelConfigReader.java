@@ -96,7 +96,7 @@ public final class ModelConfigReader {
     boolean attentionBias =
         switch (architecture) {
           case QWEN2 -> true;
-          case LLAMA -> c.booleanOr("attention_bias", false);
+          case LLAMA, QWEN3 -> c.booleanOr("attention_bias", false);
           case MISTRAL -> false;
         };
     boolean mlpBias = architecture == Architecture.LLAMA && c.booleanOr("mlp_bias", false);
@@ -236,7 +236,7 @@ public final class ModelConfigReader {
           c.raw("sliding_window") == null
               ? 4096
               : c.has("sliding_window") ? c.requireIntAtLeast("sliding_window", 1) : 0;
-      case QWEN2 -> qwen2Window(c, layers);
+      case QWEN2, QWEN3 -> qwen2Window(c, layers);
       case LLAMA -> 0;
     };
   }

@@ -30,6 +30,8 @@ public final class LayerWeights {
   private final Tensor bv;
   private final LinearWeight wGate;
   private final LinearWeight wUp;
+  private final Tensor qNorm;
+  private final Tensor kNorm;
 
   /**
    * @param attentionNorm {@code input_layernorm.weight [hidden]}
@@ -52,6 +54,33 @@ public final class LayerWeights {
       Tensor mlpNorm,
       LinearWeight wGateUp,
       LinearWeight wDown) {
+    this(attentionNorm, wqkv, bqkv, qDim, kvDim, wo, mlpNorm, wGateUp, wDown, null, null);
+  }
+
+  /**
+   * A layer whose q and k heads are RMS-normed before RoPE (Qwen3).
+   *
+   * @param qNorm {@code self_attn.q_norm.weight [headDim]}, or null
+   * @param kNorm {@code self_attn.k_norm.weight [headDim]}, or null (both or neither)
+   */
+  public LayerWeights(
+      Tensor attentionNorm,
+      LinearWeight wqkv,
+      Tensor bqkv,
+      int qDim,
+      int kvDim,
+      LinearWeight wo,
+      Tensor mlpNorm,
+      LinearWeight wGateUp,
+      LinearWeight wDown,
+      Tensor qNorm,
+      Tensor kNorm) {
+    if ((qNorm == null) != (kNorm == null)) {
+      throw new IllegalArgumentException(
+          "q_norm and k_norm come together: " + qNorm + ", " + kNorm);
+    }
+    this.qNorm = qNorm;
+    this.kNorm = kNorm;
     int qkvRows = qDim + 2 * kvDim;
     if (qDim < 1 || kvDim < 1 || wqkv.outFeatures() != qkvRows) {
       throw new IllegalArgumentException(
@@ -166,9 +195,19 @@ public final class LayerWeights {
     return wDown;
   }
 
+  /** {@code self_attn.q_norm.weight [headDim]}: each q head's RMSNorm weight, or null. */
+  public Tensor qNorm() {
+    return qNorm;
+  }
+
+  /** {@code self_attn.k_norm.weight [headDim]}: each k head's RMSNorm weight, or null. */
+  public Tensor kNorm() {
+    return kNorm;
+  }
+
   /** The norm and bias tensors, for closing and byte counts. */
   Stream<Tensor> tensors() {
-    return Stream.of(attentionNorm, bqkv, mlpNorm).filter(t -> t != null);
+    return Stream.of(attentionNorm, bqkv, mlpNorm, qNorm, kNorm).filter(t -> t != null);
   }
 
   /** The projections that own memory (the fused ones, not their row views). */

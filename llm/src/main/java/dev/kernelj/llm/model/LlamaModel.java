@@ -8,10 +8,11 @@ import dev.kernelj.ops.RopeConfig;
 import dev.kernelj.ops.Tensor;
 
 /**
- * The forward pass of the Llama family (Llama 2/3, Mistral, Qwen2), written once against {@link
- * Ops} so that it runs on the CUDA backend and on the Java reference backend. It computes what
- * Hugging Face's {@code LlamaForCausalLM} computes: pre-norm decoder layers of grouped-query
- * attention with RoPE and a SwiGLU MLP, a final RMSNorm and the LM head.
+ * The forward pass of the Llama family (Llama 2/3, Mistral, Qwen2, Qwen3), written once against
+ * {@link Ops} so that it runs on the CUDA backend and on the Java reference backend. It computes
+ * what Hugging Face's {@code LlamaForCausalLM} computes: pre-norm decoder layers of grouped-query
+ * attention with RoPE and a SwiGLU MLP, a final RMSNorm and the LM head; for Qwen3 each head of q
+ * and of k is RMS-normed before RoPE.
  *
  * <p>The model owns no per-step memory: every buffer lives in the {@link StepBuffers} passed in,
  * and K/V go to a {@link PagedKvCache}. So a decode step queues the same kernels on the same
@@ -142,6 +143,7 @@ public final class LlamaModel implements AutoCloseable {
     linear(s.q, s.h, w.wq(), w.bq()); // q [T, heads * headDim]
     linear(s.k, s.h, w.wk(), w.bk()); // k [T, kvHeads * headDim]
     linear(s.v, s.h, w.wv(), w.bv()); // v [T, kvHeads * headDim]
+    headNorms(s.q, s.k, tokens, w); // Qwen3: each head of q and k RMS-normed
     Tensor q = s.q.view(tokens, heads, headDim); // q [T, heads, headDim]
     Tensor k = s.k.view(tokens, kvHeads, headDim); // k [T, kvHeads, headDim]
     Tensor v = s.v.view(tokens, kvHeads, headDim); // v [T, kvHeads, headDim]
@@ -167,17 +169,21 @@ public final class LlamaModel implements AutoCloseable {
     int batch = s.tokens();
     int heads = config.numHeads();
     int headDim = config.headDim();
-    normedQkv(s.qkv, s.h, s.x, s.o, l, w); // qkv [B, (heads + 2 kvHeads) * headDim]
-    Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
     Tensor q = s.q.view(batch, heads, headDim);
-    ops.ropeKvAppend(
-        q,
-        cache.keys(l),
-        cache.values(l),
-        qkv,
-        s.positions,
-        s.slots,
-        rope); // q roped; cache[slot] = k, v
+    if (w.qNorm() != null) {
+      headNormedQkv(s.q, s.qkv, batch, l, w, s.positions, s.slots, cache, s.h, s.x, s.o);
+    } else {
+      normedQkv(s.qkv, s.h, s.x, s.o, l, w); // qkv [B, (heads + 2 kvHeads) * headDim]
+      Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
+      ops.ropeKvAppend(
+          q,
+          cache.keys(l),
+          cache.values(l),
+          qkv,
+          s.positions,
+          s.slots,
+          rope); // q roped; cache[slot] = k, v
+    }
     ops.attentionDecode(
         s.attn.view(batch, heads, headDim),
         q, // attn [B, heads, headDim]
@@ -222,10 +228,14 @@ public final class LlamaModel implements AutoCloseable {
     ops.embedding(x, weights.embedding(), ids);
     for (int l = 0; l < config.numLayers(); l++) {
       LayerWeights w = weights.layers().get(l);
-      normedQkv(qkv, h, x, o, l, w);
       Tensor q3 = q.view(t, heads, headDim);
-      Tensor qkv3 = qkv.view(t, heads + 2 * config.numKvHeads(), headDim);
-      ops.ropeKvAppend(q3, cache.keys(l), cache.values(l), qkv3, positions, slots, rope);
+      if (w.qNorm() != null) {
+        headNormedQkv(q, qkv, t, l, w, positions, slots, cache, h, x, o);
+      } else {
+        normedQkv(qkv, h, x, o, l, w);
+        Tensor qkv3 = qkv.view(t, heads + 2 * config.numKvHeads(), headDim);
+        ops.ropeKvAppend(q3, cache.keys(l), cache.values(l), qkv3, positions, slots, rope);
+      }
       if (d > 0) {
         ops.attentionDecode(
             attn.view(t, heads, headDim).slice(0, 0, d),
@@ -296,6 +306,57 @@ public final class LlamaModel implements AutoCloseable {
         attentionScale,
         true,
         config.slidingWindow());
+  }
+
+  /**
+   * Qwen3's q, k and v for rows that attend through the cache, in place of the fused projection and
+   * {@code ropeKvAppend} (which has no room for the norms between): the block's norm, the three
+   * projections, each head of q and k RMS-normed, RoPE on both, and K/V written at the rows' slots.
+   * q goes to {@code q} [rows, heads * headDim]; k and v borrow the storage of the fused buffer
+   * {@code qkv} [rows, (heads + 2 kvHeads) * headDim], unused on this path.
+   */
+  private void headNormedQkv(
+      Tensor q,
+      Tensor qkv,
+      int rows,
+      int l,
+      LayerWeights w,
+      Tensor positions,
+      Tensor slots,
+      PagedKvCache cache,
+      Tensor h,
+      Tensor x,
+      Tensor o) {
+    int kvHeads = config.numKvHeads();
+    int headDim = config.headDim();
+    int kvDim = kvHeads * headDim;
+    Tensor flat = qkv.view((int) qkv.numel());
+    Tensor k = flat.slice(0, 0, rows * kvDim).view(rows, kvDim);
+    Tensor v = flat.slice(0, rows * kvDim, 2 * rows * kvDim).view(rows, kvDim);
+    attentionNorm(h, x, o, l, w); // h [rows, hidden]
+    linear(q, h, w.wq(), w.bq());
+    linear(k, h, w.wk(), w.bk());
+    linear(v, h, w.wv(), w.bv());
+    headNorms(q, k, rows, w);
+    ops.rope(q.view(rows, config.numHeads(), headDim), positions, rope);
+    ops.rope(k.view(rows, kvHeads, headDim), positions, rope);
+    ops.kvAppend(
+        cache.keys(l),
+        cache.values(l),
+        k.view(rows, kvHeads, headDim),
+        v.view(rows, kvHeads, headDim),
+        slots);
+  }
+
+  /** Qwen3: an RMSNorm over each head of q [rows, heads * headDim] and of k, before RoPE. */
+  private void headNorms(Tensor q, Tensor k, int rows, LayerWeights w) {
+    if (w.qNorm() == null) {
+      return;
+    }
+    Tensor qHeads = q.view(rows * config.numHeads(), config.headDim());
+    ops.rmsNorm(qHeads, qHeads, w.qNorm(), eps);
+    Tensor kHeads = k.view(rows * config.numKvHeads(), config.headDim());
+    ops.rmsNorm(kHeads, kHeads, w.kNorm(), eps);
   }
 
   /** {@code out = x . w^T (+ bias)}, by the kernel of w's type (dense or quantized). */

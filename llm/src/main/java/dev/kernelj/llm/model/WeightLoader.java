@@ -140,7 +140,18 @@ public final class WeightLoader {
               new Part(p + "mlp.up_proj.weight", inter));
       LinearWeight wDown = projection(inter, new Part(p + "mlp.down_proj.weight", hidden));
       layers.add(
-          new LayerWeights(attentionNorm, wqkv, bqkv, qDim, kvDim, wo, mlpNorm, wGateUp, wDown));
+          new LayerWeights(
+              attentionNorm,
+              wqkv,
+              bqkv,
+              qDim,
+              kvDim,
+              wo,
+              mlpNorm,
+              wGateUp,
+              wDown,
+              config.qkNorm() ? vector(p + "self_attn.q_norm.weight", config.headDim()) : null,
+              config.qkNorm() ? vector(p + "self_attn.k_norm.weight", config.headDim()) : null));
     }
     Tensor finalNorm = vector("model.norm.weight", hidden);
     // Tied models usually omit lm_head.weight; some (Qwen2 0.5B) store a copy anyway: reuse the

@@ -187,6 +187,12 @@ class HostileModelFilesTest {
             "model.layers.1",
             "beyond num_hidden_layers"),
         new Row(
+            "a Qwen3-style head norm in a model that is not Qwen3",
+            m -> add(m, "model.layers.0.self_attn.q_norm.weight", 16, 1f),
+            "model.layers.0.self_attn.q_norm.weight",
+            "does not apply",
+            "Qwen3"),
+        new Row(
             "a nonzero bias the engine does not apply",
             m -> add(m, "model.layers.0.self_attn.o_proj.bias", 64, 0.25f),
             "o_proj.bias",

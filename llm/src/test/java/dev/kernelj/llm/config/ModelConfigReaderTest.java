@@ -98,6 +98,31 @@ class ModelConfigReaderTest {
     assertEquals(1e-6, c.rmsNormEps());
   }
 
+  /** Qwen3-0.6B's config.json as its release ships it (transformers 4.51). */
+  @Test
+  void qwen3HeadDimBeyondHiddenOverHeadsAndHeadNorms() {
+    ModelConfig c =
+        parse(
+            """
+            {"architectures": ["Qwen3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+             "bos_token_id": 151643, "eos_token_id": 151645, "head_dim": 128, "hidden_act": "silu",
+             "hidden_size": 1024, "initializer_range": 0.02, "intermediate_size": 3072,
+             "max_position_embeddings": 40960, "max_window_layers": 28, "model_type": "qwen3",
+             "num_attention_heads": 16, "num_hidden_layers": 28, "num_key_value_heads": 8,
+             "rms_norm_eps": 1e-06, "rope_scaling": null, "rope_theta": 1000000, "sliding_window": null,
+             "tie_word_embeddings": true, "torch_dtype": "bfloat16", "transformers_version": "4.51.0",
+             "use_cache": true, "use_sliding_window": false, "vocab_size": 151936}
+            """);
+    assertEquals(Architecture.QWEN3, c.architecture());
+    assertTrue(c.qkNorm());
+    assertFalse(c.attentionBias());
+    assertEquals(128, c.headDim());
+    assertEquals(16 * 128, c.numHeads() * c.headDim(), "q is wider than hidden_size");
+    assertEquals(0, c.slidingWindow());
+    assertTrue(c.tieWordEmbeddings());
+    assertFalse(parse(TinyModels.configJson(Family.QWEN2_5)).qkNorm());
+  }
+
   @Test
   void qwenWindowAppliesOnlyWhenEveryLayerUsesIt() {
     String on =
@@ -184,7 +209,8 @@ class ModelConfigReaderTest {
         e.getMessage().contains("GPTNeoXForCausalLM")
             && e.getMessage().contains("LlamaForCausalLM")
             && e.getMessage().contains("MistralForCausalLM")
-            && e.getMessage().contains("Qwen2ForCausalLM"),
+            && e.getMessage().contains("Qwen2ForCausalLM")
+            && e.getMessage().contains("Qwen3ForCausalLM"),
         e.getMessage());
   }
 

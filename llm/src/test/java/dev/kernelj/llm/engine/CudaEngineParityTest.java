@@ -39,6 +39,7 @@ class CudaEngineParityTest {
     return switch (name) {
       case "mistral" -> TinyLlama.MISTRAL_H64;
       case "qwen2" -> TinyLlama.QWEN2_H64;
+      case "qwen3" -> TinyLlama.QWEN3_H64;
       case "gqa4" -> TinyLlama.GQA4_H64;
       case "tied-head128" -> TinyLlama.TIED_H128;
       default -> TinyLlama.LLAMA_H64;
@@ -46,7 +47,7 @@ class CudaEngineParityTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama", "mistral", "qwen2", "gqa4", "tied-head128"})
+  @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3", "gqa4", "tied-head128"})
   void cudaMatchesTheReferenceBackend(String name) throws Exception {
     Path model = TinyLlama.write(dir.resolve(name), spec(name), 3).dir();
     int[] prompt = new Random(1).ints(40, 0, TinyLlama.VOCAB).toArray();

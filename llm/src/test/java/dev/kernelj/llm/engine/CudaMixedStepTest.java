@@ -31,11 +31,12 @@ class CudaMixedStepTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama", "qwen2", "gqa4", "tied-head128", "mistral-window"})
+  @ValueSource(strings = {"llama", "qwen2", "qwen3", "gqa4", "tied-head128", "mistral-window"})
   void chunkedMixedStepsMatchAnUnchunkedPrefill(String name) throws Exception {
     TinyLlama.Spec spec =
         switch (name) {
           case "qwen2" -> TinyLlama.QWEN2_H64;
+          case "qwen3" -> TinyLlama.QWEN3_H64;
           case "gqa4" -> TinyLlama.GQA4_H64;
           case "tied-head128" -> TinyLlama.TIED_H128;
           case "mistral-window" -> TinyLlama.MISTRAL_H64;

@@ -30,6 +30,8 @@ class ForwardParityTest {
         Arguments.of(TinyLlama.LLAMA32_TIED, 2e-4),
         Arguments.of(TinyLlama.MISTRAL, 2e-4),
         Arguments.of(TinyLlama.QWEN2, 2e-4),
+        Arguments.of(TinyLlama.QWEN3, 2e-4),
+        Arguments.of(TinyLlama.QWEN3.withDtype("BF16"), 3e-2),
         Arguments.of(TinyLlama.GQA4, 2e-4),
         Arguments.of(TinyLlama.HEAD64, 2e-4),
         Arguments.of(TinyLlama.WIDE_Q, 2e-4),
@@ -39,6 +41,7 @@ class ForwardParityTest {
         Arguments.of(TinyLlama.LLAMA32_TIED.withDtype("F16"), 1e-2),
         // The GPU tests' shapes, on the reference backend.
         Arguments.of(TinyLlama.GQA4_H64, 3e-2),
+        Arguments.of(TinyLlama.QWEN3_H64, 3e-2),
         Arguments.of(TinyLlama.TIED_H128, 3e-2));
   }
 
@@ -132,5 +135,19 @@ class ForwardParityTest {
       }
     }
     return best;
+  }
+
+  @Test
+  void aQwen3CheckpointWithoutItsHeadNormsIsRefusedNamingTheTensor() throws Exception {
+    TinyLlama.Written model = TinyLlama.write(dir.resolve("qwen3-no-k-norm"), TinyLlama.QWEN3, 7);
+    TinyLlama.drop(model.dir(), "model.layers.1.self_attn.k_norm.weight");
+    Exception e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            RuntimeException.class,
+            () -> Engine.open(model.dir(), EngineOptions.defaults().withDevice(Device.CPU)));
+    assertTrue(
+        e.getMessage().contains("model.layers.1.self_attn.k_norm.weight")
+            && e.getMessage().contains("missing"),
+        e.getMessage());
   }
 }

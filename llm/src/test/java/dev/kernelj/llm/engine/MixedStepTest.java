@@ -31,11 +31,12 @@ class MixedStepTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama", "qwen2", "mistral-window"})
+  @ValueSource(strings = {"llama", "qwen2", "qwen3", "mistral-window"})
   void mixedStepsMatchTheStaticEngine(String name) throws Exception {
     TinyLlama.Spec spec =
         switch (name) {
           case "qwen2" -> TinyLlama.QWEN2; // q/k/v biases
+          case "qwen3" -> TinyLlama.QWEN3; // q/k norms
           case "mistral-window" -> TinyLlama.MISTRAL; // sliding window (set below)
           default -> TinyLlama.LLAMA;
         };

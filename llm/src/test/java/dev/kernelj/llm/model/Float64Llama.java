@@ -3,9 +3,9 @@ package dev.kernelj.llm.model;
 /**
  * The Llama-family forward pass written plainly in float64 (full causal recompute, no cache, no
  * ops): the oracle the engine's forward is checked against. Follows Hugging Face's {@code
- * modeling_llama.py}: RMSNorm, q/k/v (+ bias), rotate-half RoPE with llama3 scaling, GQA softmax
- * attention (over the last {@code window} tokens where a window is given), SwiGLU MLP, final norm,
- * LM head.
+ * modeling_llama.py}: RMSNorm, q/k/v (+ bias; Qwen3: each head of q and k RMS-normed, as {@code
+ * modeling_qwen3.py} does), rotate-half RoPE with llama3 scaling, GQA softmax attention (over the
+ * last {@code window} tokens where a window is given), SwiGLU MLP, final norm, LM head.
  */
 public final class Float64Llama {
   private final TinyLlama.Written m;
@@ -57,6 +57,12 @@ public final class Float64Llama {
               m.w(p + "self_attn.v_proj.weight"),
               s.kvHeads() * hd,
               bias(p + "self_attn.v_proj.bias"));
+      if (s.qkNorm()) {
+        for (int t = 0; t < n; t++) {
+          headNorm(q[t], s.heads(), m.w(p + "self_attn.q_norm.weight"));
+          headNorm(k[t], s.kvHeads(), m.w(p + "self_attn.k_norm.weight"));
+        }
+      }
       for (int t = 0; t < n; t++) {
         rope(q[t], s.heads(), t, inv);
         rope(k[t], s.kvHeads(), t, inv);
@@ -124,6 +130,15 @@ public final class Float64Llama {
       }
     }
     return out;
+  }
+
+  /** Qwen3's q_norm/k_norm: an RMSNorm over each head of a row, in place. */
+  private void headNorm(double[] row, int heads, float[] w) {
+    int hd = s.headDim();
+    for (int h = 0; h < heads; h++) {
+      double[][] head = {java.util.Arrays.copyOfRange(row, h * hd, (h + 1) * hd)};
+      System.arraycopy(norm(head, w)[0], 0, row, h * hd, hd);
+    }
   }
 
   private static double[][] linear(double[][] x, float[] w, int outDim, float[] bias) {

@@ -60,6 +60,11 @@ public final class TinyLlama {
           llama3Scaling,
           maxPositions);
     }
+
+    /** Whether each head of q and k has an RMSNorm before RoPE (Qwen3). */
+    public boolean qkNorm() {
+      return modelType.equals("qwen3");
+    }
   }
 
   public static final Spec LLAMA =
@@ -130,6 +135,29 @@ public final class TinyLlama {
           1000000,
           false,
           512);
+
+  /**
+   * Qwen3: no q/k/v bias, q_norm and k_norm on every head, a head dim (32) that is not hidden /
+   * heads (16), and GQA.
+   */
+  public static final Spec QWEN3 =
+      new Spec(
+          "qwen3",
+          "Qwen3ForCausalLM",
+          "qwen3",
+          64,
+          96,
+          2,
+          4,
+          2,
+          32,
+          false,
+          false,
+          "F32",
+          1000000,
+          false,
+          512);
+
   public static final Spec GQA4 =
       new Spec(
           "gqa4",
@@ -237,6 +265,25 @@ public final class TinyLlama {
           false,
           512);
 
+  /** Qwen3 in a shape the CUDA attention takes: head dim 64, q/k norms, no biases. */
+  public static final Spec QWEN3_H64 =
+      new Spec(
+          "qwen3-h64",
+          "Qwen3ForCausalLM",
+          "qwen3",
+          256,
+          512,
+          2,
+          4,
+          2,
+          64,
+          false,
+          false,
+          "BF16",
+          1000000,
+          false,
+          512);
+
   /** GQA ratio 4 with more query width (8 x 64) than hidden size. */
   public static final Spec GQA4_H64 =
       new Spec(
@@ -305,6 +352,10 @@ public final class TinyLlama {
         shapes.put(p + "self_attn.k_proj.bias", new long[] {kv});
         shapes.put(p + "self_attn.v_proj.bias", new long[] {kv});
       }
+      if (s.qkNorm()) {
+        shapes.put(p + "self_attn.q_norm.weight", new long[] {s.headDim()});
+        shapes.put(p + "self_attn.k_norm.weight", new long[] {s.headDim()});
+      }
       shapes.put(p + "self_attn.o_proj.weight", new long[] {s.hidden(), q});
       shapes.put(p + "post_attention_layernorm.weight", new long[] {s.hidden()});
       shapes.put(p + "mlp.gate_proj.weight", new long[] {s.intermediate(), s.hidden()});
@@ -322,7 +373,9 @@ public final class TinyLlama {
       int n = (int) (shape.length == 1 ? shape[0] : shape[0] * shape[1]);
       float[] v = new float[n];
       boolean norm =
-          e.getKey().endsWith("layernorm.weight") || e.getKey().equals("model.norm.weight");
+          e.getKey().endsWith("layernorm.weight")
+              || e.getKey().endsWith("_norm.weight")
+              || e.getKey().equals("model.norm.weight");
       double std =
           e.getKey().contains("embed") || e.getKey().contains("lm_head")
               ? 0.5
@@ -364,6 +417,20 @@ public final class TinyLlama {
           values[index] = value;
         }
         writer.addF32(info.name(), info.shape(), values);
+      }
+    }
+    writer.write(file);
+  }
+
+  /** Rewrites the checkpoint of {@code dir} as F32 without {@code tensor}. */
+  public static void drop(Path dir, String tensor) throws IOException {
+    Path file = dir.resolve("model.safetensors");
+    SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+    try (SafetensorsFile st = SafetensorsFile.open(file)) {
+      for (TensorInfo info : st.tensors()) {
+        if (!info.name().equals(tensor)) {
+          writer.addF32(info.name(), info.shape(), st.tensor(info).toFloatArray());
+        }
       }
     }
     writer.write(file);
@@ -416,8 +483,9 @@ public final class TinyLlama {
         torchDtype,
         BOS,
         EOS,
-        s.modelType().equals("qwen2")
+        s.modelType().startsWith("qwen")
             ? ", \"use_sliding_window\": false, \"sliding_window\": 4096"
+                + (s.qkNorm() ? ", \"attention_bias\": false" : "")
             : "");
   }
 

@@ -104,18 +104,24 @@ final class ChatResponses implements ChoiceFormat {
         });
   }
 
-  /** Nothing: each choice's role chunk goes out with its first token ({@link #writeDeltaChunk}). */
+  /**
+   * Nothing: each choice's role chunk goes out with its first token ({@link #writeDeltaChunks}).
+   */
   @Override
   public List<byte[]> openingChunks() {
     return List.of();
   }
 
   /**
-   * The chunk of one delta. A choice's first one also carries the assistant role (and content, ""
-   * when the delta has no text), as OpenAI's first chunk does.
+   * The chunks of one delta. A choice's first chunk carries the assistant role (and content, ""
+   * when the delta has no text), as OpenAI's first chunk does; before it, every lower choice not
+   * yet opened gets its role chunk, so that choices open in index order (openai-python's stream
+   * helper indexes its snapshot by choice and fails on a gap). The finish reason goes in a chunk of
+   * its own after a last chunk with text or calls, as OpenAI sends it: the Go and Python SDKs
+   * report a choice's content and calls as done when a later chunk comes.
    */
   @Override
-  public boolean writeDeltaChunk(int index, Delta d, JsonGenerator g) throws IOException {
+  public void writeDeltaChunks(int index, Delta d, Chunks out) throws IOException {
     String text = d.text();
     List<ToolCall> calls = List.of();
     ToolCallParser parser = parsers[index];
@@ -129,15 +135,25 @@ final class ChatResponses implements ChoiceFormat {
     }
     boolean hasText = !text.isEmpty();
     boolean hasLogprobs = withLogprobs && !d.logprobs().isEmpty();
-    if (!hasText && !hasLogprobs && d.finishReason() == null) {
-      return false;
+    boolean finishing = d.finishReason() != null;
+    if (!hasText && !hasLogprobs && !finishing) {
+      return;
+    }
+    for (int j = 0; j < index && !opened[index]; j++) {
+      if (!opened[j]) {
+        opened[j] = true;
+        writeChunk(out.next(), j, ChatResponses::openingDelta, null, null);
+      }
     }
     String content = text;
     List<ToolCall> toolCalls = calls;
     boolean first = !opened[index];
     opened[index] = true;
+    String finish =
+        !finishing ? null : toolCalls.isEmpty() ? finishReason(d.finishReason()) : TOOL_CALLS;
+    boolean finishApart = finishing && (hasText || !toolCalls.isEmpty());
     writeChunk(
-        g,
+        out.next(),
         index,
         delta -> {
           if (first) {
@@ -151,10 +167,15 @@ final class ChatResponses implements ChoiceFormat {
           }
         },
         hasLogprobs ? d.logprobs() : null,
-        d.finishReason() == null
-            ? null
-            : toolCalls.isEmpty() ? finishReason(d.finishReason()) : TOOL_CALLS);
-    return true;
+        finishApart ? null : finish);
+    if (finishApart) {
+      writeChunk(out.next(), index, delta -> {}, null, finish);
+    }
+  }
+
+  private static void openingDelta(JsonGenerator delta) throws IOException {
+    delta.writeStringField("role", "assistant");
+    delta.writeStringField("content", "");
   }
 
   /**

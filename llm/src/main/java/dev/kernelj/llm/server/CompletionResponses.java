@@ -105,13 +105,12 @@ final class CompletionResponses implements ChoiceFormat {
    * possible stop string): vLLM streams those too, and benchmarks time tokens by chunks.
    */
   @Override
-  public boolean writeDeltaChunk(int index, Delta d, JsonGenerator g) throws IOException {
+  public void writeDeltaChunks(int index, Delta d, Chunks out) throws IOException {
     boolean hasTokens = d.tokenIds().length > 0;
     if (d.text().isEmpty() && !hasTokens && d.finishReason() == null) {
-      return false;
+      return;
     }
-    writeChunk(g, index, d.text(), withLogprobs && hasTokens ? d : null, d.finishReason());
-    return true;
+    writeChunk(out.next(), index, d.text(), withLogprobs && hasTokens ? d : null, d.finishReason());
   }
 
   @Override

@@ -24,16 +24,29 @@ final class EventEncoder {
       generator.setRootValueSeparator(null); // one value after another, nothing in between
     }
     json.reset();
-    boolean written;
+    starts = 0;
     try {
-      written = format.writeDeltaChunk(index, d, generator);
+      format.writeDeltaChunks(index, d, this::next);
       generator.flush();
     } catch (IOException | RuntimeException e) {
       generator = null; // its state is unknown: the next chunk starts a fresh one
       throw e;
     }
-    if (written) {
-      out.add(json.array(), json.size());
+    for (int i = 0; i < starts; i++) {
+      int end = i + 1 < starts ? chunkStart[i + 1] : json.size();
+      out.add(json.array(), chunkStart[i], end - chunkStart[i]);
     }
+  }
+
+  /** Where each chunk of the delta being encoded starts in {@link #json}. */
+  private int[] chunkStart = new int[4];
+
+  private int starts;
+
+  private JsonGenerator next() throws IOException {
+    generator.flush();
+    if (starts == chunkStart.length) chunkStart = java.util.Arrays.copyOf(chunkStart, starts * 2);
+    chunkStart[starts++] = json.size();
+    return generator;
   }
 }

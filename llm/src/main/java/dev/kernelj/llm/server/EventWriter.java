@@ -30,7 +30,12 @@ final class EventWriter implements Callback {
 
   /** Queues {@code data: <json>} and a blank line, {@code json} being {@code bytes[0, length)}. */
   synchronized void add(byte[] bytes, int length) {
-    Exchange.frame(pending, bytes, length);
+    add(bytes, 0, length);
+  }
+
+  /** Queues the event of {@code bytes[from, from + length)}. */
+  synchronized void add(byte[] bytes, int from, int length) {
+    Exchange.frame(pending, bytes, from, length);
   }
 
   /** Starts writing what is queued unless a write is in flight (which then takes it along). */

@@ -223,8 +223,15 @@ final class Exchange {
    * {@code bytes[0, length)}.
    */
   static void frame(ByteArrayOutputStream out, byte[] json, int length) {
+    frame(out, json, 0, length);
+  }
+
+  /**
+   * {@code data: <json>} and a blank line, {@code json} being {@code bytes[from, from + length)}.
+   */
+  static void frame(ByteArrayOutputStream out, byte[] json, int from, int length) {
     out.write(SSE_DATA, 0, SSE_DATA.length);
-    out.write(json, 0, length);
+    out.write(json, from, length);
     out.write(SSE_END, 0, SSE_END.length);
   }
 

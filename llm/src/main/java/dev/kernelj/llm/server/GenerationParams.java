@@ -48,13 +48,16 @@ record GenerationParams(
     }
     Double topP = f.number("top_p");
     if (topP != null) {
-      require(topP > 0 && topP <= 1, f, "top_p", "must be in (0, 1]", topP);
-      s = s.withTopP(topP);
+      require(topP >= 0 && topP <= 1, f, "top_p", "must be in [0, 1]", topP);
+      s = topP == 0 ? s : s.withTopP(topP);
     }
     Integer topK = f.integer("top_k");
     if (topK != null) {
       require(topK >= -1, f, "top_k", "must be -1 or 0 (all tokens) or >= 1", topK);
       s = s.withTopK(Math.max(0, topK));
+    }
+    if (topP != null && topP == 0) {
+      s = s.withTopK(1); // OpenAI takes 0: the smallest nucleus, the most likely token alone
     }
     Double minP = f.number("min_p");
     if (minP != null) {

@@ -45,6 +45,7 @@ final class LogprobsJson {
       g.writeEndObject();
     }
     g.writeEndArray();
+    g.writeNullField("refusal"); // OpenAI's schema has both; this server never refuses
     g.writeEndObject();
   }
 

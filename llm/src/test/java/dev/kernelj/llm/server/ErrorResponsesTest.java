@@ -124,7 +124,7 @@ class ErrorResponsesTest {
       value = {
         "\"temperature\": \"hot\"|temperature",
         "\"temperature\": -0.5|temperature",
-        "\"top_p\": 0|top_p",
+        "\"top_p\": -0.5|top_p",
         "\"top_p\": 1.5|top_p",
         "\"top_k\": -2|top_k",
         "\"min_p\": 1.5|min_p",
@@ -246,6 +246,39 @@ class ErrorResponsesTest {
                 + "}");
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(2, RawHttp.json(r).get("usage").get("completion_tokens").asInt());
+  }
+
+  /** top_p 0, which OpenAI takes, keeps the most likely token alone: the greedy reply. */
+  @Test
+  void topPZeroSamplesTheGreedyReply() throws Exception {
+    String greedy =
+        RawHttp.json(
+                post(
+                    CHAT,
+                    "{\"max_tokens\": 6, \"ignore_eos\": true, \"temperature\": 0, "
+                        + MESSAGES
+                        + "}"))
+            .get("choices")
+            .get(0)
+            .get("message")
+            .get("content")
+            .asText();
+    for (int seed = 1; seed <= 3; seed++) {
+      HttpResponse<String> r =
+          post(
+              CHAT,
+              "{\"max_tokens\": 6, \"ignore_eos\": true, \"temperature\": 1.5, \"top_p\": 0,"
+                  + " \"seed\": "
+                  + seed
+                  + ", "
+                  + MESSAGES
+                  + "}");
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(
+          greedy,
+          RawHttp.json(r).get("choices").get(0).get("message").get("content").asText(),
+          "seed " + seed);
+    }
   }
 
   /** Tools (or functions) a request says not to call are no reason to refuse it. */

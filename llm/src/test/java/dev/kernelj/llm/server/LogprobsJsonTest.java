@@ -91,7 +91,10 @@ class LogprobsJsonTest {
       json.writeChat(g, lps);
     }
     ByteArrayOutputStream joined = new ByteArrayOutputStream();
-    for (JsonNode entry : new ObjectMapper().readTree(out.toByteArray()).get("content")) {
+    JsonNode object = new ObjectMapper().readTree(out.toByteArray());
+    assertTrue(
+        object.get("refusal").isNull(), "OpenAI's chat logprobs object has content and refusal");
+    for (JsonNode entry : object.get("content")) {
       assertEquals("\uFFFD", entry.get("token").asText());
       assertEquals(entry.get("bytes"), entry.get("top_logprobs").get(0).get("bytes"));
       for (JsonNode b : entry.get("bytes")) joined.write(b.asInt());

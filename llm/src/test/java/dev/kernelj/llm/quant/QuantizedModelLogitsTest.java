@@ -37,6 +37,8 @@ class QuantizedModelLogitsTest {
         Arguments.of(QuantizedTinyLlama.GPTQ_V1_SYM, TinyLlama.LLAMA, 2e-4),
         Arguments.of(QuantizedTinyLlama.GPTQ_V1_ASYM, TinyLlama.MISTRAL, 2e-4),
         Arguments.of(QuantizedTinyLlama.GPTQ_V2_ASYM, TinyLlama.QWEN2, 2e-4),
+        Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER, TinyLlama.QWEN3, 2e-4),
+        Arguments.of(QuantizedTinyLlama.AWQ, TinyLlama.QWEN3, 2e-4),
         Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER, TinyLlama.LLAMA, 2e-4),
         Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER_UNSHARED, TinyLlama.GQA4, 2e-4),
         Arguments.of(QuantizedTinyLlama.GPTQ_8BIT, TinyLlama.LLAMA32_TIED, 2e-4),

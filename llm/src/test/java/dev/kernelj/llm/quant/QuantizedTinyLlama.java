@@ -266,6 +266,9 @@ final class QuantizedTinyLlama {
     if (name.endsWith("layernorm.weight") || name.equals("model.norm.weight")) {
       return new long[] {spec.hidden()};
     }
+    if (name.endsWith("q_norm.weight") || name.endsWith("k_norm.weight")) {
+      return new long[] {spec.headDim()};
+    }
     if (name.endsWith("q_proj.bias")) {
       return new long[] {q};
     }

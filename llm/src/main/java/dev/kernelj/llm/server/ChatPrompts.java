@@ -44,21 +44,50 @@ final class ChatPrompts {
               + "use /v1/completions with a prompt instead");
     }
     boolean generationPrompt = f.bool("add_generation_prompt", true);
+    Map<String, Object> variables = templateKwargs(f);
+    if (tools != null) {
+      variables.put("tools", tools.tools());
+    }
     String text =
-        tools == null
-            ? model
-                .chatTemplate()
-                .renderMessages(messages, generationPrompt, Map.of(), Clock.systemDefaultZone())
-            : model
-                .tools()
-                .template()
-                .renderMessages(
-                    messages,
-                    generationPrompt,
-                    Map.of("tools", tools.tools()),
-                    Clock.systemDefaultZone());
+        (tools == null ? model.chatTemplate() : model.tools().template())
+            .renderMessages(messages, generationPrompt, variables, Clock.systemDefaultZone());
     int[] ids = model.tokenizer().encode(text, f.bool("add_special_tokens", false));
     return new Rendered(text, ids);
+  }
+
+  /** Variables the template must not be given by a request: what the server itself sets. */
+  private static final Set<String> RESERVED =
+      Set.of(
+          "messages",
+          "tools",
+          "add_generation_prompt",
+          "bos_token",
+          "eos_token",
+          "raise_exception",
+          "strftime_now");
+
+  /**
+   * vLLM's {@code chat_template_kwargs}: extra variables for the chat template, such as Qwen3's
+   * {@code enable_thinking: false}, which turns its thinking off.
+   */
+  private static Map<String, Object> templateKwargs(RequestFields f) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    RequestFields kwargs = f.object("chat_template_kwargs");
+    if (kwargs == null) {
+      return variables;
+    }
+    JsonNode node = f.value("chat_template_kwargs");
+    for (var it = node.fields(); it.hasNext(); ) {
+      var e = it.next();
+      String name = e.getKey();
+      if (RESERVED.contains(name) || name.startsWith("__kernelj")) {
+        throw ApiException.badRequest(
+            "chat_template_kwargs." + name,
+            "chat_template_kwargs." + name + " is set by the server, not by a request");
+      }
+      variables.put(name, JSON.convertValue(e.getValue(), Object.class));
+    }
+    return variables;
   }
 
   /** The messages as the chat template gets them. */

@@ -127,6 +127,12 @@ record GenerationParams(
         includeUsage);
   }
 
+  /** These settings with usage at the end of a stream (the Responses API always reports it). */
+  GenerationParams withUsageInStream() {
+    return new GenerationParams(
+        sampling, seed, n, maxTokens, stop, stopTokenIds, ignoreEos, stream, stream);
+  }
+
   /** The field that carried the completion's length: the newer name when the request used it. */
   static String maxTokensField(RequestFields f) {
     return f.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";

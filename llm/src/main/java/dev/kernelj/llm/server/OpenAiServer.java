@@ -90,6 +90,7 @@ public final class OpenAiServer implements AutoCloseable {
         .get("/metrics", info::metrics)
         .post("/v1/chat/completions", new ChatCompletionsHandler(state, config.logPrompts()))
         .post("/v1/completions", new CompletionsHandler(state, config.logPrompts()))
+        .post("/v1/responses", new ResponsesHandler(state, config.logPrompts()))
         .post("/tokenize", tokens::tokenize)
         .post("/detokenize", tokens::detokenize);
   }

@@ -3,9 +3,6 @@ package dev.kernelj.llm.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kernelj.llm.chat.ChatTemplate;
-import dev.kernelj.llm.engine.SamplingSettings;
-import dev.kernelj.llm.tokenizer.Tokenizer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -22,31 +19,16 @@ class ChatTemplateKwargsTest {
           + "{% if style %}[{{ style.tone }}]{% endif %}";
 
   @TempDir Path dir;
-  private OpenAiServer server;
-  private ScriptedEngine engine;
-  private Tokenizer tokenizer;
+  private ScriptedServer server;
 
   @BeforeEach
   void start() throws Exception {
-    tokenizer = Tokenizer.fromFiles(TestServer.writeModel(dir).resolve("tokenizer.json"), null);
-    engine = new ScriptedEngine("ok");
-    server = new OpenAiServer(ServerConfig.defaults().withPort(0).withLog(l -> {}));
-    server.start();
-    server.ready(
-        new ServedModel(
-            "m",
-            engine,
-            tokenizer,
-            ChatTemplate.of(TEMPLATE, "<s>", "</s>"),
-            SamplingSettings.greedy(),
-            tokenizer.vocabSize(),
-            "scripted",
-            0));
+    server = ScriptedServer.start(dir, "m", TEMPLATE, "ok");
   }
 
   @AfterEach
   void stop() {
-    server.shutdown();
+    server.close();
   }
 
   private HttpResponse<String> chat(String extra) throws Exception {
@@ -58,7 +40,7 @@ class ChatTemplateKwargsTest {
   }
 
   private String lastPrompt() {
-    return tokenizer.decode(engine.prompts.get(engine.prompts.size() - 1), false);
+    return server.lastPrompt();
   }
 
   @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
@@ -20,9 +19,6 @@ import com.openai.models.chat.completions.ChatCompletionMessage;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
-import dev.kernelj.llm.chat.ChatTemplate;
-import dev.kernelj.llm.engine.SamplingSettings;
-import dev.kernelj.llm.tokenizer.Tokenizer;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
@@ -73,39 +69,19 @@ class ToolCallsTest {
   };
 
   @TempDir Path dir;
+  private ScriptedServer scripted;
   private OpenAiServer server;
   private OpenAIClient client;
-  private ScriptedEngine engine;
-  private Tokenizer tokenizer;
 
   private void start(String template, String... reply) throws Exception {
-    tokenizer = Tokenizer.fromFiles(TestServer.writeModel(dir).resolve("tokenizer.json"), null);
-    engine = new ScriptedEngine(reply);
-    server = new OpenAiServer(ServerConfig.defaults().withPort(0).withLog(l -> {}));
-    server.start();
-    server.ready(
-        new ServedModel(
-            "tools",
-            engine,
-            tokenizer,
-            ChatTemplate.of(template, "<s>", "</s>"),
-            SamplingSettings.greedy(),
-            tokenizer.vocabSize(),
-            "scripted",
-            0));
-    client =
-        OpenAIOkHttpClient.builder()
-            .baseUrl(server.url() + "/v1")
-            .apiKey("unused")
-            .maxRetries(0)
-            .timeout(Duration.ofSeconds(30))
-            .build();
+    scripted = ScriptedServer.start(dir, "tools", template, reply);
+    server = scripted.server;
+    client = scripted.client;
   }
 
   @AfterEach
   void stop() {
-    if (client != null) client.close();
-    if (server != null) server.shutdown();
+    if (scripted != null) scripted.close();
   }
 
   private static ChatCompletionCreateParams.Builder weather() {
@@ -126,7 +102,7 @@ class ToolCallsTest {
   }
 
   private String lastPrompt() {
-    return tokenizer.decode(engine.prompts.get(engine.prompts.size() - 1), false);
+    return scripted.lastPrompt();
   }
 
   private static ChatCompletionMessageFunctionToolCall onlyCall(ChatCompletionMessage m) {

@@ -98,9 +98,25 @@ FEATURES = {
                                 "{{ 'a,b,c'.rsplit(',', 1)|join('|') }}{{ 'abc'.rfind('c') }}{{ 'x-y'.removeprefix('x') }}"
                                 "{{ 'a' ~ 'b\\nc'.splitlines()|join('/') }}{{ 'aB'.swapcase() }}{{ '5'.zfill(3) }}",
                                 {"t": "a\nb\n\nc\n"}),
+    "generation_marks": ("{% for m in ms %}{% if m.role == 'assistant' %}{% generation %}[{{ m.content }}]"
+                         "{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}",
+                         {"ms": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }
+
+
+class AssistantTracker(jinja2.ext.Extension):
+    """transformers' {% generation %} block: renders its body, marks nothing here."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_render", []), [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
 
 
 def environment():
@@ -112,7 +128,7 @@ def environment():
         raise jinja2.exceptions.TemplateError(message)
 
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
-                                        extensions=[jinja2.ext.loopcontrols])
+                                        extensions=[AssistantTracker, jinja2.ext.loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = lambda fmt: NOW.strftime(fmt)

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  *       {@code loop.index}, {@code loop.last} and {@code loop.length} count the picked items, as in
  *       Jinja2), its {@code else} runs only when no item did, and {@code loop.previtem} and {@code
  *       loop.nextitem} are read from the loop's items;
+ *   <li>{@code {% generation %}} and {@code {% endgeneration %}} (transformers' marks of the
+ *       assistant's text) are dropped;
  *   <li>macros: each macro's body is guarded by {@code __kernelj_macro_call()}, which counts calls
  *       against the render's budget ({@link TemplateFunctions#macroCall}); past it a call renders
  *       nothing and calls nothing, so a macro that calls itself twice unwinds at once instead of
@@ -90,7 +92,7 @@ final class JinjaSourceRewriter {
     Deque<Object> open = new ArrayDeque<>(); // Loop for a for, the tag name for any other block
     Deque<Loop> fors = new ArrayDeque<>();
     for (int i = 0; i < segments.size(); i++) {
-      if (!(segments.get(i) instanceof Tag tag)) continue;
+      if (!(segments.get(i) instanceof Tag tag) || isGenerationMark(tag)) continue;
       if (!fors.isEmpty()) owners.put(i, fors.peek());
       if (!fors.isEmpty() && LOOP_NEIGHBOUR.matcher(tag.body()).find())
         fors.peek().neighbours = true;
@@ -140,6 +142,10 @@ final class JinjaSourceRewriter {
         if (!r.content().isEmpty())
           out.append("{% raw %}").append(r.content()).append("{% endraw %}");
         gap(r.newlinesAfter());
+      } else if (s instanceof Tag tag && isGenerationMark(tag)) {
+        // transformers' {% generation %} marks the assistant's text for training masks and
+        // renders nothing of its own.
+        gap(tag.newlinesBefore() + newlines(tag.body()) + tag.newlinesAfter());
       } else if (s instanceof Tag tag) {
         gap(tag.newlinesBefore());
         String name = tag.name();
@@ -158,6 +164,14 @@ final class JinjaSourceRewriter {
     // Where macro tags do not pair (a broken template) the missing ends are added: what Jinjava
     // makes of it is an error or a render, but never an unbounded one.
     return out.append("{% endif %}".repeat(macros)).toString();
+  }
+
+  private static boolean isGenerationMark(Tag tag) {
+    return tag.name().equals("generation") || tag.name().equals("endgeneration");
+  }
+
+  private static int newlines(String s) {
+    return (int) s.chars().filter(c -> c == '\n').count();
   }
 
   /** Text as it is; a last "{" is printed by a tag, lest it and the next tag read as "{{". */

@@ -118,6 +118,25 @@ class AssistantTracker(jinja2.ext.Extension):
     def _render(self, caller):
         return caller()
 
+# Conversations with tools, as the server hands them to the templates that take tools: an assistant
+# turn that called a tool has content "" and its arguments as an object; the call id is nine letters
+# and digits, which Mistral's templates require.
+TOOL_PACKAGES = ["qwen2_5", "qwen3", "llama3_2", "mistral_nemo"]
+TOOLS = [{"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather in a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name"}},
+                   "required": ["city"]}}}]
+TOOL_CONVERSATIONS = {
+    "tools_offered": [{"role": "user", "content": "Weather in Oslo?"}],
+    "tool_round_trip": [
+        {"role": "system", "content": "Use tools."},
+        {"role": "user", "content": "Weather in Oslo?"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "abc123XYZ", "type": "function",
+             "function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]},
+        {"role": "tool", "content": "sunny, 21 C", "tool_call_id": "abc123XYZ"}],
+}
+
 
 def environment():
     def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
@@ -142,7 +161,8 @@ def token(value):
 def main(cache, out):
     env = environment()
     result = {"jinja2": jinja2.__version__, "now": NOW.isoformat(), "version": VERSION,
-              "conversations": CONVERSATIONS, "packages": {}, "features": {}}
+              "conversations": dict(CONVERSATIONS, **TOOL_CONVERSATIONS), "tools": TOOLS,
+              "packages": {}, "features": {}}
     for name, (template, variables) in FEATURES.items():
         result["features"][name] = {"template": template, "variables": variables,
                                     "output": env.from_string(template).render(**variables)}
@@ -162,6 +182,15 @@ def main(cache, out):
                 except jinja2.exceptions.TemplateError as e:
                     case["error"] = str(e)
                 cases.append(case)
+        for conversation, messages in (TOOL_CONVERSATIONS.items() if name in TOOL_PACKAGES else []):
+            case = {"conversation": conversation, "add_generation_prompt": True, "tools": True}
+            try:
+                case["output"] = env.from_string(template).render(
+                    messages=messages, tools=TOOLS, documents=None, add_generation_prompt=True,
+                    bos_token=bos, eos_token=eos)
+            except jinja2.exceptions.TemplateError as e:
+                case["error"] = str(e)
+            cases.append(case)
         result["packages"][name] = {
             "template_sha256": hashlib.sha256(template.encode("utf-8")).hexdigest(),
             "cases": cases}

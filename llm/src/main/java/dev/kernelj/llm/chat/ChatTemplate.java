@@ -44,7 +44,19 @@ public final class ChatTemplate {
   private final Map<String, Object> tokens;
   private final Jinjava jinjava;
 
+  /** Why this template cannot render, or null: see {@link #unusable}. */
+  private final String problem;
+
+  private ChatTemplate(String source, String problem) {
+    this.source = source;
+    this.problem = problem;
+    this.tokens = Map.of();
+    this.jinjava = null;
+    this.jinjavaSource = null;
+  }
+
   private ChatTemplate(String source, Map<String, Object> tokens) {
+    this.problem = null;
     this.source = source;
     this.tokens = tokens;
     CompositeELResolver resolver = new CompositeELResolver();
@@ -130,6 +142,20 @@ public final class ChatTemplate {
     return of(template, tokenizer.config().bosToken(), tokenizer.config().eosToken());
   }
 
+  /**
+   * A template that could not be read (what {@link #of} threw): every render fails with {@code
+   * problem}. A server keeps serving what needs no template, where a command that chats fails at
+   * once.
+   */
+  public static ChatTemplate unusable(String source, String problem) {
+    return new ChatTemplate(source, Objects.requireNonNull(problem, "problem"));
+  }
+
+  /** Why this template cannot render, or null when it can. */
+  public String problem() {
+    return problem;
+  }
+
   /** The template text as found in the configuration. */
   public String source() {
     return source;
@@ -172,6 +198,9 @@ public final class ChatTemplate {
       boolean addGenerationPrompt,
       Map<String, ?> extraVariables,
       Clock clock) {
+    if (problem != null) {
+      throw new ChatTemplateException("the model's chat template cannot be used: " + problem);
+    }
     Map<String, Object> context = new HashMap<>(TemplateFunctions.GLOBALS);
     context.putAll(PythonBool.VARIABLES);
     context.putAll(tokens);

@@ -113,9 +113,17 @@ public final class ServeCommand implements Callable<Integer> {
       server.start();
       ServingEngineFactory.Opened opened = ENGINES.open(engineOptions.model, options);
       try {
-        server.ready(withToolCalls(ServedModel.of(name, opened)));
+        ServedModel served = withToolCalls(ServedModel.of(name, opened));
+        server.ready(served);
         out.println(startupLine(server, name, opened));
         out.flush();
+        if (served.chatTemplate() != null && served.chatTemplate().problem() != null) {
+          err.println(
+              "kernelj: warning: the chat template cannot be used ("
+                  + served.chatTemplate().problem()
+                  + "): /v1/chat/completions answers 400; /v1/completions works");
+          err.flush();
+        }
         stop.await();
         err.println(
             "kernelj: stopping: finishing requests in flight (at most "

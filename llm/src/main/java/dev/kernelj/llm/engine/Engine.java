@@ -104,12 +104,24 @@ public final class Engine implements AutoCloseable {
   }
 
   static Tokenizer loadTokenizer(Path modelDir) {
+    return loadTokenizer(modelDir, true);
+  }
+
+  /**
+   * The model's tokenizer, or null without tokenizer.json.
+   *
+   * @param checkChatTemplate render the chat template once and fail on it here (the CLI's chat
+   *     needs it); a server leaves it to the requests that need it
+   */
+  static Tokenizer loadTokenizer(Path modelDir, boolean checkChatTemplate) {
     if (!ModelFiles.isPresent(modelDir.resolve("tokenizer.json"))) {
       return null;
     }
     try {
       Tokenizer tokenizer = Tokenizer.fromDirectory(modelDir);
-      ModelCheck.chatTemplate(tokenizer, modelDir);
+      if (checkChatTemplate) {
+        ModelCheck.chatTemplate(tokenizer, modelDir);
+      }
       return tokenizer;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -72,7 +72,9 @@ public final class ServingModel implements AutoCloseable {
    */
   public static ServingModel open(Path modelDir, ServingOptions options) {
     CompletableFuture<Tokenizer> pendingTokenizer =
-        CompletableFuture.supplyAsync(() -> Engine.loadTokenizer(modelDir), Engine::daemon);
+        CompletableFuture.supplyAsync(
+            () -> Engine.loadTokenizer(modelDir, false),
+            Engine::daemon); // a server answers chat requests with a template's problem
     try {
       return ServingLoader.load(modelDir, options, pendingTokenizer);
     } catch (RuntimeException | Error e) {

@@ -1,6 +1,7 @@
 package dev.kernelj.llm.server;
 
 import dev.kernelj.llm.chat.ChatTemplate;
+import dev.kernelj.llm.chat.ChatTemplateException;
 import dev.kernelj.llm.chat.tools.ToolCallFormat;
 import dev.kernelj.llm.engine.SamplingSettings;
 import dev.kernelj.llm.serving.ServingEngine;
@@ -68,10 +69,16 @@ public record ServedModel(
   /** The served model of an opened engine. */
   public static ServedModel of(String name, ServingEngineFactory.Opened opened) {
     Tokenizer tokenizer = opened.tokenizer();
-    ChatTemplate template =
-        tokenizer == null || tokenizer.config().chatTemplate() == null
-            ? null
-            : ChatTemplate.fromTokenizer(tokenizer);
+    ChatTemplate template = null;
+    if (tokenizer != null && tokenizer.config().chatTemplate() != null) {
+      try {
+        template = ChatTemplate.fromTokenizer(tokenizer);
+      } catch (ChatTemplateException e) {
+        // Completions, tokenize and the rest need no template: the server still serves them, and
+        // chat requests get this reason.
+        template = ChatTemplate.unusable(tokenizer.config().chatTemplate(), e.getMessage());
+      }
+    }
     return new ServedModel(
         name,
         opened.engine(),

@@ -101,6 +101,7 @@ FEATURES = {
     "generation_marks": ("{% for m in ms %}{% if m.role == 'assistant' %}{% generation %}[{{ m.content }}]"
                          "{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}",
                          {"ms": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}),
+    "unknown_filter_in_a_branch_that_never_runs": ("{% if false %}{{ x | from_json }}{{ y | nosuch(1, 2) }}{% endif %}ok", {}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

@@ -109,8 +109,11 @@ public final class ChatTemplate {
     registerSequenceFunctions(jinjava);
     JinjaBuiltins.register(jinjava);
     jinjava.registerFilter(new PythonToJsonFilter());
-    TemplateScan.check(source, name -> jinjava.getGlobalContext().getFilter(name) != null);
-    this.jinjavaSource = JinjaSourceRewriter.rewrite(source);
+    TemplateScan.check(source);
+    jinjava.registerFilter(new UnknownFilter());
+    this.jinjavaSource =
+        JinjaSourceRewriter.rewrite(
+            source, name -> jinjava.getGlobalContext().getFilter(name) != null);
   }
 
   /**
@@ -285,6 +288,30 @@ public final class ChatTemplate {
     jinjava.registerFilter(new ItemsFilter());
   }
 
+  /**
+   * What a filter this renderer does not have becomes ({@link JinjaExpressions}): it fails where it
+   * is used, as Jinja2's lookup does, so a template whose unknown filter sits in a branch that
+   * never runs still renders (Jinjava would print nothing for it).
+   */
+  static final class UnknownFilter implements Filter {
+    /** A filter that does not exist was used. */
+    static final class Missing extends RuntimeException {
+      Missing(String name) {
+        super(name, null, false, false);
+      }
+    }
+
+    @Override
+    public String getName() {
+      return JinjaExpressions.UNKNOWN_FILTER;
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      throw new Missing(args.length > 0 ? args[0] : "?");
+    }
+  }
+
   /** Jinja2's {@code items} filter: a dict's (key, value) pairs, as {@code dict.items()}. */
   private static final class ItemsFilter implements Filter {
     @Override
@@ -306,6 +333,15 @@ public final class ChatTemplate {
               "the chat template rejected the conversation: "
                   + TemplateMessages.abbreviate(raised.getMessage()),
               raised);
+        }
+        if (t instanceof UnknownFilter.Missing missing) {
+          return new ChatTemplateException(
+              "cannot render the chat template: line "
+                  + e.getLineno()
+                  + ": unknown filter '"
+                  + missing.getMessage()
+                  + "'",
+              missing);
         }
         if (t instanceof TemplateFunctions.TemplateLimitException limit) {
           return new ChatTemplateException(

@@ -22,6 +22,9 @@ import java.util.Set;
  */
 final class JinjaExpressions {
 
+  /** The filter unknown filters become; registered by {@link ChatTemplate}. */
+  static final String UNKNOWN_FILTER = "__kernelj_unknown_filter";
+
   /** The function conditions' operands are wrapped in; registered by {@link ChatTemplate}. */
   static final String TRUTHY = "__kernelj_truthy";
 
@@ -83,9 +86,10 @@ final class JinjaExpressions {
   private JinjaExpressions() {}
 
   /** The body of a tag, rewritten; unchanged where nothing applies. */
-  static String rewrite(String body) {
+  static String rewrite(String body, java.util.function.Predicate<String> knownFilter) {
     List<Tok> toks = tokens(body);
     if (toks == null) return body; // something this lexer does not read: left to Jinjava
+    toks = unknownFilters(toks, knownFilter);
     toks = ternaries(ifCondition(unwrapDicts(slices(trailingCommas(toks)))));
     StringBuilder out = new StringBuilder(body.length() + 16);
     emit(toks, 0, toks.size(), out);
@@ -372,6 +376,38 @@ final class JinjaExpressions {
     }
     parts.add(toks.subList(start, toks.size()));
     return parts;
+  }
+
+  // ------------------------------------------------------------------------- x | nosuch
+
+  /**
+   * Each filter the renderer lacks as {@code __kernelj_unknown_filter('name', args...)}, which
+   * fails where it runs: Jinja2 looks a filter up when it is applied, so one in a branch that never
+   * runs is no error.
+   */
+  private static List<Tok> unknownFilters(
+      List<Tok> toks, java.util.function.Predicate<String> knownFilter) {
+    List<Tok> out = new ArrayList<>(toks);
+    for (int i = 0; i < out.size(); i++) {
+      if (!out.get(i).is("|")) continue;
+      int at = next(out, i);
+      if (at < 0 || out.get(at).kind != Kind.NAME || knownFilter.test(out.get(at).text)) continue;
+      String name = out.get(at).text;
+      out.set(at, new Tok(Kind.NAME, UNKNOWN_FILTER));
+      int open = next(out, at);
+      Tok quoted = new Tok(Kind.STRING, "'" + name + "'");
+      if (open >= 0 && out.get(open).is("(")) {
+        int first = next(out, open);
+        boolean empty = first >= 0 && out.get(first).is(")");
+        out.add(open + 1, quoted);
+        if (!empty) out.add(open + 2, new Tok(Kind.OP, ","));
+      } else {
+        out.add(at + 1, new Tok(Kind.OP, "("));
+        out.add(at + 2, quoted);
+        out.add(at + 3, new Tok(Kind.OP, ")"));
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------- [a, b,]

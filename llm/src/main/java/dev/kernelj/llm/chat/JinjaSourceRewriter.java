@@ -77,12 +77,19 @@ final class JinjaSourceRewriter {
     }
   }
 
-  private JinjaSourceRewriter(List<Segment> segments) {
+  private final java.util.function.Predicate<String> knownFilter;
+
+  private JinjaSourceRewriter(
+      List<Segment> segments, java.util.function.Predicate<String> knownFilter) {
     this.segments = segments;
+    this.knownFilter = knownFilter;
   }
 
-  static String rewrite(String template) {
-    JinjaSourceRewriter r = new JinjaSourceRewriter(JinjaLexer.lex(template));
+  /**
+   * @param knownFilter whether the renderer has a filter of that name (others fail where used)
+   */
+  static String rewrite(String template, java.util.function.Predicate<String> knownFilter) {
+    JinjaSourceRewriter r = new JinjaSourceRewriter(JinjaLexer.lex(template), knownFilter);
     r.findLoops();
     return r.emit();
   }
@@ -189,7 +196,7 @@ final class JinjaSourceRewriter {
   }
 
   private void tag(int index, Tag tag) {
-    String body = parenthesizeNamespaceArguments(JinjaExpressions.rewrite(tag.body()));
+    String body = parenthesizeNamespaceArguments(JinjaExpressions.rewrite(tag.body(), knownFilter));
     Loop owner = owners.get(index);
     if (owner != null && owner.neighbours) {
       String items = "__kernelj_seq" + owner.id;

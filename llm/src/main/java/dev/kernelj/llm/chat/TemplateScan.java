@@ -1,15 +1,14 @@
 package dev.kernelj.llm.chat;
 
 import java.util.Set;
-import java.util.function.Predicate;
 
 /**
  * Checks a chat template's source before Jinjava parses it, for what Jinjava handles badly: its
  * parser recurses once per nested block and per nested bracket (2,000 nested {@code {% if %}}
- * overflow the stack, 5,000 nested parentheses take 40 s first), and it renders an unknown filter
- * as nothing instead of failing. A lexical pass over the tags (string literals skipped, comments
- * and raw blocks left alone) bounds the size, the block nesting and the bracket nesting, and names
- * the first unknown filter with its line.
+ * overflow the stack, 5,000 nested parentheses take 40 s first). A lexical pass over the tags
+ * (string literals skipped, comments and raw blocks left alone) bounds the size, the block nesting
+ * and the bracket nesting. (An unknown filter fails where it is used, as in Jinja2: {@link
+ * JinjaExpressions}.)
  */
 final class TemplateScan {
   /** Real templates are a few KiB; the largest (tool-calling ones) about 20 KiB. */
@@ -35,22 +34,19 @@ final class TemplateScan {
           "ifchanged");
 
   private final String source;
-  private final Predicate<String> knownFilter;
   private int pos;
   private int blockDepth;
 
-  private TemplateScan(String source, Predicate<String> knownFilter) {
+  private TemplateScan(String source) {
     this.source = source;
-    this.knownFilter = knownFilter;
   }
 
   /**
    * Checks {@code source}.
    *
-   * @param knownFilter whether a filter name exists in the renderer
    * @throws ChatTemplateException naming the problem and its line
    */
-  static void check(String source, Predicate<String> knownFilter) {
+  static void check(String source) {
     if (source.length() > MAX_SOURCE_CHARS) {
       throw new ChatTemplateException(
           "the chat template is "
@@ -58,7 +54,7 @@ final class TemplateScan {
               + " characters long, over the limit of "
               + MAX_SOURCE_CHARS);
     }
-    new TemplateScan(source, knownFilter).scan();
+    new TemplateScan(source).scan();
   }
 
   private void scan() {
@@ -110,8 +106,6 @@ final class TemplateScan {
         }
       } else if (c == ')' || c == ']' || c == '}') {
         brackets = Math.max(0, brackets - 1);
-      } else if (c == '|' && pos + 1 < source.length() && source.charAt(pos + 1) != '|') {
-        checkFilter(pos + 1);
       }
       pos++;
     }
@@ -137,20 +131,6 @@ final class TemplateScan {
       }
     }
     throw error(start, "a string is not closed");
-  }
-
-  private void checkFilter(int from) {
-    int i = from;
-    while (i < source.length() && Character.isWhitespace(source.charAt(i))) i++;
-    int nameStart = i;
-    while (i < source.length()
-        && (Character.isLetterOrDigit(source.charAt(i)) || source.charAt(i) == '_')) {
-      i++;
-    }
-    String name = source.substring(nameStart, i);
-    if (!name.isEmpty() && !knownFilter.test(name)) {
-      throw error(from, "unknown filter '" + name + "'");
-    }
   }
 
   /** Tracks block nesting from a statement's body, e.g. {@code - if x -}. */

@@ -102,6 +102,11 @@ FEATURES = {
                          "{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}",
                          {"ms": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}),
     "unknown_filter_in_a_branch_that_never_runs": ("{% if false %}{{ x | from_json }}{{ y | nosuch(1, 2) }}{% endif %}ok", {}),
+    "review_findings": ("{% if n == true %}a{% endif %}{% if 'True' == true|string %}b{% endif %}"
+                        "{% for k, v in d|items %}{% if v is none %}N{% endif %}{% endfor %}{{ 'x}}y' }}{{ {'k': {'j': 1}}|tojson }}"
+                        "{{ 'namespace(a=1, b=2)' }}{% for x in l %}{{ 'loop.previtem' if loop.first }}{{ loop.previtem }}{% endfor %}"
+                        "{{ 'a,b,c'.rsplit(',')|length }}{{ 'a\\u2028b'.splitlines()|length }}{{ [1, 2,]|length }}",
+                        {"n": 1, "d": {"a": None}, "l": [1, 2]}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

@@ -205,7 +205,6 @@ public final class ChatTemplate {
       throw new ChatTemplateException("the model's chat template cannot be used: " + problem);
     }
     Map<String, Object> context = new HashMap<>(TemplateFunctions.GLOBALS);
-    context.putAll(PythonBool.VARIABLES);
     context.putAll(tokens);
     extraVariables.forEach((k, v) -> context.put(k, PythonValues.of(v)));
     // Copies (templates may change them), whose maps and lists print as Python's.
@@ -261,6 +260,14 @@ public final class ChatTemplate {
     jinjava.registerFunction(
         new ELFunctionDefinition(
             "", JinjaExpressions.TRUTHY, TemplateFunctions.class, "truthy", Object.class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition(
+            "",
+            JinjaExpressions.EQUALS,
+            TemplateFunctions.class,
+            "pythonEquals",
+            Object.class,
+            Object.class));
     jinjava.registerFunction(
         new ELFunctionDefinition(
             "",

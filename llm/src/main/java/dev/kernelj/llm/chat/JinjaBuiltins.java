@@ -27,6 +27,8 @@ final class JinjaBuiltins {
     jinjava.getGlobalContext().registerFilter(new Default("default"));
     jinjava.getGlobalContext().registerFilter(new Default("d"));
     jinjava.getGlobalContext().registerFilter(new Indent());
+    Filter string = jinjava.getGlobalContext().getFilter("string");
+    jinjava.getGlobalContext().registerFilter(new PythonString(string));
     jinjava.getGlobalContext().registerFilter(new Extreme("min", -1));
     jinjava.getGlobalContext().registerFilter(new Extreme("max", 1));
   }
@@ -46,7 +48,12 @@ final class JinjaBuiltins {
     public Object filter(
         Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
       Object width = ValueFilter.option(args, kwargs, 0, "width", 4L);
-      String indent = width instanceof Number n ? " ".repeat(n.intValue()) : String.valueOf(width);
+      if (width instanceof Number n && n.longValue() > ChatTemplate.MAX_OUTPUT_BYTES) {
+        throw new TemplateFunctions.TemplateLimitException(
+            "indent(" + n + ") is wider than a render may be");
+      }
+      String indent =
+          width instanceof Number n ? " ".repeat(Math.max(0, n.intValue())) : String.valueOf(width);
       boolean first = TemplateFunctions.truthy(ValueFilter.option(args, kwargs, 1, "first", false));
       boolean blank = TemplateFunctions.truthy(ValueFilter.option(args, kwargs, 2, "blank", false));
       // Jinja2 appends a newline first, so that a trailing newline survives splitlines().
@@ -143,6 +150,22 @@ final class JinjaBuiltins {
           kwargs.containsKey("boolean") ? kwargs.get("boolean") : args.length > 1 ? args[1] : null;
       boolean onFalse = bool != null && TemplateFunctions.truthy(bool);
       return var == null || onFalse && !TemplateFunctions.truthy(var) ? fallback : var;
+    }
+  }
+
+  /** Jinja2's {@code string}: Python's {@code str}, so a boolean is "True" and a list its repr. */
+  private record PythonString(Filter filter) implements Filter {
+    @Override
+    public String getName() {
+      return "string";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      if (var instanceof Boolean || var instanceof Iterable<?> || var instanceof Map<?, ?>) {
+        return PythonValues.repr(var);
+      }
+      return filter.filter(var, interpreter, args);
     }
   }
 

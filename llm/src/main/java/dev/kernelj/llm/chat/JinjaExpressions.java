@@ -91,9 +91,37 @@ final class JinjaExpressions {
     if (toks == null) return body; // something this lexer does not read: left to Jinjava
     toks = unknownFilters(toks, knownFilter);
     toks = ternaries(ifCondition(unwrapDicts(slices(trailingCommas(toks)))));
+    toks = booleanEqualities(toks);
     StringBuilder out = new StringBuilder(body.length() + 16);
     emit(toks, 0, toks.size(), out);
     return out.toString();
+  }
+
+  /**
+   * {@code rewrite} applied to {@code body} with its string literals set aside, so that a text
+   * rewrite (a regex) never touches what a string says.
+   */
+  static String outsideStrings(String body, java.util.function.UnaryOperator<String> rewrite) {
+    List<String> strings = new ArrayList<>();
+    StringBuilder masked = new StringBuilder(body.length());
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c != '\'' && c != '"') {
+        masked.append(c);
+        continue;
+      }
+      int end = i + 1;
+      while (end < body.length() && body.charAt(end) != c) end += body.charAt(end) == '\\' ? 2 : 1;
+      end = Math.min(end + 1, body.length());
+      masked.append('\u0001').append(strings.size()).append('\u0002');
+      strings.add(body.substring(i, end));
+      i = end - 1;
+    }
+    String out = rewrite.apply(masked.toString());
+    for (int k = 0; k < strings.size(); k++) {
+      out = out.replace("\u0001" + k + "\u0002", strings.get(k));
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------- tokens
@@ -410,15 +438,133 @@ final class JinjaExpressions {
     return out;
   }
 
+  // ------------------------------------------------------------------------- x == false
+
+  /** The function comparisons with a boolean become; registered by {@link ChatTemplate}. */
+  static final String EQUALS = "__kernelj_eq";
+
+  private static final Set<String> COMPARISONS = Set.of("==", "!=", "<", ">", "<=", ">=");
+
+  /** Each {@code a == true} (or {@code !=}, either side) as Python's equality. */
+  private static List<Tok> booleanEqualities(List<Tok> toks) {
+    for (int guard = 0; guard < 1000; guard++) {
+      int at = -1;
+      int left = -1;
+      int right = -1;
+      for (int i = 0; i < toks.size() && at < 0; i++) {
+        if (!(toks.get(i).is("==") || toks.get(i).is("!="))) continue;
+        int l = operandFrom(toks, i);
+        int r = operandTo(toks, i);
+        int lFirst = next(toks, l - 1);
+        int rFirst = next(toks, i);
+        if (lFirst >= 0 && isBooleanLiteral(toks.get(lFirst))
+            || rFirst >= 0 && isBooleanLiteral(toks.get(rFirst))) {
+          at = i;
+          left = l;
+          right = r;
+        }
+      }
+      if (at < 0) return toks;
+      boolean equal = toks.get(at).is("==");
+      List<Tok> out = new ArrayList<>(toks.subList(0, left));
+      if (!equal)
+        out.addAll(
+            List.of(new Tok(Kind.OP, "("), new Tok(Kind.NAME, "not"), new Tok(Kind.SPACE, " ")));
+      out.add(new Tok(Kind.NAME, EQUALS));
+      out.add(new Tok(Kind.OP, "("));
+      out.addAll(toks.subList(left, at));
+      out.add(new Tok(Kind.OP, ","));
+      out.addAll(toks.subList(at + 1, right));
+      out.add(new Tok(Kind.OP, ")"));
+      if (!equal) out.add(new Tok(Kind.OP, ")"));
+      out.addAll(toks.subList(right, toks.size()));
+      toks = out;
+    }
+    return toks;
+  }
+
+  private static boolean isBooleanLiteral(Tok t) {
+    return t.kind == Kind.NAME
+        && (t.text.equals("true")
+            || t.text.equals("false")
+            || t.text.equals("True")
+            || t.text.equals("False"));
+  }
+
+  /** Whether a comparison's operand ends (going either way) at this token. */
+  private static boolean bounds(Tok t) {
+    return t.is(",")
+        || t.is(":")
+        || t.is("=")
+        || t.is("and")
+        || t.is("or")
+        || t.is("not")
+        || t.is("if")
+        || t.is("else")
+        || t.is("in")
+        || t.is("elif")
+        || t.is("for")
+        || t.is("set")
+        || t.kind == Kind.OP && COMPARISONS.contains(t.text);
+  }
+
+  /** Where the left operand of the comparison at {@code op} starts. */
+  private static int operandFrom(List<Tok> toks, int op) {
+    int i = op - 1;
+    while (i >= 0) {
+      Tok t = toks.get(i);
+      if (t.is(")") || t.is("]") || t.is("}")) {
+        int open = opening(toks, i);
+        if (open < 0) return i + 1;
+        i = open - 1;
+        continue;
+      }
+      if (t.is("(") || t.is("[") || t.is("{") || bounds(t)) return i + 1;
+      i--;
+    }
+    return 0;
+  }
+
+  /** Where the right operand of the comparison at {@code op} ends (exclusive). */
+  private static int operandTo(List<Tok> toks, int op) {
+    int i = op + 1;
+    while (i < toks.size()) {
+      Tok t = toks.get(i);
+      if (t.is("(") || t.is("[") || t.is("{")) {
+        int close = closing(toks, i);
+        if (close < 0) return toks.size();
+        i = close + 1;
+        continue;
+      }
+      if (t.is(")") || t.is("]") || t.is("}") || bounds(t)) return i;
+      i++;
+    }
+    return toks.size();
+  }
+
   // ------------------------------------------------------------------------- [a, b,]
 
-  /** A comma before {@code ]} or {@code }} dropped: Jinja2 allows it, Jinjava fails on it. */
+  /**
+   * Whether the ")" at {@code close} ends a call's arguments (not a tuple, where "(1,)" needs it).
+   */
+  private static boolean isCallEnd(List<Tok> toks, int close) {
+    if (!toks.get(close).is(")")) return false;
+    int open = opening(toks, close);
+    int before = open < 0 ? -1 : prev(toks, open);
+    return before >= 0 && toks.get(before).endsOperand();
+  }
+
+  /**
+   * A comma before {@code ]}, {@code }} or a call's {@code )} dropped: Jinja2 allows it, Jinjava
+   * fails on it.
+   */
   private static List<Tok> trailingCommas(List<Tok> toks) {
     List<Tok> out = new ArrayList<>(toks);
     for (int i = 0; i < out.size(); i++) {
       if (!out.get(i).is(",")) continue;
       int after = next(out, i);
-      if (after >= 0 && (out.get(after).is("]") || out.get(after).is("}"))) {
+      if (after >= 0
+          && (out.get(after).is("]") || out.get(after).is("}") || isCallEnd(out, after))) {
         out.set(i, new Tok(Kind.SPACE, ""));
       }
     }
@@ -457,8 +603,8 @@ final class JinjaExpressions {
         emit(toks, i + 1, end, out);
         out.append(')');
         i = end - 1;
-      } else if (isBooleanLiteral(t) && comparedByEquality(toks, i)) {
-        out.append(PythonBool.variable(t.text.equalsIgnoreCase("true")));
+      } else if (t.is("}") && out.length() > 0 && out.charAt(out.length() - 1) == '}') {
+        out.append(" }"); // "}}" would end a {{ }} tag in Jinjava's lexer
       } else if (t.is("+") || t.is("-")) {
         // Jinjava fails on "n+1" inside brackets ("[n+1]", "f(n+1)"); " + " it reads.
         out.append(' ').append(t.text).append(' ');
@@ -466,22 +612,6 @@ final class JinjaExpressions {
         out.append(t.text);
       }
     }
-  }
-
-  private static boolean isBooleanLiteral(Tok t) {
-    return t.kind == Kind.NAME
-        && (t.text.equals("true")
-            || t.text.equals("false")
-            || t.text.equals("True")
-            || t.text.equals("False"));
-  }
-
-  /** Whether the token at {@code i} is an operand of {@code ==} or {@code !=}. */
-  private static boolean comparedByEquality(List<Tok> toks, int i) {
-    int before = prev(toks, i);
-    int after = next(toks, i);
-    return before >= 0 && (toks.get(before).is("==") || toks.get(before).is("!="))
-        || after >= 0 && (toks.get(after).is("==") || toks.get(after).is("!="));
   }
 
   /** Not the {@code not} of {@code is not} or of {@code not in}. */
@@ -508,12 +638,41 @@ final class JinjaExpressions {
     return to;
   }
 
-  /** A string literal with Python's escapes decoded, written back with those Jinjava reads. */
+  /** Two characters that Jinjava's lexer reads as a tag's start or end even inside a string. */
+  private static final List<String> DELIMITERS = List.of("}}", "%}", "#}", "{{", "{%", "{#");
+
+  /**
+   * A string literal with Python's escapes decoded, written back with those Jinjava reads; one that
+   * holds a tag delimiter ("}}") is written as pieces joined by {@code ~}, split inside the
+   * delimiter, since Jinjava would end the tag there.
+   */
   static String literal(String token) {
     char quote = token.charAt(0);
     String raw = token.substring(1, token.length() - 1);
-    if (raw.indexOf('\\') < 0 && raw.indexOf('\n') < 0) return token;
+    boolean delimiter = DELIMITERS.stream().anyMatch(raw::contains);
+    if (raw.indexOf('\\') < 0 && raw.indexOf('\n') < 0 && !delimiter) return token;
     String value = PythonStrings.unescape(raw);
+    if (DELIMITERS.stream().anyMatch(value::contains)) {
+      List<String> pieces = new ArrayList<>();
+      int start = 0;
+      for (int i = 1; i < value.length(); i++) {
+        if (DELIMITERS.contains(value.substring(i - 1, i + 1))) {
+          pieces.add(value.substring(start, i));
+          start = i;
+        }
+      }
+      pieces.add(value.substring(start));
+      StringBuilder joined = new StringBuilder("(");
+      for (int k = 0; k < pieces.size(); k++) {
+        if (k > 0) joined.append(" ~ ");
+        joined.append(quoted(pieces.get(k), quote));
+      }
+      return joined.append(')').toString();
+    }
+    return quoted(value, quote);
+  }
+
+  private static String quoted(String value, char quote) {
     StringBuilder out = new StringBuilder(value.length() + 8).append(quote);
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);

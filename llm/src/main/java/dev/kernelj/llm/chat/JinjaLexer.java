@@ -91,7 +91,7 @@ final class JinjaLexer {
       String text = source.substring(pos, open);
       int removed = 0;
       if (control == '-') {
-        String kept = text.stripTrailing();
+        String kept = stripTrailing(text);
         removed = newlines(text, kept.length(), text.length());
         text = kept;
       } else if (control != '+' && kind != '{') {
@@ -137,9 +137,9 @@ final class JinjaLexer {
    * with the whitespace control of both tags applied.
    */
   private boolean raw(int open, int bodyStart, int removedBefore) {
-    int i = skipBlanks(bodyStart);
+    int i = skipWhitespace(bodyStart);
     if (!source.startsWith("raw", i)) return false;
-    int afterWord = skipBlanks(i + 3);
+    int afterWord = skipWhitespace(i + 3);
     boolean minus = source.startsWith("-%}", afterWord);
     if (!minus && !source.startsWith("%}", afterWord)) return false;
     // jinja2 trims nothing after "{% raw %}" itself; "-%}" strips the blanks after it.
@@ -151,7 +151,7 @@ final class JinjaLexer {
     char control = source.charAt(endTag + 2);
     int removedInside = 0;
     if (control == '-') {
-      String kept = content.stripTrailing();
+      String kept = stripTrailing(content);
       removedInside = newlines(content, kept.length(), content.length());
       content = kept;
     } else if (control != '+') {
@@ -176,9 +176,9 @@ final class JinjaLexer {
     for (int at = source.indexOf("{%", from); at >= 0; at = source.indexOf("{%", at + 1)) {
       int i = at + 2;
       if (i < source.length() && (source.charAt(i) == '-' || source.charAt(i) == '+')) i++;
-      i = skipBlanks(i);
+      i = skipWhitespace(i);
       if (!source.startsWith("endraw", i)) continue;
-      i = skipBlanks(i + 6);
+      i = skipWhitespace(i + 6);
       if (source.startsWith("%}", i)
           || source.startsWith("-%}", i)
           || source.startsWith("+%}", i)) {
@@ -247,21 +247,29 @@ final class JinjaLexer {
     throw error(at, "a string is not closed");
   }
 
-  private int skipBlanks(int i) {
-    while (i < source.length() && (source.charAt(i) == ' ' || source.charAt(i) == '\t')) i++;
+  private int skipWhitespace(int i) {
+    while (i < source.length() && isSpace(source.charAt(i))) i++;
     return i;
   }
 
-  private int skipWhitespace(int i) {
-    while (i < source.length() && Character.isWhitespace(source.charAt(i))) i++;
-    return i;
+  /**
+   * Python's whitespace (regex \\s, str.strip): Java's, and the no-break spaces Java leaves out.
+   */
+  static boolean isSpace(char c) {
+    return Character.isWhitespace(c) || Character.isSpaceChar(c);
+  }
+
+  private static String stripTrailing(String s) {
+    int end = s.length();
+    while (end > 0 && isSpace(s.charAt(end - 1))) end--;
+    return s.substring(0, end);
   }
 
   /** Whether {@code text} from {@code from} is one or more whitespace characters (jinja2's \s+). */
   private static boolean isBlank(String text, int from) {
     if (from >= text.length()) return false;
     for (int i = from; i < text.length(); i++) {
-      if (!Character.isWhitespace(text.charAt(i))) return false;
+      if (!isSpace(text.charAt(i))) return false;
     }
     return true;
   }

@@ -196,20 +196,11 @@ final class JinjaSourceRewriter {
   }
 
   private void tag(int index, Tag tag) {
-    String body = parenthesizeNamespaceArguments(JinjaExpressions.rewrite(tag.body(), knownFilter));
     Loop owner = owners.get(index);
-    if (owner != null && owner.neighbours) {
-      String items = "__kernelj_seq" + owner.id;
-      body =
-          LOOP_NEIGHBOUR
-              .matcher(body)
-              .replaceAll(
-                  m ->
-                      (m.group(1).equals("previtem") ? PREVIOUS : FOLLOWING)
-                          + "("
-                          + items
-                          + ", loop.index0)");
-    }
+    String body =
+        JinjaExpressions.outsideStrings(
+            JinjaExpressions.rewrite(tag.body(), knownFilter),
+            text -> neighbours(parenthesizeNamespaceArguments(text), owner));
     if (!tag.block()) {
       out.append("{{").append(body).append("}}");
       return;
@@ -298,6 +289,22 @@ final class JinjaSourceRewriter {
     if (loop.elseAt >= 0) {
       out.append("{% set __kernelj_ran").append(loop.id).append(".v = true %}");
     }
+  }
+
+  /** {@code loop.previtem} and {@code loop.nextitem} read from the owning loop's items. */
+  private static String neighbours(String body, Loop owner) {
+    if (owner == null || !owner.neighbours) {
+      return body;
+    }
+    String items = "__kernelj_seq" + owner.id;
+    return LOOP_NEIGHBOUR
+        .matcher(body)
+        .replaceAll(
+            m ->
+                (m.group(1).equals("previtem") ? PREVIOUS : FOLLOWING)
+                    + "("
+                    + items
+                    + ", loop.index0)");
   }
 
   /** Where {@code word} stands alone at bracket depth 0 and outside strings in {@code s}, or -1. */

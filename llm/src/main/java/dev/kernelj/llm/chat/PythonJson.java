@@ -97,7 +97,7 @@ final class PythonJson {
    */
   static String floatRepr(double d) {
     if (d == 0) return 1 / d < 0 ? "-0.0" : "0.0";
-    BigDecimal shortest = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+    BigDecimal shortest = shortest(Math.abs(d));
     String digits = shortest.unscaledValue().toString();
     int exponent = digits.length() - 1 - shortest.scale(); // of the first digit
     String sign = d < 0 ? "-" : "";
@@ -112,6 +112,22 @@ final class PythonJson {
         + (exponent < 0 ? "-" : "+")
         + (Math.abs(exponent) < 10 ? "0" : "")
         + Math.abs(exponent);
+  }
+
+  /**
+   * The fewest significant digits that read back as {@code d}, rounded to nearest (what Python's
+   * repr prints). Java 17's {@code Double.toString} is not always the shortest (JDK-4511638).
+   */
+  private static BigDecimal shortest(double d) {
+    BigDecimal exact = new BigDecimal(d);
+    for (int digits = 1; digits < 17; digits++) {
+      BigDecimal rounded =
+          exact.round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN));
+      if (rounded.doubleValue() == d) return rounded.stripTrailingZeros();
+    }
+    return exact
+        .round(new java.math.MathContext(17, java.math.RoundingMode.HALF_EVEN))
+        .stripTrailingZeros();
   }
 
   private interface ItemWriter {

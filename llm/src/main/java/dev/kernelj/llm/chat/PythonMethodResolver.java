@@ -44,7 +44,7 @@ final class PythonMethodResolver extends ELResolver {
       case "items" -> {
         if (args.length != 0) return PythonStrings.NOT_HANDLED;
         List<List<Object>> items = new ArrayList<>();
-        map.forEach((k, v) -> items.add(List.of(k, v == null ? "" : v)));
+        map.forEach((k, v) -> items.add(java.util.Arrays.asList(k, v))); // a None value stays None
         return items;
       }
       case "keys" -> {

@@ -181,21 +181,31 @@ final class PythonStrings {
     int end = s.length();
     int at;
     while ((maxSplit < 0 || parts.size() < maxSplit)
-        && (at = s.lastIndexOf(sep, end - sep.length())) >= 0
-        && end - sep.length() >= 0) {
-      parts.add(0, s.substring(at + sep.length(), end));
+        && (at = s.lastIndexOf(sep, end - sep.length())) >= 0) {
+      parts.add(s.substring(at + sep.length(), end));
       end = at;
     }
-    parts.add(0, s.substring(0, end));
+    parts.add(s.substring(0, end));
+    java.util.Collections.reverse(parts); // gathered from the right
     return parts;
   }
 
+  /** Python's line boundaries: \\n, \\r, \\r\\n, \\v, \\f, \\x1c-\\x1e, \\x85, U+2028, U+2029. */
   static List<String> splitLines(String s) {
     List<String> lines = new ArrayList<>();
     int start = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '\n' || c == '\r') {
+      boolean boundary =
+          c == '\n'
+              || c == '\r'
+              || c == 0x0b
+              || c == 0x0c
+              || (c >= 0x1c && c <= 0x1e)
+              || c == 0x85
+              || c == 0x2028
+              || c == 0x2029;
+      if (boundary) {
         lines.add(s.substring(start, i));
         if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') i++;
         start = i + 1;
@@ -225,6 +235,10 @@ final class PythonStrings {
 
   private static String zfill(String s, int width) {
     if (s.length() >= width) return s;
+    if (width > ChatTemplate.MAX_OUTPUT_BYTES) {
+      throw new TemplateFunctions.TemplateLimitException(
+          "zfill(" + width + ") is longer than a render may be");
+    }
     boolean sign = !s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+');
     String zeros = "0".repeat(width - s.length());
     return sign ? s.charAt(0) + zeros + s.substring(1) : zeros + s;

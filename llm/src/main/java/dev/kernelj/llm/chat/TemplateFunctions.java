@@ -102,6 +102,36 @@ public final class TemplateFunctions {
     return true;
   }
 
+  /**
+   * Python's {@code a == b} for the comparisons with a boolean that the rewrite hands over: a
+   * boolean equals the same boolean and the number of its value (True == 1), and no string, list or
+   * none.
+   */
+  public static boolean pythonEquals(Object a, Object b) {
+    if (a == b) return true;
+    if (a == null || b == null) return false;
+    boolean numericA = a instanceof Number || a instanceof Boolean;
+    boolean numericB = b instanceof Number || b instanceof Boolean;
+    if (numericA && numericB) {
+      return numeric(a).compareTo(numeric(b)) == 0;
+    }
+    if (a instanceof CharSequence && b instanceof CharSequence) {
+      return a.toString().equals(b.toString());
+    }
+    return a.equals(b);
+  }
+
+  private static java.math.BigDecimal numeric(Object v) {
+    if (v instanceof Boolean b) return b ? java.math.BigDecimal.ONE : java.math.BigDecimal.ZERO;
+    if (v instanceof Double || v instanceof Float) {
+      double d = ((Number) v).doubleValue();
+      return Double.isFinite(d)
+          ? new java.math.BigDecimal(d)
+          : java.math.BigDecimal.valueOf(Long.MAX_VALUE);
+    }
+    return new java.math.BigDecimal(v.toString());
+  }
+
   /** {@code raise_exception(message)}: aborts rendering with the template's own message. */
   public static Object raiseException(String message) {
     throw new TemplateRaisedException(message);

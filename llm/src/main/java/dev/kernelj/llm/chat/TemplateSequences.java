@@ -99,14 +99,14 @@ public final class TemplateSequences {
 
   /** {@code loop.previtem}: the item before the {@code index0}th, or none for the first. */
   public static Object previous(Object seq, Object index0) {
-    List<Object> items = items(seq);
+    List<?> items = seq instanceof List<?> list ? list : items(seq);
     int i = (int) integer(index0, "index") - 1;
     return i >= 0 && i < items.size() ? items.get(i) : null;
   }
 
   /** {@code loop.nextitem}: the item after the {@code index0}th, or none for the last. */
   public static Object following(Object seq, Object index0) {
-    List<Object> items = items(seq);
+    List<?> items = seq instanceof List<?> list ? list : items(seq);
     int i = (int) integer(index0, "index") + 1;
     return i >= 0 && i < items.size() ? items.get(i) : null;
   }
@@ -114,8 +114,9 @@ public final class TemplateSequences {
   /** The {@code items} filter: a dict's (key, value) pairs. */
   public static List<Object> pairs(Object value) {
     List<Object> out = new ArrayList<>();
-    if (value instanceof Map<?, ?> map)
-      map.forEach((k, v) -> out.add(List.of(k, v == null ? "" : v)));
+    if (value instanceof Map<?, ?> map) {
+      map.forEach((k, v) -> out.add(java.util.Arrays.asList(k, v))); // a None value stays None
+    }
     return out;
   }
 }

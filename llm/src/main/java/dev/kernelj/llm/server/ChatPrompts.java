@@ -64,7 +64,17 @@ final class ChatPrompts {
           "bos_token",
           "eos_token",
           "raise_exception",
-          "strftime_now");
+          "strftime_now",
+          // Jinjava reads these names from the context too: a request must not redefine them.
+          "none",
+          "None",
+          "true",
+          "True",
+          "false",
+          "False",
+          "loop",
+          "namespace",
+          "range");
 
   /**
    * vLLM's {@code chat_template_kwargs}: extra variables for the chat template, such as Qwen3's

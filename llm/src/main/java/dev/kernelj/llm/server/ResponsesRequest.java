@@ -107,7 +107,8 @@ final class ResponsesRequest {
     if (!input.isArray() || input.isEmpty()) {
       throw ApiException.badRequest("input", "input must be a string or a non-empty list of items");
     }
-    ObjectNode calls = null; // the assistant message the current run of function calls goes to
+    // The assistant message that function calls go to: the one just before them, or a new one.
+    ObjectNode calls = null;
     for (int i = 0; i < input.size(); i++) {
       String at = "input[" + i + "]";
       JsonNode item = input.get(i);
@@ -117,12 +118,15 @@ final class ResponsesRequest {
       String type = item.path("type").asText(item.has("role") ? "message" : "");
       switch (type) {
         case "message" -> {
-          calls = null;
-          messages.add(message(item, at));
+          ObjectNode message = message(item, at);
+          messages.add(message);
+          calls = message.path("role").asText().equals("assistant") ? message : null;
         }
         case "function_call" -> {
           if (calls == null) {
             calls = messages.addObject().put("role", "assistant").put("content", "");
+          }
+          if (!calls.has("tool_calls")) {
             calls.putArray("tool_calls");
           }
           ObjectNode call = ((ArrayNode) calls.get("tool_calls")).addObject();

@@ -48,7 +48,8 @@ record ToolRequest(List<Object> tools, Set<String> names, ToolCallFormat format,
     for (int i = 0; i < list.size(); i++) {
       names.add(functionName(list.get(i), "tools[" + i + "]", names));
     }
-    if (list.isEmpty() || isNone(checkedChoice(f.value("tool_choice")))) {
+    JsonNode choice = checkedChoice(f.value("tool_choice"));
+    if (list.isEmpty() || isNone(choice)) {
       return null;
     }
     if (model.tools() == null) {

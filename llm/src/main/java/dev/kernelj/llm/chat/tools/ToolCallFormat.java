@@ -69,6 +69,9 @@ public enum ToolCallFormat {
    */
   public static Optional<ToolCallFormat> detect(String template) {
     if (template == null || !template.contains("tools")) return Optional.empty();
+    // Qwen3-Coder and Qwen3.5 wrap XML-style calls (<function=name><parameter=...>) in the same
+    // tag: not a format this reader takes.
+    if (template.contains("<function=")) return Optional.empty();
     if (template.contains("<tool_call>")) return Optional.of(HERMES);
     if (template.contains("[TOOL_CALLS]") || template.contains("[AVAILABLE_TOOLS]")) {
       return Optional.of(MISTRAL);

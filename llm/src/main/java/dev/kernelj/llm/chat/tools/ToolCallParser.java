@@ -51,6 +51,9 @@ public final class ToolCallParser {
   /** For the formats whose calls are the whole reply: whether the reply is plain content. */
   private boolean plain;
 
+  /** Leading blanks of the reply seen so far (the whole-reply formats look past them once). */
+  private int blanks;
+
   /**
    * @param tools the names of the tools the request offered: a call of any other name is not a call
    *     (so a reply that merely is JSON with a "name" stays content)
@@ -107,8 +110,11 @@ public final class ToolCallParser {
    */
   private int wholeReplyStart() {
     if (plain) return reply.length();
-    String head = stripTags(reply.toString().stripLeading());
-    if (head.isEmpty() || isTagPrefix(reply.toString().stripLeading())) return given;
+    while (blanks < reply.length() && Character.isWhitespace(reply.charAt(blanks))) blanks++;
+    if (blanks == reply.length()) return given; // only blanks so far: looked at once each
+    String text = reply.substring(blanks, Math.min(reply.length(), blanks + 64));
+    String head = stripTags(text);
+    if (head.isEmpty() || isTagPrefix(text)) return given;
     if (head.startsWith(format.opening())) {
       holding = true;
       return given;

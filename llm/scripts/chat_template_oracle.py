@@ -107,6 +107,10 @@ FEATURES = {
                         "{{ 'namespace(a=1, b=2)' }}{% for x in l %}{{ 'loop.previtem' if loop.first }}{{ loop.previtem }}{% endfor %}"
                         "{{ 'a,b,c'.rsplit(',')|length }}{{ 'a\\u2028b'.splitlines()|length }}{{ [1, 2,]|length }}",
                         {"n": 1, "d": {"a": None}, "l": [1, 2]}),
+    "and_or_give_values": ("{% set a = true %}{% set s = (a and ('x' ~ 'y')) or 'p' %}{{ s }}|{% set m = 'false' %}"
+                           "{% set t = m or 'none' %}{{ t }}|{{ l and 'L' }}|{{ '' or none or 'z' }}|"
+                           "{{ m or raise_exception('never') }}|{% if (a or a if e else e) %}T{% else %}F{% endif %}"
+                           "{{ 'Y' if (not e if e else a) else 'N' }}", {"l": [1], "e": ""}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

@@ -86,11 +86,13 @@ final class JinjaExpressions {
   private JinjaExpressions() {}
 
   /** The body of a tag, rewritten; unchanged where nothing applies. */
-  static String rewrite(String body, java.util.function.Predicate<String> knownFilter) {
+  static String rewrite(
+      String body, java.util.function.Predicate<String> knownFilter, boolean block) {
     List<Tok> toks = tokens(body);
     if (toks == null) return body; // something this lexer does not read: left to Jinjava
     toks = unknownFilters(toks, knownFilter);
     toks = ternaries(ifCondition(unwrapDicts(slices(trailingCommas(toks)))));
+    toks = block ? setValue(toks) : valueLogic(toks);
     toks = booleanEqualities(toks);
     StringBuilder out = new StringBuilder(body.length() + 16);
     emit(toks, 0, toks.size(), out);
@@ -344,6 +346,14 @@ final class JinjaExpressions {
   /** A condition, with each operand of its and/or/not wrapped in the truth test. */
   static List<Tok> condition(List<Tok> toks) {
     List<Tok> out = new ArrayList<>();
+    if (topLevelTernary(toks) >= 0) {
+      // "a or b if c else d" is "(a or b) if c else d": tested whole, its parts are values
+      out.add(new Tok(Kind.NAME, TRUTHY));
+      out.add(new Tok(Kind.OP, "("));
+      out.addAll(valueLogic(toks));
+      out.add(new Tok(Kind.OP, ")"));
+      return out;
+    }
     List<List<Tok>> ors = split(toks, "or");
     for (int o = 0; o < ors.size(); o++) {
       if (o > 0) out.addAll(word("or"));
@@ -436,6 +446,131 @@ final class JinjaExpressions {
       }
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------------- a or b (values)
+
+  /** {@code set x = VALUE}: the value's and/or with Python's values. */
+  private static List<Tok> setValue(List<Tok> toks) {
+    int first = next(toks, -1);
+    if (first < 0 || !toks.get(first).is("set")) return toks;
+    int depth = 0;
+    for (int i = first + 1; i < toks.size(); i++) {
+      Tok t = toks.get(i);
+      if (t.is("(") || t.is("[") || t.is("{")) depth++;
+      else if (t.is(")") || t.is("]") || t.is("}")) depth--;
+      else if (depth == 0 && t.is("=")) {
+        List<Tok> out = new ArrayList<>(toks.subList(0, i + 1));
+        out.addAll(valueLogic(toks.subList(i + 1, toks.size())));
+        return out;
+      }
+    }
+    return toks;
+  }
+
+  /**
+   * An expression whose value is used (printed, set): Python's {@code a or b} is a if a is true
+   * else b, and {@code a and b} is b if a is true else a, where Jinjava's give a boolean and count
+   * the string "false" as false. Each becomes a conditional expression on {@code __kernelj_truthy},
+   * which evaluates the second operand only when Python would.
+   */
+  private static List<Tok> valueLogic(List<Tok> toks) {
+    int ternary = topLevelTernary(toks);
+    if (ternary >= 0) {
+      int otherwise = topLevelWordFrom(toks, "else", ternary + 1);
+      List<Tok> out = new ArrayList<>(valueLogic(toks.subList(0, ternary)));
+      out.addAll(toks.subList(ternary, otherwise < 0 ? toks.size() : otherwise + 1));
+      if (otherwise >= 0) out.addAll(valueLogic(toks.subList(otherwise + 1, toks.size())));
+      return out;
+    }
+    List<List<Tok>> ors = split(toks, "or");
+    List<Tok> value = andValue(ors.get(ors.size() - 1));
+    for (int k = ors.size() - 2; k >= 0; k--) {
+      List<Tok> a = andValue(ors.get(k));
+      value = choose(a, a, value); // a if a else (the rest)
+    }
+    return value;
+  }
+
+  private static List<Tok> andValue(List<Tok> toks) {
+    List<List<Tok>> ands = split(toks, "and");
+    List<Tok> value = notValue(ands.get(0));
+    for (int k = 1; k < ands.size(); k++) {
+      value = choose(value, notValue(ands.get(k)), value); // b if a else a
+    }
+    return value;
+  }
+
+  /** {@code not x} with Python's truth of x; a parenthesised operand rewritten inside. */
+  private static List<Tok> notValue(List<Tok> toks) {
+    int first = next(toks, -1);
+    if (first < 0) return toks;
+    int last = prev(toks, toks.size());
+    List<Tok> out = new ArrayList<>();
+    if (toks.get(first).is("not") && isUnaryNot(toks, first)) {
+      out.add(new Tok(Kind.NAME, "not"));
+      out.add(new Tok(Kind.SPACE, " "));
+      out.add(new Tok(Kind.NAME, TRUTHY));
+      out.add(new Tok(Kind.OP, "("));
+      out.addAll(valueLogic(toks.subList(first + 1, toks.size())));
+      out.add(new Tok(Kind.OP, ")"));
+      return out;
+    }
+    if (toks.get(first).is("(") && closing(toks, first) == last) {
+      out.addAll(toks.subList(0, first + 1));
+      out.addAll(valueLogic(toks.subList(first + 1, last)));
+      out.addAll(toks.subList(last, toks.size()));
+      return out;
+    }
+    return toks;
+  }
+
+  /**
+   * {@code ((then) if __kernelj_truthy(test) else (otherwise))}, one operand whatever surrounds it.
+   */
+  private static List<Tok> choose(List<Tok> test, List<Tok> then, List<Tok> otherwise) {
+    List<Tok> out = new ArrayList<>();
+    out.add(new Tok(Kind.OP, "("));
+    out.add(new Tok(Kind.OP, "("));
+    out.addAll(then);
+    out.add(new Tok(Kind.OP, ")"));
+    out.addAll(word("if"));
+    out.add(new Tok(Kind.NAME, TRUTHY));
+    out.add(new Tok(Kind.OP, "("));
+    out.addAll(test);
+    out.add(new Tok(Kind.OP, ")"));
+    out.addAll(word("else"));
+    out.add(new Tok(Kind.OP, "("));
+    out.addAll(otherwise);
+    out.add(new Tok(Kind.OP, ")"));
+    out.add(new Tok(Kind.OP, ")"));
+    return out;
+  }
+
+  /** The {@code if} of a conditional expression at the top level of {@code toks}, or -1. */
+  private static int topLevelTernary(List<Tok> toks) {
+    int depth = 0;
+    for (int i = 0; i < toks.size(); i++) {
+      Tok t = toks.get(i);
+      if (t.is("(") || t.is("[") || t.is("{")) depth++;
+      else if (t.is(")") || t.is("]") || t.is("}")) depth--;
+      else if (depth == 0 && t.is("if")) {
+        int before = prev(toks, i);
+        if (before >= 0 && toks.get(before).endsOperand()) return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int topLevelWordFrom(List<Tok> toks, String word, int from) {
+    int depth = 0;
+    for (int i = from; i < toks.size(); i++) {
+      Tok t = toks.get(i);
+      if (t.is("(") || t.is("[") || t.is("{")) depth++;
+      else if (t.is(")") || t.is("]") || t.is("}")) depth--;
+      else if (depth == 0 && t.is(word)) return i;
+    }
+    return -1;
   }
 
   // ------------------------------------------------------------------------- x == false

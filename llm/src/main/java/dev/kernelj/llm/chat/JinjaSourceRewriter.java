@@ -199,7 +199,7 @@ final class JinjaSourceRewriter {
     Loop owner = owners.get(index);
     String body =
         JinjaExpressions.outsideStrings(
-            JinjaExpressions.rewrite(tag.body(), knownFilter),
+            JinjaExpressions.rewrite(tag.body(), knownFilter, tag.block()),
             text -> neighbours(parenthesizeNamespaceArguments(text), owner));
     if (!tag.block()) {
       out.append("{{").append(body).append("}}");

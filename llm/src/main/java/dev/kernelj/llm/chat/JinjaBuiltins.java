@@ -153,7 +153,10 @@ final class JinjaBuiltins {
     }
   }
 
-  /** Jinja2's {@code string}: Python's {@code str}, so a boolean is "True" and a list its repr. */
+  /**
+   * Jinja2's {@code string}: Python's {@code str}, so a boolean is "True" and a list its repr; an
+   * undefined value (null here, as None is) gives "", as Jinja2's undefined does.
+   */
   private record PythonString(Filter filter) implements Filter {
     @Override
     public String getName() {
@@ -162,6 +165,9 @@ final class JinjaBuiltins {
 
     @Override
     public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      if (var == null) {
+        return "";
+      }
       if (var instanceof Boolean || var instanceof Iterable<?> || var instanceof Map<?, ?>) {
         return PythonValues.repr(var);
       }

@@ -57,7 +57,9 @@ class QuantizedEngineGpuTest {
         Arguments.of(QuantizedTinyLlama.GPTQ_ACT_ORDER_UNSHARED, TinyLlama.LLAMA_H64),
         Arguments.of(QuantizedTinyLlama.GPTQ_8BIT, TinyLlama.MISTRAL_H64),
         Arguments.of(QuantizedTinyLlama.AWQ, TinyLlama.TIED_H128),
-        Arguments.of(QuantizedTinyLlama.AWQ_CHANNEL, TinyLlama.LLAMA_H64));
+        Arguments.of(QuantizedTinyLlama.AWQ_CHANNEL, TinyLlama.LLAMA_H64),
+        // Qwen3's decode multiplies by q/k/v row blocks of the fused quantized weight
+        Arguments.of(QuantizedTinyLlama.GPTQ_V2_ASYM, TinyLlama.QWEN3_H64));
   }
 
   static Stream<Arguments> servingCases() {

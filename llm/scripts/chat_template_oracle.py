@@ -111,6 +111,8 @@ FEATURES = {
                            "{% set t = m or 'none' %}{{ t }}|{{ l and 'L' }}|{{ '' or none or 'z' }}|"
                            "{{ m or raise_exception('never') }}|{% if (a or a if e else e) %}T{% else %}F{% endif %}"
                            "{{ 'Y' if (not e if e else a) else 'N' }}", {"l": [1], "e": ""}),
+    "loop_filter_reads_the_enclosing_loop": ("{% for a in [1, 2] %}{% for b in [1, 2, 3] if loop.index == 1 %}{{ a }}{{ b }} "
+                                             "{% endfor %}{% endfor %}|{% for b in [1, 2] if loop is defined %}x{% endfor %}", {}),
     "items_filter_and_dict_keys": ("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}",
                                    {"d": {"a": 1, "b": 2}}),
 }

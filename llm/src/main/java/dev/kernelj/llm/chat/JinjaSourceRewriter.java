@@ -42,6 +42,7 @@ final class JinjaSourceRewriter {
   private static final Pattern NAMED_ARGUMENT =
       Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=)(?!=)(.*)$", Pattern.DOTALL);
   private static final Pattern LOOP_NEIGHBOUR = Pattern.compile("\\bloop\\.(previtem|nextitem)\\b");
+  private static final Pattern LOOP_WORD = Pattern.compile("(?<![.\\w])loop\\b");
 
   /** The function each macro's body is guarded by; registered by {@link ChatTemplate}. */
   static final String MACRO_TICK = "__kernelj_macro_call";
@@ -249,6 +250,12 @@ final class JinjaSourceRewriter {
           .append('(')
           .append(iter)
           .append(") %}");
+    }
+    if (filter != null && LOOP_WORD.matcher(filter).find()) {
+      // The filter runs before the loop starts, so its "loop" is the enclosing loop (or none).
+      String outer = "__kernelj_outer" + loop.id;
+      out.append("{% set ").append(outer).append(" = loop %}");
+      filter = JinjaExpressions.outsideStrings(filter, t -> LOOP_WORD.matcher(t).replaceAll(outer));
     }
     if (filter != null) {
       String keep = "__kernelj_keep" + loop.id;

@@ -30,6 +30,10 @@ public final class ServeCommand implements Callable<Integer> {
   /** The engine behind the server. */
   static final ServingEngineFactory ENGINES = ServingEngineFactory.CONTINUOUS_BATCHING;
 
+  /** vLLM's names of the reasoning parsers; both split at {@code </think>}. */
+  private static final java.util.Set<String> REASONING_PARSERS =
+      java.util.Set.of("deepseek_r1", "qwen3");
+
   /** A day: longer is a mistake, and NaN or infinity would not stop. */
   private static final long MAX_GRACE_SECONDS = 86_400;
 
@@ -84,6 +88,14 @@ public final class ServeCommand implements Callable<Integer> {
           "How replies write tool calls: hermes, llama3_json, mistral, or none to refuse tools"
               + " (default: recognised from the chat template).")
   String toolCallParser;
+
+  @Option(
+      names = "--reasoning-parser",
+      paramLabel = "NAME",
+      description =
+          "Split a thinking model's <think>...</think> out of chat replies into reasoning_content:"
+              + " deepseek_r1 or qwen3 (default: none, the text stays in content).")
+  String reasoningParser;
 
   @Option(names = "--log-prompts", description = "Include prompts in the access log lines.")
   boolean logPrompts;
@@ -159,6 +171,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** The model with the tool-call format {@code --tool-call-parser} names, if it names one. */
   private ServedModel withToolCalls(ServedModel model) {
+    if (reasoningParser != null) model = model.withReasoningSplit();
     if (toolCallParser == null) return model;
     return model.withToolCallFormat(
         toolCallParser.equals("none") ? null : ToolCallFormat.named(toolCallParser));
@@ -175,6 +188,10 @@ public final class ServeCommand implements Callable<Integer> {
         servedModelName == null || !servedModelName.isBlank(),
         "--served-model-name must not be empty");
     OptionChecks.atLeast(spec, "--max-waiting", maxWaiting, 1);
+    OptionChecks.require(
+        spec,
+        reasoningParser == null || REASONING_PARSERS.contains(reasoningParser),
+        "--reasoning-parser must be deepseek_r1 or qwen3 but is " + reasoningParser);
     if (toolCallParser != null && !toolCallParser.equals("none")) {
       try {
         ToolCallFormat.named(toolCallParser);

@@ -2,6 +2,7 @@ package dev.kernelj.llm.server;
 
 import static dev.kernelj.llm.engine.BatchStepRunner.MAX_LOGPROBS;
 
+import dev.kernelj.llm.chat.ReasoningSplitter;
 import dev.kernelj.llm.serving.ServeRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +63,9 @@ final class ChatCompletionsHandler implements ApiHandler {
             logprobs,
             params.includeUsage(),
             tools);
+    if (model.splitsReasoning()) {
+      format.splittingReasoning(ReasoningSplitter.opensThinking(prompt.text()));
+    }
     ChoiceResponder.respond(exchange, state, requests, params, format);
   }
 }

@@ -1,6 +1,7 @@
 package dev.kernelj.llm.server;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.kernelj.llm.chat.ReasoningSplitter;
 import dev.kernelj.llm.chat.tools.ToolCall;
 import dev.kernelj.llm.chat.tools.ToolCallParser;
 import dev.kernelj.llm.serving.Completion;
@@ -45,6 +46,12 @@ final class ChatResponses implements ChoiceFormat {
   /** Each streamed choice's reader of calls (null entries without tools). */
   private final ToolCallParser[] parsers;
 
+  /** Each choice's reasoning splitter, when the server splits reasoning out (else null). */
+  private ReasoningSplitter[] thinkers;
+
+  /** Whether the prompt leaves the model inside {@code <think>}. */
+  private boolean promptOpensThinking;
+
   ChatResponses(
       String model,
       int choices,
@@ -66,6 +73,22 @@ final class ChatResponses implements ChoiceFormat {
     }
   }
 
+  /**
+   * Splits each choice's reasoning ({@code <think>...</think>}) out of its content into {@code
+   * reasoning_content}, as vLLM's reasoning parsers and DeepSeek's API give it; before the first
+   * delta.
+   *
+   * @param promptOpensThinking whether the rendered prompt ends inside {@code <think>}
+   */
+  ChatResponses splittingReasoning(boolean promptOpensThinking) {
+    this.promptOpensThinking = promptOpensThinking;
+    this.thinkers = new ReasoningSplitter[choices];
+    for (int i = 0; i < choices; i++) {
+      thinkers[i] = new ReasoningSplitter(promptOpensThinking);
+    }
+    return this;
+  }
+
   @Override
   public byte[] whole(List<Completion> done, Usage usage) {
     return Json.bytes(
@@ -77,17 +100,28 @@ final class ChatResponses implements ChoiceFormat {
             Completion c = done.get(i);
             g.writeStartObject();
             g.writeNumberField("index", i);
+            String text = c.text();
+            String reasoning = null;
+            if (thinkers != null) {
+              ReasoningSplitter splitter = new ReasoningSplitter(promptOpensThinking);
+              ReasoningSplitter.Parts first = splitter.accept(text);
+              ReasoningSplitter.Parts rest = splitter.finish();
+              reasoning = first.reasoning() + rest.reasoning();
+              text = first.content() + rest.content();
+            }
             ToolCallParser.Result reply =
                 tools == null
-                    ? new ToolCallParser.Result(c.text(), List.of())
-                    : ToolCallParser.parse(
-                        tools.format(), tools.names(), tools.parallel(), c.text());
+                    ? new ToolCallParser.Result(text, List.of())
+                    : ToolCallParser.parse(tools.format(), tools.names(), tools.parallel(), text);
             boolean calls = !reply.calls().isEmpty();
             g.writeObjectFieldStart("message");
             g.writeStringField("role", "assistant");
             Json.stringOrNull(
                 g, "content", calls && reply.content().isEmpty() ? null : reply.content());
             g.writeNullField("refusal");
+            if (thinkers != null) {
+              Json.stringOrNull(g, "reasoning_content", reasoning.isEmpty() ? null : reasoning);
+            }
             if (calls) {
               writeToolCalls(g, reply.calls(), false);
             }
@@ -123,6 +157,17 @@ final class ChatResponses implements ChoiceFormat {
   @Override
   public void writeDeltaChunks(int index, Delta d, Chunks out) throws IOException {
     String text = d.text();
+    String thinking = "";
+    if (thinkers != null) {
+      ReasoningSplitter.Parts parts = thinkers[index].accept(text);
+      thinking = parts.reasoning();
+      text = parts.content();
+      if (d.finishReason() != null) {
+        ReasoningSplitter.Parts rest = thinkers[index].finish();
+        thinking += rest.reasoning();
+        text += rest.content();
+      }
+    }
     List<ToolCall> calls = List.of();
     ToolCallParser parser = parsers[index];
     if (parser != null) {
@@ -134,11 +179,13 @@ final class ChatResponses implements ChoiceFormat {
       }
     }
     boolean hasText = !text.isEmpty();
+    boolean hasThinking = !thinking.isEmpty();
     boolean hasLogprobs = withLogprobs && !d.logprobs().isEmpty();
     boolean finishing = d.finishReason() != null;
-    if (!hasText && !hasLogprobs && !finishing) {
+    if (!hasText && !hasThinking && !hasLogprobs && !finishing) {
       return;
     }
+    String reasoning = thinking;
     for (int j = 0; j < index && !opened[index]; j++) {
       if (!opened[j]) {
         opened[j] = true;
@@ -151,7 +198,7 @@ final class ChatResponses implements ChoiceFormat {
     opened[index] = true;
     String finish =
         !finishing ? null : toolCalls.isEmpty() ? finishReason(d.finishReason()) : TOOL_CALLS;
-    boolean finishApart = finishing && (hasText || !toolCalls.isEmpty());
+    boolean finishApart = finishing && (hasText || hasThinking || !toolCalls.isEmpty());
     writeChunk(
         out.next(),
         index,
@@ -159,7 +206,10 @@ final class ChatResponses implements ChoiceFormat {
           if (first) {
             delta.writeStringField("role", "assistant");
           }
-          if (hasText || first) {
+          if (hasThinking) {
+            delta.writeStringField("reasoning_content", reasoning);
+          }
+          if (hasText || first && !hasThinking) {
             delta.writeStringField("content", content);
           }
           if (!toolCalls.isEmpty()) {

@@ -22,6 +22,8 @@ import dev.kernelj.llm.tokenizer.Tokenizer;
  * @param createdSeconds when the model was loaded (epoch seconds), as {@code /v1/models} reports it
  * @param tools how chat requests with {@code tools} are rendered and their replies read; null when
  *     the model takes no tools
+ * @param splitsReasoning whether chat replies' {@code <think>} text goes to {@code
+ *     reasoning_content} ({@code --reasoning-parser})
  */
 public record ServedModel(
     String name,
@@ -32,7 +34,8 @@ public record ServedModel(
     int vocabSize,
     String device,
     long createdSeconds,
-    ChatTools tools) {
+    ChatTools tools,
+    boolean splitsReasoning) {
 
   /** A served model whose tool-call format, if any, is recognised from its chat template. */
   public ServedModel(
@@ -53,7 +56,8 @@ public record ServedModel(
         vocabSize,
         device,
         createdSeconds,
-        ChatTools.of(tokenizer, chatTemplate, null));
+        ChatTools.of(tokenizer, chatTemplate, null),
+        false);
   }
 
   /**
@@ -63,7 +67,31 @@ public record ServedModel(
   public ServedModel withToolCallFormat(ToolCallFormat format) {
     ChatTools named = format == null ? null : ChatTools.of(tokenizer, chatTemplate, format);
     return new ServedModel(
-        name, engine, tokenizer, chatTemplate, defaults, vocabSize, device, createdSeconds, named);
+        name,
+        engine,
+        tokenizer,
+        chatTemplate,
+        defaults,
+        vocabSize,
+        device,
+        createdSeconds,
+        named,
+        splitsReasoning);
+  }
+
+  /** The same model with chat replies' reasoning split out into {@code reasoning_content}. */
+  public ServedModel withReasoningSplit() {
+    return new ServedModel(
+        name,
+        engine,
+        tokenizer,
+        chatTemplate,
+        defaults,
+        vocabSize,
+        device,
+        createdSeconds,
+        tools,
+        true);
   }
 
   /** The served model of an opened engine. */

@@ -119,6 +119,7 @@ class HostileOptionsTest {
         row("serve", "--shutdown-grace NaN", "--shutdown-grace"),
         row("serve", "--shutdown-grace Infinity", "--shutdown-grace"),
         row("serve", "--port notanumber", "--port"),
+        row("serve", "--reasoning-parser foo", "--reasoning-parser must be deepseek_r1 or qwen3"),
         row(
             "serve",
             "--tool-call-parser pythonic",

@@ -20,13 +20,14 @@ final class ScriptedServer implements AutoCloseable {
   final Tokenizer tokenizer;
   final OpenAIClient client;
 
-  private ScriptedServer(Path dir, String model, String template, String... reply)
+  private ScriptedServer(
+      Path dir, String model, String template, boolean splitReasoning, String... reply)
       throws IOException {
     tokenizer = Tokenizer.fromFiles(TestServer.writeModel(dir).resolve("tokenizer.json"), null);
     engine = new ScriptedEngine(reply);
     server = new OpenAiServer(ServerConfig.defaults().withPort(0).withLog(l -> {}));
     server.start();
-    server.ready(
+    ServedModel served =
         new ServedModel(
             model,
             engine,
@@ -35,7 +36,8 @@ final class ScriptedServer implements AutoCloseable {
             SamplingSettings.greedy(),
             tokenizer.vocabSize(),
             "scripted",
-            0));
+            0);
+    server.ready(splitReasoning ? served.withReasoningSplit() : served);
     client =
         OpenAIOkHttpClient.builder()
             .baseUrl(server.url() + "/v1")
@@ -48,7 +50,13 @@ final class ScriptedServer implements AutoCloseable {
   /** A server of {@code model} (its name) answering every request with {@code reply}'s pieces. */
   static ScriptedServer start(Path dir, String model, String template, String... reply)
       throws IOException {
-    return new ScriptedServer(dir, model, template, reply);
+    return new ScriptedServer(dir, model, template, false, reply);
+  }
+
+  /** {@link #start}, with replies' {@code <think>} text split out ({@code --reasoning-parser}). */
+  static ScriptedServer splittingReasoning(Path dir, String model, String template, String... reply)
+      throws IOException {
+    return new ScriptedServer(dir, model, template, true, reply);
   }
 
   String url() {

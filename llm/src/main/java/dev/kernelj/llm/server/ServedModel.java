@@ -65,22 +65,16 @@ public record ServedModel(
    * --tool-call-parser}), or with no tools when {@code format} is null.
    */
   public ServedModel withToolCallFormat(ToolCallFormat format) {
-    ChatTools named = format == null ? null : ChatTools.of(tokenizer, chatTemplate, format);
-    return new ServedModel(
-        name,
-        engine,
-        tokenizer,
-        chatTemplate,
-        defaults,
-        vocabSize,
-        device,
-        createdSeconds,
-        named,
-        splitsReasoning);
+    return with(
+        format == null ? null : ChatTools.of(tokenizer, chatTemplate, format), splitsReasoning);
   }
 
   /** The same model with chat replies' reasoning split out into {@code reasoning_content}. */
   public ServedModel withReasoningSplit() {
+    return with(tools, true);
+  }
+
+  private ServedModel with(ChatTools chatTools, boolean reasoning) {
     return new ServedModel(
         name,
         engine,
@@ -90,8 +84,8 @@ public record ServedModel(
         vocabSize,
         device,
         createdSeconds,
-        tools,
-        true);
+        chatTools,
+        reasoning);
   }
 
   /** The served model of an opened engine. */

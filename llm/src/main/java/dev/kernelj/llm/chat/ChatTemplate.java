@@ -259,11 +259,11 @@ public final class ChatTemplate {
             "", JinjaSourceRewriter.ITEMS, TemplateSequences.class, "items", Object.class));
     jinjava.registerFunction(
         new ELFunctionDefinition(
-            "", JinjaExpressions.TRUTHY, TemplateFunctions.class, "truthy", Object.class));
+            "", JinjaTruth.TRUTHY, TemplateFunctions.class, "truthy", Object.class));
     jinjava.registerFunction(
         new ELFunctionDefinition(
             "",
-            JinjaExpressions.EQUALS,
+            JinjaTruth.EQUALS,
             TemplateFunctions.class,
             "pythonEquals",
             Object.class,

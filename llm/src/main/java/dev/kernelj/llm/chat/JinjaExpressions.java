@@ -4,8 +4,10 @@ import static dev.kernelj.llm.chat.JinjaTokens.closing;
 import static dev.kernelj.llm.chat.JinjaTokens.isUnaryNot;
 import static dev.kernelj.llm.chat.JinjaTokens.next;
 import static dev.kernelj.llm.chat.JinjaTokens.opening;
+import static dev.kernelj.llm.chat.JinjaTokens.operandEnd;
 import static dev.kernelj.llm.chat.JinjaTokens.prev;
 import static dev.kernelj.llm.chat.JinjaTokens.tokens;
+import static dev.kernelj.llm.chat.JinjaTokens.topLevel;
 
 import dev.kernelj.llm.chat.JinjaTokens.Kind;
 import dev.kernelj.llm.chat.JinjaTokens.Tok;
@@ -100,8 +102,8 @@ final class JinjaExpressions {
       int depth = 0;
       for (int j = at + 1; j < close; j++) {
         Tok t = toks.get(j);
-        if (t.kind() == Kind.OP && (t.is("(") || t.is("[") || t.is("{"))) depth++;
-        if (t.kind() == Kind.OP && (t.is(")") || t.is("]") || t.is("}"))) depth--;
+        if (t.opens()) depth++;
+        if (t.closes()) depth--;
         if (depth == 0 && t.is(":")) {
           parts.add(part);
           part = new ArrayList<>();
@@ -138,13 +140,7 @@ final class JinjaExpressions {
       if (before < 0 || !toks.get(before).endsOperand()) continue;
       int close = closing(toks, i);
       if (close < 0) return -1;
-      int depth = 0;
-      for (int j = i + 1; j < close; j++) {
-        Tok t = toks.get(j);
-        if (t.is("(") || t.is("[") || t.is("{")) depth++;
-        else if (t.is(")") || t.is("]") || t.is("}")) depth--;
-        else if (depth == 0 && t.is(":")) return i;
-      }
+      if (topLevel(toks, i + 1, close, ":") >= 0) return i;
     }
     return -1;
   }
@@ -257,7 +253,8 @@ final class JinjaExpressions {
       if (t.kind() == Kind.STRING) {
         out.append(literal(t.text()));
       } else if (t.is("not") && isUnaryNot(toks, i)) {
-        int end = notOperandEnd(toks, i + 1, to);
+        // the operand ends at and/or/if/else or a bracket it did not open
+        int end = operandEnd(toks, i + 1, to, "and", "or", "if", "else", ",", ":");
         out.append("not (");
         emit(toks, i + 1, end, out);
         out.append(')');
@@ -271,22 +268,6 @@ final class JinjaExpressions {
         out.append(t.text());
       }
     }
-  }
-
-  /** Where a unary {@code not}'s operand ends: at and/or/if/else or a bracket it did not open. */
-  private static int notOperandEnd(List<Tok> toks, int from, int to) {
-    int depth = 0;
-    for (int j = from; j < to; j++) {
-      Tok t = toks.get(j);
-      if (t.is("(") || t.is("[") || t.is("{")) depth++;
-      else if (t.is(")") || t.is("]") || t.is("}")) {
-        if (depth-- == 0) return j;
-      } else if (depth == 0
-          && (t.is("and") || t.is("or") || t.is("if") || t.is("else") || t.is(",") || t.is(":"))) {
-        return j;
-      }
-    }
-    return to;
   }
 
   /** Two characters that Jinjava's lexer reads as a tag's start or end even inside a string. */

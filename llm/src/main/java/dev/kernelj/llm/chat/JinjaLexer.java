@@ -238,13 +238,9 @@ final class JinjaLexer {
 
   /** Past the string literal opening at {@code at} (backslash escapes, any line). */
   private int skipString(int at) {
-    char quote = source.charAt(at);
-    for (int i = at + 1; i < source.length(); i++) {
-      char c = source.charAt(i);
-      if (c == '\\') i++;
-      else if (c == quote) return i + 1;
-    }
-    throw error(at, "a string is not closed");
+    int close = JinjaTokens.stringEnd(source, at);
+    if (close >= source.length()) throw error(at, "a string is not closed");
+    return close + 1;
   }
 
   private int skipWhitespace(int i) {

@@ -317,14 +317,10 @@ final class JinjaSourceRewriter {
   /** Where {@code word} stands alone at bracket depth 0 and outside strings in {@code s}, or -1. */
   private static int topLevelWord(String s, String word, int from) {
     int depth = 0;
-    char quote = 0;
     for (int i = from; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (quote != 0) {
-        if (c == '\\') i++;
-        else if (c == quote) quote = 0;
-      } else if (c == '\'' || c == '"') {
-        quote = c;
+      if (c == '\'' || c == '"') {
+        i = JinjaTokens.stringEnd(s, i);
       } else if (c == '(' || c == '[' || c == '{') {
         depth++;
       } else if (c == ')' || c == ']' || c == '}') {
@@ -362,16 +358,10 @@ final class JinjaSourceRewriter {
   private static String rewriteArguments(String args) {
     StringBuilder rewritten = new StringBuilder();
     int depth = 0;
-    char quote = 0;
     int start = 0;
     for (int i = 0; i <= args.length(); i++) {
       char c = i < args.length() ? args.charAt(i) : ',';
-      if (quote != 0) {
-        if (c == '\\') i++;
-        else if (c == quote) quote = 0;
-        continue;
-      }
-      if (c == '\'' || c == '"') quote = c;
+      if (c == '\'' || c == '"') i = JinjaTokens.stringEnd(args, i);
       else if (c == '(' || c == '[' || c == '{') depth++;
       else if (c == ')' || c == ']' || c == '}') depth--;
       else if (c == ',' && depth == 0) {
@@ -388,14 +378,10 @@ final class JinjaSourceRewriter {
   /** Index of the ')' closing the call whose arguments start at {@code from}, or -1. */
   private static int matchingParen(String s, int from) {
     int depth = 0;
-    char quote = 0;
     for (int i = from; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (quote != 0) {
-        if (c == '\\') i++;
-        else if (c == quote) quote = 0;
-      } else if (c == '\'' || c == '"') {
-        quote = c;
+      if (c == '\'' || c == '"') {
+        i = JinjaTokens.stringEnd(s, i);
       } else if (c == '(') {
         depth++;
       } else if (c == ')') {

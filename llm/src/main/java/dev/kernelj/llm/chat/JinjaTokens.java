@@ -51,6 +51,19 @@ final class JinjaTokens {
       return (kind == Kind.OP || kind == Kind.NAME) && text.equals(s);
     }
 
+    boolean isAny(String... words) {
+      for (String w : words) if (is(w)) return true;
+      return false;
+    }
+
+    boolean opens() {
+      return kind == Kind.OP && (text.equals("(") || text.equals("[") || text.equals("{"));
+    }
+
+    boolean closes() {
+      return kind == Kind.OP && (text.equals(")") || text.equals("]") || text.equals("}"));
+    }
+
     /** Whether an expression can end with this token (so a "(" or "[" after it is a postfix). */
     boolean endsOperand() {
       return switch (kind) {
@@ -76,8 +89,7 @@ final class JinjaTokens {
         while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
         out.add(new Tok(Kind.SPACE, s.substring(start, i)));
       } else if (c == '\'' || c == '"') {
-        i++;
-        while (i < s.length() && s.charAt(i) != c) i += s.charAt(i) == '\\' ? 2 : 1;
+        i = stringEnd(s, i);
         if (i >= s.length()) return null;
         i++;
         out.add(new Tok(Kind.STRING, s.substring(start, i)));
@@ -109,6 +121,20 @@ final class JinjaTokens {
     return out;
   }
 
+  /**
+   * Where the string literal opening at {@code open} in {@code s} closes (its closing quote; a
+   * backslash escapes the next character), or {@code s.length()} if it does not.
+   */
+  static int stringEnd(String s, int open) {
+    char quote = s.charAt(open);
+    for (int i = open + 1; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\') i++;
+      else if (c == quote) return i;
+    }
+    return s.length();
+  }
+
   static int prev(List<Tok> toks, int i) {
     for (int j = i - 1; j >= 0; j--) if (toks.get(j).kind != Kind.SPACE) return j;
     return -1;
@@ -124,11 +150,8 @@ final class JinjaTokens {
     int depth = 0;
     for (int j = open; j < toks.size(); j++) {
       Tok t = toks.get(j);
-      if (t.kind != Kind.OP) continue;
-      if (t.text.equals("(") || t.text.equals("[") || t.text.equals("{")) depth++;
-      else if (t.text.equals(")") || t.text.equals("]") || t.text.equals("}")) {
-        if (--depth == 0) return j;
-      }
+      if (t.opens()) depth++;
+      else if (t.closes() && --depth == 0) return j;
     }
     return -1;
   }
@@ -138,13 +161,42 @@ final class JinjaTokens {
     int depth = 0;
     for (int j = close; j >= 0; j--) {
       Tok t = toks.get(j);
-      if (t.kind != Kind.OP) continue;
-      if (t.text.equals(")") || t.text.equals("]") || t.text.equals("}")) depth++;
-      else if (t.text.equals("(") || t.text.equals("[") || t.text.equals("{")) {
-        if (--depth == 0) return j;
-      }
+      if (t.closes()) depth++;
+      else if (t.opens() && --depth == 0) return j;
     }
     return -1;
+  }
+
+  /**
+   * The first of {@code words} in {@code toks[from, to)} outside the brackets opened there, or -1.
+   */
+  static int topLevel(List<Tok> toks, int from, int to, String... words) {
+    int depth = 0;
+    for (int j = from; j < to; j++) {
+      Tok t = toks.get(j);
+      if (t.opens()) depth++;
+      else if (t.closes()) depth--;
+      else if (depth == 0 && t.isAny(words)) return j;
+    }
+    return -1;
+  }
+
+  /**
+   * Where an operand from {@code from} ends: at the first of {@code words} outside its brackets, or
+   * at a bracket it did not open; {@code to} if neither comes first.
+   */
+  static int operandEnd(List<Tok> toks, int from, int to, String... words) {
+    int depth = 0;
+    for (int j = from; j < to; j++) {
+      Tok t = toks.get(j);
+      if (t.opens()) depth++;
+      else if (t.closes()) {
+        if (depth-- == 0) return j;
+      } else if (depth == 0 && t.isAny(words)) {
+        return j;
+      }
+    }
+    return to;
   }
 
   /** Not the {@code not} of {@code is not} or of {@code not in}. */

@@ -4,7 +4,9 @@ import static dev.kernelj.llm.chat.JinjaTokens.closing;
 import static dev.kernelj.llm.chat.JinjaTokens.isUnaryNot;
 import static dev.kernelj.llm.chat.JinjaTokens.next;
 import static dev.kernelj.llm.chat.JinjaTokens.opening;
+import static dev.kernelj.llm.chat.JinjaTokens.operandEnd;
 import static dev.kernelj.llm.chat.JinjaTokens.prev;
+import static dev.kernelj.llm.chat.JinjaTokens.topLevel;
 
 import dev.kernelj.llm.chat.JinjaTokens.Kind;
 import dev.kernelj.llm.chat.JinjaTokens.Tok;
@@ -49,7 +51,8 @@ final class JinjaTruth {
       if (!out.get(i).is("if")) continue;
       int before = prev(out, i);
       if (before < 0 || !out.get(before).endsOperand()) continue; // a tag's own "if"
-      int end = ternaryConditionEnd(out, i + 1);
+      // the condition ends at its else, or at its bracket's end
+      int end = operandEnd(out, i + 1, out.size(), "else", ",", ":");
       List<Tok> rewritten = new ArrayList<>(out.subList(0, i + 1));
       List<Tok> cond = new ArrayList<>();
       cond.add(new Tok(Kind.SPACE, " "));
@@ -61,21 +64,6 @@ final class JinjaTruth {
       i += cond.size();
     }
     return out;
-  }
-
-  /** Where a ternary's condition from {@code from} ends: at its else, or its bracket's end. */
-  private static int ternaryConditionEnd(List<Tok> toks, int from) {
-    int depth = 0;
-    for (int j = from; j < toks.size(); j++) {
-      Tok t = toks.get(j);
-      if (t.is("(") || t.is("[") || t.is("{")) depth++;
-      else if (t.is(")") || t.is("]") || t.is("}")) {
-        if (depth-- == 0) return j;
-      } else if (depth == 0 && (t.is("else") || t.is(",") || t.is(":"))) {
-        return j;
-      }
-    }
-    return toks.size();
   }
 
   /** A condition, with each operand of its and/or/not wrapped in the truth test. */
@@ -139,8 +127,8 @@ final class JinjaTruth {
     boolean ternary = false;
     for (int j = 0; j < toks.size(); j++) {
       Tok t = toks.get(j);
-      if (t.is("(") || t.is("[") || t.is("{")) depth++;
-      else if (t.is(")") || t.is("]") || t.is("}")) depth--;
+      if (t.opens()) depth++;
+      else if (t.closes()) depth--;
       else if (depth == 0 && t.is("if")) ternary = true;
       else if (depth == 0 && !ternary && t.is(word)) {
         parts.add(toks.subList(start, j));
@@ -157,18 +145,11 @@ final class JinjaTruth {
   static List<Tok> setValue(List<Tok> toks) {
     int first = next(toks, -1);
     if (first < 0 || !toks.get(first).is("set")) return toks;
-    int depth = 0;
-    for (int i = first + 1; i < toks.size(); i++) {
-      Tok t = toks.get(i);
-      if (t.is("(") || t.is("[") || t.is("{")) depth++;
-      else if (t.is(")") || t.is("]") || t.is("}")) depth--;
-      else if (depth == 0 && t.is("=")) {
-        List<Tok> out = new ArrayList<>(toks.subList(0, i + 1));
-        out.addAll(valueLogic(toks.subList(i + 1, toks.size())));
-        return out;
-      }
-    }
-    return toks;
+    int assign = topLevel(toks, first + 1, toks.size(), "=");
+    if (assign < 0) return toks;
+    List<Tok> out = new ArrayList<>(toks.subList(0, assign + 1));
+    out.addAll(valueLogic(toks.subList(assign + 1, toks.size())));
+    return out;
   }
 
   /**
@@ -180,7 +161,7 @@ final class JinjaTruth {
   static List<Tok> valueLogic(List<Tok> toks) {
     int ternary = topLevelTernary(toks);
     if (ternary >= 0) {
-      int otherwise = topLevelWordFrom(toks, "else", ternary + 1);
+      int otherwise = topLevel(toks, ternary + 1, toks.size(), "else");
       List<Tok> out = new ArrayList<>(valueLogic(toks.subList(0, ternary)));
       out.addAll(toks.subList(ternary, otherwise < 0 ? toks.size() : otherwise + 1));
       if (otherwise >= 0) out.addAll(valueLogic(toks.subList(otherwise + 1, toks.size())));
@@ -252,26 +233,11 @@ final class JinjaTruth {
 
   /** The {@code if} of a conditional expression at the top level of {@code toks}, or -1. */
   private static int topLevelTernary(List<Tok> toks) {
-    int depth = 0;
-    for (int i = 0; i < toks.size(); i++) {
-      Tok t = toks.get(i);
-      if (t.is("(") || t.is("[") || t.is("{")) depth++;
-      else if (t.is(")") || t.is("]") || t.is("}")) depth--;
-      else if (depth == 0 && t.is("if")) {
-        int before = prev(toks, i);
-        if (before >= 0 && toks.get(before).endsOperand()) return i;
-      }
-    }
-    return -1;
-  }
-
-  private static int topLevelWordFrom(List<Tok> toks, String word, int from) {
-    int depth = 0;
-    for (int i = from; i < toks.size(); i++) {
-      Tok t = toks.get(i);
-      if (t.is("(") || t.is("[") || t.is("{")) depth++;
-      else if (t.is(")") || t.is("]") || t.is("}")) depth--;
-      else if (depth == 0 && t.is(word)) return i;
+    for (int i = topLevel(toks, 0, toks.size(), "if");
+        i >= 0;
+        i = topLevel(toks, i + 1, toks.size(), "if")) {
+      int before = prev(toks, i);
+      if (before >= 0 && toks.get(before).endsOperand()) return i;
     }
     return -1;
   }
@@ -351,13 +317,13 @@ final class JinjaTruth {
     int i = op - 1;
     while (i >= 0) {
       Tok t = toks.get(i);
-      if (t.is(")") || t.is("]") || t.is("}")) {
+      if (t.closes()) {
         int open = opening(toks, i);
         if (open < 0) return i + 1;
         i = open - 1;
         continue;
       }
-      if (t.is("(") || t.is("[") || t.is("{") || bounds(t)) return i + 1;
+      if (t.opens() || bounds(t)) return i + 1;
       i--;
     }
     return 0;
@@ -368,13 +334,13 @@ final class JinjaTruth {
     int i = op + 1;
     while (i < toks.size()) {
       Tok t = toks.get(i);
-      if (t.is("(") || t.is("[") || t.is("{")) {
+      if (t.opens()) {
         int close = closing(toks, i);
         if (close < 0) return toks.size();
         i = close + 1;
         continue;
       }
-      if (t.is(")") || t.is("]") || t.is("}") || bounds(t)) return i;
+      if (t.closes() || bounds(t)) return i;
       i++;
     }
     return toks.size();

@@ -94,7 +94,7 @@ final class TemplateScan {
       }
       char c = source.charAt(pos);
       if (c == '\'' || c == '"') {
-        skipString(c);
+        skipString();
         continue;
       }
       if (brackets == 0 && source.startsWith(end, pos)) {
@@ -116,21 +116,12 @@ final class TemplateScan {
     }
   }
 
-  private void skipString(char quote) {
-    int start = pos;
-    pos++;
-    while (pos < source.length()) {
-      char c = source.charAt(pos);
-      if (c == '\\') {
-        pos += 2;
-        continue;
-      }
-      pos++;
-      if (c == quote) {
-        return;
-      }
+  private void skipString() {
+    int close = JinjaTokens.stringEnd(source, pos);
+    if (close >= source.length()) {
+      throw error(pos, "a string is not closed");
     }
-    throw error(start, "a string is not closed");
+    pos = close + 1;
   }
 
   /** Tracks block nesting from a statement's body, e.g. {@code - if x -}. */

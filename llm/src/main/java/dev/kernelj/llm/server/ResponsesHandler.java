@@ -21,9 +21,9 @@ final class ResponsesHandler implements ApiHandler {
   public void handle(Exchange exchange) throws Exception {
     ServedModel model = state.model();
     JsonNode body = exchange.json();
-    RequestFields f = RequestFields.of(ResponsesRequest.toChat(body));
-    ServerState.checkModel(f.string("model"), model);
-    GenerationParams params = GenerationParams.parse(f, model).withUsageInStream();
+    GenerationBody request = GenerationBody.of(model, ResponsesRequest.toChat(body));
+    RequestFields f = request.fields();
+    GenerationParams params = request.params().withUsageInStream();
     ToolRequest tools = ToolRequest.read(f, model);
     ChatPrompts.Rendered prompt = ChatPrompts.render(f, model, tools);
     int promptTokens = prompt.ids().length;

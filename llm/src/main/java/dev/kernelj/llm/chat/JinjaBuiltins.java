@@ -142,13 +142,13 @@ final class JinjaBuiltins {
     @Override
     public Object filter(
         Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+      // Not ValueFilter.option: a default given as none is None, not the "" of no default.
       Object fallback =
           kwargs.containsKey("default_value")
               ? kwargs.get("default_value")
               : args.length > 0 ? args[0] : "";
-      Object bool =
-          kwargs.containsKey("boolean") ? kwargs.get("boolean") : args.length > 1 ? args[1] : null;
-      boolean onFalse = bool != null && TemplateFunctions.truthy(bool);
+      boolean onFalse =
+          TemplateFunctions.truthy(ValueFilter.option(args, kwargs, 1, "boolean", false));
       return var == null || onFalse && !TemplateFunctions.truthy(var) ? fallback : var;
     }
   }

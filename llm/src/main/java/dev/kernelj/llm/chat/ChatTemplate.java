@@ -109,7 +109,6 @@ public final class ChatTemplate {
     registerSequenceFunctions(jinjava);
     JinjaBuiltins.register(jinjava);
     jinjava.registerFilter(new PythonToJsonFilter());
-    TemplateScan.check(source);
     jinjava.registerFilter(new UnknownFilter());
     this.jinjavaSource =
         JinjaSourceRewriter.rewrite(
@@ -118,9 +117,10 @@ public final class ChatTemplate {
 
   /**
    * A template with the special-token variables it may use. The source is checked first (size,
-   * nesting, filters), so a template that cannot be parsed safely fails here.
+   * nesting, closed tags), so a template that cannot be parsed safely fails here; an unknown filter
+   * fails where it is used, as in Jinja2.
    *
-   * @throws ChatTemplateException when the source is over a limit or names an unknown filter
+   * @throws ChatTemplateException when the source is over a limit or does not lex
    * @param bosToken value of {@code bos_token} (may be null: renders as empty)
    * @param eosToken value of {@code eos_token} (may be null)
    */

@@ -2,6 +2,7 @@ package dev.kernelj.llm.chat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A chat template's source cut into jinja2's lexical pieces (text, {@code {{ }}} and {@code {% %}}
@@ -16,8 +17,34 @@ import java.util.List;
  * hands it the text with the whitespace already resolved and its trimming off. The newlines the
  * rules remove are counted on the pieces, so that the rewritten source can keep every tag on its
  * line and errors name the template's own lines.
+ *
+ * <p>The same pass bounds what Jinjava handles badly: its parser recurses once per nested block and
+ * per nested bracket (2,000 nested {@code {% if %}} overflow the stack, 5,000 nested parentheses
+ * take 40 s first), so the source's size, its block nesting and each tag's bracket nesting are
+ * limited before Jinjava sees it.
  */
 final class JinjaLexer {
+  /** Real templates are a few KiB; the largest (tool-calling ones) about 20 KiB. */
+  static final int MAX_SOURCE_CHARS = 1 << 20;
+
+  /** Block tags nested deeper than this are refused (real templates nest about 6). */
+  static final int MAX_BLOCK_DEPTH = 64;
+
+  /** Brackets nested deeper than this within one tag are refused. */
+  static final int MAX_BRACKET_DEPTH = 64;
+
+  private static final Set<String> BLOCK_TAGS =
+      Set.of(
+          "if",
+          "for",
+          "macro",
+          "call",
+          "filter",
+          "with",
+          "autoescape",
+          "block",
+          "unless",
+          "ifchanged");
 
   /** One lexical piece. */
   sealed interface Segment {}
@@ -60,6 +87,9 @@ final class JinjaLexer {
   /** Whether the text being read starts a line (jinja2's {@code line_starting}). */
   private boolean lineStarting = true;
 
+  /** Block tags open at {@link #pos}. */
+  private int blockDepth;
+
   private JinjaLexer(String source) {
     this.source = source;
   }
@@ -68,9 +98,16 @@ final class JinjaLexer {
    * Lexes {@code template}.
    *
    * @throws ChatTemplateException naming the line of a tag, comment, string or raw block that is
-   *     not closed
+   *     not closed, or of the block or bracket that nests too deep; or the source's size
    */
   static List<Segment> lex(String template) {
+    if (template.length() > MAX_SOURCE_CHARS) {
+      throw new ChatTemplateException(
+          "the chat template is "
+              + template.length()
+              + " characters long, over the limit of "
+              + MAX_SOURCE_CHARS);
+    }
     String s = template.replace("\r\n", "\n").replace('\r', '\n');
     if (s.endsWith("\n")) s = s.substring(0, s.length() - 1);
     JinjaLexer lexer = new JinjaLexer(s);
@@ -197,7 +234,9 @@ final class JinjaLexer {
     int depth = 0;
     int i = bodyStart;
     while (true) {
-      if (i >= source.length()) throw error(open, "a tag is not closed");
+      if (i >= source.length()) {
+        throw error(open, "a tag is not closed: no '" + close + "' after its brackets close");
+      }
       char c = source.charAt(i);
       if (c == '\'' || c == '"') {
         i = skipString(i);
@@ -210,13 +249,30 @@ final class JinjaLexer {
           int closeAt = minus || plus ? i + 1 : i;
           int end = afterClose(closeAt + 2, minus, block && !plus);
           String body = source.substring(bodyStart, i);
-          out.add(new Tag(block, body, removedBefore, newlines(source, closeAt + 2, end)));
+          Tag tag = new Tag(block, body, removedBefore, newlines(source, closeAt + 2, end));
+          nest(tag, open);
+          out.add(tag);
           return;
         }
       }
-      if (c == '(' || c == '[' || c == '{') depth++;
-      else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
+      if (c == '(' || c == '[' || c == '{') {
+        if (++depth > MAX_BRACKET_DEPTH) {
+          throw error(i, "brackets nest deeper than " + MAX_BRACKET_DEPTH + " levels");
+        }
+      } else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
       i++;
+    }
+  }
+
+  /** Tracks block nesting across block tags ("{% set x %}" opens one; "{% set x = y %}" not). */
+  private void nest(Tag tag, int open) {
+    String name = tag.name();
+    if (BLOCK_TAGS.contains(name) || name.equals("set") && !tag.body().contains("=")) {
+      if (++blockDepth > MAX_BLOCK_DEPTH) {
+        throw error(open, "blocks nest deeper than " + MAX_BLOCK_DEPTH + " levels");
+      }
+    } else if (name.startsWith("end") && blockDepth > 0) {
+      blockDepth--;
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.kernelj.llm.chat;
 
+import dev.kernelj.llm.util.PartialMatch;
+
 /**
  * Splits a reply of a thinking model (Qwen3, the DeepSeek-R1 family) into its reasoning, between
  * {@code <think>} and {@code </think>}, and its answer, as it is generated. The reasoning starts at
@@ -87,7 +89,7 @@ public final class ReasoningSplitter {
             dropBlanks = true;
             continue;
           }
-          int keep = end ? 0 : tagPrefixAtEnd(held, CLOSE);
+          int keep = end ? 0 : PartialMatch.atEnd(held, 0, CLOSE);
           reasoning.append(held, 0, held.length() - keep);
           held.delete(0, held.length() - keep);
           return;
@@ -107,15 +109,5 @@ public final class ReasoningSplitter {
         }
       }
     }
-  }
-
-  /** How many characters at the end of {@code text} could begin {@code tag}. */
-  private static int tagPrefixAtEnd(CharSequence text, String tag) {
-    for (int keep = Math.min(tag.length() - 1, text.length()); keep > 0; keep--) {
-      if (tag.startsWith(text.subSequence(text.length() - keep, text.length()).toString())) {
-        return keep;
-      }
-    }
-    return 0;
   }
 }

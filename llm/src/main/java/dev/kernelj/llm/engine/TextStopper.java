@@ -1,5 +1,6 @@
 package dev.kernelj.llm.engine;
 
+import dev.kernelj.llm.util.PartialMatch;
 import java.util.List;
 
 /**
@@ -68,12 +69,7 @@ public final class TextStopper {
   private int heldBack() {
     int hold = 0;
     for (String s : stopStrings) {
-      for (int n = Math.min(s.length() - 1, text.length() - emitted); n > hold; n--) {
-        if (text.substring(text.length() - n).equals(s.substring(0, n))) {
-          hold = n;
-          break;
-        }
-      }
+      hold = Math.max(hold, PartialMatch.atEnd(text, emitted, s));
     }
     return hold;
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kernelj.llm.util.PartialMatch;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,12 +97,7 @@ public final class ToolCallParser {
       holding = true;
       return at;
     }
-    for (int keep = Math.min(tag.length() - 1, reply.length() - given); keep > 0; keep--) {
-      if (tag.startsWith(reply.substring(reply.length() - keep))) {
-        return reply.length() - keep;
-      }
-    }
-    return reply.length();
+    return reply.length() - PartialMatch.atEnd(reply, given, tag);
   }
 
   /**

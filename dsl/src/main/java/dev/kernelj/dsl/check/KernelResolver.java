@@ -118,7 +118,6 @@ final class KernelResolver {
         + Quote.of(k);
   }
 
-  /** {@code template <typename T, int BLOCK = 256>}. */
   /**
    * A value (a number, {@code true}, {@code false}) given for a type template parameter, which
    * would otherwise read as a type of that name; null when every argument fits its kind.
@@ -134,8 +133,7 @@ final class KernelResolver {
       }
       String arg = args.get(i).strip();
       boolean value = arg.matches("[-+]?[0-9.].*") || arg.equals("true") || arg.equals("false");
-      if ((tp.isType() || tp.kind().startsWith("typename") || tp.kind().startsWith("class"))
-          && value) {
+      if (tp.takesTypes() && value) {
         return fail(
                 Diagnostic.TEMPLATE,
                 "'"
@@ -156,6 +154,7 @@ final class KernelResolver {
     return null;
   }
 
+  /** {@code template <typename T, int BLOCK = 256>}. */
   static String templateHeader(CudaKernel k) {
     return k.templateParams().stream()
         .map(TemplateParam::toString)

@@ -19,6 +19,11 @@ public record TemplateParam(String kind, String name, String defaultArg) {
     return kind.equals("typename") || kind.equals("class");
   }
 
+  /** Whether its arguments are types: a type parameter, or a pack of them. */
+  public boolean takesTypes() {
+    return kind.startsWith("typename") || kind.startsWith("class");
+  }
+
   /**
    * Whether this is a parameter pack ({@code typename... Ts}), which takes any number of arguments.
    */

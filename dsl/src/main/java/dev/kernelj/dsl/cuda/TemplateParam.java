@@ -21,7 +21,8 @@ public record TemplateParam(String kind, String name, String defaultArg) {
 
   /** Whether its arguments are types: a type parameter, or a pack of them. */
   public boolean takesTypes() {
-    return kind.startsWith("typename") || kind.startsWith("class");
+    String element = isPack() ? kind.substring(0, kind.length() - 3).strip() : kind;
+    return element.equals("typename") || element.equals("class");
   }
 
   /**

@@ -23,7 +23,8 @@ final class TemplateSubstitution {
   static List<CudaParam> substitute(
       CudaKernel kernel, List<String> args, UnaryOperator<CudaType> aliases) {
     List<TemplateParam> tparams = kernel.templateParams();
-    boolean pack = !tparams.isEmpty() && tparams.get(tparams.size() - 1).isPack();
+    TemplateParam last = tparams.isEmpty() ? null : tparams.get(tparams.size() - 1);
+    boolean pack = last != null && last.isPack();
     if (args.size() > tparams.size() && !pack) {
       throw new IllegalArgumentException(
           "'"
@@ -36,10 +37,7 @@ final class TemplateSubstitution {
     }
     Map<String, String> spelled = new HashMap<>();
     Map<String, CudaType> types = new HashMap<>();
-    TemplateParam typePack =
-        pack && kindOfPack(tparams.get(tparams.size() - 1)).isEmpty()
-            ? tparams.get(tparams.size() - 1)
-            : null;
+    TemplateParam typePack = pack && last.takesTypes() ? last : null;
     List<String> packArgs =
         typePack == null
             ? List.of()
@@ -88,15 +86,6 @@ final class TemplateSubstitution {
       t = t.substring(3).strip();
     }
     return t;
-  }
-
-  /**
-   * For a pack, the kind of its elements when they are values ({@code "int"} for {@code int...
-   * Ns}); empty for a type pack ({@code typename... Ts}).
-   */
-  private static String kindOfPack(TemplateParam tp) {
-    String element = tp.kind().substring(0, tp.kind().length() - 3).strip();
-    return element.equals("typename") || element.equals("class") ? "" : element;
   }
 
   /**

@@ -86,6 +86,15 @@ class SignatureCheckerTest {
   }
 
   @Test
+  void aNonTypeParameterWhoseTypeNameStartsLikeAKeywordTakesAValue() {
+    CudaSource src =
+        CudaSource.parse(
+            "typedef int class_id;\ntypedef int typename_len;\n"
+                + "template <class_id C, typename_len... Ls> __global__ void k(float* x) {}\n");
+    assertEquals(List.of(), check(src, "k<4, 2, 3>", ptr(DType.F32)).problems());
+  }
+
+  @Test
   void unknownNameListsKernelsAndSuggestsTheClosest() {
     CudaSource src =
         CudaSource.parse("__global__ void saxpy(int n) {}\n__global__ void scale(int n) {}");

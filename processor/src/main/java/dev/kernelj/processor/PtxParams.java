@@ -42,26 +42,18 @@ final class PtxParams {
 
   /** The parameters of entry {@code symbol} in {@code ptx}, or empty when it has no such entry. */
   static Optional<List<Param>> of(String ptx, String symbol) {
-    Matcher entry =
-        Pattern.compile("\\.entry[ \\t]+" + Pattern.quote(symbol) + "[ \\t]*\\(").matcher(ptx);
-    while (entry.find()) {
-      String before = ptx.substring(ptx.lastIndexOf('\n', entry.start()) + 1, entry.start());
-      if (before.contains(".extern")) {
-        continue;
-      }
-      int close = ptx.indexOf(')', entry.end());
-      if (close < 0) {
-        return Optional.empty();
-      }
-      List<Param> params = new ArrayList<>();
-      for (String piece : ptx.substring(entry.end(), close).split(",")) {
-        if (!piece.isBlank()) {
-          params.add(param(piece));
-        }
-      }
-      return Optional.of(params);
+    int start = PtxSymbols.parameterListStart(ptx, symbol);
+    int close = start < 0 ? -1 : ptx.indexOf(')', start);
+    if (close < 0) {
+      return Optional.empty();
     }
-    return Optional.empty();
+    List<Param> params = new ArrayList<>();
+    for (String piece : ptx.substring(start, close).split(",")) {
+      if (!piece.isBlank()) {
+        params.add(param(piece));
+      }
+    }
+    return Optional.of(params);
   }
 
   private static Param param(String declaration) {

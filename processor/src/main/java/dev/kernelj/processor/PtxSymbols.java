@@ -40,10 +40,30 @@ final class PtxSymbols {
     Set<String> names = new LinkedHashSet<>();
     Matcher matcher = ENTRY.matcher(ptx);
     while (matcher.find()) {
-      if (!matcher.group(1).contains(".extern")) {
+      if (defines(matcher)) {
         names.add(matcher.group(2));
       }
     }
     return names;
+  }
+
+  /**
+   * Where the parameter list of the kernel {@code symbol} that the PTX defines starts (just after
+   * its "("), or -1 when the PTX defines no such kernel.
+   */
+  static int parameterListStart(String ptx, String symbol) {
+    Matcher matcher = ENTRY.matcher(ptx);
+    while (matcher.find()) {
+      if (defines(matcher) && matcher.group(2).equals(symbol)) {
+        int i = matcher.end();
+        while (i < ptx.length() && (ptx.charAt(i) == ' ' || ptx.charAt(i) == '\t')) i++;
+        return i < ptx.length() && ptx.charAt(i) == '(' ? i + 1 : -1;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean defines(Matcher entry) {
+    return !entry.group(1).contains(".extern");
   }
 }

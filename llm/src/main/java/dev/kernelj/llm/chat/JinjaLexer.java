@@ -72,6 +72,15 @@ final class JinjaLexer {
       }
       return s.substring(0, end);
     }
+
+    /**
+     * Whether an end tag closes this one: {@code if}, {@code for} and the other block tags, and a
+     * {@code set} with a body ({@code {% set x %}...{% endset %}}, not {@code {% set x = y %}}).
+     */
+    boolean opensBlock() {
+      String name = name();
+      return BLOCK_TAGS.contains(name) || name.equals("set") && !body.contains("=");
+    }
   }
 
   /** The text of a raw block, printed as it is. */
@@ -264,14 +273,13 @@ final class JinjaLexer {
     }
   }
 
-  /** Tracks block nesting across block tags ("{% set x %}" opens one; "{% set x = y %}" not). */
+  /** Tracks block nesting across block tags. */
   private void nest(Tag tag, int open) {
-    String name = tag.name();
-    if (BLOCK_TAGS.contains(name) || name.equals("set") && !tag.body().contains("=")) {
+    if (tag.opensBlock()) {
       if (++blockDepth > MAX_BLOCK_DEPTH) {
         throw error(open, "blocks nest deeper than " + MAX_BLOCK_DEPTH + " levels");
       }
-    } else if (name.startsWith("end") && blockDepth > 0) {
+    } else if (tag.name().startsWith("end") && blockDepth > 0) {
       blockDepth--;
     }
   }

@@ -121,20 +121,12 @@ final class JinjaSourceRewriter {
           loopTags.put(loop.elseAt, loop);
           loopTags.put(i, loop);
         }
-      } else if (opensBlock(name, tag.body())) {
+      } else if (tag.opensBlock()) {
         open.push(name);
       } else if (name.startsWith("end") && !open.isEmpty() && !(open.peek() instanceof Loop)) {
         open.pop();
       }
     }
-  }
-
-  private static boolean opensBlock(String name, String body) {
-    return switch (name) {
-      case "if", "macro", "call", "filter", "with", "autoescape", "block" -> true;
-      case "set" -> !body.contains("=");
-      default -> false;
-    };
   }
 
   private String emit() {

@@ -46,6 +46,9 @@ VARIANTS = {
     "llama32-tied-gptq-8bit-channel": ("llama32-tied", "gptq", 8, -1, True, False, True),
     "llama-gqa4-awq-g128": ("llama-gqa4", "awq", 4, 128, False, False, False),
 }
+if "qwen3" in make_models.small_specs(512):  # Qwen3 needs transformers 4.51 or later
+    # Per-head q/k norms and a head dim (128) that is not hidden / heads: o_proj takes 512 inputs.
+    VARIANTS["qwen3-gptq-v2-asym-act-order-g64"] = ("qwen3", "gptq", 4, 64, False, True, True)
 
 
 def quantize_model(base_dir, out_dir, method, bits, group, sym, v2, act_order, seed):
@@ -134,32 +137,38 @@ def run_parity(args, results):
 
 def build_8b_gptq(out_dir):
     """Llama-3-8B shape, GPTQ 4-bit group 128 (v1, symmetric), random codes; bf16 embedding/head/norms."""
-    _build_8b(out_dir, bits=4)
+    _build_shape(out_dir, bits=4)
+
+
+def build_1b_gptq(out_dir):
+    """Llama-3.2-1B shape (hidden 2048, embedding tied to the head), GPTQ 4-bit group 128 as build_8b_gptq
+    writes it: the projections whose few-row plans differ most from the 8B ones'."""
+    _build_shape(out_dir, bits=4, shape="llama-3.2-1b-shape")
 
 
 def build_8b_gptq_f16(out_dir):
     """The same shape in GPTQ 4-bit group 128 as AutoGPTQ's releases are: a float16 model (f16
     activations, embedding, head and norms), whose kernels take other codes than bf16's."""
-    _build_8b(out_dir, bits=4, dtype=torch.float16)
+    _build_shape(out_dir, bits=4, dtype=torch.float16)
 
 
 def build_8b_gptq8(out_dir):
     """The same shape in GPTQ 8-bit group 128 as AutoGPTQ's Int8 releases are: a float16 model (f16
     activations, embedding, head and norms)."""
-    _build_8b(out_dir, bits=8, dtype=torch.float16)
+    _build_shape(out_dir, bits=8, dtype=torch.float16)
 
 
 def build_8b_bf16(out_dir):
     """The same shape in bf16 with random weights (std 0.02), drawn on the GPU where there is one: the
     bf16 baseline of the quantized benchmarks in a fraction of make_models.py's time."""
-    _build_8b(out_dir, bits=None)
+    _build_shape(out_dir, bits=None)
 
 
-def _build_8b(out_dir, bits, dtype=torch.bfloat16):
+def _build_shape(out_dir, bits, dtype=torch.bfloat16, shape="llama-3-8b-shape"):
     quantized = bits is not None
     if os.path.exists(os.path.join(out_dir, "config.json")):
         return
-    cls, _, kwargs = make_models.bench_specs()["llama-3-8b-shape"]
+    cls, _, kwargs = make_models.bench_specs()[shape]
     os.makedirs(out_dir, exist_ok=True)
     bos, eos, _ = make_models.write_tokenizer(out_dir)
     cls(**dict(kwargs, bos_token_id=bos, eos_token_id=eos)).save_pretrained(out_dir)
@@ -187,7 +196,8 @@ def _build_8b(out_dir, bits, dtype=torch.bfloat16):
             shard, n = {}, n + 1
 
     shard["model.embed_tokens.weight"] = (torch.randn(vocab, h, generator=gen) * 0.02).to(dtype)
-    shard["lm_head.weight"] = (torch.randn(vocab, h, generator=gen) * 0.02).to(dtype)
+    if not kwargs.get("tie_word_embeddings"):
+        shard["lm_head.weight"] = (torch.randn(vocab, h, generator=gen) * 0.02).to(dtype)
     shard["model.norm.weight"] = torch.ones(h, dtype=dtype)
     flush()
     shapes = {"self_attn.q_proj": (h, h), "self_attn.k_proj": (kv, h), "self_attn.v_proj": (kv, h),

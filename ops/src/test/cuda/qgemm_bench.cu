@@ -2,10 +2,10 @@
 // build_qgemm_bench.sh). Times the production kernels exactly as QuantGemmKernels carries them (kj_qgemm;
 // for one row also the streaming kj_qstream with 1 and 2 row tiles a block) on Llama-3-8B projection shapes,
 // 4-bit group 128; for 8, 16 and 32 rows also the few-row kj_qfew (QuantFewSource) at the row tiles a warp and
-// loads in flight that production uses (RW2, U3 and at 32 rows U2) and others, and at 16 and 32 rows the few-row
-// kernel with x shared by the block, kj_qfewx (QuantFewSharedXSource), at ring depths 3 to 6 and splits up to 24
-// (and at 8 rows at 4 and 8, which production does not use); at 8 and 16 rows also both kernels with more blocks
-// an SM asked of the register allocator (few_b, fewx_b: "B3"), the few-row one at one row tile a warp. Each time
+// loads in flight that production uses (RW2, U3 and from 16 rows U2; up to 16 rows RW1 U3) and others, and
+// at 16 and 32 rows the few-row kernel with x shared by the block, kj_qfewx (QuantFewSharedXSource), at ring depths
+// 3 to 6 and splits up to 24 (and at 8 rows at 4 and 8, which production does not use); at 16 rows also that kernel
+// with more blocks an SM asked of the register allocator (fewx_b: "B3"). Each time
 // is followed by the blocks an SM that the launch's registers and shared memory allow.
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
@@ -103,24 +103,17 @@ template <int MT, int RW, int U>
 static Variant few() {
   auto k = kj_qfew<bf16, 4, MT, RW, U>;
   char name[64];
-  snprintf(name, sizeof name, "%s RW%d U%d", RW == 2 && U == (MT == 1 ? 3 : 2) ? "PRODUCTION few" : "few", RW, U);
+  // Production: two row tiles a warp, U3 up to 8 rows and U2 above; one row tile (4-bit, up to 16 rows), U3.
+  const bool production = RW == 2 ? U == (MT == 1 ? 3 : 2) : MT <= 2 && U == 3;
+  snprintf(name, sizeof name, "%s RW%d U%d", production ? "PRODUCTION few" : "few", RW, U);
   return Variant{name, RW, 256, MT, reinterpret_cast<Kern>(k)};
 }
 
 // Not in production (candidates for more warps in flight at 9-16 rows, where ncu put the few-row kernels at 2 warps a
-// scheduler, waiting on their own loads): the same kernels with BPS blocks an SM asked of the register allocator
-// through __launch_bounds__, and the few-row kernel at one row tile a warp (half the accumulators). At BPS 3,
-// ptxas for sm_90 (CUDA 13.0) fits few RW1 U3 in 80 registers without spills; few RW1 U2 spills 8 bytes, fewx U2/U3
-// 48/72 bytes.
-template <int MT, int RW, int U, int BPS>
-__global__ void __launch_bounds__(kj_q::THREADS, BPS) few_bounded(bf16* out, const bf16* x, const int* w, const int* meta,
-                                                                 float* partials, int* counters, int m, int n, int kx,
-                                                                 int ktiles, int group_steps, int chunks, long long ldx,
-                                                                 long long ldo, int scale_bf16, int splits) {
-  kj_qf::few<bf16, 4, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta),
-                                 partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks,
-                                 ldx, ldo, scale_bf16, splits);
-}
+// scheduler, waiting on their own loads): the x-shared kernel with BPS blocks an SM asked of the register allocator
+// through __launch_bounds__. At BPS 3 ptxas for sm_90 (CUDA 13.0) spills 48/72 bytes in fewx U2/U3. (The few-row
+// kernel at one row tile a warp, measured here as such a candidate, is production since the twenty-third session:
+// kj_qf::few_blocks_per_sm gives it 4 blocks an SM up to 8 rows and 3 up to 16.)
 template <int MT, int U, int BPS>
 __global__ void __launch_bounds__(kj_q::THREADS, BPS) fewx_bounded(bf16* out, const bf16* x, const int* w, const int* meta,
                                                                   float* partials, int* counters, int m, int n, int kx,
@@ -129,13 +122,6 @@ __global__ void __launch_bounds__(kj_q::THREADS, BPS) fewx_bounded(bf16* out, co
   kj_qfx::fewx<bf16, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta),
                             partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx,
                             ldo, scale_bf16, splits);
-}
-template <int MT, int RW, int U, int BPS>
-static Variant few_b() {
-  auto k = few_bounded<MT, RW, U, BPS>;
-  char name[64];
-  snprintf(name, sizeof name, "few RW%d U%d B%d", RW, U, BPS);
-  return Variant{name, RW, 256, MT, reinterpret_cast<Kern>(k)};
 }
 
 // The few-row kernel with x shared by the block (QuantFewSharedXSource): 16 row tiles a block, weights through
@@ -179,7 +165,7 @@ static std::vector<Variant> variants_for(int mt, int m) {
       v.push_back(few<1, 2, 3>());
       v.push_back(few<1, 2, 4>());
       v.push_back(few<1, 4, 2>());
-      v.push_back(few_b<1, 1, 3, 4>());
+      v.push_back(few<1, 1, 3>());
       v.push_back(fewx<1, 4>());
       v.push_back(fewx<1, 8>());
     }
@@ -189,8 +175,8 @@ static std::vector<Variant> variants_for(int mt, int m) {
     v.push_back(few<2, 2, 3>());
     v.push_back(few<2, 2, 4>());
     v.push_back(few<2, 4, 2>());
-    v.push_back(few_b<2, 1, 3, 3>());
-    v.push_back(few_b<2, 1, 2, 3>());
+    v.push_back(few<2, 1, 2>());
+    v.push_back(few<2, 1, 3>());
     v.push_back(fewx<2, 3>());
     v.push_back(fewx<2, 4>());
     v.push_back(fewx_b<2, 2, 3>());

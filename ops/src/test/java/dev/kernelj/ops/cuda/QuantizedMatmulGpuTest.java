@@ -44,11 +44,14 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 1000, 1088, 32, true, EXTREME_SCALES, 3, 0",
     // 2-32 rows of a 4-bit weight with enough row tiles or a long enough k: the few-row kernel
     // (QuantFewSource); 4112 rows are 129 blocks of two row tiles, the last one half past the
-    // matrix, with k split 2 ways.
+    // matrix, with k split 2 ways. Up to 16 rows unsplit it runs one row tile a block: 6144 and
+    // 16384 rows, and 2056 and 3080 rows, whose last row tile is half empty.
     "GEMM, BF16, 4, 6144, 4096, 128, false, EXTREME_SCALES, 8, 0",
     "GEMM, F16, 4, 6144, 4096, 128, true, RANDOM, 8, 0",
     "GEMM, BF16, 4, 4112, 8192, 64, true, ZERO_GROUPS, 13, 0",
     "GEMM, F16, 4, 16384, 2048, 128, false, RANDOM, 2, 0",
+    "GEMM, F16, 4, 2056, 2048, 64, true, ZERO_GROUPS, 11, 0",
+    "GRAPH, BF16, 4, 3080, 2048, 128, false, EXTREME_SCALES, 5, 0",
     "GRAPH, BF16, 4, 14336, 4096, 128, false, RANDOM, 16, 0",
     // 9-32 rows of a wide weight: the few-row kernel with x shared by the block
     // (QuantFewSharedXSource); 6160 rows are 25 blocks of 16 row tiles, the last holding one, k

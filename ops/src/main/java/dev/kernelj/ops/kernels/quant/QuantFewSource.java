@@ -55,6 +55,18 @@ final class QuantFewSource {
          12 % slower on the 8B shapes (H200); with it 128 and no spills at 2 loads in flight (3 spill). 32 rows need their
          registers. */
       constexpr int blocks_per_sm(int mt) { return mt > 2 ? 1 : 2; }
+      /* kj_qfew's: at one row tile a warp (RW 1, half the accumulators) four blocks an SM up to 8 rows and three up to 16,
+         so that more warps wait on their loads at once (ncu on an H200 had the RW 2 kernel at two warps a scheduler,
+         stalled on its own loads). ptxas (CUDA 13.0) fits RW 1 U 3 in 64 registers at 8 rows and, for sm_90, in 80 at
+         16 without spills; for sm_80 the 80 registers of three blocks spill 20 bytes at 16 rows, so there it runs two.
+         (U 2 at 16 rows, 9 % faster on an H100, spills 8 bytes for sm_90.) */
+      constexpr int few_blocks_per_sm(int mt, int rw) {
+      #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
+        return rw == 1 && mt == 1 ? 4 : blocks_per_sm(mt);
+      #else
+        return rw == 1 && mt <= 2 ? (mt == 1 ? 4 : 3) : blocks_per_sm(mt);
+      #endif
+      }
 
       /* Compile-time flags for a generic lambda's variants. */
       struct kj_true { static constexpr bool value = true; };

@@ -247,13 +247,17 @@ public final class QuantGemm {
    * the streaming one-row kernel with 1 and 2 row tiles a block, then the few-row kernel for 1, 2
    * and 4 column tiles, then the few-row kernel with x shared by the block for 1, 2 and 4, then the
    * streaming kernel for 8-bit codes with 1 and 2 row tiles a block, then the few-row kernel for
-   * 8-bit codes for 1, 2 and 4 column tiles.
+   * 8-bit codes for 1, 2 and 4 column tiles, then the few-row kernel at one row tile a warp for
+   * 4-bit codes for 1 and 2 column tiles.
    */
   record GemmKernel<T extends Element>(Class<T> t, List<GemmFn<T>> variants)
       implements Instantiations.OfElement {
     static int variant(QuantGemmPlan plan, int bits) {
       if (plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES) {
         return 15 + Integer.numberOfTrailingZeros(plan.columnTiles());
+      }
+      if (plan.fewRowTiles() == 1) {
+        return 23 + Integer.numberOfTrailingZeros(plan.columnTiles());
       }
       if (plan.fewRowTiles() > 0) {
         return (bits == 4 ? 12 : 20) + Integer.numberOfTrailingZeros(plan.columnTiles());
@@ -472,7 +476,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qstream_bf16_w8_rt2,
                   QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m8,
                   QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m16,
-                  QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m32)),
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m32,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w4_m8_rw1,
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w4_m16_rw1)),
           new GemmKernel<>(
               F16.class,
               List.of(
@@ -498,7 +504,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qstream_f16_w8_rt2,
                   QuantGemmKernels.Cuda::kj_qfew_f16_w8_m8,
                   QuantGemmKernels.Cuda::kj_qfew_f16_w8_m16,
-                  QuantGemmKernels.Cuda::kj_qfew_f16_w8_m32)));
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w8_m32,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w4_m8_rw1,
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w4_m16_rw1)));
 
   static final Instantiations<StreamNormKernel<?>> STREAM_NORM =
       Instantiations.of(

@@ -19,9 +19,10 @@ import dev.kernelj.dsl.Ptr;
  * accumulators grow; {@code kj_qstream}: the one-row streaming kernel of {@link QuantStreamSource}
  * for 4- and 8-bit codes with 1 or 2 row tiles a block, and {@code kj_qstream_norm}, the same with
  * the row's RMSNorm (and the residual add before it) done in the kernel; {@code kj_qfew}: the
- * few-row kernel of {@link QuantFewSource} ({@code m8}, {@code m16}, {@code m32}); {@code
- * kj_qfewx}: the few-row kernel with x shared by the block of {@link QuantFewSharedXSource} ({@code
- * m8}, {@code m16}, {@code m32}). The packed codes and scales are the I32 tensors of a {@link
+ * few-row kernel of {@link QuantFewSource} ({@code m8}, {@code m16}, {@code m32}, two row tiles a
+ * warp; {@code m8_rw1}, {@code m16_rw1}, one, for 4-bit codes); {@code kj_qfewx}: the few-row
+ * kernel with x shared by the block of {@link QuantFewSharedXSource} ({@code m8}, {@code m16},
+ * {@code m32}). The packed codes and scales are the I32 tensors of a {@link
  * dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the 32-bit words they are.
  */
 public final class QuantGemmKernels {
@@ -43,9 +44,9 @@ public final class QuantGemmKernels {
          registers would take it to 86 a thread, two blocks; under it, 80 and no spills (sm_80, sm_90). */
       template <typename T, int BITS, int RT, int KW>
       __global__ void __launch_bounds__(kj_q::THREADS, 3) kj_qstream_norm(T* out, T* residual, const T* delta, const T* norm_w, float eps, int* ticket, const int* w, const int* meta, int n, int kx, int ktiles, int group_steps, int chunks, int scale_bf16) { kj_qs::qstream<T, BITS, RT, KW, true>(out, residual, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16, residual, delta, norm_w, eps, reinterpret_cast<unsigned*>(ticket)); }
-      /* The few-row kernel, with kj_qgemm's parameters (blocks an SM: kj_qf::blocks_per_sm). */
+      /* The few-row kernel, with kj_qgemm's parameters (blocks an SM: kj_qf::few_blocks_per_sm). */
       template <typename T, int BITS, int MT, int RW, int U>
-      __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, BITS, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
+      __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::few_blocks_per_sm(MT, RW)) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, BITS, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       /* The few-row kernel with x shared by the block's 8 warps, with kj_qgemm's parameters. */
       template <typename T, int MT, int U>
       __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfewx(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qfx::fewx<T, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
@@ -1022,6 +1023,86 @@ public final class QuantGemmKernels {
 
     @Global("kj_qfew<__half, 8, 4, 2, 2>")
     void kj_qfew_f16_w8_m32(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__nv_bfloat16, 4, 1, 1, 3>")
+    void kj_qfew_bf16_w4_m8_rw1(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__nv_bfloat16, 4, 2, 1, 3>")
+    void kj_qfew_bf16_w4_m16_rw1(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__half, 4, 1, 1, 3>")
+    void kj_qfew_f16_w4_m8_rw1(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qfew<__half, 4, 2, 1, 3>")
+    void kj_qfew_f16_w4_m16_rw1(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,

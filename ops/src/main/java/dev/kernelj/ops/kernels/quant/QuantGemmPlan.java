@@ -17,7 +17,7 @@ import dev.kernelj.ops.kernels.GpuLimits;
  *     split)
  * @param streamRowTiles 0: another kernel; 1 or 2: the one-row streaming kernel ({@link
  *     QuantStreamSource}) with that many row tiles a block
- * @param fewRowTiles 0: another kernel; {@value QuantFewSource#ROW_TILES}: the few-row kernel
+ * @param fewRowTiles 0: another kernel; 1 or {@value QuantFewSource#ROW_TILES}: the few-row kernel
  *     ({@link QuantFewSource}) with that many row tiles a block; {@value
  *     QuantFewSharedXSource#ROW_TILES}: the few-row kernel with x shared by the block ({@link
  *     QuantFewSharedXSource})
@@ -103,6 +103,20 @@ public record QuantGemmPlan(
    */
   static final double FEW_SHARED_X_BLOCKS_PER_SM_M8 = 0.8;
 
+  /**
+   * Blocks of one row tile, as a fraction of the SMs, from which 2 to 16 rows of a 4-bit weight
+   * take the few-row kernel at one row tile a warp (more blocks an SM: {@code
+   * kj_qf::few_blocks_per_sm}) where the plan would otherwise run it at two unsplit or fall back to
+   * the GEMM kernel. Measured on an H100 (qgemm_bench.cu, BENCHMARKS.md, twenty-third session), at
+   * 16 rows: Llama-3-8B's qkv (6144 x 4096, 384 blocks) 10.01 us against 11.37 at two row tiles, o
+   * (4096 x 4096, 256) 9.30 against the GEMM kernel's 9.50, and Llama-3.2-1B's shapes, where the
+   * GEMM kernel splits k and loses most (128 to 192 blocks): 2048 x 2048 4.81 against 9.23, 3072 x
+   * 2048 5.57 against 9.61, 2048 x 8192 11.79 against 15.30. At 8 rows: level to 3.5 % faster on
+   * the 8B shapes, half the time on 2048 x 2048 and 3072 x 2048. Fewer blocks were not measured.
+   * Where two row tiles split k (down, 4096 x 14336: 19.92 us against 23.15 at one) they stay.
+   */
+  static final double FEW_ONE_TILE_BLOCKS_PER_SM = 0.9;
+
   /** Most rows the few-row kernels cover in one launch. */
   static final int FEW_MAX_ROWS = 32;
 
@@ -165,6 +179,9 @@ public record QuantGemmPlan(
         return fewSharedX(m, geo, shared, gpu, stream);
       }
       int few = fewSplits(m, geo, multiprocessors);
+      if (few <= 1 && oneTileFits(m, geo, multiprocessors)) {
+        return few(m, geo, 1, 1, stream);
+      }
       if (few > 0) {
         return few(m, geo, few, stream);
       }
@@ -210,6 +227,28 @@ public record QuantGemmPlan(
    * the k-tiles); {@link #of} chooses it by itself, tests and benchmarks force it here.
    */
   public static QuantGemmPlan few(int m, QuantGeometry geo, int splits, StreamRef stream) {
+    return few(m, geo, splits, QuantFewSource.ROW_TILES, stream);
+  }
+
+  /**
+   * The few-row kernel's plan at {@code rowTiles} (1, or {@link QuantFewSource#ROW_TILES}) row
+   * tiles a block; one row tile only for 4-bit codes and 1 to 16 rows, which have instantiations.
+   */
+  public static QuantGemmPlan few(
+      int m, QuantGeometry geo, int splits, int rowTiles, StreamRef stream) {
+    if (rowTiles != QuantFewSource.ROW_TILES && !(rowTiles == 1 && oneTileTakes(m, geo))) {
+      throw new IllegalArgumentException(
+          "the few-row kernel runs one row tile a block for 1 to 16 rows of a 4-bit weight only,"
+              + " and otherwise "
+              + QuantFewSource.ROW_TILES
+              + ", not "
+              + rowTiles
+              + " for "
+              + m
+              + " rows of a "
+              + geo.bits()
+              + "-bit weight");
+    }
     if (!fewFits(m, geo)) {
       throw new IllegalArgumentException(
           "the few-row kernel takes 1 to 32 rows and codes in groups of whole tiles (64 inputs"
@@ -221,14 +260,30 @@ public record QuantGemmPlan(
               + geo.groupSize());
     }
     int chosen = Math.max(1, Math.min(splits, geo.kTiles()));
-    int blocks = fewBlocks(geo);
+    int blocks = (geo.rowTiles() + rowTiles - 1) / rowTiles;
     Launch launch =
         Launch.grid(blocks * chosen)
             .block(QuantGemmSource.THREADS)
             .on(stream)
             .overlappingPrevious();
-    int rows = QuantLayout.TILE_ROWS * QuantFewSource.ROW_TILES;
-    return split(launch, columnTiles(m), chosen, blocks, rows, QuantFewSource.ROW_TILES);
+    int rows = QuantLayout.TILE_ROWS * rowTiles;
+    return split(launch, columnTiles(m), chosen, blocks, rows, rowTiles);
+  }
+
+  /**
+   * Whether the few-row kernel at one row tile a block takes {@code m} rows of this weight in
+   * {@link #of}: 2 to 16 rows of a 4-bit weight in groups of whole tiles, on at least {@link
+   * #FEW_ONE_TILE_BLOCKS_PER_SM} blocks an SM.
+   */
+  private static boolean oneTileFits(int m, QuantGeometry geo, int multiprocessors) {
+    return m >= 2
+        && oneTileTakes(m, geo)
+        && geo.rowTiles() >= FEW_ONE_TILE_BLOCKS_PER_SM * multiprocessors;
+  }
+
+  /** Whether there is a one-row-tile instantiation for {@code m} rows of this weight. */
+  private static boolean oneTileTakes(int m, QuantGeometry geo) {
+    return m <= 16 && geo.bits() == 4 && fewFits(m, geo);
   }
 
   /**

@@ -139,6 +139,34 @@ class QuantGemmEmulatedTest {
   }
 
   /**
+   * 2 to 16 rows of a 4-bit weight through the few-row kernel at one row tile a block: a last row
+   * tile half empty, groups of one tile, two and all of k, act-order, and k split across blocks
+   * (the plan does not split it, tests and benchmarks may).
+   */
+  @ParameterizedTest(
+      name = "{0} few rows, one row tile a block, {1}x{2} group {3} m={5} splits {6}")
+  @CsvSource({
+    "BF16, 100, 1024, 128, false, 8, 1",
+    "F16, 100, 1024, -1, false, 16, 2",
+    "BF16, 181, 4096, 64, false, 13, 1",
+    "F16, 48, 512, 128, true, 5, 3",
+    "BF16, 37, 2048, 128, true, 2, 1",
+    "F16, 64, 4096, 128, false, 9, 1"
+  })
+  void fewRowsOneRowTileABlockMatchTheirTwin(
+      DType t, int rows, int inputs, int groupSize, boolean actOrder, int m, int splits)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(rows * 7L + inputs + m);
+    QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
+    float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
+    QuantGemmPlan plan = QuantGemmPlan.few(m, f.geo, splits, 1, StreamRef.DEFAULT);
+    assertEquals(1, plan.fewRowTiles());
+    assertEquals(splits, plan.splits());
+    assertEquals(f.geo.rowTiles() * splits, plan.launch().grid().x());
+    runAgainstTwin(t, f, x, m, plan);
+  }
+
+  /**
    * x rows 8 bytes off a 16-byte boundary (a view into a larger buffer) take the few-row kernel's
    * checked loads instead of its 16-byte ones.
    */

@@ -2,6 +2,7 @@ package dev.kernelj.ops.kernels.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.StreamRef;
@@ -109,18 +110,18 @@ class QuantGemmPlanTest {
         splits == 1 ? 0 : (long) blocks * splits * 256 * 8 * columnTiles, plan.partialFloats());
   }
 
-  @ParameterizedTest(name = "{0}: the few-row kernel, x not shared")
+  @ParameterizedTest(name = "{0}: the few-row kernel, x not shared, {4} row tiles a block")
   @CsvSource({
-    "2-8 rows on 56 blocks of 16 row tiles, 8, 14336, 4096",
-    "9-16 rows on 24 blocks of 16 row tiles, 16, 6144, 4096",
-    "9-16 rows on 16 blocks, 12, 4096, 14336",
-    "17-32 rows over 16384 tiles, 32, 4096, 4096",
-    "17-32 rows over 12288 tiles, 32, 3072, 4096",
+    "2-8 rows on 56 blocks of 16 row tiles, 8, 14336, 4096, 1",
+    "9-16 rows on 24 blocks of 16 row tiles, 16, 6144, 4096, 1",
+    "9-16 rows on 16 blocks (k split), 12, 4096, 14336, 2",
+    "17-32 rows over 16384 tiles, 32, 4096, 4096, 2",
+    "17-32 rows over 12288 tiles, 32, 3072, 4096, 2",
   })
-  void smallerWeightsKeepTheFewRowKernel(String what, int m, int rows, int inputs) {
+  void smallerWeightsKeepTheFewRowKernel(String what, int m, int rows, int inputs, int rowTiles) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
     QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
-    assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles());
+    assertEquals(rowTiles, plan.fewRowTiles());
   }
 
   @ParameterizedTest(name = "{0}: the GEMM kernel")
@@ -143,42 +144,61 @@ class QuantGemmPlanTest {
     assertEquals(0, plan.streamRowTiles());
   }
 
-  @ParameterizedTest(name = "4-bit {0}x{1}, m={2}: the few-row kernel, k split {3} ways")
+  @ParameterizedTest(
+      name = "4-bit {0}x{1}, m={2}: the few-row kernel, {4} row tiles a block, k split {3} ways")
   @CsvSource({
-    "6144, 4096, 8, 1",
-    "6144, 4096, 16, 1",
-    "14336, 4096, 2, 1",
-    // 512 blocks: no split, however short k (4 tiles a warp).
-    "16384, 2048, 8, 1",
+    // Up to 16 rows unsplit: one row tile a block (four blocks an SM up to 8 rows, three to 16).
+    "6144, 4096, 8, 1, 1",
+    "6144, 4096, 16, 1, 1",
+    "14336, 4096, 2, 1, 1",
+    "16384, 2048, 8, 1, 1",
+    // 256 blocks of one row tile, where two would need a split that k is too short for.
+    "4096, 4096, 8, 1, 1",
+    "4096, 4096, 16, 1, 1",
+    // 128 and 192 row tiles: 0.97 and 1.45 blocks an SM.
+    "2048, 2048, 16, 1, 1",
+    "3072, 2048, 12, 1, 1",
+    "2048, 8192, 4, 1, 1",
     // 128 blocks of two row tiles: split to fill 132 SMs, 14 tiles a warp left.
-    "4096, 14336, 8, 2",
-    "4096, 14336, 12, 2",
-    // 17-32 rows: no split, from 0.7 blocks an SM (128 here).
-    "4096, 4096, 32, 1",
-    "3072, 4096, 20, 1",
+    "4096, 14336, 8, 2, 2",
+    "4096, 14336, 12, 2, 2",
+    // 17-32 rows: two row tiles, no split, from 0.7 blocks an SM (128 here).
+    "4096, 4096, 32, 1, 2",
+    "3072, 4096, 20, 1, 2",
   })
   void twoToThirtyTwoRowsOfAFourBitWeightTakeTheFewRowKernel(
-      int rows, int inputs, int m, int splits) {
+      int rows, int inputs, int m, int splits, int rowTiles) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
     QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
-    assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles());
+    assertEquals(rowTiles, plan.fewRowTiles());
     assertEquals(0, plan.streamRowTiles());
     assertFalse(plan.stagedX());
     assertEquals(splits, plan.splits());
     assertEquals(m <= 8 ? 1 : m <= 16 ? 2 : 4, plan.columnTiles());
-    int blocks = (geo.rowTiles() + 1) / 2;
+    int blocks = (geo.rowTiles() + rowTiles - 1) / rowTiles;
     assertEquals(blocks * splits, plan.launch().grid().x());
     assertEquals(0, plan.launch().sharedBytes());
     assertEquals(splits == 1 ? 0 : blocks, plan.counters());
     assertEquals(
-        splits == 1 ? 0 : (long) blocks * splits * 32 * 8 * plan.columnTiles(),
+        splits == 1 ? 0 : (long) blocks * splits * 16 * rowTiles * 8 * plan.columnTiles(),
         plan.partialFloats());
+  }
+
+  @ParameterizedTest(name = "one row tile a block is refused for {0}")
+  @CsvSource({"17 rows, 17, 4", "8-bit codes, 8, 8"})
+  void oneRowTileABlockIsForUpToSixteenRowsOfAFourBitWeight(String what, int m, int bits) {
+    QuantGeometry geo = QuantGeometry.of(bits, 4096, plain(bits, 4096), true);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> QuantGemmPlan.few(m, geo, 1, 1, StreamRef.DEFAULT));
+    assertTrue(e.getMessage().contains("one row tile a block"), e.getMessage());
   }
 
   @ParameterizedTest(name = "{0}: the GEMM kernel")
   @CsvSource({
-    "too few tiles a warp once split to fill the GPU, 8, 4, 4096, 4096, 128",
-    "too few blocks and a short k, 16, 4, 3072, 2048, 128",
+    "too few row tiles for one a block and a k too short to split, 8, 4, 1024, 4096, 128",
+    "too few row tiles for one a block and a short k, 16, 4, 1536, 2048, 128",
     "one row, 1, 4, 2048, 4096, 128",
     "33 rows, 33, 4, 14336, 4096, 128",
     "32 rows on 64 blocks, 32, 4, 2048, 2048, 128",
@@ -355,7 +375,7 @@ class QuantGemmPlanTest {
         QuantFewSharedXSource.ROW_TILES,
         QuantGemmPlan.of(8, geo, H200, 0, StreamRef.DEFAULT).fewRowTiles());
     QuantGemmPlan plan = QuantGemmPlan.of(8, geo, ampere, 0, StreamRef.DEFAULT);
-    assertEquals(QuantFewSource.ROW_TILES, plan.fewRowTiles(), plan.toString());
+    assertEquals(1, plan.fewRowTiles(), plan.toString());
   }
 
   /** {@link #H200}'s shared memory with {@code sms} SMs. */

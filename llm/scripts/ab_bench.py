@@ -3,7 +3,7 @@
 
 The builds differ in their class paths: --baseline-classpath puts an older build's jars first
 (.ci/gpu-bundle --baseline REV makes them, in bundle/baseline/), so the same bundle runs both; or in JVM
-options: --baseline-jvm-opt=-D... runs one build both ways (e.g. -Dkernelj.quant.fuseNorm=true). Each
+options: --baseline-jvm-opt=-D... runs one build both ways (e.g. -Dkernelj.launchOverlap=false). Each
 repeat runs the two builds back to back, and the order flips on every repeat, so that a drift of the
 machine (clocks, temperature) over the run falls on both alike. Prints a Markdown table of decode
 tok/s (summed over the batch) and time to first token per run, with the change of the means, and
@@ -61,7 +61,7 @@ def main():
     p.add_argument("--classpath", required=True, help="the build under test")
     p.add_argument("--baseline-classpath", help="the build to compare with (default: --classpath)")
     p.add_argument("--baseline-jvm-opt", action="append", default=[],
-                   help="a JVM option of the baseline runs (repeatable), as --baseline-jvm-opt=-Dkernelj.quant.fuseNorm=true"
+                   help="a JVM option of the baseline runs (repeatable), as --baseline-jvm-opt=-Dkernelj.launchOverlap=false"
                         " to compare two paths of one build")
     p.add_argument("--model", action="append", required=True, help="a model directory (repeatable)")
     p.add_argument("--batches", default="1,16", help="comma-separated batch sizes (default 1,16)")

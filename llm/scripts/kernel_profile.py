@@ -3,7 +3,7 @@
 the same build: which kernels a decode step launches, and how long each takes, side by side.
 
     kernel_profile.py --java J --classpath CP --model DIR \
-        --config fused=-Dkernelj.quant.fuseNorm=true --config apart=-Dkernelj.quant.fuseNorm=false \
+        --config overlap= --config plain=-Dkernelj.launchOverlap=false \
         [--bench-args "--batch-size 1 --prompt-len 512 --gen-len 96 --max-context 624"] \
         [--kernels 'qstream|rmsnorm|rope|attention|reduce'] [--launch-skip 3000] [--launch-count 360] \
         [--out DIR] [--json FILE]

@@ -196,29 +196,6 @@ public interface Ops extends AutoCloseable {
   }
 
   /**
-   * The norm before a projection, then the projection: {@code residual += delta} (no add when delta
-   * is null), {@code h = rmsNorm(residual) * weight} as {@link #rmsNormResidual} (or {@link
-   * #rmsNorm}) gives it, {@code out = h . W^T} ({@link #linear}). A backend may do it all in one
-   * launch and leave h unwritten (CUDA: one row through a quantized weight's streaming kernel; the
-   * sum of squares is then added in another order): to the caller h is scratch.
-   */
-  default void rmsNormLinear(
-      Tensor out,
-      Tensor h,
-      Tensor residual,
-      Tensor delta,
-      Tensor weight,
-      float eps,
-      LinearWeight w) {
-    if (delta == null) {
-      rmsNorm(h, residual, weight, eps);
-    } else {
-      rmsNormResidual(h, residual, delta, weight, eps);
-    }
-    linear(out, h, w);
-  }
-
-  /**
    * Takes now the scratch memory that {@link #linear} through any of {@code weights} needs for up
    * to {@code rows} rows of x in {@code dtype} (on CUDA: a quantized weight's dequantized slice,
    * its gathered x and its split partials), so that no step allocates it later and the engine

@@ -92,8 +92,8 @@ public final class LlamaModel implements AutoCloseable {
       ops.linear(s.o, s.attn, w.wo()); // o [T, hidden]
 
       // ---- MLP block: x += down(silu(gate) * up) on h = rmsNorm(x + o)
-      // x += o; [gate | up] [T, 2 * intermediate] of h = rmsNorm(x) (h: scratch)
-      ops.rmsNormLinear(s.gateUp, s.h, s.x, s.o, w.mlpNorm(), eps, w.wGateUp());
+      ops.rmsNormResidual(s.h, s.x, s.o, w.mlpNorm(), eps); // x += o; h [T, hidden]
+      ops.linear(s.gateUp, s.h, w.wGateUp()); // [gate | up] [T, 2 * intermediate]
       ops.swiglu(s.act, s.gate, s.up); // act [T, intermediate]
       ops.linear(s.o, s.act, w.wDown()); // o [T, hidden]: added into x by the next norm
     }
@@ -122,12 +122,11 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * {@link #attentionNorm}, then the fused q/k/v projection of its output into {@code qkv} (plus
-   * the bias): the norm may run inside the projection's launch, leaving {@code h} unwritten.
+   * {@link #attentionNorm} into {@code h}, then the fused q/k/v projection of it (plus the bias).
    */
   private void normedQkv(Tensor qkv, Tensor h, Tensor x, Tensor o, int l, LayerWeights w) {
-    ops.rmsNormLinear(qkv, h, x, l == 0 ? null : o, w.attentionNorm(), eps, w.wqkv());
-    addBias(qkv, w.bqkv());
+    attentionNorm(h, x, o, l, w);
+    linear(qkv, h, w.wqkv(), w.bqkv());
   }
 
   /**
@@ -251,7 +250,8 @@ public final class LlamaModel implements AutoCloseable {
         chunkAttention(s, cache, l, b, c, q, attn, tables);
       }
       ops.linear(o, attn, w.wo());
-      ops.rmsNormLinear(gateUp, h, x, o, w.mlpNorm(), eps, w.wGateUp());
+      ops.rmsNormResidual(h, x, o, w.mlpNorm(), eps);
+      ops.linear(gateUp, h, w.wGateUp());
       ops.swiglu(act, gateUp.slice(1, 0, inter), gateUp.slice(1, inter, 2 * inter));
       ops.linear(o, act, w.wDown()); // added into x by the next norm
     }
@@ -359,14 +359,12 @@ public final class LlamaModel implements AutoCloseable {
     ops.rmsNorm(kHeads, kHeads, w.kNorm(), eps);
   }
 
-  /** {@code out = x . w^T (+ bias)}, by the kernel of w's type (dense or quantized). */
+  /**
+   * {@code out = x . w^T (+ bias)}, by the kernel of w's type (dense or quantized); the bias, where
+   * the projection has one (Qwen2's q/k/v), added row by row.
+   */
   private void linear(Tensor out, Tensor x, LinearWeight w, Tensor bias) {
     ops.linear(out, x, w);
-    addBias(out, bias);
-  }
-
-  /** {@code out += bias} row by row, where the projection has a bias (Qwen2's q/k/v). */
-  private void addBias(Tensor out, Tensor bias) {
     if (bias != null) {
       ops.add(out, out, bias);
     }

@@ -595,35 +595,6 @@ public final class CudaOps implements Ops {
     quantized.run(out, x, w);
   }
 
-  /**
-   * One launch where one row of x goes through a quantized weight's streaming kernel (not in
-   * batch-invariant mode, whose norm keeps its own kernel's bits); the norm and the linear layer
-   * apart anywhere else.
-   */
-  @Override
-  public void rmsNormLinear(
-      Tensor out,
-      Tensor h,
-      Tensor residual,
-      Tensor delta,
-      Tensor weight,
-      float eps,
-      LinearWeight w) {
-    // Off by default: then the norm and the matmul check their own arguments, once.
-    if (!options.batchInvariant() && quantized.fusesNorm() && w instanceof QuantizedMatrix q) {
-      OpChecks.norm("rmsNormLinear", h, residual, weight);
-      if (delta != null) {
-        OpChecks.sameDtype("rmsNormLinear", "delta", delta, residual);
-        OpChecks.sameShape("rmsNormLinear", "delta", delta, "residual", residual);
-        OpChecks.rows("rmsNormLinear", "delta", delta);
-      }
-      if (quantized.runNormed(out, residual, delta, weight, eps, q)) {
-        return;
-      }
-    }
-    Ops.super.rmsNormLinear(out, h, residual, delta, weight, eps, w);
-  }
-
   @Override
   public long reserveLinearScratch(List<LinearWeight> weights, int rows, DType dtype) {
     List<QuantizedMatrix> matrices = new ArrayList<>();

@@ -75,11 +75,6 @@ public final class QuantizedMatmulOps {
 
   private static final String COUNTERS = "quant.counters";
 
-  /**
-   * The ticket of the streaming kernel that norms its row ({@link #runNormed}; zeroed when made).
-   */
-  private static final String NORM_TICKET = "quant.norm.ticket";
-
   private final Residency.OnDevice residency;
   private final DevicePort port;
   private final LoadedKernels kernels;
@@ -91,14 +86,6 @@ public final class QuantizedMatmulOps {
   private final int denseFromRows;
 
   private final long denseSliceBytes;
-
-  /**
-   * Whether {@link #runNormed} launches the streaming kernel with the norm inside: off unless
-   * {@code -Dkernelj.quant.fuseNorm=true}. On an H200 (BENCHMARKS.md, twentieth session) both
-   * versions of that kernel made GPTQ 8B batch-1 decode 6-9 % slower than the norm kernel and the
-   * matmul apart, so the fused path waits for a profile that says why.
-   */
-  private volatile boolean fuseNorm = "true".equals(System.getProperty("kernelj.quant.fuseNorm"));
 
   QuantizedMatmulOps(
       Residency.OnDevice residency, DevicePort port, LoadedKernels kernels, DeviceScratch scratch) {
@@ -139,63 +126,6 @@ public final class QuantizedMatmulOps {
     } else {
       gemm(out, x, w, rows, 0);
     }
-  }
-
-  /** Turns the fused norm of {@link #runNormed} on or off (its tests and benchmarks take it). */
-  public void fuseNorm(boolean on) {
-    fuseNorm = on;
-  }
-
-  /** Whether {@link #runNormed} may fuse at all: false means it always returns false. */
-  public boolean fusesNorm() {
-    return fuseNorm;
-  }
-
-  /**
-   * {@code residual += delta} (no add when delta is null), then {@code out = (rmsNorm(residual) *
-   * normWeight) . W^T}, in one launch where one row goes through the streaming kernel ({@link
-   * QuantGemm#streamNormed}): a single row of x, W not act-order, the kernel's input count, every
-   * vector 8-byte aligned, and the fused path turned on ({@link #fuseNorm(boolean)}). Returns
-   * false, with nothing launched or changed, anywhere else; the caller then runs the norm and the
-   * matmul apart. The arguments' shapes and dtypes are the caller's to check (as {@code
-   * rmsNormResidual}'s).
-   */
-  public boolean runNormed(
-      Tensor out, Tensor residual, Tensor delta, Tensor normWeight, float eps, QuantizedMatrix w) {
-    QuantMatmulChecks.Rows rows = check(out, residual, w);
-    QuantGeometry geo = w.geometry();
-    if (!fuseNorm || rows.m() != 1 || w.permuted()) {
-      return false;
-    }
-    QuantGemmPlan plan = QuantGemmPlan.of(1, geo, gpu, 0, stream);
-    if (!QuantGemm.normFuses(plan, geo, w.inFeatures())
-        || !eightByteAligned(residual)
-        || delta != null && !eightByteAligned(delta)
-        || !eightByteAligned(normWeight)) {
-      return false;
-    }
-    if (delta == null) {
-      residency.require("rmsNormLinear", "residual,norm weight", residual, normWeight);
-    } else {
-      residency.require("rmsNormLinear", "residual,delta,norm weight", residual, delta, normWeight);
-    }
-    QuantGemm.streamNormed(
-        kernels.quantGemm(),
-        plan,
-        geo,
-        out,
-        residual,
-        delta,
-        normWeight,
-        eps,
-        scratch.tensor(NORM_TICKET, DType.I32, 1, true),
-        w.codes(),
-        w.meta());
-    return true;
-  }
-
-  private static boolean eightByteAligned(Tensor t) {
-    return t.address() != 0 && t.address() % 8 == 0;
   }
 
   /** The mixed-input GEMM whatever the row count, k split {@code splits} ways (0: planned). */
@@ -318,9 +248,6 @@ public final class QuantizedMatmulOps {
         }
       }
     }
-    if (!weights.isEmpty()) {
-      need.put(NORM_TICKET, 4L);
-    }
     long held = 0;
     for (Map.Entry<String, Long> e : need.entrySet()) {
       scratch.get(e.getKey(), e.getValue(), zeroed(e.getKey()));
@@ -331,7 +258,7 @@ public final class QuantizedMatmulOps {
 
   /** Whether a scratch buffer starts zeroed: the tickets, which their kernels leave at zero. */
   private static boolean zeroed(String purpose) {
-    return purpose.equals(COUNTERS) || purpose.equals(NORM_TICKET);
+    return purpose.equals(COUNTERS);
   }
 
   /** Rows of the weight dequantized at a time: a multiple of 16 within {@code sliceBytes}. */

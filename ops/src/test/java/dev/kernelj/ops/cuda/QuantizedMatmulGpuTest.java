@@ -150,7 +150,7 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     }
   }
 
-  static void compare(
+  private static void compare(
       String what, DType t, QuantFixture f, float[] xs, int m, Tensor expected, Tensor wide) {
     int rows = f.rows;
     double magnitude = f.magnitude(xs, m);

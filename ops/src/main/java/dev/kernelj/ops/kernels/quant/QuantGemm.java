@@ -88,60 +88,6 @@ public final class QuantGemm {
   }
 
   /**
-   * Whether {@link #streamNormed} takes one row of {@code inputs} inputs through a weight of {@code
-   * geo} under {@code plan}: a streaming plan, inputs the kernel's own (not gathered or padded),
-   * and at most {@link QuantStreamSource#NORM_MAX_INPUTS} of them.
-   */
-  public static boolean normFuses(QuantGemmPlan plan, QuantGeometry geo, long inputs) {
-    return plan.streamRowTiles() > 0
-        && geo.gemmInputs() == inputs
-        && inputs <= QuantStreamSource.NORM_MAX_INPUTS;
-  }
-
-  /**
-   * One row through the streaming kernel with its RMSNorm done in the kernel: {@code residual +=
-   * delta} rounded to the activations' dtype (no add when delta is null), then {@code out =
-   * (rmsNorm(residual) * normWeight) . W^T}, as {@code rmsNormResidual} and the GEMM would give but
-   * for the order of the sum of squares. {@code ticket}: one i32, zero, left zero. Every vector is
-   * contiguous and 8-byte aligned; {@link #normFuses} holds for the plan.
-   */
-  public static void streamNormed(
-      QuantGemmKernels.Cuda k,
-      QuantGemmPlan plan,
-      QuantGeometry geo,
-      Tensor out,
-      Tensor residual,
-      Tensor delta,
-      Tensor normWeight,
-      float eps,
-      Tensor ticket,
-      Tensor codes,
-      Tensor meta) {
-    DType t = residual.dtype();
-    requireActivation(OP, t);
-    if (!normFuses(plan, geo, geo.gemmInputs())) {
-      throw new OpArgumentException(
-          OP,
-          "plan",
-          "the norm runs in the one-row streaming kernel only, over at most "
-              + QuantStreamSource.NORM_MAX_INPUTS
-              + " inputs");
-    }
-    LaunchMath.requireAddress(OP, "out", out);
-    requireAligned(OP, "residual", residual, 8);
-    if (delta != null) {
-      requireAligned(OP, "delta", delta, 8);
-    }
-    requireAligned(OP, "norm weight", normWeight, 8);
-    LaunchMath.requireAddress(OP, "ticket", ticket);
-    requireAligned(OP, "codes", codes, 16);
-    requireAligned(OP, "meta", meta, 16);
-    STREAM_NORM
-        .get(t)
-        .launch(k, plan, geo, out, residual, delta, normWeight, eps, ticket, codes, meta);
-  }
-
-  /**
    * {@code out[r, j] = x[r, map[j]]} (0 where {@code map[j] < 0}) for {@code m} rows and {@code
    * packedInputs} columns.
    */
@@ -309,67 +255,6 @@ public final class QuantGemm {
   }
 
   @FunctionalInterface
-  interface StreamNormFn<T extends Element> {
-    void launch(
-        QuantGemmKernels.Cuda k,
-        Launch l,
-        Ptr<T> out,
-        Ptr<T> residual,
-        ConstPtr<T> delta,
-        ConstPtr<T> normWeight,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
-  }
-
-  /**
-   * The {@code kj_qstream_norm} instantiations of one activation dtype: 4-bit codes with 1 and 2
-   * row tiles a block, then 8-bit likewise.
-   */
-  record StreamNormKernel<T extends Element>(Class<T> t, List<StreamNormFn<T>> variants)
-      implements Instantiations.OfElement {
-    void launch(
-        QuantGemmKernels.Cuda k,
-        QuantGemmPlan plan,
-        QuantGeometry geo,
-        Tensor out,
-        Tensor residual,
-        Tensor delta,
-        Tensor normWeight,
-        float eps,
-        Tensor ticket,
-        Tensor codes,
-        Tensor meta) {
-      variants
-          .get((geo.bits() == 4 ? 0 : 2) + plan.streamRowTiles() - 1)
-          .launch(
-              k,
-              plan.launch(),
-              out.ptr(t),
-              residual.ptr(t),
-              delta == null ? ConstPtr.ofAddress(0, t) : delta.constPtr(t),
-              normWeight.constPtr(t),
-              eps,
-              ticket.ptr(I32.class),
-              codes.constPtr(I32.class),
-              meta.constPtr(I32.class),
-              geo.rows(),
-              geo.gemmInputs(),
-              geo.kTiles(),
-              geo.groupSize() / QuantLayout.STEP_K,
-              geo.chunks(),
-              geo.scaleBf16() ? 1 : 0);
-    }
-  }
-
-  @FunctionalInterface
   interface GatherFn<T extends Element> {
     void launch(
         QuantGemmKernels.Cuda k,
@@ -507,25 +392,6 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qfew_f16_w8_m32,
                   QuantGemmKernels.Cuda::kj_qfew_f16_w4_m8_rw1,
                   QuantGemmKernels.Cuda::kj_qfew_f16_w4_m16_rw1)));
-
-  static final Instantiations<StreamNormKernel<?>> STREAM_NORM =
-      Instantiations.of(
-          "quantizedMatmul",
-          "x",
-          new StreamNormKernel<>(
-              BF16.class,
-              List.of(
-                  QuantGemmKernels.Cuda::kj_qstream_norm_bf16_w4_rt1,
-                  QuantGemmKernels.Cuda::kj_qstream_norm_bf16_w4_rt2,
-                  QuantGemmKernels.Cuda::kj_qstream_norm_bf16_w8_rt1,
-                  QuantGemmKernels.Cuda::kj_qstream_norm_bf16_w8_rt2)),
-          new StreamNormKernel<>(
-              F16.class,
-              List.of(
-                  QuantGemmKernels.Cuda::kj_qstream_norm_f16_w4_rt1,
-                  QuantGemmKernels.Cuda::kj_qstream_norm_f16_w4_rt2,
-                  QuantGemmKernels.Cuda::kj_qstream_norm_f16_w8_rt1,
-                  QuantGemmKernels.Cuda::kj_qstream_norm_f16_w8_rt2)));
 
   static final Instantiations<GatherKernel<?>> GATHER =
       Instantiations.of(

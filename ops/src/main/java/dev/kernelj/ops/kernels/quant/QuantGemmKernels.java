@@ -17,13 +17,12 @@ import dev.kernelj.dsl.Ptr;
  * row, x staged in shared memory; {@code m8}: 1 to 8 rows, one mma column tile; {@code m16}, {@code
  * m32}, {@code m64}: 2, 4, 8 tiles), with the loads in flight per warp ({@code U}) lowered as the
  * accumulators grow; {@code kj_qstream}: the one-row streaming kernel of {@link QuantStreamSource}
- * for 4- and 8-bit codes with 1 or 2 row tiles a block, and {@code kj_qstream_norm}, the same with
- * the row's RMSNorm (and the residual add before it) done in the kernel; {@code kj_qfew}: the
- * few-row kernel of {@link QuantFewSource} ({@code m8}, {@code m16}, {@code m32}, two row tiles a
- * warp; {@code m8_rw1}, {@code m16_rw1}, one, for 4-bit codes); {@code kj_qfewx}: the few-row
- * kernel with x shared by the block of {@link QuantFewSharedXSource} ({@code m8}, {@code m16},
- * {@code m32}). The packed codes and scales are the I32 tensors of a {@link
- * dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the 32-bit words they are.
+ * for 4- and 8-bit codes with 1 or 2 row tiles a block; {@code kj_qfew}: the few-row kernel of
+ * {@link QuantFewSource} ({@code m8}, {@code m16}, {@code m32}, two row tiles a warp; {@code
+ * m8_rw1}, {@code m16_rw1}, one, for 4-bit codes); {@code kj_qfewx}: the few-row kernel with x
+ * shared by the block of {@link QuantFewSharedXSource} ({@code m8}, {@code m16}, {@code m32}). The
+ * packed codes and scales are the I32 tensors of a {@link dev.kernelj.ops.QuantizedMatrix}; the
+ * wrappers read them as the 32-bit words they are.
  */
 public final class QuantGemmKernels {
   private QuantGemmKernels() {}
@@ -38,12 +37,7 @@ public final class QuantGemmKernels {
       __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U, STAGED>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       /* The one-row streaming kernel, with kj_qgemm's parameters (it reads neither the split scratch nor the strides). */
       template <typename T, int BITS, int RT, int KW>
-      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qstream(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qs::qstream<T, BITS, RT, KW, false>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16, nullptr, nullptr, nullptr, 0.f, nullptr); }
-      /* The same with the row normed first: x = rmsNorm(residual += delta) * norm_w (delta may be null: no add). Three
-         blocks an SM, as kj_qstream runs where its shared memory allows (an H100's): without the bound the norm's
-         registers would take it to 86 a thread, two blocks; under it, 80 and no spills (sm_80, sm_90). */
-      template <typename T, int BITS, int RT, int KW>
-      __global__ void __launch_bounds__(kj_q::THREADS, 3) kj_qstream_norm(T* out, T* residual, const T* delta, const T* norm_w, float eps, int* ticket, const int* w, const int* meta, int n, int kx, int ktiles, int group_steps, int chunks, int scale_bf16) { kj_qs::qstream<T, BITS, RT, KW, true>(out, residual, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16, residual, delta, norm_w, eps, reinterpret_cast<unsigned*>(ticket)); }
+      __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qstream(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qs::qstream<T, BITS, RT, KW>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), n, kx, ktiles, group_steps, chunks, scale_bf16); }
       /* The few-row kernel, with kj_qgemm's parameters (blocks an SM: kj_qf::few_blocks_per_sm). */
       template <typename T, int BITS, int MT, int RW, int U>
       __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::few_blocks_per_sm(MT, RW)) kj_qfew(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qf::few<T, BITS, MT, RW, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
@@ -640,166 +634,6 @@ public final class QuantGemmKernels {
         long ldo,
         int scaleBf16,
         int splits);
-
-    @Global(
-        value = "kj_qstream_norm<__nv_bfloat16, 4, 1, 8>",
-        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_norm_bf16_w4_rt1(
-        Launch l,
-        Ptr<BF16> out,
-        Ptr<BF16> residual,
-        ConstPtr<BF16> delta,
-        ConstPtr<BF16> normW,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
-
-    @Global(
-        value = "kj_qstream_norm<__nv_bfloat16, 4, 2, 4>",
-        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_norm_bf16_w4_rt2(
-        Launch l,
-        Ptr<BF16> out,
-        Ptr<BF16> residual,
-        ConstPtr<BF16> delta,
-        ConstPtr<BF16> normW,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
-
-    @Global(
-        value = "kj_qstream_norm<__nv_bfloat16, 8, 1, 8>",
-        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_norm_bf16_w8_rt1(
-        Launch l,
-        Ptr<BF16> out,
-        Ptr<BF16> residual,
-        ConstPtr<BF16> delta,
-        ConstPtr<BF16> normW,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
-
-    @Global(
-        value = "kj_qstream_norm<__nv_bfloat16, 8, 2, 4>",
-        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_norm_bf16_w8_rt2(
-        Launch l,
-        Ptr<BF16> out,
-        Ptr<BF16> residual,
-        ConstPtr<BF16> delta,
-        ConstPtr<BF16> normW,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
-
-    @Global(
-        value = "kj_qstream_norm<__half, 4, 1, 8>",
-        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_norm_f16_w4_rt1(
-        Launch l,
-        Ptr<F16> out,
-        Ptr<F16> residual,
-        ConstPtr<F16> delta,
-        ConstPtr<F16> normW,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
-
-    @Global(
-        value = "kj_qstream_norm<__half, 4, 2, 4>",
-        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_norm_f16_w4_rt2(
-        Launch l,
-        Ptr<F16> out,
-        Ptr<F16> residual,
-        ConstPtr<F16> delta,
-        ConstPtr<F16> normW,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
-
-    @Global(
-        value = "kj_qstream_norm<__half, 8, 1, 8>",
-        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_norm_f16_w8_rt1(
-        Launch l,
-        Ptr<F16> out,
-        Ptr<F16> residual,
-        ConstPtr<F16> delta,
-        ConstPtr<F16> normW,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
-
-    @Global(
-        value = "kj_qstream_norm<__half, 8, 2, 4>",
-        maxDynamicSharedBytes = QuantStreamSource.SHARED_MAX)
-    void kj_qstream_norm_f16_w8_rt2(
-        Launch l,
-        Ptr<F16> out,
-        Ptr<F16> residual,
-        ConstPtr<F16> delta,
-        ConstPtr<F16> normW,
-        float eps,
-        Ptr<I32> ticket,
-        ConstPtr<I32> w,
-        ConstPtr<I32> meta,
-        int n,
-        int kx,
-        int ktiles,
-        int groupSteps,
-        int chunks,
-        int scaleBf16);
 
     @Global("kj_qfew<__nv_bfloat16, 4, 1, 2, 3>")
     void kj_qfew_bf16_w4_m8(

@@ -31,17 +31,10 @@ package dev.kernelj.ops.kernels.quant;
  * GEMM kernel they replaced measured 30-43 % (first session); batch-1 decode of the 8B shape 212 ->
  * 326 tok/s.
  *
- * <p>{@code kj_qstream_norm} is the same kernel with the RMSNorm before the projection (and the
- * residual add before the norm) done while x is staged: each block reads the residual row, the row
- * to add and the norm's weight, sums the squares across the block and stages the normed row, so
- * that a decode layer launches no norm kernel of its own at one row. The residual is read by every
- * block and written once, by the last block to have read it (a ticket in global memory), after its
- * main loop. The norm's weight is copied into shared memory before the grid wait and the ticket's
- * atomic is not waited for until then, so the staging costs one global round trip, as plain x's
- * does. On an H200 (BENCHMARKS.md, twentieth session) this version and the first (the weight loaded
- * after the row, the ticket waited on before the main loop) both made GPTQ 8B batch-1 decode 6-9 %
- * slower than the norm kernel and the projection apart, so {@code QuantizedMatmulOps} takes it only
- * when asked to.
+ * <p>A version that did the RMSNorm before the projection (and the residual add before it) while
+ * staging x, so that a decode layer launched no norm kernel at one row, made GPTQ 8B batch-1 decode
+ * 6-9 % slower than the norm kernel and this one apart, in two forms, on an H200 (BENCHMARKS.md,
+ * twentieth session); it was removed in the twenty-third.
  *
  * <p>Under {@code KJ_HOST_EMULATION} the copies are plain synchronous ones.
  */
@@ -61,12 +54,6 @@ final class QuantStreamSource {
    * Most dynamic shared memory a launch takes: the rings, one staged row of x and its tile sums.
    */
   static final int SHARED_MAX = RING_BYTES + 96 * 1024;
-
-  /**
-   * Most inputs {@code kj_qstream_norm} takes: each thread holds up to 8 pieces of 4 inputs of the
-   * row in registers between the sum of squares and the staging ({@code kj_qs::NORM_PIECES}).
-   */
-  static final int NORM_MAX_INPUTS = 8 * 4 * QuantGemmSource.THREADS;
 
   /** The kernel's static shared memory: {@code red[WARPS][16]}, f32. */
   static final int STATIC_BYTES = WARPS * 16 * 4;
@@ -151,131 +138,6 @@ final class QuantStreamSource {
             if (i < pieces && i % PER_TILE == 0) sums[i / PER_TILE] = s;
           }
         }
-      }
-
-      /* Pieces of 4 inputs a thread of stage_norm_sums: up to NORM_PIECES * 4 * THREADS inputs (QuantStreamSource.NORM_MAX_INPUTS). */
-      constexpr int NORM_PIECES = 8;
-
-      /* The four T values packed in v, as floats. */
-      template <typename T> __device__ __forceinline__ void unpack4(uint2 v, float (&f)[4]) {
-        const T* h = reinterpret_cast<const T*>(&v);
-      #pragma unroll
-        for (int e = 0; e < 4; ++e) f[e] = kj::to_f32(h[e]);
-      }
-      template <typename T> __device__ __forceinline__ uint2 pack4(const float (&f)[4]) {
-        uint2 v;
-        T* h = reinterpret_cast<T*>(&v);
-      #pragma unroll
-        for (int e = 0; e < 4; ++e) h[e] = kj::from_f32<T>(f[e]);
-        return v;
-      }
-
-      /* The norm's weight g into xs, where the normed row goes (8 bytes of it a piece, each thread the pieces it stages in
-         stage_norm_sums), as one cp.async group: g is never written by earlier kernels, so this goes out before the grid
-         wait and lands while the block waits for the row. */
-      __device__ __forceinline__ void copy_norm_weight(void* xs, const void* g, int kx) {
-      #pragma unroll
-        for (int j = 0; j < NORM_PIECES; ++j) {
-          const int i = j * THREADS + threadIdx.x;
-          cp8(reinterpret_cast<uint2*>(xs) + i, reinterpret_cast<const uint2*>(g) + i, 4 * i < kx);
-        }
-        cp_commit();
-      }
-
-      /* resid + delta rounded to T, 4 inputs packed in r and d (d unused when there is no delta). */
-      template <typename T> __device__ __forceinline__ uint2 add_pieces(uint2 r, uint2 d, bool has_delta) {
-        if (!has_delta) return r;
-        float v[4], f[4];
-        unpack4<T>(r, v);
-        unpack4<T>(d, f);
-      #pragma unroll
-        for (int e = 0; e < 4; ++e) v[e] = kj::round_as<T>(v[e] + f[e]);
-        return pack4<T>(v);  // exact: v holds T values
-      }
-
-      /* stage_x_sums for a row that is first normed, as RmsNorm's fused kernel forms it: v = resid + delta rounded to T
-         (delta null: v = resid), h = v * rsqrt(mean(v^2) + eps) * g in f32, rounded to T; h and each KT-input tile's sum of
-         it go to shared memory. g is already in xs (copy_norm_weight, the oldest cp.async group but PENDING younger ones),
-         each thread reading the pieces it copied. One global round trip (resid and delta) and one barrier (the warp sums,
-         through red[w][0], free until the main loop). Returns, in thread 0 when delta is not null, the ticket this block
-         took once its reads of resid had landed: the block that takes gridDim.x - 1 writes v back (write_back_residual),
-         and nothing waits for the ticket before then. */
-      template <typename T, int KT, int PENDING>
-      __device__ __forceinline__ unsigned stage_norm_sums(T* xs, float* sums, const T* resid, const T* delta, float eps,
-                                                          unsigned* ticket, float (&red)[WARPS][16], int ktiles, int kx) {
-        constexpr int PER_TILE = KT / 4;
-        const int pieces = ktiles * PER_TILE, lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-        uint2 rv[NORM_PIECES], dv[NORM_PIECES];
-      #pragma unroll
-        for (int j = 0; j < NORM_PIECES; ++j) {  // the row's loads first, all in flight together
-          const int i = j * THREADS + threadIdx.x;
-          rv[j] = dv[j] = make_uint2(0u, 0u);
-          if (4 * i < kx) {
-            rv[j] = *reinterpret_cast<const uint2*>(resid + 4 * i);
-            if (delta != nullptr) dv[j] = __ldg(reinterpret_cast<const uint2*>(delta + 4 * i));
-          }
-        }
-        float ss = 0.f;
-      #pragma unroll
-        for (int j = 0; j < NORM_PIECES; ++j) {
-          rv[j] = add_pieces<T>(rv[j], dv[j], delta != nullptr);
-          float v[4];
-          unpack4<T>(rv[j], v);
-      #pragma unroll
-          for (int e = 0; e < 4; ++e) ss += v[e] * v[e];
-        }
-        ss = kj::warp_sum(ss);
-        if (lane == 0) red[warp][0] = ss;
-        cp_wait<PENDING>();  // this thread's copies of g have landed
-        __syncthreads();  // the warp sums are in, and this block's reads of resid have landed (ss depends on them)
-        unsigned taken = 0u;
-        if (delta != nullptr && threadIdx.x == 0) taken = atomicAdd(ticket, 1u);
-        float total = 0.f;
-      #pragma unroll
-        for (int w = 0; w < WARPS; ++w) total += red[w][0];
-        const float inv = rsqrtf(total / (float)kx + eps);
-      #pragma unroll
-        for (int j = 0; j < NORM_PIECES; ++j) {
-          if (j * THREADS >= pieces) break;  // the same for the whole block, so the shuffles below stay whole-warp
-          const int i = j * THREADS + threadIdx.x;
-          float v[4], gf[4];
-          unpack4<T>(rv[j], v);
-          uint2 h = make_uint2(0u, 0u);  // past kx xs holds no copy of g: the row is zero there
-          if (4 * i < kx) {
-            unpack4<T>(*reinterpret_cast<const uint2*>(xs + 4 * i), gf);
-      #pragma unroll
-            for (int e = 0; e < 4; ++e) v[e] = v[e] * inv * gf[e];
-            h = pack4<T>(v);
-          }
-          if (i < pieces) *reinterpret_cast<uint2*>(xs + 4 * i) = h;
-          float s = pair_sum<T>(h.x) + pair_sum<T>(h.y);
-      #pragma unroll
-          for (int o = 1; o < PER_TILE; o <<= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-          if (i < pieces && i % PER_TILE == 0) sums[i / PER_TILE] = s;
-        }
-        return taken;
-      }
-
-      /* After the main loop of a normed launch with a delta: the block whose ticket (thread 0's `taken`) was the last
-         writes resid + delta back to resid, read again (every block has read resid by then, and none reads it later), and
-         resets the ticket for the next launch. Reads red[0][0], which the caller has finished with. */
-      template <typename T>
-      __device__ __forceinline__ void write_back_residual(T* resid, const T* delta, unsigned* ticket, unsigned taken,
-                                                          float (&red)[WARPS][16], int kx) {
-        __syncthreads();  // the caller's reads of red are done
-        if (threadIdx.x == 0) red[0][0] = taken == gridDim.x - 1 ? 1.f : 0.f;
-        __syncthreads();
-        if (red[0][0] == 0.f) return;
-      #pragma unroll
-        for (int j = 0; j < NORM_PIECES; ++j) {
-          const int i = j * THREADS + threadIdx.x;
-          if (4 * i < kx) {
-            const uint2 r = *reinterpret_cast<const uint2*>(resid + 4 * i);
-            const uint2 d = __ldg(reinterpret_cast<const uint2*>(delta + 4 * i));
-            *reinterpret_cast<uint2*>(resid + 4 * i) = add_pieces<T>(r, d, true);
-          }
-        }
-        if (threadIdx.x == 0) *ticket = 0u;
       }
 
       /* The A fragment of mma step s of a lane's 16 bytes as (offset + q) exact in T, and the offset + zero that comes off
@@ -367,12 +229,10 @@ final class QuantStreamSource {
         sig += SPT;
       }
 
-      /* out[0, n) = the one row of x times the 4- or 8-bit weight; see QuantStreamSource.java. NORM: the row is x's own
-         rmsNorm with weight norm_w, after x += delta when delta is not null (stage_norm_sums; x is written, ticket counts). */
-      template <typename T, int BITS, int RT, int KW, bool NORM>
+      /* out[0, n) = the one row of x times the 4- or 8-bit weight; see QuantStreamSource.java. */
+      template <typename T, int BITS, int RT, int KW>
       __device__ __forceinline__ void qstream(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, int n, int kx,
-                                              int ktiles, int group_steps, int chunks, int scale_bf16, T* resid, const T* delta,
-                                              const T* norm_w, float eps, unsigned* ticket) {
+                                              int ktiles, int group_steps, int chunks, int scale_bf16) {
         static_assert(RT * KW == WARPS, "the x staging loop strides by THREADS");
         constexpr int SPT = BITS == 4 ? 4 : 2, KT = 16 * SPT;
       #if defined(KJ_HOST_EMULATION)
@@ -415,18 +275,11 @@ final class QuantStreamSource {
             msrc += meta_step(igrp);
           }
         };
-        /* The norm's weight, weights and meta are never written by earlier kernels: their first copies go out before the
-           grid wait. */
-        if (NORM) copy_norm_weight(xs, norm_w, kx);
+        /* Weights and meta are never written by earlier kernels: their first copies go out before the grid wait. */
       #pragma unroll
         for (int i = 0; i < U - 1; ++i) issue(i, kb + i < ke);
         KJ_GRID_WAIT();  // x and out may belong to the kernel before
-        unsigned taken = 0u;
-        if (NORM) {
-          taken = stage_norm_sums<T, KT, U - 1>(xs, xsums, resid, delta, eps, ticket, red, ktiles, kx);
-        } else {
-          stage_x_sums<T, KT>(xs, xsums, x, ktiles, kx);
-        }
+        stage_x_sums<T, KT>(xs, xsums, x, ktiles, kx);
         __syncthreads();
         const T* xr = xs + 8 * t;  // every lane reads row 0: columns 2t, 2t + 1 of the mma's 8 are the same row
 
@@ -471,7 +324,6 @@ final class QuantStreamSource {
           for (int w = 0; w < KW; ++w) s += red[r2 * KW + w][row];
           if (n0 + row < n) out[n0 + row] = kj::from_f32<T>(s);
         }
-        if (NORM && delta != nullptr) write_back_residual<T>(resid, delta, ticket, taken, red, kx);
       }
       }  // namespace kj_qs
       """;

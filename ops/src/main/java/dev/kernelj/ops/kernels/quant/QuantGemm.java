@@ -20,12 +20,13 @@ import java.util.List;
  * The mixed-input matmul for quantized weights: {@code out[r, n] = sum_k x[r, k] * W[n, k]} with W
  * given as 4- or 8-bit codes, a scale and a zero point per group ({@link QuantLayout}), x and out
  * in f16 or bf16 (one dtype), f32 accumulation. Three kernels ({@link QuantGemmKernels}, CUDA C in
- * {@link QuantGemmSource}): the GEMM itself for 1 to 64 rows per launch (one row of a wide 4-bit
- * weight through the streaming kernel of {@link QuantStreamSource}, which can also do the RMSNorm
- * before the projection), the gather that puts x in the weight's packed input order (act-order),
- * and the dequantization into dense rows for cuBLAS when many rows make a tensor-core GEMM on a
- * dense weight the faster path. Each entry point takes tensors and finds its instantiation in a
- * typed table by the activations' dtype. The reference twins are in {@link QuantGemmReference}.
+ * {@link QuantGemmSource}): the GEMM itself for 1 to 64 rows per launch (one row of a wide weight
+ * through the streaming kernel of {@link QuantStreamSource}, 2 to 32 rows through the few-row
+ * kernels of {@link QuantFewSource} and {@link QuantFewSharedXSource}, as {@link QuantGemmPlan}
+ * picks), the gather that puts x in the weight's packed input order (act-order), and the
+ * dequantization into dense rows for cuBLAS when many rows make a tensor-core GEMM on a dense
+ * weight the faster path. Each entry point takes tensors and finds its instantiation in a typed
+ * table by the activations' dtype. The reference twins are in {@link QuantGemmReference}.
  */
 public final class QuantGemm {
   private QuantGemm() {}

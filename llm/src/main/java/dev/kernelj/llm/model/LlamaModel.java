@@ -122,11 +122,57 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * {@link #attentionNorm} into {@code h}, then the fused q/k/v projection of it (plus the bias).
+   * Layer {@code l}'s q, roped, into {@code q} [rows, heads * headDim], and its k and v, k roped,
+   * written at the rows' {@code slots} of the cache, for rows that attend through the cache: the
+   * block's norm ({@link #attentionNorm}), then the fused q/k/v projection into {@code qkv} and
+   * {@code ropeKvAppend}. Qwen3 takes the three projections instead, as {@code ropeKvAppend} has no
+   * room for its head norms: each head of q and k RMS-normed, RoPE on both, K/V written at the
+   * slots; k and v borrow the storage of {@code qkv}, unused on that path.
    */
-  private void normedQkv(Tensor qkv, Tensor h, Tensor x, Tensor o, int l, LayerWeights w) {
-    attentionNorm(h, x, o, l, w);
-    linear(qkv, h, w.wqkv(), w.bqkv());
+  private void qkvIntoCache(
+      Tensor q,
+      Tensor qkv,
+      int rows,
+      int l,
+      LayerWeights w,
+      Tensor positions,
+      Tensor slots,
+      PagedKvCache cache,
+      Tensor h,
+      Tensor x,
+      Tensor o) {
+    int heads = config.numHeads();
+    int kvHeads = config.numKvHeads();
+    int headDim = config.headDim();
+    attentionNorm(h, x, o, l, w); // h [rows, hidden]
+    if (w.qNorm() == null) {
+      linear(qkv, h, w.wqkv(), w.bqkv()); // qkv [rows, (heads + 2 kvHeads) * headDim]
+      ops.ropeKvAppend(
+          q.view(rows, heads, headDim),
+          cache.keys(l),
+          cache.values(l),
+          qkv.view(rows, heads + 2 * kvHeads, headDim),
+          positions,
+          slots,
+          rope); // q roped; cache[slot] = k, v
+      return;
+    }
+    int kvDim = kvHeads * headDim;
+    Tensor flat = qkv.view((int) qkv.numel());
+    Tensor k = flat.slice(0, 0, rows * kvDim).view(rows, kvDim);
+    Tensor v = flat.slice(0, rows * kvDim, 2 * rows * kvDim).view(rows, kvDim);
+    linear(q, h, w.wq(), w.bq());
+    linear(k, h, w.wk(), w.bk());
+    linear(v, h, w.wv(), w.bv());
+    headNorms(q, k, rows, w);
+    ops.rope(q.view(rows, heads, headDim), positions, rope);
+    ops.rope(k.view(rows, kvHeads, headDim), positions, rope);
+    ops.kvAppend(
+        cache.keys(l),
+        cache.values(l),
+        k.view(rows, kvHeads, headDim),
+        v.view(rows, kvHeads, headDim),
+        slots);
   }
 
   /**
@@ -161,28 +207,15 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * One new token per sequence: q, k, v by one projection (the fused weight), RoPE and the cache
-   * write in one op, then attention over each sequence's cached keys and values. Few launches: this
-   * runs once per layer in every decode step.
+   * write in one op ({@link #qkvIntoCache}), then attention over each sequence's cached keys and
+   * values. Few launches: this runs once per layer in every decode step.
    */
   private void decodeAttention(StepBuffers s, PagedKvCache cache, int l, LayerWeights w) {
     int batch = s.tokens();
     int heads = config.numHeads();
     int headDim = config.headDim();
+    qkvIntoCache(s.q, s.qkv, batch, l, w, s.positions, s.slots, cache, s.h, s.x, s.o);
     Tensor q = s.q.view(batch, heads, headDim);
-    if (w.qNorm() != null) {
-      headNormedQkv(s.q, s.qkv, batch, l, w, s.positions, s.slots, cache, s.h, s.x, s.o);
-    } else {
-      normedQkv(s.qkv, s.h, s.x, s.o, l, w); // qkv [B, (heads + 2 kvHeads) * headDim]
-      Tensor qkv = s.qkv.view(batch, heads + 2 * config.numKvHeads(), headDim);
-      ops.ropeKvAppend(
-          q,
-          cache.keys(l),
-          cache.values(l),
-          qkv,
-          s.positions,
-          s.slots,
-          rope); // q roped; cache[slot] = k, v
-    }
     ops.attentionDecode(
         s.attn.view(batch, heads, headDim),
         q, // attn [B, heads, headDim]
@@ -227,14 +260,8 @@ public final class LlamaModel implements AutoCloseable {
     ops.embedding(x, weights.embedding(), ids);
     for (int l = 0; l < config.numLayers(); l++) {
       LayerWeights w = weights.layers().get(l);
+      qkvIntoCache(q, qkv, t, l, w, positions, slots, cache, h, x, o);
       Tensor q3 = q.view(t, heads, headDim);
-      if (w.qNorm() != null) {
-        headNormedQkv(q, qkv, t, l, w, positions, slots, cache, h, x, o);
-      } else {
-        normedQkv(qkv, h, x, o, l, w);
-        Tensor qkv3 = qkv.view(t, heads + 2 * config.numKvHeads(), headDim);
-        ops.ropeKvAppend(q3, cache.keys(l), cache.values(l), qkv3, positions, slots, rope);
-      }
       if (d > 0) {
         ops.attentionDecode(
             attn.view(t, heads, headDim).slice(0, 0, d),
@@ -306,46 +333,6 @@ public final class LlamaModel implements AutoCloseable {
         attentionScale,
         true,
         config.slidingWindow());
-  }
-
-  /**
-   * Qwen3's q, k and v for rows that attend through the cache, in place of the fused projection and
-   * {@code ropeKvAppend} (which has no room for the norms between): the block's norm, the three
-   * projections, each head of q and k RMS-normed, RoPE on both, and K/V written at the rows' slots.
-   * q goes to {@code q} [rows, heads * headDim]; k and v borrow the storage of the fused buffer
-   * {@code qkv} [rows, (heads + 2 kvHeads) * headDim], unused on this path.
-   */
-  private void headNormedQkv(
-      Tensor q,
-      Tensor qkv,
-      int rows,
-      int l,
-      LayerWeights w,
-      Tensor positions,
-      Tensor slots,
-      PagedKvCache cache,
-      Tensor h,
-      Tensor x,
-      Tensor o) {
-    int kvHeads = config.numKvHeads();
-    int headDim = config.headDim();
-    int kvDim = kvHeads * headDim;
-    Tensor flat = qkv.view((int) qkv.numel());
-    Tensor k = flat.slice(0, 0, rows * kvDim).view(rows, kvDim);
-    Tensor v = flat.slice(0, rows * kvDim, 2 * rows * kvDim).view(rows, kvDim);
-    attentionNorm(h, x, o, l, w); // h [rows, hidden]
-    linear(q, h, w.wq(), w.bq());
-    linear(k, h, w.wk(), w.bk());
-    linear(v, h, w.wv(), w.bv());
-    headNorms(q, k, rows, w);
-    ops.rope(q.view(rows, config.numHeads(), headDim), positions, rope);
-    ops.rope(k.view(rows, kvHeads, headDim), positions, rope);
-    ops.kvAppend(
-        cache.keys(l),
-        cache.values(l),
-        k.view(rows, kvHeads, headDim),
-        v.view(rows, kvHeads, headDim),
-        slots);
   }
 
   /** Qwen3: an RMSNorm over each head of q [rows, heads * headDim] and of k, before RoPE. */

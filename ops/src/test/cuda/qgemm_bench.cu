@@ -5,7 +5,8 @@
 // loads in flight that production uses (RW2, U3 and from 16 rows U2; up to 16 rows RW1 U3) and others, and
 // at 16 and 32 rows the few-row kernel with x shared by the block, kj_qfewx (QuantFewSharedXSource), at ring depths
 // 3 to 6 and splits up to 24 (and at 8 rows at 4 and 8, which production does not use); at 16 rows also that kernel
-// with more blocks an SM asked of the register allocator (fewx_b: "B3"). Each time
+// with more blocks an SM asked of the register allocator (fewx_b: "B3"); at 8 and 16 rows the few-row kernel with x
+// held in registers, kj_qxreg (QuantXRegSource), at 16 and 8 warps a block and 3 or 4 row tiles in flight. Each time
 // is followed by the blocks an SM that the launch's registers and shared memory allow.
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
@@ -53,6 +54,8 @@ static Problem problem(int m, int n, int k) {
   return p;
 }
 
+static int g_sms;
+static cudaStream_t g_stream;
 static const int kMaxStagedBytes = 160 * 1024;
 typedef void (*Kern)(bf16*, const bf16*, const unsigned*, const unsigned*, float*, unsigned*, int, int, int, int, int, int,
                      long long, long long, int, int);
@@ -66,6 +69,7 @@ struct Variant {
   int ring = 0;           // bytes of dynamic shared memory before x: qstream's rings
   bool whole_k = false;   // qstream: no k split; x staged over all of k
   bool fewx = false;      // kj_qfewx: x of the block's k range staged for all its warps
+  int xreg_w = 0;         // kj_qxreg: warps a block (its k range is 2 W tiles); "splits" are blocks an SM of the grid
 };
 
 // The production instantiations as QuantGemmKernels declares them: one row stages x (m1), more rows do not.
@@ -149,6 +153,24 @@ static Variant fewx_b() {
   v.ring = kj_qfx::ring_bytes(U);
   return v;
 }
+// The few-row kernel with x held in registers (QuantXRegSource): W warps a block side by side over 2 W k tiles, U row
+// tiles of weights in flight a warp, NB row tiles a reduction through shared memory. Its sweep's "splits" s ask the grid
+// for about s blocks an SM: chunks of row tiles x k blocks.
+template <int MT, int W, int U, int NB>
+static Variant xreg() {
+  auto k = kj_qxreg<bf16, MT, W, U, NB>;
+  char name[64];
+  // Production (QuantXRegSource.XREG_M8 / XREG_M16): 16 warps, four row tiles in flight.
+  snprintf(name, sizeof name, "%s W%d U%d NB%d", W == 16 && U == 4 ? "PRODUCTION xreg" : "xreg", W, U, NB);
+  Variant v{name, 1, 32 * W, MT, reinterpret_cast<Kern>(k)};
+  v.xreg_w = W;
+  return v;
+}
+static int xreg_blocks(const Variant& v, const Problem& p, int s) {
+  const int kblocks = (p.ktiles + 2 * v.xreg_w - 1) / (2 * v.xreg_w);
+  return std::max(1, std::min(p.row_tiles, s * g_sms / kblocks)) * kblocks;
+}
+
 static size_t fewx_bytes(int mt, int ktiles, int splits) {
   return (size_t)8 * mt * kj_qfx::x_stride((ktiles + splits - 1) / splits) * 2;
 }
@@ -166,6 +188,8 @@ static std::vector<Variant> variants_for(int mt, int m) {
       v.push_back(few<1, 2, 4>());
       v.push_back(few<1, 4, 2>());
       v.push_back(few<1, 1, 3>());
+      v.push_back(xreg<1, 16, 4, 4>());
+      v.push_back(xreg<1, 8, 4, 4>());
       v.push_back(fewx<1, 4>());
       v.push_back(fewx<1, 8>());
     }
@@ -177,6 +201,10 @@ static std::vector<Variant> variants_for(int mt, int m) {
     v.push_back(few<2, 4, 2>());
     v.push_back(few<2, 1, 2>());
     v.push_back(few<2, 1, 3>());
+    v.push_back(xreg<2, 16, 3, 2>());
+    v.push_back(xreg<2, 16, 4, 2>());
+    v.push_back(xreg<2, 8, 3, 2>());
+    v.push_back(xreg<2, 8, 4, 2>());
     v.push_back(fewx<2, 3>());
     v.push_back(fewx<2, 4>());
     v.push_back(fewx_b<2, 2, 3>());
@@ -227,8 +255,6 @@ __global__ void __launch_bounds__(512) read_only(const uint4* p, size_t count, u
   if ((acc.x ^ acc.y ^ acc.z ^ acc.w) == 0x9e3779b9u) *sink = acc.x;
 }
 
-static int g_sms;
-static cudaStream_t g_stream;
 
 static size_t smem_of(const Variant& v, const Problem& p, int splits) {
   size_t smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, splits) : 0);
@@ -240,7 +266,7 @@ static size_t smem_of(const Variant& v, const Problem& p, int splits) {
 
 static void launch(const Variant& v, const Problem& p, int splits, bf16* out, const bf16* x, const unsigned* w, const unsigned* meta,
                    float* partials, unsigned* counters) {
-  int blocks = (p.row_tiles + v.rt - 1) / v.rt * splits;
+  int blocks = v.xreg_w ? xreg_blocks(v, p, splits) : (p.row_tiles + v.rt - 1) / v.rt * splits;
   const size_t smem = smem_of(v, p, splits);
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(blocks);
@@ -358,9 +384,10 @@ int main(int argc, char** argv) {
         double best_us = 1e30;
         int best_split = 0;
         for (int splits : {1, 2, 3, 4, 6, 8, 12, 16, 24}) {
-          if (splits > most) break;
+          if (v.xreg_w && splits > 4) break;
+          if (!v.xreg_w && splits > most) break;
           if (!v.fewx && splits > 8) break;
-          if (splits > 1 && blocks1 * splits > 8 * g_sms) break;
+          if (!v.xreg_w && splits > 1 && blocks1 * splits > 8 * g_sms) break;
           if (v.fewx && smem_of(v, p, splits) > (size_t)kMaxRingShared) continue;
           if (v.whole_k && splits > 1) break;
           if (v.staged_x && staged_bytes(m, v.mt, p.ktiles, v.whole_k ? 1 : splits) > (size_t)(v.ring ? kStreamXShared : kMaxStagedBytes)) continue;

@@ -17,11 +17,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The CUDA quantized matmul against the reference backend on the same packed weight: the
  * mixed-input GEMM (every code width, dtype and row-count instantiation, the streaming one-row and
- * the few-row kernels, planned and forced k splits, act-order gathers, extreme scales, all-zero
- * groups, sizes that are odd multiples of the tile and sizes that do not fill one), the dequantize
- * + cuBLAS path, the automatic choice, and a captured CUDA graph replayed. Outputs are written into
- * a NaN-poisoned wider tensor: every element must be written, and the columns past the matrix must
- * stay NaN.
+ * the few-row kernels (x in registers among them), planned and forced k splits, act-order gathers,
+ * extreme scales, all-zero groups, sizes that are odd multiples of the tile and sizes that do not
+ * fill one), the dequantize + cuBLAS path, the automatic choice, and a captured CUDA graph
+ * replayed. Outputs are written into a NaN-poisoned wider tensor: every element must be written,
+ * and the columns past the matrix must stay NaN.
  */
 class QuantizedMatmulGpuTest extends CudaGpuTest {
   enum Path {
@@ -44,15 +44,23 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 1000, 1088, 32, true, EXTREME_SCALES, 3, 0",
     // 2-32 rows of a 4-bit weight with enough row tiles or a long enough k: the few-row kernel
     // (QuantFewSource); 4112 rows are 129 blocks of two row tiles, the last one half past the
-    // matrix, with k split 2 ways. Up to 16 rows unsplit it runs one row tile a block: 6144 and
-    // 16384 rows, and 2056 and 3080 rows, whose last row tile is half empty.
+    // matrix, with k split 2 ways. Up to 16 rows unsplit it runs one row tile a block: 6144 rows,
+    // and 2056 rows (groups of 64 inputs), whose last row tile is half empty.
     "GEMM, BF16, 4, 6144, 4096, 128, false, EXTREME_SCALES, 8, 0",
     "GEMM, F16, 4, 6144, 4096, 128, true, RANDOM, 8, 0",
     "GEMM, BF16, 4, 4112, 8192, 64, true, ZERO_GROUPS, 13, 0",
-    "GEMM, F16, 4, 16384, 2048, 128, false, RANDOM, 2, 0",
     "GEMM, F16, 4, 2056, 2048, 64, true, ZERO_GROUPS, 11, 0",
-    "GRAPH, BF16, 4, 3080, 2048, 128, false, EXTREME_SCALES, 5, 0",
     "GRAPH, BF16, 4, 14336, 4096, 128, false, RANDOM, 16, 0",
+    // 2-16 rows of a 4-bit weight whose k is one block of 2,048 inputs, or with no more row tiles
+    // than SMs: the kernel with x in registers (QuantXRegSource). 16384 and 3080 rows (the last
+    // row tile half empty) and 2048 x 2048 in one group in one k block; 2048 x 8192 in 4, 1544 x
+    // 8960 in 5 (the last block with 12 of its 32 tiles, the last row tile half empty), and 64 x
+    // 4096 (below) in 2.
+    "GEMM, F16, 4, 16384, 2048, 128, false, RANDOM, 2, 0",
+    "GRAPH, BF16, 4, 3080, 2048, 128, false, EXTREME_SCALES, 5, 0",
+    "GEMM, BF16, 4, 2048, 8192, 128, true, ZERO_GROUPS, 16, 0",
+    "GRAPH, F16, 4, 1544, 8960, 128, false, EXTREME_SCALES, 9, 0",
+    "GEMM, F16, 4, 2048, 2048, -1, false, RANDOM, 12, 0",
     // 9-32 rows of a wide weight: the few-row kernel with x shared by the block
     // (QuantFewSharedXSource); 6160 rows are 25 blocks of 16 row tiles, the last holding one, k
     // split 5 ways on 132 SMs; 16400 rows: 65 blocks, split 4 ways. 14336 x 4096 at 16 and 20 rows

@@ -22,11 +22,12 @@ import java.util.List;
  * in f16 or bf16 (one dtype), f32 accumulation. Three kernels ({@link QuantGemmKernels}, CUDA C in
  * {@link QuantGemmSource}): the GEMM itself for 1 to 64 rows per launch (one row of a wide weight
  * through the streaming kernel of {@link QuantStreamSource}, 2 to 32 rows through the few-row
- * kernels of {@link QuantFewSource} and {@link QuantFewSharedXSource}, as {@link QuantGemmPlan}
- * picks), the gather that puts x in the weight's packed input order (act-order), and the
- * dequantization into dense rows for cuBLAS when many rows make a tensor-core GEMM on a dense
- * weight the faster path. Each entry point takes tensors and finds its instantiation in a typed
- * table by the activations' dtype. The reference twins are in {@link QuantGemmReference}.
+ * kernels of {@link QuantFewSource}, {@link QuantFewSharedXSource} and {@link QuantXRegSource}, as
+ * {@link QuantGemmPlan} picks), the gather that puts x in the weight's packed input order
+ * (act-order), and the dequantization into dense rows for cuBLAS when many rows make a tensor-core
+ * GEMM on a dense weight the faster path. Each entry point takes tensors and finds its
+ * instantiation in a typed table by the activations' dtype. The reference twins are in {@link
+ * QuantGemmReference}.
  */
 public final class QuantGemm {
   private QuantGemm() {}
@@ -195,11 +196,15 @@ public final class QuantGemm {
    * and 4 column tiles, then the few-row kernel with x shared by the block for 1, 2 and 4, then the
    * streaming kernel for 8-bit codes with 1 and 2 row tiles a block, then the few-row kernel for
    * 8-bit codes for 1, 2 and 4 column tiles, then the few-row kernel at one row tile a warp for
+   * 4-bit codes for 1 and 2 column tiles, then the few-row kernel with x held in registers for
    * 4-bit codes for 1 and 2 column tiles.
    */
   record GemmKernel<T extends Element>(Class<T> t, List<GemmFn<T>> variants)
       implements Instantiations.OfElement {
     static int variant(QuantGemmPlan plan, int bits) {
+      if (plan.xRegisters()) {
+        return 25 + Integer.numberOfTrailingZeros(plan.columnTiles());
+      }
       if (plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES) {
         return 15 + Integer.numberOfTrailingZeros(plan.columnTiles());
       }
@@ -364,7 +369,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m16,
                   QuantGemmKernels.Cuda::kj_qfew_bf16_w8_m32,
                   QuantGemmKernels.Cuda::kj_qfew_bf16_w4_m8_rw1,
-                  QuantGemmKernels.Cuda::kj_qfew_bf16_w4_m16_rw1)),
+                  QuantGemmKernels.Cuda::kj_qfew_bf16_w4_m16_rw1,
+                  QuantGemmKernels.Cuda::kj_qxreg_bf16_w4_m8,
+                  QuantGemmKernels.Cuda::kj_qxreg_bf16_w4_m16)),
           new GemmKernel<>(
               F16.class,
               List.of(
@@ -392,7 +399,9 @@ public final class QuantGemm {
                   QuantGemmKernels.Cuda::kj_qfew_f16_w8_m16,
                   QuantGemmKernels.Cuda::kj_qfew_f16_w8_m32,
                   QuantGemmKernels.Cuda::kj_qfew_f16_w4_m8_rw1,
-                  QuantGemmKernels.Cuda::kj_qfew_f16_w4_m16_rw1)));
+                  QuantGemmKernels.Cuda::kj_qfew_f16_w4_m16_rw1,
+                  QuantGemmKernels.Cuda::kj_qxreg_f16_w4_m8,
+                  QuantGemmKernels.Cuda::kj_qxreg_f16_w4_m16)));
 
   static final Instantiations<GatherKernel<?>> GATHER =
       Instantiations.of(

@@ -20,9 +20,10 @@ import dev.kernelj.dsl.Ptr;
  * for 4- and 8-bit codes with 1 or 2 row tiles a block; {@code kj_qfew}: the few-row kernel of
  * {@link QuantFewSource} ({@code m8}, {@code m16}, {@code m32}, two row tiles a warp; {@code
  * m8_rw1}, {@code m16_rw1}, one, for 4-bit codes); {@code kj_qfewx}: the few-row kernel with x
- * shared by the block of {@link QuantFewSharedXSource} ({@code m8}, {@code m16}, {@code m32}). The
- * packed codes and scales are the I32 tensors of a {@link dev.kernelj.ops.QuantizedMatrix}; the
- * wrappers read them as the 32-bit words they are.
+ * shared by the block of {@link QuantFewSharedXSource} ({@code m8}, {@code m16}, {@code m32});
+ * {@code kj_qxreg}: the few-row kernel with x held in registers of {@link QuantXRegSource} ({@code
+ * m8}, {@code m16}, 4-bit codes). The packed codes and scales are the I32 tensors of a {@link
+ * dev.kernelj.ops.QuantizedMatrix}; the wrappers read them as the 32-bit words they are.
  */
 public final class QuantGemmKernels {
   private QuantGemmKernels() {}
@@ -32,6 +33,7 @@ public final class QuantGemmKernels {
         QuantGemmSource.SOURCE + QuantStreamSource.SOURCE,
         QuantFewSource.SOURCE
             + QuantFewSharedXSource.SOURCE
+            + QuantXRegSource.SOURCE
             + """
       template <typename T, int BITS, int MT, int U, bool STAGED>
       __global__ void __launch_bounds__(kj_q::THREADS, 1) kj_qgemm(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_q::qgemm<T, BITS, MT, U, STAGED>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
@@ -44,6 +46,10 @@ public final class QuantGemmKernels {
       /* The few-row kernel with x shared by the block's 8 warps, with kj_qgemm's parameters. */
       template <typename T, int MT, int U>
       __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfewx(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qfx::fewx<T, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
+      /* The few-row kernel with x held in registers, with kj_qgemm's parameters (splits unused: k blocks follow from
+         ktiles and W); 128 registers a thread at W 16 (one block an SM) and at W 8 (two). */
+      template <typename T, int MT, int W, int U, int NB>
+      __global__ void __launch_bounds__(32 * W, 16 / W) kj_qxreg(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qxr::xreg<T, MT, W, U, NB>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16); }
       template <typename T>
       __global__ void kj_qgather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) { kj_q::gather<T>(out, x, map, m, kp, ldx, ldo); }
       template <typename T, int BITS>
@@ -937,6 +943,86 @@ public final class QuantGemmKernels {
 
     @Global("kj_qfew<__half, 4, 2, 1, 3>")
     void kj_qfew_f16_w4_m16_rw1(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qxreg<__nv_bfloat16, 1, " + QuantXRegSource.XREG_M8 + ">")
+    void kj_qxreg_bf16_w4_m8(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qxreg<__nv_bfloat16, 2, " + QuantXRegSource.XREG_M16 + ">")
+    void kj_qxreg_bf16_w4_m16(
+        Launch l,
+        Ptr<BF16> out,
+        ConstPtr<BF16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qxreg<__half, 1, " + QuantXRegSource.XREG_M8 + ">")
+    void kj_qxreg_f16_w4_m8(
+        Launch l,
+        Ptr<F16> out,
+        ConstPtr<F16> x,
+        ConstPtr<I32> w,
+        ConstPtr<I32> meta,
+        Ptr<F32> partials,
+        Ptr<I32> counters,
+        int m,
+        int n,
+        int kx,
+        int ktiles,
+        int groupSteps,
+        int chunks,
+        long ldx,
+        long ldo,
+        int scaleBf16,
+        int splits);
+
+    @Global("kj_qxreg<__half, 2, " + QuantXRegSource.XREG_M16 + ">")
+    void kj_qxreg_f16_w4_m16(
         Launch l,
         Ptr<F16> out,
         ConstPtr<F16> x,

@@ -21,6 +21,9 @@ import dev.kernelj.ops.kernels.GpuLimits;
  *     ({@link QuantFewSource}) with that many row tiles a block; {@value
  *     QuantFewSharedXSource#ROW_TILES}: the few-row kernel with x shared by the block ({@link
  *     QuantFewSharedXSource})
+ * @param xRegisters whether the launch is the few-row kernel with x held in registers ({@link
+ *     QuantXRegSource}); its {@code splits} are the blocks k is split across, {@code ceil(kTiles /}
+ *     {@value QuantXRegSource#BLOCK_KTILES}{@code )}
  */
 public record QuantGemmPlan(
     Launch launch,
@@ -29,7 +32,8 @@ public record QuantGemmPlan(
     long partialFloats,
     int counters,
     int streamRowTiles,
-    int fewRowTiles) {
+    int fewRowTiles,
+    boolean xRegisters) {
   /** Most rows of x one launch covers. */
   public static final int MAX_ROWS = 64;
 
@@ -117,6 +121,13 @@ public record QuantGemmPlan(
    */
   static final double FEW_ONE_TILE_BLOCKS_PER_SM = 0.9;
 
+  /**
+   * Whether {@link #of} may take the kernel with x held in registers ({@code
+   * -Dkernelj.quant.xRegisters=false} keeps the other kernels, for an A/B in one build).
+   */
+  static final boolean X_REGISTERS =
+      !"false".equals(System.getProperty("kernelj.quant.xRegisters"));
+
   /** Most rows the few-row kernels cover in one launch. */
   static final int FEW_MAX_ROWS = 32;
 
@@ -171,9 +182,12 @@ public record QuantGemmPlan(
               .shared((int) QuantStreamSource.sharedBytes(kTiles, geo.bits()))
               .on(stream)
               .overlappingPrevious();
-      return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock, 0);
+      return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock, 0, false);
     }
     if (splits <= 0) {
+      if (xRegistersTake(m, geo, multiprocessors)) {
+        return xRegisters(m, geo, gpu, stream);
+      }
       int shared = fewSharedXSplits(m, geo, gpu);
       if (shared > 0) {
         return fewSharedX(m, geo, shared, gpu, stream);
@@ -214,7 +228,7 @@ public record QuantGemmPlan(
       Launch launch, int columnTiles, int splits, int tiles, int tileRows, int fewRowTiles) {
     long partials = splits == 1 ? 0 : (long) tiles * splits * tileRows * 8 * columnTiles;
     return new QuantGemmPlan(
-        launch, columnTiles, splits, partials, splits == 1 ? 0 : tiles, 0, fewRowTiles);
+        launch, columnTiles, splits, partials, splits == 1 ? 0 : tiles, 0, fewRowTiles, false);
   }
 
   /** Column tiles of 8 rows of x the instantiation for {@code m} rows covers: 1, 2, 4 or 8. */
@@ -268,6 +282,76 @@ public record QuantGemmPlan(
             .overlappingPrevious();
     int rows = QuantLayout.TILE_ROWS * rowTiles;
     return split(launch, columnTiles(m), chosen, blocks, rows, rowTiles);
+  }
+
+  /**
+   * The plan of the few-row kernel with x held in registers for {@code m} (1 to 16) rows: k in
+   * blocks of {@value QuantXRegSource#BLOCK_KTILES} tiles, and the row tiles in as many contiguous
+   * runs as give about one block an SM (its 512 threads take all the registers of one); one f32
+   * partial a row tile, row of x and k block, one ticket a row tile, when k takes more than one
+   * block. {@link #of} chooses it by itself, tests and benchmarks force it here.
+   */
+  public static QuantGemmPlan xRegisters(
+      int m, QuantGeometry geo, GpuLimits gpu, StreamRef stream) {
+    if (!xRegistersFit(m, geo)) {
+      throw new IllegalArgumentException(
+          "the few-row kernel with x in registers takes 1 to 16 rows of a 4-bit weight in groups"
+              + " of 128 inputs or a multiple, or one group, not "
+              + m
+              + " rows of a "
+              + geo.bits()
+              + "-bit weight in "
+              + geo.groupCount()
+              + " groups of "
+              + geo.groupSize());
+    }
+    int kBlocks = xRegistersKBlocks(geo);
+    int runs = Math.max(1, Math.min(geo.rowTiles(), gpu.multiprocessors() / kBlocks));
+    Launch launch =
+        Launch.grid(runs * kBlocks).block(QuantXRegSource.THREADS).on(stream).overlappingPrevious();
+    int columnTiles = columnTiles(m);
+    long partials =
+        kBlocks == 1
+            ? 0
+            : (long) geo.rowTiles() * kBlocks * QuantLayout.TILE_ROWS * 8 * columnTiles;
+    return new QuantGemmPlan(
+        launch, columnTiles, kBlocks, partials, kBlocks == 1 ? 0 : geo.rowTiles(), 0, 0, true);
+  }
+
+  /** Blocks the kernel with x in registers splits this weight's k across. */
+  static int xRegistersKBlocks(QuantGeometry geo) {
+    return (geo.kTiles() + QuantXRegSource.BLOCK_KTILES - 1) / QuantXRegSource.BLOCK_KTILES;
+  }
+
+  /**
+   * Whether the kernel with x in registers takes {@code m} rows of this weight in {@link #of}: 2 to
+   * 16 rows where it fits and either k is one block's ({@value QuantXRegSource#BLOCK_KTILES} tiles,
+   * 2,048 inputs) or the weight has no more row tiles than the GPU has SMs. Measured on an H100
+   * (qgemm_bench.cu, BENCHMARKS.md, twenty-fourth session) at 16 and 8 rows against the kernel the
+   * plan took before: Llama-3.2-1B's 2048 x 2048 3.67 us against 4.79 and 3.20 against 4.10 (the
+   * read-only floor: 3.67 and 3.18), 3072 x 2048 4.35 against 5.52 and 3.67 against 4.38, 16384 x
+   * 2048 11.23 against 12.34 and 9.12 against 11.59, 2048 x 8192 (128 row tiles, k in 4 blocks)
+   * 9.39 against 11.81 and 7.62 against 10.68. On Llama-3-8B's shapes (k in 2 or 7 blocks over 256
+   * to 1,792 row tiles) it was 4-27 % slower at 16 rows and from 5 % faster to 8 % slower at 8, so
+   * they keep the other kernels.
+   */
+  private static boolean xRegistersTake(int m, QuantGeometry geo, int multiprocessors) {
+    return X_REGISTERS
+        && m >= 2
+        && xRegistersFit(m, geo)
+        && (xRegistersKBlocks(geo) == 1 || geo.rowTiles() <= multiprocessors);
+  }
+
+  /**
+   * Whether the kernel with x in registers can take the weight: 1 to 16 rows, 4-bit codes, and no
+   * group starting inside a warp's pair of tiles (128 inputs from a multiple of 128).
+   */
+  private static boolean xRegistersFit(int m, QuantGeometry geo) {
+    int pairK = QuantXRegSource.WARP_KTILES * QuantLayout.tileK(4);
+    return m >= 1
+        && m <= 16
+        && geo.bits() == 4
+        && (geo.groupCount() == 1 || geo.groupSize() % pairK == 0);
   }
 
   /**

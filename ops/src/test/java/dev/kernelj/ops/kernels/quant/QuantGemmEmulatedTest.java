@@ -167,6 +167,40 @@ class QuantGemmEmulatedTest {
   }
 
   /**
+   * 1 to 16 rows through the few-row kernel with x held in registers: k in one block (a last warp
+   * with one tile, warps with none), split over two and three blocks (the last one short), groups
+   * of two tiles, four and all of k, act-order, a last row tile half empty, one SM (every row tile
+   * in one run, batches of row tiles with one left over) and many (runs of one or two row tiles,
+   * runs past the matrix), and x rows 8 bytes off a 16-byte boundary.
+   */
+  @ParameterizedTest(
+      name = "{0} x in registers {1}x{2} group {3} act-order {4} m={5} on {6} SMs x +{7}")
+  @CsvSource({
+    "BF16, 100, 1984, 128, false, 16, 132, 0",
+    "F16, 100, 1984, 128, true, 9, 1, 0",
+    "BF16, 48, 4096, 256, false, 8, 132, 0",
+    "F16, 56, 4160, -1, false, 13, 3, 0",
+    "BF16, 300, 2176, 128, true, 2, 2, 4",
+    "F16, 40, 512, 128, false, 1, 1, 4",
+    "BF16, 200, 6144, 128, false, 11, 132, 0",
+    "F16, 100, 1984, 128, false, 16, 5, 0"
+  })
+  void xInRegistersMatchesItsTwin(
+      DType t, int rows, int inputs, int groupSize, boolean actOrder, int m, int sms, int xOffset)
+      throws Exception {
+    SplittableRandom random = new SplittableRandom(rows * 11L + inputs + m);
+    QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
+    float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
+    GpuLimits gpu = sms == 1 ? ONE_SM : QuantGemmPlanTest.withSms(sms);
+    QuantGemmPlan plan = QuantGemmPlan.xRegisters(m, f.geo, gpu, StreamRef.DEFAULT);
+    assertTrue(plan.xRegisters());
+    assertEquals(
+        (f.geo.kTiles() + QuantXRegSource.BLOCK_KTILES - 1) / QuantXRegSource.BLOCK_KTILES,
+        plan.splits());
+    runAgainstTwin(t, f, x, m, plan, xOffset);
+  }
+
+  /**
    * x rows 8 bytes off a 16-byte boundary (a view into a larger buffer) take the few-row kernel's
    * checked loads instead of its 16-byte ones.
    */

@@ -82,7 +82,6 @@ class QuantGemmPlanTest {
     // 9-16 rows, from 0.4 blocks of 16 row tiles an SM: split to fill 132 SMs twice.
     "28672, 4096, 16, 2",
     "14336, 4096, 9, 4",
-    "16384, 2048, 12, 4",
     // 17-32 rows, from 24,576 tiles: split to fill them once; 28672 x 4096 splits once more so
     // that the rings and 32 rows of a split's x fit a block.
     "28672, 4096, 32, 2",
@@ -134,12 +133,7 @@ class QuantGemmPlanTest {
   })
   void whatTheStreamingKernelDoesNotCoverGoesToTheGemm(
       String what, int m, int bits, int rows, int groupSize, int splits) {
-    int[] groups = new int[4096];
-    for (int i = 0; i < groups.length; i++) {
-      groups[i] = i / groupSize;
-    }
-    InputOrder order = InputOrder.of(bits, groups, 4096 / groupSize, groupSize);
-    QuantGeometry geo = QuantGeometry.of(bits, rows, order, true);
+    QuantGeometry geo = QuantGeometry.of(bits, rows, grouped(bits, 4096, groupSize), true);
     QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, splits, StreamRef.DEFAULT);
     assertEquals(0, plan.streamRowTiles());
   }
@@ -151,14 +145,9 @@ class QuantGemmPlanTest {
     "6144, 4096, 8, 1, 1",
     "6144, 4096, 16, 1, 1",
     "14336, 4096, 2, 1, 1",
-    "16384, 2048, 8, 1, 1",
     // 256 blocks of one row tile, where two would need a split that k is too short for.
     "4096, 4096, 8, 1, 1",
     "4096, 4096, 16, 1, 1",
-    // 128 and 192 row tiles: 0.97 and 1.45 blocks an SM.
-    "2048, 2048, 16, 1, 1",
-    "3072, 2048, 12, 1, 1",
-    "2048, 8192, 4, 1, 1",
     // 128 blocks of two row tiles: split to fill 132 SMs, 14 tiles a warp left.
     "4096, 14336, 8, 2, 2",
     "4096, 14336, 12, 2, 2",
@@ -231,11 +220,16 @@ class QuantGemmPlanTest {
 
   /** Groups of 128 consecutive inputs, as plain GPTQ checkpoints have them. */
   private static InputOrder plain(int bits, int inputs) {
+    return grouped(bits, inputs, 128);
+  }
+
+  /** Inputs in their own order, in groups of {@code groupSize}. */
+  private static InputOrder grouped(int bits, int inputs, int groupSize) {
     int[] groups = new int[inputs];
     for (int i = 0; i < inputs; i++) {
-      groups[i] = i / 128;
+      groups[i] = i / groupSize;
     }
-    return InputOrder.of(bits, groups, inputs / 128, 128);
+    return InputOrder.of(bits, groups, inputs / groupSize, groupSize);
   }
 
   @ParameterizedTest(name = "a short weight ({0} rows) still splits to fill {1} SMs")
@@ -258,6 +252,10 @@ class QuantGemmPlanTest {
     }
     if (plan.fewRowTiles() == QuantFewSharedXSource.ROW_TILES) {
       return QuantFewSharedXSource.STATIC_BYTES;
+    }
+    if (plan.xRegisters()) {
+      // red[NB][W][16][8 MT] f32 (NB: 4 row tiles a batch at one column tile, 2 at two) and a flag
+      return QuantXRegSource.WARPS * 16 * 8 * 4 * 4 + 16;
     }
     return plan.stagedX() ? QuantGemmSource.STAGED_STATIC_BYTES : 0;
   }
@@ -284,6 +282,67 @@ class QuantGemmPlanTest {
       QuantGemmPlan plan = QuantGemmPlan.of(32, geo, H200, 0, StreamRef.DEFAULT);
       assertTrue(plan.fewRowTiles() > 0, "32 rows of " + n + "x" + k + " take " + plan);
     }
+  }
+
+  @ParameterizedTest(name = "4-bit {0}x{1}, m={2}: x in registers, k in {3} blocks, {4} runs")
+  @CsvSource({
+    // k in one block (2,048 inputs): runs of row tiles for one block an SM, or one a row tile.
+    "16384, 2048, 8, 1, 132",
+    "16384, 2048, 12, 1, 132",
+    "2048, 2048, 16, 1, 128",
+    "3072, 2048, 2, 1, 132",
+    "2048, 1024, 5, 1, 128",
+    // No more row tiles than SMs: k in 4 blocks of 2,048 inputs, 33 runs.
+    "2048, 8192, 4, 4, 33",
+    "2048, 8192, 16, 4, 33",
+    "1536, 8960, 9, 5, 26",
+  })
+  void narrowKOrFewRowTilesHoldXInRegisters(int rows, int inputs, int m, int kBlocks, int runs) {
+    QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
+    QuantGemmPlan plan = QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT);
+    assertTrue(plan.xRegisters(), plan.toString());
+    assertEquals(0, plan.fewRowTiles());
+    assertEquals(0, plan.streamRowTiles());
+    assertFalse(plan.stagedX());
+    assertEquals(kBlocks, plan.splits());
+    assertEquals(m <= 8 ? 1 : 2, plan.columnTiles());
+    assertEquals(runs * kBlocks, plan.launch().grid().x());
+    assertEquals(QuantXRegSource.THREADS, plan.launch().block().x());
+    assertEquals(0, plan.launch().sharedBytes());
+    int rowTiles = geo.rowTiles();
+    assertEquals(kBlocks == 1 ? 0 : rowTiles, plan.counters());
+    assertEquals(
+        kBlocks == 1 ? 0 : (long) rowTiles * kBlocks * 16 * 8 * plan.columnTiles(),
+        plan.partialFloats());
+  }
+
+  @ParameterizedTest(name = "{0}: not x in registers")
+  @CsvSource({
+    "Llama-3-8B's o: 256 row tiles and k in 2 blocks, 4, 4096, 4096, 128, 16",
+    "Llama-3-8B's down: 256 row tiles and k in 7 blocks, 4, 4096, 14336, 128, 8",
+    "one row, 4, 2048, 2048, 128, 1",
+    "17 rows, 4, 2048, 2048, 128, 17",
+    "8-bit codes, 8, 2048, 2048, 128, 8",
+    "groups of 64 inputs, 4, 2048, 2048, 64, 8",
+  })
+  void xStaysOutOfRegisters(String what, int bits, int rows, int inputs, int groupSize, int m) {
+    QuantGeometry geo = QuantGeometry.of(bits, rows, grouped(bits, inputs, groupSize), true);
+    assertFalse(QuantGemmPlan.of(m, geo, H200, 0, StreamRef.DEFAULT).xRegisters());
+  }
+
+  @ParameterizedTest(name = "x in registers refuses {0}")
+  @CsvSource({
+    "17 rows, 4, 128, 17",
+    "8-bit codes, 8, 128, 8",
+    "groups of 64 inputs, 4, 64, 8",
+  })
+  void xInRegistersRefusesWhatItCannotTake(String what, int bits, int groupSize, int m) {
+    QuantGeometry geo = QuantGeometry.of(bits, 2048, grouped(bits, 2048, groupSize), true);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> QuantGemmPlan.xRegisters(m, geo, H200, StreamRef.DEFAULT));
+    assertTrue(e.getMessage().contains("x in registers"), e.getMessage());
   }
 
   @ParameterizedTest(name = "8-bit {0}x{1}, m={2}: the few-row kernel, k split {3} ways")

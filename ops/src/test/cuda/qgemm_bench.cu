@@ -155,7 +155,7 @@ static Variant fewx_b() {
 }
 // The few-row kernel with x held in registers (QuantXRegSource): W warps a block side by side over 2 W k tiles, U row
 // tiles of weights in flight a warp, NB row tiles a reduction through shared memory. Its sweep's "splits" s ask the grid
-// for about s blocks an SM: chunks of row tiles x k blocks.
+// for about s blocks an SM: runs of row tiles x k blocks (the plan launches s = 1).
 template <int MT, int W, int U, int NB>
 static Variant xreg() {
   auto k = kj_qxreg<bf16, MT, W, U, NB>;
@@ -254,7 +254,6 @@ __global__ void __launch_bounds__(512) read_only(const uint4* p, size_t count, u
   }
   if ((acc.x ^ acc.y ^ acc.z ^ acc.w) == 0x9e3779b9u) *sink = acc.x;
 }
-
 
 static size_t smem_of(const Variant& v, const Problem& p, int splits) {
   size_t smem = v.ring + (v.staged_x ? staged_bytes(p.m, v.mt, p.ktiles, splits) : 0);

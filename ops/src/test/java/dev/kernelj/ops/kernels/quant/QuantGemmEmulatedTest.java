@@ -171,7 +171,7 @@ class QuantGemmEmulatedTest {
    * with one tile, warps with none), split over two and three blocks (the last one short), groups
    * of two tiles, four and all of k, act-order, a last row tile half empty, one SM (every row tile
    * in one run, batches of row tiles with one left over) and many (runs of one or two row tiles,
-   * runs past the matrix), and x rows 8 bytes off a 16-byte boundary.
+   * runs past the matrix, with and without a split k), and x rows 8 bytes off a 16-byte boundary.
    */
   @ParameterizedTest(
       name = "{0} x in registers {1}x{2} group {3} act-order {4} m={5} on {6} SMs x +{7}")
@@ -183,7 +183,11 @@ class QuantGemmEmulatedTest {
     "BF16, 300, 2176, 128, true, 2, 2, 4",
     "F16, 40, 512, 128, false, 1, 1, 4",
     "BF16, 200, 6144, 128, false, 11, 132, 0",
-    "F16, 100, 1984, 128, false, 16, 5, 0"
+    "F16, 100, 1984, 128, false, 16, 5, 0",
+    // k in 2 blocks on 10 SMs: runs of 2, 2, 2 and 1 row tiles and one empty run; k in 3 blocks
+    // on 2 SMs: one run of 7 row tiles, batches of 4 and 3.
+    "BF16, 100, 4096, 128, true, 12, 10, 0",
+    "F16, 112, 4160, -1, false, 6, 2, 0"
   })
   void xInRegistersMatchesItsTwin(
       DType t, int rows, int inputs, int groupSize, boolean actOrder, int m, int sms, int xOffset)

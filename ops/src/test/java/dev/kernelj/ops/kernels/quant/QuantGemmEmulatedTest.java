@@ -195,7 +195,7 @@ class QuantGemmEmulatedTest {
     SplittableRandom random = new SplittableRandom(rows * 11L + inputs + m);
     QuantFixture f = fixture(random, t, 4, rows, inputs, groupSize, actOrder);
     float[] x = QuantGemmReferenceTest.activations(random, m, inputs, t);
-    GpuLimits gpu = sms == 1 ? ONE_SM : QuantGemmPlanTest.withSms(sms);
+    GpuLimits gpu = QuantGemmPlanTest.withSms(sms);
     QuantGemmPlan plan = QuantGemmPlan.xRegisters(m, f.geo, gpu, StreamRef.DEFAULT);
     assertTrue(plan.xRegisters());
     assertEquals(

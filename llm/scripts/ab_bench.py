@@ -3,7 +3,8 @@
 
 The builds differ in their class paths: --baseline-classpath puts an older build's jars first
 (.ci/gpu-bundle --baseline REV makes them, in bundle/baseline/), so the same bundle runs both; or in JVM
-options: --baseline-jvm-opt=-D... runs one build both ways (e.g. -Dkernelj.launchOverlap=false). Each
+options: --baseline-jvm-opt=-D... (and --current-jvm-opt=-D...) runs one build both ways (e.g.
+-Dkernelj.launchOverlap=false). Each
 repeat runs the two builds back to back, and the order flips on every repeat, so that a drift of the
 machine (clocks, temperature) over the run falls on both alike. Prints a Markdown table of decode
 tok/s (summed over the batch) and time to first token per run, with the change of the means, and
@@ -63,6 +64,8 @@ def main():
     p.add_argument("--baseline-jvm-opt", action="append", default=[],
                    help="a JVM option of the baseline runs (repeatable), as --baseline-jvm-opt=-Dkernelj.launchOverlap=false"
                         " to compare two paths of one build")
+    p.add_argument("--current-jvm-opt", action="append", default=[],
+                   help="a JVM option of the build under test (repeatable), e.g. to compare two settings of one build")
     p.add_argument("--model", action="append", required=True, help="a model directory (repeatable)")
     p.add_argument("--batches", default="1,16", help="comma-separated batch sizes (default 1,16)")
     p.add_argument("--repeats", type=int, default=2, help="runs of each build per model and batch (default 2)")
@@ -79,9 +82,9 @@ def main():
     if not batches or min(batches) < 1 or args.repeats < 1:
         p.error("--batches needs sizes of at least 1, --repeats at least 1")
 
-    if not args.baseline_classpath and not args.baseline_jvm_opt:
-        p.error("give --baseline-classpath, --baseline-jvm-opt or both: the baseline must differ")
-    builds = {"current": (args.classpath, []),
+    if not args.baseline_classpath and args.baseline_jvm_opt == args.current_jvm_opt:
+        p.error("give --baseline-classpath, or JVM options that differ between the builds: the baseline must differ")
+    builds = {"current": (args.classpath, args.current_jvm_opt),
               "baseline": (args.baseline_classpath or args.classpath, args.baseline_jvm_opt)}
     rows = []
     for model in args.model:

@@ -122,11 +122,11 @@ public record QuantGemmPlan(
   static final double FEW_ONE_TILE_BLOCKS_PER_SM = 0.9;
 
   /**
-   * Whether {@link #of} may take the kernel with x held in registers ({@code
-   * -Dkernelj.quant.xRegisters=false} keeps the other kernels, for an A/B in one build).
+   * Where {@link #of} takes the kernel with x held in registers: by its rule (unset), nowhere
+   * ({@code -Dkernelj.quant.xRegisters=false}) or wherever it fits 2 to 16 rows ({@code =always}),
+   * so that one build compares the three in an A/B.
    */
-  static final boolean X_REGISTERS =
-      !"false".equals(System.getProperty("kernelj.quant.xRegisters"));
+  static final String X_REGISTERS = System.getProperty("kernelj.quant.xRegisters", "");
 
   /** Most rows the few-row kernels cover in one launch. */
   static final int FEW_MAX_ROWS = 32;
@@ -336,10 +336,12 @@ public record QuantGemmPlan(
    * they keep the other kernels.
    */
   private static boolean xRegistersTake(int m, QuantGeometry geo, int multiprocessors) {
-    return X_REGISTERS
-        && m >= 2
-        && xRegistersFit(m, geo)
-        && (xRegistersKBlocks(geo) == 1 || geo.rowTiles() <= multiprocessors);
+    if (X_REGISTERS.equals("false") || m < 2 || !xRegistersFit(m, geo)) {
+      return false;
+    }
+    return X_REGISTERS.equals("always")
+        || xRegistersKBlocks(geo) == 1
+        || geo.rowTiles() <= multiprocessors;
   }
 
   /**

@@ -50,14 +50,20 @@ final class QuantXRegSource {
   /** Threads a block. */
   static final int THREADS = 32 * WARPS;
 
-  /** {@code W, U, NB} of the 1-8 row instantiation. */
-  static final String XREG_M8 = WARPS + ", 4, 4";
+  /**
+   * Cells of the end-of-run sum a thread takes at a time ({@code TAIL}), their loads in flight
+   * together.
+   */
+  static final int TAIL = 8;
+
+  /** {@code W, U, NB, TAIL} of the 1-8 row instantiation. */
+  static final String XREG_M8 = WARPS + ", 4, 4, " + TAIL;
 
   /**
-   * {@code W, U, NB} of the 9-16 row instantiation. Under 128 registers ptxas (CUDA 13.0) spills 12
-   * bytes of U 3 for sm_80, none of U 4 (and none of either for sm_90).
+   * {@code W, U, NB, TAIL} of the 9-16 row instantiation. Under 128 registers ptxas (CUDA 13.0)
+   * spills 12 bytes of U 3 for sm_80, none of U 4 (and none of either for sm_90).
    */
-  static final String XREG_M16 = WARPS + ", 4, 2";
+  static final String XREG_M16 = WARPS + ", 4, 2, " + TAIL;
 
   static final String SOURCE =
       """
@@ -69,7 +75,7 @@ final class QuantXRegSource {
       /* out[r, n] as qgemm gives it for up to 8 MT rows of x (MT 1 or 2), 4-bit codes: W warps a block side by side over
          k, x of each warp's two k tiles in registers, U row tiles of weights in flight a warp, partial sums through shared
          memory NB row tiles at a time; k split across blocks meets once at the end of each run. */
-      template <typename T, int MT, int W, int U, int NB>
+      template <typename T, int MT, int W, int U, int NB, int TAIL>
       __device__ __forceinline__ void xreg(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, float* partials,
                                            unsigned* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks,
                                            long long ldx, long long ldo, int scale_bf16) {
@@ -182,15 +188,31 @@ final class QuantXRegSource {
             if (j0 + i < count) tile(j0 + i, i);
         }
 
-        /* k split across blocks: one ticket a run (counter nt0); the last block adds the run's partials in block order. */
+        /* k split across blocks: one ticket a run (counter nt0); the last block adds the run's partials in block order,
+           TAIL cells a thread at a time with all their loads of a k block in flight, so the run's end waits on L2 about
+           kblocks times a TAIL cells rather than once a cell. */
         if (kblocks == 1 || count == 0 || !last_of_split(counters, nt0, kblocks, last_block)) return;
-        for (int idx = threadIdx.x; idx < count * 16 * TOK; idx += 32 * W) {
-          const int jj = idx / (16 * TOK), cell = idx - jj * 16 * TOK, row = cell / TOK, tok = cell % TOK, nt = nt0 + jj;
-          if (tok >= rows || nt * 16 + row >= n) continue;
-          const float* all = partials + (size_t)nt * kblocks * (16 * TOK) + cell;
-          float s = 0.f;
-          for (int q = 0; q < kblocks; ++q) s += __ldcg(all + (size_t)q * (16 * TOK));
-          out[tok * ldo + nt * 16 + row] = kj::from_f32<T>(s);
+        const int cells = count * 16 * TOK;
+        for (int first = threadIdx.x; first < cells; first += TAIL * 32 * W) {
+          float s[TAIL];
+      #pragma unroll
+          for (int u = 0; u < TAIL; ++u) s[u] = 0.f;
+          for (int q = 0; q < kblocks; ++q) {
+            float v[TAIL];
+      #pragma unroll
+            for (int u = 0; u < TAIL; ++u) {
+              const int idx = first + u * 32 * W, jj = idx / (16 * TOK), cell = idx - jj * 16 * TOK;
+              v[u] = idx < cells ? __ldcg(partials + ((size_t)(nt0 + jj) * kblocks + q) * (16 * TOK) + cell) : 0.f;
+            }
+      #pragma unroll
+            for (int u = 0; u < TAIL; ++u) s[u] += v[u];
+          }
+      #pragma unroll
+          for (int u = 0; u < TAIL; ++u) {
+            const int idx = first + u * 32 * W, jj = idx / (16 * TOK), cell = idx - jj * 16 * TOK, row = cell / TOK,
+                      tok = cell % TOK, nt = nt0 + jj;
+            if (idx < cells && tok < rows && nt * 16 + row < n) out[tok * ldo + nt * 16 + row] = kj::from_f32<T>(s[u]);
+          }
         }
         if (threadIdx.x == 0) counters[nt0] = 0u;
       }

@@ -170,8 +170,9 @@ class QuantGemmEmulatedTest {
    * 1 to 16 rows through the few-row kernel with x held in registers: k in one block (a last warp
    * with one tile, warps with none), split over two and three blocks (the last one short), groups
    * of two tiles, four and all of k, act-order, a last row tile half empty, one SM (every row tile
-   * in one run, batches of row tiles with one left over) and many (runs of one or two row tiles,
-   * runs past the matrix, with and without a split k), and x rows 8 bytes off a 16-byte boundary.
+   * in one run, batches of row tiles with one left over, an end-of-run sum of more cells than a
+   * block adds in one pass) and many (runs of one or two row tiles, runs past the matrix, with and
+   * without a split k), and x rows 8 bytes off a 16-byte boundary.
    */
   @ParameterizedTest(
       name = "{0} x in registers {1}x{2} group {3} act-order {4} m={5} on {6} SMs x +{7}")
@@ -187,7 +188,10 @@ class QuantGemmEmulatedTest {
     // k in 2 blocks on 10 SMs: runs of 2, 2, 2 and 1 row tiles and one empty run; k in 3 blocks
     // on 2 SMs: one run of 7 row tiles, batches of 4 and 3.
     "BF16, 100, 4096, 128, true, 12, 10, 0",
-    "F16, 112, 4160, -1, false, 6, 2, 0"
+    "F16, 112, 4160, -1, false, 6, 2, 0",
+    // k in 2 blocks on 2 SMs: one run of 21 row tiles (the last one short), whose end-of-run sum
+    // takes a thread two passes of its batch of cells, the second part empty.
+    "BF16, 330, 4096, 128, false, 16, 2, 0"
   })
   void xInRegistersMatchesItsTwin(
       DType t, int rows, int inputs, int groupSize, boolean actOrder, int m, int sms, int xOffset)

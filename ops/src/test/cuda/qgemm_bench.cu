@@ -6,8 +6,8 @@
 // at 16 and 32 rows the few-row kernel with x shared by the block, kj_qfewx (QuantFewSharedXSource), at ring depths
 // 3 to 6 and splits up to 24 (and at 8 rows at 4 and 8, which production does not use); at 16 rows also that kernel
 // with more blocks an SM asked of the register allocator (fewx_b: "B3"); at 8 and 16 rows the few-row kernel with x
-// held in registers, kj_qxreg (QuantXRegSource), at 16 and 8 warps a block, 3 or 4 row tiles in flight
-// and 1, 8 or 16 cells of the end-of-run sum a thread at a time. Each time
+// held in registers, kj_qxreg (QuantXRegSource), at 16 and 8 warps a block, 2 or 4 row tiles in flight, 1, 4 or 8
+// cells of the end-of-run sum a thread at a time and one or two mma chains. Each time
 // is followed by the blocks an SM that the launch's registers and shared memory allow.
 //
 // 1. Agreement: every variant's output against the production kernel's on the same random packed
@@ -157,17 +157,28 @@ static Variant fewx_b() {
 // The few-row kernel with x held in registers (QuantXRegSource): W warps a block side by side over 2 W k tiles, U row
 // tiles of weights in flight a warp, NB row tiles a reduction through shared memory. Its sweep's "splits" s ask the grid
 // for about s blocks an SM: runs of row tiles x k blocks (the plan launches s = 1).
-template <int MT, int W, int U, int NB, int TAIL = 8>
+template <int MT, int W, int U, int NB, int TAIL = 4, int CH = 2>
 static Variant xreg() {
-  auto k = kj_qxreg<bf16, MT, W, U, NB, TAIL>;
+  auto k = kj_qxreg<bf16, MT, W, U, NB, TAIL, CH>;
   char name[64];
-  // Production (QuantXRegSource.XREG_M8 / XREG_M16): 16 warps, four row tiles in flight, 8 cells of the end-of-run sum
-  // a thread at a time (TAIL 1: one, as before).
-  snprintf(name, sizeof name, "%s W%d U%d NB%d T%d", W == 16 && U == 4 && TAIL == 8 ? "PRODUCTION xreg" : "xreg", W, U,
-           NB, TAIL);
+  // U row tiles in flight, T cells of the end-of-run sum a thread at a time (with four k blocks of their loads in
+  // flight), C chains of mmas. Production (QuantXRegSource.XREG_M8 / XREG_M16): 16 warps, U2 T4 C2.
+  const bool prod = W == 16 && U == 2 && TAIL == 4 && CH == 2;
+  snprintf(name, sizeof name, "%s W%d U%d NB%d T%d C%d", prod ? "PRODUCTION xreg" : "xreg", W, U, NB, TAIL, CH);
   Variant v{name, 1, 32 * W, MT, reinterpret_cast<Kern>(k)};
   v.xreg_w = W;
   return v;
+}
+// The x-in-registers variants at MT row groups of 8 and NB row tiles a reduction: production, the end-of-run sum at 1 and
+// 8 cells, one chain, one chain with four tiles in flight (the first build), and 8 warps a block.
+template <int MT, int NB>
+static void push_xreg(std::vector<Variant>& v) {
+  v.push_back(xreg<MT, 16, 2, NB>());
+  v.push_back(xreg<MT, 16, 2, NB, 1>());
+  v.push_back(xreg<MT, 16, 2, NB, 8>());
+  v.push_back(xreg<MT, 16, 2, NB, 4, 1>());
+  v.push_back(xreg<MT, 16, 4, NB, 4, 1>());
+  v.push_back(xreg<MT, 8, 2, NB>());
 }
 static int xreg_blocks(const Variant& v, const Problem& p, int s) {
   const int kblocks = (p.ktiles + 2 * v.xreg_w - 1) / (2 * v.xreg_w);
@@ -191,10 +202,7 @@ static std::vector<Variant> variants_for(int mt, int m) {
       v.push_back(few<1, 2, 4>());
       v.push_back(few<1, 4, 2>());
       v.push_back(few<1, 1, 3>());
-      v.push_back(xreg<1, 16, 4, 4>());
-      v.push_back(xreg<1, 16, 4, 4, 1>());
-      v.push_back(xreg<1, 16, 4, 4, 16>());
-      v.push_back(xreg<1, 8, 4, 4>());
+      push_xreg<1, 4>(v);
       v.push_back(fewx<1, 4>());
       v.push_back(fewx<1, 8>());
     }
@@ -206,12 +214,7 @@ static std::vector<Variant> variants_for(int mt, int m) {
     v.push_back(few<2, 4, 2>());
     v.push_back(few<2, 1, 2>());
     v.push_back(few<2, 1, 3>());
-    v.push_back(xreg<2, 16, 3, 2>());
-    v.push_back(xreg<2, 16, 4, 2>());
-    v.push_back(xreg<2, 16, 4, 2, 1>());
-    v.push_back(xreg<2, 16, 4, 2, 16>());
-    v.push_back(xreg<2, 8, 3, 2>());
-    v.push_back(xreg<2, 8, 4, 2>());
+    push_xreg<2, 2>(v);
     v.push_back(fewx<2, 3>());
     v.push_back(fewx<2, 4>());
     v.push_back(fewx_b<2, 2, 3>());

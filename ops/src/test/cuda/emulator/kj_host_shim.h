@@ -61,6 +61,11 @@ inline unsigned __shfl_sync(unsigned, unsigned v, int src) {
   b->arrive_and_wait();
   return r;
 }
+inline float __shfl_sync(unsigned mask, float v, int src) {
+  unsigned bits;
+  std::memcpy(&bits, &v, 4);
+  return __uint_as_float(__shfl_sync(mask, bits, src));
+}
 #define KJ_HOST_EMULATION 1
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>

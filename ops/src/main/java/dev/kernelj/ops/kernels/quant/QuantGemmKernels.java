@@ -48,8 +48,8 @@ public final class QuantGemmKernels {
       __global__ void __launch_bounds__(kj_q::THREADS, kj_qf::blocks_per_sm(MT)) kj_qfewx(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qfx::fewx<T, MT, U>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16, splits); }
       /* The few-row kernel with x held in registers, with kj_qgemm's parameters (splits unused: k blocks follow from
          ktiles and W); 128 registers a thread at W 16 (one block an SM) and at W 8 (two). */
-      template <typename T, int MT, int W, int U, int NB, int TAIL>
-      __global__ void __launch_bounds__(32 * W, 16 / W) kj_qxreg(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qxr::xreg<T, MT, W, U, NB, TAIL>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16); }
+      template <typename T, int MT, int W, int U, int NB, int TAIL, int CH>
+      __global__ void __launch_bounds__(32 * W, 16 / W) kj_qxreg(T* out, const T* x, const int* w, const int* meta, float* partials, int* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks, long long ldx, long long ldo, int scale_bf16, int splits) { kj_qxr::xreg<T, MT, W, U, NB, TAIL, CH>(out, x, reinterpret_cast<const unsigned*>(w), reinterpret_cast<const unsigned*>(meta), partials, reinterpret_cast<unsigned*>(counters), m, n, kx, ktiles, group_steps, chunks, ldx, ldo, scale_bf16); }
       template <typename T>
       __global__ void kj_qgather(T* out, const T* x, const int* map, int m, int kp, long long ldx, long long ldo) { kj_q::gather<T>(out, x, map, m, kp, ldx, ldo); }
       template <typename T, int BITS>

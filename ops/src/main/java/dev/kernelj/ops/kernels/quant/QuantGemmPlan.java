@@ -326,14 +326,16 @@ public record QuantGemmPlan(
   /**
    * Whether the kernel with x in registers takes {@code m} rows of this weight in {@link #of}: 2 to
    * 16 rows where it fits and either k is one block's ({@value QuantXRegSource#BLOCK_KTILES} tiles,
-   * 2,048 inputs) or the weight has no more row tiles than the GPU has SMs. Measured on an H100
-   * (qgemm_bench.cu, BENCHMARKS.md, twenty-fourth session) at 16 and 8 rows against the kernel the
-   * plan took before: Llama-3.2-1B's 2048 x 2048 3.67 us against 4.79 and 3.20 against 4.10 (the
-   * read-only floor: 3.67 and 3.18), 3072 x 2048 4.35 against 5.52 and 3.67 against 4.38, 16384 x
-   * 2048 11.23 against 12.34 and 9.12 against 11.59, 2048 x 8192 (128 row tiles, k in 4 blocks)
-   * 9.39 against 11.81 and 7.62 against 10.68. On Llama-3-8B's shapes (k in 2 or 7 blocks over 256
-   * to 1,792 row tiles) it was 4-27 % slower at 16 rows and from 5 % faster to 8 % slower at 8, so
-   * they keep the other kernels.
+   * 2,048 inputs) or the weight has no more row tiles than the GPU has SMs. Measured on an H200
+   * (qgemm_bench.cu, BENCHMARKS.md, twenty-fifth session) at 16 and 8 rows against the fastest of
+   * the other kernels: Llama-3.2-1B's 2048 x 2048 3.52 us against 4.69 and 3.46 against 3.98, 3072
+   * x 2048 4.31 against 5.36 and 3.58 against 4.22, 16384 x 2048 9.87 against 11.76 and 7.99
+   * against 10.52, 2048 x 8192 (128 row tiles, k in 4 blocks) 7.77 against 9.67 and 6.58 against
+   * 7.84. On Llama-3-8B's shapes (k in 2 or 7 blocks over 256 to 1,792 row tiles) it was 6-19 %
+   * slower at 16 rows but on o (4096 x 4096: 7.85 against 8.97); at 8 rows an H200 and an H100
+   * disagreed (o and qkv 6-12 % faster on the H200 and level on the H100, gate/up 4 % slower and 6
+   * % faster), and taking it for 8B's gate/up up to 8 rows moved an H100's decode by +0.4 and +1.7
+   * % (batches 8 and 4), so they keep the other kernels.
    */
   private static boolean xRegistersTake(int m, QuantGeometry geo, int multiprocessors) {
     if (X_REGISTERS.equals("false") || m < 2 || !xRegistersFit(m, geo)) {

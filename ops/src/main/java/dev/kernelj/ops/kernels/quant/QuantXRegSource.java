@@ -3,8 +3,8 @@ package dev.kernelj.ops.kernels.quant;
 /**
  * The CUDA C of the few-row GEMM with x held in registers ({@code kj_qxr::xreg}): 4-bit weights
  * against 2 to 16 rows of x. Same packed layout ({@link QuantLayout}) and the same arithmetic as
- * {@link QuantFewSource}'s {@code few} (the zero taken off the codes before the mma, one chain, the
- * group's scale on its f32 sum), so the same results up to the order of the f32 additions.
+ * {@link QuantFewSource}'s {@code few} (the zero taken off the codes before the mma, the group's
+ * scale on its f32 sum), so the same results up to the order of the f32 additions.
  *
  * <p>What differs is which operand stays. {@code few} and {@code fewx} give a warp a row tile and
  * walk k, so every 64-input tile of weights costs the B fragments of x again (from L1 and L2 in
@@ -23,17 +23,27 @@ package dev.kernelj.ops.kernels.quant;
  * <p>Grid: {@code runs x kblocks} blocks of {@code 32 W} threads, {@code kblocks = ceil(ktiles / 2
  * W)} and {@code runs = gridDim.x / kblocks} contiguous runs of row tiles. Each warp keeps {@code
  * U} row tiles of weights in flight in registers; the first {@code U} go out before the grid wait.
- * A group must not begin inside a warp's pair of tiles ({@link QuantGemmPlan} checks it): group
- * sizes that are multiples of 128 inputs, or one group over all of k.
+ * A row tile's mmas alternate between {@code CH} accumulator chains, added at its end. The last
+ * block of a split run adds the partials {@code TAIL} cells a thread at a time, the loads of up to
+ * four k blocks of them in flight together. A group must not begin inside a warp's pair of tiles
+ * ({@link QuantGemmPlan} checks it): group sizes that are multiples of 128 inputs, or one group
+ * over all of k.
  *
- * <p>Measured on an H100 (qgemm_bench.cu, BENCHMARKS.md, twenty-fourth session): where k is one
- * block's, the 1-8 row instantiation ran Llama-3.2-1B's 2048 x 2048 in 3.20 us, at the read-only
- * floor of the same bytes (3.18), and the 9-16 row one in 3.67 (floor 3.67); 16384 x 2048 took 9.12
- * and 11.23 us against 11.59 and 12.34 for the kernels the plan took before. With k split across
- * blocks it gained on 2048 x 8192 (128 row tiles) and lost on Llama-3-8B's wider shapes, 14-27 % at
- * 16 rows on qkv, down and gate/up. Not established: where those launches lose; the end of a split
- * run, where the last block adds a run's partials one cell a thread at a time with each load
- * waiting on L2, is the first suspect ({@link QuantGemmPlan} keeps the other kernels there).
+ * <p>Measured (qgemm_bench.cu, BENCHMARKS.md, twenty-fifth session). Under ncu on an H100, the
+ * kernel as first built (four row tiles in flight, one chain) ran gate/up (28672 x 4096) at 16 rows
+ * with half its issue slots busy and 138 warp instructions a 512-byte weight tile, so instruction
+ * issue, not memory, bounds it. Against that build, in the same runs (H100): two row tiles in
+ * flight (106-110 registers against 126-128) were 3-10 % faster at 16 rows on all shapes but one,
+ * and up to 8 % faster at 8 rows on Llama-3.2-1B's shapes, level on Llama-3-8B's; two chains 1-2.5
+ * % faster at 16 rows. The end-of-run sum at 4 cells a thread with four k blocks of loads in flight
+ * was 3-7 % faster than a cell at a time on gate/up and down (14-27 row tiles a run) and within 4 %
+ * either way elsewhere (H200). Lost and not kept: taking the zero off the sums by sums of x (4 FMAs
+ * a row tile instead of 32 subtractions: up to 3 % faster on the 8B shapes, up to 10 % slower on
+ * the small 1B ones) and adding the warps' sums four cells a thread with 16-byte loads (2-22 %
+ * slower). On an H200 the final kernel ran Llama-3.2-1B's shapes at 16 and 8 rows up to 13 % faster
+ * than with four tiles in flight and one chain, and 13-25 % faster than the other kernels ({@link
+ * QuantGemmPlan}); on Llama-3-8B's, where k is split over hundreds of row tiles, it stays 6-19 %
+ * slower at 16 rows on all but o.
  */
 final class QuantXRegSource {
   private QuantXRegSource() {}
@@ -50,20 +60,14 @@ final class QuantXRegSource {
   /** Threads a block. */
   static final int THREADS = 32 * WARPS;
 
-  /**
-   * Cells of the end-of-run sum a thread takes at a time ({@code TAIL}), their loads in flight
-   * together.
-   */
-  static final int TAIL = 8;
+  /** Cells of the end-of-run sum a thread takes at a time ({@code TAIL}). */
+  static final int TAIL = 4;
 
-  /** {@code W, U, NB, TAIL} of the 1-8 row instantiation. */
-  static final String XREG_M8 = WARPS + ", 4, 4, " + TAIL;
+  /** {@code W, U, NB, TAIL, CH} of the 1-8 row instantiation. */
+  static final String XREG_M8 = WARPS + ", 2, 4, " + TAIL + ", 2";
 
-  /**
-   * {@code W, U, NB, TAIL} of the 9-16 row instantiation. Under 128 registers ptxas (CUDA 13.0)
-   * spills 12 bytes of U 3 for sm_80, none of U 4 (and none of either for sm_90).
-   */
-  static final String XREG_M16 = WARPS + ", 4, 2, " + TAIL;
+  /** {@code W, U, NB, TAIL, CH} of the 9-16 row instantiation. */
+  static final String XREG_M16 = WARPS + ", 2, 2, " + TAIL + ", 2";
 
   static final String SOURCE =
       """
@@ -71,11 +75,12 @@ final class QuantXRegSource {
       using namespace kj_q;
 
       constexpr int WARP_KTILES = 2;
+      constexpr int TAIL_KBLOCKS = 4;  // k blocks of the end-of-run sum whose loads go out together
 
       /* out[r, n] as qgemm gives it for up to 8 MT rows of x (MT 1 or 2), 4-bit codes: W warps a block side by side over
          k, x of each warp's two k tiles in registers, U row tiles of weights in flight a warp, partial sums through shared
          memory NB row tiles at a time; k split across blocks meets once at the end of each run. */
-      template <typename T, int MT, int W, int U, int NB, int TAIL>
+      template <typename T, int MT, int W, int U, int NB, int TAIL, int CH>
       __device__ __forceinline__ void xreg(T* out, const T* x, const unsigned* wwords, const unsigned* mwords, float* partials,
                                            unsigned* counters, int m, int n, int kx, int ktiles, int group_steps, int chunks,
                                            long long ldx, long long ldo, int scale_bf16) {
@@ -158,20 +163,29 @@ final class QuantXRegSource {
           decode_group<T, 4>(gr, mv.x, mv.y, scale_bf16 != 0);
       #pragma unroll
           for (int q = 0; q < 4; ++q) gr.c[q] ^= 0x80008000u;  // +(offset + zero), for codes_minus_zero
-          float part[MT][4];
+          /* CH chains of mmas over the steps (alternate steps), added at the end. */
+          float acc[CH][MT][4];
       #pragma unroll
-          for (int c = 0; c < MT; ++c)
+          for (int h = 0; h < CH; ++h)
       #pragma unroll
-            for (int q = 0; q < 4; ++q) part[c][q] = 0.f;
+            for (int c = 0; c < MT; ++c)
+      #pragma unroll
+              for (int q = 0; q < 4; ++q) acc[h][c][q] = 0.f;
       #pragma unroll
           for (int q = 0; q < WARP_KTILES; ++q)
       #pragma unroll
             for (int s = 0; s < SPT; ++s) {
               unsigned a[4];
               kj_qf::codes_minus_zero<T>(s == 0 ? wv[q].x : s == 1 ? wv[q].y : s == 2 ? wv[q].z : wv[q].w, gr.c, a);
+              const int h = (q * SPT + s) % CH;
       #pragma unroll
-              for (int c = 0; c < MT; ++c) kj::mma<T>(part[c], a, xv[q][s][c].x, xv[q][s][c].y);
+              for (int c = 0; c < MT; ++c) kj::mma<T>(acc[h][c], a, xv[q][s][c].x, xv[q][s][c].y);
             }
+          float part[MT][4];
+      #pragma unroll
+          for (int c = 0; c < MT; ++c)
+      #pragma unroll
+            for (int q = 0; q < 4; ++q) part[c][q] = CH == 2 ? acc[0][c][q] + acc[1][c][q] : acc[0][c][q];
           const int b = j % NB;
       #pragma unroll
           for (int c = 0; c < MT; ++c) {
@@ -189,23 +203,30 @@ final class QuantXRegSource {
         }
 
         /* k split across blocks: one ticket a run (counter nt0); the last block adds the run's partials in block order,
-           TAIL cells a thread at a time with all their loads of a k block in flight, so the run's end waits on L2 about
-           kblocks times a TAIL cells rather than once a cell. */
+           TAIL cells a thread at a time, the loads of TAIL_KBLOCKS k blocks of them in flight together, so the run's end
+           waits on L2 about once a TAIL cells and TAIL_KBLOCKS k blocks rather than once a cell. */
         if (kblocks == 1 || count == 0 || !last_of_split(counters, nt0, kblocks, last_block)) return;
         const int cells = count * 16 * TOK;
         for (int first = threadIdx.x; first < cells; first += TAIL * 32 * W) {
           float s[TAIL];
       #pragma unroll
           for (int u = 0; u < TAIL; ++u) s[u] = 0.f;
-          for (int q = 0; q < kblocks; ++q) {
-            float v[TAIL];
+          for (int q0 = 0; q0 < kblocks; q0 += TAIL_KBLOCKS) {
+            float v[TAIL_KBLOCKS][TAIL];
       #pragma unroll
-            for (int u = 0; u < TAIL; ++u) {
-              const int idx = first + u * 32 * W, jj = idx / (16 * TOK), cell = idx - jj * 16 * TOK;
-              v[u] = idx < cells ? __ldcg(partials + ((size_t)(nt0 + jj) * kblocks + q) * (16 * TOK) + cell) : 0.f;
-            }
+            for (int dq = 0; dq < TAIL_KBLOCKS; ++dq)
       #pragma unroll
-            for (int u = 0; u < TAIL; ++u) s[u] += v[u];
+              for (int u = 0; u < TAIL; ++u) {
+                const int idx = first + u * 32 * W, jj = idx / (16 * TOK), cell = idx - jj * 16 * TOK, q = q0 + dq;
+                v[dq][u] = idx < cells && q < kblocks
+                               ? __ldcg(partials + ((size_t)(nt0 + jj) * kblocks + q) * (16 * TOK) + cell)
+                               : 0.f;
+              }
+      #pragma unroll
+            for (int dq = 0; dq < TAIL_KBLOCKS; ++dq)
+      #pragma unroll
+              for (int u = 0; u < TAIL; ++u)
+                if (q0 + dq < kblocks) s[u] += v[dq][u];
           }
       #pragma unroll
           for (int u = 0; u < TAIL; ++u) {

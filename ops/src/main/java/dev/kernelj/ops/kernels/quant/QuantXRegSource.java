@@ -34,16 +34,16 @@ package dev.kernelj.ops.kernels.quant;
  * with half its issue slots busy and 138 warp instructions a 512-byte weight tile, so instruction
  * issue, not memory, bounds it. Against that build, in the same runs (H100): two row tiles in
  * flight (106-110 registers against 126-128) were 3-10 % faster at 16 rows on all shapes but one,
- * and up to 8 % faster at 8 rows on Llama-3.2-1B's shapes, level on Llama-3-8B's; two chains 1-2.5
- * % faster at 16 rows. The end-of-run sum at 4 cells a thread with four k blocks of loads in flight
- * was 3-7 % faster than a cell at a time on gate/up and down (14-27 row tiles a run) and within 4 %
- * either way elsewhere (H200). Lost and not kept: taking the zero off the sums by sums of x (4 FMAs
- * a row tile instead of 32 subtractions: up to 3 % faster on the 8B shapes, up to 10 % slower on
- * the small 1B ones) and adding the warps' sums four cells a thread with 16-byte loads (2-22 %
- * slower). On an H200 the final kernel ran Llama-3.2-1B's shapes at 16 and 8 rows up to 13 % faster
- * than with four tiles in flight and one chain, and 13-25 % faster than the other kernels ({@link
- * QuantGemmPlan}); on Llama-3-8B's, where k is split over hundreds of row tiles, it stays 6-19 %
- * slower at 16 rows on all but o.
+ * and up to 8 % faster at 8 rows on Llama-3.2-1B's shapes, level on Llama-3-8B's largest; two
+ * chains a further 1-2.5 % at 16 rows. The end-of-run sum at 4 cells a thread with four k blocks of
+ * loads in flight was 3-7 % faster than a cell at a time on gate/up and down (14-27 row tiles a
+ * run) and within 4 % either way elsewhere (H200). Lost and not kept: taking the zero off the sums
+ * by sums of x (4 FMAs a row tile instead of 32 subtractions: up to 3 % faster on the 8B shapes, up
+ * to 10 % slower on the small 1B ones) and adding the warps' sums four cells a thread with 16-byte
+ * loads (2-22 % slower). On an H200 the final kernel ran Llama-3.2-1B's shapes at 16 and 8 rows up
+ * to 13 % faster than with four tiles in flight and one chain, and 13-25 % faster than the other
+ * kernels ({@link QuantGemmPlan}); on Llama-3-8B's, where k is split over hundreds of row tiles, it
+ * stays 6-19 % slower at 16 rows on all but o.
  */
 final class QuantXRegSource {
   private QuantXRegSource() {}

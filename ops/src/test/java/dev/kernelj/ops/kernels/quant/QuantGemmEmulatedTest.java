@@ -190,7 +190,7 @@ class QuantGemmEmulatedTest {
     "BF16, 100, 4096, 128, true, 12, 10, 0",
     "F16, 112, 4160, -1, false, 6, 2, 0",
     // k in 2 blocks on 2 SMs: one run of 21 row tiles (the last one short), whose end-of-run sum
-    // takes a thread two passes of its batch of cells, the second part empty.
+    // takes a thread three passes of its batch of cells, the last part empty.
     "BF16, 330, 4096, 128, false, 16, 2, 0",
     // k in 5 blocks on 3 SMs: the end-of-run sum's loads in a batch of four k blocks and one of
     // one.

@@ -226,9 +226,24 @@ public record QuantGemmPlan(
    */
   private static QuantGemmPlan split(
       Launch launch, int columnTiles, int splits, int tiles, int tileRows, int fewRowTiles) {
+    return split(launch, columnTiles, splits, tiles, tileRows, fewRowTiles, false);
+  }
+
+  /**
+   * {@link #split}, for the kernel with x in registers too ({@code xRegisters}), whose k blocks are
+   * its splits and whose tickets are counted the same way (one a row tile).
+   */
+  private static QuantGemmPlan split(
+      Launch launch,
+      int columnTiles,
+      int splits,
+      int tiles,
+      int tileRows,
+      int fewRowTiles,
+      boolean xRegisters) {
     long partials = splits == 1 ? 0 : (long) tiles * splits * tileRows * 8 * columnTiles;
     return new QuantGemmPlan(
-        launch, columnTiles, splits, partials, splits == 1 ? 0 : tiles, 0, fewRowTiles, false);
+        launch, columnTiles, splits, partials, splits == 1 ? 0 : tiles, 0, fewRowTiles, xRegisters);
   }
 
   /** Column tiles of 8 rows of x the instantiation for {@code m} rows covers: 1, 2, 4 or 8. */
@@ -309,13 +324,7 @@ public record QuantGemmPlan(
     int runs = Math.max(1, Math.min(geo.rowTiles(), gpu.multiprocessors() / kBlocks));
     Launch launch =
         Launch.grid(runs * kBlocks).block(QuantXRegSource.THREADS).on(stream).overlappingPrevious();
-    int columnTiles = columnTiles(m);
-    long partials =
-        kBlocks == 1
-            ? 0
-            : (long) geo.rowTiles() * kBlocks * QuantLayout.TILE_ROWS * 8 * columnTiles;
-    return new QuantGemmPlan(
-        launch, columnTiles, kBlocks, partials, kBlocks == 1 ? 0 : geo.rowTiles(), 0, 0, true);
+    return split(launch, columnTiles(m), kBlocks, geo.rowTiles(), QuantLayout.TILE_ROWS, 0, true);
   }
 
   /** Blocks the kernel with x in registers splits this weight's k across. */

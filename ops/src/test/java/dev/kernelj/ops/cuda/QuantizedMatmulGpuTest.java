@@ -44,10 +44,11 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 1000, 1088, 32, true, EXTREME_SCALES, 3, 0",
     // 2-32 rows of a 4-bit weight with enough row tiles or a long enough k: the few-row kernel
     // (QuantFewSource); 4112 rows are 129 blocks of two row tiles, the last one half past the
-    // matrix, with k split 2 ways. Up to 16 rows unsplit it runs one row tile a block: 6144 rows,
-    // and 2056 rows (groups of 64 inputs), whose last row tile is half empty.
-    "GEMM, BF16, 4, 6144, 4096, 128, false, EXTREME_SCALES, 8, 0",
-    "GEMM, F16, 4, 6144, 4096, 128, true, RANDOM, 8, 0",
+    // matrix, with k split 2 ways. Up to 16 rows unsplit it runs one row tile a block: 6144 rows
+    // (at 8 rows in groups of 64 inputs, which the kernel with x in registers does not take), and
+    // 2056 rows (groups of 64), whose last row tile is half empty.
+    "GEMM, BF16, 4, 6144, 4096, 64, false, EXTREME_SCALES, 8, 0",
+    "GEMM, F16, 4, 6144, 4096, 128, true, RANDOM, 16, 0",
     "GEMM, BF16, 4, 4112, 8192, 64, true, ZERO_GROUPS, 13, 0",
     "GEMM, F16, 4, 2056, 2048, 64, true, ZERO_GROUPS, 11, 0",
     "GRAPH, BF16, 4, 14336, 4096, 128, false, RANDOM, 16, 0",
@@ -61,6 +62,10 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 2048, 8192, 128, true, ZERO_GROUPS, 16, 0",
     "GRAPH, F16, 4, 1544, 8960, 128, false, EXTREME_SCALES, 9, 0",
     "GEMM, F16, 4, 2048, 2048, -1, false, RANDOM, 12, 0",
+    // 2-8 rows of any weight it fits that the kernel with x shared by the block does not take:
+    // 6144 x 4096 (384 row tiles, k in 2 blocks) act-order, 4096 x 14336 (k in 7 blocks).
+    "GEMM, F16, 4, 6144, 4096, 128, true, RANDOM, 8, 0",
+    "GRAPH, BF16, 4, 4096, 14336, 128, false, EXTREME_SCALES, 4, 0",
     // 9-32 rows of a wide weight: the few-row kernel with x shared by the block
     // (QuantFewSharedXSource); 6160 rows are 25 blocks of 16 row tiles, the last holding one, k
     // split 5 ways on 132 SMs; 16400 rows: 65 blocks, split 4 ways. 14336 x 4096 at 16 and 20 rows

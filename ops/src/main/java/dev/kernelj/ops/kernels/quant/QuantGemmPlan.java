@@ -128,6 +128,18 @@ public record QuantGemmPlan(
    */
   static final String X_REGISTERS = System.getProperty("kernelj.quant.xRegisters", "");
 
+  /**
+   * Rows from which the kernel with x in registers takes any weight it fits that the kernel with x
+   * shared by the block does not ({@link #xRegistersTake}), up to {@link
+   * #X_REGISTERS_ANY_WEIGHT_TO_ROWS}. Measured end to end on an H200 (BENCHMARKS.md, twenty-sixth
+   * session), Llama-3-8B-shaped GPTQ decode against the plan without it: batch 8 +2.2 %, batch 4
+   * +0.1 %, batch 2 -3.5 %; so 2 and 3 rows keep the other kernels.
+   */
+  static final int X_REGISTERS_ANY_WEIGHT_FROM_ROWS = 4;
+
+  /** The last row count of {@link #X_REGISTERS_ANY_WEIGHT_FROM_ROWS}'s range. */
+  static final int X_REGISTERS_ANY_WEIGHT_TO_ROWS = 8;
+
   /** Most rows the few-row kernels cover in one launch. */
   static final int FEW_MAX_ROWS = 32;
 
@@ -185,7 +197,7 @@ public record QuantGemmPlan(
       return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock, 0, false);
     }
     if (splits <= 0) {
-      if (xRegistersTake(m, geo, multiprocessors)) {
+      if (xRegistersTake(m, geo, gpu)) {
         return xRegisters(m, geo, gpu, stream);
       }
       int shared = fewSharedXSplits(m, geo, gpu);
@@ -335,24 +347,31 @@ public record QuantGemmPlan(
   /**
    * Whether the kernel with x in registers takes {@code m} rows of this weight in {@link #of}: 2 to
    * 16 rows where it fits and either k is one block's ({@value QuantXRegSource#BLOCK_KTILES} tiles,
-   * 2,048 inputs) or the weight has no more row tiles than the GPU has SMs. Measured on an H200
-   * (qgemm_bench.cu, BENCHMARKS.md, twenty-fifth session) at 16 and 8 rows against the fastest of
-   * the other kernels: Llama-3.2-1B's 2048 x 2048 3.52 us against 4.69 and 3.46 against 3.98, 3072
-   * x 2048 4.31 against 5.36 and 3.58 against 4.22, 16384 x 2048 9.87 against 11.76 and 7.99
-   * against 10.52, 2048 x 8192 (128 row tiles, k in 4 blocks) 7.77 against 9.67 and 6.58 against
-   * 7.84. On Llama-3-8B's shapes (k in 2 or 7 blocks over 256 to 1,792 row tiles) it was 6-19 %
-   * slower at 16 rows but on o (4096 x 4096: 7.85 against 8.97); at 8 rows an H200 and an H100
-   * disagreed (o and qkv 6-12 % faster on the H200 and level on the H100, gate/up 4 % slower and 6
-   * % faster), and taking it for 8B's gate/up up to 8 rows moved an H100's decode by +0.4 and +1.7
-   * % (batches 8 and 4), so they keep the other kernels.
+   * 2,048 inputs) or the weight has no more row tiles than the GPU has SMs; and {@value
+   * #X_REGISTERS_ANY_WEIGHT_FROM_ROWS} to {@value #X_REGISTERS_ANY_WEIGHT_TO_ROWS} rows of any
+   * weight it fits that the kernel with x shared by the block ({@link #fewSharedX}) does not take.
+   * Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, twenty-fifth session) at 16 and 8 rows
+   * against the fastest of the other kernels: Llama-3.2-1B's 2048 x 2048 3.52 us against 4.69 and
+   * 3.46 against 3.98, 3072 x 2048 4.31 against 5.36 and 3.58 against 4.22, 16384 x 2048 9.87
+   * against 11.76 and 7.99 against 10.52, 2048 x 8192 (128 row tiles, k in 4 blocks) 7.77 against
+   * 9.67 and 6.58 against 7.84. On Llama-3-8B's shapes (k in 2 or 7 blocks over 256 to 1,792 row
+   * tiles) it is 6-19 % slower at 16 rows but on o (4096 x 4096: 7.85 against 8.97). At 8 rows the
+   * final kernel beat the plan's other kernels on o, qkv, 14336 x 4096 and down on an H200 and on
+   * an H100 in the twenty-sixth session (H200: 6.45 us against 7.34, 8.12 against 8.74, 14.13
+   * against 15.08, 14.92 against 15.53); on gate/up (28672 x 4096), where the kernel with x shared
+   * by the block runs, the cards disagree (H200 25.09 against 24.12, H100 26.38 against 28.83), so
+   * that one keeps it.
    */
-  private static boolean xRegistersTake(int m, QuantGeometry geo, int multiprocessors) {
+  private static boolean xRegistersTake(int m, QuantGeometry geo, GpuLimits gpu) {
     if (X_REGISTERS.equals("false") || m < 2 || !xRegistersFit(m, geo)) {
       return false;
     }
     return X_REGISTERS.equals("always")
         || xRegistersKBlocks(geo) == 1
-        || geo.rowTiles() <= multiprocessors;
+        || geo.rowTiles() <= gpu.multiprocessors()
+        || m >= X_REGISTERS_ANY_WEIGHT_FROM_ROWS
+            && m <= X_REGISTERS_ANY_WEIGHT_TO_ROWS
+            && fewSharedXSplits(m, geo, gpu) == 0;
   }
 
   /**

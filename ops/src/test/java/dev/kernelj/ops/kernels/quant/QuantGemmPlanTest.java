@@ -111,7 +111,7 @@ class QuantGemmPlanTest {
 
   @ParameterizedTest(name = "{0}: the few-row kernel, x not shared, {4} row tiles a block")
   @CsvSource({
-    "2-8 rows on 56 blocks of 16 row tiles, 8, 14336, 4096, 1",
+    "2-3 rows on 56 blocks of 16 row tiles, 3, 14336, 4096, 1",
     "9-16 rows on 24 blocks of 16 row tiles, 16, 6144, 4096, 1",
     "9-16 rows on 16 blocks (k split), 12, 4096, 14336, 2",
     "17-32 rows over 16384 tiles, 32, 4096, 4096, 2",
@@ -141,15 +141,16 @@ class QuantGemmPlanTest {
   @ParameterizedTest(
       name = "4-bit {0}x{1}, m={2}: the few-row kernel, {4} row tiles a block, k split {3} ways")
   @CsvSource({
-    // Up to 16 rows unsplit: one row tile a block (four blocks an SM up to 8 rows, three to 16).
-    "6144, 4096, 8, 1, 1",
+    // Up to 16 rows unsplit (4-8 rows only where x does not fit registers): one row tile a block
+    // (four blocks an SM up to 8 rows, three to 16).
+    "6144, 4096, 3, 1, 1",
     "6144, 4096, 16, 1, 1",
     "14336, 4096, 2, 1, 1",
     // 256 blocks of one row tile, where two would need a split that k is too short for.
-    "4096, 4096, 8, 1, 1",
+    "4096, 4096, 2, 1, 1",
     "4096, 4096, 16, 1, 1",
     // 128 blocks of two row tiles: split to fill 132 SMs, 14 tiles a warp left.
-    "4096, 14336, 8, 2, 2",
+    "4096, 14336, 3, 2, 2",
     "4096, 14336, 12, 2, 2",
     // 17-32 rows: two row tiles, no split, from 0.7 blocks an SM (128 here).
     "4096, 4096, 32, 1, 2",
@@ -296,6 +297,10 @@ class QuantGemmPlanTest {
     "2048, 8192, 4, 4, 33",
     "2048, 8192, 16, 4, 33",
     "1536, 8960, 9, 5, 26",
+    // 4-8 rows of any weight where x is not shared by the block: 66 runs of k in 2 blocks, 18 of 7.
+    "6144, 4096, 8, 2, 66",
+    "14336, 4096, 5, 2, 66",
+    "4096, 14336, 4, 7, 18",
   })
   void narrowKOrFewRowTilesHoldXInRegisters(int rows, int inputs, int m, int kBlocks, int runs) {
     QuantGeometry geo = QuantGeometry.of(4, rows, plain(4, inputs), true);
@@ -319,7 +324,9 @@ class QuantGemmPlanTest {
   @ParameterizedTest(name = "{0}: not x in registers")
   @CsvSource({
     "Llama-3-8B's o: 256 row tiles and k in 2 blocks, 4, 4096, 4096, 128, 16",
-    "Llama-3-8B's down: 256 row tiles and k in 7 blocks, 4, 4096, 14336, 128, 8",
+    "Llama-3-8B's down: 256 row tiles and k in 7 blocks, 4, 4096, 14336, 128, 12",
+    "Llama-3-8B's qkv at 3 rows, 4, 6144, 4096, 128, 3",
+    "Llama-3-8B's gate/up at 8 rows (x shared by the block), 4, 28672, 4096, 128, 8",
     "one row, 4, 2048, 2048, 128, 1",
     "17 rows, 4, 2048, 2048, 128, 17",
     "8-bit codes, 8, 2048, 2048, 128, 8",
@@ -427,14 +434,16 @@ class QuantGemmPlanTest {
   }
 
   @Test
-  void eightRowsKeepTheFewRowKernelWhereTheRingsLeaveNoRoomForX() {
+  void whereTheRingsLeaveNoRoomForXEightRowsHoldXInRegistersAndThreeTakeTheFewRowKernel() {
     QuantGeometry geo = QuantGeometry.of(4, 28672, plain(4, 4096), true);
     GpuLimits ampere = new GpuLimits(82, 101376, 102400);
     assertEquals(
         QuantFewSharedXSource.ROW_TILES,
         QuantGemmPlan.of(8, geo, H200, 0, StreamRef.DEFAULT).fewRowTiles());
-    QuantGemmPlan plan = QuantGemmPlan.of(8, geo, ampere, 0, StreamRef.DEFAULT);
-    assertEquals(1, plan.fewRowTiles(), plan.toString());
+    QuantGemmPlan eight = QuantGemmPlan.of(8, geo, ampere, 0, StreamRef.DEFAULT);
+    assertTrue(eight.xRegisters(), eight.toString());
+    QuantGemmPlan three = QuantGemmPlan.of(3, geo, ampere, 0, StreamRef.DEFAULT);
+    assertEquals(1, three.fewRowTiles(), three.toString());
   }
 
   /** {@link #H200}'s shared memory with {@code sms} SMs. */

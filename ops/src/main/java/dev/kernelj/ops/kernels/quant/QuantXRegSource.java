@@ -40,10 +40,13 @@ package dev.kernelj.ops.kernels.quant;
  * run) and within 4 % either way elsewhere (H200). Lost and not kept: taking the zero off the sums
  * by sums of x (4 FMAs a row tile instead of 32 subtractions: up to 3 % faster on the 8B shapes, up
  * to 10 % slower on the small 1B ones) and adding the warps' sums four cells a thread with 16-byte
- * loads (2-22 % slower). On an H200 the final kernel ran Llama-3.2-1B's shapes at 16 and 8 rows up
- * to 13 % faster than with four tiles in flight and one chain, and 13-25 % faster than the other
- * kernels ({@link QuantGemmPlan}); on Llama-3-8B's, where k is split over hundreds of row tiles, it
- * stays 6-19 % slower at 16 rows on all but o.
+ * loads (2-22 % slower); and, in the twenty-sixth session (H100), the load addresses stepped a row
+ * tile a load with U + 1 ring slots, which took the row tile's SASS from 195 to ~172 instructions
+ * but was no faster at two tiles in flight (so latency bounds the kernel as much as issue does) and
+ * up to 30 % slower at 8 rows on the 1B shapes (larger code). On an H200 the final kernel ran
+ * Llama-3.2-1B's shapes at 16 and 8 rows up to 13 % faster than with four tiles in flight and one
+ * chain, and 13-25 % faster than the other kernels ({@link QuantGemmPlan}); on Llama-3-8B's, where
+ * k is split over hundreds of row tiles, it stays 6-19 % slower at 16 rows on all but o.
  */
 final class QuantXRegSource {
   private QuantXRegSource() {}

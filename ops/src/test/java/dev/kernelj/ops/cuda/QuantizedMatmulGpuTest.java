@@ -62,7 +62,7 @@ class QuantizedMatmulGpuTest extends CudaGpuTest {
     "GEMM, BF16, 4, 2048, 8192, 128, true, ZERO_GROUPS, 16, 0",
     "GRAPH, F16, 4, 1544, 8960, 128, false, EXTREME_SCALES, 9, 0",
     "GEMM, F16, 4, 2048, 2048, -1, false, RANDOM, 12, 0",
-    // 2-8 rows of any weight it fits that the kernel with x shared by the block does not take:
+    // 4-8 rows of any weight it fits that the kernel with x shared by the block does not take:
     // 6144 x 4096 (384 row tiles, k in 2 blocks) act-order, 4096 x 14336 (k in 7 blocks).
     "GEMM, F16, 4, 6144, 4096, 128, true, RANDOM, 8, 0",
     "GRAPH, BF16, 4, 4096, 14336, 128, false, EXTREME_SCALES, 4, 0",

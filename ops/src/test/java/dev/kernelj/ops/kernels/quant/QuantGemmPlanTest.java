@@ -141,8 +141,8 @@ class QuantGemmPlanTest {
   @ParameterizedTest(
       name = "4-bit {0}x{1}, m={2}: the few-row kernel, {4} row tiles a block, k split {3} ways")
   @CsvSource({
-    // Up to 16 rows unsplit (4-8 rows only where x does not fit registers): one row tile a block
-    // (four blocks an SM up to 8 rows, three to 16).
+    // Up to 16 rows unsplit (at 4-8 rows only where x in registers does not fit): one row tile a
+    // block, four blocks an SM up to 8 rows, three to 16.
     "6144, 4096, 3, 1, 1",
     "6144, 4096, 16, 1, 1",
     "14336, 4096, 2, 1, 1",

@@ -197,10 +197,10 @@ public record QuantGemmPlan(
       return new QuantGemmPlan(launch, 1, 1, 0, 0, perBlock, 0, false);
     }
     if (splits <= 0) {
-      if (xRegistersTake(m, geo, gpu)) {
+      int shared = fewSharedXSplits(m, geo, gpu);
+      if (xRegistersTake(m, geo, multiprocessors, shared > 0)) {
         return xRegisters(m, geo, gpu, stream);
       }
-      int shared = fewSharedXSplits(m, geo, gpu);
       if (shared > 0) {
         return fewSharedX(m, geo, shared, gpu, stream);
       }
@@ -349,29 +349,30 @@ public record QuantGemmPlan(
    * 16 rows where it fits and either k is one block's ({@value QuantXRegSource#BLOCK_KTILES} tiles,
    * 2,048 inputs) or the weight has no more row tiles than the GPU has SMs; and {@value
    * #X_REGISTERS_ANY_WEIGHT_FROM_ROWS} to {@value #X_REGISTERS_ANY_WEIGHT_TO_ROWS} rows of any
-   * weight it fits that the kernel with x shared by the block ({@link #fewSharedX}) does not take.
-   * Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md, twenty-fifth session) at 16 and 8 rows
-   * against the fastest of the other kernels: Llama-3.2-1B's 2048 x 2048 3.52 us against 4.69 and
-   * 3.46 against 3.98, 3072 x 2048 4.31 against 5.36 and 3.58 against 4.22, 16384 x 2048 9.87
-   * against 11.76 and 7.99 against 10.52, 2048 x 8192 (128 row tiles, k in 4 blocks) 7.77 against
-   * 9.67 and 6.58 against 7.84. On Llama-3-8B's shapes (k in 2 or 7 blocks over 256 to 1,792 row
-   * tiles) it is 6-19 % slower at 16 rows but on o (4096 x 4096: 7.85 against 8.97). At 8 rows the
-   * final kernel beat the plan's other kernels on o, qkv, 14336 x 4096 and down on an H200 and on
-   * an H100 in the twenty-sixth session (H200: 6.45 us against 7.34, 8.12 against 8.74, 14.13
-   * against 15.08, 14.92 against 15.53); on gate/up (28672 x 4096), where the kernel with x shared
-   * by the block runs, the cards disagree (H200 25.09 against 24.12, H100 26.38 against 28.83), so
-   * that one keeps it.
+   * weight it fits that the kernel with x shared by the block ({@link #fewSharedX}) does not take
+   * ({@code sharedXTakes}: whether it does). Measured on an H200 (qgemm_bench.cu, BENCHMARKS.md,
+   * twenty-fifth session) at 16 and 8 rows against the fastest of the other kernels: Llama-3.2-1B's
+   * 2048 x 2048 3.52 us against 4.69 and 3.46 against 3.98, 3072 x 2048 4.31 against 5.36 and 3.58
+   * against 4.22, 16384 x 2048 9.87 against 11.76 and 7.99 against 10.52, 2048 x 8192 (128 row
+   * tiles, k in 4 blocks) 7.77 against 9.67 and 6.58 against 7.84. On Llama-3-8B's shapes (k in 2
+   * or 7 blocks over 256 to 1,792 row tiles) it is 6-19 % slower at 16 rows but on o (4096 x 4096:
+   * 7.85 against 8.97). At 8 rows the final kernel beat the plan's other kernels on o, qkv, 14336 x
+   * 4096 and down on an H200 and on an H100 in the twenty-sixth session (H200: 6.45 us against
+   * 7.34, 8.12 against 8.74, 14.13 against 15.08, 14.92 against 15.53); on gate/up (28672 x 4096),
+   * where the kernel with x shared by the block runs, the cards disagree (H200 25.09 against 24.12,
+   * H100 26.38 against 28.83), so that one keeps it.
    */
-  private static boolean xRegistersTake(int m, QuantGeometry geo, GpuLimits gpu) {
+  private static boolean xRegistersTake(
+      int m, QuantGeometry geo, int multiprocessors, boolean sharedXTakes) {
     if (X_REGISTERS.equals("false") || m < 2 || !xRegistersFit(m, geo)) {
       return false;
     }
     return X_REGISTERS.equals("always")
         || xRegistersKBlocks(geo) == 1
-        || geo.rowTiles() <= gpu.multiprocessors()
+        || geo.rowTiles() <= multiprocessors
         || m >= X_REGISTERS_ANY_WEIGHT_FROM_ROWS
             && m <= X_REGISTERS_ANY_WEIGHT_TO_ROWS
-            && fewSharedXSplits(m, geo, gpu) == 0;
+            && !sharedXTakes;
   }
 
   /**

@@ -68,13 +68,13 @@ public final class InvariantMatmulOps {
     this.scratch = scratch;
     this.stream = port.stream();
     this.multiprocessors = port.multiprocessorCount();
-    this.mode = System.getProperty("kernelj.invariantGemm", "shared");
-    if (!List.of("cublaslt", "own", "shared").contains(mode)) {
-      throw new IllegalArgumentException(
-          "-Dkernelj.invariantGemm must be cublaslt, own or shared, not " + mode);
-    }
-    this.forcedSplits = Integer.getInteger("kernelj.invariantGemm.splits", 0);
-    this.fewRows = Integer.getInteger("kernelj.invariantGemm.fewRows", DEFAULT_FEW_ROWS);
+    String op = "batch-invariant matmul";
+    this.mode =
+        TuningProperty.choice(
+            op, "kernelj.invariantGemm", List.of("cublaslt", "own", "shared"), "shared");
+    this.forcedSplits = TuningProperty.positiveInt(op, "kernelj.invariantGemm.splits", 0);
+    this.fewRows =
+        TuningProperty.positiveInt(op, "kernelj.invariantGemm.fewRows", DEFAULT_FEW_ROWS);
   }
 
   /**

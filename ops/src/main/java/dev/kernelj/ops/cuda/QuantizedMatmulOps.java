@@ -75,6 +75,9 @@ public final class QuantizedMatmulOps {
 
   private static final String COUNTERS = "quant.counters";
 
+  /** The op named by the errors of its {@code -D} switches. */
+  private static final String OP = "quantizedMatmul";
+
   private final Residency.OnDevice residency;
   private final DevicePort port;
   private final LoadedKernels kernels;
@@ -97,6 +100,7 @@ public final class QuantizedMatmulOps {
     this.gpu = port.limits();
     this.denseFromRows = denseFromRowsProperty();
     this.denseSliceBytes = denseSliceBytesProperty();
+    TuningProperty.choice(OP, QuantGemmPlan.X_REGISTERS_PROPERTY, List.of("false", "always"), "");
   }
 
   /**
@@ -291,12 +295,12 @@ public final class QuantizedMatmulOps {
 
   /** {@code -Dkernelj.quant.denseFromRows}, the crossover for every weight; 0 when unset. */
   private static int denseFromRowsProperty() {
-    return Integer.getInteger("kernelj.quant.denseFromRows", 0);
+    return TuningProperty.positiveInt(OP, "kernelj.quant.denseFromRows", 0);
   }
 
   /** {@code -Dkernelj.quant.denseSliceBytes}, or {@link #DENSE_SCRATCH_BYTES}. */
   private static long denseSliceBytesProperty() {
-    return Long.getLong("kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
+    return TuningProperty.positive(OP, "kernelj.quant.denseSliceBytes", DENSE_SCRATCH_BYTES);
   }
 
   private void dense(

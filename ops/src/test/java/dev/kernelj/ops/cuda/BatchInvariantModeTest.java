@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kernelj.dsl.DType;
 import dev.kernelj.ops.Backends;
+import dev.kernelj.ops.OpArgumentException;
 import dev.kernelj.ops.OpsOptions;
 import dev.kernelj.ops.Tensor;
 import dev.kernelj.ops.kernels.GemmCall;
@@ -124,8 +125,8 @@ class BatchInvariantModeTest {
 
   @Test
   void anUnknownModeIsRefusedWithTheChoices() {
-    var e = assertThrows(IllegalArgumentException.class, () -> withMode("fast"));
-    assertTrue(e.getMessage().contains("cublaslt, own or shared"), e.getMessage());
+    var e = assertThrows(OpArgumentException.class, () -> withMode("fast"));
+    assertTrue(e.getMessage().contains("cublaslt, own, shared or unset"), e.getMessage());
   }
 
   /** Batch-invariant ops with {@code -Dkernelj.invariantGemm=mode} (read when the ops are made). */

@@ -147,6 +147,25 @@ class TypedDispatchTest {
   }
 
   @Test
+  void aMisspeltQuantSwitchIsRefusedWhenTheOpsAreMade() {
+    // Read silently as "unset" before: an A/B run would have measured the plan's rule twice.
+    for (String[] bad :
+        new String[][] {
+          {"kernelj.quant.xRegisters", "true"}, {"kernelj.quant.denseFromRows", "lots"}
+        }) {
+      System.setProperty(bad[0], bad[1]);
+      try {
+        OpArgumentException e =
+            assertThrows(OpArgumentException.class, () -> new CudaOps(new FakePort()));
+        assertTrue(e.getMessage().startsWith("quantizedMatmul: -D" + bad[0]), e.getMessage());
+        assertTrue(e.getMessage().endsWith("not \"" + bad[1] + "\""), e.getMessage());
+      } finally {
+        System.clearProperty(bad[0]);
+      }
+    }
+  }
+
+  @Test
   void sixtyFourRowsStayOnTheGemmPathWhereTheyRunAsTwoLaunchesOf32() {
     // The few-row kernel takes 32 rows of this 4-bit weight: 64 rows are two of its launches,
     // faster than dequantize + cuBLAS; 65 rows take dequantize + cuBLAS.

@@ -121,12 +121,16 @@ public record QuantGemmPlan(
    */
   static final double FEW_ONE_TILE_BLOCKS_PER_SM = 0.9;
 
+  /** The name of {@link #X_REGISTERS}'s system property. */
+  public static final String X_REGISTERS_PROPERTY = "kernelj.quant.xRegisters";
+
   /**
    * Where {@link #of} takes the kernel with x held in registers: by its rule (unset), nowhere
    * ({@code -Dkernelj.quant.xRegisters=false}) or wherever it fits 2 to 16 rows ({@code =always}),
-   * so that one build compares the three in an A/B.
+   * so that one build compares the three in an A/B. {@code QuantizedMatmulOps} refuses other values
+   * when it is made.
    */
-  static final String X_REGISTERS = System.getProperty("kernelj.quant.xRegisters", "");
+  static final String X_REGISTERS = System.getProperty(X_REGISTERS_PROPERTY, "");
 
   /**
    * Rows from which the kernel with x in registers takes any weight it fits that the kernel with x

@@ -28,10 +28,14 @@ public final class Backends {
    * Capabilities#batchInvariant} then says so).
    *
    * @throws BackendUnavailableException when no GPU can be used here, with the reason in one line
+   * @throws OpArgumentException when a {@code -Dkernelj...} tuning switch has a value it does not
+   *     know
    */
   public static Ops cuda(int ordinal, OpsOptions options) {
     try {
       return CudaOps.open(ordinal, options);
+    } catch (OpArgumentException e) {
+      throw e; // a bad tuning switch is the caller's to fix, not a missing GPU
     } catch (RuntimeException | LinkageError e) {
       String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
       throw new BackendUnavailableException(message.strip().replaceAll("\\s*\\R\\s*", "; "), e);

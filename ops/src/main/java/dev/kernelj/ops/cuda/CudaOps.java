@@ -119,9 +119,20 @@ public final class CudaOps implements Ops {
     return open(ordinal, OpsOptions.defaults());
   }
 
-  /** Opens device {@code ordinal} with {@code options}. */
+  /**
+   * Opens device {@code ordinal} with {@code options}.
+   *
+   * @throws OpArgumentException when a {@code -Dkernelj...} tuning switch has a value it does not
+   *     know (the device is closed again)
+   */
   public static CudaOps open(int ordinal, OpsOptions options) {
-    return new CudaOps(openPort(ordinal), options);
+    DevicePort port = openPort(ordinal);
+    try {
+      return new CudaOps(port, options);
+    } catch (RuntimeException | Error e) {
+      port.close();
+      throw e;
+    }
   }
 
   /**
@@ -137,6 +148,8 @@ public final class CudaOps implements Ops {
   public static Optional<CudaOps> tryOpen(int ordinal, OpsOptions options, String[] whyNot) {
     try {
       return Optional.of(open(ordinal, options));
+    } catch (OpArgumentException e) {
+      throw e; // a bad tuning switch is the caller's to fix, not a missing GPU
     } catch (RuntimeException | LinkageError e) {
       String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
       whyNot[0] = message.strip().replaceAll("\\s*\\R\\s*", "; ");

@@ -49,8 +49,17 @@ final class QuantizedPacking {
     return true;
   }
 
-  /** The blocks stacked by rows as one matrix in {@code ops}'s memory; {@link #fusable} first. */
-  static QuantizedMatrix pack(List<Block> blocks, Ops ops) {
+  /**
+   * A matrix repacked on the host: the layout's code and meta words, and the input map of a
+   * permuted order (null otherwise), ready for {@link #upload}.
+   */
+  record Packed(QuantGeometry geometry, int inFeatures, int[] codes, int[] meta, int[] map) {}
+
+  /**
+   * The blocks stacked by rows as one matrix, repacked on the host; {@link #fusable} first. Touches
+   * no backend, so it may run on any thread.
+   */
+  static Packed packHost(List<Block> blocks) {
     Block first = blocks.get(0);
     int rows = blocks.stream().mapToInt(b -> b.weight().outFeatures()).sum();
     int[] blockOf = new int[rows];
@@ -93,17 +102,26 @@ final class QuantizedPacking {
                 return (int) w[blockOf[row]].zero(rowInBlock[row], group);
               }
             });
-    QuantGeometry geo = QuantGeometry.of(bits, rows, order, bf16);
+    return new Packed(
+        QuantGeometry.of(bits, rows, order, bf16),
+        order.inFeatures(),
+        codes,
+        meta,
+        order.permuted() ? order.map() : null);
+  }
+
+  /** {@code packed} in {@code ops}'s memory. */
+  static QuantizedMatrix upload(Packed packed, Ops ops) {
     Tensor dc = null;
     Tensor dm = null;
     Tensor map = null;
     try {
-      dc = ops.upload(Tensor.wrapInts(codes, codes.length));
-      dm = ops.upload(Tensor.wrapInts(meta, meta.length));
-      if (order.permuted()) {
-        map = ops.upload(Tensor.fromInts(order.map(), order.map().length));
+      dc = ops.upload(Tensor.wrapInts(packed.codes(), packed.codes().length));
+      dm = ops.upload(Tensor.wrapInts(packed.meta(), packed.meta().length));
+      if (packed.map() != null) {
+        map = ops.upload(Tensor.fromInts(packed.map(), packed.map().length));
       }
-      return QuantizedMatrix.of(geo, order.inFeatures(), dc, dm, map);
+      return QuantizedMatrix.of(packed.geometry(), packed.inFeatures(), dc, dm, map);
     } catch (RuntimeException | Error e) {
       for (Tensor t : new Tensor[] {dc, dm, map}) {
         if (t != null) {

@@ -41,32 +41,80 @@ public final class QuantizedProjectionLoader {
   /**
    * The projection whose row blocks are the modules {@code prefixes} ({@code rows[i]} rows each),
    * all with {@code inputs} inputs; {@code dense.apply(i)} loads block {@code i} when it is not
-   * quantized.
+   * quantized. {@link #prepare} then {@link #finish}.
    *
    * @throws ModelFormatException naming the tensor or the quantization field when the checkpoint
    *     disagrees with the model's shapes or with a layout the kernels take
    */
   public LinearWeight load(
       int inputs, List<String> prefixes, int[] rows, IntFunction<Tensor> dense) {
-    List<LinearWeight> parts = new ArrayList<>();
+    return finish(prepare(new Request(inputs, prefixes, rows)), dense);
+  }
+
+  /**
+   * A projection of {@code inputs} inputs whose row blocks are the modules {@code modules}, {@code
+   * rows[i]} rows each.
+   */
+  public record Request(int inputs, List<String> modules, int[] rows) {}
+
+  /**
+   * A projection read, checked and repacked on the host, in row-block order: packed runs of
+   * quantized blocks, and the indexes of the blocks to load dense.
+   */
+  public static final class Prepared {
+    private final List<Piece> pieces;
+
+    Prepared(List<Piece> pieces) {
+      this.pieces = pieces;
+    }
+  }
+
+  /** A packed run of quantized row blocks, or (packed null) the index of a block to load dense. */
+  record Piece(QuantizedPacking.Packed packed, int denseBlock) {}
+
+  /**
+   * The part of {@link #load} that needs no backend: every quantized block read from the
+   * checkpoint, checked and repacked into the GEMM's layout. Safe to run on another thread while
+   * the backend takes an earlier projection ({@link #finish}); it is most of a quantized model's
+   * load.
+   *
+   * @throws ModelFormatException as {@link #load} does
+   */
+  public Prepared prepare(Request request) {
+    List<Piece> pieces = new ArrayList<>();
     List<QuantizedPacking.Block> run = new ArrayList<>();
-    try {
-      for (int i = 0; i < prefixes.size(); i++) {
-        String prefix = prefixes.get(i);
-        if (!isQuantized(prefix)) {
-          flush(run, parts);
-          parts.add(new DenseWeight(dense.apply(i)));
-          continue;
-        }
-        QuantizedPacking.Block block = read(prefix, rows[i], inputs);
-        List<QuantizedPacking.Block> extended = new ArrayList<>(run);
-        extended.add(block);
-        if (!run.isEmpty() && !QuantizedPacking.fusable(extended)) {
-          flush(run, parts);
-        }
-        run.add(block);
+    for (int i = 0; i < request.modules().size(); i++) {
+      String prefix = request.modules().get(i);
+      if (!isQuantized(prefix)) {
+        flush(run, pieces);
+        pieces.add(new Piece(null, i));
+        continue;
       }
-      flush(run, parts);
+      QuantizedPacking.Block block = read(prefix, request.rows()[i], request.inputs());
+      List<QuantizedPacking.Block> extended = new ArrayList<>(run);
+      extended.add(block);
+      if (!run.isEmpty() && !QuantizedPacking.fusable(extended)) {
+        flush(run, pieces);
+      }
+      run.add(block);
+    }
+    flush(run, pieces);
+    return new Prepared(pieces);
+  }
+
+  /**
+   * {@code prepared} in the backend: its packed runs uploaded and its other blocks loaded by {@code
+   * dense.apply(i)}, one weight or a stack of them.
+   */
+  public LinearWeight finish(Prepared prepared, IntFunction<Tensor> dense) {
+    List<LinearWeight> parts = new ArrayList<>();
+    try {
+      for (Piece piece : prepared.pieces) {
+        parts.add(
+            piece.packed() != null
+                ? QuantizedPacking.upload(piece.packed(), ops)
+                : new DenseWeight(dense.apply(piece.denseBlock())));
+      }
     } catch (RuntimeException | Error e) {
       parts.forEach(LinearWeight::close);
       throw e;
@@ -74,9 +122,9 @@ public final class QuantizedProjectionLoader {
     return parts.size() == 1 ? parts.get(0) : new StackedWeight(parts);
   }
 
-  private void flush(List<QuantizedPacking.Block> run, List<LinearWeight> parts) {
+  private static void flush(List<QuantizedPacking.Block> run, List<Piece> pieces) {
     if (!run.isEmpty()) {
-      parts.add(QuantizedPacking.pack(run, ops));
+      pieces.add(new Piece(QuantizedPacking.packHost(run), -1));
       run.clear();
     }
   }

@@ -15,8 +15,8 @@ import java.util.function.Function;
  * Prepares the projections a load will ask for next ({@link QuantizedProjectionLoader#prepare}) on
  * background threads while the caller hands earlier ones to the backend. The host's read and repack
  * are most of a quantized model's load, and each has stretches that run on one thread (allocating
- * the packed arrays, widening the scales); two projections in preparation at once fill the cores
- * during those, and both overlap the copies to the GPU. At most {@code ahead} projections are
+ * the packed arrays, widening the scales); several projections in preparation at once fill the
+ * cores during those, and both overlap the copies to the GPU. At most {@code ahead} projections are
  * prepared and not yet taken, which bounds the heap they hold.
  */
 public final class RepackAhead implements AutoCloseable {

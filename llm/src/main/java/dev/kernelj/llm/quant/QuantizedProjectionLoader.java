@@ -20,7 +20,8 @@ import java.util.function.IntFunction;
  * QuantizedLinearReader}), repacked for the GEMM ({@link QuantizedPacking}), and the row blocks of
  * a fused projection (q/k/v, gate/up) packed as one matrix when they share bits, groups and input
  * order, else stacked. Modules the checkpoint keeps unquantized ({@code modules_to_not_convert},
- * GPTQModel's dynamic exclusions) are loaded dense by the caller's loader.
+ * GPTQModel's dynamic exclusions) are loaded dense by the caller's loader. A projection is prepared
+ * on the host ({@link #prepare}, on any thread) and then handed to the backend ({@link #finish}).
  */
 public final class QuantizedProjectionLoader {
   private final TensorLookup checkpoint;
@@ -36,19 +37,6 @@ public final class QuantizedProjectionLoader {
   /** Whether module {@code prefix} (e.g. {@code model.layers.0.mlp.down_proj}) is quantized. */
   public boolean isQuantized(String prefix) {
     return QuantizedLinearReader.isQuantized(checkpoint, prefix);
-  }
-
-  /**
-   * The projection whose row blocks are the modules {@code prefixes} ({@code rows[i]} rows each),
-   * all with {@code inputs} inputs; {@code dense.apply(i)} loads block {@code i} when it is not
-   * quantized. {@link #prepare} then {@link #finish}.
-   *
-   * @throws ModelFormatException naming the tensor or the quantization field when the checkpoint
-   *     disagrees with the model's shapes or with a layout the kernels take
-   */
-  public LinearWeight load(
-      int inputs, List<String> prefixes, int[] rows, IntFunction<Tensor> dense) {
-    return finish(prepare(new Request(inputs, prefixes, rows)), dense);
   }
 
   /**
@@ -73,12 +61,13 @@ public final class QuantizedProjectionLoader {
   record Piece(QuantizedPacking.Packed packed, int denseBlock) {}
 
   /**
-   * The part of {@link #load} that needs no backend: every quantized block read from the
+   * The part of loading a projection that needs no backend: every quantized block read from the
    * checkpoint, checked and repacked into the GEMM's layout. Safe to run on another thread while
    * the backend takes an earlier projection ({@link #finish}); it is most of a quantized model's
    * load.
    *
-   * @throws ModelFormatException as {@link #load} does
+   * @throws ModelFormatException naming the tensor or the quantization field when the checkpoint
+   *     disagrees with the model's shapes or with a layout the kernels take
    */
   public Prepared prepare(Request request) {
     List<Piece> pieces = new ArrayList<>();

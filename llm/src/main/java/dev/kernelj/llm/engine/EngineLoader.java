@@ -14,13 +14,13 @@ import dev.kernelj.llm.quant.QuantizedFootprint;
 import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.safetensors.SafetensorsDType;
 import dev.kernelj.llm.tokenizer.Tokenizer;
+import dev.kernelj.llm.util.Futures;
 import dev.kernelj.ops.Capabilities;
 import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.StepIo;
 import dev.kernelj.ops.TokenSampler;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * {@link Engine#open} as a pipeline, one stage after the other, for every backend alike: read the
@@ -122,7 +122,7 @@ final class EngineLoader {
                   model, cache, sampler, maxBatch, blocksPerSeq, options.cudaGraphs()));
       long setupDone = System.nanoTime();
 
-      Tokenizer tokenizer = await(pendingTokenizer);
+      Tokenizer tokenizer = Futures.join(pendingTokenizer);
       if (tokenizer != null) {
         ModelCheck.tokenizerFitsEmbedding(config, tokenizer, modelDir);
       }
@@ -161,21 +161,6 @@ final class EngineLoader {
       throw new ContextBeyondModelException(context, modelMax);
     }
     return context;
-  }
-
-  /** The tokenizer loaded on another thread, its failure rethrown as it was thrown there. */
-  static Tokenizer await(CompletableFuture<Tokenizer> pending) {
-    try {
-      return pending.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw e;
-    }
   }
 
   /**

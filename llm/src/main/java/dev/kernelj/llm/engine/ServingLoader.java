@@ -15,6 +15,7 @@ import dev.kernelj.llm.safetensors.SafetensorsCheckpoint;
 import dev.kernelj.llm.serving.ServingOptions;
 import dev.kernelj.llm.tokenizer.Tokenizer;
 import dev.kernelj.llm.util.ByteSizes;
+import dev.kernelj.llm.util.Futures;
 import dev.kernelj.ops.Capabilities;
 import dev.kernelj.ops.Ops;
 import dev.kernelj.ops.OpsOptions;
@@ -111,7 +112,7 @@ final class ServingLoader {
               new BatchStepRunner(model, cache, sampler, io, decode, mixed, tokens, seqs, width));
       ops.synchronize(); // stream-ordered allocations: count their mapping here, not in a step
 
-      Tokenizer tokenizer = EngineLoader.await(pendingTokenizer);
+      Tokenizer tokenizer = Futures.join(pendingTokenizer);
       if (tokenizer != null) {
         ModelCheck.tokenizerFitsEmbedding(config, tokenizer, modelDir);
       }

@@ -2,12 +2,12 @@ package dev.kernelj.llm.quant;
 
 import dev.kernelj.llm.quant.QuantizedProjectionLoader.Prepared;
 import dev.kernelj.llm.quant.QuantizedProjectionLoader.Request;
+import dev.kernelj.llm.util.Futures;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -24,7 +24,7 @@ public final class RepackAhead implements AutoCloseable {
   private final List<Request> requests;
   private final int ahead;
   private final ExecutorService pool;
-  private final ArrayDeque<Future<Prepared>> pending = new ArrayDeque<>();
+  private final ArrayDeque<CompletableFuture<Prepared>> pending = new ArrayDeque<>();
   private int submitted;
   private int taken;
 
@@ -62,29 +62,16 @@ public final class RepackAhead implements AutoCloseable {
       throw new IllegalStateException(
           "projection " + request.modules() + " taken out of the announced order");
     }
-    Future<Prepared> next = pending.poll();
+    CompletableFuture<Prepared> next = pending.poll();
     taken++;
     fill();
-    try {
-      return next.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while repacking " + request.modules(), e);
-    }
+    return Futures.join(next);
   }
 
   private void fill() {
     while (submitted < requests.size() && submitted < taken + ahead) {
       Request r = requests.get(submitted++);
-      pending.add(pool.submit(() -> prepare.apply(r)));
+      pending.add(CompletableFuture.supplyAsync(() -> prepare.apply(r), pool));
     }
   }
 

@@ -100,7 +100,8 @@ public final class QuantizedMatmulOps {
     this.gpu = port.limits();
     this.denseFromRows = denseFromRowsProperty();
     this.denseSliceBytes = denseSliceBytesProperty();
-    TuningProperty.choice(OP, QuantGemmPlan.X_REGISTERS_PROPERTY, List.of("false", "always"), "");
+    TuningProperty.choice(
+        OP, QuantGemmPlan.X_REGISTERS_PROPERTY, QuantGemmPlan.X_REGISTERS_CHOICES, "");
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.kernelj.ops.kernels.quant;
 import dev.kernelj.dsl.Launch;
 import dev.kernelj.dsl.StreamRef;
 import dev.kernelj.ops.kernels.GpuLimits;
+import java.util.List;
 
 /**
  * How one call of the quantized GEMM runs: which instantiation ({@code columnTiles} of 8 x rows),
@@ -123,6 +124,15 @@ public record QuantGemmPlan(
 
   /** The name of {@link #X_REGISTERS}'s system property. */
   public static final String X_REGISTERS_PROPERTY = "kernelj.quant.xRegisters";
+
+  /** {@link #X_REGISTERS}'s values besides unset: off, and wherever it fits. */
+  private static final String X_REGISTERS_OFF = "false";
+
+  private static final String X_REGISTERS_ALWAYS = "always";
+
+  /** The values {@code -Dkernelj.quant.xRegisters} may take ({@code QuantizedMatmulOps} checks). */
+  public static final List<String> X_REGISTERS_CHOICES =
+      List.of(X_REGISTERS_OFF, X_REGISTERS_ALWAYS);
 
   /**
    * Where {@link #of} takes the kernel with x held in registers: by its rule (unset), nowhere
@@ -368,10 +378,10 @@ public record QuantGemmPlan(
    */
   private static boolean xRegistersTake(
       int m, QuantGeometry geo, int multiprocessors, boolean sharedXTakes) {
-    if (X_REGISTERS.equals("false") || m < 2 || !xRegistersFit(m, geo)) {
+    if (X_REGISTERS.equals(X_REGISTERS_OFF) || m < 2 || !xRegistersFit(m, geo)) {
       return false;
     }
-    return X_REGISTERS.equals("always")
+    return X_REGISTERS.equals(X_REGISTERS_ALWAYS)
         || xRegistersKBlocks(geo) == 1
         || geo.rowTiles() <= multiprocessors
         || m >= X_REGISTERS_ANY_WEIGHT_FROM_ROWS
